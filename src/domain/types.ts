@@ -1,0 +1,105 @@
+/** Shared domain types. No I/O, no runtime code beyond type guards. */
+
+export type Scenario = 'min' | 'typical' | 'max';
+
+/** A device's footprint configuration, as stored and as accepted by the API. */
+export interface DeviceSpec {
+  /** A system preset id (e.g. `kws-typical`) or a custom bill of materials. */
+  system: SystemChoice;
+  /** A training preset id (e.g. `densenet`), or `none`. */
+  training: string;
+  /** Devices that share one training run (the seed charges all of it to one device). */
+  trainingDevices: number;
+  /** A grid: `epa` (default vintage), `epa-egrid2021`, an Ember country code (`FRA`), an Electricity Maps zone (`em:FR`), or `custom:<kg/kWh>`. */
+  grid: string;
+  lifetimeYears: number;
+  /** Charger efficiency 0 < η ≤ 1: grid energy = battery energy / η. */
+  chargerEfficiency: number;
+  battery?: BatteryInput;
+}
+
+export interface BatteryInput {
+  capacityWh?: number;
+  cycleLife?: number;
+  /** Embodied footprint of one replacement pack; default: the power-supply block value of the system. */
+  packKgCO2e?: number;
+}
+
+export type SystemChoice = string | CustomSystem;
+
+export interface CustomSystem {
+  /** Start from this preset's blocks and scenario, then override. */
+  base?: string;
+  scenario?: Scenario;
+  /** Per block: a level of the Pirson & Bol inventory, or an explicit kg CO2e value. */
+  blocks?: Partial<Record<string, BlockChoice>>;
+}
+
+export interface BlockChoice {
+  level?: number;
+  kgCO2e?: number;
+}
+
+export interface Device {
+  id: string;
+  name: string;
+  /** MQTT fleet the device belongs to, if any. */
+  fleet: string | null;
+  /** ISO-8601 date-time the device went into service, or null when not deployed yet. */
+  deployedAt: string | null;
+  spec: DeviceSpec;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DeviceInput {
+  id: string;
+  name?: string;
+  fleet?: string | null;
+  deployedAt?: string | null;
+  spec: DeviceSpec;
+}
+
+export interface DevicePatch {
+  name?: string;
+  fleet?: string | null;
+  deployedAt?: string | null;
+  spec?: Partial<DeviceSpec>;
+}
+
+/** One integrated energy window of one device. Unique by (deviceId, seq). */
+export interface EnergyWindow {
+  deviceId: string;
+  /** Non-negative integer sequence number, unique per device. */
+  seq: number;
+  /** Start of the window, Unix epoch milliseconds. */
+  startMs: number;
+  durationS: number;
+  energyJ: number;
+  sampleCount: number;
+  minPowerW: number | null;
+  maxPowerW: number | null;
+  inferenceCount: number;
+  /** Where the window came from: `http`, `serial:<path>`, `mqtt:<broker>`. */
+  source: string;
+}
+
+/** Running per-device totals, updated in the same transaction as the windows. */
+export interface DeviceAggregate {
+  deviceId: string;
+  energyJ: number;
+  observedS: number;
+  windows: number;
+  samples: number;
+  inferences: number;
+  minPowerW: number | null;
+  maxPowerW: number | null;
+  maxSeq: number | null;
+  firstSeenMs: number | null;
+  lastSeenMs: number | null;
+}
+
+export interface AppendResult {
+  inserted: number;
+  duplicates: number;
+}

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import blocksJson from '../../data/pirson-bol-2021-blocks.json' with { type: 'json' };
+import systemsJson from '../../data/systems.json' with { type: 'json' };
+import trainingJson from '../../data/training-dodge-2022.json' with { type: 'json' };
+import referenceJson from '../../data/reference-devices.json' with { type: 'json' };
+import assumptionsJson from '../../data/lifecycle-assumptions.json' with { type: 'json' };
+import type { Catalogue, Provenance, ProvenanceKind } from '../model/catalogue-types.js';
+
+const rangeSchema = z.object({ min: z.number().min(0), typical: z.number().min(0), max: z.number().min(0) });
+const kindSchema = z.enum(['published', 'derived', 'assumption', 'user', 'measured']);
+
+const blocksSchema = z.object({
+  dataset: z.string(),
+  sources: z.record(z.string(), z.string()),
+  blocks: z.array(
+    z.object({
+      id: z.string(),
+      label: z.string(),
+      group: z.enum(['embodied', 'transport']),
+      levels: z.array(
+        z.object({
+          level: z.number().int().min(0),
+          content: z.string(),
+          kgCO2e: rangeSchema.nullable(),
+          source: z.string(),
+          kind: kindSchema,
+          note: z.string().optional(),
+          battery: z.boolean().optional(),
+          batteryCapacityWh: rangeSchema.optional(),
+          batteryCapacitySource: z.string().optional(),
+        }),
+      ),
+    }),
+  ),
+});
+
+const systemsSchema = z.object({
+  dataset: z.string(),
+  source: z.string(),
+  systems: z.array(
+    z.object({
+      id: z.string(),
+      label: z.string(),
+      application: z.string(),
+      scenario: z.enum(['min', 'typical', 'max']),
+      training: z.string(),
+      blocks: z.record(z.string(), z.number().int().min(0)),
+    }),
+  ),
+});
+
+const trainingSchema = z.object({
+  dataset: z.string(),
+  source: z.string(),
+  gridRangeKgPerKWh: z.object({ min: z.number(), max: z.number() }),
+  runs: z.array(z.object({ id: z.string(), model: z.string(), gpu: z.string(), hours: z.number(), energyKWh: z.number() })),
+  presets: z.array(z.object({ id: z.string(), label: z.string(), kgCO2e: z.number().min(0), source: z.string() })),
+});
+
+const referenceSchema = z.object({
+  dataset: z.string(),
+  devices: z.array(z.object({ id: z.string(), label: z.string(), kgCO2e: z.number().positive(), source: z.string() })),
+});
+
+const sourcedSchema = z.object({ source: z.string() });
+const assumptionsSchema = z.object({
+  dataset: z.string(),
+  assumedPower: sourcedSchema.extend({ powerW: z.number().positive() }),
+  lifetime: sourcedSchema.extend({ years: z.number().positive(), secondsPerYear: z.number().positive() }),
+  endOfLife: sourcedSchema.extend({ kgCO2e: z.number().min(0), maxShare: z.number().min(0).max(1) }),
+  battery: sourcedSchema.extend({ cycleLife: z.number().positive() }),
+  chargerEfficiency: sourcedSchema.extend({ value: z.number().positive().max(1) }),
+});
+
+function provenance(dataset: string, kind: ProvenanceKind, citation: string, note?: string): Provenance {
+  return note === undefined ? { dataset, kind, citation } : { dataset, kind, citation, note };
+}
+
+/** Build the model's catalogue from the versioned files in data/, validating their shape once at load. */
+export function buildCatalogue(): Catalogue {
+  const blocks = blocksSchema.parse(blocksJson);
+  const systems = systemsSchema.parse(systemsJson);
+  const training = trainingSchema.parse(trainingJson);
+  const reference = referenceSchema.parse(referenceJson);
+  const assumptions = assumptionsSchema.parse(assumptionsJson);
+  const sourceText = (key: string): string => blocks.sources[key] ?? key;
+  const assumption = (citation: string): Provenance => provenance(assumptions.dataset, 'assumption', citation);
+
+  return {
+    blocks: blocks.blocks.map((block) => ({
+      id: block.id,
+      label: block.label,
+      group: block.group,
+      levels: block.levels.map((level) => ({
+        level: level.level,
+        content: level.content,
+        kgCO2e: level.kgCO2e,
+        provenance: provenance(blocks.dataset, level.kind, sourceText(level.source), level.note),
+        ...(level.battery === undefined ? {} : { isBattery: level.battery }),
+        ...(level.batteryCapacityWh === undefined ? {} : { batteryCapacityWh: level.batteryCapacityWh }),
+      })),
+    })),
+    systems: systems.systems.map((system) => ({ ...system, provenance: provenance(systems.dataset, 'published', systems.source) })),
+    training: {
+      presets: training.presets.map((preset) => ({
+        id: preset.id,
+        label: preset.label,
+        kgCO2e: preset.kgCO2e,
+        provenance: provenance(preset.id === 'none' ? 'user' : training.dataset, preset.id === 'none' ? 'user' : 'published', preset.source),
+      })),
+      runs: training.runs,
+      gridRangeKgPerKWh: training.gridRangeKgPerKWh,
+      provenance: provenance(training.dataset, 'published', training.source),
+    },
+    referenceDevices: reference.devices.map((device) => ({
+      id: device.id,
+      label: device.label,
+      kgCO2e: device.kgCO2e,
+      provenance: provenance(reference.dataset, 'published', device.source),
+    })),
+    assumptions: {
+      assumedPowerW: assumptions.assumedPower.powerW,
+      assumedPowerProvenance: assumption(assumptions.assumedPower.source),
+      lifetimeYears: assumptions.lifetime.years,
+      secondsPerYear: assumptions.lifetime.secondsPerYear,
+      lifetimeProvenance: assumption(assumptions.lifetime.source),
+      endOfLifeKgCO2e: assumptions.endOfLife.kgCO2e,
+      endOfLifeMaxShare: assumptions.endOfLife.maxShare,
+      endOfLifeProvenance: assumption(assumptions.endOfLife.source),
+      batteryCycleLife: assumptions.battery.cycleLife,
+      batteryProvenance: assumption(assumptions.battery.source),
+      chargerEfficiency: assumptions.chargerEfficiency.value,
+      chargerProvenance: assumption(assumptions.chargerEfficiency.source),
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import type { Provenance } from './catalogue-types.js';
+
+export interface BatteryParams {
+  capacityWh: number;
+  cycleLife: number;
+  packKgCO2e: number;
+  provenance: Provenance;
+}
+
+export interface BatteryOutcome {
+  capacityWh: number;
+  cycleLife: number;
+  packKgCO2e: number;
+  /** Full-capacity equivalent recharges over the period. */
+  recharges: number;
+  /** Hours between recharges at this draw; null at zero power. */
+  rechargeIntervalH: number | null;
+  /** Packs worn out and replaced: each adds one pack's embodied footprint. */
+  replacements: number;
+  replacementKgCO2e: number;
+  provenance: Provenance;
+}
+
+/** A pack is replaced each time it passes its cycle life; the first pack is in the power-supply block already. */
+export function batteryOutcome(params: BatteryParams, batteryEnergyWh: number, powerW: number): BatteryOutcome {
+  const recharges = batteryEnergyWh / params.capacityWh;
+  const replacements = recharges <= params.cycleLife ? 0 : Math.ceil(recharges / params.cycleLife) - 1;
+  return {
+    capacityWh: params.capacityWh,
+    cycleLife: params.cycleLife,
+    packKgCO2e: params.packKgCO2e,
+    recharges,
+    rechargeIntervalH: powerW > 0 ? params.capacityWh / powerW : null,
+    replacements,
+    replacementKgCO2e: replacements * params.packKgCO2e,
+    provenance: params.provenance,
+  };
+}

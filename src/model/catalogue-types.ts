@@ -1,0 +1,106 @@
+import type { Scenario } from '../domain/types.js';
+
+/** min / typical / max of one quantity (Pirson & Bol inventory quantities; Boavizta-style ranges). */
+export interface Range {
+  min: number;
+  typical: number;
+  max: number;
+}
+
+export type ProvenanceKind = 'published' | 'derived' | 'assumption' | 'user' | 'measured';
+
+/** Where a number came from: every value in a result carries one. */
+export interface Provenance {
+  dataset: string;
+  kind: ProvenanceKind;
+  citation: string;
+  note?: string;
+}
+
+export interface BlockLevel {
+  level: number;
+  content: string;
+  /** null: the level exists in the inventory but the seed does not quantify it; a custom value is needed. */
+  kgCO2e: Range | null;
+  provenance: Provenance;
+  /** Power-supply levels only: whether the level is a rechargeable battery, and its capacity. */
+  isBattery?: boolean;
+  batteryCapacityWh?: Range;
+}
+
+export type StageGroup = 'training' | 'embodied' | 'transport' | 'use' | 'end-of-life';
+
+export interface Block {
+  id: string;
+  label: string;
+  group: 'embodied' | 'transport';
+  levels: readonly BlockLevel[];
+}
+
+export interface SystemPreset {
+  id: string;
+  label: string;
+  application: string;
+  scenario: Scenario;
+  training: string;
+  blocks: Readonly<Record<string, number>>;
+  provenance: Provenance;
+}
+
+export interface TrainingPreset {
+  id: string;
+  label: string;
+  kgCO2e: number;
+  provenance: Provenance;
+}
+
+export interface TrainingRun {
+  id: string;
+  model: string;
+  gpu: string;
+  hours: number;
+  energyKWh: number;
+}
+
+export interface ReferenceDevice {
+  id: string;
+  label: string;
+  kgCO2e: number;
+  provenance: Provenance;
+}
+
+export interface GridFactor {
+  id: string;
+  label: string;
+  kgCO2ePerKWh: number;
+  provenance: Provenance;
+}
+
+export interface LifecycleAssumptions {
+  assumedPowerW: number;
+  assumedPowerProvenance: Provenance;
+  lifetimeYears: number;
+  secondsPerYear: number;
+  lifetimeProvenance: Provenance;
+  endOfLifeKgCO2e: number;
+  endOfLifeMaxShare: number;
+  endOfLifeProvenance: Provenance;
+  batteryCycleLife: number;
+  batteryProvenance: Provenance;
+  chargerEfficiency: number;
+  chargerProvenance: Provenance;
+}
+
+/** Everything the pure model needs, passed in as data (no imports of files from inside the model). */
+export interface Catalogue {
+  blocks: readonly Block[];
+  systems: readonly SystemPreset[];
+  training: {
+    presets: readonly TrainingPreset[];
+    runs: readonly TrainingRun[];
+    gridRangeKgPerKWh: { min: number; max: number };
+    provenance: Provenance;
+  };
+  referenceDevices: readonly ReferenceDevice[];
+  assumptions: LifecycleAssumptions;
+}

@@ -1,0 +1,16 @@
+/** Input limits of the model, shared by the HTTP schemas and the CLI. Values past them are unit mistakes. */
+
+/** Years: microcontroller devices do not serve for decades; larger values are usually seconds or hours given as years. */
+export const MAX_LIFETIME_YEARS = 50;
+/** Watts: above any MCU-class board or gateway (a Raspberry Pi 5 peaks near 12 W); more is a mW/µW unit mistake. */
+export const MAX_POWER_W = 100;
+/** Devices sharing one training run: a fleet of a billion is already far beyond any deployment. */
+export const MAX_TRAINING_DEVICES = 1_000_000_000;
+/** kg CO2e per kWh: the dirtiest grids are near 1.2; 5 leaves room for custom off-grid generators and catches g/kWh given as kg. */
+export const MAX_GRID_KG_PER_KWH = 5;
+/** kg CO2e for one user-supplied block or training value: ten times a 16-inch MacBook Pro; more is a g/kg mistake. */
+export const MAX_CUSTOM_KG = 5_000;
+/** Battery capacity, Wh: a TinyML node's pack is a few Wh; 1 kWh catches mWh given as Wh. */
+export const MAX_BATTERY_WH = 1_000;
+/** Full cycles: no Li-ion chemistry is rated past ~20 000 cycles. */
+export const MAX_CYCLE_LIFE = 100_000;

@@ -6,7 +6,7 @@
 /** Protocol version carried by `$TMF1` and by JSON `"v"`. */
 export const PROTOCOL_VERSION = 1;
 
-/** Longest accepted line in bytes, terminator excluded. A hello with maximal strings is 186 bytes; the rest is slack. */
+/** Longest accepted line in bytes, terminator excluded. A hello with maximal strings is 158 bytes, a window with maximal values 88; the rest is slack for v1 additions. */
 export const MAX_LINE_BYTES = 200;
 /** Longest accepted MQTT JSON payload in bytes: a window message with maximal values is ~260 bytes. */
 export const MAX_JSON_BYTES = 1024;

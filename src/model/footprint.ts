@@ -11,6 +11,8 @@ import { yearsToSeconds } from './units.js';
 
 export type PowerInput =
   | { kind: 'assumed'; powerW: number }
+  /** A figure the user supplies (measured elsewhere): neither the seed's assumption nor our measurement. */
+  | { kind: 'given'; powerW: number }
   | { kind: 'measured'; powerW: number; observedS: number; samples: number; windows: number };
 
 export interface FootprintInput {
@@ -41,7 +43,7 @@ export interface Stage {
 }
 
 export interface PowerSummary {
-  kind: 'assumed' | 'measured';
+  kind: 'assumed' | 'given' | 'measured';
   powerW: number;
   observedS: number | null;
   samples: number | null;
@@ -122,6 +124,9 @@ function powerSummary(catalogue: Catalogue, power: PowerInput): PowerSummary {
   if (power.kind === 'assumed') {
     return { kind: 'assumed', powerW: power.powerW, observedS: null, samples: null, windows: null, provenance: catalogue.assumptions.assumedPowerProvenance };
   }
+  if (power.kind === 'given') {
+    return { kind: 'given', powerW: power.powerW, observedS: null, samples: null, windows: null, provenance: { dataset: 'user', kind: 'user', citation: 'average power given by the user' } };
+  }
   return {
     kind: 'measured',
     powerW: power.powerW,
@@ -143,8 +148,7 @@ interface CoreResult {
 function core(catalogue: Catalogue, system: ResolvedSystem, input: FootprintInput, trainingPerDevice: Range, trainingStage: Omit<Stage, 'kgCO2e' | 'range' | 'share'>, periodS: number, powerW: number): CoreResult {
   const stages: Omit<Stage, 'share'>[] = [];
   stages.push({ ...trainingStage, kgCO2e: pick(trainingPerDevice, system.scenario), range: trainingPerDevice });
-  const orderedBlocks = [...system.blocks].sort((a, b) => (a.block.group === b.block.group ? 0 : a.block.group === 'embodied' ? -1 : 1));
-  for (const entry of orderedBlocks) {
+  for (const entry of system.blocks) {
     stages.push({
       id: entry.block.id,
       label: entry.block.label,
@@ -194,6 +198,11 @@ function core(catalogue: Catalogue, system: ResolvedSystem, input: FootprintInpu
   };
 }
 
+/** Display only: 6 significant digits hides binary float noise (27.200000000000003). */
+function milliwatts(powerW: number): number {
+  return Number((powerW * 1000).toPrecision(6));
+}
+
 function sumByGroup(stages: readonly Stage[]): Record<StageGroup, number> {
   const byGroup: Record<StageGroup, number> = { training: 0, embodied: 0, transport: 0, use: 0, 'end-of-life': 0 };
   for (const stage of stages) byGroup[stage.group] += stage.kgCO2e;
@@ -220,7 +229,9 @@ export function computeFootprint(catalogue: Catalogue, input: FootprintInput): F
 
   const assumptions: string[] = [];
   if (input.power.kind === 'assumed') {
-    assumptions.push(`power assumed at ${input.power.powerW * 1000} mW continuous (not measured)`);
+    assumptions.push(`power assumed at ${milliwatts(input.power.powerW)} mW continuous (not measured)`);
+  } else if (input.power.kind === 'given') {
+    assumptions.push(`power given by the user: ${milliwatts(input.power.powerW)} mW continuous (not measured by this service)`);
   }
   if (input.trainingDevices === 1 && training.runKgCO2e.typical > 0) {
     assumptions.push('the whole training run is charged to this one device (the seed\'s upper bound)');

@@ -1,0 +1,98 @@
+import { parseArgs } from 'node:util';
+import { resolveGrid, DEFAULT_GRID } from '../../catalogue/grid.js';
+import { buildCatalogue } from '../../catalogue/load-catalogue.js';
+import { ValidationError } from '../../domain/errors.js';
+import { parsePowerW } from '../../domain/quantity.js';
+import type { Scenario, SystemChoice } from '../../domain/types.js';
+import { computeFootprint, type PowerInput } from '../../model/footprint.js';
+import { parseBlockOverrides, SEED_DEFAULT_SPEC } from '../../service/spec.js';
+import type { CliCommand } from '../command.js';
+import { formatFootprint } from '../format-footprint.js';
+
+const USAGE = `tinyml-footprint calc [options]
+
+  --system <id>            kws-best | kws-typical | ad-typical | ic-typical | ic-worst (default kws-typical)
+  --blocks <list>          block overrides: processing:1,casing=0.5 (level after ':', kg CO2e after '=')
+  --scenario <s>           min | typical | max quantities (default: the system's)
+  --power <p>              average power, e.g. 27mW, 800uW, 0.5W (default: the seed's 1 mW assumption)
+  --region, --grid <id>    epa | epa-egrid2021 | FRA | USA | WORLD | em:FR | custom:<kg/kWh> (default epa)
+  --years <n>              lifetime in years (default 3)
+  --training <id>          densenet | mobilenetv1 | none | dodge:<run> | custom:<kg> (default densenet)
+  --training-devices <n>   devices sharing the training run (default 1)
+  --charger-efficiency <x> 0 < x ≤ 1 (default 1)
+  --battery-wh <n>         battery capacity in Wh (default: from the power-supply level)
+  --cycle-life <n>         battery cycle life (default 500)
+  --json                   print the full result as JSON`;
+
+function numberOption(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new ValidationError(`--${name} must be a number, got "${text}"`);
+  return value;
+}
+
+export const calcCommand: CliCommand = {
+  summary: 'the plug-and-play calculator: lifetime footprint of a TinyML system',
+  async run(argv) {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: {
+        system: { type: 'string' },
+        blocks: { type: 'string' },
+        scenario: { type: 'string' },
+        power: { type: 'string' },
+        region: { type: 'string' },
+        grid: { type: 'string' },
+        years: { type: 'string' },
+        training: { type: 'string' },
+        'training-devices': { type: 'string' },
+        'charger-efficiency': { type: 'string' },
+        'battery-wh': { type: 'string' },
+        'cycle-life': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.help === true) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    try {
+      if (values.scenario !== undefined && !['min', 'typical', 'max'].includes(values.scenario)) {
+        throw new ValidationError(`--scenario must be min, typical or max, got "${values.scenario}"`);
+      }
+      const scenario = values.scenario as Scenario | undefined;
+      const system: SystemChoice = values.blocks !== undefined || scenario !== undefined
+        ? parseBlockOverrides(values.blocks ?? '', values.system ?? SEED_DEFAULT_SPEC.system as string, scenario)
+        : (values.system ?? SEED_DEFAULT_SPEC.system);
+      const catalogue = buildCatalogue();
+      const power: PowerInput = values.power === undefined
+        ? { kind: 'assumed', powerW: catalogue.assumptions.assumedPowerW }
+        : { kind: 'given', powerW: parsePowerW(values.power) };
+      const capacityWh = numberOption('battery-wh', values['battery-wh']);
+      const cycleLife = numberOption('cycle-life', values['cycle-life']);
+      const result = computeFootprint(catalogue, {
+        system,
+        ...(values.training === undefined ? {} : { training: values.training }),
+        trainingDevices: numberOption('training-devices', values['training-devices']) ?? SEED_DEFAULT_SPEC.trainingDevices,
+        lifetimeYears: numberOption('years', values.years) ?? SEED_DEFAULT_SPEC.lifetimeYears,
+        grid: resolveGrid(values.region ?? values.grid ?? DEFAULT_GRID),
+        chargerEfficiency: numberOption('charger-efficiency', values['charger-efficiency']) ?? SEED_DEFAULT_SPEC.chargerEfficiency,
+        ...(capacityWh === undefined && cycleLife === undefined
+          ? {}
+          : { battery: { ...(capacityWh === undefined ? {} : { capacityWh }), ...(cycleLife === undefined ? {} : { cycleLife }) } }),
+        power,
+      });
+      process.stdout.write(values.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${formatFootprint(result)}\n`);
+      return 0;
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        process.stderr.write(`error: ${error.message}${error.details.length > 0 ? `\n  ${error.details.join('\n  ')}` : ''}\n`);
+        return 2;
+      }
+      throw error;
+    }
+  },
+};

@@ -1,0 +1,78 @@
+import express, { type Express, type RequestHandler, type Router } from 'express';
+import { MAX_BODY_BYTES } from '../config/defaults.js';
+import type { DeviceSpec } from '../domain/types.js';
+import type { IngestService } from '../ingest/ingest-service.js';
+import type { LiveBus } from '../live/live-bus.js';
+import type { Catalogue } from '../model/catalogue-types.js';
+import type { HealthRegistry } from '../obs/health-registry.js';
+import type { Store } from '../store/store.js';
+import { requireBearer } from './auth.js';
+import { HttpStats } from './http-stats.js';
+import { openApiDocument } from './openapi.js';
+import { notFoundHandler, problemMiddleware } from './problem.js';
+import { calculatorRouter } from './routes/calculator.js';
+import { catalogueRouter } from './routes/catalogue.js';
+import { devicesRouter } from './routes/devices.js';
+import { fleetRouter } from './routes/fleet.js';
+import { healthRouter } from './routes/health.js';
+
+export interface AppDeps {
+  store: Store;
+  catalogue: Catalogue;
+  ingest: IngestService;
+  bus: LiveBus;
+  health: HealthRegistry;
+  apiToken: string;
+  defaults: DeviceSpec;
+  clock: () => number;
+  log: (message: string) => void;
+  onlineThresholdMs: number;
+  fleetCacheTtlMs: number;
+  version: string;
+  /** Extra routers mounted under /api (live events) and at / (the dashboard), added by later layers. */
+  apiRouters?: readonly Router[];
+  rootHandlers?: readonly RequestHandler[];
+}
+
+/** The Express app, without listening: tests mount it on an ephemeral port. */
+export function createApp(deps: AppDeps): { app: Express; stats: HttpStats } {
+  const stats = new HttpStats();
+  deps.health.register('http', () => stats.status());
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((_req, _res, next) => {
+    stats.countRequest();
+    next();
+  });
+  app.use(express.json({ limit: MAX_BODY_BYTES, type: ['application/json', 'application/*+json'] }));
+
+  const api = express.Router();
+  api.use(healthRouter({ store: deps.store, health: deps.health, ingest: deps.ingest.counters, bus: deps.bus, clock: deps.clock, startedAtMs: deps.clock(), version: deps.version }));
+  api.use(catalogueRouter(deps.catalogue));
+  api.use(calculatorRouter(deps.catalogue, deps.defaults));
+  api.use(
+    devicesRouter({
+      store: deps.store,
+      catalogue: deps.catalogue,
+      sink: deps.ingest,
+      stats,
+      defaults: deps.defaults,
+      requireToken: requireBearer(deps.apiToken),
+      clock: deps.clock,
+      onlineThresholdMs: deps.onlineThresholdMs,
+    }),
+  );
+  api.use(fleetRouter(deps.store, deps.catalogue, deps.clock, deps.onlineThresholdMs, deps.fleetCacheTtlMs));
+  const openapi = openApiDocument(deps.version);
+  api.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  for (const router of deps.apiRouters ?? []) api.use(router);
+  api.use(notFoundHandler);
+  app.use('/api', api);
+  for (const handler of deps.rootHandlers ?? []) app.use(handler);
+  app.use(notFoundHandler);
+  app.use(problemMiddleware(stats, deps.log));
+  return { app, stats };
+}

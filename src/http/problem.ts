@@ -1,0 +1,64 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ConflictError, NotFoundError, StoreClosedError, ValidationError } from '../domain/errors.js';
+import type { HttpStats } from './http-stats.js';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: readonly string[];
+}
+
+export class HttpError extends Error {
+  constructor(readonly status: number, readonly reason: string, message: string) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+const PROBLEM_BASE = 'https://tinyml-footprint.dev/problems/';
+
+function toProblem(error: unknown): { problem: Problem; reason: string; isServerError: boolean } {
+  const make = (status: number, reason: string, title: string, detail: string, errors?: readonly string[]) => ({
+    problem: { type: `${PROBLEM_BASE}${reason}`, title, status, detail, ...(errors && errors.length > 0 ? { errors } : {}) },
+    reason,
+    isServerError: status >= 500,
+  });
+  if (error instanceof ValidationError) return make(400, 'validation', 'Invalid input', error.message, error.details);
+  if (error instanceof NotFoundError) return make(404, 'not-found', 'Not found', error.message);
+  if (error instanceof ConflictError) return make(409, 'conflict', 'Conflict', error.message);
+  if (error instanceof HttpError) return make(error.status, error.reason, error.reason.replace(/-/g, ' '), error.message);
+  if (error instanceof StoreClosedError) return make(503, 'unavailable', 'Service unavailable', 'the service is shutting down');
+  // body-parser errors carry `type` and `status`
+  const bodyError = error as { type?: string; status?: number; message?: string; limit?: number };
+  if (bodyError.type === 'entity.too.large') return make(413, 'too-large', 'Body too large', `request body exceeds ${bodyError.limit ?? ''} bytes`);
+  if (bodyError.type === 'entity.parse.failed') return make(400, 'malformed-json', 'Malformed JSON', `the body is not valid JSON: ${bodyError.message ?? ''}`);
+  if (bodyError.type === 'encoding.unsupported' || bodyError.type === 'charset.unsupported') return make(415, 'unsupported-encoding', 'Unsupported encoding', bodyError.message ?? '');
+  if (typeof bodyError.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
+    return make(bodyError.status, 'bad-request', 'Bad request', bodyError.message ?? 'bad request');
+  }
+  return make(500, 'internal', 'Internal error', 'an unexpected error occurred; it has been logged');
+}
+
+export function sendProblem(res: Parameters<RequestHandler>[1], problem: Problem): void {
+  res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+}
+
+/** The one error middleware: every failure becomes application/problem+json with a reason, and is counted. */
+export function problemMiddleware(stats: HttpStats, log: (message: string) => void): ErrorRequestHandler {
+  return (error: unknown, _req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const { problem, reason, isServerError } = toProblem(error);
+    stats.reject(reason, problem.detail);
+    if (isServerError) log(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    sendProblem(res, problem);
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new HttpError(404, 'not-found', `no route ${req.method} ${req.path}`));
+};

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import {
+  DEVICE_ID_PATTERN,
+  MAX_FUTURE_SKEW_MS,
+  MAX_NAME_LENGTH,
+  MAX_WINDOW_DURATION_S,
+  MAX_WINDOWS_PER_REQUEST,
+} from '../config/defaults.js';
+import {
+  MAX_BATTERY_WH,
+  MAX_CUSTOM_KG,
+  MAX_CYCLE_LIFE,
+  MAX_LIFETIME_YEARS,
+  MAX_POWER_W,
+  MAX_TRAINING_DEVICES,
+} from '../model/limits.js';
+
+const finite = () => z.number().refine(Number.isFinite, 'must be finite');
+const MAX_ID_TEXT = 100;
+
+export const blockChoiceSchema = z
+  .object({
+    level: z.number().int().min(0).max(9).optional(),
+    kgCO2e: finite().min(0).max(MAX_CUSTOM_KG).optional(),
+  })
+  .strict()
+  .refine((block) => block.level !== undefined || block.kgCO2e !== undefined, 'give a level or a kgCO2e value');
+
+export const systemChoiceSchema = z.union([
+  z.string().min(1).max(MAX_ID_TEXT),
+  z
+    .object({
+      base: z.string().min(1).max(MAX_ID_TEXT).optional(),
+      scenario: z.enum(['min', 'typical', 'max']).optional(),
+      blocks: z.record(z.string().max(MAX_ID_TEXT), blockChoiceSchema).optional(),
+    })
+    .strict(),
+]);
+
+export const batterySchema = z
+  .object({
+    capacityWh: finite().positive().max(MAX_BATTERY_WH).optional(),
+    cycleLife: finite().positive().max(MAX_CYCLE_LIFE).optional(),
+    packKgCO2e: finite().min(0).max(MAX_CUSTOM_KG).optional(),
+  })
+  .strict();
+
+/** Power: watts as a number, or a string with a unit ("27mW", "800 uW"). */
+export const powerSchema = z.union([finite().min(0).max(MAX_POWER_W), z.string().min(1).max(40)]);
+
+/** The footprint options shared by the calculator and devices. */
+export const specFields = {
+  system: systemChoiceSchema.optional(),
+  training: z.string().min(1).max(MAX_ID_TEXT).optional(),
+  trainingDevices: z.number().int().min(1).max(MAX_TRAINING_DEVICES).optional(),
+  grid: z.string().min(1).max(MAX_ID_TEXT).optional(),
+  lifetimeYears: finite().positive().max(MAX_LIFETIME_YEARS).optional(),
+  chargerEfficiency: finite().positive().max(1).optional(),
+  battery: batterySchema.optional(),
+};
+
+export const calculateBodySchema = z
+  .object({
+    ...specFields,
+    power: powerSchema.optional(),
+    elapsedS: finite().min(0).optional(),
+  })
+  .strict();
+
+export const calculateQuerySchema = z
+  .object({
+    system: z.string().min(1).max(MAX_ID_TEXT).optional(),
+    training: z.string().min(1).max(MAX_ID_TEXT).optional(),
+    trainingDevices: z.coerce.number().int().min(1).max(MAX_TRAINING_DEVICES).optional(),
+    grid: z.string().min(1).max(MAX_ID_TEXT).optional(),
+    region: z.string().min(1).max(MAX_ID_TEXT).optional(),
+    lifetimeYears: z.coerce.number().positive().max(MAX_LIFETIME_YEARS).optional(),
+    years: z.coerce.number().positive().max(MAX_LIFETIME_YEARS).optional(),
+    chargerEfficiency: z.coerce.number().positive().max(1).optional(),
+    power: z.string().min(1).max(40).optional(),
+    scenario: z.enum(['min', 'typical', 'max']).optional(),
+    /** Block overrides as `block:level` or `block=kg`, comma-separated: `processing:1,casing=0.5`. */
+    blocks: z.string().max(2000).optional(),
+  })
+  .strict();
+
+const deviceId = z.string().regex(DEVICE_ID_PATTERN, 'device id: 1–64 characters of A-Z a-z 0-9 _ . -');
+const isoDate = z.iso.datetime({ offset: true });
+
+export const createDeviceSchema = z
+  .object({
+    id: deviceId,
+    name: z.string().min(1).max(MAX_NAME_LENGTH).optional(),
+    fleet: z.string().regex(DEVICE_ID_PATTERN).nullable().optional(),
+    deployedAt: isoDate.nullable().optional(),
+    ...specFields,
+  })
+  .strict();
+
+export const patchDeviceSchema = z
+  .object({
+    name: z.string().min(1).max(MAX_NAME_LENGTH).optional(),
+    fleet: z.string().regex(DEVICE_ID_PATTERN).nullable().optional(),
+    deployedAt: isoDate.nullable().optional(),
+    ...specFields,
+  })
+  .strict();
+
+export const windowSchema = z
+  .object({
+    seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    startMs: z.number().int().min(0),
+    durationS: finite().positive().max(MAX_WINDOW_DURATION_S),
+    energyJ: finite().min(0),
+    sampleCount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    minPowerW: finite().min(0).max(MAX_POWER_W).nullable().optional(),
+    maxPowerW: finite().min(0).max(MAX_POWER_W).nullable().optional(),
+    inferenceCount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .strict()
+  .refine((window) => window.energyJ / window.durationS <= MAX_POWER_W, `average power above ${MAX_POWER_W} W: check the units (J and s)`)
+  .refine(
+    (window) => window.minPowerW == null || window.maxPowerW == null || window.minPowerW <= window.maxPowerW,
+    'minPowerW must not exceed maxPowerW',
+  );
+
+export const windowsBodySchema = z.union([
+  z.object({ windows: z.array(windowSchema).min(1).max(MAX_WINDOWS_PER_REQUEST) }).strict(),
+  windowSchema,
+]);
+
+export const listQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).optional(),
+    offset: z.coerce.number().int().min(0).optional(),
+    fleet: z.string().regex(DEVICE_ID_PATTERN).optional(),
+  })
+  .strict();
+
+export { MAX_FUTURE_SKEW_MS };

@@ -1,0 +1,72 @@
+import { resolveGrid } from '../catalogue/grid.js';
+import type { Device, DeviceAggregate, DeviceSpec } from '../domain/types.js';
+import type { Catalogue } from '../model/catalogue-types.js';
+import { computeFootprint, type FootprintInput, type FootprintResult, type PowerInput } from '../model/footprint.js';
+
+/** Measured average power once a device has reported energy over some time; else the seed's assumption. */
+export function powerFromAggregate(catalogue: Catalogue, aggregate: DeviceAggregate | undefined): PowerInput {
+  if (aggregate === undefined || aggregate.windows === 0 || aggregate.observedS <= 0) {
+    return { kind: 'assumed', powerW: catalogue.assumptions.assumedPowerW };
+  }
+  return {
+    kind: 'measured',
+    powerW: aggregate.energyJ / aggregate.observedS,
+    observedS: aggregate.observedS,
+    samples: aggregate.samples,
+    windows: aggregate.windows,
+  };
+}
+
+export function footprintInputFromSpec(spec: DeviceSpec, power: PowerInput, elapsedS?: number): FootprintInput {
+  return {
+    system: spec.system,
+    training: spec.training,
+    trainingDevices: spec.trainingDevices,
+    lifetimeYears: spec.lifetimeYears,
+    grid: resolveGrid(spec.grid),
+    chargerEfficiency: spec.chargerEfficiency,
+    ...(spec.battery === undefined ? {} : { battery: spec.battery }),
+    power,
+    ...(elapsedS === undefined ? {} : { elapsedS }),
+  };
+}
+
+export interface DeviceStatus {
+  online: boolean;
+  lastSeenMs: number | null;
+  /** Observed seconds / span between first and last window: how much of the time we have measurements for. */
+  coverage: number | null;
+}
+
+export function deviceStatus(aggregate: DeviceAggregate | undefined, nowMs: number, onlineThresholdMs: number): DeviceStatus {
+  if (aggregate === undefined || aggregate.lastSeenMs === null || aggregate.firstSeenMs === null) {
+    return { online: false, lastSeenMs: null, coverage: null };
+  }
+  const spanS = (aggregate.lastSeenMs - aggregate.firstSeenMs) / 1000;
+  return {
+    online: nowMs - aggregate.lastSeenMs <= onlineThresholdMs,
+    lastSeenMs: aggregate.lastSeenMs,
+    coverage: spanS > 0 ? Math.min(1, aggregate.observedS / spanS) : null,
+  };
+}
+
+export interface DeviceFootprint {
+  device: Device;
+  aggregate: DeviceAggregate | null;
+  status: DeviceStatus;
+  footprint: FootprintResult;
+}
+
+/** The live footprint of one device: its spec, its measured power so far, and the time since deployment. */
+export function deviceFootprint(
+  catalogue: Catalogue,
+  device: Device,
+  aggregate: DeviceAggregate | undefined,
+  nowMs: number,
+  onlineThresholdMs: number,
+): DeviceFootprint {
+  const deployedMs = device.deployedAt === null ? null : Date.parse(device.deployedAt);
+  const elapsedS = deployedMs === null || Number.isNaN(deployedMs) ? undefined : Math.max(0, (nowMs - deployedMs) / 1000);
+  const footprint = computeFootprint(catalogue, footprintInputFromSpec(device.spec, powerFromAggregate(catalogue, aggregate), elapsedS));
+  return { device, aggregate: aggregate ?? null, status: deviceStatus(aggregate, nowMs, onlineThresholdMs), footprint };
+}

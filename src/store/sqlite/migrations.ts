@@ -1,0 +1,106 @@
+/**
+ * SQLite schema migrations, applied in order by `PRAGMA user_version`.
+ * Migration N (1-based) brings the database to user_version N. Never edit a released migration: append a new one.
+ */
+import type Database from 'better-sqlite3';
+import { ConfigError } from '../../domain/errors.js';
+
+export interface Migration {
+  /** The user_version the database has once this migration is applied. */
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'devices, energy windows, per-device aggregates',
+    sql: `
+      CREATE TABLE devices (
+        id             TEXT PRIMARY KEY NOT NULL,
+        name           TEXT NOT NULL,
+        fleet          TEXT NULL,
+        system         TEXT NOT NULL,   -- system preset id, or 'custom' for a custom bill of materials
+        training       TEXT NOT NULL,
+        grid           TEXT NOT NULL,
+        lifetime_years REAL NOT NULL,
+        deployed_at    TEXT NULL,
+        spec_json      TEXT NOT NULL,   -- the full DeviceSpec; the columns above are a queryable copy
+        created_at     TEXT NOT NULL,
+        updated_at     TEXT NOT NULL
+      );
+      CREATE INDEX devices_fleet_id ON devices (fleet, id);
+
+      CREATE TABLE energy_windows (
+        device_id       TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+        seq             INTEGER NOT NULL,
+        start_ms        INTEGER NOT NULL,
+        duration_s      REAL NOT NULL,
+        energy_j        REAL NOT NULL,
+        sample_count    INTEGER NOT NULL,
+        min_power_w     REAL NULL,
+        max_power_w     REAL NULL,
+        inference_count INTEGER NOT NULL,
+        source          TEXT NOT NULL,
+        received_ms     INTEGER NOT NULL,
+        PRIMARY KEY (device_id, seq)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE device_aggregates (
+        device_id     TEXT PRIMARY KEY NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+        energy_j      REAL NOT NULL,
+        observed_s    REAL NOT NULL,
+        windows       INTEGER NOT NULL,
+        samples       INTEGER NOT NULL,
+        inferences    INTEGER NOT NULL,
+        min_power_w   REAL NULL,
+        max_power_w   REAL NULL,
+        max_seq       INTEGER NULL,
+        first_seen_ms INTEGER NULL,
+        last_seen_ms  INTEGER NULL
+      );
+    `,
+  },
+];
+
+/** The user_version of a fully migrated database. */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
+
+export interface MigrationOutcome {
+  from: number;
+  to: number;
+}
+
+function userVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Bring `db` to LATEST_SCHEMA_VERSION. Each migration runs in its own IMMEDIATE transaction and re-reads
+ * user_version inside it, so two processes opening the same new file at once apply each migration exactly once.
+ * Throws ConfigError when the file was written by a newer version of the software.
+ */
+export function migrate(db: Database.Database): MigrationOutcome {
+  MIGRATIONS.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(`migration at index ${index} has version ${migration.version}, expected ${index + 1}`);
+    }
+  });
+  const from = userVersion(db);
+  if (from > LATEST_SCHEMA_VERSION) {
+    throw new ConfigError(
+      `database schema version ${from} is newer than this software supports (${LATEST_SCHEMA_VERSION}); upgrade tinyml-footprint`,
+    );
+  }
+  for (const migration of MIGRATIONS) {
+    const apply = db.transaction(() => {
+      if (userVersion(db) >= migration.version) return;
+      db.exec(migration.sql);
+      // user_version lives in the database header, so this write commits or rolls back with the migration.
+      db.pragma(`user_version = ${migration.version}`);
+    });
+    apply.immediate();
+  }
+  return { from, to: userVersion(db) };
+}

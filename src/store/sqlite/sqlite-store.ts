@@ -1,0 +1,587 @@
+/**
+ * The SQLite implementation of Store (better-sqlite3, synchronous under an async facade).
+ * Durability: windows are acknowledged to MQTT (and to HTTP clients) only after appendWindows resolves, so a
+ * committed transaction must survive a power cut. Hence WAL with `synchronous = FULL` (fsync of the WAL at every
+ * commit); `NORMAL` could lose the last acknowledged transactions on power loss.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { ConflictError, NotFoundError, StoreClosedError, ValidationError } from '../../domain/errors.js';
+import type {
+  AppendResult,
+  Device,
+  DeviceAggregate,
+  DeviceInput,
+  DevicePatch,
+  DeviceSpec,
+  EnergyWindow,
+} from '../../domain/types.js';
+import type { DeviceWithAggregate, ListDevicesQuery, Store } from '../store.js';
+import { migrate } from './migrations.js';
+
+/**
+ * Milliseconds a connection waits for another writer's lock (a second process on the same file, a backup)
+ * before failing with SQLITE_BUSY. An append transaction takes well under a millisecond per window, so 5 s only
+ * runs out when a writer is stuck, and it still fails before an MQTT client gives up on its ack.
+ */
+export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
+/** The `system` column value for a custom bill of materials (spec.system is an object). */
+export const CUSTOM_SYSTEM_COLUMN = 'custom';
+
+export interface SqliteStoreOptions {
+  /** Unix epoch milliseconds; stamps received_ms, createdAt and updatedAt. Default Date.now. */
+  clock?: () => number;
+}
+
+interface DeviceRow {
+  id: string;
+  name: string;
+  fleet: string | null;
+  deployed_at: string | null;
+  spec_json: string;
+  created_at: string;
+  updated_at: string;
+}
+
+interface AggregateRow {
+  device_id: string;
+  energy_j: number;
+  observed_s: number;
+  windows: number;
+  samples: number;
+  inferences: number;
+  min_power_w: number | null;
+  max_power_w: number | null;
+  max_seq: number | null;
+  first_seen_ms: number | null;
+  last_seen_ms: number | null;
+}
+
+/** A device row LEFT JOINed with its aggregate; the agg_ columns are all NULL when it has none. */
+interface DeviceAggregateRow extends DeviceRow {
+  agg_device_id: string | null;
+  agg_energy_j: number | null;
+  agg_observed_s: number | null;
+  agg_windows: number | null;
+  agg_samples: number | null;
+  agg_inferences: number | null;
+  agg_min_power_w: number | null;
+  agg_max_power_w: number | null;
+  agg_max_seq: number | null;
+  agg_first_seen_ms: number | null;
+  agg_last_seen_ms: number | null;
+}
+
+interface WindowRow {
+  device_id: string;
+  seq: number;
+  start_ms: number;
+  duration_s: number;
+  energy_j: number;
+  sample_count: number;
+  min_power_w: number | null;
+  max_power_w: number | null;
+  inference_count: number;
+  source: string;
+}
+
+interface DeviceParams {
+  id: string;
+  name: string;
+  fleet: string | null;
+  system: string;
+  training: string;
+  grid: string;
+  lifetime_years: number;
+  deployed_at: string | null;
+  spec_json: string;
+  created_at: string;
+  updated_at: string;
+}
+
+interface WindowParams {
+  device_id: string;
+  seq: number;
+  start_ms: number;
+  duration_s: number;
+  energy_j: number;
+  sample_count: number;
+  min_power_w: number | null;
+  max_power_w: number | null;
+  inference_count: number;
+  source: string;
+  received_ms: number;
+}
+
+type AggregateParams = AggregateRow;
+
+const DEVICE_COLUMNS = 'd.id, d.name, d.fleet, d.deployed_at, d.spec_json, d.created_at, d.updated_at';
+const AGGREGATE_COLUMNS =
+  'device_id, energy_j, observed_s, windows, samples, inferences, min_power_w, max_power_w, max_seq, first_seen_ms, last_seen_ms';
+const JOINED_AGGREGATE_COLUMNS = AGGREGATE_COLUMNS.split(', ')
+  .map((column) => `a.${column} AS agg_${column}`)
+  .join(', ');
+
+/** min/max of a stored and an incoming nullable value, ignoring NULLs (SQLite's min(x, NULL) is NULL). */
+const nullableExtreme = (fn: 'min' | 'max', column: string): string =>
+  `CASE WHEN ${column} IS NULL THEN excluded.${column} WHEN excluded.${column} IS NULL THEN ${column} ` +
+  `ELSE ${fn}(${column}, excluded.${column}) END`;
+
+class Statements {
+  readonly getDevice;
+  readonly deviceExists;
+  readonly insertDevice;
+  readonly updateDevice;
+  readonly listDevices;
+  readonly listDevicesInFleet;
+  readonly countDevices;
+  readonly listDevicesWithAggregates;
+  readonly listDevicesWithAggregatesInFleet;
+  readonly insertWindow;
+  readonly listWindows;
+  readonly getAggregate;
+  readonly upsertAggregate;
+
+  constructor(db: Database.Database) {
+    this.getDevice = db.prepare<[string], DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices d WHERE d.id = ?`);
+    this.deviceExists = db.prepare<[string], { found: number }>('SELECT 1 AS found FROM devices WHERE id = ?');
+    this.insertDevice = db.prepare<[DeviceParams]>(
+      `INSERT INTO devices (id, name, fleet, system, training, grid, lifetime_years, deployed_at, spec_json, created_at, updated_at)
+       VALUES (@id, @name, @fleet, @system, @training, @grid, @lifetime_years, @deployed_at, @spec_json, @created_at, @updated_at)
+       ON CONFLICT (id) DO NOTHING`,
+    );
+    this.updateDevice = db.prepare<[Omit<DeviceParams, 'created_at'>]>(
+      `UPDATE devices SET name = @name, fleet = @fleet, system = @system, training = @training, grid = @grid,
+         lifetime_years = @lifetime_years, deployed_at = @deployed_at, spec_json = @spec_json, updated_at = @updated_at
+       WHERE id = @id`,
+    );
+    this.listDevices = db.prepare<[number, number], DeviceRow>(
+      `SELECT ${DEVICE_COLUMNS} FROM devices d ORDER BY d.id LIMIT ? OFFSET ?`,
+    );
+    this.listDevicesInFleet = db.prepare<[string, number, number], DeviceRow>(
+      `SELECT ${DEVICE_COLUMNS} FROM devices d WHERE d.fleet = ? ORDER BY d.id LIMIT ? OFFSET ?`,
+    );
+    this.countDevices = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM devices');
+    this.listDevicesWithAggregates = db.prepare<[number, number], DeviceAggregateRow>(
+      `SELECT ${DEVICE_COLUMNS}, ${JOINED_AGGREGATE_COLUMNS}
+       FROM devices d LEFT JOIN device_aggregates a ON a.device_id = d.id
+       ORDER BY d.id LIMIT ? OFFSET ?`,
+    );
+    this.listDevicesWithAggregatesInFleet = db.prepare<[string, number, number], DeviceAggregateRow>(
+      `SELECT ${DEVICE_COLUMNS}, ${JOINED_AGGREGATE_COLUMNS}
+       FROM devices d LEFT JOIN device_aggregates a ON a.device_id = d.id
+       WHERE d.fleet = ? ORDER BY d.id LIMIT ? OFFSET ?`,
+    );
+    this.insertWindow = db.prepare<[WindowParams]>(
+      `INSERT INTO energy_windows (device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w,
+         inference_count, source, received_ms)
+       VALUES (@device_id, @seq, @start_ms, @duration_s, @energy_j, @sample_count, @min_power_w, @max_power_w,
+         @inference_count, @source, @received_ms)
+       ON CONFLICT (device_id, seq) DO NOTHING`,
+    );
+    this.listWindows = db.prepare<[string, number], WindowRow>(
+      `SELECT device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, source
+       FROM energy_windows WHERE device_id = ? ORDER BY seq DESC LIMIT ?`,
+    );
+    this.getAggregate = db.prepare<[string], AggregateRow>(
+      `SELECT ${AGGREGATE_COLUMNS} FROM device_aggregates WHERE device_id = ?`,
+    );
+    this.upsertAggregate = db.prepare<[AggregateParams]>(
+      `INSERT INTO device_aggregates (${AGGREGATE_COLUMNS})
+       VALUES (@device_id, @energy_j, @observed_s, @windows, @samples, @inferences, @min_power_w, @max_power_w, @max_seq,
+         @first_seen_ms, @last_seen_ms)
+       ON CONFLICT (device_id) DO UPDATE SET
+         energy_j = energy_j + excluded.energy_j,
+         observed_s = observed_s + excluded.observed_s,
+         windows = windows + excluded.windows,
+         samples = samples + excluded.samples,
+         inferences = inferences + excluded.inferences,
+         min_power_w = ${nullableExtreme('min', 'min_power_w')},
+         max_power_w = ${nullableExtreme('max', 'max_power_w')},
+         max_seq = ${nullableExtreme('max', 'max_seq')},
+         first_seen_ms = ${nullableExtreme('min', 'first_seen_ms')},
+         last_seen_ms = ${nullableExtreme('max', 'last_seen_ms')}`,
+    );
+  }
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  private closed = false;
+  private readonly statements: Statements;
+  private readonly appendTx: (windows: readonly EnergyWindow[]) => number;
+  private readonly updateTx: (id: string, patch: DevicePatch) => Device;
+  private readonly ensureTx: (input: DeviceInput) => { device: Device; created: boolean };
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly clock: () => number,
+  ) {
+    this.statements = new Statements(db);
+    // Write transactions are IMMEDIATE: they take the write lock up front, so a second connection waits
+    // (busy_timeout) instead of failing with SQLITE_BUSY when upgrading a read lock.
+    const append = db.transaction((windows: readonly EnergyWindow[]) => this.appendInTransaction(windows));
+    this.appendTx = (windows) => append.immediate(windows);
+    const update = db.transaction((id: string, patch: DevicePatch) => this.updateInTransaction(id, patch));
+    this.updateTx = (id, patch) => update.immediate(id, patch);
+    const ensure = db.transaction((input: DeviceInput) => this.ensureInTransaction(input));
+    this.ensureTx = (input) => ensure.immediate(input);
+  }
+
+  /** Open (creating it and its directory if needed) and migrate the database at `file`. */
+  static open(file: string | ':memory:', options: SqliteStoreOptions = {}): SqliteStore {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const db = new Database(file);
+    try {
+      db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+      db.pragma('journal_mode = WAL'); // ':memory:' stays 'memory', which is fine
+      // FULL, not NORMAL: acknowledged windows must survive power loss (see the file comment).
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      migrate(db);
+      return new SqliteStore(db, options.clock ?? Date.now);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  async createDevice(input: DeviceInput): Promise<Device> {
+    this.assertOpen();
+    const params = this.newDeviceParams(input);
+    if (this.statements.insertDevice.run(params).changes === 0) {
+      throw new ConflictError(`device ${JSON.stringify(input.id)} already exists`);
+    }
+    return deviceFromParams(params);
+  }
+
+  async updateDevice(id: string, patch: DevicePatch): Promise<Device> {
+    this.assertOpen();
+    return this.updateTx(id, patch);
+  }
+
+  async ensureDevice(input: DeviceInput): Promise<{ device: Device; created: boolean }> {
+    this.assertOpen();
+    return this.ensureTx(input);
+  }
+
+  async getDevice(id: string): Promise<Device | undefined> {
+    this.assertOpen();
+    const row = this.statements.getDevice.get(id);
+    return row === undefined ? undefined : deviceFromRow(row);
+  }
+
+  async listDevices(query: ListDevicesQuery): Promise<Device[]> {
+    this.assertOpen();
+    const { limit, offset } = checkPage(query);
+    const rows =
+      query.fleet === undefined
+        ? this.statements.listDevices.all(limit, offset)
+        : this.statements.listDevicesInFleet.all(query.fleet, limit, offset);
+    return rows.map(deviceFromRow);
+  }
+
+  async countDevices(): Promise<number> {
+    this.assertOpen();
+    return this.statements.countDevices.get()?.n ?? 0;
+  }
+
+  async appendWindows(windows: readonly EnergyWindow[]): Promise<AppendResult> {
+    this.assertOpen();
+    if (windows.length === 0) return { inserted: 0, duplicates: 0 };
+    windows.forEach(checkWindow);
+    const inserted = this.appendTx(windows);
+    return { inserted, duplicates: windows.length - inserted };
+  }
+
+  async getAggregate(deviceId: string): Promise<DeviceAggregate | undefined> {
+    this.assertOpen();
+    const row = this.statements.getAggregate.get(deviceId);
+    return row === undefined ? undefined : aggregateFromRow(row);
+  }
+
+  async listWindows(deviceId: string, limit: number): Promise<EnergyWindow[]> {
+    this.assertOpen();
+    checkCount('limit', limit);
+    return this.statements.listWindows.all(deviceId, limit).map(windowFromRow);
+  }
+
+  async listDevicesWithAggregates(query: ListDevicesQuery): Promise<DeviceWithAggregate[]> {
+    this.assertOpen();
+    const { limit, offset } = checkPage(query);
+    const rows =
+      query.fleet === undefined
+        ? this.statements.listDevicesWithAggregates.all(limit, offset)
+        : this.statements.listDevicesWithAggregatesInFleet.all(query.fleet, limit, offset);
+    return rows.map((row) => ({ device: deviceFromRow(row), aggregate: joinedAggregate(row) }));
+  }
+
+  async close(): Promise<void> {
+    this.assertOpen();
+    this.closed = true;
+    this.db.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreClosedError();
+  }
+
+  private newDeviceParams(input: DeviceInput): DeviceParams {
+    if (typeof input.id !== 'string' || input.id.length === 0) {
+      throw new ValidationError('device id must be a non-empty string');
+    }
+    const timestamp = new Date(this.clock()).toISOString();
+    return {
+      id: input.id,
+      name: input.name ?? input.id,
+      fleet: input.fleet ?? null,
+      deployed_at: input.deployedAt ?? null,
+      ...specColumns(input.spec),
+      created_at: timestamp,
+      updated_at: timestamp,
+    };
+  }
+
+  private ensureInTransaction(input: DeviceInput): { device: Device; created: boolean } {
+    const params = this.newDeviceParams(input);
+    if (this.statements.insertDevice.run(params).changes === 1) {
+      return { device: deviceFromParams(params), created: true };
+    }
+    const existing = this.statements.getDevice.get(input.id);
+    if (existing === undefined) throw new Error(`device ${JSON.stringify(input.id)} neither inserted nor found`);
+    return { device: deviceFromRow(existing), created: false };
+  }
+
+  private updateInTransaction(id: string, patch: DevicePatch): Device {
+    const row = this.statements.getDevice.get(id);
+    if (row === undefined) throw new NotFoundError(`device ${JSON.stringify(id)} not found`);
+    const current = deviceFromRow(row);
+    // Shallow merge; a key whose value is undefined means "not given", as for the other patch fields.
+    const spec: DeviceSpec = { ...current.spec, ...definedEntries(patch.spec ?? {}) };
+    const params: DeviceParams = {
+      id,
+      name: patch.name ?? current.name,
+      fleet: patch.fleet === undefined ? current.fleet : patch.fleet,
+      deployed_at: patch.deployedAt === undefined ? current.deployedAt : patch.deployedAt,
+      ...specColumns(spec),
+      created_at: current.createdAt,
+      updated_at: new Date(this.clock()).toISOString(),
+    };
+    const { created_at: _createdAt, ...update } = params;
+    this.statements.updateDevice.run(update);
+    return deviceFromParams(params);
+  }
+
+  /** Runs inside the IMMEDIATE transaction; returns how many windows were new. */
+  private appendInTransaction(windows: readonly EnergyWindow[]): number {
+    // Check every device before inserting anything (the throw also rolls back, but nothing should be written).
+    for (const deviceId of new Set(windows.map((window) => window.deviceId))) {
+      if (this.statements.deviceExists.get(deviceId) === undefined) {
+        throw new NotFoundError(`device ${JSON.stringify(deviceId)} not found`);
+      }
+    }
+    const receivedMs = this.clock();
+    const deltas = new Map<string, AggregateParams>();
+    let inserted = 0;
+    for (const window of windows) {
+      const changes = this.statements.insertWindow.run({
+        device_id: window.deviceId,
+        seq: window.seq,
+        start_ms: window.startMs,
+        duration_s: window.durationS,
+        energy_j: window.energyJ,
+        sample_count: window.sampleCount,
+        min_power_w: window.minPowerW,
+        max_power_w: window.maxPowerW,
+        inference_count: window.inferenceCount,
+        source: window.source,
+        received_ms: receivedMs,
+      }).changes;
+      if (changes === 0) continue; // duplicate (deviceId, seq): changes nothing
+      inserted += 1;
+      addToDelta(deltas, window);
+    }
+    for (const delta of deltas.values()) this.statements.upsertAggregate.run(delta);
+    return inserted;
+  }
+}
+
+function addToDelta(deltas: Map<string, AggregateParams>, window: EnergyWindow): void {
+  const endMs = window.startMs + window.durationS * 1000;
+  const delta = deltas.get(window.deviceId);
+  if (delta === undefined) {
+    deltas.set(window.deviceId, {
+      device_id: window.deviceId,
+      energy_j: window.energyJ,
+      observed_s: window.durationS,
+      windows: 1,
+      samples: window.sampleCount,
+      inferences: window.inferenceCount,
+      min_power_w: window.minPowerW,
+      max_power_w: window.maxPowerW,
+      max_seq: window.seq,
+      first_seen_ms: window.startMs,
+      last_seen_ms: endMs,
+    });
+    return;
+  }
+  delta.energy_j += window.energyJ;
+  delta.observed_s += window.durationS;
+  delta.windows += 1;
+  delta.samples += window.sampleCount;
+  delta.inferences += window.inferenceCount;
+  delta.min_power_w = nullableMin(delta.min_power_w, window.minPowerW);
+  delta.max_power_w = nullableMax(delta.max_power_w, window.maxPowerW);
+  delta.max_seq = Math.max(delta.max_seq ?? window.seq, window.seq);
+  delta.first_seen_ms = Math.min(delta.first_seen_ms ?? window.startMs, window.startMs);
+  delta.last_seen_ms = Math.max(delta.last_seen_ms ?? endMs, endMs);
+}
+
+function nullableMin(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
+function nullableMax(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.max(a, b);
+}
+
+function definedEntries<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The spec as JSON plus its queryable columns. Checks only what the NOT NULL columns need. */
+function specColumns(spec: DeviceSpec): Pick<DeviceParams, 'system' | 'training' | 'grid' | 'lifetime_years' | 'spec_json'> {
+  const problems: string[] = [];
+  if (typeof spec !== 'object' || spec === null) throw new ValidationError('device spec must be an object');
+  if (typeof spec.system !== 'string' && (typeof spec.system !== 'object' || spec.system === null)) {
+    problems.push('spec.system must be a preset id or a custom system object');
+  }
+  if (typeof spec.training !== 'string') problems.push('spec.training must be a string');
+  if (typeof spec.grid !== 'string') problems.push('spec.grid must be a string');
+  if (typeof spec.lifetimeYears !== 'number' || !Number.isFinite(spec.lifetimeYears)) {
+    problems.push('spec.lifetimeYears must be a finite number');
+  }
+  if (problems.length > 0) throw new ValidationError('invalid device spec', problems);
+  return {
+    system: typeof spec.system === 'string' ? spec.system : CUSTOM_SYSTEM_COLUMN,
+    training: spec.training,
+    grid: spec.grid,
+    lifetime_years: spec.lifetimeYears,
+    spec_json: JSON.stringify(spec),
+  };
+}
+
+/** Only what protects the integrity of the stored windows and the aggregates built from them. */
+function checkWindow(window: EnergyWindow, index: number): void {
+  const problems: string[] = [];
+  const at = `windows[${index}]`;
+  if (typeof window.deviceId !== 'string' || window.deviceId.length === 0) {
+    problems.push(`${at}.deviceId must be a non-empty string`);
+  }
+  if (!Number.isSafeInteger(window.seq) || window.seq < 0) problems.push(`${at}.seq must be a non-negative safe integer`);
+  if (!isFiniteNonNegative(window.energyJ)) problems.push(`${at}.energyJ must be finite and >= 0`);
+  if (!isFiniteNonNegative(window.durationS)) problems.push(`${at}.durationS must be finite and >= 0`);
+  if (typeof window.startMs !== 'number' || !Number.isFinite(window.startMs)) {
+    problems.push(`${at}.startMs must be a finite number`);
+  }
+  if (!Number.isSafeInteger(window.sampleCount) || window.sampleCount < 0) {
+    problems.push(`${at}.sampleCount must be a non-negative safe integer`);
+  }
+  if (!Number.isSafeInteger(window.inferenceCount) || window.inferenceCount < 0) {
+    problems.push(`${at}.inferenceCount must be a non-negative safe integer`);
+  }
+  for (const key of ['minPowerW', 'maxPowerW'] as const) {
+    const value = window[key];
+    if (value !== null && (typeof value !== 'number' || !Number.isFinite(value))) {
+      problems.push(`${at}.${key} must be null or a finite number`);
+    }
+  }
+  if (typeof window.source !== 'string') problems.push(`${at}.source must be a string`);
+  if (problems.length > 0) throw new ValidationError('invalid energy window', problems);
+}
+
+function isFiniteNonNegative(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+/** SQLite treats a negative LIMIT as "no limit": refuse it rather than return everything. */
+function checkCount(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new ValidationError(`${name} must be a non-negative integer`);
+}
+
+function checkPage(query: ListDevicesQuery): { limit: number; offset: number } {
+  checkCount('limit', query.limit);
+  checkCount('offset', query.offset);
+  return { limit: query.limit, offset: query.offset };
+}
+
+function deviceFromRow(row: DeviceRow): Device {
+  return {
+    id: row.id,
+    name: row.name,
+    fleet: row.fleet,
+    deployedAt: row.deployed_at,
+    spec: JSON.parse(row.spec_json) as DeviceSpec,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Parses spec_json back so the returned device is exactly what getDevice will return later. */
+function deviceFromParams(params: DeviceParams): Device {
+  return deviceFromRow(params);
+}
+
+function aggregateFromRow(row: AggregateRow): DeviceAggregate {
+  return {
+    deviceId: row.device_id,
+    energyJ: row.energy_j,
+    observedS: row.observed_s,
+    windows: row.windows,
+    samples: row.samples,
+    inferences: row.inferences,
+    minPowerW: row.min_power_w,
+    maxPowerW: row.max_power_w,
+    maxSeq: row.max_seq,
+    firstSeenMs: row.first_seen_ms,
+    lastSeenMs: row.last_seen_ms,
+  };
+}
+
+function joinedAggregate(row: DeviceAggregateRow): DeviceAggregate | undefined {
+  if (row.agg_device_id === null) return undefined;
+  return {
+    deviceId: row.agg_device_id,
+    energyJ: row.agg_energy_j ?? 0,
+    observedS: row.agg_observed_s ?? 0,
+    windows: row.agg_windows ?? 0,
+    samples: row.agg_samples ?? 0,
+    inferences: row.agg_inferences ?? 0,
+    minPowerW: row.agg_min_power_w,
+    maxPowerW: row.agg_max_power_w,
+    maxSeq: row.agg_max_seq,
+    firstSeenMs: row.agg_first_seen_ms,
+    lastSeenMs: row.agg_last_seen_ms,
+  };
+}
+
+function windowFromRow(row: WindowRow): EnergyWindow {
+  return {
+    deviceId: row.device_id,
+    seq: row.seq,
+    startMs: row.start_ms,
+    durationS: row.duration_s,
+    energyJ: row.energy_j,
+    sampleCount: row.sample_count,
+    minPowerW: row.min_power_w,
+    maxPowerW: row.max_power_w,
+    inferenceCount: row.inference_count,
+    source: row.source,
+  };
+}

@@ -1,0 +1,488 @@
+/**
+ * The behaviour every Store implementation must have. Call `storeContract(name, makeStore, cleanup)` from a test file.
+ * `makeStore` must return a fresh, empty, open store; the contract closes it after each test (unless the test did),
+ * then calls `cleanup`.
+ * Numbers are chosen to be exact in binary floating point, so sums are compared with toBe, not toBeCloseTo.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError, StoreClosedError, ValidationError } from '../../src/domain/errors.js';
+import type { DeviceInput, DeviceSpec, EnergyWindow } from '../../src/domain/types.js';
+import type { Store } from '../../src/store/store.js';
+
+export const CONTRACT_SPEC: DeviceSpec = {
+  system: 'kws-typical',
+  training: 'none',
+  trainingDevices: 1,
+  grid: 'epa',
+  lifetimeYears: 5,
+  chargerEfficiency: 0.9,
+  battery: { capacityWh: 1, cycleLife: 500 },
+};
+
+export function contractDevice(id: string, overrides: Partial<DeviceInput> = {}): DeviceInput {
+  return { id, name: `Device ${id}`, spec: CONTRACT_SPEC, ...overrides };
+}
+
+/** Window `seq` of `deviceId`: starts at 1 000 000 + seq·10 000 ms, lasts 10 s, 0.5 J, 100 samples, 3 inferences. */
+export function contractWindow(deviceId: string, seq: number, overrides: Partial<EnergyWindow> = {}): EnergyWindow {
+  return {
+    deviceId,
+    seq,
+    startMs: 1_000_000 + seq * 10_000,
+    durationS: 10,
+    energyJ: 0.5,
+    sampleCount: 100,
+    minPowerW: 0.025,
+    maxPowerW: 0.125,
+    inferenceCount: 3,
+    source: 'http',
+    ...overrides,
+  };
+}
+
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+export function storeContract(name: string, makeStore: () => Promise<Store>, cleanup?: () => Promise<void>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+
+    afterEach(async () => {
+      try {
+        await store.close();
+      } catch (error) {
+        if (!(error instanceof StoreClosedError)) throw error;
+      }
+      await cleanup?.();
+    });
+
+    describe('devices', () => {
+      it('creates a device with defaults and returns what getDevice returns', async () => {
+        const created = await store.createDevice({ id: 'd1', spec: CONTRACT_SPEC });
+        expect(created.id).toBe('d1');
+        expect(created.name).toBe('d1');
+        expect(created.fleet).toBeNull();
+        expect(created.deployedAt).toBeNull();
+        expect(created.spec).toEqual(CONTRACT_SPEC);
+        expect(created.createdAt).toMatch(ISO_DATE_TIME);
+        expect(created.updatedAt).toBe(created.createdAt);
+        expect(await store.getDevice('d1')).toEqual(created);
+      });
+
+      it('stores name, fleet, deployedAt and a custom system spec', async () => {
+        const spec: DeviceSpec = {
+          ...CONTRACT_SPEC,
+          system: { base: 'kws-typical', scenario: 'max', blocks: { memory: { level: 2 }, pcb: { kgCO2e: 0.75 } } },
+          grid: 'custom:0.25',
+        };
+        const created = await store.createDevice({
+          id: 'custom-1',
+          name: 'Custom one',
+          fleet: 'north',
+          deployedAt: '2024-03-01T12:00:00.000Z',
+          spec,
+        });
+        expect(created).toMatchObject({
+          id: 'custom-1',
+          name: 'Custom one',
+          fleet: 'north',
+          deployedAt: '2024-03-01T12:00:00.000Z',
+          spec,
+        });
+        expect(await store.getDevice('custom-1')).toEqual(created);
+      });
+
+      it('returns undefined for an unknown device', async () => {
+        expect(await store.getDevice('nope')).toBeUndefined();
+      });
+
+      it('rejects a duplicate id with ConflictError and keeps the original', async () => {
+        const original = await store.createDevice(contractDevice('d1'));
+        await expect(store.createDevice(contractDevice('d1', { name: 'Other' }))).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.getDevice('d1')).toEqual(original);
+        expect(await store.countDevices()).toBe(1);
+      });
+
+      it('counts devices', async () => {
+        expect(await store.countDevices()).toBe(0);
+        await store.createDevice(contractDevice('a'));
+        await store.createDevice(contractDevice('b'));
+        await store.createDevice(contractDevice('c'));
+        expect(await store.countDevices()).toBe(3);
+      });
+
+      it('updates columns and shallow-merges the spec', async () => {
+        const original = await store.createDevice(contractDevice('d1', { fleet: 'north' }));
+        const updated = await store.updateDevice('d1', {
+          name: 'Renamed',
+          deployedAt: '2025-01-02T03:04:05.000Z',
+          spec: { grid: 'FRA', lifetimeYears: 7, battery: { capacityWh: 2 } },
+        });
+        expect(updated).toEqual({
+          id: 'd1',
+          name: 'Renamed',
+          fleet: 'north',
+          deployedAt: '2025-01-02T03:04:05.000Z',
+          spec: {
+            system: 'kws-typical',
+            training: 'none',
+            trainingDevices: 1,
+            grid: 'FRA',
+            lifetimeYears: 7,
+            chargerEfficiency: 0.9,
+            // Shallow merge: the nested battery object is replaced, not merged.
+            battery: { capacityWh: 2 },
+          },
+          createdAt: original.createdAt,
+          updatedAt: updated.updatedAt,
+        });
+        expect(updated.updatedAt).toMatch(ISO_DATE_TIME);
+        expect(Date.parse(updated.updatedAt)).toBeGreaterThanOrEqual(Date.parse(original.createdAt));
+        expect(await store.getDevice('d1')).toEqual(updated);
+      });
+
+      it('clears fleet and deployedAt with null and leaves omitted fields alone', async () => {
+        await store.createDevice(contractDevice('d1', { fleet: 'north', deployedAt: '2024-01-01T00:00:00.000Z' }));
+        const cleared = await store.updateDevice('d1', { fleet: null, deployedAt: null });
+        expect(cleared.fleet).toBeNull();
+        expect(cleared.deployedAt).toBeNull();
+        expect(cleared.name).toBe('Device d1');
+        expect(cleared.spec).toEqual(CONTRACT_SPEC);
+        const untouched = await store.updateDevice('d1', {});
+        expect(untouched.name).toBe('Device d1');
+        expect(untouched.fleet).toBeNull();
+        expect(untouched.spec).toEqual(CONTRACT_SPEC);
+        expect(await store.listDevices({ limit: 10, offset: 0, fleet: 'north' })).toEqual([]);
+      });
+
+      it('rejects updating an unknown device with NotFoundError and creates nothing', async () => {
+        await expect(store.updateDevice('ghost', { name: 'x' })).rejects.toBeInstanceOf(NotFoundError);
+        expect(await store.getDevice('ghost')).toBeUndefined();
+        expect(await store.countDevices()).toBe(0);
+      });
+
+      it('ensureDevice creates once and never modifies an existing device', async () => {
+        const first = await store.ensureDevice(contractDevice('d1', { fleet: 'north' }));
+        expect(first.created).toBe(true);
+        expect(first.device).toMatchObject({ id: 'd1', name: 'Device d1', fleet: 'north', spec: CONTRACT_SPEC });
+        expect(await store.getDevice('d1')).toEqual(first.device);
+
+        const second = await store.ensureDevice({
+          id: 'd1',
+          name: 'Different',
+          fleet: 'south',
+          spec: { ...CONTRACT_SPEC, grid: 'FRA' },
+        });
+        expect(second.created).toBe(false);
+        expect(second.device).toEqual(first.device);
+        expect(await store.getDevice('d1')).toEqual(first.device);
+        expect(await store.countDevices()).toBe(1);
+      });
+
+      it('ensureDevice leaves a device changed by updateDevice as it is', async () => {
+        await store.createDevice(contractDevice('d1'));
+        const updated = await store.updateDevice('d1', { name: 'Kept' });
+        const ensured = await store.ensureDevice(contractDevice('d1'));
+        expect(ensured).toEqual({ device: updated, created: false });
+      });
+
+      it('lists devices ordered by id, whatever the insertion order, with limit and offset', async () => {
+        for (const id of ['m', 'b', 'z', 'a', 'k']) await store.createDevice(contractDevice(id));
+        const all = await store.listDevices({ limit: 100, offset: 0 });
+        expect(all.map((d) => d.id)).toEqual(['a', 'b', 'k', 'm', 'z']);
+        expect(all[0]).toEqual(await store.getDevice('a'));
+        expect((await store.listDevices({ limit: 2, offset: 0 })).map((d) => d.id)).toEqual(['a', 'b']);
+        expect((await store.listDevices({ limit: 2, offset: 2 })).map((d) => d.id)).toEqual(['k', 'm']);
+        expect((await store.listDevices({ limit: 2, offset: 4 })).map((d) => d.id)).toEqual(['z']);
+        expect(await store.listDevices({ limit: 2, offset: 5 })).toEqual([]);
+        expect(await store.listDevices({ limit: 0, offset: 0 })).toEqual([]);
+      });
+
+      it('filters devices by fleet', async () => {
+        await store.createDevice(contractDevice('c', { fleet: 'north' }));
+        await store.createDevice(contractDevice('a', { fleet: 'north' }));
+        await store.createDevice(contractDevice('b', { fleet: 'south' }));
+        await store.createDevice(contractDevice('d'));
+        expect((await store.listDevices({ limit: 10, offset: 0, fleet: 'north' })).map((d) => d.id)).toEqual(['a', 'c']);
+        expect((await store.listDevices({ limit: 1, offset: 1, fleet: 'north' })).map((d) => d.id)).toEqual(['c']);
+        expect((await store.listDevices({ limit: 10, offset: 0, fleet: 'south' })).map((d) => d.id)).toEqual(['b']);
+        expect(await store.listDevices({ limit: 10, offset: 0, fleet: 'east' })).toEqual([]);
+        expect((await store.listDevices({ limit: 10, offset: 0 })).map((d) => d.id)).toEqual(['a', 'b', 'c', 'd']);
+      });
+    });
+
+    describe('windows and aggregates', () => {
+      beforeEach(async () => {
+        await store.createDevice(contractDevice('d1'));
+        await store.createDevice(contractDevice('d2'));
+      });
+
+      it('has no aggregate and no windows before the first window', async () => {
+        expect(await store.getAggregate('d1')).toBeUndefined();
+        expect(await store.listWindows('d1', 10)).toEqual([]);
+        expect(await store.appendWindows([])).toEqual({ inserted: 0, duplicates: 0 });
+        expect(await store.getAggregate('d1')).toBeUndefined();
+      });
+
+      it('inserts windows and aggregates them exactly', async () => {
+        const result = await store.appendWindows([
+          contractWindow('d1', 2, { energyJ: 1.25, durationS: 5, sampleCount: 50, inferenceCount: 1, minPowerW: 0.0625, maxPowerW: 0.5 }),
+          contractWindow('d1', 0),
+          contractWindow('d1', 1, { energyJ: 2.75, sampleCount: 200, inferenceCount: 0, minPowerW: 0.03125, maxPowerW: 0.25 }),
+        ]);
+        expect(result).toEqual({ inserted: 3, duplicates: 0 });
+        expect(await store.getAggregate('d1')).toEqual({
+          deviceId: 'd1',
+          energyJ: 4.5,
+          observedS: 25,
+          windows: 3,
+          samples: 350,
+          inferences: 4,
+          minPowerW: 0.025,
+          maxPowerW: 0.5,
+          maxSeq: 2,
+          firstSeenMs: 1_000_000,
+          // seq 2 starts at 1 020 000 and lasts 5 s; seq 1 ends at 1 020 000.
+          lastSeenMs: 1_025_000,
+        });
+        expect(await store.getAggregate('d2')).toBeUndefined();
+      });
+
+      it('accumulates across batches, with first/last seen from start times, not seq order', async () => {
+        await store.appendWindows([contractWindow('d1', 5, { startMs: 2_000_000, durationS: 2 })]);
+        await store.appendWindows([contractWindow('d1', 6, { startMs: 1_500_000, durationS: 4, energyJ: 0.25 })]);
+        await store.appendWindows([contractWindow('d1', 3, { startMs: 3_000_000, durationS: 0.5, energyJ: 0 })]);
+        expect(await store.getAggregate('d1')).toEqual({
+          deviceId: 'd1',
+          energyJ: 0.75,
+          observedS: 6.5,
+          windows: 3,
+          samples: 300,
+          inferences: 9,
+          minPowerW: 0.025,
+          maxPowerW: 0.125,
+          maxSeq: 6,
+          firstSeenMs: 1_500_000,
+          lastSeenMs: 3_000_500,
+        });
+      });
+
+      it('ignores null power extremes in min/max and keeps null when all are null', async () => {
+        await store.appendWindows([contractWindow('d1', 0, { minPowerW: null, maxPowerW: null })]);
+        expect(await store.getAggregate('d1')).toMatchObject({ windows: 1, minPowerW: null, maxPowerW: null });
+        await store.appendWindows([contractWindow('d1', 1, { minPowerW: 0.5, maxPowerW: 0.75 })]);
+        await store.appendWindows([contractWindow('d1', 2, { minPowerW: null, maxPowerW: null })]);
+        expect(await store.getAggregate('d1')).toMatchObject({ windows: 3, minPowerW: 0.5, maxPowerW: 0.75 });
+      });
+
+      it('aggregates each device of a mixed batch separately', async () => {
+        const result = await store.appendWindows([
+          contractWindow('d1', 0),
+          contractWindow('d2', 0, { energyJ: 8 }),
+          contractWindow('d1', 1),
+          contractWindow('d2', 7, { energyJ: 0.125 }),
+        ]);
+        expect(result).toEqual({ inserted: 4, duplicates: 0 });
+        expect(await store.getAggregate('d1')).toMatchObject({ energyJ: 1, windows: 2, maxSeq: 1 });
+        expect(await store.getAggregate('d2')).toMatchObject({ energyJ: 8.125, windows: 2, maxSeq: 7 });
+      });
+
+      it('treats the same (deviceId, seq) as a duplicate across batches, even with other values', async () => {
+        await store.appendWindows([contractWindow('d1', 0), contractWindow('d1', 1)]);
+        const before = await store.getAggregate('d1');
+        const windowsBefore = await store.listWindows('d1', 10);
+
+        expect(await store.appendWindows([contractWindow('d1', 0), contractWindow('d1', 1)])).toEqual({
+          inserted: 0,
+          duplicates: 2,
+        });
+        expect(await store.appendWindows([contractWindow('d1', 1, { energyJ: 99, startMs: 5, source: 'mqtt:x' })])).toEqual({
+          inserted: 0,
+          duplicates: 1,
+        });
+        expect(await store.getAggregate('d1')).toEqual(before);
+        expect(await store.listWindows('d1', 10)).toEqual(windowsBefore);
+        expect(before).toMatchObject({ energyJ: 1, windows: 2 });
+      });
+
+      it('treats a repeated window within one batch as a duplicate (the first one wins)', async () => {
+        const result = await store.appendWindows([
+          contractWindow('d1', 4, { energyJ: 1.5 }),
+          contractWindow('d1', 4, { energyJ: 3 }),
+          contractWindow('d1', 4, { energyJ: 6 }),
+        ]);
+        expect(result).toEqual({ inserted: 1, duplicates: 2 });
+        expect(await store.getAggregate('d1')).toMatchObject({ energyJ: 1.5, windows: 1, samples: 100, inferences: 3 });
+        expect(await store.listWindows('d1', 10)).toEqual([contractWindow('d1', 4, { energyJ: 1.5 })]);
+      });
+
+      it('counts new and duplicate windows of a mixed batch and aggregates only the new ones', async () => {
+        await store.appendWindows([contractWindow('d1', 0), contractWindow('d1', 1)]);
+        const result = await store.appendWindows([
+          contractWindow('d1', 1, { energyJ: 100 }),
+          contractWindow('d1', 2, { energyJ: 2 }),
+          contractWindow('d1', 0, { energyJ: 100 }),
+          contractWindow('d1', 3, { energyJ: 0.25, durationS: 2.5 }),
+        ]);
+        expect(result).toEqual({ inserted: 2, duplicates: 2 });
+        expect(await store.getAggregate('d1')).toEqual({
+          deviceId: 'd1',
+          energyJ: 3.25,
+          observedS: 32.5,
+          windows: 4,
+          samples: 400,
+          inferences: 12,
+          minPowerW: 0.025,
+          maxPowerW: 0.125,
+          maxSeq: 3,
+          firstSeenMs: 1_000_000,
+          lastSeenMs: 1_032_500,
+        });
+        expect((await store.listWindows('d1', 10)).map((w) => [w.seq, w.energyJ])).toEqual([
+          [3, 0.25],
+          [2, 2],
+          [1, 0.5],
+          [0, 0.5],
+        ]);
+      });
+
+      it('rejects a batch with an unknown device with NotFoundError and stores none of it', async () => {
+        await store.appendWindows([contractWindow('d1', 0)]);
+        const before = await store.getAggregate('d1');
+        await expect(
+          store.appendWindows([contractWindow('d1', 1), contractWindow('ghost', 0), contractWindow('d2', 0)]),
+        ).rejects.toBeInstanceOf(NotFoundError);
+        expect(await store.getAggregate('d1')).toEqual(before);
+        expect(await store.getAggregate('d2')).toBeUndefined();
+        expect(await store.getAggregate('ghost')).toBeUndefined();
+        expect((await store.listWindows('d1', 10)).map((w) => w.seq)).toEqual([0]);
+        expect(await store.listWindows('d2', 10)).toEqual([]);
+        expect(await store.getDevice('ghost')).toBeUndefined();
+        // The rejected windows were not stored, so they are new when sent again.
+        expect(await store.appendWindows([contractWindow('d1', 1), contractWindow('d2', 0)])).toEqual({
+          inserted: 2,
+          duplicates: 0,
+        });
+      });
+
+      const invalid: Array<[string, Partial<EnergyWindow>]> = [
+        ['negative seq', { seq: -1 }],
+        ['fractional seq', { seq: 1.5 }],
+        ['unsafe seq', { seq: Number.MAX_SAFE_INTEGER + 1 }],
+        ['NaN seq', { seq: Number.NaN }],
+        ['negative energy', { energyJ: -0.5 }],
+        ['NaN energy', { energyJ: Number.NaN }],
+        ['infinite energy', { energyJ: Number.POSITIVE_INFINITY }],
+        ['negative duration', { durationS: -1 }],
+        ['infinite duration', { durationS: Number.POSITIVE_INFINITY }],
+      ];
+      for (const [label, override] of invalid) {
+        it(`rejects a batch containing a window with ${label} with ValidationError and stores none of it`, async () => {
+          await store.appendWindows([contractWindow('d1', 0)]);
+          const before = await store.getAggregate('d1');
+          const bad = { ...contractWindow('d1', 5), ...override };
+          await expect(store.appendWindows([contractWindow('d1', 1), bad, contractWindow('d2', 0)])).rejects.toBeInstanceOf(
+            ValidationError,
+          );
+          expect(await store.getAggregate('d1')).toEqual(before);
+          expect(await store.getAggregate('d2')).toBeUndefined();
+          expect((await store.listWindows('d1', 10)).map((w) => w.seq)).toEqual([0]);
+        });
+      }
+
+      it('accepts seq 0, zero energy and zero duration', async () => {
+        expect(await store.appendWindows([contractWindow('d1', 0, { energyJ: 0, durationS: 0 })])).toEqual({
+          inserted: 1,
+          duplicates: 0,
+        });
+        expect(await store.getAggregate('d1')).toMatchObject({ energyJ: 0, observedS: 0, windows: 1, maxSeq: 0 });
+      });
+
+      it('lists windows newest seq first, at most limit, with every field as stored', async () => {
+        const windows = [3, 0, 10, 2, 1].map((seq) =>
+          contractWindow('d1', seq, { energyJ: seq + 0.5, source: seq % 2 === 0 ? 'serial:/dev/ttyACM0' : 'mqtt:broker' }),
+        );
+        await store.appendWindows(windows);
+        await store.appendWindows([contractWindow('d2', 99)]);
+        const all = await store.listWindows('d1', 100);
+        expect(all.map((w) => w.seq)).toEqual([10, 3, 2, 1, 0]);
+        expect(all[0]).toEqual(contractWindow('d1', 10, { energyJ: 10.5, source: 'serial:/dev/ttyACM0' }));
+        expect(all[1]).toEqual(contractWindow('d1', 3, { energyJ: 3.5, source: 'mqtt:broker' }));
+        expect((await store.listWindows('d1', 2)).map((w) => w.seq)).toEqual([10, 3]);
+        expect(await store.listWindows('d1', 0)).toEqual([]);
+        expect(await store.listWindows('ghost', 10)).toEqual([]);
+      });
+
+      it('stores null power extremes as null', async () => {
+        await store.appendWindows([contractWindow('d1', 0, { minPowerW: null, maxPowerW: null, sampleCount: 0 })]);
+        expect(await store.listWindows('d1', 1)).toEqual([
+          contractWindow('d1', 0, { minPowerW: null, maxPowerW: null, sampleCount: 0 }),
+        ]);
+      });
+    });
+
+    describe('listDevicesWithAggregates', () => {
+      it('returns every device in id order with its aggregate, undefined for devices without windows', async () => {
+        for (const [id, fleet] of [
+          ['c', 'north'],
+          ['a', 'north'],
+          ['b', null],
+          ['d', 'south'],
+        ] as const) {
+          await store.createDevice(contractDevice(id, { fleet }));
+        }
+        await store.appendWindows([contractWindow('c', 0, { energyJ: 4 }), contractWindow('a', 0), contractWindow('a', 1)]);
+
+        const all = await store.listDevicesWithAggregates({ limit: 100, offset: 0 });
+        expect(all.map((entry) => entry.device.id)).toEqual(['a', 'b', 'c', 'd']);
+        for (const entry of all) {
+          expect(entry.device).toEqual(await store.getDevice(entry.device.id));
+          expect(entry.aggregate).toEqual(await store.getAggregate(entry.device.id));
+        }
+        expect(all[0]?.aggregate).toMatchObject({ deviceId: 'a', energyJ: 1, windows: 2 });
+        expect(all[1]?.aggregate).toBeUndefined();
+        expect(all[2]?.aggregate).toMatchObject({ deviceId: 'c', energyJ: 4, windows: 1 });
+        expect(all[3]?.aggregate).toBeUndefined();
+
+        const page = await store.listDevicesWithAggregates({ limit: 2, offset: 1 });
+        expect(page.map((entry) => [entry.device.id, entry.aggregate?.windows])).toEqual([
+          ['b', undefined],
+          ['c', 1],
+        ]);
+        const north = await store.listDevicesWithAggregates({ limit: 100, offset: 0, fleet: 'north' });
+        expect(north.map((entry) => [entry.device.id, entry.aggregate?.energyJ])).toEqual([
+          ['a', 1],
+          ['c', 4],
+        ]);
+        expect(await store.listDevicesWithAggregates({ limit: 100, offset: 0, fleet: 'east' })).toEqual([]);
+      });
+    });
+
+    describe('after close', () => {
+      it('rejects every method with StoreClosedError', async () => {
+        await store.createDevice(contractDevice('d1'));
+        await store.close();
+        const calls: Array<[string, () => Promise<unknown>]> = [
+          ['createDevice', () => store.createDevice(contractDevice('d2'))],
+          ['updateDevice', () => store.updateDevice('d1', { name: 'x' })],
+          ['ensureDevice', () => store.ensureDevice(contractDevice('d1'))],
+          ['getDevice', () => store.getDevice('d1')],
+          ['listDevices', () => store.listDevices({ limit: 10, offset: 0 })],
+          ['countDevices', () => store.countDevices()],
+          ['appendWindows', () => store.appendWindows([contractWindow('d1', 0)])],
+          ['appendWindows (empty)', () => store.appendWindows([])],
+          ['getAggregate', () => store.getAggregate('d1')],
+          ['listWindows', () => store.listWindows('d1', 10)],
+          ['listDevicesWithAggregates', () => store.listDevicesWithAggregates({ limit: 10, offset: 0 })],
+          ['close', () => store.close()],
+        ];
+        for (const [label, call] of calls) {
+          await expect(call(), label).rejects.toBeInstanceOf(StoreClosedError);
+        }
+      });
+    });
+  });
+}

@@ -1,0 +1,382 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ConfigError } from '../../src/domain/errors.js';
+import type { AppendResult, EnergyWindow } from '../../src/domain/types.js';
+import { defaultDataDir } from '../../src/store/data-dir.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate } from '../../src/store/sqlite/migrations.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { contractDevice, contractWindow, storeContract } from '../contract/store-contract.js';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const STORE_MODULE = path.join(REPO_ROOT, 'src/store/sqlite/sqlite-store.ts');
+
+const tempDirs: string[] = [];
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyml-sqlite-'));
+  tempDirs.push(dir);
+  return dir;
+}
+async function removeTempDirs(): Promise<void> {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+storeContract('SqliteStore :memory:', async () => SqliteStore.open(':memory:'));
+storeContract(
+  'SqliteStore file',
+  async () => SqliteStore.open(path.join(tempDir(), 'nested', 'store.db')),
+  removeTempDirs,
+);
+
+/** Read-only peek at a database file, bypassing the store. */
+function peek<T>(file: string, fn: (db: Database.Database) => T): T {
+  const db = new Database(file, { readonly: true });
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+describe('SqliteStore (SQLite-specific)', () => {
+  let dir: string;
+  let file: string;
+
+  beforeEach(() => {
+    dir = tempDir();
+    file = path.join(dir, 'store.db');
+  });
+
+  afterEach(removeTempDirs);
+
+  describe('migrations', () => {
+    it('are numbered 1..N in order', () => {
+      expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+      expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length);
+      expect(LATEST_SCHEMA_VERSION).toBe(1);
+    });
+
+    it('create the schema and set user_version; migrate() on a current database does nothing', () => {
+      const db = new Database(':memory:');
+      expect(migrate(db)).toEqual({ from: 0, to: LATEST_SCHEMA_VERSION });
+      expect(migrate(db)).toEqual({ from: LATEST_SCHEMA_VERSION, to: LATEST_SCHEMA_VERSION });
+      expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
+      const tables = db
+        .prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .all()
+        .map((row) => row.name);
+      expect(tables).toEqual(['device_aggregates', 'devices', 'energy_windows']);
+      const columns = (table: string): string[] =>
+        db
+          .prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}') ORDER BY cid`)
+          .all()
+          .map((row) => row.name);
+      expect(columns('devices')).toEqual([
+        'id', 'name', 'fleet', 'system', 'training', 'grid', 'lifetime_years', 'deployed_at', 'spec_json', 'created_at', 'updated_at',
+      ]);
+      expect(columns('energy_windows')).toEqual([
+        'device_id', 'seq', 'start_ms', 'duration_s', 'energy_j', 'sample_count', 'min_power_w', 'max_power_w',
+        'inference_count', 'source', 'received_ms',
+      ]);
+      expect(columns('device_aggregates')).toEqual([
+        'device_id', 'energy_j', 'observed_s', 'windows', 'samples', 'inferences', 'min_power_w', 'max_power_w', 'max_seq',
+        'first_seen_ms', 'last_seen_ms',
+      ]);
+      // The foreign key holds once enforcement is on (SqliteStore turns it on for its connection).
+      db.pragma('foreign_keys = ON');
+      expect(() =>
+        db
+          .prepare(
+            `INSERT INTO energy_windows (device_id, seq, start_ms, duration_s, energy_j, sample_count, inference_count, source, received_ms)
+             VALUES ('ghost', 0, 0, 1, 1, 1, 0, 'http', 0)`,
+          )
+          .run(),
+      ).toThrow(/FOREIGN KEY/);
+      db.close();
+    });
+
+    it('are idempotent: reopening the same file keeps the data and the user_version', async () => {
+      const first = SqliteStore.open(file);
+      await first.createDevice(contractDevice('d1', { fleet: 'north' }));
+      await first.appendWindows([contractWindow('d1', 0), contractWindow('d1', 1)]);
+      await first.close();
+      expect(peek(file, (db) => db.pragma('user_version', { simple: true }))).toBe(LATEST_SCHEMA_VERSION);
+
+      for (let i = 0; i < 2; i += 1) {
+        const again = SqliteStore.open(file);
+        expect(await again.countDevices()).toBe(1);
+        expect(await again.getAggregate('d1')).toMatchObject({ energyJ: 1, windows: 2 });
+        await again.close();
+      }
+      expect(peek(file, (db) => db.pragma('user_version', { simple: true }))).toBe(LATEST_SCHEMA_VERSION);
+    });
+
+    it('refuses a database written by a newer schema, without touching it', () => {
+      const db = new Database(file);
+      db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+      db.close();
+      expect(() => SqliteStore.open(file)).toThrow(ConfigError);
+      expect(peek(file, (raw) => raw.pragma('user_version', { simple: true }))).toBe(LATEST_SCHEMA_VERSION + 1);
+      expect(peek(file, (raw) => raw.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'").get())).toEqual({
+        n: 0,
+      });
+    });
+  });
+
+  it('puts a file database in WAL mode', async () => {
+    const store = SqliteStore.open(file);
+    await store.close();
+    expect(peek(file, (db) => db.pragma('journal_mode', { simple: true }))).toBe('wal');
+  });
+
+  it('keeps devices, windows and aggregates across close and reopen', async () => {
+    const store = SqliteStore.open(file);
+    const device = await store.createDevice(
+      contractDevice('d1', { fleet: 'north', deployedAt: '2024-05-01T00:00:00.000Z' }),
+    );
+    await store.createDevice(contractDevice('d2'));
+    const windows = [contractWindow('d1', 0), contractWindow('d1', 1, { minPowerW: null }), contractWindow('d1', 2)];
+    await store.appendWindows(windows);
+    const aggregate = await store.getAggregate('d1');
+    await store.close();
+
+    const reopened = SqliteStore.open(file);
+    expect(await reopened.getDevice('d1')).toEqual(device);
+    expect(await reopened.getAggregate('d1')).toEqual(aggregate);
+    expect(await reopened.listWindows('d1', 10)).toEqual([...windows].reverse());
+    expect(await reopened.appendWindows(windows)).toEqual({ inserted: 0, duplicates: 3 });
+    expect(await reopened.getAggregate('d1')).toEqual(aggregate);
+    expect((await reopened.listDevices({ limit: 10, offset: 0 })).map((d) => d.id)).toEqual(['d1', 'd2']);
+    await reopened.close();
+  });
+
+  it('stamps createdAt, updatedAt and received_ms with the injected clock', async () => {
+    let now = Date.UTC(2025, 0, 1);
+    const store = SqliteStore.open(file, { clock: () => now });
+    const created = await store.createDevice(contractDevice('d1'));
+    expect(created.createdAt).toBe('2025-01-01T00:00:00.000Z');
+    expect(created.updatedAt).toBe('2025-01-01T00:00:00.000Z');
+    now += 90_000;
+    const updated = await store.updateDevice('d1', { name: 'Later' });
+    expect(updated.createdAt).toBe('2025-01-01T00:00:00.000Z');
+    expect(updated.updatedAt).toBe('2025-01-01T00:01:30.000Z');
+    now += 1_000;
+    await store.appendWindows([contractWindow('d1', 0)]);
+    now += 1_000;
+    await store.appendWindows([contractWindow('d1', 0), contractWindow('d1', 1)]); // seq 0 keeps its first received_ms
+    await store.close();
+    const rows = peek(file, (db) =>
+      db.prepare('SELECT seq, received_ms AS receivedMs FROM energy_windows ORDER BY seq').all(),
+    );
+    expect(rows).toEqual([
+      { seq: 0, receivedMs: Date.UTC(2025, 0, 1) + 91_000 },
+      { seq: 1, receivedMs: Date.UTC(2025, 0, 1) + 92_000 },
+    ]);
+  });
+
+  it("stores the queryable spec columns, with 'custom' for a custom system", async () => {
+    const store = SqliteStore.open(file);
+    await store.createDevice(contractDevice('preset'));
+    await store.createDevice(
+      contractDevice('custom', { spec: { ...contractDevice('x').spec, system: { base: 'kws-typical' }, grid: 'FRA' } }),
+    );
+    await store.updateDevice('preset', { spec: { lifetimeYears: 3, training: 'densenet' } });
+    await store.close();
+    const rows = peek(file, (db) =>
+      db.prepare('SELECT id, system, training, grid, lifetime_years AS lifetimeYears FROM devices ORDER BY id').all(),
+    );
+    expect(rows).toEqual([
+      { id: 'custom', system: 'custom', training: 'none', grid: 'FRA', lifetimeYears: 5 },
+      { id: 'preset', system: 'kws-typical', training: 'densenet', grid: 'epa', lifetimeYears: 3 },
+    ]);
+  });
+
+  it('lists 10 000 devices with their aggregates in one page', async () => {
+    const store = SqliteStore.open(':memory:');
+    const count = 10_000;
+    for (let i = 0; i < count; i += 1) {
+      await store.createDevice(contractDevice(`dev-${String(i).padStart(5, '0')}`, { fleet: i % 2 === 0 ? 'even' : 'odd' }));
+    }
+    const windows: EnergyWindow[] = [];
+    for (let i = 0; i < count; i += 3) windows.push(contractWindow(`dev-${String(i).padStart(5, '0')}`, 0, { energyJ: 2 }));
+    expect(await store.appendWindows(windows)).toEqual({ inserted: windows.length, duplicates: 0 });
+
+    const started = performance.now();
+    const all = await store.listDevicesWithAggregates({ limit: count, offset: 0 });
+    const elapsedMs = performance.now() - started;
+    expect(all).toHaveLength(count);
+    expect(all.filter((entry) => entry.aggregate !== undefined)).toHaveLength(Math.ceil(count / 3));
+    expect(all[3]).toMatchObject({ device: { id: 'dev-00003', fleet: 'odd' }, aggregate: { energyJ: 2, windows: 1 } });
+    expect(all[4]?.aggregate).toBeUndefined();
+    // One joined query takes tens of ms here; an N+1 implementation would take far longer. Loose bound for slow CI.
+    expect(elapsedMs).toBeLessThan(3_000);
+    const odd = await store.listDevicesWithAggregates({ limit: 2, offset: 1, fleet: 'odd' });
+    expect(odd.map((entry) => [entry.device.id, entry.aggregate?.energyJ])).toEqual([
+      ['dev-00003', 2],
+      ['dev-00005', undefined],
+    ]);
+    await store.close();
+  });
+
+  it('rejects negative or fractional limits and offsets with a ValidationError', async () => {
+    const store = SqliteStore.open(':memory:');
+    await expect(store.listDevices({ limit: -1, offset: 0 })).rejects.toMatchObject({ code: 'validation' });
+    await expect(store.listDevicesWithAggregates({ limit: 10, offset: -5 })).rejects.toMatchObject({ code: 'validation' });
+    await expect(store.listWindows('d1', 1.5)).rejects.toMatchObject({ code: 'validation' });
+    await store.close();
+  });
+
+  describe('concurrency', () => {
+    const DEVICES = ['c1', 'c2', 'c3'];
+    /** Same seq → same values, so the expected totals are defined by the set of unique (device, seq). */
+    const windowOf = (deviceId: string, seq: number): EnergyWindow =>
+      contractWindow(deviceId, seq, { energyJ: (seq % 8) * 0.125, durationS: 1 + (seq % 4), sampleCount: seq % 5 });
+
+    function expectedTotals(seqs: Iterable<number>): { energyJ: number; observedS: number; samples: number; windows: number } {
+      let energyJ = 0;
+      let observedS = 0;
+      let samples = 0;
+      let windows = 0;
+      for (const seq of seqs) {
+        const window = windowOf('x', seq);
+        energyJ += window.energyJ;
+        observedS += window.durationS;
+        samples += window.sampleCount;
+        windows += 1;
+      }
+      return { energyJ, observedS, samples, windows };
+    }
+
+    function batches(seqs: number[], size: number): EnergyWindow[][] {
+      const out: EnergyWindow[][] = [];
+      for (let i = 0; i < seqs.length; i += size) {
+        out.push(seqs.slice(i, i + size).flatMap((seq) => DEVICES.map((deviceId) => windowOf(deviceId, seq))));
+      }
+      return out;
+    }
+
+    const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+
+    async function setUp(): Promise<void> {
+      const store = SqliteStore.open(file);
+      for (const id of DEVICES) await store.createDevice(contractDevice(id));
+      await store.close();
+    }
+
+    async function checkTotals(unique: number[], results: AppendResult[]): Promise<void> {
+      const sum = results.reduce((acc, r) => ({ inserted: acc.inserted + r.inserted, duplicates: acc.duplicates + r.duplicates }), {
+        inserted: 0,
+        duplicates: 0,
+      });
+      expect(sum.inserted).toBe(unique.length * DEVICES.length);
+      const store = SqliteStore.open(file);
+      const totals = expectedTotals(unique);
+      for (const id of DEVICES) {
+        expect(await store.getAggregate(id)).toMatchObject({
+          ...totals,
+          maxSeq: Math.max(...unique),
+          firstSeenMs: contractWindow(id, Math.min(...unique)).startMs,
+        });
+        expect((await store.listWindows(id, 10_000)).map((w) => w.seq)).toEqual([...unique].sort((a, b) => b - a));
+      }
+      await store.close();
+    }
+
+    it('two stores on the same file, interleaved, append overlapping windows exactly once', async () => {
+      await setUp();
+      const a = SqliteStore.open(file);
+      const b = SqliteStore.open(file);
+      const batchesA = batches(range(0, 300), 7);
+      const batchesB = batches(range(100, 400).reverse(), 5);
+      const results: AppendResult[] = [];
+      const pending: Promise<AppendResult>[] = [];
+      for (let i = 0; i < Math.max(batchesA.length, batchesB.length); i += 1) {
+        const batchA = batchesA[i];
+        const batchB = batchesB[i];
+        if (batchA) pending.push(a.appendWindows(batchA));
+        if (batchB) pending.push(b.appendWindows(batchB));
+      }
+      results.push(...(await Promise.all(pending)));
+      await a.close();
+      await b.close();
+      const duplicates = results.reduce((n, r) => n + r.duplicates, 0);
+      expect(duplicates).toBe(200 * DEVICES.length);
+      await checkTotals(range(0, 400), results);
+    });
+
+    it('two processes on the same file, appending at the same time, store each unique window once', async () => {
+      await setUp();
+      const script = path.join(dir, 'writer.mjs');
+      fs.writeFileSync(
+        script,
+        `import { SqliteStore } from ${JSON.stringify(pathToFileURL(STORE_MODULE).href)};
+import { readFileSync } from 'node:fs';
+const [file, startAt, batchesFile] = process.argv.slice(2);
+const batches = JSON.parse(readFileSync(batchesFile, 'utf8'));
+const store = SqliteStore.open(file);
+const onTime = Date.now() < Number(startAt);
+while (Date.now() < Number(startAt)) {} // start both writers together
+let inserted = 0, duplicates = 0;
+for (const batch of batches) {
+  const r = await store.appendWindows(batch);
+  inserted += r.inserted;
+  duplicates += r.duplicates;
+  await new Promise((resolve) => setTimeout(resolve, 1)); // like a reader between messages: lets the other writer in
+}
+await store.close();
+process.stdout.write(JSON.stringify({ inserted, duplicates, onTime, elapsedMs: Date.now() - Number(startAt) }));
+`,
+      );
+      type WriterResult = AppendResult & { onTime: boolean };
+      const run = (name: string, windowBatches: EnergyWindow[][], startAt: number): Promise<WriterResult> =>
+        new Promise((resolve, reject) => {
+          const batchesFile = path.join(dir, `${name}.json`);
+          fs.writeFileSync(batchesFile, JSON.stringify(windowBatches));
+          const child = spawn(
+            process.execPath,
+            ['--import', 'tsx', script, file, String(startAt), batchesFile],
+            { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+          );
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+          child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+          child.on('error', reject);
+          child.on('close', (code) => {
+            if (code === 0) resolve(JSON.parse(stdout) as WriterResult);
+            else reject(new Error(`writer exited with ${code}: ${stderr}`));
+          });
+        });
+      const startAt = Date.now() + 2_500; // after both processes have loaded tsx and opened the store
+      const results = await Promise.all([
+        run('a', batches(range(0, 600), 4), startAt),
+        // Both walk upwards at about the same pace, so they race on the same (device, seq) keys.
+        run('b', batches(range(0, 800).filter((seq) => seq % 3 !== 0 || seq >= 600), 3), startAt),
+      ]);
+      // Both writers were ready before the start signal, so their transactions really did interleave.
+      expect(results.map((r) => r.onTime)).toEqual([true, true]);
+      expect(results[0]!.duplicates + results[1]!.duplicates).toBe(400 * DEVICES.length);
+      await checkTotals(range(0, 800), results);
+    });
+  });
+});
+
+describe('defaultDataDir', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('uses TINYML_DATA_DIR when set', () => {
+    vi.stubEnv('TINYML_DATA_DIR', '/srv/tinyml');
+    expect(defaultDataDir()).toBe('/srv/tinyml');
+  });
+
+  it('defaults to ~/.tinyml-footprint, outside the repository', () => {
+    vi.stubEnv('TINYML_DATA_DIR', undefined);
+    expect(defaultDataDir()).toBe(path.join(os.homedir(), '.tinyml-footprint'));
+  });
+});

@@ -1,0 +1,224 @@
+/**
+ * Pure sample → energy-window integrator (firmware-protocol/SPEC.md §4.2). No clock, no I/O.
+ * Time is the device's uint32 µs counter, unwrapped into an absolute µs timeline starting at 0.
+ */
+
+/** Windows close every 10 s of device time by default: 360 rows/device/hour in the store, and a 10 s live lag. */
+export const DEFAULT_WINDOW_US = 10_000_000;
+/** A gap above 1 s between samples is not integrated (a stalled USB link, a brown-out): we don't invent energy. */
+export const DEFAULT_MAX_GAP_US = 1_000_000;
+/** After this many consecutive backwards timestamps the device clock is taken to have restarted. */
+export const CLOCK_RESET_AFTER_BACKWARDS = 16;
+
+const UINT32_RANGE = 4_294_967_296;
+/** A forward difference of half the counter range or more is read as time going backwards. */
+const HALF_UINT32_RANGE = 2_147_483_648;
+
+export interface IntegratorConfig {
+  windowUs: number;
+  maxGapUs: number;
+}
+
+export const DEFAULT_INTEGRATOR_CONFIG: Readonly<IntegratorConfig> = Object.freeze({
+  windowUs: DEFAULT_WINDOW_US,
+  maxGapUs: DEFAULT_MAX_GAP_US,
+});
+
+/** A closed window on the unwrapped device timeline. */
+export interface IntegratedWindow {
+  startUs: number;
+  /** Covered time (gaps excluded; windows close at a gap). */
+  durationUs: number;
+  energyUj: number;
+  sampleCount: number;
+  minPowerUw: number | null;
+  maxPowerUw: number | null;
+  inferenceCount: number;
+}
+
+/**
+ * What happened to a pushed sample. `started` and `clock_reset` begin a new timeline (callers re-anchor device time
+ * to wall time there); `repeated` and `out_of_order` are rejections.
+ */
+export type SampleVerdict = 'started' | 'accepted' | 'gap' | 'clock_reset' | 'repeated' | 'out_of_order';
+
+export interface IntegratorStats {
+  accepted: number;
+  repeated: number;
+  outOfOrder: number;
+  clockResets: number;
+  gaps: number;
+  /** Device time not integrated because of gaps, µs. */
+  lostUs: number;
+  /** Device time integrated, µs. */
+  coveredUs: number;
+  energyUj: number;
+}
+
+export class EnergyIntegrator {
+  readonly stats: IntegratorStats = {
+    accepted: 0,
+    repeated: 0,
+    outOfOrder: 0,
+    clockResets: 0,
+    gaps: 0,
+    lostUs: 0,
+    coveredUs: 0,
+    energyUj: 0,
+  };
+
+  private hasPrevious = false;
+  private previousRawUs = 0;
+  private previousAbsUs = 0;
+  private previousPowerUw = 0;
+  private backwardsRun = 0;
+
+  private windowStartUs = 0;
+  private windowEndUs = 0;
+  /** µW·µs = pJ; divided by 1e6 once per window. */
+  private windowEnergyPj = 0;
+  private windowCoveredUs = 0;
+  private windowSamples = 0;
+  private windowMinUw = Number.POSITIVE_INFINITY;
+  private windowMaxUw = Number.NEGATIVE_INFINITY;
+  private windowInferences = 0;
+
+  private readonly closed: IntegratedWindow[] = [];
+
+  constructor(private readonly config: IntegratorConfig = DEFAULT_INTEGRATOR_CONFIG) {
+    if (!(config.windowUs > 0) || !(config.maxGapUs > 0)) throw new RangeError('windowUs and maxGapUs must be > 0');
+  }
+
+  /** Absolute device time of the last accepted sample, µs. */
+  get lastAbsUs(): number {
+    return this.previousAbsUs;
+  }
+
+  /** Closed windows not yet taken (bounded: the caller drains after every push that can close one). */
+  get pendingWindows(): number {
+    return this.closed.length;
+  }
+
+  push(tUs: number, powerUw: number): SampleVerdict {
+    if (!this.hasPrevious) {
+      this.startTimeline(tUs, powerUw, this.previousAbsUs);
+      return 'started';
+    }
+    const deltaUs = (tUs - this.previousRawUs + UINT32_RANGE) % UINT32_RANGE;
+    if (deltaUs === 0) {
+      this.stats.repeated += 1;
+      return 'repeated';
+    }
+    if (deltaUs >= HALF_UINT32_RANGE) {
+      this.backwardsRun += 1;
+      if (this.backwardsRun < CLOCK_RESET_AFTER_BACKWARDS) {
+        this.stats.outOfOrder += 1;
+        return 'out_of_order';
+      }
+      this.stats.clockResets += 1;
+      this.closeWindow();
+      this.startTimeline(tUs, powerUw, this.previousAbsUs);
+      return 'clock_reset';
+    }
+    this.backwardsRun = 0;
+    this.stats.accepted += 1;
+    const absUs = this.previousAbsUs + deltaUs;
+    if (deltaUs > this.config.maxGapUs) {
+      this.stats.gaps += 1;
+      this.stats.lostUs += deltaUs;
+      this.closeWindow();
+      this.openWindow(absUs);
+      this.addSample(tUs, absUs, powerUw);
+      return 'gap';
+    }
+    this.integrateSegment(absUs, powerUw);
+    this.addSample(tUs, absUs, powerUw);
+    return 'accepted';
+  }
+
+  /** An inference ended: counted in the window open now. */
+  countInference(): void {
+    this.windowInferences += 1;
+  }
+
+  /** Close the open window (if it covers any time) and start a fresh timeline at the next sample. */
+  reset(): void {
+    this.closeWindow();
+    this.hasPrevious = false;
+    this.backwardsRun = 0;
+  }
+
+  /** Closed windows, oldest first; the internal list is emptied. */
+  takeWindows(): IntegratedWindow[] {
+    return this.closed.splice(0, this.closed.length);
+  }
+
+  private startTimeline(tUs: number, powerUw: number, absUs: number): void {
+    this.hasPrevious = true;
+    this.backwardsRun = 0;
+    this.stats.accepted += 1;
+    this.openWindow(absUs);
+    this.addSample(tUs, absUs, powerUw);
+  }
+
+  /** Trapezoid from the previous sample to (absUs, powerUw), split exactly at window boundaries. */
+  private integrateSegment(absUs: number, powerUw: number): void {
+    let segmentStartUs = this.previousAbsUs;
+    let segmentStartUw = this.previousPowerUw;
+    const slopeUwPerUs = (powerUw - segmentStartUw) / (absUs - segmentStartUs);
+    while (absUs >= this.windowEndUs) {
+      const boundaryUs = this.windowEndUs;
+      const boundaryUw = this.previousPowerUw + slopeUwPerUs * (boundaryUs - this.previousAbsUs);
+      this.accumulate(segmentStartUw, boundaryUw, boundaryUs - segmentStartUs);
+      this.closeWindow();
+      this.openWindow(boundaryUs);
+      segmentStartUs = boundaryUs;
+      segmentStartUw = boundaryUw;
+    }
+    this.accumulate(segmentStartUw, powerUw, absUs - segmentStartUs);
+  }
+
+  private accumulate(fromUw: number, toUw: number, durationUs: number): void {
+    this.windowEnergyPj += ((fromUw + toUw) / 2) * durationUs;
+    this.windowCoveredUs += durationUs;
+  }
+
+  private addSample(tUs: number, absUs: number, powerUw: number): void {
+    this.previousRawUs = tUs;
+    this.previousAbsUs = absUs;
+    this.previousPowerUw = powerUw;
+    this.windowSamples += 1;
+    if (powerUw < this.windowMinUw) this.windowMinUw = powerUw;
+    if (powerUw > this.windowMaxUw) this.windowMaxUw = powerUw;
+  }
+
+  private openWindow(startUs: number): void {
+    this.windowStartUs = startUs;
+    this.windowEndUs = startUs + this.config.windowUs;
+    this.windowEnergyPj = 0;
+    this.windowCoveredUs = 0;
+    this.windowSamples = 0;
+    this.windowMinUw = Number.POSITIVE_INFINITY;
+    this.windowMaxUw = Number.NEGATIVE_INFINITY;
+    this.windowInferences = 0;
+  }
+
+  /** Emits the open window when it covers time; a zero-length window (one lone sample) is dropped. */
+  private closeWindow(): void {
+    if (this.windowCoveredUs <= 0) return;
+    const energyUj = this.windowEnergyPj / 1e6;
+    this.stats.coveredUs += this.windowCoveredUs;
+    this.stats.energyUj += energyUj;
+    this.closed.push({
+      startUs: this.windowStartUs,
+      durationUs: this.windowCoveredUs,
+      energyUj,
+      sampleCount: this.windowSamples,
+      minPowerUw: this.windowSamples > 0 ? this.windowMinUw : null,
+      maxPowerUw: this.windowSamples > 0 ? this.windowMaxUw : null,
+      inferenceCount: this.windowInferences,
+    });
+    this.windowCoveredUs = 0;
+    this.windowEnergyPj = 0;
+  }
+}

@@ -1,0 +1,107 @@
+/** Turns a PowerProfile into protocol lines, deterministically. Pure: no clock, no I/O. */
+import { formatEvent, formatHello, formatSample } from '../../../protocol/line-format.js';
+import { MAX_SAMPLE_UA } from '../../../protocol/limits.js';
+import { currentUaAt, isActiveSample } from './power-profile.js';
+import type { PowerProfile } from './power-profile.js';
+
+/** The device repeats hello every 10 s of device time (SPEC §4.1 asks for ≤ 60 s). */
+export const HELLO_EVERY_US = 10_000_000;
+
+const UINT32_RANGE = 4_294_967_296;
+
+export interface GeneratorCounters {
+  samples: number;
+  /** Samples whose line was corrupted (the receiver must reject them as bad_checksum). */
+  corruptedLines: number;
+  lines: number;
+  inferences: number;
+  /** Σ of trapezoids between consecutive samples actually sent intact, µJ: what a perfect receiver integrates. */
+  sentEnergyUj: number;
+}
+
+/** Mulberry32: tiny, fast, deterministic. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+export class LineGenerator {
+  readonly counters: GeneratorCounters = { samples: 0, corruptedLines: 0, lines: 0, inferences: 0, sentEnergyUj: 0 };
+  private index = 0;
+  private readonly random: () => number;
+  private lastHelloUs = Number.NEGATIVE_INFINITY;
+  private previousIntact: { absUs: number; powerUw: number } | null = null;
+
+  constructor(private readonly profile: PowerProfile) {
+    this.random = mulberry32(profile.seed);
+  }
+
+  /** Device time of the next sample, µs since the generator started (not wrapped). */
+  get elapsedUs(): number {
+    return this.index * this.profile.samplePeriodUs;
+  }
+
+  /** Forget the previous sample so the next energy segment is not bridged (the link was down: a receiver can't either). */
+  breakContinuity(): void {
+    this.previousIntact = null;
+    this.lastHelloUs = Number.NEGATIVE_INFINITY;
+  }
+
+  /** The lines for the next `count` samples (hello and events included where due). */
+  next(count: number): string[] {
+    const lines: string[] = [];
+    for (let n = 0; n < count; n += 1) this.emitOne(lines);
+    this.counters.lines += lines.length;
+    return lines;
+  }
+
+  private emitOne(lines: string[]): void {
+    const { profile } = this;
+    const absUs = this.index * profile.samplePeriodUs;
+    const tUs = (profile.startUs + absUs) % UINT32_RANGE;
+    if (absUs - this.lastHelloUs >= HELLO_EVERY_US) {
+      lines.push(
+        formatHello({
+          deviceId: profile.deviceId,
+          board: 'simulator',
+          firmware: 'sim-1.0',
+          supplyMv: profile.supplyMv,
+          samplePeriodUs: profile.samplePeriodUs,
+        }),
+      );
+      this.lastHelloUs = absUs;
+    }
+    const active = isActiveSample(profile, this.index);
+    const wasActive = this.index > 0 && isActiveSample(profile, this.index - 1);
+    if (profile.inferenceEvents && active && !wasActive) lines.push(formatEvent(tUs, 'begin', this.counters.inferences));
+    if (profile.inferenceEvents && !active && wasActive) {
+      lines.push(formatEvent(tUs, 'end', this.counters.inferences));
+      this.counters.inferences += 1;
+    }
+    const noise = profile.noiseUa > 0 ? Math.round((this.random() * 2 - 1) * profile.noiseUa) : 0;
+    const ua = Math.min(MAX_SAMPLE_UA, Math.max(0, currentUaAt(profile, this.index) + noise));
+    let line = formatSample(tUs, profile.supplyMv, ua);
+    const corrupt = profile.checksumErrorRate > 0 && this.random() < profile.checksumErrorRate;
+    if (corrupt) {
+      // Flip the lowest bit of the last digit of the current: still printable, checksum now wrong.
+      const at = line.lastIndexOf('*') - 1;
+      line = line.slice(0, at) + String.fromCharCode(line.charCodeAt(at) ^ 1) + line.slice(at + 1);
+      this.counters.corruptedLines += 1;
+    } else {
+      const powerUw = (profile.supplyMv * ua) / 1000;
+      if (this.previousIntact !== null) {
+        this.counters.sentEnergyUj += (((this.previousIntact.powerUw + powerUw) / 2) * (absUs - this.previousIntact.absUs)) / 1e6;
+      }
+      this.previousIntact = { absUs, powerUw };
+    }
+    lines.push(line);
+    this.counters.samples += 1;
+    this.index += 1;
+  }
+}

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { CLOCK_RESET_AFTER_BACKWARDS, EnergyIntegrator } from '../../../src/ingest/integrate/energy-integrator.js';
+import type { IntegratedWindow } from '../../../src/ingest/integrate/energy-integrator.js';
+
+const TOLERANCE = 0.001; // 0.1 % of the exact energy, as the issue asks
+const UINT32_RANGE = 2 ** 32;
+
+function run(
+  integrator: EnergyIntegrator,
+  samples: ReadonlyArray<readonly [tUs: number, powerUw: number]>,
+): { windows: IntegratedWindow[]; verdicts: string[] } {
+  const verdicts = samples.map(([t, p]) => integrator.push(t, p));
+  integrator.reset();
+  return { windows: integrator.takeWindows(), verdicts };
+}
+
+const totalUj = (windows: readonly IntegratedWindow[]): number => windows.reduce((s, w) => s + w.energyUj, 0);
+
+function expectClose(actual: number, exact: number): void {
+  expect(Math.abs(actual - exact)).toBeLessThanOrEqual(Math.abs(exact) * TOLERANCE);
+}
+
+describe('EnergyIntegrator on analytic traces', () => {
+  it('constant power: 1 mW for 25 s at 1 kHz = 25 000 µJ in windows of 10, 10 and 5 s', () => {
+    const samples = Array.from({ length: 25_001 }, (_, k) => [k * 1000, 1000] as const);
+    const { windows } = run(new EnergyIntegrator({ windowUs: 10_000_000, maxGapUs: 1_000_000 }), samples);
+    expectClose(totalUj(windows), 25_000);
+    expect(windows.map((w) => w.durationUs)).toEqual([10_000_000, 10_000_000, 5_000_000]);
+    expect(windows.map((w) => w.startUs)).toEqual([0, 10_000_000, 20_000_000]);
+    expect(windows.reduce((s, w) => s + w.sampleCount, 0)).toBe(25_001);
+    expect(windows[0]).toMatchObject({ minPowerUw: 1000, maxPowerUw: 1000 });
+  });
+
+  it('square wave, 10 % duty between 10 µW and 20 mW: exact average 2009 µW', () => {
+    const periodSamples = 100;
+    const samples = Array.from({ length: 60_001 }, (_, k) => [k * 1000, k % periodSamples < 10 ? 20_000 : 10] as const);
+    const { windows } = run(new EnergyIntegrator(), samples);
+    const exactUj = (0.1 * 20_000 + 0.9 * 10) * 60; // µW × s
+    expectClose(totalUj(windows), exactUj);
+    expect(windows).toHaveLength(6);
+    expect(windows.every((w) => w.minPowerUw === 10 && w.maxPowerUw === 20_000)).toBe(true);
+  });
+
+  it('a linear ramp split across a window boundary is assigned exactly to each side', () => {
+    // P(t) = t (µW, t in s) from 0 to 20 s sampled every 3 s: boundary at 10 s falls inside a segment.
+    const samples = [0, 3, 6, 9, 12, 15, 18, 20].map((s) => [s * 1e6, s] as const);
+    const { windows } = run(new EnergyIntegrator({ windowUs: 10_000_000, maxGapUs: 5_000_000 }), samples);
+    expect(windows.map((w) => w.energyUj)).toEqual([50, 150]); // ∫0..10 t dt, ∫10..20 t dt
+  });
+
+  it('a gap above the limit is not integrated, reported as lost coverage, and closes the window', () => {
+    const integrator = new EnergyIntegrator({ windowUs: 10_000_000, maxGapUs: 1_000_000 });
+    const before = Array.from({ length: 2001 }, (_, k) => [k * 1000, 500] as const); // 0..2 s
+    const after = Array.from({ length: 3001 }, (_, k) => [7_000_000 + k * 1000, 500] as const); // 7..10 s
+    const { windows, verdicts } = run(integrator, [...before, ...after]);
+    expectClose(totalUj(windows), 500 * 5); // 5 s covered at 500 µW
+    expect(verdicts.filter((v) => v === 'gap')).toHaveLength(1);
+    expect(integrator.stats.lostUs).toBe(5_000_000);
+    expect(integrator.stats.coveredUs).toBe(5_000_000);
+    expect(windows.map((w) => [w.startUs, w.durationUs])).toEqual([
+      [0, 2_000_000],
+      [7_000_000, 3_000_000],
+    ]);
+  });
+
+  it('handles the 32-bit µs counter wrap without a gap or a rejection', () => {
+    const start = UINT32_RANGE - 3_000_000;
+    const samples = Array.from({ length: 6001 }, (_, k) => [(start + k * 1000) % UINT32_RANGE, 2000] as const);
+    const integrator = new EnergyIntegrator();
+    const { windows, verdicts } = run(integrator, samples);
+    expect(verdicts.filter((v) => v !== 'accepted' && v !== 'started')).toEqual([]);
+    expectClose(totalUj(windows), 2000 * 6);
+    expect(integrator.stats.lostUs).toBe(0);
+  });
+
+  it('rejects and counts out-of-order and repeated samples without changing the energy', () => {
+    const integrator = new EnergyIntegrator();
+    const clean = Array.from({ length: 1001 }, (_, k) => [k * 1000, 100] as const);
+    const dirty = [...clean.slice(0, 500), [499_000, 9e6] as const, [300_000, 9e6] as const, ...clean.slice(500)];
+    const { windows, verdicts } = run(integrator, dirty);
+    expect(verdicts.filter((v) => v === 'repeated')).toHaveLength(1);
+    expect(verdicts.filter((v) => v === 'out_of_order')).toHaveLength(1);
+    expect(integrator.stats).toMatchObject({ repeated: 1, outOfOrder: 1 });
+    expectClose(totalUj(windows), 100);
+  });
+
+  it(`treats ${CLOCK_RESET_AFTER_BACKWARDS} consecutive backwards samples as a device clock restart`, () => {
+    const integrator = new EnergyIntegrator();
+    const first = Array.from({ length: 2001 }, (_, k) => [5_000_000 + k * 1000, 100] as const);
+    const second = Array.from({ length: 2001 }, (_, k) => [k * 1000, 100] as const);
+    const { windows, verdicts } = run(integrator, [...first, ...second]);
+    expect(verdicts.filter((v) => v === 'out_of_order')).toHaveLength(CLOCK_RESET_AFTER_BACKWARDS - 1);
+    expect(verdicts.filter((v) => v === 'clock_reset')).toHaveLength(1);
+    // the rejected samples are the first 15 of the new timeline: 2 s + (2 s − 15 ms) integrated
+    expectClose(totalUj(windows), 100 * (4 - 0.015));
+    for (let i = 1; i < windows.length; i += 1) {
+      expect(windows[i]!.startUs).toBeGreaterThanOrEqual(windows[i - 1]!.startUs + windows[i - 1]!.durationUs);
+    }
+  });
+
+  it('counts inference ends in the open window', () => {
+    const integrator = new EnergyIntegrator({ windowUs: 1_000_000, maxGapUs: 1_000_000 });
+    integrator.push(0, 1);
+    integrator.countInference();
+    integrator.push(500_000, 1);
+    integrator.countInference();
+    integrator.push(1_500_000, 1);
+    integrator.countInference();
+    integrator.reset();
+    expect(integrator.takeWindows().map((w) => w.inferenceCount)).toEqual([2, 1]);
+  });
+
+  it('rejects a non-positive configuration', () => {
+    expect(() => new EnergyIntegrator({ windowUs: 0, maxGapUs: 1 })).toThrow(RangeError);
+  });
+});

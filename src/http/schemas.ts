@@ -124,10 +124,10 @@ export const windowSchema = z
     'minPowerW must not exceed maxPowerW',
   );
 
-export const windowsBodySchema = z.union([
-  z.object({ windows: z.array(windowSchema).min(1).max(MAX_WINDOWS_PER_REQUEST) }).strict(),
-  windowSchema,
-]);
+export const windowBatchSchema = z.object({ windows: z.array(windowSchema).min(1).max(MAX_WINDOWS_PER_REQUEST) }).strict();
+
+/** A batch `{windows: [...]}` or one window; the shape is chosen first so that errors name the offending field. */
+export const windowsBodySchema = z.union([windowBatchSchema, windowSchema]);
 
 export const listQuerySchema = z
   .object({

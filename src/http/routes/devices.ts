@@ -9,7 +9,7 @@ import { deviceFootprint, footprintInputFromSpec, powerFromAggregate } from '../
 import { specFrom, specPatch } from '../../service/spec.js';
 import type { Store } from '../../store/store.js';
 import type { HttpStats } from '../http-stats.js';
-import { createDeviceSchema, listQuerySchema, patchDeviceSchema, windowsBodySchema } from '../schemas.js';
+import { createDeviceSchema, listQuerySchema, patchDeviceSchema, windowBatchSchema, windowSchema } from '../schemas.js';
 import { validate } from '../validate.js';
 import { z } from 'zod';
 
@@ -88,11 +88,13 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
   });
 
   router.post('/devices/:id/windows', requireToken, async (req, res) => {
-    const body = validate(windowsBodySchema, req.body ?? {}, 'energy windows');
+    const raw: unknown = req.body ?? {};
+    const isBatch = typeof raw === 'object' && raw !== null && 'windows' in raw;
+    const body = isBatch ? validate(windowBatchSchema, raw, 'energy windows') : { windows: [validate(windowSchema, raw, 'energy window')] };
     const deviceId = deviceIdParam(req);
     if ((await store.getDevice(deviceId)) === undefined) throw new NotFoundError(`device "${deviceId}" is not registered`);
     const latestStartMs = deps.clock() + MAX_FUTURE_SKEW_MS;
-    const items = 'windows' in body ? body.windows : [body];
+    const items = body.windows;
     const windows: EnergyWindow[] = items.map((item, index) => {
       if (item.startMs > latestStartMs) throw new ValidationError(`windows.${index}.startMs is more than a day in the future: is it in milliseconds?`);
       return {

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { round2, seedColumns } from '../helpers/seed-table.js';
+import { request, startTestService, type TestService } from '../helpers/service.js';
+
+let ctx: TestService;
+beforeAll(async () => {
+  ctx = await startTestService();
+});
+afterAll(async () => {
+  await ctx.close();
+});
+
+describe('HTTP calculator reproduces the seed table', () => {
+  for (const column of seedColumns()) {
+    it(`POST /api/calculate ${column.system}: every row and the total at 2 decimals`, async () => {
+      const res = await request(`${ctx.url}/api/calculate`, { method: 'POST', json: { system: column.system, lifetimeYears: 3 } });
+      expect(res.status).toBe(200);
+      const rows = Object.fromEntries(
+        (res.body.stages as { id: string; kgCO2e: number }[]).filter((s) => s.id !== 'battery-replacements').map((s) => [s.id, round2(s.kgCO2e)]),
+      );
+      expect(rows).toEqual(column.rows);
+      expect(round2(res.body.totalKgCO2e)).toBe(column.total);
+      expect(res.body.power.kind).toBe('assumed');
+      expect(res.body.power.provenance.citation).toMatch(/1 mW/);
+    });
+
+    it(`GET /api/calculate?system=${column.system} gives the same total`, async () => {
+      const res = await request(`${ctx.url}/api/calculate?system=${column.system}&years=3`);
+      expect(res.status).toBe(200);
+      expect(round2(res.body.totalKgCO2e)).toBe(column.total);
+    });
+  }
+
+  it('GET with power, region and block overrides (the shareable URL form)', async () => {
+    const res = await request(`${ctx.url}/api/calculate?system=kws-typical&power=27.2mW&region=FRA&years=3&blocks=processing:1`);
+    expect(res.status).toBe(200);
+    expect(res.body.power).toMatchObject({ kind: 'given', powerW: 0.0272 });
+    expect(res.body.grid.id).toBe('FRA');
+    expect(res.body.system.id).toBe('custom');
+    const processing = res.body.stages.find((s: { id: string }) => s.id === 'processing');
+    expect(processing.kgCO2e).toBe(0.66);
+    expect(processing.provenance.kind).toBe('derived');
+  });
+
+  it('catalogue lists the five systems, blocks with levels, training presets and grids', async () => {
+    const res = await request(`${ctx.url}/api/catalogue`);
+    expect(res.body.systems.map((s: { id: string }) => s.id)).toEqual(['kws-best', 'kws-typical', 'ad-typical', 'ic-typical', 'ic-worst']);
+    expect(res.body.training.presets.map((p: { id: string }) => p.id)).toEqual(['densenet', 'mobilenetv1', 'none']);
+    expect(res.body.grids.default.id).toBe('epa-egrid2019');
+    const grids = await request(`${ctx.url}/api/catalogue/grids`);
+    expect(grids.body.grids.find((g: { id: string }) => g.id === 'FRA').kgCO2ePerKWh).toBeCloseTo(0.04418, 10);
+  });
+
+  it('serves an OpenAPI 3.1 document with the request schemas', async () => {
+    const res = await request(`${ctx.url}/api/openapi.json`);
+    expect(res.body.openapi).toBe('3.1.0');
+    expect(Object.keys(res.body.paths)).toContain('/api/devices/{id}/footprint');
+    expect(res.body.components.schemas.Window.properties.energyJ.type).toBe('number');
+  });
+
+  it.each([
+    ['unknown system', { system: 'toaster' }, /unknown system/],
+    ['negative power', { power: -1 }, /power/],
+    ['power with a bad unit', { power: '27 parsecs' }, /unknown unit/],
+    ['absurd lifetime', { lifetimeYears: 500 }, /lifetimeYears/],
+    ['unknown field', { sytem: 'kws-typical' }, /sytem/],
+    ['unknown grid', { grid: 'ATLANTIS' }, /unknown grid/],
+  ])('rejects %s with a 400 problem+json', async (_name, json, pattern) => {
+    const res = await request(`${ctx.url}/api/calculate`, { method: 'POST', json });
+    expect(res.status).toBe(400);
+    expect(res.contentType).toContain('application/problem+json');
+    expect(JSON.stringify(res.body)).toMatch(pattern);
+  });
+
+  it('rejects a non-finite power in the query', async () => {
+    const res = await request(`${ctx.url}/api/calculate?power=Infinity`);
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toMatch(/power/);
+  });
+});

@@ -10,6 +10,12 @@ ${Object.entries(COMMANDS)
 
 Run "tinyml-footprint <command> --help" for a command's options.`;
 
+/** Bad flags and bad values are the user's to fix (exit 2); anything else is ours (exit 1). */
+function isUsageError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) || code === 'validation' || code === 'config';
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -30,6 +36,6 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    process.exitCode = isUsageError(error) ? 2 : 1;
   },
 );

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { round2, seedColumns } from '../helpers/seed-table.js';
+
+describe('tinyml-footprint calc', () => {
+  for (const column of seedColumns()) {
+    it(`--json reproduces the seed column ${column.system}`, async () => {
+      const { code, stdout } = await runCli(['calc', '--system', column.system, '--years', '3', '--json']);
+      expect(code).toBe(0);
+      const result = JSON.parse(stdout);
+      const rows = Object.fromEntries(
+        (result.stages as { id: string; kgCO2e: number }[]).filter((s) => s.id !== 'battery-replacements').map((s) => [s.id, round2(s.kgCO2e)]),
+      );
+      expect(rows).toEqual(column.rows);
+      expect(round2(result.totalKgCO2e)).toBe(column.total);
+    });
+  }
+
+  it('prints a readable table for the issue example (27 mW in France)', async () => {
+    const { code, stdout } = await runCli(['calc', '--system', 'kws-typical', '--power', '27mW', '--region', 'FRA', '--years', '3']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Power\s+27\.00 mW average, given by you/);
+    expect(stdout).toMatch(/Grid\s+FRA grid average \(Ember\): 0\.0442 kg CO2e\/kWh/);
+    expect(stdout).toMatch(/^Use stage\s+0\.03\s/m);
+    expect(stdout).toMatch(/^Total\s+2\.68\s/m);
+    expect(stdout).toMatch(/98\.5 recharges \(every 11\.1 days\)/);
+  });
+
+  it('exits 2 with a reason on bad input', async () => {
+    const unknown = await runCli(['calc', '--system', 'toaster']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown system "toaster"/);
+    const badPower = await runCli(['calc', '--power=-5mW']);
+    expect(badPower.code).toBe(2);
+    expect(badPower.stderr).toMatch(/power/);
+    const badFlag = await runCli(['calc', '--colour']);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toMatch(/Unknown option '--colour'/);
+    const badCommand = await runCli(['frobnicate']);
+    expect(badCommand.code).toBe(2);
+    expect(badCommand.stderr).toMatch(/unknown command "frobnicate"/);
+  });
+});

@@ -48,9 +48,6 @@ export function createApp(deps: AppDeps): { app: Express; stats: HttpStats } {
   app.use(express.json({ limit: MAX_BODY_BYTES, type: ['application/json', 'application/*+json'] }));
 
   const api = express.Router();
-  api.use(healthRouter({ store: deps.store, health: deps.health, ingest: deps.ingest.counters, bus: deps.bus, clock: deps.clock, startedAtMs: deps.clock(), version: deps.version }));
-  api.use(catalogueRouter(deps.catalogue));
-  api.use(calculatorRouter(deps.catalogue, deps.defaults));
   api.use(
     devicesRouter({
       store: deps.store,
@@ -63,6 +60,10 @@ export function createApp(deps: AppDeps): { app: Express; stats: HttpStats } {
       onlineThresholdMs: deps.onlineThresholdMs,
     }),
   );
+  // The device routes come first: they carry the hot path (live footprints), and Express tries routers in order.
+  api.use(healthRouter({ store: deps.store, health: deps.health, ingest: deps.ingest.counters, bus: deps.bus, clock: deps.clock, startedAtMs: deps.clock(), version: deps.version }));
+  api.use(catalogueRouter(deps.catalogue));
+  api.use(calculatorRouter(deps.catalogue, deps.defaults));
   api.use(fleetRouter(deps.store, deps.catalogue, deps.clock, deps.onlineThresholdMs, deps.fleetCacheTtlMs));
   const openapi = openApiDocument(deps.version);
   api.get('/openapi.json', (_req, res) => {

@@ -1,0 +1,19 @@
+import { pathToFileURL } from 'node:url';
+
+/** Every benchmark, in order. Each prints its own figures and its ratio to a baseline measured in the same run. */
+const BENCHES: { name: string; module: string; fn: string }[] = [
+  { name: 'http', module: './http.ts', fn: 'runHttpBench' },
+  { name: 'serial', module: './serial.ts', fn: 'runSerialBench' },
+  { name: 'mqtt', module: './mqtt.ts', fn: 'runMqttBench' },
+  { name: 'dashboard', module: './dashboard.ts', fn: 'runDashboardBench' },
+];
+
+const only = process.argv.slice(2);
+for (const bench of BENCHES) {
+  if (only.length > 0 && !only.includes(bench.name)) continue;
+  process.stdout.write(`\n== ${bench.name} ==\n`);
+  const module = (await import(pathToFileURL(new URL(bench.module, import.meta.url).pathname).href)) as Record<string, () => Promise<void>>;
+  const run = module[bench.fn];
+  if (run === undefined) throw new Error(`${bench.module} does not export ${bench.fn}`);
+  await run();
+}

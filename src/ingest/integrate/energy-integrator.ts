@@ -141,6 +141,14 @@ export class EnergyIntegrator {
     this.windowInferences += 1;
   }
 
+  /**
+   * The device just said hello again: if the next sample goes backwards, it rebooted, so take that sample as a clock
+   * restart at once instead of rejecting CLOCK_RESET_AFTER_BACKWARDS − 1 samples first. A forward sample disarms.
+   */
+  armClockReset(): void {
+    if (this.hasPrevious) this.backwardsRun = CLOCK_RESET_AFTER_BACKWARDS - 1;
+  }
+
   /** Close the open window (if it covers any time) and start a fresh timeline at the next sample. */
   reset(): void {
     this.closeWindow();

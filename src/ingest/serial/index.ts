@@ -1,0 +1,137 @@
+/**
+ * Serial ingestion entry point for the `serve` composition root:
+ *   const readers = await startSerialReaders({ ports, autoDiscover, baudRate, seqStart: storeSeqStart(store) }, ingest, health);
+ *   ... await readers.stop();
+ */
+import { ConfigError } from '../../domain/errors.js';
+import type { HealthRegistry } from '../../obs/health-registry.js';
+import { DEFAULT_MAX_GAP_US, DEFAULT_WINDOW_US } from '../integrate/energy-integrator.js';
+import type { WindowSink } from '../window-sink.js';
+import { DEFAULT_BACKOFF } from './backoff.js';
+import type { BackoffPolicy } from './backoff.js';
+import { recognisedPaths } from './discovery.js';
+import { systemListPorts, systemPortFactory } from './port-factory.js';
+import type { ListPorts, PortFactory } from './port-factory.js';
+import { PortSupervisor } from './port-supervisor.js';
+import { SeqAllocator, epochMsSeqStart } from './seq-allocator.js';
+import type { SeqStart } from './seq-allocator.js';
+import { WindowDelivery } from './window-delivery.js';
+
+/** 115200 baud: the Arduino / ST-LINK VCP default; USB CDC ignores it, UART bridges need it to match. */
+export const DEFAULT_BAUD_RATE = 115_200;
+/** 5 s without a byte ⇒ reconnect. A device sends ≥ 1 line/s (samples, or hello every ≤ 60 s plus windows…). */
+export const DEFAULT_SILENCE_TIMEOUT_S = 5;
+/** New USB boards are looked for every 2 s (SerialPort.list() costs a udev scan, ~5 ms). */
+export const DEFAULT_DISCOVERY_INTERVAL_S = 2;
+
+export interface SerialReaderOptions {
+  /** Port paths to read, e.g. `/dev/ttyACM0`. */
+  ports: string[];
+  /** Also read every port whose USB VID/PID is in KNOWN_USB_DEVICES (usb-ids.ts), rescanned periodically. */
+  autoDiscover: boolean;
+  /** Default DEFAULT_BAUD_RATE. */
+  baudRate: number;
+  /** Energy window length, device-time seconds. Default 10. */
+  windowS?: number;
+  /** Longest gap between samples that is still integrated, seconds. Default 1 (or 10 sample periods if larger). */
+  maxGapS?: number;
+  /** Reconnect after this long without a byte, seconds. Default DEFAULT_SILENCE_TIMEOUT_S. */
+  silenceTimeoutS?: number;
+  /** Rescan period for auto-discovery, seconds. Default DEFAULT_DISCOVERY_INTERVAL_S. */
+  discoveryIntervalS?: number;
+  /** Device id per port path, for firmware that never sends hello. A hello overrides it. */
+  deviceIds?: Record<string, string>;
+  /** First seq of a session; pass storeSeqStart(store) in serve. Default epochMsSeqStart (SPEC §4.3). */
+  seqStart?: SeqStart;
+  /** Reconnect backoff. Default DEFAULT_BACKOFF (250 ms doubling to 10 s, full jitter). */
+  backoff?: BackoffPolicy;
+  /** Injected for tests (binding-mock); default the OS ports. */
+  portFactory?: PortFactory;
+  listPorts?: ListPorts;
+  nowMs?: () => number;
+}
+
+export interface SerialReaders {
+  stop(): Promise<void>;
+  /** Paths currently supervised (configured + discovered). */
+  paths(): string[];
+}
+
+export async function startSerialReaders(
+  options: SerialReaderOptions,
+  sink: WindowSink,
+  health: HealthRegistry,
+): Promise<SerialReaders> {
+  const windowS = options.windowS ?? DEFAULT_WINDOW_US / 1e6;
+  const maxGapS = options.maxGapS ?? DEFAULT_MAX_GAP_US / 1e6;
+  const silenceTimeoutS = options.silenceTimeoutS ?? DEFAULT_SILENCE_TIMEOUT_S;
+  if (!(windowS > 0) || !(maxGapS > 0) || !(silenceTimeoutS > 0)) {
+    throw new ConfigError('serial: windowS, maxGapS and silenceTimeoutS must be > 0');
+  }
+  if (!Number.isInteger(options.baudRate) || options.baudRate <= 0) throw new ConfigError('serial: baudRate must be a positive integer');
+  const seqs = new SeqAllocator(options.seqStart ?? epochMsSeqStart);
+  const portFactory = options.portFactory ?? systemPortFactory;
+  const listPorts = options.listPorts ?? systemListPorts;
+  const nowMs = options.nowMs ?? Date.now;
+  const supervisors = new Map<string, { supervisor: PortSupervisor }>();
+
+  const supervise = (path: string): void => {
+    if (supervisors.has(path)) return;
+    const supervisor = new PortSupervisor({
+      path,
+      baudRate: options.baudRate,
+      portFactory,
+      delivery: new WindowDelivery(sink, seqs),
+      publishPower: (deviceId, tMs, powerW) => sink.publishPower(deviceId, tMs, powerW),
+      integrator: { windowUs: windowS * 1e6, maxGapUs: maxGapS * 1e6 },
+      fixedDeviceId: options.deviceIds?.[path] ?? null,
+      silenceTimeoutMs: silenceTimeoutS * 1000,
+      backoff: options.backoff ?? DEFAULT_BACKOFF,
+      nowMs,
+      random: Math.random,
+    });
+    health.register(supervisor.name, () => supervisor.status());
+    supervisors.set(path, { supervisor });
+    supervisor.start();
+  };
+
+  for (const path of options.ports) supervise(path);
+
+  let discoveryTimer: NodeJS.Timeout | null = null;
+  let discoveryError: string | null = null;
+  const discover = async (): Promise<void> => {
+    try {
+      for (const path of recognisedPaths(await listPorts())) supervise(path);
+      discoveryError = null;
+    } catch (error) {
+      discoveryError = error instanceof Error ? error.message : String(error);
+    }
+  };
+  if (options.autoDiscover) {
+    await discover();
+    const intervalMs = (options.discoveryIntervalS ?? DEFAULT_DISCOVERY_INTERVAL_S) * 1000;
+    discoveryTimer = setInterval(() => void discover(), intervalMs);
+    health.register('serial:discovery', () => ({
+      name: 'serial:discovery',
+      kind: 'serial',
+      state: discoveryTimer === null ? 'stopped' : 'scanning',
+      counters: { ports: supervisors.size },
+      rejected: {},
+      lastError: discoveryError,
+    }));
+  }
+
+  return {
+    paths: () => [...supervisors.keys()],
+    async stop() {
+      if (discoveryTimer !== null) clearInterval(discoveryTimer);
+      discoveryTimer = null;
+      // Statuses stay registered, showing `stopped` and the final counters.
+      await Promise.all([...supervisors.values()].map(({ supervisor }) => supervisor.stop()));
+    },
+  };
+}
+
+export { storeSeqStart, epochMsSeqStart } from './seq-allocator.js';
+export type { SeqStart } from './seq-allocator.js';
+export { KNOWN_USB_DEVICES, recogniseUsbDevice } from './usb-ids.js';

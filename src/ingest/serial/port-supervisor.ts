@@ -1,0 +1,258 @@
+/**
+ * One supervisor per serial port (architecture.md §3): a new port and a new parser for every session, a data-silence
+ * watchdog, capped exponential backoff with jitter between sessions, and a status for /api/health.
+ */
+import { ReadlineParser } from '@serialport/parser-readline';
+import { MAX_LINE_BYTES } from '../../protocol/limits.js';
+import type { SourceStatus } from '../../obs/health-registry.js';
+import type { IntegratorConfig } from '../integrate/energy-integrator.js';
+import { backoffDelayMs } from './backoff.js';
+import type { BackoffPolicy } from './backoff.js';
+import { LineLengthGuard } from './line-length-guard.js';
+import { LineSession } from './line-session.js';
+import type { LineSessionCounters } from './line-session.js';
+import type { PortFactory, SerialPortLike } from './port-factory.js';
+import type { WindowDelivery } from './window-delivery.js';
+
+/** The watchdog checks 4× per silence timeout, so silence is detected within 1.25 timeouts. */
+const WATCHDOG_CHECKS_PER_TIMEOUT = 4;
+
+export type PortState = 'connecting' | 'connected' | 'backoff' | 'stopped';
+
+export interface PortSupervisorOptions {
+  path: string;
+  baudRate: number;
+  portFactory: PortFactory;
+  delivery: WindowDelivery;
+  /** Live power; already decimated to ≤ 10 Hz by the session. */
+  publishPower: (deviceId: string, tMs: number, powerW: number) => void;
+  integrator: IntegratorConfig;
+  fixedDeviceId: string | null;
+  /** No byte for this long ⇒ the session is closed and reopened (a hung USB CDC link often never fires `close`). */
+  silenceTimeoutMs: number;
+  backoff: BackoffPolicy;
+  nowMs: () => number;
+  random: () => number;
+}
+
+type SessionEnd = 'closed' | 'disconnected' | 'silence' | 'error' | 'stopped';
+
+export class PortSupervisor {
+  state: PortState = 'connecting';
+  lastError: string | null = null;
+  deviceId: string | null;
+  private readonly totals: Record<string, number> = {
+    sessions: 0,
+    reconnects: 0,
+    openFailures: 0,
+    disconnects: 0,
+    silenceTimeouts: 0,
+    bytes: 0,
+    bytesDropped: 0,
+    partialLinesDiscarded: 0,
+  };
+  private readonly rejected: Record<string, number> = {};
+  /** Counters of finished sessions, summed; the live session's are added in status(). */
+  private readonly pastSession: Record<string, number> = {};
+  private session: LineSession | null = null;
+  private guard: LineLengthGuard | null = null;
+  private isStopped = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private endSession: ((reason: SessionEnd) => void) | null = null;
+  private board: string | null = null;
+  private firmware: string | null = null;
+
+  constructor(private readonly options: PortSupervisorOptions) {
+    this.deviceId = options.fixedDeviceId;
+  }
+
+  get name(): string {
+    return `serial:${this.options.path}`;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Stop reading, close the port, flush the open window and wait for its delivery. */
+  async stop(): Promise<void> {
+    this.isStopped = true;
+    this.wake?.();
+    this.endSession?.('stopped');
+    await this.loop;
+    await this.options.delivery.idle();
+    this.state = 'stopped';
+  }
+
+  status(): SourceStatus {
+    const counters: Record<string, number> = { ...this.totals };
+    for (const [key, value] of Object.entries(this.pastSession)) counters[key] = value;
+    const live = this.session?.counters;
+    if (live !== undefined) {
+      for (const [key, value] of Object.entries(live)) counters[key] = (counters[key] ?? 0) + value;
+    }
+    if (this.guard !== null) counters['bytesDropped'] = (counters['bytesDropped'] ?? 0) + this.guard.droppedBytes;
+    const delivery = this.options.delivery;
+    Object.assign(counters, delivery.counters);
+    const rejected = { ...this.rejected };
+    if (this.session !== null) {
+      for (const [reason, count] of Object.entries(this.session.rejected)) rejected[reason] = (rejected[reason] ?? 0) + count;
+    }
+    return {
+      name: this.name,
+      kind: 'serial',
+      state: this.state,
+      counters,
+      rejected,
+      lastError: this.lastError ?? delivery.lastError,
+      details: {
+        path: this.options.path,
+        baudRate: this.options.baudRate,
+        deviceId: this.deviceId,
+        board: this.board,
+        firmware: this.firmware,
+      },
+    };
+  }
+
+  private async run(): Promise<void> {
+    let attempt = 0;
+    while (!this.isStopped) {
+      this.state = 'connecting';
+      const wasOpened = await this.runSession();
+      if (this.isStopped) break;
+      if (wasOpened) attempt = 0;
+      this.state = 'backoff';
+      await this.sleep(backoffDelayMs(this.options.backoff, attempt, this.options.random));
+      attempt += 1;
+      if (!this.isStopped) this.totals['reconnects'] = (this.totals['reconnects'] ?? 0) + 1;
+    }
+    this.state = 'stopped';
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  /** One session: open, read until close / error / silence / stop, then tear everything down. True if it opened. */
+  private async runSession(): Promise<boolean> {
+    const { path, baudRate } = this.options;
+    let port: SerialPortLike;
+    try {
+      port = this.options.portFactory({ path, baudRate });
+      await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
+    } catch (error) {
+      this.totals['openFailures'] = (this.totals['openFailures'] ?? 0) + 1;
+      this.lastError = `open: ${error instanceof Error ? error.message : String(error)}`;
+      return false;
+    }
+    if (this.isStopped) {
+      await closeQuietly(port);
+      return true;
+    }
+    this.totals['sessions'] = (this.totals['sessions'] ?? 0) + 1;
+    this.state = 'connected';
+    const delivery = this.options.delivery;
+    const session = new LineSession(
+      {
+        source: this.name,
+        integrator: this.options.integrator,
+        fixedDeviceId: this.deviceId ?? this.options.fixedDeviceId,
+        nowMs: this.options.nowMs,
+      },
+      {
+        device: (hello) => {
+          this.deviceId = hello.deviceId;
+          this.board = hello.board ?? this.board;
+          this.firmware = hello.firmware ?? this.firmware;
+          delivery.announce(hello);
+        },
+        windows: (windows) => delivery.submit(windows),
+        power: this.options.publishPower,
+      },
+    );
+    // A fresh guard and parser per session: parser state must not survive a reconnect (serialport #885).
+    const guard = new LineLengthGuard(MAX_LINE_BYTES);
+    const parser = new ReadlineParser({ delimiter: '\n', encoding: 'latin1' });
+    this.session = session;
+    this.guard = guard;
+    let lastByteMs = this.options.nowMs();
+    port.on('data', (chunk: Buffer) => {
+      lastByteMs = this.options.nowMs();
+      this.totals['bytes'] = (this.totals['bytes'] ?? 0) + chunk.length;
+    });
+    parser.on('data', (line: string) => session.handleLine(line));
+    port.pipe(guard).pipe(parser);
+
+    const reason = await new Promise<SessionEnd>((resolve) => {
+      let isDone = false;
+      const finish = (why: SessionEnd): void => {
+        if (isDone) return;
+        isDone = true;
+        clearInterval(watchdog);
+        this.endSession = null;
+        resolve(why);
+      };
+      this.endSession = finish;
+      const silenceMs = this.options.silenceTimeoutMs;
+      const watchdog = setInterval(() => {
+        if (this.options.nowMs() - lastByteMs > silenceMs) finish('silence');
+      }, silenceMs / WATCHDOG_CHECKS_PER_TIMEOUT);
+      port.on('close', (error: (Error & { disconnected?: boolean }) | null) => {
+        if (error?.disconnected === true) {
+          this.lastError = `disconnected: ${error.message}`;
+          finish('disconnected');
+        } else {
+          finish('closed');
+        }
+      });
+      port.on('error', (error: Error) => {
+        this.lastError = error.message;
+        finish('error');
+      });
+    });
+
+    if (reason === 'disconnected') this.totals['disconnects'] = (this.totals['disconnects'] ?? 0) + 1;
+    if (reason === 'silence') {
+      this.totals['silenceTimeouts'] = (this.totals['silenceTimeouts'] ?? 0) + 1;
+      this.lastError = `no data for ${this.options.silenceTimeoutMs} ms`;
+    }
+    port.unpipe(guard);
+    guard.unpipe(parser);
+    await closeQuietly(port);
+    // Let lines already inside the guard → parser pipe reach the session before it is closed.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    port.removeAllListeners('data');
+    // The unterminated tail (if any) is discarded, never glued to the next session's first line.
+    if (guard.pendingLineBytes > 0) this.totals['partialLinesDiscarded'] = (this.totals['partialLinesDiscarded'] ?? 0) + 1;
+    session.end();
+    this.retire(session, guard);
+    guard.destroy();
+    parser.destroy();
+    return true;
+  }
+
+  private retire(session: LineSession, guard: LineLengthGuard): void {
+    const counters: LineSessionCounters = session.counters;
+    for (const [key, value] of Object.entries(counters)) this.pastSession[key] = (this.pastSession[key] ?? 0) + value;
+    for (const [reason, count] of Object.entries(session.rejected)) this.rejected[reason] = (this.rejected[reason] ?? 0) + count;
+    this.totals['bytesDropped'] = (this.totals['bytesDropped'] ?? 0) + guard.droppedBytes;
+    this.session = null;
+    this.guard = null;
+  }
+}
+
+async function closeQuietly(port: SerialPortLike): Promise<void> {
+  if (!port.isOpen) return;
+  await new Promise<void>((resolve) => port.close(() => resolve()));
+}

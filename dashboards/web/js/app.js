@@ -1,0 +1,57 @@
+import { mountCalculatorView } from './calculator/calculator-view.js';
+import { mountDeviceView } from './device/device-view.js';
+import { h } from './dom.js';
+import { mountFleetView } from './fleet/fleet-view.js';
+import { recordError } from './metrics.js';
+
+/**
+ * Hash router: #/fleet[?sort=…], #/device/<id>, #/calculator?<state>. Hash routes need no server fallback and the
+ * calculator's state travels in the shared link.
+ */
+const main = /** @type {HTMLElement} */ (document.getElementById('main'));
+/** @type {(() => void) | null} */
+let dispose = null;
+let generation = 0;
+
+function parseRoute() {
+  const hash = location.hash.replace(/^#/, '') || '/fleet';
+  const [path = '/fleet', query = ''] = hash.split('?', 2);
+  return { parts: path.split('/').filter(Boolean), params: new URLSearchParams(query) };
+}
+
+async function route() {
+  const mine = ++generation;
+  dispose?.();
+  dispose = null;
+  const { parts, params } = parseRoute();
+  const view = parts[0] ?? 'fleet';
+  for (const link of document.querySelectorAll('[data-nav]')) {
+    if (/** @type {HTMLElement} */ (link).dataset['nav'] === view) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  try {
+    /** @type {() => void} */
+    let next;
+    if (view === 'device' && parts[1]) {
+      document.title = `${decodeURIComponent(parts[1])} · TinyML footprint`;
+      next = await mountDeviceView(main, decodeURIComponent(parts[1]));
+    } else if (view === 'calculator') {
+      document.title = 'Calculator · TinyML footprint';
+      next = await mountCalculatorView(main, params);
+    } else {
+      document.title = 'Fleet · TinyML footprint';
+      next = await mountFleetView(main, params);
+    }
+    if (mine !== generation) next();
+    else dispose = next;
+  } catch (error) {
+    recordError(String(error));
+    main.replaceChildren(h('p', { class: 'error', role: 'alert' }, `Could not load this view: ${error instanceof Error ? error.message : String(error)}`));
+  }
+}
+
+window.addEventListener('hashchange', () => {
+  void route();
+  main.focus({ preventScroll: true });
+});
+void route();

@@ -1,0 +1,249 @@
+import { getCatalogue, getGrids, getJson } from '../api.js';
+import { breakdown, comparison } from '../breakdown.js';
+import { card } from '../cards.js';
+import { h } from '../dom.js';
+import { kg, kgNumber, kgRange, power, source } from '../format.js';
+import { metrics, recordError } from '../metrics.js';
+import { paramsFromState, stateFromParams } from './calc-state.js';
+
+/** Milliseconds after the last keystroke in a number field before recalculating. */
+const INPUT_DEBOUNCE_MS = 250;
+/** Select value meaning "enter a kg CO2e value instead of a level". */
+const CUSTOM = 'custom';
+
+/**
+ * @typedef {import('./calc-state.js').CalcState} CalcState
+ */
+
+/**
+ * The seed's plug-and-play calculator: a preset, then any block's level or kg value, power, grid, lifetime and
+ * training. Every change recalculates through GET /api/calculate and is written to the URL (shareable).
+ * @param {HTMLElement} root
+ * @param {URLSearchParams} params
+ * @returns {Promise<() => void>}
+ */
+export async function mountCalculatorView(root, params) {
+  metrics.view = 'calculator';
+  const [catalogue, grids] = await Promise.all([getCatalogue(), getGrids()]);
+  /** @type {CalcState} */
+  const state = stateFromParams(params);
+  if (!catalogue.systems.some((/** @type {any} */ s) => s.id === state.system)) state.system = catalogue.systems[0].id;
+  let sequence = 0;
+  let debounce = 0;
+  const controller = new AbortController();
+
+  const result = h('div', { class: 'calc-result', 'aria-live': 'polite' });
+  const errorBox = h('p', { class: 'error', role: 'alert', hidden: true });
+  const share = /** @type {HTMLAnchorElement} */ (h('a', { id: 'calc-share', href: location.href }, 'link to this result'));
+  const blocksBody = h('tbody');
+
+  const preset = () => catalogue.systems.find((/** @type {any} */ s) => s.id === state.system);
+  const scenario = () => preset().scenario;
+
+  const systemSelect = select('calc-system', catalogue.systems.map((/** @type {any} */ s) => [s.id, s.label]), state.system, (value) => {
+    state.system = value;
+    state.blocks = {};
+    renderBlocks();
+    changed();
+  });
+  systemSelect.title = source(preset().provenance);
+  const trainingSelect = select('calc-training', [['', 'preset default'], ...catalogue.training.presets.map((/** @type {any} */ t) => [t.id, `${t.label} (${t.kgCO2e} kg)`])], state.training, (value) => {
+    state.training = value;
+    changed();
+  });
+  trainingSelect.title = source(catalogue.training.provenance);
+  /** @type {Map<string, any[]>} */
+  const byDataset = new Map();
+  for (const grid of grids) byDataset.set(grid.dataset, [...(byDataset.get(grid.dataset) ?? []), grid]);
+  const gridSelect = /** @type {HTMLSelectElement} */ (h('select', { id: 'calc-grid', title: source(catalogue.grids.default.provenance) },
+    h('option', { value: '' }, `default: ${catalogue.grids.default.label} (${catalogue.grids.default.kgCO2ePerKWh.toFixed(3)} kg/kWh)`),
+    ...[...byDataset].map(([dataset, list]) => h('optgroup', { label: dataset },
+      ...list.map((/** @type {any} */ grid) => h('option', { value: grid.id, selected: grid.id === state.grid }, `${grid.label} — ${grid.kgCO2ePerKWh.toFixed(3)} kg/kWh`))))));
+  gridSelect.addEventListener('change', () => {
+    state.grid = gridSelect.value;
+    changed();
+  });
+  const powerInput = numberInput('calc-power', state.powerMw, '1 (assumed)', '0.001', (value) => {
+    state.powerMw = value;
+  });
+  powerInput.title = source(catalogue.assumptions.assumedPowerProvenance, 'average power, mW; empty = the 1 mW assumption');
+  const yearsInput = numberInput('calc-years', state.years, String(catalogue.assumptions.lifetimeYears), '0.5', (value) => {
+    state.years = value;
+  });
+  yearsInput.title = source(catalogue.assumptions.lifetimeProvenance, 'lifetime, years');
+  const devicesInput = numberInput('calc-training-devices', state.trainingDevices, '1', '1', (value) => {
+    state.trainingDevices = value;
+  });
+  devicesInput.title = 'devices sharing one training run (the seed charges all of it to one device)';
+
+  root.replaceChildren(
+    h('section', { class: 'calculator' },
+      h('h1', null, 'Calculator'),
+      h('p', { class: 'muted' }, 'Start from one of the seed\'s five systems, change any block, the power, the grid or the lifetime. The URL holds the state: ', share, '.'),
+      h('div', { class: 'grid2' },
+        h('form', { class: 'calc-form', onsubmit: (/** @type {Event} */ e) => e.preventDefault() },
+          h('fieldset', null, h('legend', null, 'System'),
+            field('Preset', systemSelect),
+            field('Training', trainingSelect),
+            field('Devices per training run', devicesInput)),
+          h('fieldset', null, h('legend', null, 'Use'),
+            field('Average power (mW)', powerInput),
+            field('Grid', gridSelect),
+            field('Lifetime (years)', yearsInput)),
+          h('fieldset', null, h('legend', null, 'Hardware blocks (Pirson & Bol levels)'),
+            h('table', { class: 'blocks' },
+              h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Block'), h('th', { scope: 'col' }, 'Level or value'), h('th', { scope: 'col', class: 'num' }, 'kg CO₂e'))),
+              blocksBody))),
+        h('div', null, errorBox, result))),
+  );
+  renderBlocks();
+  void calculate();
+
+  function changed() {
+    clearTimeout(debounce);
+    syncUrl();
+    void calculate();
+  }
+
+  function syncUrl() {
+    const hash = `#/calculator?${paramsFromState(state)}`;
+    if (location.hash !== hash) history.replaceState(null, '', hash);
+    share.href = location.href;
+  }
+
+  /**
+   * @param {string} id @param {string} value @param {string} placeholder @param {string} step
+   * @param {(value: string) => void} set
+   */
+  function numberInput(id, value, placeholder, step, set) {
+    const input = /** @type {HTMLInputElement} */ (h('input', { id, type: 'number', inputmode: 'decimal', min: '0', step, value, placeholder }));
+    input.addEventListener('input', () => {
+      set(input.value);
+      clearTimeout(debounce);
+      debounce = window.setTimeout(changed, INPUT_DEBOUNCE_MS);
+    });
+    input.addEventListener('change', () => {
+      set(input.value);
+      changed();
+    });
+    return input;
+  }
+
+  function renderBlocks() {
+    const presetLevels = preset().blocks;
+    blocksBody.replaceChildren(...catalogue.blocks.map((/** @type {any} */ block) => {
+      const override = state.blocks[block.id];
+      const presetLevel = presetLevels[block.id];
+      const current = override === undefined ? String(presetLevel) : 'level' in override ? String(override.level) : CUSTOM;
+      const kgInput = /** @type {HTMLInputElement} */ (h('input', {
+        id: `calc-kg-${block.id}`, type: 'number', min: '0', step: '0.01', inputmode: 'decimal', class: 'kg',
+        'aria-label': `${block.label}: kg CO2e`, value: override && 'kgCO2e' in override ? String(override.kgCO2e) : '',
+        hidden: current !== CUSTOM,
+      }));
+      const levelSelect = /** @type {HTMLSelectElement} */ (h('select', { id: `calc-block-${block.id}`, 'aria-label': `${block.label}: level` },
+        ...block.levels.map((/** @type {any} */ level) => h('option', {
+          value: String(level.level), selected: String(level.level) === current, disabled: level.kgCO2e === null,
+          title: source(level.provenance, level.content),
+        }, `L${level.level}: ${shorten(level.content)}${level.kgCO2e === null ? ' (not quantified: enter kg)' : ` — ${kgNumber(level.kgCO2e[scenario()])} kg`}${level.level === presetLevel ? ' ·preset' : ''}`)),
+        h('option', { value: CUSTOM, selected: current === CUSTOM }, 'custom kg CO₂e value')));
+      levelSelect.addEventListener('change', () => {
+        if (levelSelect.value === CUSTOM) {
+          kgInput.hidden = false;
+          const level = block.levels.find((/** @type {any} */ l) => l.level === presetLevel);
+          kgInput.value = kgInput.value || String(level?.kgCO2e?.[scenario()] ?? 0);
+          state.blocks[block.id] = { kgCO2e: Number(kgInput.value) };
+          kgInput.focus();
+        } else {
+          kgInput.hidden = true;
+          const level = Number(levelSelect.value);
+          if (level === presetLevel) delete state.blocks[block.id];
+          else state.blocks[block.id] = { level };
+        }
+        changed();
+      });
+      kgInput.addEventListener('input', () => {
+        const value = Number(kgInput.value);
+        if (kgInput.value !== '' && Number.isFinite(value) && value >= 0) state.blocks[block.id] = { kgCO2e: value };
+        clearTimeout(debounce);
+        debounce = window.setTimeout(changed, INPUT_DEBOUNCE_MS);
+      });
+      return h('tr', null,
+        h('th', { scope: 'row' }, h('label', { for: `calc-block-${block.id}` }, block.label)),
+        h('td', null, levelSelect, kgInput),
+        h('td', { class: 'num', id: `calc-block-kg-${block.id}` }, '–'));
+    }));
+  }
+
+  async function calculate() {
+    const mine = ++sequence;
+    try {
+      const body = await getJson(`/api/calculate?${paramsFromState(state)}`, controller.signal);
+      if (mine !== sequence) return;
+      errorBox.hidden = true;
+      renderResult(body);
+    } catch (error) {
+      if (mine !== sequence || controller.signal.aborted) return;
+      recordError(String(error));
+      errorBox.hidden = false;
+      errorBox.textContent = error instanceof Error ? error.message : String(error);
+      result.classList.add('stale');
+    }
+  }
+
+  /** @param {any} body a FootprintResult */
+  function renderResult(body) {
+    result.classList.remove('stale');
+    for (const stage of body.stages) {
+      const cell = document.getElementById(`calc-block-kg-${stage.id}`);
+      if (cell) {
+        cell.textContent = kgNumber(stage.kgCO2e);
+        cell.title = source(stage.provenance, `${stage.label}: ${kgNumber(stage.kgCO2e)} kg CO2e, range ${kgRange(stage.range)}`);
+      }
+    }
+    result.replaceChildren(
+      h('div', { class: 'cards' },
+        card('Lifetime footprint', kg(body.totalKgCO2e), `range ${kgRange(body.totalRange)}`, 'calc-total',
+          `kg CO2e per device over ${body.lifetimeYears} years (${body.system.label}${body.system.isCustom ? ', modified' : ''})`),
+        card('Use stage', kg(body.use.kgCO2e), `${power(body.power.powerW)} · ${body.use.gridEnergyWh.toFixed(2)} Wh from the grid`, 'calc-use',
+          source(body.grid.provenance, `${body.grid.label}: ${body.grid.kgCO2ePerKWh.toFixed(3)} kg CO2e/kWh`)),
+        card('Battery replacements', body.battery === null ? 'none' : String(body.battery.replacements),
+          body.battery === null ? 'no rechargeable battery' : `${body.battery.recharges.toFixed(1)} recharges of ${body.battery.capacityWh} Wh`, 'calc-battery',
+          body.battery === null ? 'power supply is not a rechargeable battery' : source(body.battery.provenance))),
+      h('h2', null, 'Footprint by stage'),
+      breakdown(body, 'calc'),
+      h('h2', null, 'Compared with'),
+      comparison(body, catalogue.assumptions.assumedPowerProvenance, 'calc'),
+      h('details', null, h('summary', null, 'Assumptions'), h('ul', null, ...body.assumptions.map((/** @type {string} */ text) => h('li', null, text)))),
+    );
+    result.dataset['total'] = kgNumber(body.totalKgCO2e);
+    metrics.renders += 1;
+    if (metrics.firstRenderMs === null) metrics.firstRenderMs = performance.now();
+  }
+
+  return () => {
+    controller.abort();
+    clearTimeout(debounce);
+  };
+}
+
+/**
+ * @param {string} id @param {string[][]} options [value, label] pairs @param {string} value
+ * @param {(value: string) => void} onChange
+ */
+function select(id, options, value, onChange) {
+  const el = /** @type {HTMLSelectElement} */ (h('select', { id }, ...options.map(([v, label]) => h('option', { value: v, selected: v === value }, label))));
+  el.addEventListener('change', () => onChange(el.value));
+  return el;
+}
+
+/** @param {string} label @param {HTMLElement} control */
+function field(label, control) {
+  return h('div', { class: 'field' }, h('label', { for: control.id }, label), control);
+}
+
+/** Characters of a level's description shown in its option (the full text is in the title). */
+const LEVEL_TEXT_CHARS = 38;
+/** @param {string} text */
+function shorten(text) {
+  return text.length > LEVEL_TEXT_CHARS ? `${text.slice(0, LEVEL_TEXT_CHARS - 1)}…` : text;
+}

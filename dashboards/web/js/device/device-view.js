@@ -1,0 +1,157 @@
+import { card } from '../cards.js';
+import { getCatalogue, getJson } from '../api.js';
+import { breakdown, comparison } from '../breakdown.js';
+import { h } from '../dom.js';
+import { ago, duration, energy, kg, kgNumber, kgRange, percent, power, source, times } from '../format.js';
+import { openLive } from '../live.js';
+import { metrics, recordError } from '../metrics.js';
+import { createPowerChart } from './power-chart.js';
+
+/** Windows loaded for the chart's history when the view opens (the API allows up to 10 000). */
+const HISTORY_WINDOWS = 500;
+/** Milliseconds between repaints of "last seen" when nothing arrives. */
+const CLOCK_REPAINT_MS = 1_000;
+
+/**
+ * Device view: live power chart, energy and coverage, footprint by stage, accrued vs lifetime, battery, comparisons.
+ * @param {HTMLElement} root
+ * @param {string} id
+ * @returns {Promise<() => void>}
+ */
+export async function mountDeviceView(root, id) {
+  metrics.view = 'device';
+  const catalogue = await getCatalogue();
+  const assumedPowerW = catalogue.assumptions.assumedPowerW;
+  const assumedProvenance = catalogue.assumptions.assumedPowerProvenance;
+  /** @type {any} */
+  let state = null;
+  let offsetMs = 0;
+  let frame = 0;
+  let chartVersion = 0;
+
+  const chartBox = h('div', { class: 'chart', id: 'device-chart', role: 'img', 'aria-label': 'Live power, mW over time' });
+  const header = h('div', { class: 'device-head' });
+  const stats = h('div', { class: 'cards', id: 'device-stats' });
+  const lifetime = h('div', { class: 'panel', id: 'device-lifetime' });
+  const stagesBox = h('div', { class: 'panel' });
+  const comparisonBox = h('div', { class: 'panel' });
+  root.replaceChildren(
+    h('section', { class: 'device' },
+      h('p', null, h('a', { href: '#/fleet' }, '← Fleet')),
+      header,
+      stats,
+      h('div', { class: 'panel' }, h('h2', null, 'Live power ', h('span', { class: 'sub', id: 'device-points', title: 'points on the chart: one per energy window or live sample' })), chartBox),
+      h('div', { class: 'grid2' },
+        h('div', null, lifetime, comparisonBox),
+        stagesBox)),
+  );
+  const chart = createPowerChart(chartBox, assumedPowerW);
+
+  function schedule() {
+    if (frame === 0) frame = requestAnimationFrame(render);
+  }
+
+  function render() {
+    frame = 0;
+    if (state === null) return;
+    const { device, aggregate, status, footprint } = state;
+    const nowMs = Date.now() + offsetMs;
+    const online = status.lastSeenMs !== null && nowMs - status.lastSeenMs <= (state.thresholdMs ?? 60_000);
+    header.replaceChildren(
+      h('h1', null, device.name, device.name !== device.id ? h('span', { class: 'sub' }, ` ${device.id}`) : null),
+      h('p', { class: 'muted' },
+        h('span', { class: `dot ${online ? 'on' : 'off'}`, 'aria-hidden': 'true' }), h('span', { id: 'device-online' }, online ? 'online' : 'offline'),
+        ` · last seen ${ago(status.lastSeenMs, nowMs)} · ${footprint.system.label}`,
+        h('span', { title: source(footprint.grid.provenance, `${footprint.grid.kgCO2ePerKWh.toFixed(3)} kg CO2e/kWh`) }, ` · grid ${footprint.grid.label}`),
+        ` · ${footprint.lifetimeYears} years`,
+        device.deployedAt ? ` · deployed ${device.deployedAt.slice(0, 10)}` : ' · not deployed yet'),
+    );
+    const p = footprint.power;
+    stats.replaceChildren(
+      card('Average power', power(p.powerW), p.kind === 'measured' ? `${times(p.powerW / assumedPowerW)} the 1 mW assumption` : `${p.kind}: no measurement yet`, 'device-power',
+        source(p.provenance, p.kind === 'measured' ? 'energy ÷ observed time' : undefined)),
+      card('Energy so far', energy(aggregate?.energyJ ?? 0), `${aggregate?.windows ?? 0} windows · ${aggregate?.inferences ?? 0} inferences`, 'device-energy',
+        'sum of the energy windows received, J (Wh above 3.6 kJ)'),
+      card('Coverage', percent(status.coverage), `${duration(aggregate?.observedS ?? 0)} observed`, 'device-coverage',
+        'observed seconds ÷ time between the first and last window'),
+      card('Lifetime footprint', kg(footprint.totalKgCO2e), kgRange(footprint.totalRange), 'device-total',
+        'projected lifetime kg CO2e at the measured power: training share + embodied + transport + use + end of life'),
+    );
+    renderLifetime(footprint);
+    stagesBox.replaceChildren(h('h2', null, 'Footprint by stage'), breakdown(footprint, 'device'));
+    comparisonBox.replaceChildren(h('h2', null, 'Compared with'), comparison(footprint, assumedProvenance, 'device'));
+    const points = document.getElementById('device-points');
+    if (points) points.textContent = `${chart.count} points · latest ${chart.lastMilliwatts === null ? '–' : `${chart.lastMilliwatts.toFixed(2)} mW`}`;
+    chartBox.dataset['version'] = String(chartVersion);
+    metrics.renders += 1;
+    if (metrics.firstRenderMs === null) metrics.firstRenderMs = performance.now();
+  }
+
+  /** @param {any} footprint */
+  function renderLifetime(footprint) {
+    const accrued = footprint.accrued;
+    const battery = footprint.battery;
+    const fraction = accrued === null ? 0 : accrued.kgCO2e / footprint.totalKgCO2e;
+    lifetime.replaceChildren(
+      h('h2', null, 'Accrued to date vs lifetime'),
+      accrued === null
+        ? h('p', { class: 'muted', id: 'device-accrued' }, 'Not deployed: set deployedAt to see the footprint accrued so far.')
+        : h('div', null,
+          h('p', { id: 'device-accrued', title: 'embodied, transport and training count from deployment day; use and battery replacements accrue with time' },
+            h('strong', null, kg(accrued.kgCO2e)), ` of ${kg(footprint.totalKgCO2e)} projected (${percent(fraction)}) after ${percent(accrued.fractionOfLifetime)} of ${footprint.lifetimeYears} years: `,
+            `${kg(accrued.upfrontKgCO2e)} up front (training, hardware, transport) + ${kg(accrued.useKgCO2e)} use so far`),
+          h('div', { class: 'meter', role: 'meter', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(Math.round(fraction * 100)), 'aria-label': 'accrued share of lifetime footprint' },
+            h('span', { style: { width: `${Math.min(100, fraction * 100)}%` } }),
+            h('i', { style: { left: `${Math.min(100, accrued.fractionOfLifetime * 100)}%` }, title: 'time elapsed in the lifetime' }))),
+      h('p', { id: 'device-battery', title: battery ? source(battery.provenance) : 'power supply is not a rechargeable battery' },
+        battery === null
+          ? 'No rechargeable battery: no replacements.'
+          : `Battery: ${battery.capacityWh} Wh, ${battery.recharges.toFixed(1)} recharges over the lifetime${battery.rechargeIntervalH === null ? '' : ` (every ${duration(battery.rechargeIntervalH * 3600)})`}, ${battery.replacements} replacement(s) = ${kgNumber(battery.replacementKgCO2e)} kg${accrued ? `; ${accrued.batteryReplacements} so far` : ''}.`),
+    );
+  }
+
+  let thresholdFromHello = 60_000;
+  const live = openLive({
+    device: id,
+    onHello(hello) {
+      offsetMs = hello.serverNowMs - Date.now();
+      if (state) state.thresholdMs = hello.onlineThresholdMs;
+      thresholdFromHello = hello.onlineThresholdMs;
+    },
+    onUpdate(update) {
+      const points = update.points[id];
+      if (points && points.length > 0) {
+        chart.add(points);
+        chartVersion += 1;
+      }
+      const fresh = update.footprints[id];
+      if (fresh && state) state = { ...fresh, thresholdMs: state.thresholdMs };
+      schedule();
+    },
+  });
+  const clock = window.setInterval(schedule, CLOCK_REPAINT_MS);
+
+  try {
+    await live.ready;
+    const [footprint, history] = await Promise.all([getJson(`/api/devices/${encodeURIComponent(id)}/footprint`), getJson(`/api/devices/${encodeURIComponent(id)}/windows?limit=${HISTORY_WINDOWS}`)]);
+    state ??= { ...footprint, thresholdMs: thresholdFromHello };
+    /** @type {[number, number][]} */
+    const points = history.windows
+      .filter((/** @type {any} */ w) => w.durationS > 0)
+      .map((/** @type {any} */ w) => [w.startMs + w.durationS * 1000, w.energyJ / w.durationS]);
+    chart.add(points);
+    chartVersion += 1;
+    schedule();
+  } catch (error) {
+    recordError(String(error));
+    root.append(h('p', { class: 'error', role: 'alert' }, `Could not load device "${id}": ${error instanceof Error ? error.message : String(error)}`));
+  }
+
+  return () => {
+    live.close();
+    clearInterval(clock);
+    cancelAnimationFrame(frame);
+    chart.destroy();
+  };
+}
+

@@ -1,0 +1,133 @@
+import { h } from '../dom.js';
+import { ago, kgNumber, kgRange, percent, power, times } from '../format.js';
+import { metrics } from '../metrics.js';
+import { isOnline } from './fleet-model.js';
+
+/** Pixels per row: fixed so only the visible rows need to exist in the DOM (1 000+ devices); 44 px is a touch target. */
+export const ROW_HEIGHT_PX = 44;
+/** Rows rendered above and below the viewport so fast scrolling shows no gap. */
+const OVERSCAN_ROWS = 8;
+
+/**
+ * @typedef {import('./fleet-model.js').FleetRow} FleetRow
+ * @typedef {import('./fleet-model.js').SortKey} SortKey
+ */
+
+/** @type {{ key: SortKey, label: string, title: string }[]} */
+export const COLUMNS = [
+  { key: 'id', label: 'Device', title: 'Device name and id; open it for the live power trace and footprint by stage' },
+  { key: 'status', label: 'Status', title: 'Online when its last energy window ended within the online threshold' },
+  { key: 'coverage', label: 'Coverage', title: 'Observed seconds ÷ span between first and last window (%)' },
+  { key: 'power', label: 'Avg power', title: 'Measured average power (total energy ÷ observed time), or the 1 mW assumption until a device reports' },
+  { key: 'ratio', label: 'vs 1 mW', title: 'Average power ÷ the seed\'s 1 mW assumption (harvard-edge/TinyML-Footprint 2022)' },
+  { key: 'total', label: 'Lifetime', title: 'Projected lifetime footprint, kg CO2e, typical value with min–max range' },
+  { key: 'accrued', label: 'To date', title: 'Footprint accrued since deployment (embodied up front + use so far), kg CO2e' },
+];
+
+/**
+ * A virtualised table: a fixed-height scroll body holds a spacer as tall as every row; only the rows in view (plus
+ * overscan) exist, keyed by device id and updated in place so focus survives live updates.
+ * @param {{ assumedPowerW: number, assumedTitle: string, onSort: (key: SortKey) => void }} options
+ */
+export function createFleetTable(options) {
+  const headCells = COLUMNS.map((column) =>
+    h('div', { role: 'columnheader', class: `cell c-${column.key}`, 'aria-sort': 'none' },
+      h('button', { type: 'button', class: 'sort', title: column.title, 'data-sort': column.key, onclick: () => options.onSort(column.key) }, column.label)),
+  );
+  const spacer = h('div', { class: 'vspacer' });
+  const body = h('div', { class: 'vbody', id: 'fleet-body', role: 'rowgroup', tabindex: '0', 'aria-label': 'Devices (scroll for more)' }, spacer);
+  const table = h('div', { class: 'vtable', role: 'table', 'aria-label': 'Devices' },
+    h('div', { class: 'vhead', role: 'rowgroup' }, h('div', { class: 'vrow head', role: 'row' }, ...headCells)),
+    body,
+  );
+  table.style.setProperty('--row-h', `${ROW_HEIGHT_PX}px`);
+
+  /** @type {Map<string, { el: HTMLElement, row: FleetRow | null, nowBucket: number }>} */
+  const live = new Map();
+  /** @type {FleetRow[]} */
+  let rows = [];
+  let serverNowMs = Date.now();
+  let thresholdMs = 60_000;
+
+  body.addEventListener('scroll', () => paint(), { passive: true });
+
+  /** @param {FleetRow} row */
+  function buildRow(row) {
+    const online = isOnline(row, serverNowMs, thresholdMs);
+    const ratio = row.powerW / options.assumedPowerW;
+    const kind = row.powerKind === 'measured' ? 'measured' : row.powerKind;
+    return [
+      h('div', { role: 'cell', class: 'cell c-id' },
+        h('a', { href: `#/device/${encodeURIComponent(row.id)}`, title: `${row.name} · ${row.system} · grid ${row.grid}${row.fleet ? ` · fleet ${row.fleet}` : ''}` }, row.name),
+        row.name !== row.id ? h('span', { class: 'sub' }, row.id) : null),
+      h('div', { role: 'cell', class: 'cell c-status', title: row.lastSeenMs === null ? 'no window received yet' : `last window ended ${new Date(row.lastSeenMs).toISOString()}` },
+        h('span', { class: `dot ${online ? 'on' : 'off'}`, 'aria-hidden': 'true' }),
+        h('span', { class: 'word' }, online ? 'online' : 'offline'),
+        h('span', { class: 'sub' }, ago(row.lastSeenMs, serverNowMs))),
+      h('div', { role: 'cell', class: 'cell c-coverage num', title: 'observed time ÷ time since first window' }, percent(row.coverage)),
+      h('div', { role: 'cell', class: 'cell c-power num', title: row.powerKind === 'measured' ? `measured: ${row.energyJ.toFixed(3)} J over ${row.observedS.toFixed(0)} s in ${row.windows} windows` : options.assumedTitle },
+        power(row.powerW), h('span', { class: `sub ${kind}` }, kind)),
+      h('div', { role: 'cell', class: `cell c-ratio num ${row.powerKind === 'measured' && ratio > 1 ? 'over' : ''}`, title: `${power(row.powerW)} ÷ 1 mW assumed.\n${options.assumedTitle}` }, times(ratio)),
+      h('div', { role: 'cell', class: 'cell c-total num', title: row.error ?? `lifetime kg CO2e (typical); range ${kgRange(row.totalRange)}; at 1 mW it would be ${kgNumber(row.assumedTotalKgCO2e)} kg` },
+        row.error ? h('span', { class: 'error' }, 'error') : `${kgNumber(row.totalKgCO2e)} kg`,
+        h('span', { class: 'sub' }, kgRange(row.totalRange))),
+      h('div', { role: 'cell', class: 'cell c-accrued num', title: row.accruedKgCO2e === null ? 'no deployment date: nothing accrued yet' : 'kg CO2e accrued since deployment' },
+        row.accruedKgCO2e === null ? '–' : `${kgNumber(row.accruedKgCO2e)} kg`),
+    ];
+  }
+
+  function paint() {
+    const viewport = body.clientHeight || ROW_HEIGHT_PX * 10;
+    const first = Math.max(0, Math.floor(body.scrollTop / ROW_HEIGHT_PX) - OVERSCAN_ROWS);
+    const last = Math.min(rows.length, Math.ceil((body.scrollTop + viewport) / ROW_HEIGHT_PX) + OVERSCAN_ROWS);
+    const nowBucket = Math.floor(serverNowMs / 1000);
+    const keep = new Set();
+    /** @type {Element} */
+    let cursor = spacer;
+    for (let index = first; index < last; index += 1) {
+      const row = /** @type {FleetRow} */ (rows[index]);
+      keep.add(row.id);
+      let entry = live.get(row.id);
+      if (entry === undefined) {
+        entry = { el: h('div', { role: 'row', class: 'vrow', 'data-id': row.id }), row: null, nowBucket: -1 };
+        live.set(row.id, entry);
+      }
+      if (entry.row !== row || entry.nowBucket !== nowBucket) {
+        entry.el.replaceChildren(...buildRow(row));
+        entry.row = row;
+        entry.nowBucket = nowBucket;
+        metrics.rowsRendered += 1;
+      }
+      entry.el.style.transform = `translateY(${index * ROW_HEIGHT_PX}px)`;
+      entry.el.setAttribute('aria-rowindex', String(index + 2));
+      if (cursor.nextElementSibling !== entry.el) cursor.after(entry.el);
+      cursor = entry.el;
+    }
+    for (const [id, entry] of live) {
+      if (!keep.has(id)) {
+        entry.el.remove();
+        live.delete(id);
+      }
+    }
+  }
+
+  return {
+    element: table,
+    /**
+     * @param {FleetRow[]} sorted @param {{ key: SortKey, direction: 1 | -1 }} sort
+     * @param {number} now server clock estimate, ms @param {number} threshold online threshold, ms
+     */
+    render(sorted, sort, now, threshold) {
+      rows = sorted;
+      serverNowMs = now;
+      thresholdMs = threshold;
+      spacer.style.height = `${rows.length * ROW_HEIGHT_PX}px`;
+      table.setAttribute('aria-rowcount', String(rows.length + 1));
+      for (const cell of headCells) {
+        const key = cell.querySelector('button')?.dataset['sort'];
+        cell.setAttribute('aria-sort', key === sort.key ? (sort.direction === 1 ? 'ascending' : 'descending') : 'none');
+      }
+      paint();
+    },
+  };
+}

@@ -1,0 +1,150 @@
+import type { LiveBus, LiveEvent } from '../live/live-bus.js';
+import type { Catalogue } from '../model/catalogue-types.js';
+import { deviceFootprint, type DeviceFootprint } from '../service/device-footprint.js';
+import { fleetSummary, type FleetDeviceRow } from '../service/fleet-summary.js';
+import type { DeviceWithAggregate, Store } from '../store/store.js';
+import { appendBounded } from './bounded-points.js';
+import { FLUSH_INTERVAL_MS, HEARTBEAT_INTERVAL_MS, MAX_DIRTY_DEVICES, MAX_POINTS_PER_DEVICE } from './limits.js';
+import type { FeedBatch, PowerPoint } from './live-types.js';
+import type { SseClient } from './sse-client.js';
+
+export interface LiveFeedDeps {
+  bus: LiveBus;
+  store: Store;
+  catalogue: Catalogue;
+  clock: () => number;
+  onlineThresholdMs: number;
+  log: (message: string) => void;
+  flushIntervalMs?: number;
+  heartbeatIntervalMs?: number;
+}
+
+export interface LiveFeedCounters {
+  events: number;
+  ticks: number;
+  rowsComputed: number;
+  droppedDirty: number;
+  droppedPoints: number;
+  tickErrors: number;
+}
+
+/**
+ * Fan-out of the live bus to event-stream clients. Bus events only mark devices dirty (cheap, synchronous); a tick at
+ * a bounded rate recomputes each dirty device's fleet row once — however many windows arrived and however many
+ * clients listen — and offers the batch to every client. Subscribed to the bus only while a client is connected.
+ */
+export class LiveFeed {
+  readonly counters: LiveFeedCounters = { events: 0, ticks: 0, rowsComputed: 0, droppedDirty: 0, droppedPoints: 0, tickErrors: 0 };
+  private readonly clients = new Set<SseClient>();
+  private dirty = new Map<string, PowerPoint[]>();
+  private unsubscribe: (() => void) | null = null;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private ticking = false;
+  private readonly flushIntervalMs: number;
+  private readonly heartbeatIntervalMs: number;
+
+  constructor(private readonly deps: LiveFeedDeps) {
+    this.flushIntervalMs = deps.flushIntervalMs ?? FLUSH_INTERVAL_MS;
+    this.heartbeatIntervalMs = deps.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  get interval(): number {
+    return this.flushIntervalMs;
+  }
+
+  add(client: SseClient): () => void {
+    this.clients.add(client);
+    if (this.unsubscribe === null) this.startListening();
+    return () => this.remove(client);
+  }
+
+  /** Close every client and stop the timers (service shutdown). */
+  stop(): void {
+    for (const client of this.clients) client.close();
+    this.clients.clear();
+    this.stopListening();
+  }
+
+  private remove(client: SseClient): void {
+    client.close();
+    this.clients.delete(client);
+    if (this.clients.size === 0) this.stopListening();
+  }
+
+  private startListening(): void {
+    this.unsubscribe = this.deps.bus.subscribe((event) => this.onEvent(event));
+    this.tickTimer = setInterval(() => void this.tick(), this.flushIntervalMs);
+    this.heartbeatTimer = setInterval(() => {
+      const nowMs = this.deps.clock();
+      for (const client of this.clients) client.heartbeat(nowMs);
+    }, this.heartbeatIntervalMs);
+  }
+
+  private stopListening(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
+    this.tickTimer = null;
+    this.heartbeatTimer = null;
+    this.dirty = new Map();
+  }
+
+  private onEvent(event: LiveEvent): void {
+    this.counters.events += 1;
+    let points = this.dirty.get(event.deviceId);
+    if (points === undefined) {
+      if (this.dirty.size >= MAX_DIRTY_DEVICES) {
+        this.counters.droppedDirty += 1;
+        return;
+      }
+      points = [];
+      this.dirty.set(event.deviceId, points);
+    }
+    if (event.type === 'windows' && event.last.durationS > 0) {
+      const last = event.last;
+      this.counters.droppedPoints += appendBounded(points, [[last.startMs + last.durationS * 1000, last.energyJ / last.durationS]], MAX_POINTS_PER_DEVICE);
+    } else if (event.type === 'power') {
+      this.counters.droppedPoints += appendBounded(points, [[event.tMs, event.powerW]], MAX_POINTS_PER_DEVICE);
+    }
+  }
+
+  /** One bounded-rate step; never overlaps a previous one (a slow store skips ticks instead of queueing them). */
+  async tick(): Promise<void> {
+    if (this.ticking || this.dirty.size === 0) return;
+    this.ticking = true;
+    const dirty = this.dirty;
+    this.dirty = new Map();
+    try {
+      const batch = await this.computeBatch(dirty);
+      this.counters.ticks += 1;
+      for (const client of this.clients) client.offer(batch);
+    } catch (error) {
+      this.counters.tickErrors += 1;
+      this.deps.log(`live feed tick failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async computeBatch(dirty: ReadonlyMap<string, PowerPoint[]>): Promise<FeedBatch> {
+    const { store, catalogue, onlineThresholdMs } = this.deps;
+    const nowMs = this.deps.clock();
+    const loaded = await Promise.all([...dirty.keys()].map(async (id) => ({ device: await store.getDevice(id), aggregate: await store.getAggregate(id) })));
+    const entries = loaded.filter((entry): entry is DeviceWithAggregate => entry.device !== undefined);
+    const rows = new Map<string, FleetDeviceRow>(fleetSummary(catalogue, entries, nowMs, onlineThresholdMs).rows.map((row) => [row.id, row]));
+    this.counters.rowsComputed += rows.size;
+    const watched = new Set<string>();
+    for (const client of this.clients) if (client.device !== null && dirty.has(client.device)) watched.add(client.device);
+    const footprints = new Map<string, DeviceFootprint>();
+    for (const entry of entries) {
+      if (watched.has(entry.device.id)) footprints.set(entry.device.id, deviceFootprint(catalogue, entry.device, entry.aggregate, nowMs, onlineThresholdMs));
+    }
+    return { atMs: nowMs, rows, points: dirty, footprints };
+  }
+}

@@ -208,7 +208,7 @@ export class EnergyIntegrator {
     this.windowSamples = 0;
     this.windowMinUw = Number.POSITIVE_INFINITY;
     this.windowMaxUw = Number.NEGATIVE_INFINITY;
-    this.windowInferences = 0;
+    // windowInferences is not reset here: an inference that ended before the first sample of a timeline counts in it.
   }
 
   /** Emits the open window when it covers time; a zero-length window (one lone sample) is dropped. */
@@ -228,5 +228,6 @@ export class EnergyIntegrator {
     });
     this.windowCoveredUs = 0;
     this.windowEnergyPj = 0;
+    this.windowInferences = 0;
   }
 }

@@ -10,7 +10,7 @@ export interface PowerProfile {
   /** Active fraction of each period, 0 < duty ≤ 1; period = burstUs / duty, rounded to the sample period. */
   dutyCycle: number;
   samplePeriodUs: number;
-  /** Uniform noise amplitude in µA (±), deterministic from `seed`. 0 = noise-free. */
+  /** Uniform noise amplitude in µA (±), deterministic from `seed`. 0 = noise-free. Noise above sleepUa is clamped at 0 µA, which biases the average upwards. */
   noiseUa: number;
   /** Probability that a line is corrupted (one byte flipped ⇒ bad checksum), deterministic from `seed`. */
   checksumErrorRate: number;

@@ -1,0 +1,73 @@
+/** Writes a LineGenerator's lines to a serial port (or pty), paced in real time or as fast as the link takes them. */
+import { SerialPort } from 'serialport';
+import { LineGenerator } from './line-generator.js';
+import type { GeneratorCounters } from './line-generator.js';
+import type { PowerProfile } from './power-profile.js';
+
+/** Samples per write: 100 ms of data at 1 kHz, ~3 KB, below a pty's 4 KB buffer so writes rarely block. */
+export const SAMPLES_PER_WRITE = 100;
+
+export interface SimulatorRun {
+  path: string;
+  baudRate: number;
+  /** Device-time length of the run, µs; undefined = until the signal aborts. */
+  durationUs?: number;
+  /** true: one sample period of wall time per sample; false: as fast as the port drains. */
+  isRealTime: boolean;
+  signal?: AbortSignal;
+  /** Called after each write with the running counters (progress display). */
+  onProgress?: (counters: Readonly<GeneratorCounters>) => void;
+}
+
+/** A simulated device on an open port; `run` may be called again after a replug to continue the same trace. */
+export class SerialSimulator {
+  readonly generator: LineGenerator;
+
+  constructor(readonly profile: PowerProfile) {
+    this.generator = new LineGenerator(profile);
+  }
+
+  async run(options: SimulatorRun): Promise<GeneratorCounters> {
+    const port = new SerialPort({ path: options.path, baudRate: options.baudRate, autoOpen: false, hupcl: false });
+    await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
+    this.generator.breakContinuity(); // a (re)connected device starts with hello; nothing bridges the gap before
+    const startedMs = Date.now();
+    const startUs = this.generator.elapsedUs;
+    try {
+      while (!options.signal?.aborted) {
+        const doneUs = this.generator.elapsedUs - startUs;
+        if (options.durationUs !== undefined && doneUs >= options.durationUs) break;
+        const remaining = options.durationUs === undefined ? SAMPLES_PER_WRITE : Math.ceil((options.durationUs - doneUs) / this.profile.samplePeriodUs);
+        const lines = this.generator.next(Math.min(SAMPLES_PER_WRITE, remaining));
+        await writeAndDrain(port, `${lines.join('\r\n')}\r\n`);
+        options.onProgress?.(this.generator.counters);
+        if (options.isRealTime) {
+          const aheadMs = (this.generator.elapsedUs - startUs) / 1000 - (Date.now() - startedMs);
+          if (aheadMs > 0) await delay(aheadMs, options.signal);
+        }
+      }
+    } finally {
+      await new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
+    }
+    return this.generator.counters;
+  }
+}
+
+function writeAndDrain(port: SerialPort, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    port.write(text, 'latin1', (error) => {
+      if (error) reject(error);
+    });
+    port.drain((error) => (error ? reject(error) : resolve()));
+  });
+}
+
+function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

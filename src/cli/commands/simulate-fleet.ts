@@ -1,0 +1,119 @@
+/** `simulate fleet`: publish realistic windows of N simulated devices to an MQTT broker (demos, load, tests). */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../../domain/errors.js';
+import { DEFAULT_MQTT_PREFIX } from '../../ingest/mqtt/topics.js';
+import { runFleetSimulator } from '../../ingest/mqtt/sim/fleet-simulator.js';
+import type { CliCommand } from '../command.js';
+
+/** Window length when windows are published back to back (--interval 0): the firmware default of 10 s. */
+export const DEFAULT_SIM_WINDOW_MS = 10_000;
+/** start_ms of seq 0 in fast mode: 2025-11-24T16:00:00Z, the example of SPEC.md, so runs are reproducible. */
+export const DEFAULT_SIM_EPOCH_MS = 1_764_000_000_000;
+
+const USAGE = `tinyml-footprint simulate fleet [options]
+
+  --url <url>            broker (default mqtt://localhost:1883, the embedded broker of "serve")
+  --devices <n>          simulated devices, one connection each (default 10)
+  --interval <d>         time between a device's windows, e.g. 10s, 500ms; 0 = as fast as acks allow (default 10s)
+  --window <d>           length of each window (default: the interval, or 10s when the interval is 0)
+  --count <m>            windows per device, then exit (default: run until Ctrl-C)
+  --rate-limit <n>       windows per second over the whole fleet
+  --first-seq <n>        sequence number of each device's first window (default 0)
+  --fleet <name>         fleet topic level (default sim)
+  --device-prefix <p>    device ids are <p>-0001, <p>-0002, … (default sim)
+  --prefix <p>           topic prefix (default ${DEFAULT_MQTT_PREFIX})
+  --username/--password  one login for every device (external brokers)
+  --credentials <file>   JSON {"<device id>": "<password>"} from "tinyml-footprint mqtt-credentials"
+  --protocol <4|5>       MQTT 3.1.1 (default; the embedded broker speaks it) or 5
+Prints a JSON summary {devices, published, acked, failed, reconnects, durationMs} when done.`;
+
+/** "10s", "500ms", "2m", "0" → milliseconds. */
+export function parseDurationMs(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (match === null) throw new ConfigError(`"${text}" is not a duration (e.g. 10s, 500ms, 2m)`);
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(match[1]) * factor);
+}
+
+function positiveInt(text: string | undefined, what: string, fallback: number | undefined, min = 1): number | undefined {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${what} must be an integer ≥ ${min}, got "${text}"`);
+  return value;
+}
+
+function readCredentials(file: string): Map<string, string> {
+  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`${file}: expected a JSON object {"<device id>": "<password>"}`);
+  const passwords = new Map<string, string>();
+  for (const [deviceId, password] of Object.entries(parsed)) {
+    if (typeof password !== 'string') throw new ConfigError(`${file}: the password of ${deviceId} must be a string`);
+    passwords.set(deviceId, password);
+  }
+  return passwords;
+}
+
+export const simulateFleetCommand: CliCommand = {
+  summary: 'publish simulated MQTT telemetry of N devices (QoS 1, varied duty cycles)',
+  async run(argv) {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: {
+        url: { type: 'string' },
+        devices: { type: 'string' },
+        interval: { type: 'string' },
+        window: { type: 'string' },
+        count: { type: 'string' },
+        'rate-limit': { type: 'string' },
+        'first-seq': { type: 'string' },
+        fleet: { type: 'string' },
+        'device-prefix': { type: 'string' },
+        prefix: { type: 'string' },
+        username: { type: 'string' },
+        password: { type: 'string' },
+        credentials: { type: 'string' },
+        protocol: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.help === true) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const intervalMs = parseDurationMs(values.interval ?? '10s');
+    const protocol = values.protocol ?? '4';
+    if (protocol !== '4' && protocol !== '5') throw new ConfigError('--protocol must be 4 or 5');
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      const result = await runFleetSimulator({
+        url: values.url ?? 'mqtt://localhost:1883',
+        devices: positiveInt(values.devices, '--devices', 10)!,
+        count: positiveInt(values.count, '--count', undefined),
+        intervalMs,
+        windowMs: values.window !== undefined ? parseDurationMs(values.window) : intervalMs > 0 ? intervalMs : DEFAULT_SIM_WINDOW_MS,
+        firstSeq: positiveInt(values['first-seq'], '--first-seq', 0, 0)!,
+        epochMs: DEFAULT_SIM_EPOCH_MS,
+        fleet: values.fleet ?? 'sim',
+        devicePrefix: values['device-prefix'] ?? 'sim',
+        topicPrefix: values.prefix ?? DEFAULT_MQTT_PREFIX,
+        username: values.username,
+        password: values.password,
+        passwords: values.credentials !== undefined ? readCredentials(values.credentials) : undefined,
+        protocolVersion: protocol === '5' ? 5 : 4,
+        rateLimitPerS: positiveInt(values['rate-limit'], '--rate-limit', undefined),
+        signal: controller.signal,
+      });
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      return result.failed === 0 ? 0 : 1;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+};

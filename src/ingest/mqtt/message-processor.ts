@@ -1,0 +1,181 @@
+/**
+ * Topic + payload → stored window (or announced device, live power sample, status), shared by the external-broker
+ * reader and the embedded broker. Never throws: every input ends as an outcome the transport turns into an ack
+ * (stored, or rejected and counted with a reason) or a withheld ack (storing failed: the broker must redeliver).
+ */
+import { NotFoundError, ValidationError } from '../../domain/errors.js';
+import type { EnergyWindow } from '../../domain/types.js';
+import { parseJsonMessage } from '../../protocol/json-message.js';
+import { isParseFailure } from '../../protocol/messages.js';
+import type { WindowSink } from '../window-sink.js';
+import { MicroBatcher, OverloadError, type MicroBatcherOptions } from './micro-batcher.js';
+import type { MqttStats } from './mqtt-stats.js';
+import { parseDeviceTopic, STATUS_OFFLINE, STATUS_ONLINE, type DeviceTopic } from './topics.js';
+import { energyWindowFromMessage } from './window-mapping.js';
+
+/** Device ids remembered as already registered; past this the set is cleared (re-announcing is idempotent). */
+export const MAX_KNOWN_DEVICES = 100_000;
+/** Longest status payload accepted (bytes): `online` / `offline`. */
+export const MAX_STATUS_BYTES = 16;
+
+export type HandleOutcome =
+  /** Ack: stored, duplicate, accepted (hello, sample, status) or rejected for good (counted by reason). */
+  | { ack: true; result: 'stored' | 'accepted' | 'rejected'; reason?: string }
+  /** Do not ack: the broker redelivers (after a reconnect). */
+  | { ack: false; reason: string; error: string };
+
+interface BatchItem {
+  window: EnergyWindow;
+  fleet: string;
+}
+
+type ItemResult = 'stored' | 'store_rejected';
+
+export interface MessageProcessorOptions {
+  sink: WindowSink;
+  stats: MqttStats;
+  prefix: string;
+  /** EnergyWindow.source, e.g. `mqtt:mqtt://broker:1883`. */
+  source: string;
+  clock?: () => number;
+  batch?: MicroBatcherOptions;
+}
+
+export class MqttMessageProcessor {
+  private readonly known = new Set<string>();
+  private readonly online = new Set<string>();
+  private readonly batcher: MicroBatcher<BatchItem, ItemResult>;
+  private readonly clock: () => number;
+
+  constructor(private readonly options: MessageProcessorOptions) {
+    this.clock = options.clock ?? Date.now;
+    this.batcher = new MicroBatcher((items) => this.storeBatch(items), options.batch);
+  }
+
+  get devicesOnline(): number {
+    return this.online.size;
+  }
+
+  /** Handle one PUBLISH. `topic` is already authorized (embedded broker) or came from our subscription. */
+  async handle(topic: string, payload: Buffer): Promise<HandleOutcome> {
+    const { stats } = this.options;
+    stats.counters.messages += 1;
+    const parsedTopic = parseDeviceTopic(this.options.prefix, topic);
+    if (parsedTopic === null) return this.rejected('bad_topic');
+    stats.enter();
+    try {
+      return await this.handleDeviceMessage(parsedTopic, payload);
+    } catch (error) {
+      // Unexpected (e.g. the store is closed): withhold the ack so nothing acknowledged is lost.
+      stats.counters.storeFailures += 1;
+      stats.lastError = error instanceof Error ? error.message : String(error);
+      return { ack: false, reason: 'store_failed', error: stats.lastError };
+    } finally {
+      stats.leave();
+    }
+  }
+
+  /** Flush what is pending; later `handle` calls withhold their ack. */
+  close(): Promise<void> {
+    return this.batcher.close();
+  }
+
+  private async handleDeviceMessage(topic: DeviceTopic, payload: Buffer): Promise<HandleOutcome> {
+    const { stats, sink } = this.options;
+    if (topic.kind === 'status') return this.handleStatus(topic, payload);
+    const message = parseJsonMessage(payload);
+    if (isParseFailure(message)) return this.rejected(message.reason);
+    if (message.type !== topic.kind) return this.rejected('topic_mismatch');
+    const receivedMs = this.clock();
+    switch (message.type) {
+      case 'hello': {
+        await sink.announce({ deviceId: topic.deviceId, board: message.board, firmware: message.firmware, fleet: topic.fleet });
+        this.remember(topic.deviceId);
+        stats.counters.hellos += 1;
+        return { ack: true, result: 'accepted' };
+      }
+      case 'sample':
+        sink.publishPower(topic.deviceId, receivedMs, message.powerUw * 1e-6);
+        stats.counters.samples += 1;
+        return { ack: true, result: 'accepted' };
+      case 'event':
+        stats.counters.events += 1;
+        return { ack: true, result: 'accepted' };
+      case 'window':
+        return this.handleWindow({ window: energyWindowFromMessage(topic.deviceId, message, receivedMs, this.options.source), fleet: topic.fleet });
+    }
+  }
+
+  private async handleWindow(item: BatchItem): Promise<HandleOutcome> {
+    const { stats } = this.options;
+    try {
+      const result = await this.batcher.add(item);
+      if (result === 'store_rejected') return this.rejected('store_rejected');
+      return { ack: true, result: 'stored' };
+    } catch (error) {
+      if (error instanceof OverloadError) {
+        stats.reject('overload');
+        return { ack: false, reason: 'overload', error: error.message };
+      }
+      stats.counters.storeFailures += 1;
+      stats.lastError = error instanceof Error ? error.message : String(error);
+      return { ack: false, reason: 'store_failed', error: stats.lastError };
+    }
+  }
+
+  private handleStatus(topic: DeviceTopic, payload: Buffer): HandleOutcome {
+    if (payload.length > MAX_STATUS_BYTES) return this.rejected('too_long');
+    const text = payload.toString('utf8');
+    if (text !== STATUS_ONLINE && text !== STATUS_OFFLINE) return this.rejected('bad_status');
+    this.options.stats.counters.statusMessages += 1;
+    if (text === STATUS_ONLINE) {
+      if (this.online.size < MAX_KNOWN_DEVICES) this.online.add(topic.deviceId);
+    } else {
+      this.online.delete(topic.deviceId);
+    }
+    return { ack: true, result: 'accepted' };
+  }
+
+  private rejected(reason: string): HandleOutcome {
+    this.options.stats.reject(reason);
+    return { ack: true, result: 'rejected', reason };
+  }
+
+  private remember(deviceId: string): void {
+    if (this.known.size >= MAX_KNOWN_DEVICES) this.known.clear();
+    this.known.add(deviceId);
+  }
+
+  /** One transaction for the whole batch; unknown devices are announced first with the fleet from their topic. */
+  private async storeBatch(items: readonly BatchItem[]): Promise<ItemResult[]> {
+    const { sink, stats } = this.options;
+    for (const { window, fleet } of items) {
+      if (this.known.has(window.deviceId)) continue;
+      await sink.announce({ deviceId: window.deviceId, fleet });
+      this.remember(window.deviceId);
+    }
+    try {
+      const result = await sink.submitWindows(items.map((item) => item.window));
+      stats.counters.windowsInserted += result.inserted;
+      stats.counters.duplicates += result.duplicates;
+      return items.map(() => 'stored');
+    } catch (error) {
+      if (error instanceof NotFoundError) this.known.clear(); // a device was deleted meanwhile: re-announce on redelivery
+      if (!(error instanceof ValidationError)) throw error;
+      // One bad window must not block the others forever: store one by one, drop (and ack) the invalid ones.
+      const results: ItemResult[] = [];
+      for (const item of items) {
+        try {
+          const one = await sink.submitWindows([item.window]);
+          stats.counters.windowsInserted += one.inserted;
+          stats.counters.duplicates += one.duplicates;
+          results.push('stored');
+        } catch (itemError) {
+          if (!(itemError instanceof ValidationError)) throw itemError;
+          results.push('store_rejected');
+        }
+      }
+      return results;
+    }
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * Reads a fleet from an EXTERNAL MQTT 5 broker (Mosquitto, EMQX, HiveMQ…) into the store, exactly once:
+ * - QoS 1 subscription in a persistent session (fixed client id, clean start off, long session expiry), so the
+ *   broker keeps what is published while the service is down;
+ * - the PUBACK of a window is sent only after the window's transaction has committed (the store de-duplicates
+ *   redeliveries by (device, seq));
+ * - MQTT.js would send the PUBACK when `handleMessage` calls back and handles the next message only then, i.e. one
+ *   fsync per message. So `handleMessage` calls back with a DEFER marker at once (MQTT.js then moves on without
+ *   acking) and the reader sends the PUBACK itself when the micro-batch holding the message has committed. An ack
+ *   is sent only on the connection the message arrived on: after a reconnect the broker redelivers it anyway;
+ * - `reconnectPeriod: 0` and our own capped exponential backoff with full jitter;
+ * - in-flight work bounded by the MQTT 5 receive maximum the broker must respect.
+ */
+import { readFileSync } from 'node:fs';
+import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { Backoff } from './backoff.js';
+import type { MqttMessageProcessor } from './message-processor.js';
+import type { MqttStats } from './mqtt-stats.js';
+import { subscriptionFilters } from './topics.js';
+
+/** Unacked QoS 1 messages the broker may send us at once (MQTT 5 Receive Maximum): two full micro-batches. */
+export const READER_RECEIVE_MAXIMUM = 1_000;
+/** Seconds the broker keeps our session (and queues for us) while we are away: one week of downtime. */
+export const READER_SESSION_EXPIRY_S = 7 * 24 * 3600;
+/** Largest packet we accept (bytes); the broker drops bigger ones for us. A JSON message is ≤ 1 KiB; 64 KiB lets oversized ones reach us to be counted. */
+export const READER_MAX_PACKET_BYTES = 64 * 1024;
+/** Seconds between keepalive pings. */
+export const READER_KEEPALIVE_S = 30;
+/** Milliseconds to wait for CONNACK before giving the attempt up. */
+export const READER_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Passed to MQTT.js's handleMessage callback: "go on, but do not send the PUBACK" (we send it after storing). */
+class DeferredAck extends Error {
+  constructor() {
+    super('ack deferred until stored');
+    this.name = 'DeferredAck';
+  }
+}
+const DEFER = new DeferredAck();
+
+/** MQTT.js's own packet writer (`_sendPacket`, used by its handlers); the public API has no way to send a PUBACK later. */
+interface PacketWriter {
+  _sendPacket(packet: { cmd: 'puback'; messageId: number; reasonCode?: number }, cb?: () => void): void;
+}
+
+export interface MqttReaderOptions {
+  url: string;
+  clientId: string;
+  prefix: string;
+  shareGroup?: string | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+  caFile?: string | undefined;
+  processor: MqttMessageProcessor;
+  stats: MqttStats;
+  log: (message: string) => void;
+  /** Injected for tests; default MQTT.js connect. */
+  connectFn?: (url: string, options: IClientOptions) => MqttClient;
+  backoff?: Backoff;
+}
+
+export class MqttReader {
+  private client: MqttClient | null = null;
+  /** Incremented whenever the connection is lost: acks of an older connection are not sent. */
+  private generation = 0;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private stopping = false;
+  /** The last connection was dropped by us because storing failed: keep backing off instead of resetting. */
+  private storeTrouble = false;
+  private readonly backoff: Backoff;
+
+  constructor(private readonly options: MqttReaderOptions) {
+    this.backoff = options.backoff ?? new Backoff();
+  }
+
+  /** Connect in the background; the service starts even when the broker is down. */
+  start(): void {
+    const { options } = this;
+    const connectFn = options.connectFn ?? connect;
+    // A fresh options object per client (MQTT.js #1471).
+    const clientOptions: IClientOptions = {
+      clientId: options.clientId,
+      clean: false,
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+      connectTimeout: READER_CONNECT_TIMEOUT_MS,
+      keepalive: READER_KEEPALIVE_S,
+      resubscribe: false,
+      queueQoSZero: false,
+      properties: {
+        sessionExpiryInterval: READER_SESSION_EXPIRY_S,
+        receiveMaximum: READER_RECEIVE_MAXIMUM,
+        maximumPacketSize: READER_MAX_PACKET_BYTES,
+      },
+      ...(options.username !== undefined ? { username: options.username } : {}),
+      ...(options.password !== undefined ? { password: options.password } : {}),
+      ...(options.caFile !== undefined ? { ca: readFileSync(options.caFile) } : {}),
+    };
+    options.stats.state = 'connecting';
+    const client = connectFn(options.url, clientOptions);
+    this.client = client;
+    client.handleMessage = (packet, callback) => this.onPublish(packet, callback);
+    client.on('connect', (connack) => {
+      options.stats.state = 'connected';
+      options.stats.counters.connects += 1;
+      if (!this.storeTrouble) this.backoff.reset();
+      options.log(`mqtt: connected to ${options.stats.name} as ${options.clientId} (session ${connack.sessionPresent ? 'resumed' : 'new'})`);
+      this.subscribe(client);
+    });
+    client.on('close', () => this.onClose());
+    client.on('error', (error) => {
+      options.stats.lastError = error.message;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    // Store (and ack) what has arrived, then disconnect; anything later is redelivered next time.
+    await this.options.processor.close();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const client = this.client;
+    this.client = null;
+    if (client !== null) await client.endAsync(false);
+    this.options.stats.state = 'stopped';
+  }
+
+  private subscribe(client: MqttClient): void {
+    const filters = subscriptionFilters(this.options.prefix, this.options.shareGroup);
+    client.subscribe(filters, { qos: 1 }, (error, granted) => {
+      if (error) {
+        this.options.stats.lastError = `subscribe failed: ${error.message}`;
+        return;
+      }
+      const refused = (granted ?? []).filter((grant) => grant.qos > 2);
+      if (refused.length > 0) {
+        this.options.stats.lastError = `subscription refused by the broker: ${refused.map((grant) => grant.topic).join(', ')}`;
+        this.options.log(`mqtt: ${this.options.stats.lastError}`);
+      }
+    });
+  }
+
+  private onPublish(packet: IPublishPacket, callback: (error?: Error) => void): void {
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    if (packet.qos === 0 || packet.messageId === undefined) {
+      callback();
+      void this.options.processor.handle(packet.topic, payload);
+      return;
+    }
+    const generation = this.generation;
+    const messageId = packet.messageId;
+    callback(DEFER);
+    void this.options.processor.handle(packet.topic, payload).then((outcome) => {
+      if (outcome.ack) {
+        this.sendPuback(generation, messageId);
+      } else {
+        // Not stored: without an ack the broker redelivers only on a new connection, so make one.
+        this.options.log(`mqtt: message not stored (${outcome.reason}: ${outcome.error}); reconnecting for redelivery`);
+        this.forceReconnect(generation);
+      }
+    });
+  }
+
+  private sendPuback(generation: number, messageId: number): void {
+    const client = this.client;
+    if (client === null || generation !== this.generation || !client.connected) return;
+    if (this.storeTrouble) {
+      this.storeTrouble = false; // storing works again
+      this.backoff.reset();
+    }
+    (client as unknown as PacketWriter)._sendPacket({ cmd: 'puback', messageId, reasonCode: 0 });
+  }
+
+  private forceReconnect(generation: number): void {
+    const client = this.client;
+    if (client === null || generation !== this.generation || this.stopping) return;
+    this.storeTrouble = true;
+    client.stream?.destroy();
+  }
+
+  private onClose(): void {
+    this.generation += 1;
+    if (this.stopping) return;
+    this.options.stats.state = 'disconnected';
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.reconnectTimer !== null || this.stopping) return;
+    const delayMs = this.backoff.nextDelayMs();
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      const client = this.client;
+      if (client === null || this.stopping) return;
+      this.options.stats.counters.reconnects += 1;
+      this.options.stats.state = 'connecting';
+      client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
+    }, delayMs);
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Publishes simulated fleet telemetry to any MQTT broker: one connection per device (its own client id, persistent
+ * session, credentials and last will), QoS 1 windows from the pure profile generator. Unacked windows stay in the
+ * client's outgoing store and are re-sent after a reconnect; reconnects use our capped backoff with jitter.
+ */
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { Backoff } from '../backoff.js';
+import { deviceTopic, STATUS_OFFLINE, STATUS_ONLINE } from '../topics.js';
+import { simDeviceId, windowPayload } from './fleet-profile.js';
+import { RateLimiter, Slots } from './rate-limiter.js';
+
+/** Unacked windows per device connection: Mosquitto's default max_inflight_messages for MQTT 3.1.1 is 20. */
+export const SIM_MAX_INFLIGHT_PER_DEVICE = 20;
+/** Keepalive of simulated devices (s). */
+export const SIM_KEEPALIVE_S = 30;
+/** CONNACK codes that will not get better by retrying: 4 bad user name or password, 5 not authorized (3.1.1); 134, 135 (MQTT 5). */
+const FATAL_CONNACK_CODES = new Set([4, 5, 134, 135]);
+
+export interface FleetSimulatorOptions {
+  url: string;
+  devices: number;
+  /** Windows per device; undefined = until aborted. */
+  count?: number | undefined;
+  /** Wall time between a device's windows (ms); 0 = as fast as acks allow. */
+  intervalMs: number;
+  /** Length of each window (ms). */
+  windowMs: number;
+  firstSeq: number;
+  /** start_ms of seq 0 in fast mode (interval 0); interval mode stamps windows with the wall clock. */
+  epochMs: number;
+  fleet: string;
+  devicePrefix: string;
+  topicPrefix: string;
+  /** Shared login, or per-device passwords (user name = device id). */
+  username?: string | undefined;
+  password?: string | undefined;
+  passwords?: ReadonlyMap<string, string> | undefined;
+  protocolVersion: 4 | 5;
+  /** Windows per second over the whole fleet; undefined = unlimited. */
+  rateLimitPerS?: number | undefined;
+  maxInflightPerDevice?: number;
+  signal?: AbortSignal;
+  log?: (message: string) => void;
+}
+
+export interface FleetSimulatorResult {
+  devices: number;
+  published: number;
+  acked: number;
+  failed: number;
+  reconnects: number;
+  durationMs: number;
+}
+
+class FatalConnectError extends Error {
+  constructor(deviceId: string, message: string) {
+    super(`${deviceId}: ${message}`);
+    this.name = 'FatalConnectError';
+  }
+}
+
+interface Counters {
+  published: number;
+  acked: number;
+  failed: number;
+  reconnects: number;
+}
+
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+export async function runFleetSimulator(options: FleetSimulatorOptions): Promise<FleetSimulatorResult> {
+  const started = performance.now();
+  const counters: Counters = { published: 0, acked: 0, failed: 0, reconnects: 0 };
+  const limiter = options.rateLimitPerS !== undefined ? new RateLimiter(options.rateLimitPerS) : null;
+  const fatal = new AbortController();
+  const devices = Array.from({ length: options.devices }, (_, offset) => offset + 1);
+  const results = await Promise.allSettled(devices.map((index) => runDevice(index, options, counters, limiter, fatal)));
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure !== undefined) throw failure.reason;
+  return { devices: options.devices, ...counters, durationMs: Math.round(performance.now() - started) };
+}
+
+async function runDevice(index: number, options: FleetSimulatorOptions, counters: Counters, limiter: RateLimiter | null, fatal: AbortController): Promise<void> {
+  const deviceId = simDeviceId(options.devicePrefix, index);
+  const topic = (kind: 'status' | 'hello' | 'window') => deviceTopic(options.topicPrefix, options.fleet, deviceId, kind);
+  const password = options.passwords?.get(deviceId) ?? options.password;
+  const username = options.passwords?.has(deviceId) ? deviceId : options.username;
+  const clientOptions: IClientOptions = {
+    clientId: `${options.devicePrefix}-sim-${deviceId}`,
+    clean: false,
+    protocolVersion: options.protocolVersion,
+    reconnectPeriod: 0,
+    keepalive: SIM_KEEPALIVE_S,
+    queueQoSZero: false,
+    will: { topic: topic('status'), payload: Buffer.from(STATUS_OFFLINE), qos: 1, retain: true },
+    ...(options.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 3600 } } : {}),
+    ...(username !== undefined ? { username } : {}),
+    ...(password !== undefined ? { password } : {}),
+  };
+  const client: MqttClient = connect(options.url, clientOptions);
+  const backoff = new Backoff();
+  let reconnectTimer: NodeJS.Timeout | null = null;
+  let ending = false;
+  let fatalError: Error | null = null;
+
+  const stopSignal = AbortSignal.any([fatal.signal, ...(options.signal !== undefined ? [options.signal] : [])]);
+  client.on('connect', () => {
+    backoff.reset();
+    client.publish(topic('status'), STATUS_ONLINE, { qos: 1, retain: true });
+    client.publish(topic('hello'), JSON.stringify({ v: 1, type: 'hello', board: 'sim-node', firmware: 'sim-1.0' }), { qos: 1 });
+  });
+  client.on('error', (error) => {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'number' && FATAL_CONNACK_CODES.has(code)) {
+      fatalError = new FatalConnectError(deviceId, error.message);
+      fatal.abort();
+    }
+  });
+  client.on('close', () => {
+    if (ending || fatalError !== null || reconnectTimer !== null) return;
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = null;
+      if (ending || fatalError !== null) return;
+      counters.reconnects += 1;
+      client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
+    }, backoff.nextDelayMs());
+  });
+
+  const slots = new Slots(options.maxInflightPerDevice ?? SIM_MAX_INFLIGHT_PER_DEVICE);
+  // Devices start out of phase, as a real fleet does.
+  if (options.intervalMs > 0) await abortableSleep(Math.floor(options.intervalMs * ((index * 0.618_034) % 1)), stopSignal);
+  const end = options.count === undefined ? Number.POSITIVE_INFINITY : options.firstSeq + options.count;
+  for (let seq = options.firstSeq; seq < end && !stopSignal.aborted; seq += 1) {
+    if (options.intervalMs > 0 && seq > options.firstSeq) await abortableSleep(options.intervalMs, stopSignal);
+    if (limiter !== null) await limiter.take();
+    await slots.acquire();
+    if (stopSignal.aborted) {
+      slots.release();
+      break;
+    }
+    const startMs = options.intervalMs > 0 ? Date.now() - options.windowMs : options.epochMs + seq * options.windowMs;
+    const payload = JSON.stringify(windowPayload(index, seq, startMs, options.windowMs));
+    counters.published += 1;
+    client.publish(topic('window'), payload, { qos: 1 }, (error) => {
+      if (error) counters.failed += 1;
+      else counters.acked += 1;
+      slots.release();
+    });
+  }
+  if (!fatal.signal.aborted) await Promise.race([slots.idle(), new Promise<void>((resolve) => fatal.signal.addEventListener('abort', () => resolve(), { once: true }))]);
+  ending = true;
+  if (reconnectTimer !== null) clearTimeout(reconnectTimer);
+  if (fatalError === null && client.connected) {
+    await client.publishAsync(topic('status'), STATUS_OFFLINE, { qos: 1, retain: true }).catch(() => undefined);
+  }
+  await client.endAsync(fatalError !== null);
+  if (fatalError !== null) throw fatalError;
+}

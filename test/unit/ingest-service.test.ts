@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import type { EnergyWindow } from '../../src/domain/types.js';
+import { IngestService } from '../../src/ingest/ingest-service.js';
+import { LiveBus, type LiveEvent } from '../../src/live/live-bus.js';
+import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+
+const window = (deviceId: string, seq: number): EnergyWindow => ({
+  deviceId, seq, startMs: 1_764_000_000_000 + seq * 1000, durationS: 1, energyJ: 0.01, sampleCount: 10, minPowerW: 0.005, maxPowerW: 0.02, inferenceCount: 1, source: 'test',
+});
+
+describe('IngestService', () => {
+  it('announces a device once with the default spec and publishes live events for stored windows only', async () => {
+    const store = SqliteStore.open(':memory:');
+    const bus = new LiveBus();
+    const events: LiveEvent[] = [];
+    bus.subscribe((event) => events.push(event));
+    const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC);
+
+    const device = await ingest.announce({ deviceId: 'n1', board: 'NUCLEO-U575ZI-Q', fleet: 'lab' });
+    expect(device).toMatchObject({ id: 'n1', name: 'n1 (NUCLEO-U575ZI-Q)', fleet: 'lab', spec: SEED_DEFAULT_SPEC });
+    await ingest.announce({ deviceId: 'n1', board: 'other' });
+    expect(ingest.counters.devicesAnnounced).toBe(1);
+
+    expect(await ingest.submitWindows([window('n1', 0), window('n1', 1)])).toEqual({ inserted: 2, duplicates: 0 });
+    expect(await ingest.submitWindows([window('n1', 1)])).toEqual({ inserted: 0, duplicates: 1 });
+    expect(ingest.counters).toEqual({ windowsInserted: 2, windowsDuplicate: 1, devicesAnnounced: 1 });
+    expect(events.map((event) => event.type)).toEqual(['device', 'windows']);
+    expect(events[1]).toMatchObject({ type: 'windows', deviceId: 'n1', inserted: 2, last: { seq: 1 } });
+    await store.close();
+  });
+
+  it('a throwing live listener does not break ingest; it is counted', async () => {
+    const store = SqliteStore.open(':memory:');
+    const bus = new LiveBus();
+    bus.subscribe(() => {
+      throw new Error('listener bug');
+    });
+    const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC);
+    await ingest.announce({ deviceId: 'n2' });
+    expect(await ingest.submitWindows([window('n2', 0)])).toEqual({ inserted: 1, duplicates: 0 });
+    expect(bus.listenerErrors).toBe(2);
+    await store.close();
+  });
+});

@@ -36,6 +36,11 @@ export const SERVE_USAGE = `tinyml-footprint serve [options]
   --mqtt-url <url>      external MQTT broker; without it an embedded broker starts (env TINYML_MQTT_URL)
   --mqtt-port <n>       embedded broker port (env TINYML_MQTT_PORT; default 1883; 0 disables it)
   --mqtt-share <group>  shared subscription group for several instances (env TINYML_MQTT_SHARE)
+  --mqtt-prefix <p>     first topic level(s) (env TINYML_MQTT_PREFIX; default tinyml)
+  --mqtt-client-id <id> fixed client id at the external broker (env TINYML_MQTT_CLIENT_ID; default from host + data dir)
+  --mqtt-ca <file>      CA bundle for an mqtts:// broker (env TINYML_MQTT_CA); env TINYML_MQTT_USERNAME/_PASSWORD log in
+  --mqtt-host <addr>    embedded broker listen address (env TINYML_MQTT_HOST; default 0.0.0.0)
+  --mqtt-tls-cert/-key <file>  also serve mqtts on --mqtt-tls-port (default 8883) (env TINYML_MQTT_TLS_CERT/_KEY/_PORT)
   env TINYML_API_TOKEN  bearer token for write endpoints (default: generated into <data-dir>/api-token)`;
 
 function parsePort(text: string, what: string): number {
@@ -62,6 +67,11 @@ export function loadServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
       'mqtt-share': { type: 'string' },
       'mqtt-prefix': { type: 'string' },
       'mqtt-client-id': { type: 'string' },
+      'mqtt-host': { type: 'string' },
+      'mqtt-tls-port': { type: 'string' },
+      'mqtt-tls-cert': { type: 'string' },
+      'mqtt-tls-key': { type: 'string' },
+      'mqtt-ca': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -93,6 +103,13 @@ export function loadServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
       'mqtt-share': values['mqtt-share'] ?? env.TINYML_MQTT_SHARE,
       'mqtt-prefix': values['mqtt-prefix'] ?? env.TINYML_MQTT_PREFIX,
       'mqtt-client-id': values['mqtt-client-id'] ?? env.TINYML_MQTT_CLIENT_ID,
+      'mqtt-host': values['mqtt-host'] ?? env.TINYML_MQTT_HOST,
+      'mqtt-tls-port': values['mqtt-tls-port'] ?? env.TINYML_MQTT_TLS_PORT,
+      'mqtt-tls-cert': values['mqtt-tls-cert'] ?? env.TINYML_MQTT_TLS_CERT,
+      'mqtt-tls-key': values['mqtt-tls-key'] ?? env.TINYML_MQTT_TLS_KEY,
+      'mqtt-ca': values['mqtt-ca'] ?? env.TINYML_MQTT_CA,
+      'mqtt-username': env.TINYML_MQTT_USERNAME,
+      'mqtt-password': env.TINYML_MQTT_PASSWORD,
       help: values.help,
     },
   };

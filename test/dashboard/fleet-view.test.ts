@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBrowser, PHONE_VIEWPORT, type Browser } from './browser.js';
+import { screenshotPath } from './screenshots.js';
+import { startTestService, type TestService } from './service.js';
+
+/** Devices registered for the screenshot: enough to fill the table and show every status. */
+const DEVICE_COUNT = 24;
+const SYSTEMS = ['kws-typical', 'ad-typical', 'ic-typical', 'kws-best', 'ic-worst'];
+
+describe('fleet view (Chromium)', () => {
+  let svc: TestService;
+  let browser: Browser;
+  const nowMs = Date.now();
+
+  beforeAll(async () => {
+    svc = await startTestService();
+    for (let i = 0; i < DEVICE_COUNT; i += 1) {
+      const id = `node-${String(i).padStart(2, '0')}`;
+      await svc.registerDevice({
+        id,
+        ...(i % 4 === 0 ? { name: `Greenhouse ${i / 4 + 1}` } : {}),
+        fleet: i < 12 ? 'north' : 'south',
+        system: SYSTEMS[i % SYSTEMS.length],
+        deployedAt: new Date(nowMs - (30 + i * 10) * 86_400_000).toISOString(),
+      });
+      // every third device has not reported yet (power assumed); the others report 10 s windows at i + 0.5 mW
+      if (i % 3 !== 2) {
+        const powerW = (i + 0.5) / 1000;
+        await svc.postWindows(id, Array.from({ length: 6 }, (_, k) => ({ seq: k, startMs: nowMs - (6 - k) * 10_000, durationS: 10, energyJ: powerW * 10 })));
+      }
+    }
+    browser = await openBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await svc?.close();
+  });
+
+  it('lists the devices registered over the API, with status, power and lifetime footprint, and fleet totals', async () => {
+    const { page } = browser;
+    await page.goto(`${svc.url}/`);
+    await page.waitForFunction(() => document.querySelectorAll('#fleet-body [role="row"]').length > 0);
+    expect(await page.textContent('#fleet-count')).toBe(`${DEVICE_COUNT} devices`);
+    expect(await page.textContent('#fleet-devices')).toBe(String(DEVICE_COUNT));
+
+    const api = (await (await fetch(`${svc.url}/api/fleet`)).json()) as { totalKgCO2e: number; rows: { id: string; totalKgCO2e: number }[] };
+    expect(await page.textContent('#fleet-total')).toBe(`${api.totalKgCO2e.toFixed(2)} kg`);
+
+    const first = page.locator('#fleet-body [data-id="node-00"]');
+    expect(await first.locator('.c-id a').textContent()).toBe('Greenhouse 1');
+    expect(await first.locator('.c-id a').getAttribute('href')).toBe('#/device/node-00');
+    expect(await first.locator('.c-status .word').textContent()).toBe('online');
+    expect(await first.locator('.c-power').textContent()).toBe('500 µWmeasured');
+    const row0 = api.rows.find((r) => r.id === 'node-00')!;
+    expect(await first.locator('.c-total').textContent()).toContain(`${row0.totalKgCO2e.toFixed(2)} kg`);
+    const assumed = page.locator('#fleet-body [data-id="node-02"]');
+    expect(await assumed.locator('.c-status .word').textContent()).toBe('offline');
+    expect(await assumed.locator('.c-power').textContent()).toBe('1.00 mWassumed');
+    expect(await assumed.locator('.c-power').getAttribute('title')).toContain('tinyml-footprint-assumptions (assumption): harvard-edge/TinyML-Footprint (2022): 1 mW');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('sorts by a column header (a real button, keyboard-reachable) and filters', async () => {
+    const { page } = browser;
+    const powerHeader = page.locator('button[data-sort="power"]');
+    await powerHeader.focus();
+    await page.keyboard.press('Enter'); // ascending
+    await page.keyboard.press('Enter'); // descending
+    await page.waitForFunction(() => document.querySelector('[data-sort="power"]')?.parentElement?.getAttribute('aria-sort') === 'descending');
+    const firstId = await page.evaluate(() => {
+      const rows = [...document.querySelectorAll<HTMLElement>('#fleet-body [role="row"]')];
+      rows.sort((a, b) => new DOMMatrix(getComputedStyle(a).transform).m42 - new DOMMatrix(getComputedStyle(b).transform).m42);
+      return rows[0]?.dataset['id'];
+    });
+    expect(firstId).toBe('node-22'); // the highest measured power: 22.5 mW
+    expect(page.url()).toContain('#/fleet?sort=power&dir=desc');
+
+    await page.fill('#fleet-filter', 'greenhouse');
+    await page.waitForFunction(() => document.querySelector('#fleet-count')?.textContent === '6 of 24 devices shown');
+    await page.fill('#fleet-filter', '');
+    await page.selectOption('#fleet-status', 'assumed');
+    await page.waitForFunction(() => document.querySelector('#fleet-count')?.textContent === '8 of 24 devices shown');
+    await page.selectOption('#fleet-status', 'all');
+    await page.waitForFunction(() => document.querySelector('#fleet-count')?.textContent === '24 devices');
+    await page.screenshot({ path: screenshotPath('fleet'), fullPage: true });
+  });
+
+  it('is usable on a phone viewport', async () => {
+    const phone = await browser.context.newPage();
+    await phone.setViewportSize(PHONE_VIEWPORT);
+    await phone.goto(`${svc.url}/#/fleet?sort=total&dir=desc`);
+    await phone.waitForFunction(() => document.querySelectorAll('#fleet-body [role="row"]').length > 0);
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBe(0);
+    await phone.screenshot({ path: screenshotPath('fleet-phone'), fullPage: true });
+    await phone.close();
+  });
+});

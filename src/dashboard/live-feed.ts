@@ -19,6 +19,12 @@ export interface LiveFeedDeps {
   heartbeatIntervalMs?: number;
 }
 
+/** What happened to one device since the last tick: live power samples, and how many windows were stored. */
+interface DirtyDevice {
+  points: PowerPoint[];
+  windows: number;
+}
+
 export interface LiveFeedCounters {
   events: number;
   ticks: number;
@@ -36,7 +42,7 @@ export interface LiveFeedCounters {
 export class LiveFeed {
   readonly counters: LiveFeedCounters = { events: 0, ticks: 0, rowsComputed: 0, droppedDirty: 0, droppedPoints: 0, tickErrors: 0 };
   private readonly clients = new Set<SseClient>();
-  private dirty = new Map<string, PowerPoint[]>();
+  private dirty = new Map<string, DirtyDevice>();
   private unsubscribe: (() => void) | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
@@ -97,20 +103,20 @@ export class LiveFeed {
 
   private onEvent(event: LiveEvent): void {
     this.counters.events += 1;
-    let points = this.dirty.get(event.deviceId);
-    if (points === undefined) {
+    let dirty = this.dirty.get(event.deviceId);
+    if (dirty === undefined) {
       if (this.dirty.size >= MAX_DIRTY_DEVICES) {
         this.counters.droppedDirty += 1;
         return;
       }
-      points = [];
-      this.dirty.set(event.deviceId, points);
+      dirty = { points: [], windows: 0 };
+      this.dirty.set(event.deviceId, dirty);
     }
-    if (event.type === 'windows' && event.last.durationS > 0) {
-      const last = event.last;
-      this.counters.droppedPoints += appendBounded(points, [[last.startMs + last.durationS * 1000, last.energyJ / last.durationS]], MAX_POINTS_PER_DEVICE);
+    if (event.type === 'windows') {
+      // `inserted` counts the whole batch (possibly several devices): an upper bound for this device, capped below.
+      dirty.windows = Math.min(dirty.windows + event.inserted, MAX_POINTS_PER_DEVICE);
     } else if (event.type === 'power') {
-      this.counters.droppedPoints += appendBounded(points, [[event.tMs, event.powerW]], MAX_POINTS_PER_DEVICE);
+      this.counters.droppedPoints += appendBounded(dirty.points, [[event.tMs, event.powerW]], MAX_POINTS_PER_DEVICE);
     }
   }
 
@@ -132,7 +138,17 @@ export class LiveFeed {
     }
   }
 
-  private async computeBatch(dirty: ReadonlyMap<string, PowerPoint[]>): Promise<FeedBatch> {
+  /**
+   * Power points of a watched device: its newest stored windows (the bus carries only the last window of a batch)
+   * plus live samples, in time order.
+   */
+  private async pointsOf(id: string, dirty: DirtyDevice): Promise<PowerPoint[]> {
+    const windows = dirty.windows > 0 ? await this.deps.store.listWindows(id, dirty.windows) : [];
+    const points: PowerPoint[] = windows.filter((w) => w.durationS > 0).map((w) => [w.startMs + w.durationS * 1000, w.energyJ / w.durationS]);
+    return [...points, ...dirty.points].sort((a, b) => a[0] - b[0]);
+  }
+
+  private async computeBatch(dirty: ReadonlyMap<string, DirtyDevice>): Promise<FeedBatch> {
     const { store, catalogue, onlineThresholdMs } = this.deps;
     const nowMs = this.deps.clock();
     const loaded = await Promise.all([...dirty.keys()].map(async (id) => ({ device: await store.getDevice(id), aggregate: await store.getAggregate(id) })));
@@ -142,9 +158,13 @@ export class LiveFeed {
     const watched = new Set<string>();
     for (const client of this.clients) if (client.device !== null && dirty.has(client.device)) watched.add(client.device);
     const footprints = new Map<string, DeviceFootprint>();
+    const points = new Map<string, PowerPoint[]>();
     for (const entry of entries) {
-      if (watched.has(entry.device.id)) footprints.set(entry.device.id, deviceFootprint(catalogue, entry.device, entry.aggregate, nowMs, onlineThresholdMs));
+      const id = entry.device.id;
+      if (!watched.has(id)) continue;
+      footprints.set(id, deviceFootprint(catalogue, entry.device, entry.aggregate, nowMs, onlineThresholdMs));
+      points.set(id, await this.pointsOf(id, dirty.get(id) ?? { points: [], windows: 0 }));
     }
-    return { atMs: nowMs, rows, points: dirty, footprints };
+    return { atMs: nowMs, rows, points, footprints };
   }
 }

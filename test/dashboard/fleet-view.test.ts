@@ -68,7 +68,7 @@ describe('fleet view (Chromium)', () => {
     await page.keyboard.press('Enter'); // descending
     await page.waitForFunction(() => document.querySelector('[data-sort="power"]')?.parentElement?.getAttribute('aria-sort') === 'descending');
     const firstId = await page.evaluate(() => {
-      const rows = [...document.querySelectorAll<HTMLElement>('#fleet-body [role="row"]')];
+      const rows = Array.from(document.querySelectorAll<HTMLElement>('#fleet-body [role="row"]'));
       rows.sort((a, b) => new DOMMatrix(getComputedStyle(a).transform).m42 - new DOMMatrix(getComputedStyle(b).transform).m42);
       return rows[0]?.dataset['id'];
     });

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBrowser, type Browser } from './browser.js';
+import { screenshotPath } from './screenshots.js';
+import { startTestService, type TestService, type WindowInput } from './service.js';
+
+/** Seconds per simulated window, as the firmware default. */
+const WINDOW_S = 10;
+
+function windows(firstSeq: number, count: number, startMs: number, powerW: (k: number) => number): WindowInput[] {
+  return Array.from({ length: count }, (_, k) => ({ seq: firstSeq + k, startMs: startMs + k * WINDOW_S * 1000, durationS: WINDOW_S, energyJ: powerW(k) * WINDOW_S, sampleCount: 10_000, inferenceCount: 10 }));
+}
+
+describe('device view (Chromium)', () => {
+  let svc: TestService;
+  let browser: Browser;
+  const t0 = Date.now() - 40 * WINDOW_S * 1000;
+
+  beforeAll(async () => {
+    svc = await startTestService();
+    await svc.registerDevice({ id: 'bench-1', name: 'Bench board', system: 'kws-typical', deployedAt: new Date(Date.now() - 100 * 86_400_000).toISOString() });
+    // 30 windows at exactly 2 mW
+    await svc.postWindows('bench-1', windows(0, 30, t0, () => 0.002));
+    browser = await openBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await svc?.close();
+  });
+
+  it('shows live power and footprint, and updates both on screen as windows arrive, without a reload', async () => {
+    const { page } = browser;
+    await page.goto(`${svc.url}/#/device/bench-1`);
+    await page.waitForFunction(() => document.querySelector('#device-points')?.textContent === '30 points · latest 2.00 mW');
+    expect(await page.textContent('#device-power')).toBe('2.00 mW');
+    expect(await page.textContent('#device-energy')).toBe('0.60 J');
+    expect(await page.textContent('#device-coverage')).toBe('100 %');
+    const before = (await (await fetch(`${svc.url}/api/devices/bench-1/footprint`)).json()) as { footprint: { totalKgCO2e: number } };
+    expect(await page.textContent('#device-total')).toBe(`${before.footprint.totalKgCO2e.toFixed(2)} kg`);
+    expect(await page.textContent('#device-stages-total')).toBe(before.footprint.totalKgCO2e.toFixed(2));
+    expect(await page.textContent('#device-cmp-apple-watch-s7')).toBe('34.00 kg');
+    expect(await page.textContent('#device-cmp-macbook-pro-16-2021')).toBe('349.00 kg');
+    expect(await page.textContent('#device-cmp-assumed')).toBe('2.66 kg');
+    await page.evaluate(() => {
+      (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
+    });
+
+    // 10 more windows at 302 mW: average (30×0.02 J + 10×3.02 J) / 400 s = 0.077 W
+    await svc.postWindows('bench-1', windows(30, 10, t0 + 30 * WINDOW_S * 1000, () => 0.302));
+    await page.waitForFunction(() => document.querySelector('#device-power')?.textContent === '77.0 mW');
+    await page.waitForFunction(() => document.querySelector('#device-points')?.textContent === '40 points · latest 302.00 mW');
+    expect(await page.textContent('#device-energy')).toBe('30.80 J');
+    const after = (await (await fetch(`${svc.url}/api/devices/bench-1/footprint`)).json()) as { footprint: { totalKgCO2e: number; battery: { replacements: number } } };
+    expect(after.footprint.totalKgCO2e).toBeGreaterThan(before.footprint.totalKgCO2e);
+    await page.waitForFunction((text) => document.querySelector('#device-total')?.textContent === text, `${after.footprint.totalKgCO2e.toFixed(2)} kg`);
+    expect(await page.textContent('#device-battery')).toContain(`${after.footprint.battery.replacements} replacement(s)`);
+    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    const metrics = await page.evaluate(() => (window as unknown as { __dashboard: { events: number; pointsReceived: number } }).__dashboard);
+    expect(metrics.pointsReceived).toBe(10);
+    expect(browser.errors).toEqual([]);
+    await page.screenshot({ path: screenshotPath('device'), fullPage: true });
+  });
+});

@@ -2,12 +2,13 @@ import type { CliCommand } from './command.js';
 import { calcCommand } from './commands/calc.js';
 import { mqttCredentialsCommand } from './commands/mqtt-credentials.js';
 import { serveCommand } from './commands/serve.js';
+import { withFleetBranch } from './commands/simulate-fleet.js';
 import { simulateCommand } from './commands/simulate.js';
 
 /** Every subcommand, by name. Each lives in src/cli/commands/<name>.ts. */
 export const COMMANDS: Record<string, CliCommand> = {
   serve: serveCommand,
   calc: calcCommand,
-  simulate: simulateCommand,
+  simulate: withFleetBranch(simulateCommand),
   'mqtt-credentials': mqttCredentialsCommand,
 };

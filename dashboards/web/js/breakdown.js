@@ -83,7 +83,7 @@ export function comparison(result, assumedProvenance, idPrefix) {
   return h('ul', { class: 'comparison', id: `${idPrefix}-comparison` },
     line(result.power.kind === 'measured' ? 'This device (measured)' : 'This configuration', result.totalKgCO2e,
       source(result.power.provenance, `lifetime total at ${(result.power.powerW * 1000).toPrecision(3)} mW`), 'this', `${idPrefix}-cmp-this`),
-    line('Seed table value (1 mW)', assumed.totalKgCO2e,
+    line('Same, at 1 mW (seed assumption)', assumed.totalKgCO2e,
       source(assumedProvenance, `same device at the 1 mW assumption: use stage ${kgNumber(assumed.useKgCO2e)} kg, ${assumed.batteryReplacements} battery replacement(s)`), 'assumed', `${idPrefix}-cmp-assumed`),
     ...result.comparison.referenceDevices.map((/** @type {any} */ device) =>
       line(device.label, device.kgCO2e, source(device.provenance, `this footprint is ${times(device.kgCO2e === 0 ? NaN : result.totalKgCO2e / device.kgCO2e)} ${device.label} (${percent(device.kgCO2e === 0 ? NaN : result.totalKgCO2e / device.kgCO2e)})`), 'ref', `${idPrefix}-cmp-${device.id}`)));

@@ -46,6 +46,9 @@ export async function startMosquitto(): Promise<TestMosquitto> {
     [
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
+      // Started as root, Mosquitto drops to the `mosquitto` user, which cannot write its persistence file into our
+      // temp directory (the save on SIGTERM then fails and a restart loses every session). Stay who we are.
+      `user ${os.userInfo().username}`,
       'persistence true',
       `persistence_location ${dir}/`,
       'persistence_file mosquitto.db',

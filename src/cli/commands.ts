@@ -1,6 +1,8 @@
 import type { CliCommand } from './command.js';
 import { calcCommand } from './commands/calc.js';
+import { measureCommand } from './commands/measure.js';
 import { mqttCredentialsCommand } from './commands/mqtt-credentials.js';
+import { portsCommand } from './commands/ports.js';
 import { serveCommand } from './commands/serve.js';
 import { withFleetBranch } from './commands/simulate-fleet.js';
 import { simulateCommand } from './commands/simulate.js';
@@ -11,4 +13,6 @@ export const COMMANDS: Record<string, CliCommand> = {
   calc: calcCommand,
   simulate: withFleetBranch(simulateCommand),
   'mqtt-credentials': mqttCredentialsCommand,
+  ports: portsCommand,
+  measure: measureCommand,
 };

@@ -1,10 +1,12 @@
 /** `simulate <what>`: dispatches to the simulators (`fleet` over MQTT; others add their branch here). */
 import type { CliCommand } from '../command.js';
 import { simulateFleetCommand } from './simulate-fleet.js';
+import { simulateSerialCommand } from './simulate-serial.js';
 
 /** Each simulator by name; add a branch per simulator. */
 export const SIMULATORS: Record<string, CliCommand> = {
   fleet: simulateFleetCommand,
+  serial: simulateSerialCommand,
 };
 
 const usage = (): string =>

@@ -4,8 +4,8 @@ import { MAX_SAMPLE_UA } from '../../../protocol/limits.js';
 import { currentUaAt, isActiveSample } from './power-profile.js';
 import type { PowerProfile } from './power-profile.js';
 
-/** The device repeats hello every 10 s of device time (SPEC §4.1 asks for ≤ 60 s). */
-export const HELLO_EVERY_US = 10_000_000;
+/** The device repeats hello every 1 s of device time (SPEC §4.1 asks for ≤ 60 s): a reader attaching mid-stream loses ≤ 1 s. */
+export const HELLO_EVERY_US = 1_000_000;
 
 const UINT32_RANGE = 4_294_967_296;
 
@@ -15,6 +15,8 @@ export interface GeneratorCounters {
   corruptedLines: number;
   lines: number;
   inferences: number;
+  /** Samples not sent because the link was stalled (real-time mode only). */
+  skippedSamples: number;
   /** Σ of trapezoids between consecutive samples actually sent intact, µJ: what a perfect receiver integrates. */
   sentEnergyUj: number;
 }
@@ -32,7 +34,7 @@ function mulberry32(seed: number): () => number {
 }
 
 export class LineGenerator {
-  readonly counters: GeneratorCounters = { samples: 0, corruptedLines: 0, lines: 0, inferences: 0, sentEnergyUj: 0 };
+  readonly counters: GeneratorCounters = { samples: 0, corruptedLines: 0, lines: 0, inferences: 0, skippedSamples: 0, sentEnergyUj: 0 };
   private index = 0;
   private readonly random: () => number;
   private lastHelloUs = Number.NEGATIVE_INFINITY;
@@ -51,6 +53,13 @@ export class LineGenerator {
   breakContinuity(): void {
     this.previousIntact = null;
     this.lastHelloUs = Number.NEGATIVE_INFINITY;
+  }
+
+  /** Advance device time by `count` samples without sending them (the link was stalled: a UART drops them). */
+  skip(count: number): void {
+    this.index += count;
+    this.counters.skippedSamples += count;
+    this.breakContinuity();
   }
 
   /** The lines for the next `count` samples (hello and events included where due). */

@@ -33,24 +33,56 @@ export class SerialSimulator {
     this.generator.breakContinuity(); // a (re)connected device starts with hello; nothing bridges the gap before
     const startedMs = Date.now();
     const startUs = this.generator.elapsedUs;
+    let inFlight: Promise<void> | null = null;
+    let failure: Error | null = null;
+    const aborted = abortion(options.signal);
     try {
-      while (!options.signal?.aborted) {
+      while (!options.signal?.aborted && failure === null) {
         const doneUs = this.generator.elapsedUs - startUs;
         if (options.durationUs !== undefined && doneUs >= options.durationUs) break;
-        const remaining = options.durationUs === undefined ? SAMPLES_PER_WRITE : Math.ceil((options.durationUs - doneUs) / this.profile.samplePeriodUs);
-        const lines = this.generator.next(Math.min(SAMPLES_PER_WRITE, remaining));
-        await writeAndDrain(port, `${lines.join('\r\n')}\r\n`);
+        const remaining =
+          options.durationUs === undefined ? SAMPLES_PER_WRITE : Math.ceil((options.durationUs - doneUs) / this.profile.samplePeriodUs);
+        const count = Math.min(SAMPLES_PER_WRITE, remaining);
+        if (options.isRealTime && inFlight !== null) {
+          // Nobody is draining the link: like a UART with no listener, the device keeps its clock and the data is lost.
+          this.generator.skip(count);
+        } else {
+          const lines = this.generator.next(count);
+          const write = writeAndDrain(port, `${lines.join('\r\n')}\r\n`).then(
+            () => {
+              if (inFlight === write) inFlight = null;
+            },
+            (error: unknown) => {
+              failure = error instanceof Error ? error : new Error(String(error));
+            },
+          );
+          inFlight = write;
+          if (!options.isRealTime) await Promise.race([write, aborted]);
+        }
         options.onProgress?.(this.generator.counters);
         if (options.isRealTime) {
           const aheadMs = (this.generator.elapsedUs - startUs) / 1000 - (Date.now() - startedMs);
           if (aheadMs > 0) await delay(aheadMs, options.signal);
         }
       }
+      if (failure !== null) throw failure;
+      if (inFlight !== null) await Promise.race([inFlight, delay(FINAL_DRAIN_TIMEOUT_MS, options.signal)]);
     } finally {
-      await new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
+      // A write still blocked on a stalled link would hold close() forever: destroy the port instead.
+      if (inFlight !== null) port.destroy();
+      else await new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
     }
     return this.generator.counters;
   }
+}
+
+/** How long the last write may take to drain before the port is torn down anyway. */
+export const FINAL_DRAIN_TIMEOUT_MS = 2_000;
+
+function abortion(signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return new Promise<void>(() => undefined);
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
 function writeAndDrain(port: SerialPort, text: string): Promise<void> {
@@ -64,10 +96,14 @@ function writeAndDrain(port: SerialPort, text: string): Promise<void> {
 
 function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const onAbort = (): void => {
       clearTimeout(timer);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

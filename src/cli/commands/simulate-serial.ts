@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ValidationError } from '../../domain/errors.js';
+import { parseDurationS } from '../../domain/quantity.js';
+import { DEFAULT_BAUD_RATE } from '../../ingest/serial/index.js';
+import { DEFAULT_PROFILE, expectedAveragePowerUw, profilePeriodUs, validateProfile } from '../../ingest/serial/simulator/power-profile.js';
+import type { PowerProfile } from '../../ingest/serial/simulator/power-profile.js';
+import { createPtyPair } from '../../ingest/serial/simulator/pty-pair.js';
+import type { PtyPair } from '../../ingest/serial/simulator/pty-pair.js';
+import { SerialSimulator } from '../../ingest/serial/simulator/serial-simulator.js';
+import { isDeviceId } from '../../protocol/validate.js';
+import type { CliCommand } from '../command.js';
+
+const USAGE = `tinyml-footprint simulate serial [options]
+
+Speaks firmware protocol v1 (firmware-protocol/SPEC.md) like a board with a current sensor.
+Without --path, creates a pseudo-terminal pair with socat and prints the path a reader should open
+(e.g. tinyml-footprint measure <that path>).
+
+  --path <p>                 write to this existing port / pty instead of creating a pair
+  --device-id <id>           default ${DEFAULT_PROFILE.deviceId}
+  --supply-mv <n>            default ${DEFAULT_PROFILE.supplyMv}
+  --sleep-ua <n>             sleep current, µA (default ${DEFAULT_PROFILE.sleepUa})
+  --active-ma <n>            burst current, mA (default ${DEFAULT_PROFILE.activeUa / 1000})
+  --burst-ms <n>             burst length, ms (default ${DEFAULT_PROFILE.burstUs / 1000})
+  --duty <x>                 active fraction 0 < x ≤ 1 (default ${DEFAULT_PROFILE.dutyCycle})
+  --sample-rate <hz>         samples per second (default ${1e6 / DEFAULT_PROFILE.samplePeriodUs})
+  --noise-ua <n>             ± uniform noise, µA (default 0)
+  --checksum-error-rate <x>  fraction of sample lines corrupted (default 0)
+  --no-events                no inference begin/end events
+  --start-us <n>             first device timestamp (e.g. 4294000000 to cross the µs wrap soon)
+  --seed <n>                 noise / corruption seed (default 1)
+  --duration <d>             device-time length, e.g. 30s, 10m (default: until Ctrl-C)
+  --rate-limit <mode>        realtime (default) | none (as fast as the link drains)
+  --baud <n>                 default ${DEFAULT_BAUD_RATE}`;
+
+function numberOption(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new ValidationError(`--${name} must be a number, got "${text}"`);
+  return value;
+}
+
+export const simulateSerialCommand: CliCommand = {
+  summary: 'a board with a current sensor speaking the serial protocol on a pty (power profile)',
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: {
+        path: { type: 'string' },
+        'device-id': { type: 'string' },
+        'supply-mv': { type: 'string' },
+        'sleep-ua': { type: 'string' },
+        'active-ma': { type: 'string' },
+        'burst-ms': { type: 'string' },
+        duty: { type: 'string' },
+        'sample-rate': { type: 'string' },
+        'noise-ua': { type: 'string' },
+        'checksum-error-rate': { type: 'string' },
+        'no-events': { type: 'boolean' },
+        'start-us': { type: 'string' },
+        seed: { type: 'string' },
+        duration: { type: 'string' },
+        'rate-limit': { type: 'string' },
+        baud: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+    if (values.help === true) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    try {
+      if (positionals.length > 0) throw new ValidationError('usage: simulate serial [options] (see --help)');
+      const sampleRateHz = numberOption('sample-rate', values['sample-rate'], 1e6 / DEFAULT_PROFILE.samplePeriodUs);
+      const profile: PowerProfile = {
+        deviceId: values['device-id'] ?? DEFAULT_PROFILE.deviceId,
+        supplyMv: numberOption('supply-mv', values['supply-mv'], DEFAULT_PROFILE.supplyMv),
+        sleepUa: Math.round(numberOption('sleep-ua', values['sleep-ua'], DEFAULT_PROFILE.sleepUa)),
+        activeUa: Math.round(numberOption('active-ma', values['active-ma'], DEFAULT_PROFILE.activeUa / 1000) * 1000),
+        burstUs: Math.round(numberOption('burst-ms', values['burst-ms'], DEFAULT_PROFILE.burstUs / 1000) * 1000),
+        dutyCycle: numberOption('duty', values.duty, DEFAULT_PROFILE.dutyCycle),
+        samplePeriodUs: Math.round(1e6 / sampleRateHz),
+        noiseUa: numberOption('noise-ua', values['noise-ua'], 0),
+        checksumErrorRate: numberOption('checksum-error-rate', values['checksum-error-rate'], 0),
+        inferenceEvents: values['no-events'] !== true,
+        startUs: numberOption('start-us', values['start-us'], 0) % 2 ** 32,
+        seed: numberOption('seed', values.seed, DEFAULT_PROFILE.seed),
+      };
+      const problems = validateProfile(profile);
+      if (!isDeviceId(profile.deviceId)) problems.push('device id must match [A-Za-z0-9_.-]{1,64}');
+      if (problems.length > 0) throw new ValidationError('invalid profile', problems);
+      const rateLimit = values['rate-limit'] ?? 'realtime';
+      if (rateLimit !== 'realtime' && rateLimit !== 'none') throw new ValidationError('--rate-limit must be realtime or none');
+      const durationUs = values.duration === undefined ? undefined : parseDurationS(values.duration) * 1e6;
+      const baudRate = numberOption('baud', values.baud, DEFAULT_BAUD_RATE);
+
+      let pair: PtyPair | null = null;
+      let dir: string | null = null;
+      let path = values.path;
+      if (path === undefined) {
+        dir = mkdtempSync(join(tmpdir(), 'tinyml-sim-'));
+        pair = await createPtyPair(join(dir, 'device'), join(dir, 'ttyTMF0'));
+        path = pair.devicePath;
+        process.stdout.write(`open this port: ${pair.readerPath}\n`);
+      }
+      process.stderr.write(
+        `simulating ${profile.deviceId}: ${profile.sleepUa} µA sleep, ${profile.activeUa / 1000} mA bursts of ${profile.burstUs / 1000} ms ` +
+          `every ${profilePeriodUs(profile) / 1000} ms at ${profile.supplyMv} mV, ${sampleRateHz} samples/s → ` +
+          `exact average ${(expectedAveragePowerUw(profile) / 1000).toFixed(4)} mW (noise-free)\n`,
+      );
+      const abort = new AbortController();
+      const onSignal = (): void => abort.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const simulator = new SerialSimulator(profile);
+        const counters = await simulator.run({
+          path,
+          baudRate,
+          ...(durationUs === undefined ? {} : { durationUs }),
+          isRealTime: rateLimit === 'realtime',
+          signal: abort.signal,
+        });
+        process.stderr.write(
+          `sent ${counters.samples} samples (${counters.corruptedLines} corrupted, ${counters.skippedSamples} more dropped while nobody read the port), ${counters.inferences} inferences, ` +
+            `${(counters.sentEnergyUj / 1e6).toFixed(6)} J\n`,
+        );
+      } finally {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+        await pair?.close();
+        if (dir !== null) rmSync(dir, { recursive: true, force: true });
+      }
+      return 0;
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        process.stderr.write(`error: ${error.message}${error.details.length > 0 ? `\n  ${error.details.join('\n  ')}` : ''}\n`);
+        return 2;
+      }
+      throw error;
+    }
+  },
+};

@@ -56,6 +56,7 @@ export function createApp(deps: AppDeps): { app: Express; stats: HttpStats } {
       stats,
       defaults: deps.defaults,
       requireToken: requireBearer(deps.apiToken),
+      publishDeviceChange: (deviceId) => deps.bus.publish({ type: 'device', deviceId }),
       clock: deps.clock,
       onlineThresholdMs: deps.onlineThresholdMs,
     }),

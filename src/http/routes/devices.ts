@@ -20,6 +20,8 @@ export interface DevicesRouterDeps {
   stats: HttpStats;
   defaults: DeviceSpec;
   requireToken: RequestHandler;
+  /** Device registrations and updates are announced live so open dashboards show them at once. */
+  publishDeviceChange: (deviceId: string) => void;
   clock: () => number;
   onlineThresholdMs: number;
 }
@@ -63,6 +65,7 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
       deployedAt: body.deployedAt ?? null,
       spec,
     });
+    deps.publishDeviceChange(device.id);
     res.status(201).location(`/api/devices/${encodeURIComponent(device.id)}`).json(device);
   });
 
@@ -84,6 +87,7 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
       ...(body.deployedAt === undefined ? {} : { deployedAt: body.deployedAt }),
       spec: patch,
     });
+    deps.publishDeviceChange(device.id);
     res.json(device);
   });
 

@@ -1,0 +1,160 @@
+/**
+ * The embedded broker in-process: per-device credentials issued through the API, ACL, exactly-once ingest from
+ * authorizePublish, and bad payloads counted by reason and dropped without crashing.
+ */
+import { connectAsync, type MqttClient } from 'mqtt';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mqttLayer } from '../../src/ingest/mqtt/mqtt-layer.js';
+import { runFleetSimulator } from '../../src/ingest/mqtt/sim/fleet-simulator.js';
+import type { SourceStatus } from '../../src/obs/health-registry.js';
+import { request, startTestService, type TestService } from '../helpers/service.js';
+import { expectFleetStored, totalsOf, type PublishedFleet } from './helpers/expectations.js';
+import { freePort } from './helpers/free-port.js';
+
+const WINDOW = { v: 1, type: 'window', seq: 42, start_ms: 1_764_000_000_000, duration_ms: 10_000, energy_uj: 123_456, samples: 100, min_power_uw: 800, max_power_uw: 27_000, inferences: 12 };
+
+describe('embedded MQTT broker', () => {
+  let test: TestService;
+  let port: number;
+  const clients: MqttClient[] = [];
+
+  beforeEach(async () => {
+    port = await freePort();
+    test = await startTestService({ layers: [mqttLayer] }, ['--mqtt-port', String(port), '--mqtt-host', '127.0.0.1']);
+  });
+  afterEach(async () => {
+    for (const client of clients.splice(0)) await client.endAsync(true);
+    await test.close();
+  });
+
+  async function issue(deviceId: string, fleet?: string): Promise<string> {
+    const response = await request<{ password: string; username: string }>(`${test.url}/api/devices/${deviceId}/mqtt-credentials`, {
+      method: 'POST',
+      token: test.token,
+      json: fleet === undefined ? {} : { fleet },
+    });
+    expect(response.status).toBe(201);
+    expect(response.body.username).toBe(deviceId);
+    return response.body.password;
+  }
+
+  async function device(deviceId: string, password: string): Promise<MqttClient> {
+    const client = await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: `t-${deviceId}`, username: deviceId, password, reconnectPeriod: 0, protocolVersion: 4 });
+    clients.push(client);
+    return client;
+  }
+
+  function brokerStatus(): SourceStatus {
+    const status = test.service.context.health.snapshot().find((source) => source.kind === 'broker');
+    if (status === undefined) throw new Error('no broker status');
+    return status;
+  }
+
+  it('issuing credentials needs the bearer token; the password is shown once and stored hashed', async () => {
+    const refused = await request(`${test.url}/api/devices/node-1/mqtt-credentials`, { method: 'POST', json: {} });
+    expect(refused.status).toBe(401);
+    const bad = await request(`${test.url}/api/devices/bad%20id/mqtt-credentials`, { method: 'POST', token: test.token, json: {} });
+    expect(bad.status).toBe(400);
+    const password = await issue('node-1');
+    expect(password).toMatch(/^[A-Za-z0-9_-]{32}$/);
+  });
+
+  it('stores a window exactly once: the PUBACK follows the commit, a re-sent window is a counted duplicate', async () => {
+    const client = await device('node-1', await issue('node-1'));
+    await client.publishAsync('tinyml/lab/node-1/window', JSON.stringify(WINDOW), { qos: 1 });
+    // Acked means stored: read it right away, no polling.
+    const aggregate = await test.service.context.store.getAggregate('node-1');
+    expect(totalsOf(aggregate)).toEqual({ windows: 1, energyUj: 123_456, samples: 100, inferences: 12 });
+    expect((await test.service.context.store.getDevice('node-1'))?.fleet).toBe('lab');
+    await client.publishAsync('tinyml/lab/node-1/window', JSON.stringify(WINDOW), { qos: 1 });
+    expect(totalsOf(await test.service.context.store.getAggregate('node-1'))).toEqual({ windows: 1, energyUj: 123_456, samples: 100, inferences: 12 });
+    expect(brokerStatus().counters).toMatchObject({ windowsInserted: 1, duplicates: 1 });
+  });
+
+  it('refuses a wrong password and an unknown user (CONNACK 4)', async () => {
+    await issue('node-1');
+    await expect(connectAsync(`mqtt://127.0.0.1:${port}`, { username: 'node-1', password: 'wrong', reconnectPeriod: 0 })).rejects.toMatchObject({ code: 4 });
+    await expect(connectAsync(`mqtt://127.0.0.1:${port}`, { username: 'ghost', password: 'x', reconnectPeriod: 0 })).rejects.toMatchObject({ code: 4 });
+    await expect(connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 })).rejects.toMatchObject({ code: 4 });
+    expect(brokerStatus().rejected).toEqual({ bad_credentials: 3 });
+  });
+
+  it('a re-issued credential revokes the old password', async () => {
+    const first = await issue('node-1');
+    await issue('node-1');
+    await expect(connectAsync(`mqtt://127.0.0.1:${port}`, { username: 'node-1', password: first, reconnectPeriod: 0 })).rejects.toMatchObject({ code: 4 });
+  });
+
+  it('refuses a device publishing under another device (or another bound fleet): disconnected, nothing stored', async () => {
+    await issue('victim');
+    const attacker = await device('attacker', await issue('attacker', 'lab'));
+    const closed = new Promise<void>((resolve) => attacker.once('close', () => resolve()));
+    attacker.publish('tinyml/lab/victim/window', JSON.stringify(WINDOW), { qos: 1 });
+    await closed;
+    const other = await device('attacker', await issue('attacker', 'lab'));
+    const closedAgain = new Promise<void>((resolve) => other.once('close', () => resolve()));
+    other.publish('tinyml/other-fleet/attacker/window', JSON.stringify(WINDOW), { qos: 1 });
+    await closedAgain;
+    expect(await test.service.context.store.getAggregate('victim')).toBeUndefined();
+    expect(await test.service.context.store.getDevice('victim')).toBeUndefined();
+    expect(await test.service.context.store.getAggregate('attacker')).toBeUndefined();
+    expect(brokerStatus().rejected).toEqual({ acl: 2 });
+  });
+
+  it('counts malformed, oversized, out-of-range and mismatched payloads by reason, drops them, and keeps serving', async () => {
+    const client = await device('node-1', await issue('node-1'));
+    const topic = 'tinyml/lab/node-1/window';
+    await client.publishAsync(topic, '{not json', { qos: 1 });
+    await client.publishAsync(topic, JSON.stringify({ ...WINDOW, pad: 'x'.repeat(2_000) }), { qos: 1 });
+    await client.publishAsync(topic, JSON.stringify({ ...WINDOW, duration_ms: 0 }), { qos: 1 });
+    await client.publishAsync(topic, JSON.stringify({ ...WINDOW, energy_uj: -5 }), { qos: 1 });
+    await client.publishAsync(topic, JSON.stringify({ ...WINDOW, seq: 'seven' }), { qos: 1 });
+    await client.publishAsync(topic, JSON.stringify({ ...WINDOW, min_power_uw: 30_000 }), { qos: 1 });
+    await client.publishAsync(topic, JSON.stringify({ ...WINDOW, v: 2 }), { qos: 1 });
+    await client.publishAsync('tinyml/lab/node-1/hello', JSON.stringify(WINDOW), { qos: 1 });
+    await client.publishAsync('tinyml/lab/node-1/status', 'maybe', { qos: 1 });
+    await client.publishAsync(topic, Buffer.from([0xff, 0xfe, 0x00]), { qos: 1 });
+    // Still connected and serving: a good window after the bad ones is stored.
+    await client.publishAsync(topic, JSON.stringify(WINDOW), { qos: 1 });
+    expect(client.connected).toBe(true);
+    expect(brokerStatus().rejected).toEqual({
+      bad_json: 2,
+      too_long: 1,
+      out_of_range: 2,
+      bad_type: 1,
+      inconsistent: 1,
+      unsupported_version: 1,
+      topic_mismatch: 1,
+      bad_status: 1,
+    });
+    expect(totalsOf(await test.service.context.store.getAggregate('node-1'))).toEqual({ windows: 1, energyUj: 123_456, samples: 100, inferences: 12 });
+  });
+
+  it('the fleet simulator with per-device credentials: stored sums equal the published sums exactly', async () => {
+    const fleet: PublishedFleet = { devices: 8, count: 250, firstSeq: 0, windowMs: 10_000, devicePrefix: 'emb' };
+    const passwords = new Map<string, string>();
+    for (let index = 1; index <= fleet.devices; index += 1) {
+      const id = `emb-${String(index).padStart(4, '0')}`;
+      passwords.set(id, await issue(id));
+    }
+    const result = await runFleetSimulator({
+      url: `mqtt://127.0.0.1:${port}`, devices: fleet.devices, count: fleet.count, intervalMs: 0, windowMs: fleet.windowMs, firstSeq: 0,
+      epochMs: 1_764_000_000_000, fleet: 'lab', devicePrefix: 'emb', topicPrefix: 'tinyml', passwords, protocolVersion: 4,
+    });
+    expect(result).toMatchObject({ devices: 8, published: 2_000, acked: 2_000, failed: 0, reconnects: 0 });
+    await expectFleetStored(fleet, async (deviceId) => totalsOf(await test.service.context.store.getAggregate(deviceId)));
+    const status = brokerStatus();
+    // statusMessages: `online` on connect and `offline` (retained) on the way out, both acked before the simulator returned.
+    expect(status.counters).toMatchObject({ windowsInserted: 2_000, duplicates: 0, hellos: 8, clientsConnected: 8, statusMessages: 16, inFlight: 0 });
+    expect(status.rejected).toEqual({});
+  });
+
+  it('the simulator fails fast on bad credentials instead of reconnecting forever', async () => {
+    await expect(
+      runFleetSimulator({
+        url: `mqtt://127.0.0.1:${port}`, devices: 1, count: 1, intervalMs: 0, windowMs: 10_000, firstSeq: 0, epochMs: 1_764_000_000_000,
+        fleet: 'lab', devicePrefix: 'nobody', topicPrefix: 'tinyml', username: 'nobody-0001', password: 'nope', protocolVersion: 4,
+      }),
+    ).rejects.toThrow(/nobody-0001/);
+  });
+});

@@ -248,6 +248,8 @@ export class LineSession {
   private drainWindows(): void {
     if (this.integrator.pendingWindows === 0) return;
     const closed = this.integrator.takeWindows();
+    // The device sends its own windows: samples still time the live trace, but their energy would count twice.
+    if (this.isWindowMode) return;
     const stats = this.integrator.stats;
     this.counters.windows += closed.length;
     this.counters.lostCoverageUs = this.retiredLostUs + stats.lostUs;

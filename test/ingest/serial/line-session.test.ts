@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { LineSession } from '../../../src/ingest/serial/line-session.js';
+import type { WindowDraft } from '../../../src/ingest/serial/window-delivery.js';
+import { SeqAllocator, epochMsSeqStart, storeSeqStart } from '../../../src/ingest/serial/seq-allocator.js';
+import type { DeviceHello } from '../../../src/ingest/window-sink.js';
+import { formatEvent, formatHello, formatSample, formatWindow } from '../../../src/protocol/line-format.js';
+
+function session(fixedDeviceId: string | null = null): { s: LineSession; devices: DeviceHello[]; windows: WindowDraft[] } {
+  const devices: DeviceHello[] = [];
+  const windows: WindowDraft[] = [];
+  const s = new LineSession(
+    { source: 'serial:test', integrator: { windowUs: 1_000_000, maxGapUs: 100_000 }, fixedDeviceId, nowMs: () => 1_764_000_000_000 },
+    { device: (h) => devices.push(h), windows: (w) => windows.push(...w), power: () => undefined },
+  );
+  return { s, devices, windows };
+}
+
+const hello = (deviceId: string, samplePeriodUs = 1000): string =>
+  formatHello({ deviceId, board: 'b', firmware: 'f', supplyMv: 3300, samplePeriodUs });
+const window = (seq: number): string =>
+  formatWindow({ seq, durationMs: 10_000, energyUj: 5_000, samples: 100, minPowerUw: 1, maxPowerUw: 900, inferences: 2 });
+
+describe('LineSession', () => {
+  it('maps device time to wall time from the first sample and fills every EnergyWindow field', () => {
+    const { s, windows } = session();
+    s.handleLine(hello('dev-a'));
+    for (let k = 0; k <= 1500; k += 1) s.handleLine(formatSample(k * 1000, 3300, 1000));
+    s.handleLine(formatEvent(1_500_000, 'end', 1));
+    s.end();
+    expect(windows).toEqual([
+      { deviceId: 'dev-a', startMs: 1_764_000_000_000, durationS: 1, energyJ: 3.3e-3, sampleCount: 1000, minPowerW: 3.3e-3, maxPowerW: 3.3e-3, inferenceCount: 0, source: 'serial:test' },
+      { deviceId: 'dev-a', startMs: 1_764_000_001_000, durationS: 0.5, energyJ: 1.65e-3, sampleCount: 501, minPowerW: 3.3e-3, maxPowerW: 3.3e-3, inferenceCount: 1, source: 'serial:test' },
+    ]);
+  });
+
+  it('uses device windows (W) for energy once they appear, rejecting repeats and counting lost ones', () => {
+    const { s, windows } = session();
+    s.handleLine(hello('node-w'));
+    s.handleLine(formatSample(0, 3300, 1000));
+    s.handleLine(formatSample(1000, 3300, 1000));
+    s.handleLine(window(7));
+    s.handleLine(window(7)); // repeated
+    s.handleLine(window(10)); // 8 and 9 lost
+    for (let k = 2; k < 3000; k += 1) s.handleLine(formatSample(k * 1000, 3300, 1000)); // live power only now
+    s.end();
+    expect(windows.map((w) => [w.durationS, Number(w.energyJ.toPrecision(12)), w.sampleCount])).toEqual([
+      [0.001, 3.3e-6, 2], // what the samples integrated before the first W
+      [10, 0.005, 100],
+      [10, 0.005, 100],
+    ]);
+    expect(windows[1]!.startMs).toBe(1_764_000_000_000 - 10_000);
+    expect(s.rejected).toEqual({ repeated: 1 });
+    expect(s.counters).toMatchObject({ deviceWindows: 2, deviceWindowsLost: 2 });
+  });
+
+  it('rejects everything before the first hello, unless the port has a configured device id', () => {
+    const { s } = session();
+    s.handleLine(formatSample(0, 1, 1));
+    s.handleLine(window(1));
+    s.handleLine(formatEvent(0, 'begin', 1));
+    expect(s.rejected).toEqual({ before_hello: 3 });
+    const configured = session('fixed-1');
+    configured.s.handleLine(formatSample(0, 1, 1));
+    expect(configured.devices).toEqual([{ deviceId: 'fixed-1' }]);
+    expect(configured.s.rejected).toEqual({});
+  });
+
+  it('a repeated hello followed by time going backwards is a reboot: new timeline at once, no out_of_order run', () => {
+    const { s, windows, devices } = session();
+    s.handleLine(hello('dev-r'));
+    for (let k = 0; k <= 500; k += 1) s.handleLine(formatSample(3_000_000 + k * 1000, 3300, 1000));
+    s.handleLine(hello('dev-r')); // the device rebooted and says hello again
+    for (let k = 0; k <= 500; k += 1) s.handleLine(formatSample(k * 1000, 3300, 1000));
+    s.end();
+    expect(devices).toHaveLength(1);
+    expect(s.rejected).toEqual({});
+    expect(s.counters.clockResets).toBe(1);
+    expect(windows.reduce((sum, w) => sum + w.energyJ, 0)).toBeCloseTo(2 * 0.5 * 3.3e-3, 12);
+  });
+
+  it('a hello naming another device closes the window under the old id and announces the new one', () => {
+    const { s, windows, devices } = session();
+    s.handleLine(hello('first'));
+    for (let k = 0; k <= 100; k += 1) s.handleLine(formatSample(k * 1000, 3300, 1000));
+    s.handleLine(hello('second'));
+    for (let k = 0; k <= 100; k += 1) s.handleLine(formatSample(k * 1000, 3300, 1000));
+    s.end();
+    expect(devices.map((d) => d.deviceId)).toEqual(['first', 'second']);
+    expect(windows.map((w) => w.deviceId)).toEqual(['first', 'second']);
+  });
+
+  it('counts boot-log lines as ignored, not rejected', () => {
+    const { s } = session();
+    s.handleLine('rst:0x1 (POWERON_RESET),boot:0x13');
+    s.handleLine('\r');
+    expect(s.counters.ignoredLines).toBe(2);
+    expect(s.rejected).toEqual({});
+  });
+});
+
+describe('SeqAllocator', () => {
+  it('store-backed: starts one above the stored maximum and never below what it issued itself', async () => {
+    let storedMaxSeq: number | null = null;
+    const allocator = new SeqAllocator(storeSeqStart({ getAggregate: async () => (storedMaxSeq === null ? undefined : ({ maxSeq: storedMaxSeq } as never)) }));
+    await allocator.beginSession('d');
+    expect([allocator.next('d'), allocator.next('d')]).toEqual([0, 1]);
+    await allocator.beginSession('d'); // the store has not seen 0 and 1 yet (still in flight)
+    expect(allocator.next('d')).toBe(2);
+    storedMaxSeq = 41; // e.g. another process stored up to 41
+    await allocator.beginSession('d');
+    expect(allocator.next('d')).toBe(42);
+  });
+
+  it('without a store: epoch milliseconds, so a later process starts above an earlier one', async () => {
+    const before = Date.now();
+    const allocator = new SeqAllocator(epochMsSeqStart);
+    await allocator.beginSession('d');
+    expect(allocator.next('d')).toBeGreaterThanOrEqual(before);
+    expect(() => allocator.next('unknown')).toThrow(/no session/);
+  });
+});

@@ -52,6 +52,11 @@ export class MqttMessageProcessor {
     this.batcher = new MicroBatcher((items) => this.storeBatch(items), options.batch);
   }
 
+  /** Windows received and not yet stored. */
+  get pendingWindows(): number {
+    return this.batcher.pending;
+  }
+
   get devicesOnline(): number {
     return this.online.size;
   }

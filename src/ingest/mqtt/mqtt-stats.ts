@@ -24,6 +24,8 @@ export interface MqttCounters {
   storeFailures: number;
   reconnects: number;
   connects: number;
+  /** PUBACKs sent by the reader (each after its window was stored). */
+  acks: number;
   /** Device connections accepted (embedded broker). */
   clientsConnected: number;
 }
@@ -40,6 +42,7 @@ export class MqttStats {
     storeFailures: 0,
     reconnects: 0,
     connects: 0,
+    acks: 0,
     clientsConnected: 0,
   };
   readonly rejected: Record<string, number> = {};

@@ -111,7 +111,7 @@ describe('device ACL', () => {
 
 describe('MQTT config', () => {
   it('embedded broker by default, external with a URL, off with port 0', () => {
-    expect(loadMqttConfig({}, '/d')).toEqual({ prefix: 'tinyml', mode: { kind: 'embedded', port: 1883, host: '0.0.0.0', tls: undefined } });
+    expect(loadMqttConfig({}, '/d')).toEqual({ prefix: 'tinyml', mode: { kind: 'embedded', port: 1883, portExplicit: false, host: '0.0.0.0', tls: undefined } });
     expect(loadMqttConfig({ 'mqtt-port': '0' }, '/d').mode).toEqual({ kind: 'off' });
     const external = loadMqttConfig({ 'mqtt-url': 'mqtt://u:p@h:1883', 'mqtt-share': 'g' }, '/d').mode;
     expect(external).toMatchObject({ kind: 'external', shareGroup: 'g' });

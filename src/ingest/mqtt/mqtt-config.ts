@@ -13,7 +13,14 @@ export const MAX_GENERATED_CLIENT_ID_CHARS = 23;
 export type MqttMode =
   | { kind: 'off' }
   | { kind: 'external'; url: string; clientId: string; shareGroup: string | undefined; username: string | undefined; password: string | undefined; caFile: string | undefined }
-  | { kind: 'embedded'; port: number; host: string; tls: { port: number; certFile: string; keyFile: string } | undefined };
+  | {
+      kind: 'embedded';
+      port: number;
+      /** False when the port is the default: then a port already in use (a system Mosquitto) only disables the broker. */
+      portExplicit: boolean;
+      host: string;
+      tls: { port: number; certFile: string; keyFile: string } | undefined;
+    };
 
 export interface MqttLayerConfig {
   prefix: string;
@@ -84,6 +91,7 @@ export function loadMqttConfig(extra: Extra, dataDir: string): MqttLayerConfig {
     mode: {
       kind: 'embedded',
       port: brokerPort,
+      portExplicit: text(extra, 'mqtt-port') !== undefined,
       host: text(extra, 'mqtt-host') ?? '0.0.0.0',
       tls: certFile !== undefined && keyFile !== undefined ? { port: tlsPort, certFile, keyFile } : undefined,
     },

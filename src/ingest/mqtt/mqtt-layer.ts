@@ -85,6 +85,14 @@ export const mqttLayer: ServiceLayer = {
       broker = await startEmbeddedBroker({ ...mode, prefix: config.prefix, processor, stats, verifier: new CredentialVerifier(credentials), log: context.log });
     } catch (error) {
       await credentials.close();
+      if (!mode.portExplicit && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        // Another broker (often a system Mosquitto) owns the default port: run without ours, say so in health.
+        stats.state = 'disabled';
+        stats.lastError = `port ${mode.port} is in use; embedded broker not started (use --mqtt-url to read that broker, or --mqtt-port)`;
+        context.log(`mqtt: ${stats.lastError}`);
+        const unregister = context.health.register(name, () => stats.status());
+        return { name, stop: async () => unregister() };
+      }
       throw error;
     }
     port = broker.port;

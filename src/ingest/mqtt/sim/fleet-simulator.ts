@@ -3,6 +3,7 @@
  * session, credentials and last will), QoS 1 windows from the pure profile generator. Unacked windows stay in the
  * client's outgoing store and are re-sent after a reconnect; reconnects use our capped backoff with jitter.
  */
+import { setMaxListeners } from 'node:events';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { Backoff } from '../backoff.js';
 import { deviceTopic, STATUS_OFFLINE, STATUS_ONLINE } from '../topics.js';
@@ -84,6 +85,8 @@ export async function runFleetSimulator(options: FleetSimulatorOptions): Promise
   const counters: Counters = { published: 0, acked: 0, failed: 0, reconnects: 0 };
   const limiter = options.rateLimitPerS !== undefined ? new RateLimiter(options.rateLimitPerS) : null;
   const fatal = new AbortController();
+  // Every device waits on these signals (a few listeners each); the default limit of 10 would warn.
+  setMaxListeners(0, fatal.signal, ...(options.signal !== undefined ? [options.signal] : []));
   const devices = Array.from({ length: options.devices }, (_, offset) => offset + 1);
   const results = await Promise.allSettled(devices.map((index) => runDevice(index, options, counters, limiter, fatal)));
   const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');

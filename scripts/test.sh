@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(socat mosquitto chromium gcc make)
+DEBIAN_PACKAGES=(socat mosquitto chromium gcc make openssl)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

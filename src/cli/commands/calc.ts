@@ -8,6 +8,7 @@ import { computeFootprint, type PowerInput } from '../../model/footprint.js';
 import { parseBlockOverrides, SEED_DEFAULT_SPEC } from '../../service/spec.js';
 import type { CliCommand } from '../command.js';
 import { formatFootprint } from '../format-footprint.js';
+import { numberOption } from '../options.js';
 
 const USAGE = `tinyml-footprint calc [options]
 
@@ -23,13 +24,6 @@ const USAGE = `tinyml-footprint calc [options]
   --battery-wh <n>         battery capacity in Wh (default: from the power-supply level)
   --cycle-life <n>         battery cycle life (default 500)
   --json                   print the full result as JSON`;
-
-function numberOption(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new ValidationError(`--${name} must be a number, got "${text}"`);
-  return value;
-}
 
 export const calcCommand: CliCommand = {
   summary: 'the plug-and-play calculator: lifetime footprint of a TinyML system',

@@ -5,6 +5,7 @@ import { ConfigError } from '../../domain/errors.js';
 import { DEFAULT_MQTT_PREFIX } from '../../ingest/mqtt/topics.js';
 import { runFleetSimulator } from '../../ingest/mqtt/sim/fleet-simulator.js';
 import type { CliCommand } from '../command.js';
+import { durationMsOption, integerOption } from '../options.js';
 
 /** Window length when windows are published back to back (--interval 0): the firmware default of 10 s. */
 export const DEFAULT_SIM_WINDOW_MS = 10_000;
@@ -27,21 +28,6 @@ const USAGE = `tinyml-footprint simulate fleet [options]
   --credentials <file>   JSON {"<device id>": "<password>"} from "tinyml-footprint mqtt-credentials"
   --protocol <4|5>       MQTT 3.1.1 (default; the embedded broker speaks it) or 5
 Prints a JSON summary {devices, published, acked, failed, reconnects, durationMs} when done.`;
-
-/** "10s", "500ms", "2m", "0" → milliseconds. */
-export function parseDurationMs(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (match === null) throw new ConfigError(`"${text}" is not a duration (e.g. 10s, 500ms, 2m)`);
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(match[1]) * factor);
-}
-
-function positiveInt(text: string | undefined, what: string, fallback: number | undefined, min = 1): number | undefined {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${what} must be an integer ≥ ${min}, got "${text}"`);
-  return value;
-}
 
 function readCredentials(file: string): Map<string, string> {
   const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
@@ -83,7 +69,7 @@ export const simulateFleetCommand: CliCommand = {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    const intervalMs = parseDurationMs(values.interval ?? '10s');
+    const intervalMs = durationMsOption('interval', values.interval ?? '10s')!;
     const protocol = values.protocol ?? '4';
     if (protocol !== '4' && protocol !== '5') throw new ConfigError('--protocol must be 4 or 5');
     const controller = new AbortController();
@@ -93,11 +79,11 @@ export const simulateFleetCommand: CliCommand = {
     try {
       const result = await runFleetSimulator({
         url: values.url ?? 'mqtt://localhost:1883',
-        devices: positiveInt(values.devices, '--devices', 10)!,
-        count: positiveInt(values.count, '--count', undefined),
+        devices: integerOption('devices', values.devices, 1) ?? 10,
+        count: integerOption('count', values.count, 1),
         intervalMs,
-        windowMs: values.window !== undefined ? parseDurationMs(values.window) : intervalMs > 0 ? intervalMs : DEFAULT_SIM_WINDOW_MS,
-        firstSeq: positiveInt(values['first-seq'], '--first-seq', 0, 0)!,
+        windowMs: values.window !== undefined ? durationMsOption('window', values.window)! : intervalMs > 0 ? intervalMs : DEFAULT_SIM_WINDOW_MS,
+        firstSeq: integerOption('first-seq', values['first-seq'], 0) ?? 0,
         epochMs: DEFAULT_SIM_EPOCH_MS,
         fleet: values.fleet ?? 'sim',
         devicePrefix: values['device-prefix'] ?? 'sim',
@@ -106,7 +92,7 @@ export const simulateFleetCommand: CliCommand = {
         password: values.password,
         passwords: values.credentials !== undefined ? readCredentials(values.credentials) : undefined,
         protocolVersion: protocol === '5' ? 5 : 4,
-        rateLimitPerS: positiveInt(values['rate-limit'], '--rate-limit', undefined),
+        rateLimitPerS: integerOption('rate-limit', values['rate-limit'], 1),
         signal: controller.signal,
       });
       process.stdout.write(`${JSON.stringify(result)}\n`);

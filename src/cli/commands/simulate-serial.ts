@@ -12,6 +12,7 @@ import type { PtyPair } from '../../ingest/serial/simulator/pty-pair.js';
 import { SerialSimulator } from '../../ingest/serial/simulator/serial-simulator.js';
 import { isDeviceId } from '../../protocol/validate.js';
 import type { CliCommand } from '../command.js';
+import { numberOption } from '../options.js';
 
 const USAGE = `tinyml-footprint simulate serial [options]
 
@@ -35,13 +36,6 @@ Without --path, creates a pseudo-terminal pair with socat and prints the path a 
   --duration <d>             device-time length, e.g. 30s, 10m (default: until Ctrl-C)
   --rate-limit <mode>        realtime (default) | none (as fast as the link drains)
   --baud <n>                 default ${DEFAULT_BAUD_RATE}`;
-
-function numberOption(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new ValidationError(`--${name} must be a number, got "${text}"`);
-  return value;
-}
 
 export const simulateSerialCommand: CliCommand = {
   summary: 'a board with a current sensor speaking the serial protocol on a pty (power profile)',
@@ -76,20 +70,20 @@ export const simulateSerialCommand: CliCommand = {
     }
     try {
       if (positionals.length > 0) throw new ValidationError('usage: simulate serial [options] (see --help)');
-      const sampleRateHz = numberOption('sample-rate', values['sample-rate'], 1e6 / DEFAULT_PROFILE.samplePeriodUs);
+      const sampleRateHz = numberOption('sample-rate', values['sample-rate']) ?? 1e6 / DEFAULT_PROFILE.samplePeriodUs;
       const profile: PowerProfile = {
         deviceId: values['device-id'] ?? DEFAULT_PROFILE.deviceId,
-        supplyMv: numberOption('supply-mv', values['supply-mv'], DEFAULT_PROFILE.supplyMv),
-        sleepUa: Math.round(numberOption('sleep-ua', values['sleep-ua'], DEFAULT_PROFILE.sleepUa)),
-        activeUa: Math.round(numberOption('active-ma', values['active-ma'], DEFAULT_PROFILE.activeUa / 1000) * 1000),
-        burstUs: Math.round(numberOption('burst-ms', values['burst-ms'], DEFAULT_PROFILE.burstUs / 1000) * 1000),
-        dutyCycle: numberOption('duty', values.duty, DEFAULT_PROFILE.dutyCycle),
+        supplyMv: numberOption('supply-mv', values['supply-mv']) ?? DEFAULT_PROFILE.supplyMv,
+        sleepUa: Math.round(numberOption('sleep-ua', values['sleep-ua']) ?? DEFAULT_PROFILE.sleepUa),
+        activeUa: Math.round((numberOption('active-ma', values['active-ma']) ?? DEFAULT_PROFILE.activeUa / 1000) * 1000),
+        burstUs: Math.round((numberOption('burst-ms', values['burst-ms']) ?? DEFAULT_PROFILE.burstUs / 1000) * 1000),
+        dutyCycle: numberOption('duty', values.duty) ?? DEFAULT_PROFILE.dutyCycle,
         samplePeriodUs: Math.round(1e6 / sampleRateHz),
-        noiseUa: numberOption('noise-ua', values['noise-ua'], 0),
-        checksumErrorRate: numberOption('checksum-error-rate', values['checksum-error-rate'], 0),
+        noiseUa: numberOption('noise-ua', values['noise-ua']) ?? 0,
+        checksumErrorRate: numberOption('checksum-error-rate', values['checksum-error-rate']) ?? 0,
         inferenceEvents: values['no-events'] !== true,
-        startUs: numberOption('start-us', values['start-us'], 0) % 2 ** 32,
-        seed: numberOption('seed', values.seed, DEFAULT_PROFILE.seed),
+        startUs: (numberOption('start-us', values['start-us']) ?? 0) % 2 ** 32,
+        seed: numberOption('seed', values.seed) ?? DEFAULT_PROFILE.seed,
       };
       const problems = validateProfile(profile);
       if (!isDeviceId(profile.deviceId)) problems.push('device id must match [A-Za-z0-9_.-]{1,64}');
@@ -97,7 +91,7 @@ export const simulateSerialCommand: CliCommand = {
       const rateLimit = values['rate-limit'] ?? 'realtime';
       if (rateLimit !== 'realtime' && rateLimit !== 'none') throw new ValidationError('--rate-limit must be realtime or none');
       const durationUs = values.duration === undefined ? undefined : parseDurationS(values.duration) * 1e6;
-      const baudRate = numberOption('baud', values.baud, DEFAULT_BAUD_RATE);
+      const baudRate = numberOption('baud', values.baud) ?? DEFAULT_BAUD_RATE;
 
       let pair: PtyPair | null = null;
       let dir: string | null = null;

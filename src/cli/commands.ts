@@ -4,14 +4,13 @@ import { measureCommand } from './commands/measure.js';
 import { mqttCredentialsCommand } from './commands/mqtt-credentials.js';
 import { portsCommand } from './commands/ports.js';
 import { serveCommand } from './commands/serve.js';
-import { withFleetBranch } from './commands/simulate-fleet.js';
 import { simulateCommand } from './commands/simulate.js';
 
 /** Every subcommand, by name. Each lives in src/cli/commands/<name>.ts. */
 export const COMMANDS: Record<string, CliCommand> = {
   serve: serveCommand,
   calc: calcCommand,
-  simulate: withFleetBranch(simulateCommand),
+  simulate: simulateCommand,
   'mqtt-credentials': mqttCredentialsCommand,
   ports: portsCommand,
   measure: measureCommand,

@@ -104,15 +104,3 @@ export const simulateFleetCommand: CliCommand = {
   },
 };
 
-/**
- * `simulate fleet …` goes to the fleet simulator, every other `simulate …` to `base` (the serial simulator's
- * command), so the two simulators share one `simulate` command without editing each other's files.
- */
-export function withFleetBranch(base: CliCommand): CliCommand {
-  return {
-    summary: `${base.summary}; "simulate fleet": MQTT telemetry of N devices`,
-    run(argv) {
-      return argv[0] === 'fleet' ? simulateFleetCommand.run(argv.slice(1)) : base.run(argv);
-    },
-  };
-}

@@ -1,4 +1,4 @@
-/** `simulate <what>`: dispatches to the simulators (`fleet` over MQTT; others add their branch here). */
+/** `simulate <what>`: dispatches to the simulators (`serial`: a board on a pty; `fleet`: MQTT telemetry). */
 import type { CliCommand } from '../command.js';
 import { simulateFleetCommand } from './simulate-fleet.js';
 import { simulateSerialCommand } from './simulate-serial.js';
@@ -15,7 +15,7 @@ const usage = (): string =>
     .join('\n')}\n\nRun "tinyml-footprint simulate <simulator> --help" for its options.`;
 
 export const simulateCommand: CliCommand = {
-  summary: 'simulate devices (fleet: MQTT telemetry)',
+  summary: 'simulate devices: "serial" (a board on a pseudo-terminal) or "fleet" (MQTT telemetry of N devices)',
   async run(argv) {
     const [name, ...rest] = argv;
     if (name === undefined || name === '--help' || name === '-h') {

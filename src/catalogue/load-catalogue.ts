@@ -11,7 +11,7 @@ const kindSchema = z.enum(['published', 'derived', 'assumption', 'user', 'measur
 
 const blocksSchema = z.object({
   dataset: z.string(),
-  sources: z.record(z.string(), z.string()),
+  sources: z.record(z.string(), z.object({ citation: z.string(), description: z.string() })),
   blocks: z.array(
     z.object({
       id: z.string(),
@@ -83,10 +83,11 @@ export function buildCatalogue(): Catalogue {
   const training = trainingSchema.parse(trainingJson);
   const reference = referenceSchema.parse(referenceJson);
   const assumptions = assumptionsSchema.parse(assumptionsJson);
-  const sourceText = (key: string): string => blocks.sources[key] ?? key;
+  const sourceText = (key: string): string => blocks.sources[key]?.citation ?? key;
   const assumption = (citation: string): Provenance => provenance(assumptions.dataset, 'assumption', citation);
 
   return {
+    sources: Object.fromEntries(Object.entries(blocks.sources).map(([key, source]) => [key, { dataset: blocks.dataset, ...source }])),
     blocks: blocks.blocks.map((block) => ({
       id: block.id,
       label: block.label,

@@ -93,6 +93,8 @@ export interface LifecycleAssumptions {
 
 /** Everything the pure model needs, passed in as data (no imports of files from inside the model). */
 export interface Catalogue {
+  /** The sources behind the block values: a short citation (repeated in results) and a longer description. */
+  sources: Readonly<Record<string, { dataset: string; citation: string; description: string }>>;
   blocks: readonly Block[];
   systems: readonly SystemPreset[];
   training: {

@@ -7,6 +7,7 @@ export function catalogueRouter(catalogue: Catalogue): Router {
   const router = Router();
   const grids = listGridZones();
   const summary = {
+    sources: catalogue.sources,
     systems: catalogue.systems,
     blocks: catalogue.blocks,
     training: catalogue.training,

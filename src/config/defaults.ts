@@ -11,8 +11,9 @@ export const MAX_WINDOWS_PER_REQUEST = 1_000;
 /** Devices per page of GET /api/devices and /api/fleet: a 10 000-device fleet in one dashboard load. */
 export const MAX_PAGE_SIZE = 20_000;
 export const DEFAULT_PAGE_SIZE = 1_000;
-/** Windows returned by GET /api/devices/:id/windows at most. */
+/** Windows returned by GET /api/devices/:id/windows at most, and by default (about 17 minutes of 10 s windows). */
 export const MAX_WINDOWS_LISTED = 10_000;
+export const DEFAULT_WINDOWS_LISTED = 100;
 /** A device is online when its last window ended less than this ago (ms): 3 missed 10 s windows, plus slack. */
 export const ONLINE_THRESHOLD_MS = 60_000;
 /** Fleet footprint is recomputed at most this often (ms): it is O(devices) and dashboards poll it. */

@@ -102,4 +102,6 @@ export interface DeviceAggregate {
 export interface AppendResult {
   inserted: number;
   duplicates: number;
+  /** New windows per device (devices with only duplicates are absent). */
+  insertedByDevice: Record<string, number>;
 }

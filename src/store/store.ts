@@ -26,7 +26,8 @@ export interface Store {
   ensureDevice(input: DeviceInput): Promise<{ device: Device; created: boolean }>;
   getDevice(id: string): Promise<Device | undefined>;
   listDevices(query: ListDevicesQuery): Promise<Device[]>;
-  countDevices(): Promise<number>;
+  /** All devices, or those of one fleet. */
+  countDevices(fleet?: string): Promise<number>;
   /**
    * Store windows atomically: a window whose (deviceId, seq) is already stored is a duplicate and changes nothing.
    * The per-device aggregate is updated in the same transaction. NotFoundError if a device is unknown (nothing stored).

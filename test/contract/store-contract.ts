@@ -114,6 +114,17 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await store.countDevices()).toBe(3);
       });
 
+      it('counts the devices of one fleet', async () => {
+        await store.createDevice(contractDevice('a', { fleet: 'north' }));
+        await store.createDevice(contractDevice('b', { fleet: 'south' }));
+        await store.createDevice(contractDevice('c', { fleet: 'north' }));
+        await store.createDevice(contractDevice('d'));
+        expect(await store.countDevices('north')).toBe(2);
+        expect(await store.countDevices('south')).toBe(1);
+        expect(await store.countDevices('west')).toBe(0);
+        expect(await store.countDevices()).toBe(4);
+      });
+
       it('updates columns and shallow-merges the spec', async () => {
         const original = await store.createDevice(contractDevice('d1', { fleet: 'north' }));
         const updated = await store.updateDevice('d1', {
@@ -223,7 +234,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
       it('has no aggregate and no windows before the first window', async () => {
         expect(await store.getAggregate('d1')).toBeUndefined();
         expect(await store.listWindows('d1', 10)).toEqual([]);
-        expect(await store.appendWindows([])).toEqual({ inserted: 0, duplicates: 0 });
+        expect(await store.appendWindows([])).toEqual({ inserted: 0, duplicates: 0, insertedByDevice: {} });
         expect(await store.getAggregate('d1')).toBeUndefined();
       });
 
@@ -233,7 +244,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           contractWindow('d1', 0),
           contractWindow('d1', 1, { energyJ: 2.75, sampleCount: 200, inferenceCount: 0, minPowerW: 0.03125, maxPowerW: 0.25 }),
         ]);
-        expect(result).toEqual({ inserted: 3, duplicates: 0 });
+        expect(result).toEqual({ inserted: 3, duplicates: 0, insertedByDevice: { d1: 3 } });
         expect(await store.getAggregate('d1')).toEqual({
           deviceId: 'd1',
           energyJ: 4.5,
@@ -285,7 +296,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           contractWindow('d1', 1),
           contractWindow('d2', 7, { energyJ: 0.125 }),
         ]);
-        expect(result).toEqual({ inserted: 4, duplicates: 0 });
+        expect(result).toEqual({ inserted: 4, duplicates: 0, insertedByDevice: { d1: 2, d2: 2 } });
         expect(await store.getAggregate('d1')).toMatchObject({ energyJ: 1, windows: 2, maxSeq: 1 });
         expect(await store.getAggregate('d2')).toMatchObject({ energyJ: 8.125, windows: 2, maxSeq: 7 });
       });
@@ -298,14 +309,22 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await store.appendWindows([contractWindow('d1', 0), contractWindow('d1', 1)])).toEqual({
           inserted: 0,
           duplicates: 2,
+          insertedByDevice: {},
         });
         expect(await store.appendWindows([contractWindow('d1', 1, { energyJ: 99, startMs: 5, source: 'mqtt:x' })])).toEqual({
           inserted: 0,
           duplicates: 1,
+          insertedByDevice: {},
         });
         expect(await store.getAggregate('d1')).toEqual(before);
         expect(await store.listWindows('d1', 10)).toEqual(windowsBefore);
         expect(before).toMatchObject({ energyJ: 1, windows: 2 });
+      });
+
+      it('reports new windows per device: a device with only duplicates is absent', async () => {
+        await store.appendWindows([contractWindow('d1', 0), contractWindow('d2', 0)]);
+        const result = await store.appendWindows([contractWindow('d1', 0), contractWindow('d2', 0), contractWindow('d2', 1), contractWindow('d2', 2)]);
+        expect(result).toEqual({ inserted: 2, duplicates: 2, insertedByDevice: { d2: 2 } });
       });
 
       it('treats a repeated window within one batch as a duplicate (the first one wins)', async () => {
@@ -314,7 +333,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           contractWindow('d1', 4, { energyJ: 3 }),
           contractWindow('d1', 4, { energyJ: 6 }),
         ]);
-        expect(result).toEqual({ inserted: 1, duplicates: 2 });
+        expect(result).toEqual({ inserted: 1, duplicates: 2, insertedByDevice: { d1: 1 } });
         expect(await store.getAggregate('d1')).toMatchObject({ energyJ: 1.5, windows: 1, samples: 100, inferences: 3 });
         expect(await store.listWindows('d1', 10)).toEqual([contractWindow('d1', 4, { energyJ: 1.5 })]);
       });
@@ -327,7 +346,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           contractWindow('d1', 0, { energyJ: 100 }),
           contractWindow('d1', 3, { energyJ: 0.25, durationS: 2.5 }),
         ]);
-        expect(result).toEqual({ inserted: 2, duplicates: 2 });
+        expect(result).toEqual({ inserted: 2, duplicates: 2, insertedByDevice: { d1: 2 } });
         expect(await store.getAggregate('d1')).toEqual({
           deviceId: 'd1',
           energyJ: 3.25,
@@ -365,6 +384,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await store.appendWindows([contractWindow('d1', 1), contractWindow('d2', 0)])).toEqual({
           inserted: 2,
           duplicates: 0,
+          insertedByDevice: { d1: 1, d2: 1 },
         });
       });
 
@@ -397,6 +417,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await store.appendWindows([contractWindow('d1', 0, { energyJ: 0, durationS: 0 })])).toEqual({
           inserted: 1,
           duplicates: 0,
+          insertedByDevice: { d1: 1 },
         });
         expect(await store.getAggregate('d1')).toMatchObject({ energyJ: 0, observedS: 0, windows: 1, maxSeq: 0 });
       });

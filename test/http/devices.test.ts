@@ -40,7 +40,7 @@ describe('devices over HTTP: register, ingest windows, live footprint', () => {
     const windows = [window(0, 0.0272), window(1, 0.0272), window(2, 0.0272)];
     const first = await request(`${ctx.url}/api/devices/node-1/windows`, { method: 'POST', token: ctx.token, json: { windows } });
     expect(first.status).toBe(201);
-    expect(first.body).toEqual({ inserted: 3, duplicates: 0 });
+    expect(first.body).toEqual({ inserted: 3, duplicates: 0, rejected: 0 });
     const before = await request(`${ctx.url}/api/devices/node-1/footprint`);
     expect(before.body.footprint.power.kind).toBe('measured');
     expect(before.body.footprint.power.powerW).toBeCloseTo(0.0272, 12);
@@ -49,7 +49,7 @@ describe('devices over HTTP: register, ingest windows, live footprint', () => {
 
     const again = await request(`${ctx.url}/api/devices/node-1/windows`, { method: 'POST', token: ctx.token, json: window(1, 0.0272) });
     expect(again.status).toBe(200);
-    expect(again.body).toEqual({ inserted: 0, duplicates: 1 });
+    expect(again.body).toEqual({ inserted: 0, duplicates: 1, rejected: 0 });
     const after = await request(`${ctx.url}/api/devices/node-1/footprint`);
     expect(after.body.footprint.totalKgCO2e).toBe(before.body.footprint.totalKgCO2e);
     const stored = await aggregate('node-1');
@@ -59,7 +59,7 @@ describe('devices over HTTP: register, ingest windows, live footprint', () => {
 
   it('a repeated window with a different payload is still the same window: first write wins', async () => {
     const res = await request(`${ctx.url}/api/devices/node-1/windows`, { method: 'POST', token: ctx.token, json: window(0, 5) });
-    expect(res.body).toEqual({ inserted: 0, duplicates: 1 });
+    expect(res.body).toEqual({ inserted: 0, duplicates: 1, rejected: 0 });
     expect((await aggregate('node-1')).energyJ).toBeCloseTo(0.0272 * 30, 12);
   });
 
@@ -130,6 +130,8 @@ describe('bad input: a clear 4xx and nothing stored', () => {
     ['absurd power (energy in µJ sent as J)', { ...window(60, 0.01), energyJ: 1e7 }, /average power/],
     ['start in the future (µs sent as ms)', { ...window(60, 0.01), startMs: T0 * 1000 }, /future/],
     ['min above max', { ...window(60, 0.01), minPowerW: 1, maxPowerW: 0.5 }, /minPowerW/],
+    ['start at 0 (unset clock)', { ...window(60, 0.01), startMs: 0 }, /before 2000/],
+    ['average far above max (mJ sent as µJ)', { ...window(60, 0.01), minPowerW: 0.00001, maxPowerW: 0.00002 }, /outside/],
     ['a string for a number', { ...window(60, 0.01), energyJ: '1' }, /energyJ/],
   ])('window with %s → 400, nothing stored', async (_name, json, pattern) => {
     const before = await aggregate('node-1');

@@ -3,13 +3,13 @@
  * once the store works again every window is stored exactly once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AppendResult, EnergyWindow } from '../../src/domain/types.js';
+import type { EnergyWindow } from '../../src/domain/types.js';
 import { IngestService } from '../../src/ingest/ingest-service.js';
 import { MqttMessageProcessor } from '../../src/ingest/mqtt/message-processor.js';
 import { MqttReader } from '../../src/ingest/mqtt/mqtt-reader.js';
 import { MqttStats } from '../../src/ingest/mqtt/mqtt-stats.js';
 import { runFleetSimulator } from '../../src/ingest/mqtt/sim/fleet-simulator.js';
-import type { WindowSink } from '../../src/ingest/window-sink.js';
+import type { SubmitResult, WindowSink } from '../../src/ingest/window-sink.js';
 import { LiveBus } from '../../src/live/live-bus.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -37,7 +37,7 @@ describe('reader when storing fails', () => {
     const sink: WindowSink = {
       announce: (hello) => ingest.announce(hello),
       publishPower: () => {},
-      async submitWindows(windows: readonly EnergyWindow[]): Promise<AppendResult> {
+      async submitWindows(windows: readonly EnergyWindow[]): Promise<SubmitResult> {
         if (failuresLeft > 0) {
           failuresLeft -= 1;
           throw new Error('disk I/O error (simulated)');

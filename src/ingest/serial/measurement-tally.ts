@@ -1,6 +1,6 @@
 /** A WindowSink decorator that keeps running totals of what passed through (for `measure`'s live readout). */
-import type { AppendResult, Device, EnergyWindow } from '../../domain/types.js';
-import type { DeviceHello, WindowSink } from '../window-sink.js';
+import type { Device, EnergyWindow } from '../../domain/types.js';
+import type { DeviceHello, SubmitResult, WindowSink } from '../window-sink.js';
 
 export interface TallyTotals {
   deviceId: string | null;
@@ -39,7 +39,7 @@ export class MeasurementTally implements WindowSink {
     return { id: hello.deviceId } as Device;
   }
 
-  async submitWindows(windows: readonly EnergyWindow[]): Promise<AppendResult> {
+  async submitWindows(windows: readonly EnergyWindow[]): Promise<SubmitResult> {
     const result = this.inner === null ? { inserted: windows.length, duplicates: 0 } : await this.inner.submitWindows(windows);
     for (const window of windows) {
       const t = this.totals;

@@ -137,6 +137,7 @@ class Statements {
   readonly listDevices;
   readonly listDevicesInFleet;
   readonly countDevices;
+  readonly countDevicesInFleet;
   readonly listDevicesWithAggregates;
   readonly listDevicesWithAggregatesInFleet;
   readonly insertWindow;
@@ -164,6 +165,7 @@ class Statements {
       `SELECT ${DEVICE_COLUMNS} FROM devices d WHERE d.fleet = ? ORDER BY d.id LIMIT ? OFFSET ?`,
     );
     this.countDevices = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM devices');
+    this.countDevicesInFleet = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM devices WHERE fleet = ?');
     this.listDevicesWithAggregates = db.prepare<[number, number], DeviceAggregateRow>(
       `SELECT ${DEVICE_COLUMNS}, ${JOINED_AGGREGATE_COLUMNS}
        FROM devices d LEFT JOIN device_aggregates a ON a.device_id = d.id
@@ -211,7 +213,7 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   private closed = false;
   private readonly statements: Statements;
-  private readonly appendTx: (windows: readonly EnergyWindow[]) => number;
+  private readonly appendTx: (windows: readonly EnergyWindow[]) => Record<string, number>;
   private readonly updateTx: (id: string, patch: DevicePatch) => Device;
   private readonly ensureTx: (input: DeviceInput) => { device: Device; created: boolean };
 
@@ -283,17 +285,19 @@ export class SqliteStore implements Store {
     return rows.map(deviceFromRow);
   }
 
-  async countDevices(): Promise<number> {
+  async countDevices(fleet?: string): Promise<number> {
     this.assertOpen();
-    return this.statements.countDevices.get()?.n ?? 0;
+    const row = fleet === undefined ? this.statements.countDevices.get() : this.statements.countDevicesInFleet.get(fleet);
+    return row?.n ?? 0;
   }
 
   async appendWindows(windows: readonly EnergyWindow[]): Promise<AppendResult> {
     this.assertOpen();
-    if (windows.length === 0) return { inserted: 0, duplicates: 0 };
+    if (windows.length === 0) return { inserted: 0, duplicates: 0, insertedByDevice: {} };
     windows.forEach(checkWindow);
-    const inserted = this.appendTx(windows);
-    return { inserted, duplicates: windows.length - inserted };
+    const insertedByDevice = this.appendTx(windows);
+    const inserted = Object.values(insertedByDevice).reduce((sum, count) => sum + count, 0);
+    return { inserted, duplicates: windows.length - inserted, insertedByDevice };
   }
 
   async getAggregate(deviceId: string): Promise<DeviceAggregate | undefined> {
@@ -374,8 +378,8 @@ export class SqliteStore implements Store {
     return deviceFromParams(params);
   }
 
-  /** Runs inside the IMMEDIATE transaction; returns how many windows were new. */
-  private appendInTransaction(windows: readonly EnergyWindow[]): number {
+  /** Runs inside the IMMEDIATE transaction; returns how many windows were new, per device. */
+  private appendInTransaction(windows: readonly EnergyWindow[]): Record<string, number> {
     // Check every device before inserting anything (the throw also rolls back, but nothing should be written).
     for (const deviceId of new Set(windows.map((window) => window.deviceId))) {
       if (this.statements.deviceExists.get(deviceId) === undefined) {
@@ -384,7 +388,7 @@ export class SqliteStore implements Store {
     }
     const receivedMs = this.clock();
     const deltas = new Map<string, AggregateParams>();
-    let inserted = 0;
+    const insertedByDevice: Record<string, number> = {};
     for (const window of windows) {
       const changes = this.statements.insertWindow.run({
         device_id: window.deviceId,
@@ -400,11 +404,11 @@ export class SqliteStore implements Store {
         received_ms: receivedMs,
       }).changes;
       if (changes === 0) continue; // duplicate (deviceId, seq): changes nothing
-      inserted += 1;
+      insertedByDevice[window.deviceId] = (insertedByDevice[window.deviceId] ?? 0) + 1;
       addToDelta(deltas, window);
     }
     for (const delta of deltas.values()) this.statements.upsertAggregate.run(delta);
-    return inserted;
+    return insertedByDevice;
   }
 }
 

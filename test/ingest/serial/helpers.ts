@@ -1,5 +1,5 @@
-import type { AppendResult, Device, EnergyWindow } from '../../../src/domain/types.js';
-import type { DeviceHello, WindowSink } from '../../../src/ingest/window-sink.js';
+import type { Device, EnergyWindow } from '../../../src/domain/types.js';
+import type { DeviceHello, SubmitResult, WindowSink } from '../../../src/ingest/window-sink.js';
 
 /** In-memory WindowSink with the store's (deviceId, seq) uniqueness: a duplicate changes nothing. */
 export class FakeSink implements WindowSink {
@@ -13,7 +13,7 @@ export class FakeSink implements WindowSink {
     return { id: hello.deviceId } as Device;
   }
 
-  async submitWindows(windows: readonly EnergyWindow[]): Promise<AppendResult> {
+  async submitWindows(windows: readonly EnergyWindow[]): Promise<SubmitResult> {
     let inserted = 0;
     for (const window of windows) {
       if (!this.devices.has(window.deviceId)) throw new Error(`unknown device ${window.deviceId}`);

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import type { EnergyWindow } from '../../src/domain/types.js';
+import { implausibility, MIN_WINDOW_START_MS } from '../../src/domain/window-plausibility.js';
+
+const NOW_MS = Date.parse('2026-11-25T12:00:00Z');
+const good: EnergyWindow = {
+  deviceId: 'd', seq: 0, startMs: NOW_MS - 10_000, durationS: 10, energyJ: 0.272, sampleCount: 1000, minPowerW: 0.0010, maxPowerW: 0.090, inferenceCount: 5, source: 't',
+};
+
+describe('window plausibility (shared by HTTP, serial and MQTT)', () => {
+  it('accepts a correct window, including the rounding of integer µW and µJ at the edges', () => {
+    expect(implausibility(good, NOW_MS)).toBeNull();
+    expect(implausibility({ ...good, energyJ: 0.0272, minPowerW: 0.00272, maxPowerW: 0.00272 }, NOW_MS)).toBeNull();
+    expect(implausibility({ ...good, energyJ: 0.02746, minPowerW: 0.00272, maxPowerW: 0.00272 }, NOW_MS)).toBeNull(); // +0.96 %
+    expect(implausibility({ ...good, startMs: MIN_WINDOW_START_MS }, NOW_MS)).toBeNull();
+    expect(implausibility({ ...good, startMs: NOW_MS + 86_400_000 }, NOW_MS)).toBeNull();
+    expect(implausibility({ ...good, sampleCount: 1, minPowerW: 5, maxPowerW: 5 }, NOW_MS)).toBeNull(); // one sample: no spread to check
+  });
+
+  it.each([
+    ['power above 100 W', { energyJ: 1001, durationS: 10, maxPowerW: null, minPowerW: null }, 'power_out_of_range'],
+    ['start at 0', { startMs: 0 }, 'start_before_2000'],
+    ['start in µs', { startMs: NOW_MS * 1000 }, 'start_in_future'],
+    ['min above max', { minPowerW: 0.5, maxPowerW: 0.1 }, 'min_above_max'],
+    ['average 1000× the max (mJ read as µJ)', { energyJ: 272 * 10, maxPowerW: 0.09, minPowerW: 0.001 }, 'power_out_of_range'],
+    ['average above max by 2 %', { energyJ: 0.9 * 1.02 }, 'average_outside_min_max'],
+    ['average below min by 2 %', { energyJ: 0.01 * 0.98 }, 'average_outside_min_max'],
+  ] as const)('rejects %s', (_name, patch, reason) => {
+    expect(implausibility({ ...good, ...patch }, NOW_MS)?.reason).toBe(reason);
+  });
+});

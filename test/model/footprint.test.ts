@@ -55,6 +55,15 @@ describe('worked example: kws-typical measured at 27.2 mW (NUCLEO-U575ZI-Q, MLPe
     expect(stage(h7, 'battery-replacements').kgCO2e).toBeCloseTo(1.36, 12);
     expect(stage(h7, 'use').kgCO2e).toBeCloseTo(0.1663 * 26.28 * 0.433, 9);
   });
+
+  it('the replacement range pairs each scenario\'s pack with its own capacity: 6 small packs, 1 typical, 0 large', () => {
+    const h7 = computeFootprint(catalogue, { ...base, power: { kind: 'measured', powerW: 0.1663, observedS: 60, samples: 600, windows: 6 } });
+    // 4 370.4 Wh over 3 years: 1.44 Wh → 3 035 cycles → 6 × 0.25 kg; 7.2 Wh → 1 × 1.36 kg; 14.4 Wh → 303 cycles → 0
+    const range = stage(h7, 'battery-replacements').range;
+    expect(range.min).toBe(0);
+    expect(range.typical).toBeCloseTo(1.36, 12);
+    expect(range.max).toBeCloseTo(1.5, 12);
+  });
 });
 
 describe('model inputs', () => {
@@ -98,8 +107,8 @@ describe('model inputs', () => {
     expect(stage(mains, 'power-supply').kgCO2e).toBe(0.52);
   });
 
-  it('ranges bracket the value: min ≤ value ≤ max, end of life max is 1 % of the rest', () => {
-    const result = computeFootprint(catalogue, base);
+  it.each([0.001, 0.0272, 0.1663, 2])('ranges bracket the value at %f W: min ≤ value ≤ max, end of life max is 1 % of the rest', (powerW) => {
+    const result = computeFootprint(catalogue, { ...base, power: { kind: 'given', powerW } });
     for (const entry of result.stages) {
       expect(entry.range.min).toBeLessThanOrEqual(entry.kgCO2e);
       expect(entry.range.max).toBeGreaterThanOrEqual(entry.kgCO2e);

@@ -1,0 +1,31 @@
+import type { BatteryOutcome } from './battery.js';
+import type { Catalogue } from './catalogue-types.js';
+import type { FootprintInput } from './footprint-types.js';
+
+/** Display only: 6 significant digits hides binary float noise (27.200000000000003). */
+function milliwatts(powerW: number): number {
+  return Number((powerW * 1000).toPrecision(6));
+}
+
+/** What the result assumes, in words, so a reader sees it beside the numbers. */
+export function assumptionNotes(catalogue: Catalogue, input: FootprintInput, trainingRunKgCO2e: number, battery: BatteryOutcome | null): string[] {
+  const notes: string[] = [];
+  if (input.power.kind === 'assumed') {
+    notes.push(`power assumed at ${milliwatts(input.power.powerW)} mW continuous (not measured)`);
+  } else if (input.power.kind === 'given') {
+    notes.push(`power given by the user: ${milliwatts(input.power.powerW)} mW continuous (not measured by this service)`);
+  }
+  if (input.trainingDevices === 1 && trainingRunKgCO2e > 0) {
+    notes.push("the whole training run is charged to this one device (the seed's upper bound)");
+  }
+  if (battery !== null && input.battery?.cycleLife === undefined) {
+    notes.push(`battery cycle life ${battery.cycleLife} cycles (assumed)`);
+  }
+  if (input.chargerEfficiency === 1) notes.push('charger efficiency 1 (no charging loss), as the seed');
+  const maxSharePercent = Number((catalogue.assumptions.endOfLifeMaxShare * 100).toPrecision(3));
+  notes.push(
+    `end of life counted as ${catalogue.assumptions.endOfLifeKgCO2e} kg (negligible, < ${maxSharePercent} %); ` +
+      `its range goes up to ${maxSharePercent} % of the other stages' maximum`,
+  );
+  return notes;
+}

@@ -1,0 +1,48 @@
+import { ValidationError } from '../domain/errors.js';
+import type { BatteryInput, Scenario } from '../domain/types.js';
+import { batteryOutcome, type BatteryOutcome, type BatteryParams } from './battery.js';
+import type { Catalogue, Range } from './catalogue-types.js';
+import { pick } from './range.js';
+import type { ResolvedSystem } from './system.js';
+
+const SCENARIOS: readonly Scenario[] = ['min', 'typical', 'max'];
+
+/**
+ * The battery of a system at one scenario's quantities (pack capacity and pack footprint scale together), or null
+ * when the power supply is not a rechargeable battery. User values override the inventory's.
+ */
+export function batteryParams(catalogue: Catalogue, system: ResolvedSystem, input: BatteryInput | undefined, scenario: Scenario): BatteryParams | null {
+  const power = system.blocks.find((entry) => entry.block.id === 'power-supply');
+  const isBattery = power?.level?.isBattery === true || input?.capacityWh !== undefined;
+  if (power === undefined || !isBattery) return null;
+  const capacityWh = input?.capacityWh ?? (power.level?.batteryCapacityWh ? pick(power.level.batteryCapacityWh, scenario) : undefined);
+  if (capacityWh === undefined) {
+    throw new ValidationError('battery.capacityWh is required for a power supply given as a custom value');
+  }
+  const isDefault = input?.capacityWh === undefined && input?.cycleLife === undefined && input?.packKgCO2e === undefined;
+  return {
+    capacityWh,
+    cycleLife: input?.cycleLife ?? catalogue.assumptions.batteryCycleLife,
+    packKgCO2e: input?.packKgCO2e ?? pick(power.range, scenario),
+    provenance: isDefault
+      ? catalogue.assumptions.batteryProvenance
+      : { dataset: 'user', kind: 'user', citation: 'battery parameters given by the user', note: catalogue.assumptions.batteryProvenance.citation },
+  };
+}
+
+export interface BatteryStage {
+  outcome: BatteryOutcome;
+  /** Replacement footprint at each scenario's own capacity and pack: a small pack wears out more often. */
+  range: Range;
+}
+
+export function batteryStage(catalogue: Catalogue, system: ResolvedSystem, input: BatteryInput | undefined, batteryEnergyWh: number, powerW: number): BatteryStage | null {
+  const params = batteryParams(catalogue, system, input, system.scenario);
+  if (params === null) return null;
+  const outcome = batteryOutcome(params, batteryEnergyWh, powerW);
+  const kgByScenario = SCENARIOS.map((scenario) => batteryOutcome(batteryParams(catalogue, system, input, scenario)!, batteryEnergyWh, powerW).replacementKgCO2e);
+  return {
+    outcome,
+    range: { min: Math.min(...kgByScenario), typical: kgByScenario[1]!, max: Math.max(...kgByScenario) },
+  };
+}

@@ -18,6 +18,8 @@ export const DEFAULT_WINDOWS_LISTED = 100;
 export const ONLINE_THRESHOLD_MS = 60_000;
 /** Fleet footprint is recomputed at most this often (ms): it is O(devices) and dashboards poll it. */
 export const FLEET_CACHE_TTL_MS = 1_000;
+/** Distinct fleet filters cached at once: the filter is client-chosen, so the cache must not grow with it. */
+export const MAX_FLEET_CACHE_ENTRIES = 64;
 /** Device ids: safe in MQTT topics, URLs and file names. */
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Longest device or fleet name (characters). */

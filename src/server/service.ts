@@ -4,6 +4,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { RequestHandler, Router } from 'express';
 import { buildCatalogue } from '../catalogue/load-catalogue.js';
+import { ConfigError } from '../domain/errors.js';
+import type { DeviceSpec } from '../domain/types.js';
+import { computeFootprint } from '../model/footprint.js';
+import { footprintInputFromSpec } from '../service/device-footprint.js';
 import { DATABASE_FILE } from '../config/defaults.js';
 import type { ServeConfig } from '../config/serve-config.js';
 import { createApp } from '../http/app.js';
@@ -67,8 +71,34 @@ export async function startService(config: ServeConfig, options: StartOptions = 
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
   const clock = options.clock ?? Date.now;
   mkdirSync(config.dataDir, { recursive: true });
-  const store = options.store ?? SqliteStore.open(path.join(config.dataDir, DATABASE_FILE));
   const catalogue = buildCatalogue();
+  checkDefaultSpec(catalogue, config.defaults);
+  const store = options.store ?? SqliteStore.open(path.join(config.dataDir, DATABASE_FILE));
+  try {
+    return await startOnStore(config, options, store, catalogue, clock, log);
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw error;
+  }
+}
+
+/** Devices that announce themselves get the default spec: it must resolve, or their footprints would all fail. */
+function checkDefaultSpec(catalogue: Catalogue, spec: DeviceSpec): void {
+  try {
+    computeFootprint(catalogue, footprintInputFromSpec(spec, { kind: 'assumed', powerW: catalogue.assumptions.assumedPowerW }));
+  } catch (error) {
+    throw new ConfigError(`the default device spec does not resolve (--system / --grid): ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function startOnStore(
+  config: ServeConfig,
+  options: StartOptions,
+  store: Store,
+  catalogue: Catalogue,
+  clock: () => number,
+  log: (message: string) => void,
+): Promise<RunningService> {
   const bus = new LiveBus();
   const health = new HealthRegistry();
   const ingest = new IngestService(store, bus, config.defaults, clock);
@@ -110,7 +140,6 @@ export async function startService(config: ServeConfig, options: StartOptions = 
   } catch (error) {
     await stopAll(started, log);
     await closeServer(server);
-    await store.close();
     throw error;
   }
 

@@ -29,6 +29,8 @@ export interface FleetDeviceRow {
 
 export interface FleetSummary {
   devices: number;
+  /** Devices whose footprint could not be computed (their row says why); they count 0 in the totals. */
+  errors: number;
   online: number;
   measured: number;
   assumed: number;
@@ -46,7 +48,7 @@ export interface FleetSummary {
 export function fleetSummary(catalogue: Catalogue, entries: readonly DeviceWithAggregate[], nowMs: number, onlineThresholdMs: number): FleetSummary {
   const rows: FleetDeviceRow[] = [];
   let totalRange = ZERO_RANGE;
-  const summary = { online: 0, measured: 0, totalKgCO2e: 0, assumedTotalKgCO2e: 0, accruedKgCO2e: 0, energyJ: 0, observedS: 0 };
+  const summary = { errors: 0, online: 0, measured: 0, totalKgCO2e: 0, assumedTotalKgCO2e: 0, accruedKgCO2e: 0, energyJ: 0, observedS: 0 };
   for (const { device, aggregate } of entries) {
     const base = {
       id: device.id,
@@ -84,6 +86,7 @@ export function fleetSummary(catalogue: Catalogue, entries: readonly DeviceWithA
       summary.accruedKgCO2e += footprint.accrued?.kgCO2e ?? 0;
       totalRange = addRanges(totalRange, footprint.totalRange);
     } catch (error) {
+      summary.errors += 1;
       rows.push({
         ...base, online: false, lastSeenMs: aggregate?.lastSeenMs ?? null, coverage: null, powerKind: 'assumed', powerW: 0,
         totalKgCO2e: 0, totalRange: ZERO_RANGE, assumedTotalKgCO2e: 0, useKgCO2e: 0, batteryReplacements: 0, accruedKgCO2e: null,
@@ -95,6 +98,7 @@ export function fleetSummary(catalogue: Catalogue, entries: readonly DeviceWithA
   }
   return {
     devices: entries.length,
+    errors: summary.errors,
     online: summary.online,
     measured: summary.measured,
     assumed: entries.length - summary.measured,

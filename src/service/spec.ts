@@ -1,3 +1,4 @@
+import assumptionsJson from '../../data/lifecycle-assumptions.json' with { type: 'json' };
 import { ValidationError } from '../domain/errors.js';
 import type { BlockChoice, CustomSystem, DeviceSpec, Scenario, SystemChoice } from '../domain/types.js';
 
@@ -12,14 +13,17 @@ export interface SpecFields {
   battery?: DeviceSpec['battery'] | undefined;
 }
 
-/** The seed's setting: keyword spotting typical, DenseNet training on one device, EPA grid, 3 years, no charger loss. */
+/**
+ * The seed's setting: keyword spotting typical, DenseNet training charged to one device, the EPA grid, and the
+ * lifetime and charger efficiency of data/lifecycle-assumptions.json (3 years, no charger loss), where they are cited.
+ */
 export const SEED_DEFAULT_SPEC: DeviceSpec = Object.freeze({
   system: 'kws-typical',
   training: 'densenet',
   trainingDevices: 1,
   grid: 'epa',
-  lifetimeYears: 3,
-  chargerEfficiency: 1,
+  lifetimeYears: assumptionsJson.lifetime.years,
+  chargerEfficiency: assumptionsJson.chargerEfficiency.value,
 });
 
 export function specFrom(fields: SpecFields, defaults: DeviceSpec): DeviceSpec {

@@ -68,6 +68,7 @@ describe('devices over HTTP: register, ingest windows, live footprint', () => {
     const fleet = await request(`${ctx.url}/api/fleet`);
     expect(fleet.status).toBe(200);
     expect(fleet.body.devices).toBe(2);
+    expect(fleet.body).toMatchObject({ registeredDevices: 2, truncated: false, errors: 0 });
     expect(fleet.body.measured).toBe(1);
     expect(fleet.body.assumed).toBe(1);
     const rows = Object.fromEntries(fleet.body.rows.map((row: { id: string }) => [row.id, row]));
@@ -87,10 +88,16 @@ describe('devices over HTTP: register, ingest windows, live footprint', () => {
     expect(footprint.accrued.upfrontKgCO2e).toBeCloseTo(2.65, 10);
   });
 
-  it('lists devices and recent windows', async () => {
+  it('lists devices and recent windows; a fleet filter counts only that fleet', async () => {
+    await request(`${ctx.url}/api/devices`, { method: 'POST', token: ctx.token, json: { id: 'north-1', fleet: 'north' } });
+    const north = await request(`${ctx.url}/api/devices?fleet=north`);
+    expect(north.body).toMatchObject({ total: 1, devices: [{ id: 'north-1', fleet: 'north' }] });
+    const northFleet = await request(`${ctx.url}/api/fleet?fleet=north&rows=false`);
+    expect(northFleet.body).toMatchObject({ devices: 1, registeredDevices: 1, truncated: false });
+    expect(northFleet.body.rows).toBeUndefined();
     const list = await request(`${ctx.url}/api/devices`);
-    expect(list.body.total).toBe(2);
-    expect(list.body.devices.map((d: { id: string }) => d.id)).toEqual(['node-1', 'node-2']);
+    expect(list.body.total).toBe(3);
+    expect(list.body.devices.map((d: { id: string }) => d.id)).toEqual(['node-1', 'node-2', 'north-1']);
     const windows = await request(`${ctx.url}/api/devices/node-1/windows?limit=2`);
     expect(windows.body.windows.map((w: { seq: number }) => w.seq)).toEqual([2, 1]);
   });
@@ -120,7 +127,7 @@ describe('bad input: a clear 4xx and nothing stored', () => {
     expectProblem(await request(`${ctx.url}/api/devices`, { method: 'POST', token: ctx.token, json: { id: 'x2', lifetimeYears: 1e6 } }), 400, /lifetimeYears/);
     expectProblem(await request(`${ctx.url}/api/devices`, { method: 'POST', token: ctx.token, json: { id: 'bad id/../' } }), 400, /device id/);
     expectProblem(await request(`${ctx.url}/api/devices`, { method: 'POST', token: ctx.token, json: { id: 'node-1' } }), 409, /exists/);
-    expect((await request(`${ctx.url}/api/devices`)).body.total).toBe(2);
+    expect((await request(`${ctx.url}/api/devices`)).body.total).toBe(3);
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { DEVICE_ID_PATTERN, MAX_PAGE_SIZE } from '../../config/defaults.js';
+import { DEVICE_ID_PATTERN, MAX_FLEET_CACHE_ENTRIES, MAX_PAGE_SIZE } from '../../config/defaults.js';
 import type { Catalogue } from '../../model/catalogue-types.js';
 import { fleetSummary, type FleetSummary } from '../../service/fleet-summary.js';
 import type { Store } from '../../store/store.js';
@@ -8,22 +8,45 @@ import { validate } from '../validate.js';
 
 const fleetQuerySchema = z.object({ fleet: z.string().regex(DEVICE_ID_PATTERN).optional(), rows: z.enum(['true', 'false']).optional() }).strict();
 
-/** Lifetime footprint of every device and the fleet's totals; recomputed at most once per `cacheTtlMs`. */
+interface CachedSummary {
+  atMs: number;
+  summary: FleetSummary;
+  registeredDevices: number;
+}
+
+/** Lifetime footprint of every device and the fleet's totals; recomputed at most once per `cacheTtlMs` per fleet. */
 export function fleetRouter(store: Store, catalogue: Catalogue, clock: () => number, onlineThresholdMs: number, cacheTtlMs: number): Router {
   const router = Router();
-  const cache = new Map<string, { atMs: number; summary: FleetSummary }>();
+  // Keyed by the fleet filter, which any client chooses: expired entries are evicted and the size is capped.
+  const cache = new Map<string, CachedSummary>();
+  const evict = (nowMs: number): void => {
+    for (const [key, entry] of cache) if (nowMs - entry.atMs > cacheTtlMs) cache.delete(key);
+    while (cache.size >= MAX_FLEET_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  };
+
   router.get('/fleet', async (req, res) => {
     const query = validate(fleetQuerySchema, req.query, 'query');
     const key = query.fleet ?? '*';
     const nowMs = clock();
     let entry = cache.get(key);
     if (entry === undefined || nowMs - entry.atMs > cacheTtlMs) {
-      const devices = await store.listDevicesWithAggregates({ limit: MAX_PAGE_SIZE, offset: 0, ...(query.fleet === undefined ? {} : { fleet: query.fleet }) });
-      entry = { atMs: nowMs, summary: fleetSummary(catalogue, devices, nowMs, onlineThresholdMs) };
+      const filter = query.fleet === undefined ? {} : { fleet: query.fleet };
+      const [devices, registeredDevices] = await Promise.all([
+        store.listDevicesWithAggregates({ limit: MAX_PAGE_SIZE, offset: 0, ...filter }),
+        store.countDevices(query.fleet),
+      ]);
+      evict(nowMs);
+      entry = { atMs: nowMs, summary: fleetSummary(catalogue, devices, nowMs, onlineThresholdMs), registeredDevices };
       cache.set(key, entry);
     }
     const { rows, ...totals } = entry.summary;
-    res.json(query.rows === 'false' ? { ...totals, computedAtMs: entry.atMs } : { ...totals, computedAtMs: entry.atMs, rows });
+    const meta = {
+      computedAtMs: entry.atMs,
+      registeredDevices: entry.registeredDevices,
+      // Totals cover the first MAX_PAGE_SIZE devices (by id) when a fleet is larger: said, not hidden.
+      truncated: entry.registeredDevices > totals.devices,
+    };
+    res.json(query.rows === 'false' ? { ...totals, ...meta } : { ...totals, ...meta, rows });
   });
   return router;
 }

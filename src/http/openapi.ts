@@ -56,6 +56,16 @@ export function openApiDocument(version: string): unknown {
         post: { summary: 'Ingest energy windows (idempotent by seq)', security: secured, parameters: [idParam], requestBody: body('Windows'), responses: { 200: json('all duplicates'), 201: json('stored'), 400: problem, 401: problem, 404: problem, 413: problem } },
       },
       '/api/devices/{id}/footprint': { get: { summary: 'Live lifetime footprint of one device', parameters: [idParam], responses: { 200: json('footprint'), 404: problem } } },
+      '/api/devices/{id}/mqtt-credentials': {
+        post: {
+          summary: 'Issue MQTT credentials for the embedded broker (the password is returned once; re-issuing revokes the old one)',
+          security: secured,
+          parameters: [idParam],
+          requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { fleet: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } } } } } },
+          responses: { 201: json('credentials'), 400: problem, 401: problem, 409: problem },
+        },
+        delete: { summary: "Revoke a device's MQTT credentials", security: secured, parameters: [idParam], responses: { 204: { description: 'revoked' }, 401: problem, 404: problem } },
+      },
       '/api/fleet': { get: { summary: 'Lifetime footprint of every device and fleet totals', parameters: [{ name: 'fleet', in: 'query', schema: { type: 'string' } }, { name: 'rows', in: 'query', schema: { type: 'string', enum: ['true', 'false'] } }], responses: { 200: json('fleet') } } },
       '/api/events': { get: { summary: 'Server-sent events: live windows, power and device changes', responses: { 200: { description: 'text/event-stream' } } } },
     },

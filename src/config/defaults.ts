@@ -20,8 +20,8 @@ export const ONLINE_THRESHOLD_MS = 60_000;
 export const FLEET_CACHE_TTL_MS = 1_000;
 /** Distinct fleet filters cached at once: the filter is client-chosen, so the cache must not grow with it. */
 export const MAX_FLEET_CACHE_ENTRIES = 64;
-/** Device ids: safe in MQTT topics, URLs and file names. */
-export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Device ids: safe in MQTT topics, URLs and file names (defined once, with the wire protocol's limits). */
+export { DEVICE_ID_PATTERN } from '../protocol/limits.js';
 /** Longest device or fleet name (characters). */
 export const MAX_NAME_LENGTH = 200;
 /** Milliseconds a window's start may be in the future (device clocks drift; more is a unit mistake). */

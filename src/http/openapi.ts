@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { DEVICE_ID_PATTERN } from '../protocol/limits.js';
 import { calculateBodySchema, createDeviceSchema, patchDeviceSchema, windowSchema, windowsBodySchema } from './schemas.js';
 
 const problem = { description: 'Problem details (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
 const json = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
 const body = (ref: string) => ({ required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } };
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: DEVICE_ID_PATTERN.source } };
 const secured = [{ bearer: [] }];
 
 function schema(zodSchema: z.ZodType): unknown {
@@ -61,7 +62,7 @@ export function openApiDocument(version: string): unknown {
           summary: 'Issue MQTT credentials for the embedded broker (the password is returned once; re-issuing revokes the old one)',
           security: secured,
           parameters: [idParam],
-          requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { fleet: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } } } } } },
+          requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { fleet: { type: 'string', pattern: DEVICE_ID_PATTERN.source } } } } } },
           responses: { 201: json('credentials'), 400: problem, 401: problem, 409: problem },
         },
         delete: { summary: "Revoke a device's MQTT credentials", security: secured, parameters: [idParam], responses: { 204: { description: 'revoked' }, 401: problem, 404: problem } },

@@ -10,7 +10,7 @@ function percent(value: number): string {
   return `${(value * 100).toFixed(1)} %`;
 }
 
-function powerText(powerW: number): string {
+export function powerText(powerW: number): string {
   if (powerW >= 1) return `${powerW.toPrecision(4)} W`;
   if (powerW >= 1e-3) return `${(powerW * 1e3).toPrecision(4)} mW`;
   return `${(powerW * 1e6).toPrecision(4)} µW`;

@@ -2,7 +2,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildCatalogue } from '../../src/catalogue/load-catalogue.js';
 import { DEFAULT_PROFILE, expectedAveragePowerUw } from '../../src/ingest/serial/simulator/power-profile.js';
+import { computeFootprint } from '../../src/model/footprint.js';
+import { footprintInputFromSpec } from '../../src/service/device-footprint.js';
+import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
 import { waitFor } from '../ingest/serial/helpers.js';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -35,13 +39,30 @@ describe('serial CLI', () => {
 
     const measure = spawnSync(process.execPath, [...CLI, 'measure', port!, '--duration', '4s', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
     expect(measure.status, measure.stderr).toBe(0);
-    const summary = JSON.parse(measure.stdout) as { averagePowerW: number; deviceId: string; samples: number; coverage: number; lifetimeKgCO2e: number };
+    const summary = JSON.parse(measure.stdout) as {
+      averagePowerW: number;
+      deviceId: string;
+      samples: number;
+      windows: number;
+      coveredS: number;
+      coverage: number;
+      lifetimeKgCO2e: number;
+      lifetimeKgCO2eAssumed: number;
+    };
     const exactW = expectedAveragePowerUw({ ...DEFAULT_PROFILE, burstUs: 2000, dutyCycle: 0.25 }) / 1e6;
     expect(summary.deviceId).toBe(DEFAULT_PROFILE.deviceId);
     expect(Math.abs(summary.averagePowerW - exactW) / exactW).toBeLessThan(0.01);
     expect(summary.samples).toBeGreaterThan(2000);
     expect(summary.coverage).toBeGreaterThan(0.99);
-    expect(summary.lifetimeKgCO2e).toBeGreaterThan(0);
+    // The lifetime footprint is the model's for the measured average on the default system (recomputed here).
+    const catalogue = buildCatalogue();
+    const spec = { ...SEED_DEFAULT_SPEC, system: String(SEED_DEFAULT_SPEC.system) };
+    const { averagePowerW: powerW, coveredS: observedS, samples, windows } = summary;
+    const measured = computeFootprint(catalogue, footprintInputFromSpec(spec, { kind: 'measured', powerW, observedS, samples, windows }));
+    const assumed = computeFootprint(catalogue, footprintInputFromSpec(spec, { kind: 'assumed', powerW: catalogue.assumptions.assumedPowerW }));
+    expect(summary.lifetimeKgCO2e).toBeCloseTo(measured.totalKgCO2e, 9);
+    expect(summary.lifetimeKgCO2eAssumed).toBeCloseTo(assumed.totalKgCO2e, 9);
+    expect(Math.abs(summary.lifetimeKgCO2e - summary.lifetimeKgCO2eAssumed)).toBeGreaterThan(1e-6); // 0.66 mW measured vs 1 mW assumed
     expect(measure.stderr).toMatch(/avg .* coverage/);
     // The simulator outlives the reader: it must not block on the undrained pty, and must exit cleanly on SIGTERM.
     const exited = new Promise<number | null>((resolve) => simulator!.once('exit', (code) => resolve(code)));

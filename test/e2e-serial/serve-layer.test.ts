@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { serialLayer } from '../../src/ingest/serial/serial-layer.js';
-import { DEFAULT_PROFILE } from '../../src/ingest/serial/simulator/power-profile.js';
+import { DEFAULT_PROFILE, expectedAveragePowerUw } from '../../src/ingest/serial/simulator/power-profile.js';
 import { createPtyPair, isSocatAvailable } from '../../src/ingest/serial/simulator/pty-pair.js';
 import type { PtyPair } from '../../src/ingest/serial/simulator/pty-pair.js';
 import { SerialSimulator } from '../../src/ingest/serial/simulator/serial-simulator.js';
@@ -31,7 +31,8 @@ describe('serve + serial layer over a socat pty', () => {
     const status = (): SourceStatus | undefined => service.context.health.snapshot().find((s) => s.name === `serial:${pair!.readerPath}`);
     await waitFor('the serial reader to connect', () => status()?.state === 'connected');
 
-    const simulator = new SerialSimulator({ ...DEFAULT_PROFILE, deviceId: 'bench-board' });
+    const profile = { ...DEFAULT_PROFILE, deviceId: 'bench-board' };
+    const simulator = new SerialSimulator(profile);
     await simulator.run({ path: pair.devicePath, baudRate: 115_200, durationUs: 12_000_000, isRealTime: false });
     await waitFor('all lines read', () => status()?.counters['lines'] === simulator.generator.counters.lines);
     await waitFor('the first window stored', () => (status()?.counters['windowsInserted'] ?? 0) >= 1);
@@ -40,7 +41,11 @@ describe('serve + serial layer over a socat pty', () => {
     expect(device.status).toBe(200);
     const aggregate = await service.context.store.getAggregate('bench-board');
     expect(aggregate?.windows).toBe(1); // 10 s closed; the last 2 s are flushed when the reader stops
-    expect(aggregate?.energyJ).toBeGreaterThan(0);
+    expect(aggregate?.samples).toBe(10_000);
+    expect(aggregate?.observedS).toBeCloseTo(10, 6);
+    // The stored energy is the profile's exact average power over the observed time (20 whole 500 ms periods).
+    const expectedJ = (expectedAveragePowerUw(profile) / 1e6) * aggregate!.observedS;
+    expect(Math.abs(aggregate!.energyJ - expectedJ) / expectedJ).toBeLessThan(0.01);
     const health = await request<{ sources: SourceStatus[] }>(`${running.url}/api/health`);
     expect(JSON.stringify(health.body)).toContain(`serial:${pair.readerPath}`);
   });

@@ -3,10 +3,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildCatalogue } from '../../catalogue/load-catalogue.js';
 import { DATABASE_FILE } from '../../config/defaults.js';
+import { DEFAULT_SERIAL_BAUD } from '../../config/serve-config.js';
 import { ValidationError } from '../../domain/errors.js';
 import { parseDurationS } from '../../domain/quantity.js';
 import { IngestService } from '../../ingest/ingest-service.js';
-import { DEFAULT_BAUD_RATE, epochMsSeqStart, startSerialReaders, storeSeqStart } from '../../ingest/serial/index.js';
+import { epochMsSeqStart, startSerialReaders, storeSeqStart } from '../../ingest/serial/index.js';
 import { MeasurementTally } from '../../ingest/serial/measurement-tally.js';
 import { LiveBus } from '../../live/live-bus.js';
 import { computeFootprint } from '../../model/footprint.js';
@@ -17,7 +18,7 @@ import { SEED_DEFAULT_SPEC } from '../../service/spec.js';
 import { defaultDataDir } from '../../store/data-dir.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { CliCommand } from '../command.js';
-import { formatFootprint } from '../format-footprint.js';
+import { formatFootprint, powerText } from '../format-footprint.js';
 
 const USAGE = `tinyml-footprint measure <port> [options]
 
@@ -26,7 +27,7 @@ the measured average power against the 1 mW assumption and the projected lifetim
 
   --system <id>      system preset for the footprint (default ${String(SEED_DEFAULT_SPEC.system)})
   --duration <d>     how long to measure, e.g. 30s, 10m (default 10m; Ctrl-C ends early)
-  --baud <n>         default ${DEFAULT_BAUD_RATE}
+  --baud <n>         default ${DEFAULT_SERIAL_BAUD}
   --device-id <id>   for firmware that sends no hello
   --window <d>       integration window (default 1s, so the readout is fresh)
   --store            also store the windows in the default SQLite store (<data dir>/${DATABASE_FILE})
@@ -38,11 +39,9 @@ const READOUT_INTERVAL_MS = 1_000;
 const DEFAULT_DURATION_S = 600;
 const DEFAULT_MEASURE_WINDOW_S = 1;
 
-function powerText(powerW: number | null): string {
-  if (powerW === null) return '—';
-  if (powerW >= 1) return `${powerW.toPrecision(4)} W`;
-  if (powerW >= 1e-3) return `${(powerW * 1e3).toPrecision(4)} mW`;
-  return `${(powerW * 1e6).toPrecision(4)} µW`;
+/** powerText, or a dash before the first reading. */
+function maybePowerText(powerW: number | null): string {
+  return powerW === null ? '—' : powerText(powerW);
 }
 
 function energyText(energyJ: number): string {
@@ -98,7 +97,7 @@ export const measureCommand: CliCommand = {
       if (portPath === undefined || positionals.length > 1) throw new ValidationError('usage: measure <port> [options] (see --help)');
       const durationS = values.duration === undefined ? DEFAULT_DURATION_S : parseDurationS(values.duration);
       const windowS = values.window === undefined ? DEFAULT_MEASURE_WINDOW_S : parseDurationS(values.window);
-      const baudRate = values.baud === undefined ? DEFAULT_BAUD_RATE : Number(values.baud);
+      const baudRate = values.baud === undefined ? DEFAULT_SERIAL_BAUD : Number(values.baud);
       if (!Number.isInteger(baudRate) || baudRate <= 0) throw new ValidationError('--baud must be a positive integer');
       const system = values.system ?? String(SEED_DEFAULT_SPEC.system);
       const catalogue = buildCatalogue();
@@ -133,7 +132,7 @@ export const measureCommand: CliCommand = {
         const t = tally.totals;
         const elapsedS = (Date.now() - startedMs) / 1000;
         const line =
-          `${clock(elapsedS)}  ${s?.state ?? '?'}  avg ${powerText(tally.averagePowerW)}  now ${powerText(t.lastPowerW)}  ` +
+          `${clock(elapsedS)}  ${s?.state ?? '?'}  avg ${maybePowerText(tally.averagePowerW)}  now ${maybePowerText(t.lastPowerW)}  ` +
           `energy ${energyText(t.energyJ)}  samples ${t.samples}  coverage ${percentText(coverageOf(s))}  errors ${errorCount(s)}`;
         process.stderr.write(isTty ? `\r\x1b[2K${line}` : `${line}\n`);
       };
@@ -194,7 +193,7 @@ export const measureCommand: CliCommand = {
       process.stdout.write(
         [
           `Device     ${t.deviceId ?? '(no hello)'} on ${portPath}`,
-          `Measured   ${powerText(averageW)} average (min ${powerText(t.minPowerW)}, max ${powerText(t.maxPowerW)}), ${energyText(t.energyJ)} ` +
+          `Measured   ${powerText(averageW)} average (min ${maybePowerText(t.minPowerW)}, max ${maybePowerText(t.maxPowerW)}), ${energyText(t.energyJ)} ` +
             `over ${t.coveredS.toFixed(1)} s of device time (coverage ${percentText(summary.coverage)}; ${elapsedS.toFixed(1)} s elapsed)`,
           `Data       ${t.samples} samples in ${t.windows} windows, ${t.inferences} inferences; rejected: ${rejected === '' ? 'none' : rejected}`,
           `Assumption the seed assumes ${powerText(assumedW)}: measured is ${summary.ratioToAssumption.toFixed(2)}× that`,

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_SERIAL_BAUD } from '../../config/serve-config.js';
 import { ValidationError } from '../../domain/errors.js';
 import { parseDurationS } from '../../domain/quantity.js';
-import { DEFAULT_BAUD_RATE } from '../../ingest/serial/index.js';
 import { DEFAULT_PROFILE, expectedAveragePowerUw, profilePeriodUs, validateProfile } from '../../ingest/serial/simulator/power-profile.js';
 import type { PowerProfile } from '../../ingest/serial/simulator/power-profile.js';
 import { createPtyPair } from '../../ingest/serial/simulator/pty-pair.js';
@@ -35,7 +35,7 @@ Without --path, creates a pseudo-terminal pair with socat and prints the path a 
   --seed <n>                 noise / corruption seed (default 1)
   --duration <d>             device-time length, e.g. 30s, 10m (default: until Ctrl-C)
   --rate-limit <mode>        realtime (default) | none (as fast as the link drains)
-  --baud <n>                 default ${DEFAULT_BAUD_RATE}`;
+  --baud <n>                 default ${DEFAULT_SERIAL_BAUD}`;
 
 export const simulateSerialCommand: CliCommand = {
   summary: 'a board with a current sensor speaking the serial protocol on a pty (power profile)',
@@ -91,7 +91,7 @@ export const simulateSerialCommand: CliCommand = {
       const rateLimit = values['rate-limit'] ?? 'realtime';
       if (rateLimit !== 'realtime' && rateLimit !== 'none') throw new ValidationError('--rate-limit must be realtime or none');
       const durationUs = values.duration === undefined ? undefined : parseDurationS(values.duration) * 1e6;
-      const baudRate = numberOption('baud', values.baud) ?? DEFAULT_BAUD_RATE;
+      const baudRate = numberOption('baud', values.baud) ?? DEFAULT_SERIAL_BAUD;
 
       let pair: PtyPair | null = null;
       let dir: string | null = null;

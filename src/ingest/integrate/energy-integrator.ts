@@ -10,9 +10,10 @@ export const DEFAULT_MAX_GAP_US = 1_000_000;
 /** After this many consecutive backwards timestamps the device clock is taken to have restarted. */
 export const CLOCK_RESET_AFTER_BACKWARDS = 16;
 
-const UINT32_RANGE = 4_294_967_296;
-/** A forward difference of half the counter range or more is read as time going backwards. */
-const HALF_UINT32_RANGE = 2_147_483_648;
+/** Values of a uint32 counter (the device's µs clock, device window seqs): differences are taken modulo this. */
+export const UINT32_RANGE = 4_294_967_296;
+/** A forward difference of half the counter range or more is read as going backwards. */
+export const HALF_UINT32_RANGE = 2_147_483_648;
 
 export interface IntegratorConfig {
   windowUs: number;

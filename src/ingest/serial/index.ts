@@ -3,6 +3,7 @@
  *   const readers = await startSerialReaders({ ports, autoDiscover, baudRate, seqStart: storeSeqStart(store) }, ingest, health);
  *   ... await readers.stop();
  */
+import { DEFAULT_SERIAL_BAUD } from '../../config/serve-config.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { HealthRegistry } from '../../obs/health-registry.js';
 import { DEFAULT_MAX_GAP_US, DEFAULT_WINDOW_US } from '../integrate/energy-integrator.js';
@@ -16,9 +17,8 @@ import { PortSupervisor } from './port-supervisor.js';
 import { SeqAllocator, epochMsSeqStart } from './seq-allocator.js';
 import type { SeqStart } from './seq-allocator.js';
 import { WindowDelivery } from './window-delivery.js';
+import type { DeliveryRetryPolicy } from './window-delivery.js';
 
-/** 115200 baud: the Arduino / ST-LINK VCP default; USB CDC ignores it, UART bridges need it to match. */
-export const DEFAULT_BAUD_RATE = 115_200;
 /** 5 s without a byte ⇒ reconnect. A device sends ≥ 1 line/s (samples, or hello every ≤ 60 s plus windows…). */
 export const DEFAULT_SILENCE_TIMEOUT_S = 5;
 /** New USB boards are looked for every 2 s (SerialPort.list() costs a udev scan, ~5 ms). */
@@ -29,7 +29,10 @@ export interface SerialReaderOptions {
   ports: string[];
   /** Also read every port whose USB VID/PID is in KNOWN_USB_DEVICES (usb-ids.ts), rescanned periodically. */
   autoDiscover: boolean;
-  /** Default DEFAULT_BAUD_RATE. */
+  /**
+   * DEFAULT_SERIAL_BAUD (config/serve-config.ts, 115200) in serve, measure and simulate serial: the Arduino / ST-LINK
+   * VCP default; USB CDC ignores it, UART bridges need it to match.
+   */
   baudRate: number;
   /** Energy window length, device-time seconds. Default 10. */
   windowS?: number;
@@ -43,8 +46,10 @@ export interface SerialReaderOptions {
   deviceIds?: Record<string, string>;
   /** First seq of a session; pass storeSeqStart(store) in serve. Default epochMsSeqStart (SPEC §4.3). */
   seqStart?: SeqStart;
-  /** Reconnect backoff. Default DEFAULT_BACKOFF (250 ms doubling to 10 s, full jitter). */
+  /** Reconnect backoff. Default DEFAULT_BACKOFF (250 ms doubling to 10 s, equal jitter: uniform in [cap/2, cap]). */
   backoff?: BackoffPolicy;
+  /** Retries of failed sink calls (announce, windows). Default DEFAULT_DELIVERY_RETRY (window-delivery.ts). */
+  deliveryRetry?: DeliveryRetryPolicy;
   /** Injected for tests (binding-mock); default the OS ports. */
   portFactory?: PortFactory;
   listPorts?: ListPorts;
@@ -74,14 +79,16 @@ export async function startSerialReaders(
   const listPorts = options.listPorts ?? systemListPorts;
   const nowMs = options.nowMs ?? Date.now;
   const supervisors = new Map<string, { supervisor: PortSupervisor }>();
+  /** Set by stop(): a discovery scan finishing afterwards must not start a port loop into a closed sink. */
+  let isStopped = false;
 
   const supervise = (path: string): void => {
-    if (supervisors.has(path)) return;
+    if (isStopped || supervisors.has(path)) return;
     const supervisor = new PortSupervisor({
       path,
       baudRate: options.baudRate,
       portFactory,
-      delivery: new WindowDelivery(sink, seqs),
+      delivery: new WindowDelivery(sink, seqs, options.deliveryRetry === undefined ? {} : { retry: options.deliveryRetry }),
       publishPower: (deviceId, tMs, powerW) => sink.publishPower(deviceId, tMs, powerW),
       integrator: { windowUs: windowS * 1e6, maxGapUs: maxGapS * 1e6 },
       fixedDeviceId: options.deviceIds?.[path] ?? null,
@@ -99,13 +106,23 @@ export async function startSerialReaders(
 
   let discoveryTimer: NodeJS.Timeout | null = null;
   let discoveryError: string | null = null;
-  const discover = async (): Promise<void> => {
+  /** The scan in flight, if any: stop() waits for it, and a tick never starts a second one beside it. */
+  let scan: Promise<void> | null = null;
+  const scanOnce = async (): Promise<void> => {
     try {
-      for (const path of recognisedPaths(await listPorts())) supervise(path);
+      const listed = await listPorts();
+      for (const path of recognisedPaths(listed)) supervise(path);
       discoveryError = null;
     } catch (error) {
       discoveryError = error instanceof Error ? error.message : String(error);
     }
+  };
+  const discover = (): Promise<void> => {
+    if (isStopped) return Promise.resolve();
+    scan ??= scanOnce().finally(() => {
+      scan = null;
+    });
+    return scan;
   };
   if (options.autoDiscover) {
     await discover();
@@ -124,8 +141,10 @@ export async function startSerialReaders(
   return {
     paths: () => [...supervisors.keys()],
     async stop() {
+      isStopped = true;
       if (discoveryTimer !== null) clearInterval(discoveryTimer);
       discoveryTimer = null;
+      await scan;
       // Statuses stay registered, showing `stopped` and the final counters.
       await Promise.all([...supervisors.values()].map(({ supervisor }) => supervisor.stop()));
     },

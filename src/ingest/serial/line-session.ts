@@ -4,7 +4,7 @@
  */
 import type { HelloMessage, SampleMessage, WindowMessage } from '../../protocol/messages.js';
 import { parseLine } from '../../protocol/line-parser.js';
-import { EnergyIntegrator } from '../integrate/energy-integrator.js';
+import { EnergyIntegrator, HALF_UINT32_RANGE, UINT32_RANGE } from '../integrate/energy-integrator.js';
 import type { IntegratedWindow, IntegratorConfig } from '../integrate/energy-integrator.js';
 import type { DeviceHello } from '../window-sink.js';
 import type { WindowDraft } from './window-delivery.js';
@@ -13,9 +13,6 @@ import type { WindowDraft } from './window-delivery.js';
 export const LIVE_POWER_INTERVAL_US = 100_000;
 /** A gap is at least this many sample periods when the hello announces a slow sampler. */
 export const GAP_SAMPLE_PERIODS = 10;
-
-const UINT32_RANGE = 4_294_967_296;
-const HALF_UINT32_RANGE = 2_147_483_648;
 
 export interface LineSessionOptions {
   /** `serial:<path>`: stored with every window. */

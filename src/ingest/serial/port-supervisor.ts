@@ -1,6 +1,6 @@
 /**
  * One supervisor per serial port (architecture.md §3): a new port and a new parser for every session, a data-silence
- * watchdog, capped exponential backoff with jitter between sessions, and a status for /api/health.
+ * watchdog, capped exponential backoff with equal jitter between sessions, and a status for /api/health.
  */
 import { ReadlineParser } from '@serialport/parser-readline';
 import { MAX_LINE_BYTES } from '../../protocol/limits.js';
@@ -105,7 +105,7 @@ export class PortSupervisor {
       state: this.state,
       counters,
       rejected,
-      lastError: this.lastError ?? delivery.lastError,
+      lastError: joinErrors(this.lastError, delivery.lastError),
       details: {
         path: this.options.path,
         baudRate: this.options.baudRate,
@@ -162,12 +162,17 @@ export class PortSupervisor {
     }
     this.totals['sessions'] = (this.totals['sessions'] ?? 0) + 1;
     this.state = 'connected';
+    // Another board may be plugged in at this path now: nothing learned from the last session's hello carries over,
+    // so samples before this session's first hello are rejected `before_hello` (SPEC §4.1), not booked to the old id.
+    this.deviceId = this.options.fixedDeviceId;
+    this.board = null;
+    this.firmware = null;
     const delivery = this.options.delivery;
     const session = new LineSession(
       {
         source: this.name,
         integrator: this.options.integrator,
-        fixedDeviceId: this.deviceId ?? this.options.fixedDeviceId,
+        fixedDeviceId: this.options.fixedDeviceId,
         nowMs: this.options.nowMs,
       },
       {
@@ -250,6 +255,13 @@ export class PortSupervisor {
     this.session = null;
     this.guard = null;
   }
+}
+
+/** The port's last error and the delivery's, both when there are both (a delivery failure must not hide behind a replug). */
+function joinErrors(portError: string | null, deliveryError: string | null): string | null {
+  if (portError === null) return deliveryError;
+  if (deliveryError === null) return portError;
+  return `${portError}; delivery: ${deliveryError}`;
 }
 
 async function closeQuietly(port: SerialPortLike): Promise<void> {

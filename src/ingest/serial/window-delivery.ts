@@ -1,10 +1,35 @@
-/** Serialises one port's hellos and windows into the WindowSink, in order, with seqs allocated at submission. */
+/**
+ * Serialises one port's hellos and windows into the WindowSink, in order, with seqs allocated at submission.
+ *
+ * A failed sink call (SQLITE_BUSY, a store restarting) must not cost more than the windows it carried, and those only
+ * after bounded retries: a hello the sink refused, or one that found the queue full, stays pending and is retried
+ * before that device's next windows; the session's seq start (SeqAllocator.beginSession) does not depend on the
+ * announce succeeding. Windows still failing after the last retry are dropped and counted in `windowsDropped`.
+ */
 import type { EnergyWindow } from '../../domain/types.js';
 import type { DeviceHello, WindowSink } from '../window-sink.js';
+import { backoffDelayMs } from './backoff.js';
+import type { BackoffPolicy } from './backoff.js';
 import type { SeqAllocator } from './seq-allocator.js';
 
 /** Queued sink calls per port. At one window per 10 s, 256 is > 40 min of a stalled store; beyond, drop and count. */
 export const MAX_PENDING_DELIVERIES = 256;
+
+export interface DeliveryRetryPolicy {
+  /** Tries per delivery, the first included. */
+  attempts: number;
+  backoff: BackoffPolicy;
+}
+
+/**
+ * 4 tries, 250 ms doubling to 1 s between them (< 2 s of waiting; SqliteStore already waits 5 s on a busy lock inside
+ * each try). While the sink keeps failing (a delivery ran out of tries and nothing succeeded since), each delivery
+ * gets one try, so a dead store drains the queue instead of stalling it for seconds per window.
+ */
+export const DEFAULT_DELIVERY_RETRY: Readonly<DeliveryRetryPolicy> = Object.freeze({
+  attempts: 4,
+  backoff: Object.freeze({ initialMs: 250, maxMs: 1_000, factor: 2 }),
+});
 
 export type WindowDraft = Omit<EnergyWindow, 'seq'>;
 
@@ -12,8 +37,18 @@ export interface DeliveryCounters {
   windowsSubmitted: number;
   windowsInserted: number;
   windowsDuplicate: number;
+  /** Windows never stored: the queue was full, or the sink still failed after the last retry. */
   windowsDropped: number;
+  /** Deliveries (announce or windows) that failed after the last retry. */
   deliveryErrors: number;
+  /** Retries of failed sink calls (each one counted, successful or not). */
+  deliveryRetries: number;
+}
+
+export interface WindowDeliveryOptions {
+  retry?: DeliveryRetryPolicy;
+  maxPending?: number;
+  random?: () => number;
 }
 
 export class WindowDelivery {
@@ -23,32 +58,61 @@ export class WindowDelivery {
     windowsDuplicate: 0,
     windowsDropped: 0,
     deliveryErrors: 0,
+    deliveryRetries: 0,
   };
+  /** What made the last failed delivery fail: its first error (the cause), and the last one if it differs. */
   lastError: string | null = null;
   private chain: Promise<void> = Promise.resolve();
   private pending = 0;
+  /** Hellos the sink has not accepted yet, by device: retried before that device's next windows. */
+  private readonly unannounced = new Map<string, DeviceHello>();
+  /** Devices whose new session still needs its seq start (SeqAllocator.beginSession). */
+  private readonly sessionsToBegin = new Set<string>();
+  /** A delivery ran out of tries and none succeeded since: one try per delivery until one does. */
+  private isFailing = false;
+  private readonly retry: DeliveryRetryPolicy;
+  private readonly maxPending: number;
+  private readonly random: () => number;
 
   constructor(
     private readonly sink: WindowSink,
     private readonly seqs: SeqAllocator,
-  ) {}
+    options: WindowDeliveryOptions = {},
+  ) {
+    this.retry = options.retry ?? DEFAULT_DELIVERY_RETRY;
+    this.maxPending = options.maxPending ?? MAX_PENDING_DELIVERIES;
+    this.random = options.random ?? Math.random;
+  }
 
+  /** A session learned its device. Never lost: if this delivery fails or is not queued, the device's next windows redo it. */
   announce(hello: DeviceHello): void {
-    this.enqueue(0, async () => {
-      await this.sink.announce(hello);
-      await this.seqs.beginSession(hello.deviceId);
+    this.unannounced.set(hello.deviceId, hello);
+    this.sessionsToBegin.add(hello.deviceId);
+    // Queued (when there is room) so the device appears before its first window closes.
+    this.enqueue(0, `hello of ${hello.deviceId}`, async () => {
+      await this.prepare(hello.deviceId);
     });
   }
 
   submit(drafts: readonly WindowDraft[]): void {
     if (drafts.length === 0) return;
-    this.enqueue(drafts.length, async () => {
-      const windows = drafts.map((draft) => ({ ...draft, seq: this.seqs.next(draft.deviceId) }));
-      this.counters.windowsSubmitted += windows.length;
-      const result = await this.sink.submitWindows(windows);
-      this.counters.windowsInserted += result.inserted;
-      this.counters.windowsDuplicate += result.duplicates;
-    });
+    const deviceIds = [...new Set(drafts.map((draft) => draft.deviceId))];
+    let windows: EnergyWindow[] | null = null;
+    this.enqueue(
+      drafts.length,
+      `deliver ${drafts.length} window${drafts.length === 1 ? '' : 's'} of ${deviceIds.join(', ')}`,
+      async () => {
+        for (const deviceId of deviceIds) await this.prepare(deviceId);
+        if (windows === null) {
+          // Seqs are allocated once: a retry resends the same (deviceId, seq), so a write that did land is a duplicate.
+          windows = drafts.map((draft) => ({ ...draft, seq: this.seqs.next(draft.deviceId) }));
+          this.counters.windowsSubmitted += windows.length;
+        }
+        const result = await this.sink.submitWindows(windows);
+        this.counters.windowsInserted += result.inserted;
+        this.counters.windowsDuplicate += result.duplicates;
+      },
+    );
   }
 
   /** Resolves once everything queued so far has been delivered (or failed). */
@@ -56,21 +120,77 @@ export class WindowDelivery {
     return this.chain;
   }
 
-  private enqueue(windowCount: number, task: () => Promise<void>): void {
-    if (this.pending >= MAX_PENDING_DELIVERIES) {
+  /** Begins the device's session and announces it, whichever of the two is still owed. */
+  private async prepare(deviceId: string): Promise<void> {
+    if (this.sessionsToBegin.has(deviceId)) {
+      try {
+        await this.seqs.beginSession(deviceId);
+      } catch (error) {
+        throw new Error(`seq start of ${deviceId}: ${describe(error)}`, { cause: error });
+      }
+      this.sessionsToBegin.delete(deviceId);
+    }
+    const hello = this.unannounced.get(deviceId);
+    if (hello !== undefined) {
+      try {
+        await this.sink.announce(hello);
+      } catch (error) {
+        throw new Error(`announce ${deviceId}: ${describe(error)}`, { cause: error });
+      }
+      // A newer hello (board / firmware changed) that arrived meanwhile stays pending.
+      if (this.unannounced.get(deviceId) === hello) this.unannounced.delete(deviceId);
+    }
+  }
+
+  private enqueue(windowCount: number, what: string, task: () => Promise<void>): void {
+    if (this.pending >= this.maxPending) {
+      // A hello left out here is not lost: it stays pending and the device's next queued windows deliver it first.
+      if (windowCount === 0) return;
       this.counters.windowsDropped += windowCount;
+      this.lastError ??= `delivery queue full (${this.maxPending} pending): ${what} dropped`;
       return;
     }
     this.pending += 1;
-    this.chain = this.chain.then(task).then(
-      () => {
-        this.pending -= 1;
-      },
-      (error: unknown) => {
-        this.pending -= 1;
-        this.counters.deliveryErrors += 1;
-        this.lastError = error instanceof Error ? error.message : String(error);
-      },
-    );
+    this.chain = this.chain.then(async () => {
+      const isDelivered = await this.withRetries(what, task);
+      if (!isDelivered) this.counters.windowsDropped += windowCount;
+      this.pending -= 1;
+    });
   }
+
+  /** Runs `task` up to the policy's tries, with backoff between them. Never rejects. */
+  private async withRetries(what: string, task: () => Promise<void>): Promise<boolean> {
+    const attempts = this.isFailing ? 1 : Math.max(1, this.retry.attempts);
+    let firstError: unknown = undefined;
+    let lastError: unknown = undefined;
+    for (let attempt = 0; attempt < attempts; attempt += 1) {
+      if (attempt > 0) {
+        this.counters.deliveryRetries += 1;
+        await sleep(backoffDelayMs(this.retry.backoff, attempt - 1, this.random));
+      }
+      try {
+        await task();
+        this.isFailing = false;
+        return true;
+      } catch (error) {
+        if (attempt === 0) firstError = error;
+        lastError = error;
+      }
+    }
+    this.isFailing = true;
+    this.counters.deliveryErrors += 1;
+    const first = describe(firstError);
+    const last = describe(lastError);
+    const tries = `${attempts} ${attempts === 1 ? 'try' : 'tries'}`;
+    this.lastError = `${what} failed after ${tries}: ${first}${last === first ? '' : ` (last try: ${last})`}`;
+    return false;
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

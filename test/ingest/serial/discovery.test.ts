@@ -88,6 +88,46 @@ describe('auto-discovery', () => {
     expect(health.snapshot().find((s) => s.name === 'serial:discovery')?.counters['ports']).toBe(1);
   });
 
+  it('stop() waits for a scan in flight, and a scan finishing after stop starts no port loop', async () => {
+    MockBinding.createPort('/dev/ttyACM8', { echo: false, record: false });
+    let scans = 0;
+    let finishScan: (ports: PortInfo[]) => void = () => undefined;
+    let opens = 0;
+    const health = new HealthRegistry();
+    readers = await startSerialReaders(
+      {
+        ports: [],
+        autoDiscover: true,
+        baudRate: 115200,
+        discoveryIntervalS: 0.01,
+        listPorts: () => {
+          scans += 1;
+          if (scans === 1) return Promise.resolve([]);
+          return new Promise<PortInfo[]>((resolve) => (finishScan = resolve)); // a slow udev scan
+        },
+        portFactory: ({ path, baudRate }) => {
+          opens += 1;
+          return new SerialPortMock({ path, baudRate, autoOpen: false });
+        },
+      },
+      new FakeSink(),
+      health,
+    );
+    await waitFor('a second scan in flight', () => scans >= 2);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // ticks meanwhile (no overlapping scan: checked below)
+    let isStopped = false;
+    const stopping = readers.stop().then(() => (isStopped = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(isStopped).toBe(false); // still waiting for the scan
+    finishScan([info('/dev/ttyACM8', '2341', '0043')]); // ... which finds an Arduino, after stop()
+    await stopping;
+    readers = null;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(opens).toBe(0);
+    expect(health.snapshot().some((s) => s.name === 'serial:/dev/ttyACM8')).toBe(false);
+    expect(scans).toBe(2); // the interval never started a scan beside the one in flight
+  });
+
   it('rejects a nonsensical configuration with ConfigError', async () => {
     await expect(startSerialReaders({ ports: [], autoDiscover: false, baudRate: 0 }, new FakeSink(), new HealthRegistry())).rejects.toThrow(ConfigError);
     await expect(startSerialReaders({ ports: [], autoDiscover: false, baudRate: 9600, windowS: 0 }, new FakeSink(), new HealthRegistry())).rejects.toThrow(

@@ -1,8 +1,10 @@
 import { SerialPortMock } from 'serialport';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Device } from '../../../src/domain/types.js';
 import { startSerialReaders } from '../../../src/ingest/serial/index.js';
-import type { SerialReaders } from '../../../src/ingest/serial/index.js';
+import type { SerialReaderOptions, SerialReaders } from '../../../src/ingest/serial/index.js';
 import type { PortFactory } from '../../../src/ingest/serial/port-factory.js';
+import type { DeviceHello } from '../../../src/ingest/window-sink.js';
 import { HealthRegistry } from '../../../src/obs/health-registry.js';
 import type { SourceStatus } from '../../../src/obs/health-registry.js';
 import { formatHello, formatSample } from '../../../src/protocol/line-format.js';
@@ -16,6 +18,7 @@ import { FakeSink, waitFor } from './helpers.js';
 const MockBinding = SerialPortMock.binding;
 const PATH = '/dev/ttyMOCK0';
 const FAST_BACKOFF = { initialMs: 5, maxMs: 40, factor: 2 };
+const FAST_RETRY = { attempts: 3, backoff: { initialMs: 1, maxMs: 4, factor: 2 } };
 
 type MockBindingPort = { emitData(data: Buffer | string): void; pendingRead: ((error?: Error) => void) | null; isOpen: boolean };
 
@@ -50,7 +53,7 @@ function status(health: HealthRegistry): SourceStatus {
   return found;
 }
 
-async function start(sink: FakeSink, health: HealthRegistry, extra: { silenceTimeoutS?: number } = {}): Promise<void> {
+async function start(sink: FakeSink, health: HealthRegistry, extra: Partial<SerialReaderOptions> = {}): Promise<void> {
   readers = await startSerialReaders(
     { ports: [PATH], autoDiscover: false, baudRate: 115200, windowS: 1, backoff: FAST_BACKOFF, portFactory: factory, ...extra },
     sink,
@@ -113,6 +116,58 @@ describe('serial reader over @serialport/binding-mock', () => {
     expect(sink.windows.size).toBe(3);
     expect(sink.duplicates).toBe(0);
     expect(status(health).counters).toMatchObject({ sessions: 2, reconnects: 1, windowsInserted: 3 });
+  });
+
+  it('books nothing to the previous board after a replug: samples before the new board\'s hello are rejected before_hello', async () => {
+    const sink = new FakeSink();
+    const health = new HealthRegistry();
+    await start(sink, health);
+    binding().emitData(hello('board-a') + samples(0, 1001));
+    await waitFor('board-a\'s window', () => sink.windows.size >= 1);
+    await waitFor('a pending read', () => binding().pendingRead !== null);
+    binding().pendingRead!(new Error('device unplugged'));
+    await waitFor('a second session', () => opened.length === 2 && binding().isOpen);
+    expect(status(health).details?.['deviceId']).toBeNull();
+    // Another board on the same path: it talks before its first hello, then says who it is.
+    binding().emitData(samples(0, 500, 2000));
+    binding().emitData(hello('board-b') + samples(600_000, 1001, 2000));
+    await waitFor('board-b\'s samples', () => status(health).counters['samples'] === 1001 + 1001);
+    await readers!.stop();
+    readers = null;
+    expect(sink.energyJ('board-a')).toBeCloseTo(3.3e-3 * 1, 9);
+    expect(sink.energyJ('board-b')).toBeCloseTo(6.6e-3 * 1, 9);
+    expect(status(health).rejected['before_hello']).toBe(500);
+    expect(status(health).details?.['deviceId']).toBe('board-b');
+  });
+
+  it('keeps a session whose hello the store refused once (SQLITE_BUSY), and shows dropped windows with their cause in health', async () => {
+    class FlakySink extends FakeSink {
+      announceFailures = 1;
+      isStoreDown = false;
+      override async announce(h: DeviceHello): Promise<Device> {
+        if (this.announceFailures > 0) {
+          this.announceFailures -= 1;
+          throw new Error('SQLITE_BUSY: database is locked');
+        }
+        return super.announce(h);
+      }
+      override async submitWindows(windows: Parameters<FakeSink['submitWindows']>[0]): ReturnType<FakeSink['submitWindows']> {
+        if (this.isStoreDown) throw new Error('SQLITE_IOERR: disk I/O error');
+        return super.submitWindows(windows);
+      }
+    }
+    const sink = new FlakySink();
+    const health = new HealthRegistry();
+    await start(sink, health, { deliveryRetry: FAST_RETRY });
+    binding().emitData(hello() + samples(0, 2001));
+    await waitFor('two windows stored', () => sink.windows.size === 2);
+    expect(sink.devices.has('mock-1')).toBe(true);
+    expect(status(health).counters).toMatchObject({ windowsInserted: 2, windowsDropped: 0, deliveryErrors: 0, deliveryRetries: 1 });
+    sink.isStoreDown = true;
+    binding().emitData(samples(2_001_000, 1000));
+    await waitFor('a window dropped after its retries', () => status(health).counters['windowsDropped'] === 1);
+    expect(status(health).counters).toMatchObject({ windowsInserted: 2, deliveryErrors: 1 });
+    expect(status(health).lastError).toMatch(/deliver 1 window of mock-1 failed after 3 tries: SQLITE_IOERR/);
   });
 
   it('keeps retrying with backoff while the device is absent, and reads it again when it comes back', async () => {

@@ -1,13 +1,12 @@
 /** Turns a PowerProfile into protocol lines, deterministically. Pure: no clock, no I/O. */
 import { formatEvent, formatHello, formatSample } from '../../../protocol/line-format.js';
 import { MAX_SAMPLE_UA } from '../../../protocol/limits.js';
+import { UINT32_RANGE } from '../../integrate/energy-integrator.js';
 import { currentUaAt, isActiveSample } from './power-profile.js';
 import type { PowerProfile } from './power-profile.js';
 
 /** The device repeats hello every 1 s of device time (SPEC §4.1 asks for ≤ 60 s): a reader attaching mid-stream loses ≤ 1 s. */
 export const HELLO_EVERY_US = 1_000_000;
-
-const UINT32_RANGE = 4_294_967_296;
 
 export interface GeneratorCounters {
   samples: number;

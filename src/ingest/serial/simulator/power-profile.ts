@@ -1,4 +1,5 @@
 /** A periodic square-wave power profile (sleep, then an active burst), as a pure function of the sample index. */
+import { MAX_SUPPLY_MV } from '../../../protocol/limits.js';
 
 export interface PowerProfile {
   deviceId: string;
@@ -81,6 +82,6 @@ export function validateProfile(profile: PowerProfile): string[] {
   if (!(profile.sleepUa >= 0 && profile.activeUa >= 0)) problems.push('currents must be ≥ 0');
   if (!(profile.noiseUa >= 0)) problems.push('noise must be ≥ 0');
   if (!(profile.checksumErrorRate >= 0 && profile.checksumErrorRate < 1)) problems.push('checksum error rate must be in [0, 1)');
-  if (!(profile.supplyMv > 0 && profile.supplyMv <= 65_535)) problems.push('supply must be 1..65535 mV');
+  if (!(profile.supplyMv > 0 && profile.supplyMv <= MAX_SUPPLY_MV)) problems.push(`supply must be 1..${MAX_SUPPLY_MV} mV`);
   return problems;
 }

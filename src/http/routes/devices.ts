@@ -1,18 +1,19 @@
-import { Router, type Request, type RequestHandler } from 'express';
-import { DEFAULT_PAGE_SIZE, DEFAULT_WINDOWS_LISTED, MAX_PAGE_SIZE, MAX_WINDOWS_LISTED } from '../../config/defaults.js';
-import { implausibility } from '../../domain/window-plausibility.js';
-import { NotFoundError, ValidationError } from '../../domain/errors.js';
-import type { DeviceSpec, EnergyWindow } from '../../domain/types.js';
+import { Router, type RequestHandler } from 'express';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../config/defaults.js';
+import { NotFoundError } from '../../domain/errors.js';
+import type { DeviceSpec } from '../../domain/types.js';
 import type { WindowSink } from '../../ingest/window-sink.js';
 import type { Catalogue } from '../../model/catalogue-types.js';
 import { computeFootprint } from '../../model/footprint.js';
-import { deviceFootprint, footprintInputFromSpec, powerFromAggregate } from '../../service/device-footprint.js';
+import { footprintInputFromSpec, powerFromAggregate } from '../../service/device-footprint.js';
 import { specFrom, specPatch } from '../../service/spec.js';
 import type { Store } from '../../store/store.js';
 import type { HttpStats } from '../http-stats.js';
-import { createDeviceSchema, listQuerySchema, patchDeviceSchema, windowBatchSchema, windowSchema } from '../schemas.js';
+import { createDeviceSchema, listQuerySchema, patchDeviceSchema } from '../schemas.js';
 import { validate } from '../validate.js';
-import { z } from 'zod';
+import { deviceFootprintRouter } from './device-footprint.js';
+import { deviceIdParam } from './device-params.js';
+import { deviceWindowsRouter } from './device-windows.js';
 
 export interface DevicesRouterDeps {
   store: Store;
@@ -27,18 +28,14 @@ export interface DevicesRouterDeps {
   onlineThresholdMs: number;
 }
 
-function deviceIdParam(req: Request): string {
-  const value: unknown = req.params['id'];
-  if (typeof value !== 'string') throw new ValidationError('missing device id in the path');
-  return value;
-}
 
-const windowsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(MAX_WINDOWS_LISTED).optional() }).strict();
-
-/** Device registry, HTTP ingest of energy windows, and each device's live footprint. */
+/** Device registry, HTTP ingest of energy windows, and each device's live footprint (one router of three). */
 export function devicesRouter(deps: DevicesRouterDeps): Router {
   const { store, catalogue, requireToken } = deps;
   const router = Router();
+  // The footprint route first: it is the hot path, and Express tries routes in order.
+  router.use(deviceFootprintRouter(store, catalogue, deps.clock, deps.onlineThresholdMs));
+  router.use(deviceWindowsRouter({ store, sink: deps.sink, stats: deps.stats, requireToken, clock: deps.clock }));
 
   /** A spec must resolve (system, training, grid all known) before it is stored. */
   const checkSpec = (spec: DeviceSpec): void => {
@@ -90,49 +87,6 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
     });
     deps.publishDeviceChange(device.id);
     res.json(device);
-  });
-
-  router.post('/devices/:id/windows', requireToken, async (req, res) => {
-    const raw: unknown = req.body ?? {};
-    const isBatch = typeof raw === 'object' && raw !== null && 'windows' in raw;
-    const body = isBatch ? validate(windowBatchSchema, raw, 'energy windows') : { windows: [validate(windowSchema, raw, 'energy window')] };
-    const deviceId = deviceIdParam(req);
-    if ((await store.getDevice(deviceId)) === undefined) throw new NotFoundError(`device "${deviceId}" is not registered`);
-    const nowMs = deps.clock();
-    const items = body.windows;
-    const windows: EnergyWindow[] = items.map((item, index) => {
-      const window: EnergyWindow = {
-        deviceId,
-        seq: item.seq,
-        startMs: item.startMs,
-        durationS: item.durationS,
-        energyJ: item.energyJ,
-        sampleCount: item.sampleCount ?? 0,
-        minPowerW: item.minPowerW ?? null,
-        maxPowerW: item.maxPowerW ?? null,
-        inferenceCount: item.inferenceCount ?? 0,
-        source: 'http',
-      };
-      // The same plausibility rules as every other source (IngestService applies them too), answered as a 400 here.
-      const problem = implausibility(window, nowMs);
-      if (problem !== null) throw new ValidationError(`windows.${index}: ${problem.detail}`, [`reason: ${problem.reason}`]);
-      return window;
-    });
-    const result = await deps.sink.submitWindows(windows);
-    deps.stats.countWindows(result.inserted, result.duplicates);
-    res.status(result.inserted > 0 ? 201 : 200).json(result);
-  });
-
-  router.get('/devices/:id/windows', async (req, res) => {
-    const query = validate(windowsQuerySchema, req.query, 'query');
-    if ((await store.getDevice(deviceIdParam(req))) === undefined) throw new NotFoundError(`device "${deviceIdParam(req)}" is not registered`);
-    res.json({ windows: await store.listWindows(deviceIdParam(req), query.limit ?? DEFAULT_WINDOWS_LISTED) });
-  });
-
-  router.get('/devices/:id/footprint', async (req, res) => {
-    const [device, aggregate] = await Promise.all([store.getDevice(deviceIdParam(req)), store.getAggregate(deviceIdParam(req))]);
-    if (device === undefined) throw new NotFoundError(`device "${deviceIdParam(req)}" is not registered`);
-    res.json(deviceFootprint(catalogue, device, aggregate, deps.clock(), deps.onlineThresholdMs));
   });
 
   return router;

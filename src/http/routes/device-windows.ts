@@ -1,0 +1,67 @@
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { DEFAULT_WINDOWS_LISTED, MAX_WINDOWS_LISTED } from '../../config/defaults.js';
+import { NotFoundError, ValidationError } from '../../domain/errors.js';
+import type { EnergyWindow } from '../../domain/types.js';
+import { implausibility } from '../../domain/window-plausibility.js';
+import type { WindowSink } from '../../ingest/window-sink.js';
+import type { Store } from '../../store/store.js';
+import type { HttpStats } from '../http-stats.js';
+import { windowBatchSchema, windowSchema } from '../schemas.js';
+import { validate } from '../validate.js';
+import { deviceIdParam } from './device-params.js';
+
+export interface DeviceWindowsDeps {
+  store: Store;
+  sink: WindowSink;
+  stats: HttpStats;
+  requireToken: RequestHandler;
+  clock: () => number;
+}
+
+const windowsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(MAX_WINDOWS_LISTED).optional() }).strict();
+
+/** HTTP ingest of energy windows (idempotent by seq) and the most recent windows of a device. */
+export function deviceWindowsRouter(deps: DeviceWindowsDeps): Router {
+  const { store, requireToken } = deps;
+  const router = Router();
+
+  router.post('/devices/:id/windows', requireToken, async (req, res) => {
+    const raw: unknown = req.body ?? {};
+    const isBatch = typeof raw === 'object' && raw !== null && 'windows' in raw;
+    const body = isBatch ? validate(windowBatchSchema, raw, 'energy windows') : { windows: [validate(windowSchema, raw, 'energy window')] };
+    const deviceId = deviceIdParam(req);
+    if ((await store.getDevice(deviceId)) === undefined) throw new NotFoundError(`device "${deviceId}" is not registered`);
+    const nowMs = deps.clock();
+    const items = body.windows;
+    const windows: EnergyWindow[] = items.map((item, index) => {
+      const window: EnergyWindow = {
+        deviceId,
+        seq: item.seq,
+        startMs: item.startMs,
+        durationS: item.durationS,
+        energyJ: item.energyJ,
+        sampleCount: item.sampleCount ?? 0,
+        minPowerW: item.minPowerW ?? null,
+        maxPowerW: item.maxPowerW ?? null,
+        inferenceCount: item.inferenceCount ?? 0,
+        source: 'http',
+      };
+      // The same plausibility rules as every other source (IngestService applies them too), answered as a 400 here.
+      const problem = implausibility(window, nowMs);
+      if (problem !== null) throw new ValidationError(`windows.${index}: ${problem.detail}`, [`reason: ${problem.reason}`]);
+      return window;
+    });
+    const result = await deps.sink.submitWindows(windows);
+    deps.stats.countWindows(result.inserted, result.duplicates);
+    res.status(result.inserted > 0 ? 201 : 200).json(result);
+  });
+
+  router.get('/devices/:id/windows', async (req, res) => {
+    const query = validate(windowsQuerySchema, req.query, 'query');
+    if ((await store.getDevice(deviceIdParam(req))) === undefined) throw new NotFoundError(`device "${deviceIdParam(req)}" is not registered`);
+    res.json({ windows: await store.listWindows(deviceIdParam(req), query.limit ?? DEFAULT_WINDOWS_LISTED) });
+  });
+
+  return router;
+}

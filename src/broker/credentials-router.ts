@@ -6,8 +6,11 @@ import type { CredentialStore } from './credential-store.js';
 import { issueCredential } from './issue-credentials.js';
 
 export interface CredentialsRouterDeps {
-  /** Null when the embedded broker is off (external broker or MQTT disabled): the routes answer 409. */
-  store: CredentialStore | null;
+  /**
+   * Asked on every request: null while the embedded broker is not running (external broker, MQTT disabled, or the
+   * default port taken by another broker at startup), and then the routes answer 409 `embedded_broker_off`.
+   */
+  store: () => CredentialStore | null;
   requireToken: RequestHandler;
   prefix: string;
   brokerPort: number | null;
@@ -16,8 +19,9 @@ export interface CredentialsRouterDeps {
 export function credentialsRouter(deps: CredentialsRouterDeps): Router {
   const router = Router();
   const storeOrThrow = (): CredentialStore => {
-    if (deps.store === null) throw new HttpError(409, 'embedded_broker_off', 'device credentials belong to the embedded MQTT broker, which is not running');
-    return deps.store;
+    const store = deps.store();
+    if (store === null) throw new HttpError(409, 'embedded_broker_off', 'device credentials belong to the embedded MQTT broker, which is not running');
+    return store;
   };
   const deviceId = (raw: string | string[] | undefined): string => {
     if (typeof raw !== 'string' || !isDeviceId(raw)) throw new HttpError(400, 'validation', 'device id must match [A-Za-z0-9_.-]{1,64}');

@@ -4,45 +4,56 @@ import type { ServiceContext, ServiceLayer } from '../server/service.js';
 import { LiveFeed } from './live-feed.js';
 import { dashboardStaticRouter } from './static-routes.js';
 
-/** One feed per running service (a layer object may serve several services, e.g. in tests). */
-const feeds = new WeakMap<ServiceContext, LiveFeed>();
-
-function feedFor(context: ServiceContext): LiveFeed {
-  let feed = feeds.get(context);
-  if (feed === undefined) {
-    const created = new LiveFeed({
-      bus: context.bus,
-      store: context.store,
-      catalogue: context.catalogue,
-      clock: Date.now,
-      onlineThresholdMs: context.config.onlineThresholdMs,
-      log: context.log,
-    });
-    context.health.register('dashboard-events', () => ({
-      name: 'dashboard-events',
-      kind: 'http',
-      state: created.clientCount > 0 ? 'streaming' : 'idle',
-      counters: { clients: created.clientCount, ...created.counters },
-      rejected: {},
-      lastError: null,
-    }));
-    feeds.set(context, created);
-    feed = created;
-  }
-  return feed;
+export interface DashboardLayerOptions {
+  /** Epoch milliseconds for "online", accrued footprints and the browser's clock offset; tests inject a fixed clock. */
+  clock?: () => number;
 }
 
 /** The web dashboard: live events under /api, static UI and vendored uPlot at /. */
-export const dashboardLayer: ServiceLayer = {
-  name: 'dashboard',
-  apiRouters(context): Router[] {
-    return [eventsRouter({ feed: feedFor(context), store: context.store, clock: Date.now, onlineThresholdMs: context.config.onlineThresholdMs })];
-  },
-  rootHandlers(): Router[] {
-    return [dashboardStaticRouter()];
-  },
-  async start(context) {
-    const feed = feedFor(context);
-    return { name: 'dashboard', stop: async () => feed.stop() };
-  },
-};
+export function createDashboardLayer(options: DashboardLayerOptions = {}): ServiceLayer {
+  const clock = options.clock ?? Date.now;
+  /** One feed per running service (a layer object may serve several services, e.g. in tests). */
+  const feeds = new WeakMap<ServiceContext, LiveFeed>();
+
+  function feedFor(context: ServiceContext): LiveFeed {
+    let feed = feeds.get(context);
+    if (feed === undefined) {
+      const created = new LiveFeed({
+        bus: context.bus,
+        store: context.store,
+        catalogue: context.catalogue,
+        clock,
+        onlineThresholdMs: context.config.onlineThresholdMs,
+        log: context.log,
+      });
+      context.health.register('dashboard-events', () => ({
+        name: 'dashboard-events',
+        kind: 'http',
+        state: created.clientCount > 0 ? 'streaming' : 'idle',
+        counters: { clients: created.clientCount, ...created.counters },
+        rejected: {},
+        lastError: null,
+      }));
+      feeds.set(context, created);
+      feed = created;
+    }
+    return feed;
+  }
+
+  return {
+    name: 'dashboard',
+    apiRouters(context): Router[] {
+      return [eventsRouter({ feed: feedFor(context), store: context.store, clock, onlineThresholdMs: context.config.onlineThresholdMs })];
+    },
+    rootHandlers(): Router[] {
+      return [dashboardStaticRouter()];
+    },
+    async start(context) {
+      const feed = feedFor(context);
+      return { name: 'dashboard', stop: async () => feed.stop() };
+    },
+  };
+}
+
+/** The dashboard layer on the wall clock (what `serve` runs). */
+export const dashboardLayer: ServiceLayer = createDashboardLayer();

@@ -31,7 +31,10 @@ export interface LiveFeedCounters {
   rowsComputed: number;
   droppedDirty: number;
   droppedPoints: number;
+  /** Ticks that failed as a whole (e.g. the store was unreachable); their devices are retried on the next tick. */
   tickErrors: number;
+  /** Watched devices whose footprint or power points could not be computed: sent as a row with `error`, the others go on. */
+  deviceErrors: number;
 }
 
 /**
@@ -40,7 +43,7 @@ export interface LiveFeedCounters {
  * clients listen — and offers the batch to every client. Subscribed to the bus only while a client is connected.
  */
 export class LiveFeed {
-  readonly counters: LiveFeedCounters = { events: 0, ticks: 0, rowsComputed: 0, droppedDirty: 0, droppedPoints: 0, tickErrors: 0 };
+  readonly counters: LiveFeedCounters = { events: 0, ticks: 0, rowsComputed: 0, droppedDirty: 0, droppedPoints: 0, tickErrors: 0, deviceErrors: 0 };
   private readonly clients = new Set<SseClient>();
   private dirty = new Map<string, DirtyDevice>();
   private unsubscribe: (() => void) | null = null;
@@ -59,7 +62,8 @@ export class LiveFeed {
     return this.clients.size;
   }
 
-  get interval(): number {
+  /** Milliseconds between ticks (and so between updates to each browser). */
+  get tickIntervalMs(): number {
     return this.flushIntervalMs;
   }
 
@@ -113,7 +117,7 @@ export class LiveFeed {
       this.dirty.set(event.deviceId, dirty);
     }
     if (event.type === 'windows') {
-      // `inserted` counts the whole batch (possibly several devices): an upper bound for this device, capped below.
+      // `inserted` is this device's count of new windows; capped: the chart never needs more than a flush's worth.
       dirty.windows = Math.min(dirty.windows + event.inserted, MAX_POINTS_PER_DEVICE);
     } else if (event.type === 'power') {
       this.counters.droppedPoints += appendBounded(dirty.points, [[event.tMs, event.powerW]], MAX_POINTS_PER_DEVICE);
@@ -131,10 +135,31 @@ export class LiveFeed {
       this.counters.ticks += 1;
       for (const client of this.clients) client.offer(batch);
     } catch (error) {
+      // Nothing was offered: put the devices back so the next tick retries them instead of losing their updates.
       this.counters.tickErrors += 1;
-      this.deps.log(`live feed tick failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.deps.log(`live feed tick failed: ${errorMessage(error)}`);
+      this.requeue(dirty);
     } finally {
       this.ticking = false;
+    }
+  }
+
+  /** Merge a failed tick's devices back in front of what arrived meanwhile (same bounds as onEvent). */
+  private requeue(failed: ReadonlyMap<string, DirtyDevice>): void {
+    if (this.unsubscribe === null) return; // nobody listens any more
+    for (const [id, old] of failed) {
+      const newer = this.dirty.get(id);
+      if (newer === undefined) {
+        if (this.dirty.size >= MAX_DIRTY_DEVICES) {
+          this.counters.droppedDirty += 1;
+          continue;
+        }
+        this.dirty.set(id, old);
+        continue;
+      }
+      const points = [...old.points];
+      this.counters.droppedPoints += appendBounded(points, newer.points, MAX_POINTS_PER_DEVICE);
+      this.dirty.set(id, { points, windows: Math.min(old.windows + newer.windows, MAX_POINTS_PER_DEVICE) });
     }
   }
 
@@ -162,9 +187,23 @@ export class LiveFeed {
     for (const entry of entries) {
       const id = entry.device.id;
       if (!watched.has(id)) continue;
-      footprints.set(id, deviceFootprint(catalogue, entry.device, entry.aggregate, nowMs, onlineThresholdMs));
-      points.set(id, await this.pointsOf(id, dirty.get(id) ?? { points: [], windows: 0 }));
+      // One device that cannot be computed (a spec that no longer resolves, a bad stored window) must not cost every
+      // viewer its updates: report it on its row, as fleetSummary does, and go on with the others.
+      try {
+        footprints.set(id, deviceFootprint(catalogue, entry.device, entry.aggregate, nowMs, onlineThresholdMs));
+        points.set(id, await this.pointsOf(id, dirty.get(id) ?? { points: [], windows: 0 }));
+      } catch (error) {
+        this.counters.deviceErrors += 1;
+        const message = errorMessage(error);
+        this.deps.log(`live feed: device "${id}" skipped: ${message}`);
+        const row = rows.get(id);
+        if (row !== undefined && row.error === null) rows.set(id, { ...row, error: message });
+      }
     }
     return { atMs: nowMs, rows, points, footprints };
   }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -72,6 +72,34 @@ describe('calculator view (Chromium)', () => {
     await shared.close();
   });
 
+  it('a link with unreadable block overrides says so and never rounds a level; the readable ones apply', async () => {
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(`${svc.url}/#/calculator?system=kws-typical&blocks=processing%3A1.5%2Ccasing%3D0.5%2Cbogus%2Cmemory%3D-1`);
+      const api = (await (await fetch(`${svc.url}/api/calculate?system=kws-typical&blocks=casing%3D0.5`)).json()) as { totalKgCO2e: number };
+      await page.waitForFunction((text) => document.querySelector('#calc-total')?.textContent === text, `${api.totalKgCO2e.toFixed(2)} kg`);
+      expect(await page.isVisible('#calc-blocks-error')).toBe(true);
+      expect(await page.locator('#calc-blocks-error li').allTextContents()).toEqual([
+        'block override "processing:1.5": a level is an integer',
+        'block override "bogus": use block:level or block=kgCO2e',
+        'block override "memory=-1": value must be a finite number ≥ 0',
+      ]);
+      // Not truncated to level 1: the preset's level stays selected.
+      expect(await page.inputValue('#calc-block-processing')).toBe('0');
+      expect(await page.inputValue('#calc-kg-casing')).toBe('0.5');
+      // Same wording as the server for the same text.
+      const server = (await (await fetch(`${svc.url}/api/calculate?system=kws-typical&blocks=processing%3A1.5`)).json()) as { detail: string };
+      expect(server.detail).toBe('block override "processing:1.5": a level is an integer');
+      // Editing the form rewrites the link without the unreadable parts, and the notice goes.
+      await page.selectOption('#calc-grid', 'FRA');
+      await page.waitForFunction(() => (document.querySelector('#calc-blocks-error') as HTMLElement | null)?.hidden === true);
+      expect(new URL(page.url()).hash).toBe('#/calculator?system=kws-typical&blocks=casing%3D0.5&grid=FRA');
+      expect(browser.errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('fits a phone screen', async () => {
     const phone = await browser.context.newPage();
     await phone.setViewportSize(PHONE_VIEWPORT);

@@ -59,4 +59,26 @@ describe('device view (Chromium)', () => {
     expect(browser.errors).toEqual([]);
     await page.screenshot({ path: screenshotPath('device'), fullPage: true });
   });
+
+  it('labels the assumed power with the catalogue\'s value, not a hard-coded 1 mW', async () => {
+    const page = await browser.context.newPage();
+    try {
+      // Serve a catalogue whose assumption is 2.5 mW: every label naming the assumption must follow it.
+      await page.route('**/api/catalogue', async (route) => {
+        const response = await route.fetch();
+        const body = (await response.json()) as { assumptions: { assumedPowerW: number } };
+        body.assumptions.assumedPowerW = 0.0025;
+        await route.fulfill({ response, json: body });
+      });
+      await page.goto(`${svc.url}/#/device/bench-1`);
+      await page.waitForSelector('#device-power');
+      const legend = await page.locator('#device-chart .u-legend .u-label').allTextContents();
+      expect(legend).toContain('2.5 mW assumed');
+      expect(legend.join(' ')).not.toContain('1 mW');
+      expect(await page.locator('.card:has(#device-power)').textContent()).toContain('the 2.5 mW assumption');
+      expect(await page.locator('#device-comparison li:nth-child(2) .cmp-label').textContent()).toBe('Same, at 2.5 mW (seed assumption)');
+    } finally {
+      await page.close();
+    }
+  });
 });

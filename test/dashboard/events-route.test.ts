@@ -103,3 +103,21 @@ describe('GET /api/events', () => {
     expect(bus.listenerCount).toBe(0);
   });
 });
+
+describe('GET /api/events with an injected clock', () => {
+  it('hello carries the service clock, not the wall clock (the browser derives its clock offset from it)', async () => {
+    const fixedMs = Date.UTC(2030, 0, 1);
+    const svc = await startTestService({ clock: () => fixedMs });
+    try {
+      const sse = await openSse(`${svc.url}/api/events`);
+      try {
+        const hello = JSON.parse((await sse.waitFor((e) => e.event === 'hello')).data) as HelloMessage;
+        expect(hello.serverNowMs).toBe(fixedMs);
+      } finally {
+        sse.close();
+      }
+    } finally {
+      await svc.close();
+    }
+  });
+});

@@ -85,6 +85,25 @@ describe('fleet view (Chromium)', () => {
     await page.screenshot({ path: screenshotPath('fleet'), fullPage: true });
   });
 
+  it('names the assumed power from the catalogue in the ratio column, the filter and the totals', async () => {
+    const page = await browser.context.newPage();
+    try {
+      await page.route('**/api/catalogue', async (route) => {
+        const response = await route.fetch();
+        const body = (await response.json()) as { assumptions: { assumedPowerW: number } };
+        body.assumptions.assumedPowerW = 0.0025;
+        await route.fulfill({ response, json: body });
+      });
+      await page.goto(`${svc.url}/#/fleet`);
+      await page.waitForFunction(() => document.querySelectorAll('#fleet-body [role="row"]').length > 0);
+      expect(await page.textContent('button[data-sort="ratio"]')).toBe('vs 2.5 mW');
+      expect(await page.textContent('#fleet-status option[value="above"]')).toBe('above 2.5 mW');
+      expect(await page.locator('.card:has(#fleet-assumed) .card-label').textContent()).toBe('At 2.5 mW assumed');
+    } finally {
+      await page.close();
+    }
+  });
+
   it('is usable on a phone viewport', async () => {
     const phone = await browser.context.newPage();
     await phone.setViewportSize(PHONE_VIEWPORT);

@@ -1,11 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { FLEET_CACHE_TTL_MS, ONLINE_THRESHOLD_MS } from '../../src/config/defaults.js';
-import { dashboardLayer } from '../../src/dashboard/dashboard-layer.js';
+import { createDashboardLayer } from '../../src/dashboard/dashboard-layer.js';
 import { mqttLayer } from '../../src/ingest/mqtt/mqtt-layer.js';
-import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
-import { startService, type RunningService } from '../../src/server/service.js';
+import { startTestService as startService, type TestService as BaseTestService } from '../helpers/service.js';
 
 /** A window posted by the tests: what firmware would send, in the API's units (ms, s, J, W). */
 export interface WindowInput {
@@ -19,54 +14,46 @@ export interface WindowInput {
   inferenceCount?: number;
 }
 
-export interface TestService {
-  service: RunningService;
-  url: string;
+export interface TestService extends BaseTestService {
   registerDevice(body: Record<string, unknown>): Promise<void>;
   /** POST and return the JSON answer (e.g. MQTT credentials). */
   postJson(pathname: string, body: unknown): Promise<unknown>;
   postWindows(deviceId: string, windows: WindowInput[]): Promise<void>;
-  close(): Promise<void>;
+}
+
+export interface DashboardServiceOptions {
+  /** Also run the embedded MQTT broker on this port (for the fleet simulator). */
+  mqttPort?: number;
+  /** Service and dashboard clock (epoch ms); default the wall clock. */
+  clock?: () => number;
 }
 
 /**
- * The real service, in-process, on an ephemeral port, with a temporary data directory and the dashboard layer;
- * with `mqttPort`, also the embedded MQTT broker on that port (for the fleet simulator).
+ * test/helpers/service.ts's service with the dashboard layer (and, with `mqttPort`, the embedded MQTT broker),
+ * plus the few JSON calls the dashboard tests make.
  */
-export async function startTestService(options: { mqttPort?: number } = {}): Promise<TestService> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-dashboard-'));
-  const service = await startService(
+export async function startTestService(options: DashboardServiceOptions = {}): Promise<TestService> {
+  const dashboard = createDashboardLayer(options.clock === undefined ? {} : { clock: options.clock });
+  const base = await startService(
     {
-      port: 0,
-      host: '127.0.0.1',
-      dataDir,
-      apiToken: 'test-token',
-      defaults: SEED_DEFAULT_SPEC,
-      onlineThresholdMs: ONLINE_THRESHOLD_MS,
-      fleetCacheTtlMs: FLEET_CACHE_TTL_MS,
-      serial: { ports: [], autoDiscover: false, baudRate: 115_200 },
-      extra: options.mqttPort === undefined ? {} : { 'mqtt-port': String(options.mqttPort), 'mqtt-host': '127.0.0.1' },
+      layers: options.mqttPort === undefined ? [dashboard] : [dashboard, mqttLayer],
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
     },
-    { layers: options.mqttPort === undefined ? [dashboardLayer] : [dashboardLayer, mqttLayer], log: () => {} },
+    options.mqttPort === undefined ? [] : ['--mqtt-port', String(options.mqttPort), '--mqtt-host', '127.0.0.1'],
   );
-  const headers = { authorization: `Bearer ${service.apiToken}`, 'content-type': 'application/json' };
   const postJson = async (pathname: string, body: unknown): Promise<unknown> => {
-    const response = await fetch(`${service.url}${pathname}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    const response = await fetch(`${base.url}${pathname}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${base.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (!response.ok) throw new Error(`POST ${pathname}: ${response.status} ${await response.text()}`);
     return response.json();
   };
-  const post = async (pathname: string, body: unknown): Promise<void> => {
-    await postJson(pathname, body);
-  };
   return {
-    service,
-    url: service.url,
-    registerDevice: (body) => post('/api/devices', body),
+    ...base,
+    registerDevice: async (body) => void (await postJson('/api/devices', body)),
     postJson,
-    postWindows: (deviceId, windows) => post(`/api/devices/${encodeURIComponent(deviceId)}/windows`, { windows }),
-    async close() {
-      await service.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    postWindows: async (deviceId, windows) => void (await postJson(`/api/devices/${encodeURIComponent(deviceId)}/windows`, { windows })),
   };
 }

@@ -114,6 +114,9 @@ describe('embedded MQTT broker', () => {
     await client.publishAsync('tinyml/lab/node-1/hello', JSON.stringify(WINDOW), { qos: 1 });
     await client.publishAsync('tinyml/lab/node-1/status', 'maybe', { qos: 1 });
     await client.publishAsync(topic, Buffer.from([0xff, 0xfe, 0x00]), { qos: 1 });
+    // Well-formed but implausible (average power below the window's own minimum: a unit mistake): dropped by
+    // ingest's shared plausibility check, acked, counted.
+    await client.publishAsync(topic, JSON.stringify({ ...WINDOW, seq: 43, energy_uj: 1_000 }), { qos: 1 });
     // Still connected and serving: a good window after the bad ones is stored.
     await client.publishAsync(topic, JSON.stringify(WINDOW), { qos: 1 });
     expect(client.connected).toBe(true);
@@ -126,6 +129,7 @@ describe('embedded MQTT broker', () => {
       unsupported_version: 1,
       topic_mismatch: 1,
       bad_status: 1,
+      implausible: 1,
     });
     expect(totalsOf(await test.service.context.store.getAggregate('node-1'))).toEqual({ windows: 1, energyUj: 123_456, samples: 100, inferences: 12 });
   });

@@ -5,7 +5,7 @@ import { hashPassword, verifyPassword } from '../../src/broker/password-hash.js'
 import { ConfigError } from '../../src/domain/errors.js';
 import { Backoff } from '../../src/ingest/mqtt/backoff.js';
 import { MicroBatcher, OverloadError } from '../../src/ingest/mqtt/micro-batcher.js';
-import { loadMqttConfig, redactUrl } from '../../src/ingest/mqtt/mqtt-config.js';
+import { DEFAULT_EMBEDDED_BROKER_HOST, DEFAULT_EMBEDDED_BROKER_PORT, DEFAULT_EMBEDDED_TLS_PORT, loadMqttConfig, redactUrl } from '../../src/ingest/mqtt/mqtt-config.js';
 import { deviceProfile, expectedTotals, simDeviceId, windowPayload } from '../../src/ingest/mqtt/sim/fleet-profile.js';
 import { parseDeviceTopic, subscriptionFilters } from '../../src/ingest/mqtt/topics.js';
 import { parseJsonMessage } from '../../src/protocol/json-message.js';
@@ -123,5 +123,12 @@ describe('MQTT config', () => {
     expect(() => loadMqttConfig({ 'mqtt-url': 'http://h' }, '/d')).toThrow(ConfigError);
     expect(() => loadMqttConfig({ 'mqtt-tls-cert': 'c.pem' }, '/d')).toThrow(ConfigError);
     expect(redactUrl('mqtt://user:secret@host:1883')).toBe('mqtt://host:1883');
+  });
+  it('defaults are named: MQTT 1883, MQTT over TLS 8883, every interface', () => {
+    expect([DEFAULT_EMBEDDED_BROKER_PORT, DEFAULT_EMBEDDED_TLS_PORT, DEFAULT_EMBEDDED_BROKER_HOST]).toEqual([1883, 8883, '0.0.0.0']);
+    expect(loadMqttConfig({ 'mqtt-tls-cert': 'c.pem', 'mqtt-tls-key': 'k.pem' }, '/d').mode).toEqual({
+      kind: 'embedded', port: DEFAULT_EMBEDDED_BROKER_PORT, portExplicit: false, host: DEFAULT_EMBEDDED_BROKER_HOST,
+      tls: { port: DEFAULT_EMBEDDED_TLS_PORT, certFile: 'c.pem', keyFile: 'k.pem' },
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { h } from './dom.js';
-import { kg, kgNumber, kgRange, percent, source, times } from './format.js';
+import { kg, kgNumber, kgRange, percent, powerLabel, source, times } from './format.js';
 
 /** Colour per stage group (CSS custom properties in app.css); embodied blocks get shades by position. */
 const GROUP_CLASS = { training: 'g-training', embodied: 'g-embodied', transport: 'g-transport', use: 'g-use', 'end-of-life': 'g-eol' };
@@ -66,13 +66,14 @@ export function breakdown(result, idPrefix) {
 }
 
 /**
- * This footprint against the seed's 1 mW table value and the reference devices (Apple Watch, MacBook Pro).
+ * This footprint against the seed's table value at the assumed power and the reference devices (Apple Watch, MacBook Pro).
  * @param {any} result a FootprintResult
- * @param {any} assumedProvenance provenance of the 1 mW assumption
+ * @param {{ assumedPowerW: number, assumedPowerProvenance: any }} assumptions the catalogue's assumptions
  * @param {string} idPrefix
  */
-export function comparison(result, assumedProvenance, idPrefix) {
+export function comparison(result, assumptions, idPrefix) {
   const assumed = result.comparison.assumed;
+  const assumedLabel = powerLabel(assumptions.assumedPowerW);
   const maxKg = Math.max(result.totalKgCO2e, ...result.comparison.referenceDevices.map((/** @type {any} */ device) => device.kgCO2e));
   /** @param {string} label @param {number} value @param {string} title @param {string} cls @param {string} id */
   const line = (label, value, title, cls, id) =>
@@ -83,8 +84,8 @@ export function comparison(result, assumedProvenance, idPrefix) {
   return h('ul', { class: 'comparison', id: `${idPrefix}-comparison` },
     line(result.power.kind === 'measured' ? 'This device (measured)' : 'This configuration', result.totalKgCO2e,
       source(result.power.provenance, `lifetime total at ${(result.power.powerW * 1000).toPrecision(3)} mW`), 'this', `${idPrefix}-cmp-this`),
-    line('Same, at 1 mW (seed assumption)', assumed.totalKgCO2e,
-      source(assumedProvenance, `same device at the 1 mW assumption: use stage ${kgNumber(assumed.useKgCO2e)} kg, ${assumed.batteryReplacements} battery replacement(s)`), 'assumed', `${idPrefix}-cmp-assumed`),
+    line(`Same, at ${assumedLabel} (seed assumption)`, assumed.totalKgCO2e,
+      source(assumptions.assumedPowerProvenance, `same device at the ${assumedLabel} assumption: use stage ${kgNumber(assumed.useKgCO2e)} kg, ${assumed.batteryReplacements} battery replacement(s)`), 'assumed', `${idPrefix}-cmp-assumed`),
     ...result.comparison.referenceDevices.map((/** @type {any} */ device) =>
       line(device.label, device.kgCO2e, source(device.provenance, `this footprint is ${times(device.kgCO2e === 0 ? NaN : result.totalKgCO2e / device.kgCO2e)} ${device.label} (${percent(device.kgCO2e === 0 ? NaN : result.totalKgCO2e / device.kgCO2e)})`), 'ref', `${idPrefix}-cmp-${device.id}`)));
 }

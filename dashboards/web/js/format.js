@@ -31,6 +31,18 @@ export function power(watts) {
   return `${(watts * 1e6).toFixed(0)} µW`;
 }
 
+/**
+ * Power as a short label without trailing zeros (3 significant figures), for a configured value such as the
+ * catalogue's assumed power: 0.001 → "1 mW", 0.0275 → "27.5 mW".
+ * @param {number | null | undefined} watts
+ */
+export function powerLabel(watts) {
+  if (watts === null || watts === undefined || !Number.isFinite(watts)) return '–';
+  const abs = Math.abs(watts);
+  const [value, unit] = abs >= 1 ? [watts, 'W'] : abs >= 1e-3 || abs === 0 ? [watts * 1e3, 'mW'] : [watts * 1e6, 'µW'];
+  return `${Number(value.toPrecision(3))} ${unit}`;
+}
+
 /** Energy in J, or Wh above 3.6 kJ. @param {number} joules */
 export function energy(joules) {
   if (!Number.isFinite(joules)) return '–';

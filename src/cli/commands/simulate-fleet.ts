@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../domain/errors.js';
+import { DEFAULT_EMBEDDED_BROKER_PORT } from '../../ingest/mqtt/mqtt-config.js';
 import { DEFAULT_MQTT_PREFIX } from '../../ingest/mqtt/topics.js';
 import { runFleetSimulator } from '../../ingest/mqtt/sim/fleet-simulator.js';
 import type { CliCommand } from '../command.js';
@@ -11,10 +12,12 @@ import { durationMsOption, integerOption } from '../options.js';
 export const DEFAULT_SIM_WINDOW_MS = 10_000;
 /** start_ms of seq 0 in fast mode: 2025-11-24T16:00:00Z, the example of SPEC.md, so runs are reproducible. */
 export const DEFAULT_SIM_EPOCH_MS = 1_764_000_000_000;
+/** Broker when --url is absent: the embedded broker of "serve" on this machine. */
+export const DEFAULT_SIM_BROKER_URL = `mqtt://localhost:${DEFAULT_EMBEDDED_BROKER_PORT}`;
 
 const USAGE = `tinyml-footprint simulate fleet [options]
 
-  --url <url>            broker (default mqtt://localhost:1883, the embedded broker of "serve")
+  --url <url>            broker (default ${DEFAULT_SIM_BROKER_URL}, the embedded broker of "serve")
   --devices <n>          simulated devices, one connection each (default 10)
   --interval <d>         time between a device's windows, e.g. 10s, 500ms; 0 = as fast as acks allow (default 10s)
   --window <d>           length of each window (default: the interval, or 10s when the interval is 0)
@@ -78,7 +81,7 @@ export const simulateFleetCommand: CliCommand = {
     process.once('SIGTERM', onSignal);
     try {
       const result = await runFleetSimulator({
-        url: values.url ?? 'mqtt://localhost:1883',
+        url: values.url ?? DEFAULT_SIM_BROKER_URL,
         devices: integerOption('devices', values.devices, 1) ?? 10,
         count: integerOption('count', values.count, 1),
         intervalMs,

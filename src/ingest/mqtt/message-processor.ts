@@ -7,7 +7,7 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { EnergyWindow } from '../../domain/types.js';
 import { parseJsonMessage } from '../../protocol/json-message.js';
 import { isParseFailure } from '../../protocol/messages.js';
-import type { WindowSink } from '../window-sink.js';
+import type { SubmitResult, WindowSink } from '../window-sink.js';
 import { MicroBatcher, OverloadError, type MicroBatcherOptions } from './micro-batcher.js';
 import type { MqttStats } from './mqtt-stats.js';
 import { parseDeviceTopic, STATUS_OFFLINE, STATUS_ONLINE, type DeviceTopic } from './topics.js';
@@ -151,9 +151,17 @@ export class MqttMessageProcessor {
     this.known.add(deviceId);
   }
 
+  /** Implausible windows were dropped by the sink (and counted there): acked like the others, counted here too. */
+  private count(result: SubmitResult): void {
+    const { stats } = this.options;
+    stats.counters.windowsInserted += result.inserted;
+    stats.counters.duplicates += result.duplicates;
+    if ((result.rejected ?? 0) > 0) stats.reject('implausible', result.rejected);
+  }
+
   /** One transaction for the whole batch; unknown devices are announced first with the fleet from their topic. */
   private async storeBatch(items: readonly BatchItem[]): Promise<ItemResult[]> {
-    const { sink, stats } = this.options;
+    const { sink } = this.options;
     for (const { window, fleet } of items) {
       if (this.known.has(window.deviceId)) continue;
       await sink.announce({ deviceId: window.deviceId, fleet });
@@ -161,8 +169,7 @@ export class MqttMessageProcessor {
     }
     try {
       const result = await sink.submitWindows(items.map((item) => item.window));
-      stats.counters.windowsInserted += result.inserted;
-      stats.counters.duplicates += result.duplicates;
+      this.count(result);
       return items.map(() => 'stored');
     } catch (error) {
       if (error instanceof NotFoundError) this.known.clear(); // a device was deleted meanwhile: re-announce on redelivery
@@ -171,9 +178,7 @@ export class MqttMessageProcessor {
       const results: ItemResult[] = [];
       for (const item of items) {
         try {
-          const one = await sink.submitWindows([item.window]);
-          stats.counters.windowsInserted += one.inserted;
-          stats.counters.duplicates += one.duplicates;
+          this.count(await sink.submitWindows([item.window]));
           results.push('stored');
         } catch (itemError) {
           if (!(itemError instanceof ValidationError)) throw itemError;

@@ -7,6 +7,10 @@ import { DEFAULT_MQTT_PREFIX, isValidPrefix } from './topics.js';
 
 /** Standard MQTT port; `--mqtt-port 0` turns the embedded broker off. */
 export const DEFAULT_EMBEDDED_BROKER_PORT = 1883;
+/** Standard port of MQTT over TLS (IANA "secure-mqtt"), used when a certificate is given without --mqtt-tls-port. */
+export const DEFAULT_EMBEDDED_TLS_PORT = 8883;
+/** Interface the embedded broker listens on by default: every interface, since devices reach it over the network. */
+export const DEFAULT_EMBEDDED_BROKER_HOST = '0.0.0.0';
 /** Longest MQTT client id we generate: 23 is the MQTT 3.1.1 guaranteed minimum every broker accepts. */
 export const MAX_GENERATED_CLIENT_ID_CHARS = 23;
 
@@ -85,14 +89,14 @@ export function loadMqttConfig(extra: Extra, dataDir: string): MqttLayerConfig {
   const certFile = text(extra, 'mqtt-tls-cert');
   const keyFile = text(extra, 'mqtt-tls-key');
   if ((certFile === undefined) !== (keyFile === undefined)) throw new ConfigError('--mqtt-tls-cert and --mqtt-tls-key go together');
-  const tlsPort = port(text(extra, 'mqtt-tls-port'), 8883, 'MQTT TLS port');
+  const tlsPort = port(text(extra, 'mqtt-tls-port'), DEFAULT_EMBEDDED_TLS_PORT, 'MQTT TLS port');
   return {
     prefix,
     mode: {
       kind: 'embedded',
       port: brokerPort,
       portExplicit: text(extra, 'mqtt-port') !== undefined,
-      host: text(extra, 'mqtt-host') ?? '0.0.0.0',
+      host: text(extra, 'mqtt-host') ?? DEFAULT_EMBEDDED_BROKER_HOST,
       tls: certFile !== undefined && keyFile !== undefined ? { port: tlsPort, certFile, keyFile } : undefined,
     },
   };

@@ -16,6 +16,7 @@ import { MqttStats } from './mqtt-stats.js';
 
 interface LayerState {
   config: MqttLayerConfig;
+  /** Open while the embedded broker may run; set to null (and closed) when it will not, so the API answers 409. */
   credentials: CredentialStore | null;
 }
 
@@ -35,10 +36,11 @@ function stateOf(context: ServiceContext): LayerState {
 export const mqttLayer: ServiceLayer = {
   name: 'mqtt',
   apiRouters(context): Router[] {
-    const { config, credentials } = stateOf(context);
+    const state = stateOf(context);
+    const { config } = state;
     return [
       credentialsRouter({
-        store: credentials,
+        store: () => state.credentials,
         requireToken: requireBearer(context.apiToken),
         prefix: config.prefix,
         brokerPort: config.mode.kind === 'embedded' ? config.mode.port : null,
@@ -51,6 +53,7 @@ export const mqttLayer: ServiceLayer = {
     const mode = config.mode;
     if (mode.kind === 'off') {
       await state.credentials?.close();
+      state.credentials = null;
       return null;
     }
     if (mode.kind === 'external') {
@@ -84,6 +87,7 @@ export const mqttLayer: ServiceLayer = {
     try {
       broker = await startEmbeddedBroker({ ...mode, prefix: config.prefix, processor, stats, verifier: new CredentialVerifier(credentials), log: context.log });
     } catch (error) {
+      state.credentials = null;
       await credentials.close();
       if (!mode.portExplicit && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         // Another broker (often a system Mosquitto) owns the default port: run without ours, say so in health.

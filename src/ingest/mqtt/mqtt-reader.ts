@@ -15,13 +15,14 @@ import { readFileSync } from 'node:fs';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { Backoff } from './backoff.js';
 import type { MqttMessageProcessor } from './message-processor.js';
+import { DEFAULT_MAX_BATCH_ITEMS } from './micro-batcher.js';
 import type { MqttStats } from './mqtt-stats.js';
 import { subscriptionFilters } from './topics.js';
 
 /** Unacked QoS 1 messages the broker may send us at once (MQTT 5 Receive Maximum): two full micro-batches. */
 export const READER_RECEIVE_MAXIMUM = 1_000;
 /** Windows waiting to be stored at which the reader stops reading the socket until a batch commits (bounded in-flight work). */
-export const READER_PAUSE_AT_PENDING = 2 * 500;
+export const READER_PAUSE_AT_PENDING = 2 * DEFAULT_MAX_BATCH_ITEMS;
 /** Seconds the broker keeps our session (and queues for us) while we are away: one week of downtime. */
 export const READER_SESSION_EXPIRY_S = 7 * 24 * 3600;
 /** Largest packet we accept (bytes); the broker drops bigger ones for us. A JSON message is ≤ 1 KiB; 64 KiB lets oversized ones reach us to be counted. */
@@ -152,27 +153,42 @@ export class MqttReader {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     if (packet.qos === 0 || packet.messageId === undefined) {
       callback();
-      void this.options.processor.handle(packet.topic, payload);
+      // QoS 0: nothing to ack or redeliver; a failure is only recorded.
+      this.options.processor.handle(packet.topic, payload).catch((error: unknown) => this.recordFailure(packet.topic, error));
       return;
     }
     const generation = this.generation;
     const messageId = packet.messageId;
 
-    const handled = this.options.processor.handle(packet.topic, payload).then((outcome) => {
-      if (outcome.ack) {
-        this.sendPuback(generation, messageId);
-      } else {
-        // Not stored: without an ack the broker redelivers only on a new connection, so make one.
-        this.options.log(`mqtt: message not stored (${outcome.reason}: ${outcome.error}); reconnecting for redelivery`);
+    // Never rejects: a failure (the processor should not throw, but a bug or a dead store might) is recorded and the
+    // ack withheld, exactly like a window that was not stored.
+    const handled = this.options.processor
+      .handle(packet.topic, payload)
+      .then((outcome) => {
+        if (outcome.ack) {
+          this.sendPuback(generation, messageId);
+        } else {
+          // Not stored: without an ack the broker redelivers only on a new connection, so make one.
+          this.options.log(`mqtt: message not stored (${outcome.reason}: ${outcome.error}); reconnecting for redelivery`);
+          this.forceReconnect(generation);
+        }
+      })
+      .catch((error: unknown) => {
+        this.options.stats.counters.storeFailures += 1;
+        this.recordFailure(packet.topic, error);
+        this.options.log(`mqtt: ${this.options.stats.lastError}; not acked, reconnecting for redelivery`);
         this.forceReconnect(generation);
-      }
-    });
+      });
     // Backpressure: MQTT.js reads the next message only after this callback. The bench once saw > 5 000 windows
     // pending on one Mosquitto 2.0.11 connection despite our receive maximum of 1 000 (cause not pinned down), so the
     // bound does not rely on the broker: past READER_PAUSE_AT_PENDING, wait for this message's batch to commit and
     // let TCP flow control hold the broker back.
-    if (this.options.processor.pendingWindows >= READER_PAUSE_AT_PENDING) void handled.finally(() => callback(DEFER));
+    if (this.options.processor.pendingWindows >= READER_PAUSE_AT_PENDING) void handled.then(() => callback(DEFER));
     else callback(DEFER);
+  }
+
+  private recordFailure(topic: string, error: unknown): void {
+    this.options.stats.lastError = `handling a message on ${topic} failed: ${error instanceof Error ? error.message : String(error)}`;
   }
 
   private sendPuback(generation: number, messageId: number): void {

@@ -9,6 +9,8 @@ export type MqttRejectReason =
   | 'bad_credentials'
   | 'store_rejected'
   | 'overload'
+  /** Dropped by the ingest service's plausibility check (unit mistake, unset clock); acked, not retried. */
+  | 'implausible'
   | string;
 
 export interface MqttCounters {
@@ -58,8 +60,8 @@ export class MqttStats {
     private readonly details: () => Record<string, unknown> = () => ({}),
   ) {}
 
-  reject(reason: MqttRejectReason): void {
-    this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+  reject(reason: MqttRejectReason, count = 1): void {
+    this.rejected[reason] = (this.rejected[reason] ?? 0) + count;
   }
 
   enter(): void {

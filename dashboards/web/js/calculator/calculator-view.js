@@ -25,8 +25,9 @@ const CUSTOM = 'custom';
 export async function mountCalculatorView(root, params) {
   metrics.view = 'calculator';
   const [catalogue, grids] = await Promise.all([getCatalogue(), getGrids()]);
+  const parsed = stateFromParams(params);
   /** @type {CalcState} */
-  const state = stateFromParams(params);
+  const state = parsed.state;
   if (!catalogue.systems.some((/** @type {any} */ s) => s.id === state.system)) state.system = catalogue.systems[0].id;
   let sequence = 0;
   let debounce = 0;
@@ -34,6 +35,10 @@ export async function mountCalculatorView(root, params) {
 
   const result = h('div', { class: 'calc-result', 'aria-live': 'polite' });
   const errorBox = h('p', { class: 'error', role: 'alert', hidden: true });
+  // Block overrides of the link that could not be read: shown until the form replaces the link's blocks.
+  const blocksErrorBox = h('div', { class: 'error', id: 'calc-blocks-error', role: 'alert', hidden: parsed.blockErrors.length === 0 },
+    h('p', null, 'Some block overrides in this link were not applied:'),
+    h('ul', null, ...parsed.blockErrors.map((text) => h('li', null, text))));
   const share = /** @type {HTMLAnchorElement} */ (h('a', { id: 'calc-share', href: location.href }, 'link to this result'));
   const blocksBody = h('tbody');
 
@@ -63,10 +68,11 @@ export async function mountCalculatorView(root, params) {
     state.grid = gridSelect.value;
     changed();
   });
-  const powerInput = numberInput('calc-power', state.powerMw, '1 (assumed)', '0.001', (value) => {
+  const assumedMw = String(Number((catalogue.assumptions.assumedPowerW * 1000).toPrecision(3)));
+  const powerInput = numberInput('calc-power', state.powerMw, `${assumedMw} (assumed)`, '0.001', (value) => {
     state.powerMw = value;
   });
-  powerInput.title = source(catalogue.assumptions.assumedPowerProvenance, 'average power, mW; empty = the 1 mW assumption');
+  powerInput.title = source(catalogue.assumptions.assumedPowerProvenance, `average power, mW; empty = the ${assumedMw} mW assumption`);
   const yearsInput = numberInput('calc-years', state.years, String(catalogue.assumptions.lifetimeYears), '0.5', (value) => {
     state.years = value;
   });
@@ -94,13 +100,14 @@ export async function mountCalculatorView(root, params) {
             h('table', { class: 'blocks' },
               h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Block'), h('th', { scope: 'col' }, 'Level or value'), h('th', { scope: 'col', class: 'num' }, 'kg CO₂e'))),
               blocksBody))),
-        h('div', null, errorBox, result))),
+        h('div', null, blocksErrorBox, errorBox, result))),
   );
   renderBlocks();
   void calculate();
 
   function changed() {
     clearTimeout(debounce);
+    blocksErrorBox.hidden = true; // the URL is rewritten from the form: the unreadable parts are gone
     syncUrl();
     void calculate();
   }
@@ -212,7 +219,7 @@ export async function mountCalculatorView(root, params) {
       h('h2', null, 'Footprint by stage'),
       breakdown(body, 'calc'),
       h('h2', null, 'Compared with'),
-      comparison(body, catalogue.assumptions.assumedPowerProvenance, 'calc'),
+      comparison(body, catalogue.assumptions, 'calc'),
       h('details', null, h('summary', null, 'Assumptions'), h('ul', null, ...body.assumptions.map((/** @type {string} */ text) => h('li', null, text)))),
     );
     result.dataset['total'] = kgNumber(body.totalKgCO2e);

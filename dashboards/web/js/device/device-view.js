@@ -2,9 +2,10 @@ import { card } from '../cards.js';
 import { getCatalogue, getJson } from '../api.js';
 import { breakdown, comparison } from '../breakdown.js';
 import { h } from '../dom.js';
-import { ago, duration, energy, kg, kgNumber, kgRange, percent, power, source, times } from '../format.js';
+import { ago, duration, energy, kg, kgNumber, kgRange, percent, power, powerLabel, source, times } from '../format.js';
 import { openLive } from '../live.js';
 import { metrics, recordError } from '../metrics.js';
+import { DEFAULT_ONLINE_THRESHOLD_MS, isOnline } from '../online.js';
 import { createPowerChart } from './power-chart.js';
 
 /** Windows loaded for the chart's history when the view opens (the API allows up to 10 000). */
@@ -22,7 +23,7 @@ export async function mountDeviceView(root, id) {
   metrics.view = 'device';
   const catalogue = await getCatalogue();
   const assumedPowerW = catalogue.assumptions.assumedPowerW;
-  const assumedProvenance = catalogue.assumptions.assumedPowerProvenance;
+  const assumedLabel = powerLabel(assumedPowerW);
   /** @type {any} */
   let state = null;
   let offsetMs = 0;
@@ -45,7 +46,7 @@ export async function mountDeviceView(root, id) {
         h('div', null, lifetime, comparisonBox),
         stagesBox)),
   );
-  const chart = createPowerChart(chartBox, assumedPowerW);
+  const chart = createPowerChart(chartBox, assumedPowerW, assumedLabel);
 
   function schedule() {
     if (frame === 0) frame = requestAnimationFrame(render);
@@ -56,7 +57,7 @@ export async function mountDeviceView(root, id) {
     if (state === null) return;
     const { device, aggregate, status, footprint } = state;
     const nowMs = Date.now() + offsetMs;
-    const online = status.lastSeenMs !== null && nowMs - status.lastSeenMs <= (state.thresholdMs ?? 60_000);
+    const online = isOnline(status.lastSeenMs, nowMs, state.thresholdMs ?? DEFAULT_ONLINE_THRESHOLD_MS);
     header.replaceChildren(
       h('h1', null, device.name, device.name !== device.id ? h('span', { class: 'sub' }, ` ${device.id}`) : null),
       h('p', { class: 'muted' },
@@ -68,7 +69,7 @@ export async function mountDeviceView(root, id) {
     );
     const p = footprint.power;
     stats.replaceChildren(
-      card('Average power', power(p.powerW), p.kind === 'measured' ? `${times(p.powerW / assumedPowerW)} the 1 mW assumption` : `${p.kind}: no measurement yet`, 'device-power',
+      card('Average power', power(p.powerW), p.kind === 'measured' ? `${times(p.powerW / assumedPowerW)} the ${assumedLabel} assumption` : `${p.kind}: no measurement yet`, 'device-power',
         source(p.provenance, p.kind === 'measured' ? 'energy ÷ observed time' : undefined)),
       card('Energy so far', energy(aggregate?.energyJ ?? 0), `${aggregate?.windows ?? 0} windows · ${aggregate?.inferences ?? 0} inferences`, 'device-energy',
         'sum of the energy windows received, J (Wh above 3.6 kJ)'),
@@ -79,7 +80,7 @@ export async function mountDeviceView(root, id) {
     );
     renderLifetime(footprint);
     stagesBox.replaceChildren(h('h2', null, 'Footprint by stage'), breakdown(footprint, 'device'));
-    comparisonBox.replaceChildren(h('h2', null, 'Compared with'), comparison(footprint, assumedProvenance, 'device'));
+    comparisonBox.replaceChildren(h('h2', null, 'Compared with'), comparison(footprint, catalogue.assumptions, 'device'));
     const points = document.getElementById('device-points');
     if (points) points.textContent = `${chart.count} points · latest ${chart.lastMilliwatts === null ? '–' : `${chart.lastMilliwatts.toFixed(2)} mW`}`;
     chartBox.dataset['version'] = String(chartVersion);
@@ -110,7 +111,7 @@ export async function mountDeviceView(root, id) {
     );
   }
 
-  let thresholdFromHello = 60_000;
+  let thresholdFromHello = DEFAULT_ONLINE_THRESHOLD_MS;
   const live = openLive({
     device: id,
     onHello(hello) {

@@ -8,9 +8,10 @@ const CHART_HEIGHT_PX = 240;
 /**
  * Live power trace (uPlot): x = time (s), y = average power of each window or live sample (mW).
  * @param {HTMLElement} container
- * @param {number} assumedPowerW the 1 mW assumption, drawn as a reference line
+ * @param {number} assumedPowerW the catalogue's assumed power (W), drawn as a reference line
+ * @param {string} assumedLabel the same, formatted for the legend (e.g. "1 mW")
  */
-export function createPowerChart(container, assumedPowerW) {
+export function createPowerChart(container, assumedPowerW, assumedLabel) {
   /** @type {number[]} */
   let xs = [];
   /** @type {number[]} */
@@ -27,7 +28,7 @@ export function createPowerChart(container, assumedPowerW) {
       series: [
         {},
         { label: 'power', stroke: '#1f6fb2', width: 2, fill: 'rgba(31,111,178,0.10)', value: (_u, v) => (v === null ? '–' : `${v.toFixed(2)} mW`), points: { show: false } },
-        { label: '1 mW assumed', stroke: '#b0560a', width: 1, dash: [6, 4], value: () => '1 mW', points: { show: false } },
+        { label: `${assumedLabel} assumed`, stroke: '#b0560a', width: 1, dash: [6, 4], value: () => assumedLabel, points: { show: false } },
       ],
     },
     [[], [], []],

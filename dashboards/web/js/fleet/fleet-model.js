@@ -1,5 +1,7 @@
 /** Pure fleet-table logic: merge live rows, filter, sort, totals. No DOM. */
 
+import { isOnline as lastSeenOnline } from '../online.js';
+
 /**
  * @typedef {{ min: number, typical: number, max: number }} Range
  * @typedef {{ id: string, name: string, fleet: string | null, system: string, grid: string, online: boolean,
@@ -27,7 +29,7 @@ export function newerRow(current, incoming) {
  * @param {FleetRow} row @param {number} serverNowMs @param {number} thresholdMs
  */
 export function isOnline(row, serverNowMs, thresholdMs) {
-  return row.lastSeenMs !== null && serverNowMs - row.lastSeenMs <= thresholdMs;
+  return lastSeenOnline(row.lastSeenMs, serverNowMs, thresholdMs);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { h } from '../dom.js';
 import { ago, kgNumber, kgRange, percent, power, times } from '../format.js';
 import { metrics } from '../metrics.js';
+import { DEFAULT_ONLINE_THRESHOLD_MS } from '../online.js';
 import { isOnline } from './fleet-model.js';
 
 /** Pixels per row: fixed so only the visible rows need to exist in the DOM (1 000+ devices); 44 px is a touch target. */
@@ -13,24 +14,30 @@ const OVERSCAN_ROWS = 8;
  * @typedef {import('./fleet-model.js').SortKey} SortKey
  */
 
-/** @type {{ key: SortKey, label: string, title: string }[]} */
-export const COLUMNS = [
-  { key: 'id', label: 'Device', title: 'Device name and id; open it for the live power trace and footprint by stage' },
-  { key: 'status', label: 'Status', title: 'Online when its last energy window ended within the online threshold' },
-  { key: 'coverage', label: 'Coverage', title: 'Observed seconds ÷ span between first and last window (%)' },
-  { key: 'power', label: 'Avg power', title: 'Measured average power (total energy ÷ observed time), or the 1 mW assumption until a device reports' },
-  { key: 'ratio', label: 'vs 1 mW', title: 'Average power ÷ the seed\'s 1 mW assumption (harvard-edge/TinyML-Footprint 2022)' },
-  { key: 'total', label: 'Lifetime', title: 'Projected lifetime footprint, kg CO2e, typical value with min–max range' },
-  { key: 'accrued', label: 'To date', title: 'Footprint accrued since deployment (embodied up front + use so far), kg CO2e' },
-];
+/**
+ * The table's columns; labels that name the assumed power take it from the catalogue.
+ * @param {string} assumedLabel the assumed power, e.g. "1 mW"
+ * @returns {{ key: SortKey, label: string, title: string }[]}
+ */
+export function columns(assumedLabel) {
+  return [
+    { key: 'id', label: 'Device', title: 'Device name and id; open it for the live power trace and footprint by stage' },
+    { key: 'status', label: 'Status', title: 'Online when its last energy window ended within the online threshold' },
+    { key: 'coverage', label: 'Coverage', title: 'Observed seconds ÷ span between first and last window (%)' },
+    { key: 'power', label: 'Avg power', title: `Measured average power (total energy ÷ observed time), or the ${assumedLabel} assumption until a device reports` },
+    { key: 'ratio', label: `vs ${assumedLabel}`, title: `Average power ÷ the seed's ${assumedLabel} assumption (harvard-edge/TinyML-Footprint 2022)` },
+    { key: 'total', label: 'Lifetime', title: 'Projected lifetime footprint, kg CO2e, typical value with min–max range' },
+    { key: 'accrued', label: 'To date', title: 'Footprint accrued since deployment (embodied up front + use so far), kg CO2e' },
+  ];
+}
 
 /**
  * A virtualised table: a fixed-height scroll body holds a spacer as tall as every row; only the rows in view (plus
  * overscan) exist, keyed by device id and updated in place so focus survives live updates.
- * @param {{ assumedPowerW: number, assumedTitle: string, onSort: (key: SortKey) => void }} options
+ * @param {{ assumedPowerW: number, assumedLabel: string, assumedTitle: string, onSort: (key: SortKey) => void }} options
  */
 export function createFleetTable(options) {
-  const headCells = COLUMNS.map((column) =>
+  const headCells = columns(options.assumedLabel).map((column) =>
     h('div', { role: 'columnheader', class: `cell c-${column.key}`, 'aria-sort': 'none' },
       h('button', { type: 'button', class: 'sort', title: column.title, 'data-sort': column.key, onclick: () => options.onSort(column.key) }, column.label)),
   );
@@ -47,7 +54,7 @@ export function createFleetTable(options) {
   /** @type {FleetRow[]} */
   let rows = [];
   let serverNowMs = Date.now();
-  let thresholdMs = 60_000;
+  let thresholdMs = DEFAULT_ONLINE_THRESHOLD_MS;
 
   body.addEventListener('scroll', () => paint(), { passive: true });
 
@@ -67,8 +74,8 @@ export function createFleetTable(options) {
       h('div', { role: 'cell', class: 'cell c-coverage num', title: 'observed time ÷ time since first window' }, percent(row.coverage)),
       h('div', { role: 'cell', class: 'cell c-power num', title: row.powerKind === 'measured' ? `measured: ${row.energyJ.toFixed(3)} J over ${row.observedS.toFixed(0)} s in ${row.windows} windows` : options.assumedTitle },
         power(row.powerW), h('span', { class: `sub ${kind}` }, kind)),
-      h('div', { role: 'cell', class: `cell c-ratio num ${row.powerKind === 'measured' && ratio > 1 ? 'over' : ''}`, title: `${power(row.powerW)} ÷ 1 mW assumed.\n${options.assumedTitle}` }, times(ratio)),
-      h('div', { role: 'cell', class: 'cell c-total num', title: row.error ?? `lifetime kg CO2e (typical); range ${kgRange(row.totalRange)}; at 1 mW it would be ${kgNumber(row.assumedTotalKgCO2e)} kg` },
+      h('div', { role: 'cell', class: `cell c-ratio num ${row.powerKind === 'measured' && ratio > 1 ? 'over' : ''}`, title: `${power(row.powerW)} ÷ ${options.assumedLabel} assumed.\n${options.assumedTitle}` }, times(ratio)),
+      h('div', { role: 'cell', class: 'cell c-total num', title: row.error ?? `lifetime kg CO2e (typical); range ${kgRange(row.totalRange)}; at ${options.assumedLabel} it would be ${kgNumber(row.assumedTotalKgCO2e)} kg` },
         row.error ? h('span', { class: 'error' }, 'error') : `${kgNumber(row.totalKgCO2e)} kg`,
         h('span', { class: 'sub' }, kgRange(row.totalRange))),
       h('div', { role: 'cell', class: 'cell c-accrued num', title: row.accruedKgCO2e === null ? 'no deployment date: nothing accrued yet' : 'kg CO2e accrued since deployment' },

@@ -1,9 +1,10 @@
 import { card } from '../cards.js';
 import { getCatalogue, getJson } from '../api.js';
 import { h } from '../dom.js';
-import { energy, kg, kgRange, power, source } from '../format.js';
+import { energy, kg, kgRange, power, powerLabel, source } from '../format.js';
 import { openLive } from '../live.js';
 import { metrics, recordError } from '../metrics.js';
+import { DEFAULT_ONLINE_THRESHOLD_MS } from '../online.js';
 import { filterRows, newerRow, sortRows, totals } from './fleet-model.js';
 import { createFleetTable } from './fleet-table.js';
 
@@ -30,11 +31,12 @@ export async function mountFleetView(root, params) {
   metrics.view = 'fleet';
   const catalogue = await getCatalogue();
   const assumedPowerW = catalogue.assumptions.assumedPowerW;
+  const assumedLabel = powerLabel(assumedPowerW);
   const assumedTitle = source(catalogue.assumptions.assumedPowerProvenance, `assumed ${power(assumedPowerW)} continuous`);
   /** @type {Map<string, FleetRow>} */
   const rows = new Map();
   let offsetMs = 0;
-  let thresholdMs = 60_000;
+  let thresholdMs = DEFAULT_ONLINE_THRESHOLD_MS;
   /** @type {{ key: SortKey, direction: 1 | -1 }} */
   const sort = { key: /** @type {SortKey} */ (params.get('sort') ?? 'id'), direction: params.get('dir') === 'desc' ? -1 : 1 };
   const filter = { text: params.get('q') ?? '', status: /** @type {StatusFilter} */ (params.get('status') ?? 'all') };
@@ -46,6 +48,7 @@ export async function mountFleetView(root, params) {
 
   const table = createFleetTable({
     assumedPowerW,
+    assumedLabel,
     assumedTitle,
     onSort(key) {
       sort.direction = sort.key === key ? /** @type {1 | -1} */ (-sort.direction) : 1;
@@ -58,7 +61,7 @@ export async function mountFleetView(root, params) {
   const count = h('span', { id: 'fleet-count', class: 'muted', role: 'status' });
   const filterInput = /** @type {HTMLInputElement} */ (h('input', { id: 'fleet-filter', type: 'search', placeholder: 'id, name, system, fleet, grid', value: filter.text, autocomplete: 'off' }));
   const statusSelect = /** @type {HTMLSelectElement} */ (h('select', { id: 'fleet-status' },
-    ...[['all', 'all devices'], ['online', 'online'], ['offline', 'offline'], ['measured', 'measured power'], ['assumed', 'power assumed (no data)'], ['above', 'above 1 mW']]
+    ...[['all', 'all devices'], ['online', 'online'], ['offline', 'offline'], ['measured', 'measured power'], ['assumed', 'power assumed (no data)'], ['above', `above ${assumedLabel}`]]
       .map(([value, label]) => h('option', { value, selected: value === filter.status }, label))));
   let debounce = 0;
   filterInput.addEventListener('input', () => {
@@ -128,7 +131,7 @@ export async function mountFleetView(root, params) {
       card('Devices', String(t.devices), `${t.online} online · ${t.measured} measured`, 'fleet-devices', 'registered devices; online = reported within the threshold'),
       card('Lifetime footprint', kg(t.totalKgCO2e), kgRange({ min: t.min, typical: t.totalKgCO2e, max: t.max }), 'fleet-total',
         'sum of every device\'s projected lifetime footprint, kg CO2e (typical, with min–max of the Pirson & Bol ranges)'),
-      card('At 1 mW assumed', kg(t.assumedTotalKgCO2e), `${delta >= 0 ? '+' : '−'}${kg(Math.abs(delta))} measured vs assumed`, 'fleet-assumed', assumedTitle),
+      card(`At ${assumedLabel} assumed`, kg(t.assumedTotalKgCO2e), `${delta >= 0 ? '+' : '−'}${kg(Math.abs(delta))} measured vs assumed`, 'fleet-assumed', assumedTitle),
       card('Accrued to date', kg(t.accruedKgCO2e), 'since each deployment', 'fleet-accrued', 'embodied, transport and training count from deployment day; use accrues with time'),
       card('Average power', power(t.averagePowerW), `${energy(t.energyJ)} measured`, 'fleet-power', 'total measured energy ÷ total observed time over every reporting device'),
     );

@@ -14,6 +14,11 @@ import { RateLimiter, Slots } from './rate-limiter.js';
 export const SIM_MAX_INFLIGHT_PER_DEVICE = 20;
 /** Keepalive of simulated devices (s). */
 export const SIM_KEEPALIVE_S = 30;
+/**
+ * Seconds the broker keeps a simulated device's MQTT 5 session (and its unacked windows) after a disconnect: one
+ * hour covers a broker restart or a network cut during a run without leaving sessions behind for days.
+ */
+export const SIM_SESSION_EXPIRY_S = 3_600;
 /** CONNACK codes that will not get better by retrying: 4 bad user name or password, 5 not authorized (3.1.1); 134, 135 (MQTT 5). */
 const FATAL_CONNACK_CODES = new Set([4, 5, 134, 135]);
 
@@ -107,7 +112,7 @@ async function runDevice(index: number, options: FleetSimulatorOptions, counters
     keepalive: SIM_KEEPALIVE_S,
     queueQoSZero: false,
     will: { topic: topic('status'), payload: Buffer.from(STATUS_OFFLINE), qos: 1, retain: true },
-    ...(options.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 3600 } } : {}),
+    ...(options.protocolVersion === 5 ? { properties: { sessionExpiryInterval: SIM_SESSION_EXPIRY_S } } : {}),
     ...(username !== undefined ? { username } : {}),
     ...(password !== undefined ? { password } : {}),
   };

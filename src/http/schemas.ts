@@ -12,6 +12,9 @@ import {
   MAX_LIFETIME_YEARS,
   MAX_POWER_W,
   MAX_TRAINING_DEVICES,
+  MIN_BATTERY_WH,
+  MIN_CHARGER_EFFICIENCY,
+  MIN_CYCLE_LIFE,
 } from '../model/limits.js';
 
 const finite = () => z.number().refine(Number.isFinite, 'must be finite');
@@ -38,8 +41,8 @@ export const systemChoiceSchema = z.union([
 
 export const batterySchema = z
   .object({
-    capacityWh: finite().positive().max(MAX_BATTERY_WH).optional(),
-    cycleLife: finite().positive().max(MAX_CYCLE_LIFE).optional(),
+    capacityWh: finite().min(MIN_BATTERY_WH).max(MAX_BATTERY_WH).optional(),
+    cycleLife: finite().min(MIN_CYCLE_LIFE).max(MAX_CYCLE_LIFE).optional(),
     packKgCO2e: finite().min(0).max(MAX_CUSTOM_KG).optional(),
   })
   .strict();
@@ -54,7 +57,7 @@ export const specFields = {
   trainingDevices: z.number().int().min(1).max(MAX_TRAINING_DEVICES).optional(),
   grid: z.string().min(1).max(MAX_ID_TEXT).optional(),
   lifetimeYears: finite().positive().max(MAX_LIFETIME_YEARS).optional(),
-  chargerEfficiency: finite().positive().max(1).optional(),
+  chargerEfficiency: finite().min(MIN_CHARGER_EFFICIENCY).max(1).optional(),
   battery: batterySchema.optional(),
 };
 
@@ -75,7 +78,7 @@ export const calculateQuerySchema = z
     region: z.string().min(1).max(MAX_ID_TEXT).optional(),
     lifetimeYears: z.coerce.number().positive().max(MAX_LIFETIME_YEARS).optional(),
     years: z.coerce.number().positive().max(MAX_LIFETIME_YEARS).optional(),
-    chargerEfficiency: z.coerce.number().positive().max(1).optional(),
+    chargerEfficiency: z.coerce.number().min(MIN_CHARGER_EFFICIENCY).max(1).optional(),
     power: z.string().min(1).max(40).optional(),
     scenario: z.enum(['min', 'typical', 'max']).optional(),
     /** Block overrides as `block:level` or `block=kg`, comma-separated: `processing:1,casing=0.5`. */

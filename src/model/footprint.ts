@@ -1,3 +1,4 @@
+import { ValidationError } from '../domain/errors.js';
 import { assumptionNotes } from './assumption-notes.js';
 import type { Catalogue, StageGroup } from './catalogue-types.js';
 import type { Accrued, FootprintInput, FootprintResult, PowerInput, PowerSummary, Stage } from './footprint-types.js';
@@ -46,6 +47,10 @@ export function computeFootprint(catalogue: Catalogue, input: FootprintInput): F
   const lifetimeS = yearsToSeconds(input.lifetimeYears, catalogue.assumptions.secondsPerYear);
 
   const main = lifecycleStages(catalogue, system, input, trainingPerDevice, trainingStage, lifetimeS, input.power.powerW);
+  if (!Number.isFinite(main.totalKgCO2e) || !Number.isFinite(main.totalRange.max)) {
+    // Every input is bounded, so this guards combinations of extremes: never answer Infinity or NaN.
+    throw new ValidationError('the inputs give a footprint too large to represent: check units and extremes');
+  }
   const assumedPowerW = catalogue.assumptions.assumedPowerW;
   const assumed = input.power.kind === 'assumed' && input.power.powerW === assumedPowerW
     ? main

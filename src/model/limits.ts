@@ -14,3 +14,9 @@ export const MAX_CUSTOM_KG = 5_000;
 export const MAX_BATTERY_WH = 1_000;
 /** Full cycles: no Li-ion chemistry is rated past ~20 000 cycles. */
 export const MAX_CYCLE_LIFE = 100_000;
+/** Charger efficiency floor: no real charger wastes 99 % of its input; smaller values only make the use stage explode. */
+export const MIN_CHARGER_EFFICIENCY = 0.01;
+/** Battery capacity floor, Wh: 1 mWh, below the smallest thin-film cells; smaller values are unit mistakes. */
+export const MIN_BATTERY_WH = 0.001;
+/** Cycle-life floor: a rechargeable pack survives at least one full cycle. */
+export const MIN_CYCLE_LIFE = 1;

@@ -1,5 +1,6 @@
 import { ValidationError } from '../domain/errors.js';
 import type { Catalogue, Provenance, Range } from './catalogue-types.js';
+import { MAX_CUSTOM_KG } from './limits.js';
 import { pointRange } from './range.js';
 
 export interface ResolvedTraining {
@@ -19,8 +20,11 @@ const CUSTOM_PREFIX = 'custom:';
  */
 export function resolveTraining(catalogue: Catalogue, choice: string): ResolvedTraining {
   if (choice.startsWith(CUSTOM_PREFIX)) {
-    const kgCO2e = Number(choice.slice(CUSTOM_PREFIX.length));
-    if (!Number.isFinite(kgCO2e) || kgCO2e < 0) throw new ValidationError(`training "${choice}": custom value must be a finite kg CO2e ≥ 0`);
+    const text = choice.slice(CUSTOM_PREFIX.length).trim();
+    const kgCO2e = Number(text);
+    if (text === '' || !Number.isFinite(kgCO2e) || kgCO2e < 0 || kgCO2e > MAX_CUSTOM_KG) {
+      throw new ValidationError(`training "${choice}": custom value must be a kg CO2e in [0, ${MAX_CUSTOM_KG}]`);
+    }
     return { id: 'custom', label: 'Custom training footprint', runKgCO2e: pointRange(kgCO2e), provenance: { dataset: 'user', kind: 'user', citation: 'custom training footprint' } };
   }
   if (choice.startsWith(DODGE_PREFIX)) {

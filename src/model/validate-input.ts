@@ -1,6 +1,6 @@
 import { ValidationError } from '../domain/errors.js';
 import type { FootprintInput } from './footprint-types.js';
-import { MAX_BATTERY_WH, MAX_CYCLE_LIFE, MAX_CUSTOM_KG, MAX_LIFETIME_YEARS, MAX_POWER_W, MAX_TRAINING_DEVICES } from './limits.js';
+import { MAX_BATTERY_WH, MAX_CYCLE_LIFE, MAX_CUSTOM_KG, MAX_LIFETIME_YEARS, MAX_POWER_W, MAX_TRAINING_DEVICES, MIN_BATTERY_WH, MIN_CHARGER_EFFICIENCY, MIN_CYCLE_LIFE } from './limits.js';
 
 function requireFinite(name: string, value: number, min: number, max: number, exclusiveMin = false): void {
   const tooLow = exclusiveMin ? value <= min : value < min;
@@ -14,10 +14,10 @@ export function validateFootprintInput(input: FootprintInput): void {
   requireFinite('power (W)', input.power.powerW, 0, MAX_POWER_W);
   requireFinite('lifetimeYears', input.lifetimeYears, 0, MAX_LIFETIME_YEARS, true);
   requireFinite('trainingDevices', input.trainingDevices, 1, MAX_TRAINING_DEVICES);
-  requireFinite('chargerEfficiency', input.chargerEfficiency, 0, 1, true);
+  requireFinite('chargerEfficiency', input.chargerEfficiency, MIN_CHARGER_EFFICIENCY, 1);
   requireFinite('grid (kg CO2e/kWh)', input.grid.kgCO2ePerKWh, 0, Number.MAX_VALUE);
-  if (input.battery?.capacityWh !== undefined) requireFinite('battery.capacityWh', input.battery.capacityWh, 0, MAX_BATTERY_WH, true);
-  if (input.battery?.cycleLife !== undefined) requireFinite('battery.cycleLife', input.battery.cycleLife, 0, MAX_CYCLE_LIFE, true);
+  if (input.battery?.capacityWh !== undefined) requireFinite('battery.capacityWh', input.battery.capacityWh, MIN_BATTERY_WH, MAX_BATTERY_WH);
+  if (input.battery?.cycleLife !== undefined) requireFinite('battery.cycleLife', input.battery.cycleLife, MIN_CYCLE_LIFE, MAX_CYCLE_LIFE);
   if (input.battery?.packKgCO2e !== undefined) requireFinite('battery.packKgCO2e', input.battery.packKgCO2e, 0, MAX_CUSTOM_KG);
   if (input.elapsedS !== undefined) requireFinite('elapsedS', input.elapsedS, 0, Number.MAX_VALUE);
 }

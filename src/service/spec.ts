@@ -1,5 +1,6 @@
 import assumptionsJson from '../../data/lifecycle-assumptions.json' with { type: 'json' };
 import { ValidationError } from '../domain/errors.js';
+import { MAX_CUSTOM_KG } from '../model/limits.js';
 import type { BlockChoice, CustomSystem, DeviceSpec, Scenario, SystemChoice } from '../domain/types.js';
 
 /** The footprint options a request may carry; anything absent falls back to the defaults. */
@@ -63,6 +64,7 @@ export function parseBlockOverrides(text: string, base: string | undefined, scen
     if (match === null) throw new ValidationError(`block override "${part}": use block:level or block=kgCO2e`);
     const value = Number(match[3]);
     if (!Number.isFinite(value) || value < 0) throw new ValidationError(`block override "${part}": value must be a finite number ≥ 0`);
+    if (match[2] === '=' && value > MAX_CUSTOM_KG) throw new ValidationError(`block override "${part}": at most ${MAX_CUSTOM_KG} kg CO2e`);
     if (match[2] === ':' && !Number.isInteger(value)) throw new ValidationError(`block override "${part}": a level is an integer`);
     blocks[match[1]!] = match[2] === ':' ? { level: value } : { kgCO2e: value };
   }

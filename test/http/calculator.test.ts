@@ -65,11 +65,19 @@ describe('HTTP calculator reproduces the seed table', () => {
     ['absurd lifetime', { lifetimeYears: 500 }, /lifetimeYears/],
     ['unknown field', { sytem: 'kws-typical' }, /sytem/],
     ['unknown grid', { grid: 'ATLANTIS' }, /unknown grid/],
+    ['a charger efficiency that would make the footprint infinite', { chargerEfficiency: 5e-324 }, /chargerEfficiency/],
+    ['a battery of 5e-324 Wh', { battery: { capacityWh: 5e-324 } }, /capacityWh/],
   ])('rejects %s with a 400 problem+json', async (_name, json, pattern) => {
     const res = await request(`${ctx.url}/api/calculate`, { method: 'POST', json });
     expect(res.status).toBe(400);
     expect(res.contentType).toContain('application/problem+json');
     expect(JSON.stringify(res.body)).toMatch(pattern);
+  });
+
+  it('rejects a huge block value in the shareable URL', async () => {
+    const res = await request(`${ctx.url}/api/calculate?blocks=processing=1e9`);
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toMatch(/at most 5000 kg/);
   });
 
   it('rejects a non-finite power in the query', async () => {

@@ -146,6 +146,11 @@ describe('model inputs', () => {
     ['missing level', { system: { blocks: { casing: { level: 9 } } } }, /no level 9/],
     ['unquantified level', { system: { blocks: { casing: { level: 2 } } } }, /not quantified/],
     ['zero charger efficiency', { chargerEfficiency: 0 }, /chargerEfficiency/],
+    ['subnormal charger efficiency', { chargerEfficiency: 5e-324 }, /chargerEfficiency/],
+    ['subnormal battery capacity', { battery: { capacityWh: 5e-324 } }, /capacityWh/],
+    ['subnormal cycle life', { battery: { cycleLife: 5e-324 } }, /cycleLife/],
+    ['huge custom training', { training: 'custom:1e308' }, /custom value/],
+    ['empty custom training', { training: 'custom:' }, /custom value/],
   ] as const)('rejects %s with a ValidationError', (_name, patch, message) => {
     expect(() => computeFootprint(catalogue, { ...base, ...(patch as Partial<FootprintInput>) })).toThrow(ValidationError);
     expect(() => computeFootprint(catalogue, { ...base, ...(patch as Partial<FootprintInput>) })).toThrow(message);

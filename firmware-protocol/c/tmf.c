@@ -94,11 +94,19 @@ static int valid_string(const char *s, size_t max_chars, int (*allowed)(char)) {
   return n > 0;
 }
 
+/* Ids made only of dots ("." and "..") are refused: URLs and file systems give them a meaning (SPEC §3.1). */
+static int only_dots(const char *s) {
+  for (; *s != '\0'; s++) {
+    if (*s != '.') return 0;
+  }
+  return 1;
+}
+
 int tmf_hello(char *buf, size_t size, const char *device_id, const char *board, const char *firmware,
               uint16_t supply_mv, uint32_t sample_period_us) {
   writer_t w;
   if (buf == NULL) return TMF_ERR_BUFFER;
-  if (!valid_string(device_id, TMF_MAX_DEVICE_ID_CHARS, is_id_char) ||
+  if (!valid_string(device_id, TMF_MAX_DEVICE_ID_CHARS, is_id_char) || only_dots(device_id) ||
       !valid_string(board, TMF_MAX_LABEL_CHARS, is_label_char) ||
       !valid_string(firmware, TMF_MAX_LABEL_CHARS, is_label_char) || sample_period_us > TMF_MAX_SAMPLE_PERIOD_US) {
     return fail(buf, size, TMF_ERR_ARG);

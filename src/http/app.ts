@@ -9,12 +9,24 @@ import type { Store } from '../store/store.js';
 import { requireBearer } from './auth.js';
 import { HttpStats } from './http-stats.js';
 import { openApiDocument } from './openapi.js';
-import { notFoundHandler, problemMiddleware } from './problem.js';
+import { HttpError, notFoundHandler, problemMiddleware } from './problem.js';
 import { calculatorRouter } from './routes/calculator.js';
 import { catalogueRouter } from './routes/catalogue.js';
 import { devicesRouter } from './routes/devices.js';
 import { fleetRouter } from './routes/fleet.js';
 import { healthRouter } from './routes/health.js';
+
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/** A write with a body that is not JSON (curl's default form type, text) is refused, never read as empty. */
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method) && req.is(JSON_TYPES) === false) {
+    next(new HttpError(415, 'unsupported-media-type', `the body must be application/json, got ${req.headers['content-type'] ?? 'no content type'}`));
+    return;
+  }
+  next();
+};
 
 export interface AppDeps {
   store: Store;
@@ -45,7 +57,8 @@ export function createApp(deps: AppDeps): { app: Express; stats: HttpStats } {
     stats.countRequest();
     next();
   });
-  app.use(express.json({ limit: MAX_BODY_BYTES, type: ['application/json', 'application/*+json'] }));
+  app.use(express.json({ limit: MAX_BODY_BYTES, type: JSON_TYPES }));
+  app.use(requireJsonBody);
 
   const api = express.Router();
   api.use(

@@ -23,7 +23,8 @@ function toProblem(error: unknown): { problem: Problem; reason: string; isServer
   const make = (status: number, reason: string, title: string, detail: string, errors?: readonly string[]) => ({
     problem: { type: `${PROBLEM_BASE}${reason}`, title, status, detail, ...(errors && errors.length > 0 ? { errors } : {}) },
     reason,
-    isServerError: status >= 500,
+    // Only unexpected failures are logged with their stack: a deliberate 503 (too many streams, shutting down) is not.
+    isServerError: status === 500,
   });
   if (error instanceof ValidationError) return make(400, 'validation', 'Invalid input', error.message, error.details);
   if (error instanceof NotFoundError) return make(404, 'not-found', 'Not found', error.message);

@@ -5,6 +5,6 @@ import { ValidationError } from '../domain/errors.js';
 export function validate<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const details = result.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(body)'}: ${issue.message}`);
+  const details = result.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : `(${what})`}: ${issue.message}`);
   throw new ValidationError(`invalid ${what}`, details);
 }

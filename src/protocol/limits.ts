@@ -14,7 +14,8 @@ export const MAX_JSON_BYTES = 1024;
 /** Device ids: `[A-Za-z0-9_.-]{1,64}` (they become MQTT topic levels and URL path segments). */
 export const MAX_DEVICE_ID_CHARS = 64;
 /** The one device-id pattern of the project (protocol, HTTP, MQTT topics, credentials). */
-export const DEVICE_ID_PATTERN = new RegExp(`^[A-Za-z0-9_.-]{1,${MAX_DEVICE_ID_CHARS}}$`);
+/** Ids made only of dots (`.`, `..`) are refused: URLs normalise them away and file systems give them a meaning. */
+export const DEVICE_ID_PATTERN = new RegExp(`^(?!\\.+$)[A-Za-z0-9_.-]{1,${MAX_DEVICE_ID_CHARS}}$`);
 /** Board and firmware strings: printable ASCII without space , * $ " \ — 1..32 chars. */
 export const MAX_LABEL_CHARS = 32;
 

@@ -51,6 +51,8 @@ export interface RunningService {
   port: number;
   apiToken: string;
   apiTokenFile: string;
+  /** Where the token came from: the environment, the data directory's file, or generated into it now. */
+  apiTokenOrigin: 'env' | 'file' | 'generated';
   context: ServiceContext;
   close(): Promise<void>;
 }
@@ -149,6 +151,7 @@ async function startOnStore(
     port,
     apiToken: token.token,
     apiTokenFile: token.file,
+    apiTokenOrigin: token.origin,
     context,
     close: () => {
       closing ??= (async () => {

@@ -127,6 +127,7 @@ describe('bad input: a clear 4xx and nothing stored', () => {
     expectProblem(await request(`${ctx.url}/api/devices`, { method: 'POST', token: ctx.token, json: { id: 'x2', lifetimeYears: 1e6 } }), 400, /lifetimeYears/);
     expectProblem(await request(`${ctx.url}/api/devices`, { method: 'POST', token: ctx.token, json: { id: 'bad id/../' } }), 400, /device id/);
     expectProblem(await request(`${ctx.url}/api/devices`, { method: 'POST', token: ctx.token, json: { id: 'node-1' } }), 409, /exists/);
+    expectProblem(await request(`${ctx.url}/api/devices`, { method: 'POST', token: ctx.token, json: { id: '..' } }), 400, /device id/);
     expect((await request(`${ctx.url}/api/devices`)).body.total).toBe(3);
   });
 
@@ -156,6 +157,17 @@ describe('bad input: a clear 4xx and nothing stored', () => {
 
   it('windows for an unregistered device → 404', async () => {
     expectProblem(await request(`${ctx.url}/api/devices/ghost/windows`, { method: 'POST', token: ctx.token, json: window(0, 0.01) }), 404, /not registered/);
+  });
+
+  it('a body that is not JSON → 415, never read as an empty body', async () => {
+    const res = await request(`${ctx.url}/api/calculate`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '{"power":"27mW"}' });
+    expectProblem(res, 415, /must be application\/json/);
+  });
+
+  it('PATCH with nothing to update → 400, updatedAt unchanged', async () => {
+    const before = (await request(`${ctx.url}/api/devices/node-2`)).body.updatedAt;
+    expectProblem(await request(`${ctx.url}/api/devices/node-2`, { method: 'PATCH', token: ctx.token, json: {} }), 400, /nothing to update/);
+    expect((await request(`${ctx.url}/api/devices/node-2`)).body.updatedAt).toBe(before);
   });
 
   it('malformed JSON → 400', async () => {

@@ -14,7 +14,7 @@ export const serveCommand: CliCommand = {
     const service = await startService(config, { layers: SERVICE_LAYERS });
     process.stderr.write(
       `tinyml-footprint listening on ${service.url} (data in ${config.dataDir})\n` +
-        `write endpoints need: Authorization: Bearer <token from ${service.apiTokenFile}>\n`,
+        `write endpoints need: Authorization: Bearer <${service.apiTokenOrigin === 'env' ? 'the token in TINYML_API_TOKEN' : `token from ${service.apiTokenFile}`}>\n`,
     );
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {

@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../config/defaults.js';
-import { NotFoundError } from '../../domain/errors.js';
+import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { DeviceSpec } from '../../domain/types.js';
 import type { WindowSink } from '../../ingest/window-sink.js';
 import type { Catalogue } from '../../model/catalogue-types.js';
@@ -75,6 +75,7 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
 
   router.patch('/devices/:id', requireToken, async (req, res) => {
     const body = validate(patchDeviceSchema, req.body ?? {}, 'device patch');
+    if (Object.keys(body).length === 0) throw new ValidationError('nothing to update: give at least one field (name, fleet, deployedAt, system, grid, …)');
     const existing = await store.getDevice(deviceIdParam(req));
     if (existing === undefined) throw new NotFoundError(`device "${deviceIdParam(req)}" is not registered`);
     const patch = specPatch(body);

@@ -25,9 +25,18 @@ export class SocatMissingError extends Error {
 
 /** Creates the pair with `link=` paths, so it can be recreated at the same paths (a replug). */
 export async function createPtyPair(devicePath: string, readerPath: string): Promise<PtyPair> {
+  // Detached: socat gets its own process group, so a Ctrl-C in the terminal (SIGINT to the foreground group) does not
+  // pull the pty from under the simulator mid-write; close() stops socat once the simulator has let go of the port.
   const child = spawn('socat', [`pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${readerPath}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
+  // A detached socat would outlive us if we exited without close(): stop it on any exit of this process.
+  const killOnExit = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  };
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     if (stderr.length < 4096) stderr += chunk.toString();
@@ -37,12 +46,13 @@ export async function createPtyPair(devicePath: string, readerPath: string): Pro
   for (;;) {
     const failure = await Promise.race([spawnError, new Promise<null>((r) => setTimeout(() => r(null), POLL_MS))]);
     if (failure !== null) {
+      process.removeListener('exit', killOnExit);
       throw (failure as NodeJS.ErrnoException).code === 'ENOENT' ? new SocatMissingError() : failure;
     }
-    if (child.exitCode !== null) throw new Error(`socat exited with ${child.exitCode}: ${stderr.trim()}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`socat exited with ${child.exitCode}: ${stderr.trim()}`);
     if (existsSync(devicePath) && existsSync(readerPath)) break;
     if (Date.now() > deadline) {
-      child.kill('SIGTERM');
+      await stopChild(child);
       throw new Error(`socat did not create ${devicePath} and ${readerPath} in ${PTY_READY_TIMEOUT_MS} ms: ${stderr.trim()}`);
     }
   }

@@ -29,12 +29,17 @@ export class SerialSimulator {
 
   async run(options: SimulatorRun): Promise<GeneratorCounters> {
     const port = new SerialPort({ path: options.path, baudRate: options.baudRate, autoOpen: false, hupcl: false });
+    let inFlight: Promise<void> | null = null;
+    let failure: Error | null = null;
+    // Without a listener a stream 'error' (e.g. EBADF when the pty vanishes, or from destroy()) would crash the process.
+    // A failure while running ends the run; one after the stop (the link torn down under the last write) is moot.
+    port.on('error', (error: Error) => {
+      if (!options.signal?.aborted) failure ??= error;
+    });
     await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
     this.generator.breakContinuity(); // a (re)connected device starts with hello; nothing bridges the gap before
     const startedMs = Date.now();
     const startUs = this.generator.elapsedUs;
-    let inFlight: Promise<void> | null = null;
-    let failure: Error | null = null;
     const aborted = abortion(options.signal);
     try {
       while (!options.signal?.aborted && failure === null) {
@@ -53,7 +58,8 @@ export class SerialSimulator {
               if (inFlight === write) inFlight = null;
             },
             (error: unknown) => {
-              failure = error instanceof Error ? error : new Error(String(error));
+              if (inFlight === write) inFlight = null;
+              if (!options.signal?.aborted) failure ??= error instanceof Error ? error : new Error(String(error));
             },
           );
           inFlight = write;
@@ -69,7 +75,7 @@ export class SerialSimulator {
       if (inFlight !== null) await Promise.race([inFlight, delay(FINAL_DRAIN_TIMEOUT_MS, options.signal)]);
     } finally {
       // A write still blocked on a stalled link would hold close() forever: destroy the port instead.
-      if (inFlight !== null) port.destroy();
+      if (inFlight !== null || failure !== null) port.destroy();
       else await new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
     }
     return this.generator.counters;

@@ -12,7 +12,7 @@ import type { PtyPair } from '../../ingest/serial/simulator/pty-pair.js';
 import { SerialSimulator } from '../../ingest/serial/simulator/serial-simulator.js';
 import { isDeviceId } from '../../protocol/validate.js';
 import type { CliCommand } from '../command.js';
-import { numberOption } from '../options.js';
+import { integerOption, numberOption } from '../options.js';
 
 const USAGE = `tinyml-footprint simulate serial [options]
 
@@ -91,14 +91,21 @@ export const simulateSerialCommand: CliCommand = {
       const rateLimit = values['rate-limit'] ?? 'realtime';
       if (rateLimit !== 'realtime' && rateLimit !== 'none') throw new ValidationError('--rate-limit must be realtime or none');
       const durationUs = values.duration === undefined ? undefined : parseDurationS(values.duration) * 1e6;
-      const baudRate = numberOption('baud', values.baud) ?? DEFAULT_SERIAL_BAUD;
+      if (durationUs !== undefined && !(durationUs > 0)) throw new ValidationError(`--duration must be positive, got "${values.duration}"`);
+      // Checked before the pty exists: a bad baud rate must not leave a pair (or its temp dir) behind.
+      const baudRate = integerOption('baud', values.baud, 1) ?? DEFAULT_SERIAL_BAUD;
 
       let pair: PtyPair | null = null;
       let dir: string | null = null;
       let path = values.path;
       if (path === undefined) {
         dir = mkdtempSync(join(tmpdir(), 'tinyml-sim-'));
-        pair = await createPtyPair(join(dir, 'device'), join(dir, 'ttyTMF0'));
+        try {
+          pair = await createPtyPair(join(dir, 'device'), join(dir, 'ttyTMF0'));
+        } catch (error) {
+          rmSync(dir, { recursive: true, force: true });
+          throw error;
+        }
         path = pair.devicePath;
         process.stdout.write(`open this port: ${pair.readerPath}\n`);
       }
@@ -109,8 +116,9 @@ export const simulateSerialCommand: CliCommand = {
       );
       const abort = new AbortController();
       const onSignal = (): void => abort.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      // on, not once: a second Ctrl-C during the (bounded) cleanup must not kill us before the pty and temp dir are gone.
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       try {
         const simulator = new SerialSimulator(profile);
         const counters = await simulator.run({

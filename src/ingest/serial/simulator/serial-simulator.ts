@@ -102,6 +102,7 @@ function writeAndDrain(port: SerialPort, text: string): Promise<void> {
 
 function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(); // 'abort' never fires again on an aborted signal
     const onAbort = (): void => {
       clearTimeout(timer);
       resolve();

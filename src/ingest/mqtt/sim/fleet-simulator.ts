@@ -19,6 +19,8 @@ export const SIM_KEEPALIVE_S = 30;
  * hour covers a broker restart or a network cut during a run without leaving sessions behind for days.
  */
 export const SIM_SESSION_EXPIRY_S = 3_600;
+/** How long a stopping device waits for the ack of its "offline" status before it disconnects anyway (ms). */
+export const SIM_STOP_GRACE_MS = 2_000;
 /** CONNACK codes that will not get better by retrying: 4 bad user name or password, 5 not authorized (3.1.1); 134, 135 (MQTT 5). */
 const FATAL_CONNACK_CODES = new Set([4, 5, 134, 135]);
 
@@ -70,6 +72,28 @@ interface Counters {
   acked: number;
   failed: number;
   reconnects: number;
+}
+
+/**
+ * The promise's value, or `stopped` as soon as the signal aborts (at once if it has). The abort listener is removed
+ * when the promise wins, so a long run does not pile one listener per window onto the signal.
+ */
+function unlessStopped<T, S>(promise: Promise<T>, signal: AbortSignal, stopped: S): Promise<T | S> {
+  if (signal.aborted) return Promise.resolve(stopped);
+  return new Promise<T | S>((resolve, reject) => {
+    const onAbort = (): void => resolve(stopped);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -151,10 +175,13 @@ async function runDevice(index: number, options: FleetSimulatorOptions, counters
   const end = options.count === undefined ? Number.POSITIVE_INFINITY : options.firstSeq + options.count;
   for (let seq = options.firstSeq; seq < end && !stopSignal.aborted; seq += 1) {
     if (options.intervalMs > 0 && seq > options.firstSeq) await abortableSleep(options.intervalMs, stopSignal);
-    if (limiter !== null) await limiter.take();
-    await slots.acquire();
+    // Both waits can be long (a full window of unacked publishes to an unreachable broker; a low fleet-wide rate):
+    // a stop ends them.
+    if (limiter !== null) await unlessStopped(limiter.take(), stopSignal, undefined);
+    if (stopSignal.aborted) break;
+    const acquired = await unlessStopped(slots.acquire().then(() => true), stopSignal, false);
     if (stopSignal.aborted) {
-      slots.release();
+      if (acquired) slots.release();
       break;
     }
     const startMs = options.intervalMs > 0 ? Date.now() - options.windowMs : options.epochMs + seq * options.windowMs;
@@ -166,12 +193,18 @@ async function runDevice(index: number, options: FleetSimulatorOptions, counters
       slots.release();
     });
   }
-  if (!fatal.signal.aborted) await Promise.race([slots.idle(), new Promise<void>((resolve) => fatal.signal.addEventListener('abort', () => resolve(), { once: true }))]);
+  // A --count run waits for its last acks; a stop (the user's signal or another device's fatal error) wins over that
+  // wait, or an unreachable broker would hold the first Ctrl-C / SIGTERM hostage.
+  if (!stopSignal.aborted) await unlessStopped(slots.idle(), stopSignal, undefined);
   ending = true;
   if (reconnectTimer !== null) clearTimeout(reconnectTimer);
   if (fatalError === null && client.connected) {
-    await client.publishAsync(topic('status'), STATUS_OFFLINE, { qos: 1, retain: true }).catch(() => undefined);
+    await Promise.race([
+      client.publishAsync(topic('status'), STATUS_OFFLINE, { qos: 1, retain: true }).catch(() => undefined),
+      abortableSleep(SIM_STOP_GRACE_MS, undefined),
+    ]);
   }
-  await client.endAsync(fatalError !== null);
+  // Unacked windows are not waited for once stopped: with no broker their acks would never come.
+  await client.endAsync(fatalError !== null || stopSignal.aborted || !client.connected);
   if (fatalError !== null) throw fatalError;
 }

@@ -13,6 +13,7 @@ import { LiveBus } from '../../live/live-bus.js';
 import { computeFootprint } from '../../model/footprint.js';
 import { HealthRegistry } from '../../obs/health-registry.js';
 import type { SourceStatus } from '../../obs/health-registry.js';
+import { isDeviceId } from '../../protocol/validate.js';
 import { footprintInputFromSpec } from '../../service/device-footprint.js';
 import { SEED_DEFAULT_SPEC } from '../../service/spec.js';
 import { defaultDataDir } from '../../store/data-dir.js';
@@ -37,6 +38,8 @@ the measured average power against the 1 mW assumption and the projected lifetim
 /** The readout refreshes once a second: fast enough to watch, slow enough not to flood a log. */
 const READOUT_INTERVAL_MS = 1_000;
 const DEFAULT_DURATION_S = 600;
+/** Longest --duration: a week of readout is plenty, and it stays far below setTimeout's 2^31 - 1 ms (~24.8 days). */
+export const MAX_MEASURE_DURATION_S = 7 * 86_400;
 const DEFAULT_MEASURE_WINDOW_S = 1;
 
 /** powerText, or a dash before the first reading. */
@@ -96,7 +99,13 @@ export const measureCommand: CliCommand = {
       const portPath = positionals[0];
       if (portPath === undefined || positionals.length > 1) throw new ValidationError('usage: measure <port> [options] (see --help)');
       const durationS = values.duration === undefined ? DEFAULT_DURATION_S : parseDurationS(values.duration);
+      if (!(durationS > 0) || durationS > MAX_MEASURE_DURATION_S) {
+        throw new ValidationError(`--duration must be positive and at most ${MAX_MEASURE_DURATION_S / 86_400} days, got "${values.duration}"`);
+      }
       const windowS = values.window === undefined ? DEFAULT_MEASURE_WINDOW_S : parseDurationS(values.window);
+      if (!(windowS > 0) || windowS > durationS) throw new ValidationError(`--window must be positive and at most the duration, got "${values.window}"`);
+      const deviceId = values['device-id'];
+      if (deviceId !== undefined && !isDeviceId(deviceId)) throw new ValidationError(`--device-id must match [A-Za-z0-9_.-]{1,64} (not only dots), got "${deviceId}"`);
       const baudRate = values.baud === undefined ? DEFAULT_SERIAL_BAUD : Number(values.baud);
       if (!Number.isInteger(baudRate) || baudRate <= 0) throw new ValidationError('--baud must be a positive integer');
       const system = values.system ?? String(SEED_DEFAULT_SPEC.system);
@@ -119,7 +128,7 @@ export const measureCommand: CliCommand = {
           autoDiscover: false,
           baudRate,
           windowS,
-          ...(values['device-id'] === undefined ? {} : { deviceIds: { [portPath]: values['device-id'] } }),
+          ...(deviceId === undefined ? {} : { deviceIds: { [portPath]: deviceId } }),
           seqStart: store === null ? epochMsSeqStart : storeSeqStart(store),
         },
         tally,

@@ -1,6 +1,6 @@
 /** `mqtt-credentials`: issue embedded-broker passwords into the data directory (works while `serve` runs). */
 import path from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SqliteCredentialStore } from '../../broker/credential-store.js';
 import { issueCredential } from '../../broker/issue-credentials.js';
@@ -8,6 +8,9 @@ import { ConfigError } from '../../domain/errors.js';
 import { simDeviceId } from '../../ingest/mqtt/sim/fleet-profile.js';
 import { defaultDataDir } from '../../store/data-dir.js';
 import type { CliCommand } from '../command.js';
+
+/** Most ids one --devices may issue: scrypt makes each one slow, and a typo (1e9) must not run for days. */
+export const MAX_CREDENTIAL_DEVICES = 100_000;
 
 const USAGE = `tinyml-footprint mqtt-credentials [options]
 
@@ -43,7 +46,9 @@ export const mqttCredentialsCommand: CliCommand = {
     const ids = [...(values.device ?? [])];
     if (values.devices !== undefined) {
       const count = Number(values.devices);
-      if (!Number.isInteger(count) || count < 1) throw new ConfigError(`--devices must be a positive integer, got "${values.devices}"`);
+      if (!Number.isInteger(count) || count < 1 || count > MAX_CREDENTIAL_DEVICES) {
+        throw new ConfigError(`--devices must be an integer from 1 to ${MAX_CREDENTIAL_DEVICES}, got "${values.devices}"`);
+      }
       for (let index = 1; index <= count; index += 1) ids.push(simDeviceId(values['device-prefix'] ?? 'sim', index));
     }
     if (ids.length === 0) {
@@ -51,16 +56,73 @@ export const mqttCredentialsCommand: CliCommand = {
       return 2;
     }
     const dataDir = path.resolve(values['data-dir'] ?? process.env.TINYML_DATA_DIR ?? defaultDataDir());
-    const store = SqliteCredentialStore.openInDataDir(dataDir);
+    // Issuing revokes the old passwords: the output must be writable before anything is issued.
+    const out = values.out === undefined ? null : prepareOutput(values.out);
     const passwords: Record<string, string> = {};
     try {
-      for (const id of ids) passwords[id] = (await issueCredential(store, id, values.fleet ?? null)).password;
-    } finally {
-      await store.close();
+      const store = SqliteCredentialStore.openInDataDir(dataDir);
+      try {
+        for (const id of ids) passwords[id] = (await issueCredential(store, id, values.fleet ?? null)).password;
+      } finally {
+        await store.close();
+      }
+    } catch (error) {
+      out?.discard();
+      throw error;
     }
     const json = `${JSON.stringify(passwords, null, 2)}\n`;
-    if (values.out !== undefined) writeFileSync(values.out, json, { mode: 0o600 });
-    else process.stdout.write(json);
+    if (out === null) {
+      process.stdout.write(json);
+      return 0;
+    }
+    try {
+      out.commit(json);
+    } catch (error) {
+      out.discard();
+      // The old passwords are revoked already: printing the new ones beats losing them.
+      process.stderr.write(`error: could not write ${values.out} (${error instanceof Error ? error.message : String(error)}); the issued passwords follow on stdout\n`);
+      process.stdout.write(json);
+      return 1;
+    }
     return 0;
   },
 };
+
+interface PreparedOutput {
+  /** Writes the JSON to the temp file and renames it over the target (mode 0600, also when the target was 0644). */
+  commit(json: string): void;
+  discard(): void;
+}
+
+/** Creates a private temp file next to the target now, so an unwritable --out fails before any password is issued. */
+function prepareOutput(file: string): PreparedOutput {
+  const target = path.resolve(file);
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+  let fd: number;
+  try {
+    fd = openSync(temp, 'wx', 0o600);
+  } catch (error) {
+    throw new ConfigError(`--out ${file}: cannot write there (${error instanceof Error ? error.message : String(error)}); nothing was issued`);
+  }
+  let isOpen = true;
+  const close = (): void => {
+    if (isOpen) closeSync(fd);
+    isOpen = false;
+  };
+  return {
+    commit(json) {
+      writeSync(fd, json);
+      fsyncSync(fd);
+      close();
+      renameSync(temp, target);
+    },
+    discard() {
+      try {
+        close();
+      } catch {
+        // already unusable
+      }
+      rmSync(temp, { force: true });
+    },
+  };
+}

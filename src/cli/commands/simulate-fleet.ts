@@ -32,8 +32,35 @@ const USAGE = `tinyml-footprint simulate fleet [options]
   --protocol <4|5>       MQTT 3.1.1 (default; the embedded broker speaks it) or 5
 Prints a JSON summary {devices, published, acked, failed, reconnects, durationMs} when done.`;
 
+/** URL schemes the mqtt client connects to. */
+const BROKER_URL_PROTOCOLS = new Set(['mqtt:', 'mqtts:', 'tcp:', 'tls:', 'ssl:', 'ws:', 'wss:']);
+
+function brokerUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`--url must be a broker URL such as ${DEFAULT_SIM_BROKER_URL}, got "${text}"`);
+  }
+  if (!BROKER_URL_PROTOCOLS.has(url.protocol) || url.hostname === '') {
+    throw new ConfigError(`--url must be an mqtt://, mqtts://, ws:// or wss:// URL with a host, got "${text}"`);
+  }
+  return text;
+}
+
 function readCredentials(file: string): Map<string, string> {
-  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`--credentials ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`--credentials ${file} is not JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`${file}: expected a JSON object {"<device id>": "<password>"}`);
   const passwords = new Map<string, string>();
   for (const [deviceId, password] of Object.entries(parsed)) {
@@ -75,13 +102,15 @@ export const simulateFleetCommand: CliCommand = {
     const intervalMs = durationMsOption('interval', values.interval ?? '10s')!;
     const protocol = values.protocol ?? '4';
     if (protocol !== '4' && protocol !== '5') throw new ConfigError('--protocol must be 4 or 5');
+    const url = brokerUrl(values.url ?? DEFAULT_SIM_BROKER_URL);
+    const passwords = values.credentials !== undefined ? readCredentials(values.credentials) : undefined;
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
       const result = await runFleetSimulator({
-        url: values.url ?? DEFAULT_SIM_BROKER_URL,
+        url,
         devices: integerOption('devices', values.devices, 1) ?? 10,
         count: integerOption('count', values.count, 1),
         intervalMs,
@@ -93,7 +122,7 @@ export const simulateFleetCommand: CliCommand = {
         topicPrefix: values.prefix ?? DEFAULT_MQTT_PREFIX,
         username: values.username,
         password: values.password,
-        passwords: values.credentials !== undefined ? readCredentials(values.credentials) : undefined,
+        passwords,
         protocolVersion: protocol === '5' ? 5 : 4,
         rateLimitPerS: integerOption('rate-limit', values['rate-limit'], 1),
         signal: controller.signal,

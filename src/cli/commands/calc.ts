@@ -7,6 +7,7 @@ import type { Scenario, SystemChoice } from '../../domain/types.js';
 import { computeFootprint, type PowerInput } from '../../model/footprint.js';
 import { parseBlockOverrides, SEED_DEFAULT_SPEC } from '../../service/spec.js';
 import type { CliCommand } from '../command.js';
+import { reportUsageError } from '../usage-error.js';
 import { formatFootprint } from '../format-footprint.js';
 import { numberOption } from '../options.js';
 
@@ -82,11 +83,7 @@ export const calcCommand: CliCommand = {
       process.stdout.write(values.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${formatFootprint(result)}\n`);
       return 0;
     } catch (error) {
-      if (error instanceof ValidationError) {
-        process.stderr.write(`error: ${error.message}${error.details.length > 0 ? `\n  ${error.details.join('\n  ')}` : ''}\n`);
-        return 2;
-      }
-      throw error;
+      return reportUsageError(error);
     }
   },
 };

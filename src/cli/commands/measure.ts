@@ -19,6 +19,7 @@ import { SEED_DEFAULT_SPEC } from '../../service/spec.js';
 import { defaultDataDir } from '../../store/data-dir.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { CliCommand } from '../command.js';
+import { reportUsageError } from '../usage-error.js';
 import { formatFootprint, powerText } from '../format-footprint.js';
 
 const USAGE = `tinyml-footprint measure <port> [options]
@@ -213,11 +214,7 @@ export const measureCommand: CliCommand = {
       );
       return 0;
     } catch (error) {
-      if (error instanceof ValidationError) {
-        process.stderr.write(`error: ${error.message}${error.details.length > 0 ? `\n  ${error.details.join('\n  ')}` : ''}\n`);
-        return 2;
-      }
-      throw error;
+      return reportUsageError(error);
     }
   },
 };

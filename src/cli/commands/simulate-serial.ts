@@ -12,6 +12,7 @@ import type { PtyPair } from '../../ingest/serial/simulator/pty-pair.js';
 import { SerialSimulator } from '../../ingest/serial/simulator/serial-simulator.js';
 import { isDeviceId } from '../../protocol/validate.js';
 import type { CliCommand } from '../command.js';
+import { reportUsageError } from '../usage-error.js';
 import { integerOption, numberOption } from '../options.js';
 
 const USAGE = `tinyml-footprint simulate serial [options]
@@ -140,11 +141,7 @@ export const simulateSerialCommand: CliCommand = {
       }
       return 0;
     } catch (error) {
-      if (error instanceof ValidationError) {
-        process.stderr.write(`error: ${error.message}${error.details.length > 0 ? `\n  ${error.details.join('\n  ')}` : ''}\n`);
-        return 2;
-      }
-      throw error;
+      return reportUsageError(error);
     }
   },
 };

@@ -37,12 +37,13 @@ export interface BatteryStage {
 }
 
 export function batteryStage(catalogue: Catalogue, system: ResolvedSystem, input: BatteryInput | undefined, batteryEnergyWh: number, powerW: number): BatteryStage | null {
-  const params = batteryParams(catalogue, system, input, system.scenario);
-  if (params === null) return null;
-  const outcome = batteryOutcome(params, batteryEnergyWh, powerW);
-  const kgByScenario = SCENARIOS.map((scenario) => batteryOutcome(batteryParams(catalogue, system, input, scenario)!, batteryEnergyWh, powerW).replacementKgCO2e);
+  if (batteryParams(catalogue, system, input, system.scenario) === null) return null;
+  const outcomes = Object.fromEntries(
+    SCENARIOS.map((scenario) => [scenario, batteryOutcome(batteryParams(catalogue, system, input, scenario)!, batteryEnergyWh, powerW)]),
+  ) as Record<Scenario, BatteryOutcome>;
+  const kgByScenario = SCENARIOS.map((scenario) => outcomes[scenario].replacementKgCO2e);
   return {
-    outcome,
-    range: { min: Math.min(...kgByScenario), typical: kgByScenario[1]!, max: Math.max(...kgByScenario) },
+    outcome: outcomes[system.scenario],
+    range: { min: Math.min(...kgByScenario), typical: outcomes.typical.replacementKgCO2e, max: Math.max(...kgByScenario) },
   };
 }

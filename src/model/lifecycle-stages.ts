@@ -76,8 +76,3 @@ export function lifecycleStages(
     battery,
   };
 }
-
-/** Display only: 6 significant digits hides binary float noise (27.200000000000003). */
-function milliwatts(powerW: number): number {
-  return Number((powerW * 1000).toPrecision(6));
-}

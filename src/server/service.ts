@@ -6,8 +6,7 @@ import type { RequestHandler, Router } from 'express';
 import { buildCatalogue } from '../catalogue/load-catalogue.js';
 import { ConfigError } from '../domain/errors.js';
 import type { DeviceSpec } from '../domain/types.js';
-import { computeFootprint } from '../model/footprint.js';
-import { footprintInputFromSpec } from '../service/device-footprint.js';
+import { assertSpecResolves } from '../service/device-footprint.js';
 import { DATABASE_FILE } from '../config/defaults.js';
 import type { ServeConfig } from '../config/serve-config.js';
 import { createApp } from '../http/app.js';
@@ -87,7 +86,7 @@ export async function startService(config: ServeConfig, options: StartOptions = 
 /** Devices that announce themselves get the default spec: it must resolve, or their footprints would all fail. */
 function checkDefaultSpec(catalogue: Catalogue, spec: DeviceSpec): void {
   try {
-    computeFootprint(catalogue, footprintInputFromSpec(spec, { kind: 'assumed', powerW: catalogue.assumptions.assumedPowerW }));
+    assertSpecResolves(catalogue, spec);
   } catch (error) {
     throw new ConfigError(`the default device spec does not resolve (--system / --grid): ${error instanceof Error ? error.message : String(error)}`);
   }

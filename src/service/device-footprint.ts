@@ -31,6 +31,11 @@ export function footprintInputFromSpec(spec: DeviceSpec, power: PowerInput, elap
   };
 }
 
+/** Throws the model's ValidationError unless the spec's system, training and grid all resolve (checked before storing). */
+export function assertSpecResolves(catalogue: Catalogue, spec: DeviceSpec): void {
+  computeFootprint(catalogue, footprintInputFromSpec(spec, powerFromAggregate(catalogue, undefined)));
+}
+
 export interface DeviceStatus {
   online: boolean;
   lastSeenMs: number | null;

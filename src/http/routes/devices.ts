@@ -4,8 +4,7 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { DeviceSpec } from '../../domain/types.js';
 import type { WindowSink } from '../../ingest/window-sink.js';
 import type { Catalogue } from '../../model/catalogue-types.js';
-import { computeFootprint } from '../../model/footprint.js';
-import { footprintInputFromSpec, powerFromAggregate } from '../../service/device-footprint.js';
+import { assertSpecResolves } from '../../service/device-footprint.js';
 import { specFrom, specPatch } from '../../service/spec.js';
 import type { Store } from '../../store/store.js';
 import type { HttpStats } from '../http-stats.js';
@@ -37,11 +36,6 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
   router.use(deviceFootprintRouter(store, catalogue, deps.clock, deps.onlineThresholdMs));
   router.use(deviceWindowsRouter({ store, sink: deps.sink, stats: deps.stats, requireToken, clock: deps.clock }));
 
-  /** A spec must resolve (system, training, grid all known) before it is stored. */
-  const checkSpec = (spec: DeviceSpec): void => {
-    computeFootprint(catalogue, footprintInputFromSpec(spec, powerFromAggregate(catalogue, undefined)));
-  };
-
   router.get('/devices', async (req, res) => {
     const query = validate(listQuerySchema, req.query, 'query');
     const limit = Math.min(query.limit ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
@@ -55,7 +49,7 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
   router.post('/devices', requireToken, async (req, res) => {
     const body = validate(createDeviceSchema, req.body ?? {}, 'device');
     const spec = specFrom(body, deps.defaults);
-    checkSpec(spec);
+    assertSpecResolves(catalogue, spec);
     const device = await store.createDevice({
       id: body.id,
       ...(body.name === undefined ? {} : { name: body.name }),
@@ -79,7 +73,7 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
     const existing = await store.getDevice(deviceIdParam(req));
     if (existing === undefined) throw new NotFoundError(`device "${deviceIdParam(req)}" is not registered`);
     const patch = specPatch(body);
-    checkSpec({ ...existing.spec, ...patch });
+    assertSpecResolves(catalogue, { ...existing.spec, ...patch });
     const device = await store.updateDevice(deviceIdParam(req), {
       ...(body.name === undefined ? {} : { name: body.name }),
       ...(body.fleet === undefined ? {} : { fleet: body.fleet }),

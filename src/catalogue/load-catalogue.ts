@@ -11,7 +11,11 @@ const kindSchema = z.enum(['published', 'derived', 'assumption', 'user', 'measur
 
 const blocksSchema = z.object({
   dataset: z.string(),
-  sources: z.record(z.string(), z.object({ citation: z.string(), description: z.string() })),
+  source: z.string(),
+  sources: z.record(
+    z.string(),
+    z.object({ dataset: z.string(), citation: z.string(), description: z.string(), basedOn: z.string().optional() }),
+  ),
   blocks: z.array(
     z.object({
       id: z.string(),
@@ -72,8 +76,24 @@ const assumptionsSchema = z.object({
   chargerEfficiency: sourcedSchema.extend({ value: z.number().positive().max(1) }),
 });
 
-function provenance(dataset: string, kind: ProvenanceKind, citation: string, note?: string): Provenance {
-  return note === undefined ? { dataset, kind, citation } : { dataset, kind, citation, note };
+function provenance(dataset: string, kind: ProvenanceKind, citation: string, note?: string, source?: string): Provenance {
+  return { dataset, kind, citation, ...(note === undefined ? {} : { note }), ...(source === undefined ? {} : { source }) };
+}
+
+type BlocksFile = z.infer<typeof blocksSchema>;
+
+/**
+ * A block level's provenance: the dataset its value was taken from (the TinyML-Footprint table for the seed's values),
+ * and, when that dataset is a compilation, the primary source behind it (Pirson & Bol 2021).
+ */
+function levelProvenance(blocks: BlocksFile, sourceKey: string, kind: ProvenanceKind, note: string | undefined): Provenance {
+  const source = blocks.sources[sourceKey];
+  if (source === undefined) throw new Error(`data/pirson-bol-2021-blocks.json: unknown source "${sourceKey}"`);
+  const basedOn = source.basedOn === undefined ? undefined : blocks.sources[source.basedOn];
+  if (source.basedOn !== undefined && basedOn === undefined) {
+    throw new Error(`data/pirson-bol-2021-blocks.json: source "${sourceKey}" is based on unknown source "${source.basedOn}"`);
+  }
+  return provenance(source.dataset, kind, source.citation, note, basedOn?.citation);
 }
 
 /** Build the model's catalogue from the versioned files in data/, validating their shape once at load. */
@@ -83,11 +103,10 @@ export function buildCatalogue(): Catalogue {
   const training = trainingSchema.parse(trainingJson);
   const reference = referenceSchema.parse(referenceJson);
   const assumptions = assumptionsSchema.parse(assumptionsJson);
-  const sourceText = (key: string): string => blocks.sources[key]?.citation ?? key;
   const assumption = (citation: string): Provenance => provenance(assumptions.dataset, 'assumption', citation);
 
   return {
-    sources: Object.fromEntries(Object.entries(blocks.sources).map(([key, source]) => [key, { dataset: blocks.dataset, ...source }])),
+    sources: blocks.sources,
     blocks: blocks.blocks.map((block) => ({
       id: block.id,
       label: block.label,
@@ -96,7 +115,7 @@ export function buildCatalogue(): Catalogue {
         level: level.level,
         content: level.content,
         kgCO2e: level.kgCO2e,
-        provenance: provenance(blocks.dataset, level.kind, sourceText(level.source), level.note),
+        provenance: levelProvenance(blocks, level.source, level.kind, level.note),
         ...(level.battery === undefined ? {} : { isBattery: level.battery }),
         ...(level.batteryCapacityWh === undefined ? {} : { batteryCapacityWh: level.batteryCapacityWh }),
       })),

@@ -11,10 +11,13 @@ export type ProvenanceKind = 'published' | 'derived' | 'assumption' | 'user' | '
 
 /** Where a number came from: every value in a result carries one. */
 export interface Provenance {
+  /** The dataset the number was taken from (for a block: the TinyML-Footprint table, not the paper behind it). */
   dataset: string;
   kind: ProvenanceKind;
   citation: string;
   note?: string;
+  /** The primary source the dataset's values were derived from, when the dataset is a secondary compilation. */
+  source?: string;
 }
 
 export interface BlockLevel {
@@ -94,7 +97,7 @@ export interface LifecycleAssumptions {
 /** Everything the pure model needs, passed in as data (no imports of files from inside the model). */
 export interface Catalogue {
   /** The sources behind the block values: a short citation (repeated in results) and a longer description. */
-  sources: Readonly<Record<string, { dataset: string; citation: string; description: string }>>;
+  sources: Readonly<Record<string, { dataset: string; citation: string; description: string; basedOn?: string }>>;
   blocks: readonly Block[];
   systems: readonly SystemPreset[];
   training: {

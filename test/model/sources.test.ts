@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { resolveGrid } from '../../src/catalogue/grid.js';
+import { buildCatalogue } from '../../src/catalogue/load-catalogue.js';
+import { computeFootprint, type FootprintInput } from '../../src/model/footprint.js';
+
+const catalogue = buildCatalogue();
+const base: FootprintInput = {
+  system: 'kws-typical',
+  trainingDevices: 1,
+  lifetimeYears: 3,
+  grid: resolveGrid('epa'),
+  chargerEfficiency: 1,
+  power: { kind: 'assumed', powerW: 0.001 },
+};
+const stageOf = (result: ReturnType<typeof computeFootprint>, id: string) => {
+  const found = result.stages.find((candidate) => candidate.id === id);
+  if (found === undefined) throw new Error(`no stage ${id}`);
+  return found;
+};
+
+describe('block values name the TinyML-Footprint table as their dataset and Pirson & Bol as its source', () => {
+  const result = computeFootprint(catalogue, base);
+
+  it.each(['casing', 'others', 'pcb', 'power-supply', 'processing', 'sensing', 'transport', 'user-interface'])(
+    '%s: dataset tinyml-footprint-seed-2022, source Pirson & Bol 2021',
+    (id) => {
+      const provenance = stageOf(result, id).provenance;
+      expect(provenance.dataset).toBe('tinyml-footprint-seed-2022');
+      expect(provenance.citation).toMatch(/TinyML-Footprint table \(2022\)/);
+      expect(provenance.source).toMatch(/^Pirson & Bol, J\. Cleaner Production 322 \(2021\)/);
+    },
+  );
+
+  it('a level fitted from the table is the same dataset, kind derived, source Pirson & Bol', () => {
+    const custom = computeFootprint(catalogue, { ...base, system: { blocks: { processing: { level: 1 } } } });
+    const provenance = stageOf(custom, 'processing').provenance;
+    expect(provenance).toMatchObject({ dataset: 'tinyml-footprint-seed-2022', kind: 'derived' });
+    expect(provenance.source).toMatch(/Pirson & Bol/);
+  });
+
+  it('a level taken from the inventory itself (no casing) is credited to pirson-bol-2021, with no secondary source', () => {
+    const bare = computeFootprint(catalogue, { ...base, system: { blocks: { casing: { level: 0 } } } });
+    const provenance = stageOf(bare, 'casing').provenance;
+    expect(provenance.dataset).toBe('pirson-bol-2021');
+    expect(provenance.source).toBeUndefined();
+  });
+
+  it('the calculator preset (mains) is the TinyML-Footprint calculator dataset', () => {
+    const mains = computeFootprint(catalogue, { ...base, system: { blocks: { 'power-supply': { level: 0 } } } });
+    expect(stageOf(mains, 'power-supply').provenance.dataset).toBe('tinyml-footprint-calculator-2022');
+  });
+
+  it('the catalogue lists each source with its dataset and what it is based on', () => {
+    expect(catalogue.sources['seed-table']).toMatchObject({ dataset: 'tinyml-footprint-seed-2022', basedOn: 'pirson-bol-2021' });
+    expect(catalogue.sources['pirson-bol-2021']?.dataset).toBe('pirson-bol-2021');
+  });
+});

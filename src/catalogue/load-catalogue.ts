@@ -4,10 +4,11 @@ import systemsJson from '../../data/systems.json' with { type: 'json' };
 import trainingJson from '../../data/training-dodge-2022.json' with { type: 'json' };
 import referenceJson from '../../data/reference-devices.json' with { type: 'json' };
 import assumptionsJson from '../../data/lifecycle-assumptions.json' with { type: 'json' };
-import type { Catalogue, Provenance, ProvenanceKind } from '../model/catalogue-types.js';
+import type { Catalogue, Provenance, ProvenanceKind, RangeKinds } from '../model/catalogue-types.js';
 
 const rangeSchema = z.object({ min: z.number().min(0), typical: z.number().min(0), max: z.number().min(0) });
 const kindSchema = z.enum(['published', 'derived', 'assumption', 'user', 'measured']);
+const rangeKindsSchema = z.object({ min: kindSchema, typical: kindSchema, max: kindSchema });
 
 const blocksSchema = z.object({
   dataset: z.string(),
@@ -28,10 +29,13 @@ const blocksSchema = z.object({
           kgCO2e: rangeSchema.nullable(),
           source: z.string(),
           kind: kindSchema,
+          rangeKinds: rangeKindsSchema.optional(),
           note: z.string().optional(),
           battery: z.boolean().optional(),
           batteryCapacityWh: rangeSchema.optional(),
-          batteryCapacitySource: z.string().optional(),
+          batteryCapacity: z
+            .object({ source: z.string(), kind: kindSchema, rangeKinds: rangeKindsSchema.optional(), note: z.string() })
+            .optional(),
         }),
       ),
     }),
@@ -86,14 +90,25 @@ type BlocksFile = z.infer<typeof blocksSchema>;
  * A block level's provenance: the dataset its value was taken from (the TinyML-Footprint table for the seed's values),
  * and, when that dataset is a compilation, the primary source behind it (Pirson & Bol 2021).
  */
-function levelProvenance(blocks: BlocksFile, sourceKey: string, kind: ProvenanceKind, note: string | undefined): Provenance {
+function levelProvenance(
+  blocks: BlocksFile,
+  sourceKey: string,
+  kind: ProvenanceKind,
+  note: string | undefined,
+  rangeKinds: RangeKinds | undefined,
+): Provenance {
   const source = blocks.sources[sourceKey];
   if (source === undefined) throw new Error(`data/pirson-bol-2021-blocks.json: unknown source "${sourceKey}"`);
   const basedOn = source.basedOn === undefined ? undefined : blocks.sources[source.basedOn];
   if (source.basedOn !== undefined && basedOn === undefined) {
     throw new Error(`data/pirson-bol-2021-blocks.json: source "${sourceKey}" is based on unknown source "${source.basedOn}"`);
   }
-  return provenance(source.dataset, kind, source.citation, note, basedOn?.citation);
+  const result = provenance(source.dataset, kind, source.citation, note, basedOn?.citation);
+  const mixed = rangeKinds !== undefined && Object.values(rangeKinds).some((end) => end !== kind);
+  if (rangeKinds !== undefined && rangeKinds.typical !== kind) {
+    throw new Error(`data/pirson-bol-2021-blocks.json: source "${sourceKey}": a level's kind must be the kind of its typical value (rangeKinds.typical)`);
+  }
+  return mixed ? { ...result, rangeKinds } : result;
 }
 
 /** Build the model's catalogue from the versioned files in data/, validating their shape once at load. */
@@ -115,9 +130,20 @@ export function buildCatalogue(): Catalogue {
         level: level.level,
         content: level.content,
         kgCO2e: level.kgCO2e,
-        provenance: levelProvenance(blocks, level.source, level.kind, level.note),
+        provenance: levelProvenance(blocks, level.source, level.kind, level.note, level.rangeKinds),
         ...(level.battery === undefined ? {} : { isBattery: level.battery }),
         ...(level.batteryCapacityWh === undefined ? {} : { batteryCapacityWh: level.batteryCapacityWh }),
+        ...(level.batteryCapacity === undefined
+          ? {}
+          : {
+              batteryCapacityProvenance: levelProvenance(
+                blocks,
+                level.batteryCapacity.source,
+                level.batteryCapacity.kind,
+                level.batteryCapacity.note,
+                level.batteryCapacity.rangeKinds,
+              ),
+            }),
       })),
     })),
     systems: systems.systems.map((system) => ({ ...system, provenance: provenance(systems.dataset, 'published', systems.source) })),

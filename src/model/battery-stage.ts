@@ -1,11 +1,16 @@
 import { ValidationError } from '../domain/errors.js';
 import type { BatteryInput, Scenario } from '../domain/types.js';
 import { batteryOutcome, type BatteryOutcome, type BatteryParams } from './battery.js';
-import type { Catalogue, Range } from './catalogue-types.js';
+import type { Catalogue, Provenance, Range } from './catalogue-types.js';
+import { provenanceAt } from './provenance.js';
 import { pick } from './range.js';
 import type { ResolvedSystem } from './system.js';
 
 const SCENARIOS: readonly Scenario[] = ['min', 'typical', 'max'];
+
+function userSource(citation: string): Provenance {
+  return { dataset: 'user', kind: 'user', citation };
+}
 
 /**
  * The battery of a system at one scenario's quantities (pack capacity and pack footprint scale together), or null
@@ -20,6 +25,7 @@ export function batteryParams(catalogue: Catalogue, system: ResolvedSystem, inpu
     throw new ValidationError('battery.capacityWh is required for a power supply given as a custom value');
   }
   const isDefault = input?.capacityWh === undefined && input?.cycleLife === undefined && input?.packKgCO2e === undefined;
+  const capacitySource = power.level?.batteryCapacityProvenance ?? power.level?.provenance;
   return {
     capacityWh,
     cycleLife: input?.cycleLife ?? catalogue.assumptions.batteryCycleLife,
@@ -27,6 +33,12 @@ export function batteryParams(catalogue: Catalogue, system: ResolvedSystem, inpu
     provenance: isDefault
       ? catalogue.assumptions.batteryProvenance
       : { dataset: 'user', kind: 'user', citation: 'battery parameters given by the user', note: catalogue.assumptions.batteryProvenance.citation },
+    sources: {
+      capacity: input?.capacityWh !== undefined || capacitySource === undefined
+        ? userSource('battery capacity given by the user')
+        : provenanceAt(capacitySource, scenario),
+      cycleLife: input?.cycleLife === undefined ? catalogue.assumptions.batteryProvenance : userSource('battery cycle life given by the user'),
+    },
   };
 }
 

@@ -1,10 +1,17 @@
 import type { Provenance } from './catalogue-types.js';
 
+/** Where each battery parameter came from: the catalogue's cited default, or the user. */
+export interface BatterySources {
+  capacity: Provenance;
+  cycleLife: Provenance;
+}
+
 export interface BatteryParams {
   capacityWh: number;
   cycleLife: number;
   packKgCO2e: number;
   provenance: Provenance;
+  sources: BatterySources;
 }
 
 export interface BatteryOutcome {
@@ -19,6 +26,7 @@ export interface BatteryOutcome {
   replacements: number;
   replacementKgCO2e: number;
   provenance: Provenance;
+  sources: BatterySources;
 }
 
 /** A pack is replaced each time it passes its cycle life; the first pack is in the power-supply block already. */
@@ -34,5 +42,6 @@ export function batteryOutcome(params: BatteryParams, batteryEnergyWh: number, p
     replacements,
     replacementKgCO2e: replacements * params.packKgCO2e,
     provenance: params.provenance,
+    sources: params.sources,
   };
 }

@@ -9,6 +9,9 @@ export interface Range {
 
 export type ProvenanceKind = 'published' | 'derived' | 'assumption' | 'user' | 'measured';
 
+/** The kind of each end of a range, where they differ (a range end fitted beside published ones). */
+export type RangeKinds = Readonly<Record<Scenario, ProvenanceKind>>;
+
 /** Where a number came from: every value in a result carries one. */
 export interface Provenance {
   /** The dataset the number was taken from (for a block: the TinyML-Footprint table, not the paper behind it). */
@@ -18,6 +21,8 @@ export interface Provenance {
   note?: string;
   /** The primary source the dataset's values were derived from, when the dataset is a secondary compilation. */
   source?: string;
+  /** Present when the ends of the range are not all of `kind`: `kind` is then the kind of the value reported. */
+  rangeKinds?: RangeKinds;
 }
 
 export interface BlockLevel {
@@ -29,6 +34,7 @@ export interface BlockLevel {
   /** Power-supply levels only: whether the level is a rechargeable battery, and its capacity. */
   isBattery?: boolean;
   batteryCapacityWh?: Range;
+  batteryCapacityProvenance?: Provenance;
 }
 
 export type StageGroup = 'training' | 'embodied' | 'transport' | 'use' | 'end-of-life';

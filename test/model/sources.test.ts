@@ -55,3 +55,50 @@ describe('block values name the TinyML-Footprint table as their dataset and Pirs
     expect(catalogue.sources['pirson-bol-2021']?.dataset).toBe('pirson-bol-2021');
   });
 });
+
+describe('fitted range ends are labelled derived, not published', () => {
+  const sensing = catalogue.blocks.find((block) => block.id === 'sensing')!;
+  const level = (n: number) => sensing.levels.find((candidate) => candidate.level === n)!;
+
+  it.each([
+    [1, { min: 'published', typical: 'published', max: 'derived' }],
+    [2, { min: 'derived', typical: 'published', max: 'derived' }],
+    [3, { min: 'derived', typical: 'published', max: 'published' }],
+  ] as const)('sensing level %i: the kind of each range end', (n, kinds) => {
+    expect(level(n).provenance.kind).toBe('published');
+    expect(level(n).provenance.rangeKinds).toEqual(kinds);
+  });
+
+  it('levels whose three ends are all from the table carry no rangeKinds', () => {
+    const pcb = catalogue.blocks.find((block) => block.id === 'pcb')!.levels.find((candidate) => candidate.level === 0)!;
+    expect(pcb.provenance.rangeKinds).toBeUndefined();
+  });
+
+  it('a stage names the kind of the value it reports: the seed columns are published, a fitted end is derived', () => {
+    expect(stageOf(computeFootprint(catalogue, { ...base, system: 'ic-worst' }), 'sensing').provenance.kind).toBe('published');
+    expect(stageOf(computeFootprint(catalogue, { ...base, system: 'kws-best' }), 'sensing').provenance.kind).toBe('published');
+    const adBest = computeFootprint(catalogue, { ...base, system: { base: 'ad-typical', scenario: 'min' } });
+    expect(stageOf(adBest, 'sensing').kgCO2e).toBe(0);
+    expect(stageOf(adBest, 'sensing').provenance.kind).toBe('derived');
+    const kwsWorst = computeFootprint(catalogue, { ...base, system: { base: 'kws-typical', scenario: 'max' } });
+    expect(stageOf(kwsWorst, 'sensing').provenance.kind).toBe('derived');
+  });
+
+  it("the 7.2 Wh pack is the TinyML-Footprint README's assumption, not Pirson & Bol's; the small and large packs are scaled from it", () => {
+    const typical = computeFootprint(catalogue, base).battery!;
+    expect(typical.capacityWh).toBe(7.2);
+    expect(typical.sources.capacity).toMatchObject({ dataset: 'tinyml-footprint-seed-2022', kind: 'assumption' });
+    expect(typical.sources.capacity.citation).toMatch(/TinyML-Footprint README \(2022\)/);
+    expect(typical.sources.capacity.citation).not.toMatch(/Pirson/);
+    const best = computeFootprint(catalogue, { ...base, system: 'kws-best' }).battery!;
+    expect(best.capacityWh).toBe(1.44);
+    expect(best.sources.capacity.kind).toBe('derived');
+    const power = catalogue.blocks.find((block) => block.id === 'power-supply')!.levels.find((candidate) => candidate.level === 2)!;
+    expect(power.content).not.toMatch(/2000 mAh/);
+  });
+
+  it('a capacity given by the user is labelled user', () => {
+    const result = computeFootprint(catalogue, { ...base, battery: { capacityWh: 3 } });
+    expect(result.battery?.sources.capacity.kind).toBe('user');
+  });
+});

@@ -22,7 +22,7 @@ export function formatFootprint(result: FootprintResult): string {
   const powerLabel = result.power.kind === 'assumed' ? 'ASSUMED (not measured)' : result.power.kind === 'given' ? 'given by you' : 'measured';
   lines.push(`System     ${result.system.label} (${result.system.id}, ${result.system.scenario} case)`);
   lines.push(`Power      ${powerText(result.power.powerW)} average, ${powerLabel}`);
-  lines.push(`Grid       ${result.grid.label}: ${result.grid.kgCO2ePerKWh.toFixed(4)} kg CO2e/kWh [${result.grid.provenance.dataset}]`);
+  lines.push(`Grid       ${result.grid.label}: ${result.grid.kgCO2ePerKWh.toFixed(4)} kg ${result.grid.gas}/kWh, ${result.grid.scope} [${result.grid.provenance.dataset}]`);
   lines.push(`Lifetime   ${result.lifetimeYears} years, ${result.use.deviceEnergyWh.toFixed(2)} Wh drawn, ${result.use.gridEnergyWh.toFixed(2)} Wh from the grid`);
   lines.push('');
   const labelWidth = Math.max(...result.stages.map((stage) => stage.label.length), 'Total'.length);

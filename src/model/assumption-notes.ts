@@ -22,6 +22,9 @@ export function assumptionNotes(catalogue: Catalogue, input: FootprintInput, tra
     notes.push(`battery cycle life ${battery.cycleLife} cycles (assumed)`);
   }
   if (input.chargerEfficiency === 1) notes.push('charger efficiency 1 (no charging loss), as the seed');
+  if (input.grid.gas === 'CO2') {
+    notes.push(`grid factor ${input.grid.id} counts CO2 only, direct emissions at the plant: the use stage leaves out CH4, N2O and upstream emissions`);
+  }
   const maxSharePercent = Number((catalogue.assumptions.endOfLifeMaxShare * 100).toPrecision(3));
   notes.push(
     `end of life counted as ${catalogue.assumptions.endOfLifeKgCO2e} kg (negligible, < ${maxSharePercent} %); ` +

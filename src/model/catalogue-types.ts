@@ -78,10 +78,23 @@ export interface ReferenceDevice {
   provenance: Provenance;
 }
 
+/** What a grid factor counts: CO2 alone (EPA eGRID) or all greenhouse gases as CO2-equivalent. */
+export type GridGas = 'CO2' | 'CO2e';
+/**
+ * `direct`: emissions at the power plant only (EPA eGRID); `lifecycle`: also fuel supply, plant construction and
+ * decommissioning (Ember, Electricity Maps); `user-defined`: a factor the user gives.
+ */
+export type GridScope = 'direct' | 'lifecycle' | 'user-defined';
+
 export interface GridFactor {
   id: string;
   label: string;
+  /** kg per kWh of the gas named in `gas` (CO2 only for EPA factors, despite the field name). */
   kgCO2ePerKWh: number;
+  gas: GridGas;
+  scope: GridScope;
+  /** The year the factor describes (an Ember country's own latest year, an Electricity Maps vintage), or null. */
+  year: number | null;
   provenance: Provenance;
 }
 

@@ -20,7 +20,7 @@ describe('tinyml-footprint calc', () => {
     const { code, stdout } = await runCli(['calc', '--system', 'kws-typical', '--power', '27mW', '--region', 'FRA', '--years', '3']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/Power\s+27\.00 mW average, given by you/);
-    expect(stdout).toMatch(/Grid\s+FRA grid average \(Ember\): 0\.0442 kg CO2e\/kWh/);
+    expect(stdout).toMatch(/Grid\s+FRA grid average \(Ember 2024\): 0\.0442 kg CO2e\/kWh, lifecycle \[ember-yearly\]/);
     expect(stdout).toMatch(/^Use stage\s+0\.03\s/m);
     expect(stdout).toMatch(/^Total\s+2\.68\s/m);
     expect(stdout).toMatch(/98\.5 recharges \(every 11\.1 days\)/);

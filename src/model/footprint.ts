@@ -3,7 +3,7 @@ import { assumptionNotes } from './assumption-notes.js';
 import type { Catalogue, StageGroup } from './catalogue-types.js';
 import type { Accrued, FootprintInput, FootprintResult, PowerInput, PowerSummary, Stage } from './footprint-types.js';
 import { lifecycleStages } from './lifecycle-stages.js';
-import { pick, scaleRange } from './range.js';
+import { scaleRange } from './range.js';
 import { resolveSystem } from './system.js';
 import { resolveTraining } from './training.js';
 import { yearsToSeconds } from './units.js';
@@ -84,9 +84,9 @@ export function computeFootprint(catalogue: Catalogue, input: FootprintInput): F
     training: {
       id: training.id,
       label: training.label,
-      runKgCO2e: pick(training.runKgCO2e, system.scenario),
+      runKgCO2e: training.runKgCO2e.typical,
       devices: input.trainingDevices,
-      kgCO2e: pick(trainingPerDevice, system.scenario),
+      kgCO2e: trainingPerDevice.typical,
       provenance: training.provenance,
     },
     stages: main.stages,

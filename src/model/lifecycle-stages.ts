@@ -28,7 +28,8 @@ export function lifecycleStages(
   powerW: number,
 ): LifecycleStages {
   const stages: Omit<Stage, 'share'>[] = [];
-  stages.push({ ...trainingStage, kgCO2e: pick(trainingPerDevice, system.scenario), range: trainingPerDevice });
+  // Training is the model's, not the hardware's: its value does not move with the min/typical/max quantities.
+  stages.push({ ...trainingStage, kgCO2e: trainingPerDevice.typical, range: trainingPerDevice });
   for (const entry of system.blocks) {
     stages.push({
       id: entry.block.id,

@@ -43,19 +43,31 @@ export function batteryParams(catalogue: Catalogue, system: ResolvedSystem, inpu
 }
 
 export interface BatteryStage {
+  /** The outcome at the system's own scenario. */
   outcome: BatteryOutcome;
-  /** Replacement footprint at each scenario's own capacity and pack: a small pack wears out more often. */
+  /** Each scenario's pack with its own capacity, its own replacement count and its own embodied footprint. */
+  byScenario: Readonly<Record<Scenario, BatteryOutcome>>;
+  /**
+   * Lowest and highest replacement footprint over the three scenarios, each reached by one scenario's own pack (a small
+   * pack wears out more often, so the min scenario may give the max); typical is the typical scenario's.
+   */
   range: Range;
+  /** The scenario that gives each end of `range`. */
+  rangeScenarios: { min: Scenario; max: Scenario };
 }
 
 export function batteryStage(catalogue: Catalogue, system: ResolvedSystem, input: BatteryInput | undefined, batteryEnergyWh: number, powerW: number): BatteryStage | null {
   if (batteryParams(catalogue, system, input, system.scenario) === null) return null;
-  const outcomes = Object.fromEntries(
+  const byScenario = Object.fromEntries(
     SCENARIOS.map((scenario) => [scenario, batteryOutcome(batteryParams(catalogue, system, input, scenario)!, batteryEnergyWh, powerW)]),
   ) as Record<Scenario, BatteryOutcome>;
-  const kgByScenario = SCENARIOS.map((scenario) => outcomes[scenario].replacementKgCO2e);
+  const kg = (scenario: Scenario): number => byScenario[scenario].replacementKgCO2e;
+  const lowest = SCENARIOS.reduce((best, scenario) => (kg(scenario) < kg(best) ? scenario : best));
+  const highest = SCENARIOS.reduce((best, scenario) => (kg(scenario) > kg(best) ? scenario : best));
   return {
-    outcome: outcomes[system.scenario],
-    range: { min: Math.min(...kgByScenario), typical: outcomes.typical.replacementKgCO2e, max: Math.max(...kgByScenario) },
+    outcome: byScenario[system.scenario],
+    byScenario,
+    range: { min: kg(lowest), typical: kg('typical'), max: kg(highest) },
+    rangeScenarios: { min: lowest, max: highest },
   };
 }

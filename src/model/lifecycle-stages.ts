@@ -1,10 +1,13 @@
+import type { Scenario } from '../domain/types.js';
 import type { BatteryOutcome } from './battery.js';
-import { batteryStage } from './battery-stage.js';
+import { batteryStage, type BatteryStage } from './battery-stage.js';
 import type { Catalogue, Range } from './catalogue-types.js';
 import type { FootprintInput, Stage } from './footprint-types.js';
-import { addRanges, pick, pointRange, ZERO_RANGE } from './range.js';
+import { pick, pointRange } from './range.js';
 import type { ResolvedSystem } from './system.js';
 import { useStage, type UseStage } from './use-stage.js';
+
+const SCENARIOS: readonly Scenario[] = ['min', 'typical', 'max'];
 
 export interface LifecycleStages {
   stages: Stage[];
@@ -12,6 +15,40 @@ export interface LifecycleStages {
   totalRange: Range;
   use: UseStage;
   battery: BatteryOutcome | null;
+}
+
+function batteryNote(packs: BatteryStage): string {
+  const outcome = packs.outcome;
+  const end = (scenario: Scenario): string => {
+    const at = packs.byScenario[scenario];
+    return `${at.replacementKgCO2e.toFixed(2)} kg (${scenario} scenario: ${at.replacements} × ${at.capacityWh} Wh pack)`;
+  };
+  return (
+    `${outcome.replacements} pack(s) past ${outcome.cycleLife} cycles; ${outcome.recharges.toFixed(1)} recharges of ${outcome.capacityWh} Wh; ` +
+    `range ${end(packs.rangeScenarios.min)} to ${end(packs.rangeScenarios.max)}`
+  );
+}
+
+/**
+ * The total's range as reachable cases: the hardware quantities (every block, the battery pack and its replacements)
+ * move together by scenario, so each end is one scenario's own total, never the small pack's footprint paired with
+ * the large pack's replacement count. Training is independent of the hardware and adds its own range.
+ */
+function consistentTotalRange(hardwareKgByScenario: Readonly<Record<Scenario, number>>, training: Range, endOfLifeKg: number, endOfLifeMaxShare: number): {
+  total: Range;
+  endOfLife: Range;
+} {
+  const hardware = SCENARIOS.map((scenario) => hardwareKgByScenario[scenario]);
+  const restMax = Math.max(...hardware) + training.max;
+  const endOfLife = { min: endOfLifeKg, typical: endOfLifeKg, max: endOfLifeKg + restMax * endOfLifeMaxShare };
+  return {
+    total: {
+      min: Math.min(...hardware) + training.min + endOfLife.min,
+      typical: hardwareKgByScenario.typical + training.typical + endOfLife.typical,
+      max: restMax + endOfLife.max,
+    },
+    endOfLife,
+  };
 }
 
 /**
@@ -52,27 +89,33 @@ export function lifecycleStages(
       kgCO2e: battery.replacementKgCO2e,
       range: packs.range,
       level: null,
-      provenance: { ...battery.provenance, note: `${battery.replacements} pack(s) past ${battery.cycleLife} cycles; ${battery.recharges.toFixed(1)} recharges of ${battery.capacityWh} Wh` },
+      provenance: { ...battery.provenance, note: batteryNote(packs) },
     });
   }
   stages.push({ id: 'use', label: 'Use stage', group: 'use', kgCO2e: use.kgCO2e, range: pointRange(use.kgCO2e), level: null, provenance: input.grid.provenance });
-  const beforeEndOfLife = stages.reduce((sum, stage) => addRanges(sum, stage.range), ZERO_RANGE);
+
+  const hardwareKgByScenario = Object.fromEntries(
+    SCENARIOS.map((scenario) => [
+      scenario,
+      system.blocks.reduce((sum, entry) => sum + pick(entry.range, scenario), 0) + (packs?.byScenario[scenario].replacementKgCO2e ?? 0) + use.kgCO2e,
+    ]),
+  ) as Record<Scenario, number>;
   const endOfLifeKg = catalogue.assumptions.endOfLifeKgCO2e;
+  const ranges = consistentTotalRange(hardwareKgByScenario, trainingPerDevice, endOfLifeKg, catalogue.assumptions.endOfLifeMaxShare);
   stages.push({
     id: 'end-of-life',
     label: 'End of life',
     group: 'end-of-life',
     kgCO2e: endOfLifeKg,
-    range: { min: endOfLifeKg, typical: endOfLifeKg, max: endOfLifeKg + beforeEndOfLife.max * catalogue.assumptions.endOfLifeMaxShare },
+    range: ranges.endOfLife,
     level: null,
     provenance: catalogue.assumptions.endOfLifeProvenance,
   });
   const totalKgCO2e = stages.reduce((sum, stage) => sum + stage.kgCO2e, 0);
-  const totalRange = stages.reduce((sum, stage) => addRanges(sum, stage.range), ZERO_RANGE);
   return {
     stages: stages.map((stage) => ({ ...stage, share: totalKgCO2e > 0 ? stage.kgCO2e / totalKgCO2e : 0 })),
     totalKgCO2e,
-    totalRange,
+    totalRange: ranges.total,
     use,
     battery,
   };

@@ -77,6 +77,8 @@ const assumptionsSchema = z.object({
   lifetime: sourcedSchema.extend({ years: z.number().positive(), secondsPerYear: z.number().positive() }),
   endOfLife: sourcedSchema.extend({ kgCO2e: z.number().min(0), maxShare: z.number().min(0).max(1) }),
   battery: sourcedSchema.extend({ cycleLife: z.number().positive() }),
+  batteryCalendarLife: sourcedSchema.extend({ years: z.number().positive() }),
+  batterySelfDischarge: sourcedSchema.extend({ perMonth: z.number().min(0).max(1), meanStateOfCharge: z.number().min(0).max(1) }),
   chargerEfficiency: sourcedSchema.extend({ value: z.number().positive().max(1) }),
 });
 
@@ -175,6 +177,11 @@ export function buildCatalogue(): Catalogue {
       endOfLifeProvenance: assumption(assumptions.endOfLife.source),
       batteryCycleLife: assumptions.battery.cycleLife,
       batteryProvenance: assumption(assumptions.battery.source),
+      batteryCalendarLifeYears: assumptions.batteryCalendarLife.years,
+      batteryCalendarLifeProvenance: assumption(assumptions.batteryCalendarLife.source),
+      batterySelfDischargePerMonth: assumptions.batterySelfDischarge.perMonth,
+      batteryMeanStateOfCharge: assumptions.batterySelfDischarge.meanStateOfCharge,
+      batterySelfDischargeProvenance: assumption(assumptions.batterySelfDischarge.source),
       chargerEfficiency: assumptions.chargerEfficiency.value,
       chargerProvenance: assumption(assumptions.chargerEfficiency.source),
     },

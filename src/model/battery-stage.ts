@@ -24,20 +24,28 @@ export function batteryParams(catalogue: Catalogue, system: ResolvedSystem, inpu
   if (capacityWh === undefined) {
     throw new ValidationError('battery.capacityWh is required for a power supply given as a custom value');
   }
-  const isDefault = input?.capacityWh === undefined && input?.cycleLife === undefined && input?.packKgCO2e === undefined;
+  const isDefault = input === undefined || Object.values(input).every((value) => value === undefined);
   const capacitySource = power.level?.batteryCapacityProvenance ?? power.level?.provenance;
+  const assumptions = catalogue.assumptions;
   return {
     capacityWh,
-    cycleLife: input?.cycleLife ?? catalogue.assumptions.batteryCycleLife,
+    cycleLife: input?.cycleLife ?? assumptions.batteryCycleLife,
+    calendarLifeYears: input?.calendarLifeYears ?? assumptions.batteryCalendarLifeYears,
+    selfDischargePerMonth: input?.selfDischargePerMonth ?? assumptions.batterySelfDischargePerMonth,
+    meanStateOfCharge: assumptions.batteryMeanStateOfCharge,
     packKgCO2e: input?.packKgCO2e ?? pick(power.range, scenario),
     provenance: isDefault
-      ? catalogue.assumptions.batteryProvenance
-      : { dataset: 'user', kind: 'user', citation: 'battery parameters given by the user', note: catalogue.assumptions.batteryProvenance.citation },
+      ? assumptions.batteryProvenance
+      : { dataset: 'user', kind: 'user', citation: 'battery parameters given by the user', note: assumptions.batteryProvenance.citation },
     sources: {
       capacity: input?.capacityWh !== undefined || capacitySource === undefined
         ? userSource('battery capacity given by the user')
         : provenanceAt(capacitySource, scenario),
-      cycleLife: input?.cycleLife === undefined ? catalogue.assumptions.batteryProvenance : userSource('battery cycle life given by the user'),
+      cycleLife: input?.cycleLife === undefined ? assumptions.batteryProvenance : userSource('battery cycle life given by the user'),
+      calendarLife: input?.calendarLifeYears === undefined ? assumptions.batteryCalendarLifeProvenance : userSource('battery calendar life given by the user'),
+      selfDischarge: input?.selfDischargePerMonth === undefined
+        ? assumptions.batterySelfDischargeProvenance
+        : { ...userSource('battery self-discharge given by the user'), note: `at the assumed mean state of charge ${assumptions.batteryMeanStateOfCharge}` },
     },
   };
 }
@@ -56,10 +64,22 @@ export interface BatteryStage {
   rangeScenarios: { min: Scenario; max: Scenario };
 }
 
-export function batteryStage(catalogue: Catalogue, system: ResolvedSystem, input: BatteryInput | undefined, batteryEnergyWh: number, powerW: number): BatteryStage | null {
+/** The battery over `periodS` at `powerW` at each scenario's quantities, or null without a rechargeable battery. */
+export function batteryStage(
+  catalogue: Catalogue,
+  system: ResolvedSystem,
+  input: BatteryInput | undefined,
+  deviceEnergyWh: number,
+  periodS: number,
+  powerW: number,
+): BatteryStage | null {
   if (batteryParams(catalogue, system, input, system.scenario) === null) return null;
+  const secondsPerYear = catalogue.assumptions.secondsPerYear;
   const byScenario = Object.fromEntries(
-    SCENARIOS.map((scenario) => [scenario, batteryOutcome(batteryParams(catalogue, system, input, scenario)!, batteryEnergyWh, powerW)]),
+    SCENARIOS.map((scenario) => [
+      scenario,
+      batteryOutcome(batteryParams(catalogue, system, input, scenario)!, deviceEnergyWh, periodS, powerW, secondsPerYear),
+    ]),
   ) as Record<Scenario, BatteryOutcome>;
   const kg = (scenario: Scenario): number => byScenario[scenario].replacementKgCO2e;
   const lowest = SCENARIOS.reduce((best, scenario) => (kg(scenario) < kg(best) ? scenario : best));

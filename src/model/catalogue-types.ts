@@ -109,6 +109,14 @@ export interface LifecycleAssumptions {
   endOfLifeProvenance: Provenance;
   batteryCycleLife: number;
   batteryProvenance: Provenance;
+  /** Years after which a pack is worn out by age alone (calendar ageing), however few cycles it ran. */
+  batteryCalendarLifeYears: number;
+  batteryCalendarLifeProvenance: Provenance;
+  /** Fraction of the stored energy lost per month (a month is a twelfth of `secondsPerYear`), recharged from the grid. */
+  batterySelfDischargePerMonth: number;
+  /** Mean state of charge the self-discharge applies to (0..1). */
+  batteryMeanStateOfCharge: number;
+  batterySelfDischargeProvenance: Provenance;
   chargerEfficiency: number;
   chargerProvenance: Provenance;
 }

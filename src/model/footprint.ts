@@ -7,6 +7,7 @@ import { scaleRange } from './range.js';
 import { resolveSystem } from './system.js';
 import { resolveTraining } from './training.js';
 import { yearsToSeconds } from './units.js';
+import { validateBatteryAgeing } from './validate-battery.js';
 import { validateFootprintInput } from './validate-input.js';
 
 export type { Accrued, FootprintInput, FootprintResult, PowerInput, PowerSummary, Stage } from './footprint-types.js';
@@ -40,6 +41,7 @@ function sumByGroup(stages: readonly Stage[]): Record<StageGroup, number> {
  */
 export function computeFootprint(catalogue: Catalogue, input: FootprintInput): FootprintResult {
   validateFootprintInput(input);
+  validateBatteryAgeing(input.battery);
   const system = resolveSystem(catalogue, input.system);
   const training = resolveTraining(catalogue, input.training ?? system.defaultTraining);
   const trainingPerDevice = scaleRange(training.runKgCO2e, 1 / input.trainingDevices);

@@ -3,8 +3,9 @@ import type { BatteryOutcome } from './battery.js';
 import { batteryStage, type BatteryStage } from './battery-stage.js';
 import type { Catalogue, Range } from './catalogue-types.js';
 import type { FootprintInput, Stage } from './footprint-types.js';
-import { pick, pointRange } from './range.js';
+import { pick } from './range.js';
 import type { ResolvedSystem } from './system.js';
+import { joulesToWh } from './units.js';
 import { useStage, type UseStage } from './use-stage.js';
 
 const SCENARIOS: readonly Scenario[] = ['min', 'typical', 'max'];
@@ -24,7 +25,8 @@ function batteryNote(packs: BatteryStage): string {
     return `${at.replacementKgCO2e.toFixed(2)} kg (${scenario} scenario: ${at.replacements} × ${at.capacityWh} Wh pack)`;
   };
   return (
-    `${outcome.replacements} pack(s) past ${outcome.cycleLife} cycles; ${outcome.recharges.toFixed(1)} recharges of ${outcome.capacityWh} Wh; ` +
+    `${outcome.replacements} pack(s) worn out (by ${outcome.limitedBy === 'calendar' ? `calendar age, ${outcome.calendarLifeYears} years` : `${outcome.cycleLife} cycles`}); ` +
+    `${outcome.recharges.toFixed(1)} recharges of ${outcome.capacityWh} Wh; ` +
     `range ${end(packs.rangeScenarios.min)} to ${end(packs.rangeScenarios.max)}`
   );
 }
@@ -78,9 +80,18 @@ export function lifecycleStages(
       provenance: entry.provenance,
     });
   }
-  const use = useStage(powerW, periodS, input.chargerEfficiency, input.grid);
-  const packs = batteryStage(catalogue, system, input.battery, use.deviceEnergyWh, powerW);
+  const deviceEnergyWh = joulesToWh(powerW * periodS);
+  const packs = batteryStage(catalogue, system, input.battery, deviceEnergyWh, periodS, powerW);
   const battery = packs?.outcome ?? null;
+  // A pack's self-discharge depends on its capacity, so the use stage moves with the scenario like the pack does.
+  const useByScenario = Object.fromEntries(
+    SCENARIOS.map((scenario) => [
+      scenario,
+      useStage(powerW, periodS, input.chargerEfficiency, input.grid, packs?.byScenario[scenario].selfDischargeWh ?? 0),
+    ]),
+  ) as Record<Scenario, UseStage>;
+  const use = useByScenario[system.scenario];
+  const useKg = SCENARIOS.map((scenario) => useByScenario[scenario].kgCO2e);
   if (packs !== null && battery !== null) {
     stages.push({
       id: 'battery-replacements',
@@ -92,12 +103,22 @@ export function lifecycleStages(
       provenance: { ...battery.provenance, note: batteryNote(packs) },
     });
   }
-  stages.push({ id: 'use', label: 'Use stage', group: 'use', kgCO2e: use.kgCO2e, range: pointRange(use.kgCO2e), level: null, provenance: input.grid.provenance });
+  stages.push({
+    id: 'use',
+    label: 'Use stage',
+    group: 'use',
+    kgCO2e: use.kgCO2e,
+    range: { min: Math.min(...useKg), typical: useByScenario.typical.kgCO2e, max: Math.max(...useKg) },
+    level: null,
+    provenance: input.grid.provenance,
+  });
 
   const hardwareKgByScenario = Object.fromEntries(
     SCENARIOS.map((scenario) => [
       scenario,
-      system.blocks.reduce((sum, entry) => sum + pick(entry.range, scenario), 0) + (packs?.byScenario[scenario].replacementKgCO2e ?? 0) + use.kgCO2e,
+      system.blocks.reduce((sum, entry) => sum + pick(entry.range, scenario), 0) +
+        (packs?.byScenario[scenario].replacementKgCO2e ?? 0) +
+        useByScenario[scenario].kgCO2e,
     ]),
   ) as Record<Scenario, number>;
   const endOfLifeKg = catalogue.assumptions.endOfLifeKgCO2e;

@@ -32,21 +32,22 @@ function batteryNote(packs: BatteryStage): string {
 }
 
 /**
- * The total's range as reachable cases: the hardware quantities (every block, the battery pack and its replacements)
- * move together by scenario, so each end is one scenario's own total, never the small pack's footprint paired with
- * the large pack's replacement count. Training is independent of the hardware and adds its own range.
+ * The total's range as reachable cases: what follows the hardware quantities (every block, the battery pack, its
+ * replacements and its self-discharge in the use stage) moves together by scenario, so each end is one scenario's own
+ * total, never the small pack's footprint paired with the large pack's replacement count. Training is independent of
+ * the hardware and adds its own range.
  */
-function consistentTotalRange(hardwareKgByScenario: Readonly<Record<Scenario, number>>, training: Range, endOfLifeKg: number, endOfLifeMaxShare: number): {
+function consistentTotalRange(coupledKgByScenario: Readonly<Record<Scenario, number>>, training: Range, endOfLifeKg: number, endOfLifeMaxShare: number): {
   total: Range;
   endOfLife: Range;
 } {
-  const hardware = SCENARIOS.map((scenario) => hardwareKgByScenario[scenario]);
-  const restMax = Math.max(...hardware) + training.max;
+  const coupled = SCENARIOS.map((scenario) => coupledKgByScenario[scenario]);
+  const restMax = Math.max(...coupled) + training.max;
   const endOfLife = { min: endOfLifeKg, typical: endOfLifeKg, max: endOfLifeKg + restMax * endOfLifeMaxShare };
   return {
     total: {
-      min: Math.min(...hardware) + training.min + endOfLife.min,
-      typical: hardwareKgByScenario.typical + training.typical + endOfLife.typical,
+      min: Math.min(...coupled) + training.min + endOfLife.min,
+      typical: coupledKgByScenario.typical + training.typical + endOfLife.typical,
       max: restMax + endOfLife.max,
     },
     endOfLife,
@@ -113,7 +114,7 @@ export function lifecycleStages(
     provenance: input.grid.provenance,
   });
 
-  const hardwareKgByScenario = Object.fromEntries(
+  const coupledKgByScenario = Object.fromEntries(
     SCENARIOS.map((scenario) => [
       scenario,
       system.blocks.reduce((sum, entry) => sum + pick(entry.range, scenario), 0) +
@@ -122,7 +123,7 @@ export function lifecycleStages(
     ]),
   ) as Record<Scenario, number>;
   const endOfLifeKg = catalogue.assumptions.endOfLifeKgCO2e;
-  const ranges = consistentTotalRange(hardwareKgByScenario, trainingPerDevice, endOfLifeKg, catalogue.assumptions.endOfLifeMaxShare);
+  const ranges = consistentTotalRange(coupledKgByScenario, trainingPerDevice, endOfLifeKg, catalogue.assumptions.endOfLifeMaxShare);
   stages.push({
     id: 'end-of-life',
     label: 'End of life',

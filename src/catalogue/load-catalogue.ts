@@ -4,14 +4,19 @@ import systemsJson from '../../data/systems.json' with { type: 'json' };
 import trainingJson from '../../data/training-dodge-2022.json' with { type: 'json' };
 import referenceJson from '../../data/reference-devices.json' with { type: 'json' };
 import assumptionsJson from '../../data/lifecycle-assumptions.json' with { type: 'json' };
-import type { Catalogue, Provenance, ProvenanceKind } from '../model/catalogue-types.js';
+import type { Catalogue, Provenance, ProvenanceKind, RangeKinds } from '../model/catalogue-types.js';
 
 const rangeSchema = z.object({ min: z.number().min(0), typical: z.number().min(0), max: z.number().min(0) });
 const kindSchema = z.enum(['published', 'derived', 'assumption', 'user', 'measured']);
+const rangeKindsSchema = z.object({ min: kindSchema, typical: kindSchema, max: kindSchema });
 
 const blocksSchema = z.object({
   dataset: z.string(),
-  sources: z.record(z.string(), z.object({ citation: z.string(), description: z.string() })),
+  source: z.string(),
+  sources: z.record(
+    z.string(),
+    z.object({ dataset: z.string(), citation: z.string(), description: z.string(), basedOn: z.string().optional() }),
+  ),
   blocks: z.array(
     z.object({
       id: z.string(),
@@ -24,10 +29,13 @@ const blocksSchema = z.object({
           kgCO2e: rangeSchema.nullable(),
           source: z.string(),
           kind: kindSchema,
+          rangeKinds: rangeKindsSchema.optional(),
           note: z.string().optional(),
           battery: z.boolean().optional(),
           batteryCapacityWh: rangeSchema.optional(),
-          batteryCapacitySource: z.string().optional(),
+          batteryCapacity: z
+            .object({ source: z.string(), kind: kindSchema, rangeKinds: rangeKindsSchema.optional(), note: z.string() })
+            .optional(),
         }),
       ),
     }),
@@ -69,11 +77,40 @@ const assumptionsSchema = z.object({
   lifetime: sourcedSchema.extend({ years: z.number().positive(), secondsPerYear: z.number().positive() }),
   endOfLife: sourcedSchema.extend({ kgCO2e: z.number().min(0), maxShare: z.number().min(0).max(1) }),
   battery: sourcedSchema.extend({ cycleLife: z.number().positive() }),
+  batteryCalendarLife: sourcedSchema.extend({ years: z.number().positive() }),
+  batterySelfDischarge: sourcedSchema.extend({ perMonth: z.number().min(0).max(1), meanStateOfCharge: z.number().min(0).max(1) }),
   chargerEfficiency: sourcedSchema.extend({ value: z.number().positive().max(1) }),
 });
 
-function provenance(dataset: string, kind: ProvenanceKind, citation: string, note?: string): Provenance {
-  return note === undefined ? { dataset, kind, citation } : { dataset, kind, citation, note };
+function provenance(dataset: string, kind: ProvenanceKind, citation: string, note?: string, source?: string): Provenance {
+  return { dataset, kind, citation, ...(note === undefined ? {} : { note }), ...(source === undefined ? {} : { source }) };
+}
+
+type BlocksFile = z.infer<typeof blocksSchema>;
+
+/**
+ * A block level's provenance: the dataset its value was taken from (the TinyML-Footprint table for the seed's values),
+ * and, when that dataset is a compilation, the primary source behind it (Pirson & Bol 2021).
+ */
+function levelProvenance(
+  blocks: BlocksFile,
+  sourceKey: string,
+  kind: ProvenanceKind,
+  note: string | undefined,
+  rangeKinds: RangeKinds | undefined,
+): Provenance {
+  const source = blocks.sources[sourceKey];
+  if (source === undefined) throw new Error(`data/pirson-bol-2021-blocks.json: unknown source "${sourceKey}"`);
+  const basedOn = source.basedOn === undefined ? undefined : blocks.sources[source.basedOn];
+  if (source.basedOn !== undefined && basedOn === undefined) {
+    throw new Error(`data/pirson-bol-2021-blocks.json: source "${sourceKey}" is based on unknown source "${source.basedOn}"`);
+  }
+  const result = provenance(source.dataset, kind, source.citation, note, basedOn?.citation);
+  const mixed = rangeKinds !== undefined && Object.values(rangeKinds).some((end) => end !== kind);
+  if (rangeKinds !== undefined && rangeKinds.typical !== kind) {
+    throw new Error(`data/pirson-bol-2021-blocks.json: source "${sourceKey}": a level's kind must be the kind of its typical value (rangeKinds.typical)`);
+  }
+  return mixed ? { ...result, rangeKinds } : result;
 }
 
 /** Build the model's catalogue from the versioned files in data/, validating their shape once at load. */
@@ -83,11 +120,10 @@ export function buildCatalogue(): Catalogue {
   const training = trainingSchema.parse(trainingJson);
   const reference = referenceSchema.parse(referenceJson);
   const assumptions = assumptionsSchema.parse(assumptionsJson);
-  const sourceText = (key: string): string => blocks.sources[key]?.citation ?? key;
   const assumption = (citation: string): Provenance => provenance(assumptions.dataset, 'assumption', citation);
 
   return {
-    sources: Object.fromEntries(Object.entries(blocks.sources).map(([key, source]) => [key, { dataset: blocks.dataset, ...source }])),
+    sources: blocks.sources,
     blocks: blocks.blocks.map((block) => ({
       id: block.id,
       label: block.label,
@@ -96,9 +132,20 @@ export function buildCatalogue(): Catalogue {
         level: level.level,
         content: level.content,
         kgCO2e: level.kgCO2e,
-        provenance: provenance(blocks.dataset, level.kind, sourceText(level.source), level.note),
+        provenance: levelProvenance(blocks, level.source, level.kind, level.note, level.rangeKinds),
         ...(level.battery === undefined ? {} : { isBattery: level.battery }),
         ...(level.batteryCapacityWh === undefined ? {} : { batteryCapacityWh: level.batteryCapacityWh }),
+        ...(level.batteryCapacity === undefined
+          ? {}
+          : {
+              batteryCapacityProvenance: levelProvenance(
+                blocks,
+                level.batteryCapacity.source,
+                level.batteryCapacity.kind,
+                level.batteryCapacity.note,
+                level.batteryCapacity.rangeKinds,
+              ),
+            }),
       })),
     })),
     systems: systems.systems.map((system) => ({ ...system, provenance: provenance(systems.dataset, 'published', systems.source) })),
@@ -130,6 +177,11 @@ export function buildCatalogue(): Catalogue {
       endOfLifeProvenance: assumption(assumptions.endOfLife.source),
       batteryCycleLife: assumptions.battery.cycleLife,
       batteryProvenance: assumption(assumptions.battery.source),
+      batteryCalendarLifeYears: assumptions.batteryCalendarLife.years,
+      batteryCalendarLifeProvenance: assumption(assumptions.batteryCalendarLife.source),
+      batterySelfDischargePerMonth: assumptions.batterySelfDischarge.perMonth,
+      batteryMeanStateOfCharge: assumptions.batterySelfDischarge.meanStateOfCharge,
+      batterySelfDischargeProvenance: assumption(assumptions.batterySelfDischarge.source),
       chargerEfficiency: assumptions.chargerEfficiency.value,
       chargerProvenance: assumption(assumptions.chargerEfficiency.source),
     },

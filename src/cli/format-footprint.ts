@@ -22,7 +22,7 @@ export function formatFootprint(result: FootprintResult): string {
   const powerLabel = result.power.kind === 'assumed' ? 'ASSUMED (not measured)' : result.power.kind === 'given' ? 'given by you' : 'measured';
   lines.push(`System     ${result.system.label} (${result.system.id}, ${result.system.scenario} case)`);
   lines.push(`Power      ${powerText(result.power.powerW)} average, ${powerLabel}`);
-  lines.push(`Grid       ${result.grid.label}: ${result.grid.kgCO2ePerKWh.toFixed(4)} kg CO2e/kWh [${result.grid.provenance.dataset}]`);
+  lines.push(`Grid       ${result.grid.label}: ${result.grid.kgCO2ePerKWh.toFixed(4)} kg ${result.grid.gas}/kWh, ${result.grid.scope} [${result.grid.provenance.dataset}]`);
   lines.push(`Lifetime   ${result.lifetimeYears} years, ${result.use.deviceEnergyWh.toFixed(2)} Wh drawn, ${result.use.gridEnergyWh.toFixed(2)} Wh from the grid`);
   lines.push('');
   const labelWidth = Math.max(...result.stages.map((stage) => stage.label.length), 'Total'.length);
@@ -36,10 +36,15 @@ export function formatFootprint(result: FootprintResult): string {
   lines.push('');
   if (result.battery !== null) {
     const interval = result.battery.rechargeIntervalH === null ? 'never' : `every ${(result.battery.rechargeIntervalH / 24).toFixed(1)} days`;
+    const battery = result.battery;
     lines.push(
-      `Battery    ${result.battery.capacityWh} Wh: ${result.battery.recharges.toFixed(1)} recharges (${interval}), ` +
-        `${result.battery.replacements} replacement(s) at ${result.battery.cycleLife} cycles`,
+      `Battery    ${battery.capacityWh} Wh: ${battery.recharges.toFixed(1)} recharges (${interval}), ` +
+        `${battery.replacements} replacement(s); a pack lasts ${battery.packLifeYears.toFixed(1)} years ` +
+        `(${battery.limitedBy === 'calendar' ? `calendar life ${battery.calendarLifeYears} years` : `${battery.cycleLife} cycles`})`,
     );
+    if (battery.selfDischargeWh > 0) {
+      lines.push(`           self-discharge ${(battery.selfDischargePerMonth * 100).toPrecision(3)} %/month: ${battery.selfDischargeWh.toFixed(2)} Wh recharged from the grid`);
+    }
   }
   const assumed = result.comparison.assumed;
   if (result.power.kind !== 'assumed') {

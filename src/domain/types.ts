@@ -21,6 +21,10 @@ export interface DeviceSpec {
 export interface BatteryInput {
   capacityWh?: number;
   cycleLife?: number;
+  /** Years after which a pack is replaced for age alone; default: the catalogue's cited assumption (5 years). */
+  calendarLifeYears?: number;
+  /** Fraction of the stored energy lost per month, recharged from the grid; 0 is the seed's method. Default 0.02. */
+  selfDischargePerMonth?: number;
   /** Embodied footprint of one replacement pack; default: the power-supply block value of the system. */
   packKgCO2e?: number;
 }

@@ -7,6 +7,9 @@ import {
 } from '../config/defaults.js';
 import {
   MAX_BATTERY_WH,
+  MAX_CALENDAR_LIFE_YEARS,
+  MAX_SELF_DISCHARGE_PER_MONTH,
+  MIN_CALENDAR_LIFE_YEARS,
   MAX_CUSTOM_KG,
   MAX_CYCLE_LIFE,
   MAX_LIFETIME_YEARS,
@@ -43,6 +46,8 @@ export const batterySchema = z
   .object({
     capacityWh: finite().min(MIN_BATTERY_WH).max(MAX_BATTERY_WH).optional(),
     cycleLife: finite().min(MIN_CYCLE_LIFE).max(MAX_CYCLE_LIFE).optional(),
+    calendarLifeYears: finite().min(MIN_CALENDAR_LIFE_YEARS).max(MAX_CALENDAR_LIFE_YEARS).optional(),
+    selfDischargePerMonth: finite().min(0).max(MAX_SELF_DISCHARGE_PER_MONTH).optional(),
     packKgCO2e: finite().min(0).max(MAX_CUSTOM_KG).optional(),
   })
   .strict();

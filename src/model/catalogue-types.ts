@@ -9,12 +9,20 @@ export interface Range {
 
 export type ProvenanceKind = 'published' | 'derived' | 'assumption' | 'user' | 'measured';
 
+/** The kind of each end of a range, where they differ (a range end fitted beside published ones). */
+export type RangeKinds = Readonly<Record<Scenario, ProvenanceKind>>;
+
 /** Where a number came from: every value in a result carries one. */
 export interface Provenance {
+  /** The dataset the number was taken from (for a block: the TinyML-Footprint table, not the paper behind it). */
   dataset: string;
   kind: ProvenanceKind;
   citation: string;
   note?: string;
+  /** The primary source the dataset's values were derived from, when the dataset is a secondary compilation. */
+  source?: string;
+  /** Present when the ends of the range are not all of `kind`: `kind` is then the kind of the value reported. */
+  rangeKinds?: RangeKinds;
 }
 
 export interface BlockLevel {
@@ -26,6 +34,7 @@ export interface BlockLevel {
   /** Power-supply levels only: whether the level is a rechargeable battery, and its capacity. */
   isBattery?: boolean;
   batteryCapacityWh?: Range;
+  batteryCapacityProvenance?: Provenance;
 }
 
 export type StageGroup = 'training' | 'embodied' | 'transport' | 'use' | 'end-of-life';
@@ -69,10 +78,23 @@ export interface ReferenceDevice {
   provenance: Provenance;
 }
 
+/** What a grid factor counts: CO2 alone (EPA eGRID) or all greenhouse gases as CO2-equivalent. */
+export type GridGas = 'CO2' | 'CO2e';
+/**
+ * `direct`: emissions at the power plant only (EPA eGRID); `lifecycle`: also fuel supply, plant construction and
+ * decommissioning (Ember, Electricity Maps); `user-defined`: a factor the user gives.
+ */
+export type GridScope = 'direct' | 'lifecycle' | 'user-defined';
+
 export interface GridFactor {
   id: string;
   label: string;
+  /** kg per kWh of the gas named in `gas` (CO2 only for EPA factors, despite the field name). */
   kgCO2ePerKWh: number;
+  gas: GridGas;
+  scope: GridScope;
+  /** The year the factor describes (an Ember country's own latest year, an Electricity Maps vintage), or null. */
+  year: number | null;
   provenance: Provenance;
 }
 
@@ -87,6 +109,14 @@ export interface LifecycleAssumptions {
   endOfLifeProvenance: Provenance;
   batteryCycleLife: number;
   batteryProvenance: Provenance;
+  /** Years after which a pack is worn out by age alone (calendar ageing), however few cycles it ran. */
+  batteryCalendarLifeYears: number;
+  batteryCalendarLifeProvenance: Provenance;
+  /** Fraction of the stored energy lost per month (a month is a twelfth of `secondsPerYear`), recharged from the grid. */
+  batterySelfDischargePerMonth: number;
+  /** Mean state of charge the self-discharge applies to (0..1). */
+  batteryMeanStateOfCharge: number;
+  batterySelfDischargeProvenance: Provenance;
   chargerEfficiency: number;
   chargerProvenance: Provenance;
 }
@@ -94,7 +124,7 @@ export interface LifecycleAssumptions {
 /** Everything the pure model needs, passed in as data (no imports of files from inside the model). */
 export interface Catalogue {
   /** The sources behind the block values: a short citation (repeated in results) and a longer description. */
-  sources: Readonly<Record<string, { dataset: string; citation: string; description: string }>>;
+  sources: Readonly<Record<string, { dataset: string; citation: string; description: string; basedOn?: string }>>;
   blocks: readonly Block[];
   systems: readonly SystemPreset[];
   training: {

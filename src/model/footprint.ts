@@ -3,10 +3,11 @@ import { assumptionNotes } from './assumption-notes.js';
 import type { Catalogue, StageGroup } from './catalogue-types.js';
 import type { Accrued, FootprintInput, FootprintResult, PowerInput, PowerSummary, Stage } from './footprint-types.js';
 import { lifecycleStages } from './lifecycle-stages.js';
-import { pick, scaleRange } from './range.js';
+import { scaleRange } from './range.js';
 import { resolveSystem } from './system.js';
 import { resolveTraining } from './training.js';
 import { yearsToSeconds } from './units.js';
+import { validateBatteryAgeing } from './validate-battery.js';
 import { validateFootprintInput } from './validate-input.js';
 
 export type { Accrued, FootprintInput, FootprintResult, PowerInput, PowerSummary, Stage } from './footprint-types.js';
@@ -40,6 +41,7 @@ function sumByGroup(stages: readonly Stage[]): Record<StageGroup, number> {
  */
 export function computeFootprint(catalogue: Catalogue, input: FootprintInput): FootprintResult {
   validateFootprintInput(input);
+  validateBatteryAgeing(input.battery);
   const system = resolveSystem(catalogue, input.system);
   const training = resolveTraining(catalogue, input.training ?? system.defaultTraining);
   const trainingPerDevice = scaleRange(training.runKgCO2e, 1 / input.trainingDevices);
@@ -84,9 +86,9 @@ export function computeFootprint(catalogue: Catalogue, input: FootprintInput): F
     training: {
       id: training.id,
       label: training.label,
-      runKgCO2e: pick(training.runKgCO2e, system.scenario),
+      runKgCO2e: training.runKgCO2e.typical,
       devices: input.trainingDevices,
-      kgCO2e: pick(trainingPerDevice, system.scenario),
+      kgCO2e: trainingPerDevice.typical,
       provenance: training.provenance,
     },
     stages: main.stages,

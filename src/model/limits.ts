@@ -20,3 +20,9 @@ export const MIN_CHARGER_EFFICIENCY = 0.01;
 export const MIN_BATTERY_WH = 0.001;
 /** Cycle-life floor: a rechargeable pack survives at least one full cycle. */
 export const MIN_CYCLE_LIFE = 1;
+/** Calendar life floor, years (about five weeks): no rechargeable pack ages out faster; smaller values are months or days given as years. */
+export const MIN_CALENDAR_LIFE_YEARS = 0.1;
+/** Calendar life ceiling, years: twice MAX_LIFETIME_YEARS, so it can switch calendar ageing off for any lifetime. */
+export const MAX_CALENDAR_LIFE_YEARS = 100;
+/** Self-discharge per month (fraction): NiMH, the leakiest common rechargeable, loses ~30 %; more is a percent given as a fraction. */
+export const MAX_SELF_DISCHARGE_PER_MONTH = 0.5;

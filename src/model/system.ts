@@ -1,6 +1,7 @@
 import { ValidationError } from '../domain/errors.js';
 import type { Scenario, SystemChoice } from '../domain/types.js';
 import type { Block, BlockLevel, Catalogue, Provenance, Range, SystemPreset } from './catalogue-types.js';
+import { provenanceAt } from './provenance.js';
 import { pointRange } from './range.js';
 
 /** The preset a custom system starts from when it names none: the seed's typical keyword-spotting system. */
@@ -42,12 +43,12 @@ function resolveLevel(block: Block, levelNumber: number): BlockLevel {
   return level;
 }
 
-function blockFromLevel(block: Block, levelNumber: number): ResolvedBlock {
+function blockFromLevel(block: Block, levelNumber: number, scenario: Scenario): ResolvedBlock {
   const level = resolveLevel(block, levelNumber);
   if (level.kgCO2e === null) {
     throw new ValidationError(`block "${block.id}" level ${levelNumber} is not quantified by the dataset: give a kgCO2e value`);
   }
-  return { block, level, levelNumber, range: level.kgCO2e, provenance: level.provenance };
+  return { block, level, levelNumber, range: level.kgCO2e, provenance: provenanceAt(level.provenance, scenario) };
 }
 
 /** Turn a preset id or a custom bill of materials into one kg CO2e range per block. */
@@ -55,6 +56,7 @@ export function resolveSystem(catalogue: Catalogue, choice: SystemChoice): Resol
   const custom = typeof choice === 'string' ? undefined : choice;
   const base = findSystem(catalogue, typeof choice === 'string' ? choice : (choice.base ?? DEFAULT_BASE_SYSTEM));
   const overrides = custom?.blocks ?? {};
+  const scenario = custom?.scenario ?? base.scenario;
   for (const id of Object.keys(overrides)) {
     if (!catalogue.blocks.some((block) => block.id === id)) {
       throw new ValidationError(`unknown block "${id}"`, [`known blocks: ${catalogue.blocks.map((b) => b.id).join(', ')}`]);
@@ -75,14 +77,14 @@ export function resolveSystem(catalogue: Catalogue, choice: SystemChoice): Resol
     if (levelNumber === undefined) {
       throw new ValidationError(`system "${base.id}" has no level for block "${block.id}"`);
     }
-    return blockFromLevel(block, levelNumber);
+    return blockFromLevel(block, levelNumber, scenario);
   });
-  const isCustom = custom !== undefined && (Object.keys(overrides).length > 0 || (custom.scenario ?? base.scenario) !== base.scenario);
+  const isCustom = custom !== undefined && (Object.keys(overrides).length > 0 || scenario !== base.scenario);
   return {
     id: isCustom ? 'custom' : base.id,
     label: isCustom ? `Custom (from ${base.label})` : base.label,
     isCustom,
-    scenario: custom?.scenario ?? base.scenario,
+    scenario,
     defaultTraining: base.training,
     blocks,
   };

@@ -20,10 +20,12 @@ describe('tinyml-footprint calc', () => {
     const { code, stdout } = await runCli(['calc', '--system', 'kws-typical', '--power', '27mW', '--region', 'FRA', '--years', '3']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/Power\s+27\.00 mW average, given by you/);
-    expect(stdout).toMatch(/Grid\s+FRA grid average \(Ember\): 0\.0442 kg CO2e\/kWh/);
+    expect(stdout).toMatch(/Grid\s+FRA grid average \(Ember 2024\): 0\.0442 kg CO2e\/kWh, lifecycle \[ember-yearly\]/);
     expect(stdout).toMatch(/^Use stage\s+0\.03\s/m);
     expect(stdout).toMatch(/^Total\s+2\.68\s/m);
-    expect(stdout).toMatch(/98\.5 recharges \(every 11\.1 days\)/);
+    // 27 mW × 3 years = 709.56 Wh, plus 2.592 Wh self-discharge (2 %/month at 50 % of 7.2 Wh): 98.9 recharges
+    expect(stdout).toMatch(/98\.9 recharges \(every 11\.1 days\), 0 replacement\(s\); a pack lasts 5\.0 years \(calendar life 5 years\)/);
+    expect(stdout).toMatch(/self-discharge 2\.00 %\/month: 2\.59 Wh recharged from the grid/);
   });
 
   it('exits 2 with a reason on bad input', async () => {

@@ -45,7 +45,8 @@ describe('GET /api/events', () => {
       expect(row.energyJ).toBe(0.27);
       expect(row.powerKind).toBe('measured');
       expect(row.powerW).toBeCloseTo(0.027, 12);
-      expect(row.totalKgCO2e).toBeCloseTo(2.95723948, 8);
+      // 2.65 kg hardware and training + (27 mW × 3 years = 709.56 Wh + 2.592 Wh self-discharge of the 7.2 Wh pack) × 0.433 kg/kWh
+      expect(row.totalKgCO2e).toBeCloseTo(2.65 + ((709.56 + 2.592) / 1000) * 0.433, 8);
       expect(update.points).toEqual({});
       expect(update.dropped).toBe(0);
     } finally {

@@ -20,45 +20,62 @@ const stage = (result: ReturnType<typeof computeFootprint>, id: string) => {
   return found;
 };
 
+// Self-discharge (on by default): 2 % a month of the stored energy at a 50 % mean charge, recharged from the grid.
+// Over 3 years (36 months) the 7.2 Wh pack loses 0.02 × 0.5 × 7.2 × 36 = 2.592 Wh; its power is 0.072 Wh per 730 h.
+const SELF_DISCHARGE_WH = 0.02 * 0.5 * 7.2 * 36;
+const SELF_DISCHARGE_W = (0.02 * 0.5 * 7.2) / 730;
+
 describe('worked example: kws-typical measured at 27.2 mW (NUCLEO-U575ZI-Q, MLPerf Tiny v0.7 KWS)', () => {
   const measured = computeFootprint(catalogue, {
     ...base,
     power: { kind: 'measured', powerW: 0.0272, observedS: 3600, samples: 36_000, windows: 360 },
   });
 
-  it('use stage is 27.2× the assumption: 714.8 Wh, 0.31 kg at 0.433 kg/kWh', () => {
+  it('the device draws 27.2× the assumption: 714.8 Wh, plus 2.6 Wh of self-discharge, 0.31 kg at 0.433 kg/kWh', () => {
     expect(measured.use.deviceEnergyWh).toBeCloseTo(714.816, 6);
-    expect(measured.use.kgCO2e).toBeCloseTo(0.714816 * 0.433, 9);
-    expect(measured.comparison.assumed.useKgCO2e).toBeCloseTo(0.02628 * 0.433, 9);
-    expect(measured.use.kgCO2e / measured.comparison.assumed.useKgCO2e).toBeCloseTo(27.2, 9);
+    expect(measured.use.selfDischargeWh).toBeCloseTo(SELF_DISCHARGE_WH, 9);
+    expect(measured.use.gridEnergyWh).toBeCloseTo(714.816 + SELF_DISCHARGE_WH, 9);
+    expect(measured.use.kgCO2e).toBeCloseTo((0.714816 + SELF_DISCHARGE_WH / 1000) * 0.433, 9);
+    expect(measured.comparison.assumed.useKgCO2e).toBeCloseTo((0.02628 + SELF_DISCHARGE_WH / 1000) * 0.433, 9);
+    expect(measured.comparison.assumed.useKgCO2e).toBeCloseTo(0.0125, 4);
   });
 
-  it('the 7.2 Wh battery is recharged ~99 times (every 11 days) instead of 3.7', () => {
-    expect(measured.battery?.recharges).toBeCloseTo(99.28, 2);
-    expect(measured.battery?.rechargeIntervalH).toBeCloseTo(264.7, 1);
-    expect(computeFootprint(catalogue, base).battery?.recharges).toBeCloseTo(3.65, 2);
+  it('the 7.2 Wh battery is recharged ~99.6 times (every 11 days) instead of 4.0 (every 273 days)', () => {
+    expect(measured.battery?.recharges).toBeCloseTo((714.816 + SELF_DISCHARGE_WH) / 7.2, 9);
+    expect(measured.battery?.recharges).toBeCloseTo(99.64, 2);
+    expect(measured.battery?.rechargeIntervalH).toBeCloseTo(7.2 / (0.0272 + SELF_DISCHARGE_W), 6);
+    expect((measured.battery?.rechargeIntervalH ?? 0) / 24).toBeCloseTo(10.99, 2);
+    const assumed = computeFootprint(catalogue, base).battery;
+    expect(assumed?.recharges).toBeCloseTo(4.01, 2);
+    expect((assumed?.rechargeIntervalH ?? 0) / 24).toBeCloseTo(273.1, 1);
     expect(measured.battery?.replacements).toBe(0);
   });
 
   it('total rises from 2.66 to 2.96 kg, and the power is labelled measured', () => {
-    expect(measured.totalKgCO2e).toBeCloseTo(2.65 + 0.714816 * 0.433, 9);
-    expect(measured.comparison.assumed.totalKgCO2e).toBeCloseTo(2.65 + 0.02628 * 0.433, 9);
+    expect(measured.totalKgCO2e).toBeCloseTo(2.65 + (0.714816 + SELF_DISCHARGE_WH / 1000) * 0.433, 9);
+    expect(measured.comparison.assumed.totalKgCO2e).toBeCloseTo(2.65 + (0.02628 + SELF_DISCHARGE_WH / 1000) * 0.433, 9);
+    expect(Math.round(measured.totalKgCO2e * 100) / 100).toBe(2.96);
+    expect(Math.round(measured.comparison.assumed.totalKgCO2e * 100) / 100).toBe(2.66);
     expect(measured.power.kind).toBe('measured');
     expect(measured.power.provenance.kind).toBe('measured');
     expect(measured.assumptions.some((text) => text.includes('assumed at'))).toBe(false);
   });
 
-  it('at 166.3 mW (NUCLEO-H7A3ZI-Q) the pack passes 500 cycles and one replacement pack is added', () => {
+  it('at 166.3 mW (NUCLEO-H7A3ZI-Q) the pack passes 500 cycles and one replacement pack is added: 5.90 kg', () => {
     const h7 = computeFootprint(catalogue, { ...base, power: { kind: 'measured', powerW: 0.1663, observedS: 60, samples: 600, windows: 6 } });
-    expect(h7.battery?.recharges).toBeCloseTo(607.0, 0);
+    expect(h7.battery?.recharges).toBeCloseTo((4370.364 + SELF_DISCHARGE_WH) / 7.2, 9);
+    expect(h7.battery?.recharges).toBeCloseTo(607.4, 1);
     expect(h7.battery?.replacements).toBe(1);
+    expect(h7.battery?.limitedBy).toBe('cycles');
     expect(stage(h7, 'battery-replacements').kgCO2e).toBeCloseTo(1.36, 12);
-    expect(stage(h7, 'use').kgCO2e).toBeCloseTo(0.1663 * 26.28 * 0.433, 9);
+    expect(stage(h7, 'use').kgCO2e).toBeCloseTo((4.370364 + SELF_DISCHARGE_WH / 1000) * 0.433, 9);
+    expect(Math.round(stage(h7, 'use').kgCO2e * 100) / 100).toBe(1.89);
+    expect(Math.round(h7.totalKgCO2e * 100) / 100).toBe(5.9);
   });
 
   it('the replacement range pairs each scenario\'s pack with its own capacity: 6 small packs, 1 typical, 0 large', () => {
     const h7 = computeFootprint(catalogue, { ...base, power: { kind: 'measured', powerW: 0.1663, observedS: 60, samples: 600, windows: 6 } });
-    // 4 370.4 Wh over 3 years: 1.44 Wh → 3 035 cycles → 6 × 0.25 kg; 7.2 Wh → 1 × 1.36 kg; 14.4 Wh → 303 cycles → 0
+    // 4 370.4 Wh over 3 years: 1.44 Wh → 3 035 cycles → 6 × 0.25 kg; 7.2 Wh → 1 × 1.36 kg; 14.4 Wh → 304 cycles → 0
     const range = stage(h7, 'battery-replacements').range;
     expect(range.min).toBe(0);
     expect(range.typical).toBeCloseTo(1.36, 12);
@@ -83,13 +100,13 @@ describe('model inputs', () => {
   it('a grid by country changes only the use stage (France, Ember)', () => {
     const fra = computeFootprint(catalogue, { ...base, grid: resolveGrid('FRA') });
     expect(fra.grid.kgCO2ePerKWh).toBeCloseTo(0.04418, 10);
-    expect(stage(fra, 'use').kgCO2e).toBeCloseTo(0.02628 * 0.04418, 12);
+    expect(stage(fra, 'use').kgCO2e).toBeCloseTo((0.02628 + SELF_DISCHARGE_WH / 1000) * 0.04418, 12);
     expect(fra.grid.provenance.dataset).toBe('ember-yearly');
   });
 
   it('charger efficiency scales grid energy', () => {
     const result = computeFootprint(catalogue, { ...base, chargerEfficiency: 0.8 });
-    expect(result.use.gridEnergyWh).toBeCloseTo(26.28 / 0.8, 10);
+    expect(result.use.gridEnergyWh).toBeCloseTo((26.28 + SELF_DISCHARGE_WH) / 0.8, 10);
   });
 
   it('a custom system overrides a block level or value and is labelled custom', () => {

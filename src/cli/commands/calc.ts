@@ -3,7 +3,7 @@ import { resolveGrid, DEFAULT_GRID } from '../../catalogue/grid.js';
 import { buildCatalogue } from '../../catalogue/load-catalogue.js';
 import { ValidationError } from '../../domain/errors.js';
 import { parsePowerW } from '../../domain/quantity.js';
-import type { Scenario, SystemChoice } from '../../domain/types.js';
+import type { BatteryInput, Scenario, SystemChoice } from '../../domain/types.js';
 import { computeFootprint, type PowerInput } from '../../model/footprint.js';
 import { parseBlockOverrides, SEED_DEFAULT_SPEC } from '../../service/spec.js';
 import type { CliCommand } from '../command.js';
@@ -23,8 +23,17 @@ const USAGE = `tinyml-footprint calc [options]
   --training-devices <n>   devices sharing the training run (default 1)
   --charger-efficiency <x> 0 < x ≤ 1 (default 1)
   --battery-wh <n>         battery capacity in Wh (default: from the power-supply level)
-  --cycle-life <n>         battery cycle life (default 500)
+  --cycle-life <n>         battery cycle life in full cycles (default 500, assumed)
+  --calendar-life <years>  battery calendar life: a pack is replaced at this age however few cycles it ran
+                           (default 5, assumed after Battery University BU-808)
+  --self-discharge <x>     battery self-discharge, fraction of the stored energy per month, recharged from the
+                           grid (default 0.02, assumed after Battery University BU-802b; 0 = the seed's method)
   --json                   print the full result as JSON`;
+
+/** The options the user gave, without the absent ones (the model's inputs are exact optional properties). */
+function definedFields(fields: Partial<Record<keyof BatteryInput, number | undefined>>): BatteryInput {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as BatteryInput;
+}
 
 export const calcCommand: CliCommand = {
   summary: 'the plug-and-play calculator: lifetime footprint of a TinyML system',
@@ -44,6 +53,8 @@ export const calcCommand: CliCommand = {
         'charger-efficiency': { type: 'string' },
         'battery-wh': { type: 'string' },
         'cycle-life': { type: 'string' },
+        'calendar-life': { type: 'string' },
+        'self-discharge': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -66,8 +77,12 @@ export const calcCommand: CliCommand = {
       const power: PowerInput = values.power === undefined
         ? { kind: 'assumed', powerW: catalogue.assumptions.assumedPowerW }
         : { kind: 'given', powerW: parsePowerW(values.power) };
-      const capacityWh = numberOption('battery-wh', values['battery-wh']);
-      const cycleLife = numberOption('cycle-life', values['cycle-life']);
+      const battery = definedFields({
+        capacityWh: numberOption('battery-wh', values['battery-wh']),
+        cycleLife: numberOption('cycle-life', values['cycle-life']),
+        calendarLifeYears: numberOption('calendar-life', values['calendar-life']),
+        selfDischargePerMonth: numberOption('self-discharge', values['self-discharge']),
+      });
       const result = computeFootprint(catalogue, {
         system,
         ...(values.training === undefined ? {} : { training: values.training }),
@@ -75,9 +90,7 @@ export const calcCommand: CliCommand = {
         lifetimeYears: numberOption('years', values.years) ?? SEED_DEFAULT_SPEC.lifetimeYears,
         grid: resolveGrid(values.region ?? values.grid ?? DEFAULT_GRID),
         chargerEfficiency: numberOption('charger-efficiency', values['charger-efficiency']) ?? SEED_DEFAULT_SPEC.chargerEfficiency,
-        ...(capacityWh === undefined && cycleLife === undefined
-          ? {}
-          : { battery: { ...(capacityWh === undefined ? {} : { capacityWh }), ...(cycleLife === undefined ? {} : { cycleLife }) } }),
+        ...(Object.keys(battery).length === 0 ? {} : { battery }),
         power,
       });
       process.stdout.write(values.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${formatFootprint(result)}\n`);

@@ -1,18 +1,21 @@
 import { ValidationError } from '../domain/errors.js';
-import { parseDurationS } from '../domain/quantity.js';
+import { DECIMAL_INTEGER_PATTERN, DECIMAL_PATTERN, parseDurationS } from '../domain/quantity.js';
 
-/** A finite number flag, or undefined when absent. */
+/** A finite decimal number flag (`0.5`, `1e-3`; not `0x10` or `Infinity`), or undefined when absent. */
 export function numberOption(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw new ValidationError(`--${name} must be a number, got "${text}"`);
+  if (!DECIMAL_PATTERN.test(text) || !Number.isFinite(value)) throw new ValidationError(`--${name} must be a decimal number (e.g. 3, 0.5, 1e-3), got "${text}"`);
   return value;
 }
 
-/** An integer flag ≥ min, or undefined when absent. */
+/** An integer flag ≥ min (≥ 0), decimal digits only, or undefined when absent. */
 export function integerOption(name: string, text: string | undefined, min: number): number | undefined {
-  const value = numberOption(name, text);
-  if (value !== undefined && (!Number.isInteger(value) || value < min)) throw new ValidationError(`--${name} must be an integer ≥ ${min}, got "${text}"`);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!DECIMAL_INTEGER_PATTERN.test(text) || !Number.isSafeInteger(value) || value < min) {
+    throw new ValidationError(`--${name} must be a decimal integer ≥ ${min} (digits only), got "${text}"`);
+  }
   return value;
 }
 

@@ -1,5 +1,13 @@
 import { ValidationError } from './errors.js';
 
+/**
+ * A decimal number as people write it: `27`, `0.5`, `.5`, `2.`, `1e-3`, `-2`. `Number()` also reads `0x10`, `0b1`,
+ * `0o7`, `Infinity`, surrounding spaces and `""` (as 0); none of those is accepted where this pattern is used.
+ */
+export const DECIMAL_PATTERN = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** A count: decimal digits only, no sign, fraction or exponent (`1e3` is refused: one spelling per value). */
+export const DECIMAL_INTEGER_PATTERN = /^\d+$/;
+
 const POWER_UNITS_W: Record<string, number> = { w: 1, mw: 1e-3, uw: 1e-6, 'µw': 1e-6, 'μw': 1e-6, nw: 1e-9, kw: 1e3 };
 const DURATION_UNITS_S: Record<string, number> = { ms: 1e-3, s: 1, m: 60, min: 60, h: 3600, d: 86400, y: 365 * 86400 };
 

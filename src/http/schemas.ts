@@ -16,8 +16,18 @@ import {
   MIN_CHARGER_EFFICIENCY,
   MIN_CYCLE_LIFE,
 } from '../model/limits.js';
+import { DECIMAL_INTEGER_PATTERN, DECIMAL_PATTERN } from '../domain/quantity.js';
 
 const finite = () => z.number().refine(Number.isFinite, 'must be finite');
+
+/**
+ * Query-string numbers are decimal, never `Number()`'s reading (which takes `0x10`, `0b1`, `1e3` for a count, spaces,
+ * and `""` as 0). An integer is digits only; a decimal may have a fraction and an exponent (`0.9`, `25e-1`).
+ */
+export const queryInteger = <T extends z.ZodType<number, number>>(range: T) =>
+  z.string().regex(DECIMAL_INTEGER_PATTERN, 'must be a decimal integer (digits only: no sign, exponent, 0x prefix or spaces)').transform(Number).pipe(range);
+export const queryDecimal = <T extends z.ZodType<number, number>>(range: T) =>
+  z.string().regex(DECIMAL_PATTERN, 'must be a decimal number (e.g. 3, 0.5, 25e-1; no 0x prefix or spaces)').transform(Number).pipe(range);
 const MAX_ID_TEXT = 100;
 
 export const blockChoiceSchema = z
@@ -73,12 +83,12 @@ export const calculateQuerySchema = z
   .object({
     system: z.string().min(1).max(MAX_ID_TEXT).optional(),
     training: z.string().min(1).max(MAX_ID_TEXT).optional(),
-    trainingDevices: z.coerce.number().int().min(1).max(MAX_TRAINING_DEVICES).optional(),
+    trainingDevices: queryInteger(z.number().int().min(1).max(MAX_TRAINING_DEVICES)).optional(),
     grid: z.string().min(1).max(MAX_ID_TEXT).optional(),
     region: z.string().min(1).max(MAX_ID_TEXT).optional(),
-    lifetimeYears: z.coerce.number().positive().max(MAX_LIFETIME_YEARS).optional(),
-    years: z.coerce.number().positive().max(MAX_LIFETIME_YEARS).optional(),
-    chargerEfficiency: z.coerce.number().min(MIN_CHARGER_EFFICIENCY).max(1).optional(),
+    lifetimeYears: queryDecimal(finite().positive().max(MAX_LIFETIME_YEARS)).optional(),
+    years: queryDecimal(finite().positive().max(MAX_LIFETIME_YEARS)).optional(),
+    chargerEfficiency: queryDecimal(finite().min(MIN_CHARGER_EFFICIENCY).max(1)).optional(),
     power: z.string().min(1).max(40).optional(),
     scenario: z.enum(['min', 'typical', 'max']).optional(),
     /** Block overrides as `block:level` or `block=kg`, comma-separated: `processing:1,casing=0.5`. */
@@ -128,8 +138,8 @@ export const windowsBodySchema = z.union([windowBatchSchema, windowSchema]);
 
 export const listQuerySchema = z
   .object({
-    limit: z.coerce.number().int().min(1).optional(),
-    offset: z.coerce.number().int().min(0).optional(),
+    limit: queryInteger(z.number().int().min(1)).optional(),
+    offset: queryInteger(z.number().int().min(0)).optional(),
     fleet: z.string().regex(DEVICE_ID_PATTERN).optional(),
   })
   .strict();

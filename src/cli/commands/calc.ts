@@ -9,7 +9,7 @@ import { parseBlockOverrides, SEED_DEFAULT_SPEC } from '../../service/spec.js';
 import type { CliCommand } from '../command.js';
 import { reportUsageError } from '../usage-error.js';
 import { formatFootprint } from '../format-footprint.js';
-import { numberOption } from '../options.js';
+import { integerOption, numberOption } from '../options.js';
 
 const USAGE = `tinyml-footprint calc [options]
 
@@ -71,7 +71,7 @@ export const calcCommand: CliCommand = {
       const result = computeFootprint(catalogue, {
         system,
         ...(values.training === undefined ? {} : { training: values.training }),
-        trainingDevices: numberOption('training-devices', values['training-devices']) ?? SEED_DEFAULT_SPEC.trainingDevices,
+        trainingDevices: integerOption('training-devices', values['training-devices'], 1) ?? SEED_DEFAULT_SPEC.trainingDevices,
         lifetimeYears: numberOption('years', values.years) ?? SEED_DEFAULT_SPEC.lifetimeYears,
         grid: resolveGrid(values.region ?? values.grid ?? DEFAULT_GRID),
         chargerEfficiency: numberOption('charger-efficiency', values['charger-efficiency']) ?? SEED_DEFAULT_SPEC.chargerEfficiency,

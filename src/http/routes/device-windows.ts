@@ -7,7 +7,7 @@ import { implausibility } from '../../domain/window-plausibility.js';
 import type { WindowSink } from '../../ingest/window-sink.js';
 import type { Store } from '../../store/store.js';
 import type { HttpStats } from '../http-stats.js';
-import { windowBatchSchema, windowSchema } from '../schemas.js';
+import { queryInteger, windowBatchSchema, windowSchema } from '../schemas.js';
 import { validate } from '../validate.js';
 import { deviceIdParam } from './device-params.js';
 
@@ -19,7 +19,7 @@ export interface DeviceWindowsDeps {
   clock: () => number;
 }
 
-const windowsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(MAX_WINDOWS_LISTED).optional() }).strict();
+const windowsQuerySchema = z.object({ limit: queryInteger(z.number().int().min(1).max(MAX_WINDOWS_LISTED)).optional() }).strict();
 
 /** HTTP ingest of energy windows (idempotent by seq) and the most recent windows of a device. */
 export function deviceWindowsRouter(deps: DeviceWindowsDeps): Router {

@@ -44,3 +44,17 @@ describe('tinyml-footprint calc', () => {
     expect(badCommand.stderr).toMatch(/unknown command "frobnicate"/);
   });
 });
+
+describe('calc --power units', () => {
+  it('27MW is refused with the case hint (it was read as 27 mW)', async () => {
+    const { code, stderr } = await runCli(['calc', '--power', '27MW']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/power "27MW" is 27000000 W, above the 100 W limit.*did you mean 27mW\?/);
+  });
+
+  it('27mw is ambiguous and refused', async () => {
+    const { code, stderr } = await runCli(['calc', '--power', '27mw']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/did you mean 27mW \(milliwatts\) or 27MW \(megawatts\)\?/);
+  });
+});

@@ -5,6 +5,7 @@ import { ValidationError } from '../../domain/errors.js';
 import { parsePowerW } from '../../domain/quantity.js';
 import type { Scenario, SystemChoice } from '../../domain/types.js';
 import { computeFootprint, type PowerInput } from '../../model/footprint.js';
+import { MAX_POWER_W } from '../../model/limits.js';
 import { parseBlockOverrides, SEED_DEFAULT_SPEC } from '../../service/spec.js';
 import type { CliCommand } from '../command.js';
 import { reportUsageError } from '../usage-error.js';
@@ -65,7 +66,7 @@ export const calcCommand: CliCommand = {
       const catalogue = buildCatalogue();
       const power: PowerInput = values.power === undefined
         ? { kind: 'assumed', powerW: catalogue.assumptions.assumedPowerW }
-        : { kind: 'given', powerW: parsePowerW(values.power) };
+        : { kind: 'given', powerW: parsePowerW(values.power, { maxW: MAX_POWER_W }) };
       const capacityWh = numberOption('battery-wh', values['battery-wh']);
       const cycleLife = numberOption('cycle-life', values['cycle-life']);
       const result = computeFootprint(catalogue, {

@@ -1,5 +1,6 @@
 import { ValidationError } from '../domain/errors.js';
-import { DECIMAL_INTEGER_PATTERN, DECIMAL_PATTERN, parseDurationS } from '../domain/quantity.js';
+import { DECIMAL_INTEGER_PATTERN, DECIMAL_PATTERN, parseDurationS, parsePowerW } from '../domain/quantity.js';
+import { MAX_POWER_W } from '../model/limits.js';
 
 /** A finite decimal number flag (`0.5`, `1e-3`; not `0x10` or `Infinity`), or undefined when absent. */
 export function numberOption(name: string, text: string | undefined): number | undefined {
@@ -25,4 +26,13 @@ export function durationMsOption(name: string, text: string | undefined): number
   const seconds = parseDurationS(text);
   if (seconds < 0) throw new ValidationError(`--${name} must not be negative, got "${text}"`);
   return Math.round(seconds * 1000);
+}
+
+/**
+ * A power flag in watts, or undefined when absent. The unit is required: `--power 27` read as 27 W gave 577 kg and a
+ * recharge every 0.0 days when the user meant 27 mW (the HTTP API keeps a bare JSON number as watts, documented).
+ */
+export function powerOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  return parsePowerW(text, { unitRequired: true, maxW: MAX_POWER_W });
 }

@@ -58,3 +58,18 @@ describe('calc --power units', () => {
     expect(stderr).toMatch(/did you mean 27mW \(milliwatts\) or 27MW \(megawatts\)\?/);
   });
 });
+
+describe('calc --power needs a unit', () => {
+  it.each(['27', '0.027', '1e-3'])('--power %s is a usage error naming the fix', async (power) => {
+    const { code, stdout, stderr } = await runCli(['calc', '--power', power]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`power "${power}" has no unit: write it with one, e.g. ${power}mW (milliwatts), ${power}uW or ${power}W`);
+  });
+
+  it('--power 27W is still 27 W when the unit is written', async () => {
+    const { code, stdout } = await runCli(['calc', '--power', '27W', '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).power).toMatchObject({ kind: 'given', powerW: 27 });
+  });
+});

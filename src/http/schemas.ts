@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { buildCatalogue } from '../catalogue/load-catalogue.js';
 import {
   DEVICE_ID_PATTERN,
   MAX_NAME_LENGTH,
@@ -38,13 +39,32 @@ export const blockChoiceSchema = z
   .strict()
   .refine((block) => block.level !== undefined || block.kgCO2e !== undefined, 'give a level or a kgCO2e value');
 
+/** The block names of the catalogue (static data, validated by the same loader the service uses). */
+export const BLOCK_IDS = buildCatalogue().blocks.map((block) => block.id) as [string, ...string[]];
+const KNOWN_BLOCKS = `known blocks: ${BLOCK_IDS.join(', ')}`;
+
+/**
+ * Every key of `blocks` is checked on the raw JSON object, before zod builds its output: zod's records skip a
+ * `__proto__` key without a word (assigning it would replace the prototype), so `{"__proto__": {...}}` was accepted
+ * and stored as `{}`. `constructor`, `prototype` and any other unknown name are refused the same way.
+ */
+function refuseUnknownBlocks(raw: unknown, ctx: z.RefinementCtx): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  for (const key of Object.keys(raw)) {
+    if (!BLOCK_IDS.includes(key)) ctx.addIssue({ code: 'custom', message: `unknown block "${key}" (${KNOWN_BLOCKS})`, path: [key], input: key });
+  }
+  return raw;
+}
+
+export const blocksSchema = z.preprocess(refuseUnknownBlocks, z.partialRecord(z.enum(BLOCK_IDS), blockChoiceSchema));
+
 export const systemChoiceSchema = z.union([
   z.string().min(1).max(MAX_ID_TEXT),
   z
     .object({
       base: z.string().min(1).max(MAX_ID_TEXT).optional(),
       scenario: z.enum(['min', 'typical', 'max']).optional(),
-      blocks: z.record(z.string().max(MAX_ID_TEXT), blockChoiceSchema).optional(),
+      blocks: blocksSchema.optional(),
     })
     .strict(),
 ]);

@@ -4,12 +4,13 @@ import { ValidationError } from './errors.js';
  * A decimal number as people write it: `27`, `0.5`, `.5`, `2.`, `1e-3`, `-2`. `Number()` also reads `0x10`, `0b1`,
  * `0o7`, `Infinity`, surrounding spaces and `""` (as 0); none of those is accepted where this pattern is used.
  */
-export const DECIMAL_PATTERN = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const DECIMAL_SOURCE = String.raw`[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?`;
+export const DECIMAL_PATTERN = new RegExp(`^${DECIMAL_SOURCE}$`);
 /** A count: decimal digits only, no sign, fraction or exponent (`1e3` is refused: one spelling per value). */
 export const DECIMAL_INTEGER_PATTERN = /^\d+$/;
 
 /** A number, optional spaces, then letters (µ U+00B5 and μ U+03BC included); the unit is matched case-sensitively. */
-const QUANTITY_PATTERN = /^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-zµμ]*)\s*$/;
+const QUANTITY_PATTERN = new RegExp(String.raw`^\s*(${DECIMAL_SOURCE})\s*([A-Za-zµμ]*)\s*$`);
 
 interface UnitTable {
   kind: string;
@@ -41,6 +42,9 @@ const DURATION: UnitTable = {
   baseUnit: 's',
   examples: '90s, 10m, 2h',
 };
+
+/** A power string this parser accepts, as a pattern for documents (OpenAPI); the value bounds are the caller's. */
+export const POWER_TEXT_PATTERN = String.raw`^\s*${DECIMAL_SOURCE}\s*(?:${[...POWER.units.keys()].join('|')})?\s*$`;
 
 function listUnits(table: UnitTable): string {
   return [...table.units.keys()].join(', ');

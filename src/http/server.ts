@@ -55,7 +55,9 @@ const BAD_REQUEST_RESPONSE = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nC
  */
 function onClientError(stats: HttpStats, error: NodeJS.ErrnoException, socket: Socket): void {
   const code = error.code ?? '';
-  if (code === 'ECONNRESET' || code === 'EPIPE' || !socket.writable) {
+  // A response already under way (Node keeps it in `_httpMessage`) must not get a second status line in its middle.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage?.headersSent === true;
+  if (code === 'ECONNRESET' || code === 'EPIPE' || !socket.writable || inFlight) {
     socket.destroy();
     return;
   }

@@ -121,6 +121,14 @@ describe('slow clients are cut at the configured limits', () => {
     expect(http.rejected['request-timeout']).toBeGreaterThanOrEqual(SLOW_SOCKETS);
   });
 
+  it('an unauthenticated write with a drip-fed body is answered 401 at once, then closed at the request timeout', async () => {
+    const probe = await connect(ctx.service.port);
+    probe.socket.write('POST /api/devices HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n');
+    probe.drip('{'.repeat(4096));
+    await closedWithin(probe, LIMITS.requestTimeoutMs + LIMITS.checkingIntervalMs + SLACK_MS);
+    expect(probe.received).toMatch(/^HTTP\/1\.1 401 Unauthorized\r\n/);
+  });
+
   it('a socket sending its headers a byte at a time is closed at the headers timeout', async () => {
     const probe = await connect(ctx.service.port);
     probe.drip('GET /api/health HTTP/1.1\r\nHost: test\r\nX-Padding: ' + 'a'.repeat(1_000) + '\r\n\r\n');

@@ -17,6 +17,25 @@ import { fleetRouter } from './routes/fleet.js';
 import { healthRouter } from './routes/health.js';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Writes under /api that need no token: the stateless calculator stores nothing. Paths relative to /api. */
+const OPEN_WRITES = new Set(['POST /calculate']);
+
+/**
+ * Every other write under /api needs the bearer token, checked before the body is read or parsed: an unauthenticated
+ * client gets 401 whatever it sends, and never costs a 512 KiB JSON parse. The routes keep their own check too.
+ */
+function authenticateWrites(requireToken: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    // Express routes ignore case and a trailing slash; so does this check, or `/Calculate/` would differ from `/calculate`.
+    const path = req.path.toLowerCase().replace(/\/+$/, '');
+    if (!WRITE_METHODS.has(req.method) || OPEN_WRITES.has(`${req.method} ${path}`)) {
+      next();
+      return;
+    }
+    requireToken(req, res, next);
+  };
+}
 
 /** A write with a body that is not JSON (curl's default form type, text) is refused, never read as empty. */
 const requireJsonBody: RequestHandler = (req, _res, next) => {
@@ -57,6 +76,8 @@ export function createApp(deps: AppDeps): { app: Express; stats: HttpStats } {
     stats.countRequest();
     next();
   });
+  const requireToken = requireBearer(deps.apiToken);
+  app.use('/api', authenticateWrites(requireToken));
   app.use(express.json({ limit: MAX_BODY_BYTES, type: JSON_TYPES }));
   app.use(requireJsonBody);
 
@@ -68,7 +89,7 @@ export function createApp(deps: AppDeps): { app: Express; stats: HttpStats } {
       sink: deps.ingest,
       stats,
       defaults: deps.defaults,
-      requireToken: requireBearer(deps.apiToken),
+      requireToken,
       publishDeviceChange: (deviceId) => deps.bus.publish({ type: 'device', deviceId }),
       clock: deps.clock,
       onlineThresholdMs: deps.onlineThresholdMs,

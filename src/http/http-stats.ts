@@ -5,6 +5,8 @@ export class HttpStats {
   private requests = 0;
   private windowsInserted = 0;
   private windowsDuplicate = 0;
+  /** Connections closed on arrival because the server held its maximum (server.maxConnections). */
+  private connectionsDropped = 0;
   private readonly rejected: Record<string, number> = {};
   private lastError: string | null = null;
 
@@ -17,6 +19,10 @@ export class HttpStats {
     this.windowsDuplicate += duplicates;
   }
 
+  countDroppedConnection(): void {
+    this.connectionsDropped += 1;
+  }
+
   reject(reason: string, message: string): void {
     this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
     this.lastError = message;
@@ -27,7 +33,7 @@ export class HttpStats {
       name: 'http',
       kind: 'http',
       state: 'listening',
-      counters: { requests: this.requests, windowsInserted: this.windowsInserted, windowsDuplicate: this.windowsDuplicate },
+      counters: { requests: this.requests, windowsInserted: this.windowsInserted, windowsDuplicate: this.windowsDuplicate, connectionsDropped: this.connectionsDropped },
       rejected: { ...this.rejected },
       lastError: this.lastError,
     };

@@ -1,74 +1,260 @@
 import { z } from 'zod';
+import { MAX_BODY_BYTES } from '../config/defaults.js';
+import { MAX_EVENT_CLIENTS } from '../dashboard/limits.js';
 import { DEVICE_ID_PATTERN } from '../protocol/limits.js';
-import { calculateBodySchema, createDeviceSchema, patchDeviceSchema, windowSchema, windowsBodySchema } from './schemas.js';
+import * as responses from './response-schemas.js';
+import {
+  calculateBodySchema,
+  calculateQuerySchema,
+  createDeviceSchema,
+  eventsQuerySchema,
+  fleetQuerySchema,
+  listQuerySchema,
+  patchDeviceSchema,
+  windowSchema,
+  windowsBodySchema,
+  windowsQuerySchema,
+} from './schemas.js';
 
-const problem = { description: 'Problem details (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
-const json = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
-const body = (ref: string) => ({ required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+type JsonSchema = Record<string, unknown>;
+const COMPONENTS = '#/components/schemas/';
+
+/** The body of POST /api/devices/:id/mqtt-credentials (read by src/broker/credentials-router.ts, which ignores other fields). */
+const mqttCredentialsBodySchema = z.object({ fleet: z.string().regex(DEVICE_ID_PATTERN).nullable().optional() });
+
+/** Request bodies, described as the route reads them (`io: input`): defaults and transforms not applied yet. */
+const REQUEST_SCHEMAS: Record<string, z.ZodType> = {
+  Calculation: calculateBodySchema,
+  DeviceCreate: createDeviceSchema,
+  DevicePatch: patchDeviceSchema,
+  Window: windowSchema,
+  Windows: windowsBodySchema,
+  MqttCredentialsRequest: mqttCredentialsBodySchema,
+};
+
+/** Responses, described as the routes send them (`io: output`); every one is checked by test/http/openapi.test.ts. */
+const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
+  Problem: responses.problemSchema,
+  Provenance: responses.provenanceSchema,
+  Range: responses.rangeSchema,
+  GridFactor: responses.gridFactorSchema,
+  Health: responses.healthSchema,
+  Catalogue: responses.catalogueSchema,
+  GridList: responses.gridListSchema,
+  Footprint: responses.footprintSchema,
+  Device: responses.deviceSchema,
+  Aggregate: responses.aggregateSchema,
+  DeviceWithAggregate: responses.deviceWithAggregateSchema,
+  DeviceList: responses.deviceListSchema,
+  StoredWindow: responses.storedWindowSchema,
+  WindowList: responses.windowListSchema,
+  SubmitResult: responses.submitResultSchema,
+  DeviceFootprint: responses.deviceFootprintSchema,
+  Fleet: responses.fleetSchema,
+  MqttCredentials: responses.mqttCredentialsSchema,
+};
+
+/** JSON Schema 2020-12 (OpenAPI 3.1's dialect) from zod, shared sub-schemas as `$ref`s into components. */
+function componentSchemas(schemas: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, JsonSchema> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
+  const generated = z.toJSONSchema(registry, { io, unrepresentable: 'any', uri: (id) => `${COMPONENTS}${id}` }) as { schemas: Record<string, JsonSchema> };
+  // `$id` and `$schema` are the document's business in OpenAPI 3.1, not each component's.
+  return Object.fromEntries(Object.entries(generated.schemas).map(([id, { $id: _id, $schema: _schema, ...schema }]) => [id, schema]));
+}
+
+function fieldSchema(field: z.ZodType): JsonSchema {
+  const { $schema: _schema, ...schema } = z.toJSONSchema(field, { io: 'output', unrepresentable: 'any' }) as JsonSchema;
+  return schema;
+}
+
+/** Query parameters from the zod schema the route validates its query with: the limits are the real ones. */
+function queryParameters(schema: z.ZodObject, examples: Record<string, string> = {}): JsonSchema[] {
+  return Object.entries(schema.shape).map(([name, field]) => ({
+    name,
+    in: 'query',
+    required: !(field as z.ZodType).safeParse(undefined).success,
+    schema: fieldSchema(field as z.ZodType),
+    ...(examples[name] === undefined ? {} : { example: examples[name] }),
+  }));
+}
+
+const ref = (name: string) => ({ $ref: `${COMPONENTS}${name}` });
+const json = (description: string, schema: string) => ({ description, content: { 'application/json': { schema: ref(schema) } } });
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+const body = (schema: string, examples: Record<string, unknown>, required = true) => ({
+  required,
+  content: { 'application/json': { schema: ref(schema), examples: Object.fromEntries(Object.entries(examples).map(([name, value]) => [name, { value }])) } },
+});
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: DEVICE_ID_PATTERN.source } };
 const secured = [{ bearer: [] }];
 
-function schema(zodSchema: z.ZodType): unknown {
-  return z.toJSONSchema(zodSchema, { io: 'input', unrepresentable: 'any' });
-}
+const PROBLEMS = {
+  400: problem('invalid input: the reason in `detail`, one line per invalid field in `errors`'),
+  401: problem('missing or invalid bearer token; checked before the body is read'),
+  404: problem('no such device'),
+  409: problem('conflict'),
+  413: problem(`body over ${MAX_BODY_BYTES} bytes`),
+  415: problem('body is not application/json'),
+};
 
-/** The OpenAPI 3.1 document served at /api/openapi.json; request bodies come from the same zod schemas that validate them. */
+const EXAMPLE_START_MS = Date.UTC(2025, 0, 1);
+const exampleWindow = (seq: number) => ({
+  seq,
+  startMs: EXAMPLE_START_MS + seq * 10_000,
+  durationS: 10,
+  energyJ: 0.272,
+  sampleCount: 1000,
+  minPowerW: 0.004,
+  maxPowerW: 0.09,
+  inferenceCount: 3,
+});
+
+/**
+ * The examples of each request body: every one is accepted by the service (test/http/openapi.test.ts posts them, and
+ * derives invalid inputs from the schemas that must be refused).
+ */
+export const REQUEST_EXAMPLES = {
+  Calculation: {
+    seedDefault: {},
+    measured: { system: 'kws-typical', power: '27.2mW', grid: 'FRA', lifetimeYears: 3 },
+    custom: { system: { base: 'ic-typical', scenario: 'max', blocks: { processing: { level: 1 }, casing: { kgCO2e: 0.5 } } }, power: 0.0272, trainingDevices: 100, battery: { capacityWh: 7.2, cycleLife: 500 }, elapsedS: 86_400 },
+  },
+  DeviceCreate: {
+    minimal: { id: 'node-1' },
+    full: { id: 'node-2', name: 'Bench U575', fleet: 'lab', deployedAt: '2025-01-01T00:00:00Z', system: 'kws-typical', training: 'none', grid: 'FRA', lifetimeYears: 5, chargerEfficiency: 0.85 },
+  },
+  DevicePatch: { grid: { grid: 'SWE' }, undeploy: { name: 'renamed', deployedAt: null, fleet: null } },
+  Windows: { batch: { windows: [exampleWindow(0), exampleWindow(1)] }, single: { seq: 7, startMs: EXAMPLE_START_MS, durationS: 10, energyJ: 0.01 } },
+  MqttCredentialsRequest: { inFleet: { fleet: 'lab' }, noFleet: {} },
+};
+
+/** The OpenAPI 3.1 document served at /api/openapi.json: request and response schemas come from the zod schemas in use. */
 export function openApiDocument(version: string): unknown {
   return {
     openapi: '3.1.0',
-    info: { title: 'TinyML-Footprint', version, description: 'Live, measured lifetime carbon footprint of TinyML devices.' },
+    info: {
+      title: 'TinyML-Footprint',
+      version,
+      description:
+        'Live, measured lifetime carbon footprint of TinyML devices. Numbers in a query string are decimal: integers are ' +
+        'digits only, decimals may have a fraction and an exponent (0x10, 0b1, spaces and empty values are a 400). ' +
+        'Every write except POST /api/calculate needs the bearer token, checked before the body is read.',
+    },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: {
-        Calculation: schema(calculateBodySchema),
-        DeviceCreate: schema(createDeviceSchema),
-        DevicePatch: schema(patchDeviceSchema),
-        Window: schema(windowSchema),
-        Windows: schema(windowsBodySchema),
-        Problem: {
-          type: 'object',
-          required: ['type', 'title', 'status', 'detail'],
-          properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, errors: { type: 'array', items: { type: 'string' } } },
-        },
-      },
+      schemas: { ...componentSchemas(REQUEST_SCHEMAS, 'input'), ...componentSchemas(RESPONSE_SCHEMAS, 'output') },
     },
     paths: {
-      '/api/health': { get: { summary: 'Service and per-source status', responses: { 200: json('ok'), 503: json('degraded') } } },
-      '/api/catalogue': { get: { summary: 'Systems, blocks and levels, training presets, reference devices, assumptions', responses: { 200: json('catalogue') } } },
-      '/api/catalogue/grids': { get: { summary: 'Every grid zone with its factor and dataset', responses: { 200: json('grids') } } },
+      '/api/health': {
+        get: { operationId: 'getHealth', summary: 'Service and per-source status', responses: { 200: json('ok', 'Health'), 503: json('degraded: the store does not answer', 'Health') } },
+      },
+      '/api/catalogue': {
+        get: { operationId: 'getCatalogue', summary: 'Systems, blocks and levels, training presets, reference devices, assumptions', responses: { 200: json('catalogue', 'Catalogue') } },
+      },
+      '/api/catalogue/grids': {
+        get: { operationId: 'listGrids', summary: 'Every grid zone with its factor and dataset', responses: { 200: json('grids', 'GridList') } },
+      },
       '/api/calculate': {
-        post: { summary: 'Stateless footprint calculator', requestBody: body('Calculation'), responses: { 200: json('footprint breakdown'), 400: problem } },
+        post: {
+          operationId: 'calculate',
+          summary: 'Stateless footprint calculator',
+          requestBody: body('Calculation', REQUEST_EXAMPLES.Calculation),
+          responses: { 200: json('footprint breakdown', 'Footprint'), 400: PROBLEMS[400], 413: PROBLEMS[413], 415: PROBLEMS[415] },
+        },
         get: {
+          operationId: 'calculateFromQuery',
           summary: 'Calculator with query parameters (shareable URL)',
-          parameters: ['system', 'power', 'region', 'grid', 'years', 'lifetimeYears', 'training', 'trainingDevices', 'chargerEfficiency', 'scenario', 'blocks'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
-          responses: { 200: json('footprint breakdown'), 400: problem },
+          parameters: queryParameters(calculateQuerySchema, { system: 'kws-typical', power: '27mW', region: 'FRA', years: '3', blocks: 'processing:1,casing=0.5' }),
+          responses: { 200: json('footprint breakdown', 'Footprint'), 400: PROBLEMS[400] },
         },
       },
       '/api/devices': {
-        get: { summary: 'List devices', parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer' } }, { name: 'offset', in: 'query', schema: { type: 'integer' } }, { name: 'fleet', in: 'query', schema: { type: 'string' } }], responses: { 200: json('devices') } },
-        post: { summary: 'Register a device', security: secured, requestBody: body('DeviceCreate'), responses: { 201: json('device'), 400: problem, 401: problem, 409: problem, 413: problem } },
+        get: { operationId: 'listDevices', summary: 'List devices', parameters: queryParameters(listQuerySchema), responses: { 200: json('devices', 'DeviceList'), 400: PROBLEMS[400] } },
+        post: {
+          operationId: 'createDevice',
+          summary: 'Register a device',
+          security: secured,
+          requestBody: body('DeviceCreate', REQUEST_EXAMPLES.DeviceCreate),
+          responses: { 201: json('device', 'Device'), 400: PROBLEMS[400], 401: PROBLEMS[401], 409: problem('a device with this id exists'), 413: PROBLEMS[413], 415: PROBLEMS[415] },
+        },
       },
       '/api/devices/{id}': {
-        get: { summary: 'One device with its aggregate', parameters: [idParam], responses: { 200: json('device'), 404: problem } },
-        patch: { summary: 'Update a device', security: secured, parameters: [idParam], requestBody: body('DevicePatch'), responses: { 200: json('device'), 400: problem, 401: problem, 404: problem } },
+        get: { operationId: 'getDevice', summary: 'One device with its aggregate', parameters: [idParam], responses: { 200: json('device', 'DeviceWithAggregate'), 404: PROBLEMS[404] } },
+        patch: {
+          operationId: 'updateDevice',
+          summary: 'Update a device',
+          security: secured,
+          parameters: [idParam],
+          requestBody: body('DevicePatch', REQUEST_EXAMPLES.DevicePatch),
+          responses: { 200: json('device', 'Device'), 400: PROBLEMS[400], 401: PROBLEMS[401], 404: PROBLEMS[404], 413: PROBLEMS[413], 415: PROBLEMS[415] },
+        },
       },
       '/api/devices/{id}/windows': {
-        get: { summary: 'Most recent energy windows', parameters: [idParam, { name: 'limit', in: 'query', schema: { type: 'integer' } }], responses: { 200: json('windows'), 404: problem } },
-        post: { summary: 'Ingest energy windows (idempotent by seq)', security: secured, parameters: [idParam], requestBody: body('Windows'), responses: { 200: json('all duplicates'), 201: json('stored'), 400: problem, 401: problem, 404: problem, 413: problem } },
+        get: {
+          operationId: 'listWindows',
+          summary: 'Most recent energy windows, newest first',
+          parameters: [idParam, ...queryParameters(windowsQuerySchema)],
+          responses: { 200: json('windows', 'WindowList'), 400: PROBLEMS[400], 404: PROBLEMS[404] },
+        },
+        post: {
+          operationId: 'postWindows',
+          summary: 'Ingest energy windows (idempotent by seq); one implausible window refuses the whole batch',
+          security: secured,
+          parameters: [idParam],
+          requestBody: body('Windows', REQUEST_EXAMPLES.Windows),
+          responses: {
+            200: json('all duplicates: nothing stored', 'SubmitResult'),
+            201: json('stored', 'SubmitResult'),
+            400: PROBLEMS[400],
+            401: PROBLEMS[401],
+            404: PROBLEMS[404],
+            413: PROBLEMS[413],
+            415: PROBLEMS[415],
+          },
+        },
       },
-      '/api/devices/{id}/footprint': { get: { summary: 'Live lifetime footprint of one device', parameters: [idParam], responses: { 200: json('footprint'), 404: problem } } },
+      '/api/devices/{id}/footprint': {
+        get: { operationId: 'getDeviceFootprint', summary: 'Live lifetime footprint of one device', parameters: [idParam], responses: { 200: json('footprint', 'DeviceFootprint'), 404: PROBLEMS[404] } },
+      },
       '/api/devices/{id}/mqtt-credentials': {
         post: {
+          operationId: 'issueMqttCredentials',
           summary: 'Issue MQTT credentials for the embedded broker (the password is returned once; re-issuing revokes the old one)',
           security: secured,
           parameters: [idParam],
-          requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { fleet: { type: 'string', pattern: DEVICE_ID_PATTERN.source } } } } } },
-          responses: { 201: json('credentials'), 400: problem, 401: problem, 409: problem },
+          requestBody: body('MqttCredentialsRequest', REQUEST_EXAMPLES.MqttCredentialsRequest, false),
+          responses: { 201: json('credentials', 'MqttCredentials'), 400: PROBLEMS[400], 401: PROBLEMS[401], 409: problem('the embedded broker is not running'), 413: PROBLEMS[413], 415: PROBLEMS[415] },
         },
-        delete: { summary: "Revoke a device's MQTT credentials", security: secured, parameters: [idParam], responses: { 204: { description: 'revoked' }, 401: problem, 404: problem } },
+        delete: {
+          operationId: 'revokeMqttCredentials',
+          summary: "Revoke a device's MQTT credentials",
+          security: secured,
+          parameters: [idParam],
+          responses: { 204: { description: 'revoked' }, 401: PROBLEMS[401], 404: problem('no credentials for this device'), 409: problem('the embedded broker is not running') },
+        },
       },
-      '/api/fleet': { get: { summary: 'Lifetime footprint of every device and fleet totals', parameters: [{ name: 'fleet', in: 'query', schema: { type: 'string' } }, { name: 'rows', in: 'query', schema: { type: 'string', enum: ['true', 'false'] } }], responses: { 200: json('fleet') } } },
-      '/api/events': { get: { summary: 'Server-sent events: live windows, power and device changes', responses: { 200: { description: 'text/event-stream' } } } },
+      '/api/fleet': {
+        get: {
+          operationId: 'getFleet',
+          summary: 'Lifetime footprint of every device and fleet totals (`rows` absent with rows=false)',
+          parameters: queryParameters(fleetQuerySchema),
+          responses: { 200: json('fleet', 'Fleet'), 400: PROBLEMS[400] },
+        },
+      },
+      '/api/events': {
+        get: {
+          operationId: 'streamEvents',
+          summary: 'Server-sent events: a `hello`, then `update` events with fleet rows (and, with `device`, its power points and footprint); heartbeat comments',
+          parameters: queryParameters(eventsQuerySchema),
+          responses: {
+            200: { description: 'an event stream', content: { 'text/event-stream': { schema: { type: 'string', description: 'event: hello | update, data: JSON' } } } },
+            400: PROBLEMS[400],
+            404: PROBLEMS[404],
+            503: problem(`more than ${MAX_EVENT_CLIENTS} streams at once`),
+          },
+        },
+      },
     },
   };
 }

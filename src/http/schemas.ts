@@ -1,7 +1,11 @@
 import { z } from 'zod';
+import { buildCatalogue } from '../catalogue/load-catalogue.js';
 import {
   DEVICE_ID_PATTERN,
+  MAX_FUTURE_SKEW_MS,
   MAX_NAME_LENGTH,
+  MAX_PAGE_SIZE,
+  MAX_WINDOWS_LISTED,
   MAX_WINDOW_DURATION_S,
   MAX_WINDOWS_PER_REQUEST,
 } from '../config/defaults.js';
@@ -19,27 +23,72 @@ import {
   MIN_CHARGER_EFFICIENCY,
   MIN_CYCLE_LIFE,
 } from '../model/limits.js';
+import { DECIMAL_INTEGER_PATTERN, DECIMAL_PATTERN, POWER_TEXT_PATTERN } from '../domain/quantity.js';
+import { MIN_WINDOW_START_MS } from '../domain/window-plausibility.js';
 
 const finite = () => z.number().refine(Number.isFinite, 'must be finite');
+
+/**
+ * Query-string numbers are decimal, never `Number()`'s reading (which takes `0x10`, `0b1`, `1e3` for a count, spaces,
+ * and `""` as 0). An integer is digits only; a decimal may have a fraction and an exponent (`0.9`, `25e-1`).
+ */
+export const queryInteger = <T extends z.ZodType<number, number>>(range: T) =>
+  z.string().regex(DECIMAL_INTEGER_PATTERN, 'must be a decimal integer (digits only: no sign, exponent, 0x prefix or spaces)').transform(Number).pipe(range);
+export const queryDecimal = <T extends z.ZodType<number, number>>(range: T) =>
+  z.string().regex(DECIMAL_PATTERN, 'must be a decimal number (e.g. 3, 0.5, 25e-1; no 0x prefix or spaces)').transform(Number).pipe(range);
 const MAX_ID_TEXT = 100;
 
-export const blockChoiceSchema = z
-  .object({
-    level: z.number().int().min(0).max(9).optional(),
-    kgCO2e: finite().min(0).max(MAX_CUSTOM_KG).optional(),
-  })
-  .strict()
-  .refine((block) => block.level !== undefined || block.kgCO2e !== undefined, 'give a level or a kgCO2e value');
+const catalogue = buildCatalogue();
+/** The block names of the catalogue (static data, validated by the same loader the service uses). */
+export const BLOCK_IDS = catalogue.blocks.map((block) => block.id) as [string, ...string[]];
+const KNOWN_BLOCKS = `known blocks: ${BLOCK_IDS.join(', ')}`;
+/** The preset ids: documented as the values of `system` and `base` (an unknown one is refused by the model, by name). */
+export const SYSTEM_IDS = catalogue.systems.map((system) => system.id);
+
+/** One block's override: a level of that block (as the catalogue lists them), or an explicit kg CO2e value, or both. */
+function blockChoiceSchema(levels: readonly number[]) {
+  return z
+    .object({
+      level: z.literal(levels as [number, ...number[]]).optional(),
+      kgCO2e: finite().min(0).max(MAX_CUSTOM_KG).optional(),
+    })
+    .strict()
+    .refine((block) => block.level !== undefined || block.kgCO2e !== undefined, 'give a level or a kgCO2e value')
+    .meta({ minProperties: 1 });
+}
+
+/**
+ * Every key of `blocks` is checked on the raw JSON object, before zod builds its output: zod skips a `__proto__` key
+ * without a word (assigning it would replace the prototype), so `{"__proto__": {...}}` was accepted and stored as
+ * `{}`. `constructor`, `prototype` and any other unknown name are refused the same way, naming the known blocks.
+ */
+function refuseUnknownBlocks(raw: unknown, ctx: z.RefinementCtx): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  for (const key of Object.keys(raw)) {
+    if (!BLOCK_IDS.includes(key)) ctx.addIssue({ code: 'custom', message: `unknown block "${key}" (${KNOWN_BLOCKS})`, path: [key], input: key });
+  }
+  return raw;
+}
+
+export const blocksSchema = z.preprocess(
+  refuseUnknownBlocks,
+  z
+    .strictObject(Object.fromEntries(catalogue.blocks.map((block) => [block.id, blockChoiceSchema(block.levels.map((level) => level.level)).optional()])))
+    .meta({ description: 'per block: {level} (one of the block\'s levels), or {kgCO2e}, which wins when both are given; a level the dataset does not quantify needs kgCO2e' }),
+);
+
+const presetId = () => z.string().min(1).max(MAX_ID_TEXT).meta({ enum: SYSTEM_IDS });
 
 export const systemChoiceSchema = z.union([
-  z.string().min(1).max(MAX_ID_TEXT),
+  presetId().meta({ description: 'a system preset' }),
   z
     .object({
-      base: z.string().min(1).max(MAX_ID_TEXT).optional(),
+      base: presetId().optional(),
       scenario: z.enum(['min', 'typical', 'max']).optional(),
-      blocks: z.record(z.string().max(MAX_ID_TEXT), blockChoiceSchema).optional(),
+      blocks: blocksSchema.optional(),
     })
-    .strict(),
+    .strict()
+    .meta({ description: 'a custom system: a preset (default kws-typical) with some blocks overridden' }),
 ]);
 
 export const batterySchema = z
@@ -53,7 +102,9 @@ export const batterySchema = z
   .strict();
 
 /** Power: watts as a number, or a string with a unit ("27mW", "800 uW"). */
-export const powerSchema = z.union([finite().min(0).max(MAX_POWER_W), z.string().min(1).max(40)]);
+const powerText = () =>
+  z.string().min(1).max(40).meta({ pattern: POWER_TEXT_PATTERN, description: `a number and a unit (W, mW, uW, µW, nW, kW, MW; case-sensitive; no unit: watts), at most ${MAX_POWER_W} W` });
+export const powerSchema = z.union([finite().min(0).max(MAX_POWER_W).meta({ description: 'watts' }), powerText()]);
 
 /** The footprint options shared by the calculator and devices. */
 export const specFields = {
@@ -76,18 +127,17 @@ export const calculateBodySchema = z
 
 export const calculateQuerySchema = z
   .object({
-    system: z.string().min(1).max(MAX_ID_TEXT).optional(),
+    system: presetId().optional(),
     training: z.string().min(1).max(MAX_ID_TEXT).optional(),
-    trainingDevices: z.coerce.number().int().min(1).max(MAX_TRAINING_DEVICES).optional(),
+    trainingDevices: queryInteger(z.number().int().min(1).max(MAX_TRAINING_DEVICES)).optional(),
     grid: z.string().min(1).max(MAX_ID_TEXT).optional(),
     region: z.string().min(1).max(MAX_ID_TEXT).optional(),
-    lifetimeYears: z.coerce.number().positive().max(MAX_LIFETIME_YEARS).optional(),
-    years: z.coerce.number().positive().max(MAX_LIFETIME_YEARS).optional(),
-    chargerEfficiency: z.coerce.number().min(MIN_CHARGER_EFFICIENCY).max(1).optional(),
-    power: z.string().min(1).max(40).optional(),
+    lifetimeYears: queryDecimal(finite().positive().max(MAX_LIFETIME_YEARS)).optional(),
+    years: queryDecimal(finite().positive().max(MAX_LIFETIME_YEARS)).optional(),
+    chargerEfficiency: queryDecimal(finite().min(MIN_CHARGER_EFFICIENCY).max(1)).optional(),
+    power: powerText().optional(),
     scenario: z.enum(['min', 'typical', 'max']).optional(),
-    /** Block overrides as `block:level` or `block=kg`, comma-separated: `processing:1,casing=0.5`. */
-    blocks: z.string().max(2000).optional(),
+    blocks: z.string().max(2000).meta({ description: 'block overrides, comma-separated: block:level or block=kgCO2e (processing:1,casing=0.5)' }).optional(),
   })
   .strict();
 
@@ -116,15 +166,24 @@ export const patchDeviceSchema = z
 export const windowSchema = z
   .object({
     seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-    startMs: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    // The plausibility rules (src/domain/window-plausibility.ts, the same for every source) answer with a reason;
+    // the document states them on the fields they bound.
+    startMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(Number.MAX_SAFE_INTEGER)
+      // The upper bound moves with the server's clock: it is in the description, not a static `maximum`.
+      .meta({ minimum: MIN_WINDOW_START_MS, maximum: undefined, description: `Unix epoch ms; not before 2000-01-01 (an unset clock), at most ${MAX_FUTURE_SKEW_MS / 3_600_000} h ahead of the server (a unit mistake)` }),
     durationS: finite().positive().max(MAX_WINDOW_DURATION_S),
-    energyJ: finite().min(0),
+    energyJ: finite().min(0).meta({ description: `joules; the average energyJ / durationS is at most ${MAX_POWER_W} W, and within [minPowerW, maxPowerW] (± 1 % + 1 µW) when sampleCount > 1` }),
     sampleCount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
     minPowerW: finite().min(0).max(MAX_POWER_W).nullable().optional(),
     maxPowerW: finite().min(0).max(MAX_POWER_W).nullable().optional(),
     inferenceCount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   })
-  .strict();
+  .strict()
+  .meta({ description: 'one energy window; a (device, seq) already stored is a duplicate and changes nothing; minPowerW ≤ maxPowerW' });
 
 export const windowBatchSchema = z.object({ windows: z.array(windowSchema).min(1).max(MAX_WINDOWS_PER_REQUEST) }).strict();
 
@@ -133,9 +192,15 @@ export const windowsBodySchema = z.union([windowBatchSchema, windowSchema]);
 
 export const listQuerySchema = z
   .object({
-    limit: z.coerce.number().int().min(1).optional(),
-    offset: z.coerce.number().int().min(0).optional(),
+    limit: queryInteger(z.number().int().min(1)).meta({ description: `devices per page (default 1000); more than ${MAX_PAGE_SIZE} is read as ${MAX_PAGE_SIZE}` }).optional(),
+    offset: queryInteger(z.number().int().min(0)).optional(),
     fleet: z.string().regex(DEVICE_ID_PATTERN).optional(),
   })
   .strict();
+
+export const windowsQuerySchema = z.object({ limit: queryInteger(z.number().int().min(1).max(MAX_WINDOWS_LISTED)).optional() }).strict();
+
+export const fleetQuerySchema = z.object({ fleet: z.string().regex(DEVICE_ID_PATTERN).optional(), rows: z.enum(['true', 'false']).optional() }).strict();
+
+export const eventsQuerySchema = z.object({ device: z.string().regex(DEVICE_ID_PATTERN).optional() }).strict();
 

@@ -9,8 +9,23 @@ function requireFinite(name: string, value: number, min: number, max: number, ex
   }
 }
 
+/**
+ * A custom system's `blocks` must be a plain object (or one without a prototype) whose own keys are the overrides:
+ * an override only reachable through a prototype (what assigning `blocks.__proto__` does) would be ignored by the
+ * block lookup, silently. Own keys that are not blocks are refused by name when the system is resolved.
+ */
+function requirePlainBlocks(system: FootprintInput['system']): void {
+  if (typeof system === 'string' || system.blocks === undefined) return;
+  const blocks: unknown = system.blocks;
+  const prototype: unknown = typeof blocks === 'object' && blocks !== null ? Object.getPrototypeOf(blocks) : undefined;
+  if (Array.isArray(blocks) || (prototype !== Object.prototype && prototype !== null)) {
+    throw new ValidationError('system.blocks must be a plain object of block name → {level} or {kgCO2e}');
+  }
+}
+
 /** Rejects values the model cannot give a meaningful answer for; limits are in limits.ts with their reasons. */
 export function validateFootprintInput(input: FootprintInput): void {
+  requirePlainBlocks(input.system);
   requireFinite('power (W)', input.power.powerW, 0, MAX_POWER_W);
   requireFinite('lifetimeYears', input.lifetimeYears, 0, MAX_LIFETIME_YEARS, true);
   requireFinite('trainingDevices', input.trainingDevices, 1, MAX_TRAINING_DEVICES);

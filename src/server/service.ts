@@ -10,6 +10,7 @@ import { assertSpecResolves } from '../service/device-footprint.js';
 import { DATABASE_FILE } from '../config/defaults.js';
 import type { ServeConfig } from '../config/serve-config.js';
 import { createApp } from '../http/app.js';
+import { createHttpServer, HTTP_SERVER_LIMITS, type HttpServerLimits } from '../http/server.js';
 import { IngestService } from '../ingest/ingest-service.js';
 import { LiveBus } from '../live/live-bus.js';
 import type { Catalogue } from '../model/catalogue-types.js';
@@ -62,6 +63,8 @@ export interface StartOptions {
   store?: Store;
   clock?: () => number;
   log?: (message: string) => void;
+  /** Client timeouts and the connection cap; by default HTTP_SERVER_LIMITS (tests shorten them). */
+  httpLimits?: Partial<HttpServerLimits>;
 }
 
 /**
@@ -107,7 +110,7 @@ async function startOnStore(
   const context: ServiceContext = { config, store, catalogue, ingest, bus, health, apiToken: token.token, log };
   const layers = options.layers ?? [];
 
-  const { app } = createApp({
+  const { app, stats } = createApp({
     store,
     catalogue,
     ingest,
@@ -124,9 +127,13 @@ async function startOnStore(
     rootHandlers: layers.flatMap((layer) => layer.rootHandlers?.(context) ?? []),
   });
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
-    listening.once('error', reject);
+  const server = createHttpServer(app, stats, { ...HTTP_SERVER_LIMITS, ...options.httpLimits });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const port = (server.address() as AddressInfo).port;
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

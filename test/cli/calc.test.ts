@@ -46,3 +46,32 @@ describe('tinyml-footprint calc', () => {
     expect(badCommand.stderr).toMatch(/unknown command "frobnicate"/);
   });
 });
+
+describe('calc --power units', () => {
+  it('27MW is refused with the case hint (it was read as 27 mW)', async () => {
+    const { code, stderr } = await runCli(['calc', '--power', '27MW']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/power "27MW" is 27000000 W, above the 100 W limit.*did you mean 27mW\?/);
+  });
+
+  it('27mw is ambiguous and refused', async () => {
+    const { code, stderr } = await runCli(['calc', '--power', '27mw']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/did you mean 27mW \(milliwatts\) or 27MW \(megawatts\)\?/);
+  });
+});
+
+describe('calc --power needs a unit', () => {
+  it.each(['27', '0.027', '1e-3'])('--power %s is a usage error naming the fix', async (power) => {
+    const { code, stdout, stderr } = await runCli(['calc', '--power', power]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`power "${power}" has no unit: write it with one, e.g. ${power}mW (milliwatts), ${power}uW or ${power}W`);
+  });
+
+  it('--power 27W is still 27 W when the unit is written', async () => {
+    const { code, stdout } = await runCli(['calc', '--power', '27W', '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).power).toMatchObject({ kind: 'given', powerW: 27 });
+  });
+});

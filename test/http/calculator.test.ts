@@ -86,3 +86,34 @@ describe('HTTP calculator reproduces the seed table', () => {
     expect(res.body.detail).toMatch(/power/);
   });
 });
+
+describe('power units over HTTP are case-sensitive', () => {
+  it.each([
+    ['GET', '27MW', /27000000 W, above the 100 W limit.*did you mean 27mW/],
+    ['GET', '27mw', /did you mean 27mW \(milliwatts\) or 27MW \(megawatts\)/],
+    ['POST', '27MW', /did you mean 27mW/],
+    ['POST', '27 parsecs', /unknown unit "parsecs" \(expected one of W, mW/],
+  ])('%s power=%s → 400 naming what was expected', async (method, power, pattern) => {
+    const res = method === 'GET'
+      ? await request(`${ctx.url}/api/calculate?power=${encodeURIComponent(power)}`)
+      : await request(`${ctx.url}/api/calculate`, { method: 'POST', json: { power } });
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toMatch(pattern);
+  });
+
+  it.each([
+    ['27mW', 0.027],
+    ['800uW', 800e-6],
+    ['800µW', 800e-6],
+    ['0.027', 0.027],
+  ])('power=%s is %f W', async (power, watts) => {
+    const res = await request(`${ctx.url}/api/calculate?power=${encodeURIComponent(power)}`);
+    expect(res.status).toBe(200);
+    expect(res.body.power.powerW).toBeCloseTo(watts, 15);
+  });
+
+  it('a bare JSON number is watts (documented)', async () => {
+    const res = await request(`${ctx.url}/api/calculate`, { method: 'POST', json: { power: 0.027 } });
+    expect(res.body.power).toMatchObject({ kind: 'given', powerW: 0.027 });
+  });
+});

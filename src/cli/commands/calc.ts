@@ -2,21 +2,21 @@ import { parseArgs } from 'node:util';
 import { resolveGrid, DEFAULT_GRID } from '../../catalogue/grid.js';
 import { buildCatalogue } from '../../catalogue/load-catalogue.js';
 import { ValidationError } from '../../domain/errors.js';
-import { parsePowerW } from '../../domain/quantity.js';
 import type { BatteryInput, Scenario, SystemChoice } from '../../domain/types.js';
 import { computeFootprint, type PowerInput } from '../../model/footprint.js';
 import { parseBlockOverrides, SEED_DEFAULT_SPEC } from '../../service/spec.js';
 import type { CliCommand } from '../command.js';
 import { reportUsageError } from '../usage-error.js';
 import { formatFootprint } from '../format-footprint.js';
-import { numberOption } from '../options.js';
+import { integerOption, numberOption, powerOption } from '../options.js';
 
 const USAGE = `tinyml-footprint calc [options]
 
   --system <id>            kws-best | kws-typical | ad-typical | ic-typical | ic-worst (default kws-typical)
   --blocks <list>          block overrides: processing:1,casing=0.5 (level after ':', kg CO2e after '=')
   --scenario <s>           min | typical | max quantities (default: the system's)
-  --power <p>              average power, e.g. 27mW, 800uW, 0.5W (default: the seed's 1 mW assumption)
+  --power <p>              average power with its unit: 27mW, 800uW, 0.5W (W, mW, uW/µW, nW, kW; case-sensitive;
+                           a bare number is refused) (default: the seed's 1 mW assumption)
   --region, --grid <id>    epa | epa-egrid2021 | FRA | USA | WORLD | em:FR | custom:<kg/kWh> (default epa)
   --years <n>              lifetime in years (default 3)
   --training <id>          densenet | mobilenetv1 | none | dodge:<run> | custom:<kg> (default densenet)
@@ -74,9 +74,8 @@ export const calcCommand: CliCommand = {
         ? parseBlockOverrides(values.blocks ?? '', values.system ?? SEED_DEFAULT_SPEC.system as string, scenario)
         : (values.system ?? SEED_DEFAULT_SPEC.system);
       const catalogue = buildCatalogue();
-      const power: PowerInput = values.power === undefined
-        ? { kind: 'assumed', powerW: catalogue.assumptions.assumedPowerW }
-        : { kind: 'given', powerW: parsePowerW(values.power) };
+      const givenW = powerOption(values.power);
+      const power: PowerInput = givenW === undefined ? { kind: 'assumed', powerW: catalogue.assumptions.assumedPowerW } : { kind: 'given', powerW: givenW };
       const battery = definedFields({
         capacityWh: numberOption('battery-wh', values['battery-wh']),
         cycleLife: numberOption('cycle-life', values['cycle-life']),
@@ -86,7 +85,7 @@ export const calcCommand: CliCommand = {
       const result = computeFootprint(catalogue, {
         system,
         ...(values.training === undefined ? {} : { training: values.training }),
-        trainingDevices: numberOption('training-devices', values['training-devices']) ?? SEED_DEFAULT_SPEC.trainingDevices,
+        trainingDevices: integerOption('training-devices', values['training-devices'], 1) ?? SEED_DEFAULT_SPEC.trainingDevices,
         lifetimeYears: numberOption('years', values.years) ?? SEED_DEFAULT_SPEC.lifetimeYears,
         grid: resolveGrid(values.region ?? values.grid ?? DEFAULT_GRID),
         chargerEfficiency: numberOption('charger-efficiency', values['charger-efficiency']) ?? SEED_DEFAULT_SPEC.chargerEfficiency,

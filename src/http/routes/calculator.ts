@@ -13,7 +13,8 @@ import { validate } from '../validate.js';
 
 function powerInput(catalogue: Catalogue, power: number | string | undefined): PowerInput {
   if (power === undefined) return { kind: 'assumed', powerW: catalogue.assumptions.assumedPowerW };
-  const powerW = typeof power === 'number' ? power : parsePowerW(power);
+  // A bare JSON number is watts (documented); a string carries its unit, parsed case-sensitively.
+  const powerW = typeof power === 'number' ? power : parsePowerW(power, { maxW: MAX_POWER_W });
   if (powerW < 0 || powerW > MAX_POWER_W) throw new ValidationError(`power must be within [0, ${MAX_POWER_W}] W, got ${powerW} W`);
   return { kind: 'given', powerW };
 }

@@ -1,13 +1,12 @@
 import { Router, type RequestHandler } from 'express';
-import { z } from 'zod';
-import { DEFAULT_WINDOWS_LISTED, MAX_WINDOWS_LISTED } from '../../config/defaults.js';
+import { DEFAULT_WINDOWS_LISTED } from '../../config/defaults.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { EnergyWindow } from '../../domain/types.js';
 import { implausibility } from '../../domain/window-plausibility.js';
 import type { WindowSink } from '../../ingest/window-sink.js';
 import type { Store } from '../../store/store.js';
 import type { HttpStats } from '../http-stats.js';
-import { windowBatchSchema, windowSchema } from '../schemas.js';
+import { windowBatchSchema, windowSchema, windowsQuerySchema } from '../schemas.js';
 import { validate } from '../validate.js';
 import { deviceIdParam } from './device-params.js';
 
@@ -18,8 +17,6 @@ export interface DeviceWindowsDeps {
   requireToken: RequestHandler;
   clock: () => number;
 }
-
-const windowsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(MAX_WINDOWS_LISTED).optional() }).strict();
 
 /** HTTP ingest of energy windows (idempotent by seq) and the most recent windows of a device. */
 export function deviceWindowsRouter(deps: DeviceWindowsDeps): Router {

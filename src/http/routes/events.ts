@@ -1,15 +1,12 @@
 import { Router } from 'express';
-import { z } from 'zod';
-import { DEVICE_ID_PATTERN } from '../../config/defaults.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { MAX_EVENT_CLIENTS, RECONNECT_DELAY_MS } from '../../dashboard/limits.js';
 import type { LiveFeed } from '../../dashboard/live-feed.js';
 import { SseClient } from '../../dashboard/sse-client.js';
 import type { Store } from '../../store/store.js';
 import { HttpError } from '../problem.js';
+import { eventsQuerySchema } from '../schemas.js';
 import { validate } from '../validate.js';
-
-const eventsQuerySchema = z.object({ device: z.string().regex(DEVICE_ID_PATTERN).optional() }).strict();
 
 export interface EventsRouterDeps {
   feed: LiveFeed;

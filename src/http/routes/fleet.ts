@@ -1,12 +1,10 @@
 import { Router } from 'express';
-import { z } from 'zod';
-import { DEVICE_ID_PATTERN, MAX_FLEET_CACHE_ENTRIES, MAX_PAGE_SIZE } from '../../config/defaults.js';
+import { MAX_FLEET_CACHE_ENTRIES, MAX_PAGE_SIZE } from '../../config/defaults.js';
 import type { Catalogue } from '../../model/catalogue-types.js';
 import { fleetSummary, type FleetSummary } from '../../service/fleet-summary.js';
 import type { Store } from '../../store/store.js';
+import { fleetQuerySchema } from '../schemas.js';
 import { validate } from '../validate.js';
-
-const fleetQuerySchema = z.object({ fleet: z.string().regex(DEVICE_ID_PATTERN).optional(), rows: z.enum(['true', 'false']).optional() }).strict();
 
 interface CachedSummary {
   atMs: number;

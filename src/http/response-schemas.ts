@@ -1,0 +1,373 @@
+/**
+ * The shapes the API answers with, as zod schemas: the OpenAPI document's response schemas are generated from these
+ * (src/http/openapi.ts), and test/http/openapi.test.ts validates every route's actual answers against that document.
+ * Objects are strict, so a field the code returns but this file does not list fails the test by name; the type checks
+ * at the bottom fail `npm run typecheck` when a required field of a domain type is missing here or typed differently.
+ *
+ * Adding a field to a response: add it here, next to its siblings (footprint fields in `footprintSchema` and its parts,
+ * device fields in `deviceSchema`, aggregate fields in `aggregateSchema`, fleet rows in `fleetRowSchema`).
+ */
+import { z } from 'zod';
+import type { Device, DeviceAggregate, EnergyWindow } from '../domain/types.js';
+import type { SubmitResult } from '../ingest/window-sink.js';
+import type { GridZoneEntry } from '../catalogue/grid.js';
+import type { LifecycleAssumptions } from '../model/catalogue-types.js';
+import type { FootprintResult } from '../model/footprint-types.js';
+import type { SourceStatus } from '../obs/health-registry.js';
+import type { DeviceFootprint } from '../service/device-footprint.js';
+import type { FleetDeviceRow, FleetSummary } from '../service/fleet-summary.js';
+import { BLOCK_IDS } from './schemas.js';
+
+const scenario = z.enum(['min', 'typical', 'max']);
+const nullableNumber = z.number().nullable();
+const provenanceKind = z.enum(['published', 'derived', 'assumption', 'user', 'measured']);
+
+export const provenanceSchema = z.strictObject({
+  dataset: z.string(),
+  kind: provenanceKind,
+  citation: z.string(),
+  note: z.string().optional(),
+  source: z.string().optional(),
+  rangeKinds: z.strictObject({ min: provenanceKind, typical: provenanceKind, max: provenanceKind }).optional(),
+});
+
+export const rangeSchema = z.strictObject({ min: z.number(), typical: z.number(), max: z.number() });
+
+export const gridFactorSchema = z.strictObject({
+  id: z.string(),
+  label: z.string(),
+  kgCO2ePerKWh: z.number(),
+  gas: z.enum(['CO2', 'CO2e']),
+  scope: z.enum(['direct', 'lifecycle', 'user-defined']),
+  year: nullableNumber,
+  provenance: provenanceSchema,
+});
+
+const stageSchema = z.strictObject({
+  id: z.string(),
+  label: z.string(),
+  group: z.enum(['training', 'embodied', 'transport', 'use', 'end-of-life']),
+  kgCO2e: z.number(),
+  range: rangeSchema,
+  share: z.number(),
+  level: nullableNumber,
+  provenance: provenanceSchema,
+});
+
+const powerSummarySchema = z.strictObject({
+  kind: z.enum(['assumed', 'given', 'measured']),
+  powerW: z.number(),
+  observedS: nullableNumber,
+  samples: nullableNumber,
+  windows: nullableNumber,
+  provenance: provenanceSchema,
+});
+
+const useStageSchema = z.strictObject({
+  deviceEnergyJ: z.number(),
+  deviceEnergyWh: z.number(),
+  selfDischargeWh: z.number(),
+  gridEnergyWh: z.number(),
+  chargerEfficiency: z.number(),
+  kgCO2e: z.number(),
+});
+
+const batteryOutcomeSchema = z.strictObject({
+  capacityWh: z.number(),
+  cycleLife: z.number(),
+  calendarLifeYears: z.number(),
+  selfDischargePerMonth: z.number(),
+  meanStateOfCharge: z.number(),
+  packKgCO2e: z.number(),
+  selfDischargeWh: z.number(),
+  recharges: z.number(),
+  rechargeIntervalH: nullableNumber,
+  packLifeYears: z.number(),
+  limitedBy: z.enum(['cycles', 'calendar']),
+  replacements: z.number(),
+  replacementKgCO2e: z.number(),
+  provenance: provenanceSchema,
+  sources: z.strictObject({ capacity: provenanceSchema, cycleLife: provenanceSchema, calendarLife: provenanceSchema, selfDischarge: provenanceSchema }),
+});
+
+const accruedSchema = z.strictObject({
+  elapsedS: z.number(),
+  fractionOfLifetime: z.number(),
+  kgCO2e: z.number(),
+  useKgCO2e: z.number(),
+  batteryReplacements: z.number(),
+  upfrontKgCO2e: z.number(),
+});
+
+/** A lifetime footprint (src/model/footprint-types.ts FootprintResult). */
+export const footprintSchema = z.strictObject({
+  system: z.strictObject({ id: z.string(), label: z.string(), scenario, isCustom: z.boolean() }),
+  lifetimeYears: z.number(),
+  lifetimeS: z.number(),
+  power: powerSummarySchema,
+  grid: gridFactorSchema,
+  training: z.strictObject({ id: z.string(), label: z.string(), runKgCO2e: z.number(), devices: z.number(), kgCO2e: z.number(), provenance: provenanceSchema }),
+  stages: z.array(stageSchema),
+  totalKgCO2e: z.number(),
+  totalRange: rangeSchema,
+  byGroup: z.strictObject({ training: z.number(), embodied: z.number(), transport: z.number(), use: z.number(), 'end-of-life': z.number() }),
+  use: useStageSchema,
+  battery: batteryOutcomeSchema.nullable(),
+  assumptions: z.array(z.string()),
+  comparison: z.strictObject({
+    assumed: z.strictObject({ powerW: z.number(), useKgCO2e: z.number(), totalKgCO2e: z.number(), batteryReplacements: z.number() }),
+    referenceDevices: z.array(z.strictObject({ id: z.string(), label: z.string(), kgCO2e: z.number(), ratio: z.number(), provenance: provenanceSchema })),
+  }),
+  accrued: accruedSchema.nullable(),
+});
+
+const blockChoiceOutput = z.strictObject({ level: z.number().optional(), kgCO2e: z.number().optional() });
+
+/** A device's spec as stored: defaults filled in. */
+const deviceSpecSchema = z.strictObject({
+  system: z.union([
+    z.string(),
+    z.strictObject({ base: z.string().optional(), scenario: scenario.optional(), blocks: z.partialRecord(z.enum(BLOCK_IDS), blockChoiceOutput).optional() }),
+  ]),
+  training: z.string(),
+  trainingDevices: z.number(),
+  grid: z.string(),
+  lifetimeYears: z.number(),
+  chargerEfficiency: z.number(),
+  battery: z.strictObject({ capacityWh: z.number().optional(), cycleLife: z.number().optional(), packKgCO2e: z.number().optional() }).optional(),
+});
+
+export const deviceSchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  fleet: z.string().nullable(),
+  deployedAt: z.string().nullable(),
+  spec: deviceSpecSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const aggregateSchema = z.strictObject({
+  deviceId: z.string(),
+  energyJ: z.number(),
+  observedS: z.number(),
+  windows: z.number(),
+  samples: z.number(),
+  inferences: z.number(),
+  minPowerW: nullableNumber,
+  maxPowerW: nullableNumber,
+  maxSeq: nullableNumber,
+  firstSeenMs: nullableNumber,
+  lastSeenMs: nullableNumber,
+});
+
+export const deviceWithAggregateSchema = deviceSchema.extend({ aggregate: aggregateSchema.nullable() });
+
+export const deviceListSchema = z.strictObject({ devices: z.array(deviceSchema), total: z.number(), limit: z.number(), offset: z.number() });
+
+export const storedWindowSchema = z.strictObject({
+  deviceId: z.string(),
+  seq: z.number(),
+  startMs: z.number(),
+  durationS: z.number(),
+  energyJ: z.number(),
+  sampleCount: z.number(),
+  minPowerW: nullableNumber,
+  maxPowerW: nullableNumber,
+  inferenceCount: z.number(),
+  source: z.string(),
+});
+
+export const windowListSchema = z.strictObject({ windows: z.array(storedWindowSchema) });
+
+/** What POST /api/devices/:id/windows answers: 201 when something was stored, 200 when all were duplicates. */
+export const submitResultSchema = z.strictObject({ inserted: z.number(), duplicates: z.number(), rejected: z.number().optional() });
+
+export const deviceFootprintSchema = z.strictObject({
+  device: deviceSchema,
+  aggregate: aggregateSchema.nullable(),
+  status: z.strictObject({ online: z.boolean(), lastSeenMs: nullableNumber, coverage: nullableNumber }),
+  footprint: footprintSchema,
+});
+
+const fleetRowSchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  fleet: z.string().nullable(),
+  system: z.string(),
+  grid: z.string(),
+  online: z.boolean(),
+  lastSeenMs: nullableNumber,
+  coverage: nullableNumber,
+  powerKind: z.enum(['assumed', 'given', 'measured']),
+  powerW: z.number(),
+  observedS: z.number(),
+  windows: z.number(),
+  energyJ: z.number(),
+  inferences: z.number(),
+  totalKgCO2e: z.number(),
+  totalRange: rangeSchema,
+  assumedTotalKgCO2e: z.number(),
+  useKgCO2e: z.number(),
+  batteryReplacements: z.number(),
+  accruedKgCO2e: nullableNumber,
+  error: z.string().nullable(),
+});
+
+const fleetTotals = {
+  devices: z.number(),
+  errors: z.number(),
+  online: z.number(),
+  measured: z.number(),
+  assumed: z.number(),
+  totalKgCO2e: z.number(),
+  totalRange: rangeSchema,
+  assumedTotalKgCO2e: z.number(),
+  accruedKgCO2e: z.number(),
+  energyJ: z.number(),
+  observedS: z.number(),
+  averagePowerW: nullableNumber,
+};
+
+/** GET /api/fleet: the totals, what they cover, and (unless `rows=false`) one row per device. */
+export const fleetSchema = z.strictObject({
+  ...fleetTotals,
+  computedAtMs: z.number(),
+  registeredDevices: z.number(),
+  truncated: z.boolean(),
+  rows: z.array(fleetRowSchema).optional(),
+});
+
+const sourceStatusSchema = z.strictObject({
+  name: z.string(),
+  kind: z.enum(['serial', 'mqtt', 'http', 'broker', 'store']),
+  state: z.string(),
+  counters: z.record(z.string(), z.number()),
+  rejected: z.record(z.string(), z.number()),
+  lastError: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const healthSchema = z.strictObject({
+  status: z.enum(['ok', 'degraded']),
+  version: z.string(),
+  uptimeS: z.number(),
+  store: z.strictObject({ kind: z.string(), ok: z.boolean(), devices: nullableNumber, error: z.string().nullable() }),
+  ingest: z.strictObject({
+    windowsInserted: z.number(),
+    windowsDuplicate: z.number(),
+    windowsRejected: z.number(),
+    rejectedByReason: z.record(z.string(), z.number()),
+    lastRejection: z.string().nullable(),
+    devicesAnnounced: z.number(),
+  }),
+  live: z.strictObject({ listeners: z.number(), listenerErrors: z.number() }),
+  sources: z.array(sourceStatusSchema),
+});
+
+const levelSchema = z.strictObject({
+  level: z.number(),
+  content: z.string(),
+  kgCO2e: rangeSchema.nullable(),
+  provenance: provenanceSchema,
+  isBattery: z.boolean().optional(),
+  batteryCapacityWh: rangeSchema.optional(),
+  batteryCapacityProvenance: provenanceSchema.optional(),
+});
+
+const namedProvenance = z.strictObject({ id: z.string(), label: z.string(), kgCO2e: z.number(), provenance: provenanceSchema });
+
+export const catalogueSchema = z.strictObject({
+  sources: z.record(z.string(), z.strictObject({ dataset: z.string(), citation: z.string(), description: z.string(), basedOn: z.string().optional() })),
+  systems: z.array(
+    z.strictObject({
+      id: z.string(),
+      label: z.string(),
+      application: z.string(),
+      scenario,
+      training: z.string(),
+      blocks: z.record(z.string(), z.number()),
+      provenance: provenanceSchema,
+    }),
+  ),
+  blocks: z.array(z.strictObject({ id: z.string(), label: z.string(), group: z.enum(['embodied', 'transport']), levels: z.array(levelSchema) })),
+  training: z.strictObject({
+    presets: z.array(namedProvenance),
+    runs: z.array(z.strictObject({ id: z.string(), model: z.string(), gpu: z.string(), hours: z.number(), energyKWh: z.number() })),
+    gridRangeKgPerKWh: z.strictObject({ min: z.number(), max: z.number() }),
+    provenance: provenanceSchema,
+  }),
+  referenceDevices: z.array(namedProvenance),
+  assumptions: z.strictObject({
+    assumedPowerW: z.number(),
+    assumedPowerProvenance: provenanceSchema,
+    lifetimeYears: z.number(),
+    secondsPerYear: z.number(),
+    lifetimeProvenance: provenanceSchema,
+    endOfLifeKgCO2e: z.number(),
+    endOfLifeMaxShare: z.number(),
+    endOfLifeProvenance: provenanceSchema,
+    batteryCycleLife: z.number(),
+    batteryProvenance: provenanceSchema,
+    batteryCalendarLifeYears: z.number(),
+    batteryCalendarLifeProvenance: provenanceSchema,
+    batterySelfDischargePerMonth: z.number(),
+    batteryMeanStateOfCharge: z.number(),
+    batterySelfDischargeProvenance: provenanceSchema,
+    chargerEfficiency: z.number(),
+    chargerProvenance: provenanceSchema,
+  }),
+  grids: z.strictObject({ default: gridFactorSchema, count: z.number(), list: z.string() }),
+});
+
+export const gridListSchema = z.strictObject({
+  grids: z.array(
+    z.strictObject({
+      id: z.string(),
+      label: z.string(),
+      kgCO2ePerKWh: z.number(),
+      gas: gridFactorSchema.shape.gas,
+      scope: gridFactorSchema.shape.scope,
+      year: nullableNumber,
+      dataset: z.string(),
+    }),
+  ),
+});
+
+export const mqttCredentialsSchema = z.strictObject({
+  deviceId: z.string(),
+  username: z.string(),
+  password: z.string(),
+  fleet: z.string().nullable(),
+  brokerPort: nullableNumber,
+  topicPrefix: z.string(),
+});
+
+export const problemSchema = z.strictObject({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  errors: z.array(z.string()).optional(),
+});
+
+/**
+ * Compile-time ties between the schemas and the types the code returns: each must be assignable both ways, so a
+ * required field missing on either side, or typed differently, fails the type check (an optional field added to a
+ * domain type is caught by the strict objects in the response test instead).
+ */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const typesMatch: {
+  footprint: Same<z.infer<typeof footprintSchema>, FootprintResult>;
+  device: Same<z.infer<typeof deviceSchema>, Device>;
+  aggregate: Same<z.infer<typeof aggregateSchema>, DeviceAggregate>;
+  window: Same<z.infer<typeof storedWindowSchema>, EnergyWindow>;
+  submit: Same<z.infer<typeof submitResultSchema>, SubmitResult>;
+  deviceFootprint: Same<z.infer<typeof deviceFootprintSchema>, DeviceFootprint>;
+  fleetRow: Same<z.infer<typeof fleetRowSchema>, FleetDeviceRow>;
+  fleetTotals: Same<z.infer<z.ZodObject<typeof fleetTotals>>, Omit<FleetSummary, 'rows'>>;
+  source: Same<z.infer<typeof sourceStatusSchema>, SourceStatus>;
+  assumptions: Same<z.infer<typeof catalogueSchema>['assumptions'], LifecycleAssumptions>;
+  gridEntry: Same<z.infer<typeof gridListSchema>['grids'][number], GridZoneEntry>;
+} = { footprint: true, device: true, aggregate: true, window: true, submit: true, deviceFootprint: true, fleetRow: true, fleetTotals: true, source: true, assumptions: true, gridEntry: true };
+void typesMatch;

@@ -6,8 +6,10 @@
  *   redeliveries by (device, seq));
  * - MQTT.js would send the PUBACK when `handleMessage` calls back and handles the next message only then, i.e. one
  *   fsync per message. So `handleMessage` calls back with a DEFER marker at once (MQTT.js then moves on without
- *   acking) and the reader sends the PUBACK itself when the micro-batch holding the message has committed. An ack
- *   is sent only on the connection the message arrived on: after a reconnect the broker redelivers it anyway;
+ *   acking) and the reader sends the PUBACK itself (puback-writer.ts) when the micro-batch holding the message has
+ *   committed. PUBACKs go out in the order the PUBLISHes arrived [MQTT-4.6.0-2] (ordered-acks.ts): a sample or a
+ *   rejected message behind a pending window is acked after it. An ack is sent only on the connection the message
+ *   arrived on: after a reconnect the broker redelivers it anyway;
  * - `reconnectPeriod: 0` and our own capped exponential backoff with full jitter;
  * - in-flight work bounded by the MQTT 5 receive maximum the broker must respect.
  */
@@ -17,6 +19,8 @@ import { Backoff } from './backoff.js';
 import type { MqttMessageProcessor } from './message-processor.js';
 import { DEFAULT_MAX_BATCH_ITEMS } from './micro-batcher.js';
 import type { MqttStats } from './mqtt-stats.js';
+import { OrderedAcks } from './ordered-acks.js';
+import { assertPubackWriter, sendPuback } from './puback-writer.js';
 import { subscriptionFilters } from './topics.js';
 
 /** Unacked QoS 1 messages the broker may send us at once (MQTT 5 Receive Maximum): two full micro-batches. */
@@ -41,11 +45,6 @@ class DeferredAck extends Error {
 }
 const DEFER = new DeferredAck();
 
-/** MQTT.js's own packet writer (`_sendPacket`, used by its handlers); the public API has no way to send a PUBACK later. */
-interface PacketWriter {
-  _sendPacket(packet: { cmd: 'puback'; messageId: number; reasonCode?: number }, cb?: () => void): void;
-}
-
 export interface MqttReaderOptions {
   url: string;
   clientId: string;
@@ -66,6 +65,8 @@ export class MqttReader {
   private client: MqttClient | null = null;
   /** Incremented whenever the connection is lost: acks of an older connection are not sent. */
   private generation = 0;
+  /** The current connection's acks, in arrival order. */
+  private acks: OrderedAcks = this.newAcks();
   private reconnectTimer: NodeJS.Timeout | null = null;
   private stopping = false;
   /** The last connection was dropped by us because storing failed: keep backing off instead of resetting. */
@@ -102,6 +103,7 @@ export class MqttReader {
     };
     options.stats.state = 'connecting';
     const client = connectFn(options.url, clientOptions);
+    assertPubackWriter(client);
     this.client = client;
     client.handleMessage = (packet, callback) => this.onPublish(packet, callback);
     client.on('connect', (connack) => {
@@ -158,7 +160,8 @@ export class MqttReader {
       return;
     }
     const generation = this.generation;
-    const messageId = packet.messageId;
+    const acks = this.acks;
+    const ticket = acks.enter(packet.messageId);
 
     // Never rejects: a failure (the processor should not throw, but a bug or a dead store might) is recorded and the
     // ack withheld, exactly like a window that was not stored.
@@ -166,14 +169,16 @@ export class MqttReader {
       .handle(packet.topic, payload)
       .then((outcome) => {
         if (outcome.ack) {
-          this.sendPuback(generation, messageId);
+          ticket.ack();
         } else {
+          ticket.withhold();
           // Not stored: without an ack the broker redelivers only on a new connection, so make one.
           this.options.log(`mqtt: message not stored (${outcome.reason}: ${outcome.error}); reconnecting for redelivery`);
           this.forceReconnect(generation);
         }
       })
       .catch((error: unknown) => {
+        ticket.withhold();
         this.options.stats.counters.storeFailures += 1;
         this.recordFailure(packet.topic, error);
         this.options.log(`mqtt: ${this.options.stats.lastError}; not acked, reconnecting for redelivery`);
@@ -183,7 +188,9 @@ export class MqttReader {
     // pending on one Mosquitto 2.0.11 connection despite our receive maximum of 1 000 (cause not pinned down), so the
     // bound does not rely on the broker: past READER_PAUSE_AT_PENDING, wait for this message's batch to commit and
     // let TCP flow control hold the broker back.
+    // Acks waiting behind a pending window are bounded the same way (by the receive maximum we announced).
     if (this.options.processor.pendingWindows >= READER_PAUSE_AT_PENDING) void handled.then(() => callback(DEFER));
+    else if (acks.waiting >= READER_RECEIVE_MAXIMUM) void acks.below(READER_RECEIVE_MAXIMUM).then(() => callback(DEFER));
     else callback(DEFER);
   }
 
@@ -191,15 +198,22 @@ export class MqttReader {
     this.options.stats.lastError = `handling a message on ${topic} failed: ${error instanceof Error ? error.message : String(error)}`;
   }
 
-  private sendPuback(generation: number, messageId: number): void {
+  private newAcks(): OrderedAcks {
+    const generation = this.generation;
+    return new OrderedAcks((messageId) => this.writePuback(generation, messageId));
+  }
+
+  /** False when the connection the message came on is gone (the broker redelivers it on the next one). */
+  private writePuback(generation: number, messageId: number): boolean {
     const client = this.client;
-    if (client === null || generation !== this.generation || !client.connected) return;
+    if (client === null || generation !== this.generation || !client.connected) return false;
     if (this.storeTrouble) {
       this.storeTrouble = false; // storing works again
       this.backoff.reset();
     }
-    (client as unknown as PacketWriter)._sendPacket({ cmd: 'puback', messageId, reasonCode: 0 });
+    sendPuback(client, messageId);
     this.options.stats.counters.acks += 1;
+    return true;
   }
 
   private forceReconnect(generation: number): void {
@@ -211,6 +225,8 @@ export class MqttReader {
 
   private onClose(): void {
     this.generation += 1;
+    this.acks.close();
+    this.acks = this.newAcks();
     if (this.stopping) return;
     this.options.stats.state = 'disconnected';
     this.scheduleReconnect();

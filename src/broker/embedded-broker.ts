@@ -12,7 +12,7 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { MqttMessageProcessor } from '../ingest/mqtt/message-processor.js';
 import type { MqttStats } from '../ingest/mqtt/mqtt-stats.js';
 import type { CredentialVerifier } from './credential-verifier.js';
-import { authorizeDevicePublish, authorizeDeviceSubscribe, type DeviceIdentity } from './device-acl.js';
+import { authorizeDevicePublish, authorizeDeviceSubscribe, CLIENT_ID_SEPARATOR, isClientIdOfDevice, type DeviceIdentity } from './device-acl.js';
 
 /** aedes: ms a new connection has to send CONNECT. */
 export const BROKER_CONNECT_TIMEOUT_MS = 10_000;
@@ -24,6 +24,8 @@ export const BROKER_QUEUE_LIMIT = 100;
 export const BROKER_MAX_CLIENT_ID_CHARS = 128;
 /** CONNACK return code 4 (MQTT 3.1.1): bad user name or password. */
 const BAD_USERNAME_OR_PASSWORD = 4;
+/** CONNACK return code 2 (MQTT 3.1.1): identifier rejected. */
+const IDENTIFIER_REJECTED = 2;
 
 export interface EmbeddedBrokerOptions {
   port: number;
@@ -43,8 +45,8 @@ export interface RunningBroker {
   stop(): Promise<void>;
 }
 
-function authError(message: string): AuthenticateError {
-  return Object.assign(new Error(message), { returnCode: BAD_USERNAME_OR_PASSWORD }) as AuthenticateError;
+function authError(message: string, returnCode: number = BAD_USERNAME_OR_PASSWORD): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -76,6 +78,13 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
           if (identity === null) {
             stats.reject('bad_credentials');
             done(authError('bad user name or password'), false);
+            return;
+          }
+          // Checked after the password, so only a device with good credentials learns the rule's verdict.
+          if (!isClientIdOfDevice(identity.deviceId, client.id)) {
+            stats.reject('bad_client_id');
+            stats.lastError = `device ${identity.deviceId} refused: client id "${client.id}" is not "${identity.deviceId}" or "${identity.deviceId}${CLIENT_ID_SEPARATOR}<suffix>"`;
+            done(authError('identifier rejected', IDENTIFIER_REJECTED), false);
             return;
           }
           identities.set(client, identity);

@@ -39,7 +39,7 @@ describe('embedded MQTT broker', () => {
   }
 
   async function device(deviceId: string, password: string): Promise<MqttClient> {
-    const client = await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: `t-${deviceId}`, username: deviceId, password, reconnectPeriod: 0, protocolVersion: 4 });
+    const client = await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: deviceId, username: deviceId, password, reconnectPeriod: 0, protocolVersion: 4 });
     clients.push(client);
     return client;
   }
@@ -77,6 +77,30 @@ describe('embedded MQTT broker', () => {
     await expect(connectAsync(`mqtt://127.0.0.1:${port}`, { username: 'ghost', password: 'x', reconnectPeriod: 0 })).rejects.toMatchObject({ code: 4 });
     await expect(connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 })).rejects.toMatchObject({ code: 4 });
     expect(brokerStatus().rejected).toEqual({ bad_credentials: 3 });
+  });
+
+  it('ties the client id to the device: another device cannot take over a session (CONNACK 2, counted)', async () => {
+    const victim = await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'node-a', clean: false, username: 'node-a', password: await issue('node-a'), reconnectPeriod: 0, protocolVersion: 4 });
+    clients.push(victim);
+    let victimClosed = 0;
+    victim.on('close', () => (victimClosed += 1));
+    const attackerPassword = await issue('node-b');
+    const attempts = ['node-a', 'node-a', 'node-a:x', 'node-a:node-b', 'node-ab'];
+    for (const [index, clientId] of attempts.entries()) {
+      await expect(
+        connectAsync(`mqtt://127.0.0.1:${port}`, { clientId, clean: index % 2 === 0, username: 'node-b', password: attackerPassword, reconnectPeriod: 0, protocolVersion: 4 }),
+      ).rejects.toMatchObject({ code: 2 });
+    }
+    // The victim kept its connection and its session: a window it publishes now is acked and stored.
+    await victim.publishAsync('tinyml/lab/node-a/window', JSON.stringify(WINDOW), { qos: 1 });
+    expect(victimClosed).toBe(0);
+    expect(victim.connected).toBe(true);
+    expect(totalsOf(await test.service.context.store.getAggregate('node-a')).windows).toBe(1);
+    // A device's own ids: its id, or its id, a colon and a suffix (a second connection of the same device).
+    for (const clientId of ['node-b', 'node-b:diag']) {
+      clients.push(await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId, username: 'node-b', password: attackerPassword, reconnectPeriod: 0, protocolVersion: 4 }));
+    }
+    expect(brokerStatus().rejected).toEqual({ bad_client_id: attempts.length });
   });
 
   it('a re-issued credential revokes the old password', async () => {

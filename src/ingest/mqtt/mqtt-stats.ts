@@ -7,6 +7,8 @@ export type MqttRejectReason =
   | 'topic_mismatch'
   | 'acl'
   | 'bad_credentials'
+  /** An authenticated device connected with a client id that is not its own (embedded broker; CONNACK 2). */
+  | 'bad_client_id'
   | 'store_rejected'
   | 'overload'
   /** Dropped by the ingest service's plausibility check (unit mistake, unset clock); acked, not retried. */

@@ -129,7 +129,8 @@ async function runDevice(index: number, options: FleetSimulatorOptions, counters
   const password = options.passwords?.get(deviceId) ?? options.password;
   const username = options.passwords?.has(deviceId) ? deviceId : options.username;
   const clientOptions: IClientOptions = {
-    clientId: `${options.devicePrefix}-sim-${deviceId}`,
+    // The device id itself: the embedded broker accepts only `<device id>` or `<device id>:<suffix>` (MQTT.md).
+    clientId: deviceId,
     clean: false,
     protocolVersion: options.protocolVersion,
     reconnectPeriod: 0,

@@ -127,7 +127,16 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     },
   });
   broker.on('clientReady', () => {
-    stats.counters.clientsConnected += 1;
+    stats.counters.connects += 1;
+    stats.counters.clientsConnected = broker.connectedClients;
+  });
+  broker.on('clientDisconnect', () => {
+    stats.counters.clientsConnected = broker.connectedClients;
+  });
+  // aedes emits `publish` for a device's QoS 1 PUBLISH only after its PUBACK was written (handlers/publish.js), so
+  // this counts PUBACKs sent. A last will is published on the device's behalf and has no messageId: not counted.
+  broker.on('publish', (packet, client) => {
+    if (client !== null && packet.qos === 1 && packet.messageId !== undefined) stats.counters.acks += 1;
   });
   broker.on('clientError', (_client, error) => {
     stats.lastError = error.message;

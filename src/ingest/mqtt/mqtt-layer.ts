@@ -79,7 +79,6 @@ export const mqttLayer: ServiceLayer = {
       port,
       tlsPort: broker?.tlsPort ?? null,
       prefix: config.prefix,
-      clientsOnline: broker?.connectedClients() ?? 0,
       devicesOnline: processor.devicesOnline,
     }));
     const processor: MqttMessageProcessor = new MqttMessageProcessor({ sink: context.ingest, stats, prefix: config.prefix, source: 'mqtt:embedded' });

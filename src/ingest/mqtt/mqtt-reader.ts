@@ -29,8 +29,14 @@ export const READER_RECEIVE_MAXIMUM = 1_000;
 export const READER_PAUSE_AT_PENDING = 2 * DEFAULT_MAX_BATCH_ITEMS;
 /** Seconds the broker keeps our session (and queues for us) while we are away: one week of downtime. */
 export const READER_SESSION_EXPIRY_S = 7 * 24 * 3600;
-/** Largest packet we accept (bytes); the broker drops bigger ones for us. A JSON message is ≤ 1 KiB; 64 KiB lets oversized ones reach us to be counted. */
-export const READER_MAX_PACKET_BYTES = 64 * 1024;
+/**
+ * Largest packet we accept (MQTT 5 Maximum Packet Size, bytes). A JSON message is ≤ 1 KiB, but a broker silently
+ * discards a message bigger than this instead of sending it to us (MQTT 5 §3.1.2.11.4: no notice to anyone, Mosquitto
+ * 2.0 acks it to the publisher), so it could not be counted. 1 MiB of payload plus 4 KiB for topic and properties lets
+ * an oversized message of up to 1 MiB arrive and be counted (`too_long`); bigger ones are invisible (MQTT.md, Health).
+ * Memory stays bounded: a too-long payload is refused as soon as it is parsed.
+ */
+export const READER_MAX_PACKET_BYTES = 1024 * 1024 + 4 * 1024;
 /** Seconds between keepalive pings. */
 export const READER_KEEPALIVE_S = 30;
 /** Milliseconds to wait for CONNACK before giving the attempt up. */

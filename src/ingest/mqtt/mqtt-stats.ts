@@ -26,13 +26,19 @@ export interface MqttCounters {
   events: number;
   /** Windows whose ack was withheld because storing failed (redelivered by the broker). */
   storeFailures: number;
+  /** Reader: reconnect attempts after a lost connection. */
   reconnects: number;
+  /** Connections made since start: the reader's to its broker, or devices' accepted by the embedded broker. */
   connects: number;
-  /** PUBACKs sent by the reader (each after its window was stored). */
+  /** PUBACKs written: by the reader (each after its message was handled), or by the embedded broker to devices. */
   acks: number;
-  /** Device connections accepted (embedded broker). */
+  /** Embedded broker: device connections open now (a gauge, not a total; `connects` is the total). */
   clientsConnected: number;
 }
+
+/** Counters that mean nothing for the other kind of source, so its health does not show them (always 0 would lie). */
+const READER_ONLY_COUNTERS: readonly (keyof MqttCounters)[] = ['reconnects'];
+const BROKER_ONLY_COUNTERS: readonly (keyof MqttCounters)[] = ['clientsConnected'];
 
 export class MqttStats {
   readonly counters: MqttCounters = {
@@ -76,11 +82,13 @@ export class MqttStats {
   }
 
   status(): SourceStatus {
+    const counters: Record<string, number> = { ...this.counters, inFlight: this.inFlight, maxInFlight: this.maxInFlight };
+    for (const key of this.kind === 'broker' ? READER_ONLY_COUNTERS : BROKER_ONLY_COUNTERS) delete counters[key];
     return {
       name: this.name,
       kind: this.kind,
       state: this.state,
-      counters: { ...this.counters, inFlight: this.inFlight, maxInFlight: this.maxInFlight },
+      counters,
       rejected: { ...this.rejected },
       lastError: this.lastError,
       details: this.details(),

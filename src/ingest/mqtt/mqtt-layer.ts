@@ -58,9 +58,15 @@ export const mqttLayer: ServiceLayer = {
     }
     if (mode.kind === 'external') {
       const name = `mqtt:${redactUrl(mode.url)}`;
-      const stats: MqttStats = new MqttStats(name, 'mqtt', (): Record<string, unknown> => ({ clientId: mode.clientId, shareGroup: mode.shareGroup ?? null, prefix: config.prefix, devicesOnline: processor.devicesOnline }));
+      const stats: MqttStats = new MqttStats(name, 'mqtt', (): Record<string, unknown> => ({
+        clientId: mode.clientId,
+        shareGroup: mode.shareGroup ?? null,
+        prefix: config.prefix,
+        devicesOnline: processor.devicesOnline,
+        ...reader.details(),
+      }));
       const processor: MqttMessageProcessor = new MqttMessageProcessor({ sink: context.ingest, stats, prefix: config.prefix, source: name });
-      const reader = new MqttReader({ ...mode, prefix: config.prefix, processor, stats, log: context.log });
+      const reader: MqttReader = new MqttReader({ ...mode, prefix: config.prefix, processor, stats, log: context.log });
       const unregister = context.health.register(name, () => stats.status());
       reader.start();
       return {

@@ -11,6 +11,8 @@
  *   rejected message behind a pending window is acked after it. An ack is sent only on the connection the message
  *   arrived on: after a reconnect the broker redelivers it anyway;
  * - `reconnectPeriod: 0` and our own capped exponential backoff with full jitter;
+ * - a session taken over by another client with our client id (a second instance configured alike) is reported
+ *   loudly in the log and health (session-watch.ts), and the backoff keeps growing so the two do not flap at 4 Hz;
  * - in-flight work bounded by the MQTT 5 receive maximum the broker must respect.
  */
 import { readFileSync } from 'node:fs';
@@ -21,6 +23,7 @@ import { DEFAULT_MAX_BATCH_ITEMS } from './micro-batcher.js';
 import type { MqttStats } from './mqtt-stats.js';
 import { OrderedAcks } from './ordered-acks.js';
 import { assertPubackWriter, sendPuback } from './puback-writer.js';
+import { SessionWatch, type SessionSign } from './session-watch.js';
 import { subscriptionFilters } from './topics.js';
 
 /** Unacked QoS 1 messages the broker may send us at once (MQTT 5 Receive Maximum): two full micro-batches. */
@@ -77,11 +80,20 @@ export class MqttReader {
   private stopping = false;
   /** The last connection was dropped by us because storing failed: keep backing off instead of resetting. */
   private storeTrouble = false;
+  /** We are closing the current connection ourselves (a reconnect for redelivery): not the broker's doing. */
+  private closingByUs = false;
 
   private readonly backoff: Backoff;
+  private readonly watch: SessionWatch;
 
   constructor(private readonly options: MqttReaderOptions) {
     this.backoff = options.backoff ?? new Backoff();
+    this.watch = new SessionWatch(options.clientId);
+  }
+
+  /** For health: the takeover warning while it is recent, and the broker's DISCONNECT reasons by code. */
+  details(): Record<string, unknown> {
+    return { warning: this.watch.warning(), disconnectReasons: { ...this.watch.disconnectReasons } };
   }
 
   /** Connect in the background; the service starts even when the broker is down. */
@@ -115,12 +127,19 @@ export class MqttReader {
     client.on('connect', (connack) => {
       options.stats.state = 'connected';
       options.stats.counters.connects += 1;
-      if (!this.storeTrouble) this.backoff.reset();
+      // Contested (our session was just taken over): keep the backoff growing, or two instances flap at full speed.
+      if (!this.storeTrouble && !this.watch.contested) this.backoff.reset();
+      this.watch.connected();
       options.log(`mqtt: connected to ${options.stats.name} as ${options.clientId} (session ${connack.sessionPresent ? 'resumed' : 'new'})`);
       this.subscribe(client);
     });
     client.on('close', () => this.onClose());
     client.on('disconnect', (packet) => {
+      const sign = this.watch.disconnected(packet.reasonCode ?? 0);
+      if (sign !== null) {
+        this.warn(sign);
+        return;
+      }
       options.stats.lastError = `broker disconnected us: reason ${packet.reasonCode ?? 0}${packet.properties?.reasonString ? ` (${packet.properties.reasonString})` : ''}`;
       options.log(`mqtt: ${options.stats.lastError}`);
     });
@@ -226,13 +245,26 @@ export class MqttReader {
     const client = this.client;
     if (client === null || generation !== this.generation || this.stopping) return;
     this.storeTrouble = true;
+    this.closingByUs = true;
     client.stream?.destroy();
+  }
+
+  /** Loud: a misconfiguration that costs every message a redelivery and the broker a reconnect storm. */
+  private warn(sign: SessionSign): void {
+    const message = this.watch.message(sign);
+    this.options.stats.counters.sessionTakeovers = this.watch.takeovers;
+    this.options.stats.lastError = message;
+    this.options.log(`mqtt: WARNING: ${message}`);
   }
 
   private onClose(): void {
     this.generation += 1;
     this.acks.close();
     this.acks = this.newAcks();
+    const sign = this.watch.closed(this.closingByUs || this.stopping);
+    this.closingByUs = false;
+    this.options.stats.counters.shortSessions = this.watch.shortSessions;
+    if (sign !== null) this.warn(sign);
     if (this.stopping) return;
     this.options.stats.state = 'disconnected';
     this.scheduleReconnect();

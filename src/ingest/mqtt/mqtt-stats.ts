@@ -28,6 +28,10 @@ export interface MqttCounters {
   storeFailures: number;
   /** Reader: reconnect attempts after a lost connection. */
   reconnects: number;
+  /** Reader: the broker handed our session to another client with our client id (MQTT 5 DISCONNECT 0x8E). */
+  sessionTakeovers: number;
+  /** Reader: connections the broker closed within 5 s without a reason; several in a row raise the takeover warning. */
+  shortSessions: number;
   /** Connections made since start: the reader's to its broker, or devices' accepted by the embedded broker. */
   connects: number;
   /** PUBACKs written: by the reader (each after its message was handled), or by the embedded broker to devices. */
@@ -37,7 +41,7 @@ export interface MqttCounters {
 }
 
 /** Counters that mean nothing for the other kind of source, so its health does not show them (always 0 would lie). */
-const READER_ONLY_COUNTERS: readonly (keyof MqttCounters)[] = ['reconnects'];
+const READER_ONLY_COUNTERS: readonly (keyof MqttCounters)[] = ['reconnects', 'sessionTakeovers', 'shortSessions'];
 const BROKER_ONLY_COUNTERS: readonly (keyof MqttCounters)[] = ['clientsConnected'];
 
 export class MqttStats {
@@ -51,6 +55,8 @@ export class MqttStats {
     events: 0,
     storeFailures: 0,
     reconnects: 0,
+    sessionTakeovers: 0,
+    shortSessions: 0,
     connects: 0,
     acks: 0,
     clientsConnected: 0,

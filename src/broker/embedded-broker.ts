@@ -11,6 +11,7 @@ import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { MqttMessageProcessor } from '../ingest/mqtt/message-processor.js';
 import type { MqttStats } from '../ingest/mqtt/mqtt-stats.js';
+import type { PresenceSink } from '../service/device-presence.js';
 import type { CredentialVerifier } from './credential-verifier.js';
 import { authorizeDevicePublish, authorizeDeviceSubscribe, CLIENT_ID_SEPARATOR, isClientIdOfDevice, type DeviceIdentity } from './device-acl.js';
 
@@ -35,6 +36,8 @@ export interface EmbeddedBrokerOptions {
   processor: MqttMessageProcessor;
   stats: MqttStats;
   verifier: CredentialVerifier;
+  /** The broker sees each device's connections: online while one is open, offline when the last one closes. */
+  presence?: PresenceSink;
   log: (message: string) => void;
 }
 
@@ -66,6 +69,8 @@ function closeServer(server: Server): Promise<void> {
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<RunningBroker> {
   const { stats, processor, prefix, verifier } = options;
   const identities = new WeakMap<Client, DeviceIdentity>();
+  /** Open connections per device (a device may hold `<id>` and `<id>:<suffix>`); bounded by the connections. */
+  const openConnections = new Map<string, number>();
 
   const broker = await Aedes.createBroker({
     connectTimeout: BROKER_CONNECT_TIMEOUT_MS,
@@ -126,12 +131,26 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       callback(null, subscription);
     },
   });
-  broker.on('clientReady', () => {
+  broker.on('clientReady', (client) => {
     stats.counters.connects += 1;
     stats.counters.clientsConnected = broker.connectedClients;
+    const identity = identities.get(client);
+    if (identity === undefined) return;
+    openConnections.set(identity.deviceId, (openConnections.get(identity.deviceId) ?? 0) + 1);
+    options.presence?.report(identity.deviceId, 'online', 'connection');
   });
-  broker.on('clientDisconnect', () => {
+  broker.on('clientDisconnect', (client) => {
     stats.counters.clientsConnected = broker.connectedClients;
+    const identity = identities.get(client);
+    if (identity === undefined) return;
+    const open = (openConnections.get(identity.deviceId) ?? 1) - 1;
+    if (open > 0) {
+      openConnections.set(identity.deviceId, open);
+      return;
+    }
+    openConnections.delete(identity.deviceId);
+    // Its will (if any) has fired already; a clean DISCONNECT fires none, but the device is gone all the same.
+    options.presence?.report(identity.deviceId, 'offline', 'connection');
   });
   // aedes emits `publish` for a device's QoS 1 PUBLISH only after its PUBACK was written (handlers/publish.js), so
   // this counts PUBACKs sent. A last will is published on the device's behalf and has no messageId: not counted.

@@ -65,7 +65,7 @@ export const mqttLayer: ServiceLayer = {
         devicesOnline: processor.devicesOnline,
         ...reader.details(),
       }));
-      const processor: MqttMessageProcessor = new MqttMessageProcessor({ sink: context.ingest, stats, prefix: config.prefix, source: name });
+      const processor: MqttMessageProcessor = new MqttMessageProcessor({ sink: context.ingest, stats, prefix: config.prefix, source: name, presence: context.presence });
       const reader: MqttReader = new MqttReader({ ...mode, prefix: config.prefix, processor, stats, log: context.log });
       const unregister = context.health.register(name, () => stats.status());
       reader.start();
@@ -87,10 +87,10 @@ export const mqttLayer: ServiceLayer = {
       prefix: config.prefix,
       devicesOnline: processor.devicesOnline,
     }));
-    const processor: MqttMessageProcessor = new MqttMessageProcessor({ sink: context.ingest, stats, prefix: config.prefix, source: 'mqtt:embedded' });
+    const processor: MqttMessageProcessor = new MqttMessageProcessor({ sink: context.ingest, stats, prefix: config.prefix, source: 'mqtt:embedded', presence: context.presence });
     let broker: Awaited<ReturnType<typeof startEmbeddedBroker>> | undefined;
     try {
-      broker = await startEmbeddedBroker({ ...mode, prefix: config.prefix, processor, stats, verifier: new CredentialVerifier(credentials), log: context.log });
+      broker = await startEmbeddedBroker({ ...mode, prefix: config.prefix, processor, stats, verifier: new CredentialVerifier(credentials), presence: context.presence, log: context.log });
     } catch (error) {
       state.credentials = null;
       await credentials.close();

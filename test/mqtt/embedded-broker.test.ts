@@ -198,7 +198,7 @@ describe('embedded MQTT broker', () => {
       url: `mqtt://127.0.0.1:${port}`, devices: fleet.devices, count: fleet.count, intervalMs: 0, windowMs: fleet.windowMs, firstSeq: 0,
       epochMs: 1_764_000_000_000, fleet: 'lab', devicePrefix: 'emb', topicPrefix: 'tinyml', passwords, protocolVersion: 4,
     });
-    expect(result).toMatchObject({ devices: 8, published: 2_000, acked: 2_000, failed: 0, reconnects: 0 });
+    expect(result).toMatchObject({ devices: 8, published: 2_000, acked: 2_000, unacked: 0, reconnects: 0 });
     await expectFleetStored(fleet, async (deviceId) => totalsOf(await test.service.context.store.getAggregate(deviceId)));
     const status = brokerStatus();
     // statusMessages: `online` on connect and `offline` (retained) on the way out, both acked before the simulator returned.

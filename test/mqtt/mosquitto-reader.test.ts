@@ -61,7 +61,7 @@ describe('MQTT reader on a real Mosquitto', () => {
       url: broker.url, devices: fleet.devices, count: fleet.count, intervalMs: 0, windowMs: fleet.windowMs, firstSeq: 0,
       epochMs: 1_764_000_000_000, fleet: 'lab', devicePrefix: fleet.devicePrefix, topicPrefix: 'tinyml', protocolVersion: 5,
     });
-    expect(result).toMatchObject({ published: 1_500, acked: 1_500, failed: 0 });
+    expect(result).toMatchObject({ published: 1_500, acked: 1_500, unacked: 0 });
     const service = await start();
     await waitFor(() => readerStatus(service).counters.windowsInserted === 1_500, { what: 'queued windows stored' });
     await expectFleetStored(fleet, async (deviceId) => totalsOf(await service.context.store.getAggregate(deviceId)));

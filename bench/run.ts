@@ -5,6 +5,7 @@ const BENCHES: { name: string; module: string; fn: string }[] = [
   { name: 'http', module: './http.ts', fn: 'runHttpBench' },
   { name: 'serial', module: './serial.ts', fn: 'runSerialBench' },
   { name: 'mqtt', module: './mqtt.ts', fn: 'runMqttBench' },
+  { name: 'credentials', module: './credentials.ts', fn: 'runCredentialsBench' },
   { name: 'dashboard', module: './dashboard.ts', fn: 'runDashboardBench' },
 ];
 

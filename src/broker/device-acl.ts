@@ -7,6 +7,22 @@ export interface DeviceIdentity {
   fleet: string | null;
 }
 
+/** Separates a device id from the suffix of an extra connection of the same device (`node-17:diag`). */
+export const CLIENT_ID_SEPARATOR = ':';
+/** A client id suffix: the device-id alphabet, short enough for MQTT 3.1.1 brokers' usual limits. */
+const CLIENT_ID_SUFFIX_PATTERN = /^[A-Za-z0-9_.-]{1,63}$/;
+
+/**
+ * The client id rule of the embedded broker: a device connects as `<device id>` or `<device id>:<suffix>`. A broker
+ * drops the older connection of a client id that connects again (MQTT-3.1.4-2) and hands over its session; tying the
+ * id to the authenticated device means only the device itself can do that to its own connection.
+ */
+export function isClientIdOfDevice(deviceId: string, clientId: string): boolean {
+  if (clientId === deviceId) return true;
+  const prefix = `${deviceId}${CLIENT_ID_SEPARATOR}`;
+  return clientId.startsWith(prefix) && CLIENT_ID_SUFFIX_PATTERN.test(clientId.slice(prefix.length));
+}
+
 export type PublishDecision = { allowed: true; topic: DeviceTopic } | { allowed: false; reason: 'acl' | 'bad_topic' };
 
 export function authorizeDevicePublish(identity: DeviceIdentity, prefix: string, topic: string): PublishDecision {

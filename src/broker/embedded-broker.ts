@@ -11,8 +11,9 @@ import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { MqttMessageProcessor } from '../ingest/mqtt/message-processor.js';
 import type { MqttStats } from '../ingest/mqtt/mqtt-stats.js';
+import type { PresenceSink } from '../service/device-presence.js';
 import type { CredentialVerifier } from './credential-verifier.js';
-import { authorizeDevicePublish, authorizeDeviceSubscribe, type DeviceIdentity } from './device-acl.js';
+import { authorizeDevicePublish, authorizeDeviceSubscribe, CLIENT_ID_SEPARATOR, isClientIdOfDevice, type DeviceIdentity } from './device-acl.js';
 
 /** aedes: ms a new connection has to send CONNECT. */
 export const BROKER_CONNECT_TIMEOUT_MS = 10_000;
@@ -24,6 +25,8 @@ export const BROKER_QUEUE_LIMIT = 100;
 export const BROKER_MAX_CLIENT_ID_CHARS = 128;
 /** CONNACK return code 4 (MQTT 3.1.1): bad user name or password. */
 const BAD_USERNAME_OR_PASSWORD = 4;
+/** CONNACK return code 2 (MQTT 3.1.1): identifier rejected. */
+const IDENTIFIER_REJECTED = 2;
 
 export interface EmbeddedBrokerOptions {
   port: number;
@@ -33,6 +36,8 @@ export interface EmbeddedBrokerOptions {
   processor: MqttMessageProcessor;
   stats: MqttStats;
   verifier: CredentialVerifier;
+  /** The broker sees each device's connections: online while one is open, offline when the last one closes. */
+  presence?: PresenceSink;
   log: (message: string) => void;
 }
 
@@ -43,8 +48,8 @@ export interface RunningBroker {
   stop(): Promise<void>;
 }
 
-function authError(message: string): AuthenticateError {
-  return Object.assign(new Error(message), { returnCode: BAD_USERNAME_OR_PASSWORD }) as AuthenticateError;
+function authError(message: string, returnCode: number = BAD_USERNAME_OR_PASSWORD): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -64,6 +69,8 @@ function closeServer(server: Server): Promise<void> {
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<RunningBroker> {
   const { stats, processor, prefix, verifier } = options;
   const identities = new WeakMap<Client, DeviceIdentity>();
+  /** Open connections per device (a device may hold `<id>` and `<id>:<suffix>`); bounded by the connections. */
+  const openConnections = new Map<string, number>();
 
   const broker = await Aedes.createBroker({
     connectTimeout: BROKER_CONNECT_TIMEOUT_MS,
@@ -76,6 +83,13 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
           if (identity === null) {
             stats.reject('bad_credentials');
             done(authError('bad user name or password'), false);
+            return;
+          }
+          // Checked after the password, so only a device with good credentials learns the rule's verdict.
+          if (!isClientIdOfDevice(identity.deviceId, client.id)) {
+            stats.reject('bad_client_id');
+            stats.lastError = `device ${identity.deviceId} refused: client id "${client.id}" is not "${identity.deviceId}" or "${identity.deviceId}${CLIENT_ID_SEPARATOR}<suffix>"`;
+            done(authError('identifier rejected', IDENTIFIER_REJECTED), false);
             return;
           }
           identities.set(client, identity);
@@ -117,8 +131,31 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       callback(null, subscription);
     },
   });
-  broker.on('clientReady', () => {
-    stats.counters.clientsConnected += 1;
+  broker.on('clientReady', (client) => {
+    stats.counters.connects += 1;
+    stats.counters.clientsConnected = broker.connectedClients;
+    const identity = identities.get(client);
+    if (identity === undefined) return;
+    openConnections.set(identity.deviceId, (openConnections.get(identity.deviceId) ?? 0) + 1);
+    options.presence?.report(identity.deviceId, 'online', 'connection');
+  });
+  broker.on('clientDisconnect', (client) => {
+    stats.counters.clientsConnected = broker.connectedClients;
+    const identity = identities.get(client);
+    if (identity === undefined) return;
+    const open = (openConnections.get(identity.deviceId) ?? 1) - 1;
+    if (open > 0) {
+      openConnections.set(identity.deviceId, open);
+      return;
+    }
+    openConnections.delete(identity.deviceId);
+    // Its will (if any) has fired already; a clean DISCONNECT fires none, but the device is gone all the same.
+    options.presence?.report(identity.deviceId, 'offline', 'connection');
+  });
+  // aedes emits `publish` for a device's QoS 1 PUBLISH only after its PUBACK was written (handlers/publish.js), so
+  // this counts PUBACKs sent. A last will is published on the device's behalf and has no messageId: not counted.
+  broker.on('publish', (packet, client) => {
+    if (client !== null && packet.qos === 1 && packet.messageId !== undefined) stats.counters.acks += 1;
   });
   broker.on('clientError', (_client, error) => {
     stats.lastError = error.message;

@@ -25,6 +25,7 @@ export function createDashboardLayer(options: DashboardLayerOptions = {}): Servi
         clock,
         onlineThresholdMs: context.config.onlineThresholdMs,
         log: context.log,
+        presenceOf: (id) => context.presence.get(id),
       });
       context.health.register('dashboard-events', () => ({
         name: 'dashboard-events',

@@ -1,7 +1,7 @@
 import type { LiveBus, LiveEvent } from '../live/live-bus.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import { deviceFootprint, type DeviceFootprint } from '../service/device-footprint.js';
-import { fleetSummary, type FleetDeviceRow } from '../service/fleet-summary.js';
+import { fleetSummary, type FleetDeviceRow, type PresenceLookup } from '../service/fleet-summary.js';
 import type { DeviceWithAggregate, Store } from '../store/store.js';
 import { appendBounded } from './bounded-points.js';
 import { FLUSH_INTERVAL_MS, HEARTBEAT_INTERVAL_MS, MAX_DIRTY_DEVICES, MAX_POINTS_PER_DEVICE } from './limits.js';
@@ -15,6 +15,8 @@ export interface LiveFeedDeps {
   clock: () => number;
   onlineThresholdMs: number;
   log: (message: string) => void;
+  /** Device presence (MQTT status, last will); absent: online follows the last window's age. */
+  presenceOf?: PresenceLookup;
   flushIntervalMs?: number;
   heartbeatIntervalMs?: number;
 }
@@ -178,7 +180,8 @@ export class LiveFeed {
     const nowMs = this.deps.clock();
     const loaded = await Promise.all([...dirty.keys()].map(async (id) => ({ device: await store.getDevice(id), aggregate: await store.getAggregate(id) })));
     const entries = loaded.filter((entry): entry is DeviceWithAggregate => entry.device !== undefined);
-    const rows = new Map<string, FleetDeviceRow>(fleetSummary(catalogue, entries, nowMs, onlineThresholdMs).rows.map((row) => [row.id, row]));
+    const presenceOf = this.deps.presenceOf ?? (() => undefined);
+    const rows = new Map<string, FleetDeviceRow>(fleetSummary(catalogue, entries, nowMs, onlineThresholdMs, presenceOf).rows.map((row) => [row.id, row]));
     this.counters.rowsComputed += rows.size;
     const watched = new Set<string>();
     for (const client of this.clients) if (client.device !== null && dirty.has(client.device)) watched.add(client.device);
@@ -190,7 +193,7 @@ export class LiveFeed {
       // One device that cannot be computed (a spec that no longer resolves, a bad stored window) must not cost every
       // viewer its updates: report it on its row, as fleetSummary does, and go on with the others.
       try {
-        footprints.set(id, deviceFootprint(catalogue, entry.device, entry.aggregate, nowMs, onlineThresholdMs));
+        footprints.set(id, deviceFootprint(catalogue, entry.device, entry.aggregate, nowMs, onlineThresholdMs, presenceOf(id)));
         points.set(id, await this.pointsOf(id, dirty.get(id) ?? { points: [], windows: 0 }));
       } catch (error) {
         this.counters.deviceErrors += 1;

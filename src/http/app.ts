@@ -5,6 +5,7 @@ import type { IngestService } from '../ingest/ingest-service.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import type { HealthRegistry } from '../obs/health-registry.js';
+import type { PresenceRegistry } from '../service/device-presence.js';
 import type { Store } from '../store/store.js';
 import { requireBearer } from './auth.js';
 import { HttpStats } from './http-stats.js';
@@ -53,6 +54,7 @@ export interface AppDeps {
   ingest: IngestService;
   bus: LiveBus;
   health: HealthRegistry;
+  presence: PresenceRegistry;
   apiToken: string;
   defaults: DeviceSpec;
   clock: () => number;
@@ -93,13 +95,14 @@ export function createApp(deps: AppDeps): { app: Express; stats: HttpStats } {
       publishDeviceChange: (deviceId) => deps.bus.publish({ type: 'device', deviceId }),
       clock: deps.clock,
       onlineThresholdMs: deps.onlineThresholdMs,
+      presence: deps.presence,
     }),
   );
   // The device routes come first: they carry the hot path (live footprints), and Express tries routers in order.
   api.use(healthRouter({ store: deps.store, health: deps.health, ingest: deps.ingest.counters, bus: deps.bus, clock: deps.clock, startedAtMs: deps.clock(), version: deps.version }));
   api.use(catalogueRouter(deps.catalogue));
   api.use(calculatorRouter(deps.catalogue, deps.defaults));
-  api.use(fleetRouter(deps.store, deps.catalogue, deps.clock, deps.onlineThresholdMs, deps.fleetCacheTtlMs));
+  api.use(fleetRouter(deps.store, deps.catalogue, deps.clock, deps.onlineThresholdMs, deps.fleetCacheTtlMs, deps.presence));
   const openapi = openApiDocument(deps.version);
   api.get('/openapi.json', (_req, res) => {
     res.json(openapi);

@@ -161,7 +161,12 @@ export const aggregateSchema = z.strictObject({
   lastSeenMs: nullableNumber,
 });
 
-export const deviceWithAggregateSchema = deviceSchema.extend({ aggregate: aggregateSchema.nullable() });
+/** What a transport reported about a device (MQTT status / last will, the embedded broker's connections). */
+const presenceSchema = z.strictObject({ state: z.enum(['online', 'offline']), sinceMs: z.number(), via: z.enum(['status', 'connection']) });
+
+const deviceStatusSchema = z.strictObject({ online: z.boolean(), presence: presenceSchema.nullable(), lastSeenMs: nullableNumber, coverage: nullableNumber });
+
+export const deviceWithAggregateSchema = deviceSchema.extend({ aggregate: aggregateSchema.nullable(), status: deviceStatusSchema });
 
 export const deviceListSchema = z.strictObject({ devices: z.array(deviceSchema), total: z.number(), limit: z.number(), offset: z.number() });
 
@@ -186,7 +191,7 @@ export const submitResultSchema = z.strictObject({ inserted: z.number(), duplica
 export const deviceFootprintSchema = z.strictObject({
   device: deviceSchema,
   aggregate: aggregateSchema.nullable(),
-  status: z.strictObject({ online: z.boolean(), lastSeenMs: nullableNumber, coverage: nullableNumber }),
+  status: deviceStatusSchema,
   footprint: footprintSchema,
 });
 
@@ -197,6 +202,7 @@ const fleetRowSchema = z.strictObject({
   system: z.string(),
   grid: z.string(),
   online: z.boolean(),
+  presence: presenceSchema.nullable(),
   lastSeenMs: nullableNumber,
   coverage: nullableNumber,
   powerKind: z.enum(['assumed', 'given', 'measured']),

@@ -15,6 +15,7 @@ import { IngestService } from '../ingest/ingest-service.js';
 import { LiveBus } from '../live/live-bus.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import { HealthRegistry } from '../obs/health-registry.js';
+import { PresenceRegistry } from '../service/device-presence.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { resolveApiToken } from './api-token.js';
@@ -34,6 +35,8 @@ export interface ServiceContext {
   ingest: IngestService;
   bus: LiveBus;
   health: HealthRegistry;
+  /** Device presence reported by transports (MQTT status / last will), read by the device and fleet views. */
+  presence: PresenceRegistry;
   apiToken: string;
   log: (message: string) => void;
 }
@@ -107,7 +110,10 @@ async function startOnStore(
   const health = new HealthRegistry();
   const ingest = new IngestService(store, bus, config.defaults, clock);
   const token = resolveApiToken(config.apiToken, config.dataDir);
-  const context: ServiceContext = { config, store, catalogue, ingest, bus, health, apiToken: token.token, log };
+  const presence = new PresenceRegistry(clock);
+  // A device going offline (its last will) reaches open dashboards at once, like a new window does.
+  presence.onChange((deviceId) => bus.publish({ type: 'device', deviceId }));
+  const context: ServiceContext = { config, store, catalogue, ingest, bus, health, presence, apiToken: token.token, log };
   const layers = options.layers ?? [];
 
   const { app, stats } = createApp({
@@ -116,6 +122,7 @@ async function startOnStore(
     ingest,
     bus,
     health,
+    presence,
     apiToken: token.token,
     defaults: config.defaults,
     clock,

@@ -2,6 +2,7 @@ import { resolveGrid } from '../catalogue/grid.js';
 import type { Device, DeviceAggregate, DeviceSpec } from '../domain/types.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import { computeFootprint, type FootprintInput, type FootprintResult, type PowerInput } from '../model/footprint.js';
+import { isOnlineNow, type DevicePresence } from './device-presence.js';
 
 /** Measured average power once a device has reported energy over some time; else the seed's assumption. */
 export function powerFromAggregate(catalogue: Catalogue, aggregate: DeviceAggregate | undefined): PowerInput {
@@ -37,19 +38,23 @@ export function assertSpecResolves(catalogue: Catalogue, spec: DeviceSpec): void
 }
 
 export interface DeviceStatus {
+  /** By presence when known (MQTT status, last will), else: the last window ended within the online threshold. */
   online: boolean;
+  /** What a transport last reported (null: none, `online` follows the last window's age). */
+  presence: DevicePresence | null;
   lastSeenMs: number | null;
   /** Observed seconds / span between first and last window: how much of the time we have measurements for. */
   coverage: number | null;
 }
 
-export function deviceStatus(aggregate: DeviceAggregate | undefined, nowMs: number, onlineThresholdMs: number): DeviceStatus {
+export function deviceStatus(aggregate: DeviceAggregate | undefined, nowMs: number, onlineThresholdMs: number, presence?: DevicePresence): DeviceStatus {
   if (aggregate === undefined || aggregate.lastSeenMs === null || aggregate.firstSeenMs === null) {
-    return { online: false, lastSeenMs: null, coverage: null };
+    return { online: isOnlineNow(presence, null, nowMs, onlineThresholdMs), presence: presence ?? null, lastSeenMs: null, coverage: null };
   }
   const spanS = (aggregate.lastSeenMs - aggregate.firstSeenMs) / 1000;
   return {
-    online: nowMs - aggregate.lastSeenMs <= onlineThresholdMs,
+    online: isOnlineNow(presence, aggregate.lastSeenMs, nowMs, onlineThresholdMs),
+    presence: presence ?? null,
     lastSeenMs: aggregate.lastSeenMs,
     coverage: spanS > 0 ? Math.min(1, aggregate.observedS / spanS) : null,
   };
@@ -69,9 +74,10 @@ export function deviceFootprint(
   aggregate: DeviceAggregate | undefined,
   nowMs: number,
   onlineThresholdMs: number,
+  presence?: DevicePresence,
 ): DeviceFootprint {
   const deployedMs = device.deployedAt === null ? null : Date.parse(device.deployedAt);
   const elapsedS = deployedMs === null || Number.isNaN(deployedMs) ? undefined : Math.max(0, (nowMs - deployedMs) / 1000);
   const footprint = computeFootprint(catalogue, footprintInputFromSpec(device.spec, powerFromAggregate(catalogue, aggregate), elapsedS));
-  return { device, aggregate: aggregate ?? null, status: deviceStatus(aggregate, nowMs, onlineThresholdMs), footprint };
+  return { device, aggregate: aggregate ?? null, status: deviceStatus(aggregate, nowMs, onlineThresholdMs, presence), footprint };
 }

@@ -2,6 +2,11 @@ import type { Catalogue, Range } from '../model/catalogue-types.js';
 import { addRanges, ZERO_RANGE } from '../model/range.js';
 import type { DeviceWithAggregate } from '../store/store.js';
 import { deviceFootprint } from './device-footprint.js';
+import type { DevicePresence } from './device-presence.js';
+
+/** A device's presence, if a transport reported one. */
+export type PresenceLookup = (deviceId: string) => DevicePresence | undefined;
+const NO_PRESENCE: PresenceLookup = () => undefined;
 
 export interface FleetDeviceRow {
   id: string;
@@ -10,6 +15,8 @@ export interface FleetDeviceRow {
   system: string;
   grid: string;
   online: boolean;
+  /** What a transport reported (MQTT status / last will); null: `online` follows the last window's age. */
+  presence: DevicePresence | null;
   lastSeenMs: number | null;
   coverage: number | null;
   powerKind: 'assumed' | 'given' | 'measured';
@@ -45,7 +52,13 @@ export interface FleetSummary {
 }
 
 /** Lifetime footprints of many devices, plus fleet totals. A device whose spec no longer resolves is reported, not fatal. */
-export function fleetSummary(catalogue: Catalogue, entries: readonly DeviceWithAggregate[], nowMs: number, onlineThresholdMs: number): FleetSummary {
+export function fleetSummary(
+  catalogue: Catalogue,
+  entries: readonly DeviceWithAggregate[],
+  nowMs: number,
+  onlineThresholdMs: number,
+  presenceOf: PresenceLookup = NO_PRESENCE,
+): FleetSummary {
   const rows: FleetDeviceRow[] = [];
   let totalRange = ZERO_RANGE;
   const summary = { errors: 0, online: 0, measured: 0, totalKgCO2e: 0, assumedTotalKgCO2e: 0, accruedKgCO2e: 0, energyJ: 0, observedS: 0 };
@@ -62,11 +75,12 @@ export function fleetSummary(catalogue: Catalogue, entries: readonly DeviceWithA
       inferences: aggregate?.inferences ?? 0,
     };
     try {
-      const result = deviceFootprint(catalogue, device, aggregate, nowMs, onlineThresholdMs);
+      const result = deviceFootprint(catalogue, device, aggregate, nowMs, onlineThresholdMs, presenceOf(device.id));
       const { footprint, status } = result;
       rows.push({
         ...base,
         online: status.online,
+        presence: status.presence,
         lastSeenMs: status.lastSeenMs,
         coverage: status.coverage,
         powerKind: footprint.power.kind,
@@ -88,7 +102,7 @@ export function fleetSummary(catalogue: Catalogue, entries: readonly DeviceWithA
     } catch (error) {
       summary.errors += 1;
       rows.push({
-        ...base, online: false, lastSeenMs: aggregate?.lastSeenMs ?? null, coverage: null, powerKind: 'assumed', powerW: 0,
+        ...base, online: false, presence: presenceOf(device.id) ?? null, lastSeenMs: aggregate?.lastSeenMs ?? null, coverage: null, powerKind: 'assumed', powerW: 0,
         totalKgCO2e: 0, totalRange: ZERO_RANGE, assumedTotalKgCO2e: 0, useKgCO2e: 0, batteryReplacements: 0, accruedKgCO2e: null,
         error: error instanceof Error ? error.message : String(error),
       });

@@ -5,7 +5,7 @@ import type { FleetDeviceRow } from '../../src/service/fleet-summary.js';
 
 function row(id: string, windows: number): FleetDeviceRow {
   return {
-    id, name: id, fleet: null, system: 'kws-typical', grid: 'epa', online: true, lastSeenMs: 1_000 * windows, coverage: 1,
+    id, name: id, fleet: null, system: 'kws-typical', grid: 'epa', online: true, presence: null, lastSeenMs: 1_000 * windows, coverage: 1,
     powerKind: 'measured', powerW: 0.001, observedS: 10 * windows, windows, energyJ: 0.01 * windows, inferences: 0,
     totalKgCO2e: 2.66, totalRange: { min: 0.89, typical: 2.66, max: 5.69 }, assumedTotalKgCO2e: 2.66, useKgCO2e: 0.01,
     batteryReplacements: 0, accruedKgCO2e: null, error: null,

@@ -52,7 +52,7 @@ describe('Mosquitto restarted mid-stream', () => {
     await broker.start();
 
     const published = await simulator.result;
-    expect(published).toMatchObject({ published: TOTAL_WINDOWS, acked: TOTAL_WINDOWS, failed: 0 });
+    expect(published).toMatchObject({ published: TOTAL_WINDOWS, acked: TOTAL_WINDOWS, unacked: 0 });
     expect(published.reconnects).toBeGreaterThanOrEqual(FLEET.devices);
     await waitFor(() => countStoredWindows(dataDir) === TOTAL_WINDOWS, { timeoutMs: 60_000, what: 'all windows stored' });
     const reader = await readerSource();

@@ -31,7 +31,7 @@ describe('embedded broker over TLS', () => {
     ]);
     cleanups.push(() => test.close());
     const issued = await request<{ password: string }>(`${test.url}/api/devices/tls-node/mqtt-credentials`, { method: 'POST', token: test.token, json: {} });
-    const client = await connectAsync(`mqtts://127.0.0.1:${tlsPort}`, { username: 'tls-node', password: issued.body.password, ca: readFileSync(cert), reconnectPeriod: 0 });
+    const client = await connectAsync(`mqtts://127.0.0.1:${tlsPort}`, { clientId: 'tls-node', username: 'tls-node', password: issued.body.password, ca: readFileSync(cert), reconnectPeriod: 0 });
     cleanups.push(() => client.endAsync(true));
     await client.publishAsync('tinyml/lab/tls-node/window', JSON.stringify(WINDOW), { qos: 1 });
     expect(totalsOf(await test.service.context.store.getAggregate('tls-node'))).toEqual({ windows: 1, energyUj: 5_000, samples: 10, inferences: 2 });

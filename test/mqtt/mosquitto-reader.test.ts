@@ -61,7 +61,7 @@ describe('MQTT reader on a real Mosquitto', () => {
       url: broker.url, devices: fleet.devices, count: fleet.count, intervalMs: 0, windowMs: fleet.windowMs, firstSeq: 0,
       epochMs: 1_764_000_000_000, fleet: 'lab', devicePrefix: fleet.devicePrefix, topicPrefix: 'tinyml', protocolVersion: 5,
     });
-    expect(result).toMatchObject({ published: 1_500, acked: 1_500, failed: 0 });
+    expect(result).toMatchObject({ published: 1_500, acked: 1_500, unacked: 0 });
     const service = await start();
     await waitFor(() => readerStatus(service).counters.windowsInserted === 1_500, { what: 'queued windows stored' });
     await expectFleetStored(fleet, async (deviceId) => totalsOf(await service.context.store.getAggregate(deviceId)));
@@ -80,11 +80,15 @@ describe('MQTT reader on a real Mosquitto', () => {
     await client.publishAsync('tinyml/lab/node-9/sample', JSON.stringify({ v: 1, type: 'sample', t_us: 1, mv: 3300, ua: 1000 }), { qos: 1 });
     await client.publishAsync(topic, JSON.stringify(WINDOW), { qos: 1 });
     await client.publishAsync(topic, JSON.stringify(WINDOW), { qos: 1 });
-    await waitFor(() => readerStatus(service).counters.messages === 6, { what: 'six messages' });
+    // A 1 MB payload: Mosquitto accepts it and would silently drop it for a reader whose Maximum Packet Size is
+    // smaller (MQTT 5 §3.1.2.11.4); the reader accepts packets up to 1 MiB so that it arrives and is counted.
+    await client.publishAsync(topic, Buffer.alloc(1_000_000, 0x20), { qos: 1 });
+    await waitFor(() => readerStatus(service).counters.messages === 7, { what: 'seven messages' });
     await waitFor(() => readerStatus(service).counters.duplicates === 1, { what: 'the duplicate stored' });
+    await waitFor(() => readerStatus(service).counters.acks === 7, { what: 'every message acked' });
     const status = readerStatus(service);
-    expect(status.rejected).toEqual({ bad_json: 1, too_long: 1, out_of_range: 1 });
-    expect(status.counters).toMatchObject({ messages: 6, windowsInserted: 1, duplicates: 1, samples: 1, storeFailures: 0, inFlight: 0 });
+    expect(status.rejected).toEqual({ bad_json: 1, too_long: 2, out_of_range: 1 });
+    expect(status.counters).toMatchObject({ messages: 7, acks: 7, windowsInserted: 1, duplicates: 1, samples: 1, storeFailures: 0, inFlight: 0 });
     expect(totalsOf(await service.context.store.getAggregate('node-9'))).toEqual({ windows: 1, energyUj: 123_456, samples: 100, inferences: 12 });
   });
 });

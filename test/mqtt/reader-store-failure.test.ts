@@ -60,7 +60,7 @@ describe('reader when storing fails', () => {
       url: broker.url, devices: fleet.devices, count: fleet.count, intervalMs: 0, windowMs: fleet.windowMs, firstSeq: 0,
       epochMs: 1_764_000_000_000, fleet: 'lab', devicePrefix: fleet.devicePrefix, topicPrefix: 'tinyml', protocolVersion: 5,
     });
-    expect(published).toMatchObject({ published: 1_000, acked: 1_000, failed: 0 });
+    expect(published).toMatchObject({ published: 1_000, acked: 1_000, unacked: 0 });
     await waitFor(() => ingest.counters.windowsInserted === 1_000, { timeoutMs: 30_000, what: 'all windows stored' });
     expect(failuresLeft).toBe(0);
     // Each failed batch withholds the ack of every window in it (at least one window per failed call).

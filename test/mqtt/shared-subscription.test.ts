@@ -43,7 +43,7 @@ describe('two instances on one shared subscription', () => {
       '--window', `${FLEET.windowMs}ms`, '--device-prefix', FLEET.devicePrefix,
     ]);
     cleanups.push(() => void simulator.child.kill('SIGKILL'));
-    expect(await simulator.result).toMatchObject({ published: TOTAL_WINDOWS, acked: TOTAL_WINDOWS, failed: 0 });
+    expect(await simulator.result).toMatchObject({ published: TOTAL_WINDOWS, acked: TOTAL_WINDOWS, unacked: 0 });
     await waitFor(() => countStoredWindows(dirs[0]!) + countStoredWindows(dirs[1]!) === TOTAL_WINDOWS, { timeoutMs: 60_000, what: 'all windows stored' });
     for (const service of services) expect(await service.kill('SIGTERM')).toBe('0');
 

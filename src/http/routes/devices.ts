@@ -4,7 +4,8 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { DeviceSpec } from '../../domain/types.js';
 import type { WindowSink } from '../../ingest/window-sink.js';
 import type { Catalogue } from '../../model/catalogue-types.js';
-import { assertSpecResolves } from '../../service/device-footprint.js';
+import { assertSpecResolves, deviceStatus } from '../../service/device-footprint.js';
+import type { PresenceRegistry } from '../../service/device-presence.js';
 import { specFrom, specPatch } from '../../service/spec.js';
 import type { Store } from '../../store/store.js';
 import type { HttpStats } from '../http-stats.js';
@@ -25,6 +26,7 @@ export interface DevicesRouterDeps {
   publishDeviceChange: (deviceId: string) => void;
   clock: () => number;
   onlineThresholdMs: number;
+  presence: PresenceRegistry;
 }
 
 
@@ -33,7 +35,7 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
   const { store, catalogue, requireToken } = deps;
   const router = Router();
   // The footprint route first: it is the hot path, and Express tries routes in order.
-  router.use(deviceFootprintRouter(store, catalogue, deps.clock, deps.onlineThresholdMs));
+  router.use(deviceFootprintRouter(store, catalogue, deps.clock, deps.onlineThresholdMs, deps.presence));
   router.use(deviceWindowsRouter({ store, sink: deps.sink, stats: deps.stats, requireToken, clock: deps.clock }));
 
   router.get('/devices', async (req, res) => {
@@ -64,7 +66,8 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
   router.get('/devices/:id', async (req, res) => {
     const device = await store.getDevice(deviceIdParam(req));
     if (device === undefined) throw new NotFoundError(`device "${deviceIdParam(req)}" is not registered`);
-    res.json({ ...device, aggregate: (await store.getAggregate(device.id)) ?? null });
+    const aggregate = await store.getAggregate(device.id);
+    res.json({ ...device, aggregate: aggregate ?? null, status: deviceStatus(aggregate, deps.clock(), deps.onlineThresholdMs, deps.presence.get(device.id)) });
   });
 
   router.patch('/devices/:id', requireToken, async (req, res) => {

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { MAX_FLEET_CACHE_ENTRIES, MAX_PAGE_SIZE } from '../../config/defaults.js';
 import type { Catalogue } from '../../model/catalogue-types.js';
+import type { PresenceRegistry } from '../../service/device-presence.js';
 import { fleetSummary, type FleetSummary } from '../../service/fleet-summary.js';
 import type { Store } from '../../store/store.js';
 import { fleetQuerySchema } from '../schemas.js';
@@ -10,10 +11,12 @@ interface CachedSummary {
   atMs: number;
   summary: FleetSummary;
   registeredDevices: number;
+  /** PresenceRegistry.version it was computed at: a device going offline is shown at once, not after the TTL. */
+  presenceVersion: number;
 }
 
 /** Lifetime footprint of every device and the fleet's totals; recomputed at most once per `cacheTtlMs` per fleet. */
-export function fleetRouter(store: Store, catalogue: Catalogue, clock: () => number, onlineThresholdMs: number, cacheTtlMs: number): Router {
+export function fleetRouter(store: Store, catalogue: Catalogue, clock: () => number, onlineThresholdMs: number, cacheTtlMs: number, presence: PresenceRegistry): Router {
   const router = Router();
   // Keyed by the fleet filter, which any client chooses: expired entries are evicted and the size is capped.
   const cache = new Map<string, CachedSummary>();
@@ -27,14 +30,14 @@ export function fleetRouter(store: Store, catalogue: Catalogue, clock: () => num
     const key = query.fleet ?? '*';
     const nowMs = clock();
     let entry = cache.get(key);
-    if (entry === undefined || nowMs - entry.atMs > cacheTtlMs) {
+    if (entry === undefined || nowMs - entry.atMs > cacheTtlMs || entry.presenceVersion !== presence.version) {
       const filter = query.fleet === undefined ? {} : { fleet: query.fleet };
       const [devices, registeredDevices] = await Promise.all([
         store.listDevicesWithAggregates({ limit: MAX_PAGE_SIZE, offset: 0, ...filter }),
         store.countDevices(query.fleet),
       ]);
       evict(nowMs);
-      entry = { atMs: nowMs, summary: fleetSummary(catalogue, devices, nowMs, onlineThresholdMs), registeredDevices };
+      entry = { atMs: nowMs, summary: fleetSummary(catalogue, devices, nowMs, onlineThresholdMs, (id) => presence.get(id)), registeredDevices, presenceVersion: presence.version };
       cache.set(key, entry);
     }
     const { rows, ...totals } = entry.summary;

@@ -7,6 +7,7 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { EnergyWindow } from '../../domain/types.js';
 import { parseJsonMessage } from '../../protocol/json-message.js';
 import { isParseFailure } from '../../protocol/messages.js';
+import type { PresenceSink } from '../../service/device-presence.js';
 import type { SubmitResult, WindowSink } from '../window-sink.js';
 import { MicroBatcher, OverloadError, type MicroBatcherOptions } from './micro-batcher.js';
 import type { MqttStats } from './mqtt-stats.js';
@@ -39,6 +40,8 @@ export interface MessageProcessorOptions {
   source: string;
   clock?: () => number;
   batch?: MicroBatcherOptions;
+  /** Where `online` / `offline` (the last will) go, so the device and fleet views show them at once. */
+  presence?: PresenceSink;
 }
 
 export class MqttMessageProcessor {
@@ -138,6 +141,7 @@ export class MqttMessageProcessor {
     } else {
       this.online.delete(topic.deviceId);
     }
+    this.options.presence?.report(topic.deviceId, text === STATUS_ONLINE ? 'online' : 'offline', 'status');
     return { ack: true, result: 'accepted' };
   }
 

@@ -58,9 +58,15 @@ export const mqttLayer: ServiceLayer = {
     }
     if (mode.kind === 'external') {
       const name = `mqtt:${redactUrl(mode.url)}`;
-      const stats: MqttStats = new MqttStats(name, 'mqtt', (): Record<string, unknown> => ({ clientId: mode.clientId, shareGroup: mode.shareGroup ?? null, prefix: config.prefix, devicesOnline: processor.devicesOnline }));
-      const processor: MqttMessageProcessor = new MqttMessageProcessor({ sink: context.ingest, stats, prefix: config.prefix, source: name });
-      const reader = new MqttReader({ ...mode, prefix: config.prefix, processor, stats, log: context.log });
+      const stats: MqttStats = new MqttStats(name, 'mqtt', (): Record<string, unknown> => ({
+        clientId: mode.clientId,
+        shareGroup: mode.shareGroup ?? null,
+        prefix: config.prefix,
+        devicesOnline: processor.devicesOnline,
+        ...reader.details(),
+      }));
+      const processor: MqttMessageProcessor = new MqttMessageProcessor({ sink: context.ingest, stats, prefix: config.prefix, source: name, presence: context.presence });
+      const reader: MqttReader = new MqttReader({ ...mode, prefix: config.prefix, processor, stats, log: context.log });
       const unregister = context.health.register(name, () => stats.status());
       reader.start();
       return {
@@ -79,13 +85,12 @@ export const mqttLayer: ServiceLayer = {
       port,
       tlsPort: broker?.tlsPort ?? null,
       prefix: config.prefix,
-      clientsOnline: broker?.connectedClients() ?? 0,
       devicesOnline: processor.devicesOnline,
     }));
-    const processor: MqttMessageProcessor = new MqttMessageProcessor({ sink: context.ingest, stats, prefix: config.prefix, source: 'mqtt:embedded' });
+    const processor: MqttMessageProcessor = new MqttMessageProcessor({ sink: context.ingest, stats, prefix: config.prefix, source: 'mqtt:embedded', presence: context.presence });
     let broker: Awaited<ReturnType<typeof startEmbeddedBroker>> | undefined;
     try {
-      broker = await startEmbeddedBroker({ ...mode, prefix: config.prefix, processor, stats, verifier: new CredentialVerifier(credentials), log: context.log });
+      broker = await startEmbeddedBroker({ ...mode, prefix: config.prefix, processor, stats, verifier: new CredentialVerifier(credentials), presence: context.presence, log: context.log });
     } catch (error) {
       state.credentials = null;
       await credentials.close();

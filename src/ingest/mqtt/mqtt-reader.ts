@@ -6,9 +6,13 @@
  *   redeliveries by (device, seq));
  * - MQTT.js would send the PUBACK when `handleMessage` calls back and handles the next message only then, i.e. one
  *   fsync per message. So `handleMessage` calls back with a DEFER marker at once (MQTT.js then moves on without
- *   acking) and the reader sends the PUBACK itself when the micro-batch holding the message has committed. An ack
- *   is sent only on the connection the message arrived on: after a reconnect the broker redelivers it anyway;
+ *   acking) and the reader sends the PUBACK itself (puback-writer.ts) when the micro-batch holding the message has
+ *   committed. PUBACKs go out in the order the PUBLISHes arrived [MQTT-4.6.0-2] (ordered-acks.ts): a sample or a
+ *   rejected message behind a pending window is acked after it. An ack is sent only on the connection the message
+ *   arrived on: after a reconnect the broker redelivers it anyway;
  * - `reconnectPeriod: 0` and our own capped exponential backoff with full jitter;
+ * - a session taken over by another client with our client id (a second instance configured alike) is reported
+ *   loudly in the log and health (session-watch.ts), and the backoff keeps growing so the two do not flap at 4 Hz;
  * - in-flight work bounded by the MQTT 5 receive maximum the broker must respect.
  */
 import { readFileSync } from 'node:fs';
@@ -17,6 +21,9 @@ import { Backoff } from './backoff.js';
 import type { MqttMessageProcessor } from './message-processor.js';
 import { DEFAULT_MAX_BATCH_ITEMS } from './micro-batcher.js';
 import type { MqttStats } from './mqtt-stats.js';
+import { OrderedAcks } from './ordered-acks.js';
+import { assertPubackWriter, sendPuback } from './puback-writer.js';
+import { SessionWatch, type SessionSign } from './session-watch.js';
 import { subscriptionFilters } from './topics.js';
 
 /** Unacked QoS 1 messages the broker may send us at once (MQTT 5 Receive Maximum): two full micro-batches. */
@@ -25,8 +32,14 @@ export const READER_RECEIVE_MAXIMUM = 1_000;
 export const READER_PAUSE_AT_PENDING = 2 * DEFAULT_MAX_BATCH_ITEMS;
 /** Seconds the broker keeps our session (and queues for us) while we are away: one week of downtime. */
 export const READER_SESSION_EXPIRY_S = 7 * 24 * 3600;
-/** Largest packet we accept (bytes); the broker drops bigger ones for us. A JSON message is ≤ 1 KiB; 64 KiB lets oversized ones reach us to be counted. */
-export const READER_MAX_PACKET_BYTES = 64 * 1024;
+/**
+ * Largest packet we accept (MQTT 5 Maximum Packet Size, bytes). A JSON message is ≤ 1 KiB, but a broker silently
+ * discards a message bigger than this instead of sending it to us (MQTT 5 §3.1.2.11.4: no notice to anyone, Mosquitto
+ * 2.0 acks it to the publisher), so it could not be counted. 1 MiB of payload plus 4 KiB for topic and properties lets
+ * an oversized message of up to 1 MiB arrive and be counted (`too_long`); bigger ones are invisible (MQTT.md, Health).
+ * Memory stays bounded: a too-long payload is refused as soon as it is parsed.
+ */
+export const READER_MAX_PACKET_BYTES = 1024 * 1024 + 4 * 1024;
 /** Seconds between keepalive pings. */
 export const READER_KEEPALIVE_S = 30;
 /** Milliseconds to wait for CONNACK before giving the attempt up. */
@@ -40,11 +53,6 @@ class DeferredAck extends Error {
   }
 }
 const DEFER = new DeferredAck();
-
-/** MQTT.js's own packet writer (`_sendPacket`, used by its handlers); the public API has no way to send a PUBACK later. */
-interface PacketWriter {
-  _sendPacket(packet: { cmd: 'puback'; messageId: number; reasonCode?: number }, cb?: () => void): void;
-}
 
 export interface MqttReaderOptions {
   url: string;
@@ -66,15 +74,26 @@ export class MqttReader {
   private client: MqttClient | null = null;
   /** Incremented whenever the connection is lost: acks of an older connection are not sent. */
   private generation = 0;
+  /** The current connection's acks, in arrival order. */
+  private acks: OrderedAcks = this.newAcks();
   private reconnectTimer: NodeJS.Timeout | null = null;
   private stopping = false;
   /** The last connection was dropped by us because storing failed: keep backing off instead of resetting. */
   private storeTrouble = false;
+  /** We are closing the current connection ourselves (a reconnect for redelivery): not the broker's doing. */
+  private closingByUs = false;
 
   private readonly backoff: Backoff;
+  private readonly watch: SessionWatch;
 
   constructor(private readonly options: MqttReaderOptions) {
     this.backoff = options.backoff ?? new Backoff();
+    this.watch = new SessionWatch(options.clientId);
+  }
+
+  /** For health: the takeover warning while it is recent, and the broker's DISCONNECT reasons by code. */
+  details(): Record<string, unknown> {
+    return { warning: this.watch.warning(), disconnectReasons: { ...this.watch.disconnectReasons } };
   }
 
   /** Connect in the background; the service starts even when the broker is down. */
@@ -102,17 +121,25 @@ export class MqttReader {
     };
     options.stats.state = 'connecting';
     const client = connectFn(options.url, clientOptions);
+    assertPubackWriter(client);
     this.client = client;
     client.handleMessage = (packet, callback) => this.onPublish(packet, callback);
     client.on('connect', (connack) => {
       options.stats.state = 'connected';
       options.stats.counters.connects += 1;
-      if (!this.storeTrouble) this.backoff.reset();
+      // Contested (our session was just taken over): keep the backoff growing, or two instances flap at full speed.
+      if (!this.storeTrouble && !this.watch.contested) this.backoff.reset();
+      this.watch.connected();
       options.log(`mqtt: connected to ${options.stats.name} as ${options.clientId} (session ${connack.sessionPresent ? 'resumed' : 'new'})`);
       this.subscribe(client);
     });
     client.on('close', () => this.onClose());
     client.on('disconnect', (packet) => {
+      const sign = this.watch.disconnected(packet.reasonCode ?? 0);
+      if (sign !== null) {
+        this.warn(sign);
+        return;
+      }
       options.stats.lastError = `broker disconnected us: reason ${packet.reasonCode ?? 0}${packet.properties?.reasonString ? ` (${packet.properties.reasonString})` : ''}`;
       options.log(`mqtt: ${options.stats.lastError}`);
     });
@@ -158,7 +185,8 @@ export class MqttReader {
       return;
     }
     const generation = this.generation;
-    const messageId = packet.messageId;
+    const acks = this.acks;
+    const ticket = acks.enter(packet.messageId);
 
     // Never rejects: a failure (the processor should not throw, but a bug or a dead store might) is recorded and the
     // ack withheld, exactly like a window that was not stored.
@@ -166,14 +194,16 @@ export class MqttReader {
       .handle(packet.topic, payload)
       .then((outcome) => {
         if (outcome.ack) {
-          this.sendPuback(generation, messageId);
+          ticket.ack();
         } else {
+          ticket.withhold();
           // Not stored: without an ack the broker redelivers only on a new connection, so make one.
           this.options.log(`mqtt: message not stored (${outcome.reason}: ${outcome.error}); reconnecting for redelivery`);
           this.forceReconnect(generation);
         }
       })
       .catch((error: unknown) => {
+        ticket.withhold();
         this.options.stats.counters.storeFailures += 1;
         this.recordFailure(packet.topic, error);
         this.options.log(`mqtt: ${this.options.stats.lastError}; not acked, reconnecting for redelivery`);
@@ -183,7 +213,9 @@ export class MqttReader {
     // pending on one Mosquitto 2.0.11 connection despite our receive maximum of 1 000 (cause not pinned down), so the
     // bound does not rely on the broker: past READER_PAUSE_AT_PENDING, wait for this message's batch to commit and
     // let TCP flow control hold the broker back.
+    // Acks waiting behind a pending window are bounded the same way (by the receive maximum we announced).
     if (this.options.processor.pendingWindows >= READER_PAUSE_AT_PENDING) void handled.then(() => callback(DEFER));
+    else if (acks.waiting >= READER_RECEIVE_MAXIMUM) void acks.below(READER_RECEIVE_MAXIMUM).then(() => callback(DEFER));
     else callback(DEFER);
   }
 
@@ -191,26 +223,48 @@ export class MqttReader {
     this.options.stats.lastError = `handling a message on ${topic} failed: ${error instanceof Error ? error.message : String(error)}`;
   }
 
-  private sendPuback(generation: number, messageId: number): void {
+  private newAcks(): OrderedAcks {
+    const generation = this.generation;
+    return new OrderedAcks((messageId) => this.writePuback(generation, messageId));
+  }
+
+  /** False when the connection the message came on is gone (the broker redelivers it on the next one). */
+  private writePuback(generation: number, messageId: number): boolean {
     const client = this.client;
-    if (client === null || generation !== this.generation || !client.connected) return;
+    if (client === null || generation !== this.generation || !client.connected) return false;
     if (this.storeTrouble) {
       this.storeTrouble = false; // storing works again
       this.backoff.reset();
     }
-    (client as unknown as PacketWriter)._sendPacket({ cmd: 'puback', messageId, reasonCode: 0 });
+    sendPuback(client, messageId);
     this.options.stats.counters.acks += 1;
+    return true;
   }
 
   private forceReconnect(generation: number): void {
     const client = this.client;
     if (client === null || generation !== this.generation || this.stopping) return;
     this.storeTrouble = true;
+    this.closingByUs = true;
     client.stream?.destroy();
+  }
+
+  /** Loud: a misconfiguration that costs every message a redelivery and the broker a reconnect storm. */
+  private warn(sign: SessionSign): void {
+    const message = this.watch.message(sign);
+    this.options.stats.counters.sessionTakeovers = this.watch.takeovers;
+    this.options.stats.lastError = message;
+    this.options.log(`mqtt: WARNING: ${message}`);
   }
 
   private onClose(): void {
     this.generation += 1;
+    this.acks.close();
+    this.acks = this.newAcks();
+    const sign = this.watch.closed(this.closingByUs || this.stopping);
+    this.closingByUs = false;
+    this.options.stats.counters.shortSessions = this.watch.shortSessions;
+    if (sign !== null) this.warn(sign);
     if (this.stopping) return;
     this.options.stats.state = 'disconnected';
     this.scheduleReconnect();

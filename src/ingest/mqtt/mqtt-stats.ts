@@ -7,6 +7,8 @@ export type MqttRejectReason =
   | 'topic_mismatch'
   | 'acl'
   | 'bad_credentials'
+  /** An authenticated device connected with a client id that is not its own (embedded broker; CONNACK 2). */
+  | 'bad_client_id'
   | 'store_rejected'
   | 'overload'
   /** Dropped by the ingest service's plausibility check (unit mistake, unset clock); acked, not retried. */
@@ -24,13 +26,23 @@ export interface MqttCounters {
   events: number;
   /** Windows whose ack was withheld because storing failed (redelivered by the broker). */
   storeFailures: number;
+  /** Reader: reconnect attempts after a lost connection. */
   reconnects: number;
+  /** Reader: the broker handed our session to another client with our client id (MQTT 5 DISCONNECT 0x8E). */
+  sessionTakeovers: number;
+  /** Reader: connections the broker closed within 5 s without a reason; several in a row raise the takeover warning. */
+  shortSessions: number;
+  /** Connections made since start: the reader's to its broker, or devices' accepted by the embedded broker. */
   connects: number;
-  /** PUBACKs sent by the reader (each after its window was stored). */
+  /** PUBACKs written: by the reader (each after its message was handled), or by the embedded broker to devices. */
   acks: number;
-  /** Device connections accepted (embedded broker). */
+  /** Embedded broker: device connections open now (a gauge, not a total; `connects` is the total). */
   clientsConnected: number;
 }
+
+/** Counters that mean nothing for the other kind of source, so its health does not show them (always 0 would lie). */
+const READER_ONLY_COUNTERS: readonly (keyof MqttCounters)[] = ['reconnects', 'sessionTakeovers', 'shortSessions'];
+const BROKER_ONLY_COUNTERS: readonly (keyof MqttCounters)[] = ['clientsConnected'];
 
 export class MqttStats {
   readonly counters: MqttCounters = {
@@ -43,6 +55,8 @@ export class MqttStats {
     events: 0,
     storeFailures: 0,
     reconnects: 0,
+    sessionTakeovers: 0,
+    shortSessions: 0,
     connects: 0,
     acks: 0,
     clientsConnected: 0,
@@ -74,11 +88,13 @@ export class MqttStats {
   }
 
   status(): SourceStatus {
+    const counters: Record<string, number> = { ...this.counters, inFlight: this.inFlight, maxInFlight: this.maxInFlight };
+    for (const key of this.kind === 'broker' ? READER_ONLY_COUNTERS : BROKER_ONLY_COUNTERS) delete counters[key];
     return {
       name: this.name,
       kind: this.kind,
       state: this.state,
-      counters: { ...this.counters, inFlight: this.inFlight, maxInFlight: this.maxInFlight },
+      counters,
       rejected: { ...this.rejected },
       lastError: this.lastError,
       details: this.details(),

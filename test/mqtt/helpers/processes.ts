@@ -44,7 +44,7 @@ export async function startServe(dataDir: string, args: readonly string[]): Prom
 export interface SimulatorProcess {
   child: ChildProcess;
   /** The JSON summary the simulator prints when every window is acked. */
-  result: Promise<{ devices: number; published: number; acked: number; failed: number; reconnects: number; durationMs: number }>;
+  result: Promise<{ devices: number; published: number; acked: number; unacked: number; retried: number; reconnects: number; durationMs: number }>;
 }
 
 export function startSimulator(args: readonly string[]): SimulatorProcess {

@@ -5,7 +5,7 @@ import { h } from '../dom.js';
 import { ago, duration, energy, kg, kgNumber, kgRange, percent, power, powerLabel, source, times } from '../format.js';
 import { openLive } from '../live.js';
 import { metrics, recordError } from '../metrics.js';
-import { DEFAULT_ONLINE_THRESHOLD_MS, isOnline } from '../online.js';
+import { DEFAULT_ONLINE_THRESHOLD_MS, isOnline, statusTitle } from '../online.js';
 import { createPowerChart } from './power-chart.js';
 
 /** Windows loaded for the chart's history when the view opens (the API allows up to 10 000). */
@@ -57,11 +57,11 @@ export async function mountDeviceView(root, id) {
     if (state === null) return;
     const { device, aggregate, status, footprint } = state;
     const nowMs = Date.now() + offsetMs;
-    const online = isOnline(status.lastSeenMs, nowMs, state.thresholdMs ?? DEFAULT_ONLINE_THRESHOLD_MS);
+    const online = isOnline(status.lastSeenMs, nowMs, state.thresholdMs ?? DEFAULT_ONLINE_THRESHOLD_MS, status.presence);
     header.replaceChildren(
       h('h1', null, device.name, device.name !== device.id ? h('span', { class: 'sub' }, ` ${device.id}`) : null),
       h('p', { class: 'muted' },
-        h('span', { class: `dot ${online ? 'on' : 'off'}`, 'aria-hidden': 'true' }), h('span', { id: 'device-online' }, online ? 'online' : 'offline'),
+        h('span', { class: `dot ${online ? 'on' : 'off'}`, 'aria-hidden': 'true' }), h('span', { id: 'device-online', title: statusTitle(status.lastSeenMs, status.presence) }, online ? 'online' : 'offline'),
         ` · last seen ${ago(status.lastSeenMs, nowMs)} · ${footprint.system.label}`,
         h('span', { title: source(footprint.grid.provenance, `${footprint.grid.kgCO2ePerKWh.toFixed(3)} kg CO2e/kWh`) }, ` · grid ${footprint.grid.label}`),
         ` · ${footprint.lifetimeYears} years`,

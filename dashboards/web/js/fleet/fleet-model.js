@@ -4,8 +4,9 @@ import { isOnline as lastSeenOnline } from '../online.js';
 
 /**
  * @typedef {{ min: number, typical: number, max: number }} Range
+ * @typedef {import('../online.js').Presence} Presence
  * @typedef {{ id: string, name: string, fleet: string | null, system: string, grid: string, online: boolean,
- *   lastSeenMs: number | null, coverage: number | null, powerKind: 'assumed' | 'given' | 'measured', powerW: number,
+ *   presence?: Presence | null, lastSeenMs: number | null, coverage: number | null, powerKind: 'assumed' | 'given' | 'measured', powerW: number,
  *   observedS: number, windows: number, energyJ: number, inferences: number, totalKgCO2e: number, totalRange: Range,
  *   assumedTotalKgCO2e: number, useKgCO2e: number, batteryReplacements: number, accruedKgCO2e: number | null,
  *   error: string | null }} FleetRow
@@ -21,15 +22,18 @@ import { isOnline as lastSeenOnline } from '../online.js';
 export function newerRow(current, incoming) {
   if (current === undefined) return incoming;
   if (incoming.windows !== current.windows) return incoming.windows > current.windows ? incoming : current;
+  const presenceOrder = (incoming.presence?.sinceMs ?? 0) - (current.presence?.sinceMs ?? 0);
+  if (presenceOrder !== 0) return presenceOrder > 0 ? incoming : current; // a newer presence report (a last will) wins
   return (incoming.lastSeenMs ?? 0) >= (current.lastSeenMs ?? 0) ? incoming : current;
 }
 
 /**
- * Online now: the last window ended within the server's threshold (clock offset applied).
+ * Online now: by the device's reported presence (MQTT status, last will) when there is one, else the last window
+ * ended within the server's threshold (clock offset applied).
  * @param {FleetRow} row @param {number} serverNowMs @param {number} thresholdMs
  */
 export function isOnline(row, serverNowMs, thresholdMs) {
-  return lastSeenOnline(row.lastSeenMs, serverNowMs, thresholdMs);
+  return lastSeenOnline(row.lastSeenMs, serverNowMs, thresholdMs, row.presence);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { h } from '../dom.js';
 import { ago, kgNumber, kgRange, percent, power, times } from '../format.js';
 import { metrics } from '../metrics.js';
-import { DEFAULT_ONLINE_THRESHOLD_MS } from '../online.js';
+import { DEFAULT_ONLINE_THRESHOLD_MS, statusTitle } from '../online.js';
 import { isOnline } from './fleet-model.js';
 
 /** Pixels per row: fixed so only the visible rows need to exist in the DOM (1 000+ devices); 44 px is a touch target. */
@@ -22,7 +22,7 @@ const OVERSCAN_ROWS = 8;
 export function columns(assumedLabel) {
   return [
     { key: 'id', label: 'Device', title: 'Device name and id; open it for the live power trace and footprint by stage' },
-    { key: 'status', label: 'Status', title: 'Online when its last energy window ended within the online threshold' },
+    { key: 'status', label: 'Status', title: 'Online by its MQTT status (offline as soon as its last will fires), else when its last energy window ended within the online threshold' },
     { key: 'coverage', label: 'Coverage', title: 'Observed seconds ÷ span between first and last window (%)' },
     { key: 'power', label: 'Avg power', title: `Measured average power (total energy ÷ observed time), or the ${assumedLabel} assumption until a device reports` },
     { key: 'ratio', label: `vs ${assumedLabel}`, title: `Average power ÷ the seed's ${assumedLabel} assumption (harvard-edge/TinyML-Footprint 2022)` },
@@ -67,7 +67,7 @@ export function createFleetTable(options) {
       h('div', { role: 'cell', class: 'cell c-id' },
         h('a', { href: `#/device/${encodeURIComponent(row.id)}`, title: `${row.name} · ${row.system} · grid ${row.grid}${row.fleet ? ` · fleet ${row.fleet}` : ''}` }, row.name),
         row.name !== row.id ? h('span', { class: 'sub' }, row.id) : null),
-      h('div', { role: 'cell', class: 'cell c-status', title: row.lastSeenMs === null ? 'no window received yet' : `last window ended ${new Date(row.lastSeenMs).toISOString()}` },
+      h('div', { role: 'cell', class: 'cell c-status', title: statusTitle(row.lastSeenMs, row.presence) },
         h('span', { class: `dot ${online ? 'on' : 'off'}`, 'aria-hidden': 'true' }),
         h('span', { class: 'word' }, online ? 'online' : 'offline'),
         h('span', { class: 'sub' }, ago(row.lastSeenMs, serverNowMs))),

@@ -128,7 +128,7 @@ export async function mountFleetView(root, params) {
     const t = totals(rows.values(), nowMs, thresholdMs);
     const delta = t.totalKgCO2e - t.assumedTotalKgCO2e;
     totalsBox.replaceChildren(
-      card('Devices', String(t.devices), `${t.online} online · ${t.measured} measured`, 'fleet-devices', 'registered devices; online = reported within the threshold'),
+      card('Devices', String(t.devices), `${t.online} online · ${t.measured} measured`, 'fleet-devices', 'registered devices; online = by its MQTT status (offline when its last will fires), else reported within the threshold'),
       card('Lifetime footprint', kg(t.totalKgCO2e), kgRange({ min: t.min, typical: t.totalKgCO2e, max: t.max }), 'fleet-total',
         'sum of every device\'s projected lifetime footprint, kg CO2e (typical, with min–max of the Pirson & Bol ranges)'),
       card(`At ${assumedLabel} assumed`, kg(t.assumedTotalKgCO2e), `${delta >= 0 ? '+' : '−'}${kg(Math.abs(delta))} measured vs assumed`, 'fleet-assumed', assumedTitle),

@@ -1,7 +1,10 @@
 /**
  * Publishes simulated fleet telemetry to any MQTT broker: one connection per device (its own client id, persistent
- * session, credentials and last will), QoS 1 windows from the pure profile generator. Unacked windows stay in the
- * client's outgoing store and are re-sent after a reconnect; reconnects use our capped backoff with jitter.
+ * session, credentials and last will), QoS 1 windows from the pure profile generator. Each device keeps its
+ * unacknowledged windows, as firmware with a persistent queue does, and re-sends them until they are acked or it is
+ * stopped: bounded by its queue (the in-flight slots), not by a clock. MQTT.js itself re-sends what is in its outgoing
+ * store after a reconnect, but fails the publishes it queued while re-sending ("Connection closed") when the
+ * connection drops again; those are re-published here. Reconnects use our capped backoff with jitter.
  */
 import { setMaxListeners } from 'node:events';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
@@ -48,14 +51,19 @@ export interface FleetSimulatorOptions {
   rateLimitPerS?: number | undefined;
   maxInflightPerDevice?: number;
   signal?: AbortSignal;
+  /** Progress for a person: one line when the first window of the run is published. */
   log?: (message: string) => void;
 }
 
 export interface FleetSimulatorResult {
   devices: number;
+  /** Distinct windows published (a re-send is not counted again). */
   published: number;
   acked: number;
-  failed: number;
+  /** Published but not acked when the simulator stopped (a stop does not wait for them); 0 after a complete --count run. */
+  unacked: number;
+  /** Re-publications of windows whose publish had failed (the connection dropped before MQTT.js stored them). */
+  retried: number;
   reconnects: number;
   durationMs: number;
 }
@@ -70,7 +78,8 @@ class FatalConnectError extends Error {
 interface Counters {
   published: number;
   acked: number;
-  failed: number;
+  unacked: number;
+  retried: number;
   reconnects: number;
 }
 
@@ -111,7 +120,7 @@ function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<vo
 
 export async function runFleetSimulator(options: FleetSimulatorOptions): Promise<FleetSimulatorResult> {
   const started = performance.now();
-  const counters: Counters = { published: 0, acked: 0, failed: 0, reconnects: 0 };
+  const counters: Counters = { published: 0, acked: 0, unacked: 0, retried: 0, reconnects: 0 };
   const limiter = options.rateLimitPerS !== undefined ? new RateLimiter(options.rateLimitPerS) : null;
   const fatal = new AbortController();
   // Every device waits on these signals (a few listeners each); the default limit of 10 would warn.
@@ -129,7 +138,8 @@ async function runDevice(index: number, options: FleetSimulatorOptions, counters
   const password = options.passwords?.get(deviceId) ?? options.password;
   const username = options.passwords?.has(deviceId) ? deviceId : options.username;
   const clientOptions: IClientOptions = {
-    clientId: `${options.devicePrefix}-sim-${deviceId}`,
+    // The device id itself: the embedded broker accepts only `<device id>` or `<device id>:<suffix>` (MQTT.md).
+    clientId: deviceId,
     clean: false,
     protocolVersion: options.protocolVersion,
     reconnectPeriod: 0,
@@ -147,10 +157,51 @@ async function runDevice(index: number, options: FleetSimulatorOptions, counters
   let fatalError: Error | null = null;
 
   const stopSignal = AbortSignal.any([fatal.signal, ...(options.signal !== undefined ? [options.signal] : [])]);
+  const slots = new Slots(options.maxInflightPerDevice ?? SIM_MAX_INFLIGHT_PER_DEVICE);
+  /** The device's queue: windows published and not yet acked, by seq (each holds a slot until acked). */
+  const unacked = new Map<number, string>();
+  /** Windows whose publish failed, re-published on the next connect (or after a backoff if still connected). */
+  let retries: number[] = [];
+  const retryBackoff = new Backoff();
+  let retryTimer: NodeJS.Timeout | null = null;
+  const stopped = (): boolean => ending || stopSignal.aborted || fatalError !== null;
+
+  const send = (seq: number): void => {
+    const payload = unacked.get(seq);
+    if (payload === undefined || stopped()) return;
+    client.publish(topic('window'), payload, { qos: 1 }, (error) => {
+      if (!unacked.has(seq)) return; // acked already through another copy
+      if (!error) {
+        unacked.delete(seq);
+        counters.acked += 1;
+        retryBackoff.reset();
+        slots.release();
+        return;
+      }
+      if (stopped()) return; // counted as unacked when the device stops
+      retries.push(seq);
+      // Usually the connection is gone and the next connect re-sends; if not, wait a backoff so that an error that
+      // repeats at once cannot spin.
+      if (client.connected && retryTimer === null) retryTimer = setTimeout(flushRetries, retryBackoff.nextDelayMs());
+    });
+  };
+  const flushRetries = (): void => {
+    if (retryTimer !== null) clearTimeout(retryTimer);
+    retryTimer = null;
+    const due = retries;
+    retries = [];
+    for (const seq of due) {
+      if (!unacked.has(seq)) continue;
+      counters.retried += 1;
+      send(seq);
+    }
+  };
+
   client.on('connect', () => {
     backoff.reset();
     client.publish(topic('status'), STATUS_ONLINE, { qos: 1, retain: true });
     client.publish(topic('hello'), JSON.stringify({ v: 1, type: 'hello', board: 'sim-node', firmware: 'sim-1.0' }), { qos: 1 });
+    flushRetries();
   });
   client.on('error', (error) => {
     const code = (error as { code?: unknown }).code;
@@ -169,7 +220,6 @@ async function runDevice(index: number, options: FleetSimulatorOptions, counters
     }, backoff.nextDelayMs());
   });
 
-  const slots = new Slots(options.maxInflightPerDevice ?? SIM_MAX_INFLIGHT_PER_DEVICE);
   // Devices start out of phase, as a real fleet does.
   if (options.intervalMs > 0) await abortableSleep(Math.floor(options.intervalMs * ((index * 0.618_034) % 1)), stopSignal);
   const end = options.count === undefined ? Number.POSITIVE_INFINITY : options.firstSeq + options.count;
@@ -185,19 +235,18 @@ async function runDevice(index: number, options: FleetSimulatorOptions, counters
       break;
     }
     const startMs = options.intervalMs > 0 ? Date.now() - options.windowMs : options.epochMs + seq * options.windowMs;
-    const payload = JSON.stringify(windowPayload(index, seq, startMs, options.windowMs));
+    unacked.set(seq, JSON.stringify(windowPayload(index, seq, startMs, options.windowMs)));
     counters.published += 1;
-    client.publish(topic('window'), payload, { qos: 1 }, (error) => {
-      if (error) counters.failed += 1;
-      else counters.acked += 1;
-      slots.release();
-    });
+    if (counters.published === 1) options.log?.(`simulate fleet: publishing windows of ${options.devices} device(s) to ${options.url}; Ctrl-C stops and prints the summary`);
+    send(seq);
   }
   // A --count run waits for its last acks; a stop (the user's signal or another device's fatal error) wins over that
   // wait, or an unreachable broker would hold the first Ctrl-C / SIGTERM hostage.
   if (!stopSignal.aborted) await unlessStopped(slots.idle(), stopSignal, undefined);
   ending = true;
+  counters.unacked += unacked.size;
   if (reconnectTimer !== null) clearTimeout(reconnectTimer);
+  if (retryTimer !== null) clearTimeout(retryTimer);
   if (fatalError === null && client.connected) {
     await Promise.race([
       client.publishAsync(topic('status'), STATUS_OFFLINE, { qos: 1, retain: true }).catch(() => undefined),

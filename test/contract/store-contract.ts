@@ -5,7 +5,7 @@
  * Numbers are chosen to be exact in binary floating point, so sums are compared with toBe, not toBeCloseTo.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError, NotFoundError, StoreClosedError, ValidationError } from '../../src/domain/errors.js';
+import { ConflictError, NotFoundError, StoreClosedError, ValidationError, WindowRefusedError } from '../../src/domain/errors.js';
 import type { DeviceInput, DeviceSpec, EnergyWindow } from '../../src/domain/types.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -23,7 +23,10 @@ export function contractDevice(id: string, overrides: Partial<DeviceInput> = {})
   return { id, name: `Device ${id}`, spec: CONTRACT_SPEC, ...overrides };
 }
 
-/** Window `seq` of `deviceId`: starts at 1 000 000 + seq·10 000 ms, lasts 10 s, 0.5 J, 100 samples, 3 inferences. */
+/**
+ * Window `seq` of `deviceId`: starts at 1 000 000 + seq·10 000 ms (stamped by the device), lasts 10 s, 0.5 J,
+ * 100 samples, 3 inferences. Consecutive seqs touch and do not overlap.
+ */
 export function contractWindow(deviceId: string, seq: number, overrides: Partial<EnergyWindow> = {}): EnergyWindow {
   return {
     deviceId,
@@ -36,6 +39,7 @@ export function contractWindow(deviceId: string, seq: number, overrides: Partial
     maxPowerW: 0.125,
     inferenceCount: 3,
     source: 'http',
+    startStampedBy: 'device',
     ...overrides,
   };
 }
@@ -234,7 +238,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
       it('has no aggregate and no windows before the first window', async () => {
         expect(await store.getAggregate('d1')).toBeUndefined();
         expect(await store.listWindows('d1', 10)).toEqual([]);
-        expect(await store.appendWindows([])).toEqual({ inserted: 0, duplicates: 0, insertedByDevice: {} });
+        expect(await store.appendWindows([])).toEqual({ inserted: 0, duplicates: 0, overlaps: 0, refused: [], insertedByDevice: {} });
         expect(await store.getAggregate('d1')).toBeUndefined();
       });
 
@@ -244,7 +248,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           contractWindow('d1', 0),
           contractWindow('d1', 1, { energyJ: 2.75, sampleCount: 200, inferenceCount: 0, minPowerW: 0.03125, maxPowerW: 0.25 }),
         ]);
-        expect(result).toEqual({ inserted: 3, duplicates: 0, insertedByDevice: { d1: 3 } });
+        expect(result).toEqual({ inserted: 3, duplicates: 0, overlaps: 0, refused: [], insertedByDevice: { d1: 3 } });
         expect(await store.getAggregate('d1')).toEqual({
           deviceId: 'd1',
           energyJ: 4.5,
@@ -296,7 +300,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           contractWindow('d1', 1),
           contractWindow('d2', 7, { energyJ: 0.125 }),
         ]);
-        expect(result).toEqual({ inserted: 4, duplicates: 0, insertedByDevice: { d1: 2, d2: 2 } });
+        expect(result).toEqual({ inserted: 4, duplicates: 0, overlaps: 0, refused: [], insertedByDevice: { d1: 2, d2: 2 } });
         expect(await store.getAggregate('d1')).toMatchObject({ energyJ: 1, windows: 2, maxSeq: 1 });
         expect(await store.getAggregate('d2')).toMatchObject({ energyJ: 8.125, windows: 2, maxSeq: 7 });
       });
@@ -309,12 +313,12 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await store.appendWindows([contractWindow('d1', 0), contractWindow('d1', 1)])).toEqual({
           inserted: 0,
           duplicates: 2,
-          insertedByDevice: {},
+          overlaps: 0, refused: [], insertedByDevice: {},
         });
         expect(await store.appendWindows([contractWindow('d1', 1, { energyJ: 99, startMs: 5, source: 'mqtt:x' })])).toEqual({
           inserted: 0,
           duplicates: 1,
-          insertedByDevice: {},
+          overlaps: 0, refused: [], insertedByDevice: {},
         });
         expect(await store.getAggregate('d1')).toEqual(before);
         expect(await store.listWindows('d1', 10)).toEqual(windowsBefore);
@@ -324,7 +328,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
       it('reports new windows per device: a device with only duplicates is absent', async () => {
         await store.appendWindows([contractWindow('d1', 0), contractWindow('d2', 0)]);
         const result = await store.appendWindows([contractWindow('d1', 0), contractWindow('d2', 0), contractWindow('d2', 1), contractWindow('d2', 2)]);
-        expect(result).toEqual({ inserted: 2, duplicates: 2, insertedByDevice: { d2: 2 } });
+        expect(result).toEqual({ inserted: 2, duplicates: 2, overlaps: 0, refused: [], insertedByDevice: { d2: 2 } });
       });
 
       it('treats a repeated window within one batch as a duplicate (the first one wins)', async () => {
@@ -333,7 +337,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           contractWindow('d1', 4, { energyJ: 3 }),
           contractWindow('d1', 4, { energyJ: 6 }),
         ]);
-        expect(result).toEqual({ inserted: 1, duplicates: 2, insertedByDevice: { d1: 1 } });
+        expect(result).toEqual({ inserted: 1, duplicates: 2, overlaps: 0, refused: [], insertedByDevice: { d1: 1 } });
         expect(await store.getAggregate('d1')).toMatchObject({ energyJ: 1.5, windows: 1, samples: 100, inferences: 3 });
         expect(await store.listWindows('d1', 10)).toEqual([contractWindow('d1', 4, { energyJ: 1.5 })]);
       });
@@ -346,7 +350,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           contractWindow('d1', 0, { energyJ: 100 }),
           contractWindow('d1', 3, { energyJ: 0.25, durationS: 2.5 }),
         ]);
-        expect(result).toEqual({ inserted: 2, duplicates: 2, insertedByDevice: { d1: 2 } });
+        expect(result).toEqual({ inserted: 2, duplicates: 2, overlaps: 0, refused: [], insertedByDevice: { d1: 2 } });
         expect(await store.getAggregate('d1')).toEqual({
           deviceId: 'd1',
           energyJ: 3.25,
@@ -384,7 +388,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await store.appendWindows([contractWindow('d1', 1), contractWindow('d2', 0)])).toEqual({
           inserted: 2,
           duplicates: 0,
-          insertedByDevice: { d1: 1, d2: 1 },
+          overlaps: 0, refused: [], insertedByDevice: { d1: 1, d2: 1 },
         });
       });
 
@@ -417,7 +421,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await store.appendWindows([contractWindow('d1', 0, { energyJ: 0, durationS: 0 })])).toEqual({
           inserted: 1,
           duplicates: 0,
-          insertedByDevice: { d1: 1 },
+          overlaps: 0, refused: [], insertedByDevice: { d1: 1 },
         });
         expect(await store.getAggregate('d1')).toMatchObject({ energyJ: 0, observedS: 0, windows: 1, maxSeq: 0 });
       });
@@ -442,6 +446,116 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await store.listWindows('d1', 1)).toEqual([
           contractWindow('d1', 0, { minPowerW: null, maxPowerW: null, sampleCount: 0 }),
         ]);
+      });
+    });
+
+    describe('overlapping windows (firmware-protocol/SPEC.md §7.3)', () => {
+      beforeEach(async () => {
+        await store.createDevice(contractDevice('d1'));
+        await store.createDevice(contractDevice('d2'));
+      });
+
+      const T = 1_000_000;
+      const at = (seq: number, startMs: number, durationS: number, overrides: Partial<EnergyWindow> = {}) =>
+        contractWindow('d1', seq, { startMs, durationS, energyJ: durationS / 20, ...overrides });
+
+      it('refuses windows claiming time another window of the device claims (the issue 8 #15 example)', async () => {
+        const result = await store.appendWindows([
+          at(1, T, 10),
+          at(2, T, 10),
+          at(3, T + 5_000, 10, { energyJ: 50 }), // 100× the energy, over half of seqs 1 and 2
+        ]);
+        expect(result).toMatchObject({ inserted: 1, duplicates: 0, overlaps: 2, insertedByDevice: { d1: 1 } });
+        expect(result.refused.map(({ index, deviceId, seq, reason }) => ({ index, deviceId, seq, reason }))).toEqual([
+          { index: 1, deviceId: 'd1', seq: 2, reason: 'overlap' },
+          { index: 2, deviceId: 'd1', seq: 3, reason: 'overlap' },
+        ]);
+        expect(result.refused[0]?.detail).toMatch(/seq 2 .* shares 10\.000 s with stored seq 1/);
+        expect(await store.getAggregate('d1')).toMatchObject({ windows: 1, energyJ: 0.5, observedS: 10, maxSeq: 1, lastSeenMs: T + 10_000 });
+        expect((await store.listWindows('d1', 10)).map((w) => w.seq)).toEqual([1]);
+      });
+
+      it('refuses an overlap with a window stored by an earlier batch, and keeps refusing it when it is sent again', async () => {
+        await store.appendWindows([at(1, T, 10)]);
+        const before = await store.getAggregate('d1');
+        for (let attempt = 0; attempt < 2; attempt += 1) {
+          expect(await store.appendWindows([at(2, T + 9_000 - 1, 10)])).toMatchObject({ inserted: 0, duplicates: 0, overlaps: 1 });
+        }
+        expect(await store.getAggregate('d1')).toEqual(before);
+        // The refused seq was not stored, so it is free for a window that does not overlap.
+        expect(await store.appendWindows([at(2, T + 10_000, 10)])).toMatchObject({ inserted: 1, overlaps: 0 });
+      });
+
+      it('allows neighbours to share up to min(1 s, 10 % of the shorter window)', async () => {
+        const result = await store.appendWindows([
+          at(0, T, 10),
+          at(1, T + 10_000, 10), // touching
+          at(2, T + 20_000 - 1_000, 10), // shares exactly 1 s: allowed
+          at(3, T + 29_000 - 1_001, 10), // shares 1.001 s with seq 2: refused
+          at(4, T + 100_000, 2),
+          at(5, T + 102_000 - 200, 2), // 2 s windows: shares exactly 200 ms (10 %): allowed
+          at(6, T + 103_800 - 250, 2), // shares 250 ms with seq 5: refused
+        ]);
+        expect(result).toMatchObject({ inserted: 5, overlaps: 2 });
+        expect(result.refused.map((window) => window.seq)).toEqual([3, 6]);
+      });
+
+      it('refuses a window inside a longer stored one and a long window over shorter stored ones', async () => {
+        await store.appendWindows([at(0, T, 100)]);
+        await store.appendWindows([at(1, T + 200_000, 10), at(2, T + 210_000, 10), at(3, T + 220_000, 10)]);
+        const result = await store.appendWindows([
+          at(10, T + 50_000, 1), // inside seq 0, which starts 50 s earlier
+          at(11, T + 195_000, 60), // covers seqs 1 to 3
+          at(12, T + 100_000, 100), // between them: fine
+        ]);
+        expect(result.refused.map((window) => window.seq)).toEqual([10, 11]);
+        expect(result).toMatchObject({ inserted: 1, overlaps: 2 });
+        expect(await store.getAggregate('d1')).toMatchObject({ windows: 5, observedS: 230 });
+      });
+
+      it('never counts different devices, or zero-length windows, as overlapping', async () => {
+        const result = await store.appendWindows([
+          at(0, T, 10),
+          contractWindow('d2', 0, { startMs: T, durationS: 10 }),
+          at(1, T + 5_000, 0, { energyJ: 0 }),
+        ]);
+        expect(result).toMatchObject({ inserted: 3, overlaps: 0, insertedByDevice: { d1: 2, d2: 1 } });
+      });
+
+      it('never refuses receiver-stamped windows: a queued burst stamped on arrival overlaps only on the receiver clock', async () => {
+        const burst = [0, 1, 2, 3, 4].map((seq) => at(seq, T + seq, 10, { startStampedBy: 'receiver' }));
+        expect(await store.appendWindows(burst)).toMatchObject({ inserted: 5, overlaps: 0 });
+        // Nor does a device-stamped window overlap a receiver-stamped one.
+        expect(await store.appendWindows([at(5, T, 10)])).toMatchObject({ inserted: 1, overlaps: 0 });
+        expect(await store.getAggregate('d1')).toMatchObject({ windows: 6, observedS: 60 });
+        // A window without startStampedBy is receiver-stamped.
+        const { startStampedBy: _omitted, ...unflagged } = at(6, T, 10);
+        expect(await store.appendWindows([unflagged])).toMatchObject({ inserted: 1, overlaps: 0 });
+        expect((await store.listWindows('d1', 10)).find((w) => w.seq === 6)?.startStampedBy).toBe('receiver');
+      });
+
+      it('a redelivered window is a duplicate, not an overlap with itself', async () => {
+        await store.appendWindows([at(1, T, 10), at(2, T + 10_000, 10)]);
+        expect(await store.appendWindows([at(2, T + 10_000, 10), at(1, T, 10)])).toMatchObject({ inserted: 0, duplicates: 2, overlaps: 0 });
+      });
+
+      it("with onRefusal 'refuse-batch', stores none of a batch with a refused window and lists every refusal", async () => {
+        await store.appendWindows([at(1, T, 10)]);
+        const before = await store.getAggregate('d1');
+        const batch = [at(2, T + 10_000, 10), at(3, T + 5_000, 10), contractWindow('d2', 0), at(4, T + 10_000, 10)];
+        const error = await store.appendWindows(batch, { onRefusal: 'refuse-batch' }).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(WindowRefusedError);
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as WindowRefusedError).refused.map(({ index, seq, reason }) => ({ index, seq, reason }))).toEqual([
+          { index: 1, seq: 3, reason: 'overlap' },
+          { index: 3, seq: 4, reason: 'overlap' }, // overlaps seq 2 of the same batch
+        ]);
+        expect((error as WindowRefusedError).details).toHaveLength(2);
+        expect(await store.getAggregate('d1')).toEqual(before);
+        expect(await store.getAggregate('d2')).toBeUndefined();
+        expect((await store.listWindows('d1', 10)).map((w) => w.seq)).toEqual([1]);
+        // Without the refused windows the batch goes through.
+        expect(await store.appendWindows([batch[0]!, batch[2]!], { onRefusal: 'refuse-batch' })).toMatchObject({ inserted: 2, overlaps: 0 });
       });
     });
 

@@ -40,7 +40,7 @@ describe('devices over HTTP: register, ingest windows, live footprint', () => {
     const windows = [window(0, 0.0272), window(1, 0.0272), window(2, 0.0272)];
     const first = await request(`${ctx.url}/api/devices/node-1/windows`, { method: 'POST', token: ctx.token, json: { windows } });
     expect(first.status).toBe(201);
-    expect(first.body).toEqual({ inserted: 3, duplicates: 0, rejected: 0 });
+    expect(first.body).toEqual({ inserted: 3, duplicates: 0, rejected: 0, overlaps: 0 });
     const before = await request(`${ctx.url}/api/devices/node-1/footprint`);
     expect(before.body.footprint.power.kind).toBe('measured');
     expect(before.body.footprint.power.powerW).toBeCloseTo(0.0272, 12);
@@ -49,7 +49,7 @@ describe('devices over HTTP: register, ingest windows, live footprint', () => {
 
     const again = await request(`${ctx.url}/api/devices/node-1/windows`, { method: 'POST', token: ctx.token, json: window(1, 0.0272) });
     expect(again.status).toBe(200);
-    expect(again.body).toEqual({ inserted: 0, duplicates: 1, rejected: 0 });
+    expect(again.body).toEqual({ inserted: 0, duplicates: 1, rejected: 0, overlaps: 0 });
     const after = await request(`${ctx.url}/api/devices/node-1/footprint`);
     expect(after.body.footprint.totalKgCO2e).toBe(before.body.footprint.totalKgCO2e);
     const stored = await aggregate('node-1');
@@ -59,7 +59,7 @@ describe('devices over HTTP: register, ingest windows, live footprint', () => {
 
   it('a repeated window with a different payload is still the same window: first write wins', async () => {
     const res = await request(`${ctx.url}/api/devices/node-1/windows`, { method: 'POST', token: ctx.token, json: window(0, 5) });
-    expect(res.body).toEqual({ inserted: 0, duplicates: 1, rejected: 0 });
+    expect(res.body).toEqual({ inserted: 0, duplicates: 1, rejected: 0, overlaps: 0 });
     expect((await aggregate('node-1')).energyJ).toBeCloseTo(0.0272 * 30, 12);
   });
 

@@ -43,3 +43,39 @@ describe('a window must end within the future skew (issue 8 #14)', () => {
     expect(aggregate.lastSeenMs).toBeLessThanOrEqual(Date.now());
   });
 });
+
+describe('overlapping windows of one device are refused (issue 8 #15)', () => {
+  const T0 = Date.parse('2026-11-01T00:00:00Z');
+  const win = (seq: number, startMs: number, durationS: number, energyJ: number) => ({ seq, startMs, durationS, energyJ, sampleCount: 100, minPowerW: 0, maxPowerW: 10 });
+  const overlapsCounted = async () => (await request(`${ctx.url}/api/health`)).body.ingest.rejectedByReason.overlap ?? 0;
+
+  it('a batch with seqs 1 and 2 over the same 10 s and seq 3 over both with 100× the energy: 400, one line per window, nothing stored', async () => {
+    await register('overlap-batch');
+    const counted = await overlapsCounted();
+    const res = await post('overlap-batch', { windows: [win(1, T0, 10, 0.272), win(2, T0, 10, 0.272), win(3, T0 + 5_000, 10, 27.2)] });
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toMatch(/2 windows refused .* nothing of the batch was stored/);
+    expect(res.body.errors).toEqual([
+      expect.stringMatching(/^windows\.1: reason: overlap: seq 2 .* shares 10\.000 s with stored seq 1/),
+      expect.stringMatching(/^windows\.2: reason: overlap: seq 3 .* shares 5\.000 s with stored seq 1/),
+    ]);
+    expect((await device('overlap-batch')).aggregate).toBeNull();
+    expect(await overlapsCounted()).toBe(counted + 2);
+  });
+
+  it('across requests: the first window is stored, a later one over the same time is refused and changes nothing', async () => {
+    await register('overlap-later');
+    const first = await post('overlap-later', { windows: [win(1, T0, 10, 0.272), win(2, T0 + 10_000, 10, 0.272)] });
+    expect(first.status).toBe(201);
+    expect(first.body).toEqual({ inserted: 2, duplicates: 0, rejected: 0, overlaps: 0 });
+    const before = (await device('overlap-later')).aggregate;
+    const res = await post('overlap-later', win(3, T0 + 5_000, 10, 27.2));
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([expect.stringMatching(/^windows\.0: reason: overlap: seq 3 .* with stored seq 1/)]);
+    expect((await device('overlap-later')).aggregate).toEqual(before);
+    expect(before).toMatchObject({ windows: 2, observedS: 20 });
+    // The same windows again are duplicates, not overlaps with themselves.
+    const again = await post('overlap-later', { windows: [win(1, T0, 10, 0.272), win(2, T0 + 10_000, 10, 0.272)] });
+    expect(again.body).toEqual({ inserted: 0, duplicates: 2, rejected: 0, overlaps: 0 });
+  });
+});

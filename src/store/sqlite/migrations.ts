@@ -62,6 +62,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'who stamped each window start; (device_id, start_ms) index for the overlap check; longest window per device',
+    sql: `
+      -- Only HTTP windows always carried the device's own start; MQTT windows may have lacked start_ms and serial
+      -- windows never had one. 'receiver' is the safe guess: such a start takes no part in identity or overlap.
+      ALTER TABLE energy_windows ADD COLUMN start_stamped_by TEXT NOT NULL DEFAULT 'receiver'
+        CHECK (start_stamped_by IN ('device', 'receiver'));
+      UPDATE energy_windows SET start_stamped_by = 'device' WHERE source = 'http';
+      CREATE INDEX energy_windows_device_start ON energy_windows (device_id, start_ms);
+
+      -- Bounds the overlap check's index range: a window overlapping [start, end) starts after start - max_duration_s.
+      ALTER TABLE device_aggregates ADD COLUMN max_duration_s REAL NULL;
+      UPDATE device_aggregates SET max_duration_s =
+        (SELECT max(w.duration_s) FROM energy_windows w WHERE w.device_id = device_aggregates.device_id);
+    `,
+  },
 ];
 
 /** The user_version of a fully migrated database. */

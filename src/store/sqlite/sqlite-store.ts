@@ -7,8 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { ConflictError, NotFoundError, StoreClosedError, ValidationError } from '../../domain/errors.js';
+import { ConflictError, NotFoundError, StoreClosedError, ValidationError, WindowRefusedError } from '../../domain/errors.js';
 import type {
+  AppendOptions,
   AppendResult,
   Device,
   DeviceAggregate,
@@ -16,7 +17,10 @@ import type {
   DevicePatch,
   DeviceSpec,
   EnergyWindow,
+  RefusedWindow,
+  StartStamp,
 } from '../../domain/types.js';
+import { overlapDetail, overlaps, startStamp } from '../../domain/window-identity.js';
 import type { DeviceWithAggregate, ListDevicesQuery, Store } from '../store.js';
 import { migrate } from './migrations.js';
 
@@ -85,6 +89,14 @@ interface WindowRow {
   max_power_w: number | null;
   inference_count: number;
   source: string;
+  start_stamped_by: StartStamp;
+}
+
+/** A stored device-stamped window that may overlap a new one. */
+interface SpanRow {
+  seq: number;
+  start_ms: number;
+  duration_s: number;
 }
 
 interface DeviceParams {
@@ -113,9 +125,13 @@ interface WindowParams {
   inference_count: number;
   source: string;
   received_ms: number;
+  start_stamped_by: StartStamp;
 }
 
-type AggregateParams = AggregateRow;
+/** The aggregate columns plus max_duration_s, which only the overlap check reads (not part of DeviceAggregate). */
+interface AggregateParams extends AggregateRow {
+  max_duration_s: number;
+}
 
 const DEVICE_COLUMNS = 'd.id, d.name, d.fleet, d.deployed_at, d.spec_json, d.created_at, d.updated_at';
 const AGGREGATE_COLUMNS =
@@ -141,6 +157,9 @@ class Statements {
   readonly listDevicesWithAggregates;
   readonly listDevicesWithAggregatesInFleet;
   readonly insertWindow;
+  readonly windowExists;
+  readonly deviceStampedStartingBetween;
+  readonly maxDuration;
   readonly listWindows;
   readonly getAggregate;
   readonly upsertAggregate;
@@ -178,22 +197,33 @@ class Statements {
     );
     this.insertWindow = db.prepare<[WindowParams]>(
       `INSERT INTO energy_windows (device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w,
-         inference_count, source, received_ms)
+         inference_count, source, received_ms, start_stamped_by)
        VALUES (@device_id, @seq, @start_ms, @duration_s, @energy_j, @sample_count, @min_power_w, @max_power_w,
-         @inference_count, @source, @received_ms)
-       ON CONFLICT (device_id, seq) DO NOTHING`,
+         @inference_count, @source, @received_ms, @start_stamped_by)`,
+    );
+    this.windowExists = db.prepare<[string, number], { found: number }>(
+      'SELECT 1 AS found FROM energy_windows WHERE device_id = ? AND seq = ?',
+    );
+    // An index range on (device_id, start_ms): windows that start after `from` and before `to`.
+    this.deviceStampedStartingBetween = db.prepare<[string, number, number], SpanRow>(
+      `SELECT seq, start_ms, duration_s FROM energy_windows
+       WHERE device_id = ? AND start_ms > ? AND start_ms < ? AND start_stamped_by = 'device' ORDER BY start_ms`,
+    );
+    this.maxDuration = db.prepare<[string], { max_duration_s: number | null }>(
+      'SELECT max_duration_s FROM device_aggregates WHERE device_id = ?',
     );
     this.listWindows = db.prepare<[string, number], WindowRow>(
-      `SELECT device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, source
+      `SELECT device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, source,
+         start_stamped_by
        FROM energy_windows WHERE device_id = ? ORDER BY seq DESC LIMIT ?`,
     );
     this.getAggregate = db.prepare<[string], AggregateRow>(
       `SELECT ${AGGREGATE_COLUMNS} FROM device_aggregates WHERE device_id = ?`,
     );
     this.upsertAggregate = db.prepare<[AggregateParams]>(
-      `INSERT INTO device_aggregates (${AGGREGATE_COLUMNS})
+      `INSERT INTO device_aggregates (${AGGREGATE_COLUMNS}, max_duration_s)
        VALUES (@device_id, @energy_j, @observed_s, @windows, @samples, @inferences, @min_power_w, @max_power_w, @max_seq,
-         @first_seen_ms, @last_seen_ms)
+         @first_seen_ms, @last_seen_ms, @max_duration_s)
        ON CONFLICT (device_id) DO UPDATE SET
          energy_j = energy_j + excluded.energy_j,
          observed_s = observed_s + excluded.observed_s,
@@ -204,7 +234,8 @@ class Statements {
          max_power_w = ${nullableExtreme('max', 'max_power_w')},
          max_seq = ${nullableExtreme('max', 'max_seq')},
          first_seen_ms = ${nullableExtreme('min', 'first_seen_ms')},
-         last_seen_ms = ${nullableExtreme('max', 'last_seen_ms')}`,
+         last_seen_ms = ${nullableExtreme('max', 'last_seen_ms')},
+         max_duration_s = ${nullableExtreme('max', 'max_duration_s')}`,
     );
   }
 }
@@ -213,7 +244,7 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   private closed = false;
   private readonly statements: Statements;
-  private readonly appendTx: (windows: readonly EnergyWindow[]) => Record<string, number>;
+  private readonly appendTx: (windows: readonly EnergyWindow[], options: AppendOptions) => AppendOutcome;
   private readonly updateTx: (id: string, patch: DevicePatch) => Device;
   private readonly ensureTx: (input: DeviceInput) => { device: Device; created: boolean };
 
@@ -224,8 +255,8 @@ export class SqliteStore implements Store {
     this.statements = new Statements(db);
     // Write transactions are IMMEDIATE: they take the write lock up front, so a second connection waits
     // (busy_timeout) instead of failing with SQLITE_BUSY when upgrading a read lock.
-    const append = db.transaction((windows: readonly EnergyWindow[]) => this.appendInTransaction(windows));
-    this.appendTx = (windows) => append.immediate(windows);
+    const append = db.transaction((windows: readonly EnergyWindow[], options: AppendOptions) => this.appendInTransaction(windows, options));
+    this.appendTx = (windows, options) => append.immediate(windows, options);
     const update = db.transaction((id: string, patch: DevicePatch) => this.updateInTransaction(id, patch));
     this.updateTx = (id, patch) => update.immediate(id, patch);
     const ensure = db.transaction((input: DeviceInput) => this.ensureInTransaction(input));
@@ -291,13 +322,14 @@ export class SqliteStore implements Store {
     return row?.n ?? 0;
   }
 
-  async appendWindows(windows: readonly EnergyWindow[]): Promise<AppendResult> {
+  async appendWindows(windows: readonly EnergyWindow[], options: AppendOptions = {}): Promise<AppendResult> {
     this.assertOpen();
-    if (windows.length === 0) return { inserted: 0, duplicates: 0, insertedByDevice: {} };
+    if (windows.length === 0) return { inserted: 0, duplicates: 0, overlaps: 0, refused: [], insertedByDevice: {} };
     windows.forEach(checkWindow);
-    const insertedByDevice = this.appendTx(windows);
+    const { insertedByDevice, refused } = this.appendTx(windows, options);
     const inserted = Object.values(insertedByDevice).reduce((sum, count) => sum + count, 0);
-    return { inserted, duplicates: windows.length - inserted, insertedByDevice };
+    const overlapCount = refused.filter((window) => window.reason === 'overlap').length;
+    return { inserted, duplicates: windows.length - inserted - refused.length, overlaps: overlapCount, refused, insertedByDevice };
   }
 
   async getAggregate(deviceId: string): Promise<DeviceAggregate | undefined> {
@@ -378,19 +410,32 @@ export class SqliteStore implements Store {
     return deviceFromParams(params);
   }
 
-  /** Runs inside the IMMEDIATE transaction; returns how many windows were new, per device. */
-  private appendInTransaction(windows: readonly EnergyWindow[]): Record<string, number> {
+  /**
+   * Runs inside the IMMEDIATE transaction, window by window in batch order, so that each window is judged against
+   * everything stored before it, this batch's earlier windows included: a duplicate changes nothing, an overlap is
+   * refused, anything else is stored. Throwing (WindowRefusedError in refuse-batch mode) rolls it all back.
+   */
+  private appendInTransaction(windows: readonly EnergyWindow[], options: AppendOptions): AppendOutcome {
     // Check every device before inserting anything (the throw also rolls back, but nothing should be written).
+    const maxDurationS = new Map<string, number>();
     for (const deviceId of new Set(windows.map((window) => window.deviceId))) {
       if (this.statements.deviceExists.get(deviceId) === undefined) {
         throw new NotFoundError(`device ${JSON.stringify(deviceId)} not found`);
       }
+      maxDurationS.set(deviceId, this.statements.maxDuration.get(deviceId)?.max_duration_s ?? 0);
     }
     const receivedMs = this.clock();
     const deltas = new Map<string, AggregateParams>();
     const insertedByDevice: Record<string, number> = {};
-    for (const window of windows) {
-      const changes = this.statements.insertWindow.run({
+    const refused: RefusedWindow[] = [];
+    windows.forEach((window, index) => {
+      if (this.statements.windowExists.get(window.deviceId, window.seq) !== undefined) return; // duplicate: changes nothing
+      const overlapped = this.overlappedWindow(window, maxDurationS.get(window.deviceId) ?? 0);
+      if (overlapped !== undefined) {
+        refused.push({ index, deviceId: window.deviceId, seq: window.seq, reason: 'overlap', detail: overlapDetail(window, overlapped) });
+        return;
+      }
+      this.statements.insertWindow.run({
         device_id: window.deviceId,
         seq: window.seq,
         start_ms: window.startMs,
@@ -402,14 +447,36 @@ export class SqliteStore implements Store {
         inference_count: window.inferenceCount,
         source: window.source,
         received_ms: receivedMs,
-      }).changes;
-      if (changes === 0) continue; // duplicate (deviceId, seq): changes nothing
+        start_stamped_by: startStamp(window),
+      });
       insertedByDevice[window.deviceId] = (insertedByDevice[window.deviceId] ?? 0) + 1;
+      maxDurationS.set(window.deviceId, Math.max(maxDurationS.get(window.deviceId) ?? 0, window.durationS));
       addToDelta(deltas, window);
-    }
+    });
+    if (refused.length > 0 && options.onRefusal === 'refuse-batch') throw new WindowRefusedError(refused);
     for (const delta of deltas.values()) this.statements.upsertAggregate.run(delta);
-    return insertedByDevice;
+    return { insertedByDevice, refused };
   }
+
+  /**
+   * A stored window of the same device that `window` overlaps (window-identity.ts), if any. Only windows starting
+   * within the device's longest window before `window` can reach into it, so the index range stays a few rows long.
+   */
+  private overlappedWindow(window: EnergyWindow, maxDurationS: number): Pick<EnergyWindow, 'seq' | 'startMs' | 'durationS'> | undefined {
+    if (startStamp(window) !== 'device') return undefined;
+    const fromMs = window.startMs - maxDurationS * 1000;
+    const toMs = window.startMs + window.durationS * 1000;
+    for (const row of this.statements.deviceStampedStartingBetween.iterate(window.deviceId, fromMs, toMs)) {
+      const stored = { seq: row.seq, startMs: row.start_ms, durationS: row.duration_s, startStampedBy: 'device' as const };
+      if (overlaps(window, stored)) return stored;
+    }
+    return undefined;
+  }
+}
+
+interface AppendOutcome {
+  insertedByDevice: Record<string, number>;
+  refused: RefusedWindow[];
 }
 
 function addToDelta(deltas: Map<string, AggregateParams>, window: EnergyWindow): void {
@@ -428,6 +495,7 @@ function addToDelta(deltas: Map<string, AggregateParams>, window: EnergyWindow):
       max_seq: window.seq,
       first_seen_ms: window.startMs,
       last_seen_ms: endMs,
+      max_duration_s: window.durationS,
     });
     return;
   }
@@ -441,6 +509,7 @@ function addToDelta(deltas: Map<string, AggregateParams>, window: EnergyWindow):
   delta.max_seq = Math.max(delta.max_seq ?? window.seq, window.seq);
   delta.first_seen_ms = Math.min(delta.first_seen_ms ?? window.startMs, window.startMs);
   delta.last_seen_ms = Math.max(delta.last_seen_ms ?? endMs, endMs);
+  delta.max_duration_s = Math.max(delta.max_duration_s, window.durationS);
 }
 
 function nullableMin(a: number | null, b: number | null): number | null {
@@ -507,6 +576,9 @@ function checkWindow(window: EnergyWindow, index: number): void {
     }
   }
   if (typeof window.source !== 'string') problems.push(`${at}.source must be a string`);
+  if (window.startStampedBy !== undefined && window.startStampedBy !== 'device' && window.startStampedBy !== 'receiver') {
+    problems.push(`${at}.startStampedBy must be 'device' or 'receiver'`);
+  }
   if (problems.length > 0) throw new ValidationError('invalid energy window', problems);
 }
 
@@ -587,5 +659,6 @@ function windowFromRow(row: WindowRow): EnergyWindow {
     maxPowerW: row.max_power_w,
     inferenceCount: row.inference_count,
     source: row.source,
+    startStampedBy: row.start_stamped_by,
   };
 }

@@ -78,7 +78,7 @@ export type StartStamp = 'device' | 'receiver';
 /** One integrated energy window of one device. Identity and overlap rules: src/domain/window-identity.ts. */
 export interface EnergyWindow {
   deviceId: string;
-  /** Non-negative integer sequence number; a device MAY restart it at 0 after a reboot. */
+  /** Non-negative integer sequence number; a device MAY restart it at 0 after a reboot (SPEC.md §7.2). */
   seq: number;
   /** Start of the window, Unix epoch milliseconds. */
   startMs: number;
@@ -132,6 +132,11 @@ export interface AppendOptions {
 export interface AppendResult {
   inserted: number;
   duplicates: number;
+  /**
+   * Of `inserted`: windows stored under a seq their device had already used for a different window (a device that
+   * restarted seq after a reboot).
+   */
+  seqResets: number;
   /** Windows refused because they overlap a window of the same device (not stored; also listed in `refused`). */
   overlaps: number;
   /** Every refused window, in batch order. */

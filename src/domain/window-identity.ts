@@ -21,12 +21,39 @@ export const WINDOW_OVERLAP_TOLERANCE_FRACTION = 0.1;
 
 type Span = Pick<EnergyWindow, 'startMs' | 'durationS' | 'startStampedBy'>;
 
+/** What a device reports about a window; `startMs` counts only where the device stamped it. */
+export type WindowContent = Pick<
+  EnergyWindow,
+  'seq' | 'startMs' | 'durationS' | 'energyJ' | 'sampleCount' | 'minPowerW' | 'maxPowerW' | 'inferenceCount' | 'startStampedBy'
+>;
+
 export function startStamp(window: Pick<EnergyWindow, 'startStampedBy'>): StartStamp {
   return window.startStampedBy ?? 'receiver';
 }
 
 export function endMs(window: Span): number {
   return window.startMs + window.durationS * 1000;
+}
+
+/**
+ * True when `b` is the same window of the same device as `a` again (a redelivery), compared on what the device
+ * reported: seq, duration, energy, samples, min/max power and inferences, and the start only when the device stamped
+ * both. A receiver stamp differs on every delivery of one window, so it cannot tell a redelivery from a new window.
+ * The comparison is exact: a redelivery is the same bytes through the same mapping. Everything else under a stored seq
+ * is a new window that re-uses the seq (a device that restarted its seq at 0 after a reboot).
+ */
+export function isSameWindow(a: WindowContent, b: WindowContent): boolean {
+  const bothDeviceStamped = startStamp(a) === 'device' && startStamp(b) === 'device';
+  return (
+    a.seq === b.seq &&
+    a.durationS === b.durationS &&
+    a.energyJ === b.energyJ &&
+    a.sampleCount === b.sampleCount &&
+    a.minPowerW === b.minPowerW &&
+    a.maxPowerW === b.maxPowerW &&
+    a.inferenceCount === b.inferenceCount &&
+    (!bothDeviceStamped || a.startMs === b.startMs)
+  );
 }
 
 /** Milliseconds the two spans share (≤ 0 when they are disjoint or touch). */

@@ -8,6 +8,8 @@ import type { DeviceHello, SubmitResult, WindowSink } from './window-sink.js';
 export interface IngestCounters {
   windowsInserted: number;
   windowsDuplicate: number;
+  /** Of windowsInserted: windows stored under a seq their device had used for another window (a reboot restarting seq). */
+  windowsSeqReset: number;
   /** Windows not stored: implausible, or refused by the store (overlap). */
   windowsRejected: number;
   /** Rejected windows by reason: implausible (unit mistakes, unset clocks) or `overlap` (SPEC.md §7). */
@@ -21,6 +23,7 @@ export class IngestService implements WindowSink {
   readonly counters: IngestCounters = {
     windowsInserted: 0,
     windowsDuplicate: 0,
+    windowsSeqReset: 0,
     windowsRejected: 0,
     rejectedByReason: {},
     lastRejection: null,
@@ -64,7 +67,7 @@ export class IngestService implements WindowSink {
       this.countRejection(problem.reason, `${window.source} ${window.deviceId}#${window.seq}: ${problem.detail}`);
     }
     const rejected = windows.length - plausible.length;
-    if (plausible.length === 0) return { inserted: 0, duplicates: 0, rejected, overlaps: 0 };
+    if (plausible.length === 0) return { inserted: 0, duplicates: 0, rejected, overlaps: 0, seqResets: 0 };
     let result: AppendResult;
     try {
       result = await this.store.appendWindows(plausible, options);
@@ -76,13 +79,14 @@ export class IngestService implements WindowSink {
     this.countRefusals(plausible, result.refused);
     this.counters.windowsInserted += result.inserted;
     this.counters.windowsDuplicate += result.duplicates;
+    this.counters.windowsSeqReset += result.seqResets;
     const lastByDevice = new Map<string, EnergyWindow>();
     for (const window of plausible) lastByDevice.set(window.deviceId, window);
     for (const [deviceId, inserted] of Object.entries(result.insertedByDevice)) {
       const last = lastByDevice.get(deviceId);
       if (inserted > 0 && last !== undefined) this.bus.publish({ type: 'windows', deviceId, inserted, last });
     }
-    return { inserted: result.inserted, duplicates: result.duplicates, rejected, overlaps: result.overlaps };
+    return { inserted: result.inserted, duplicates: result.duplicates, rejected, overlaps: result.overlaps, seqResets: result.seqResets };
   }
 
   private countRefusals(windows: readonly EnergyWindow[], refused: readonly RefusedWindow[]): void {

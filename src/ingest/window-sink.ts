@@ -19,6 +19,8 @@ export interface SubmitResult {
   rejected?: number;
   /** Windows refused because they overlap a stored window of their device (absent: none). */
   overlaps?: number;
+  /** Of `inserted`: windows that re-used a seq of their device for a different window, e.g. after a reboot (absent: none). */
+  seqResets?: number;
 }
 
 /**

@@ -31,7 +31,10 @@ export interface Store {
   /**
    * Store windows atomically, judging each (in batch order) against everything stored before it, this batch's earlier
    * windows included (firmware-protocol/SPEC.md §7, src/domain/window-identity.ts):
-   * - a window whose (deviceId, seq) is already stored is a duplicate and changes nothing;
+   * - a window that is a stored window of its device again (same seq, same reported content: isSameWindow) is a
+   *   duplicate and changes nothing;
+   * - a different window under a stored seq (a device restarting seq after a reboot) is a new window, stored and
+   *   counted in `seqResets`, unless it overlaps;
    * - a device-stamped window that overlaps a stored device-stamped window of its device beyond the tolerance is
    *   refused (`overlap`): not stored, counted in `overlaps` and listed in `refused`;
    * - anything else is stored, and the per-device aggregate is updated in the same transaction.
@@ -40,7 +43,7 @@ export interface Store {
    */
   appendWindows(windows: readonly EnergyWindow[], options?: AppendOptions): Promise<AppendResult>;
   getAggregate(deviceId: string): Promise<DeviceAggregate | undefined>;
-  /** Most recent windows first (by seq), at most `limit`. */
+  /** Most recent windows first (by start, then seq: after a seq reset the newest windows have the lowest seqs), at most `limit`. */
   listWindows(deviceId: string, limit: number): Promise<EnergyWindow[]>;
   /** Every device with its aggregate (fleet views). */
   listDevicesWithAggregates(query: ListDevicesQuery): Promise<DeviceWithAggregate[]>;

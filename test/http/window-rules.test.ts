@@ -67,7 +67,7 @@ describe('overlapping windows of one device are refused (issue 8 #15)', () => {
     await register('overlap-later');
     const first = await post('overlap-later', { windows: [win(1, T0, 10, 0.272), win(2, T0 + 10_000, 10, 0.272)] });
     expect(first.status).toBe(201);
-    expect(first.body).toEqual({ inserted: 2, duplicates: 0, rejected: 0, overlaps: 0 });
+    expect(first.body).toEqual({ inserted: 2, duplicates: 0, rejected: 0, overlaps: 0, seqResets: 0 });
     const before = (await device('overlap-later')).aggregate;
     const res = await post('overlap-later', win(3, T0 + 5_000, 10, 27.2));
     expect(res.status).toBe(400);
@@ -76,6 +76,39 @@ describe('overlapping windows of one device are refused (issue 8 #15)', () => {
     expect(before).toMatchObject({ windows: 2, observedS: 20 });
     // The same windows again are duplicates, not overlaps with themselves.
     const again = await post('overlap-later', { windows: [win(1, T0, 10, 0.272), win(2, T0 + 10_000, 10, 0.272)] });
-    expect(again.body).toEqual({ inserted: 0, duplicates: 2, rejected: 0, overlaps: 0 });
+    expect(again.body).toEqual({ inserted: 0, duplicates: 2, rejected: 0, overlaps: 0, seqResets: 0 });
+  });
+});
+
+describe('a seq re-used after a reboot is a new window; a redelivery stays a duplicate (issue 8 #4)', () => {
+  const T0 = Date.parse('2026-11-02T00:00:00Z');
+  const win = (seq: number, startMs: number, energyJ: number) => ({ seq, startMs, durationS: 10, energyJ, sampleCount: 100, minPowerW: 0, maxPowerW: 1 });
+  const boot1 = Array.from({ length: 10 }, (_, seq) => win(seq, T0 + seq * 10_000, 0.125));
+  const boot2 = Array.from({ length: 5 }, (_, seq) => win(seq, T0 + 160_000 + seq * 10_000, 0.25));
+
+  it('seq 0..9, a reboot, seq 0..4: 15 windows and 2.5 J, the re-used seqs counted', async () => {
+    await register('rebooter');
+    expect((await post('rebooter', { windows: boot1 })).body).toEqual({ inserted: 10, duplicates: 0, rejected: 0, overlaps: 0, seqResets: 0 });
+    const second = await post('rebooter', { windows: boot2 });
+    expect(second.status).toBe(201);
+    expect(second.body).toEqual({ inserted: 5, duplicates: 0, rejected: 0, overlaps: 0, seqResets: 5 });
+    expect((await device('rebooter')).aggregate).toMatchObject({ windows: 15, energyJ: 2.5, observedS: 150 });
+    const recent = (await request(`${ctx.url}/api/devices/rebooter/windows?limit=6`)).body.windows;
+    expect(recent.map((w: { seq: number; startMs: number }) => [w.seq, w.startMs - T0])).toEqual([
+      [4, 200_000], [3, 190_000], [2, 180_000], [1, 170_000], [0, 160_000], [9, 90_000],
+    ]);
+    const health = (await request(`${ctx.url}/api/health`)).body.ingest;
+    expect(health.windowsSeqReset).toBeGreaterThanOrEqual(5);
+  });
+
+  it('redelivering any of the 15, alone or all together, changes nothing', async () => {
+    const before = (await device('rebooter')).aggregate;
+    expect((await post('rebooter', { windows: [...boot2, ...boot1] })).body).toEqual({ inserted: 0, duplicates: 15, rejected: 0, overlaps: 0, seqResets: 0 });
+    for (const window of [boot1[0], boot2[0], boot1[4], boot2[4], boot1[9]]) {
+      const res = await post('rebooter', window);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ inserted: 0, duplicates: 1 });
+    }
+    expect((await device('rebooter')).aggregate).toEqual(before);
   });
 });

@@ -57,7 +57,7 @@ describe('SqliteStore (SQLite-specific)', () => {
     it('are numbered 1..N in order', () => {
       expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
       expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length);
-      expect(LATEST_SCHEMA_VERSION).toBe(2);
+      expect(LATEST_SCHEMA_VERSION).toBe(3);
     });
 
     it('create the schema and set user_version; migrate() on a current database does nothing', () => {
@@ -80,7 +80,7 @@ describe('SqliteStore (SQLite-specific)', () => {
       ]);
       expect(columns('energy_windows')).toEqual([
         'device_id', 'seq', 'start_ms', 'duration_s', 'energy_j', 'sample_count', 'min_power_w', 'max_power_w',
-        'inference_count', 'source', 'received_ms', 'start_stamped_by',
+        'inference_count', 'source', 'received_ms', 'start_stamped_by', 'seq_use',
       ]);
       expect(columns('device_aggregates')).toEqual([
         'device_id', 'energy_j', 'observed_s', 'windows', 'samples', 'inferences', 'min_power_w', 'max_power_w', 'max_seq',
@@ -115,7 +115,7 @@ describe('SqliteStore (SQLite-specific)', () => {
       expect(peek(file, (db) => db.pragma('user_version', { simple: true }))).toBe(LATEST_SCHEMA_VERSION);
     });
 
-    it('migration 2 keeps version-1 data: HTTP starts become device-stamped, others receiver-stamped; longest window per device', async () => {
+    it('migrations 2 and 3 keep version-1 data: HTTP starts become device-stamped, others receiver-stamped; longest window per device', async () => {
       const db = new Database(file);
       db.exec(MIGRATIONS[0]!.sql);
       db.pragma('user_version = 1');
@@ -141,6 +141,13 @@ describe('SqliteStore (SQLite-specific)', () => {
       ]);
       expect(result).toMatchObject({ inserted: 1, overlaps: 1 });
       expect(result.refused.map((w) => w.seq)).toEqual([10]);
+      // Legacy windows are recognised again, and their seqs can be re-used after the upgrade.
+      expect(await store.appendWindows([contractWindow('d1', 0)])).toMatchObject({ inserted: 0, duplicates: 1 });
+      expect(await store.appendWindows([contractWindow('d1', 0, { startMs: 2_000_000 })])).toMatchObject({ inserted: 1, seqResets: 1 });
+      expect(peek(file, (raw) => raw.prepare('SELECT seq, seq_use AS seqUse FROM energy_windows WHERE seq = 0 ORDER BY seq_use').all())).toEqual([
+        { seq: 0, seqUse: 0 },
+        { seq: 0, seqUse: 1 },
+      ]);
       await store.close();
     });
 
@@ -191,7 +198,7 @@ describe('SqliteStore (SQLite-specific)', () => {
     expect(await reopened.getDevice('d1')).toEqual(device);
     expect(await reopened.getAggregate('d1')).toEqual(aggregate);
     expect(await reopened.listWindows('d1', 10)).toEqual([...windows].reverse());
-    expect(await reopened.appendWindows(windows)).toEqual({ inserted: 0, duplicates: 3, overlaps: 0, refused: [], insertedByDevice: {} });
+    expect(await reopened.appendWindows(windows)).toEqual({ inserted: 0, duplicates: 3, seqResets: 0, overlaps: 0, refused: [], insertedByDevice: {} });
     expect(await reopened.getAggregate('d1')).toEqual(aggregate);
     expect((await reopened.listDevices({ limit: 10, offset: 0 })).map((d) => d.id)).toEqual(['d1', 'd2']);
     await reopened.close();

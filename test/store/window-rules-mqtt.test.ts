@@ -7,7 +7,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mqttLayer } from '../../src/ingest/mqtt/mqtt-layer.js';
 import { request, startTestService, type TestService } from '../helpers/service.js';
-import { freePort } from '../mqtt/helpers/free-port.js';
+import { freePort, waitFor } from '../mqtt/helpers/free-port.js';
 
 const T0 = 1_764_000_000_000;
 const window = (seq: number, fields: Record<string, number> = {}) => ({
@@ -59,5 +59,38 @@ describe('window rules over the embedded MQTT broker', () => {
     expect(counters()).toMatchObject({ windowsInserted: 5, windowsRejected: 0 });
     const stored = await test.service.context.store.listWindows('node-1', 10);
     expect(stored.map((w) => w.startStampedBy)).toEqual(Array(5).fill('receiver'));
+  });
+
+  describe('seq 0..9, a reboot, seq 0..4 (issue 8 #4)', () => {
+    // Boot 2 starts 60 s after boot 1 ended and measures other energies, as a rebooted node does.
+    const boot1 = (seq: number) => window(seq, { energy_uj: 125_000 });
+    const boot2 = (seq: number) => window(seq, { start_ms: T0 + 160_000 + seq * 10_000, energy_uj: 250_000 + seq });
+
+    it('with start_ms: 15 windows stored, the 5 re-used seqs counted; every redelivery is a duplicate', async () => {
+      for (let seq = 0; seq < 10; seq += 1) await publish(boot1(seq));
+      for (let seq = 0; seq < 5; seq += 1) await publish(boot2(seq));
+      const after = await aggregate();
+      expect(after).toMatchObject({ windows: 15, observedS: 150 });
+      expect(after?.energyJ).toBeCloseTo(1.25 + 1.25 + 10e-6, 12);
+      expect(counters()).toMatchObject({ windowsInserted: 15, windowsSeqReset: 5, windowsDuplicate: 0 });
+      for (let seq = 0; seq < 10; seq += 1) await publish(boot1(seq));
+      for (let seq = 0; seq < 5; seq += 1) await publish(boot2(seq));
+      expect(await aggregate()).toEqual(after);
+      expect(counters()).toMatchObject({ windowsInserted: 15, windowsDuplicate: 15 });
+    });
+
+    it('without start_ms: the same, although each redelivery is stamped with its own receive time', async () => {
+      for (let seq = 0; seq < 10; seq += 1) await publish(withoutStart(seq, { energy_uj: 125_000 }));
+      for (let seq = 0; seq < 5; seq += 1) await publish(withoutStart(seq, { energy_uj: 250_000 + seq }));
+      const after = await aggregate();
+      expect(after).toMatchObject({ windows: 15, observedS: 150 });
+      expect(counters()).toMatchObject({ windowsInserted: 15, windowsSeqReset: 5 });
+      const stampedUntilMs = Date.now();
+      await waitFor(() => Date.now() > stampedUntilMs, { intervalMs: 1, what: 'the clock to move on' }); // later receive stamps
+      for (let seq = 0; seq < 10; seq += 1) await publish(withoutStart(seq, { energy_uj: 125_000 }));
+      for (let seq = 0; seq < 5; seq += 1) await publish(withoutStart(seq, { energy_uj: 250_000 + seq }));
+      expect(await aggregate()).toEqual(after);
+      expect(counters()).toMatchObject({ windowsInserted: 15, windowsDuplicate: 15 });
+    });
   });
 });

@@ -20,7 +20,7 @@ import type {
   RefusedWindow,
   StartStamp,
 } from '../../domain/types.js';
-import { overlapDetail, overlaps, startStamp } from '../../domain/window-identity.js';
+import { isSameWindow, overlapDetail, overlaps, startStamp, type WindowContent } from '../../domain/window-identity.js';
 import type { DeviceWithAggregate, ListDevicesQuery, Store } from '../store.js';
 import { migrate } from './migrations.js';
 
@@ -92,6 +92,19 @@ interface WindowRow {
   start_stamped_by: StartStamp;
 }
 
+/** A stored window under the seq of a new one: a redelivery of it, or a re-use of the seq. */
+interface SameSeqRow {
+  seq_use: number;
+  start_ms: number;
+  duration_s: number;
+  energy_j: number;
+  sample_count: number;
+  min_power_w: number | null;
+  max_power_w: number | null;
+  inference_count: number;
+  start_stamped_by: StartStamp;
+}
+
 /** A stored device-stamped window that may overlap a new one. */
 interface SpanRow {
   seq: number;
@@ -126,6 +139,7 @@ interface WindowParams {
   source: string;
   received_ms: number;
   start_stamped_by: StartStamp;
+  seq_use: number;
 }
 
 /** The aggregate columns plus max_duration_s, which only the overlap check reads (not part of DeviceAggregate). */
@@ -157,7 +171,7 @@ class Statements {
   readonly listDevicesWithAggregates;
   readonly listDevicesWithAggregatesInFleet;
   readonly insertWindow;
-  readonly windowExists;
+  readonly windowsWithSeq;
   readonly deviceStampedStartingBetween;
   readonly maxDuration;
   readonly listWindows;
@@ -197,12 +211,13 @@ class Statements {
     );
     this.insertWindow = db.prepare<[WindowParams]>(
       `INSERT INTO energy_windows (device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w,
-         inference_count, source, received_ms, start_stamped_by)
+         inference_count, source, received_ms, start_stamped_by, seq_use)
        VALUES (@device_id, @seq, @start_ms, @duration_s, @energy_j, @sample_count, @min_power_w, @max_power_w,
-         @inference_count, @source, @received_ms, @start_stamped_by)`,
+         @inference_count, @source, @received_ms, @start_stamped_by, @seq_use)`,
     );
-    this.windowExists = db.prepare<[string, number], { found: number }>(
-      'SELECT 1 AS found FROM energy_windows WHERE device_id = ? AND seq = ?',
+    this.windowsWithSeq = db.prepare<[string, number], SameSeqRow>(
+      `SELECT seq_use, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, start_stamped_by
+       FROM energy_windows WHERE device_id = ? AND seq = ?`,
     );
     // An index range on (device_id, start_ms): windows that start after `from` and before `to`.
     this.deviceStampedStartingBetween = db.prepare<[string, number, number], SpanRow>(
@@ -215,7 +230,7 @@ class Statements {
     this.listWindows = db.prepare<[string, number], WindowRow>(
       `SELECT device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, source,
          start_stamped_by
-       FROM energy_windows WHERE device_id = ? ORDER BY seq DESC LIMIT ?`,
+       FROM energy_windows WHERE device_id = ? ORDER BY start_ms DESC, seq DESC, seq_use DESC LIMIT ?`,
     );
     this.getAggregate = db.prepare<[string], AggregateRow>(
       `SELECT ${AGGREGATE_COLUMNS} FROM device_aggregates WHERE device_id = ?`,
@@ -324,12 +339,12 @@ export class SqliteStore implements Store {
 
   async appendWindows(windows: readonly EnergyWindow[], options: AppendOptions = {}): Promise<AppendResult> {
     this.assertOpen();
-    if (windows.length === 0) return { inserted: 0, duplicates: 0, overlaps: 0, refused: [], insertedByDevice: {} };
+    if (windows.length === 0) return { inserted: 0, duplicates: 0, seqResets: 0, overlaps: 0, refused: [], insertedByDevice: {} };
     windows.forEach(checkWindow);
-    const { insertedByDevice, refused } = this.appendTx(windows, options);
+    const { insertedByDevice, refused, seqResets } = this.appendTx(windows, options);
     const inserted = Object.values(insertedByDevice).reduce((sum, count) => sum + count, 0);
     const overlapCount = refused.filter((window) => window.reason === 'overlap').length;
-    return { inserted, duplicates: windows.length - inserted - refused.length, overlaps: overlapCount, refused, insertedByDevice };
+    return { inserted, duplicates: windows.length - inserted - refused.length, seqResets, overlaps: overlapCount, refused, insertedByDevice };
   }
 
   async getAggregate(deviceId: string): Promise<DeviceAggregate | undefined> {
@@ -412,8 +427,9 @@ export class SqliteStore implements Store {
 
   /**
    * Runs inside the IMMEDIATE transaction, window by window in batch order, so that each window is judged against
-   * everything stored before it, this batch's earlier windows included: a duplicate changes nothing, an overlap is
-   * refused, anything else is stored. Throwing (WindowRefusedError in refuse-batch mode) rolls it all back.
+   * everything stored before it, this batch's earlier windows included: a redelivery of a stored window (isSameWindow)
+   * changes nothing, an overlap is refused, anything else is stored, also under a seq already stored (a seq reset).
+   * Throwing (WindowRefusedError in refuse-batch mode) rolls it all back.
    */
   private appendInTransaction(windows: readonly EnergyWindow[], options: AppendOptions): AppendOutcome {
     // Check every device before inserting anything (the throw also rolls back, but nothing should be written).
@@ -428,8 +444,10 @@ export class SqliteStore implements Store {
     const deltas = new Map<string, AggregateParams>();
     const insertedByDevice: Record<string, number> = {};
     const refused: RefusedWindow[] = [];
+    let seqResets = 0;
     windows.forEach((window, index) => {
-      if (this.statements.windowExists.get(window.deviceId, window.seq) !== undefined) return; // duplicate: changes nothing
+      const sameSeq = this.statements.windowsWithSeq.all(window.deviceId, window.seq);
+      if (sameSeq.some((row) => isSameWindow(contentFromRow(window.seq, row), window))) return; // duplicate: changes nothing
       const overlapped = this.overlappedWindow(window, maxDurationS.get(window.deviceId) ?? 0);
       if (overlapped !== undefined) {
         refused.push({ index, deviceId: window.deviceId, seq: window.seq, reason: 'overlap', detail: overlapDetail(window, overlapped) });
@@ -448,14 +466,16 @@ export class SqliteStore implements Store {
         source: window.source,
         received_ms: receivedMs,
         start_stamped_by: startStamp(window),
+        seq_use: sameSeq.reduce((next, row) => Math.max(next, row.seq_use + 1), 0),
       });
+      if (sameSeq.length > 0) seqResets += 1;
       insertedByDevice[window.deviceId] = (insertedByDevice[window.deviceId] ?? 0) + 1;
       maxDurationS.set(window.deviceId, Math.max(maxDurationS.get(window.deviceId) ?? 0, window.durationS));
       addToDelta(deltas, window);
     });
     if (refused.length > 0 && options.onRefusal === 'refuse-batch') throw new WindowRefusedError(refused);
     for (const delta of deltas.values()) this.statements.upsertAggregate.run(delta);
-    return { insertedByDevice, refused };
+    return { insertedByDevice, refused, seqResets };
   }
 
   /**
@@ -466,7 +486,7 @@ export class SqliteStore implements Store {
     if (startStamp(window) !== 'device') return undefined;
     const fromMs = window.startMs - maxDurationS * 1000;
     const toMs = window.startMs + window.durationS * 1000;
-    for (const row of this.statements.deviceStampedStartingBetween.iterate(window.deviceId, fromMs, toMs)) {
+    for (const row of this.statements.deviceStampedStartingBetween.all(window.deviceId, fromMs, toMs)) {
       const stored = { seq: row.seq, startMs: row.start_ms, durationS: row.duration_s, startStampedBy: 'device' as const };
       if (overlaps(window, stored)) return stored;
     }
@@ -477,6 +497,21 @@ export class SqliteStore implements Store {
 interface AppendOutcome {
   insertedByDevice: Record<string, number>;
   refused: RefusedWindow[];
+  seqResets: number;
+}
+
+function contentFromRow(seq: number, row: SameSeqRow): WindowContent {
+  return {
+    seq,
+    startMs: row.start_ms,
+    durationS: row.duration_s,
+    energyJ: row.energy_j,
+    sampleCount: row.sample_count,
+    minPowerW: row.min_power_w,
+    maxPowerW: row.max_power_w,
+    inferenceCount: row.inference_count,
+    startStampedBy: row.start_stamped_by,
+  };
 }
 
 function addToDelta(deltas: Map<string, AggregateParams>, window: EnergyWindow): void {

@@ -105,6 +105,24 @@ interface SameSeqRow {
   start_stamped_by: StartStamp;
 }
 
+/** What the aggregate says about a device's stored windows; all NULL when it has none. */
+interface BoundsRow {
+  max_seq: number | null;
+  last_seen_ms: number | null;
+  max_duration_s: number | null;
+}
+
+/**
+ * Bounds over a device's stored windows (this batch's inserted ones included) that let most windows skip a lookup:
+ * a seq above `maxSeq` is neither a redelivery nor a re-use, a window starting at or after `lastEndMs` overlaps
+ * nothing, and only windows starting within `maxDurationS` before a window can reach into it.
+ */
+interface DeviceBounds {
+  maxSeq: number;
+  lastEndMs: number;
+  maxDurationS: number;
+}
+
 /** A stored device-stamped window that may overlap a new one. */
 interface SpanRow {
   seq: number;
@@ -161,7 +179,6 @@ const nullableExtreme = (fn: 'min' | 'max', column: string): string =>
 
 class Statements {
   readonly getDevice;
-  readonly deviceExists;
   readonly insertDevice;
   readonly updateDevice;
   readonly listDevices;
@@ -173,14 +190,13 @@ class Statements {
   readonly insertWindow;
   readonly windowsWithSeq;
   readonly deviceStampedStartingBetween;
-  readonly maxDuration;
+  readonly deviceBounds;
   readonly listWindows;
   readonly getAggregate;
   readonly upsertAggregate;
 
   constructor(db: Database.Database) {
     this.getDevice = db.prepare<[string], DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices d WHERE d.id = ?`);
-    this.deviceExists = db.prepare<[string], { found: number }>('SELECT 1 AS found FROM devices WHERE id = ?');
     this.insertDevice = db.prepare<[DeviceParams]>(
       `INSERT INTO devices (id, name, fleet, system, training, grid, lifetime_years, deployed_at, spec_json, created_at, updated_at)
        VALUES (@id, @name, @fleet, @system, @training, @grid, @lifetime_years, @deployed_at, @spec_json, @created_at, @updated_at)
@@ -224,8 +240,9 @@ class Statements {
       `SELECT seq, start_ms, duration_s FROM energy_windows
        WHERE device_id = ? AND start_ms > ? AND start_ms < ? AND start_stamped_by = 'device' ORDER BY start_ms`,
     );
-    this.maxDuration = db.prepare<[string], { max_duration_s: number | null }>(
-      'SELECT max_duration_s FROM device_aggregates WHERE device_id = ?',
+    this.deviceBounds = db.prepare<[string], BoundsRow>(
+      `SELECT a.max_seq, a.last_seen_ms, a.max_duration_s
+       FROM devices d LEFT JOIN device_aggregates a ON a.device_id = d.id WHERE d.id = ?`,
     );
     this.listWindows = db.prepare<[string, number], WindowRow>(
       `SELECT device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, source,
@@ -433,12 +450,15 @@ export class SqliteStore implements Store {
    */
   private appendInTransaction(windows: readonly EnergyWindow[], options: AppendOptions): AppendOutcome {
     // Check every device before inserting anything (the throw also rolls back, but nothing should be written).
-    const maxDurationS = new Map<string, number>();
+    const boundsByDevice = new Map<string, DeviceBounds>();
     for (const deviceId of new Set(windows.map((window) => window.deviceId))) {
-      if (this.statements.deviceExists.get(deviceId) === undefined) {
-        throw new NotFoundError(`device ${JSON.stringify(deviceId)} not found`);
-      }
-      maxDurationS.set(deviceId, this.statements.maxDuration.get(deviceId)?.max_duration_s ?? 0);
+      const row = this.statements.deviceBounds.get(deviceId);
+      if (row === undefined) throw new NotFoundError(`device ${JSON.stringify(deviceId)} not found`);
+      boundsByDevice.set(deviceId, {
+        maxSeq: row.max_seq ?? -1,
+        lastEndMs: row.last_seen_ms ?? Number.NEGATIVE_INFINITY,
+        maxDurationS: row.max_duration_s ?? 0,
+      });
     }
     const receivedMs = this.clock();
     const deltas = new Map<string, AggregateParams>();
@@ -446,9 +466,10 @@ export class SqliteStore implements Store {
     const refused: RefusedWindow[] = [];
     let seqResets = 0;
     windows.forEach((window, index) => {
-      const sameSeq = this.statements.windowsWithSeq.all(window.deviceId, window.seq);
+      const bounds = boundsByDevice.get(window.deviceId) as DeviceBounds;
+      const sameSeq = window.seq > bounds.maxSeq ? NO_ROWS : this.statements.windowsWithSeq.all(window.deviceId, window.seq);
       if (sameSeq.some((row) => isSameWindow(contentFromRow(window.seq, row), window))) return; // duplicate: changes nothing
-      const overlapped = this.overlappedWindow(window, maxDurationS.get(window.deviceId) ?? 0);
+      const overlapped = window.startMs >= bounds.lastEndMs ? undefined : this.overlappedWindow(window, bounds.maxDurationS);
       if (overlapped !== undefined) {
         refused.push({ index, deviceId: window.deviceId, seq: window.seq, reason: 'overlap', detail: overlapDetail(window, overlapped) });
         return;
@@ -470,7 +491,9 @@ export class SqliteStore implements Store {
       });
       if (sameSeq.length > 0) seqResets += 1;
       insertedByDevice[window.deviceId] = (insertedByDevice[window.deviceId] ?? 0) + 1;
-      maxDurationS.set(window.deviceId, Math.max(maxDurationS.get(window.deviceId) ?? 0, window.durationS));
+      bounds.maxSeq = Math.max(bounds.maxSeq, window.seq);
+      bounds.lastEndMs = Math.max(bounds.lastEndMs, window.startMs + window.durationS * 1000);
+      bounds.maxDurationS = Math.max(bounds.maxDurationS, window.durationS);
       addToDelta(deltas, window);
     });
     if (refused.length > 0 && options.onRefusal === 'refuse-batch') throw new WindowRefusedError(refused);
@@ -493,6 +516,8 @@ export class SqliteStore implements Store {
     return undefined;
   }
 }
+
+const NO_ROWS: readonly SameSeqRow[] = [];
 
 interface AppendOutcome {
   insertedByDevice: Record<string, number>;

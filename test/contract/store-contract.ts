@@ -424,7 +424,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await store.getAggregate('d1')).toMatchObject({ energyJ: 0, observedS: 0, windows: 1, maxSeq: 0 });
       });
 
-      it('lists windows newest seq first, at most limit, with every field as stored', async () => {
+      it('lists windows most recent first (by start), at most limit, with every field as stored', async () => {
         const windows = [3, 0, 10, 2, 1].map((seq) =>
           contractWindow('d1', seq, { energyJ: seq + 0.5, source: seq % 2 === 0 ? 'serial:/dev/ttyACM0' : 'mqtt:broker' }),
         );

@@ -142,10 +142,11 @@ const fmt = (pass: Pass): string =>
 export async function runStoreBench(): Promise<void> {
   const windows = rows();
   const singles = windows.slice(0, SINGLES);
-  process.stdout.write(`Store bench: ${DEVICES} devices × ${WINDOWS_PER_DEVICE} windows in batches of ${BATCH}, then ${SINGLES} one-window transactions; file database, WAL, synchronous = FULL; best of ${PASSES}\n`);
+  process.stdout.write(`Store bench: ${DEVICES} devices × ${WINDOWS_PER_DEVICE} windows in batches of ${BATCH} (in order, again, newest first), then ${SINGLES} one-window transactions; file database, WAL, synchronous = FULL; best of ${PASSES}\n`);
   const bareBatched: Pass[] = [];
   const storeBatched: Pass[] = [];
   const storeRedelivered: Pass[] = [];
+  const storeReversed: Pass[] = [];
   const bareSingle: Pass[] = [];
   const storeSingle: Pass[] = [];
   for (let pass = 0; pass < PASSES; pass += 1) {
@@ -153,6 +154,8 @@ export async function runStoreBench(): Promise<void> {
     const batched = await store(windows, BATCH, true);
     storeBatched.push(batched.insert);
     storeRedelivered.push(batched.redelivery);
+    // Newest first: every window starts before the device's last stored end, so none skips the overlap lookup.
+    storeReversed.push((await store([...windows].reverse(), BATCH, false)).insert);
     bareSingle.push(bare(singles, 1));
     storeSingle.push((await store(singles, 1, false)).insert);
   }
@@ -160,6 +163,7 @@ export async function runStoreBench(): Promise<void> {
     `baseline: bare INSERT, batches of ${BATCH}          ${fmt(best(bareBatched))}`,
     `SqliteStore.appendWindows, batches of ${BATCH}      ${fmt(best(storeBatched))}   ${ratio(best(storeBatched), best(bareBatched))}`,
     `  the same windows again (all duplicates)        ${fmt(best(storeRedelivered))}`,
+    `  the same windows newest first (out of order)   ${fmt(best(storeReversed))}`,
     `baseline: bare INSERT, one window per transaction ${fmt(best(bareSingle))}`,
     `SqliteStore.appendWindows, one window per call   ${fmt(best(storeSingle))}   ${ratio(best(storeSingle), best(bareSingle))}`,
   ];

@@ -28,7 +28,7 @@ describe('window rules over the embedded MQTT broker', () => {
     test = await startTestService({ layers: [mqttLayer] }, ['--mqtt-port', String(port), '--mqtt-host', '127.0.0.1']);
     const issued = await request<{ password: string }>(`${test.url}/api/devices/node-1/mqtt-credentials`, { method: 'POST', token: test.token, json: {} });
     expect(issued.status).toBe(201);
-    client = await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 't-node-1', username: 'node-1', password: issued.body.password, reconnectPeriod: 0, protocolVersion: 4 });
+    client = await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'node-1', username: 'node-1', password: issued.body.password, reconnectPeriod: 0, protocolVersion: 4 });
   });
   afterEach(async () => {
     await client.endAsync(true);

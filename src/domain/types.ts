@@ -71,10 +71,18 @@ export interface DevicePatch {
   spec?: Partial<DeviceSpec>;
 }
 
-/** One integrated energy window of one device. Unique by (deviceId, seq). */
+/**
+ * Who stamped a window's start (firmware-protocol/SPEC.md §7): `device`, its own clock (HTTP `startMs`, JSON
+ * `start_ms`); `receiver`, this service's estimate (receive time − duration for serial `W` lines and JSON windows
+ * without `start_ms`; device time anchored to the host clock for serial sample windows). A receiver stamp is
+ * different on every delivery of the same window and says nothing about what the device measured when.
+ */
+export type StartStamp = 'device' | 'receiver';
+
+/** One integrated energy window of one device. Identity and overlap rules: src/domain/window-identity.ts. */
 export interface EnergyWindow {
   deviceId: string;
-  /** Non-negative integer sequence number, unique per device. */
+  /** Non-negative integer sequence number; a device MAY restart it at 0 after a reboot (SPEC.md §7.2). */
   seq: number;
   /** Start of the window, Unix epoch milliseconds. */
   startMs: number;
@@ -86,6 +94,8 @@ export interface EnergyWindow {
   inferenceCount: number;
   /** Where the window came from: `http`, `serial:<path>`, `mqtt:<broker>`. */
   source: string;
+  /** Who stamped `startMs`; absent means `receiver` (the start is then not part of the window's identity). */
+  startStampedBy?: StartStamp;
 }
 
 /** Running per-device totals, updated in the same transaction as the windows. */
@@ -103,9 +113,38 @@ export interface DeviceAggregate {
   lastSeenMs: number | null;
 }
 
+/** Why the store refused a window (it is not stored; the caller counts it). */
+export type WindowRefusalReason = 'overlap';
+
+export interface RefusedWindow {
+  /** Position in the appendWindows call. */
+  index: number;
+  deviceId: string;
+  seq: number;
+  reason: WindowRefusalReason;
+  detail: string;
+}
+
+export interface AppendOptions {
+  /**
+   * `skip` (default; serial, MQTT): store the other windows and report the refused ones. `refuse-batch` (HTTP): if any
+   * window is refused, store none of the batch and throw WindowRefusedError listing every refused window.
+   */
+  onRefusal?: 'skip' | 'refuse-batch';
+}
+
 export interface AppendResult {
   inserted: number;
   duplicates: number;
-  /** New windows per device (devices with only duplicates are absent). */
+  /**
+   * Of `inserted`: windows stored under a seq their device had already used for a different window (a device that
+   * restarted seq after a reboot).
+   */
+  seqResets: number;
+  /** Windows refused because they overlap a window of the same device (not stored; also listed in `refused`). */
+  overlaps: number;
+  /** Every refused window, in batch order. */
+  refused: RefusedWindow[];
+  /** New windows per device (devices with only duplicates or refusals are absent). */
   insertedByDevice: Record<string, number>;
 }

@@ -12,7 +12,13 @@ export const MIN_WINDOW_START_MS = Date.UTC(2000, 0, 1);
 export const MIN_MAX_RELATIVE_SLACK = 0.01;
 export const MIN_MAX_ABSOLUTE_SLACK_W = 1e-6;
 
-export type ImplausibleReason = 'power_out_of_range' | 'start_before_2000' | 'start_in_future' | 'min_above_max' | 'average_outside_min_max';
+export type ImplausibleReason =
+  | 'power_out_of_range'
+  | 'start_before_2000'
+  | 'start_in_future'
+  | 'end_in_future'
+  | 'min_above_max'
+  | 'average_outside_min_max';
 
 export interface Implausibility {
   reason: ImplausibleReason;
@@ -33,6 +39,12 @@ export function implausibility(window: EnergyWindow, nowMs: number): Implausibil
   }
   if (window.startMs > nowMs + MAX_FUTURE_SKEW_MS) {
     return { reason: 'start_in_future', detail: `start ${new Date(window.startMs).toISOString()} is more than a day in the future: is it in milliseconds?` };
+  }
+  // The end, not only the start: a window starting just inside the skew but lasting a day would put the device's
+  // last-seen time (and its observed span) up to two days ahead.
+  const endMs = window.startMs + window.durationS * 1000;
+  if (endMs > nowMs + MAX_FUTURE_SKEW_MS) {
+    return { reason: 'end_in_future', detail: `end ${new Date(endMs).toISOString()} (start + ${window.durationS} s) is more than a day in the future: is the duration in seconds?` };
   }
   const { minPowerW, maxPowerW } = window;
   if (minPowerW !== null && maxPowerW !== null && minPowerW > maxPowerW) {

@@ -199,7 +199,7 @@ export function openApiDocument(version: string): unknown {
         },
         post: {
           operationId: 'postWindows',
-          summary: 'Ingest energy windows (idempotent by seq); one implausible window refuses the whole batch',
+          summary: 'Ingest energy windows (a redelivery is a duplicate, a re-used seq a new window); one implausible or overlapping window refuses the whole batch',
           security: secured,
           parameters: [idParam],
           requestBody: body('Windows', REQUEST_EXAMPLES.Windows),

@@ -181,12 +181,19 @@ export const storedWindowSchema = z.strictObject({
   maxPowerW: nullableNumber,
   inferenceCount: z.number(),
   source: z.string(),
+  startStampedBy: z.enum(['device', 'receiver']).optional().meta({ description: "who stamped startMs: the device's clock, or the receiver's estimate (SPEC.md §7)" }),
 });
 
 export const windowListSchema = z.strictObject({ windows: z.array(storedWindowSchema) });
 
 /** What POST /api/devices/:id/windows answers: 201 when something was stored, 200 when all were duplicates. */
-export const submitResultSchema = z.strictObject({ inserted: z.number(), duplicates: z.number(), rejected: z.number().optional() });
+export const submitResultSchema = z.strictObject({
+  inserted: z.number(),
+  duplicates: z.number(),
+  rejected: z.number().optional(),
+  overlaps: z.number().optional(),
+  seqResets: z.number().optional().meta({ description: 'of inserted: windows that re-used a stored seq for another window (a reboot, SPEC.md §7.2)' }),
+});
 
 export const deviceFootprintSchema = z.strictObject({
   device: deviceSchema,
@@ -262,6 +269,7 @@ export const healthSchema = z.strictObject({
   ingest: z.strictObject({
     windowsInserted: z.number(),
     windowsDuplicate: z.number(),
+    windowsSeqReset: z.number(),
     windowsRejected: z.number(),
     rejectedByReason: z.record(z.string(), z.number()),
     lastRejection: z.string().nullable(),

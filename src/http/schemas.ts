@@ -183,7 +183,7 @@ export const windowSchema = z
     inferenceCount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   })
   .strict()
-  .meta({ description: 'one energy window; a (device, seq) already stored is a duplicate and changes nothing; minPowerW ≤ maxPowerW' });
+  .meta({ description: 'one energy window; the same window again is a duplicate and changes nothing, a re-used seq with another window is stored, an overlapping one refused (SPEC.md §7); minPowerW ≤ maxPowerW' });
 
 export const windowBatchSchema = z.object({ windows: z.array(windowSchema).min(1).max(MAX_WINDOWS_PER_REQUEST) }).strict();
 

@@ -1,4 +1,5 @@
-import type { Device, DeviceSpec, EnergyWindow } from '../domain/types.js';
+import { WindowRefusedError } from '../domain/errors.js';
+import type { AppendOptions, AppendResult, Device, DeviceSpec, EnergyWindow, RefusedWindow, WindowRefusalReason } from '../domain/types.js';
 import { implausibility, type ImplausibleReason } from '../domain/window-plausibility.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { Store } from '../store/store.js';
@@ -7,9 +8,12 @@ import type { DeviceHello, SubmitResult, WindowSink } from './window-sink.js';
 export interface IngestCounters {
   windowsInserted: number;
   windowsDuplicate: number;
+  /** Of windowsInserted: windows stored under a seq their device had used for another window (a reboot restarting seq). */
+  windowsSeqReset: number;
+  /** Windows not stored: implausible, or refused by the store (overlap). */
   windowsRejected: number;
-  /** Implausible windows by reason (unit mistakes, unset clocks). */
-  rejectedByReason: Partial<Record<ImplausibleReason, number>>;
+  /** Rejected windows by reason: implausible (unit mistakes, unset clocks) or `overlap` (SPEC.md §7). */
+  rejectedByReason: Partial<Record<ImplausibleReason | WindowRefusalReason, number>>;
   lastRejection: string | null;
   devicesAnnounced: number;
 }
@@ -19,6 +23,7 @@ export class IngestService implements WindowSink {
   readonly counters: IngestCounters = {
     windowsInserted: 0,
     windowsDuplicate: 0,
+    windowsSeqReset: 0,
     windowsRejected: 0,
     rejectedByReason: {},
     lastRejection: null,
@@ -50,7 +55,7 @@ export class IngestService implements WindowSink {
    * Stores the plausible windows (resolves once they are durable) and drops the others with a counted reason:
    * a dropped window is not retried, so a source must treat it as handled (MQTT acks it).
    */
-  async submitWindows(windows: readonly EnergyWindow[]): Promise<SubmitResult> {
+  async submitWindows(windows: readonly EnergyWindow[], options: AppendOptions = {}): Promise<SubmitResult> {
     const nowMs = this.clock();
     const plausible: EnergyWindow[] = [];
     for (const window of windows) {
@@ -59,22 +64,42 @@ export class IngestService implements WindowSink {
         plausible.push(window);
         continue;
       }
-      this.counters.windowsRejected += 1;
-      this.counters.rejectedByReason[problem.reason] = (this.counters.rejectedByReason[problem.reason] ?? 0) + 1;
-      this.counters.lastRejection = `${window.source} ${window.deviceId}#${window.seq}: ${problem.detail}`;
+      this.countRejection(problem.reason, `${window.source} ${window.deviceId}#${window.seq}: ${problem.detail}`);
     }
     const rejected = windows.length - plausible.length;
-    if (plausible.length === 0) return { inserted: 0, duplicates: 0, rejected };
-    const result = await this.store.appendWindows(plausible);
+    if (plausible.length === 0) return { inserted: 0, duplicates: 0, rejected, overlaps: 0, seqResets: 0 };
+    let result: AppendResult;
+    try {
+      result = await this.store.appendWindows(plausible, options);
+    } catch (error) {
+      // refuse-batch: nothing was stored; the refusals are counted all the same (the caller answers them).
+      if (error instanceof WindowRefusedError) this.countRefusals(plausible, error.refused);
+      throw error;
+    }
+    this.countRefusals(plausible, result.refused);
     this.counters.windowsInserted += result.inserted;
     this.counters.windowsDuplicate += result.duplicates;
+    this.counters.windowsSeqReset += result.seqResets;
     const lastByDevice = new Map<string, EnergyWindow>();
     for (const window of plausible) lastByDevice.set(window.deviceId, window);
     for (const [deviceId, inserted] of Object.entries(result.insertedByDevice)) {
       const last = lastByDevice.get(deviceId);
       if (inserted > 0 && last !== undefined) this.bus.publish({ type: 'windows', deviceId, inserted, last });
     }
-    return { inserted: result.inserted, duplicates: result.duplicates, rejected };
+    return { inserted: result.inserted, duplicates: result.duplicates, rejected, overlaps: result.overlaps, seqResets: result.seqResets };
+  }
+
+  private countRefusals(windows: readonly EnergyWindow[], refused: readonly RefusedWindow[]): void {
+    for (const refusal of refused) {
+      const source = windows[refusal.index]?.source ?? '?';
+      this.countRejection(refusal.reason, `${source} ${refusal.deviceId}#${refusal.seq}: ${refusal.detail}`);
+    }
+  }
+
+  private countRejection(reason: ImplausibleReason | WindowRefusalReason, detail: string): void {
+    this.counters.windowsRejected += 1;
+    this.counters.rejectedByReason[reason] = (this.counters.rejectedByReason[reason] ?? 0) + 1;
+    this.counters.lastRejection = detail;
   }
 
   publishPower(deviceId: string, tMs: number, powerW: number): void {

@@ -1,4 +1,4 @@
-import type { Device, EnergyWindow } from '../domain/types.js';
+import type { AppendOptions, Device, EnergyWindow } from '../domain/types.js';
 
 /** Metadata a device announces about itself (firmware-protocol `hello`). */
 export interface DeviceHello {
@@ -8,12 +8,19 @@ export interface DeviceHello {
   fleet?: string;
 }
 
-/** What happened to submitted windows: stored, already stored, or dropped as implausible (counted in health). */
+/**
+ * What happened to submitted windows (firmware-protocol/SPEC.md §7): stored, already stored, dropped as implausible,
+ * or refused as overlapping (each counted in health). inserted + duplicates + rejected + overlaps = submitted.
+ */
 export interface SubmitResult {
   inserted: number;
   duplicates: number;
   /** Windows dropped by the plausibility check (absent: none). */
   rejected?: number;
+  /** Windows refused because they overlap a stored window of their device (absent: none). */
+  overlaps?: number;
+  /** Of `inserted`: windows that re-used a seq of their device for a different window, e.g. after a reboot (absent: none). */
+  seqResets?: number;
 }
 
 /**
@@ -23,7 +30,8 @@ export interface SubmitResult {
 export interface WindowSink {
   /** Register the device with the service's default spec unless it already exists. */
   announce(hello: DeviceHello): Promise<Device>;
-  submitWindows(windows: readonly EnergyWindow[]): Promise<SubmitResult>;
+  /** `options.onRefusal: 'refuse-batch'` (HTTP): an overlap stores none of the batch and throws WindowRefusedError. */
+  submitWindows(windows: readonly EnergyWindow[], options?: AppendOptions): Promise<SubmitResult>;
   /** Live power for the dashboard's trace; not stored. */
   publishPower(deviceId: string, tMs: number, powerW: number): void;
 }

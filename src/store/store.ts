@@ -1,4 +1,4 @@
-import type { AppendResult, Device, DeviceAggregate, DeviceInput, DevicePatch, EnergyWindow } from '../domain/types.js';
+import type { AppendOptions, AppendResult, Device, DeviceAggregate, DeviceInput, DevicePatch, EnergyWindow } from '../domain/types.js';
 
 export interface ListDevicesQuery {
   limit: number;
@@ -29,12 +29,21 @@ export interface Store {
   /** All devices, or those of one fleet. */
   countDevices(fleet?: string): Promise<number>;
   /**
-   * Store windows atomically: a window whose (deviceId, seq) is already stored is a duplicate and changes nothing.
-   * The per-device aggregate is updated in the same transaction. NotFoundError if a device is unknown (nothing stored).
+   * Store windows atomically, judging each (in batch order) against everything stored before it, this batch's earlier
+   * windows included (firmware-protocol/SPEC.md §7, src/domain/window-identity.ts):
+   * - a window that is a stored window of its device again (same seq, same reported content: isSameWindow) is a
+   *   duplicate and changes nothing;
+   * - a different window under a stored seq (a device restarting seq after a reboot) is a new window, stored and
+   *   counted in `seqResets`, unless it overlaps;
+   * - a device-stamped window that overlaps a stored device-stamped window of its device beyond the tolerance is
+   *   refused (`overlap`): not stored, counted in `overlaps` and listed in `refused`;
+   * - anything else is stored, and the per-device aggregate is updated in the same transaction.
+   * With `onRefusal: 'refuse-batch'` a refusal stores none of the batch and throws WindowRefusedError.
+   * NotFoundError if a device is unknown, ValidationError for a malformed window (nothing stored).
    */
-  appendWindows(windows: readonly EnergyWindow[]): Promise<AppendResult>;
+  appendWindows(windows: readonly EnergyWindow[], options?: AppendOptions): Promise<AppendResult>;
   getAggregate(deviceId: string): Promise<DeviceAggregate | undefined>;
-  /** Most recent windows first (by seq), at most `limit`. */
+  /** Most recent windows first (by start, then seq: after a seq reset the newest windows have the lowest seqs), at most `limit`. */
   listWindows(deviceId: string, limit: number): Promise<EnergyWindow[]>;
   /** Every device with its aggregate (fleet views). */
   listDevicesWithAggregates(query: ListDevicesQuery): Promise<DeviceWithAggregate[]>;

@@ -24,6 +24,7 @@ describe('CLI flag validation', () => {
     [['measure', '/dev/null', '--device-id', 'no spaces allowed'], /--device-id/],
     [['measure', '/dev/null', '--device-id', '..'], /--device-id/],
     [['simulate', 'fleet', '--url', 'nope'], /--url .*"nope"/],
+    [['simulate', 'fleet', '--interval', '1s', '--window', '10s'], /--window .* must not exceed --interval/],
     [['simulate', 'fleet', '--url', 'http://example.com'], /--url/],
     [['mqtt-credentials', '--data-dir', scratch, '--devices', '100001'], /--devices .*100000/],
   ])('%j exits 2 with a reason', (args, reason) => {

@@ -5,7 +5,7 @@
  * Numbers are chosen to be exact in binary floating point, so sums are compared with toBe, not toBeCloseTo.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError, NotFoundError, StoreClosedError, ValidationError } from '../../src/domain/errors.js';
+import { ConflictError, NotFoundError, StoreClosedError, ValidationError, WindowRefusedError } from '../../src/domain/errors.js';
 import type { DeviceInput, DeviceSpec, EnergyWindow } from '../../src/domain/types.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -23,7 +23,10 @@ export function contractDevice(id: string, overrides: Partial<DeviceInput> = {})
   return { id, name: `Device ${id}`, spec: CONTRACT_SPEC, ...overrides };
 }
 
-/** Window `seq` of `deviceId`: starts at 1 000 000 + seq·10 000 ms, lasts 10 s, 0.5 J, 100 samples, 3 inferences. */
+/**
+ * Window `seq` of `deviceId`: starts at 1 000 000 + seq·10 000 ms (stamped by the device), lasts 10 s, 0.5 J,
+ * 100 samples, 3 inferences. Consecutive seqs touch and do not overlap.
+ */
 export function contractWindow(deviceId: string, seq: number, overrides: Partial<EnergyWindow> = {}): EnergyWindow {
   return {
     deviceId,
@@ -36,6 +39,7 @@ export function contractWindow(deviceId: string, seq: number, overrides: Partial
     maxPowerW: 0.125,
     inferenceCount: 3,
     source: 'http',
+    startStampedBy: 'device',
     ...overrides,
   };
 }
@@ -234,7 +238,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
       it('has no aggregate and no windows before the first window', async () => {
         expect(await store.getAggregate('d1')).toBeUndefined();
         expect(await store.listWindows('d1', 10)).toEqual([]);
-        expect(await store.appendWindows([])).toEqual({ inserted: 0, duplicates: 0, insertedByDevice: {} });
+        expect(await store.appendWindows([])).toEqual({ inserted: 0, duplicates: 0, seqResets: 0, overlaps: 0, refused: [], insertedByDevice: {} });
         expect(await store.getAggregate('d1')).toBeUndefined();
       });
 
@@ -244,7 +248,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           contractWindow('d1', 0),
           contractWindow('d1', 1, { energyJ: 2.75, sampleCount: 200, inferenceCount: 0, minPowerW: 0.03125, maxPowerW: 0.25 }),
         ]);
-        expect(result).toEqual({ inserted: 3, duplicates: 0, insertedByDevice: { d1: 3 } });
+        expect(result).toEqual({ inserted: 3, duplicates: 0, seqResets: 0, overlaps: 0, refused: [], insertedByDevice: { d1: 3 } });
         expect(await store.getAggregate('d1')).toEqual({
           deviceId: 'd1',
           energyJ: 4.5,
@@ -296,12 +300,12 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           contractWindow('d1', 1),
           contractWindow('d2', 7, { energyJ: 0.125 }),
         ]);
-        expect(result).toEqual({ inserted: 4, duplicates: 0, insertedByDevice: { d1: 2, d2: 2 } });
+        expect(result).toEqual({ inserted: 4, duplicates: 0, seqResets: 0, overlaps: 0, refused: [], insertedByDevice: { d1: 2, d2: 2 } });
         expect(await store.getAggregate('d1')).toMatchObject({ energyJ: 1, windows: 2, maxSeq: 1 });
         expect(await store.getAggregate('d2')).toMatchObject({ energyJ: 8.125, windows: 2, maxSeq: 7 });
       });
 
-      it('treats the same (deviceId, seq) as a duplicate across batches, even with other values', async () => {
+      it('treats the same window again (same seq, same content) as a duplicate across batches, whatever its source', async () => {
         await store.appendWindows([contractWindow('d1', 0), contractWindow('d1', 1)]);
         const before = await store.getAggregate('d1');
         const windowsBefore = await store.listWindows('d1', 10);
@@ -309,13 +313,10 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await store.appendWindows([contractWindow('d1', 0), contractWindow('d1', 1)])).toEqual({
           inserted: 0,
           duplicates: 2,
-          insertedByDevice: {},
+          seqResets: 0, overlaps: 0, refused: [], insertedByDevice: {},
         });
-        expect(await store.appendWindows([contractWindow('d1', 1, { energyJ: 99, startMs: 5, source: 'mqtt:x' })])).toEqual({
-          inserted: 0,
-          duplicates: 1,
-          insertedByDevice: {},
-        });
+        // The source (another broker URL, another transport) is not part of what the device reported.
+        expect(await store.appendWindows([contractWindow('d1', 1, { source: 'mqtt:x' })])).toMatchObject({ inserted: 0, duplicates: 1 });
         expect(await store.getAggregate('d1')).toEqual(before);
         expect(await store.listWindows('d1', 10)).toEqual(windowsBefore);
         expect(before).toMatchObject({ energyJ: 1, windows: 2 });
@@ -324,16 +325,17 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
       it('reports new windows per device: a device with only duplicates is absent', async () => {
         await store.appendWindows([contractWindow('d1', 0), contractWindow('d2', 0)]);
         const result = await store.appendWindows([contractWindow('d1', 0), contractWindow('d2', 0), contractWindow('d2', 1), contractWindow('d2', 2)]);
-        expect(result).toEqual({ inserted: 2, duplicates: 2, insertedByDevice: { d2: 2 } });
+        expect(result).toEqual({ inserted: 2, duplicates: 2, seqResets: 0, overlaps: 0, refused: [], insertedByDevice: { d2: 2 } });
       });
 
-      it('treats a repeated window within one batch as a duplicate (the first one wins)', async () => {
+      it('within one batch: a repeated window is a duplicate; another payload under the seq over the same time is refused', async () => {
         const result = await store.appendWindows([
           contractWindow('d1', 4, { energyJ: 1.5 }),
+          contractWindow('d1', 4, { energyJ: 1.5 }),
           contractWindow('d1', 4, { energyJ: 3 }),
-          contractWindow('d1', 4, { energyJ: 6 }),
         ]);
-        expect(result).toEqual({ inserted: 1, duplicates: 2, insertedByDevice: { d1: 1 } });
+        expect(result).toMatchObject({ inserted: 1, duplicates: 1, seqResets: 0, overlaps: 1, insertedByDevice: { d1: 1 } });
+        expect(result.refused.map((window) => [window.index, window.seq, window.reason])).toEqual([[2, 4, 'overlap']]);
         expect(await store.getAggregate('d1')).toMatchObject({ energyJ: 1.5, windows: 1, samples: 100, inferences: 3 });
         expect(await store.listWindows('d1', 10)).toEqual([contractWindow('d1', 4, { energyJ: 1.5 })]);
       });
@@ -341,12 +343,12 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
       it('counts new and duplicate windows of a mixed batch and aggregates only the new ones', async () => {
         await store.appendWindows([contractWindow('d1', 0), contractWindow('d1', 1)]);
         const result = await store.appendWindows([
-          contractWindow('d1', 1, { energyJ: 100 }),
+          contractWindow('d1', 1),
           contractWindow('d1', 2, { energyJ: 2 }),
-          contractWindow('d1', 0, { energyJ: 100 }),
+          contractWindow('d1', 0),
           contractWindow('d1', 3, { energyJ: 0.25, durationS: 2.5 }),
         ]);
-        expect(result).toEqual({ inserted: 2, duplicates: 2, insertedByDevice: { d1: 2 } });
+        expect(result).toEqual({ inserted: 2, duplicates: 2, seqResets: 0, overlaps: 0, refused: [], insertedByDevice: { d1: 2 } });
         expect(await store.getAggregate('d1')).toEqual({
           deviceId: 'd1',
           energyJ: 3.25,
@@ -384,7 +386,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await store.appendWindows([contractWindow('d1', 1), contractWindow('d2', 0)])).toEqual({
           inserted: 2,
           duplicates: 0,
-          insertedByDevice: { d1: 1, d2: 1 },
+          seqResets: 0, overlaps: 0, refused: [], insertedByDevice: { d1: 1, d2: 1 },
         });
       });
 
@@ -417,12 +419,12 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await store.appendWindows([contractWindow('d1', 0, { energyJ: 0, durationS: 0 })])).toEqual({
           inserted: 1,
           duplicates: 0,
-          insertedByDevice: { d1: 1 },
+          seqResets: 0, overlaps: 0, refused: [], insertedByDevice: { d1: 1 },
         });
         expect(await store.getAggregate('d1')).toMatchObject({ energyJ: 0, observedS: 0, windows: 1, maxSeq: 0 });
       });
 
-      it('lists windows newest seq first, at most limit, with every field as stored', async () => {
+      it('lists windows most recent first (by start), at most limit, with every field as stored', async () => {
         const windows = [3, 0, 10, 2, 1].map((seq) =>
           contractWindow('d1', seq, { energyJ: seq + 0.5, source: seq % 2 === 0 ? 'serial:/dev/ttyACM0' : 'mqtt:broker' }),
         );
@@ -442,6 +444,209 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await store.listWindows('d1', 1)).toEqual([
           contractWindow('d1', 0, { minPowerW: null, maxPowerW: null, sampleCount: 0 }),
         ]);
+      });
+    });
+
+    describe('seq re-used after a reboot (firmware-protocol/SPEC.md §7.2)', () => {
+      beforeEach(async () => {
+        await store.createDevice(contractDevice('d1'));
+      });
+
+      /** Boot 1: seq 0..9 from 1 000 000 ms, 0.125 J each. Boot 2, a minute after: seq 0..4, 0.25 J each. */
+      const boot1 = (stamp: 'device' | 'receiver') =>
+        Array.from({ length: 10 }, (_, seq) => contractWindow('d1', seq, { energyJ: 0.125, startStampedBy: stamp }));
+      const boot2 = (stamp: 'device' | 'receiver') =>
+        Array.from({ length: 5 }, (_, seq) =>
+          contractWindow('d1', seq, { startMs: 1_160_000 + seq * 10_000, energyJ: 0.25, sampleCount: 90 + seq, startStampedBy: stamp }),
+        );
+
+      it('device-stamped: seq 0..9, a reboot, seq 0..4 store 15 windows and 2.5 J; redelivering any of them changes nothing (issue 8 #4)', async () => {
+        expect(await store.appendWindows(boot1('device'))).toMatchObject({ inserted: 10, seqResets: 0 });
+        expect(await store.appendWindows(boot2('device'))).toMatchObject({ inserted: 5, duplicates: 0, seqResets: 5, overlaps: 0 });
+        const after = await store.getAggregate('d1');
+        expect(after).toMatchObject({ windows: 15, energyJ: 2.5, observedS: 150, maxSeq: 9, firstSeenMs: 1_000_000, lastSeenMs: 1_210_000 });
+        const all = [...boot1('device'), ...boot2('device')];
+        expect(await store.appendWindows(all)).toMatchObject({ inserted: 0, duplicates: 15, seqResets: 0, overlaps: 0 });
+        for (const window of [...all].reverse()) {
+          expect(await store.appendWindows([window])).toMatchObject({ inserted: 0, duplicates: 1 });
+        }
+        expect(await store.getAggregate('d1')).toEqual(after);
+        // Most recent first by start: boot 2's low seqs before boot 1's high ones.
+        expect((await store.listWindows('d1', 7)).map((w) => [w.seq, w.energyJ])).toEqual([
+          [4, 0.25], [3, 0.25], [2, 0.25], [1, 0.25], [0, 0.25], [9, 0.125], [8, 0.125],
+        ]);
+        expect(await store.listWindows('d1', 100)).toHaveLength(15);
+      });
+
+      it('receiver-stamped: the same, although every redelivery carries another receive-time start', async () => {
+        expect(await store.appendWindows(boot1('receiver'))).toMatchObject({ inserted: 10 });
+        expect(await store.appendWindows(boot2('receiver'))).toMatchObject({ inserted: 5, seqResets: 5 });
+        const after = await store.getAggregate('d1');
+        expect(after).toMatchObject({ windows: 15, energyJ: 2.5 });
+        // Re-sent an hour later, so stamped an hour later on arrival: still the same windows.
+        const redelivered = [...boot1('receiver'), ...boot2('receiver')].map((w) => ({ ...w, startMs: w.startMs + 3_600_000 }));
+        expect(await store.appendWindows(redelivered)).toMatchObject({ inserted: 0, duplicates: 15, seqResets: 0 });
+        expect(await store.getAggregate('d1')).toEqual(after);
+      });
+
+      it('compares the start only when the device stamped both: a device-stamped copy of a receiver-stamped window is a duplicate', async () => {
+        await store.appendWindows([contractWindow('d1', 0, { startStampedBy: 'receiver' })]);
+        expect(await store.appendWindows([contractWindow('d1', 0, { startMs: 5_000_000 })])).toMatchObject({ inserted: 0, duplicates: 1 });
+      });
+
+      // Receiver-stamped, so that only the one field differs (the start is not compared, nor checked for overlap).
+      it.each([
+        ['durationS', { durationS: 9.5 }],
+        ['energyJ', { energyJ: 0.5000001 }],
+        ['sampleCount', { sampleCount: 101 }],
+        ['minPowerW', { minPowerW: null }],
+        ['maxPowerW', { maxPowerW: 0.25 }],
+        ['inferenceCount', { inferenceCount: 4 }],
+      ] as const)('a window under a stored seq that differs in %s is a new window (seq reset)', async (_field, change) => {
+        await store.appendWindows([contractWindow('d1', 0, { startStampedBy: 'receiver' })]);
+        expect(await store.appendWindows([contractWindow('d1', 0, { startStampedBy: 'receiver' })])).toMatchObject({ duplicates: 1 });
+        const result = await store.appendWindows([contractWindow('d1', 0, { startStampedBy: 'receiver', ...change })]);
+        expect(result).toMatchObject({ inserted: 1, duplicates: 0, seqResets: 1 });
+        expect(await store.getAggregate('d1')).toMatchObject({ windows: 2 });
+      });
+
+      it('a device-stamped window under a stored seq that differs only in its start is a new window (seq reset)', async () => {
+        await store.appendWindows([contractWindow('d1', 0)]);
+        expect(await store.appendWindows([contractWindow('d1', 0, { startMs: 5_000_000 })])).toMatchObject({ inserted: 1, seqResets: 1 });
+      });
+
+      it('a receiver-stamped window identical to a stored one under the same seq is taken as a redelivery (the documented ambiguity)', async () => {
+        // An idle node without a clock that reboots and re-sends a byte-identical window under a re-used seq: nothing
+        // tells it from a redelivery, so it is not stored. Sending start_ms removes the ambiguity (previous test).
+        await store.appendWindows([contractWindow('d1', 0, { startStampedBy: 'receiver' })]);
+        expect(await store.appendWindows([contractWindow('d1', 0, { startMs: 5_000_000, startStampedBy: 'receiver' })])).toMatchObject({
+          inserted: 0,
+          duplicates: 1,
+        });
+      });
+
+      it('re-uses a seq any number of times, within one batch too, and recognises each stored window again', async () => {
+        const uses = [0, 1, 2, 3].map((boot) => contractWindow('d1', 0, { startMs: 1_000_000 + boot * 100_000, energyJ: 0.125 * (boot + 1) }));
+        expect(await store.appendWindows(uses)).toMatchObject({ inserted: 4, seqResets: 3 });
+        expect(await store.appendWindows([uses[2]!, uses[0]!, uses[3]!, uses[1]!])).toMatchObject({ inserted: 0, duplicates: 4 });
+        expect(await store.getAggregate('d1')).toMatchObject({ windows: 4, energyJ: 1.25, maxSeq: 0 });
+      });
+
+      it('a re-used seq over time a stored window covers is refused as an overlap, not stored as a reset', async () => {
+        await store.appendWindows([contractWindow('d1', 0), contractWindow('d1', 1)]);
+        const result = await store.appendWindows([contractWindow('d1', 0, { startMs: 1_005_000, energyJ: 0.75 })]);
+        expect(result).toMatchObject({ inserted: 0, seqResets: 0, overlaps: 1 });
+        expect(await store.getAggregate('d1')).toMatchObject({ windows: 2, energyJ: 1 });
+      });
+    });
+
+    describe('overlapping windows (firmware-protocol/SPEC.md §7.3)', () => {
+      beforeEach(async () => {
+        await store.createDevice(contractDevice('d1'));
+        await store.createDevice(contractDevice('d2'));
+      });
+
+      const T = 1_000_000;
+      const at = (seq: number, startMs: number, durationS: number, overrides: Partial<EnergyWindow> = {}) =>
+        contractWindow('d1', seq, { startMs, durationS, energyJ: durationS / 20, ...overrides });
+
+      it('refuses windows claiming time another window of the device claims (the issue 8 #15 example)', async () => {
+        const result = await store.appendWindows([
+          at(1, T, 10),
+          at(2, T, 10),
+          at(3, T + 5_000, 10, { energyJ: 50 }), // 100× the energy, over half of seqs 1 and 2
+        ]);
+        expect(result).toMatchObject({ inserted: 1, duplicates: 0, overlaps: 2, insertedByDevice: { d1: 1 } });
+        expect(result.refused.map(({ index, deviceId, seq, reason }) => ({ index, deviceId, seq, reason }))).toEqual([
+          { index: 1, deviceId: 'd1', seq: 2, reason: 'overlap' },
+          { index: 2, deviceId: 'd1', seq: 3, reason: 'overlap' },
+        ]);
+        expect(result.refused[0]?.detail).toMatch(/seq 2 .* shares 10\.000 s with stored seq 1/);
+        expect(await store.getAggregate('d1')).toMatchObject({ windows: 1, energyJ: 0.5, observedS: 10, maxSeq: 1, lastSeenMs: T + 10_000 });
+        expect((await store.listWindows('d1', 10)).map((w) => w.seq)).toEqual([1]);
+      });
+
+      it('refuses an overlap with a window stored by an earlier batch, and keeps refusing it when it is sent again', async () => {
+        await store.appendWindows([at(1, T, 10)]);
+        const before = await store.getAggregate('d1');
+        for (let attempt = 0; attempt < 2; attempt += 1) {
+          expect(await store.appendWindows([at(2, T + 9_000 - 1, 10)])).toMatchObject({ inserted: 0, duplicates: 0, overlaps: 1 });
+        }
+        expect(await store.getAggregate('d1')).toEqual(before);
+        // The refused seq was not stored, so it is free for a window that does not overlap.
+        expect(await store.appendWindows([at(2, T + 10_000, 10)])).toMatchObject({ inserted: 1, overlaps: 0 });
+      });
+
+      it('allows neighbours to share up to min(1 s, 10 % of the shorter window)', async () => {
+        const result = await store.appendWindows([
+          at(0, T, 10),
+          at(1, T + 10_000, 10), // touching
+          at(2, T + 20_000 - 1_000, 10), // shares exactly 1 s: allowed
+          at(3, T + 29_000 - 1_001, 10), // shares 1.001 s with seq 2: refused
+          at(4, T + 100_000, 2),
+          at(5, T + 102_000 - 200, 2), // 2 s windows: shares exactly 200 ms (10 %): allowed
+          at(6, T + 103_800 - 250, 2), // shares 250 ms with seq 5: refused
+        ]);
+        expect(result).toMatchObject({ inserted: 5, overlaps: 2 });
+        expect(result.refused.map((window) => window.seq)).toEqual([3, 6]);
+      });
+
+      it('refuses a window inside a longer stored one and a long window over shorter stored ones', async () => {
+        await store.appendWindows([at(0, T, 100)]);
+        await store.appendWindows([at(1, T + 200_000, 10), at(2, T + 210_000, 10), at(3, T + 220_000, 10)]);
+        const result = await store.appendWindows([
+          at(10, T + 50_000, 1), // inside seq 0, which starts 50 s earlier
+          at(11, T + 195_000, 60), // covers seqs 1 to 3
+          at(12, T + 100_000, 100), // between them: fine
+        ]);
+        expect(result.refused.map((window) => window.seq)).toEqual([10, 11]);
+        expect(result).toMatchObject({ inserted: 1, overlaps: 2 });
+        expect(await store.getAggregate('d1')).toMatchObject({ windows: 5, observedS: 230 });
+      });
+
+      it('never counts different devices, or zero-length windows, as overlapping', async () => {
+        const result = await store.appendWindows([
+          at(0, T, 10),
+          contractWindow('d2', 0, { startMs: T, durationS: 10 }),
+          at(1, T + 5_000, 0, { energyJ: 0 }),
+        ]);
+        expect(result).toMatchObject({ inserted: 3, overlaps: 0, insertedByDevice: { d1: 2, d2: 1 } });
+      });
+
+      it('never refuses receiver-stamped windows: a queued burst stamped on arrival overlaps only on the receiver clock', async () => {
+        const burst = [0, 1, 2, 3, 4].map((seq) => at(seq, T + seq, 10, { startStampedBy: 'receiver' }));
+        expect(await store.appendWindows(burst)).toMatchObject({ inserted: 5, overlaps: 0 });
+        // Nor does a device-stamped window overlap a receiver-stamped one.
+        expect(await store.appendWindows([at(5, T, 10)])).toMatchObject({ inserted: 1, overlaps: 0 });
+        expect(await store.getAggregate('d1')).toMatchObject({ windows: 6, observedS: 60 });
+        // A window without startStampedBy is receiver-stamped.
+        const { startStampedBy: _omitted, ...unflagged } = at(6, T, 10);
+        expect(await store.appendWindows([unflagged])).toMatchObject({ inserted: 1, overlaps: 0 });
+        expect((await store.listWindows('d1', 10)).find((w) => w.seq === 6)?.startStampedBy).toBe('receiver');
+      });
+
+      it('a redelivered window is a duplicate, not an overlap with itself', async () => {
+        await store.appendWindows([at(1, T, 10), at(2, T + 10_000, 10)]);
+        expect(await store.appendWindows([at(2, T + 10_000, 10), at(1, T, 10)])).toMatchObject({ inserted: 0, duplicates: 2, overlaps: 0 });
+      });
+
+      it("with onRefusal 'refuse-batch', stores none of a batch with a refused window and lists every refusal", async () => {
+        await store.appendWindows([at(1, T, 10)]);
+        const before = await store.getAggregate('d1');
+        const batch = [at(2, T + 10_000, 10), at(3, T + 5_000, 10), contractWindow('d2', 0), at(4, T + 10_000, 10)];
+        const error = await store.appendWindows(batch, { onRefusal: 'refuse-batch' }).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(WindowRefusedError);
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as WindowRefusedError).refused.map(({ index, seq, reason }) => ({ index, seq, reason }))).toEqual([
+          { index: 1, seq: 3, reason: 'overlap' },
+          { index: 3, seq: 4, reason: 'overlap' }, // overlaps seq 2 of the same batch
+        ]);
+        expect((error as WindowRefusedError).details).toHaveLength(2);
+        expect(await store.getAggregate('d1')).toEqual(before);
+        expect(await store.getAggregate('d2')).toBeUndefined();
+        expect((await store.listWindows('d1', 10)).map((w) => w.seq)).toEqual([1]);
+        // Without the refused windows the batch goes through.
+        expect(await store.appendWindows([batch[0]!, batch[2]!], { onRefusal: 'refuse-batch' })).toMatchObject({ inserted: 2, overlaps: 0 });
       });
     });
 

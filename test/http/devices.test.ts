@@ -40,7 +40,7 @@ describe('devices over HTTP: register, ingest windows, live footprint', () => {
     const windows = [window(0, 0.0272), window(1, 0.0272), window(2, 0.0272)];
     const first = await request(`${ctx.url}/api/devices/node-1/windows`, { method: 'POST', token: ctx.token, json: { windows } });
     expect(first.status).toBe(201);
-    expect(first.body).toEqual({ inserted: 3, duplicates: 0, rejected: 0 });
+    expect(first.body).toEqual({ inserted: 3, duplicates: 0, rejected: 0, overlaps: 0, seqResets: 0 });
     const before = await request(`${ctx.url}/api/devices/node-1/footprint`);
     expect(before.body.footprint.power.kind).toBe('measured');
     expect(before.body.footprint.power.powerW).toBeCloseTo(0.0272, 12);
@@ -49,7 +49,7 @@ describe('devices over HTTP: register, ingest windows, live footprint', () => {
 
     const again = await request(`${ctx.url}/api/devices/node-1/windows`, { method: 'POST', token: ctx.token, json: window(1, 0.0272) });
     expect(again.status).toBe(200);
-    expect(again.body).toEqual({ inserted: 0, duplicates: 1, rejected: 0 });
+    expect(again.body).toEqual({ inserted: 0, duplicates: 1, rejected: 0, overlaps: 0, seqResets: 0 });
     const after = await request(`${ctx.url}/api/devices/node-1/footprint`);
     expect(after.body.footprint.totalKgCO2e).toBe(before.body.footprint.totalKgCO2e);
     const stored = await aggregate('node-1');
@@ -57,9 +57,10 @@ describe('devices over HTTP: register, ingest windows, live footprint', () => {
     expect(stored.energyJ).toBeCloseTo(0.0272 * 30, 12);
   });
 
-  it('a repeated window with a different payload is still the same window: first write wins', async () => {
+  it('a repeated seq with a different payload over the same time is refused (400 overlap, SPEC.md §7): the stored window stays', async () => {
     const res = await request(`${ctx.url}/api/devices/node-1/windows`, { method: 'POST', token: ctx.token, json: window(0, 5) });
-    expect(res.body).toEqual({ inserted: 0, duplicates: 1, rejected: 0 });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([expect.stringMatching(/^windows\.0: reason: overlap: seq 0 .* with stored seq 0/)]);
     expect((await aggregate('node-1')).energyJ).toBeCloseTo(0.0272 * 30, 12);
   });
 
@@ -197,6 +198,6 @@ describe('bad input: a clear 4xx and nothing stored', () => {
     expect(http.rejected['malformed-json']).toBe(1);
     expect(http.rejected.validation).toBeGreaterThanOrEqual(10);
     expect(http.counters.windowsInserted).toBe(3);
-    expect(http.counters.windowsDuplicate).toBe(2);
+    expect(http.counters.windowsDuplicate).toBe(1); // the repeated window; the different payload under seq 0 was refused (overlap)
   });
 });

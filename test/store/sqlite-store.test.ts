@@ -57,7 +57,7 @@ describe('SqliteStore (SQLite-specific)', () => {
     it('are numbered 1..N in order', () => {
       expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
       expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length);
-      expect(LATEST_SCHEMA_VERSION).toBe(1);
+      expect(LATEST_SCHEMA_VERSION).toBe(3);
     });
 
     it('create the schema and set user_version; migrate() on a current database does nothing', () => {
@@ -80,11 +80,11 @@ describe('SqliteStore (SQLite-specific)', () => {
       ]);
       expect(columns('energy_windows')).toEqual([
         'device_id', 'seq', 'start_ms', 'duration_s', 'energy_j', 'sample_count', 'min_power_w', 'max_power_w',
-        'inference_count', 'source', 'received_ms',
+        'inference_count', 'source', 'received_ms', 'start_stamped_by', 'seq_use',
       ]);
       expect(columns('device_aggregates')).toEqual([
         'device_id', 'energy_j', 'observed_s', 'windows', 'samples', 'inferences', 'min_power_w', 'max_power_w', 'max_seq',
-        'first_seen_ms', 'last_seen_ms',
+        'first_seen_ms', 'last_seen_ms', 'max_duration_s',
       ]);
       // The foreign key holds once enforcement is on (SqliteStore turns it on for its connection).
       db.pragma('foreign_keys = ON');
@@ -113,6 +113,56 @@ describe('SqliteStore (SQLite-specific)', () => {
         await again.close();
       }
       expect(peek(file, (db) => db.pragma('user_version', { simple: true }))).toBe(LATEST_SCHEMA_VERSION);
+    });
+
+    it('migrations 2 and 3 keep version-1 data: HTTP starts become device-stamped, others receiver-stamped; longest window per device', async () => {
+      const db = new Database(file);
+      db.exec(MIGRATIONS[0]!.sql);
+      db.pragma('user_version = 1');
+      db.exec(`
+        INSERT INTO devices VALUES ('d1', 'd1', NULL, 'kws-typical', 'none', 'epa', 5, NULL, '${JSON.stringify(contractDevice('d1').spec)}', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z');
+        INSERT INTO energy_windows VALUES ('d1', 0, 1000000, 10, 0.5, 100, 0.025, 0.125, 3, 'http', 0);
+        INSERT INTO energy_windows VALUES ('d1', 1, 1010000, 30, 0.5, 100, 0.025, 0.125, 3, 'mqtt:mqtt://broker:1883', 0);
+        INSERT INTO energy_windows VALUES ('d1', 2, 1040000, 10, 0.5, 100, 0.025, 0.125, 3, 'serial:/dev/ttyACM0', 0);
+        INSERT INTO device_aggregates VALUES ('d1', 1.5, 50, 3, 300, 9, 0.025, 0.125, 2, 1000000, 1050000);
+      `);
+      db.close();
+      const store = SqliteStore.open(file);
+      expect((await store.listWindows('d1', 10)).map((w) => [w.seq, w.startStampedBy])).toEqual([
+        [2, 'receiver'],
+        [1, 'receiver'],
+        [0, 'device'],
+      ]);
+      expect(peek(file, (raw) => raw.prepare('SELECT max_duration_s AS maxDurationS FROM device_aggregates').get())).toEqual({ maxDurationS: 30 });
+      // The legacy HTTP window takes part in the overlap check; the others (start not the device's) do not.
+      const result = await store.appendWindows([
+        contractWindow('d1', 10, { startMs: 1_005_000 }),
+        contractWindow('d1', 11, { startMs: 1_020_000 }),
+      ]);
+      expect(result).toMatchObject({ inserted: 1, overlaps: 1 });
+      expect(result.refused.map((w) => w.seq)).toEqual([10]);
+      // Legacy windows are recognised again, and their seqs can be re-used after the upgrade.
+      expect(await store.appendWindows([contractWindow('d1', 0)])).toMatchObject({ inserted: 0, duplicates: 1 });
+      expect(await store.appendWindows([contractWindow('d1', 0, { startMs: 2_000_000 })])).toMatchObject({ inserted: 1, seqResets: 1 });
+      expect(peek(file, (raw) => raw.prepare('SELECT seq, seq_use AS seqUse FROM energy_windows WHERE seq = 0 ORDER BY seq_use').all())).toEqual([
+        { seq: 0, seqUse: 0 },
+        { seq: 0, seqUse: 1 },
+      ]);
+      await store.close();
+    });
+
+    it('the overlap check is an index range on (device_id, start_ms), not a scan of the device', () => {
+      const db = new Database(':memory:');
+      migrate(db);
+      const plan = db
+        .prepare<[], { detail: string }>(
+          `EXPLAIN QUERY PLAN SELECT seq, start_ms, duration_s FROM energy_windows
+           WHERE device_id = 'd1' AND start_ms > 0 AND start_ms < 10 AND start_stamped_by = 'device' ORDER BY start_ms`,
+        )
+        .all()
+        .map((row) => row.detail);
+      expect(plan).toEqual([expect.stringMatching(/SEARCH energy_windows USING INDEX energy_windows_device_start \(device_id=\? AND start_ms>\? AND start_ms<\?\)/)]);
+      db.close();
     });
 
     it('refuses a database written by a newer schema, without touching it', () => {
@@ -148,7 +198,7 @@ describe('SqliteStore (SQLite-specific)', () => {
     expect(await reopened.getDevice('d1')).toEqual(device);
     expect(await reopened.getAggregate('d1')).toEqual(aggregate);
     expect(await reopened.listWindows('d1', 10)).toEqual([...windows].reverse());
-    expect(await reopened.appendWindows(windows)).toEqual({ inserted: 0, duplicates: 3, insertedByDevice: {} });
+    expect(await reopened.appendWindows(windows)).toEqual({ inserted: 0, duplicates: 3, seqResets: 0, overlaps: 0, refused: [], insertedByDevice: {} });
     expect(await reopened.getAggregate('d1')).toEqual(aggregate);
     expect((await reopened.listDevices({ limit: 10, offset: 0 })).map((d) => d.id)).toEqual(['d1', 'd2']);
     await reopened.close();

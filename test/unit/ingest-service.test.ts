@@ -22,8 +22,8 @@ describe('IngestService', () => {
     await ingest.announce({ deviceId: 'n1', board: 'other' });
     expect(ingest.counters.devicesAnnounced).toBe(1);
 
-    expect(await ingest.submitWindows([window('n1', 0), window('n1', 1)])).toEqual({ inserted: 2, duplicates: 0, rejected: 0 });
-    expect(await ingest.submitWindows([window('n1', 1)])).toEqual({ inserted: 0, duplicates: 1, rejected: 0 });
+    expect(await ingest.submitWindows([window('n1', 0), window('n1', 1)])).toEqual({ inserted: 2, duplicates: 0, rejected: 0, overlaps: 0, seqResets: 0 });
+    expect(await ingest.submitWindows([window('n1', 1)])).toEqual({ inserted: 0, duplicates: 1, rejected: 0, overlaps: 0, seqResets: 0 });
     expect(ingest.counters).toMatchObject({ windowsInserted: 2, windowsDuplicate: 1, windowsRejected: 0, devicesAnnounced: 1 });
     expect(events.map((event) => event.type)).toEqual(['device', 'windows']);
     expect(events[1]).toMatchObject({ type: 'windows', deviceId: 'n1', inserted: 2, last: { seq: 1 } });
@@ -48,7 +48,7 @@ describe('IngestService', () => {
       window('b', 2),
       window('b', 3),
     ]);
-    expect(result).toEqual({ inserted: 3, duplicates: 0, rejected: 3 });
+    expect(result).toEqual({ inserted: 3, duplicates: 0, rejected: 3, overlaps: 0, seqResets: 0 });
     expect(ingest.counters.rejectedByReason).toEqual({ power_out_of_range: 1, start_before_2000: 1, start_in_future: 1 });
     expect(ingest.counters.lastRejection).toMatch(/^test b#1: start .* more than a day in the future/);
     expect(await store.getAggregate('a')).toMatchObject({ windows: 1, energyJ: 0.01 });
@@ -58,7 +58,7 @@ describe('IngestService', () => {
       { type: 'windows', deviceId: 'b', inserted: 2, last: window('b', 3) },
     ]);
     events.length = 0;
-    expect(await ingest.submitWindows([window('a', 0), window('b', 4)])).toEqual({ inserted: 1, duplicates: 1, rejected: 0 });
+    expect(await ingest.submitWindows([window('a', 0), window('b', 4)])).toEqual({ inserted: 1, duplicates: 1, rejected: 0, overlaps: 0, seqResets: 0 });
     expect(events.map((event) => event.deviceId)).toEqual(['b']);
     await store.close();
   });
@@ -71,7 +71,7 @@ describe('IngestService', () => {
     });
     const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC);
     await ingest.announce({ deviceId: 'n2' });
-    expect(await ingest.submitWindows([window('n2', 0)])).toEqual({ inserted: 1, duplicates: 0, rejected: 0 });
+    expect(await ingest.submitWindows([window('n2', 0)])).toEqual({ inserted: 1, duplicates: 0, rejected: 0, overlaps: 0, seqResets: 0 });
     expect(bus.listenerErrors).toBe(2);
     await store.close();
   });

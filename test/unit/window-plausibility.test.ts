@@ -13,7 +13,7 @@ describe('window plausibility (shared by HTTP, serial and MQTT)', () => {
     expect(implausibility({ ...good, energyJ: 0.0272, minPowerW: 0.00272, maxPowerW: 0.00272 }, NOW_MS)).toBeNull();
     expect(implausibility({ ...good, energyJ: 0.02746, minPowerW: 0.00272, maxPowerW: 0.00272 }, NOW_MS)).toBeNull(); // +0.96 %
     expect(implausibility({ ...good, startMs: MIN_WINDOW_START_MS }, NOW_MS)).toBeNull();
-    expect(implausibility({ ...good, startMs: NOW_MS + 86_400_000 }, NOW_MS)).toBeNull();
+    expect(implausibility({ ...good, startMs: NOW_MS + 86_400_000 - 10_000 }, NOW_MS)).toBeNull(); // ends exactly at now + the skew
     expect(implausibility({ ...good, sampleCount: 1, minPowerW: 5, maxPowerW: 5 }, NOW_MS)).toBeNull(); // one sample: no spread to check
   });
 
@@ -21,6 +21,8 @@ describe('window plausibility (shared by HTTP, serial and MQTT)', () => {
     ['power above 100 W', { energyJ: 1001, durationS: 10, maxPowerW: null, minPowerW: null }, 'power_out_of_range'],
     ['start at 0', { startMs: 0 }, 'start_before_2000'],
     ['start in µs', { startMs: NOW_MS * 1000 }, 'start_in_future'],
+    ['start just inside the skew, end a day later (issue 8 #14)', { startMs: NOW_MS + 23 * 3_600_000, durationS: 86_400, energyJ: 86.4, minPowerW: null, maxPowerW: null }, 'end_in_future'],
+    ['end 1 ms beyond the skew', { startMs: NOW_MS + 86_400_000 - 10_000 + 1 }, 'end_in_future'],
     ['min above max', { minPowerW: 0.5, maxPowerW: 0.1 }, 'min_above_max'],
     ['average 1000× the max (mJ read as µJ)', { energyJ: 272 * 10, maxPowerW: 0.09, minPowerW: 0.001 }, 'power_out_of_range'],
     ['average above max by 2 %', { energyJ: 0.9 * 1.02 }, 'average_outside_min_max'],

@@ -102,6 +102,10 @@ export const simulateFleetCommand: CliCommand = {
       return 0;
     }
     const intervalMs = durationMsOption('interval', values.interval ?? '10s')!;
+    const windowMs = values.window !== undefined ? durationMsOption('window', values.window)! : intervalMs > 0 ? intervalMs : DEFAULT_SIM_WINDOW_MS;
+    // Interval mode stamps each window as ending now: a window longer than the interval would overlap the last one,
+    // and the service refuses overlapping windows (SPEC.md §7.3).
+    if (intervalMs > 0 && windowMs > intervalMs) throw new ConfigError(`--window (${windowMs} ms) must not exceed --interval (${intervalMs} ms): consecutive windows would overlap`);
     const protocol = values.protocol ?? '4';
     if (protocol !== '4' && protocol !== '5') throw new ConfigError('--protocol must be 4 or 5');
     const url = brokerUrl(values.url ?? DEFAULT_SIM_BROKER_URL);
@@ -116,7 +120,7 @@ export const simulateFleetCommand: CliCommand = {
         devices: integerOption('devices', values.devices, 1) ?? 10,
         count: integerOption('count', values.count, 1),
         intervalMs,
-        windowMs: values.window !== undefined ? durationMsOption('window', values.window)! : intervalMs > 0 ? intervalMs : DEFAULT_SIM_WINDOW_MS,
+        windowMs,
         firstSeq: integerOption('first-seq', values['first-seq'], 0) ?? 0,
         epochMs: DEFAULT_SIM_EPOCH_MS,
         fleet: values.fleet ?? 'sim',

@@ -43,13 +43,15 @@ export function deviceWindowsRouter(deps: DeviceWindowsDeps): Router {
         maxPowerW: item.maxPowerW ?? null,
         inferenceCount: item.inferenceCount ?? 0,
         source: 'http',
+        startStampedBy: 'device', // startMs is required: the client's own clock
       };
       // The same plausibility rules as every other source (IngestService applies them too), answered as a 400 here.
       const problem = implausibility(window, nowMs);
       if (problem !== null) throw new ValidationError(`windows.${index}: ${problem.detail}`, [`reason: ${problem.reason}`]);
       return window;
     });
-    const result = await deps.sink.submitWindows(windows);
+    // Like an implausible window, an overlapping one refuses the whole request (400, one line per window): nothing stored.
+    const result = await deps.sink.submitWindows(windows, { onRefusal: 'refuse-batch' });
     deps.stats.countWindows(result.inserted, result.duplicates);
     res.status(result.inserted > 0 ? 201 : 200).json(result);
   });

@@ -160,7 +160,9 @@ export class MqttMessageProcessor {
     const { stats } = this.options;
     stats.counters.windowsInserted += result.inserted;
     stats.counters.duplicates += result.duplicates;
+    stats.counters.seqResets += result.seqResets ?? 0;
     if ((result.rejected ?? 0) > 0) stats.reject('implausible', result.rejected);
+    if ((result.overlaps ?? 0) > 0) stats.reject('overlap', result.overlaps);
   }
 
   /** One transaction for the whole batch; unknown devices are announced first with the fleet from their topic. */

@@ -13,6 +13,8 @@ export type MqttRejectReason =
   | 'overload'
   /** Dropped by the ingest service's plausibility check (unit mistake, unset clock); acked, not retried. */
   | 'implausible'
+  /** Refused by the store: it overlaps a stored window of the device (SPEC.md §7.3); acked, not retried. */
+  | 'overlap'
   | string;
 
 export interface MqttCounters {
@@ -20,6 +22,8 @@ export interface MqttCounters {
   messages: number;
   windowsInserted: number;
   duplicates: number;
+  /** Stored windows that re-used a stored seq with a different window (a reboot; SPEC.md §7.2). */
+  seqResets: number;
   hellos: number;
   samples: number;
   statusMessages: number;
@@ -49,6 +53,7 @@ export class MqttStats {
     messages: 0,
     windowsInserted: 0,
     duplicates: 0,
+    seqResets: 0,
     hellos: 0,
     samples: 0,
     statusMessages: 0,

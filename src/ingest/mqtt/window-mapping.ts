@@ -17,5 +17,6 @@ export function energyWindowFromMessage(deviceId: string, message: WindowMessage
     maxPowerW: message.maxPowerUw * MICRO,
     inferenceCount: message.inferences,
     source,
+    startStampedBy: message.startMs === null ? 'receiver' : 'device',
   };
 }

@@ -62,6 +62,52 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'who stamped each window start; (device_id, start_ms) index for the overlap check; longest window per device',
+    sql: `
+      -- Only HTTP windows always carried the device's own start; MQTT windows may have lacked start_ms and serial
+      -- windows never had one. 'receiver' is the safe guess: such a start takes no part in identity or overlap.
+      ALTER TABLE energy_windows ADD COLUMN start_stamped_by TEXT NOT NULL DEFAULT 'receiver'
+        CHECK (start_stamped_by IN ('device', 'receiver'));
+      UPDATE energy_windows SET start_stamped_by = 'device' WHERE source = 'http';
+      CREATE INDEX energy_windows_device_start ON energy_windows (device_id, start_ms);
+
+      -- Bounds the overlap check's index range: a window overlapping [start, end) starts after start - max_duration_s.
+      ALTER TABLE device_aggregates ADD COLUMN max_duration_s REAL NULL;
+      UPDATE device_aggregates SET max_duration_s =
+        (SELECT max(w.duration_s) FROM energy_windows w WHERE w.device_id = device_aggregates.device_id);
+    `,
+  },
+  {
+    version: 3,
+    description: 'a seq may be re-used by a different window (a device restarting seq after a reboot): key (device_id, seq, seq_use)',
+    sql: `
+      CREATE TABLE energy_windows_v3 (
+        device_id        TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+        seq              INTEGER NOT NULL,
+        start_ms         INTEGER NOT NULL,
+        duration_s       REAL NOT NULL,
+        energy_j         REAL NOT NULL,
+        sample_count     INTEGER NOT NULL,
+        min_power_w      REAL NULL,
+        max_power_w      REAL NULL,
+        inference_count  INTEGER NOT NULL,
+        source           TEXT NOT NULL,
+        received_ms      INTEGER NOT NULL,
+        start_stamped_by TEXT NOT NULL DEFAULT 'receiver' CHECK (start_stamped_by IN ('device', 'receiver')),
+        seq_use          INTEGER NOT NULL DEFAULT 0,  -- 0: the first window stored under (device_id, seq); n: its n-th re-use
+        PRIMARY KEY (device_id, seq, seq_use)
+      ) WITHOUT ROWID;
+      INSERT INTO energy_windows_v3
+        SELECT device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count,
+          source, received_ms, start_stamped_by, 0
+        FROM energy_windows;
+      DROP TABLE energy_windows;
+      ALTER TABLE energy_windows_v3 RENAME TO energy_windows;
+      CREATE INDEX energy_windows_device_start ON energy_windows (device_id, start_ms);
+    `,
+  },
 ];
 
 /** The user_version of a fully migrated database. */

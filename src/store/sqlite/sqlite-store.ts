@@ -7,8 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { ConflictError, NotFoundError, StoreClosedError, ValidationError } from '../../domain/errors.js';
+import { ConflictError, NotFoundError, StoreClosedError, ValidationError, WindowRefusedError } from '../../domain/errors.js';
 import type {
+  AppendOptions,
   AppendResult,
   Device,
   DeviceAggregate,
@@ -16,7 +17,10 @@ import type {
   DevicePatch,
   DeviceSpec,
   EnergyWindow,
+  RefusedWindow,
+  StartStamp,
 } from '../../domain/types.js';
+import { isSameWindow, overlapDetail, overlaps, startStamp, type WindowContent } from '../../domain/window-identity.js';
 import type { DeviceWithAggregate, ListDevicesQuery, Store } from '../store.js';
 import { migrate } from './migrations.js';
 
@@ -85,6 +89,45 @@ interface WindowRow {
   max_power_w: number | null;
   inference_count: number;
   source: string;
+  start_stamped_by: StartStamp;
+}
+
+/** A stored window under the seq of a new one: a redelivery of it, or a re-use of the seq. */
+interface SameSeqRow {
+  seq_use: number;
+  start_ms: number;
+  duration_s: number;
+  energy_j: number;
+  sample_count: number;
+  min_power_w: number | null;
+  max_power_w: number | null;
+  inference_count: number;
+  start_stamped_by: StartStamp;
+}
+
+/** What the aggregate says about a device's stored windows; all NULL when it has none. */
+interface BoundsRow {
+  max_seq: number | null;
+  last_seen_ms: number | null;
+  max_duration_s: number | null;
+}
+
+/**
+ * Bounds over a device's stored windows (this batch's inserted ones included) that let most windows skip a lookup:
+ * a seq above `maxSeq` is neither a redelivery nor a re-use, a window starting at or after `lastEndMs` overlaps
+ * nothing, and only windows starting within `maxDurationS` before a window can reach into it.
+ */
+interface DeviceBounds {
+  maxSeq: number;
+  lastEndMs: number;
+  maxDurationS: number;
+}
+
+/** A stored device-stamped window that may overlap a new one. */
+interface SpanRow {
+  seq: number;
+  start_ms: number;
+  duration_s: number;
 }
 
 interface DeviceParams {
@@ -113,9 +156,14 @@ interface WindowParams {
   inference_count: number;
   source: string;
   received_ms: number;
+  start_stamped_by: StartStamp;
+  seq_use: number;
 }
 
-type AggregateParams = AggregateRow;
+/** The aggregate columns plus max_duration_s, which only the overlap check reads (not part of DeviceAggregate). */
+interface AggregateParams extends AggregateRow {
+  max_duration_s: number;
+}
 
 const DEVICE_COLUMNS = 'd.id, d.name, d.fleet, d.deployed_at, d.spec_json, d.created_at, d.updated_at';
 const AGGREGATE_COLUMNS =
@@ -131,7 +179,6 @@ const nullableExtreme = (fn: 'min' | 'max', column: string): string =>
 
 class Statements {
   readonly getDevice;
-  readonly deviceExists;
   readonly insertDevice;
   readonly updateDevice;
   readonly listDevices;
@@ -141,13 +188,15 @@ class Statements {
   readonly listDevicesWithAggregates;
   readonly listDevicesWithAggregatesInFleet;
   readonly insertWindow;
+  readonly windowsWithSeq;
+  readonly deviceStampedStartingBetween;
+  readonly deviceBounds;
   readonly listWindows;
   readonly getAggregate;
   readonly upsertAggregate;
 
   constructor(db: Database.Database) {
     this.getDevice = db.prepare<[string], DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices d WHERE d.id = ?`);
-    this.deviceExists = db.prepare<[string], { found: number }>('SELECT 1 AS found FROM devices WHERE id = ?');
     this.insertDevice = db.prepare<[DeviceParams]>(
       `INSERT INTO devices (id, name, fleet, system, training, grid, lifetime_years, deployed_at, spec_json, created_at, updated_at)
        VALUES (@id, @name, @fleet, @system, @training, @grid, @lifetime_years, @deployed_at, @spec_json, @created_at, @updated_at)
@@ -178,22 +227,35 @@ class Statements {
     );
     this.insertWindow = db.prepare<[WindowParams]>(
       `INSERT INTO energy_windows (device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w,
-         inference_count, source, received_ms)
+         inference_count, source, received_ms, start_stamped_by, seq_use)
        VALUES (@device_id, @seq, @start_ms, @duration_s, @energy_j, @sample_count, @min_power_w, @max_power_w,
-         @inference_count, @source, @received_ms)
-       ON CONFLICT (device_id, seq) DO NOTHING`,
+         @inference_count, @source, @received_ms, @start_stamped_by, @seq_use)`,
+    );
+    this.windowsWithSeq = db.prepare<[string, number], SameSeqRow>(
+      `SELECT seq_use, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, start_stamped_by
+       FROM energy_windows WHERE device_id = ? AND seq = ?`,
+    );
+    // An index range on (device_id, start_ms): windows that start after `from` and before `to`.
+    this.deviceStampedStartingBetween = db.prepare<[string, number, number], SpanRow>(
+      `SELECT seq, start_ms, duration_s FROM energy_windows
+       WHERE device_id = ? AND start_ms > ? AND start_ms < ? AND start_stamped_by = 'device' ORDER BY start_ms`,
+    );
+    this.deviceBounds = db.prepare<[string], BoundsRow>(
+      `SELECT a.max_seq, a.last_seen_ms, a.max_duration_s
+       FROM devices d LEFT JOIN device_aggregates a ON a.device_id = d.id WHERE d.id = ?`,
     );
     this.listWindows = db.prepare<[string, number], WindowRow>(
-      `SELECT device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, source
-       FROM energy_windows WHERE device_id = ? ORDER BY seq DESC LIMIT ?`,
+      `SELECT device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, source,
+         start_stamped_by
+       FROM energy_windows WHERE device_id = ? ORDER BY start_ms DESC, seq DESC, seq_use DESC LIMIT ?`,
     );
     this.getAggregate = db.prepare<[string], AggregateRow>(
       `SELECT ${AGGREGATE_COLUMNS} FROM device_aggregates WHERE device_id = ?`,
     );
     this.upsertAggregate = db.prepare<[AggregateParams]>(
-      `INSERT INTO device_aggregates (${AGGREGATE_COLUMNS})
+      `INSERT INTO device_aggregates (${AGGREGATE_COLUMNS}, max_duration_s)
        VALUES (@device_id, @energy_j, @observed_s, @windows, @samples, @inferences, @min_power_w, @max_power_w, @max_seq,
-         @first_seen_ms, @last_seen_ms)
+         @first_seen_ms, @last_seen_ms, @max_duration_s)
        ON CONFLICT (device_id) DO UPDATE SET
          energy_j = energy_j + excluded.energy_j,
          observed_s = observed_s + excluded.observed_s,
@@ -204,7 +266,8 @@ class Statements {
          max_power_w = ${nullableExtreme('max', 'max_power_w')},
          max_seq = ${nullableExtreme('max', 'max_seq')},
          first_seen_ms = ${nullableExtreme('min', 'first_seen_ms')},
-         last_seen_ms = ${nullableExtreme('max', 'last_seen_ms')}`,
+         last_seen_ms = ${nullableExtreme('max', 'last_seen_ms')},
+         max_duration_s = ${nullableExtreme('max', 'max_duration_s')}`,
     );
   }
 }
@@ -213,7 +276,7 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   private closed = false;
   private readonly statements: Statements;
-  private readonly appendTx: (windows: readonly EnergyWindow[]) => Record<string, number>;
+  private readonly appendTx: (windows: readonly EnergyWindow[], options: AppendOptions) => AppendOutcome;
   private readonly updateTx: (id: string, patch: DevicePatch) => Device;
   private readonly ensureTx: (input: DeviceInput) => { device: Device; created: boolean };
 
@@ -224,8 +287,8 @@ export class SqliteStore implements Store {
     this.statements = new Statements(db);
     // Write transactions are IMMEDIATE: they take the write lock up front, so a second connection waits
     // (busy_timeout) instead of failing with SQLITE_BUSY when upgrading a read lock.
-    const append = db.transaction((windows: readonly EnergyWindow[]) => this.appendInTransaction(windows));
-    this.appendTx = (windows) => append.immediate(windows);
+    const append = db.transaction((windows: readonly EnergyWindow[], options: AppendOptions) => this.appendInTransaction(windows, options));
+    this.appendTx = (windows, options) => append.immediate(windows, options);
     const update = db.transaction((id: string, patch: DevicePatch) => this.updateInTransaction(id, patch));
     this.updateTx = (id, patch) => update.immediate(id, patch);
     const ensure = db.transaction((input: DeviceInput) => this.ensureInTransaction(input));
@@ -291,13 +354,14 @@ export class SqliteStore implements Store {
     return row?.n ?? 0;
   }
 
-  async appendWindows(windows: readonly EnergyWindow[]): Promise<AppendResult> {
+  async appendWindows(windows: readonly EnergyWindow[], options: AppendOptions = {}): Promise<AppendResult> {
     this.assertOpen();
-    if (windows.length === 0) return { inserted: 0, duplicates: 0, insertedByDevice: {} };
+    if (windows.length === 0) return { inserted: 0, duplicates: 0, seqResets: 0, overlaps: 0, refused: [], insertedByDevice: {} };
     windows.forEach(checkWindow);
-    const insertedByDevice = this.appendTx(windows);
+    const { insertedByDevice, refused, seqResets } = this.appendTx(windows, options);
     const inserted = Object.values(insertedByDevice).reduce((sum, count) => sum + count, 0);
-    return { inserted, duplicates: windows.length - inserted, insertedByDevice };
+    const overlapCount = refused.filter((window) => window.reason === 'overlap').length;
+    return { inserted, duplicates: windows.length - inserted - refused.length, seqResets, overlaps: overlapCount, refused, insertedByDevice };
   }
 
   async getAggregate(deviceId: string): Promise<DeviceAggregate | undefined> {
@@ -378,19 +442,39 @@ export class SqliteStore implements Store {
     return deviceFromParams(params);
   }
 
-  /** Runs inside the IMMEDIATE transaction; returns how many windows were new, per device. */
-  private appendInTransaction(windows: readonly EnergyWindow[]): Record<string, number> {
+  /**
+   * Runs inside the IMMEDIATE transaction, window by window in batch order, so that each window is judged against
+   * everything stored before it, this batch's earlier windows included: a redelivery of a stored window (isSameWindow)
+   * changes nothing, an overlap is refused, anything else is stored, also under a seq already stored (a seq reset).
+   * Throwing (WindowRefusedError in refuse-batch mode) rolls it all back.
+   */
+  private appendInTransaction(windows: readonly EnergyWindow[], options: AppendOptions): AppendOutcome {
     // Check every device before inserting anything (the throw also rolls back, but nothing should be written).
+    const boundsByDevice = new Map<string, DeviceBounds>();
     for (const deviceId of new Set(windows.map((window) => window.deviceId))) {
-      if (this.statements.deviceExists.get(deviceId) === undefined) {
-        throw new NotFoundError(`device ${JSON.stringify(deviceId)} not found`);
-      }
+      const row = this.statements.deviceBounds.get(deviceId);
+      if (row === undefined) throw new NotFoundError(`device ${JSON.stringify(deviceId)} not found`);
+      boundsByDevice.set(deviceId, {
+        maxSeq: row.max_seq ?? -1,
+        lastEndMs: row.last_seen_ms ?? Number.NEGATIVE_INFINITY,
+        maxDurationS: row.max_duration_s ?? 0,
+      });
     }
     const receivedMs = this.clock();
     const deltas = new Map<string, AggregateParams>();
     const insertedByDevice: Record<string, number> = {};
-    for (const window of windows) {
-      const changes = this.statements.insertWindow.run({
+    const refused: RefusedWindow[] = [];
+    let seqResets = 0;
+    windows.forEach((window, index) => {
+      const bounds = boundsByDevice.get(window.deviceId) as DeviceBounds;
+      const sameSeq = window.seq > bounds.maxSeq ? NO_ROWS : this.statements.windowsWithSeq.all(window.deviceId, window.seq);
+      if (sameSeq.some((row) => isSameWindow(contentFromRow(window.seq, row), window))) return; // duplicate: changes nothing
+      const overlapped = window.startMs >= bounds.lastEndMs ? undefined : this.overlappedWindow(window, bounds.maxDurationS);
+      if (overlapped !== undefined) {
+        refused.push({ index, deviceId: window.deviceId, seq: window.seq, reason: 'overlap', detail: overlapDetail(window, overlapped) });
+        return;
+      }
+      this.statements.insertWindow.run({
         device_id: window.deviceId,
         seq: window.seq,
         start_ms: window.startMs,
@@ -402,14 +486,57 @@ export class SqliteStore implements Store {
         inference_count: window.inferenceCount,
         source: window.source,
         received_ms: receivedMs,
-      }).changes;
-      if (changes === 0) continue; // duplicate (deviceId, seq): changes nothing
+        start_stamped_by: startStamp(window),
+        seq_use: sameSeq.reduce((next, row) => Math.max(next, row.seq_use + 1), 0),
+      });
+      if (sameSeq.length > 0) seqResets += 1;
       insertedByDevice[window.deviceId] = (insertedByDevice[window.deviceId] ?? 0) + 1;
+      bounds.maxSeq = Math.max(bounds.maxSeq, window.seq);
+      bounds.lastEndMs = Math.max(bounds.lastEndMs, window.startMs + window.durationS * 1000);
+      bounds.maxDurationS = Math.max(bounds.maxDurationS, window.durationS);
       addToDelta(deltas, window);
-    }
+    });
+    if (refused.length > 0 && options.onRefusal === 'refuse-batch') throw new WindowRefusedError(refused);
     for (const delta of deltas.values()) this.statements.upsertAggregate.run(delta);
-    return insertedByDevice;
+    return { insertedByDevice, refused, seqResets };
   }
+
+  /**
+   * A stored window of the same device that `window` overlaps (window-identity.ts), if any. Only windows starting
+   * within the device's longest window before `window` can reach into it, so the index range stays a few rows long.
+   */
+  private overlappedWindow(window: EnergyWindow, maxDurationS: number): Pick<EnergyWindow, 'seq' | 'startMs' | 'durationS'> | undefined {
+    if (startStamp(window) !== 'device') return undefined;
+    const fromMs = window.startMs - maxDurationS * 1000;
+    const toMs = window.startMs + window.durationS * 1000;
+    for (const row of this.statements.deviceStampedStartingBetween.all(window.deviceId, fromMs, toMs)) {
+      const stored = { seq: row.seq, startMs: row.start_ms, durationS: row.duration_s, startStampedBy: 'device' as const };
+      if (overlaps(window, stored)) return stored;
+    }
+    return undefined;
+  }
+}
+
+const NO_ROWS: readonly SameSeqRow[] = [];
+
+interface AppendOutcome {
+  insertedByDevice: Record<string, number>;
+  refused: RefusedWindow[];
+  seqResets: number;
+}
+
+function contentFromRow(seq: number, row: SameSeqRow): WindowContent {
+  return {
+    seq,
+    startMs: row.start_ms,
+    durationS: row.duration_s,
+    energyJ: row.energy_j,
+    sampleCount: row.sample_count,
+    minPowerW: row.min_power_w,
+    maxPowerW: row.max_power_w,
+    inferenceCount: row.inference_count,
+    startStampedBy: row.start_stamped_by,
+  };
 }
 
 function addToDelta(deltas: Map<string, AggregateParams>, window: EnergyWindow): void {
@@ -428,6 +555,7 @@ function addToDelta(deltas: Map<string, AggregateParams>, window: EnergyWindow):
       max_seq: window.seq,
       first_seen_ms: window.startMs,
       last_seen_ms: endMs,
+      max_duration_s: window.durationS,
     });
     return;
   }
@@ -441,6 +569,7 @@ function addToDelta(deltas: Map<string, AggregateParams>, window: EnergyWindow):
   delta.max_seq = Math.max(delta.max_seq ?? window.seq, window.seq);
   delta.first_seen_ms = Math.min(delta.first_seen_ms ?? window.startMs, window.startMs);
   delta.last_seen_ms = Math.max(delta.last_seen_ms ?? endMs, endMs);
+  delta.max_duration_s = Math.max(delta.max_duration_s, window.durationS);
 }
 
 function nullableMin(a: number | null, b: number | null): number | null {
@@ -507,6 +636,9 @@ function checkWindow(window: EnergyWindow, index: number): void {
     }
   }
   if (typeof window.source !== 'string') problems.push(`${at}.source must be a string`);
+  if (window.startStampedBy !== undefined && window.startStampedBy !== 'device' && window.startStampedBy !== 'receiver') {
+    problems.push(`${at}.startStampedBy must be 'device' or 'receiver'`);
+  }
   if (problems.length > 0) throw new ValidationError('invalid energy window', problems);
 }
 
@@ -587,5 +719,6 @@ function windowFromRow(row: WindowRow): EnergyWindow {
     maxPowerW: row.max_power_w,
     inferenceCount: row.inference_count,
     source: row.source,
+    startStampedBy: row.start_stamped_by,
   };
 }

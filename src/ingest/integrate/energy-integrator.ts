@@ -179,8 +179,12 @@ export class EnergyIntegrator {
       const boundaryUs = this.windowEndUs;
       const boundaryUw = this.previousPowerUw + slopeUwPerUs * (boundaryUs - this.previousAbsUs);
       this.accumulate(segmentStartUw, boundaryUw, boundaryUs - segmentStartUs);
+      // The boundary power belongs to both windows: each holds energy of the ramp up to it, so its min/max must
+      // bracket it, or a correct window's average can fall outside them (a 1 Hz step: `average_outside_min_max`).
+      this.trackPower(boundaryUw);
       this.closeWindow();
       this.openWindow(boundaryUs);
+      this.trackPower(boundaryUw);
       segmentStartUs = boundaryUs;
       segmentStartUw = boundaryUw;
     }
@@ -197,6 +201,11 @@ export class EnergyIntegrator {
     this.previousAbsUs = absUs;
     this.previousPowerUw = powerUw;
     this.windowSamples += 1;
+    this.trackPower(powerUw);
+  }
+
+  /** Min/max of the power the window's trapezoids run through: its samples and its interpolated boundary values. */
+  private trackPower(powerUw: number): void {
     if (powerUw < this.windowMinUw) this.windowMinUw = powerUw;
     if (powerUw > this.windowMaxUw) this.windowMaxUw = powerUw;
   }
@@ -223,8 +232,9 @@ export class EnergyIntegrator {
       durationUs: this.windowCoveredUs,
       energyUj,
       sampleCount: this.windowSamples,
-      minPowerUw: this.windowSamples > 0 ? this.windowMinUw : null,
-      maxPowerUw: this.windowSamples > 0 ? this.windowMaxUw : null,
+      // Finite once the window covers time: a covered window has a sample or a boundary inside it.
+      minPowerUw: Number.isFinite(this.windowMinUw) ? this.windowMinUw : null,
+      maxPowerUw: Number.isFinite(this.windowMaxUw) ? this.windowMaxUw : null,
       inferenceCount: this.windowInferences,
     });
     this.windowCoveredUs = 0;

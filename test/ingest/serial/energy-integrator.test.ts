@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CLOCK_RESET_AFTER_BACKWARDS, EnergyIntegrator } from '../../../src/ingest/integrate/energy-integrator.js';
 import type { IntegratedWindow } from '../../../src/ingest/integrate/energy-integrator.js';
+import { implausibility } from '../../../src/domain/window-plausibility.js';
 
 const TOLERANCE = 0.001; // 0.1 % of the exact energy, as the issue asks
 const UINT32_RANGE = 2 ** 32;
@@ -96,6 +97,50 @@ describe('EnergyIntegrator on analytic traces', () => {
     for (let i = 1; i < windows.length; i += 1) {
       expect(windows[i]!.startUs).toBeGreaterThanOrEqual(windows[i - 1]!.startUs + windows[i - 1]!.durationUs);
     }
+  });
+
+  it('a window holds the interpolated boundary power in its min/max, so a correct window passes the plausibility check', () => {
+    // A 1 Hz sampler whose power steps between 10 µW and 1 mW every 10 s, in 9.5 s windows: the first boundary falls
+    // halfway up the ramp from sample 9 to sample 10, and the ramp's energy up to the boundary is inside window 0.
+    const samples = Array.from({ length: 80 }, (_, k) => [k * 1_000_000, Math.floor(k / 10) % 2 === 0 ? 10 : 1000] as const);
+    const { windows } = run(new EnergyIntegrator({ windowUs: 9_500_000, maxGapUs: 5_000_000 }), samples);
+    expect(windows.length).toBeGreaterThanOrEqual(8);
+    const rejected = windows.filter((w) => {
+      const draft = {
+        deviceId: 'd',
+        seq: 0,
+        startMs: Date.UTC(2025, 0, 1) + w.startUs / 1000,
+        durationS: w.durationUs / 1e6,
+        energyJ: w.energyUj / 1e6,
+        sampleCount: w.sampleCount,
+        minPowerW: w.minPowerUw === null ? null : w.minPowerUw / 1e6,
+        maxPowerW: w.maxPowerUw === null ? null : w.maxPowerUw / 1e6,
+        inferenceCount: 0,
+        source: 'test',
+      };
+      return implausibility(draft, Date.UTC(2025, 0, 2)) !== null;
+    });
+    expect(rejected).toEqual([]);
+    // The boundary at 9.5 s lies halfway up the ramp from 10 µW (9 s) to 1000 µW (10 s): 505 µW, in both windows.
+    expect(windows[0]).toMatchObject({ minPowerUw: 10, maxPowerUw: 505 });
+    expect(windows[1]).toMatchObject({ minPowerUw: 505, maxPowerUw: 1000 });
+    for (const w of windows) {
+      const averageUw = (w.energyUj / w.durationUs) * 1e6;
+      expect(averageUw).toBeGreaterThanOrEqual(w.minPowerUw!);
+      expect(averageUw).toBeLessThanOrEqual(w.maxPowerUw!);
+    }
+  });
+
+  it('a window crossed by one segment (slower sampler than windows) still has min/max', () => {
+    const { windows } = run(new EnergyIntegrator({ windowUs: 1_000_000, maxGapUs: 5_000_000 }), [
+      [0, 0],
+      [3_000_000, 3000],
+    ]);
+    expect(windows.map((w) => [w.sampleCount, w.minPowerUw, w.maxPowerUw])).toEqual([
+      [1, 0, 1000],
+      [0, 1000, 2000],
+      [0, 2000, 3000],
+    ]);
   });
 
   it('counts inference ends in the open window', () => {

@@ -1,6 +1,7 @@
 /**
  * Pure sample → energy-window integrator (firmware-protocol/SPEC.md §4.2). No clock, no I/O.
- * Time is the device's uint32 µs counter, unwrapped into an absolute µs timeline starting at 0.
+ * Time is the device's uint32 µs counter, unwrapped into an absolute µs timeline starting at 0. The caller passes
+ * the host time each sample was received at: it only tells a long forward jump of device time from a wrap.
  */
 
 /** Windows close every 10 s of device time by default: 360 rows/device/hour in the store, and a 10 s live lag. */
@@ -12,8 +13,22 @@ export const CLOCK_RESET_AFTER_BACKWARDS = 16;
 
 /** Values of a uint32 counter (the device's µs clock, device window seqs): differences are taken modulo this. */
 export const UINT32_RANGE = 4_294_967_296;
-/** A forward difference of half the counter range or more is read as going backwards. */
+/** A forward difference of half the counter range or more is read as going backwards (unless the host clock says otherwise). */
 export const HALF_UINT32_RANGE = 2_147_483_648;
+/**
+ * When the host clock says at least a quarter of the counter range (2³⁰ µs ≈ 17.9 min) passed since the previous
+ * sample, device time may have jumped forward by more than half the range, or wrapped more than once: the forward
+ * difference (raw + k·2³²) closest to the host's elapsed time is taken, if it is within the tolerance below.
+ */
+export const HOST_DISAMBIGUATES_AFTER_US = 1_073_741_824;
+/** Device and host clocks agree within 0.1 % (a crystal drifts ≤ 100 ppm, an RC oscillator after calibration ~0.1 %) … */
+export const HOST_MATCH_RELATIVE = 0.001;
+/**
+ * … plus 1 s of receive latency. A rebooted device whose restarted clock lands in that window by chance (probability
+ * 2 · tolerance / 2³² µs: 0.25 % after an hour's silence) is read as a long gap instead of a clock reset: the energy
+ * after it is integrated the same either way.
+ */
+export const HOST_MATCH_ABSOLUTE_US = 1_000_000;
 
 export interface IntegratorConfig {
   windowUs: number;
@@ -72,6 +87,8 @@ export class EnergyIntegrator {
   private previousRawUs = 0;
   private previousAbsUs = 0;
   private previousPowerUw = 0;
+  /** Host time the previous accepted sample was received at, ms. */
+  private previousHostMs = 0;
   private backwardsRun = 0;
 
   private windowStartUs = 0;
@@ -100,12 +117,16 @@ export class EnergyIntegrator {
     return this.closed.length;
   }
 
-  push(tUs: number, powerUw: number): SampleVerdict {
+  /** `hostMs`: when the host received the sample (ms, any epoch, monotonic within a session). */
+  push(tUs: number, powerUw: number, hostMs: number): SampleVerdict {
     if (!this.hasPrevious) {
-      this.startTimeline(tUs, powerUw, this.previousAbsUs);
+      this.startTimeline(tUs, powerUw, this.previousAbsUs, hostMs);
       return 'started';
     }
-    const deltaUs = (tUs - this.previousRawUs + UINT32_RANGE) % UINT32_RANGE;
+    const rawDeltaUs = (tUs - this.previousRawUs + UINT32_RANGE) % UINT32_RANGE;
+    const longForwardUs = this.hostConsistentForwardUs(rawDeltaUs, hostMs);
+    if (longForwardUs !== null) return this.forward(tUs, powerUw, longForwardUs, hostMs);
+    const deltaUs = rawDeltaUs;
     if (deltaUs === 0) {
       this.stats.repeated += 1;
       return 'repeated';
@@ -118,23 +139,10 @@ export class EnergyIntegrator {
       }
       this.stats.clockResets += 1;
       this.closeWindow();
-      this.startTimeline(tUs, powerUw, this.previousAbsUs);
+      this.startTimeline(tUs, powerUw, this.previousAbsUs, hostMs);
       return 'clock_reset';
     }
-    this.backwardsRun = 0;
-    this.stats.accepted += 1;
-    const absUs = this.previousAbsUs + deltaUs;
-    if (deltaUs > this.config.maxGapUs) {
-      this.stats.gaps += 1;
-      this.stats.lostUs += deltaUs;
-      this.closeWindow();
-      this.openWindow(absUs);
-      this.addSample(tUs, absUs, powerUw);
-      return 'gap';
-    }
-    this.integrateSegment(absUs, powerUw);
-    this.addSample(tUs, absUs, powerUw);
-    return 'accepted';
+    return this.forward(tUs, powerUw, deltaUs, hostMs);
   }
 
   /** An inference ended: counted in the window open now. */
@@ -150,6 +158,37 @@ export class EnergyIntegrator {
     if (this.hasPrevious) this.backwardsRun = CLOCK_RESET_AFTER_BACKWARDS - 1;
   }
 
+  /** A sample `deltaUs` after the previous one: integrated, or a gap. */
+  private forward(tUs: number, powerUw: number, deltaUs: number, hostMs: number): SampleVerdict {
+    this.backwardsRun = 0;
+    this.stats.accepted += 1;
+    const absUs = this.previousAbsUs + deltaUs;
+    if (deltaUs > this.config.maxGapUs) {
+      this.stats.gaps += 1;
+      this.stats.lostUs += deltaUs;
+      this.closeWindow();
+      this.openWindow(absUs);
+      this.addSample(tUs, absUs, powerUw, hostMs);
+      return 'gap';
+    }
+    this.integrateSegment(absUs, powerUw);
+    this.addSample(tUs, absUs, powerUw, hostMs);
+    return 'accepted';
+  }
+
+  /**
+   * The real forward difference when the host clock shows a long silence (HOST_DISAMBIGUATES_AFTER_US): raw + k·2³²
+   * closest to the host's elapsed time, or null when none is close enough (then the raw difference decides).
+   */
+  private hostConsistentForwardUs(rawDeltaUs: number, hostMs: number): number | null {
+    const hostElapsedUs = (hostMs - this.previousHostMs) * 1000;
+    if (!(hostElapsedUs >= HOST_DISAMBIGUATES_AFTER_US)) return null;
+    const wraps = Math.max(0, Math.round((hostElapsedUs - rawDeltaUs) / UINT32_RANGE));
+    const forwardUs = rawDeltaUs + wraps * UINT32_RANGE;
+    const toleranceUs = hostElapsedUs * HOST_MATCH_RELATIVE + HOST_MATCH_ABSOLUTE_US;
+    return forwardUs > 0 && Math.abs(forwardUs - hostElapsedUs) <= toleranceUs ? forwardUs : null;
+  }
+
   /** Close the open window (if it covers any time) and start a fresh timeline at the next sample. */
   reset(): void {
     this.closeWindow();
@@ -162,12 +201,12 @@ export class EnergyIntegrator {
     return this.closed.splice(0, this.closed.length);
   }
 
-  private startTimeline(tUs: number, powerUw: number, absUs: number): void {
+  private startTimeline(tUs: number, powerUw: number, absUs: number, hostMs: number): void {
     this.hasPrevious = true;
     this.backwardsRun = 0;
     this.stats.accepted += 1;
     this.openWindow(absUs);
-    this.addSample(tUs, absUs, powerUw);
+    this.addSample(tUs, absUs, powerUw, hostMs);
   }
 
   /** Trapezoid from the previous sample to (absUs, powerUw), split exactly at window boundaries. */
@@ -196,7 +235,8 @@ export class EnergyIntegrator {
     this.windowCoveredUs += durationUs;
   }
 
-  private addSample(tUs: number, absUs: number, powerUw: number): void {
+  private addSample(tUs: number, absUs: number, powerUw: number, hostMs: number): void {
+    this.previousHostMs = hostMs;
     this.previousRawUs = tUs;
     this.previousAbsUs = absUs;
     this.previousPowerUw = powerUw;

@@ -79,6 +79,8 @@ export class LineSession {
   /** Coverage of integrators replaced by a new hello, µs. */
   private retiredLostUs = 0;
   private retiredCoveredUs = 0;
+  /** Host time the line being handled was received at (nowMs() when it arrived), ms. */
+  private lineMs = 0;
 
   constructor(
     private readonly options: LineSessionOptions,
@@ -89,6 +91,7 @@ export class LineSession {
   }
 
   handleLine(line: string): void {
+    this.lineMs = this.options.nowMs();
     this.counters.lines += 1;
     const message = parseLine(line);
     switch (message.type) {
@@ -172,7 +175,7 @@ export class LineSession {
 
   private onSample(sample: SampleMessage): void {
     this.counters.samples += 1;
-    const verdict = this.integrator.push(sample.tUs, sample.powerUw);
+    const verdict = this.integrator.push(sample.tUs, sample.powerUw, this.lineMs);
     switch (verdict) {
       case 'repeated':
       case 'out_of_order':
@@ -182,7 +185,7 @@ export class LineSession {
       case 'clock_reset':
         this.drainWindows();
         if (verdict === 'clock_reset') this.counters.clockResets += 1;
-        this.anchorHostMs = this.options.nowMs();
+        this.anchorHostMs = this.lineMs;
         this.anchorAbsUs = this.integrator.lastAbsUs;
         this.livePowerSinceUs = this.anchorAbsUs;
         this.livePowerSumUw = 0;
@@ -230,7 +233,7 @@ export class LineSession {
     this.output.windows([
       {
         deviceId: this.deviceId as string,
-        startMs: this.options.nowMs() - window.durationMs,
+        startMs: this.lineMs - window.durationMs,
         durationS: window.durationMs / 1000,
         energyJ: window.energyUj / 1e6,
         sampleCount: window.samples,

@@ -6,11 +6,25 @@ import { implausibility } from '../../../src/domain/window-plausibility.js';
 const TOLERANCE = 0.001; // 0.1 % of the exact energy, as the issue asks
 const UINT32_RANGE = 2 ** 32;
 
+/** Host receive times of a stream read live: host time follows device time forward (a backwards sample adds none). */
+function liveHostMs(samples: ReadonlyArray<readonly [tUs: number, powerUw: number, hostMs?: number]>): number[] {
+  let hostMs = 1_764_000_000_000;
+  return samples.map(([t], k) => {
+    if (k > 0) {
+      const deltaUs = (t - samples[k - 1]![0] + UINT32_RANGE) % UINT32_RANGE;
+      if (deltaUs < UINT32_RANGE / 2) hostMs += deltaUs / 1000;
+    }
+    return hostMs;
+  });
+}
+
+/** Pushes (tUs, powerUw[, hostMs]) samples; without hostMs, as read live (liveHostMs). */
 function run(
   integrator: EnergyIntegrator,
-  samples: ReadonlyArray<readonly [tUs: number, powerUw: number]>,
+  samples: ReadonlyArray<readonly [tUs: number, powerUw: number, hostMs?: number]>,
 ): { windows: IntegratedWindow[]; verdicts: string[] } {
-  const verdicts = samples.map(([t, p]) => integrator.push(t, p));
+  const live = liveHostMs(samples);
+  const verdicts = samples.map(([t, p, h], k) => integrator.push(t, p, h ?? live[k]!));
   integrator.reset();
   return { windows: integrator.takeWindows(), verdicts };
 }
@@ -72,6 +86,36 @@ describe('EnergyIntegrator on analytic traces', () => {
     expect(verdicts.filter((v) => v !== 'accepted' && v !== 'started')).toEqual([]);
     expectClose(totalUj(windows), 2000 * 6);
     expect(integrator.stats.lostUs).toBe(0);
+  });
+
+  it.each([
+    ['over 2³¹ µs (40 min), formerly read as going backwards', 2_400_000_000],
+    ['over 2³² µs (75 min), formerly aliased to a 205 s gap', 4_500_000_000],
+    ['over 3 × 2³² µs (4 h)', 14_400_000_000],
+  ])('a forward jump of device time %s is a gap of its real length when the host clock saw it pass', (_name, jumpUs) => {
+    const integrator = new EnergyIntegrator();
+    const t0 = 1_000_000_000;
+    const host0 = 1_764_000_000_000;
+    const before = Array.from({ length: 1001 }, (_, k) => [t0 + k * 1000, 100, host0 + k] as const);
+    const lastUs = t0 + 1_000_000;
+    const resumeHostMs = host0 + 1000 + jumpUs / 1000 + 150; // 150 ms of receive latency
+    const after = Array.from({ length: 1001 }, (_, k) => [(lastUs + jumpUs + k * 1000) % UINT32_RANGE, 100, resumeHostMs + k] as const);
+    const { windows, verdicts } = run(integrator, [...before, ...after]);
+    expect(verdicts.filter((v) => v !== 'accepted' && v !== 'started')).toEqual(['gap']);
+    expect(integrator.stats.lostUs).toBe(jumpUs);
+    expect(integrator.stats.outOfOrder).toBe(0);
+    expectClose(totalUj(windows), 100 * 2);
+    expect(windows[1]!.startUs - (windows[0]!.startUs + windows[0]!.durationUs)).toBe(jumpUs);
+  });
+
+  it('without a long host silence, a difference of 2³¹ µs or more is still time going backwards', () => {
+    const integrator = new EnergyIntegrator();
+    const host = 1_764_000_000_000;
+    integrator.push(3_000_000_000, 100, host);
+    // 2.4e9 µs "forward" but the host saw 1 ms pass: the device clock went backwards (0.5e9 is 2.5e9 µs behind).
+    expect(integrator.push((3_000_000_000 + 2_400_000_000) % UINT32_RANGE, 100, host + 1)).toBe('out_of_order');
+    // A long host silence that matches no forward reading (the clock restarted) leaves the raw rule in charge.
+    expect(integrator.push(1_000_000_000, 100, host + 30 * 60_000)).toBe('out_of_order');
   });
 
   it('rejects and counts out-of-order and repeated samples without changing the energy', () => {
@@ -145,11 +189,11 @@ describe('EnergyIntegrator on analytic traces', () => {
 
   it('counts inference ends in the open window', () => {
     const integrator = new EnergyIntegrator({ windowUs: 1_000_000, maxGapUs: 1_000_000 });
-    integrator.push(0, 1);
+    integrator.push(0, 1, 0);
     integrator.countInference();
-    integrator.push(500_000, 1);
+    integrator.push(500_000, 1, 500);
     integrator.countInference();
-    integrator.push(1_500_000, 1);
+    integrator.push(1_500_000, 1, 1500);
     integrator.countInference();
     integrator.reset();
     expect(integrator.takeWindows().map((w) => w.inferenceCount)).toEqual([2, 1]);

@@ -5,11 +5,16 @@ import { SeqAllocator, epochMsSeqStart, storeSeqStart } from '../../../src/inges
 import type { DeviceHello } from '../../../src/ingest/window-sink.js';
 import { formatEvent, formatHello, formatSample, formatWindow } from '../../../src/protocol/line-format.js';
 
-function session(fixedDeviceId: string | null = null): { s: LineSession; devices: DeviceHello[]; windows: WindowDraft[] } {
+const T0_MS = 1_764_000_000_000;
+
+function session(
+  fixedDeviceId: string | null = null,
+  nowMs: () => number = () => T0_MS,
+): { s: LineSession; devices: DeviceHello[]; windows: WindowDraft[] } {
   const devices: DeviceHello[] = [];
   const windows: WindowDraft[] = [];
   const s = new LineSession(
-    { source: 'serial:test', integrator: { windowUs: 1_000_000, maxGapUs: 100_000 }, fixedDeviceId, nowMs: () => 1_764_000_000_000 },
+    { source: 'serial:test', integrator: { windowUs: 1_000_000, maxGapUs: 100_000 }, fixedDeviceId, nowMs },
     { device: (h) => devices.push(h), windows: (w) => windows.push(...w), power: () => undefined },
   );
   return { s, devices, windows };
@@ -87,6 +92,28 @@ describe('LineSession', () => {
     s.end();
     expect(devices.map((d) => d.deviceId)).toEqual(['first', 'second']);
     expect(windows.map((w) => w.deviceId)).toEqual(['first', 'second']);
+  });
+
+  it('a 40 min forward jump of device time, with the host clock showing it, is lost coverage, not samples going backwards', () => {
+    let clockMs = T0_MS;
+    const { s, windows } = session(null, () => clockMs);
+    s.handleLine(hello('dev-j'));
+    const t0 = 2_000_000_000;
+    for (let k = 0; k <= 1000; k += 1) {
+      clockMs = T0_MS + k;
+      s.handleLine(formatSample(t0 + k * 1000, 3300, 1000));
+    }
+    const jumpUs = 2_400_000_000; // > 2³¹ µs: read as backwards from the raw difference alone
+    const resumeMs = clockMs + jumpUs / 1000;
+    for (let k = 0; k <= 1000; k += 1) {
+      clockMs = resumeMs + k;
+      s.handleLine(formatSample((t0 + 1_000_000 + jumpUs + k * 1000) % 2 ** 32, 3300, 1000));
+    }
+    s.end();
+    expect(s.rejected).toEqual({});
+    expect(s.counters).toMatchObject({ gaps: 1, lostCoverageUs: jumpUs, coveredUs: 2_000_000, clockResets: 0 });
+    expect(windows.reduce((sum, w) => sum + w.energyJ, 0)).toBeCloseTo(2 * 3.3e-3, 12);
+    expect(windows.at(-1)!.startMs).toBe(resumeMs); // stamped when it was received
   });
 
   it('counts boot-log lines as ignored, not rejected', () => {

@@ -64,8 +64,14 @@ export interface IntegratorStats {
   outOfOrder: number;
   clockResets: number;
   gaps: number;
-  /** Device time not integrated because of gaps, µs. */
+  /**
+   * Device time not integrated because of gaps while the receiver was reading, µs. A gap longer than the host time
+   * since the timeline started began before it: the data before it was a backlog (held by the OS or the adapter
+   * while nobody read the port), and only the part of the gap after the timeline's first sample arrived is lost.
+   */
   lostUs: number;
+  /** Device time of gaps that passed before the receiver was reading (the rest of such gaps), µs. */
+  lostBeforeReadingUs: number;
   /** Device time integrated, µs. */
   coveredUs: number;
   energyUj: number;
@@ -79,6 +85,7 @@ export class EnergyIntegrator {
     clockResets: 0,
     gaps: 0,
     lostUs: 0,
+    lostBeforeReadingUs: 0,
     coveredUs: 0,
     energyUj: 0,
   };
@@ -89,6 +96,8 @@ export class EnergyIntegrator {
   private previousPowerUw = 0;
   /** Host time the previous accepted sample was received at, ms. */
   private previousHostMs = 0;
+  /** Host time the timeline's first sample was received at, ms. */
+  private timelineHostMs = 0;
   private backwardsRun = 0;
 
   private windowStartUs = 0;
@@ -165,7 +174,9 @@ export class EnergyIntegrator {
     const absUs = this.previousAbsUs + deltaUs;
     if (deltaUs > this.config.maxGapUs) {
       this.stats.gaps += 1;
-      this.stats.lostUs += deltaUs;
+      const whileReadingUs = Math.min(deltaUs, Math.max(0, (hostMs - this.timelineHostMs) * 1000));
+      this.stats.lostUs += whileReadingUs;
+      this.stats.lostBeforeReadingUs += deltaUs - whileReadingUs;
       this.closeWindow();
       this.openWindow(absUs);
       this.addSample(tUs, absUs, powerUw, hostMs);
@@ -205,6 +216,7 @@ export class EnergyIntegrator {
     this.hasPrevious = true;
     this.backwardsRun = 0;
     this.stats.accepted += 1;
+    this.timelineHostMs = hostMs;
     this.openWindow(absUs);
     this.addSample(tUs, absUs, powerUw, hostMs);
   }

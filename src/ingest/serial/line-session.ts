@@ -43,6 +43,8 @@ export interface LineSessionCounters {
   clockResets: number;
   gaps: number;
   lostCoverageUs: number;
+  /** Device time of gaps that passed before this session was reading (a backlog then the live stream), µs. */
+  lostBeforeReadingUs: number;
   coveredUs: number;
 }
 
@@ -60,6 +62,7 @@ export class LineSession {
     clockResets: 0,
     gaps: 0,
     lostCoverageUs: 0,
+    lostBeforeReadingUs: 0,
     coveredUs: 0,
   };
   /** Rejected lines and samples by reason (parser reasons plus before_hello, repeated, out_of_order). */
@@ -78,9 +81,12 @@ export class LineSession {
   private hasAnnounced = false;
   /** Coverage of integrators replaced by a new hello, µs. */
   private retiredLostUs = 0;
+  private retiredLostBeforeReadingUs = 0;
   private retiredCoveredUs = 0;
   /** Host time the line being handled was received at (nowMs() when it arrived), ms. */
   private lineMs = 0;
+  /** End of the last sample window delivered, host ms. */
+  private lastWindowEndMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly options: LineSessionOptions,
@@ -155,11 +161,13 @@ export class LineSession {
     this.hello = hello;
     if (isNewDevice || periodUs !== previousPeriodUs) {
       this.end();
+      if (deviceId !== this.deviceId) this.lastWindowEndMs = Number.NEGATIVE_INFINITY; // overlap is per device
       this.deviceId = deviceId;
       this.isWindowMode = false;
       this.lastDeviceSeq = null;
       this.retiredLostUs += this.integrator.stats.lostUs;
       this.retiredCoveredUs += this.integrator.stats.coveredUs;
+      this.retiredLostBeforeReadingUs += this.integrator.stats.lostBeforeReadingUs;
       this.integrator = new EnergyIntegrator({
         windowUs: this.options.integrator.windowUs,
         maxGapUs: Math.max(this.options.integrator.maxGapUs, periodUs * GAP_SAMPLE_PERIODS),
@@ -175,6 +183,7 @@ export class LineSession {
 
   private onSample(sample: SampleMessage): void {
     this.counters.samples += 1;
+    const lostBeforeReadingUs = this.integrator.stats.lostBeforeReadingUs;
     const verdict = this.integrator.push(sample.tUs, sample.powerUw, this.lineMs);
     switch (verdict) {
       case 'repeated':
@@ -185,20 +194,34 @@ export class LineSession {
       case 'clock_reset':
         this.drainWindows();
         if (verdict === 'clock_reset') this.counters.clockResets += 1;
-        this.anchorHostMs = this.lineMs;
-        this.anchorAbsUs = this.integrator.lastAbsUs;
+        this.anchor();
         this.livePowerSinceUs = this.anchorAbsUs;
         this.livePowerSumUw = 0;
         this.livePowerCount = 0;
         break;
       case 'gap':
         this.counters.gaps += 1;
+        if (this.integrator.stats.lostBeforeReadingUs > lostBeforeReadingUs) {
+          // The gap began before we were reading: what came before it was a backlog, read late. This sample is live,
+          // so the window the gap closed is timed back from it, and so is everything after.
+          this.anchor();
+          this.drainWindows();
+        } else {
+          this.drainWindows();
+          this.anchor();
+        }
         break;
       case 'accepted':
         break;
     }
     if (this.integrator.pendingWindows > 0) this.drainWindows();
     this.trackLivePower(sample.powerUw);
+  }
+
+  /** Ties the current sample's device time to the host time it was received at. */
+  private anchor(): void {
+    this.anchorHostMs = this.lineMs;
+    this.anchorAbsUs = this.integrator.lastAbsUs;
   }
 
   private trackLivePower(powerUw: number): void {
@@ -253,15 +276,20 @@ export class LineSession {
     const stats = this.integrator.stats;
     this.counters.windows += closed.length;
     this.counters.lostCoverageUs = this.retiredLostUs + stats.lostUs;
+    this.counters.lostBeforeReadingUs = this.retiredLostBeforeReadingUs + stats.lostBeforeReadingUs;
     this.counters.coveredUs = this.retiredCoveredUs + stats.coveredUs;
     if (this.deviceId === null) return;
     this.output.windows(closed.map((w) => this.toDraft(w, this.deviceId as string)));
   }
 
   private toDraft(window: IntegratedWindow, deviceId: string): WindowDraft {
+    // Never before the end of the last window: windows of one device must not overlap, even when those before were a
+    // backlog longer than a window, timed from its arrival before the live stream showed how old it was.
+    const startMs = Math.max(Math.round(this.anchorHostMs + (window.startUs - this.anchorAbsUs) / 1000), Math.ceil(this.lastWindowEndMs));
+    this.lastWindowEndMs = startMs + window.durationUs / 1000;
     return {
       deviceId,
-      startMs: Math.round(this.anchorHostMs + (window.startUs - this.anchorAbsUs) / 1000),
+      startMs,
       durationS: window.durationUs / 1e6,
       energyJ: window.energyUj / 1e6,
       sampleCount: window.sampleCount,

@@ -108,6 +108,28 @@ describe('EnergyIntegrator on analytic traces', () => {
     expect(windows[1]!.startUs - (windows[0]!.startUs + windows[0]!.durationUs)).toBe(jumpUs);
   });
 
+  it('a backlog read at once, then a jump to the live stream: only the gap after reading began is lost coverage', () => {
+    // 700 stale samples (0.6–1.3 s) the OS held while nobody read, all received within 7 ms of the open; then the live
+    // stream from device time 8.1 s, received 100 ms after the open: 6.8 s passed on the device before we read.
+    const host0 = 1_764_000_000_000;
+    const backlog = Array.from({ length: 700 }, (_, k) => [600_000 + k * 1000, 100, host0 + k / 100] as const);
+    const live = Array.from({ length: 3000 }, (_, k) => [8_100_000 + k * 1000, 100, host0 + 100 + k] as const);
+    const integrator = new EnergyIntegrator();
+    const { windows } = run(integrator, [...backlog, ...live]);
+    expect(integrator.stats.gaps).toBe(1);
+    expect(integrator.stats.lostUs).toBe(100_000);
+    expect(integrator.stats.lostBeforeReadingUs).toBe(6_801_000 - 100_000);
+    expect(integrator.stats.coveredUs).toBe(699_000 + 2_999_000);
+    expectClose(totalUj(windows), 100 * (0.699 + 2.999));
+  });
+
+  it('a gap in a live stream is lost coverage in full', () => {
+    const integrator = new EnergyIntegrator();
+    const samples = [...Array.from({ length: 3001 }, (_, k) => k * 1000), ...Array.from({ length: 1001 }, (_, k) => 5_000_000 + k * 1000)];
+    run(integrator, samples.map((t) => [t, 100] as const));
+    expect(integrator.stats).toMatchObject({ gaps: 1, lostUs: 2_000_000, lostBeforeReadingUs: 0 });
+  });
+
   it('without a long host silence, a difference of 2³¹ µs or more is still time going backwards', () => {
     const integrator = new EnergyIntegrator();
     const host = 1_764_000_000_000;

@@ -116,6 +116,37 @@ describe('LineSession', () => {
     expect(windows.at(-1)!.startMs).toBe(resumeMs); // stamped when it was received
   });
 
+  it.each([
+    ['shorter than a window', 300],
+    ['longer than a window', 2500],
+  ])('a backlog %s read at the open, then the live stream: coverage is the reading time, windows are timed from arrival', (_name, backlogSamples) => {
+    let clockMs = T0_MS;
+    const { s, windows } = session(null, () => clockMs);
+    s.handleLine(hello('dev-idle'));
+    // Stale samples from device time 1.0 s, read at 100 per ms right after the open; the board ran on unread for 60 s.
+    for (let k = 0; k < backlogSamples; k += 1) {
+      clockMs = T0_MS + k / 100;
+      s.handleLine(formatSample(1_000_000 + k * 1000, 3300, 1000));
+    }
+    // The live stream, from device time 61 s + the backlog, first line 50 ms after the open.
+    const liveUs = 61_000_000 + backlogSamples * 1000;
+    for (let k = 0; k <= 2000; k += 1) {
+      clockMs = T0_MS + 50 + k;
+      s.handleLine(formatSample(liveUs + k * 1000, 3300, 1000));
+    }
+    s.end();
+    expect(s.counters).toMatchObject({ gaps: 1, lostCoverageUs: 50_000, coveredUs: (backlogSamples - 1) * 1000 + 2_000_000 });
+    // Live windows are stamped from their arrival, not 60 s ahead of the host clock. A backlog longer than a window
+    // was partly delivered before the live stream showed its age: the windows after it come after it (no overlap),
+    // ahead of the clock by at most the backlog's length (1 ms per sample here).
+    const lastEndMs = windows.at(-1)!.startMs + windows.at(-1)!.durationS * 1000;
+    expect(lastEndMs).toBeLessThanOrEqual(clockMs + (backlogSamples < 1000 ? 0 : backlogSamples));
+    for (let i = 1; i < windows.length; i += 1) {
+      expect(windows[i]!.startMs).toBeGreaterThanOrEqual(windows[i - 1]!.startMs + windows[i - 1]!.durationS * 1000);
+      expect(Number.isInteger(windows[i]!.startMs)).toBe(true);
+    }
+  });
+
   it('counts boot-log lines as ignored, not rejected', () => {
     const { s } = session();
     s.handleLine('rst:0x1 (POWERON_RESET),boot:0x13');

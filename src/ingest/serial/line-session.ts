@@ -11,8 +11,12 @@ import type { WindowDraft } from './window-delivery.js';
 
 /** Live power is published at most every 100 ms of device time (≤ 10 Hz), as the mean of the samples since the last. */
 export const LIVE_POWER_INTERVAL_US = 100_000;
-/** A gap is at least this many sample periods when the hello announces a slow sampler. */
-export const GAP_SAMPLE_PERIODS = 10;
+/**
+ * When the hello announces its sample period, a step of more than 2.5 periods between samples is a gap (lost
+ * coverage, not energy): one lost line (2 periods) is bridged, two or more are not. A burst of 1 kHz lines dropped by a
+ * slow host would otherwise be bridged from the sleep samples on either side, and its energy would vanish unseen.
+ */
+export const GAP_AFTER_SAMPLE_PERIODS = 2.5;
 
 export interface LineSessionOptions {
   /** `serial:<path>`: stored with every window. */
@@ -170,7 +174,8 @@ export class LineSession {
       this.retiredLostBeforeReadingUs += this.integrator.stats.lostBeforeReadingUs;
       this.integrator = new EnergyIntegrator({
         windowUs: this.options.integrator.windowUs,
-        maxGapUs: Math.max(this.options.integrator.maxGapUs, periodUs * GAP_SAMPLE_PERIODS),
+        // Without an announced period the receiver's max_gap (default 1 s) is all there is to go on.
+        maxGapUs: periodUs > 0 ? periodUs * GAP_AFTER_SAMPLE_PERIODS : this.options.integrator.maxGapUs,
       });
     } else {
       this.integrator.armClockReset();

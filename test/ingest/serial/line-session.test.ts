@@ -147,6 +147,39 @@ describe('LineSession', () => {
     }
   });
 
+  it('with an announced 1 kHz period, 50 lost lines inside a burst are lost coverage, not a trapezoid between sleep samples', () => {
+    const sleepUa = 5;
+    const activeUa = 8000;
+    const ua = (k: number): number => (k % 100 < 10 || (k >= 450 && k < 500) ? activeUa : sleepUa); // 10 ms bursts, a 50 ms one at 450
+    const lost = (k: number): boolean => k >= 450 && k < 500; // the host was slow: the 50 ms burst's lines never arrived
+    let clockMs = T0_MS;
+    const { s, windows } = session(null, () => clockMs);
+    s.handleLine(hello('dev-burst', 1000));
+    let receivedUj = 0;
+    let previous: { k: number; uw: number } | null = null;
+    for (let k = 0; k <= 2000; k += 1) {
+      clockMs = T0_MS + k; // read live
+      if (lost(k)) continue;
+      const uw = (3300 * ua(k)) / 1000;
+      if (previous !== null && k - previous.k === 1) receivedUj += ((previous.uw + uw) / 2) * 1000 / 1e6;
+      previous = { k, uw };
+      s.handleLine(formatSample(k * 1000, 3300, ua(k)));
+    }
+    s.end();
+    // The hole (449 → 500: 51 ms, sleep on both sides) is not integrated; everything on either side of it is, exactly.
+    expect(s.counters).toMatchObject({ gaps: 1, lostCoverageUs: 51_000, coveredUs: 2_000_000 - 51_000 });
+    expect(windows.reduce((sum, w) => sum + w.energyJ, 0) * 1e6).toBeCloseTo(receivedUj, 6);
+    expect(windows.reduce((sum, w) => sum + w.durationS, 0)).toBeCloseTo(2 - 0.051, 9);
+  });
+
+  it('with an announced period, one lost line (two periods) is still bridged', () => {
+    const { s } = session();
+    s.handleLine(hello('dev-one', 1000));
+    for (let k = 0; k <= 1000; k += 1) if (k !== 400) s.handleLine(formatSample(k * 1000, 3300, 1000));
+    s.end();
+    expect(s.counters).toMatchObject({ gaps: 0, lostCoverageUs: 0, coveredUs: 1_000_000 });
+  });
+
   it('counts boot-log lines as ignored, not rejected', () => {
     const { s } = session();
     s.handleLine('rst:0x1 (POWERON_RESET),boot:0x13');

@@ -2,6 +2,7 @@
 import { formatEvent, formatHello, formatSample } from '../../../protocol/line-format.js';
 import { MAX_SAMPLE_UA } from '../../../protocol/limits.js';
 import { UINT32_RANGE } from '../../integrate/energy-integrator.js';
+import { GAP_AFTER_SAMPLE_PERIODS } from '../line-session.js';
 import { currentUaAt, isActiveSample } from './power-profile.js';
 import type { PowerProfile } from './power-profile.js';
 
@@ -16,8 +17,13 @@ export interface GeneratorCounters {
   inferences: number;
   /** Samples not sent because the link was stalled (real-time mode only). */
   skippedSamples: number;
-  /** Σ of trapezoids between consecutive samples actually sent intact, µJ: what a perfect receiver integrates. */
+  /**
+   * Σ of trapezoids between consecutive samples actually sent intact, µJ, bridging what a receiver bridges (one lost
+   * line; SPEC §4.2: at most GAP_AFTER_SAMPLE_PERIODS) and nothing else: what a perfect receiver integrates.
+   */
   sentEnergyUj: number;
+  /** Device time those trapezoids cover, µs: what a perfect receiver reports as covered. */
+  sentCoveredUs: number;
 }
 
 /** Mulberry32: tiny, fast, deterministic. */
@@ -33,7 +39,15 @@ function mulberry32(seed: number): () => number {
 }
 
 export class LineGenerator {
-  readonly counters: GeneratorCounters = { samples: 0, corruptedLines: 0, lines: 0, inferences: 0, skippedSamples: 0, sentEnergyUj: 0 };
+  readonly counters: GeneratorCounters = {
+    samples: 0,
+    corruptedLines: 0,
+    lines: 0,
+    inferences: 0,
+    skippedSamples: 0,
+    sentEnergyUj: 0,
+    sentCoveredUs: 0,
+  };
   private index = 0;
   private readonly random: () => number;
   private lastHelloUs = Number.NEGATIVE_INFINITY;
@@ -103,8 +117,10 @@ export class LineGenerator {
       this.counters.corruptedLines += 1;
     } else {
       const powerUw = (profile.supplyMv * ua) / 1000;
-      if (this.previousIntact !== null) {
-        this.counters.sentEnergyUj += (((this.previousIntact.powerUw + powerUw) / 2) * (absUs - this.previousIntact.absUs)) / 1e6;
+      const stepUs = this.previousIntact === null ? null : absUs - this.previousIntact.absUs;
+      if (this.previousIntact !== null && stepUs !== null && stepUs <= GAP_AFTER_SAMPLE_PERIODS * profile.samplePeriodUs) {
+        this.counters.sentEnergyUj += (((this.previousIntact.powerUw + powerUw) / 2) * stepUs) / 1e6;
+        this.counters.sentCoveredUs += stepUs;
       }
       this.previousIntact = { absUs, powerUw };
     }

@@ -33,6 +33,7 @@ Without --path, creates a pseudo-terminal pair with socat and prints the path a 
   --checksum-error-rate <x>  fraction of sample lines corrupted (default 0)
   --drop-rate <x>            fraction of writes (100 samples each) left out, like lines a slow host lost (default 0)
   --no-events                no inference begin/end events
+  --device-window <d>        also send on-device W windows this long, e.g. 10s (default: samples only)
   --start-us <n>             first device timestamp (e.g. 4294000000 to cross the µs wrap soon)
   --seed <n>                 noise / corruption seed (default 1)
   --duration <d>             device-time length, e.g. 30s, 10m (default: until Ctrl-C)
@@ -59,6 +60,7 @@ export const simulateSerialCommand: CliCommand = {
         'drop-rate': { type: 'string' },
         json: { type: 'boolean' },
         'no-events': { type: 'boolean' },
+        'device-window': { type: 'string' },
         'start-us': { type: 'string' },
         seed: { type: 'string' },
         duration: { type: 'string' },
@@ -89,6 +91,7 @@ export const simulateSerialCommand: CliCommand = {
         inferenceEvents: values['no-events'] !== true,
         startUs: (numberOption('start-us', values['start-us']) ?? 0) % 2 ** 32,
         seed: numberOption('seed', values.seed) ?? DEFAULT_PROFILE.seed,
+        deviceWindowUs: values['device-window'] === undefined ? 0 : Math.round(parseDurationS(values['device-window']) * 1e6),
       };
       const problems = validateProfile(profile);
       if (!isDeviceId(profile.deviceId)) problems.push('device id must match [A-Za-z0-9_.-]{1,64}');

@@ -17,6 +17,27 @@ export const LIVE_POWER_INTERVAL_US = 100_000;
  * slow host would otherwise be bridged from the sleep samples on either side, and its energy would vanish unseen.
  */
 export const GAP_AFTER_SAMPLE_PERIODS = 2.5;
+/**
+ * A session's sample windows are held, not delivered, until it is clear whether the device also sends its own `W`
+ * windows (then those win, SPEC §2): until the first `W`, or until 12 s of device time since the first sample. A
+ * device that streams both SHOULD close a `W` at least every 10 s (the example firmware does); 2 s of margin cover
+ * line order and the device's ms/µs clocks. A `W` later than that finds samples already stored (see overlaps_samples).
+ */
+export const SAMPLE_WINDOW_HOLD_US = 12_000_000;
+/** Held windows beyond this many (tiny --window values) are delivered oldest first: the hold stays bounded. */
+export const MAX_HELD_SAMPLE_WINDOWS = 1_024;
+/** A device window's span (arrival − duration_ms, on the device timeline) is compared with sample windows to 10 ms: durations are whole ms and a device's ms and µs clocks differ by a few. */
+export const SPAN_TOLERANCE_US = 10_000;
+
+/** Where a session takes energy from: not known yet (sample windows held), samples, or the device's `W` windows. */
+type EnergySource = 'undecided' | 'samples' | 'windows';
+
+/** A sample window closed but not delivered, with its span on the device timeline. */
+interface HeldWindow {
+  draft: WindowDraft;
+  startUs: number;
+  endUs: number;
+}
 
 export interface LineSessionOptions {
   /** `serial:<path>`: stored with every window. */
@@ -25,6 +46,8 @@ export interface LineSessionOptions {
   /** Device id configured for the port; used until (and unless) a hello names another. */
   fixedDeviceId: string | null;
   nowMs: () => number;
+  /** Where the last window of the previous session on this port ended: the next one of that device starts after it. */
+  previousWindowEnd?: { deviceId: string; endMs: number } | null;
 }
 
 export interface LineSessionOutput {
@@ -43,6 +66,12 @@ export interface LineSessionCounters {
   events: number;
   deviceWindows: number;
   deviceWindowsLost: number;
+  /** Sample windows not stored because the device's own W windows cover their span (SPEC §2). */
+  sampleWindowsSuperseded: number;
+  /** Sample windows closed, held until the energy source is known (SAMPLE_WINDOW_HOLD_US), and their energy. */
+  heldWindows: number;
+  heldEnergyUj: number;
+  heldCoveredUs: number;
   windows: number;
   clockResets: number;
   gaps: number;
@@ -62,6 +91,10 @@ export class LineSession {
     events: 0,
     deviceWindows: 0,
     deviceWindowsLost: 0,
+    sampleWindowsSuperseded: 0,
+    heldWindows: 0,
+    heldEnergyUj: 0,
+    heldCoveredUs: 0,
     windows: 0,
     clockResets: 0,
     gaps: 0,
@@ -69,7 +102,7 @@ export class LineSession {
     lostBeforeReadingUs: 0,
     coveredUs: 0,
   };
-  /** Rejected lines and samples by reason (parser reasons plus before_hello, repeated, out_of_order). */
+  /** Rejected lines and samples by reason (parser reasons plus before_hello, repeated, out_of_order, overlaps_samples). */
   readonly rejected: Record<string, number> = {};
 
   deviceId: string | null;
@@ -77,20 +110,26 @@ export class LineSession {
   private integrator: EnergyIntegrator;
   private anchorHostMs = 0;
   private anchorAbsUs = 0;
-  private isWindowMode = false;
+  private source: EnergySource = 'undecided';
+  /** Device time of the first sample since the source became undecided, µs (null: none yet). */
+  private holdFromUs: number | null = null;
+  private readonly held: HeldWindow[] = [];
+  /** End of the last sample window delivered, on the device timeline, µs. */
+  private deliveredEndUs = Number.NEGATIVE_INFINITY;
   private lastDeviceSeq: number | null = null;
   private livePowerSumUw = 0;
   private livePowerCount = 0;
   private livePowerSinceUs = 0;
   private hasAnnounced = false;
-  /** Coverage of integrators replaced by a new hello, µs. */
-  private retiredLostUs = 0;
-  private retiredLostBeforeReadingUs = 0;
-  private retiredCoveredUs = 0;
+  /** Lost coverage counted apart from the current integrator's gaps (earlier integrators, W losses), µs. */
+  private lostBaseUs = 0;
+  private lostBeforeReadingBaseUs = 0;
   /** Host time the line being handled was received at (nowMs() when it arrived), ms. */
   private lineMs = 0;
-  /** End of the last sample window delivered, host ms. */
+  /** End of the last window delivered (sample or device window), host ms. */
   private lastWindowEndMs = Number.NEGATIVE_INFINITY;
+  /** End of the last sample window drafted (held or delivered), host ms: the next one starts after it. */
+  private draftEndMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly options: LineSessionOptions,
@@ -98,6 +137,7 @@ export class LineSession {
   ) {
     this.deviceId = options.fixedDeviceId;
     this.integrator = new EnergyIntegrator(options.integrator);
+    this.continueAfterPreviousSession();
   }
 
   handleLine(line: string): void {
@@ -127,15 +167,30 @@ export class LineSession {
         if (this.needsDevice()) return;
         this.counters.messages += 1;
         this.counters.events += 1;
-        if (message.kind === 'end' && !this.isWindowMode) this.integrator.countInference();
+        if (message.kind === 'end' && this.source !== 'windows') this.integrator.countInference();
         return;
     }
   }
 
-  /** End of session: the open window is closed and delivered (nothing measured is dropped at a disconnect). */
+  /**
+   * End of session: the open window is closed and delivered, held ones too (nothing measured is dropped at a
+   * disconnect; no W came, so samples were the energy source).
+   */
   end(): void {
     this.integrator.reset();
     this.drainWindows();
+    this.releaseHeld(this.held.length);
+  }
+
+  /** Where this session's last window of `deviceId` ended (host ms), for the next session on the port. */
+  get lastWindowEnd(): { deviceId: string; endMs: number } | null {
+    return this.deviceId === null || !Number.isFinite(this.lastWindowEndMs) ? null : { deviceId: this.deviceId, endMs: this.lastWindowEndMs };
+  }
+
+  private continueAfterPreviousSession(): void {
+    const previous = this.options.previousWindowEnd;
+    this.lastWindowEndMs = previous !== undefined && previous !== null && previous.deviceId === this.deviceId ? previous.endMs : Number.NEGATIVE_INFINITY;
+    this.draftEndMs = this.lastWindowEndMs;
   }
 
   private reject(reason: string): void {
@@ -165,13 +220,17 @@ export class LineSession {
     this.hello = hello;
     if (isNewDevice || periodUs !== previousPeriodUs) {
       this.end();
-      if (deviceId !== this.deviceId) this.lastWindowEndMs = Number.NEGATIVE_INFINITY; // overlap is per device
-      this.deviceId = deviceId;
-      this.isWindowMode = false;
+      this.syncCoverage();
+      if (deviceId !== this.deviceId) {
+        this.deviceId = deviceId;
+        this.continueAfterPreviousSession(); // overlap is per device
+      }
+      this.source = 'undecided';
+      this.holdFromUs = null;
+      this.deliveredEndUs = Number.NEGATIVE_INFINITY;
       this.lastDeviceSeq = null;
-      this.retiredLostUs += this.integrator.stats.lostUs;
-      this.retiredCoveredUs += this.integrator.stats.coveredUs;
-      this.retiredLostBeforeReadingUs += this.integrator.stats.lostBeforeReadingUs;
+      this.lostBaseUs = this.counters.lostCoverageUs;
+      this.lostBeforeReadingBaseUs = this.counters.lostBeforeReadingUs;
       this.integrator = new EnergyIntegrator({
         windowUs: this.options.integrator.windowUs,
         // Without an announced period the receiver's max_gap (default 1 s) is all there is to go on.
@@ -220,6 +279,12 @@ export class LineSession {
         break;
     }
     if (this.integrator.pendingWindows > 0) this.drainWindows();
+    this.holdFromUs ??= this.integrator.lastAbsUs;
+    if (this.source === 'undecided' && this.integrator.lastAbsUs - this.holdFromUs >= SAMPLE_WINDOW_HOLD_US) {
+      this.source = 'samples'; // no W in time: samples are this session's energy source
+      this.releaseHeld(this.held.length);
+    }
+    this.syncCoverage();
     this.trackLivePower(sample.powerUw);
   }
 
@@ -242,26 +307,30 @@ export class LineSession {
   }
 
   private onDeviceWindow(window: WindowMessage): void {
-    if (!this.isWindowMode) {
-      // Windows win over samples for energy (SPEC §2): close what samples integrated so far, then stop integrating.
-      this.end();
-      this.isWindowMode = true;
-    }
     if (this.lastDeviceSeq !== null) {
       const stepSeq = (window.seq - this.lastDeviceSeq + UINT32_RANGE) % UINT32_RANGE;
       if (stepSeq === 0) {
         this.reject('repeated');
         return;
       }
-      if (stepSeq < HALF_UINT32_RANGE) this.counters.deviceWindowsLost += stepSeq - 1;
+      if (stepSeq < HALF_UINT32_RANGE) {
+        this.counters.deviceWindowsLost += stepSeq - 1;
+        this.counters.lostCoverageUs += (stepSeq - 1) * window.durationMs * 1000; // the lost ones, as long as this one
+      }
     }
     this.lastDeviceSeq = window.seq;
     this.counters.deviceWindows += 1;
+    if (this.source !== 'windows' && !this.switchToDeviceWindows(window)) return;
     this.counters.windows += 1;
+    this.counters.coveredUs += window.durationMs * 1000;
+    // Timed by its arrival; never before the end of the window before it (receive jitter must not make them overlap).
+    const startMs = Math.max(this.lineMs - window.durationMs, Math.ceil(this.lastWindowEndMs));
+    this.lastWindowEndMs = startMs + window.durationMs;
+    this.draftEndMs = this.lastWindowEndMs;
     this.output.windows([
       {
         deviceId: this.deviceId as string,
-        startMs: this.lineMs - window.durationMs,
+        startMs,
         durationS: window.durationMs / 1000,
         energyJ: window.energyUj / 1e6,
         sampleCount: window.samples,
@@ -273,25 +342,89 @@ export class LineSession {
     ]);
   }
 
+  /**
+   * The session's first W (SPEC §2: windows win). Sample windows not delivered yet (held, and the open one) are
+   * superseded where the W's span covers them; ones entirely before it are delivered. If sample windows already
+   * delivered overlap the W's span (a W later than SAMPLE_WINDOW_HOLD_US), storing it would count that span twice:
+   * it is rejected `overlaps_samples`, what samples integrated so far is delivered, and the next W is stored.
+   * Either way samples only feed the live trace from now on. Returns whether this W is stored.
+   */
+  private switchToDeviceWindows(window: WindowMessage): boolean {
+    this.integrator.reset();
+    this.drainWindows();
+    const hasSamples = this.holdFromUs !== null;
+    const spanStartUs = this.integrator.lastAbsUs - window.durationMs * 1000;
+    if (hasSamples && this.deliveredEndUs > spanStartUs + SPAN_TOLERANCE_US) {
+      this.releaseHeld(this.held.length);
+      this.source = 'windows';
+      this.reject('overlaps_samples');
+      return false;
+    }
+    let before = 0;
+    while (before < this.held.length && this.held[before]!.endUs <= spanStartUs + SPAN_TOLERANCE_US) before += 1;
+    this.releaseHeld(before);
+    for (const superseded of this.held.splice(0, this.held.length)) {
+      this.counters.sampleWindowsSuperseded += 1;
+      // Covered by neither: the part of a superseded window before the W's span.
+      if (superseded.startUs < spanStartUs) this.counters.lostCoverageUs += Math.min(superseded.endUs, spanStartUs) - superseded.startUs;
+    }
+    this.draftEndMs = this.lastWindowEndMs;
+    this.syncHeld();
+    this.source = 'windows';
+    return true;
+  }
+
+  /** Closed sample windows to the output, or to the hold while the energy source is undecided. */
   private drainWindows(): void {
     if (this.integrator.pendingWindows === 0) return;
     const closed = this.integrator.takeWindows();
     // The device sends its own windows: samples still time the live trace, but their energy would count twice.
-    if (this.isWindowMode) return;
-    const stats = this.integrator.stats;
-    this.counters.windows += closed.length;
-    this.counters.lostCoverageUs = this.retiredLostUs + stats.lostUs;
-    this.counters.lostBeforeReadingUs = this.retiredLostBeforeReadingUs + stats.lostBeforeReadingUs;
-    this.counters.coveredUs = this.retiredCoveredUs + stats.coveredUs;
-    if (this.deviceId === null) return;
-    this.output.windows(closed.map((w) => this.toDraft(w, this.deviceId as string)));
+    if (this.source === 'windows' || this.deviceId === null) return;
+    const deviceId = this.deviceId;
+    for (const window of closed) this.held.push({ draft: this.toDraft(window, deviceId), startUs: window.startUs, endUs: window.startUs + window.durationUs });
+    const excess = this.held.length - MAX_HELD_SAMPLE_WINDOWS;
+    this.releaseHeld(this.source === 'samples' ? this.held.length : Math.max(0, excess));
+  }
+
+  /** Delivers the oldest `count` held windows. */
+  private releaseHeld(count: number): void {
+    if (count > 0) {
+      const released = this.held.splice(0, count);
+      for (const { draft, endUs } of released) {
+        this.counters.windows += 1;
+        this.counters.coveredUs += draft.durationS * 1e6;
+        this.deliveredEndUs = endUs;
+        this.lastWindowEndMs = draft.startMs + draft.durationS * 1000;
+      }
+      this.output.windows(released.map((w) => w.draft));
+    }
+    this.syncHeld();
+  }
+
+  private syncHeld(): void {
+    let energyUj = 0;
+    let coveredUs = 0;
+    for (const { draft } of this.held) {
+      energyUj += draft.energyJ * 1e6;
+      coveredUs += draft.durationS * 1e6;
+    }
+    this.counters.heldWindows = this.held.length;
+    this.counters.heldEnergyUj = energyUj;
+    this.counters.heldCoveredUs = coveredUs;
+  }
+
+  /** Lost coverage from sample gaps counts while samples are (or may become) the energy source. */
+  private syncCoverage(): void {
+    if (this.source === 'windows') return;
+    this.counters.lostCoverageUs = this.lostBaseUs + this.integrator.stats.lostUs;
+    this.counters.lostBeforeReadingUs = this.lostBeforeReadingBaseUs + this.integrator.stats.lostBeforeReadingUs;
   }
 
   private toDraft(window: IntegratedWindow, deviceId: string): WindowDraft {
     // Never before the end of the last window: windows of one device must not overlap, even when those before were a
     // backlog longer than a window, timed from its arrival before the live stream showed how old it was.
-    const startMs = Math.max(Math.round(this.anchorHostMs + (window.startUs - this.anchorAbsUs) / 1000), Math.ceil(this.lastWindowEndMs));
-    this.lastWindowEndMs = startMs + window.durationUs / 1000;
+    const startMs = Math.max(Math.round(this.anchorHostMs + (window.startUs - this.anchorAbsUs) / 1000), Math.ceil(this.draftEndMs));
+    this.draftEndMs = startMs + window.durationUs / 1000;
     return {
       deviceId,
       startMs,

@@ -62,6 +62,8 @@ export class PortSupervisor {
   private endSession: ((reason: SessionEnd) => void) | null = null;
   private board: string | null = null;
   private firmware: string | null = null;
+  /** Where the last session's last window ended: the next session's windows of that device start after it. */
+  private lastWindowEnd: { deviceId: string; endMs: number } | null = null;
 
   constructor(private readonly options: PortSupervisorOptions) {
     this.deviceId = options.fixedDeviceId;
@@ -174,6 +176,7 @@ export class PortSupervisor {
         integrator: this.options.integrator,
         fixedDeviceId: this.options.fixedDeviceId,
         nowMs: this.options.nowMs,
+        previousWindowEnd: this.lastWindowEnd,
       },
       {
         device: (hello) => {
@@ -241,6 +244,7 @@ export class PortSupervisor {
     // The unterminated tail (if any) is discarded, never glued to the next session's first line.
     if (guard.pendingLineBytes > 0) this.totals['partialLinesDiscarded'] = (this.totals['partialLinesDiscarded'] ?? 0) + 1;
     session.end();
+    this.lastWindowEnd = session.lastWindowEnd ?? this.lastWindowEnd;
     this.retire(session, guard);
     guard.destroy();
     parser.destroy();

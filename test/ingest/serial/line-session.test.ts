@@ -3,6 +3,8 @@ import { LineSession } from '../../../src/ingest/serial/line-session.js';
 import type { WindowDraft } from '../../../src/ingest/serial/window-delivery.js';
 import { SeqAllocator, epochMsSeqStart, storeSeqStart } from '../../../src/ingest/serial/seq-allocator.js';
 import type { DeviceHello } from '../../../src/ingest/window-sink.js';
+import { LineGenerator } from '../../../src/ingest/serial/simulator/line-generator.js';
+import { DEFAULT_PROFILE } from '../../../src/ingest/serial/simulator/power-profile.js';
 import { formatEvent, formatHello, formatSample, formatWindow } from '../../../src/protocol/line-format.js';
 
 const T0_MS = 1_764_000_000_000;
@@ -48,14 +50,62 @@ describe('LineSession', () => {
     s.handleLine(window(10)); // 8 and 9 lost
     for (let k = 2; k < 3000; k += 1) s.handleLine(formatSample(k * 1000, 3300, 1000)); // live power only now
     s.end();
+    // What the samples integrated before the first W lies inside its 10 s: superseded, not stored (SPEC §2).
     expect(windows.map((w) => [w.durationS, Number(w.energyJ.toPrecision(12)), w.sampleCount])).toEqual([
-      [0.001, 3.3e-6, 2], // what the samples integrated before the first W
       [10, 0.005, 100],
       [10, 0.005, 100],
     ]);
-    expect(windows[1]!.startMs).toBe(1_764_000_000_000 - 10_000);
+    expect(windows[0]!.startMs).toBe(1_764_000_000_000 - 10_000);
     expect(s.rejected).toEqual({ repeated: 1 });
-    expect(s.counters).toMatchObject({ deviceWindows: 2, deviceWindowsLost: 2 });
+    expect(s.counters).toMatchObject({ deviceWindows: 2, deviceWindowsLost: 2, sampleWindowsSuperseded: 1 });
+  });
+
+  it.each([
+    ['1 s sample windows (measure)', 1_000_000],
+    ['10 s sample windows (serve)', 10_000_000],
+  ])('a board streaming S and W lines: stored energy is exactly the W windows\' sum, with %s', (_name, windowUs) => {
+    const generator = new LineGenerator({ ...DEFAULT_PROFILE, deviceId: 'sw-1', burstUs: 20_000, dutyCycle: 0.2, deviceWindowUs: 5_000_000 });
+    let clockMs = T0_MS;
+    const windows: WindowDraft[] = [];
+    const s = new LineSession(
+      { source: 'serial:test', integrator: { windowUs, maxGapUs: 1_000_000 }, fixedDeviceId: null, nowMs: () => clockMs },
+      { device: () => undefined, windows: (w) => windows.push(...w), power: () => undefined },
+    );
+    for (let chunk = 0; chunk < 160; chunk += 1) {
+      for (const line of generator.next(100)) s.handleLine(line); // 16 s
+      clockMs += 100;
+    }
+    s.end();
+    const sent = generator.counters;
+    expect(sent.deviceWindowsSent).toBe(3);
+    expect(windows).toHaveLength(3);
+    expect(windows.reduce((sum, w) => sum + w.energyJ, 0)).toBe(sent.sentWindowEnergyUj / 1e6);
+    expect(windows.reduce((sum, w) => sum + w.inferenceCount, 0)).toBe(sent.sentWindowInferences);
+    expect(s.counters.sampleWindowsSuperseded).toBeGreaterThan(0);
+    expect(s.rejected).toEqual({});
+  });
+
+  it('a W later than the hold finds samples stored: it is refused overlaps_samples, and the W windows after it are stored', () => {
+    const generator = new LineGenerator({ ...DEFAULT_PROFILE, deviceId: 'sw-slow', deviceWindowUs: 20_000_000 });
+    let clockMs = T0_MS;
+    const windows: WindowDraft[] = [];
+    const s = new LineSession(
+      { source: 'serial:test', integrator: { windowUs: 1_000_000, maxGapUs: 1_000_000 }, fixedDeviceId: null, nowMs: () => clockMs },
+      { device: () => undefined, windows: (w) => windows.push(...w), power: () => undefined },
+    );
+    for (let chunk = 0; chunk < 610; chunk += 1) {
+      for (const line of generator.next(100)) s.handleLine(line); // 61 s: W at 20, 40 and 60 s
+      clockMs += 100;
+    }
+    s.end();
+    expect(s.rejected).toEqual({ overlaps_samples: 1 });
+    const fromSamples = windows.filter((w) => w.durationS <= 1);
+    const fromDevice = windows.filter((w) => w.durationS === 20);
+    expect(fromDevice).toHaveLength(2);
+    // Samples up to the first W (20 s), then the device's windows: 60 s covered once.
+    expect(fromSamples.reduce((sum, w) => sum + w.durationS, 0)).toBeCloseTo(20, 9);
+    expect(windows.reduce((sum, w) => sum + w.durationS, 0)).toBeCloseTo(60, 9);
+    for (let i = 1; i < windows.length; i += 1) expect(windows[i]!.startMs).toBeGreaterThanOrEqual(windows[i - 1]!.startMs + windows[i - 1]!.durationS * 1000);
   });
 
   it('rejects everything before the first hello, unless the port has a configured device id', () => {

@@ -1,5 +1,5 @@
 /** Turns a PowerProfile into protocol lines, deterministically. Pure: no clock, no I/O. */
-import { formatEvent, formatHello, formatSample } from '../../../protocol/line-format.js';
+import { formatEvent, formatHello, formatSample, formatWindow } from '../../../protocol/line-format.js';
 import { MAX_SAMPLE_UA } from '../../../protocol/limits.js';
 import { UINT32_RANGE } from '../../integrate/energy-integrator.js';
 import { GAP_AFTER_SAMPLE_PERIODS } from '../line-session.js';
@@ -24,6 +24,25 @@ export interface GeneratorCounters {
   sentEnergyUj: number;
   /** Device time those trapezoids cover, µs: what a perfect receiver reports as covered. */
   sentCoveredUs: number;
+  /** `W` lines sent (deviceWindowUs > 0), and Σ of their energy_uj / inferences: what a receiver stores from them. */
+  deviceWindowsSent: number;
+  sentWindowEnergyUj: number;
+  sentWindowInferences: number;
+  /** `W` windows that closed while the link was stalled: never sent. */
+  deviceWindowsSkipped: number;
+}
+
+/** The device's own window integration (integers, like the example firmware). */
+interface DeviceWindowState {
+  seq: number;
+  startUs: number;
+  /** µW·µs. */
+  energyPj: number;
+  samples: number;
+  minUw: number;
+  maxUw: number;
+  inferences: number;
+  previous: { absUs: number; powerUw: number } | null;
 }
 
 /** Mulberry32: tiny, fast, deterministic. */
@@ -47,7 +66,12 @@ export class LineGenerator {
     skippedSamples: 0,
     sentEnergyUj: 0,
     sentCoveredUs: 0,
+    deviceWindowsSent: 0,
+    sentWindowEnergyUj: 0,
+    sentWindowInferences: 0,
+    deviceWindowsSkipped: 0,
   };
+  private readonly deviceWindow: DeviceWindowState = { seq: 0, startUs: 0, energyPj: 0, samples: 0, minUw: Infinity, maxUw: 0, inferences: 0, previous: null };
   private index = 0;
   private readonly random: () => number;
   private lastHelloUs = Number.NEGATIVE_INFINITY;
@@ -70,10 +94,53 @@ export class LineGenerator {
 
   /** Advance device time by `count` samples without sending them (the link was stalled: a UART drops them). */
   skip(count: number): void {
+    // The device still measures what the link loses: its own windows integrate it (noise-free; no line to corrupt).
+    for (let n = 0; n < count; n += 1) {
+      const k = this.index + n;
+      const absUs = k * this.profile.samplePeriodUs;
+      if (this.profile.inferenceEvents && k > 0 && !isActiveSample(this.profile, k) && isActiveSample(this.profile, k - 1)) this.deviceWindow.inferences += 1;
+      if (this.integrateOnDevice(absUs, (this.profile.supplyMv * currentUaAt(this.profile, k)) / 1000) !== null) {
+        this.counters.deviceWindowsSkipped += 1;
+      }
+    }
     this.index += count;
     this.counters.skippedSamples += count;
     this.breakContinuity();
   }
+
+  /** Adds a measured sample to the device's own window; returns the W line when that closes it (deviceWindowUs > 0). */
+  private integrateOnDevice(absUs: number, powerUw: number): string | null {
+    const windowUs = this.profile.deviceWindowUs ?? 0;
+    if (windowUs <= 0) return null;
+    const w = this.deviceWindow;
+    if (w.previous !== null) w.energyPj += ((w.previous.powerUw + powerUw) / 2) * (absUs - w.previous.absUs);
+    w.previous = { absUs, powerUw };
+    w.samples += 1;
+    w.minUw = Math.min(w.minUw, powerUw);
+    w.maxUw = Math.max(w.maxUw, powerUw);
+    if (absUs - w.startUs < windowUs) return null;
+    const fields = {
+      seq: w.seq,
+      durationMs: Math.round((absUs - w.startUs) / 1000),
+      energyUj: Math.floor(w.energyPj / 1e6),
+      samples: w.samples,
+      minPowerUw: Math.round(w.minUw),
+      maxPowerUw: Math.round(w.maxUw),
+      inferences: w.inferences,
+    };
+    this.lastDeviceWindow = fields;
+    w.seq += 1;
+    w.startUs = absUs;
+    w.energyPj = 0;
+    w.samples = 0;
+    w.minUw = Infinity;
+    w.maxUw = 0;
+    w.inferences = 0;
+    return formatWindow(fields);
+  }
+
+  /** The fields of the last W the device closed (sent or not). */
+  lastDeviceWindow: { energyUj: number; inferences: number } | null = null;
 
   /** The lines for the next `count` samples (hello and events included where due). */
   next(count: number): string[] {
@@ -105,6 +172,7 @@ export class LineGenerator {
     if (profile.inferenceEvents && !active && wasActive) {
       lines.push(formatEvent(tUs, 'end', this.counters.inferences));
       this.counters.inferences += 1;
+      this.deviceWindow.inferences += 1;
     }
     const noise = profile.noiseUa > 0 ? Math.round((this.random() * 2 - 1) * profile.noiseUa) : 0;
     const ua = Math.min(MAX_SAMPLE_UA, Math.max(0, currentUaAt(profile, this.index) + noise));
@@ -125,6 +193,14 @@ export class LineGenerator {
       this.previousIntact = { absUs, powerUw };
     }
     lines.push(line);
+    const deviceWindowLine = this.integrateOnDevice(absUs, (profile.supplyMv * ua) / 1000);
+    if (deviceWindowLine !== null) {
+      // After the sample that closed it, as the example firmware prints them.
+      lines.push(deviceWindowLine);
+      this.counters.deviceWindowsSent += 1;
+      this.counters.sentWindowEnergyUj += this.lastDeviceWindow!.energyUj;
+      this.counters.sentWindowInferences += this.lastDeviceWindow!.inferences;
+    }
     this.counters.samples += 1;
     this.index += 1;
   }

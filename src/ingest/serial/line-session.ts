@@ -2,7 +2,7 @@
  * Protocol state of one serial session (one open of a port): lines in → hello, energy windows and live power out.
  * No I/O: the clock is injected and outputs go to callbacks, so the supervisor, the CLI and the bench share it.
  */
-import type { HelloMessage, SampleMessage, WindowMessage } from '../../protocol/messages.js';
+import type { EventMessage, HelloMessage, SampleMessage, WindowMessage } from '../../protocol/messages.js';
 import { parseLine } from '../../protocol/line-parser.js';
 import { EnergyIntegrator, HALF_UINT32_RANGE, UINT32_RANGE } from '../integrate/energy-integrator.js';
 import type { IntegratedWindow, IntegratorConfig } from '../integrate/energy-integrator.js';
@@ -28,6 +28,24 @@ export const SAMPLE_WINDOW_HOLD_US = 12_000_000;
 export const MAX_HELD_SAMPLE_WINDOWS = 1_024;
 /** A device window's span (arrival − duration_ms, on the device timeline) is compared with sample windows to 10 ms: durations are whole ms and a device's ms and µs clocks differ by a few. */
 export const SPAN_TOLERANCE_US = 10_000;
+
+/**
+ * Lines that need a device id and arrive before the session's first hello are kept, up to 16 384 lines and 512 KiB,
+ * and replayed (with their arrival times) when the hello comes. serialport flushes the input queue when it opens a
+ * port, so a hello the board sent just before is lost, and without this every line would be rejected until the next
+ * periodic hello (up to 60 s). 16 384 lines hold 16 s at 1 kHz (hello every 1–10 s recommended); on overflow the
+ * oldest line is dropped and counted `before_hello`, as is whatever is still kept when the session ends.
+ */
+export const PRE_HELLO_MAX_LINES = 16_384;
+export const PRE_HELLO_MAX_BYTES = 512 * 1024;
+
+type DeviceMessage = SampleMessage | WindowMessage | EventMessage;
+
+interface PreHelloLine {
+  message: DeviceMessage;
+  atMs: number;
+  bytes: number;
+}
 
 /** Where a session takes energy from: not known yet (sample windows held), samples, or the device's `W` windows. */
 type EnergySource = 'undecided' | 'samples' | 'windows';
@@ -66,6 +84,9 @@ export interface LineSessionCounters {
   events: number;
   deviceWindows: number;
   deviceWindowsLost: number;
+  /** Lines kept before the first hello (PRE_HELLO_MAX_LINES), now; and lines replayed once it came. */
+  preHelloLines: number;
+  preHelloReplayed: number;
   /** Sample windows not stored because the device's own W windows cover their span (SPEC §2). */
   sampleWindowsSuperseded: number;
   /** Sample windows closed, held until the energy source is known (SAMPLE_WINDOW_HOLD_US), and their energy. */
@@ -91,6 +112,8 @@ export class LineSession {
     events: 0,
     deviceWindows: 0,
     deviceWindowsLost: 0,
+    preHelloLines: 0,
+    preHelloReplayed: 0,
     sampleWindowsSuperseded: 0,
     heldWindows: 0,
     heldEnergyUj: 0,
@@ -114,6 +137,10 @@ export class LineSession {
   /** Device time of the first sample since the source became undecided, µs (null: none yet). */
   private holdFromUs: number | null = null;
   private readonly held: HeldWindow[] = [];
+  /** Lines before the first hello, oldest first from `preHelloHead` (a queue without O(n) shifts). */
+  private preHello: PreHelloLine[] = [];
+  private preHelloHead = 0;
+  private preHelloBytes = 0;
   /** End of the last sample window delivered, on the device timeline, µs. */
   private deliveredEndUs = Number.NEGATIVE_INFINITY;
   private lastDeviceSeq: number | null = null;
@@ -153,33 +180,82 @@ export class LineSession {
         this.counters.messages += 1;
         this.onHello(message);
         return;
+      default:
+        if (this.deviceId === null) this.keepUntilHello(message, line.length);
+        else this.onDeviceMessage(message);
+    }
+  }
+
+  /**
+   * End of session: the open window is closed and delivered, held ones too (nothing measured is dropped at a
+   * disconnect; no W came, so samples were the energy source). Lines still waiting for a hello are rejected.
+   */
+  end(): void {
+    this.closeEnergy();
+    const waiting = this.preHello.length - this.preHelloHead;
+    if (waiting > 0) this.rejected['before_hello'] = (this.rejected['before_hello'] ?? 0) + waiting;
+    this.preHello = [];
+    this.preHelloHead = 0;
+    this.preHelloBytes = 0;
+    this.counters.preHelloLines = 0;
+  }
+
+  private closeEnergy(): void {
+    this.integrator.reset();
+    this.drainWindows();
+    this.releaseHeld(this.held.length);
+  }
+
+  private onDeviceMessage(message: DeviceMessage): void {
+    this.announceConfigured();
+    this.counters.messages += 1;
+    switch (message.type) {
       case 'sample':
-        if (this.needsDevice()) return;
-        this.counters.messages += 1;
         this.onSample(message);
         return;
       case 'window':
-        if (this.needsDevice()) return;
-        this.counters.messages += 1;
         this.onDeviceWindow(message);
         return;
       case 'event':
-        if (this.needsDevice()) return;
-        this.counters.messages += 1;
         this.counters.events += 1;
         if (message.kind === 'end' && this.source !== 'windows') this.integrator.countInference();
         return;
     }
   }
 
-  /**
-   * End of session: the open window is closed and delivered, held ones too (nothing measured is dropped at a
-   * disconnect; no W came, so samples were the energy source).
-   */
-  end(): void {
-    this.integrator.reset();
-    this.drainWindows();
-    this.releaseHeld(this.held.length);
+  /** A line that needs a device id before the first hello: kept (bounded, oldest dropped and counted) for replay. */
+  private keepUntilHello(message: DeviceMessage, bytes: number): void {
+    this.preHello.push({ message, atMs: this.lineMs, bytes });
+    this.preHelloBytes += bytes;
+    while (this.preHello.length - this.preHelloHead > PRE_HELLO_MAX_LINES || this.preHelloBytes > PRE_HELLO_MAX_BYTES) {
+      this.preHelloBytes -= this.preHello[this.preHelloHead]!.bytes;
+      this.preHelloHead += 1;
+      this.reject('before_hello');
+    }
+    if (this.preHelloHead > PRE_HELLO_MAX_LINES) {
+      this.preHello = this.preHello.slice(this.preHelloHead);
+      this.preHelloHead = 0;
+    }
+    this.counters.preHelloLines = this.preHello.length - this.preHelloHead;
+  }
+
+  /** The first hello came: what arrived before it is this device's, in order, at the times it arrived. */
+  private replayPreHello(): void {
+    const kept = this.preHello.slice(this.preHelloHead);
+    if (kept.length === 0) return;
+    this.preHello = [];
+    this.preHelloHead = 0;
+    this.preHelloBytes = 0;
+    this.counters.preHelloLines = 0;
+    const helloMs = this.lineMs;
+    for (const { message, atMs } of kept) {
+      this.lineMs = atMs;
+      this.onDeviceMessage(message);
+    }
+    this.lineMs = helloMs;
+    this.counters.preHelloReplayed += kept.length;
+    // The hello came after these lines: if the next sample goes backwards, the device rebooted in between.
+    this.integrator.armClockReset();
   }
 
   /** Where this session's last window of `deviceId` ended (host ms), for the next session on the port. */
@@ -197,17 +273,11 @@ export class LineSession {
     this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
   }
 
-  /** True (and counted) when no device id is known yet. Announces a configured id on first use. */
-  private needsDevice(): boolean {
-    if (this.deviceId === null) {
-      this.reject('before_hello');
-      return true;
-    }
-    if (!this.hasAnnounced) {
-      this.hasAnnounced = true;
-      this.output.device({ deviceId: this.deviceId });
-    }
-    return false;
+  /** Announces a configured device id on first use (a hello announces its own). */
+  private announceConfigured(): void {
+    if (this.hasAnnounced || this.deviceId === null) return;
+    this.hasAnnounced = true;
+    this.output.device({ deviceId: this.deviceId });
   }
 
   private onHello(hello: HelloMessage): void {
@@ -219,7 +289,7 @@ export class LineSession {
     const previousPeriodUs = this.hello?.samplePeriodUs ?? 0;
     this.hello = hello;
     if (isNewDevice || periodUs !== previousPeriodUs) {
-      this.end();
+      this.closeEnergy();
       this.syncCoverage();
       if (deviceId !== this.deviceId) {
         this.deviceId = deviceId;
@@ -243,6 +313,7 @@ export class LineSession {
       this.hasAnnounced = true;
       this.output.device({ deviceId, board: hello.board, firmware: hello.firmware });
     }
+    this.replayPreHello();
   }
 
   private onSample(sample: SampleMessage): void {

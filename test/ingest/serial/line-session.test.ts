@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineSession } from '../../../src/ingest/serial/line-session.js';
+import { LineSession, PRE_HELLO_MAX_LINES } from '../../../src/ingest/serial/line-session.js';
 import type { WindowDraft } from '../../../src/ingest/serial/window-delivery.js';
 import { SeqAllocator, epochMsSeqStart, storeSeqStart } from '../../../src/ingest/serial/seq-allocator.js';
 import type { DeviceHello } from '../../../src/ingest/window-sink.js';
@@ -108,12 +108,48 @@ describe('LineSession', () => {
     for (let i = 1; i < windows.length; i += 1) expect(windows[i]!.startMs).toBeGreaterThanOrEqual(windows[i - 1]!.startMs + windows[i - 1]!.durationS * 1000);
   });
 
-  it('rejects everything before the first hello, unless the port has a configured device id', () => {
-    const { s } = session();
-    s.handleLine(formatSample(0, 1, 1));
-    s.handleLine(window(1));
-    s.handleLine(formatEvent(0, 'begin', 1));
-    expect(s.rejected).toEqual({ before_hello: 3 });
+  it('keeps lines before the first hello and replays them, at the times they arrived, when it comes', () => {
+    let clockMs = T0_MS;
+    const { s, windows, devices } = session(null, () => clockMs);
+    for (let k = 0; k < 1500; k += 1) {
+      clockMs = T0_MS + k;
+      s.handleLine(formatSample(k * 1000, 3300, 1000)); // the hello before these was flushed by the port open
+    }
+    expect(s.counters.preHelloLines).toBe(1500);
+    expect(windows).toEqual([]);
+    s.handleLine(hello('late-hello'));
+    for (let k = 1500; k <= 3000; k += 1) {
+      clockMs = T0_MS + k;
+      s.handleLine(formatSample(k * 1000, 3300, 1000));
+    }
+    s.end();
+    expect(devices.map((d) => d.deviceId)).toEqual(['late-hello']);
+    expect(s.rejected).toEqual({});
+    expect(s.counters).toMatchObject({ samples: 3001, preHelloReplayed: 1500, preHelloLines: 0, gaps: 0, coveredUs: 3_000_000 });
+    expect(windows[0]!.startMs).toBe(T0_MS); // timed from when the first line arrived, not from the hello
+    expect(windows.reduce((sum, w) => sum + w.energyJ, 0)).toBeCloseTo(3 * 3.3e-3, 12);
+  });
+
+  it(`keeps at most ${PRE_HELLO_MAX_LINES} lines before a hello (the oldest go, counted), and counts those left at the end`, () => {
+    let clockMs = T0_MS;
+    const { s } = session(null, () => clockMs);
+    const extra = 100;
+    for (let k = 0; k < PRE_HELLO_MAX_LINES + extra; k += 1) {
+      clockMs = T0_MS + k;
+      s.handleLine(formatSample(k * 1000, 3300, 1000));
+    }
+    expect(s.rejected).toEqual({ before_hello: extra });
+    expect(s.counters.preHelloLines).toBe(PRE_HELLO_MAX_LINES);
+    s.handleLine(hello('bounded'));
+    s.end();
+    expect(s.counters).toMatchObject({ preHelloReplayed: PRE_HELLO_MAX_LINES, samples: PRE_HELLO_MAX_LINES });
+    const never = session();
+    never.s.handleLine(formatSample(0, 1, 1));
+    never.s.handleLine(window(1));
+    never.s.handleLine(formatEvent(0, 'begin', 1));
+    never.s.end(); // the session ended without a hello
+    expect(never.s.rejected).toEqual({ before_hello: 3 });
+    expect(never.devices).toEqual([]);
     const configured = session('fixed-1');
     configured.s.handleLine(formatSample(0, 1, 1));
     expect(configured.devices).toEqual([{ deviceId: 'fixed-1' }]);

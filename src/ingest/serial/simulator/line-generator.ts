@@ -154,7 +154,7 @@ export class LineGenerator {
     const { profile } = this;
     const absUs = this.index * profile.samplePeriodUs;
     const tUs = (profile.startUs + absUs) % UINT32_RANGE;
-    if (absUs - this.lastHelloUs >= HELLO_EVERY_US) {
+    if (absUs - this.lastHelloUs >= (profile.helloEveryUs ?? HELLO_EVERY_US)) {
       lines.push(
         formatHello({
           deviceId: profile.deviceId,

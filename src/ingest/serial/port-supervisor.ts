@@ -62,6 +62,8 @@ export class PortSupervisor {
   private endSession: ((reason: SessionEnd) => void) | null = null;
   private board: string | null = null;
   private firmware: string | null = null;
+  /** Host time of the last byte read (any session), ms; null before the first. */
+  private lastByteMs: number | null = null;
   /** Where the last session's last window ended: the next session's windows of that device start after it. */
   private lastWindowEnd: { deviceId: string; endMs: number } | null = null;
 
@@ -114,6 +116,7 @@ export class PortSupervisor {
         deviceId: this.deviceId,
         board: this.board,
         firmware: this.firmware,
+        lastByteMs: this.lastByteMs,
       },
     };
   }
@@ -197,6 +200,7 @@ export class PortSupervisor {
     let lastByteMs = this.options.nowMs();
     port.on('data', (chunk: Buffer) => {
       lastByteMs = this.options.nowMs();
+      this.lastByteMs = lastByteMs;
       this.totals['bytes'] = (this.totals['bytes'] ?? 0) + chunk.length;
     });
     parser.on('data', (line: string) => session.handleLine(line));

@@ -14,10 +14,15 @@ export const STALL_POLL_MS = 10;
 /** Stall spans kept for the report; more are counted in `stallCount` only. */
 export const MAX_RECORDED_STALLS = 1_000;
 
-/** Samples a stalled link cost, contiguous: `atUs` is device time since the simulator started, µs. */
+/**
+ * Samples a stalled link cost, contiguous: `atUs` is device time since the simulator started, µs; `startMs` and
+ * `endMs` the wall-clock times of the first and last sample it lost (real-time mode: device time follows wall time).
+ */
 export interface StallSpan {
   atUs: number;
   samples: number;
+  startMs: number;
+  endMs: number;
 }
 
 export interface SimulatorRun {
@@ -59,11 +64,15 @@ export class SerialSimulator {
   private skipStalled(count: number): void {
     const atUs = this.generator.elapsedUs;
     const last = this.stalls.at(-1);
+    const nowMs = Date.now();
     if (last !== undefined && this.lastStallEndUs === atUs) {
       last.samples += count;
+      last.endMs = nowMs;
     } else {
       this.stallCount += 1;
-      if (this.stalls.length < MAX_RECORDED_STALLS) this.stalls.push({ atUs, samples: count });
+      // The samples skipped now came due since the last check: the first of them at about nowMs − count periods.
+      const startMs = nowMs - (count * this.profile.samplePeriodUs) / 1000;
+      if (this.stalls.length < MAX_RECORDED_STALLS) this.stalls.push({ atUs, samples: count, startMs, endMs: nowMs });
     }
     this.generator.skip(count);
     this.lastStallEndUs = this.generator.elapsedUs;

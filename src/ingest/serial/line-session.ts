@@ -434,13 +434,12 @@ export class LineSession {
     let before = 0;
     while (before < this.held.length && this.held[before]!.endUs <= spanStartUs + SPAN_TOLERANCE_US) before += 1;
     this.releaseHeld(before);
-    for (const superseded of this.held.splice(0, this.held.length)) {
+    for (const superseded of this.takeHeld(this.held.length)) {
       this.counters.sampleWindowsSuperseded += 1;
       // Covered by neither: the part of a superseded window before the W's span.
       if (superseded.startUs < spanStartUs) this.counters.lostCoverageUs += Math.min(superseded.endUs, spanStartUs) - superseded.startUs;
     }
     this.draftEndMs = this.lastWindowEndMs;
-    this.syncHeld();
     this.source = 'windows';
     return true;
   }
@@ -452,36 +451,45 @@ export class LineSession {
     // The device sends its own windows: samples still time the live trace, but their energy would count twice.
     if (this.source === 'windows' || this.deviceId === null) return;
     const deviceId = this.deviceId;
-    for (const window of closed) this.held.push({ draft: this.toDraft(window, deviceId), startUs: window.startUs, endUs: window.startUs + window.durationUs });
+    for (const window of closed) {
+      this.held.push({ draft: this.toDraft(window, deviceId), startUs: window.startUs, endUs: window.startUs + window.durationUs });
+      this.counters.heldWindows += 1;
+      this.counters.heldEnergyUj += window.energyUj;
+      this.counters.heldCoveredUs += window.durationUs;
+    }
     const excess = this.held.length - MAX_HELD_SAMPLE_WINDOWS;
     this.releaseHeld(this.source === 'samples' ? this.held.length : Math.max(0, excess));
   }
 
   /** Delivers the oldest `count` held windows. */
   private releaseHeld(count: number): void {
-    if (count > 0) {
-      const released = this.held.splice(0, count);
-      for (const { draft, endUs } of released) {
-        this.counters.windows += 1;
-        this.counters.coveredUs += draft.durationS * 1e6;
-        this.deliveredEndUs = endUs;
-        this.lastWindowEndMs = draft.startMs + draft.durationS * 1000;
-      }
-      this.output.windows(released.map((w) => w.draft));
+    if (count <= 0) return;
+    const released = this.takeHeld(count);
+    for (const { draft, endUs } of released) {
+      this.counters.windows += 1;
+      this.counters.coveredUs += draft.durationS * 1e6;
+      this.deliveredEndUs = endUs;
+      this.lastWindowEndMs = draft.startMs + draft.durationS * 1000;
     }
-    this.syncHeld();
+    this.output.windows(released.map((w) => w.draft));
   }
 
-  private syncHeld(): void {
-    let energyUj = 0;
-    let coveredUs = 0;
-    for (const { draft } of this.held) {
-      energyUj += draft.energyJ * 1e6;
-      coveredUs += draft.durationS * 1e6;
+  /** Removes the oldest `count` held windows from the hold (and its totals). */
+  private takeHeld(count: number): HeldWindow[] {
+    const taken = this.held.splice(0, count);
+    if (this.held.length === 0) {
+      // Exact zeros once empty: no floating residue from adding and taking away.
+      this.counters.heldWindows = 0;
+      this.counters.heldEnergyUj = 0;
+      this.counters.heldCoveredUs = 0;
+    } else {
+      for (const { draft } of taken) {
+        this.counters.heldWindows -= 1;
+        this.counters.heldEnergyUj -= draft.energyJ * 1e6;
+        this.counters.heldCoveredUs -= draft.durationS * 1e6;
+      }
     }
-    this.counters.heldWindows = this.held.length;
-    this.counters.heldEnergyUj = energyUj;
-    this.counters.heldCoveredUs = coveredUs;
+    return taken;
   }
 
   /** Lost coverage from sample gaps counts while samples are (or may become) the energy source. */

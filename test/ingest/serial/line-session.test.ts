@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineSession, PRE_HELLO_MAX_LINES } from '../../../src/ingest/serial/line-session.js';
+import { LineSession, PRE_HELLO_MAX_LINES, SAMPLE_WINDOW_HOLD_US } from '../../../src/ingest/serial/line-session.js';
 import type { WindowDraft } from '../../../src/ingest/serial/window-delivery.js';
 import { SeqAllocator, epochMsSeqStart, storeSeqStart } from '../../../src/ingest/serial/seq-allocator.js';
 import type { DeviceHello } from '../../../src/ingest/window-sink.js';
@@ -83,6 +83,25 @@ describe('LineSession', () => {
     expect(windows.reduce((sum, w) => sum + w.inferenceCount, 0)).toBe(sent.sentWindowInferences);
     expect(s.counters.sampleWindowsSuperseded).toBeGreaterThan(0);
     expect(s.rejected).toEqual({});
+  });
+
+  it(`holds sample windows (counted) for the first ${SAMPLE_WINDOW_HOLD_US / 1e6} s of device time, then delivers them`, () => {
+    let clockMs = T0_MS;
+    const { s, windows } = session(null, () => clockMs);
+    s.handleLine(hello('held'));
+    for (let k = 0; k < 11_500; k += 1) {
+      clockMs = T0_MS + k;
+      s.handleLine(formatSample(k * 1000, 3300, 1000));
+    }
+    expect(windows).toEqual([]);
+    expect(s.counters).toMatchObject({ heldWindows: 11, heldCoveredUs: 11_000_000, windows: 0, coveredUs: 0 });
+    expect(s.counters.heldEnergyUj).toBeCloseTo(11 * 3300, 6);
+    for (let k = 11_500; k <= 12_000; k += 1) {
+      clockMs = T0_MS + k;
+      s.handleLine(formatSample(k * 1000, 3300, 1000));
+    }
+    expect(windows).toHaveLength(12); // no W in 12 s: samples are the energy source
+    expect(s.counters).toMatchObject({ heldWindows: 0, heldEnergyUj: 0, heldCoveredUs: 0, windows: 12, coveredUs: 12_000_000 });
   });
 
   it('a W later than the hold finds samples stored: it is refused overlaps_samples, and the W windows after it are stored', () => {

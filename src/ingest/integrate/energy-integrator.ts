@@ -21,6 +21,12 @@ export const HALF_UINT32_RANGE = 2_147_483_648;
  * difference (raw + k·2³²) closest to the host's elapsed time is taken, if it is within the tolerance below.
  */
 export const HOST_DISAMBIGUATES_AFTER_US = 1_073_741_824;
+/**
+ * After a gap that began before reading (a backlog, then the live stream), the live samples of the next 1 s of device
+ * time refine when the first of them was really sent: it arrived only after the backlog was read, so its arrival
+ * time overstates the loss by that reading time; the earliest (arrival − device time) over that second does not.
+ */
+export const BACKLOG_REFINE_US = 1_000_000;
 /** Device and host clocks agree within 0.1 % (a crystal drifts ≤ 100 ppm, an RC oscillator after calibration ~0.1 %) … */
 export const HOST_MATCH_RELATIVE = 0.001;
 /**
@@ -98,6 +104,8 @@ export class EnergyIntegrator {
   private previousHostMs = 0;
   /** Host time the timeline's first sample was received at, ms. */
   private timelineHostMs = 0;
+  /** The last gap that began before reading, while its loss is refined (BACKLOG_REFINE_US). */
+  private backlogGap: { absUs: number; deltaUs: number; lostUs: number; offsetMs: number } | null = null;
   private backwardsRun = 0;
 
   private windowStartUs = 0;
@@ -177,6 +185,7 @@ export class EnergyIntegrator {
       const whileReadingUs = Math.min(deltaUs, Math.max(0, (hostMs - this.timelineHostMs) * 1000));
       this.stats.lostUs += whileReadingUs;
       this.stats.lostBeforeReadingUs += deltaUs - whileReadingUs;
+      this.backlogGap = whileReadingUs < deltaUs ? { absUs, deltaUs, lostUs: whileReadingUs, offsetMs: hostMs - absUs / 1000 } : null;
       this.closeWindow();
       this.openWindow(absUs);
       this.addSample(tUs, absUs, powerUw, hostMs);
@@ -184,7 +193,27 @@ export class EnergyIntegrator {
     }
     this.integrateSegment(absUs, powerUw);
     this.addSample(tUs, absUs, powerUw, hostMs);
+    this.refineBacklogGap(absUs, hostMs);
     return 'accepted';
+  }
+
+  /**
+   * Lost coverage of the last backlog gap is `min(gap, sent − first arrival)`, where the live stream's first sample was
+   * sent at its device time plus the smallest (arrival − device time) seen in the BACKLOG_REFINE_US after it.
+   */
+  private refineBacklogGap(absUs: number, hostMs: number): void {
+    const gap = this.backlogGap;
+    if (gap === null) return;
+    if (absUs - gap.absUs > BACKLOG_REFINE_US) {
+      this.backlogGap = null;
+      return;
+    }
+    gap.offsetMs = Math.min(gap.offsetMs, hostMs - absUs / 1000);
+    const sentMs = gap.absUs / 1000 + gap.offsetMs;
+    const lostUs = Math.round(Math.min(gap.deltaUs, Math.max(0, (sentMs - this.timelineHostMs) * 1000)));
+    this.stats.lostUs += lostUs - gap.lostUs;
+    this.stats.lostBeforeReadingUs -= lostUs - gap.lostUs;
+    gap.lostUs = lostUs;
   }
 
   /**
@@ -217,6 +246,7 @@ export class EnergyIntegrator {
     this.backwardsRun = 0;
     this.stats.accepted += 1;
     this.timelineHostMs = hostMs;
+    this.backlogGap = null;
     this.openWindow(absUs);
     this.addSample(tUs, absUs, powerUw, hostMs);
   }

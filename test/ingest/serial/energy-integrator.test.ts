@@ -123,6 +123,19 @@ describe('EnergyIntegrator on analytic traces', () => {
     expectClose(totalUj(windows), 100 * (0.699 + 2.999));
   });
 
+  it('the live stream queued behind the backlog: its earliest arrival-minus-device-time, not its first arrival, dates the loss', () => {
+    // Reading the backlog took 30 ms; the device resumed 2 ms after the open, so its first live lines waited behind
+    // the backlog and arrived 28 ms late, then the reader caught up (10 lines per ms).
+    const host0 = 1_764_000_000_000;
+    const backlog = Array.from({ length: 700 }, (_, k) => [600_000 + k * 1000, 100, host0 + (k * 30) / 700] as const);
+    const live = Array.from({ length: 2000 }, (_, k) => [8_100_000 + k * 1000, 100, Math.max(host0 + 30 + k / 10, host0 + 2 + k)] as const);
+    const integrator = new EnergyIntegrator();
+    run(integrator, [...backlog, ...live]);
+    expect(integrator.stats.gaps).toBe(1);
+    expect(integrator.stats.lostUs).toBe(2_000);
+    expect(integrator.stats.lostUs + integrator.stats.lostBeforeReadingUs).toBe(8_100_000 - 1_299_000);
+  });
+
   it('a gap in a live stream is lost coverage in full', () => {
     const integrator = new EnergyIntegrator();
     const samples = [...Array.from({ length: 3001 }, (_, k) => k * 1000), ...Array.from({ length: 1001 }, (_, k) => 5_000_000 + k * 1000)];

@@ -7,6 +7,7 @@ import { parseLine } from '../../protocol/line-parser.js';
 import { EnergyIntegrator, HALF_UINT32_RANGE, UINT32_RANGE } from '../integrate/energy-integrator.js';
 import type { IntegratedWindow, IntegratorConfig } from '../integrate/energy-integrator.js';
 import type { DeviceHello } from '../window-sink.js';
+import { PreHelloBuffer } from './pre-hello-buffer.js';
 import type { WindowDraft } from './window-delivery.js';
 
 /** Live power is published at most every 100 ms of device time (≤ 10 Hz), as the mean of the samples since the last. */
@@ -44,7 +45,6 @@ type DeviceMessage = SampleMessage | WindowMessage | EventMessage;
 interface PreHelloLine {
   message: DeviceMessage;
   atMs: number;
-  bytes: number;
 }
 
 /** Where a session takes energy from: not known yet (sample windows held), samples, or the device's `W` windows. */
@@ -137,10 +137,7 @@ export class LineSession {
   /** Device time of the first sample since the source became undecided, µs (null: none yet). */
   private holdFromUs: number | null = null;
   private readonly held: HeldWindow[] = [];
-  /** Lines before the first hello, oldest first from `preHelloHead` (a queue without O(n) shifts). */
-  private preHello: PreHelloLine[] = [];
-  private preHelloHead = 0;
-  private preHelloBytes = 0;
+  private readonly preHello = new PreHelloBuffer<PreHelloLine>(PRE_HELLO_MAX_LINES, PRE_HELLO_MAX_BYTES);
   /** End of the last sample window delivered, on the device timeline, µs. */
   private deliveredEndUs = Number.NEGATIVE_INFINITY;
   private lastDeviceSeq: number | null = null;
@@ -192,11 +189,8 @@ export class LineSession {
    */
   end(): void {
     this.closeEnergy();
-    const waiting = this.preHello.length - this.preHelloHead;
+    const waiting = this.preHello.takeAll().length;
     if (waiting > 0) this.rejected['before_hello'] = (this.rejected['before_hello'] ?? 0) + waiting;
-    this.preHello = [];
-    this.preHelloHead = 0;
-    this.preHelloBytes = 0;
     this.counters.preHelloLines = 0;
   }
 
@@ -225,27 +219,15 @@ export class LineSession {
 
   /** A line that needs a device id before the first hello: kept (bounded, oldest dropped and counted) for replay. */
   private keepUntilHello(message: DeviceMessage, bytes: number): void {
-    this.preHello.push({ message, atMs: this.lineMs, bytes });
-    this.preHelloBytes += bytes;
-    while (this.preHello.length - this.preHelloHead > PRE_HELLO_MAX_LINES || this.preHelloBytes > PRE_HELLO_MAX_BYTES) {
-      this.preHelloBytes -= this.preHello[this.preHelloHead]!.bytes;
-      this.preHelloHead += 1;
-      this.reject('before_hello');
-    }
-    if (this.preHelloHead > PRE_HELLO_MAX_LINES) {
-      this.preHello = this.preHello.slice(this.preHelloHead);
-      this.preHelloHead = 0;
-    }
-    this.counters.preHelloLines = this.preHello.length - this.preHelloHead;
+    const dropped = this.preHello.push({ message, atMs: this.lineMs }, bytes);
+    if (dropped > 0) this.rejected['before_hello'] = (this.rejected['before_hello'] ?? 0) + dropped;
+    this.counters.preHelloLines = this.preHello.size;
   }
 
   /** The first hello came: what arrived before it is this device's, in order, at the times it arrived. */
   private replayPreHello(): void {
-    const kept = this.preHello.slice(this.preHelloHead);
-    if (kept.length === 0) return;
-    this.preHello = [];
-    this.preHelloHead = 0;
-    this.preHelloBytes = 0;
+    if (this.preHello.size === 0) return;
+    const kept = this.preHello.takeAll();
     this.counters.preHelloLines = 0;
     const helloMs = this.lineMs;
     for (const { message, atMs } of kept) {

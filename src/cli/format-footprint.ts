@@ -1,5 +1,5 @@
 import type { FootprintResult } from '../model/footprint.js';
-import { TERMINAL_COLUMNS, wrapLine } from './wrap.js';
+import { TERMINAL_COLUMNS, wrapLine, wrapText } from './wrap.js';
 
 /** Where the text of a labelled line (`Grid       …`) starts: its continuation lines start there too. */
 const LABEL_COLUMN = 11;
@@ -63,6 +63,10 @@ export function formatFootprint(result: FootprintResult): string {
   lines.push('');
   lines.push('Assumptions:');
   for (const assumption of result.assumptions) lines.push(`  - ${assumption}`);
-  // Labelled lines continue under their text (column 11), list items under theirs (column 4).
-  return lines.flatMap((line) => wrapLine(line, TERMINAL_COLUMNS, line.startsWith('  - ') ? 4 : LABEL_COLUMN)).join('\n');
+  return lines.join('\n');
+}
+
+/** `formatFootprint` in TERMINAL_COLUMNS: labelled lines continue under their text (column 11), list items under theirs. */
+export function formatFootprintFitted(result: FootprintResult): string {
+  return wrapText(formatFootprint(result), (line) => (line.startsWith('  - ') ? 4 : LABEL_COLUMN));
 }

@@ -20,7 +20,7 @@ import { defaultDataDir } from '../../store/data-dir.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { CliCommand } from '../command.js';
 import { reportUsageError } from '../usage-error.js';
-import { formatFootprint, powerText } from '../format-footprint.js';
+import { formatFootprintFitted, powerText } from '../format-footprint.js';
 import { TERMINAL_COLUMNS, wrapLine } from '../wrap.js';
 import { readoutLine } from './measure-readout.js';
 
@@ -256,7 +256,7 @@ export const measureCommand: CliCommand = {
         `Lifetime   ${result.totalKgCO2e.toFixed(2)} kg CO2e with the measured power vs ${summary.lifetimeKgCO2eAssumed.toFixed(2)} kg CO2e assumed`,
       ];
       const text = lines.flatMap((line) => wrapLine(line, TERMINAL_COLUMNS, 11));
-      process.stdout.write(`${[...text, '', formatFootprint(result)].join('\n')}\n`);
+      process.stdout.write(`${[...text, '', formatFootprintFitted(result)].join('\n')}\n`);
       return 0;
     } catch (error) {
       return reportUsageError(error);

@@ -85,7 +85,7 @@ function parseAndIntegrate(input: Input): number {
   for (const line of input.lines) {
     const message = parseLine(line);
     if (message.type === 'sample') {
-      integrator.push(message.tUs, message.powerUw);
+      integrator.push(message.tUs, message.powerUw, 0);
       samples += 1;
       if (integrator.pendingWindows > 0) integrator.takeWindows();
     }

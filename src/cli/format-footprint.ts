@@ -1,4 +1,8 @@
 import type { FootprintResult } from '../model/footprint.js';
+import { TERMINAL_COLUMNS, wrapLine, wrapText } from './wrap.js';
+
+/** Where the text of a labelled line (`Grid       …`) starts: its continuation lines start there too. */
+const LABEL_COLUMN = 11;
 
 const KG_DECIMALS = 2;
 
@@ -25,14 +29,19 @@ export function formatFootprint(result: FootprintResult): string {
   lines.push(`Grid       ${result.grid.label}: ${result.grid.kgCO2ePerKWh.toFixed(4)} kg ${result.grid.gas}/kWh, ${result.grid.scope} [${result.grid.provenance.dataset}]`);
   lines.push(`Lifetime   ${result.lifetimeYears} years, ${result.use.deviceEnergyWh.toFixed(2)} Wh drawn, ${result.use.gridEnergyWh.toFixed(2)} Wh from the grid`);
   lines.push('');
+  // Columns as narrow as their contents, so a row fits TERMINAL_COLUMNS; a source that does not wraps in its column.
   const labelWidth = Math.max(...result.stages.map((stage) => stage.label.length), 'Total'.length);
-  lines.push(`${'Stage'.padEnd(labelWidth)}  ${'kg CO2e'.padStart(8)}  ${'share'.padStart(8)}  ${'range (min–max)'.padEnd(15)}  source`);
+  const rangeText = (range: { min: number; max: number }): string => `${kg(range.min)}–${kg(range.max)}`;
+  const rangeWidth = Math.max(...result.stages.map((stage) => rangeText(stage.range).length), rangeText(result.totalRange).length, 'min–max'.length);
+  const row = (label: string, kgText: string, share: string, range: string, source: string): string[] => {
+    const cells = `${label.padEnd(labelWidth)}  ${kgText.padStart(7)}  ${share.padStart(7)}  ${range.padEnd(rangeWidth)}`;
+    return source === '' ? [cells.trimEnd()] : wrapLine(`${cells}  ${source}`, TERMINAL_COLUMNS, cells.length + 2);
+  };
+  lines.push(...row('Stage', 'kg CO2e', 'share', 'min–max', 'source'));
   for (const stage of result.stages) {
-    lines.push(
-      `${stage.label.padEnd(labelWidth)}  ${kg(stage.kgCO2e).padStart(8)}  ${percent(stage.share).padStart(8)}  ${`${kg(stage.range.min)}–${kg(stage.range.max)}`.padEnd(15)}  ${stage.provenance.dataset} (${stage.provenance.kind})`,
-    );
+    lines.push(...row(stage.label, kg(stage.kgCO2e), percent(stage.share), rangeText(stage.range), `${stage.provenance.dataset} (${stage.provenance.kind})`));
   }
-  lines.push(`${'Total'.padEnd(labelWidth)}  ${kg(result.totalKgCO2e).padStart(8)}  ${'100.0 %'.padStart(8)}  ${`${kg(result.totalRange.min)}–${kg(result.totalRange.max)}`.padEnd(15)}`);
+  lines.push(...row('Total', kg(result.totalKgCO2e), '100.0 %', rangeText(result.totalRange), ''));
   lines.push('');
   if (result.battery !== null) {
     const interval = result.battery.rechargeIntervalH === null ? 'never' : `every ${(result.battery.rechargeIntervalH / 24).toFixed(1)} days`;
@@ -60,4 +69,9 @@ export function formatFootprint(result: FootprintResult): string {
   lines.push('Assumptions:');
   for (const assumption of result.assumptions) lines.push(`  - ${assumption}`);
   return lines.join('\n');
+}
+
+/** `formatFootprint` in TERMINAL_COLUMNS: labelled lines continue under their text (column 11), list items under theirs. */
+export function formatFootprintFitted(result: FootprintResult): string {
+  return wrapText(formatFootprint(result), (line) => (line.startsWith('  - ') ? 4 : LABEL_COLUMN));
 }

@@ -33,14 +33,15 @@ describe('serve + serial layer over a socat pty', () => {
 
     const profile = { ...DEFAULT_PROFILE, deviceId: 'bench-board' };
     const simulator = new SerialSimulator(profile);
-    await simulator.run({ path: pair.devicePath, baudRate: 115_200, durationUs: 12_000_000, isRealTime: false });
+    // 13 s: a session's sample windows are held for its first 12 s (does the board send its own W windows? SPEC §2)
+    await simulator.run({ path: pair.devicePath, baudRate: 115_200, durationUs: 13_000_000, isRealTime: false });
     await waitFor('all lines read', () => status()?.counters['lines'] === simulator.generator.counters.lines);
     await waitFor('the first window stored', () => (status()?.counters['windowsInserted'] ?? 0) >= 1);
 
     const device = await request<{ id?: string; device?: { id: string } }>(`${running.url}/api/devices/bench-board`);
     expect(device.status).toBe(200);
     const aggregate = await service.context.store.getAggregate('bench-board');
-    expect(aggregate?.windows).toBe(1); // 10 s closed; the last 2 s are flushed when the reader stops
+    expect(aggregate?.windows).toBe(1); // 10 s closed; the last 3 s are flushed when the reader stops
     expect(aggregate?.samples).toBe(10_000);
     expect(aggregate?.observedS).toBeCloseTo(10, 6);
     // The stored energy is the profile's exact average power over the observed time (20 whole 500 ms periods).

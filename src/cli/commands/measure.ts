@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildCatalogue } from '../../catalogue/load-catalogue.js';
@@ -20,7 +20,9 @@ import { defaultDataDir } from '../../store/data-dir.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { CliCommand } from '../command.js';
 import { reportUsageError } from '../usage-error.js';
-import { formatFootprint, powerText } from '../format-footprint.js';
+import { formatFootprintFitted, powerText } from '../format-footprint.js';
+import { TERMINAL_COLUMNS, wrapLine } from '../wrap.js';
+import { readoutLine } from './measure-readout.js';
 
 const USAGE = `tinyml-footprint measure <port> [options]
 
@@ -43,9 +45,9 @@ const DEFAULT_DURATION_S = 600;
 export const MAX_MEASURE_DURATION_S = 7 * 86_400;
 const DEFAULT_MEASURE_WINDOW_S = 1;
 
-/** powerText, or a dash before the first reading. */
+/** powerText, or "none" before the first reading. */
 function maybePowerText(powerW: number | null): string {
-  return powerW === null ? '—' : powerText(powerW);
+  return powerW === null ? 'none' : powerText(powerW);
 }
 
 function energyText(energyJ: number): string {
@@ -53,24 +55,35 @@ function energyText(energyJ: number): string {
   return `${(energyJ * 1e3).toFixed(3)} mJ`;
 }
 
-function clock(seconds: number): string {
-  const s = Math.floor(seconds);
-  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+function counter(status: SourceStatus | undefined, name: string): number {
+  return status?.counters[name] ?? 0;
 }
 
-/** Share of device time integrated: covered / (covered + gaps). Wall time is no reference: the port may deliver a backlog. */
+/**
+ * Share of device time integrated while the port was read: covered / (covered + gaps), sample windows still held for
+ * a possible W (SPEC §2) included. Wall time is no reference: the port may deliver a backlog, and the gap from it to
+ * the live stream happened before the measurement (SPEC §4.2), so it is not counted here.
+ */
 function coverageOf(status: SourceStatus | undefined): number | null {
-  const coveredUs = status?.counters['coveredUs'] ?? 0;
-  const lostUs = status?.counters['lostCoverageUs'] ?? 0;
+  const coveredUs = counter(status, 'coveredUs') + counter(status, 'heldCoveredUs');
+  const lostUs = counter(status, 'lostCoverageUs');
   return coveredUs + lostUs > 0 ? coveredUs / (coveredUs + lostUs) : null;
 }
 
 function percentText(share: number | null): string {
-  return share === null ? '—' : `${(share * 100).toFixed(1)} %`;
+  return share === null ? 'none' : `${(Math.floor(share * 1000) / 10).toFixed(1)} %`;
 }
 
+/** Rejected lines; `before_hello` ones are not errors of the link (they wait for the hello, SPEC §4.1). */
 function errorCount(status: SourceStatus | undefined): number {
-  return status === undefined ? 0 : Object.values(status.rejected).reduce((a, b) => a + b, 0);
+  if (status === undefined) return 0;
+  return Object.entries(status.rejected).reduce((sum, [reason, n]) => (reason === 'before_hello' ? sum : sum + n), 0);
+}
+
+/** A port path that names no device node cannot appear later in this run: say so at once (exit 2), not after --duration. */
+function assertPortExists(portPath: string): void {
+  if (process.platform === 'win32') return; // COM3 is not a file
+  if (!existsSync(portPath)) throw new ValidationError(`no such port: ${portPath} (\`tinyml-footprint ports\` lists the serial ports)`);
 }
 
 export const measureCommand: CliCommand = {
@@ -107,6 +120,7 @@ export const measureCommand: CliCommand = {
       if (!(windowS > 0) || windowS > durationS) throw new ValidationError(`--window must be positive and at most the duration, got "${values.window}"`);
       const deviceId = values['device-id'];
       if (deviceId !== undefined && !isDeviceId(deviceId)) throw new ValidationError(`--device-id must match [A-Za-z0-9_.-]{1,64} (not only dots), got "${deviceId}"`);
+      assertPortExists(portPath);
       const baudRate = values.baud === undefined ? DEFAULT_SERIAL_BAUD : Number(values.baud);
       if (!Number.isInteger(baudRate) || baudRate <= 0) throw new ValidationError('--baud must be a positive integer');
       const system = values.system ?? String(SEED_DEFAULT_SPEC.system);
@@ -137,13 +151,39 @@ export const measureCommand: CliCommand = {
       );
       const status = (): SourceStatus | undefined => health.snapshot().find((s) => s.name === `serial:${portPath}`);
       const isTty = process.stderr.isTTY === true;
+      let announcedDevice: string | null = null;
       const readout = (): void => {
         const s = status();
         const t = tally.totals;
-        const elapsedS = (Date.now() - startedMs) / 1000;
-        const line =
-          `${clock(elapsedS)}  ${s?.state ?? '?'}  avg ${maybePowerText(tally.averagePowerW)}  now ${maybePowerText(t.lastPowerW)}  ` +
-          `energy ${energyText(t.energyJ)}  samples ${t.samples}  coverage ${percentText(coverageOf(s))}  errors ${errorCount(s)}`;
+        const details = s?.details ?? {};
+        const deviceId = typeof details['deviceId'] === 'string' ? details['deviceId'] : null;
+        if (deviceId !== null && deviceId !== announcedDevice) {
+          // Once per device, on a line of its own: the live line has no room for a 64-character id.
+          announcedDevice = deviceId;
+          const board = typeof details['board'] === 'string' ? ` (${details['board']})` : '';
+          const line = wrapLine(`device ${deviceId}${board} on ${portPath}`, TERMINAL_COLUMNS, 7).join('\n');
+          process.stderr.write(isTty ? `\r\x1b[2K${line}\n` : `${line}\n`);
+        }
+        const heldJ = counter(s, 'heldEnergyUj') / 1e6;
+        const heldS = counter(s, 'heldCoveredUs') / 1e6;
+        const coveredS = t.coveredS + heldS;
+        const lastByteMs = typeof details['lastByteMs'] === 'number' ? details['lastByteMs'] : null;
+        const line = readoutLine({
+          elapsedS: (Date.now() - startedMs) / 1000,
+          path: portPath,
+          state: s?.state ?? 'connecting',
+          lastError: s?.lastError ?? null,
+          bytes: counter(s, 'bytes'),
+          deviceId,
+          preHelloLines: counter(s, 'preHelloLines'),
+          averagePowerW: coveredS > 0 ? (t.energyJ + heldJ) / coveredS : null,
+          nowPowerW: t.lastPowerW,
+          energyJ: t.energyJ + heldJ,
+          samples: counter(s, 'samples'),
+          coverage: coverageOf(s),
+          errors: errorCount(s),
+          quietS: lastByteMs === null || s?.state !== 'connected' ? null : (Date.now() - lastByteMs) / 1000,
+        });
         process.stderr.write(isTty ? `\r\x1b[2K${line}` : `${line}\n`);
       };
       const timer = setInterval(readout, READOUT_INTERVAL_MS);
@@ -167,7 +207,8 @@ export const measureCommand: CliCommand = {
       const elapsedS = (Date.now() - startedMs) / 1000;
       const averageW = tally.averagePowerW;
       if (averageW === null) {
-        process.stderr.write(`no energy window received from ${portPath} (state ${final?.state ?? '?'}, last error: ${final?.lastError ?? 'none'})\n`);
+        const why = `no energy window received from ${portPath} (state ${final?.state ?? '?'}, last error: ${final?.lastError ?? 'none'})`;
+        process.stderr.write(`${wrapLine(why, TERMINAL_COLUMNS, 2).join('\n')}\n`);
         return 1;
       }
       const result = computeFootprint(
@@ -178,6 +219,7 @@ export const measureCommand: CliCommand = {
       const summary = {
         port: portPath,
         deviceId: t.deviceId,
+        startedAtMs: startedMs,
         elapsedS,
         coveredS: t.coveredS,
         coverage: coverageOf(final),
@@ -189,6 +231,9 @@ export const measureCommand: CliCommand = {
         windows: t.windows,
         inferences: t.inferences,
         rejected: final?.rejected ?? {},
+        gaps: counter(final, 'gaps'),
+        lostS: counter(final, 'lostCoverageUs') / 1e6,
+        lostBeforeReadingS: counter(final, 'lostBeforeReadingUs') / 1e6,
         assumedPowerW: assumedW,
         ratioToAssumption: averageW / assumedW,
         lifetimeKgCO2e: result.totalKgCO2e,
@@ -200,18 +245,18 @@ export const measureCommand: CliCommand = {
         return 0;
       }
       const rejected = Object.entries(summary.rejected).map(([reason, n]) => `${reason} ${n}`).join(', ');
-      process.stdout.write(
-        [
-          `Device     ${t.deviceId ?? '(no hello)'} on ${portPath}`,
-          `Measured   ${powerText(averageW)} average (min ${maybePowerText(t.minPowerW)}, max ${maybePowerText(t.maxPowerW)}), ${energyText(t.energyJ)} ` +
-            `over ${t.coveredS.toFixed(1)} s of device time (coverage ${percentText(summary.coverage)}; ${elapsedS.toFixed(1)} s elapsed)`,
-          `Data       ${t.samples} samples in ${t.windows} windows, ${t.inferences} inferences; rejected: ${rejected === '' ? 'none' : rejected}`,
-          `Assumption the seed assumes ${powerText(assumedW)}: measured is ${summary.ratioToAssumption.toFixed(2)}× that`,
-          `Lifetime   ${result.totalKgCO2e.toFixed(2)} kg CO2e with the measured power vs ${summary.lifetimeKgCO2eAssumed.toFixed(2)} kg CO2e assumed`,
-          '',
-          formatFootprint(result),
-        ].join('\n') + '\n',
-      );
+      const gaps = summary.gaps === 0 ? 'no gaps' : `${summary.lostS.toFixed(3)} s lost in ${summary.gaps} gap${summary.gaps === 1 ? '' : 's'}`;
+      const lines = [
+        `Device     ${t.deviceId ?? '(no hello)'} on ${portPath}`,
+        `Measured   ${powerText(averageW)} average (min ${maybePowerText(t.minPowerW)}, max ${maybePowerText(t.maxPowerW)}), ` +
+          `${energyText(t.energyJ)} over ${t.coveredS.toFixed(1)} s of device time in ${elapsedS.toFixed(1)} s`,
+        `Coverage   ${percentText(summary.coverage)} (${gaps})`,
+        `Data       ${t.samples} samples in ${t.windows} windows, ${t.inferences} inferences; rejected: ${rejected === '' ? 'none' : rejected}`,
+        `Assumption the seed assumes ${powerText(assumedW)}: measured is ${summary.ratioToAssumption.toFixed(2)}× that`,
+        `Lifetime   ${result.totalKgCO2e.toFixed(2)} kg CO2e with the measured power vs ${summary.lifetimeKgCO2eAssumed.toFixed(2)} kg CO2e assumed`,
+      ];
+      const text = lines.flatMap((line) => wrapLine(line, TERMINAL_COLUMNS, 11));
+      process.stdout.write(`${[...text, '', formatFootprintFitted(result)].join('\n')}\n`);
       return 0;
     } catch (error) {
       return reportUsageError(error);

@@ -31,12 +31,15 @@ Without --path, creates a pseudo-terminal pair with socat and prints the path a 
   --sample-rate <hz>         samples per second (default ${1e6 / DEFAULT_PROFILE.samplePeriodUs})
   --noise-ua <n>             ± uniform noise, µA (default 0)
   --checksum-error-rate <x>  fraction of sample lines corrupted (default 0)
+  --drop-rate <x>            fraction of writes (100 samples each) left out, like lines a slow host lost (default 0)
   --no-events                no inference begin/end events
+  --device-window <d>        also send on-device W windows this long, e.g. 10s (default: samples only)
   --start-us <n>             first device timestamp (e.g. 4294000000 to cross the µs wrap soon)
   --seed <n>                 noise / corruption seed (default 1)
   --duration <d>             device-time length, e.g. 30s, 10m (default: until Ctrl-C)
   --rate-limit <mode>        realtime (default) | none (as fast as the link drains)
-  --baud <n>                 default ${DEFAULT_SERIAL_BAUD}`;
+  --baud <n>                 default ${DEFAULT_SERIAL_BAUD}
+  --json                     at exit, print what was sent as one JSON line on stdout`;
 
 export const simulateSerialCommand: CliCommand = {
   summary: 'a board with a current sensor speaking the serial protocol on a pty (power profile)',
@@ -54,7 +57,10 @@ export const simulateSerialCommand: CliCommand = {
         'sample-rate': { type: 'string' },
         'noise-ua': { type: 'string' },
         'checksum-error-rate': { type: 'string' },
+        'drop-rate': { type: 'string' },
+        json: { type: 'boolean' },
         'no-events': { type: 'boolean' },
+        'device-window': { type: 'string' },
         'start-us': { type: 'string' },
         seed: { type: 'string' },
         duration: { type: 'string' },
@@ -85,9 +91,12 @@ export const simulateSerialCommand: CliCommand = {
         inferenceEvents: values['no-events'] !== true,
         startUs: (numberOption('start-us', values['start-us']) ?? 0) % 2 ** 32,
         seed: numberOption('seed', values.seed) ?? DEFAULT_PROFILE.seed,
+        deviceWindowUs: values['device-window'] === undefined ? 0 : Math.round(parseDurationS(values['device-window']) * 1e6),
       };
       const problems = validateProfile(profile);
       if (!isDeviceId(profile.deviceId)) problems.push('device id must match [A-Za-z0-9_.-]{1,64}');
+      const dropRate = numberOption('drop-rate', values['drop-rate']) ?? 0;
+      if (!(dropRate >= 0 && dropRate < 1)) problems.push('drop rate must be in [0, 1)');
       if (problems.length > 0) throw new ValidationError('invalid profile', problems);
       const rateLimit = values['rate-limit'] ?? 'realtime';
       if (rateLimit !== 'realtime' && rateLimit !== 'none') throw new ValidationError('--rate-limit must be realtime or none');
@@ -127,12 +136,18 @@ export const simulateSerialCommand: CliCommand = {
           baudRate,
           ...(durationUs === undefined ? {} : { durationUs }),
           isRealTime: rateLimit === 'realtime',
+          dropRate,
           signal: abort.signal,
         });
+        const stalledSamples = counters.skippedSamples - simulator.droppedSamples;
         process.stderr.write(
-          `sent ${counters.samples} samples (${counters.corruptedLines} corrupted, ${counters.skippedSamples} more dropped while nobody read the port), ${counters.inferences} inferences, ` +
-            `${(counters.sentEnergyUj / 1e6).toFixed(6)} J\n`,
+          `sent ${counters.samples} samples (${counters.corruptedLines} corrupted; ${stalledSamples} more lost while nobody read the port, ` +
+            `${simulator.droppedSamples} left out by --drop-rate), ${counters.inferences} inferences, ${(counters.sentEnergyUj / 1e6).toFixed(6)} J\n`,
         );
+        if (values.json === true) {
+          const report = { ...counters, droppedWrites: simulator.droppedWrites, droppedSamples: simulator.droppedSamples, stallCount: simulator.stallCount, stalls: simulator.stalls };
+          process.stdout.write(`${JSON.stringify(report)}\n`);
+        }
       } finally {
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);

@@ -1,6 +1,7 @@
 /**
  * Pure sample → energy-window integrator (firmware-protocol/SPEC.md §4.2). No clock, no I/O.
- * Time is the device's uint32 µs counter, unwrapped into an absolute µs timeline starting at 0.
+ * Time is the device's uint32 µs counter, unwrapped into an absolute µs timeline starting at 0. The caller passes
+ * the host time each sample was received at: it only tells a long forward jump of device time from a wrap.
  */
 
 /** Windows close every 10 s of device time by default: 360 rows/device/hour in the store, and a 10 s live lag. */
@@ -12,8 +13,28 @@ export const CLOCK_RESET_AFTER_BACKWARDS = 16;
 
 /** Values of a uint32 counter (the device's µs clock, device window seqs): differences are taken modulo this. */
 export const UINT32_RANGE = 4_294_967_296;
-/** A forward difference of half the counter range or more is read as going backwards. */
+/** A forward difference of half the counter range or more is read as going backwards (unless the host clock says otherwise). */
 export const HALF_UINT32_RANGE = 2_147_483_648;
+/**
+ * When the host clock says at least a quarter of the counter range (2³⁰ µs ≈ 17.9 min) passed since the previous
+ * sample, device time may have jumped forward by more than half the range, or wrapped more than once: the forward
+ * difference (raw + k·2³²) closest to the host's elapsed time is taken, if it is within the tolerance below.
+ */
+export const HOST_DISAMBIGUATES_AFTER_US = 1_073_741_824;
+/**
+ * After a gap that began before reading (a backlog, then the live stream), the live samples of the next 1 s of device
+ * time refine when the first of them was really sent: it arrived only after the backlog was read, so its arrival
+ * time overstates the loss by that reading time; the earliest (arrival − device time) over that second does not.
+ */
+export const BACKLOG_REFINE_US = 1_000_000;
+/** Device and host clocks agree within 0.1 % (a crystal drifts ≤ 100 ppm, an RC oscillator after calibration ~0.1 %) … */
+export const HOST_MATCH_RELATIVE = 0.001;
+/**
+ * … plus 1 s of receive latency. A rebooted device whose restarted clock lands in that window by chance (probability
+ * 2 · tolerance / 2³² µs: 0.25 % after an hour's silence) is read as a long gap instead of a clock reset: the energy
+ * after it is integrated the same either way.
+ */
+export const HOST_MATCH_ABSOLUTE_US = 1_000_000;
 
 export interface IntegratorConfig {
   windowUs: number;
@@ -49,8 +70,14 @@ export interface IntegratorStats {
   outOfOrder: number;
   clockResets: number;
   gaps: number;
-  /** Device time not integrated because of gaps, µs. */
+  /**
+   * Device time not integrated because of gaps while the receiver was reading, µs. A gap longer than the host time
+   * since the timeline started began before it: the data before it was a backlog (held by the OS or the adapter
+   * while nobody read the port), and only the part of the gap after the timeline's first sample arrived is lost.
+   */
   lostUs: number;
+  /** Device time of gaps that passed before the receiver was reading (the rest of such gaps), µs. */
+  lostBeforeReadingUs: number;
   /** Device time integrated, µs. */
   coveredUs: number;
   energyUj: number;
@@ -64,6 +91,7 @@ export class EnergyIntegrator {
     clockResets: 0,
     gaps: 0,
     lostUs: 0,
+    lostBeforeReadingUs: 0,
     coveredUs: 0,
     energyUj: 0,
   };
@@ -72,6 +100,12 @@ export class EnergyIntegrator {
   private previousRawUs = 0;
   private previousAbsUs = 0;
   private previousPowerUw = 0;
+  /** Host time the previous accepted sample was received at, ms. */
+  private previousHostMs = 0;
+  /** Host time the timeline's first sample was received at, ms. */
+  private timelineHostMs = 0;
+  /** The last gap that began before reading, while its loss is refined (BACKLOG_REFINE_US). */
+  private backlogGap: { absUs: number; deltaUs: number; lostUs: number; offsetMs: number } | null = null;
   private backwardsRun = 0;
 
   private windowStartUs = 0;
@@ -100,12 +134,16 @@ export class EnergyIntegrator {
     return this.closed.length;
   }
 
-  push(tUs: number, powerUw: number): SampleVerdict {
+  /** `hostMs`: when the host received the sample (ms, any epoch, monotonic within a session). */
+  push(tUs: number, powerUw: number, hostMs: number): SampleVerdict {
     if (!this.hasPrevious) {
-      this.startTimeline(tUs, powerUw, this.previousAbsUs);
+      this.startTimeline(tUs, powerUw, this.previousAbsUs, hostMs);
       return 'started';
     }
-    const deltaUs = (tUs - this.previousRawUs + UINT32_RANGE) % UINT32_RANGE;
+    const rawDeltaUs = (tUs - this.previousRawUs + UINT32_RANGE) % UINT32_RANGE;
+    const longForwardUs = this.hostConsistentForwardUs(rawDeltaUs, hostMs);
+    if (longForwardUs !== null) return this.forward(tUs, powerUw, longForwardUs, hostMs);
+    const deltaUs = rawDeltaUs;
     if (deltaUs === 0) {
       this.stats.repeated += 1;
       return 'repeated';
@@ -118,23 +156,10 @@ export class EnergyIntegrator {
       }
       this.stats.clockResets += 1;
       this.closeWindow();
-      this.startTimeline(tUs, powerUw, this.previousAbsUs);
+      this.startTimeline(tUs, powerUw, this.previousAbsUs, hostMs);
       return 'clock_reset';
     }
-    this.backwardsRun = 0;
-    this.stats.accepted += 1;
-    const absUs = this.previousAbsUs + deltaUs;
-    if (deltaUs > this.config.maxGapUs) {
-      this.stats.gaps += 1;
-      this.stats.lostUs += deltaUs;
-      this.closeWindow();
-      this.openWindow(absUs);
-      this.addSample(tUs, absUs, powerUw);
-      return 'gap';
-    }
-    this.integrateSegment(absUs, powerUw);
-    this.addSample(tUs, absUs, powerUw);
-    return 'accepted';
+    return this.forward(tUs, powerUw, deltaUs, hostMs);
   }
 
   /** An inference ended: counted in the window open now. */
@@ -150,6 +175,60 @@ export class EnergyIntegrator {
     if (this.hasPrevious) this.backwardsRun = CLOCK_RESET_AFTER_BACKWARDS - 1;
   }
 
+  /** A sample `deltaUs` after the previous one: integrated, or a gap. */
+  private forward(tUs: number, powerUw: number, deltaUs: number, hostMs: number): SampleVerdict {
+    this.backwardsRun = 0;
+    this.stats.accepted += 1;
+    const absUs = this.previousAbsUs + deltaUs;
+    if (deltaUs > this.config.maxGapUs) {
+      this.stats.gaps += 1;
+      const whileReadingUs = Math.min(deltaUs, Math.max(0, (hostMs - this.timelineHostMs) * 1000));
+      this.stats.lostUs += whileReadingUs;
+      this.stats.lostBeforeReadingUs += deltaUs - whileReadingUs;
+      this.backlogGap = whileReadingUs < deltaUs ? { absUs, deltaUs, lostUs: whileReadingUs, offsetMs: hostMs - absUs / 1000 } : null;
+      this.closeWindow();
+      this.openWindow(absUs);
+      this.addSample(tUs, absUs, powerUw, hostMs);
+      return 'gap';
+    }
+    this.integrateSegment(absUs, powerUw);
+    this.addSample(tUs, absUs, powerUw, hostMs);
+    this.refineBacklogGap(absUs, hostMs);
+    return 'accepted';
+  }
+
+  /**
+   * Lost coverage of the last backlog gap is `min(gap, sent − first arrival)`, where the live stream's first sample was
+   * sent at its device time plus the smallest (arrival − device time) seen in the BACKLOG_REFINE_US after it.
+   */
+  private refineBacklogGap(absUs: number, hostMs: number): void {
+    const gap = this.backlogGap;
+    if (gap === null) return;
+    if (absUs - gap.absUs > BACKLOG_REFINE_US) {
+      this.backlogGap = null;
+      return;
+    }
+    gap.offsetMs = Math.min(gap.offsetMs, hostMs - absUs / 1000);
+    const sentMs = gap.absUs / 1000 + gap.offsetMs;
+    const lostUs = Math.round(Math.min(gap.deltaUs, Math.max(0, (sentMs - this.timelineHostMs) * 1000)));
+    this.stats.lostUs += lostUs - gap.lostUs;
+    this.stats.lostBeforeReadingUs -= lostUs - gap.lostUs;
+    gap.lostUs = lostUs;
+  }
+
+  /**
+   * The real forward difference when the host clock shows a long silence (HOST_DISAMBIGUATES_AFTER_US): raw + k·2³²
+   * closest to the host's elapsed time, or null when none is close enough (then the raw difference decides).
+   */
+  private hostConsistentForwardUs(rawDeltaUs: number, hostMs: number): number | null {
+    const hostElapsedUs = (hostMs - this.previousHostMs) * 1000;
+    if (!(hostElapsedUs >= HOST_DISAMBIGUATES_AFTER_US)) return null;
+    const wraps = Math.max(0, Math.round((hostElapsedUs - rawDeltaUs) / UINT32_RANGE));
+    const forwardUs = rawDeltaUs + wraps * UINT32_RANGE;
+    const toleranceUs = hostElapsedUs * HOST_MATCH_RELATIVE + HOST_MATCH_ABSOLUTE_US;
+    return forwardUs > 0 && Math.abs(forwardUs - hostElapsedUs) <= toleranceUs ? forwardUs : null;
+  }
+
   /** Close the open window (if it covers any time) and start a fresh timeline at the next sample. */
   reset(): void {
     this.closeWindow();
@@ -162,12 +241,14 @@ export class EnergyIntegrator {
     return this.closed.splice(0, this.closed.length);
   }
 
-  private startTimeline(tUs: number, powerUw: number, absUs: number): void {
+  private startTimeline(tUs: number, powerUw: number, absUs: number, hostMs: number): void {
     this.hasPrevious = true;
     this.backwardsRun = 0;
     this.stats.accepted += 1;
+    this.timelineHostMs = hostMs;
+    this.backlogGap = null;
     this.openWindow(absUs);
-    this.addSample(tUs, absUs, powerUw);
+    this.addSample(tUs, absUs, powerUw, hostMs);
   }
 
   /** Trapezoid from the previous sample to (absUs, powerUw), split exactly at window boundaries. */
@@ -179,8 +260,12 @@ export class EnergyIntegrator {
       const boundaryUs = this.windowEndUs;
       const boundaryUw = this.previousPowerUw + slopeUwPerUs * (boundaryUs - this.previousAbsUs);
       this.accumulate(segmentStartUw, boundaryUw, boundaryUs - segmentStartUs);
+      // The boundary power belongs to both windows: each holds energy of the ramp up to it, so its min/max must
+      // bracket it, or a correct window's average can fall outside them (a 1 Hz step: `average_outside_min_max`).
+      this.trackPower(boundaryUw);
       this.closeWindow();
       this.openWindow(boundaryUs);
+      this.trackPower(boundaryUw);
       segmentStartUs = boundaryUs;
       segmentStartUw = boundaryUw;
     }
@@ -192,11 +277,17 @@ export class EnergyIntegrator {
     this.windowCoveredUs += durationUs;
   }
 
-  private addSample(tUs: number, absUs: number, powerUw: number): void {
+  private addSample(tUs: number, absUs: number, powerUw: number, hostMs: number): void {
+    this.previousHostMs = hostMs;
     this.previousRawUs = tUs;
     this.previousAbsUs = absUs;
     this.previousPowerUw = powerUw;
     this.windowSamples += 1;
+    this.trackPower(powerUw);
+  }
+
+  /** Min/max of the power the window's trapezoids run through: its samples and its interpolated boundary values. */
+  private trackPower(powerUw: number): void {
     if (powerUw < this.windowMinUw) this.windowMinUw = powerUw;
     if (powerUw > this.windowMaxUw) this.windowMaxUw = powerUw;
   }
@@ -223,8 +314,9 @@ export class EnergyIntegrator {
       durationUs: this.windowCoveredUs,
       energyUj,
       sampleCount: this.windowSamples,
-      minPowerUw: this.windowSamples > 0 ? this.windowMinUw : null,
-      maxPowerUw: this.windowSamples > 0 ? this.windowMaxUw : null,
+      // Finite once the window covers time: a covered window has a sample or a boundary inside it.
+      minPowerUw: Number.isFinite(this.windowMinUw) ? this.windowMinUw : null,
+      maxPowerUw: Number.isFinite(this.windowMaxUw) ? this.windowMaxUw : null,
       inferenceCount: this.windowInferences,
     });
     this.windowCoveredUs = 0;

@@ -2,17 +2,60 @@
  * Protocol state of one serial session (one open of a port): lines in → hello, energy windows and live power out.
  * No I/O: the clock is injected and outputs go to callbacks, so the supervisor, the CLI and the bench share it.
  */
-import type { HelloMessage, SampleMessage, WindowMessage } from '../../protocol/messages.js';
+import type { EventMessage, HelloMessage, SampleMessage, WindowMessage } from '../../protocol/messages.js';
 import { parseLine } from '../../protocol/line-parser.js';
 import { EnergyIntegrator, HALF_UINT32_RANGE, UINT32_RANGE } from '../integrate/energy-integrator.js';
 import type { IntegratedWindow, IntegratorConfig } from '../integrate/energy-integrator.js';
 import type { DeviceHello } from '../window-sink.js';
+import { PreHelloBuffer } from './pre-hello-buffer.js';
 import type { WindowDraft } from './window-delivery.js';
 
 /** Live power is published at most every 100 ms of device time (≤ 10 Hz), as the mean of the samples since the last. */
 export const LIVE_POWER_INTERVAL_US = 100_000;
-/** A gap is at least this many sample periods when the hello announces a slow sampler. */
-export const GAP_SAMPLE_PERIODS = 10;
+/**
+ * When the hello announces its sample period, a step of more than 2.5 periods between samples is a gap (lost
+ * coverage, not energy): one lost line (2 periods) is bridged, two or more are not. A burst of 1 kHz lines dropped by a
+ * slow host would otherwise be bridged from the sleep samples on either side, and its energy would vanish unseen.
+ */
+export const GAP_AFTER_SAMPLE_PERIODS = 2.5;
+/**
+ * A session's sample windows are held, not delivered, until it is clear whether the device also sends its own `W`
+ * windows (then those win, SPEC §2): until the first `W`, or until 12 s of device time since the first sample. A
+ * device that streams both SHOULD close a `W` at least every 10 s (the example firmware does); 2 s of margin cover
+ * line order and the device's ms/µs clocks. A `W` later than that finds samples already stored (see overlaps_samples).
+ */
+export const SAMPLE_WINDOW_HOLD_US = 12_000_000;
+/** Held windows beyond this many (tiny --window values) are delivered oldest first: the hold stays bounded. */
+export const MAX_HELD_SAMPLE_WINDOWS = 1_024;
+/** A device window's span (arrival − duration_ms, on the device timeline) is compared with sample windows to 10 ms: durations are whole ms and a device's ms and µs clocks differ by a few. */
+export const SPAN_TOLERANCE_US = 10_000;
+
+/**
+ * Lines that need a device id and arrive before the session's first hello are kept, up to 16 384 lines and 512 KiB,
+ * and replayed (with their arrival times) when the hello comes. serialport flushes the input queue when it opens a
+ * port, so a hello the board sent just before is lost, and without this every line would be rejected until the next
+ * periodic hello (up to 60 s). 16 384 lines hold 16 s at 1 kHz (hello every 1–10 s recommended); on overflow the
+ * oldest line is dropped and counted `before_hello`, as is whatever is still kept when the session ends.
+ */
+export const PRE_HELLO_MAX_LINES = 16_384;
+export const PRE_HELLO_MAX_BYTES = 512 * 1024;
+
+type DeviceMessage = SampleMessage | WindowMessage | EventMessage;
+
+interface PreHelloLine {
+  message: DeviceMessage;
+  atMs: number;
+}
+
+/** Where a session takes energy from: not known yet (sample windows held), samples, or the device's `W` windows. */
+type EnergySource = 'undecided' | 'samples' | 'windows';
+
+/** A sample window closed but not delivered, with its span on the device timeline. */
+interface HeldWindow {
+  draft: WindowDraft;
+  startUs: number;
+  endUs: number;
+}
 
 export interface LineSessionOptions {
   /** `serial:<path>`: stored with every window. */
@@ -21,6 +64,8 @@ export interface LineSessionOptions {
   /** Device id configured for the port; used until (and unless) a hello names another. */
   fixedDeviceId: string | null;
   nowMs: () => number;
+  /** Where the last window of the previous session on this port ended: the next one of that device starts after it. */
+  previousWindowEnd?: { deviceId: string; endMs: number } | null;
 }
 
 export interface LineSessionOutput {
@@ -39,10 +84,21 @@ export interface LineSessionCounters {
   events: number;
   deviceWindows: number;
   deviceWindowsLost: number;
+  /** Lines kept before the first hello (PRE_HELLO_MAX_LINES), now; and lines replayed once it came. */
+  preHelloLines: number;
+  preHelloReplayed: number;
+  /** Sample windows not stored because the device's own W windows cover their span (SPEC §2). */
+  sampleWindowsSuperseded: number;
+  /** Sample windows closed, held until the energy source is known (SAMPLE_WINDOW_HOLD_US), and their energy. */
+  heldWindows: number;
+  heldEnergyUj: number;
+  heldCoveredUs: number;
   windows: number;
   clockResets: number;
   gaps: number;
   lostCoverageUs: number;
+  /** Device time of gaps that passed before this session was reading (a backlog then the live stream), µs. */
+  lostBeforeReadingUs: number;
   coveredUs: number;
 }
 
@@ -56,13 +112,20 @@ export class LineSession {
     events: 0,
     deviceWindows: 0,
     deviceWindowsLost: 0,
+    preHelloLines: 0,
+    preHelloReplayed: 0,
+    sampleWindowsSuperseded: 0,
+    heldWindows: 0,
+    heldEnergyUj: 0,
+    heldCoveredUs: 0,
     windows: 0,
     clockResets: 0,
     gaps: 0,
     lostCoverageUs: 0,
+    lostBeforeReadingUs: 0,
     coveredUs: 0,
   };
-  /** Rejected lines and samples by reason (parser reasons plus before_hello, repeated, out_of_order). */
+  /** Rejected lines and samples by reason (parser reasons plus before_hello, repeated, out_of_order, overlaps_samples). */
   readonly rejected: Record<string, number> = {};
 
   deviceId: string | null;
@@ -70,15 +133,27 @@ export class LineSession {
   private integrator: EnergyIntegrator;
   private anchorHostMs = 0;
   private anchorAbsUs = 0;
-  private isWindowMode = false;
+  private source: EnergySource = 'undecided';
+  /** Device time of the first sample since the source became undecided, µs (null: none yet). */
+  private holdFromUs: number | null = null;
+  private readonly held: HeldWindow[] = [];
+  private readonly preHello = new PreHelloBuffer<PreHelloLine>(PRE_HELLO_MAX_LINES, PRE_HELLO_MAX_BYTES);
+  /** End of the last sample window delivered, on the device timeline, µs. */
+  private deliveredEndUs = Number.NEGATIVE_INFINITY;
   private lastDeviceSeq: number | null = null;
   private livePowerSumUw = 0;
   private livePowerCount = 0;
   private livePowerSinceUs = 0;
   private hasAnnounced = false;
-  /** Coverage of integrators replaced by a new hello, µs. */
-  private retiredLostUs = 0;
-  private retiredCoveredUs = 0;
+  /** Lost coverage counted apart from the current integrator's gaps (earlier integrators, W losses), µs. */
+  private lostBaseUs = 0;
+  private lostBeforeReadingBaseUs = 0;
+  /** Host time the line being handled was received at (nowMs() when it arrived), ms. */
+  private lineMs = 0;
+  /** End of the last window delivered (sample or device window), host ms. */
+  private lastWindowEndMs = Number.NEGATIVE_INFINITY;
+  /** End of the last sample window drafted (held or delivered), host ms: the next one starts after it. */
+  private draftEndMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly options: LineSessionOptions,
@@ -86,9 +161,11 @@ export class LineSession {
   ) {
     this.deviceId = options.fixedDeviceId;
     this.integrator = new EnergyIntegrator(options.integrator);
+    this.continueAfterPreviousSession();
   }
 
   handleLine(line: string): void {
+    this.lineMs = this.options.nowMs();
     this.counters.lines += 1;
     const message = parseLine(line);
     switch (message.type) {
@@ -100,46 +177,89 @@ export class LineSession {
         this.counters.messages += 1;
         this.onHello(message);
         return;
+      default:
+        if (this.deviceId === null) this.keepUntilHello(message, line.length);
+        else this.onDeviceMessage(message);
+    }
+  }
+
+  /**
+   * End of session: the open window is closed and delivered, held ones too (nothing measured is dropped at a
+   * disconnect; no W came, so samples were the energy source). Lines still waiting for a hello are rejected.
+   */
+  end(): void {
+    this.closeEnergy();
+    const waiting = this.preHello.takeAll().length;
+    if (waiting > 0) this.rejected['before_hello'] = (this.rejected['before_hello'] ?? 0) + waiting;
+    this.counters.preHelloLines = 0;
+  }
+
+  private closeEnergy(): void {
+    this.integrator.reset();
+    this.drainWindows();
+    this.releaseHeld(this.held.length);
+  }
+
+  private onDeviceMessage(message: DeviceMessage): void {
+    this.announceConfigured();
+    this.counters.messages += 1;
+    switch (message.type) {
       case 'sample':
-        if (this.needsDevice()) return;
-        this.counters.messages += 1;
         this.onSample(message);
         return;
       case 'window':
-        if (this.needsDevice()) return;
-        this.counters.messages += 1;
         this.onDeviceWindow(message);
         return;
       case 'event':
-        if (this.needsDevice()) return;
-        this.counters.messages += 1;
         this.counters.events += 1;
-        if (message.kind === 'end' && !this.isWindowMode) this.integrator.countInference();
+        if (message.kind === 'end' && this.source !== 'windows') this.integrator.countInference();
         return;
     }
   }
 
-  /** End of session: the open window is closed and delivered (nothing measured is dropped at a disconnect). */
-  end(): void {
-    this.integrator.reset();
-    this.drainWindows();
+  /** A line that needs a device id before the first hello: kept (bounded, oldest dropped and counted) for replay. */
+  private keepUntilHello(message: DeviceMessage, bytes: number): void {
+    const dropped = this.preHello.push({ message, atMs: this.lineMs }, bytes);
+    if (dropped > 0) this.rejected['before_hello'] = (this.rejected['before_hello'] ?? 0) + dropped;
+    this.counters.preHelloLines = this.preHello.size;
+  }
+
+  /** The first hello came: what arrived before it is this device's, in order, at the times it arrived. */
+  private replayPreHello(): void {
+    if (this.preHello.size === 0) return;
+    const kept = this.preHello.takeAll();
+    this.counters.preHelloLines = 0;
+    const helloMs = this.lineMs;
+    for (const { message, atMs } of kept) {
+      this.lineMs = atMs;
+      this.onDeviceMessage(message);
+    }
+    this.lineMs = helloMs;
+    this.counters.preHelloReplayed += kept.length;
+    // The hello came after these lines: if the next sample goes backwards, the device rebooted in between.
+    this.integrator.armClockReset();
+  }
+
+  /** Where this session's last window of `deviceId` ended (host ms), for the next session on the port. */
+  get lastWindowEnd(): { deviceId: string; endMs: number } | null {
+    return this.deviceId === null || !Number.isFinite(this.lastWindowEndMs) ? null : { deviceId: this.deviceId, endMs: this.lastWindowEndMs };
+  }
+
+  private continueAfterPreviousSession(): void {
+    const previous = this.options.previousWindowEnd;
+    this.lastWindowEndMs = previous !== undefined && previous !== null && previous.deviceId === this.deviceId ? previous.endMs : Number.NEGATIVE_INFINITY;
+    this.draftEndMs = this.lastWindowEndMs;
   }
 
   private reject(reason: string): void {
     this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
   }
 
-  /** True (and counted) when no device id is known yet. Announces a configured id on first use. */
-  private needsDevice(): boolean {
-    if (this.deviceId === null) {
-      this.reject('before_hello');
-      return true;
-    }
-    if (!this.hasAnnounced) {
-      this.hasAnnounced = true;
-      this.output.device({ deviceId: this.deviceId });
-    }
-    return false;
+  /** Announces a configured device id on first use (a hello announces its own). */
+  private announceConfigured(): void {
+    if (this.hasAnnounced || this.deviceId === null) return;
+    this.hasAnnounced = true;
+    this.output.device({ deviceId: this.deviceId });
   }
 
   private onHello(hello: HelloMessage): void {
@@ -151,15 +271,22 @@ export class LineSession {
     const previousPeriodUs = this.hello?.samplePeriodUs ?? 0;
     this.hello = hello;
     if (isNewDevice || periodUs !== previousPeriodUs) {
-      this.end();
-      this.deviceId = deviceId;
-      this.isWindowMode = false;
+      this.closeEnergy();
+      this.syncCoverage();
+      if (deviceId !== this.deviceId) {
+        this.deviceId = deviceId;
+        this.continueAfterPreviousSession(); // overlap is per device
+      }
+      this.source = 'undecided';
+      this.holdFromUs = null;
+      this.deliveredEndUs = Number.NEGATIVE_INFINITY;
       this.lastDeviceSeq = null;
-      this.retiredLostUs += this.integrator.stats.lostUs;
-      this.retiredCoveredUs += this.integrator.stats.coveredUs;
+      this.lostBaseUs = this.counters.lostCoverageUs;
+      this.lostBeforeReadingBaseUs = this.counters.lostBeforeReadingUs;
       this.integrator = new EnergyIntegrator({
         windowUs: this.options.integrator.windowUs,
-        maxGapUs: Math.max(this.options.integrator.maxGapUs, periodUs * GAP_SAMPLE_PERIODS),
+        // Without an announced period the receiver's max_gap (default 1 s) is all there is to go on.
+        maxGapUs: periodUs > 0 ? periodUs * GAP_AFTER_SAMPLE_PERIODS : this.options.integrator.maxGapUs,
       });
     } else {
       this.integrator.armClockReset();
@@ -168,11 +295,13 @@ export class LineSession {
       this.hasAnnounced = true;
       this.output.device({ deviceId, board: hello.board, firmware: hello.firmware });
     }
+    this.replayPreHello();
   }
 
   private onSample(sample: SampleMessage): void {
     this.counters.samples += 1;
-    const verdict = this.integrator.push(sample.tUs, sample.powerUw);
+    const lostBeforeReadingUs = this.integrator.stats.lostBeforeReadingUs;
+    const verdict = this.integrator.push(sample.tUs, sample.powerUw, this.lineMs);
     switch (verdict) {
       case 'repeated':
       case 'out_of_order':
@@ -182,20 +311,40 @@ export class LineSession {
       case 'clock_reset':
         this.drainWindows();
         if (verdict === 'clock_reset') this.counters.clockResets += 1;
-        this.anchorHostMs = this.options.nowMs();
-        this.anchorAbsUs = this.integrator.lastAbsUs;
+        this.anchor();
         this.livePowerSinceUs = this.anchorAbsUs;
         this.livePowerSumUw = 0;
         this.livePowerCount = 0;
         break;
       case 'gap':
         this.counters.gaps += 1;
+        if (this.integrator.stats.lostBeforeReadingUs > lostBeforeReadingUs) {
+          // The gap began before we were reading: what came before it was a backlog, read late. This sample is live,
+          // so the window the gap closed is timed back from it, and so is everything after.
+          this.anchor();
+          this.drainWindows();
+        } else {
+          this.drainWindows();
+          this.anchor();
+        }
         break;
       case 'accepted':
         break;
     }
     if (this.integrator.pendingWindows > 0) this.drainWindows();
+    this.holdFromUs ??= this.integrator.lastAbsUs;
+    if (this.source === 'undecided' && this.integrator.lastAbsUs - this.holdFromUs >= SAMPLE_WINDOW_HOLD_US) {
+      this.source = 'samples'; // no W in time: samples are this session's energy source
+      this.releaseHeld(this.held.length);
+    }
+    this.syncCoverage();
     this.trackLivePower(sample.powerUw);
+  }
+
+  /** Ties the current sample's device time to the host time it was received at. */
+  private anchor(): void {
+    this.anchorHostMs = this.lineMs;
+    this.anchorAbsUs = this.integrator.lastAbsUs;
   }
 
   private trackLivePower(powerUw: number): void {
@@ -211,26 +360,30 @@ export class LineSession {
   }
 
   private onDeviceWindow(window: WindowMessage): void {
-    if (!this.isWindowMode) {
-      // Windows win over samples for energy (SPEC §2): close what samples integrated so far, then stop integrating.
-      this.end();
-      this.isWindowMode = true;
-    }
     if (this.lastDeviceSeq !== null) {
       const stepSeq = (window.seq - this.lastDeviceSeq + UINT32_RANGE) % UINT32_RANGE;
       if (stepSeq === 0) {
         this.reject('repeated');
         return;
       }
-      if (stepSeq < HALF_UINT32_RANGE) this.counters.deviceWindowsLost += stepSeq - 1;
+      if (stepSeq < HALF_UINT32_RANGE) {
+        this.counters.deviceWindowsLost += stepSeq - 1;
+        this.counters.lostCoverageUs += (stepSeq - 1) * window.durationMs * 1000; // the lost ones, as long as this one
+      }
     }
     this.lastDeviceSeq = window.seq;
     this.counters.deviceWindows += 1;
+    if (this.source !== 'windows' && !this.switchToDeviceWindows(window)) return;
     this.counters.windows += 1;
+    this.counters.coveredUs += window.durationMs * 1000;
+    // Timed by its arrival; never before the end of the window before it (receive jitter must not make them overlap).
+    const startMs = Math.max(this.lineMs - window.durationMs, Math.ceil(this.lastWindowEndMs));
+    this.lastWindowEndMs = startMs + window.durationMs;
+    this.draftEndMs = this.lastWindowEndMs;
     this.output.windows([
       {
         deviceId: this.deviceId as string,
-        startMs: this.options.nowMs() - window.durationMs,
+        startMs,
         durationS: window.durationMs / 1000,
         energyJ: window.energyUj / 1e6,
         sampleCount: window.samples,
@@ -242,23 +395,100 @@ export class LineSession {
     ]);
   }
 
+  /**
+   * The session's first W (SPEC §2: windows win). Sample windows not delivered yet (held, and the open one) are
+   * superseded where the W's span covers them; ones entirely before it are delivered. If sample windows already
+   * delivered overlap the W's span (a W later than SAMPLE_WINDOW_HOLD_US), storing it would count that span twice:
+   * it is rejected `overlaps_samples`, what samples integrated so far is delivered, and the next W is stored.
+   * Either way samples only feed the live trace from now on. Returns whether this W is stored.
+   */
+  private switchToDeviceWindows(window: WindowMessage): boolean {
+    this.integrator.reset();
+    this.drainWindows();
+    const hasSamples = this.holdFromUs !== null;
+    const spanStartUs = this.integrator.lastAbsUs - window.durationMs * 1000;
+    if (hasSamples && this.deliveredEndUs > spanStartUs + SPAN_TOLERANCE_US) {
+      this.releaseHeld(this.held.length);
+      this.source = 'windows';
+      this.reject('overlaps_samples');
+      return false;
+    }
+    let before = 0;
+    while (before < this.held.length && this.held[before]!.endUs <= spanStartUs + SPAN_TOLERANCE_US) before += 1;
+    this.releaseHeld(before);
+    for (const superseded of this.takeHeld(this.held.length)) {
+      this.counters.sampleWindowsSuperseded += 1;
+      // Covered by neither: the part of a superseded window before the W's span.
+      if (superseded.startUs < spanStartUs) this.counters.lostCoverageUs += Math.min(superseded.endUs, spanStartUs) - superseded.startUs;
+    }
+    this.draftEndMs = this.lastWindowEndMs;
+    this.source = 'windows';
+    return true;
+  }
+
+  /** Closed sample windows to the output, or to the hold while the energy source is undecided. */
   private drainWindows(): void {
     if (this.integrator.pendingWindows === 0) return;
     const closed = this.integrator.takeWindows();
     // The device sends its own windows: samples still time the live trace, but their energy would count twice.
-    if (this.isWindowMode) return;
-    const stats = this.integrator.stats;
-    this.counters.windows += closed.length;
-    this.counters.lostCoverageUs = this.retiredLostUs + stats.lostUs;
-    this.counters.coveredUs = this.retiredCoveredUs + stats.coveredUs;
-    if (this.deviceId === null) return;
-    this.output.windows(closed.map((w) => this.toDraft(w, this.deviceId as string)));
+    if (this.source === 'windows' || this.deviceId === null) return;
+    const deviceId = this.deviceId;
+    for (const window of closed) {
+      this.held.push({ draft: this.toDraft(window, deviceId), startUs: window.startUs, endUs: window.startUs + window.durationUs });
+      this.counters.heldWindows += 1;
+      this.counters.heldEnergyUj += window.energyUj;
+      this.counters.heldCoveredUs += window.durationUs;
+    }
+    const excess = this.held.length - MAX_HELD_SAMPLE_WINDOWS;
+    this.releaseHeld(this.source === 'samples' ? this.held.length : Math.max(0, excess));
+  }
+
+  /** Delivers the oldest `count` held windows. */
+  private releaseHeld(count: number): void {
+    if (count <= 0) return;
+    const released = this.takeHeld(count);
+    for (const { draft, endUs } of released) {
+      this.counters.windows += 1;
+      this.counters.coveredUs += draft.durationS * 1e6;
+      this.deliveredEndUs = endUs;
+      this.lastWindowEndMs = draft.startMs + draft.durationS * 1000;
+    }
+    this.output.windows(released.map((w) => w.draft));
+  }
+
+  /** Removes the oldest `count` held windows from the hold (and its totals). */
+  private takeHeld(count: number): HeldWindow[] {
+    const taken = this.held.splice(0, count);
+    if (this.held.length === 0) {
+      // Exact zeros once empty: no floating residue from adding and taking away.
+      this.counters.heldWindows = 0;
+      this.counters.heldEnergyUj = 0;
+      this.counters.heldCoveredUs = 0;
+    } else {
+      for (const { draft } of taken) {
+        this.counters.heldWindows -= 1;
+        this.counters.heldEnergyUj -= draft.energyJ * 1e6;
+        this.counters.heldCoveredUs -= draft.durationS * 1e6;
+      }
+    }
+    return taken;
+  }
+
+  /** Lost coverage from sample gaps counts while samples are (or may become) the energy source. */
+  private syncCoverage(): void {
+    if (this.source === 'windows') return;
+    this.counters.lostCoverageUs = this.lostBaseUs + this.integrator.stats.lostUs;
+    this.counters.lostBeforeReadingUs = this.lostBeforeReadingBaseUs + this.integrator.stats.lostBeforeReadingUs;
   }
 
   private toDraft(window: IntegratedWindow, deviceId: string): WindowDraft {
+    // Never before the end of the last window: windows of one device must not overlap, even when those before were a
+    // backlog longer than a window, timed from its arrival before the live stream showed how old it was.
+    const startMs = Math.max(Math.round(this.anchorHostMs + (window.startUs - this.anchorAbsUs) / 1000), Math.ceil(this.draftEndMs));
+    this.draftEndMs = startMs + window.durationUs / 1000;
     return {
       deviceId,
-      startMs: Math.round(this.anchorHostMs + (window.startUs - this.anchorAbsUs) / 1000),
+      startMs,
       durationS: window.durationUs / 1e6,
       energyJ: window.energyUj / 1e6,
       sampleCount: window.sampleCount,

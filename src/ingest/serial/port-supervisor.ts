@@ -62,6 +62,10 @@ export class PortSupervisor {
   private endSession: ((reason: SessionEnd) => void) | null = null;
   private board: string | null = null;
   private firmware: string | null = null;
+  /** Host time of the last byte read (any session), ms; null before the first. */
+  private lastByteMs: number | null = null;
+  /** Where the last session's last window ended: the next session's windows of that device start after it. */
+  private lastWindowEnd: { deviceId: string; endMs: number } | null = null;
 
   constructor(private readonly options: PortSupervisorOptions) {
     this.deviceId = options.fixedDeviceId;
@@ -112,6 +116,7 @@ export class PortSupervisor {
         deviceId: this.deviceId,
         board: this.board,
         firmware: this.firmware,
+        lastByteMs: this.lastByteMs,
       },
     };
   }
@@ -174,6 +179,7 @@ export class PortSupervisor {
         integrator: this.options.integrator,
         fixedDeviceId: this.options.fixedDeviceId,
         nowMs: this.options.nowMs,
+        previousWindowEnd: this.lastWindowEnd,
       },
       {
         device: (hello) => {
@@ -194,6 +200,7 @@ export class PortSupervisor {
     let lastByteMs = this.options.nowMs();
     port.on('data', (chunk: Buffer) => {
       lastByteMs = this.options.nowMs();
+      this.lastByteMs = lastByteMs;
       this.totals['bytes'] = (this.totals['bytes'] ?? 0) + chunk.length;
     });
     parser.on('data', (line: string) => session.handleLine(line));
@@ -241,6 +248,7 @@ export class PortSupervisor {
     // The unterminated tail (if any) is discarded, never glued to the next session's first line.
     if (guard.pendingLineBytes > 0) this.totals['partialLinesDiscarded'] = (this.totals['partialLinesDiscarded'] ?? 0) + 1;
     session.end();
+    this.lastWindowEnd = session.lastWindowEnd ?? this.lastWindowEnd;
     this.retire(session, guard);
     guard.destroy();
     parser.destroy();

@@ -79,21 +79,22 @@ describe('serial reader over @serialport/binding-mock', () => {
     const sink = new FakeSink();
     const health = new HealthRegistry();
     await start(sink, health);
-    binding().emitData(hello() + samples(0, 2501));
-    await waitFor('two full windows', () => sink.windows.size >= 2);
+    // 12.5 s: sample windows are held for the first 12 s of a session (SAMPLE_WINDOW_HOLD_US: does the device send W?)
+    binding().emitData(hello() + samples(0, 12_501));
+    await waitFor('twelve full windows', () => sink.windows.size >= 12);
     expect(sink.devices.get('mock-1')).toMatchObject({ board: 'mock', firmware: '1.0' });
     await readers!.stop();
     readers = null;
-    // 2.5 s at 3.3 mW, the last 0.5 s flushed at stop
-    expect(sink.energyJ('mock-1')).toBeCloseTo(3.3e-3 * 2.5, 9);
+    // 12.5 s at 3.3 mW, the last 0.5 s flushed at stop
+    expect(sink.energyJ('mock-1')).toBeCloseTo(3.3e-3 * 12.5, 9);
     const seqs = [...sink.windows.values()].map((w) => w.seq).sort((a, b) => a - b);
-    expect(seqs).toHaveLength(3);
-    expect(new Set(seqs).size).toBe(3);
-    expect(seqs[2]! - seqs[0]!).toBe(2);
-    expect(sink.power.length).toBeLessThanOrEqual(26); // 2.5 s of device time at ≤ 10 Hz
-    expect(sink.power.length).toBeGreaterThanOrEqual(20);
+    expect(seqs).toHaveLength(13);
+    expect(new Set(seqs).size).toBe(13);
+    expect(seqs[12]! - seqs[0]!).toBe(12);
+    expect(sink.power.length).toBeLessThanOrEqual(126); // 12.5 s of device time at ≤ 10 Hz
+    expect(sink.power.length).toBeGreaterThanOrEqual(120);
     const s = status(health);
-    expect(s.counters).toMatchObject({ lines: 2502, messages: 2502, samples: 2501, windowsInserted: 3 });
+    expect(s.counters).toMatchObject({ lines: 12_502, messages: 12_502, samples: 12_501, windowsInserted: 13 });
   });
 
   it('reconnects after a disconnect, flushes the open window, and never reuses a seq', async () => {
@@ -101,7 +102,7 @@ describe('serial reader over @serialport/binding-mock', () => {
     const health = new HealthRegistry();
     await start(sink, health);
     binding().emitData(hello() + samples(0, 1501));
-    await waitFor('the first window', () => sink.windows.size >= 1);
+    await waitFor('the first session samples', () => status(health).counters['samples'] === 1501);
     await waitFor('a pending read', () => binding().pendingRead !== null);
     binding().pendingRead!(new Error('device unplugged'));
     await waitFor('a second session', () => opened.length === 2 && binding().isOpen);
@@ -118,12 +119,12 @@ describe('serial reader over @serialport/binding-mock', () => {
     expect(status(health).counters).toMatchObject({ sessions: 2, reconnects: 1, windowsInserted: 3 });
   });
 
-  it('books nothing to the previous board after a replug: samples before the new board\'s hello are rejected before_hello', async () => {
+  it('books nothing to the previous board after a replug: samples before the new board\'s hello are kept and booked to it', async () => {
     const sink = new FakeSink();
     const health = new HealthRegistry();
     await start(sink, health);
     binding().emitData(hello('board-a') + samples(0, 1001));
-    await waitFor('board-a\'s window', () => sink.windows.size >= 1);
+    await waitFor('board-a\'s samples', () => status(health).counters['samples'] === 1001);
     await waitFor('a pending read', () => binding().pendingRead !== null);
     binding().pendingRead!(new Error('device unplugged'));
     await waitFor('a second session', () => opened.length === 2 && binding().isOpen);
@@ -131,12 +132,13 @@ describe('serial reader over @serialport/binding-mock', () => {
     // Another board on the same path: it talks before its first hello, then says who it is.
     binding().emitData(samples(0, 500, 2000));
     binding().emitData(hello('board-b') + samples(600_000, 1001, 2000));
-    await waitFor('board-b\'s samples', () => status(health).counters['samples'] === 1001 + 1001);
+    await waitFor('board-b\'s samples', () => status(health).counters['samples'] === 1001 + 500 + 1001);
     await readers!.stop();
     readers = null;
     expect(sink.energyJ('board-a')).toBeCloseTo(3.3e-3 * 1, 9);
-    expect(sink.energyJ('board-b')).toBeCloseTo(6.6e-3 * 1, 9);
-    expect(status(health).rejected['before_hello']).toBe(500);
+    // 0.499 s before its hello (kept, replayed), a 101 ms gap, then 1 s: all board-b's
+    expect(sink.energyJ('board-b')).toBeCloseTo(6.6e-3 * 1.499, 9);
+    expect(status(health).rejected['before_hello']).toBeUndefined();
     expect(status(health).details?.['deviceId']).toBe('board-b');
   });
 
@@ -159,14 +161,14 @@ describe('serial reader over @serialport/binding-mock', () => {
     const sink = new FlakySink();
     const health = new HealthRegistry();
     await start(sink, health, { deliveryRetry: FAST_RETRY });
-    binding().emitData(hello() + samples(0, 2001));
-    await waitFor('two windows stored', () => sink.windows.size === 2);
+    binding().emitData(hello() + samples(0, 12_001)); // past the 12 s hold of a session's first sample windows
+    await waitFor('twelve windows stored', () => sink.windows.size === 12);
     expect(sink.devices.has('mock-1')).toBe(true);
-    expect(status(health).counters).toMatchObject({ windowsInserted: 2, windowsDropped: 0, deliveryErrors: 0, deliveryRetries: 1 });
+    expect(status(health).counters).toMatchObject({ windowsInserted: 12, windowsDropped: 0, deliveryErrors: 0, deliveryRetries: 1 });
     sink.isStoreDown = true;
-    binding().emitData(samples(2_001_000, 1000));
+    binding().emitData(samples(12_001_000, 1000));
     await waitFor('a window dropped after its retries', () => status(health).counters['windowsDropped'] === 1);
-    expect(status(health).counters).toMatchObject({ windowsInserted: 2, deliveryErrors: 1 });
+    expect(status(health).counters).toMatchObject({ windowsInserted: 12, deliveryErrors: 1 });
     expect(status(health).lastError).toMatch(/deliver 1 window of mock-1 failed after 3 tries: SQLITE_IOERR/);
   });
 
@@ -181,8 +183,8 @@ describe('serial reader over @serialport/binding-mock', () => {
     expect(status(health).state).not.toBe('connected');
     MockBinding.createPort(PATH, { echo: false, record: false });
     await waitFor('reconnected', () => opened.length === 2 && status(health).state === 'connected');
-    binding().emitData(hello() + samples(0, 1001));
-    await waitFor('a window after the replug', () => sink.windows.size === 1);
+    binding().emitData(hello() + samples(0, 13_001)); // past the 12 s hold of a session's first sample windows
+    await waitFor('windows after the replug', () => sink.windows.size === 13);
   });
 
   it('closes and reopens a port that goes silent (watchdog)', async () => {
@@ -225,18 +227,18 @@ describe('serial reader over @serialport/binding-mock', () => {
     await waitFor('the garbage to be consumed', () => (status(health).counters['bytes'] ?? 0) >= 16 * garbage.length);
     await waitFor('the dropped bytes to be counted', () => (status(health).counters['bytesDropped'] ?? 0) >= 16 * garbage.length - MAX_LINE_BYTES - 1);
     port.emitData(`\n${samples(2_003_000, 1)}`);
-    await waitFor('the last sample', () => (status(health).counters['samples'] ?? 0) >= 5, 2000).catch((error: unknown) => {
+    await waitFor('the last sample', () => (status(health).counters['samples'] ?? 0) >= 8, 2000).catch((error: unknown) => {
       throw new Error(`${String(error)}: ${JSON.stringify(status(health))}`);
     });
     const s = status(health);
-    expect(s.rejected['before_hello']).toBe(3);
+    expect(s.rejected['before_hello']).toBeUndefined(); // the 3 before the hello were kept and replayed after it (SPEC §4.1)
     expect(s.rejected['bad_checksum']).toBeGreaterThanOrEqual(3);
     expect(s.rejected['bad_frame']).toBeGreaterThanOrEqual(1);
     expect(s.rejected['out_of_order']).toBe(1);
     expect(s.rejected['repeated']).toBe(1);
     expect(s.rejected['too_long']).toBeGreaterThanOrEqual(2); // the 4 KiB of noise has long runs without \n, and the 1 MB line
     expect(s.counters['ignoredLines']).toBeGreaterThanOrEqual(3);
-    expect(s.counters['samples']).toBe(5); // 2 good + backwards + repeated + last (the 3 before hello are not counted as samples)
+    expect(s.counters['samples']).toBe(8); // 3 replayed + 2 good + backwards + repeated + last
     expect(s.state).toBe('connected');
   });
 });

@@ -1,7 +1,8 @@
 /** Turns a PowerProfile into protocol lines, deterministically. Pure: no clock, no I/O. */
-import { formatEvent, formatHello, formatSample } from '../../../protocol/line-format.js';
+import { formatEvent, formatHello, formatSample, formatWindow } from '../../../protocol/line-format.js';
 import { MAX_SAMPLE_UA } from '../../../protocol/limits.js';
 import { UINT32_RANGE } from '../../integrate/energy-integrator.js';
+import { GAP_AFTER_SAMPLE_PERIODS } from '../line-session.js';
 import { currentUaAt, isActiveSample } from './power-profile.js';
 import type { PowerProfile } from './power-profile.js';
 
@@ -16,8 +17,32 @@ export interface GeneratorCounters {
   inferences: number;
   /** Samples not sent because the link was stalled (real-time mode only). */
   skippedSamples: number;
-  /** Σ of trapezoids between consecutive samples actually sent intact, µJ: what a perfect receiver integrates. */
+  /**
+   * Σ of trapezoids between consecutive samples actually sent intact, µJ, bridging what a receiver bridges (one lost
+   * line; SPEC §4.2: at most GAP_AFTER_SAMPLE_PERIODS) and nothing else: what a perfect receiver integrates.
+   */
   sentEnergyUj: number;
+  /** Device time those trapezoids cover, µs: what a perfect receiver reports as covered. */
+  sentCoveredUs: number;
+  /** `W` lines sent (deviceWindowUs > 0), and Σ of their energy_uj / inferences: what a receiver stores from them. */
+  deviceWindowsSent: number;
+  sentWindowEnergyUj: number;
+  sentWindowInferences: number;
+  /** `W` windows that closed while the link was stalled: never sent. */
+  deviceWindowsSkipped: number;
+}
+
+/** The device's own window integration (integers, like the example firmware). */
+interface DeviceWindowState {
+  seq: number;
+  startUs: number;
+  /** µW·µs. */
+  energyPj: number;
+  samples: number;
+  minUw: number;
+  maxUw: number;
+  inferences: number;
+  previous: { absUs: number; powerUw: number } | null;
 }
 
 /** Mulberry32: tiny, fast, deterministic. */
@@ -33,7 +58,20 @@ function mulberry32(seed: number): () => number {
 }
 
 export class LineGenerator {
-  readonly counters: GeneratorCounters = { samples: 0, corruptedLines: 0, lines: 0, inferences: 0, skippedSamples: 0, sentEnergyUj: 0 };
+  readonly counters: GeneratorCounters = {
+    samples: 0,
+    corruptedLines: 0,
+    lines: 0,
+    inferences: 0,
+    skippedSamples: 0,
+    sentEnergyUj: 0,
+    sentCoveredUs: 0,
+    deviceWindowsSent: 0,
+    sentWindowEnergyUj: 0,
+    sentWindowInferences: 0,
+    deviceWindowsSkipped: 0,
+  };
+  private readonly deviceWindow: DeviceWindowState = { seq: 0, startUs: 0, energyPj: 0, samples: 0, minUw: Infinity, maxUw: 0, inferences: 0, previous: null };
   private index = 0;
   private readonly random: () => number;
   private lastHelloUs = Number.NEGATIVE_INFINITY;
@@ -56,10 +94,53 @@ export class LineGenerator {
 
   /** Advance device time by `count` samples without sending them (the link was stalled: a UART drops them). */
   skip(count: number): void {
+    // The device still measures what the link loses: its own windows integrate it (noise-free; no line to corrupt).
+    for (let n = 0; n < count; n += 1) {
+      const k = this.index + n;
+      const absUs = k * this.profile.samplePeriodUs;
+      if (this.profile.inferenceEvents && k > 0 && !isActiveSample(this.profile, k) && isActiveSample(this.profile, k - 1)) this.deviceWindow.inferences += 1;
+      if (this.integrateOnDevice(absUs, (this.profile.supplyMv * currentUaAt(this.profile, k)) / 1000) !== null) {
+        this.counters.deviceWindowsSkipped += 1;
+      }
+    }
     this.index += count;
     this.counters.skippedSamples += count;
     this.breakContinuity();
   }
+
+  /** Adds a measured sample to the device's own window; returns the W line when that closes it (deviceWindowUs > 0). */
+  private integrateOnDevice(absUs: number, powerUw: number): string | null {
+    const windowUs = this.profile.deviceWindowUs ?? 0;
+    if (windowUs <= 0) return null;
+    const w = this.deviceWindow;
+    if (w.previous !== null) w.energyPj += ((w.previous.powerUw + powerUw) / 2) * (absUs - w.previous.absUs);
+    w.previous = { absUs, powerUw };
+    w.samples += 1;
+    w.minUw = Math.min(w.minUw, powerUw);
+    w.maxUw = Math.max(w.maxUw, powerUw);
+    if (absUs - w.startUs < windowUs) return null;
+    const fields = {
+      seq: w.seq,
+      durationMs: Math.round((absUs - w.startUs) / 1000),
+      energyUj: Math.floor(w.energyPj / 1e6),
+      samples: w.samples,
+      minPowerUw: Math.round(w.minUw),
+      maxPowerUw: Math.round(w.maxUw),
+      inferences: w.inferences,
+    };
+    this.lastDeviceWindow = fields;
+    w.seq += 1;
+    w.startUs = absUs;
+    w.energyPj = 0;
+    w.samples = 0;
+    w.minUw = Infinity;
+    w.maxUw = 0;
+    w.inferences = 0;
+    return formatWindow(fields);
+  }
+
+  /** The fields of the last W the device closed (sent or not). */
+  lastDeviceWindow: { energyUj: number; inferences: number } | null = null;
 
   /** The lines for the next `count` samples (hello and events included where due). */
   next(count: number): string[] {
@@ -73,7 +154,7 @@ export class LineGenerator {
     const { profile } = this;
     const absUs = this.index * profile.samplePeriodUs;
     const tUs = (profile.startUs + absUs) % UINT32_RANGE;
-    if (absUs - this.lastHelloUs >= HELLO_EVERY_US) {
+    if (absUs - this.lastHelloUs >= (profile.helloEveryUs ?? HELLO_EVERY_US)) {
       lines.push(
         formatHello({
           deviceId: profile.deviceId,
@@ -91,6 +172,7 @@ export class LineGenerator {
     if (profile.inferenceEvents && !active && wasActive) {
       lines.push(formatEvent(tUs, 'end', this.counters.inferences));
       this.counters.inferences += 1;
+      this.deviceWindow.inferences += 1;
     }
     const noise = profile.noiseUa > 0 ? Math.round((this.random() * 2 - 1) * profile.noiseUa) : 0;
     const ua = Math.min(MAX_SAMPLE_UA, Math.max(0, currentUaAt(profile, this.index) + noise));
@@ -103,12 +185,22 @@ export class LineGenerator {
       this.counters.corruptedLines += 1;
     } else {
       const powerUw = (profile.supplyMv * ua) / 1000;
-      if (this.previousIntact !== null) {
-        this.counters.sentEnergyUj += (((this.previousIntact.powerUw + powerUw) / 2) * (absUs - this.previousIntact.absUs)) / 1e6;
+      const stepUs = this.previousIntact === null ? null : absUs - this.previousIntact.absUs;
+      if (this.previousIntact !== null && stepUs !== null && stepUs <= GAP_AFTER_SAMPLE_PERIODS * profile.samplePeriodUs) {
+        this.counters.sentEnergyUj += (((this.previousIntact.powerUw + powerUw) / 2) * stepUs) / 1e6;
+        this.counters.sentCoveredUs += stepUs;
       }
       this.previousIntact = { absUs, powerUw };
     }
     lines.push(line);
+    const deviceWindowLine = this.integrateOnDevice(absUs, (profile.supplyMv * ua) / 1000);
+    if (deviceWindowLine !== null) {
+      // After the sample that closed it, as the example firmware prints them.
+      lines.push(deviceWindowLine);
+      this.counters.deviceWindowsSent += 1;
+      this.counters.sentWindowEnergyUj += this.lastDeviceWindow!.energyUj;
+      this.counters.sentWindowInferences += this.lastDeviceWindow!.inferences;
+    }
     this.counters.samples += 1;
     this.index += 1;
   }

@@ -20,7 +20,17 @@ export interface PowerProfile {
   /** First device timestamp, µs (uint32); set near 2^32 to exercise the wrap. */
   startUs: number;
   seed: number;
+  /**
+   * Also send on-device `W` windows of this length, µs, integrated from every sample the device measured (those a
+   * stalled link lost included), like the INA226 example firmware. 0 = samples only. Optional: 0 when absent.
+   */
+  deviceWindowUs?: number;
+  /** Hello period, µs of device time; default HELLO_EVERY_US (1 s). SPEC §4.1 allows up to 60 s. */
+  helloEveryUs?: number;
 }
+
+/** A W window's duration_ms is at most one day (SPEC §3.3). */
+const MAX_DEVICE_WINDOW_US = 86_400_000_000;
 
 /** 1 kHz: what INA226 firmware with 1.1 ms conversion and 1× averaging sustains over 115200 baud (~30 B/line). */
 export const DEFAULT_SAMPLE_PERIOD_US = 1_000;
@@ -83,5 +93,9 @@ export function validateProfile(profile: PowerProfile): string[] {
   if (!(profile.noiseUa >= 0)) problems.push('noise must be ≥ 0');
   if (!(profile.checksumErrorRate >= 0 && profile.checksumErrorRate < 1)) problems.push('checksum error rate must be in [0, 1)');
   if (!(profile.supplyMv > 0 && profile.supplyMv <= MAX_SUPPLY_MV)) problems.push(`supply must be 1..${MAX_SUPPLY_MV} mV`);
+  const helloUs = profile.helloEveryUs ?? 1_000_000;
+  if (!(helloUs >= profile.samplePeriodUs && helloUs <= 60_000_000)) problems.push('hello period must be one sample period..60 s');
+  const windowUs = profile.deviceWindowUs ?? 0;
+  if (!(windowUs === 0 || (windowUs >= 1000 && windowUs <= MAX_DEVICE_WINDOW_US))) problems.push('device window must be 0 (none) or 1 ms..1 day');
   return problems;
 }

@@ -361,11 +361,13 @@ describe('SqliteStore (SQLite-specific)', () => {
         script,
         `import { SqliteStore } from ${JSON.stringify(pathToFileURL(STORE_MODULE).href)};
 import { readFileSync } from 'node:fs';
-const [file, startAt, batchesFile] = process.argv.slice(2);
+const [file, batchesFile] = process.argv.slice(2);
 const batches = JSON.parse(readFileSync(batchesFile, 'utf8'));
 const store = SqliteStore.open(file);
-const onTime = Date.now() < Number(startAt);
-while (Date.now() < Number(startAt)) {} // start both writers together
+// Both writers start together: each says it is ready, then waits for the parent's go on stdin.
+process.stderr.write('ready\\n');
+await new Promise((resolve) => process.stdin.once('data', resolve));
+const startedMs = Date.now();
 let inserted = 0, duplicates = 0;
 for (const batch of batches) {
   const r = await store.appendWindows(batch);
@@ -373,38 +375,51 @@ for (const batch of batches) {
   duplicates += r.duplicates;
   await new Promise((resolve) => setTimeout(resolve, 1)); // like a reader between messages: lets the other writer in
 }
+const endedMs = Date.now();
 await store.close();
-process.stdout.write(JSON.stringify({ inserted, duplicates, onTime, elapsedMs: Date.now() - Number(startAt) }));
+process.stdout.write(JSON.stringify({ inserted, duplicates, startedMs, endedMs }));
 `,
       );
-      type WriterResult = AppendResult & { onTime: boolean };
-      const run = (name: string, windowBatches: EnergyWindow[][], startAt: number): Promise<WriterResult> =>
+      type WriterResult = AppendResult & { startedMs: number; endedMs: number };
+      const run = (name: string, windowBatches: EnergyWindow[][], go: Promise<void>, ready: () => void): Promise<WriterResult> =>
         new Promise((resolve, reject) => {
           const batchesFile = path.join(dir, `${name}.json`);
           fs.writeFileSync(batchesFile, JSON.stringify(windowBatches));
-          const child = spawn(
-            process.execPath,
-            ['--import', 'tsx', script, file, String(startAt), batchesFile],
-            { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-          );
+          const child = spawn(process.execPath, ['--import', 'tsx', script, file, batchesFile], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
           let stdout = '';
           let stderr = '';
+          let isReady = false;
           child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-          child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+          child.stderr.on('data', (chunk: Buffer) => {
+            stderr += chunk.toString();
+            if (!isReady && stderr.includes('ready\n')) {
+              isReady = true;
+              ready();
+              void go.then(() => child.stdin.end('go\n'));
+            }
+          });
           child.on('error', reject);
           child.on('close', (code) => {
             if (code === 0) resolve(JSON.parse(stdout) as WriterResult);
             else reject(new Error(`writer exited with ${code}: ${stderr}`));
           });
         });
-      const startAt = Date.now() + 2_500; // after both processes have loaded tsx and opened the store
+      // The go is given once both processes have loaded tsx and opened the store, however long that takes.
+      let readyCount = 0;
+      let giveGo!: () => void;
+      const go = new Promise<void>((resolve) => (giveGo = resolve));
+      const ready = () => {
+        readyCount += 1;
+        if (readyCount === 2) giveGo();
+      };
       const results = await Promise.all([
-        run('a', batches(range(0, 600), 4), startAt),
+        run('a', batches(range(0, 600), 4), go, ready),
         // Both walk upwards at about the same pace, so they race on the same (device, seq) keys.
-        run('b', batches(range(0, 800).filter((seq) => seq % 3 !== 0 || seq >= 600), 3), startAt),
+        run('b', batches(range(0, 800).filter((seq) => seq % 3 !== 0 || seq >= 600), 3), go, ready),
       ]);
-      // Both writers were ready before the start signal, so their transactions really did interleave.
-      expect(results.map((r) => r.onTime)).toEqual([true, true]);
+      // The two writers' append loops ran at the same time, so their transactions really did interleave.
+      const [a, b] = results as [WriterResult, WriterResult];
+      expect(a.startedMs < b.endedMs && b.startedMs < a.endedMs, JSON.stringify(results)).toBe(true);
       expect(results[0]!.duplicates + results[1]!.duplicates).toBe(400 * DEVICES.length);
       await checkTotals(range(0, 800), results);
     });

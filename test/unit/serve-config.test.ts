@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadServeConfig } from '../../src/config/serve-config.js';
+import { loadServeConfig } from '../../src/server/serve-config.js';
 import { resolveApiToken } from '../../src/server/api-token.js';
 
 describe('serve configuration', () => {

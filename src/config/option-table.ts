@@ -111,7 +111,11 @@ export function usageLines(table: OptionTable, layout: { indent?: string; width?
   const { indent = '  ', width = USAGE_COLUMNS } = layout;
   const rows = Object.entries(table).map(([name, spec]) => {
     const env = spec.type === 'string' && spec.envOnly === true ? null : envText(spec);
-    const notes = [...(env === null ? [] : [`env ${env}`]), ...(spec.default === undefined ? [] : [`default ${spec.default}`])];
+    const notes = [
+      ...(spec.type === 'string' && spec.multiple === true ? ['repeatable'] : []),
+      ...(env === null ? [] : [`env ${env}`]),
+      ...(spec.default === undefined ? [] : [`default ${spec.default}`]),
+    ];
     return { flag: flagText(name, spec), help: `${spec.help}${notes.length === 0 ? '' : ` (${notes.join('; ')})`}` };
   });
   const column = layout.column ?? flagColumn(table);

@@ -25,7 +25,7 @@ export const mqttCredentialsCommand: CliCommand = defineCommand({
   name: 'mqtt-credentials',
   options: {
     'data-dir': { type: 'string', value: '<dir>', env: 'TINYML_DATA_DIR', default: '~/.tinyml-footprint', help: "the service's data directory" },
-    device: { type: 'string', value: '<id>', multiple: true, help: 'issue for this device (repeatable)' },
+    device: { type: 'string', value: '<id>', multiple: true, help: 'issue for this device' },
     devices: { type: 'string', value: '<n>', help: 'issue for <device-prefix>-0001 … -<n>, the ids of "simulate fleet --devices <n>"' },
     'device-prefix': { type: 'string', value: '<p>', default: 'sim', help: 'prefix of the --devices ids' },
     fleet: { type: 'string', value: '<name>', help: 'bind the credentials to this fleet topic level' },

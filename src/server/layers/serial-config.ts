@@ -22,7 +22,7 @@ export const serialConfigBlock = defineConfigBlock({
   name: 'serial',
   title: 'Serial',
   options: {
-    serial: { type: 'string', value: '<path>', multiple: true, env: 'TINYML_SERIAL_PORTS', envSeparator: ',', default: 'none', help: 'read this serial port (repeatable)' },
+    serial: { type: 'string', value: '<path>', multiple: true, env: 'TINYML_SERIAL_PORTS', envSeparator: ',', default: 'none', help: 'read this serial port' },
     'no-serial-discovery': {
       type: 'boolean',
       env: 'TINYML_SERIAL_DISCOVERY',

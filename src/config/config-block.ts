@@ -23,14 +23,8 @@ export interface BlockContext {
   readonly dataDir: string;
 }
 
-/** A block of any shape, as a list of blocks holds it (`any`: parse's parameters differ per block; each gets its own). */
-export type AnyConfigBlock = ConfigBlock<string, unknown, any, any>;
-
-/** The config a block produces. */
-export type BlockConfig<B> = B extends ConfigBlock<string, infer T, OptionTable, unknown> ? T : never;
-
-/** `{ [block.name]: its config }` for a list of blocks. */
-export type ComposedConfig<Blocks extends readonly AnyConfigBlock[]> = { readonly [B in Blocks[number] as B['name']]: BlockConfig<B> };
+/** A block of any options, config and context, as a list of blocks holds it (parse is a method: its parameters are bivariant). */
+export type AnyConfigBlock = ConfigBlock<string, unknown, OptionTable, unknown>;
 
 /** Identity, so TypeScript infers the option table as a literal type (typed raw values in `parse`). */
 export function defineConfigBlock<const Name extends string, T, const O extends OptionTable, Context = BlockContext>(

@@ -35,8 +35,9 @@ export interface StartOptions {
 }
 
 /**
- * Composition root: store → ingest → HTTP → layers. Shutdown runs in the reverse order: sources stop first, then HTTP,
- * then the store closes, so no acknowledged window is lost.
+ * Composition root: store → ingest pipeline → layers attached (their routes) → HTTP listens → layers started. Shutdown
+ * runs in the reverse order: sources stop first, then HTTP, then the store closes, so no acknowledged window is lost.
+ * The config is validated (every block) before this runs: loadServeConfig / serveConfigFrom.
  */
 export async function startService(config: ServeConfig, options: StartOptions = {}): Promise<RunningService> {
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { connectAsync } from 'mqtt';
 import { freePort } from '../test/mqtt/helpers/free-port.js';
-import { loadServeConfig } from '../src/config/serve-config.js';
-import { mqttLayer } from '../src/ingest/mqtt/mqtt-layer.js';
+import { loadServeConfig } from '../src/server/serve-config.js';
+import { mqttLayer } from '../src/server/layers/mqtt-layer.js';
 import { startService } from '../src/server/service.js';
 
 /** Attempts of each kind: enough for a stable median with ~50 ms per scrypt. */

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
-import { DATABASE_FILE } from '../src/config/defaults.js';
+import { DATABASE_FILE } from '../src/store/data-dir.js';
 import type { EnergyWindow } from '../src/domain/types.js';
 import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';

@@ -8,8 +8,8 @@ import { ReadlineParser } from '@serialport/parser-readline';
 import { EnergyIntegrator } from '../src/ingest/integrate/energy-integrator.js';
 import { LineLengthGuard } from '../src/ingest/serial/line-length-guard.js';
 import { LineSession } from '../src/ingest/serial/line-session.js';
-import { LineGenerator } from '../src/ingest/serial/simulator/line-generator.js';
-import { DEFAULT_PROFILE } from '../src/ingest/serial/simulator/power-profile.js';
+import { LineGenerator } from '../src/sim/serial/line-generator.js';
+import { DEFAULT_PROFILE } from '../src/sim/serial/power-profile.js';
 import { parseLine } from '../src/protocol/line-parser.js';
 import { MAX_LINE_BYTES } from '../src/protocol/limits.js';
 

@@ -11,7 +11,7 @@ import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { MqttMessageProcessor } from '../ingest/mqtt/message-processor.js';
 import type { MqttStats } from '../ingest/mqtt/mqtt-stats.js';
-import type { PresenceSink } from '../service/device-presence.js';
+import type { PresenceSink } from '../live/device-presence.js';
 import type { CredentialVerifier } from './credential-verifier.js';
 import { authorizeDevicePublish, authorizeDeviceSubscribe, CLIENT_ID_SEPARATOR, isClientIdOfDevice, type DeviceIdentity } from './device-acl.js';
 

@@ -27,7 +27,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`unknown command "${name}"\n\n${USAGE}\n`);
     return 2;
   }
-  return command.run(rest);
+  return (await command.load()).run(rest);
 }
 
 main(process.argv.slice(2)).then(

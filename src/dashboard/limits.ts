@@ -1,4 +1,4 @@
-/** Limits of the dashboard's live stream (GET /api/events). Each is a named constant with its unit and reason. */
+/** Limits of the dashboard's live stream (GET /api/events; its client cap MAX_EVENT_CLIENTS is in src/http/limits.ts). Each is a named constant with its unit and reason. */
 
 /** Milliseconds between flushes to each browser: 4 Hz is smoother than the eye needs and bounds browser work. */
 export const FLUSH_INTERVAL_MS = 250;
@@ -12,5 +12,3 @@ export const MAX_PENDING_DEVICES_PER_CLIENT = 20_000;
 export const MAX_DIRTY_DEVICES = 20_000;
 /** Power points held per watched device between flushes: 1 kHz sampling × 250 ms; older points are dropped and counted. */
 export const MAX_POINTS_PER_DEVICE = 256;
-/** Concurrent event-stream clients: each holds a socket and buffers; more get 503. */
-export const MAX_EVENT_CLIENTS = 200;

@@ -1,5 +1,4 @@
-import { MAX_FUTURE_SKEW_MS } from '../config/defaults.js';
-import { MAX_POWER_W } from '../model/limits.js';
+import { MAX_FUTURE_SKEW_MS, MAX_POWER_W } from './limits.js';
 import type { EnergyWindow } from './types.js';
 
 /** Unix ms of 2000-01-01: no TinyML device reported before it; an earlier start is an unset clock (e.g. 0). */

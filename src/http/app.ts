@@ -1,11 +1,11 @@
 import express, { type Express, type RequestHandler, type Router } from 'express';
-import { MAX_BODY_BYTES } from '../config/defaults.js';
+import { MAX_BODY_BYTES } from './limits.js';
 import type { DeviceSpec } from '../domain/types.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import type { HealthRegistry } from '../obs/health-registry.js';
-import type { PresenceRegistry } from '../service/device-presence.js';
+import type { PresenceRegistry } from '../live/device-presence.js';
 import type { Store } from '../store/store.js';
 import { requireBearer } from './auth.js';
 import { HttpStats } from './http-stats.js';

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { MAX_BODY_BYTES } from '../config/defaults.js';
-import { MAX_EVENT_CLIENTS } from '../dashboard/limits.js';
+import { MAX_BODY_BYTES, MAX_EVENT_CLIENTS } from './limits.js';
 import { DEVICE_ID_PATTERN } from '../protocol/limits.js';
 import * as responses from './response-schemas.js';
 import {

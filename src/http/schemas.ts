@@ -1,14 +1,8 @@
 import { z } from 'zod';
 import { buildCatalogue } from '../catalogue/load-catalogue.js';
-import {
-  DEVICE_ID_PATTERN,
-  MAX_FUTURE_SKEW_MS,
-  MAX_NAME_LENGTH,
-  MAX_PAGE_SIZE,
-  MAX_WINDOWS_LISTED,
-  MAX_WINDOW_DURATION_S,
-  MAX_WINDOWS_PER_REQUEST,
-} from '../config/defaults.js';
+import { DEVICE_ID_PATTERN } from '../protocol/limits.js';
+import { MAX_FUTURE_SKEW_MS, MAX_WINDOW_DURATION_S } from '../domain/limits.js';
+import { MAX_NAME_LENGTH, MAX_PAGE_SIZE, MAX_WINDOWS_LISTED, MAX_WINDOWS_PER_REQUEST } from './limits.js';
 import {
   MAX_BATTERY_WH,
   MAX_CALENDAR_LIFE_YEARS,

@@ -2,8 +2,8 @@
 
 /** Years: microcontroller devices do not serve for decades; larger values are usually seconds or hours given as years. */
 export const MAX_LIFETIME_YEARS = 50;
-/** Watts: above any MCU-class board or gateway (a Raspberry Pi 5 peaks near 12 W); more is a mW/µW unit mistake. */
-export const MAX_POWER_W = 100;
+/** Watts (src/domain/limits.ts: window plausibility checks the same bound). */
+export { MAX_POWER_W } from '../domain/limits.js';
 /** Devices sharing one training run: a fleet of a billion is already far beyond any deployment. */
 export const MAX_TRAINING_DEVICES = 1_000_000_000;
 /** kg CO2e per kWh: the dirtiest grids are near 1.2; 5 leaves room for custom off-grid generators and catches g/kWh given as kg. */

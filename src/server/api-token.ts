@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { API_TOKEN_FILE } from '../config/defaults.js';
 
+/** File name of the generated API token inside the data directory. */
+export const API_TOKEN_FILE = 'api-token';
 /** Bytes of randomness in a generated token (256 bits). */
 const TOKEN_BYTES = 32;
 

@@ -1,7 +1,9 @@
-import { dashboardLayer } from '../dashboard/dashboard-layer.js';
-import { mqttLayer } from '../ingest/mqtt/mqtt-layer.js';
-import { serialLayer } from '../ingest/serial/serial-layer.js';
-import type { ServiceLayer } from './service.js';
+import { dashboardLayer } from './layers/dashboard-layer.js';
+import { mqttLayer } from './layers/mqtt-layer.js';
+import { serialLayer } from './layers/serial-layer.js';
 
-/** Layers `serve` starts, in order: each adds routes and/or readers (serial, MQTT, dashboard). */
-export const SERVICE_LAYERS: readonly ServiceLayer[] = [dashboardLayer, serialLayer, mqttLayer];
+/**
+ * Layers `serve` attaches, in order: each adds routes and/or sources (dashboard, serial, MQTT), and its config block
+ * joins serve's options, --help and README's configuration table. A new layer is a file in ./layers/ and a line here.
+ */
+export const SERVICE_LAYERS = [dashboardLayer, serialLayer, mqttLayer] as const;

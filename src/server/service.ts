@@ -1,53 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import type { RequestHandler, Router } from 'express';
-import { buildCatalogue } from '../catalogue/load-catalogue.js';
-import { ConfigError } from '../domain/errors.js';
-import type { DeviceSpec } from '../domain/types.js';
-import { assertSpecResolves } from '../service/device-footprint.js';
-import { DATABASE_FILE } from '../config/defaults.js';
-import type { ServeConfig } from '../config/serve-config.js';
 import { createApp } from '../http/app.js';
 import { createHttpServer, HTTP_SERVER_LIMITS, type HttpServerLimits } from '../http/server.js';
-import { IngestService } from '../ingest/ingest-service.js';
-import { LiveBus } from '../live/live-bus.js';
+import { ConfigError } from '../domain/errors.js';
 import type { Catalogue } from '../model/catalogue-types.js';
-import { HealthRegistry } from '../obs/health-registry.js';
-import { PresenceRegistry } from '../service/device-presence.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { resolveApiToken } from './api-token.js';
+import { catalogueFor, createPipeline, openStoreFile, storeFileIn } from './compose.js';
+import type { AnyServiceLayer, AttachedLayer, LayerContext, Stoppable } from './layer.js';
+import type { ServeConfig } from './serve-config.js';
 import { VERSION } from './version.js';
-
-/** A running reader or broker, stopped in reverse order of start. */
-export interface Stoppable {
-  name: string;
-  stop(): Promise<void>;
-}
-
-/** Context handed to each layer (serial, MQTT, dashboard) so it can attach itself. */
-export interface ServiceContext {
-  config: ServeConfig;
-  store: Store;
-  catalogue: Catalogue;
-  ingest: IngestService;
-  bus: LiveBus;
-  health: HealthRegistry;
-  /** Device presence reported by transports (MQTT status / last will), read by the device and fleet views. */
-  presence: PresenceRegistry;
-  apiToken: string;
-  log: (message: string) => void;
-}
-
-/** A layer contributes HTTP routes before listen and/or starts sources after listen. */
-export interface ServiceLayer {
-  name: string;
-  apiRouters?(context: ServiceContext): Router[];
-  rootHandlers?(context: ServiceContext): RequestHandler[];
-  start?(context: ServiceContext): Promise<Stoppable | null>;
-}
 
 export interface RunningService {
   url: string;
@@ -56,12 +19,13 @@ export interface RunningService {
   apiTokenFile: string;
   /** Where the token came from: the environment, the data directory's file, or generated into it now. */
   apiTokenOrigin: 'env' | 'file' | 'generated';
-  context: ServiceContext;
+  context: LayerContext;
   close(): Promise<void>;
 }
 
 export interface StartOptions {
-  layers?: readonly ServiceLayer[];
+  /** Layers to attach, in order (`serve`: SERVICE_LAYERS); their config blocks' values come from `config`. */
+  layers?: readonly AnyServiceLayer[];
   /** Inject a store (tests); by default SQLite in the data directory. */
   store?: Store;
   clock?: () => number;
@@ -71,30 +35,21 @@ export interface StartOptions {
 }
 
 /**
- * Composition root: store → ingest → HTTP → layers. Shutdown runs in the reverse order: sources stop first, then HTTP,
- * then the store closes, so no acknowledged window is lost.
+ * Composition root: store → ingest pipeline → layers attached (their routes) → HTTP listens → layers started. Shutdown
+ * runs in the reverse order: sources stop first, then HTTP, then the store closes, so no acknowledged window is lost.
+ * The config is validated (every block) before this runs: loadServeConfig / serveConfigFrom.
  */
 export async function startService(config: ServeConfig, options: StartOptions = {}): Promise<RunningService> {
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
   const clock = options.clock ?? Date.now;
   mkdirSync(config.dataDir, { recursive: true });
-  const catalogue = buildCatalogue();
-  checkDefaultSpec(catalogue, config.defaults);
-  const store = options.store ?? SqliteStore.open(path.join(config.dataDir, DATABASE_FILE));
+  const catalogue = catalogueFor(config.defaults);
+  const store = options.store ?? openStoreFile(storeFileIn(config.dataDir));
   try {
     return await startOnStore(config, options, store, catalogue, clock, log);
   } catch (error) {
     await store.close().catch(() => {});
     throw error;
-  }
-}
-
-/** Devices that announce themselves get the default spec: it must resolve, or their footprints would all fail. */
-function checkDefaultSpec(catalogue: Catalogue, spec: DeviceSpec): void {
-  try {
-    assertSpecResolves(catalogue, spec);
-  } catch (error) {
-    throw new ConfigError(`the default device spec does not resolve (--system / --grid): ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
@@ -106,15 +61,16 @@ async function startOnStore(
   clock: () => number,
   log: (message: string) => void,
 ): Promise<RunningService> {
-  const bus = new LiveBus();
-  const health = new HealthRegistry();
-  const ingest = new IngestService(store, bus, config.defaults, clock);
+  const { bus, health, presence, ingest } = createPipeline(store, config.defaults, clock);
   const token = resolveApiToken(config.apiToken, config.dataDir);
-  const presence = new PresenceRegistry(clock);
-  // A device going offline (its last will) reaches open dashboards at once, like a new window does.
-  presence.onChange((deviceId) => bus.publish({ type: 'device', deviceId }));
-  const context: ServiceContext = { config, store, catalogue, ingest, bus, health, presence, apiToken: token.token, log };
-  const layers = options.layers ?? [];
+  const context: LayerContext = { config, store, catalogue, ingest, bus, health, presence, apiToken: token.token, log };
+  const attached: AttachedLayer[] = [];
+  try {
+    for (const layer of options.layers ?? []) attached.push(await layer.attach(context, layerConfig(config, layer)));
+  } catch (error) {
+    await abortAll(attached, log);
+    throw error;
+  }
 
   const { app, stats } = createApp({
     store,
@@ -130,30 +86,37 @@ async function startOnStore(
     onlineThresholdMs: config.onlineThresholdMs,
     fleetCacheTtlMs: config.fleetCacheTtlMs,
     version: VERSION,
-    apiRouters: layers.flatMap((layer) => layer.apiRouters?.(context) ?? []),
-    rootHandlers: layers.flatMap((layer) => layer.rootHandlers?.(context) ?? []),
+    apiRouters: attached.flatMap((layer) => layer.apiRouters ?? []),
+    rootHandlers: attached.flatMap((layer) => layer.rootHandlers ?? []),
   });
 
   const server = createHttpServer(app, stats, { ...HTTP_SERVER_LIMITS, ...options.httpLimits });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await abortAll(attached, log);
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${displayHost}:${port}`;
 
   const started: Stoppable[] = [];
+  let next = 0;
   try {
-    for (const layer of layers) {
-      const stoppable = await layer.start?.(context);
+    for (; next < attached.length; next += 1) {
+      const stoppable = await attached[next]!.start?.();
       if (stoppable) started.push(stoppable);
     }
   } catch (error) {
     await stopAll(started, log);
+    await abortAll(attached.slice(next), log);
     await closeServer(server);
     throw error;
   }
@@ -175,6 +138,25 @@ async function startOnStore(
       return closing;
     },
   };
+}
+
+/** The value a layer's config block parsed into `config`; a layer whose block was not loaded is a wiring mistake. */
+function layerConfig(config: ServeConfig, layer: AnyServiceLayer): unknown {
+  if (layer.config === undefined) return undefined;
+  const value = (config as unknown as Record<string, unknown>)[layer.config.name];
+  if (value === undefined) throw new ConfigError(`layer "${layer.name}": its config block "${layer.config.name}" is not in the serve config (loadServeConfig reads the blocks of SERVICE_LAYERS)`);
+  return value;
+}
+
+/** Undo attach() of layers that never started (the service failed before listening). */
+async function abortAll(attached: readonly AttachedLayer[], log: (message: string) => void): Promise<void> {
+  for (const layer of [...attached].reverse()) {
+    try {
+      await layer.abort?.();
+    } catch (error) {
+      log(`aborting a layer failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
 }
 
 async function stopAll(started: readonly Stoppable[], log: (message: string) => void): Promise<void> {

@@ -2,7 +2,7 @@ import { resolveGrid } from '../catalogue/grid.js';
 import type { Device, DeviceAggregate, DeviceSpec } from '../domain/types.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import { computeFootprint, type FootprintInput, type FootprintResult, type PowerInput } from '../model/footprint.js';
-import { isOnlineNow, type DevicePresence } from './device-presence.js';
+import { isOnlineNow, type DevicePresence } from '../live/device-presence.js';
 
 /** Measured average power once a device has reported energy over some time; else the seed's assumption. */
 export function powerFromAggregate(catalogue: Catalogue, aggregate: DeviceAggregate | undefined): PowerInput {

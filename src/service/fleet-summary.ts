@@ -2,7 +2,7 @@ import type { Catalogue, Range } from '../model/catalogue-types.js';
 import { addRanges, ZERO_RANGE } from '../model/range.js';
 import type { DeviceWithAggregate } from '../store/store.js';
 import { deviceFootprint } from './device-footprint.js';
-import type { DevicePresence } from './device-presence.js';
+import type { DevicePresence } from '../live/device-presence.js';
 
 /** A device's presence, if a transport reported one. */
 export type PresenceLookup = (deviceId: string) => DevicePresence | undefined;

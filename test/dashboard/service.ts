@@ -1,5 +1,5 @@
-import { createDashboardLayer } from '../../src/dashboard/dashboard-layer.js';
-import { mqttLayer } from '../../src/ingest/mqtt/mqtt-layer.js';
+import { createDashboardLayer } from '../../src/server/layers/dashboard-layer.js';
+import { mqttLayer } from '../../src/server/layers/mqtt-layer.js';
 import { startTestService as startService, type TestService as BaseTestService } from '../helpers/service.js';
 
 /** A window posted by the tests: what firmware would send, in the API's units (ms, s, J, W). */

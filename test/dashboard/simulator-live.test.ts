@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MQTT_PREFIX } from '../../src/ingest/mqtt/topics.js';
-import { runFleetSimulator } from '../../src/ingest/mqtt/sim/fleet-simulator.js';
-import { simDeviceId } from '../../src/ingest/mqtt/sim/fleet-profile.js';
+import { runFleetSimulator } from '../../src/sim/fleet/fleet-simulator.js';
+import { simDeviceId } from '../../src/sim/fleet/fleet-profile.js';
 import { freePort } from '../mqtt/helpers/free-port.js';
 import { openBrowser, type Browser } from './browser.js';
 import { startTestService, type TestService } from './service.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadServeConfig } from '../../src/config/serve-config.js';
+import { loadServeConfig } from '../../src/server/serve-config.js';
 import { startService, type RunningService, type StartOptions } from '../../src/server/service.js';
 
 export interface TestService {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_BODY_BYTES } from '../../src/config/defaults.js';
+import { MAX_BODY_BYTES } from '../../src/http/limits.js';
 import { request, startTestService, type TestService } from '../helpers/service.js';
 
 let ctx: TestService;

@@ -11,7 +11,7 @@ import {
   REQUEST_TIMEOUT_MS,
   type HttpServerLimits,
 } from '../../src/http/server.js';
-import { createDashboardLayer } from '../../src/dashboard/dashboard-layer.js';
+import { createDashboardLayer } from '../../src/server/layers/dashboard-layer.js';
 import { openSse } from '../dashboard/sse-reader.js';
 import { request, startTestService, type TestService } from '../helpers/service.js';
 

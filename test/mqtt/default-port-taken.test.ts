@@ -4,8 +4,8 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_EMBEDDED_BROKER_PORT } from '../../src/ingest/mqtt/mqtt-config.js';
-import { mqttLayer } from '../../src/ingest/mqtt/mqtt-layer.js';
+import { DEFAULT_EMBEDDED_BROKER_PORT } from '../../src/server/layers/mqtt-config.js';
+import { mqttLayer } from '../../src/server/layers/mqtt-layer.js';
 import { request, startTestService, type TestService } from '../helpers/service.js';
 
 /** Hold the port on 127.0.0.1; if something already listens there, it is taken anyway (null: nothing to release). */

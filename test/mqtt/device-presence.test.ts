@@ -6,7 +6,7 @@
  */
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mqttLayer } from '../../src/ingest/mqtt/mqtt-layer.js';
+import { mqttLayer } from '../../src/server/layers/mqtt-layer.js';
 import { request, startTestService, type TestService } from '../helpers/service.js';
 import { freePort, waitFor } from './helpers/free-port.js';
 import { startMosquitto } from './helpers/mosquitto.js';

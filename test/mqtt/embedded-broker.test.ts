@@ -4,8 +4,8 @@
  */
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mqttLayer } from '../../src/ingest/mqtt/mqtt-layer.js';
-import { runFleetSimulator } from '../../src/ingest/mqtt/sim/fleet-simulator.js';
+import { mqttLayer } from '../../src/server/layers/mqtt-layer.js';
+import { runFleetSimulator } from '../../src/sim/fleet/fleet-simulator.js';
 import type { SourceStatus } from '../../src/obs/health-registry.js';
 import { request, startTestService, type TestService } from '../helpers/service.js';
 import { expectFleetStored, totalsOf, type PublishedFleet } from './helpers/expectations.js';

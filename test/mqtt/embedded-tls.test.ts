@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { connectAsync } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mqttLayer } from '../../src/ingest/mqtt/mqtt-layer.js';
+import { mqttLayer } from '../../src/server/layers/mqtt-layer.js';
 import { request, startTestService, type TestService } from '../helpers/service.js';
 import { totalsOf } from './helpers/expectations.js';
 import { freePort } from './helpers/free-port.js';

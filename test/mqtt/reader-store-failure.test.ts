@@ -8,7 +8,7 @@ import { IngestService } from '../../src/ingest/ingest-service.js';
 import { MqttMessageProcessor } from '../../src/ingest/mqtt/message-processor.js';
 import { MqttReader } from '../../src/ingest/mqtt/mqtt-reader.js';
 import { MqttStats } from '../../src/ingest/mqtt/mqtt-stats.js';
-import { runFleetSimulator } from '../../src/ingest/mqtt/sim/fleet-simulator.js';
+import { runFleetSimulator } from '../../src/sim/fleet/fleet-simulator.js';
 import type { SubmitResult, WindowSink } from '../../src/ingest/window-sink.js';
 import { LiveBus } from '../../src/live/live-bus.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';

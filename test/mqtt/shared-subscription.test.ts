@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DATABASE_FILE } from '../../src/config/defaults.js';
+import { DATABASE_FILE } from '../../src/store/data-dir.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { addTotals, expectFleetStored, totalsOf, type PublishedFleet } from './helpers/expectations.js';
 import { waitFor } from './helpers/free-port.js';

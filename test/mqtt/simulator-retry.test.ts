@@ -7,7 +7,7 @@
 import net, { type AddressInfo } from 'node:net';
 import { Aedes, type Client } from 'aedes';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runFleetSimulator } from '../../src/ingest/mqtt/sim/fleet-simulator.js';
+import { runFleetSimulator } from '../../src/sim/fleet/fleet-simulator.js';
 
 const WINDOWS = 30;
 const INFLIGHT = 5;

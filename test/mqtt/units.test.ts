@@ -5,8 +5,8 @@ import { hashPassword, verifyPassword } from '../../src/broker/password-hash.js'
 import { ConfigError } from '../../src/domain/errors.js';
 import { Backoff } from '../../src/ingest/mqtt/backoff.js';
 import { MicroBatcher, OverloadError } from '../../src/ingest/mqtt/micro-batcher.js';
-import { DEFAULT_EMBEDDED_BROKER_HOST, DEFAULT_EMBEDDED_BROKER_PORT, DEFAULT_EMBEDDED_TLS_PORT, loadMqttConfig, redactUrl } from '../../src/ingest/mqtt/mqtt-config.js';
-import { deviceProfile, expectedTotals, simDeviceId, windowPayload } from '../../src/ingest/mqtt/sim/fleet-profile.js';
+import { DEFAULT_EMBEDDED_BROKER_HOST, DEFAULT_EMBEDDED_BROKER_PORT, DEFAULT_EMBEDDED_TLS_PORT, loadMqttConfig, redactUrl } from '../../src/server/layers/mqtt-config.js';
+import { deviceProfile, expectedTotals, simDeviceId, windowPayload } from '../../src/sim/fleet/fleet-profile.js';
 import { parseDeviceTopic, subscriptionFilters } from '../../src/ingest/mqtt/topics.js';
 import { parseJsonMessage } from '../../src/protocol/json-message.js';
 

@@ -5,7 +5,7 @@
  */
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mqttLayer } from '../../src/ingest/mqtt/mqtt-layer.js';
+import { mqttLayer } from '../../src/server/layers/mqtt-layer.js';
 import { request, startTestService, type TestService } from '../helpers/service.js';
 import { freePort, waitFor } from '../mqtt/helpers/free-port.js';
 

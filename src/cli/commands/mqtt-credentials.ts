@@ -2,13 +2,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { CREDENTIALS_FILE, SqliteCredentialStore } from '../../broker/credential-store.js';
 import { issueCredential } from '../../broker/issue-credentials.js';
 import { ConfigError } from '../../domain/errors.js';
-import { simDeviceId } from '../../ingest/mqtt/sim/fleet-profile.js';
+import { simDeviceId } from '../../sim/fleet/fleet-profile.js';
 import { defaultDataDir } from '../../store/data-dir.js';
 import type { CliCommand } from '../command.js';
+import { defineCommand } from '../define-command.js';
 
 /** Most ids one --devices may issue: scrypt makes each one slow, and a typo (1e9) must not run for days. */
 export const MAX_CREDENTIAL_DEVICES = 100_000;
@@ -17,39 +17,22 @@ export const PROGRESS_FROM_DEVICES = 50;
 /** Progress lines: one per this fraction of the devices. */
 const PROGRESS_STEP = 0.1;
 
-const USAGE = `tinyml-footprint mqtt-credentials [options]
-
-  --data-dir <dir>       the service's data directory (env TINYML_DATA_DIR; default ~/.tinyml-footprint)
-  --device <id>          issue for this device (repeatable)
-  --devices <n>          issue for <device-prefix>-0001 … -<n>, the ids of "simulate fleet --devices <n>"
-  --device-prefix <p>    (default sim)
-  --fleet <name>         bind the credentials to this fleet topic level
-  --out <file>           write {"<device id>": "<password>"} there (mode 0600) instead of stdout
-Re-issuing revokes the old password. Passwords are shown once; only scrypt hashes are stored, in
+const NOTES = `Re-issuing revokes the old password. Passwords are shown once; only scrypt hashes are stored, in
 <data-dir>/mqtt-credentials.sqlite: --data-dir must be the one "serve" runs with, or its broker refuses them.
 A summary (what was written where) goes to stderr.`;
 
-export const mqttCredentialsCommand: CliCommand = {
-  summary: 'issue per-device passwords for the embedded MQTT broker',
-  async run(argv) {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
-        'data-dir': { type: 'string' },
-        device: { type: 'string', multiple: true },
-        devices: { type: 'string' },
-        'device-prefix': { type: 'string' },
-        fleet: { type: 'string' },
-        out: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-    if (values.help === true) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
+export const mqttCredentialsCommand: CliCommand = defineCommand({
+  name: 'mqtt-credentials',
+  options: {
+    'data-dir': { type: 'string', value: '<dir>', env: 'TINYML_DATA_DIR', default: '~/.tinyml-footprint', help: "the service's data directory" },
+    device: { type: 'string', value: '<id>', multiple: true, help: 'issue for this device' },
+    devices: { type: 'string', value: '<n>', help: 'issue for <device-prefix>-0001 … -<n>, the ids of "simulate fleet --devices <n>"' },
+    'device-prefix': { type: 'string', value: '<p>', default: 'sim', help: 'prefix of the --devices ids' },
+    fleet: { type: 'string', value: '<name>', help: 'bind the credentials to this fleet topic level' },
+    out: { type: 'string', value: '<file>', help: 'write {"<device id>": "<password>"} there (mode 0600) instead of stdout' },
+  },
+  notes: NOTES,
+  async run({ values }) {
     const ids = [...(values.device ?? [])];
     if (values.devices !== undefined) {
       const count = Number(values.devices);
@@ -59,10 +42,10 @@ export const mqttCredentialsCommand: CliCommand = {
       for (let index = 1; index <= count; index += 1) ids.push(simDeviceId(values['device-prefix'] ?? 'sim', index));
     }
     if (ids.length === 0) {
-      process.stderr.write(`${USAGE}\n`);
+      process.stderr.write(`${mqttCredentialsCommand.usage()}\n`);
       return 2;
     }
-    const dataDir = path.resolve(values['data-dir'] ?? process.env.TINYML_DATA_DIR ?? defaultDataDir());
+    const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
     // Issuing revokes the old passwords: the output must be writable before anything is issued.
     const out = values.out === undefined ? null : prepareOutput(values.out);
     const passwords: Record<string, string> = {};
@@ -97,7 +80,7 @@ export const mqttCredentialsCommand: CliCommand = {
     process.stderr.write(summary(ids, fleet, dataDir, `passwords written to ${path.resolve(values.out!)} (mode 0600, shown nowhere else)`));
     return 0;
   },
-};
+});
 
 /** What was written where, and the one setting that must match for the passwords to work. */
 function summary(ids: readonly string[], fleet: string | null, dataDir: string, passwordsWhere: string): string {

@@ -1,26 +1,16 @@
-import { parseArgs } from 'node:util';
 import { describePorts } from '../../ingest/serial/discovery.js';
 import { systemListPorts } from '../../ingest/serial/port-factory.js';
 import type { CliCommand } from '../command.js';
+import { defineCommand } from '../define-command.js';
 
-const USAGE = `tinyml-footprint ports [--json]
-
-Lists serial ports with their USB vendor/product ids and whether auto-discovery recognises the board
-(table: src/ingest/serial/usb-ids.ts).`;
-
-export const portsCommand: CliCommand = {
-  summary: 'list serial ports, their USB VID:PID and whether the board is recognised',
-  async run(argv) {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    });
-    if (values.help === true) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
+export const portsCommand: CliCommand = defineCommand({
+  name: 'ports',
+  synopsis: '[--json]',
+  description:
+    'Lists serial ports with their USB vendor/product ids and whether auto-discovery recognises the board\n' +
+    '(table: src/ingest/serial/usb-ids.ts).',
+  options: { json: { type: 'boolean', help: 'print the list as JSON' } },
+  async run({ values }) {
     const ports = describePorts(await systemListPorts());
     if (values.json === true) {
       process.stdout.write(`${JSON.stringify(ports, null, 2)}\n`);
@@ -44,4 +34,4 @@ export const portsCommand: CliCommand = {
     }
     return 0;
   },
-};
+});

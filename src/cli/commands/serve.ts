@@ -1,16 +1,16 @@
-import { loadServeConfig, SERVE_USAGE } from '../../config/serve-config.js';
+import { SERVE_OPTIONS, serveConfigFrom, serveOptionsUsage } from '../../server/serve-config.js';
 import { SERVICE_LAYERS } from '../../server/layers.js';
 import { startService } from '../../server/service.js';
 import type { CliCommand } from '../command.js';
+import { defineCommand } from '../define-command.js';
 
-export const serveCommand: CliCommand = {
-  summary: 'run the service: HTTP API, dashboard, serial and MQTT readers, embedded store',
-  async run(argv) {
-    const config = loadServeConfig(argv, process.env);
-    if (config.extra.help === true) {
-      process.stdout.write(`${SERVE_USAGE}\n`);
-      return 0;
-    }
+/** serve's flags are the config blocks' (src/server/serve-config.ts): --help lists them block by block. */
+export const serveCommand: CliCommand = defineCommand({
+  name: 'serve',
+  options: SERVE_OPTIONS,
+  optionsUsage: () => `${serveOptionsUsage()}\n\n  -h, --help  show this text`,
+  async run({ values }) {
+    const config = serveConfigFrom(values, process.env);
     const service = await startService(config, { layers: SERVICE_LAYERS });
     process.stderr.write(
       `tinyml-footprint listening on ${service.url} (data in ${config.dataDir})\n` +
@@ -29,4 +29,4 @@ export const serveCommand: CliCommand = {
     });
     return 0;
   },
-};
+});

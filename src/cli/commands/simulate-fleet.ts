@@ -1,11 +1,11 @@
 /** `simulate fleet`: publish realistic windows of N simulated devices to an MQTT broker (demos, load, tests). */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../../domain/errors.js';
-import { DEFAULT_EMBEDDED_BROKER_PORT } from '../../ingest/mqtt/mqtt-config.js';
+import { DEFAULT_EMBEDDED_BROKER_PORT } from '../../server/layers/mqtt-config.js';
 import { DEFAULT_MQTT_PREFIX } from '../../ingest/mqtt/topics.js';
-import { runFleetSimulator } from '../../ingest/mqtt/sim/fleet-simulator.js';
+import { runFleetSimulator } from '../../sim/fleet/fleet-simulator.js';
 import type { CliCommand } from '../command.js';
+import { defineCommand } from '../define-command.js';
 import { durationMsOption, integerOption } from '../options.js';
 
 /** Window length when windows are published back to back (--interval 0): the firmware default of 10 s. */
@@ -15,22 +15,7 @@ export const DEFAULT_SIM_EPOCH_MS = 1_764_000_000_000;
 /** Broker when --url is absent: the embedded broker of "serve" on this machine. */
 export const DEFAULT_SIM_BROKER_URL = `mqtt://localhost:${DEFAULT_EMBEDDED_BROKER_PORT}`;
 
-const USAGE = `tinyml-footprint simulate fleet [options]
-
-  --url <url>            broker (default ${DEFAULT_SIM_BROKER_URL}, the embedded broker of "serve")
-  --devices <n>          simulated devices, one connection each (default 10)
-  --interval <d>         time between a device's windows, e.g. 10s, 500ms; 0 = as fast as acks allow (default 10s)
-  --window <d>           length of each window (default: the interval, or 10s when the interval is 0)
-  --count <m>            windows per device, then exit (default: run until Ctrl-C)
-  --rate-limit <n>       windows per second over the whole fleet
-  --first-seq <n>        sequence number of each device's first window (default 0)
-  --fleet <name>         fleet topic level (default sim)
-  --device-prefix <p>    device ids are <p>-0001, <p>-0002, … (default sim)
-  --prefix <p>           topic prefix (default ${DEFAULT_MQTT_PREFIX})
-  --username/--password  one login for every device (external brokers)
-  --credentials <file>   JSON {"<device id>": "<password>"} from "tinyml-footprint mqtt-credentials"
-  --protocol <4|5>       MQTT 3.1.1 (default; the embedded broker speaks it) or 5
-Each device re-sends its unacknowledged windows until they are acked (bounded by its in-flight window, not by time).
+const NOTES = `Each device re-sends its unacknowledged windows until they are acked (bounded by its in-flight window, not by time).
 Prints a JSON summary {devices, published, acked, unacked, retried, reconnects, durationMs} when done (also on
 Ctrl-C: unacked = published but not acked when it stopped).`;
 
@@ -72,35 +57,26 @@ function readCredentials(file: string): Map<string, string> {
   return passwords;
 }
 
-export const simulateFleetCommand: CliCommand = {
-  summary: 'publish simulated MQTT telemetry of N devices (QoS 1, varied duty cycles)',
-  async run(argv) {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
-        url: { type: 'string' },
-        devices: { type: 'string' },
-        interval: { type: 'string' },
-        window: { type: 'string' },
-        count: { type: 'string' },
-        'rate-limit': { type: 'string' },
-        'first-seq': { type: 'string' },
-        fleet: { type: 'string' },
-        'device-prefix': { type: 'string' },
-        prefix: { type: 'string' },
-        username: { type: 'string' },
-        password: { type: 'string' },
-        credentials: { type: 'string' },
-        protocol: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-    if (values.help === true) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
+export const simulateFleetCommand: CliCommand = defineCommand({
+  name: 'simulate fleet',
+  options: {
+    url: { type: 'string', value: '<url>', default: `${DEFAULT_SIM_BROKER_URL}, the embedded broker of "serve"`, help: 'broker' },
+    devices: { type: 'string', value: '<n>', default: '10', help: 'simulated devices, one connection each' },
+    interval: { type: 'string', value: '<d>', default: '10s', help: "time between a device's windows, e.g. 10s, 500ms; 0 = as fast as acks allow" },
+    window: { type: 'string', value: '<d>', default: 'the interval, or 10s when the interval is 0', help: 'length of each window' },
+    count: { type: 'string', value: '<m>', default: 'run until Ctrl-C', help: 'windows per device, then exit' },
+    'rate-limit': { type: 'string', value: '<n>', help: 'windows per second over the whole fleet' },
+    'first-seq': { type: 'string', value: '<n>', default: '0', help: "sequence number of each device's first window" },
+    fleet: { type: 'string', value: '<name>', default: 'sim', help: 'fleet topic level' },
+    'device-prefix': { type: 'string', value: '<p>', default: 'sim', help: 'device ids are <p>-0001, <p>-0002, …' },
+    prefix: { type: 'string', value: '<p>', default: DEFAULT_MQTT_PREFIX, help: 'topic prefix' },
+    username: { type: 'string', value: '<name>', help: 'one login for every device (external brokers)' },
+    password: { type: 'string', value: '<secret>', help: 'its password' },
+    credentials: { type: 'string', value: '<file>', help: 'JSON {"<device id>": "<password>"} from "tinyml-footprint mqtt-credentials"' },
+    protocol: { type: 'string', value: '<4|5>', default: '4', help: 'MQTT 3.1.1 (the embedded broker speaks it) or 5' },
+  },
+  notes: NOTES,
+  async run({ values }) {
     const intervalMs = durationMsOption('interval', values.interval ?? '10s')!;
     const windowMs = values.window !== undefined ? durationMsOption('window', values.window)! : intervalMs > 0 ? intervalMs : DEFAULT_SIM_WINDOW_MS;
     // Interval mode stamps each window as ending now: a window longer than the interval would overlap the last one,
@@ -141,5 +117,4 @@ export const simulateFleetCommand: CliCommand = {
       process.off('SIGTERM', onSignal);
     }
   },
-};
-
+});

@@ -1,21 +1,19 @@
 /** `simulate <what>`: dispatches to the simulators (`serial`: a board on a pty; `fleet`: MQTT telemetry). */
-import type { CliCommand } from '../command.js';
-import { simulateFleetCommand } from './simulate-fleet.js';
-import { simulateSerialCommand } from './simulate-serial.js';
+import type { CliCommand, CommandEntry } from '../command.js';
 
-/** Each simulator by name; add a branch per simulator. */
-export const SIMULATORS: Record<string, CliCommand> = {
-  fleet: simulateFleetCommand,
-  serial: simulateSerialCommand,
+/** Each simulator by name, loaded when it runs; add an entry per simulator. */
+export const SIMULATORS: Record<string, CommandEntry> = {
+  fleet: { summary: 'publish simulated MQTT telemetry of N devices (QoS 1, varied duty cycles)', load: async () => (await import('./simulate-fleet.js')).simulateFleetCommand },
+  serial: { summary: 'a board with a current sensor speaking the serial protocol on a pty (power profile)', load: async () => (await import('./simulate-serial.js')).simulateSerialCommand },
 };
 
 const usage = (): string =>
   `tinyml-footprint simulate <simulator> [options]\n\nSimulators:\n${Object.entries(SIMULATORS)
-    .map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`)
+    .map(([name, entry]) => `  ${name.padEnd(10)} ${entry.summary}`)
     .join('\n')}\n\nRun "tinyml-footprint simulate <simulator> --help" for its options.`;
 
 export const simulateCommand: CliCommand = {
-  summary: 'simulate devices: "serial" (a board on a pseudo-terminal) or "fleet" (MQTT telemetry of N devices)',
+  usage,
   async run(argv) {
     const [name, ...rest] = argv;
     if (name === undefined || name === '--help' || name === '-h') {
@@ -27,6 +25,6 @@ export const simulateCommand: CliCommand = {
       process.stderr.write(`unknown simulator "${name}"\n\n${usage()}\n`);
       return 2;
     }
-    return simulator.run(rest);
+    return (await simulator.load()).run(rest);
   },
 };

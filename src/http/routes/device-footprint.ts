@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { NotFoundError } from '../../domain/errors.js';
 import type { Catalogue } from '../../model/catalogue-types.js';
 import { deviceFootprint } from '../../service/device-footprint.js';
-import type { PresenceRegistry } from '../../service/device-presence.js';
+import type { PresenceRegistry } from '../../live/device-presence.js';
 import type { Store } from '../../store/store.js';
 import { deviceIdParam } from './device-params.js';
 

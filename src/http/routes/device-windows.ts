@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { DEFAULT_WINDOWS_LISTED } from '../../config/defaults.js';
+import { DEFAULT_WINDOWS_LISTED } from '../limits.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { EnergyWindow } from '../../domain/types.js';
 import { implausibility } from '../../domain/window-plausibility.js';

@@ -1,11 +1,11 @@
 import { Router, type RequestHandler } from 'express';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../config/defaults.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../limits.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { DeviceSpec } from '../../domain/types.js';
 import type { WindowSink } from '../../ingest/window-sink.js';
 import type { Catalogue } from '../../model/catalogue-types.js';
 import { assertSpecResolves, deviceStatus } from '../../service/device-footprint.js';
-import type { PresenceRegistry } from '../../service/device-presence.js';
+import type { PresenceRegistry } from '../../live/device-presence.js';
 import { specFrom, specPatch } from '../../service/spec.js';
 import type { Store } from '../../store/store.js';
 import type { HttpStats } from '../http-stats.js';

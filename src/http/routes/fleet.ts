@@ -1,7 +1,7 @@
 import { Router } from 'express';
-import { MAX_FLEET_CACHE_ENTRIES, MAX_PAGE_SIZE } from '../../config/defaults.js';
+import { MAX_FLEET_CACHE_ENTRIES, MAX_PAGE_SIZE } from '../limits.js';
 import type { Catalogue } from '../../model/catalogue-types.js';
-import type { PresenceRegistry } from '../../service/device-presence.js';
+import type { PresenceRegistry } from '../../live/device-presence.js';
 import { fleetSummary, type FleetSummary } from '../../service/fleet-summary.js';
 import type { Store } from '../../store/store.js';
 import { fleetQuerySchema } from '../schemas.js';

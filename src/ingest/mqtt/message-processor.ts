@@ -7,7 +7,7 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { EnergyWindow } from '../../domain/types.js';
 import { parseJsonMessage } from '../../protocol/json-message.js';
 import { isParseFailure } from '../../protocol/messages.js';
-import type { PresenceSink } from '../../service/device-presence.js';
+import type { PresenceSink } from '../../live/device-presence.js';
 import type { SubmitResult, WindowSink } from '../window-sink.js';
 import { MicroBatcher, OverloadError, type MicroBatcherOptions } from './micro-batcher.js';
 import type { MqttStats } from './mqtt-stats.js';

@@ -3,7 +3,6 @@
  *   const readers = await startSerialReaders({ ports, autoDiscover, baudRate, seqStart: storeSeqStart(store) }, ingest, health);
  *   ... await readers.stop();
  */
-import { DEFAULT_SERIAL_BAUD } from '../../config/serve-config.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { HealthRegistry } from '../../obs/health-registry.js';
 import { DEFAULT_MAX_GAP_US, DEFAULT_WINDOW_US } from '../integrate/energy-integrator.js';
@@ -19,6 +18,8 @@ import type { SeqStart } from './seq-allocator.js';
 import { WindowDelivery } from './window-delivery.js';
 import type { DeliveryRetryPolicy } from './window-delivery.js';
 
+/** Bits/s: the Arduino / ST-LINK VCP default, in serve, measure and simulate serial; USB CDC ignores it, UART bridges need it to match. */
+export const DEFAULT_SERIAL_BAUD = 115_200;
 /** 5 s without a byte ⇒ reconnect. A device sends ≥ 1 line/s (samples, or hello every ≤ 60 s plus windows…). */
 export const DEFAULT_SILENCE_TIMEOUT_S = 5;
 /** New USB boards are looked for every 2 s (SerialPort.list() costs a udev scan, ~5 ms). */
@@ -29,10 +30,7 @@ export interface SerialReaderOptions {
   ports: string[];
   /** Also read every port whose USB VID/PID is in KNOWN_USB_DEVICES (usb-ids.ts), rescanned periodically. */
   autoDiscover: boolean;
-  /**
-   * DEFAULT_SERIAL_BAUD (config/serve-config.ts, 115200) in serve, measure and simulate serial: the Arduino / ST-LINK
-   * VCP default; USB CDC ignores it, UART bridges need it to match.
-   */
+  /** Bits/s; DEFAULT_SERIAL_BAUD unless the board's UART bridge runs another rate. */
   baudRate: number;
   /** Energy window length, device-time seconds. Default 10. */
   windowS?: number;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LineSession } from '../../../src/ingest/serial/line-session.js';
 import type { WindowDraft } from '../../../src/ingest/serial/window-delivery.js';
-import { LineGenerator } from '../../../src/ingest/serial/simulator/line-generator.js';
-import { DEFAULT_PROFILE } from '../../../src/ingest/serial/simulator/power-profile.js';
+import { LineGenerator } from '../../../src/sim/serial/line-generator.js';
+import { DEFAULT_PROFILE } from '../../../src/sim/serial/power-profile.js';
 
 describe('LineGenerator counts what a perfect receiver integrates', () => {
   it('sent energy and covered time match a LineSession fed the same lines, with corrupted lines and skipped writes', () => {

@@ -3,8 +3,8 @@ import { LineSession, PRE_HELLO_MAX_LINES, SAMPLE_WINDOW_HOLD_US } from '../../.
 import type { WindowDraft } from '../../../src/ingest/serial/window-delivery.js';
 import { SeqAllocator, epochMsSeqStart, storeSeqStart } from '../../../src/ingest/serial/seq-allocator.js';
 import type { DeviceHello } from '../../../src/ingest/window-sink.js';
-import { LineGenerator } from '../../../src/ingest/serial/simulator/line-generator.js';
-import { DEFAULT_PROFILE } from '../../../src/ingest/serial/simulator/power-profile.js';
+import { LineGenerator } from '../../../src/sim/serial/line-generator.js';
+import { DEFAULT_PROFILE } from '../../../src/sim/serial/power-profile.js';
 import { formatEvent, formatHello, formatSample, formatWindow } from '../../../src/protocol/line-format.js';
 
 const T0_MS = 1_764_000_000_000;

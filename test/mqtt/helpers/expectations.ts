@@ -1,6 +1,6 @@
 /** Compare what a store holds with the exact sums of what the simulator published. */
 import { expect } from 'vitest';
-import { expectedTotals, simDeviceId } from '../../../src/ingest/mqtt/sim/fleet-profile.js';
+import { expectedTotals, simDeviceId } from '../../../src/sim/fleet/fleet-profile.js';
 import type { DeviceAggregate } from '../../../src/domain/types.js';
 
 export interface PublishedFleet {

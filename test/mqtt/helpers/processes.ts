@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { DATABASE_FILE } from '../../../src/config/defaults.js';
+import { DATABASE_FILE } from '../../../src/store/data-dir.js';
 import { waitFor } from './free-port.js';
 
 const MAIN = path.resolve('src/cli/main.ts');

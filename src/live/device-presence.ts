@@ -54,6 +54,9 @@ export class PresenceRegistry implements PresenceSink {
   }
 }
 
+/** A device is online when its last window ended less than this ago (ms): 3 missed 10 s windows, plus slack. */
+export const ONLINE_THRESHOLD_MS = 60_000;
+
 /** Online by presence when a transport reported it, else by the last window's age (the rule without presence). */
 export function isOnlineNow(presence: DevicePresence | undefined, lastSeenMs: number | null, nowMs: number, onlineThresholdMs: number): boolean {
   if (presence !== undefined) return presence.state === 'online';

@@ -1,5 +1,5 @@
 /** A periodic square-wave power profile (sleep, then an active burst), as a pure function of the sample index. */
-import { MAX_SUPPLY_MV } from '../../../protocol/limits.js';
+import { MAX_SUPPLY_MV } from '../../protocol/limits.js';
 
 export interface PowerProfile {
   deviceId: string;

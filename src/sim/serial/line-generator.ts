@@ -1,8 +1,8 @@
 /** Turns a PowerProfile into protocol lines, deterministically. Pure: no clock, no I/O. */
-import { formatEvent, formatHello, formatSample, formatWindow } from '../../../protocol/line-format.js';
-import { MAX_SAMPLE_UA } from '../../../protocol/limits.js';
-import { UINT32_RANGE } from '../../integrate/energy-integrator.js';
-import { GAP_AFTER_SAMPLE_PERIODS } from '../line-session.js';
+import { formatEvent, formatHello, formatSample, formatWindow } from '../../protocol/line-format.js';
+import { MAX_SAMPLE_UA } from '../../protocol/limits.js';
+import { UINT32_RANGE } from '../../ingest/integrate/energy-integrator.js';
+import { GAP_AFTER_SAMPLE_PERIODS } from '../../ingest/serial/line-session.js';
 import { currentUaAt, isActiveSample } from './power-profile.js';
 import type { PowerProfile } from './power-profile.js';
 

@@ -8,8 +8,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { Backoff } from '../backoff.js';
-import { deviceTopic, STATUS_OFFLINE, STATUS_ONLINE } from '../topics.js';
+import { Backoff } from '../../ingest/mqtt/backoff.js';
+import { deviceTopic, STATUS_OFFLINE, STATUS_ONLINE } from '../../ingest/mqtt/topics.js';
 import { simDeviceId, windowPayload } from './fleet-profile.js';
 import { RateLimiter, Slots } from './rate-limiter.js';
 

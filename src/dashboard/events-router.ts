@@ -1,12 +1,13 @@
 import { Router } from 'express';
-import { NotFoundError } from '../../domain/errors.js';
-import { MAX_EVENT_CLIENTS, RECONNECT_DELAY_MS } from '../../dashboard/limits.js';
-import type { LiveFeed } from '../../dashboard/live-feed.js';
-import { SseClient } from '../../dashboard/sse-client.js';
-import type { Store } from '../../store/store.js';
-import { HttpError } from '../problem.js';
-import { eventsQuerySchema } from '../schemas.js';
-import { validate } from '../validate.js';
+import { NotFoundError } from '../domain/errors.js';
+import { MAX_EVENT_CLIENTS } from '../http/limits.js';
+import { RECONNECT_DELAY_MS } from './limits.js';
+import type { LiveFeed } from './live-feed.js';
+import { SseClient } from './sse-client.js';
+import type { Store } from '../store/store.js';
+import { HttpError } from '../http/problem.js';
+import { eventsQuerySchema } from '../http/schemas.js';
+import { validate } from '../http/validate.js';
 
 export interface EventsRouterDeps {
   feed: LiveFeed;

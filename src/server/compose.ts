@@ -1,0 +1,56 @@
+/**
+ * The composition functions every entry point builds with (`serve` through startService, `measure` directly): the
+ * store file, the catalogue checked against the default spec, and the in-process pipeline into the store.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { buildCatalogue } from '../catalogue/load-catalogue.js';
+import { ConfigError } from '../domain/errors.js';
+import type { DeviceSpec } from '../domain/types.js';
+import { IngestService } from '../ingest/ingest-service.js';
+import { PresenceRegistry } from '../live/device-presence.js';
+import { LiveBus } from '../live/live-bus.js';
+import type { Catalogue } from '../model/catalogue-types.js';
+import { HealthRegistry } from '../obs/health-registry.js';
+import { assertSpecResolves } from '../service/device-footprint.js';
+import { DATABASE_FILE } from '../store/data-dir.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/store.js';
+
+/** The SQLite file of a data directory. */
+export function storeFileIn(dataDir: string): string {
+  return path.join(dataDir, DATABASE_FILE);
+}
+
+/** The SQLite store in this file, its directory created when missing. */
+export function openStoreFile(file: string): SqliteStore {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  return SqliteStore.open(file);
+}
+
+/** The catalogue, checked against the spec announced devices get: it must resolve, or their footprints would all fail. */
+export function catalogueFor(defaults: DeviceSpec): Catalogue {
+  const catalogue = buildCatalogue();
+  try {
+    assertSpecResolves(catalogue, defaults);
+  } catch (error) {
+    throw new ConfigError(`the default device spec does not resolve (--system / --grid): ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return catalogue;
+}
+
+/** What readers deliver into: the one sink into the store, the live bus it publishes on, health and presence. */
+export interface Pipeline {
+  bus: LiveBus;
+  health: HealthRegistry;
+  presence: PresenceRegistry;
+  ingest: IngestService;
+}
+
+export function createPipeline(store: Store, defaults: DeviceSpec, clock: () => number = Date.now): Pipeline {
+  const bus = new LiveBus();
+  const presence = new PresenceRegistry(clock);
+  // A device going offline (its last will) reaches open dashboards at once, like a new window does.
+  presence.onChange((deviceId) => bus.publish({ type: 'device', deviceId }));
+  return { bus, health: new HealthRegistry(), presence, ingest: new IngestService(store, bus, defaults, clock) };
+}

@@ -1,0 +1,70 @@
+/** The service's own config block: HTTP listen address, data directory, API token, the default device spec. */
+import path from 'node:path';
+import { defineConfigBlock, portOption } from '../config/config-block.js';
+import type { DeviceSpec } from '../domain/types.js';
+import { FLEET_CACHE_TTL_MS } from '../http/limits.js';
+import { ONLINE_THRESHOLD_MS } from '../live/device-presence.js';
+import { SEED_DEFAULT_SPEC } from '../service/spec.js';
+import { defaultDataDir } from '../store/data-dir.js';
+
+/** TCP port of the HTTP API and dashboard. */
+export const DEFAULT_HTTP_PORT = 8080;
+/** Listen on every interface so a dashboard on another machine of the lab can reach it. */
+export const DEFAULT_HTTP_HOST = '0.0.0.0';
+/** The data directory when neither --data-dir nor TINYML_DATA_DIR is given, as documented (the home directory varies). */
+const DEFAULT_DATA_DIR_TEXT = '~/.tinyml-footprint';
+
+export interface CoreConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Explicit API token (TINYML_API_TOKEN); when absent one is generated and kept in the data directory. */
+  apiToken: string | undefined;
+  /** Spec given to devices that announce themselves (serial hello, MQTT) and to devices registered without one. */
+  defaults: DeviceSpec;
+  onlineThresholdMs: number;
+  fleetCacheTtlMs: number;
+}
+
+export const coreConfigBlock = defineConfigBlock({
+  name: 'core',
+  title: 'Service',
+  options: {
+    port: { type: 'string', value: '<n>', env: 'PORT', default: String(DEFAULT_HTTP_PORT), help: 'HTTP port of the API and dashboard' },
+    host: { type: 'string', value: '<addr>', env: 'HOST', default: DEFAULT_HTTP_HOST, help: 'HTTP listen address' },
+    'data-dir': {
+      type: 'string',
+      value: '<dir>',
+      env: 'TINYML_DATA_DIR',
+      default: DEFAULT_DATA_DIR_TEXT,
+      help: 'where the SQLite store, the API token and the MQTT credentials live (never inside the repository)',
+    },
+    'api-token': {
+      type: 'string',
+      value: '<token>',
+      envOnly: true,
+      env: 'TINYML_API_TOKEN',
+      default: 'generated into <data-dir>/api-token, mode 0600',
+      help: 'bearer token of the write endpoints',
+    },
+    system: {
+      type: 'string',
+      value: '<id>',
+      env: 'TINYML_DEFAULT_SYSTEM',
+      default: String(SEED_DEFAULT_SPEC.system),
+      help: 'system given to devices that announce themselves or are registered without one',
+    },
+    grid: { type: 'string', value: '<id>', env: 'TINYML_DEFAULT_GRID', default: SEED_DEFAULT_SPEC.grid, help: 'grid given to such devices' },
+  },
+  parse(raw, _context: void): CoreConfig {
+    return {
+      port: portOption(raw.port ?? String(DEFAULT_HTTP_PORT), DEFAULT_HTTP_PORT, 'port'),
+      host: raw.host ?? DEFAULT_HTTP_HOST,
+      dataDir: path.resolve(raw['data-dir'] ?? defaultDataDir()),
+      apiToken: raw['api-token'] === undefined || raw['api-token'] === '' ? undefined : raw['api-token'],
+      defaults: { ...SEED_DEFAULT_SPEC, system: raw.system ?? SEED_DEFAULT_SPEC.system, grid: raw.grid ?? SEED_DEFAULT_SPEC.grid },
+      onlineThresholdMs: ONLINE_THRESHOLD_MS,
+      fleetCacheTtlMs: FLEET_CACHE_TTL_MS,
+    };
+  },
+});

@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { connectAsync } from 'mqtt';
-import { waitFor } from '../test/mqtt/helpers/free-port.js';
-import { startMosquitto } from '../test/mqtt/helpers/mosquitto.js';
-import { countStoredWindows, startServe, startSimulator } from '../test/mqtt/helpers/processes.js';
+import { waitFor } from '../test/helpers/free-port.js';
+import { startMosquitto } from '../test/ingest/mqtt/mosquitto.js';
+import { countStoredWindows, startServe, startSimulator } from '../test/ingest/mqtt/processes.js';
 
 /** 50 devices × 1 000 windows: long enough (several seconds) for a stable rate. */
 const BENCH_DEVICES = 50;

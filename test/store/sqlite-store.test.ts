@@ -10,7 +10,7 @@ import type { AppendResult, EnergyWindow } from '../../src/domain/types.js';
 import { defaultDataDir } from '../../src/store/data-dir.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate } from '../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { contractDevice, contractWindow, storeContract } from '../contract/store-contract.js';
+import { contractDevice, contractWindow, storeContract } from './store-contract.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const STORE_MODULE = path.join(REPO_ROOT, 'src/store/sqlite/sqlite-store.ts');

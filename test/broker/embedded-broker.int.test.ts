@@ -10,7 +10,8 @@ import type { SourceStatus } from '../../src/obs/health-registry.js';
 import { request, startTestService, type TestService } from '../helpers/service.js';
 import { expectFleetStored, totalsOf, type PublishedFleet } from '../helpers/fleet-totals.js';
 import { documentedRejectReasons } from './mqtt-doc.js';
-import { freePort, waitFor } from '../helpers/free-port.js';
+import { freePort } from '../helpers/free-port.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const WINDOW = { v: 1, type: 'window', seq: 42, start_ms: 1_764_000_000_000, duration_ms: 10_000, energy_uj: 123_456, samples: 100, min_power_uw: 800, max_power_uw: 27_000, inferences: 12 };
 
@@ -172,16 +173,16 @@ describe('embedded MQTT broker', () => {
     const password = await issue('node-1');
     const first = await device('node-1', password);
     const second = await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'node-1:two', username: 'node-1', password, reconnectPeriod: 0, protocolVersion: 4 });
-    await waitFor(() => brokerStatus().counters['clientsConnected'] === 2, { what: 'two clients connected' });
+    await waitFor('two clients connected', () => brokerStatus().counters['clientsConnected'] === 2);
     expect(brokerStatus().counters).toMatchObject({ connects: 2, acks: 0 });
     for (const seq of [1, 2, 3]) await first.publishAsync('tinyml/lab/node-1/window', JSON.stringify({ ...WINDOW, seq, start_ms: WINDOW.start_ms + seq * 10_000 }), { qos: 1 });
     await first.publishAsync('tinyml/lab/node-1/sample', JSON.stringify({ v: 1, type: 'sample', t_us: 1, mv: 3300, ua: 1000 }), { qos: 0 });
     await second.publishAsync('tinyml/lab/node-1/status', 'online', { qos: 1, retain: true });
-    await waitFor(() => brokerStatus().counters['samples'] === 1, { what: 'the QoS 0 sample' });
+    await waitFor('the QoS 0 sample', () => brokerStatus().counters['samples'] === 1);
     await second.endAsync();
-    await waitFor(() => brokerStatus().counters['clientsConnected'] === 1, { what: 'one client left' });
+    await waitFor('one client left', () => brokerStatus().counters['clientsConnected'] === 1);
     clients.push(await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'node-1:three', username: 'node-1', password, reconnectPeriod: 0, protocolVersion: 4 }));
-    await waitFor(() => brokerStatus().counters['clientsConnected'] === 2, { what: 'two clients again' });
+    await waitFor('two clients again', () => brokerStatus().counters['clientsConnected'] === 2);
     // 3 windows + 1 status at QoS 1 were acked; the QoS 0 sample has no PUBACK.
     expect(brokerStatus().counters).toMatchObject({ connects: 3, clientsConnected: 2, acks: 4, windowsInserted: 3, statusMessages: 1 });
     expect(brokerStatus().counters).not.toHaveProperty('reconnects'); // the broker does not reconnect: not shown
@@ -203,7 +204,7 @@ describe('embedded MQTT broker', () => {
     const status = brokerStatus();
     // statusMessages: `online` on connect and `offline` (retained) on the way out, both acked before the simulator returned.
     expect(status.counters).toMatchObject({ windowsInserted: 2_000, duplicates: 0, hellos: 8, connects: 8, acks: 2_000 + 8 + 16, statusMessages: 16, inFlight: 0 });
-    await waitFor(() => brokerStatus().counters['clientsConnected'] === 0, { what: 'every simulated device gone' });
+    await waitFor('every simulated device gone', () => brokerStatus().counters['clientsConnected'] === 0);
     expect(status.rejected).toEqual({});
   });
 

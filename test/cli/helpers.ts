@@ -40,11 +40,3 @@ export async function killGroup(run: CliRun | null): Promise<void> {
   signalGroup(run, 'SIGKILL');
   await run.exited;
 }
-
-export async function waitUntil(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

@@ -18,7 +18,8 @@ import { computeFootprint } from '../../src/model/footprint.js';
 import { formatEvent } from '../../src/protocol/line-format.js';
 import { footprintInputFromSpec } from '../../src/service/device-footprint.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
-import { CLI, ROOT, killGroup, signalGroup, startCli, waitUntil } from './helpers.js';
+import { CLI, ROOT, killGroup, signalGroup, startCli } from './helpers.js';
+import { waitFor } from '../helpers/wait-for.js';
 import type { CliRun } from './helpers.js';
 
 /** What `simulate serial --json` prints at exit. */
@@ -81,17 +82,17 @@ describe('serial CLI', () => {
   it('measure reads exactly what simulate serial sent, lost writes included (gaps, not energy), and prints a JSON summary', async () => {
     pair = await createPtyPair(join(dir, 'device-a'), join(dir, 'ttyTMF-a'));
     const measure = cli(['measure', pair.readerPath, '--duration', '10m', '--json']);
-    await waitUntil('measure to wait for data', () => /waiting for data on /.test(measure.err()), START_MS);
+    await waitFor('measure to wait for data', () => /waiting for data on /.test(measure.err()), { timeoutMs: START_MS });
     // A line before any hello: kept for the hello, shown as such, not an error.
     writeFileSync(pair.devicePath, `${formatEvent(0, 'begin', 0)}\r\n`);
-    await waitUntil('measure to show it has no hello yet', () => /no hello yet: 1 line kept {2}err 0/.test(measure.err()), START_MS);
+    await waitFor('measure to show it has no hello yet', () => /no hello yet: 1 line kept {2}err 0/.test(measure.err()), { timeoutMs: START_MS });
 
     // --drop-rate: one write in ten never reaches the port, like lines a slow host lost. The old max_gap (1 s) bridged
     // those 100 ms holes with a trapezoid between their edge samples.
     const simulator = cli(['simulate', 'serial', '--path', pair.devicePath, '--duration', '5s', ...PROFILE_FLAGS, '--noise-ua', '2', '--drop-rate', '0.1', '--json']);
     expect((await simulator.exited).code, simulator.err()).toBe(0);
     const sent = lastJsonLine<SentReport>(simulator.out());
-    await waitUntil('measure to see the port go quiet (everything sent has arrived)', () => /no data \d+ s/.test(measure.err()), START_MS);
+    await waitFor('measure to see the port go quiet (everything sent has arrived)', () => /no data \d+ s/.test(measure.err()), { timeoutMs: START_MS });
     signalGroup(measure, 'SIGINT');
     expect((await measure.exited).code, measure.err()).toBe(0);
     const summary = JSON.parse(measure.out()) as MeasureSummary;
@@ -122,7 +123,7 @@ describe('serial CLI', () => {
 
   it('measure after the board ran unread: coverage is the measurement\'s, not the idle time before it', async () => {
     const simulator = cli(['simulate', 'serial', '--duration', '9s', ...PROFILE_FLAGS, '--json']);
-    await waitUntil('the simulator to print its port', () => /open this port: (\S+)/.test(simulator.out()) || simulator.child.exitCode !== null, START_MS);
+    await waitFor('the simulator to print its port', () => /open this port: (\S+)/.test(simulator.out()) || simulator.child.exitCode !== null, { timeoutMs: START_MS });
     const port = /open this port: (\S+)/.exec(simulator.out())?.[1];
     expect(port, simulator.err()).toBeDefined();
     // The scenario, not a synchronisation: the board talks for a while with nobody reading (socat and the pty keep
@@ -131,7 +132,7 @@ describe('serial CLI', () => {
     const measure = cli(['measure', port!, '--duration', '10m', '--json']);
     expect((await simulator.exited).code, simulator.err()).toBe(0);
     const sent = lastJsonLine<SentReport>(simulator.out());
-    await waitUntil('measure to see the port vanish', () => /(connecting|backoff)/.test(measure.err().split('\n').at(-2) ?? ''), START_MS);
+    await waitFor('measure to see the port vanish', () => /(connecting|backoff)/.test(measure.err().split('\n').at(-2) ?? ''), { timeoutMs: START_MS });
     signalGroup(measure, 'SIGINT');
     expect((await measure.exited).code, measure.err()).toBe(0);
     const summary = JSON.parse(measure.out()) as MeasureSummary;
@@ -152,11 +153,11 @@ describe('serial CLI', () => {
   it('every line measure prints, live readout and closing table, fits 80 columns, with a 64-character device id', async () => {
     const longId = `board-${'x'.repeat(58)}`;
     const simulator = cli(['simulate', 'serial', '--device-id', longId, ...PROFILE_FLAGS]);
-    await waitUntil('the simulator to print its port', () => /open this port: (\S+)/.test(simulator.out()) || simulator.child.exitCode !== null, START_MS);
+    await waitFor('the simulator to print its port', () => /open this port: (\S+)/.test(simulator.out()) || simulator.child.exitCode !== null, { timeoutMs: START_MS });
     const port = /open this port: (\S+)/.exec(simulator.out())?.[1];
     expect(port, simulator.err()).toBeDefined();
     const measure = cli(['measure', port!, '--duration', '10m']);
-    await waitUntil('two readouts with energy', () => (measure.err().match(/ avg /g) ?? []).length >= 2, START_MS);
+    await waitFor('two readouts with energy', () => (measure.err().match(/ avg /g) ?? []).length >= 2, { timeoutMs: START_MS });
     signalGroup(measure, 'SIGINT');
     expect((await measure.exited).code, measure.err()).toBe(0);
     expect(measure.out()).toMatch(/Stage .* kg CO2e/);

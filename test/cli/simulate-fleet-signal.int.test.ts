@@ -1,6 +1,7 @@
 /** `simulate fleet` against an unreachable broker: the first SIGTERM / Ctrl-C ends the run promptly with its summary. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { killGroup, signalGroup, startCli, waitUntil } from './helpers.js';
+import { killGroup, signalGroup, startCli } from './helpers.js';
+import { waitFor } from '../helpers/wait-for.js';
 import type { CliRun } from './helpers.js';
 
 /** From the signal to the exit: far above a clean shutdown on a loaded machine, far below "ignored until the next signal". */
@@ -19,7 +20,7 @@ describe('simulate fleet on a signal', () => {
     run = startCli(['simulate', 'fleet', '--url', 'mqtt://127.0.0.1:1', '--devices', '3', '--interval', '0', '--window', '1s']);
     // Running, with its signal handlers installed and windows in flight: it says so when the first is published.
     const started = run;
-    await waitUntil('the first window published', () => /simulate fleet: publishing/.test(started.err()) || started.child.exitCode !== null, STARTED_WITHIN_MS);
+    await waitFor('the first window published', () => /simulate fleet: publishing/.test(started.err()) || started.child.exitCode !== null, { timeoutMs: STARTED_WITHIN_MS });
     expect(run.child.exitCode, run.err()).toBeNull();
     const signalledMs = Date.now();
     signalGroup(run, signal);

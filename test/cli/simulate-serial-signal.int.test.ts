@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killGroup, signalGroup, startCli, waitUntil } from './helpers.js';
+import { killGroup, signalGroup, startCli } from './helpers.js';
+import { waitFor } from '../helpers/wait-for.js';
 import type { CliRun } from './helpers.js';
 
 let runs: CliRun[] = [];
@@ -25,7 +26,7 @@ describe('simulate serial on Ctrl-C', () => {
   ])('%s: exits 0 without a stack trace, stops socat and removes its temp dir', async (_name, flags) => {
     const run = startCli(['simulate', 'serial', ...flags]);
     runs.push(run);
-    await waitUntil('the port path', () => /open this port: (\S+)/.test(run.out()) || run.child.exitCode !== null, 20_000);
+    await waitFor('the port path', () => /open this port: (\S+)/.test(run.out()) || run.child.exitCode !== null, { timeoutMs: 20_000 });
     const port = /open this port: (\S+)/.exec(run.out())?.[1];
     expect(port, run.err()).toBeDefined();
     const dir = dirname(port!);
@@ -36,6 +37,6 @@ describe('simulate serial on Ctrl-C', () => {
     expect({ code, signal }).toEqual({ code: 0, signal: null });
     expect(run.err()).toMatch(/sent \d+ samples/);
     expect(existsSync(dir)).toBe(false);
-    await waitUntil('socat to exit', () => socatProcessesFor(dir).length === 0, 5_000);
+    await waitFor('socat to exit', () => socatProcessesFor(dir).length === 0, { timeoutMs: 5_000 });
   });
 });

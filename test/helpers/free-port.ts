@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { waitFor } from './wait-for.js';
 
 /** A TCP port that was free a moment ago on 127.0.0.1 (the OS picks it). */
 export function freePort(): Promise<number> {
@@ -15,6 +16,7 @@ export function freePort(): Promise<number> {
 /** Resolves once something accepts TCP connections on the port. */
 export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
   await waitFor(
+    `port ${port} to accept connections`,
     () =>
       new Promise<boolean>((resolve) => {
         const socket = net.connect(port, '127.0.0.1');
@@ -24,18 +26,6 @@ export async function waitForPort(port: number, timeoutMs = 15_000): Promise<voi
         });
         socket.once('error', () => resolve(false));
       }),
-    { timeoutMs, what: `port ${port} to accept connections` },
+    { timeoutMs },
   );
-}
-
-/** Poll `check` until it returns a truthy value (no fixed sleeps). */
-export async function waitFor<T>(check: () => T | Promise<T>, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<NonNullable<T>> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  let last: T | undefined;
-  for (;;) {
-    last = await check();
-    if (last) return last as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what ?? 'a condition'} (last value ${JSON.stringify(last)})`);
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
-  }
 }

@@ -14,6 +14,7 @@ import {
 import { createDashboardLayer } from '../../src/dashboard/dashboard-layer.js';
 import { openSse } from '../dashboard/sse-reader.js';
 import { request, startTestService, type TestService } from '../helpers/service.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /** Short limits so that the test waits seconds, not Node's minutes; the defaults are checked separately below. */
 const LIMITS: HttpServerLimits = { headersTimeoutMs: 1_000, requestTimeoutMs: 2_000, keepAliveTimeoutMs: 500, checkingIntervalMs: 200, maxConnections: 100 };
@@ -64,17 +65,6 @@ function connect(port: number): Promise<Probe> {
     });
     socket.once('error', reject);
   });
-}
-
-/** Polls `check` every 50 ms until it returns a value, failing after `boundMs`. */
-async function waitFor<T>(check: () => Promise<T | null>, boundMs: number): Promise<T> {
-  const deadline = Date.now() + boundMs;
-  for (;;) {
-    const value = await check();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${boundMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** Resolves when the socket closes, or fails the test after `boundMs`: waiting for the condition, bounded. */
@@ -199,7 +189,7 @@ describe('the connection cap', () => {
     held[0]!.socket.destroy();
     await held[0]!.closed;
     // The server sees the close asynchronously: retry until the freed slot serves a request.
-    const health = await waitFor(() => request(`${ctx.url}/api/health`).catch(() => null), SLACK_MS);
+    const health = await waitFor('the freed slot to serve a request', () => request(`${ctx.url}/api/health`).catch(() => null), { timeoutMs: SLACK_MS, intervalMs: 50 });
     const http = health.body.sources.find((source: { name: string }) => source.name === 'http');
     expect(http.counters.connectionsDropped).toBeGreaterThanOrEqual(1);
   });

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../../src/config/defaults.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
 import { expectFleetStored, totalsOf, type PublishedFleet } from '../../helpers/fleet-totals.js';
-import { waitFor } from '../../helpers/free-port.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { startMosquitto } from './mosquitto.js';
 import { countStoredWindows, startServe, startSimulator, storedWindowsOrZero } from './processes.js';
 
@@ -39,22 +39,22 @@ describe('Mosquitto restarted mid-stream', () => {
     cleanups.push(async () => void (await service.kill('SIGKILL')));
     const readerSource = async (): Promise<SourceJson | undefined> =>
       ((await (await fetch(`${service.httpUrl}/api/health`)).json()).sources as SourceJson[]).find((source) => source.kind === 'mqtt');
-    await waitFor(async () => (await readerSource())?.state === 'connected', { what: 'reader connected' });
+    await waitFor('reader connected', async () => (await readerSource())?.state === 'connected');
 
     const simulator = startSimulator([
       '--url', broker.url, '--devices', String(FLEET.devices), '--count', String(FLEET.count), '--interval', '0',
       '--window', `${FLEET.windowMs}ms`, '--device-prefix', FLEET.devicePrefix, '--rate-limit', String(RATE_LIMIT_PER_S),
     ]);
     cleanups.push(() => void simulator.child.kill('SIGKILL'));
-    await waitFor(() => storedWindowsOrZero(dataDir) >= RESTART_AFTER_WINDOWS, { timeoutMs: 60_000, what: 'windows before the restart' });
+    await waitFor('windows before the restart', () => storedWindowsOrZero(dataDir) >= RESTART_AFTER_WINDOWS, { timeoutMs: 60_000 });
     await broker.stop();
-    await waitFor(async () => (await readerSource())?.state !== 'connected', { what: 'reader to notice' });
+    await waitFor('reader to notice', async () => (await readerSource())?.state !== 'connected');
     await broker.start();
 
     const published = await simulator.result;
     expect(published).toMatchObject({ published: TOTAL_WINDOWS, acked: TOTAL_WINDOWS, unacked: 0 });
     expect(published.reconnects).toBeGreaterThanOrEqual(FLEET.devices);
-    await waitFor(() => countStoredWindows(dataDir) === TOTAL_WINDOWS, { timeoutMs: 60_000, what: 'all windows stored' });
+    await waitFor('all windows stored', () => countStoredWindows(dataDir) === TOTAL_WINDOWS, { timeoutMs: 60_000 });
     const reader = await readerSource();
     expect(reader?.state).toBe('connected');
     expect(reader?.counters.reconnects).toBeGreaterThanOrEqual(1);

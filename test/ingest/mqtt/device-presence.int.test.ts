@@ -8,7 +8,8 @@ import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mqttLayer } from '../../../src/ingest/mqtt/mqtt-layer.js';
 import { request, startTestService, type TestService } from '../../helpers/service.js';
-import { freePort, waitFor } from '../../helpers/free-port.js';
+import { freePort } from '../../helpers/free-port.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { startMosquitto } from './mosquitto.js';
 
 /** Far below the 60 s online threshold: only presence can make the device offline this fast. */
@@ -48,20 +49,20 @@ describe('device presence from the last will', () => {
     cleanups.push(() => device.endAsync(true));
     await device.publishAsync(status, 'online', { qos: 1, retain: true });
     await device.publishAsync(`tinyml/lab/${deviceId}/window`, windowEndingNow(1), { qos: 1 });
-    const before = await waitFor(async () => {
+    const before = await waitFor(`${deviceId} online`, async () => {
       const seen = await views(test, deviceId);
       return seen.fleetRow?.online === true && seen.footprint.status.online === true ? seen : null;
-    }, { what: `${deviceId} online` });
+    });
     expect(before.device.status?.online).toBe(true);
     expect(before.fleetRow?.presence?.state).toBe('online');
     expect(before.fleetOnline).toBe(1);
 
     const cutAtMs = Date.now();
     device.stream.destroy(); // the network is gone: no DISCONNECT, so the broker fires the will
-    const after = await waitFor(async () => {
+    const after = await waitFor(`${deviceId} offline in every view`, async () => {
       const seen = await views(test, deviceId);
       return seen.fleetRow?.online === false && seen.footprint.status.online === false && seen.device.status?.online === false ? seen : null;
-    }, { timeoutMs: OFFLINE_WITHIN_MS, intervalMs: 20, what: `${deviceId} offline in every view` });
+    }, { timeoutMs: OFFLINE_WITHIN_MS, intervalMs: 20 });
     expect(Date.now() - cutAtMs).toBeLessThan(OFFLINE_WITHIN_MS);
     expect(after.fleetRow?.presence?.state).toBe('offline');
     expect(after.device.status.presence?.state).toBe('offline');
@@ -81,7 +82,7 @@ describe('device presence from the last will', () => {
     cleanups.push(() => broker.close());
     const test = await startTestService({ layers: [mqttLayer] }, ['--mqtt-url', broker.url, '--mqtt-client-id', 'presence-reader']);
     cleanups.push(() => test.close());
-    await waitFor(() => test.service.context.health.snapshot().some((source) => source.kind === 'mqtt' && source.state === 'connected'), { what: 'reader connected' });
+    await waitFor('reader connected', () => test.service.context.health.snapshot().some((source) => source.kind === 'mqtt' && source.state === 'connected'));
     await reportAndCut(test, broker.url, 'will-node', { protocolVersion: 5 });
   });
 });

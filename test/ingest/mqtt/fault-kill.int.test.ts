@@ -11,7 +11,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../../src/config/defaults.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
 import { expectFleetStored, totalsOf, type PublishedFleet } from '../../helpers/fleet-totals.js';
-import { freePort, waitFor } from '../../helpers/free-port.js';
+import { freePort } from '../../helpers/free-port.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { startMosquitto, type TestMosquitto } from './mosquitto.js';
 import { countStoredWindows, startServe, startSimulator, storedWindowsOrZero, type ServeProcess, type SimulatorProcess } from './processes.js';
 import { runCliOnce } from '../../helpers/cli-once.js';
@@ -55,12 +56,12 @@ describe('SIGKILL of the service mid-stream', () => {
     let service: ServeProcess = await startServe(dataDir, serveArgs);
     cleanups.push(async () => void (await service.kill('SIGKILL')));
     // The reader must hold its persistent subscription before the first window is published.
-    await waitFor(async () => (await (await fetch(`${service.httpUrl}/api/health`)).json()).sources.some((s: { kind: string; state: string }) => s.kind === 'mqtt' && s.state === 'connected'), { what: 'reader connected' });
-    await waitFor(() => /session new/.test(service.output()) && service.output(), { what: 'subscribed' });
+    await waitFor('reader connected', async () => (await (await fetch(`${service.httpUrl}/api/health`)).json()).sources.some((s: { kind: string; state: string }) => s.kind === 'mqtt' && s.state === 'connected'));
+    await waitFor('subscribed', () => /session new/.test(service.output()) && service.output());
 
     const simulator: SimulatorProcess = startSimulator(simulatorArgs(broker.url));
     cleanups.push(() => void simulator.child.kill('SIGKILL'));
-    await waitFor(() => storedWindowsOrZero(dataDir) >= KILL_AFTER_WINDOWS, { timeoutMs: 60_000, what: `${KILL_AFTER_WINDOWS} stored windows` });
+    await waitFor(`${KILL_AFTER_WINDOWS} stored windows`, () => storedWindowsOrZero(dataDir) >= KILL_AFTER_WINDOWS, { timeoutMs: 60_000 });
     expect(await service.kill('SIGKILL')).toBe('SIGKILL');
     const storedAtKill = countStoredWindows(dataDir);
     expect(storedAtKill).toBeLessThan(TOTAL_WINDOWS);
@@ -68,7 +69,7 @@ describe('SIGKILL of the service mid-stream', () => {
     service = await startServe(dataDir, serveArgs);
     const published = await simulator.result;
     expect(published).toMatchObject({ devices: FLEET.devices, published: TOTAL_WINDOWS, acked: TOTAL_WINDOWS, unacked: 0 });
-    await waitFor(() => countStoredWindows(dataDir) === TOTAL_WINDOWS, { timeoutMs: 60_000, what: 'all windows stored' });
+    await waitFor('all windows stored', () => countStoredWindows(dataDir) === TOTAL_WINDOWS, { timeoutMs: 60_000 });
     expect(await service.kill('SIGTERM')).toBe('0');
     expect(countStoredWindows(dataDir)).toBe(TOTAL_WINDOWS);
     await verifyStore(dataDir);
@@ -87,7 +88,7 @@ describe('SIGKILL of the service mid-stream', () => {
     cleanups.push(async () => void (await service.kill('SIGKILL')));
     const simulator = startSimulator(simulatorArgs(`mqtt://127.0.0.1:${mqttPort}`, ['--credentials', credentialsFile]));
     cleanups.push(() => void simulator.child.kill('SIGKILL'));
-    await waitFor(() => storedWindowsOrZero(dataDir) >= KILL_AFTER_WINDOWS, { timeoutMs: 60_000, what: `${KILL_AFTER_WINDOWS} stored windows` });
+    await waitFor(`${KILL_AFTER_WINDOWS} stored windows`, () => storedWindowsOrZero(dataDir) >= KILL_AFTER_WINDOWS, { timeoutMs: 60_000 });
     expect(await service.kill('SIGKILL')).toBe('SIGKILL');
     expect(countStoredWindows(dataDir)).toBeLessThan(TOTAL_WINDOWS);
 

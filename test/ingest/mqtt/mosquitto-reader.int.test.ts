@@ -13,7 +13,7 @@ import { runFleetSimulator } from '../../../src/ingest/mqtt/sim/fleet-simulator.
 import type { SourceStatus } from '../../../src/obs/health-registry.js';
 import { startService, type RunningService } from '../../../src/server/service.js';
 import { expectFleetStored, totalsOf, type PublishedFleet } from '../../helpers/fleet-totals.js';
-import { waitFor } from '../../helpers/free-port.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { startMosquitto, type TestMosquitto } from './mosquitto.js';
 
 const WINDOW = { v: 1, type: 'window', seq: 42, start_ms: 1_764_000_000_000, duration_ms: 10_000, energy_uj: 123_456, samples: 100, min_power_uw: 800, max_power_uw: 27_000, inferences: 12 };
@@ -39,7 +39,7 @@ describe('MQTT reader on a real Mosquitto', () => {
     const config = loadServeConfig(['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--no-serial-discovery', '--mqtt-url', broker.url], {});
     const service = await startService(config, { layers: [mqttLayer], log: () => {} });
     running.push(service);
-    await waitFor(() => readerStatus(service).state === 'connected', { what: 'reader connected' });
+    await waitFor('reader connected', () => readerStatus(service).state === 'connected');
     return service;
   }
 
@@ -63,7 +63,7 @@ describe('MQTT reader on a real Mosquitto', () => {
     });
     expect(result).toMatchObject({ published: 1_500, acked: 1_500, unacked: 0 });
     const service = await start();
-    await waitFor(() => readerStatus(service).counters.windowsInserted === 1_500, { what: 'queued windows stored' });
+    await waitFor('queued windows stored', () => readerStatus(service).counters.windowsInserted === 1_500);
     await expectFleetStored(fleet, async (deviceId) => totalsOf(await service.context.store.getAggregate(deviceId)));
     expect((await service.context.store.getDevice('away-0001'))?.fleet).toBe('lab');
     expect(readerStatus(service).counters).toMatchObject({ windowsInserted: 1_500, duplicates: 0, storeFailures: 0 });
@@ -83,9 +83,9 @@ describe('MQTT reader on a real Mosquitto', () => {
     // A 1 MB payload: Mosquitto accepts it and would silently drop it for a reader whose Maximum Packet Size is
     // smaller (MQTT 5 §3.1.2.11.4); the reader accepts packets up to 1 MiB so that it arrives and is counted.
     await client.publishAsync(topic, Buffer.alloc(1_000_000, 0x20), { qos: 1 });
-    await waitFor(() => readerStatus(service).counters.messages === 7, { what: 'seven messages' });
-    await waitFor(() => readerStatus(service).counters.duplicates === 1, { what: 'the duplicate stored' });
-    await waitFor(() => readerStatus(service).counters.acks === 7, { what: 'every message acked' });
+    await waitFor('seven messages', () => readerStatus(service).counters.messages === 7);
+    await waitFor('the duplicate stored', () => readerStatus(service).counters.duplicates === 1);
+    await waitFor('every message acked', () => readerStatus(service).counters.acks === 7);
     const status = readerStatus(service);
     expect(status.rejected).toEqual({ bad_json: 1, too_long: 2, out_of_range: 1 });
     expect(status.counters).toMatchObject({ messages: 7, acks: 7, windowsInserted: 1, duplicates: 1, samples: 1, storeFailures: 0, inFlight: 0 });

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DATABASE_FILE } from '../../../src/config/defaults.js';
-import { waitFor } from '../../helpers/free-port.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const MAIN = path.resolve('src/cli/main.ts');
 
@@ -27,7 +27,7 @@ export async function startServe(dataDir: string, args: readonly string[]): Prom
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? String(code))));
-  const match = await waitFor(() => /listening on (http:\/\/[^\s]+)/.exec(output) ?? (child.exitCode !== null ? 'exited' : null), { timeoutMs: 30_000, what: 'serve to listen' });
+  const match = await waitFor('serve to listen', () => /listening on (http:\/\/[^\s]+)/.exec(output) ?? (child.exitCode !== null ? 'exited' : null), { timeoutMs: 30_000 });
   if (match === 'exited') throw new Error(`serve exited: ${output}`);
   return {
     child,

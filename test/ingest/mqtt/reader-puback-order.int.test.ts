@@ -14,7 +14,7 @@ import type { SubmitResult, WindowSink } from '../../../src/ingest/window-sink.j
 import { LiveBus } from '../../../src/live/live-bus.js';
 import { SEED_DEFAULT_SPEC } from '../../../src/service/spec.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
-import { waitFor } from '../../helpers/free-port.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { startMosquitto, type TestMosquitto } from './mosquitto.js';
 
 const WINDOW = { v: 1, type: 'window', start_ms: 1_764_000_000_000, duration_ms: 10_000, energy_uj: 123_456, samples: 100, min_power_uw: 800, max_power_uw: 27_000, inferences: 12 };
@@ -62,8 +62,8 @@ describe('reader PUBACK order on a real Mosquitto', () => {
     reader.start();
     cleanups.push(() => reader.stop());
     cleanups.push(() => openGate()); // runs first: a failed test must not leave the reader waiting on the gate
-    await waitFor(() => stats.state === 'connected', { what: 'reader connected' });
-    await waitFor(() => stats.counters.connects === 1 && received.length === 0 && stats.lastError === null, { what: 'subscribed' });
+    await waitFor('reader connected', () => stats.state === 'connected');
+    await waitFor('subscribed', () => stats.counters.connects === 1 && received.length === 0 && stats.lastError === null);
 
     const device = await connectAsync(broker.url, { clientId: 'order-node', protocolVersion: 5, reconnectPeriod: 0 });
     cleanups.push(() => device.endAsync(true));
@@ -77,13 +77,13 @@ describe('reader PUBACK order on a real Mosquitto', () => {
       device.publishAsync(`${base}/window`, JSON.stringify({ ...WINDOW, seq: 2, start_ms: WINDOW.start_ms + 10_000 }), { qos: 1 }),
       device.publishAsync(`${base}/sample`, JSON.stringify({ v: 1, type: 'sample', t_us: 2, mv: 3300, ua: 1000 }), { qos: 1 }),
     ];
-    await waitFor(() => stats.counters.messages === sends.length, { what: 'all messages handled or pending' });
+    await waitFor('all messages handled or pending', () => stats.counters.messages === sends.length);
     // Everything but the windows is handled by now; give the event loop a turn so an early ack would have gone out.
     await new Promise((resolve) => setImmediate(resolve));
     expect(acked, 'no ack may overtake the pending window ack').toEqual([]);
     openGate();
     await Promise.all(sends);
-    await waitFor(() => acked.length === sends.length, { what: 'every message acked' });
+    await waitFor('every message acked', () => acked.length === sends.length);
     expect(received).toHaveLength(sends.length);
     expect(acked).toEqual(received);
     expect(stats.counters.acks).toBe(sends.length);

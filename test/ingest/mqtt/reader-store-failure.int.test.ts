@@ -15,7 +15,7 @@ import { SEED_DEFAULT_SPEC } from '../../../src/service/spec.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
 import { Backoff } from '../../../src/ingest/mqtt/backoff.js';
 import { expectFleetStored, totalsOf, type PublishedFleet } from '../../helpers/fleet-totals.js';
-import { waitFor } from '../../helpers/free-port.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { startMosquitto, type TestMosquitto } from './mosquitto.js';
 
 /** Store calls that fail before the store "recovers". */
@@ -53,7 +53,7 @@ describe('reader when storing fails', () => {
     });
     reader.start();
     cleanups.push(() => reader.stop());
-    await waitFor(() => stats.state === 'connected' && stats.counters.connects === 1, { what: 'reader connected' });
+    await waitFor('reader connected', () => stats.state === 'connected' && stats.counters.connects === 1);
 
     const fleet: PublishedFleet = { devices: 4, count: 250, firstSeq: 0, windowMs: 10_000, devicePrefix: 'fail' };
     const published = await runFleetSimulator({
@@ -61,7 +61,7 @@ describe('reader when storing fails', () => {
       epochMs: 1_764_000_000_000, fleet: 'lab', devicePrefix: fleet.devicePrefix, topicPrefix: 'tinyml', protocolVersion: 5,
     });
     expect(published).toMatchObject({ published: 1_000, acked: 1_000, unacked: 0 });
-    await waitFor(() => ingest.counters.windowsInserted === 1_000, { timeoutMs: 30_000, what: 'all windows stored' });
+    await waitFor('all windows stored', () => ingest.counters.windowsInserted === 1_000, { timeoutMs: 30_000 });
     expect(failuresLeft).toBe(0);
     // Each failed batch withholds the ack of every window in it (at least one window per failed call).
     expect(stats.counters.storeFailures).toBeGreaterThanOrEqual(FAILING_SUBMITS);

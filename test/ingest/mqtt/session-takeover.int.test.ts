@@ -14,7 +14,7 @@ import { mqttLayer } from '../../../src/ingest/mqtt/mqtt-layer.js';
 import type { SourceStatus } from '../../../src/obs/health-registry.js';
 import { SHORT_SESSIONS_WARNING } from '../../../src/ingest/mqtt/session-watch.js';
 import { startService, type RunningService } from '../../../src/server/service.js';
-import { waitFor } from '../../helpers/free-port.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { startMosquitto, type TestMosquitto } from './mosquitto.js';
 
 const SHARED_CLIENT_ID = 'same-id-twice';
@@ -47,14 +47,14 @@ describe('session takeover at an external broker', () => {
     cleanups.push(() => broker.close());
     const logs = [[], []] as [string[], string[]];
     const first = await instance(broker, logs[0]);
-    await waitFor(async () => (await readerHealth(first)).state === 'connected', { what: 'first reader connected' });
+    await waitFor('first reader connected', async () => (await readerHealth(first)).state === 'connected');
     const second = await instance(broker, logs[1]);
 
     for (const [index, service] of [first, second].entries()) {
-      const health = await waitFor(async () => {
+      const health = await waitFor(`instance ${index + 1} to warn`, async () => {
         const status = await readerHealth(service);
         return typeof status.details?.['warning'] === 'string' ? status : null;
-      }, { timeoutMs: 30_000, what: `instance ${index + 1} to warn` });
+      }, { timeoutMs: 30_000 });
       expect(health.details?.['warning']).toMatch(new RegExp(`client id "${SHARED_CLIENT_ID}".*--mqtt-client-id`));
       expect(health.lastError).toBe(health.details?.['warning']);
       // Mosquitto 2.0.11 closes the older connection without a DISCONNECT 0x8E: the sign is the run of short sessions.
@@ -64,10 +64,10 @@ describe('session takeover at an external broker', () => {
 
     // Alone again, the first instance holds the session and reads the fleet.
     await second.close();
-    await waitFor(async () => (await readerHealth(first)).state === 'connected', { timeoutMs: 60_000, what: 'first reader connected alone' });
+    await waitFor('first reader connected alone', async () => (await readerHealth(first)).state === 'connected', { timeoutMs: 60_000 });
     const device = await connectAsync(broker.url, { clientId: 'takeover-node', protocolVersion: 5, reconnectPeriod: 0 });
     cleanups.push(() => device.endAsync(true));
     await device.publishAsync('tinyml/lab/takeover-node/window', JSON.stringify(WINDOW), { qos: 1 });
-    await waitFor(async () => (await first.context.store.getAggregate('takeover-node'))?.windows === 1, { timeoutMs: 60_000, what: 'the window stored by the first instance' });
+    await waitFor('the window stored by the first instance', async () => (await first.context.store.getAggregate('takeover-node'))?.windows === 1, { timeoutMs: 60_000 });
   }, 90_000);
 });

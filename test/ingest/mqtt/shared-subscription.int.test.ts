@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../../src/config/defaults.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
 import { addTotals, expectFleetStored, totalsOf, type PublishedFleet } from '../../helpers/fleet-totals.js';
-import { waitFor } from '../../helpers/free-port.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { startMosquitto } from './mosquitto.js';
 import { countStoredWindows, startServe, startSimulator, type ServeProcess } from './processes.js';
 
@@ -34,8 +34,8 @@ describe('two instances on one shared subscription', () => {
       cleanups.push(async () => void (await service.kill('SIGKILL')));
     }
     for (const service of services) {
-      await waitFor(async () => (await (await fetch(`${service.httpUrl}/api/health`)).json()).sources.some((s: { kind: string; state: string }) => s.kind === 'mqtt' && s.state === 'connected'), { what: 'reader connected' });
-      await waitFor(() => /session new/.test(service.output()), { what: 'subscribed' });
+      await waitFor('reader connected', async () => (await (await fetch(`${service.httpUrl}/api/health`)).json()).sources.some((s: { kind: string; state: string }) => s.kind === 'mqtt' && s.state === 'connected'));
+      await waitFor('subscribed', () => /session new/.test(service.output()));
     }
 
     const simulator = startSimulator([
@@ -44,7 +44,7 @@ describe('two instances on one shared subscription', () => {
     ]);
     cleanups.push(() => void simulator.child.kill('SIGKILL'));
     expect(await simulator.result).toMatchObject({ published: TOTAL_WINDOWS, acked: TOTAL_WINDOWS, unacked: 0 });
-    await waitFor(() => countStoredWindows(dirs[0]!) + countStoredWindows(dirs[1]!) === TOTAL_WINDOWS, { timeoutMs: 60_000, what: 'all windows stored' });
+    await waitFor('all windows stored', () => countStoredWindows(dirs[0]!) + countStoredWindows(dirs[1]!) === TOTAL_WINDOWS, { timeoutMs: 60_000 });
     for (const service of services) expect(await service.kill('SIGTERM')).toBe('0');
 
     const parts = dirs.map(countStoredWindows);

@@ -7,7 +7,8 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mqttLayer } from '../../../src/ingest/mqtt/mqtt-layer.js';
 import { request, startTestService, type TestService } from '../../helpers/service.js';
-import { freePort, waitFor } from '../../helpers/free-port.js';
+import { freePort } from '../../helpers/free-port.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const T0 = 1_764_000_000_000;
 const window = (seq: number, fields: Record<string, number> = {}) => ({
@@ -95,7 +96,7 @@ describe('window rules over the embedded MQTT broker', () => {
       expect(after).toMatchObject({ windows: 15, observedS: 150 });
       expect(counters()).toMatchObject({ windowsInserted: 15, windowsSeqReset: 5 });
       const stampedUntilMs = Date.now();
-      await waitFor(() => Date.now() > stampedUntilMs, { intervalMs: 1, what: 'the clock to move on' }); // later receive stamps
+      await waitFor('the clock to move on', () => Date.now() > stampedUntilMs, { intervalMs: 1 }); // later receive stamps
       for (let seq = 0; seq < 10; seq += 1) await publish(withoutStart(seq, { energy_uj: 125_000 }));
       for (let seq = 0; seq < 5; seq += 1) await publish(withoutStart(seq, { energy_uj: 250_000 + seq }));
       expect(await aggregate()).toEqual(after);

@@ -8,7 +8,8 @@ import type { PortInfo } from '../../../src/ingest/serial/port-factory.js';
 import { KNOWN_USB_DEVICES, recogniseUsbDevice } from '../../../src/ingest/serial/usb-ids.js';
 import { ConfigError } from '../../../src/domain/errors.js';
 import { HealthRegistry } from '../../../src/obs/health-registry.js';
-import { FakeSink, waitFor } from './helpers.js';
+import { FakeSink } from './helpers.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const MockBinding = SerialPortMock.binding; // the CJS instance serialport uses (see serial-reader.mock.test.ts)
 
@@ -82,8 +83,7 @@ describe('auto-discovery', () => {
     expect(readers.paths()).toEqual([]);
     listing = [info('/dev/ttyS0'), info('/dev/ttyACM7', '2e8a', '000a')]; // a Pico is plugged in
     await waitFor('the Pico to be supervised and connected', () =>
-      health.snapshot().some((s) => s.name === 'serial:/dev/ttyACM7' && s.state === 'connected'),
-    );
+      health.snapshot().some((s) => s.name === 'serial:/dev/ttyACM7' && s.state === 'connected'));
     expect(readers.paths()).toEqual(['/dev/ttyACM7']);
     expect(health.snapshot().find((s) => s.name === 'serial:discovery')?.counters['ports']).toBe(1);
   });

@@ -21,7 +21,7 @@ import { HealthRegistry } from '../../../src/obs/health-registry.js';
 import type { SourceStatus } from '../../../src/obs/health-registry.js';
 import { SEED_DEFAULT_SPEC } from '../../../src/service/spec.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
-import { waitFor } from './helpers.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const PROFILE: PowerProfile = {
   ...DEFAULT_PROFILE,

@@ -11,7 +11,7 @@ import { SerialSimulator } from '../../../src/ingest/serial/simulator/serial-sim
 import type { SourceStatus } from '../../../src/obs/health-registry.js';
 import { request, startTestService } from '../../helpers/service.js';
 import type { TestService } from '../../helpers/service.js';
-import { waitFor } from './helpers.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tmf-serve-'));
 let pair: PtyPair | null = null;

@@ -1,16 +1,15 @@
 /** Bad flags are the user's to fix: exit 2 with a reason, before anything is opened, created or issued. */
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, ROOT } from './helpers.js';
+import { runCliSync } from '../helpers/cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tmf-cli-validation-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [...CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+  const result = runCliSync(args, 30_000);
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

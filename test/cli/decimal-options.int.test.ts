@@ -11,13 +11,13 @@ describe('CLI number flags are decimal', () => {
     ['--charger-efficiency', '0o1'],
     ['--battery-wh', 'Infinity'],
   ])('calc %s %j exits 2 naming the flag', async (flag, value) => {
-    const { code, stderr } = await runCli(['calc', '--power', '27mW', `${flag}=${value}`]);
+    const { code, stderr } = await runCli(['calc', '--power', '27mW', `${flag}=${value}`], { entry: 'bin' });
     expect(code).toBe(2);
     expect(stderr).toContain(flag);
   });
 
   it('decimal values with an exponent are still numbers: --years 3e0 is 3 years', async () => {
-    const { code, stdout } = await runCli(['calc', '--power', '27mW', '--years', '3e0', '--training-devices', '16', '--json']);
+    const { code, stdout } = await runCli(['calc', '--power', '27mW', '--years', '3e0', '--training-devices', '16', '--json'], { entry: 'bin' });
     expect(code).toBe(0);
     const result = JSON.parse(stdout);
     expect(result.lifetimeYears).toBe(3);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CREDENTIALS_FILE, SqliteCredentialStore } from '../../src/broker/credential-store.js';
-import { runCliOnce } from '../helpers/cli-once.js';
+import { runCli } from '../helpers/cli.js';
 
 describe('mqtt-credentials output', () => {
   const dirs: string[] = [];
@@ -16,7 +16,7 @@ describe('mqtt-credentials output', () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-creds-'));
     dirs.push(dataDir);
     const out = path.join(dataDir, 'fleet.json');
-    const run = await runCliOnce(['mqtt-credentials', '--data-dir', dataDir, '--devices', '3', '--device-prefix', 'cli', '--fleet', 'lab', '--out', out]);
+    const run = await runCli(['mqtt-credentials', '--data-dir', dataDir, '--devices', '3', '--device-prefix', 'cli', '--fleet', 'lab', '--out', out]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toBe('');
     const passwords = JSON.parse(readFileSync(out, 'utf8')) as Record<string, string>;
@@ -37,7 +37,7 @@ describe('mqtt-credentials output', () => {
   it('without --out: the JSON alone on stdout (pipeable), the summary on stderr', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-creds-'));
     dirs.push(dataDir);
-    const run = await runCliOnce(['mqtt-credentials', '--data-dir', dataDir, '--device', 'node-9']);
+    const run = await runCli(['mqtt-credentials', '--data-dir', dataDir, '--device', 'node-9']);
     expect(run.code, run.stderr).toBe(0);
     expect(Object.keys(JSON.parse(run.stdout) as Record<string, string>)).toEqual(['node-9']);
     expect(run.stderr).toContain('issued 1 MQTT password (node-9)');

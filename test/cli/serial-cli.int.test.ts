@@ -3,7 +3,6 @@
  * Every comparison is with what the simulator reports it actually sent (its --json line), never with its nominal
  * profile alone: on a busy machine it loses writes (a stalled link), and the receiver must account for exactly those.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,9 +17,9 @@ import { computeFootprint } from '../../src/model/footprint.js';
 import { formatEvent } from '../../src/protocol/line-format.js';
 import { footprintInputFromSpec } from '../../src/service/device-footprint.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
-import { CLI, ROOT, killGroup, signalGroup, startCli } from './helpers.js';
+import { killGroup, runCliSync, signalGroup, startCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait-for.js';
-import type { CliRun } from './helpers.js';
+import type { CliRun } from '../helpers/cli.js';
 
 /** What `simulate serial --json` prints at exit. */
 interface SentReport extends GeneratorCounters {
@@ -64,7 +63,7 @@ afterEach(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function cli(args: readonly string[]): CliRun {
-  const run = startCli(args);
+  const run = startCli(args, { detached: true });
   runs.push(run);
   return run;
 }
@@ -171,23 +170,23 @@ describe('serial CLI', () => {
   });
 
   it('measure on a port that does not exist fails at once with exit 2; one that exists but is no serial port keeps retrying', () => {
-    const missing = spawnSync(process.execPath, [...CLI, 'measure', '/dev/ttyDOESNOTEXIST', '--duration', '10m'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const missing = runCliSync(['measure', '/dev/ttyDOESNOTEXIST', '--duration', '10m'], 60_000);
     expect(missing.status, missing.stderr).toBe(2);
     expect(missing.stderr).toMatch(/no such port: \/dev\/ttyDOESNOTEXIST/);
-    const notSerial = spawnSync(process.execPath, [...CLI, 'measure', '/dev/null', '--duration', '2s'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const notSerial = runCliSync(['measure', '/dev/null', '--duration', '2s'], 60_000);
     expect(notSerial.status, notSerial.stderr).toBe(1);
     expect(notSerial.stderr).toMatch(/no energy window received from \/dev\/null/);
     expect(wideLines(notSerial.stderr)).toEqual([]);
   });
 
   it('ports lists serial ports (or says there are none) and exits 0', () => {
-    const result = spawnSync(process.execPath, [...CLI, 'ports', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    const result = runCliSync(['ports', '--json'], 30_000);
     expect(result.status, result.stderr).toBe(0);
     expect(Array.isArray(JSON.parse(result.stdout))).toBe(true);
   });
 
   it('simulate serial rejects an invalid profile with exit code 2', () => {
-    const result = spawnSync(process.execPath, [...CLI, 'simulate', 'serial', '--duty', '2', '--path', '/dev/null'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    const result = runCliSync(['simulate', 'serial', '--duty', '2', '--path', '/dev/null'], 30_000);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/duty cycle/);
   });

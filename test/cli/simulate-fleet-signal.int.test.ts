@@ -1,8 +1,8 @@
 /** `simulate fleet` against an unreachable broker: the first SIGTERM / Ctrl-C ends the run promptly with its summary. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { killGroup, signalGroup, startCli } from './helpers.js';
+import { killGroup, signalGroup, startCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait-for.js';
-import type { CliRun } from './helpers.js';
+import type { CliRun } from '../helpers/cli.js';
 
 /** From the signal to the exit: far above a clean shutdown on a loaded machine, far below "ignored until the next signal". */
 const PROMPT_EXIT_MS = 10_000;
@@ -17,7 +17,7 @@ afterEach(async () => {
 
 describe('simulate fleet on a signal', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('%s with windows in flight and no broker: exits within seconds and prints the JSON summary', async (signal) => {
-    run = startCli(['simulate', 'fleet', '--url', 'mqtt://127.0.0.1:1', '--devices', '3', '--interval', '0', '--window', '1s']);
+    run = startCli(['simulate', 'fleet', '--url', 'mqtt://127.0.0.1:1', '--devices', '3', '--interval', '0', '--window', '1s'], { detached: true });
     // Running, with its signal handlers installed and windows in flight: it says so when the first is published.
     const started = run;
     await waitFor('the first window published', () => /simulate fleet: publishing/.test(started.err()) || started.child.exitCode !== null, { timeoutMs: STARTED_WITHIN_MS });

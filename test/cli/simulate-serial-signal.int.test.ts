@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killGroup, signalGroup, startCli } from './helpers.js';
+import { killGroup, signalGroup, startCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait-for.js';
-import type { CliRun } from './helpers.js';
+import type { CliRun } from '../helpers/cli.js';
 
 let runs: CliRun[] = [];
 afterEach(async () => {
@@ -24,7 +24,7 @@ describe('simulate serial on Ctrl-C', () => {
     ['as fast as the link drains', ['--rate-limit', 'none']],
     ['in real time', []],
   ])('%s: exits 0 without a stack trace, stops socat and removes its temp dir', async (_name, flags) => {
-    const run = startCli(['simulate', 'serial', ...flags]);
+    const run = startCli(['simulate', 'serial', ...flags], { detached: true });
     runs.push(run);
     await waitFor('the port path', () => /open this port: (\S+)/.test(run.out()) || run.child.exitCode !== null, { timeoutMs: 20_000 });
     const port = /open this port: (\S+)/.exec(run.out())?.[1];

@@ -15,7 +15,7 @@ import { freePort } from '../../helpers/free-port.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startMosquitto, type TestMosquitto } from './mosquitto.js';
 import { countStoredWindows, startServe, startSimulator, storedWindowsOrZero, type ServeProcess, type SimulatorProcess } from './processes.js';
-import { runCliOnce } from '../../helpers/cli-once.js';
+import { runCli } from '../../helpers/cli.js';
 
 /** 40 devices × 500 windows: the 20 000-window floor of the issue. */
 const FLEET: PublishedFleet = { devices: 40, count: 500, firstSeq: 0, windowMs: 10_000, devicePrefix: 'kill' };
@@ -79,7 +79,7 @@ describe('SIGKILL of the service mid-stream', () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-kill-embedded-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const credentialsFile = path.join(dataDir, 'fleet-credentials.json');
-    const issued = await runCliOnce(['mqtt-credentials', '--data-dir', dataDir, '--devices', String(FLEET.devices), '--device-prefix', FLEET.devicePrefix, '--out', credentialsFile]);
+    const issued = await runCli(['mqtt-credentials', '--data-dir', dataDir, '--devices', String(FLEET.devices), '--device-prefix', FLEET.devicePrefix, '--out', credentialsFile]);
     expect(issued.code).toBe(0);
     const mqttPort = await freePort();
     const serveArgs = ['--mqtt-port', String(mqttPort), '--mqtt-host', '127.0.0.1'];

@@ -1,15 +1,14 @@
 /** Real child processes of the CLI: `serve` (killable with SIGKILL) and `simulate fleet`. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DATABASE_FILE } from '../../../src/config/defaults.js';
+import { startCli } from '../../helpers/cli.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
-const MAIN = path.resolve('src/cli/main.ts');
-
-/** `node --import tsx` runs the CLI in ONE process, so a signal reaches the service itself, not a wrapper. */
+/** The CLI in one process (a signal reaches the service itself), with the API token the tests use. */
 function spawnCli(args: readonly string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TINYML_API_TOKEN: 'test-token' } });
+  return startCli(args, { env: { TINYML_API_TOKEN: 'test-token' } }).child;
 }
 
 export interface ServeProcess {

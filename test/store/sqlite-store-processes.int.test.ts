@@ -6,10 +6,13 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppendResult, EnergyWindow } from '../../src/domain/types.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { concurrentWriters } from './concurrent-writers.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const STORE_MODULE = path.join(REPO_ROOT, 'src/store/sqlite/sqlite-store.ts');
+/** From the start signal to the common start time (ms): enough for a line to reach each waiting writer's stdin. */
+const START_MARGIN_MS = 500;
 
 describe('SqliteStore (SQLite-specific)', () => {
   let dir: string;
@@ -34,11 +37,16 @@ describe('SqliteStore (SQLite-specific)', () => {
         script,
         `import { SqliteStore } from ${JSON.stringify(pathToFileURL(STORE_MODULE).href)};
 import { readFileSync } from 'node:fs';
-const [file, startAt, batchesFile] = process.argv.slice(2);
+import { createInterface } from 'node:readline';
+const [file, batchesFile] = process.argv.slice(2);
 const batches = JSON.parse(readFileSync(batchesFile, 'utf8'));
 const store = SqliteStore.open(file);
-const onTime = Date.now() < Number(startAt);
-while (Date.now() < Number(startAt)) {} // start both writers together
+process.stdout.write('ready\\n');
+const lines = createInterface({ input: process.stdin });
+const startAt = Number(await new Promise((resolve) => lines.once('line', resolve)));
+lines.close();
+const onTime = Date.now() < startAt;
+while (Date.now() < startAt) {} // start both writers together
 let inserted = 0, duplicates = 0;
 for (const batch of batches) {
   const r = await store.appendWindows(batch);
@@ -47,35 +55,46 @@ for (const batch of batches) {
   await new Promise((resolve) => setTimeout(resolve, 1)); // like a reader between messages: lets the other writer in
 }
 await store.close();
-process.stdout.write(JSON.stringify({ inserted, duplicates, onTime, elapsedMs: Date.now() - Number(startAt) }));
+process.stdout.write(JSON.stringify({ inserted, duplicates, onTime, elapsedMs: Date.now() - startAt }));
 `,
       );
       type WriterResult = AppendResult & { onTime: boolean };
-      const run = (name: string, windowBatches: EnergyWindow[][], startAt: number): Promise<WriterResult> =>
-        new Promise((resolve, reject) => {
-          const batchesFile = path.join(dir, `${name}.json`);
-          fs.writeFileSync(batchesFile, JSON.stringify(windowBatches));
-          const child = spawn(
-            process.execPath,
-            ['--import', 'tsx', script, file, String(startAt), batchesFile],
-            { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-          );
-          let stdout = '';
-          let stderr = '';
-          child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-          child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      interface Writer {
+        isReady: () => boolean;
+        start: (startAt: number) => void;
+        result: Promise<WriterResult>;
+      }
+      const writer = (name: string, windowBatches: EnergyWindow[][]): Writer => {
+        const batchesFile = path.join(dir, `${name}.json`);
+        fs.writeFileSync(batchesFile, JSON.stringify(windowBatches));
+        const child = spawn(process.execPath, ['--import', 'tsx', script, file, batchesFile], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        const result = new Promise<WriterResult>((resolve, reject) => {
           child.on('error', reject);
           child.on('close', (code) => {
-            if (code === 0) resolve(JSON.parse(stdout) as WriterResult);
+            if (code === 0) resolve(JSON.parse(stdout.slice(stdout.indexOf('\n') + 1)) as WriterResult);
             else reject(new Error(`writer exited with ${code}: ${stderr}`));
           });
         });
-      const startAt = Date.now() + 2_500; // after both processes have loaded tsx and opened the store
-      const results = await Promise.all([
-        run('a', batches(range(0, 600), 4), startAt),
+        return {
+          isReady: () => stdout.startsWith('ready\n') || child.exitCode !== null,
+          start: (startAt) => child.stdin.end(`${startAt}\n`),
+          result,
+        };
+      };
+      const writers = [
+        writer('a', batches(range(0, 600), 4)),
         // Both walk upwards at about the same pace, so they race on the same (device, seq) keys.
-        run('b', batches(range(0, 800).filter((seq) => seq % 3 !== 0 || seq >= 600), 3), startAt),
-      ]);
+        writer('b', batches(range(0, 800).filter((seq) => seq % 3 !== 0 || seq >= 600), 3)),
+      ];
+      // Loading tsx and opening the store take seconds on a busy machine: the start time is set once both are done.
+      await waitFor('both writers to load and open the store', () => writers.every((w) => w.isReady()), { timeoutMs: 30_000 });
+      const startAt = Date.now() + START_MARGIN_MS;
+      for (const w of writers) w.start(startAt);
+      const results = await Promise.all(writers.map((w) => w.result));
       // Both writers were ready before the start signal, so their transactions really did interleave.
       expect(results.map((r) => r.onTime)).toEqual([true, true]);
       expect(results[0]!.duplicates + results[1]!.duplicates).toBe(400 * DEVICES.length);

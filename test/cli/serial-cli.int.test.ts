@@ -74,6 +74,7 @@ function lastJsonLine<T>(text: string): T {
 }
 
 function wideLines(text: string): string[] {
+  // eslint-disable-next-line no-control-regex -- ESC [2K is the erase-line sequence the live readout writes
   return text.split('\n').filter((line) => [...line.replace(/\r?\x1b\[2K/g, '')].length > 80);
 }
 

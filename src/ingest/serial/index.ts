@@ -3,7 +3,6 @@
  *   const readers = await startSerialReaders({ ports, autoDiscover, baudRate, seqStart: storeSeqStart(store) }, ingest, health);
  *   ... await readers.stop();
  */
-import { DEFAULT_SERIAL_BAUD } from '../../config/serve-config.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { HealthRegistry } from '../../obs/health-registry.js';
 import { DEFAULT_MAX_GAP_US, DEFAULT_WINDOW_US } from '../integrate/energy-integrator.js';

@@ -1,6 +1,7 @@
 /**
- * One supervisor per serial port (architecture.md §3): a new port and a new parser for every session, a data-silence
- * watchdog, capped exponential backoff with equal jitter between sessions, and a status for /api/health.
+ * One supervisor per serial port (node-serialport has no reconnect of its own, #648, and its parser state outlives a
+ * flush, #885): a new port and a new parser for every session, a data-silence watchdog, capped exponential backoff
+ * with equal jitter between sessions, and a status for /api/health.
  */
 import { ReadlineParser } from '@serialport/parser-readline';
 import { MAX_LINE_BYTES } from '../../protocol/limits.js';

@@ -1,13 +1,58 @@
 import { defineConfig } from 'vitest/config';
 
-export const VITEST_TEST_TIMEOUT_MS = 60_000; // integration tests talk to real brokers, ptys and browsers
+/** Integration tests drive real brokers, ptys, browsers and child processes; on a busy 2-core machine they take seconds. */
+export const INTEGRATION_TEST_TIMEOUT_MS = 60_000;
+/** A unit test takes milliseconds: 5 s makes a hang obvious, with room for a busy machine. */
+export const UNIT_TEST_TIMEOUT_MS = 5_000;
+/** Unit hooks start an in-process HTTP service or open SQLite files: more than a test, still far below a hang. */
+export const UNIT_HOOK_TIMEOUT_MS = 10_000;
+
+/**
+ * Unit files run two at a time (vitest's default is one fewer than the cores: one, on a 2-core machine); they are
+ * CPU-bound and short, so both cores help.
+ */
+export const UNIT_MAX_WORKERS = 2;
+
+/** The rule (README, Development): `*.int.test.ts` is integration, every other `*.test.ts` is unit. */
+const INTEGRATION_FILES = 'test/**/*.int.test.ts';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: VITEST_TEST_TIMEOUT_MS,
-    hookTimeout: VITEST_TEST_TIMEOUT_MS,
-    pool: 'forks',
     reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: [INTEGRATION_FILES],
+          setupFiles: ['test/setup/no-child-processes.ts'],
+          // Threads sharing one module graph (no re-import of zod, express and the catalogue per file) take the unit
+          // run from about a minute to seconds. What a test changes globally it must undo: env stubs are undone here.
+          pool: 'threads',
+          isolate: false,
+          maxWorkers: UNIT_MAX_WORKERS,
+          unstubEnvs: true,
+          unstubGlobals: true,
+          testTimeout: UNIT_TEST_TIMEOUT_MS,
+          hookTimeout: UNIT_HOOK_TIMEOUT_MS,
+          // `npm test` runs the unit project first, on its own: it fails fast, and never competes with the timing of an
+          // integration test for the two cores.
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: [INTEGRATION_FILES],
+          // One process per file: these tests start brokers, ptys and browsers and must not share module state.
+          pool: 'forks',
+          testTimeout: INTEGRATION_TEST_TIMEOUT_MS,
+          hookTimeout: INTEGRATION_TEST_TIMEOUT_MS,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { connectAsync } from 'mqtt';
-import { freePort } from '../test/mqtt/helpers/free-port.js';
+import { freePort } from '../test/helpers/free-port.js';
 import { loadServeConfig } from '../src/server/serve-config.js';
 import { mqttLayer } from '../src/server/layers/mqtt-layer.js';
 import { startService } from '../src/server/service.js';

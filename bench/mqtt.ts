@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { connectAsync } from 'mqtt';
-import { waitFor } from '../test/mqtt/helpers/free-port.js';
-import { startMosquitto } from '../test/mqtt/helpers/mosquitto.js';
-import { countStoredWindows, startServe, startSimulator } from '../test/mqtt/helpers/processes.js';
+import { waitFor } from '../test/helpers/wait-for.js';
+import { startMosquitto } from '../test/ingest/mqtt/mosquitto.js';
+import { countStoredWindows, startServe, startSimulator } from '../test/ingest/mqtt/processes.js';
 
 /** 50 devices × 1 000 windows: long enough (several seconds) for a stable rate. */
 const BENCH_DEVICES = 50;
@@ -35,7 +35,7 @@ export async function runMqttBench(): Promise<void> {
     properties: { sessionExpiryInterval: 600, receiveMaximum: BARE_RECEIVE_MAXIMUM },
   });
   try {
-    await waitFor(() => /session new/.test(service.output()), { what: 'service subscribed' });
+    await waitFor('service subscribed', () => /session new/.test(service.output()));
     let bareCount = 0;
     let bareDoneMs = 0;
     const startedMs = performance.now();
@@ -51,9 +51,9 @@ export async function runMqttBench(): Promise<void> {
     ]);
     const publishStartMs = performance.now();
     const published = await simulator.result;
-    await waitFor(() => countStoredWindows(dataDir) >= BENCH_TOTAL, { timeoutMs: 300_000, intervalMs: POLL_MS, what: 'all windows stored' });
+    await waitFor('all windows stored', () => countStoredWindows(dataDir) >= BENCH_TOTAL, { timeoutMs: 300_000, intervalMs: POLL_MS });
     const storedDoneMs = performance.now();
-    await waitFor(() => bareCount >= BENCH_TOTAL, { timeoutMs: 300_000, intervalMs: POLL_MS, what: 'bare subscriber' });
+    await waitFor('bare subscriber', () => bareCount >= BENCH_TOTAL, { timeoutMs: 300_000, intervalMs: POLL_MS });
 
     const stored = countStoredWindows(dataDir);
     const bareRate = BENCH_TOTAL / ((bareDoneMs - publishStartMs) / 1000);

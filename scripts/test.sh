@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh clone: installs the Debian packages the integration tests drive
 # (a real pseudo-terminal pair via socat, a real Mosquitto, a real headless Chromium, gcc for the C encoder),
-# then the npm dependencies, then every test. Tests that need one of these fail, never skip, when it is missing.
+# then the npm dependencies, then the type check and the linter, then every test (unit first, then integration).
+# Tests that need one of these fail, never skip, when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,4 +29,6 @@ fi
 
 npm ci --no-audit --no-fund
 npm run typecheck
+npm run lint
+# npm run format:check joins here once the whole tree has been formatted (one commit, after issue 9's branches merge).
 npm test

@@ -1,6 +1,6 @@
 /**
- * Wire contract v1 limits (firmware-protocol/SPEC.md §4). Every bound is the same on the wire, in the JSON form,
- * in the C encoder (firmware-protocol/c/tmf.h) and in the golden vectors.
+ * Wire contract v1 limits (firmware-protocol/SPEC.md §3.1 limits, §3.3 ranges, §5 JSON size). Every bound is the
+ * same on the wire, in the JSON form, in the C encoder (firmware-protocol/c/tmf.h) and in the golden vectors.
  */
 
 /** Protocol version carried by `$TMF1` and by JSON `"v"`. */

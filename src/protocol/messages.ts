@@ -50,7 +50,7 @@ export type ParsedMessage = HelloMessage | SampleMessage | WindowMessage | Event
 
 /**
  * Why an input was rejected. `not_message` (boot logs, blank lines) is "ignored", not an error: readers count it
- * separately. The list is closed: SPEC.md §6 documents each code, vectors.json uses them.
+ * separately. The list is closed: SPEC.md §4.4 documents each code, vectors.json uses them.
  */
 export const PARSE_REASONS = [
   'not_message',

@@ -12,7 +12,7 @@ export interface DeviceWithAggregate {
 }
 
 /**
- * The one storage interface. Every implementation passes test/contract/store-contract.ts.
+ * The one storage interface. Every implementation passes test/store/store-contract.ts.
  * All methods are async so that a networked store (InfluxDB) fits behind the same seam.
  * Methods throw NotFoundError / ConflictError from src/domain/errors.ts; they never swallow a failure.
  */

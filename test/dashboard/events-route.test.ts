@@ -3,17 +3,7 @@ import { FLUSH_INTERVAL_MS } from '../../src/dashboard/limits.js';
 import type { HelloMessage, UpdateMessage } from '../../src/dashboard/live-types.js';
 import { startTestService, type TestService } from './service.js';
 import { openSse } from './sse-reader.js';
-
-/** Polling step while waiting for the server to notice a closed stream (ms). */
-const POLL_MS = 20;
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
+import { waitFor } from '../helpers/wait-for.js';
 
 describe('GET /api/events', () => {
   let svc: TestService;
@@ -95,12 +85,12 @@ describe('GET /api/events', () => {
     const missing = await fetch(`${svc.url}/api/events?device=nope`);
     expect(missing.status).toBe(404);
     const bus = svc.service.context.bus;
-    await until(() => bus.listenerCount === 0);
+    await waitFor('the 404 request to leave the live bus', () => bus.listenerCount === 0, { timeoutMs: 5_000 });
     const sse = await openSse(`${svc.url}/api/events`);
     await sse.waitFor((e) => e.event === 'hello');
     expect(bus.listenerCount).toBe(1);
     sse.close();
-    await until(() => bus.listenerCount === 0);
+    await waitFor('the closed stream to leave the live bus', () => bus.listenerCount === 0, { timeoutMs: 5_000 });
     expect(bus.listenerCount).toBe(0);
   });
 });

@@ -105,6 +105,7 @@ describe('devices over HTTP: register, ingest windows, live footprint', () => {
 });
 
 describe('bad input: a clear 4xx and nothing stored', () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any problem+json body; the assertions check its fields
   const expectProblem = (res: { status: number; contentType: string; body: any }, status: number, pattern: RegExp) => {
     expect(res.status).toBe(status);
     expect(res.contentType).toContain('application/problem+json');

@@ -11,7 +11,7 @@ import { REQUEST_EXAMPLES } from '../../src/http/openapi.js';
 import { mqttLayer } from '../../src/server/layers/mqtt-layer.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
-import { freePort } from '../mqtt/helpers/free-port.js';
+import { freePort } from '../helpers/free-port.js';
 import { request, startTestService, type TestService } from '../helpers/service.js';
 import { boundaryInputs, invalidInputs, queryValues, type JsonSchema } from './schema-inputs.js';
 
@@ -70,6 +70,7 @@ function operationFor(method: string, url: string): { template: string; operatio
 interface Answer {
   status: number;
   contentType: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- whatever the route sent; ajv validates it against the document
   body: any;
 }
 

@@ -2,6 +2,7 @@
  * Inputs derived from a JSON Schema (as a schema-driven fuzzer would): boundary values the schema allows, and one
  * mutation per constraint that the schema forbids. Each input carries a label naming the path and the constraint.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any JSON Schema keyword, read as the schema author wrote it
 export type JsonSchema = Record<string, any>;
 
 export interface DerivedInput {

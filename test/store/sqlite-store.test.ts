@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../src/domain/errors.js';
@@ -10,10 +8,8 @@ import type { AppendResult, EnergyWindow } from '../../src/domain/types.js';
 import { defaultDataDir } from '../../src/store/data-dir.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate } from '../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { contractDevice, contractWindow, storeContract } from '../contract/store-contract.js';
-
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const STORE_MODULE = path.join(REPO_ROOT, 'src/store/sqlite/sqlite-store.ts');
+import { concurrentWriters } from './concurrent-writers.js';
+import { contractDevice, contractWindow, storeContract } from './store-contract.js';
 
 const tempDirs: string[] = [];
 function tempDir(): string {
@@ -277,60 +273,7 @@ describe('SqliteStore (SQLite-specific)', () => {
   });
 
   describe('concurrency', () => {
-    const DEVICES = ['c1', 'c2', 'c3'];
-    /** Same seq → same values, so the expected totals are defined by the set of unique (device, seq). */
-    const windowOf = (deviceId: string, seq: number): EnergyWindow =>
-      contractWindow(deviceId, seq, { energyJ: (seq % 8) * 0.125, durationS: 1 + (seq % 4), sampleCount: seq % 5 });
-
-    function expectedTotals(seqs: Iterable<number>): { energyJ: number; observedS: number; samples: number; windows: number } {
-      let energyJ = 0;
-      let observedS = 0;
-      let samples = 0;
-      let windows = 0;
-      for (const seq of seqs) {
-        const window = windowOf('x', seq);
-        energyJ += window.energyJ;
-        observedS += window.durationS;
-        samples += window.sampleCount;
-        windows += 1;
-      }
-      return { energyJ, observedS, samples, windows };
-    }
-
-    function batches(seqs: number[], size: number): EnergyWindow[][] {
-      const out: EnergyWindow[][] = [];
-      for (let i = 0; i < seqs.length; i += size) {
-        out.push(seqs.slice(i, i + size).flatMap((seq) => DEVICES.map((deviceId) => windowOf(deviceId, seq))));
-      }
-      return out;
-    }
-
-    const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
-
-    async function setUp(): Promise<void> {
-      const store = SqliteStore.open(file);
-      for (const id of DEVICES) await store.createDevice(contractDevice(id));
-      await store.close();
-    }
-
-    async function checkTotals(unique: number[], results: AppendResult[]): Promise<void> {
-      const sum = results.reduce((acc, r) => ({ inserted: acc.inserted + r.inserted, duplicates: acc.duplicates + r.duplicates }), {
-        inserted: 0,
-        duplicates: 0,
-      });
-      expect(sum.inserted).toBe(unique.length * DEVICES.length);
-      const store = SqliteStore.open(file);
-      const totals = expectedTotals(unique);
-      for (const id of DEVICES) {
-        expect(await store.getAggregate(id)).toMatchObject({
-          ...totals,
-          maxSeq: Math.max(...unique),
-          firstSeenMs: contractWindow(id, Math.min(...unique)).startMs,
-        });
-        expect((await store.listWindows(id, 10_000)).map((w) => w.seq)).toEqual([...unique].sort((a, b) => b - a));
-      }
-      await store.close();
-    }
+    const { DEVICES, batches, range, setUp, checkTotals } = concurrentWriters(() => file);
 
     it('two stores on the same file, interleaved, append overlapping windows exactly once', async () => {
       await setUp();
@@ -352,76 +295,6 @@ describe('SqliteStore (SQLite-specific)', () => {
       const duplicates = results.reduce((n, r) => n + r.duplicates, 0);
       expect(duplicates).toBe(200 * DEVICES.length);
       await checkTotals(range(0, 400), results);
-    });
-
-    it('two processes on the same file, appending at the same time, store each unique window once', async () => {
-      await setUp();
-      const script = path.join(dir, 'writer.mjs');
-      fs.writeFileSync(
-        script,
-        `import { SqliteStore } from ${JSON.stringify(pathToFileURL(STORE_MODULE).href)};
-import { readFileSync } from 'node:fs';
-const [file, batchesFile] = process.argv.slice(2);
-const batches = JSON.parse(readFileSync(batchesFile, 'utf8'));
-const store = SqliteStore.open(file);
-// Both writers start together: each says it is ready, then waits for the parent's go on stdin.
-process.stderr.write('ready\\n');
-await new Promise((resolve) => process.stdin.once('data', resolve));
-const startedMs = Date.now();
-let inserted = 0, duplicates = 0;
-for (const batch of batches) {
-  const r = await store.appendWindows(batch);
-  inserted += r.inserted;
-  duplicates += r.duplicates;
-  await new Promise((resolve) => setTimeout(resolve, 1)); // like a reader between messages: lets the other writer in
-}
-const endedMs = Date.now();
-await store.close();
-process.stdout.write(JSON.stringify({ inserted, duplicates, startedMs, endedMs }));
-`,
-      );
-      type WriterResult = AppendResult & { startedMs: number; endedMs: number };
-      const run = (name: string, windowBatches: EnergyWindow[][], go: Promise<void>, ready: () => void): Promise<WriterResult> =>
-        new Promise((resolve, reject) => {
-          const batchesFile = path.join(dir, `${name}.json`);
-          fs.writeFileSync(batchesFile, JSON.stringify(windowBatches));
-          const child = spawn(process.execPath, ['--import', 'tsx', script, file, batchesFile], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-          let stdout = '';
-          let stderr = '';
-          let isReady = false;
-          child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-          child.stderr.on('data', (chunk: Buffer) => {
-            stderr += chunk.toString();
-            if (!isReady && stderr.includes('ready\n')) {
-              isReady = true;
-              ready();
-              void go.then(() => child.stdin.end('go\n'));
-            }
-          });
-          child.on('error', reject);
-          child.on('close', (code) => {
-            if (code === 0) resolve(JSON.parse(stdout) as WriterResult);
-            else reject(new Error(`writer exited with ${code}: ${stderr}`));
-          });
-        });
-      // The go is given once both processes have loaded tsx and opened the store, however long that takes.
-      let readyCount = 0;
-      let giveGo!: () => void;
-      const go = new Promise<void>((resolve) => (giveGo = resolve));
-      const ready = () => {
-        readyCount += 1;
-        if (readyCount === 2) giveGo();
-      };
-      const results = await Promise.all([
-        run('a', batches(range(0, 600), 4), go, ready),
-        // Both walk upwards at about the same pace, so they race on the same (device, seq) keys.
-        run('b', batches(range(0, 800).filter((seq) => seq % 3 !== 0 || seq >= 600), 3), go, ready),
-      ]);
-      // The two writers' append loops ran at the same time, so their transactions really did interleave.
-      const [a, b] = results as [WriterResult, WriterResult];
-      expect(a.startedMs < b.endedMs && b.startedMs < a.endedMs, JSON.stringify(results)).toBe(true);
-      expect(results[0]!.duplicates + results[1]!.duplicates).toBe(400 * DEVICES.length);
-      await checkTotals(range(0, 800), results);
     });
   });
 });

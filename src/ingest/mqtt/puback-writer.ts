@@ -4,7 +4,7 @@
  * So the reader defers that callback's ack and writes the PUBACK itself through the client's private packet writer
  * `_sendPacket` (the function MQTT.js's own publish handler uses for it). It is private: `mqtt` is pinned to an exact
  * version in package.json, `assertPubackWriter` fails loudly at connect time if a new version drops it, and
- * test/mqtt/reader-puback-order.test.ts checks the PUBACKs on the wire against a real Mosquitto.
+ * test/ingest/mqtt/reader-puback-order.int.test.ts checks the PUBACKs on the wire against a real Mosquitto.
  */
 import type { MqttClient } from 'mqtt';
 

@@ -1,5 +1,5 @@
 /**
- * Capped exponential backoff with equal jitter (architecture.md §3: no synchronized reconnect storms): the delay is
+ * Capped exponential backoff with equal jitter (so ports that failed together do not all retry in step): the delay is
  * uniform in [cap/2, cap]. Not full jitter ([0, cap], as the MQTT reader uses): a serial port is a local device that
  * only this process opens, so there is no crowd to spread out, and the cap/2 floor keeps a port that fails at once
  * (ENOENT while unplugged) from being reopened in a tight loop.

@@ -1,6 +1,7 @@
 /**
- * One supervisor per serial port (architecture.md §3): a new port and a new parser for every session, a data-silence
- * watchdog, capped exponential backoff with equal jitter between sessions, and a status for /api/health.
+ * One supervisor per serial port (node-serialport has no reconnect of its own, #648, and its parser state outlives a
+ * flush, #885): a new port and a new parser for every session, a data-silence watchdog, capped exponential backoff
+ * with equal jitter between sessions, and a status for /api/health.
  */
 import { ReadlineParser } from '@serialport/parser-readline';
 import { MAX_LINE_BYTES } from '../../protocol/limits.js';
@@ -138,13 +139,13 @@ export class PortSupervisor {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done(): void {
+      // Called by the timer or by wake(), both after `timer` is set.
+      const done = (): void => {
         clearTimeout(timer);
-        self.wake = null;
+        this.wake = null;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = done;
     });
   }

@@ -1,5 +1,5 @@
 import { SerialPortMock } from 'serialport';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backoffDelayMs, DEFAULT_BACKOFF } from '../../../src/ingest/serial/backoff.js';
 import { describePorts } from '../../../src/ingest/serial/discovery.js';
 import { startSerialReaders } from '../../../src/ingest/serial/index.js';
@@ -8,7 +8,8 @@ import type { PortInfo } from '../../../src/ingest/serial/port-factory.js';
 import { KNOWN_USB_DEVICES, recogniseUsbDevice } from '../../../src/ingest/serial/usb-ids.js';
 import { ConfigError } from '../../../src/domain/errors.js';
 import { HealthRegistry } from '../../../src/obs/health-registry.js';
-import { FakeSink, waitFor } from './helpers.js';
+import { FakeSink } from './helpers.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const MockBinding = SerialPortMock.binding; // the CJS instance serialport uses (see serial-reader.mock.test.ts)
 
@@ -16,8 +17,12 @@ function info(path: string, vendorId?: string, productId?: string): PortInfo {
   return { path, vendorId, productId, manufacturer: undefined, serialNumber: undefined, pnpId: undefined, locationId: undefined };
 }
 
+/** The discovery interval of the scan-in-flight test (ms of fake time). */
+const DISCOVERY_INTERVAL_MS = 10;
+
 let readers: SerialReaders | null = null;
 afterEach(async () => {
+  vi.useRealTimers();
   await readers?.stop();
   readers = null;
   MockBinding.reset();
@@ -82,13 +87,14 @@ describe('auto-discovery', () => {
     expect(readers.paths()).toEqual([]);
     listing = [info('/dev/ttyS0'), info('/dev/ttyACM7', '2e8a', '000a')]; // a Pico is plugged in
     await waitFor('the Pico to be supervised and connected', () =>
-      health.snapshot().some((s) => s.name === 'serial:/dev/ttyACM7' && s.state === 'connected'),
-    );
+      health.snapshot().some((s) => s.name === 'serial:/dev/ttyACM7' && s.state === 'connected'));
     expect(readers.paths()).toEqual(['/dev/ttyACM7']);
     expect(health.snapshot().find((s) => s.name === 'serial:discovery')?.counters['ports']).toBe(1);
   });
 
   it('stop() waits for a scan in flight, and a scan finishing after stop starts no port loop', async () => {
+    // Time is the discovery interval's: fake, advanced by hand (the mock port and the promises run as they would).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
     MockBinding.createPort('/dev/ttyACM8', { echo: false, record: false });
     let scans = 0;
     let finishScan: (ports: PortInfo[]) => void = () => undefined;
@@ -99,7 +105,7 @@ describe('auto-discovery', () => {
         ports: [],
         autoDiscover: true,
         baudRate: 115200,
-        discoveryIntervalS: 0.01,
+        discoveryIntervalS: DISCOVERY_INTERVAL_MS / 1000,
         listPorts: () => {
           scans += 1;
           if (scans === 1) return Promise.resolve([]);
@@ -113,16 +119,16 @@ describe('auto-discovery', () => {
       new FakeSink(),
       health,
     );
-    await waitFor('a second scan in flight', () => scans >= 2);
-    await new Promise((resolve) => setTimeout(resolve, 50)); // ticks meanwhile (no overlapping scan: checked below)
+    await vi.advanceTimersByTimeAsync(DISCOVERY_INTERVAL_MS); // the second scan starts, and hangs
+    await vi.advanceTimersByTimeAsync(5 * DISCOVERY_INTERVAL_MS); // ticks meanwhile (no overlapping scan: checked below)
     let isStopped = false;
     const stopping = readers.stop().then(() => (isStopped = true));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await vi.advanceTimersByTimeAsync(2 * DISCOVERY_INTERVAL_MS);
     expect(isStopped).toBe(false); // still waiting for the scan
     finishScan([info('/dev/ttyACM8', '2341', '0043')]); // ... which finds an Arduino, after stop()
     await stopping;
     readers = null;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await vi.advanceTimersByTimeAsync(5 * DISCOVERY_INTERVAL_MS);
     expect(opens).toBe(0);
     expect(health.snapshot().some((s) => s.name === 'serial:/dev/ttyACM8')).toBe(false);
     expect(scans).toBe(2); // the interval never started a scan beside the one in flight

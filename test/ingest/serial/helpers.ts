@@ -44,12 +44,3 @@ export class FakeSink implements WindowSink {
     return total;
   }
 }
-
-/** Poll `predicate` until it holds; fails with `what` after `timeoutMs`. No fixed sleeps. */
-export async function waitFor(what: string, predicate: () => boolean, timeoutMs = 10_000, pollMs = 10): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
-}

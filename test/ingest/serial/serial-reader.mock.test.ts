@@ -9,7 +9,8 @@ import { HealthRegistry } from '../../../src/obs/health-registry.js';
 import type { SourceStatus } from '../../../src/obs/health-registry.js';
 import { formatHello, formatSample } from '../../../src/protocol/line-format.js';
 import { MAX_LINE_BYTES } from '../../../src/protocol/limits.js';
-import { FakeSink, waitFor } from './helpers.js';
+import { FakeSink } from './helpers.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 /**
  * @serialport/binding-mock ships separate CJS and ESM builds, each with its own port table. serialport (CJS) uses the
@@ -227,7 +228,7 @@ describe('serial reader over @serialport/binding-mock', () => {
     await waitFor('the garbage to be consumed', () => (status(health).counters['bytes'] ?? 0) >= 16 * garbage.length);
     await waitFor('the dropped bytes to be counted', () => (status(health).counters['bytesDropped'] ?? 0) >= 16 * garbage.length - MAX_LINE_BYTES - 1);
     port.emitData(`\n${samples(2_003_000, 1)}`);
-    await waitFor('the last sample', () => (status(health).counters['samples'] ?? 0) >= 8, 2000).catch((error: unknown) => {
+    await waitFor('the last sample', () => (status(health).counters['samples'] ?? 0) >= 8, { timeoutMs: 2000 }).catch((error: unknown) => {
       throw new Error(`${String(error)}: ${JSON.stringify(status(health))}`);
     });
     const s = status(health);

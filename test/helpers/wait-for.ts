@@ -1,0 +1,36 @@
+/** The one polling helper of the tests: wait for a condition, never for a fixed time. */
+
+/**
+ * How long a wait lasts before it fails, unless the caller says otherwise (ms): what the MQTT integration tests needed
+ * on a busy 2-core machine. A unit test's own 5 s timeout comes first; pass a shorter one there for a clearer failure.
+ */
+export const WAIT_TIMEOUT_MS = 30_000;
+/** Time between two checks (ms): short next to any wait, long enough that a check costs nothing. */
+export const WAIT_INTERVAL_MS = 20;
+
+export interface WaitOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+}
+
+/**
+ * Calls `check` until it returns a truthy value, and resolves with that value; fails after `timeoutMs` with `what`
+ * and the last value seen. `check` may be async (a request, a database read).
+ */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, options: WaitOptions = {}): Promise<NonNullable<T>> {
+  const deadline = Date.now() + (options.timeoutMs ?? WAIT_TIMEOUT_MS);
+  for (;;) {
+    const last = await check();
+    if (last) return last as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last value ${describe(last)})`);
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? WAIT_INTERVAL_MS));
+  }
+}
+
+function describe(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

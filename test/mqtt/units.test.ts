@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { authorizeDevicePublish, authorizeDeviceSubscribe } from '../../src/broker/device-acl.js';
 import { hashPassword, verifyPassword } from '../../src/broker/password-hash.js';
 import { ConfigError } from '../../src/domain/errors.js';
-import { Backoff } from '../../src/ingest/mqtt/backoff.js';
 import { MicroBatcher, OverloadError } from '../../src/ingest/mqtt/micro-batcher.js';
 import { DEFAULT_EMBEDDED_BROKER_HOST, DEFAULT_EMBEDDED_BROKER_PORT, DEFAULT_EMBEDDED_TLS_PORT, loadMqttConfig, redactUrl } from '../../src/ingest/mqtt/mqtt-config.js';
 import { deviceProfile, expectedTotals, simDeviceId, windowPayload } from '../../src/ingest/mqtt/sim/fleet-profile.js';
 import { parseDeviceTopic, subscriptionFilters } from '../../src/ingest/mqtt/topics.js';
 import { parseJsonMessage } from '../../src/protocol/json-message.js';
+import { Backoff } from '../../src/util/backoff.js';
 
 describe('topics', () => {
   it('parses <prefix>/<fleet>/<device>/<kind> and rejects anything else', () => {
@@ -26,11 +26,11 @@ describe('topics', () => {
 
 describe('Backoff', () => {
   it('grows exponentially to the cap with full jitter, and resets', () => {
-    const ceilings = new Backoff({ baseMs: 100, capMs: 1_000, random: () => 0.999_999 });
+    const ceilings = new Backoff({ initialMs: 100, maxMs: 1_000, factor: 2, jitter: 'full' }, () => 0.999_999);
     expect(Array.from({ length: 6 }, () => ceilings.nextDelayMs())).toEqual([99, 199, 399, 799, 999, 999]);
     ceilings.reset();
     expect(ceilings.nextDelayMs()).toBe(99);
-    const floor = new Backoff({ baseMs: 100, capMs: 1_000, random: () => 0 });
+    const floor = new Backoff({ initialMs: 100, maxMs: 1_000, factor: 2, jitter: 'full' }, () => 0);
     expect(floor.nextDelayMs()).toBe(0);
   });
 });

@@ -17,7 +17,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../../util/backoff.js';
+import type { BackoffPolicy } from '../../util/backoff.js';
 import type { MqttMessageProcessor } from './message-processor.js';
 import { DEFAULT_MAX_BATCH_ITEMS } from './micro-batcher.js';
 import type { MqttStats } from './mqtt-stats.js';
@@ -44,6 +45,12 @@ export const READER_MAX_PACKET_BYTES = 1024 * 1024 + 4 * 1024;
 export const READER_KEEPALIVE_S = 30;
 /** Milliseconds to wait for CONNACK before giving the attempt up. */
 export const READER_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * Reconnect schedule of an MQTT client (this reader, and the fleet simulator's devices): 250 ms first ceiling (quick
+ * recovery from a blip), doubling to 30 s (a restarted broker is found within 30 s), full jitter so that a fleet's
+ * reconnects after a broker restart spread out instead of arriving together (util/backoff.ts).
+ */
+export const MQTT_RECONNECT_BACKOFF: Readonly<BackoffPolicy> = Object.freeze({ initialMs: 250, maxMs: 30_000, factor: 2, jitter: 'full' });
 
 /** Passed to MQTT.js's handleMessage callback: "go on, but do not send the PUBACK" (we send it after storing). */
 class DeferredAck extends Error {
@@ -67,6 +74,7 @@ export interface MqttReaderOptions {
   log: (message: string) => void;
   /** Injected for tests; default MQTT.js connect. */
   connectFn?: (url: string, options: IClientOptions) => MqttClient;
+  /** Default: MQTT_RECONNECT_BACKOFF. */
   backoff?: Backoff;
 }
 
@@ -87,7 +95,7 @@ export class MqttReader {
   private readonly watch: SessionWatch;
 
   constructor(private readonly options: MqttReaderOptions) {
-    this.backoff = options.backoff ?? new Backoff();
+    this.backoff = options.backoff ?? new Backoff(MQTT_RECONNECT_BACKOFF);
     this.watch = new SessionWatch(options.clientId);
   }
 

@@ -8,12 +8,11 @@ import { ConfigError } from '../../domain/errors.js';
 import type { HealthRegistry } from '../../obs/health-registry.js';
 import { DEFAULT_MAX_GAP_US, DEFAULT_WINDOW_US } from '../integrate/energy-integrator.js';
 import type { WindowSink } from '../window-sink.js';
-import { DEFAULT_BACKOFF } from './backoff.js';
-import type { BackoffPolicy } from './backoff.js';
+import type { BackoffPolicy } from '../../util/backoff.js';
 import { recognisedPaths } from './discovery.js';
 import { systemListPorts, systemPortFactory } from './port-factory.js';
 import type { ListPorts, PortFactory } from './port-factory.js';
-import { PortSupervisor } from './port-supervisor.js';
+import { PortSupervisor, SERIAL_RECONNECT_BACKOFF } from './port-supervisor.js';
 import { SeqAllocator, epochMsSeqStart } from './seq-allocator.js';
 import type { SeqStart } from './seq-allocator.js';
 import { WindowDelivery } from './window-delivery.js';
@@ -46,7 +45,7 @@ export interface SerialReaderOptions {
   deviceIds?: Record<string, string>;
   /** First seq of a session; pass storeSeqStart(store) in serve. Default epochMsSeqStart (SPEC §4.3). */
   seqStart?: SeqStart;
-  /** Reconnect backoff. Default DEFAULT_BACKOFF (250 ms doubling to 10 s, equal jitter: uniform in [cap/2, cap]). */
+  /** Reconnect backoff. Default SERIAL_RECONNECT_BACKOFF (250 ms doubling to 10 s, equal jitter: uniform in [cap/2, cap]). */
   backoff?: BackoffPolicy;
   /** Retries of failed sink calls (announce, windows). Default DEFAULT_DELIVERY_RETRY (window-delivery.ts). */
   deliveryRetry?: DeliveryRetryPolicy;
@@ -93,7 +92,7 @@ export async function startSerialReaders(
       integrator: { windowUs: windowS * 1e6, maxGapUs: maxGapS * 1e6 },
       fixedDeviceId: options.deviceIds?.[path] ?? null,
       silenceTimeoutMs: silenceTimeoutS * 1000,
-      backoff: options.backoff ?? DEFAULT_BACKOFF,
+      backoff: options.backoff ?? SERIAL_RECONNECT_BACKOFF,
       nowMs,
       random: Math.random,
     });

@@ -6,13 +6,20 @@ import { ReadlineParser } from '@serialport/parser-readline';
 import { MAX_LINE_BYTES } from '../../protocol/limits.js';
 import type { SourceStatus } from '../../obs/health-registry.js';
 import type { IntegratorConfig } from '../integrate/energy-integrator.js';
-import { backoffDelayMs } from './backoff.js';
-import type { BackoffPolicy } from './backoff.js';
+import { Backoff } from '../../util/backoff.js';
+import type { BackoffPolicy } from '../../util/backoff.js';
 import { LineLengthGuard } from './line-length-guard.js';
 import { LineSession } from './line-session.js';
 import type { LineSessionCounters } from './line-session.js';
 import type { PortFactory, SerialPortLike } from './port-factory.js';
 import type { WindowDelivery } from './window-delivery.js';
+
+/**
+ * Reopen schedule: 250 ms first retry (a replugged board enumerates in ~0.5–1 s), doubling, capped at 10 s so a replug
+ * is noticed quickly; equal jitter (util/backoff.ts: a local port has no crowd to spread, and the floor keeps a port
+ * that fails at once, ENOENT while unplugged, from being reopened in a tight loop).
+ */
+export const SERIAL_RECONNECT_BACKOFF: Readonly<BackoffPolicy> = Object.freeze({ initialMs: 250, maxMs: 10_000, factor: 2, jitter: 'equal' });
 
 /** The watchdog checks 4× per silence timeout, so silence is detected within 1.25 timeouts. */
 const WATCHDOG_CHECKS_PER_TIMEOUT = 4;
@@ -122,15 +129,14 @@ export class PortSupervisor {
   }
 
   private async run(): Promise<void> {
-    let attempt = 0;
+    const backoff = new Backoff(this.options.backoff, this.options.random);
     while (!this.isStopped) {
       this.state = 'connecting';
       const wasOpened = await this.runSession();
       if (this.isStopped) break;
-      if (wasOpened) attempt = 0;
+      if (wasOpened) backoff.reset();
       this.state = 'backoff';
-      await this.sleep(backoffDelayMs(this.options.backoff, attempt, this.options.random));
-      attempt += 1;
+      await this.sleep(backoff.nextDelayMs());
       if (!this.isStopped) this.totals['reconnects'] = (this.totals['reconnects'] ?? 0) + 1;
     }
     this.state = 'stopped';

@@ -8,8 +8,8 @@
  */
 import type { EnergyWindow } from '../../domain/types.js';
 import type { DeviceHello, WindowSink } from '../window-sink.js';
-import { backoffDelayMs } from './backoff.js';
-import type { BackoffPolicy } from './backoff.js';
+import { Backoff } from '../../util/backoff.js';
+import type { BackoffPolicy } from '../../util/backoff.js';
 import type { SeqAllocator } from './seq-allocator.js';
 
 /** Queued sink calls per port. At one window per 10 s, 256 is > 40 min of a stalled store; beyond, drop and count. */
@@ -28,7 +28,7 @@ export interface DeliveryRetryPolicy {
  */
 export const DEFAULT_DELIVERY_RETRY: Readonly<DeliveryRetryPolicy> = Object.freeze({
   attempts: 4,
-  backoff: Object.freeze({ initialMs: 250, maxMs: 1_000, factor: 2 }),
+  backoff: Object.freeze({ initialMs: 250, maxMs: 1_000, factor: 2, jitter: 'equal' }),
 });
 
 export type WindowDraft = Omit<EnergyWindow, 'seq'>;
@@ -72,7 +72,8 @@ export class WindowDelivery {
   private isFailing = false;
   private readonly retry: DeliveryRetryPolicy;
   private readonly maxPending: number;
-  private readonly random: () => number;
+  /** Reset before each delivery: retries of one delivery back off, the next delivery starts from the first delay. */
+  private readonly backoff: Backoff;
 
   constructor(
     private readonly sink: WindowSink,
@@ -81,7 +82,7 @@ export class WindowDelivery {
   ) {
     this.retry = options.retry ?? DEFAULT_DELIVERY_RETRY;
     this.maxPending = options.maxPending ?? MAX_PENDING_DELIVERIES;
-    this.random = options.random ?? Math.random;
+    this.backoff = new Backoff(this.retry.backoff, options.random ?? Math.random);
   }
 
   /** A session learned its device. Never lost: if this delivery fails or is not queued, the device's next windows redo it. */
@@ -163,10 +164,11 @@ export class WindowDelivery {
     const attempts = this.isFailing ? 1 : Math.max(1, this.retry.attempts);
     let firstError: unknown = undefined;
     let lastError: unknown = undefined;
+    this.backoff.reset();
     for (let attempt = 0; attempt < attempts; attempt += 1) {
       if (attempt > 0) {
         this.counters.deliveryRetries += 1;
-        await sleep(backoffDelayMs(this.retry.backoff, attempt - 1, this.random));
+        await sleep(this.backoff.nextDelayMs());
       }
       try {
         await task();

@@ -1,6 +1,6 @@
-import { WindowRefusedError } from '../domain/errors.js';
+import { ValidationError, WindowRefusedError } from '../domain/errors.js';
 import type { AppendOptions, AppendResult, Device, DeviceSpec, EnergyWindow, RefusedWindow, WindowRefusalReason } from '../domain/types.js';
-import { implausibility, type ImplausibleReason } from '../domain/window-plausibility.js';
+import { windowRejection, type WindowRejection, type WindowRejectReason } from '../domain/window-plausibility.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { Store } from '../store/store.js';
 import type { DeviceHello, SubmitResult, WindowSink } from './window-sink.js';
@@ -12,8 +12,8 @@ export interface IngestCounters {
   windowsSeqReset: number;
   /** Windows not stored: implausible, or refused by the store (overlap). */
   windowsRejected: number;
-  /** Rejected windows by reason: implausible (unit mistakes, unset clocks) or `overlap` (SPEC.md §7). */
-  rejectedByReason: Partial<Record<ImplausibleReason | WindowRefusalReason, number>>;
+  /** Rejected windows by reason: the window rules (unit mistakes, unset clocks; malformed) or `overlap` (SPEC.md §7). */
+  rejectedByReason: Partial<Record<WindowRejectReason | WindowRefusalReason, number>>;
   lastRejection: string | null;
   devicesAnnounced: number;
 }
@@ -52,19 +52,27 @@ export class IngestService implements WindowSink {
   }
 
   /**
-   * Stores the plausible windows (resolves once they are durable) and drops the others with a counted reason:
-   * a dropped window is not retried, so a source must treat it as handled (MQTT acks it).
+   * Checks every window against the window rules (once: no source checks them again), stores the accepted ones
+   * (resolves once they are durable) and drops the others with a counted reason: a dropped window is not retried, so
+   * a source must treat it as handled (MQTT acks it). With `onRefusal: 'refuse-batch'` (HTTP) a refused window
+   * stores none of the batch: ValidationError naming the first one (counted all the same, as the store's refusals).
    */
   async submitWindows(windows: readonly EnergyWindow[], options: AppendOptions = {}): Promise<SubmitResult> {
     const nowMs = this.clock();
     const plausible: EnergyWindow[] = [];
-    for (const window of windows) {
-      const problem = implausibility(window, nowMs);
-      if (problem === null) {
+    let firstRejection: (WindowRejection & { index: number }) | null = null;
+    for (const [index, window] of windows.entries()) {
+      const rejection = windowRejection(window, nowMs);
+      if (rejection === null) {
         plausible.push(window);
         continue;
       }
-      this.countRejection(problem.reason, `${window.source} ${window.deviceId}#${window.seq}: ${problem.detail}`);
+      firstRejection ??= { ...rejection, index };
+      this.countRejection(rejection.reason, `${window.source} ${window.deviceId}#${window.seq}: ${rejection.detail}`);
+    }
+    if (firstRejection !== null && options.onRefusal === 'refuse-batch') {
+      const { index, detail, reason } = firstRejection;
+      throw new ValidationError(`windows.${index}: ${detail}`, [`reason: ${reason}`]);
     }
     const rejected = windows.length - plausible.length;
     if (plausible.length === 0) return { inserted: 0, duplicates: 0, rejected, overlaps: 0, seqResets: 0 };
@@ -96,7 +104,7 @@ export class IngestService implements WindowSink {
     }
   }
 
-  private countRejection(reason: ImplausibleReason | WindowRefusalReason, detail: string): void {
+  private countRejection(reason: WindowRejectReason | WindowRefusalReason, detail: string): void {
     this.counters.windowsRejected += 1;
     this.counters.rejectedByReason[reason] = (this.counters.rejectedByReason[reason] ?? 0) + 1;
     this.counters.lastRejection = detail;

@@ -12,7 +12,7 @@ import type { SubmitResult, WindowSink } from '../window-sink.js';
 import { MicroBatcher, OverloadError, type MicroBatcherOptions } from './micro-batcher.js';
 import type { MqttStats } from './mqtt-stats.js';
 import { parseDeviceTopic, STATUS_OFFLINE, STATUS_ONLINE, type DeviceTopic } from './topics.js';
-import { energyWindowFromMessage } from './window-mapping.js';
+import { energyWindowFromMessage } from '../window-mapping.js';
 
 /** Device ids remembered as already registered; past this the set is cleared (re-announcing is idempotent). */
 export const MAX_KNOWN_DEVICES = 100_000;

@@ -6,6 +6,7 @@ import type { EventMessage, HelloMessage, SampleMessage, WindowMessage } from '.
 import { parseLine } from '../../protocol/line-parser.js';
 import { EnergyIntegrator, HALF_UINT32_RANGE, UINT32_RANGE } from '../integrate/energy-integrator.js';
 import type { IntegratedWindow, IntegratorConfig } from '../integrate/energy-integrator.js';
+import { measuredQuantities } from '../window-mapping.js';
 import type { DeviceHello } from '../window-sink.js';
 import { PreHelloBuffer } from './pre-hello-buffer.js';
 import type { WindowDraft } from './window-delivery.js';
@@ -384,12 +385,7 @@ export class LineSession {
       {
         deviceId: this.deviceId as string,
         startMs,
-        durationS: window.durationMs / 1000,
-        energyJ: window.energyUj / 1e6,
-        sampleCount: window.samples,
-        minPowerW: window.minPowerUw / 1e6,
-        maxPowerW: window.maxPowerUw / 1e6,
-        inferenceCount: window.inferences,
+        ...measuredQuantities(window),
         source: this.options.source,
       },
     ]);

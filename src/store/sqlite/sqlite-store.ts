@@ -21,6 +21,7 @@ import type {
   StartStamp,
 } from '../../domain/types.js';
 import { isSameWindow, overlapDetail, overlaps, startStamp, type WindowContent } from '../../domain/window-identity.js';
+import { windowShapeProblems } from '../../domain/window-plausibility.js';
 import { addWindow, EMPTY_WINDOW_TOTALS, type WindowTotals } from '../../domain/window-totals.js';
 import type { DeviceWithAggregate, ListDevicesQuery, Store } from '../store.js';
 import { migrate } from './migrations.js';
@@ -594,40 +595,15 @@ function specColumns(spec: DeviceSpec): Pick<DeviceParams, 'system' | 'training'
   };
 }
 
-/** Only what protects the integrity of the stored windows and the aggregates built from them. */
+/**
+ * Only what protects the integrity of the stored windows and the aggregates built from them: the shape of a window
+ * (domain/window-plausibility.ts, the same function the ingest path applies), because the store is called directly
+ * too (tests, measure, a future importer) and a NaN, a negative energy or a fractional count would stay in the
+ * running aggregate for good. Plausibility (clocks, physics) is the ingest path's rule, not the store's.
+ */
 function checkWindow(window: EnergyWindow, index: number): void {
-  const problems: string[] = [];
-  const at = `windows[${index}]`;
-  if (typeof window.deviceId !== 'string' || window.deviceId.length === 0) {
-    problems.push(`${at}.deviceId must be a non-empty string`);
-  }
-  if (!Number.isSafeInteger(window.seq) || window.seq < 0) problems.push(`${at}.seq must be a non-negative safe integer`);
-  if (!isFiniteNonNegative(window.energyJ)) problems.push(`${at}.energyJ must be finite and >= 0`);
-  if (!isFiniteNonNegative(window.durationS)) problems.push(`${at}.durationS must be finite and >= 0`);
-  if (typeof window.startMs !== 'number' || !Number.isFinite(window.startMs)) {
-    problems.push(`${at}.startMs must be a finite number`);
-  }
-  if (!Number.isSafeInteger(window.sampleCount) || window.sampleCount < 0) {
-    problems.push(`${at}.sampleCount must be a non-negative safe integer`);
-  }
-  if (!Number.isSafeInteger(window.inferenceCount) || window.inferenceCount < 0) {
-    problems.push(`${at}.inferenceCount must be a non-negative safe integer`);
-  }
-  for (const key of ['minPowerW', 'maxPowerW'] as const) {
-    const value = window[key];
-    if (value !== null && (typeof value !== 'number' || !Number.isFinite(value))) {
-      problems.push(`${at}.${key} must be null or a finite number`);
-    }
-  }
-  if (typeof window.source !== 'string') problems.push(`${at}.source must be a string`);
-  if (window.startStampedBy !== undefined && window.startStampedBy !== 'device' && window.startStampedBy !== 'receiver') {
-    problems.push(`${at}.startStampedBy must be 'device' or 'receiver'`);
-  }
+  const problems = windowShapeProblems(window, `windows[${index}]`);
   if (problems.length > 0) throw new ValidationError('invalid energy window', problems);
-}
-
-function isFiniteNonNegative(value: unknown): boolean {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }
 
 /** SQLite treats a negative LIMIT as "no limit": refuse it rather than return everything. */

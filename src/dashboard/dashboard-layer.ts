@@ -27,14 +27,7 @@ export function createDashboardLayer(options: DashboardLayerOptions = {}): Servi
         log: context.log,
         presenceOf: (id) => context.presence.get(id),
       });
-      context.health.register('dashboard-events', () => ({
-        name: 'dashboard-events',
-        kind: 'http',
-        state: created.clientCount > 0 ? 'streaming' : 'idle',
-        counters: { clients: created.clientCount, ...created.counters },
-        rejected: {},
-        lastError: null,
-      }));
+      context.health.register('dashboard-events', created);
       feeds.set(context, created);
       feed = created;
     }

@@ -20,16 +20,21 @@ export const MIN_WINDOW_START_MS = Date.UTC(2000, 0, 1);
 export const MIN_MAX_RELATIVE_SLACK = 0.01;
 export const MIN_MAX_ABSOLUTE_SLACK_W = 1e-6;
 
-export type ImplausibleReason =
-  | 'power_out_of_range'
-  | 'start_before_2000'
-  | 'start_in_future'
-  | 'end_in_future'
-  | 'min_above_max'
-  | 'average_outside_min_max';
+export const IMPLAUSIBLE_REASONS = [
+  'power_out_of_range',
+  'start_before_2000',
+  'start_in_future',
+  'end_in_future',
+  'min_above_max',
+  'average_outside_min_max',
+] as const;
+
+export type ImplausibleReason = (typeof IMPLAUSIBLE_REASONS)[number];
 
 /** Why a window is refused: not a well-formed window (a source's mapping is wrong), or implausible. */
-export type WindowRejectReason = 'malformed' | ImplausibleReason;
+export const WINDOW_REJECT_REASONS = ['malformed', ...IMPLAUSIBLE_REASONS] as const;
+
+export type WindowRejectReason = (typeof WINDOW_REJECT_REASONS)[number];
 
 export interface WindowRejection {
   reason: WindowRejectReason;

@@ -134,7 +134,7 @@ export class MqttReader {
     client.handleMessage = (packet, callback) => this.onPublish(packet, callback);
     client.on('connect', (connack) => {
       options.stats.state = 'connected';
-      options.stats.counters.connects += 1;
+      options.stats.count('connects');
       // Contested (our session was just taken over): keep the backoff growing, or two instances flap at full speed.
       if (!this.storeTrouble && !this.watch.contested) this.backoff.reset();
       this.watch.connected();
@@ -212,7 +212,7 @@ export class MqttReader {
       })
       .catch((error: unknown) => {
         ticket.withhold();
-        this.options.stats.counters.storeFailures += 1;
+        this.options.stats.count('storeFailures');
         this.recordFailure(packet.topic, error);
         this.options.log(`mqtt: ${this.options.stats.lastError}; not acked, reconnecting for redelivery`);
         this.forceReconnect(generation);
@@ -245,7 +245,7 @@ export class MqttReader {
       this.backoff.reset();
     }
     sendPuback(client, messageId);
-    this.options.stats.counters.acks += 1;
+    this.options.stats.count('acks');
     return true;
   }
 
@@ -260,7 +260,7 @@ export class MqttReader {
   /** Loud: a misconfiguration that costs every message a redelivery and the broker a reconnect storm. */
   private warn(sign: SessionSign): void {
     const message = this.watch.message(sign);
-    this.options.stats.counters.sessionTakeovers = this.watch.takeovers;
+    this.options.stats.set('sessionTakeovers', this.watch.takeovers);
     this.options.stats.lastError = message;
     this.options.log(`mqtt: WARNING: ${message}`);
   }
@@ -271,7 +271,7 @@ export class MqttReader {
     this.acks = this.newAcks();
     const sign = this.watch.closed(this.closingByUs || this.stopping);
     this.closingByUs = false;
-    this.options.stats.counters.shortSessions = this.watch.shortSessions;
+    this.options.stats.set('shortSessions', this.watch.shortSessions);
     if (sign !== null) this.warn(sign);
     if (this.stopping) return;
     this.options.stats.state = 'disconnected';
@@ -285,7 +285,7 @@ export class MqttReader {
       this.reconnectTimer = null;
       const client = this.client;
       if (client === null || this.stopping) return;
-      this.options.stats.counters.reconnects += 1;
+      this.options.stats.count('reconnects');
       this.options.stats.state = 'connecting';
       client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
     }, delayMs);

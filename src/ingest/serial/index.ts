@@ -5,6 +5,7 @@
  */
 import { DEFAULT_SERIAL_BAUD } from '../../config/serve-config.js';
 import { ConfigError } from '../../domain/errors.js';
+import { counterFamily, gauge } from '../../obs/counters.js';
 import type { HealthRegistry } from '../../obs/health-registry.js';
 import { DEFAULT_MAX_GAP_US, DEFAULT_WINDOW_US } from '../integrate/energy-integrator.js';
 import type { WindowSink } from '../window-sink.js';
@@ -22,6 +23,9 @@ import type { DeliveryRetryPolicy } from './window-delivery.js';
 export const DEFAULT_SILENCE_TIMEOUT_S = 5;
 /** New USB boards are looked for every 2 s (SerialPort.list() costs a udev scan, ~5 ms). */
 export const DEFAULT_DISCOVERY_INTERVAL_S = 2;
+
+/** The health of auto-discovery: how many ports are supervised. */
+export const SERIAL_DISCOVERY_FAMILY = counterFamily('serial_discovery', { ports: gauge('Serial ports supervised (configured and discovered).') });
 
 export interface SerialReaderOptions {
   /** Port paths to read, e.g. `/dev/ttyACM0`. */
@@ -96,7 +100,7 @@ export async function startSerialReaders(
       nowMs,
       random: Math.random,
     });
-    health.register(supervisor.name, () => supervisor.status());
+    health.register(supervisor.name, supervisor);
     supervisors.set(path, { supervisor });
     supervisor.start();
   };
@@ -127,14 +131,17 @@ export async function startSerialReaders(
     await discover();
     const intervalMs = (options.discoveryIntervalS ?? DEFAULT_DISCOVERY_INTERVAL_S) * 1000;
     discoveryTimer = setInterval(() => void discover(), intervalMs);
-    health.register('serial:discovery', () => ({
-      name: 'serial:discovery',
-      kind: 'serial',
-      state: discoveryTimer === null ? 'stopped' : 'scanning',
-      counters: { ports: supervisors.size },
-      rejected: {},
-      lastError: discoveryError,
-    }));
+    health.register('serial:discovery', {
+      family: SERIAL_DISCOVERY_FAMILY,
+      status: () => ({
+        name: 'serial:discovery',
+        kind: 'serial',
+        state: discoveryTimer === null ? 'stopped' : 'scanning',
+        counters: { ports: supervisors.size } satisfies Record<keyof typeof SERIAL_DISCOVERY_FAMILY.counters, number>,
+        rejected: {},
+        lastError: discoveryError,
+      }),
+    });
   }
 
   return {

@@ -44,7 +44,7 @@ export function credentialsRouter(deps: CredentialsRouterDeps): Router {
   });
   router.delete('/devices/:id/mqtt-credentials', deps.requireToken, async (req, res) => {
     const removed = await storeOrThrow().delete(deviceId(req.params.id));
-    if (!removed) throw new HttpError(404, 'not_found', 'no MQTT credentials for this device');
+    if (!removed) throw new HttpError(404, 'not-found', 'no MQTT credentials for this device');
     res.status(204).end();
   });
   return router;

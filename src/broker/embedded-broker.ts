@@ -110,7 +110,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       const decision = identity === undefined ? ({ allowed: false, reason: 'acl' } as const) : authorizeDevicePublish(identity, prefix, packet.topic);
       if (!decision.allowed) {
         // MQTT 3.1.1 cannot NACK a PUBLISH: refusing closes the connection, nothing is acked or forwarded.
-        stats.counters.messages += 1;
+        stats.count('messages');
         stats.reject(decision.reason);
         callback(new Error(`not authorized to publish to ${packet.topic}`));
         return;
@@ -132,15 +132,15 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     },
   });
   broker.on('clientReady', (client) => {
-    stats.counters.connects += 1;
-    stats.counters.clientsConnected = broker.connectedClients;
+    stats.count('connects');
+    stats.set('clientsConnected', broker.connectedClients);
     const identity = identities.get(client);
     if (identity === undefined) return;
     openConnections.set(identity.deviceId, (openConnections.get(identity.deviceId) ?? 0) + 1);
     options.presence?.report(identity.deviceId, 'online', 'connection');
   });
   broker.on('clientDisconnect', (client) => {
-    stats.counters.clientsConnected = broker.connectedClients;
+    stats.set('clientsConnected', broker.connectedClients);
     const identity = identities.get(client);
     if (identity === undefined) return;
     const open = (openConnections.get(identity.deviceId) ?? 1) - 1;
@@ -155,7 +155,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   // aedes emits `publish` for a device's QoS 1 PUBLISH only after its PUBACK was written (handlers/publish.js), so
   // this counts PUBACKs sent. A last will is published on the device's behalf and has no messageId: not counted.
   broker.on('publish', (packet, client) => {
-    if (client !== null && packet.qos === 1 && packet.messageId !== undefined) stats.counters.acks += 1;
+    if (client !== null && packet.qos === 1 && packet.messageId !== undefined) stats.count('acks');
   });
   broker.on('clientError', (_client, error) => {
     stats.lastError = error.message;

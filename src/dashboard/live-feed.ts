@@ -1,4 +1,6 @@
 import type { LiveBus, LiveEvent } from '../live/live-bus.js';
+import { Counters, counterFamily, gauge, total } from '../obs/counters.js';
+import type { HealthSource, SourceStatus } from '../obs/health-registry.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import { deviceFootprint, type DeviceFootprint } from '../service/device-footprint.js';
 import { fleetSummary, type FleetDeviceRow, type PresenceLookup } from '../service/fleet-summary.js';
@@ -27,25 +29,28 @@ interface DirtyDevice {
   windows: number;
 }
 
-export interface LiveFeedCounters {
-  events: number;
-  ticks: number;
-  rowsComputed: number;
-  droppedDirty: number;
-  droppedPoints: number;
-  /** Ticks that failed as a whole (e.g. the store was unreachable); their devices are retried on the next tick. */
-  tickErrors: number;
-  /** Watched devices whose footprint or power points could not be computed: sent as a row with `error`, the others go on. */
-  deviceErrors: number;
-}
+/** The live feed's health (GET /api/health, source `dashboard-events`): its clients now, and what its ticks did. */
+export const LIVE_FEED_FAMILY = counterFamily('dashboard_events', {
+  clients: gauge('Event-stream clients connected now.'),
+  events: total('Live-bus events received (power samples, stored windows, device changes).'),
+  ticks: total('Ticks that recomputed the dirty devices and offered the batch to every client.'),
+  rowsComputed: total('Fleet rows recomputed.'),
+  droppedDirty: total(`Devices not marked dirty because ${MAX_DIRTY_DEVICES} already were (MAX_DIRTY_DEVICES).`),
+  droppedPoints: total('Live power points dropped over the per-device bound (MAX_POINTS_PER_DEVICE).'),
+  tickErrors: total('Ticks that failed as a whole (the store unreachable); their devices are retried on the next tick.'),
+  deviceErrors: total('Watched devices whose footprint or power points could not be computed (sent as a row with `error`).'),
+});
+
+export type LiveFeedCounters = Record<Exclude<keyof typeof LIVE_FEED_FAMILY.counters, 'clients'>, number>;
 
 /**
  * Fan-out of the live bus to event-stream clients. Bus events only mark devices dirty (cheap, synchronous); a tick at
  * a bounded rate recomputes each dirty device's fleet row once — however many windows arrived and however many
  * clients listen — and offers the batch to every client. Subscribed to the bus only while a client is connected.
  */
-export class LiveFeed {
-  readonly counters: LiveFeedCounters = { events: 0, ticks: 0, rowsComputed: 0, droppedDirty: 0, droppedPoints: 0, tickErrors: 0, deviceErrors: 0 };
+export class LiveFeed implements HealthSource {
+  readonly family = LIVE_FEED_FAMILY;
+  private readonly count = new Counters(LIVE_FEED_FAMILY.counters);
   private readonly clients = new Set<SseClient>();
   private dirty = new Map<string, DirtyDevice>();
   private unsubscribe: (() => void) | null = null;
@@ -62,6 +67,22 @@ export class LiveFeed {
 
   get clientCount(): number {
     return this.clients.size;
+  }
+
+  get counters(): LiveFeedCounters {
+    const { clients: _clients, ...counters } = this.count.snapshot();
+    return counters;
+  }
+
+  status(): SourceStatus {
+    return {
+      name: 'dashboard-events',
+      kind: 'http',
+      state: this.clients.size > 0 ? 'streaming' : 'idle',
+      counters: { ...this.count.snapshot(), clients: this.clients.size },
+      rejected: {},
+      lastError: null,
+    };
   }
 
   /** Milliseconds between ticks (and so between updates to each browser). */
@@ -108,11 +129,11 @@ export class LiveFeed {
   }
 
   private onEvent(event: LiveEvent): void {
-    this.counters.events += 1;
+    this.count.add('events');
     let dirty = this.dirty.get(event.deviceId);
     if (dirty === undefined) {
       if (this.dirty.size >= MAX_DIRTY_DEVICES) {
-        this.counters.droppedDirty += 1;
+        this.count.add('droppedDirty');
         return;
       }
       dirty = { points: [], windows: 0 };
@@ -122,7 +143,7 @@ export class LiveFeed {
       // `inserted` is this device's count of new windows; capped: the chart never needs more than a flush's worth.
       dirty.windows = Math.min(dirty.windows + event.inserted, MAX_POINTS_PER_DEVICE);
     } else if (event.type === 'power') {
-      this.counters.droppedPoints += appendBounded(dirty.points, [[event.tMs, event.powerW]], MAX_POINTS_PER_DEVICE);
+      this.count.add('droppedPoints', appendBounded(dirty.points, [[event.tMs, event.powerW]], MAX_POINTS_PER_DEVICE));
     }
   }
 
@@ -134,11 +155,11 @@ export class LiveFeed {
     this.dirty = new Map();
     try {
       const batch = await this.computeBatch(dirty);
-      this.counters.ticks += 1;
+      this.count.add('ticks');
       for (const client of this.clients) client.offer(batch);
     } catch (error) {
       // Nothing was offered: put the devices back so the next tick retries them instead of losing their updates.
-      this.counters.tickErrors += 1;
+      this.count.add('tickErrors');
       this.deps.log(`live feed tick failed: ${errorMessage(error)}`);
       this.requeue(dirty);
     } finally {
@@ -153,14 +174,14 @@ export class LiveFeed {
       const newer = this.dirty.get(id);
       if (newer === undefined) {
         if (this.dirty.size >= MAX_DIRTY_DEVICES) {
-          this.counters.droppedDirty += 1;
+          this.count.add('droppedDirty');
           continue;
         }
         this.dirty.set(id, old);
         continue;
       }
       const points = [...old.points];
-      this.counters.droppedPoints += appendBounded(points, newer.points, MAX_POINTS_PER_DEVICE);
+      this.count.add('droppedPoints', appendBounded(points, newer.points, MAX_POINTS_PER_DEVICE));
       this.dirty.set(id, { points, windows: Math.min(old.windows + newer.windows, MAX_POINTS_PER_DEVICE) });
     }
   }
@@ -182,7 +203,7 @@ export class LiveFeed {
     const entries = loaded.filter((entry): entry is DeviceWithAggregate => entry.device !== undefined);
     const presenceOf = this.deps.presenceOf ?? (() => undefined);
     const rows = new Map<string, FleetDeviceRow>(fleetSummary(catalogue, entries, nowMs, onlineThresholdMs, presenceOf).rows.map((row) => [row.id, row]));
-    this.counters.rowsComputed += rows.size;
+    this.count.add('rowsComputed', rows.size);
     const watched = new Set<string>();
     for (const client of this.clients) if (client.device !== null && dirty.has(client.device)) watched.add(client.device);
     const footprints = new Map<string, DeviceFootprint>();
@@ -196,7 +217,7 @@ export class LiveFeed {
         footprints.set(id, deviceFootprint(catalogue, entry.device, entry.aggregate, nowMs, onlineThresholdMs, presenceOf(id)));
         points.set(id, await this.pointsOf(id, dirty.get(id) ?? { points: [], windows: 0 }));
       } catch (error) {
-        this.counters.deviceErrors += 1;
+        this.count.add('deviceErrors');
         const message = errorMessage(error);
         this.deps.log(`live feed: device "${id}" skipped: ${message}`);
         const row = rows.get(id);

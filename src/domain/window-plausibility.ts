@@ -1,6 +1,14 @@
 import { MAX_FUTURE_SKEW_MS, MAX_POWER_W } from './limits.js';
 import type { EnergyWindow } from './types.js';
 
+/**
+ * The window rules, the same for every source (HTTP, serial, MQTT), checked once per window by the one sink every
+ * reader delivers into (IngestService): a window is well-formed (windowShapeProblems) and plausible against physics
+ * and clocks, or it is refused with one of these reasons. The protocol parsers and the HTTP schema check the wire
+ * formats (their own bounds, SPEC.md §4–5 and the OpenAPI document); this is what any window must be, whatever it
+ * came from.
+ */
+
 /** Unix ms of 2000-01-01: no TinyML device reported before it; an earlier start is an unset clock (e.g. 0). */
 export const MIN_WINDOW_START_MS = Date.UTC(2000, 0, 1);
 /**
@@ -11,24 +19,78 @@ export const MIN_WINDOW_START_MS = Date.UTC(2000, 0, 1);
 export const MIN_MAX_RELATIVE_SLACK = 0.01;
 export const MIN_MAX_ABSOLUTE_SLACK_W = 1e-6;
 
-export type ImplausibleReason =
-  | 'power_out_of_range'
-  | 'start_before_2000'
-  | 'start_in_future'
-  | 'end_in_future'
-  | 'min_above_max'
-  | 'average_outside_min_max';
+export const IMPLAUSIBLE_REASONS = [
+  'power_out_of_range',
+  'start_before_2000',
+  'start_in_future',
+  'end_in_future',
+  'min_above_max',
+  'average_outside_min_max',
+] as const;
 
-export interface Implausibility {
-  reason: ImplausibleReason;
+export type ImplausibleReason = (typeof IMPLAUSIBLE_REASONS)[number];
+
+/** Why a window is refused: not a well-formed window (a source's mapping is wrong), or implausible. */
+export const WINDOW_REJECT_REASONS = ['malformed', ...IMPLAUSIBLE_REASONS] as const;
+
+export type WindowRejectReason = (typeof WINDOW_REJECT_REASONS)[number];
+
+export interface WindowRejection {
+  reason: WindowRejectReason;
   detail: string;
 }
 
 /**
- * Checks a structurally valid window against physics and clocks, the same way for every source (HTTP, serial,
- * MQTT), so one unit mistake cannot poison a device's footprint forever.
+ * The one check of a window against the rules: null when it is accepted, else why not. Every reason is final (a
+ * retry would be refused again), so a source treats a refused window as handled.
  */
-export function implausibility(window: EnergyWindow, nowMs: number): Implausibility | null {
+export function windowRejection(window: EnergyWindow, nowMs: number): WindowRejection | null {
+  const problems = windowShapeProblems(window, 'window');
+  if (problems.length > 0) return { reason: 'malformed', detail: problems.join('; ') };
+  return implausibility(window, nowMs);
+}
+
+/**
+ * What makes a value a window at all: types, finite numbers, non-negative safe integers where the store counts.
+ * Also the stores' own guard (a store is called directly too, and one NaN would poison a running aggregate for good).
+ * `at` names the window in the messages, e.g. `windows[3]`.
+ */
+export function windowShapeProblems(window: EnergyWindow, at: string): string[] {
+  const problems: string[] = [];
+  if (typeof window.deviceId !== 'string' || window.deviceId.length === 0) {
+    problems.push(`${at}.deviceId must be a non-empty string`);
+  }
+  if (!Number.isSafeInteger(window.seq) || window.seq < 0) problems.push(`${at}.seq must be a non-negative safe integer`);
+  if (!isFiniteNonNegative(window.energyJ)) problems.push(`${at}.energyJ must be finite and >= 0`);
+  if (!isFiniteNonNegative(window.durationS)) problems.push(`${at}.durationS must be finite and >= 0`);
+  if (typeof window.startMs !== 'number' || !Number.isFinite(window.startMs)) {
+    problems.push(`${at}.startMs must be a finite number`);
+  }
+  if (!Number.isSafeInteger(window.sampleCount) || window.sampleCount < 0) {
+    problems.push(`${at}.sampleCount must be a non-negative safe integer`);
+  }
+  if (!Number.isSafeInteger(window.inferenceCount) || window.inferenceCount < 0) {
+    problems.push(`${at}.inferenceCount must be a non-negative safe integer`);
+  }
+  for (const key of ['minPowerW', 'maxPowerW'] as const) {
+    const value = window[key];
+    if (value !== null && (typeof value !== 'number' || !Number.isFinite(value))) {
+      problems.push(`${at}.${key} must be null or a finite number`);
+    }
+  }
+  if (typeof window.source !== 'string') problems.push(`${at}.source must be a string`);
+  if (window.startStampedBy !== undefined && window.startStampedBy !== 'device' && window.startStampedBy !== 'receiver') {
+    problems.push(`${at}.startStampedBy must be 'device' or 'receiver'`);
+  }
+  return problems;
+}
+
+function isFiniteNonNegative(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+/** A well-formed window against physics and clocks, so one unit mistake cannot poison a device's footprint forever. */
+function implausibility(window: EnergyWindow, nowMs: number): WindowRejection | null {
   const averageW = window.durationS > 0 ? window.energyJ / window.durationS : 0;
   if (averageW > MAX_POWER_W) {
     return { reason: 'power_out_of_range', detail: `average power ${averageW.toPrecision(4)} W is above ${MAX_POWER_W} W: check the units (J and s)` };

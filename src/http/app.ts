@@ -70,7 +70,7 @@ export interface AppDeps {
 /** The Express app, without listening: tests mount it on an ephemeral port. */
 export function createApp(deps: AppDeps): { app: Express; stats: HttpStats } {
   const stats = new HttpStats();
-  deps.health.register('http', () => stats.status());
+  deps.health.register('http', stats);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -99,7 +99,7 @@ export function createApp(deps: AppDeps): { app: Express; stats: HttpStats } {
     }),
   );
   // The device routes come first: they carry the hot path (live footprints), and Express tries routers in order.
-  api.use(healthRouter({ store: deps.store, health: deps.health, ingest: deps.ingest.counters, bus: deps.bus, clock: deps.clock, startedAtMs: deps.clock(), version: deps.version }));
+  api.use(healthRouter({ store: deps.store, health: deps.health, ingest: deps.ingest, bus: deps.bus, clock: deps.clock, startedAtMs: deps.clock(), version: deps.version }));
   api.use(catalogueRouter(deps.catalogue));
   api.use(calculatorRouter(deps.catalogue, deps.defaults));
   api.use(fleetRouter(deps.store, deps.catalogue, deps.clock, deps.onlineThresholdMs, deps.fleetCacheTtlMs, deps.presence));

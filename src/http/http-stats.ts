@@ -1,30 +1,66 @@
-import type { SourceStatus } from '../obs/health-registry.js';
+import { Counters, counterFamily, ReasonCounts, total } from '../obs/counters.js';
+import type { HealthSource, SourceStatus } from '../obs/health-registry.js';
+
+/**
+ * Why the HTTP source answered a request with an error (the problem type's last segment, problem.ts), or cut a
+ * connection (server.ts). Hyphenated; `embedded_broker_off` keeps the name its clients already match.
+ */
+export const HTTP_REJECT_REASONS = [
+  'validation',
+  'not-found',
+  'conflict',
+  'unauthorized',
+  'unsupported-media-type',
+  'too-large',
+  'malformed-json',
+  'unsupported-encoding',
+  'bad-request',
+  'too-many-streams',
+  'embedded_broker_off',
+  'unavailable',
+  'internal',
+  /** The client sent its request too slowly (server.requestTimeout / headersTimeout). */
+  'request-timeout',
+  'header-too-large',
+  /** Bytes that are no HTTP request. */
+  'bad-http',
+] as const;
+
+export type HttpRejectReason = (typeof HTTP_REJECT_REASONS)[number];
+
+export const HTTP_FAMILY = counterFamily(
+  'http',
+  {
+    requests: total('Requests received.'),
+    windowsInserted: total('Windows stored from POST /api/devices/:id/windows.'),
+    windowsDuplicate: total('Windows posted again that were stored already.'),
+    connectionsDropped: total('Connections closed on arrival because the server held its maximum (server.maxConnections).'),
+  },
+  HTTP_REJECT_REASONS,
+);
 
 /** Counters of the HTTP source: requests answered and rejected by reason, shown in /api/health. */
-export class HttpStats {
-  private requests = 0;
-  private windowsInserted = 0;
-  private windowsDuplicate = 0;
-  /** Connections closed on arrival because the server held its maximum (server.maxConnections). */
-  private connectionsDropped = 0;
-  private readonly rejected: Record<string, number> = {};
+export class HttpStats implements HealthSource {
+  readonly family = HTTP_FAMILY;
+  private readonly counters = new Counters(HTTP_FAMILY.counters);
+  private readonly rejected = new ReasonCounts(HTTP_REJECT_REASONS);
   private lastError: string | null = null;
 
   countRequest(): void {
-    this.requests += 1;
+    this.counters.add('requests');
   }
 
   countWindows(inserted: number, duplicates: number): void {
-    this.windowsInserted += inserted;
-    this.windowsDuplicate += duplicates;
+    this.counters.add('windowsInserted', inserted);
+    this.counters.add('windowsDuplicate', duplicates);
   }
 
   countDroppedConnection(): void {
-    this.connectionsDropped += 1;
+    this.counters.add('connectionsDropped');
   }
 
-  reject(reason: string, message: string): void {
-    this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+  reject(reason: HttpRejectReason, message: string): void {
+    this.rejected.count(reason);
     this.lastError = message;
   }
 
@@ -33,8 +69,8 @@ export class HttpStats {
       name: 'http',
       kind: 'http',
       state: 'listening',
-      counters: { requests: this.requests, windowsInserted: this.windowsInserted, windowsDuplicate: this.windowsDuplicate, connectionsDropped: this.connectionsDropped },
-      rejected: { ...this.rejected },
+      counters: this.counters.snapshot(),
+      rejected: this.rejected.snapshot(),
       lastError: this.lastError,
     };
   }

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ConflictError, NotFoundError, StoreClosedError, ValidationError } from '../domain/errors.js';
-import type { HttpStats } from './http-stats.js';
+import type { HttpRejectReason, HttpStats } from './http-stats.js';
 
 export interface Problem {
   type: string;
@@ -11,7 +11,7 @@ export interface Problem {
 }
 
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly reason: string, message: string) {
+  constructor(readonly status: number, readonly reason: HttpRejectReason, message: string) {
     super(message);
     this.name = 'HttpError';
   }
@@ -19,8 +19,8 @@ export class HttpError extends Error {
 
 const PROBLEM_BASE = 'https://tinyml-footprint.dev/problems/';
 
-function toProblem(error: unknown): { problem: Problem; reason: string; isServerError: boolean } {
-  const make = (status: number, reason: string, title: string, detail: string, errors?: readonly string[]) => ({
+function toProblem(error: unknown): { problem: Problem; reason: HttpRejectReason; isServerError: boolean } {
+  const make = (status: number, reason: HttpRejectReason, title: string, detail: string, errors?: readonly string[]) => ({
     problem: { type: `${PROBLEM_BASE}${reason}`, title, status, detail, ...(errors && errors.length > 0 ? { errors } : {}) },
     reason,
     // Only unexpected failures are logged with their stack: a deliberate 503 (too many streams, shutting down) is not.

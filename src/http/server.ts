@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Express } from 'express';
-import type { HttpStats } from './http-stats.js';
+import type { HttpRejectReason, HttpStats } from './http-stats.js';
 
 /**
  * How long a client may take, set on purpose rather than left at Node's defaults (300 s for a request, 60 s for its
@@ -61,7 +61,7 @@ function onClientError(stats: HttpStats, error: NodeJS.ErrnoException, socket: S
     socket.destroy();
     return;
   }
-  const [reason, response] = code === 'ERR_HTTP_REQUEST_TIMEOUT'
+  const [reason, response]: [HttpRejectReason, string] = code === 'ERR_HTTP_REQUEST_TIMEOUT'
     ? ['request-timeout', REQUEST_TIMEOUT_RESPONSE]
     : code === 'HPE_HEADER_OVERFLOW'
       ? ['header-too-large', HEADER_TOO_LARGE_RESPONSE]

@@ -1,34 +1,50 @@
-import { WindowRefusedError } from '../domain/errors.js';
+import { ValidationError, WindowRefusedError } from '../domain/errors.js';
 import type { AppendOptions, AppendResult, Device, DeviceSpec, EnergyWindow, RefusedWindow, WindowRefusalReason } from '../domain/types.js';
-import { implausibility, type ImplausibleReason } from '../domain/window-plausibility.js';
+import { WINDOW_REJECT_REASONS, windowRejection, type WindowRejection, type WindowRejectReason } from '../domain/window-plausibility.js';
 import type { LiveBus } from '../live/live-bus.js';
+import { Counters, counterFamily, ReasonCounts, total } from '../obs/counters.js';
 import type { Store } from '../store/store.js';
 import type { DeviceHello, SubmitResult, WindowSink } from './window-sink.js';
+
+/** Why ingest did not store a window: the window rules (domain/window-plausibility.ts), or the store's refusal. */
+export const INGEST_REJECT_REASONS = [...WINDOW_REJECT_REASONS, 'overlap'] as const;
+export type IngestRejectReason = (typeof INGEST_REJECT_REASONS)[number];
+type Unlisted = Exclude<WindowRejectReason | WindowRefusalReason, IngestRejectReason>;
+const everyReasonListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyReasonListed;
+
+/** What ingest counts over every source (GET /api/health `ingest`). */
+export const INGEST_FAMILY = counterFamily(
+  'ingest',
+  {
+    windowsInserted: total('Windows stored, from every source.'),
+    windowsDuplicate: total('Windows already stored (a redelivery or a retry); nothing changed.'),
+    windowsSeqReset: total('Of windowsInserted: windows stored under a seq their device had used for another window (a reboot restarting seq).'),
+    windowsRejected: total('Windows not stored: refused by the window rules, or by the store (overlap).'),
+    devicesAnnounced: total('Devices registered by their first hello or window.'),
+  },
+  INGEST_REJECT_REASONS,
+);
 
 export interface IngestCounters {
   windowsInserted: number;
   windowsDuplicate: number;
   /** Of windowsInserted: windows stored under a seq their device had used for another window (a reboot restarting seq). */
   windowsSeqReset: number;
-  /** Windows not stored: implausible, or refused by the store (overlap). */
+  /** Windows not stored: refused by the window rules, or by the store (overlap). */
   windowsRejected: number;
-  /** Rejected windows by reason: implausible (unit mistakes, unset clocks) or `overlap` (SPEC.md §7). */
-  rejectedByReason: Partial<Record<ImplausibleReason | WindowRefusalReason, number>>;
+  /** Rejected windows by reason: the window rules (unit mistakes, unset clocks; malformed) or `overlap` (SPEC.md §7). */
+  rejectedByReason: Partial<Record<IngestRejectReason, number>>;
   lastRejection: string | null;
   devicesAnnounced: number;
 }
 
 /** The single path from every reader into the store and the live bus. */
 export class IngestService implements WindowSink {
-  readonly counters: IngestCounters = {
-    windowsInserted: 0,
-    windowsDuplicate: 0,
-    windowsSeqReset: 0,
-    windowsRejected: 0,
-    rejectedByReason: {},
-    lastRejection: null,
-    devicesAnnounced: 0,
-  };
+  readonly family = INGEST_FAMILY;
+  private readonly count = new Counters(INGEST_FAMILY.counters);
+  private readonly rejections = new ReasonCounts(INGEST_REJECT_REASONS);
+  private lastRejection: string | null = null;
 
   constructor(
     private readonly store: Store,
@@ -36,6 +52,20 @@ export class IngestService implements WindowSink {
     private readonly defaultSpec: DeviceSpec,
     private readonly clock: () => number = Date.now,
   ) {}
+
+  /** The counters now, in the shape /api/health shows them. */
+  get counters(): IngestCounters {
+    const count = this.count.snapshot();
+    return {
+      windowsInserted: count.windowsInserted,
+      windowsDuplicate: count.windowsDuplicate,
+      windowsSeqReset: count.windowsSeqReset,
+      windowsRejected: count.windowsRejected,
+      rejectedByReason: this.rejections.snapshot(),
+      lastRejection: this.lastRejection,
+      devicesAnnounced: count.devicesAnnounced,
+    };
+  }
 
   async announce(hello: DeviceHello): Promise<Device> {
     const { device, created } = await this.store.ensureDevice({
@@ -45,26 +75,34 @@ export class IngestService implements WindowSink {
       spec: this.defaultSpec,
     });
     if (created) {
-      this.counters.devicesAnnounced += 1;
+      this.count.add('devicesAnnounced');
       this.bus.publish({ type: 'device', deviceId: device.id });
     }
     return device;
   }
 
   /**
-   * Stores the plausible windows (resolves once they are durable) and drops the others with a counted reason:
-   * a dropped window is not retried, so a source must treat it as handled (MQTT acks it).
+   * Checks every window against the window rules (once: no source checks them again), stores the accepted ones
+   * (resolves once they are durable) and drops the others with a counted reason: a dropped window is not retried, so
+   * a source must treat it as handled (MQTT acks it). With `onRefusal: 'refuse-batch'` (HTTP) a refused window
+   * stores none of the batch: ValidationError naming the first one (counted all the same, as the store's refusals).
    */
   async submitWindows(windows: readonly EnergyWindow[], options: AppendOptions = {}): Promise<SubmitResult> {
     const nowMs = this.clock();
     const plausible: EnergyWindow[] = [];
-    for (const window of windows) {
-      const problem = implausibility(window, nowMs);
-      if (problem === null) {
+    let firstRejection: (WindowRejection & { index: number }) | null = null;
+    for (const [index, window] of windows.entries()) {
+      const rejection = windowRejection(window, nowMs);
+      if (rejection === null) {
         plausible.push(window);
         continue;
       }
-      this.countRejection(problem.reason, `${window.source} ${window.deviceId}#${window.seq}: ${problem.detail}`);
+      firstRejection ??= { ...rejection, index };
+      this.countRejection(rejection.reason, `${window.source} ${window.deviceId}#${window.seq}: ${rejection.detail}`);
+    }
+    if (firstRejection !== null && options.onRefusal === 'refuse-batch') {
+      const { index, detail, reason } = firstRejection;
+      throw new ValidationError(`windows.${index}: ${detail}`, [`reason: ${reason}`]);
     }
     const rejected = windows.length - plausible.length;
     if (plausible.length === 0) return { inserted: 0, duplicates: 0, rejected, overlaps: 0, seqResets: 0 };
@@ -77,9 +115,9 @@ export class IngestService implements WindowSink {
       throw error;
     }
     this.countRefusals(plausible, result.refused);
-    this.counters.windowsInserted += result.inserted;
-    this.counters.windowsDuplicate += result.duplicates;
-    this.counters.windowsSeqReset += result.seqResets;
+    this.count.add('windowsInserted', result.inserted);
+    this.count.add('windowsDuplicate', result.duplicates);
+    this.count.add('windowsSeqReset', result.seqResets);
     const lastByDevice = new Map<string, EnergyWindow>();
     for (const window of plausible) lastByDevice.set(window.deviceId, window);
     for (const [deviceId, inserted] of Object.entries(result.insertedByDevice)) {
@@ -96,10 +134,10 @@ export class IngestService implements WindowSink {
     }
   }
 
-  private countRejection(reason: ImplausibleReason | WindowRefusalReason, detail: string): void {
-    this.counters.windowsRejected += 1;
-    this.counters.rejectedByReason[reason] = (this.counters.rejectedByReason[reason] ?? 0) + 1;
-    this.counters.lastRejection = detail;
+  private countRejection(reason: IngestRejectReason, detail: string): void {
+    this.count.add('windowsRejected');
+    this.rejections.count(reason);
+    this.lastRejection = detail;
   }
 
   publishPower(deviceId: string, tMs: number, powerW: number): void {

@@ -12,7 +12,7 @@ const SRC = path.resolve('src');
 
 /** Bottom to top. Keep in step with the table in README.md § Architecture. */
 export const FOLDER_LEVELS: readonly (readonly string[])[] = [
-  ['domain', 'types'], // shared types, errors, limits; ambient declarations of untyped packages
+  ['domain', 'types', 'util'], // shared types, errors, limits; ambient declarations of untyped packages; dependency-free utilities (backoff)
   ['model', 'protocol'], // the pure footprint model; the wire protocol's pure parsers
   ['catalogue', 'obs', 'live'], // cited data loaded and checked; health counters; in-process bus and device presence
   ['store'], // the Store contract and its implementations
@@ -99,8 +99,8 @@ export function violation(edge: ImportEdge): string | null {
   if (from === to) return null;
   const fromLevel = levelOf.get(topOf(from));
   const toLevel = levelOf.get(topOf(to));
-  if (fromLevel === undefined) return `src/${topOf(from)} has no level: add it to FOLDER_LEVELS (test/unit/folder-layers.test.ts) and README.md § Architecture`;
-  if (toLevel === undefined) return `src/${topOf(to)} has no level: add it to FOLDER_LEVELS (test/unit/folder-layers.test.ts) and README.md § Architecture`;
+  if (fromLevel === undefined) return `src/${topOf(from)} has no level: add it to FOLDER_LEVELS (test/architecture/folder-layers.test.ts) and README.md § Architecture`;
+  if (toLevel === undefined) return `src/${topOf(to)} has no level: add it to FOLDER_LEVELS (test/architecture/folder-layers.test.ts) and README.md § Architecture`;
   if (topOf(from) === topOf(to)) {
     return INGEST_TRANSPORTS.has(from) && INGEST_TRANSPORTS.has(to) ? `${from} and ${to} are transports: neither imports the other (share through src/ingest)` : null;
   }

@@ -216,6 +216,14 @@ describe('every route answers as the OpenAPI document says', () => {
     expect((await call('DELETE', '/api/devices/node-1/mqtt-credentials')).status).toBe(401);
   });
 
+  it('a 404 has the one not-found problem type, the credentials route included', async () => {
+    const noCredentials = await call('DELETE', '/api/devices/never-issued/mqtt-credentials', { token: ctx.token });
+    const noDevice = await call('GET', '/api/devices/ghost');
+    expect([noCredentials.status, noDevice.status]).toEqual([404, 404]);
+    expect(noCredentials.body.type).toBe(noDevice.body.type);
+    expect(noDevice.body.type).toMatch(/\/not-found$/);
+  });
+
   it('fleet and events', async () => {
     expect((await call('GET', '/api/fleet')).body.rows.length).toBeGreaterThanOrEqual(3);
     expect((await call('GET', '/api/fleet?fleet=lab&rows=false')).body.rows).toBeUndefined();

@@ -34,6 +34,15 @@ describe('a window must end within the future skew (issue 8 #14)', () => {
     expect((await device('end-check')).aggregate).toBeNull();
   });
 
+  it('counts the refused window in /api/health by its reason, as for every source', async () => {
+    await register('end-counted');
+    const counted = async () => (await request(`${ctx.url}/api/health`)).body.ingest.rejectedByReason.end_in_future ?? 0;
+    const before = await counted();
+    const res = await post('end-counted', { seq: 1, startMs: Date.now() + 23 * HOUR_MS, durationS: 86_400, energyJ: 86.4 });
+    expect(res.status).toBe(400);
+    expect(await counted()).toBe(before + 1);
+  });
+
   it('accepts a window ending now', async () => {
     await register('end-ok');
     const res = await post('end-ok', { seq: 2, startMs: Date.now() - 10_000, durationS: 10, energyJ: 0.01 });

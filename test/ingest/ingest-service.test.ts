@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/domain/errors.js';
 import type { EnergyWindow } from '../../src/domain/types.js';
 import { IngestService } from '../../src/ingest/ingest-service.js';
 import { LiveBus, type LiveEvent } from '../../src/live/live-bus.js';
@@ -73,6 +74,34 @@ describe('IngestService', () => {
     await ingest.announce({ deviceId: 'n2' });
     expect(await ingest.submitWindows([window('n2', 0)])).toEqual({ inserted: 1, duplicates: 0, rejected: 0, overlaps: 0, seqResets: 0 });
     expect(bus.listenerErrors).toBe(2);
+    await store.close();
+  });
+
+  it('checks every window once against the window rules: a malformed one is dropped and counted, not a failed batch', async () => {
+    const store = SqliteStore.open(':memory:');
+    const nowMs = 1_764_000_000_000;
+    const ingest = new IngestService(store, new LiveBus(), SEED_DEFAULT_SPEC, () => nowMs);
+    await ingest.announce({ deviceId: 'm' });
+    // NaN is no plausibility failure (every comparison with it is false): the shape check catches it.
+    const result = await ingest.submitWindows([window('m', 0), { ...window('m', 1), energyJ: Number.NaN }, window('m', 2)]);
+    expect(result).toEqual({ inserted: 2, duplicates: 0, rejected: 1, overlaps: 0, seqResets: 0 });
+    expect(ingest.counters.rejectedByReason).toEqual({ malformed: 1 });
+    expect(ingest.counters.lastRejection).toBe('test m#1: window.energyJ must be finite and >= 0');
+    expect(await store.getAggregate('m')).toMatchObject({ windows: 2, maxSeq: 2 });
+    await store.close();
+  });
+
+  it("with onRefusal 'refuse-batch' (HTTP), a refused window stores none of the batch: ValidationError naming the first, each counted", async () => {
+    const store = SqliteStore.open(':memory:');
+    const nowMs = 1_764_000_000_000;
+    const ingest = new IngestService(store, new LiveBus(), SEED_DEFAULT_SPEC, () => nowMs);
+    await ingest.announce({ deviceId: 'h' });
+    const batch = [window('h', 0), { ...window('h', 1), startMs: 0 }, { ...window('h', 2), energyJ: 1e7 }];
+    const error = await ingest.submitWindows(batch, { onRefusal: 'refuse-batch' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error).toMatchObject({ message: expect.stringMatching(/^windows\.1: start 0 ms is before 2000-01-01/), details: ['reason: start_before_2000'] });
+    expect(await store.getAggregate('h')).toBeUndefined();
+    expect(ingest.counters).toMatchObject({ windowsInserted: 0, windowsRejected: 2, rejectedByReason: { start_before_2000: 1, power_out_of_range: 1 } });
     await store.close();
   });
 });

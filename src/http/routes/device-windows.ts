@@ -1,8 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { DEFAULT_WINDOWS_LISTED } from '../limits.js';
-import { NotFoundError, ValidationError } from '../../domain/errors.js';
+import { NotFoundError } from '../../domain/errors.js';
 import type { EnergyWindow } from '../../domain/types.js';
-import { implausibility } from '../../domain/window-plausibility.js';
 import type { WindowSink } from '../../ingest/window-sink.js';
 import type { Store } from '../../store/store.js';
 import type { HttpStats } from '../http-stats.js';
@@ -15,7 +14,6 @@ export interface DeviceWindowsDeps {
   sink: WindowSink;
   stats: HttpStats;
   requireToken: RequestHandler;
-  clock: () => number;
 }
 
 /** HTTP ingest of energy windows (idempotent by seq) and the most recent windows of a device. */
@@ -29,28 +27,21 @@ export function deviceWindowsRouter(deps: DeviceWindowsDeps): Router {
     const body = isBatch ? validate(windowBatchSchema, raw, 'energy windows') : { windows: [validate(windowSchema, raw, 'energy window')] };
     const deviceId = deviceIdParam(req);
     if ((await store.getDevice(deviceId)) === undefined) throw new NotFoundError(`device "${deviceId}" is not registered`);
-    const nowMs = deps.clock();
-    const items = body.windows;
-    const windows: EnergyWindow[] = items.map((item, index) => {
-      const window: EnergyWindow = {
-        deviceId,
-        seq: item.seq,
-        startMs: item.startMs,
-        durationS: item.durationS,
-        energyJ: item.energyJ,
-        sampleCount: item.sampleCount ?? 0,
-        minPowerW: item.minPowerW ?? null,
-        maxPowerW: item.maxPowerW ?? null,
-        inferenceCount: item.inferenceCount ?? 0,
-        source: 'http',
-        startStampedBy: 'device', // startMs is required: the client's own clock
-      };
-      // The same plausibility rules as every other source (IngestService applies them too), answered as a 400 here.
-      const problem = implausibility(window, nowMs);
-      if (problem !== null) throw new ValidationError(`windows.${index}: ${problem.detail}`, [`reason: ${problem.reason}`]);
-      return window;
-    });
-    // Like an implausible window, an overlapping one refuses the whole request (400, one line per window): nothing stored.
+    const windows: EnergyWindow[] = body.windows.map((item) => ({
+      deviceId,
+      seq: item.seq,
+      startMs: item.startMs,
+      durationS: item.durationS,
+      energyJ: item.energyJ,
+      sampleCount: item.sampleCount ?? 0,
+      minPowerW: item.minPowerW ?? null,
+      maxPowerW: item.maxPowerW ?? null,
+      inferenceCount: item.inferenceCount ?? 0,
+      source: 'http',
+      startStampedBy: 'device', // startMs is required: the client's own clock
+    }));
+    // The sink checks the window rules (as for every source): an implausible window refuses the whole request (400
+    // naming it, with its reason), and so does an overlapping one (400, one line per window): nothing is stored.
     const result = await deps.sink.submitWindows(windows, { onRefusal: 'refuse-batch' });
     deps.stats.countWindows(result.inserted, result.duplicates);
     res.status(result.inserted > 0 ? 201 : 200).json(result);

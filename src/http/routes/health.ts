@@ -7,7 +7,8 @@ import type { Store } from '../../store/store.js';
 export interface HealthDeps {
   store: Store;
   health: HealthRegistry;
-  ingest: IngestCounters;
+  /** Read at every request (the counters are a snapshot). */
+  ingest: { readonly counters: IngestCounters };
   bus: LiveBus;
   clock: () => number;
   startedAtMs: number;
@@ -29,7 +30,7 @@ export function healthRouter(deps: HealthDeps): Router {
       version: deps.version,
       uptimeS: (deps.clock() - deps.startedAtMs) / 1000,
       store: storeState,
-      ingest: deps.ingest,
+      ingest: deps.ingest.counters,
       live: { listeners: deps.bus.listenerCount, listenerErrors: deps.bus.listenerErrors },
       sources: deps.health.snapshot(),
     });

@@ -10,9 +10,9 @@ import { isParseFailure } from '../../protocol/messages.js';
 import type { PresenceSink } from '../../live/device-presence.js';
 import type { SubmitResult, WindowSink } from '../window-sink.js';
 import { MicroBatcher, OverloadError, type MicroBatcherOptions } from './micro-batcher.js';
-import type { MqttStats } from './mqtt-stats.js';
+import type { MqttRejectReason, MqttStats } from './mqtt-stats.js';
 import { parseDeviceTopic, STATUS_OFFLINE, STATUS_ONLINE, type DeviceTopic } from './topics.js';
-import { energyWindowFromMessage } from './window-mapping.js';
+import { energyWindowFromMessage } from '../window-mapping.js';
 
 /** Device ids remembered as already registered; past this the set is cleared (re-announcing is idempotent). */
 export const MAX_KNOWN_DEVICES = 100_000;
@@ -21,9 +21,9 @@ export const MAX_STATUS_BYTES = 16;
 
 export type HandleOutcome =
   /** Ack: stored, duplicate, accepted (hello, sample, status) or rejected for good (counted by reason). */
-  | { ack: true; result: 'stored' | 'accepted' | 'rejected'; reason?: string }
+  | { ack: true; result: 'stored' | 'accepted' | 'rejected'; reason?: MqttRejectReason }
   /** Do not ack: the broker redelivers (after a reconnect). */
-  | { ack: false; reason: string; error: string };
+  | { ack: false; reason: 'store_failed' | 'overload'; error: string };
 
 interface BatchItem {
   window: EnergyWindow;
@@ -67,7 +67,7 @@ export class MqttMessageProcessor {
   /** Handle one PUBLISH. `topic` is already authorized (embedded broker) or came from our subscription. */
   async handle(topic: string, payload: Buffer): Promise<HandleOutcome> {
     const { stats } = this.options;
-    stats.counters.messages += 1;
+    stats.count('messages');
     const parsedTopic = parseDeviceTopic(this.options.prefix, topic);
     if (parsedTopic === null) return this.rejected('bad_topic');
     stats.enter();
@@ -75,7 +75,7 @@ export class MqttMessageProcessor {
       return await this.handleDeviceMessage(parsedTopic, payload);
     } catch (error) {
       // Unexpected (e.g. the store is closed): withhold the ack so nothing acknowledged is lost.
-      stats.counters.storeFailures += 1;
+      stats.count('storeFailures');
       stats.lastError = error instanceof Error ? error.message : String(error);
       return { ack: false, reason: 'store_failed', error: stats.lastError };
     } finally {
@@ -99,15 +99,15 @@ export class MqttMessageProcessor {
       case 'hello': {
         await sink.announce({ deviceId: topic.deviceId, board: message.board, firmware: message.firmware, fleet: topic.fleet });
         this.remember(topic.deviceId);
-        stats.counters.hellos += 1;
+        stats.count('hellos');
         return { ack: true, result: 'accepted' };
       }
       case 'sample':
         sink.publishPower(topic.deviceId, receivedMs, message.powerUw * 1e-6);
-        stats.counters.samples += 1;
+        stats.count('samples');
         return { ack: true, result: 'accepted' };
       case 'event':
-        stats.counters.events += 1;
+        stats.count('events');
         return { ack: true, result: 'accepted' };
       case 'window':
         return this.handleWindow({ window: energyWindowFromMessage(topic.deviceId, message, receivedMs, this.options.source), fleet: topic.fleet });
@@ -125,7 +125,7 @@ export class MqttMessageProcessor {
         stats.reject('overload');
         return { ack: false, reason: 'overload', error: error.message };
       }
-      stats.counters.storeFailures += 1;
+      stats.count('storeFailures');
       stats.lastError = error instanceof Error ? error.message : String(error);
       return { ack: false, reason: 'store_failed', error: stats.lastError };
     }
@@ -135,7 +135,7 @@ export class MqttMessageProcessor {
     if (payload.length > MAX_STATUS_BYTES) return this.rejected('too_long');
     const text = payload.toString('utf8');
     if (text !== STATUS_ONLINE && text !== STATUS_OFFLINE) return this.rejected('bad_status');
-    this.options.stats.counters.statusMessages += 1;
+    this.options.stats.count('statusMessages');
     if (text === STATUS_ONLINE) {
       if (this.online.size < MAX_KNOWN_DEVICES) this.online.add(topic.deviceId);
     } else {
@@ -145,7 +145,7 @@ export class MqttMessageProcessor {
     return { ack: true, result: 'accepted' };
   }
 
-  private rejected(reason: string): HandleOutcome {
+  private rejected(reason: MqttRejectReason): HandleOutcome {
     this.options.stats.reject(reason);
     return { ack: true, result: 'rejected', reason };
   }
@@ -155,12 +155,12 @@ export class MqttMessageProcessor {
     this.known.add(deviceId);
   }
 
-  /** Implausible windows were dropped by the sink (and counted there): acked like the others, counted here too. */
+  /** Windows the sink refused by the window rules were dropped (and counted there): acked like the others, counted here too. */
   private count(result: SubmitResult): void {
     const { stats } = this.options;
-    stats.counters.windowsInserted += result.inserted;
-    stats.counters.duplicates += result.duplicates;
-    stats.counters.seqResets += result.seqResets ?? 0;
+    stats.count('windowsInserted', result.inserted);
+    stats.count('duplicates', result.duplicates);
+    stats.count('seqResets', result.seqResets ?? 0);
     if ((result.rejected ?? 0) > 0) stats.reject('implausible', result.rejected);
     if ((result.overlaps ?? 0) > 0) stats.reject('overlap', result.overlaps);
   }
@@ -180,7 +180,9 @@ export class MqttMessageProcessor {
     } catch (error) {
       if (error instanceof NotFoundError) this.known.clear(); // a device was deleted meanwhile: re-announce on redelivery
       if (!(error instanceof ValidationError)) throw error;
-      // One bad window must not block the others forever: store one by one, drop (and ack) the invalid ones.
+      // The ingest service drops windows that break the rules itself; a ValidationError is a sink that did not (the
+      // store's integrity guard, the last resort). One bad window must not block the others forever: store one by
+      // one, drop (and ack) the invalid ones.
       const results: ItemResult[] = [];
       for (const item of items) {
         try {

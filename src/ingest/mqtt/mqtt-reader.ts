@@ -17,7 +17,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../../util/backoff.js';
+import type { BackoffPolicy } from '../../util/backoff.js';
 import type { MqttMessageProcessor } from './message-processor.js';
 import { DEFAULT_MAX_BATCH_ITEMS } from './micro-batcher.js';
 import type { MqttStats } from './mqtt-stats.js';
@@ -44,6 +45,12 @@ export const READER_MAX_PACKET_BYTES = 1024 * 1024 + 4 * 1024;
 export const READER_KEEPALIVE_S = 30;
 /** Milliseconds to wait for CONNACK before giving the attempt up. */
 export const READER_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * Reconnect schedule of an MQTT client (this reader, and the fleet simulator's devices): 250 ms first ceiling (quick
+ * recovery from a blip), doubling to 30 s (a restarted broker is found within 30 s), full jitter so that a fleet's
+ * reconnects after a broker restart spread out instead of arriving together (util/backoff.ts).
+ */
+export const MQTT_RECONNECT_BACKOFF: Readonly<BackoffPolicy> = Object.freeze({ initialMs: 250, maxMs: 30_000, factor: 2, jitter: 'full' });
 
 /** Passed to MQTT.js's handleMessage callback: "go on, but do not send the PUBACK" (we send it after storing). */
 class DeferredAck extends Error {
@@ -67,6 +74,7 @@ export interface MqttReaderOptions {
   log: (message: string) => void;
   /** Injected for tests; default MQTT.js connect. */
   connectFn?: (url: string, options: IClientOptions) => MqttClient;
+  /** Default: MQTT_RECONNECT_BACKOFF. */
   backoff?: Backoff;
 }
 
@@ -87,7 +95,7 @@ export class MqttReader {
   private readonly watch: SessionWatch;
 
   constructor(private readonly options: MqttReaderOptions) {
-    this.backoff = options.backoff ?? new Backoff();
+    this.backoff = options.backoff ?? new Backoff(MQTT_RECONNECT_BACKOFF);
     this.watch = new SessionWatch(options.clientId);
   }
 
@@ -126,7 +134,7 @@ export class MqttReader {
     client.handleMessage = (packet, callback) => this.onPublish(packet, callback);
     client.on('connect', (connack) => {
       options.stats.state = 'connected';
-      options.stats.counters.connects += 1;
+      options.stats.count('connects');
       // Contested (our session was just taken over): keep the backoff growing, or two instances flap at full speed.
       if (!this.storeTrouble && !this.watch.contested) this.backoff.reset();
       this.watch.connected();
@@ -204,7 +212,7 @@ export class MqttReader {
       })
       .catch((error: unknown) => {
         ticket.withhold();
-        this.options.stats.counters.storeFailures += 1;
+        this.options.stats.count('storeFailures');
         this.recordFailure(packet.topic, error);
         this.options.log(`mqtt: ${this.options.stats.lastError}; not acked, reconnecting for redelivery`);
         this.forceReconnect(generation);
@@ -237,7 +245,7 @@ export class MqttReader {
       this.backoff.reset();
     }
     sendPuback(client, messageId);
-    this.options.stats.counters.acks += 1;
+    this.options.stats.count('acks');
     return true;
   }
 
@@ -252,7 +260,7 @@ export class MqttReader {
   /** Loud: a misconfiguration that costs every message a redelivery and the broker a reconnect storm. */
   private warn(sign: SessionSign): void {
     const message = this.watch.message(sign);
-    this.options.stats.counters.sessionTakeovers = this.watch.takeovers;
+    this.options.stats.set('sessionTakeovers', this.watch.takeovers);
     this.options.stats.lastError = message;
     this.options.log(`mqtt: WARNING: ${message}`);
   }
@@ -263,7 +271,7 @@ export class MqttReader {
     this.acks = this.newAcks();
     const sign = this.watch.closed(this.closingByUs || this.stopping);
     this.closingByUs = false;
-    this.options.stats.counters.shortSessions = this.watch.shortSessions;
+    this.options.stats.set('shortSessions', this.watch.shortSessions);
     if (sign !== null) this.warn(sign);
     if (this.stopping) return;
     this.options.stats.state = 'disconnected';
@@ -277,7 +285,7 @@ export class MqttReader {
       this.reconnectTimer = null;
       const client = this.client;
       if (client === null || this.stopping) return;
-      this.options.stats.counters.reconnects += 1;
+      this.options.stats.count('reconnects');
       this.options.stats.state = 'connecting';
       client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
     }, delayMs);

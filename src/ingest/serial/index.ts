@@ -4,15 +4,15 @@
  *   ... await readers.stop();
  */
 import { ConfigError } from '../../domain/errors.js';
+import { counterFamily, gauge } from '../../obs/counters.js';
 import type { HealthRegistry } from '../../obs/health-registry.js';
 import { DEFAULT_MAX_GAP_US, DEFAULT_WINDOW_US } from '../integrate/energy-integrator.js';
 import type { WindowSink } from '../window-sink.js';
-import { DEFAULT_BACKOFF } from './backoff.js';
-import type { BackoffPolicy } from './backoff.js';
+import type { BackoffPolicy } from '../../util/backoff.js';
 import { recognisedPaths } from './discovery.js';
 import { systemListPorts, systemPortFactory } from './port-factory.js';
 import type { ListPorts, PortFactory } from './port-factory.js';
-import { PortSupervisor } from './port-supervisor.js';
+import { PortSupervisor, SERIAL_RECONNECT_BACKOFF } from './port-supervisor.js';
 import { SeqAllocator, epochMsSeqStart } from './seq-allocator.js';
 import type { SeqStart } from './seq-allocator.js';
 import { WindowDelivery } from './window-delivery.js';
@@ -24,6 +24,9 @@ export const DEFAULT_SERIAL_BAUD = 115_200;
 export const DEFAULT_SILENCE_TIMEOUT_S = 5;
 /** New USB boards are looked for every 2 s (SerialPort.list() costs a udev scan, ~5 ms). */
 export const DEFAULT_DISCOVERY_INTERVAL_S = 2;
+
+/** The health of auto-discovery: how many ports are supervised. */
+export const SERIAL_DISCOVERY_FAMILY = counterFamily('serial_discovery', { ports: gauge('Serial ports supervised (configured and discovered).') });
 
 export interface SerialReaderOptions {
   /** Port paths to read, e.g. `/dev/ttyACM0`. */
@@ -44,7 +47,7 @@ export interface SerialReaderOptions {
   deviceIds?: Record<string, string>;
   /** First seq of a session; pass storeSeqStart(store) in serve. Default epochMsSeqStart (SPEC §4.3). */
   seqStart?: SeqStart;
-  /** Reconnect backoff. Default DEFAULT_BACKOFF (250 ms doubling to 10 s, equal jitter: uniform in [cap/2, cap]). */
+  /** Reconnect backoff. Default SERIAL_RECONNECT_BACKOFF (250 ms doubling to 10 s, equal jitter: uniform in [cap/2, cap]). */
   backoff?: BackoffPolicy;
   /** Retries of failed sink calls (announce, windows). Default DEFAULT_DELIVERY_RETRY (window-delivery.ts). */
   deliveryRetry?: DeliveryRetryPolicy;
@@ -91,11 +94,11 @@ export async function startSerialReaders(
       integrator: { windowUs: windowS * 1e6, maxGapUs: maxGapS * 1e6 },
       fixedDeviceId: options.deviceIds?.[path] ?? null,
       silenceTimeoutMs: silenceTimeoutS * 1000,
-      backoff: options.backoff ?? DEFAULT_BACKOFF,
+      backoff: options.backoff ?? SERIAL_RECONNECT_BACKOFF,
       nowMs,
       random: Math.random,
     });
-    health.register(supervisor.name, () => supervisor.status());
+    health.register(supervisor.name, supervisor);
     supervisors.set(path, { supervisor });
     supervisor.start();
   };
@@ -126,14 +129,17 @@ export async function startSerialReaders(
     await discover();
     const intervalMs = (options.discoveryIntervalS ?? DEFAULT_DISCOVERY_INTERVAL_S) * 1000;
     discoveryTimer = setInterval(() => void discover(), intervalMs);
-    health.register('serial:discovery', () => ({
-      name: 'serial:discovery',
-      kind: 'serial',
-      state: discoveryTimer === null ? 'stopped' : 'scanning',
-      counters: { ports: supervisors.size },
-      rejected: {},
-      lastError: discoveryError,
-    }));
+    health.register('serial:discovery', {
+      family: SERIAL_DISCOVERY_FAMILY,
+      status: () => ({
+        name: 'serial:discovery',
+        kind: 'serial',
+        state: discoveryTimer === null ? 'stopped' : 'scanning',
+        counters: { ports: supervisors.size } satisfies Record<keyof typeof SERIAL_DISCOVERY_FAMILY.counters, number>,
+        rejected: {},
+        lastError: discoveryError,
+      }),
+    });
   }
 
   return {

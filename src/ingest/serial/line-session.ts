@@ -2,10 +2,12 @@
  * Protocol state of one serial session (one open of a port): lines in → hello, energy windows and live power out.
  * No I/O: the clock is injected and outputs go to callbacks, so the supervisor, the CLI and the bench share it.
  */
-import type { EventMessage, HelloMessage, SampleMessage, WindowMessage } from '../../protocol/messages.js';
+import { Counters, ReasonCounts, gauge, total, type CounterSpecs } from '../../obs/counters.js';
+import { PARSE_REASONS, type EventMessage, type HelloMessage, type ParseReason, type SampleMessage, type WindowMessage } from '../../protocol/messages.js';
 import { parseLine } from '../../protocol/line-parser.js';
 import { EnergyIntegrator, HALF_UINT32_RANGE, UINT32_RANGE } from '../integrate/energy-integrator.js';
 import type { IntegratedWindow, IntegratorConfig } from '../integrate/energy-integrator.js';
+import { measuredQuantities } from '../window-mapping.js';
 import type { DeviceHello } from '../window-sink.js';
 import { PreHelloBuffer } from './pre-hello-buffer.js';
 import type { WindowDraft } from './window-delivery.js';
@@ -75,58 +77,51 @@ export interface LineSessionOutput {
   power(deviceId: string, tMs: number, powerW: number): void;
 }
 
-export interface LineSessionCounters {
-  lines: number;
-  ignoredLines: number;
-  messages: number;
-  hellos: number;
-  samples: number;
-  events: number;
-  deviceWindows: number;
-  deviceWindowsLost: number;
-  /** Lines kept before the first hello (PRE_HELLO_MAX_LINES), now; and lines replayed once it came. */
-  preHelloLines: number;
-  preHelloReplayed: number;
-  /** Sample windows not stored because the device's own W windows cover their span (SPEC §2). */
-  sampleWindowsSuperseded: number;
-  /** Sample windows closed, held until the energy source is known (SAMPLE_WINDOW_HOLD_US), and their energy. */
-  heldWindows: number;
-  heldEnergyUj: number;
-  heldCoveredUs: number;
-  windows: number;
-  clockResets: number;
-  gaps: number;
-  lostCoverageUs: number;
-  /** Device time of gaps that passed before this session was reading (a backlog then the live stream), µs. */
-  lostBeforeReadingUs: number;
-  coveredUs: number;
-}
+/** The counters of a serial session, summed per port across its sessions (port-supervisor.ts) and shown in health. */
+export const LINE_SESSION_COUNTERS = {
+  lines: total('Lines read (complete, terminated).'),
+  ignoredLines: total('Lines that are no protocol message (no $TMF1 prefix: boot logs, debug prints).'),
+  messages: total('Protocol messages accepted.'),
+  hellos: total('hello messages.'),
+  samples: total('S (sample) messages.'),
+  events: total('E (inference event) messages.'),
+  deviceWindows: total('W (device window) messages.'),
+  deviceWindowsLost: total('W windows the device numbered but that never arrived (seq steps).'),
+  preHelloLines: gauge('Lines kept before the first hello, now (PRE_HELLO_MAX_LINES).'),
+  preHelloReplayed: total('Lines kept before the first hello and replayed once it came.'),
+  sampleWindowsSuperseded: total("Sample windows not stored because the device's own W windows cover their span (SPEC §2)."),
+  heldWindows: gauge('Sample windows closed and held until the energy source is known (SAMPLE_WINDOW_HOLD_US), now.'),
+  heldEnergyUj: gauge('Energy of the held sample windows, now.', 'microjoules'),
+  heldCoveredUs: gauge('Device time covered by the held sample windows, now.', 'microseconds'),
+  windows: total('Windows delivered (sample or device windows).'),
+  clockResets: total('Device clocks that went backwards (a reboot): a new timeline.'),
+  gaps: total('Gaps between samples longer than the bridged maximum.'),
+  lostCoverageUs: total('Device time not covered by any window (gaps, lost W windows).', 'microseconds'),
+  lostBeforeReadingUs: total('Of the gaps: device time that passed before this session was reading (a backlog, then the live stream).', 'microseconds'),
+  coveredUs: total('Device time covered by the delivered windows.', 'microseconds'),
+} as const satisfies CounterSpecs<string>;
+
+export type LineSessionCounterKey = keyof typeof LINE_SESSION_COUNTERS;
+export type LineSessionCounters = Record<LineSessionCounterKey, number>;
+
+/** Why a session rejects a line or sample: the line parser's reasons, and the session's own. */
+export const SERIAL_REJECT_REASONS = [
+  ...PARSE_REASONS.filter((reason): reason is Exclude<ParseReason, 'not_message'> => reason !== 'not_message'),
+  /** Lines that needed a device id and found no hello (overflowing the pre-hello buffer, or left at the session's end). */
+  'before_hello',
+  /** A sample at the time of the one before, or a W with the seq of the one before. */
+  'repeated',
+  /** A sample earlier than the one before, within the same timeline. */
+  'out_of_order',
+  /** A first W later than the samples already delivered over its span (they would count twice). */
+  'overlaps_samples',
+] as const;
+
+export type SerialRejectReason = (typeof SERIAL_REJECT_REASONS)[number];
 
 export class LineSession {
-  readonly counters: LineSessionCounters = {
-    lines: 0,
-    ignoredLines: 0,
-    messages: 0,
-    hellos: 0,
-    samples: 0,
-    events: 0,
-    deviceWindows: 0,
-    deviceWindowsLost: 0,
-    preHelloLines: 0,
-    preHelloReplayed: 0,
-    sampleWindowsSuperseded: 0,
-    heldWindows: 0,
-    heldEnergyUj: 0,
-    heldCoveredUs: 0,
-    windows: 0,
-    clockResets: 0,
-    gaps: 0,
-    lostCoverageUs: 0,
-    lostBeforeReadingUs: 0,
-    coveredUs: 0,
-  };
-  /** Rejected lines and samples by reason (parser reasons plus before_hello, repeated, out_of_order, overlaps_samples). */
-  readonly rejected: Record<string, number> = {};
+  private readonly count = new Counters(LINE_SESSION_COUNTERS);
+  private readonly rejections = new ReasonCounts(SERIAL_REJECT_REASONS);
 
   deviceId: string | null;
   hello: HelloMessage | null = null;
@@ -164,17 +159,26 @@ export class LineSession {
     this.continueAfterPreviousSession();
   }
 
+  get counters(): LineSessionCounters {
+    return this.count.snapshot();
+  }
+
+  /** Rejected lines and samples by reason (parser reasons plus before_hello, repeated, out_of_order, overlaps_samples). */
+  get rejected(): Partial<Record<SerialRejectReason, number>> {
+    return this.rejections.snapshot();
+  }
+
   handleLine(line: string): void {
     this.lineMs = this.options.nowMs();
-    this.counters.lines += 1;
+    this.count.add('lines');
     const message = parseLine(line);
     switch (message.type) {
       case 'failure':
-        if (message.reason === 'not_message') this.counters.ignoredLines += 1;
+        if (message.reason === 'not_message') this.count.add('ignoredLines');
         else this.reject(message.reason);
         return;
       case 'hello':
-        this.counters.messages += 1;
+        this.count.add('messages');
         this.onHello(message);
         return;
       default:
@@ -190,8 +194,8 @@ export class LineSession {
   end(): void {
     this.closeEnergy();
     const waiting = this.preHello.takeAll().length;
-    if (waiting > 0) this.rejected['before_hello'] = (this.rejected['before_hello'] ?? 0) + waiting;
-    this.counters.preHelloLines = 0;
+    this.rejections.count('before_hello', waiting);
+    this.count.set('preHelloLines', 0);
   }
 
   private closeEnergy(): void {
@@ -202,7 +206,7 @@ export class LineSession {
 
   private onDeviceMessage(message: DeviceMessage): void {
     this.announceConfigured();
-    this.counters.messages += 1;
+    this.count.add('messages');
     switch (message.type) {
       case 'sample':
         this.onSample(message);
@@ -211,7 +215,7 @@ export class LineSession {
         this.onDeviceWindow(message);
         return;
       case 'event':
-        this.counters.events += 1;
+        this.count.add('events');
         if (message.kind === 'end' && this.source !== 'windows') this.integrator.countInference();
         return;
     }
@@ -220,22 +224,22 @@ export class LineSession {
   /** A line that needs a device id before the first hello: kept (bounded, oldest dropped and counted) for replay. */
   private keepUntilHello(message: DeviceMessage, bytes: number): void {
     const dropped = this.preHello.push({ message, atMs: this.lineMs }, bytes);
-    if (dropped > 0) this.rejected['before_hello'] = (this.rejected['before_hello'] ?? 0) + dropped;
-    this.counters.preHelloLines = this.preHello.size;
+    this.rejections.count('before_hello', dropped);
+    this.count.set('preHelloLines', this.preHello.size);
   }
 
   /** The first hello came: what arrived before it is this device's, in order, at the times it arrived. */
   private replayPreHello(): void {
     if (this.preHello.size === 0) return;
     const kept = this.preHello.takeAll();
-    this.counters.preHelloLines = 0;
+    this.count.set('preHelloLines', 0);
     const helloMs = this.lineMs;
     for (const { message, atMs } of kept) {
       this.lineMs = atMs;
       this.onDeviceMessage(message);
     }
     this.lineMs = helloMs;
-    this.counters.preHelloReplayed += kept.length;
+    this.count.add('preHelloReplayed', kept.length);
     // The hello came after these lines: if the next sample goes backwards, the device rebooted in between.
     this.integrator.armClockReset();
   }
@@ -251,8 +255,8 @@ export class LineSession {
     this.draftEndMs = this.lastWindowEndMs;
   }
 
-  private reject(reason: string): void {
-    this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+  private reject(reason: SerialRejectReason): void {
+    this.rejections.count(reason);
   }
 
   /** Announces a configured device id on first use (a hello announces its own). */
@@ -263,7 +267,7 @@ export class LineSession {
   }
 
   private onHello(hello: HelloMessage): void {
-    this.counters.hellos += 1;
+    this.count.add('hellos');
     const deviceId = hello.deviceId ?? this.deviceId;
     if (deviceId === null) return;
     const isNewDevice = deviceId !== this.deviceId || !this.hasAnnounced;
@@ -281,8 +285,8 @@ export class LineSession {
       this.holdFromUs = null;
       this.deliveredEndUs = Number.NEGATIVE_INFINITY;
       this.lastDeviceSeq = null;
-      this.lostBaseUs = this.counters.lostCoverageUs;
-      this.lostBeforeReadingBaseUs = this.counters.lostBeforeReadingUs;
+      this.lostBaseUs = this.count.get('lostCoverageUs');
+      this.lostBeforeReadingBaseUs = this.count.get('lostBeforeReadingUs');
       this.integrator = new EnergyIntegrator({
         windowUs: this.options.integrator.windowUs,
         // Without an announced period the receiver's max_gap (default 1 s) is all there is to go on.
@@ -299,7 +303,7 @@ export class LineSession {
   }
 
   private onSample(sample: SampleMessage): void {
-    this.counters.samples += 1;
+    this.count.add('samples');
     const lostBeforeReadingUs = this.integrator.stats.lostBeforeReadingUs;
     const verdict = this.integrator.push(sample.tUs, sample.powerUw, this.lineMs);
     switch (verdict) {
@@ -310,14 +314,14 @@ export class LineSession {
       case 'started':
       case 'clock_reset':
         this.drainWindows();
-        if (verdict === 'clock_reset') this.counters.clockResets += 1;
+        if (verdict === 'clock_reset') this.count.add('clockResets');
         this.anchor();
         this.livePowerSinceUs = this.anchorAbsUs;
         this.livePowerSumUw = 0;
         this.livePowerCount = 0;
         break;
       case 'gap':
-        this.counters.gaps += 1;
+        this.count.add('gaps');
         if (this.integrator.stats.lostBeforeReadingUs > lostBeforeReadingUs) {
           // The gap began before we were reading: what came before it was a backlog, read late. This sample is live,
           // so the window the gap closed is timed back from it, and so is everything after.
@@ -367,15 +371,15 @@ export class LineSession {
         return;
       }
       if (stepSeq < HALF_UINT32_RANGE) {
-        this.counters.deviceWindowsLost += stepSeq - 1;
-        this.counters.lostCoverageUs += (stepSeq - 1) * window.durationMs * 1000; // the lost ones, as long as this one
+        this.count.add('deviceWindowsLost', stepSeq - 1);
+        this.count.add('lostCoverageUs', (stepSeq - 1) * window.durationMs * 1000); // the lost ones, as long as this one
       }
     }
     this.lastDeviceSeq = window.seq;
-    this.counters.deviceWindows += 1;
+    this.count.add('deviceWindows');
     if (this.source !== 'windows' && !this.switchToDeviceWindows(window)) return;
-    this.counters.windows += 1;
-    this.counters.coveredUs += window.durationMs * 1000;
+    this.count.add('windows');
+    this.count.add('coveredUs', window.durationMs * 1000);
     // Timed by its arrival; never before the end of the window before it (receive jitter must not make them overlap).
     const startMs = Math.max(this.lineMs - window.durationMs, Math.ceil(this.lastWindowEndMs));
     this.lastWindowEndMs = startMs + window.durationMs;
@@ -384,12 +388,7 @@ export class LineSession {
       {
         deviceId: this.deviceId as string,
         startMs,
-        durationS: window.durationMs / 1000,
-        energyJ: window.energyUj / 1e6,
-        sampleCount: window.samples,
-        minPowerW: window.minPowerUw / 1e6,
-        maxPowerW: window.maxPowerUw / 1e6,
-        inferenceCount: window.inferences,
+        ...measuredQuantities(window),
         source: this.options.source,
       },
     ]);
@@ -417,9 +416,9 @@ export class LineSession {
     while (before < this.held.length && this.held[before]!.endUs <= spanStartUs + SPAN_TOLERANCE_US) before += 1;
     this.releaseHeld(before);
     for (const superseded of this.takeHeld(this.held.length)) {
-      this.counters.sampleWindowsSuperseded += 1;
+      this.count.add('sampleWindowsSuperseded');
       // Covered by neither: the part of a superseded window before the W's span.
-      if (superseded.startUs < spanStartUs) this.counters.lostCoverageUs += Math.min(superseded.endUs, spanStartUs) - superseded.startUs;
+      if (superseded.startUs < spanStartUs) this.count.add('lostCoverageUs', Math.min(superseded.endUs, spanStartUs) - superseded.startUs);
     }
     this.draftEndMs = this.lastWindowEndMs;
     this.source = 'windows';
@@ -435,9 +434,9 @@ export class LineSession {
     const deviceId = this.deviceId;
     for (const window of closed) {
       this.held.push({ draft: this.toDraft(window, deviceId), startUs: window.startUs, endUs: window.startUs + window.durationUs });
-      this.counters.heldWindows += 1;
-      this.counters.heldEnergyUj += window.energyUj;
-      this.counters.heldCoveredUs += window.durationUs;
+      this.count.add('heldWindows');
+      this.count.add('heldEnergyUj', window.energyUj);
+      this.count.add('heldCoveredUs', window.durationUs);
     }
     const excess = this.held.length - MAX_HELD_SAMPLE_WINDOWS;
     this.releaseHeld(this.source === 'samples' ? this.held.length : Math.max(0, excess));
@@ -448,8 +447,8 @@ export class LineSession {
     if (count <= 0) return;
     const released = this.takeHeld(count);
     for (const { draft, endUs } of released) {
-      this.counters.windows += 1;
-      this.counters.coveredUs += draft.durationS * 1e6;
+      this.count.add('windows');
+      this.count.add('coveredUs', draft.durationS * 1e6);
       this.deliveredEndUs = endUs;
       this.lastWindowEndMs = draft.startMs + draft.durationS * 1000;
     }
@@ -461,14 +460,14 @@ export class LineSession {
     const taken = this.held.splice(0, count);
     if (this.held.length === 0) {
       // Exact zeros once empty: no floating residue from adding and taking away.
-      this.counters.heldWindows = 0;
-      this.counters.heldEnergyUj = 0;
-      this.counters.heldCoveredUs = 0;
+      this.count.set('heldWindows', 0);
+      this.count.set('heldEnergyUj', 0);
+      this.count.set('heldCoveredUs', 0);
     } else {
       for (const { draft } of taken) {
-        this.counters.heldWindows -= 1;
-        this.counters.heldEnergyUj -= draft.energyJ * 1e6;
-        this.counters.heldCoveredUs -= draft.durationS * 1e6;
+        this.count.add('heldWindows', -1);
+        this.count.add('heldEnergyUj', -(draft.energyJ * 1e6));
+        this.count.add('heldCoveredUs', -(draft.durationS * 1e6));
       }
     }
     return taken;
@@ -477,8 +476,8 @@ export class LineSession {
   /** Lost coverage from sample gaps counts while samples are (or may become) the energy source. */
   private syncCoverage(): void {
     if (this.source === 'windows') return;
-    this.counters.lostCoverageUs = this.lostBaseUs + this.integrator.stats.lostUs;
-    this.counters.lostBeforeReadingUs = this.lostBeforeReadingBaseUs + this.integrator.stats.lostBeforeReadingUs;
+    this.count.set('lostCoverageUs', this.lostBaseUs + this.integrator.stats.lostUs);
+    this.count.set('lostBeforeReadingUs', this.lostBeforeReadingBaseUs + this.integrator.stats.lostBeforeReadingUs);
   }
 
   private toDraft(window: IntegratedWindow, deviceId: string): WindowDraft {

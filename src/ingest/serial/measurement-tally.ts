@@ -1,7 +1,9 @@
 /** A WindowSink decorator that keeps running totals of what passed through (for `measure`'s live readout). */
 import type { Device, EnergyWindow } from '../../domain/types.js';
+import { addWindow, EMPTY_WINDOW_TOTALS, type WindowTotals } from '../../domain/window-totals.js';
 import type { DeviceHello, SubmitResult, WindowSink } from '../window-sink.js';
 
+/** The window totals (domain/window-totals.ts) in `measure`'s words, with the device and its last live power. */
 export interface TallyTotals {
   deviceId: string | null;
   board: string | null;
@@ -17,50 +19,50 @@ export interface TallyTotals {
 
 /** Forwards to `inner` when given (e.g. IngestService with --store); otherwise only counts. */
 export class MeasurementTally implements WindowSink {
-  readonly totals: TallyTotals = {
-    deviceId: null,
-    board: null,
-    energyJ: 0,
-    coveredS: 0,
-    samples: 0,
-    windows: 0,
-    inferences: 0,
-    minPowerW: null,
-    maxPowerW: null,
-    lastPowerW: null,
-  };
+  private deviceId: string | null = null;
+  private board: string | null = null;
+  private lastPowerW: number | null = null;
+  private windowTotals: WindowTotals = EMPTY_WINDOW_TOTALS;
 
   constructor(private readonly inner: WindowSink | null) {}
 
+  /** What passed through so far (a snapshot). */
+  get totals(): TallyTotals {
+    const t = this.windowTotals;
+    return {
+      deviceId: this.deviceId,
+      board: this.board,
+      energyJ: t.energyJ,
+      coveredS: t.observedS,
+      samples: t.samples,
+      windows: t.windows,
+      inferences: t.inferences,
+      minPowerW: t.minPowerW,
+      maxPowerW: t.maxPowerW,
+      lastPowerW: this.lastPowerW,
+    };
+  }
+
   async announce(hello: DeviceHello): Promise<Device> {
-    this.totals.deviceId = hello.deviceId;
-    this.totals.board = hello.board ?? this.totals.board;
+    this.deviceId = hello.deviceId;
+    this.board = hello.board ?? this.board;
     if (this.inner !== null) return this.inner.announce(hello);
     return { id: hello.deviceId } as Device;
   }
 
   async submitWindows(windows: readonly EnergyWindow[]): Promise<SubmitResult> {
     const result = this.inner === null ? { inserted: windows.length, duplicates: 0 } : await this.inner.submitWindows(windows);
-    for (const window of windows) {
-      const t = this.totals;
-      t.energyJ += window.energyJ;
-      t.coveredS += window.durationS;
-      t.samples += window.sampleCount;
-      t.windows += 1;
-      t.inferences += window.inferenceCount;
-      if (window.minPowerW !== null) t.minPowerW = t.minPowerW === null ? window.minPowerW : Math.min(t.minPowerW, window.minPowerW);
-      if (window.maxPowerW !== null) t.maxPowerW = t.maxPowerW === null ? window.maxPowerW : Math.max(t.maxPowerW, window.maxPowerW);
-    }
+    for (const window of windows) this.windowTotals = addWindow(this.windowTotals, window);
     return result;
   }
 
   publishPower(deviceId: string, tMs: number, powerW: number): void {
-    this.totals.lastPowerW = powerW;
+    this.lastPowerW = powerW;
     this.inner?.publishPower(deviceId, tMs, powerW);
   }
 
   /** Average power over the covered time, W; null before the first window. */
   get averagePowerW(): number | null {
-    return this.totals.coveredS > 0 ? this.totals.energyJ / this.totals.coveredS : null;
+    return this.windowTotals.observedS > 0 ? this.windowTotals.energyJ / this.windowTotals.observedS : null;
   }
 }

@@ -5,20 +5,42 @@
  */
 import { ReadlineParser } from '@serialport/parser-readline';
 import { MAX_LINE_BYTES } from '../../protocol/limits.js';
-import type { SourceStatus } from '../../obs/health-registry.js';
+import { Counters, counterFamily, ReasonCounts, sumCounts, total, type CounterSpecs } from '../../obs/counters.js';
+import type { HealthSource, SourceStatus } from '../../obs/health-registry.js';
 import type { IntegratorConfig } from '../integrate/energy-integrator.js';
-import { backoffDelayMs } from './backoff.js';
-import type { BackoffPolicy } from './backoff.js';
+import { Backoff } from '../../util/backoff.js';
+import type { BackoffPolicy } from '../../util/backoff.js';
 import { LineLengthGuard } from './line-length-guard.js';
-import { LineSession } from './line-session.js';
-import type { LineSessionCounters } from './line-session.js';
+import { LINE_SESSION_COUNTERS, LineSession, SERIAL_REJECT_REASONS } from './line-session.js';
 import type { PortFactory, SerialPortLike } from './port-factory.js';
-import type { WindowDelivery } from './window-delivery.js';
+import { DELIVERY_COUNTERS, type WindowDelivery } from './window-delivery.js';
+
+/**
+ * Reopen schedule: 250 ms first retry (a replugged board enumerates in ~0.5–1 s), doubling, capped at 10 s so a replug
+ * is noticed quickly; equal jitter (util/backoff.ts: a local port has no crowd to spread, and the floor keeps a port
+ * that fails at once, ENOENT while unplugged, from being reopened in a tight loop).
+ */
+export const SERIAL_RECONNECT_BACKOFF: Readonly<BackoffPolicy> = Object.freeze({ initialMs: 250, maxMs: 10_000, factor: 2, jitter: 'equal' });
 
 /** The watchdog checks 4× per silence timeout, so silence is detected within 1.25 timeouts. */
 const WATCHDOG_CHECKS_PER_TIMEOUT = 4;
 
 export type PortState = 'connecting' | 'connected' | 'backoff' | 'stopped';
+
+/** What the supervisor itself counts, across the sessions of its port. */
+export const PORT_COUNTERS = {
+  sessions: total('Sessions: opens of the port that succeeded.'),
+  reconnects: total('Reopen attempts after a session ended or an open failed.'),
+  openFailures: total('Opens of the port that failed (absent, busy, no permission).'),
+  disconnects: total('Sessions ended by the device going away (USB unplug).'),
+  silenceTimeouts: total('Sessions ended by the watchdog: no byte for the silence timeout.'),
+  bytes: total('Bytes read from the port.', 'bytes'),
+  bytesDropped: total('Bytes discarded by the line-length guard (lines over MAX_LINE_BYTES).', 'bytes'),
+  partialLinesDiscarded: total('Unterminated line tails discarded at the end of a session.'),
+} as const satisfies CounterSpecs<string>;
+
+/** A serial port's health: the supervisor's, its sessions' (summed) and its delivery's counters, and the sessions' rejections. */
+export const SERIAL_PORT_FAMILY = counterFamily('serial_port', { ...PORT_COUNTERS, ...LINE_SESSION_COUNTERS, ...DELIVERY_COUNTERS }, SERIAL_REJECT_REASONS);
 
 export interface PortSupervisorOptions {
   path: string;
@@ -38,23 +60,15 @@ export interface PortSupervisorOptions {
 
 type SessionEnd = 'closed' | 'disconnected' | 'silence' | 'error' | 'stopped';
 
-export class PortSupervisor {
+export class PortSupervisor implements HealthSource {
+  readonly family = SERIAL_PORT_FAMILY;
   state: PortState = 'connecting';
   lastError: string | null = null;
   deviceId: string | null;
-  private readonly totals: Record<string, number> = {
-    sessions: 0,
-    reconnects: 0,
-    openFailures: 0,
-    disconnects: 0,
-    silenceTimeouts: 0,
-    bytes: 0,
-    bytesDropped: 0,
-    partialLinesDiscarded: 0,
-  };
-  private readonly rejected: Record<string, number> = {};
-  /** Counters of finished sessions, summed; the live session's are added in status(). */
-  private readonly pastSession: Record<string, number> = {};
+  private readonly totals = new Counters(PORT_COUNTERS);
+  /** Counters and rejections of finished sessions, summed; the live session's are added in status(). */
+  private readonly pastSessions = new Counters(LINE_SESSION_COUNTERS);
+  private readonly pastRejections = new ReasonCounts(SERIAL_REJECT_REASONS);
   private session: LineSession | null = null;
   private guard: LineLengthGuard | null = null;
   private isStopped = false;
@@ -91,25 +105,20 @@ export class PortSupervisor {
   }
 
   status(): SourceStatus {
-    const counters: Record<string, number> = { ...this.totals };
-    for (const [key, value] of Object.entries(this.pastSession)) counters[key] = value;
-    const live = this.session?.counters;
-    if (live !== undefined) {
-      for (const [key, value] of Object.entries(live)) counters[key] = (counters[key] ?? 0) + value;
-    }
-    if (this.guard !== null) counters['bytesDropped'] = (counters['bytesDropped'] ?? 0) + this.guard.droppedBytes;
+    const sessions = this.session === null ? this.pastSessions.snapshot() : sumCounts(this.pastSessions.snapshot(), this.session.counters);
+    const port = this.totals.snapshot();
+    if (this.guard !== null) port.bytesDropped += this.guard.droppedBytes;
     const delivery = this.options.delivery;
-    Object.assign(counters, delivery.counters);
-    const rejected = { ...this.rejected };
-    if (this.session !== null) {
-      for (const [reason, count] of Object.entries(this.session.rejected)) rejected[reason] = (rejected[reason] ?? 0) + count;
-    }
+    const counters = { ...port, ...sessions, ...delivery.counters };
+    const rejected = new ReasonCounts(SERIAL_REJECT_REASONS);
+    rejected.addAll(this.pastRejections.snapshot());
+    if (this.session !== null) rejected.addAll(this.session.rejected);
     return {
       name: this.name,
       kind: 'serial',
       state: this.state,
       counters,
-      rejected,
+      rejected: rejected.snapshot(),
       lastError: joinErrors(this.lastError, delivery.lastError),
       details: {
         path: this.options.path,
@@ -123,16 +132,15 @@ export class PortSupervisor {
   }
 
   private async run(): Promise<void> {
-    let attempt = 0;
+    const backoff = new Backoff(this.options.backoff, this.options.random);
     while (!this.isStopped) {
       this.state = 'connecting';
       const wasOpened = await this.runSession();
       if (this.isStopped) break;
-      if (wasOpened) attempt = 0;
+      if (wasOpened) backoff.reset();
       this.state = 'backoff';
-      await this.sleep(backoffDelayMs(this.options.backoff, attempt, this.options.random));
-      attempt += 1;
-      if (!this.isStopped) this.totals['reconnects'] = (this.totals['reconnects'] ?? 0) + 1;
+      await this.sleep(backoff.nextDelayMs());
+      if (!this.isStopped) this.totals.add('reconnects');
     }
     this.state = 'stopped';
   }
@@ -158,7 +166,7 @@ export class PortSupervisor {
       port = this.options.portFactory({ path, baudRate });
       await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
     } catch (error) {
-      this.totals['openFailures'] = (this.totals['openFailures'] ?? 0) + 1;
+      this.totals.add('openFailures');
       this.lastError = `open: ${error instanceof Error ? error.message : String(error)}`;
       return false;
     }
@@ -166,7 +174,7 @@ export class PortSupervisor {
       await closeQuietly(port);
       return true;
     }
-    this.totals['sessions'] = (this.totals['sessions'] ?? 0) + 1;
+    this.totals.add('sessions');
     this.state = 'connected';
     // Another board may be plugged in at this path now: nothing learned from the last session's hello carries over,
     // so samples before this session's first hello are rejected `before_hello` (SPEC §4.1), not booked to the old id.
@@ -202,7 +210,7 @@ export class PortSupervisor {
     port.on('data', (chunk: Buffer) => {
       lastByteMs = this.options.nowMs();
       this.lastByteMs = lastByteMs;
-      this.totals['bytes'] = (this.totals['bytes'] ?? 0) + chunk.length;
+      this.totals.add('bytes', chunk.length);
     });
     parser.on('data', (line: string) => session.handleLine(line));
     port.pipe(guard).pipe(parser);
@@ -235,9 +243,9 @@ export class PortSupervisor {
       });
     });
 
-    if (reason === 'disconnected') this.totals['disconnects'] = (this.totals['disconnects'] ?? 0) + 1;
+    if (reason === 'disconnected') this.totals.add('disconnects');
     if (reason === 'silence') {
-      this.totals['silenceTimeouts'] = (this.totals['silenceTimeouts'] ?? 0) + 1;
+      this.totals.add('silenceTimeouts');
       this.lastError = `no data for ${this.options.silenceTimeoutMs} ms`;
     }
     port.unpipe(guard);
@@ -247,7 +255,7 @@ export class PortSupervisor {
     await new Promise<void>((resolve) => setImmediate(resolve));
     port.removeAllListeners('data');
     // The unterminated tail (if any) is discarded, never glued to the next session's first line.
-    if (guard.pendingLineBytes > 0) this.totals['partialLinesDiscarded'] = (this.totals['partialLinesDiscarded'] ?? 0) + 1;
+    if (guard.pendingLineBytes > 0) this.totals.add('partialLinesDiscarded');
     session.end();
     this.lastWindowEnd = session.lastWindowEnd ?? this.lastWindowEnd;
     this.retire(session, guard);
@@ -257,10 +265,10 @@ export class PortSupervisor {
   }
 
   private retire(session: LineSession, guard: LineLengthGuard): void {
-    const counters: LineSessionCounters = session.counters;
-    for (const [key, value] of Object.entries(counters)) this.pastSession[key] = (this.pastSession[key] ?? 0) + value;
-    for (const [reason, count] of Object.entries(session.rejected)) this.rejected[reason] = (this.rejected[reason] ?? 0) + count;
-    this.totals['bytesDropped'] = (this.totals['bytesDropped'] ?? 0) + guard.droppedBytes;
+    const counters = session.counters;
+    for (const key of Object.keys(counters) as (keyof typeof counters)[]) this.pastSessions.add(key, counters[key]);
+    this.pastRejections.addAll(session.rejected);
+    this.totals.add('bytesDropped', guard.droppedBytes);
     this.session = null;
     this.guard = null;
   }

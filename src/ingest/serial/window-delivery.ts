@@ -7,9 +7,10 @@
  * announce succeeding. Windows still failing after the last retry are dropped and counted in `windowsDropped`.
  */
 import type { EnergyWindow } from '../../domain/types.js';
+import { Counters, total, type CounterSpecs } from '../../obs/counters.js';
 import type { DeviceHello, WindowSink } from '../window-sink.js';
-import { backoffDelayMs } from './backoff.js';
-import type { BackoffPolicy } from './backoff.js';
+import { Backoff } from '../../util/backoff.js';
+import type { BackoffPolicy } from '../../util/backoff.js';
 import type { SeqAllocator } from './seq-allocator.js';
 
 /** Queued sink calls per port. At one window per 10 s, 256 is > 40 min of a stalled store; beyond, drop and count. */
@@ -28,22 +29,22 @@ export interface DeliveryRetryPolicy {
  */
 export const DEFAULT_DELIVERY_RETRY: Readonly<DeliveryRetryPolicy> = Object.freeze({
   attempts: 4,
-  backoff: Object.freeze({ initialMs: 250, maxMs: 1_000, factor: 2 }),
+  backoff: Object.freeze({ initialMs: 250, maxMs: 1_000, factor: 2, jitter: 'equal' }),
 });
 
 export type WindowDraft = Omit<EnergyWindow, 'seq'>;
 
-export interface DeliveryCounters {
-  windowsSubmitted: number;
-  windowsInserted: number;
-  windowsDuplicate: number;
-  /** Windows never stored: the queue was full, or the sink still failed after the last retry. */
-  windowsDropped: number;
-  /** Deliveries (announce or windows) that failed after the last retry. */
-  deliveryErrors: number;
-  /** Retries of failed sink calls (each one counted, successful or not). */
-  deliveryRetries: number;
-}
+/** What a port's delivery into the sink counts (shown with the port's counters in health). */
+export const DELIVERY_COUNTERS = {
+  windowsSubmitted: total('Windows handed to the sink (each once, however often retried).'),
+  windowsInserted: total('Windows the sink stored.'),
+  windowsDuplicate: total('Windows the sink had stored already (a retry of a write that did land).'),
+  windowsDropped: total('Windows never stored: the delivery queue was full, or the sink still failed after the last retry.'),
+  deliveryErrors: total('Deliveries (announce or windows) that failed after the last retry.'),
+  deliveryRetries: total('Retries of failed sink calls (each one counted, successful or not).'),
+} as const satisfies CounterSpecs<string>;
+
+export type DeliveryCounters = Record<keyof typeof DELIVERY_COUNTERS, number>;
 
 export interface WindowDeliveryOptions {
   retry?: DeliveryRetryPolicy;
@@ -52,14 +53,7 @@ export interface WindowDeliveryOptions {
 }
 
 export class WindowDelivery {
-  readonly counters: DeliveryCounters = {
-    windowsSubmitted: 0,
-    windowsInserted: 0,
-    windowsDuplicate: 0,
-    windowsDropped: 0,
-    deliveryErrors: 0,
-    deliveryRetries: 0,
-  };
+  private readonly count = new Counters(DELIVERY_COUNTERS);
   /** What made the last failed delivery fail: its first error (the cause), and the last one if it differs. */
   lastError: string | null = null;
   private chain: Promise<void> = Promise.resolve();
@@ -72,7 +66,8 @@ export class WindowDelivery {
   private isFailing = false;
   private readonly retry: DeliveryRetryPolicy;
   private readonly maxPending: number;
-  private readonly random: () => number;
+  /** Reset before each delivery: retries of one delivery back off, the next delivery starts from the first delay. */
+  private readonly backoff: Backoff;
 
   constructor(
     private readonly sink: WindowSink,
@@ -81,7 +76,11 @@ export class WindowDelivery {
   ) {
     this.retry = options.retry ?? DEFAULT_DELIVERY_RETRY;
     this.maxPending = options.maxPending ?? MAX_PENDING_DELIVERIES;
-    this.random = options.random ?? Math.random;
+    this.backoff = new Backoff(this.retry.backoff, options.random ?? Math.random);
+  }
+
+  get counters(): DeliveryCounters {
+    return this.count.snapshot();
   }
 
   /** A session learned its device. Never lost: if this delivery fails or is not queued, the device's next windows redo it. */
@@ -106,11 +105,11 @@ export class WindowDelivery {
         if (windows === null) {
           // Seqs are allocated once: a retry resends the same (deviceId, seq), so a write that did land is a duplicate.
           windows = drafts.map((draft) => ({ ...draft, seq: this.seqs.next(draft.deviceId) }));
-          this.counters.windowsSubmitted += windows.length;
+          this.count.add('windowsSubmitted', windows.length);
         }
         const result = await this.sink.submitWindows(windows);
-        this.counters.windowsInserted += result.inserted;
-        this.counters.windowsDuplicate += result.duplicates;
+        this.count.add('windowsInserted', result.inserted);
+        this.count.add('windowsDuplicate', result.duplicates);
       },
     );
   }
@@ -146,14 +145,14 @@ export class WindowDelivery {
     if (this.pending >= this.maxPending) {
       // A hello left out here is not lost: it stays pending and the device's next queued windows deliver it first.
       if (windowCount === 0) return;
-      this.counters.windowsDropped += windowCount;
+      this.count.add('windowsDropped', windowCount);
       this.lastError ??= `delivery queue full (${this.maxPending} pending): ${what} dropped`;
       return;
     }
     this.pending += 1;
     this.chain = this.chain.then(async () => {
       const isDelivered = await this.withRetries(what, task);
-      if (!isDelivered) this.counters.windowsDropped += windowCount;
+      if (!isDelivered) this.count.add('windowsDropped', windowCount);
       this.pending -= 1;
     });
   }
@@ -163,10 +162,11 @@ export class WindowDelivery {
     const attempts = this.isFailing ? 1 : Math.max(1, this.retry.attempts);
     let firstError: unknown = undefined;
     let lastError: unknown = undefined;
+    this.backoff.reset();
     for (let attempt = 0; attempt < attempts; attempt += 1) {
       if (attempt > 0) {
-        this.counters.deliveryRetries += 1;
-        await sleep(backoffDelayMs(this.retry.backoff, attempt - 1, this.random));
+        this.count.add('deliveryRetries');
+        await sleep(this.backoff.nextDelayMs());
       }
       try {
         await task();
@@ -178,7 +178,7 @@ export class WindowDelivery {
       }
     }
     this.isFailing = true;
-    this.counters.deliveryErrors += 1;
+    this.count.add('deliveryErrors');
     const first = describe(firstError);
     const last = describe(lastError);
     const tries = `${attempts} ${attempts === 1 ? 'try' : 'tries'}`;

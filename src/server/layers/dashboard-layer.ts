@@ -24,14 +24,7 @@ export function createDashboardLayer(options: DashboardLayerOptions = {}): Servi
         log: context.log,
         presenceOf: (id) => context.presence.get(id),
       });
-      context.health.register('dashboard-events', () => ({
-        name: 'dashboard-events',
-        kind: 'http',
-        state: feed.clientCount > 0 ? 'streaming' : 'idle',
-        counters: { clients: feed.clientCount, ...feed.counters },
-        rejected: {},
-        lastError: null,
-      }));
+      context.health.register('dashboard-events', feed);
       const stop = async (): Promise<void> => feed.stop();
       return {
         apiRouters: [eventsRouter({ feed, store: context.store, clock, onlineThresholdMs: context.config.onlineThresholdMs })],

@@ -27,7 +27,7 @@ function startExternalReader(context: LayerContext, prefix: string, mode: Extern
   }));
   const processor: MqttMessageProcessor = new MqttMessageProcessor({ sink: context.ingest, stats, prefix, source: name, presence: context.presence });
   const reader: MqttReader = new MqttReader({ ...mode, prefix, processor, stats, log: context.log });
-  const unregister = context.health.register(name, () => stats.status());
+  const unregister = context.health.register(name, stats);
   reader.start();
   return {
     name,
@@ -59,14 +59,14 @@ async function startBroker(context: LayerContext, prefix: string, mode: Embedded
       stats.state = 'disabled';
       stats.lastError = `port ${mode.port} is in use; embedded broker not started (use --mqtt-url to read that broker, or --mqtt-port)`;
       context.log(`mqtt: ${stats.lastError}`);
-      const unregister = context.health.register(name, () => stats.status());
+      const unregister = context.health.register(name, stats);
       return { name, stop: async () => unregister() };
     }
     throw error;
   }
   port = broker.port;
   const running = broker;
-  const unregister = context.health.register(name, () => stats.status());
+  const unregister = context.health.register(name, stats);
   return {
     name,
     async stop() {

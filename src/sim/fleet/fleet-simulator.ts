@@ -8,8 +8,9 @@
  */
 import { setMaxListeners } from 'node:events';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { Backoff } from '../../ingest/mqtt/backoff.js';
+import { MQTT_RECONNECT_BACKOFF } from '../../ingest/mqtt/mqtt-reader.js';
 import { deviceTopic, STATUS_OFFLINE, STATUS_ONLINE } from '../../ingest/mqtt/topics.js';
+import { Backoff } from '../../util/backoff.js';
 import { simDeviceId, windowPayload } from './fleet-profile.js';
 import { RateLimiter, Slots } from './rate-limiter.js';
 
@@ -151,7 +152,7 @@ async function runDevice(index: number, options: FleetSimulatorOptions, counters
     ...(password !== undefined ? { password } : {}),
   };
   const client: MqttClient = connect(options.url, clientOptions);
-  const backoff = new Backoff();
+  const backoff = new Backoff(MQTT_RECONNECT_BACKOFF);
   let reconnectTimer: NodeJS.Timeout | null = null;
   let ending = false;
   let fatalError: Error | null = null;
@@ -162,7 +163,7 @@ async function runDevice(index: number, options: FleetSimulatorOptions, counters
   const unacked = new Map<number, string>();
   /** Windows whose publish failed, re-published on the next connect (or after a backoff if still connected). */
   let retries: number[] = [];
-  const retryBackoff = new Backoff();
+  const retryBackoff = new Backoff(MQTT_RECONNECT_BACKOFF);
   let retryTimer: NodeJS.Timeout | null = null;
   const stopped = (): boolean => ending || stopSignal.aborted || fatalError !== null;
 

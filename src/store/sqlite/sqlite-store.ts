@@ -21,6 +21,8 @@ import type {
   StartStamp,
 } from '../../domain/types.js';
 import { isSameWindow, overlapDetail, overlaps, startStamp, type WindowContent } from '../../domain/window-identity.js';
+import { windowShapeProblems } from '../../domain/window-plausibility.js';
+import { addWindow, EMPTY_WINDOW_TOTALS, type WindowTotals } from '../../domain/window-totals.js';
 import type { DeviceWithAggregate, ListDevicesQuery, Store } from '../store.js';
 import { migrate } from './migrations.js';
 
@@ -163,6 +165,12 @@ interface WindowParams {
 /** The aggregate columns plus max_duration_s, which only the overlap check reads (not part of DeviceAggregate). */
 interface AggregateParams extends AggregateRow {
   max_duration_s: number;
+}
+
+/** What one transaction adds to a device's aggregate row (merged into it by the upsert). */
+interface AggregateDelta {
+  totals: WindowTotals;
+  maxDurationS: number;
 }
 
 const DEVICE_COLUMNS = 'd.id, d.name, d.fleet, d.deployed_at, d.spec_json, d.created_at, d.updated_at';
@@ -461,7 +469,7 @@ export class SqliteStore implements Store {
       });
     }
     const receivedMs = this.clock();
-    const deltas = new Map<string, AggregateParams>();
+    const deltas = new Map<string, AggregateDelta>();
     const insertedByDevice: Record<string, number> = {};
     const refused: RefusedWindow[] = [];
     let seqResets = 0;
@@ -494,10 +502,14 @@ export class SqliteStore implements Store {
       bounds.maxSeq = Math.max(bounds.maxSeq, window.seq);
       bounds.lastEndMs = Math.max(bounds.lastEndMs, window.startMs + window.durationS * 1000);
       bounds.maxDurationS = Math.max(bounds.maxDurationS, window.durationS);
-      addToDelta(deltas, window);
+      const delta = deltas.get(window.deviceId);
+      deltas.set(window.deviceId, {
+        totals: addWindow(delta?.totals ?? EMPTY_WINDOW_TOTALS, window),
+        maxDurationS: Math.max(delta?.maxDurationS ?? 0, window.durationS),
+      });
     });
     if (refused.length > 0 && options.onRefusal === 'refuse-batch') throw new WindowRefusedError(refused);
-    for (const delta of deltas.values()) this.statements.upsertAggregate.run(delta);
+    for (const [deviceId, delta] of deltas) this.statements.upsertAggregate.run(aggregateParams(deviceId, delta));
     return { insertedByDevice, refused, seqResets };
   }
 
@@ -539,49 +551,22 @@ function contentFromRow(seq: number, row: SameSeqRow): WindowContent {
   };
 }
 
-function addToDelta(deltas: Map<string, AggregateParams>, window: EnergyWindow): void {
-  const endMs = window.startMs + window.durationS * 1000;
-  const delta = deltas.get(window.deviceId);
-  if (delta === undefined) {
-    deltas.set(window.deviceId, {
-      device_id: window.deviceId,
-      energy_j: window.energyJ,
-      observed_s: window.durationS,
-      windows: 1,
-      samples: window.sampleCount,
-      inferences: window.inferenceCount,
-      min_power_w: window.minPowerW,
-      max_power_w: window.maxPowerW,
-      max_seq: window.seq,
-      first_seen_ms: window.startMs,
-      last_seen_ms: endMs,
-      max_duration_s: window.durationS,
-    });
-    return;
-  }
-  delta.energy_j += window.energyJ;
-  delta.observed_s += window.durationS;
-  delta.windows += 1;
-  delta.samples += window.sampleCount;
-  delta.inferences += window.inferenceCount;
-  delta.min_power_w = nullableMin(delta.min_power_w, window.minPowerW);
-  delta.max_power_w = nullableMax(delta.max_power_w, window.maxPowerW);
-  delta.max_seq = Math.max(delta.max_seq ?? window.seq, window.seq);
-  delta.first_seen_ms = Math.min(delta.first_seen_ms ?? window.startMs, window.startMs);
-  delta.last_seen_ms = Math.max(delta.last_seen_ms ?? endMs, endMs);
-  delta.max_duration_s = Math.max(delta.max_duration_s, window.durationS);
-}
-
-function nullableMin(a: number | null, b: number | null): number | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return Math.min(a, b);
-}
-
-function nullableMax(a: number | null, b: number | null): number | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return Math.max(a, b);
+/** A transaction's delta as the upsert's parameters. */
+function aggregateParams(deviceId: string, { totals, maxDurationS }: AggregateDelta): AggregateParams {
+  return {
+    device_id: deviceId,
+    energy_j: totals.energyJ,
+    observed_s: totals.observedS,
+    windows: totals.windows,
+    samples: totals.samples,
+    inferences: totals.inferences,
+    min_power_w: totals.minPowerW,
+    max_power_w: totals.maxPowerW,
+    max_seq: totals.maxSeq,
+    first_seen_ms: totals.firstSeenMs,
+    last_seen_ms: totals.lastSeenMs,
+    max_duration_s: maxDurationS,
+  };
 }
 
 function definedEntries<T extends object>(value: T): Partial<T> {
@@ -610,40 +595,15 @@ function specColumns(spec: DeviceSpec): Pick<DeviceParams, 'system' | 'training'
   };
 }
 
-/** Only what protects the integrity of the stored windows and the aggregates built from them. */
+/**
+ * Only what protects the integrity of the stored windows and the aggregates built from them: the shape of a window
+ * (domain/window-plausibility.ts, the same function the ingest path applies), because the store is called directly
+ * too (tests, measure, a future importer) and a NaN, a negative energy or a fractional count would stay in the
+ * running aggregate for good. Plausibility (clocks, physics) is the ingest path's rule, not the store's.
+ */
 function checkWindow(window: EnergyWindow, index: number): void {
-  const problems: string[] = [];
-  const at = `windows[${index}]`;
-  if (typeof window.deviceId !== 'string' || window.deviceId.length === 0) {
-    problems.push(`${at}.deviceId must be a non-empty string`);
-  }
-  if (!Number.isSafeInteger(window.seq) || window.seq < 0) problems.push(`${at}.seq must be a non-negative safe integer`);
-  if (!isFiniteNonNegative(window.energyJ)) problems.push(`${at}.energyJ must be finite and >= 0`);
-  if (!isFiniteNonNegative(window.durationS)) problems.push(`${at}.durationS must be finite and >= 0`);
-  if (typeof window.startMs !== 'number' || !Number.isFinite(window.startMs)) {
-    problems.push(`${at}.startMs must be a finite number`);
-  }
-  if (!Number.isSafeInteger(window.sampleCount) || window.sampleCount < 0) {
-    problems.push(`${at}.sampleCount must be a non-negative safe integer`);
-  }
-  if (!Number.isSafeInteger(window.inferenceCount) || window.inferenceCount < 0) {
-    problems.push(`${at}.inferenceCount must be a non-negative safe integer`);
-  }
-  for (const key of ['minPowerW', 'maxPowerW'] as const) {
-    const value = window[key];
-    if (value !== null && (typeof value !== 'number' || !Number.isFinite(value))) {
-      problems.push(`${at}.${key} must be null or a finite number`);
-    }
-  }
-  if (typeof window.source !== 'string') problems.push(`${at}.source must be a string`);
-  if (window.startStampedBy !== undefined && window.startStampedBy !== 'device' && window.startStampedBy !== 'receiver') {
-    problems.push(`${at}.startStampedBy must be 'device' or 'receiver'`);
-  }
+  const problems = windowShapeProblems(window, `windows[${index}]`);
   if (problems.length > 0) throw new ValidationError('invalid energy window', problems);
-}
-
-function isFiniteNonNegative(value: unknown): boolean {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }
 
 /** SQLite treats a negative LIMIT as "no limit": refuse it rather than return everything. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CLOCK_RESET_AFTER_BACKWARDS, EnergyIntegrator } from '../../../src/ingest/integrate/energy-integrator.js';
 import type { IntegratedWindow } from '../../../src/ingest/integrate/energy-integrator.js';
-import { implausibility } from '../../../src/domain/window-plausibility.js';
+import { windowRejection } from '../../../src/domain/window-plausibility.js';
 
 const TOLERANCE = 0.001; // 0.1 % of the exact energy, as the issue asks
 const UINT32_RANGE = 2 ** 32;
@@ -197,7 +197,7 @@ describe('EnergyIntegrator on analytic traces', () => {
         inferenceCount: 0,
         source: 'test',
       };
-      return implausibility(draft, Date.UTC(2025, 0, 2)) !== null;
+      return windowRejection(draft, Date.UTC(2025, 0, 2)) !== null;
     });
     expect(rejected).toEqual([]);
     // The boundary at 9.5 s lies halfway up the ramp from 10 µW (9 s) to 1000 µW (10 s): 505 µW, in both windows.

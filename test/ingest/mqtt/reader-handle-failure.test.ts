@@ -10,7 +10,7 @@ import type { MqttMessageProcessor } from '../../../src/ingest/mqtt/message-proc
 import { MqttReader, READER_PAUSE_AT_PENDING } from '../../../src/ingest/mqtt/mqtt-reader.js';
 import { DEFAULT_MAX_BATCH_ITEMS } from '../../../src/ingest/mqtt/micro-batcher.js';
 import { MqttStats } from '../../../src/ingest/mqtt/mqtt-stats.js';
-import { Backoff } from '../../../src/ingest/mqtt/backoff.js';
+import { Backoff } from '../../../src/util/backoff.js';
 
 /** Enough of MQTT.js's client for the reader: handleMessage, connection flag, stream, packet writer. */
 class FakeClient extends EventEmitter {
@@ -58,7 +58,7 @@ describe('MqttReader: a rejected message handling', () => {
       url: 'mqtt://fake', clientId: 'c', prefix: 'tinyml', processor, stats, log: () => {},
       connectFn: () => client as unknown as MqttClient,
       // Never reconnects by timer during the test.
-      backoff: new Backoff({ baseMs: 3_600_000, capMs: 3_600_000, random: () => 0.5 }),
+      backoff: new Backoff({ initialMs: 3_600_000, maxMs: 3_600_000, factor: 2, jitter: 'full' }, () => 0.5),
     });
     reader.start();
   });

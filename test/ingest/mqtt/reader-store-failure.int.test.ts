@@ -13,7 +13,7 @@ import type { SubmitResult, WindowSink } from '../../../src/ingest/window-sink.j
 import { LiveBus } from '../../../src/live/live-bus.js';
 import { SEED_DEFAULT_SPEC } from '../../../src/service/spec.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
-import { Backoff } from '../../../src/ingest/mqtt/backoff.js';
+import { Backoff } from '../../../src/util/backoff.js';
 import { expectFleetStored, totalsOf, type PublishedFleet } from '../../helpers/fleet-totals.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startMosquitto, type TestMosquitto } from './mosquitto.js';
@@ -49,7 +49,7 @@ describe('reader when storing fails', () => {
     const processor = new MqttMessageProcessor({ sink, stats, prefix: 'tinyml', source: 'mqtt:test' });
     const reader = new MqttReader({
       url: broker.url, clientId: 'failing-reader', prefix: 'tinyml', processor, stats, log: () => {},
-      backoff: new Backoff({ baseMs: 20, capMs: 200 }),
+      backoff: new Backoff({ initialMs: 20, maxMs: 200, factor: 2, jitter: 'full' }),
     });
     reader.start();
     cleanups.push(() => reader.stop());

@@ -1,6 +1,7 @@
 import { SerialPortMock } from 'serialport';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { backoffDelayMs, DEFAULT_BACKOFF } from '../../../src/ingest/serial/backoff.js';
+import { SERIAL_RECONNECT_BACKOFF as DEFAULT_BACKOFF } from '../../../src/ingest/serial/port-supervisor.js';
+import { backoffDelayMs } from '../../../src/util/backoff.js';
 import { describePorts } from '../../../src/ingest/serial/discovery.js';
 import { startSerialReaders } from '../../../src/ingest/serial/index.js';
 import type { SerialReaders } from '../../../src/ingest/serial/index.js';

@@ -66,7 +66,7 @@ describe('a hello sent before the port is opened', () => {
         seqStart: storeSeqStart(store),
         silenceTimeoutS: 1,
         // Slow to reconnect after the replug, so the board's hello is written (and then flushed) before the open.
-        backoff: { initialMs: 1_500, maxMs: 1_500, factor: 1 },
+        backoff: { initialMs: 1_500, maxMs: 1_500, factor: 1, jitter: 'equal' },
       },
       ingest,
       health,

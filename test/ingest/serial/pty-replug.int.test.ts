@@ -59,7 +59,7 @@ describe('serial end to end over a socat pty pair', () => {
         autoDiscover: false,
         baudRate: 115_200,
         seqStart: storeSeqStart(store),
-        backoff: { initialMs: 20, maxMs: 200, factor: 2 },
+        backoff: { initialMs: 20, maxMs: 200, factor: 2, jitter: 'equal' },
       },
       ingest,
       health,

@@ -18,8 +18,8 @@ import { waitFor } from '../../helpers/wait-for.js';
  */
 const MockBinding = SerialPortMock.binding;
 const PATH = '/dev/ttyMOCK0';
-const FAST_BACKOFF = { initialMs: 5, maxMs: 40, factor: 2 };
-const FAST_RETRY = { attempts: 3, backoff: { initialMs: 1, maxMs: 4, factor: 2 } };
+const FAST_BACKOFF = { initialMs: 5, maxMs: 40, factor: 2, jitter: 'equal' } as const;
+const FAST_RETRY = { attempts: 3, backoff: { initialMs: 1, maxMs: 4, factor: 2, jitter: 'equal' } } as const;
 
 type MockBindingPort = { emitData(data: Buffer | string): void; pendingRead: ((error?: Error) => void) | null; isOpen: boolean };
 

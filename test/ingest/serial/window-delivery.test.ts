@@ -6,7 +6,7 @@ import { MAX_PENDING_DELIVERIES, WindowDelivery } from '../../../src/ingest/seri
 import type { WindowDraft } from '../../../src/ingest/serial/window-delivery.js';
 import type { DeviceHello, WindowSink } from '../../../src/ingest/window-sink.js';
 
-const FAST_RETRY = { attempts: 3, backoff: { initialMs: 1, maxMs: 2, factor: 2 } };
+const FAST_RETRY = { attempts: 3, backoff: { initialMs: 1, maxMs: 2, factor: 2, jitter: 'equal' } } as const;
 const SEQ_START = 100;
 
 function sqliteBusy(): Error {

@@ -38,10 +38,17 @@ async function refusedAfterMs(url: string, username: string, password: string): 
 export async function runCredentialsBench(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-bench-credentials-'));
   const port = await freePort();
-  const config = loadServeConfig(['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--no-serial-discovery', '--mqtt-port', String(port), '--mqtt-host', '127.0.0.1'], {});
+  const config = loadServeConfig(
+    ['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--no-serial-discovery', '--mqtt-port', String(port), '--mqtt-host', '127.0.0.1'],
+    {},
+  );
   const service = await startService(config, { layers: [mqttLayer], log: () => {} });
   try {
-    const issued = await fetch(`${service.url}/api/devices/node-1/mqtt-credentials`, { method: 'POST', headers: { authorization: `Bearer ${service.apiToken}`, 'content-type': 'application/json' }, body: '{}' });
+    const issued = await fetch(`${service.url}/api/devices/node-1/mqtt-credentials`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${service.apiToken}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     if (issued.status !== 201) throw new Error(`issuing failed: ${issued.status}`);
     const url = `mqtt://127.0.0.1:${port}`;
     const unknown: number[] = [];

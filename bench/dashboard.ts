@@ -28,9 +28,11 @@ interface PageMetrics {
 /** Run `task` over `items` with at most `concurrency` in flight. */
 async function pool<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await task(items[next++] as T);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await task(items[next++] as T);
+    }),
+  );
 }
 
 /** Every device posts one window per round, round after round, until stopped; returns the windows posted. */
@@ -83,7 +85,10 @@ export async function runDashboardBench(): Promise<void> {
 
     const startMetrics = { ...first };
     const measureStart = performance.now();
-    await page.waitForFunction((ms) => performance.now() > ms, (await page.evaluate(() => performance.now())) + MEASURE_S * 1000, { polling: 250, timeout: (MEASURE_S + 5) * 1000 });
+    await page.waitForFunction((ms) => performance.now() > ms, (await page.evaluate(() => performance.now())) + MEASURE_S * 1000, {
+      polling: 250,
+      timeout: (MEASURE_S + 5) * 1000,
+    });
     const elapsedS = (performance.now() - measureStart) / 1000;
     const end = (await page.evaluate(() => (window as unknown as { __dashboard: PageMetrics }).__dashboard)) as PageMetrics;
     const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: { count: number; totalMs: number; maxMs: number } }).__longTasks);

@@ -57,7 +57,18 @@ async function populate(dataDir: string): Promise<void> {
   for (let i = 0; i < DEVICES; i += 1) {
     for (let seq = 0; seq < WINDOWS_PER_DEVICE; seq += 1) {
       const powerW = 0.001 + (i % 100) * 0.0005;
-      batch.push({ deviceId: `bench-${i}`, seq, startMs: t0 + seq * 10_000, durationS: 10, energyJ: powerW * 10, sampleCount: 1000, minPowerW: powerW / 2, maxPowerW: powerW * 3, inferenceCount: 5, source: 'bench' });
+      batch.push({
+        deviceId: `bench-${i}`,
+        seq,
+        startMs: t0 + seq * 10_000,
+        durationS: 10,
+        energyJ: powerW * 10,
+        sampleCount: 1000,
+        minPowerW: powerW / 2,
+        maxPowerW: powerW * 3,
+        inferenceCount: 5,
+        source: 'bench',
+      });
     }
     if (batch.length >= 5_000) await store.appendWindows(batch.splice(0));
   }
@@ -67,9 +78,26 @@ async function populate(dataDir: string): Promise<void> {
 
 function startService(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), 'bin/tinyml-footprint.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--no-serial-discovery', '--mqtt-port', '0'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
+        'bin/tinyml-footprint.js',
+        'serve',
+        '--port',
+        '0',
+        '--host',
+        '127.0.0.1',
+        '--data-dir',
+        dataDir,
+        '--no-serial-discovery',
+        '--mqtt-port',
+        '0',
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -97,7 +125,9 @@ function row(name: string, result: LoadResult): string {
 
 export async function runHttpBench(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-bench-http-'));
-  process.stdout.write(`HTTP bench: ${DEVICES} devices × ${WINDOWS_PER_DEVICE} windows, ${CONNECTIONS} connections, ${DURATION_S} s per run (service in a child process)\n`);
+  process.stdout.write(
+    `HTTP bench: ${DEVICES} devices × ${WINDOWS_PER_DEVICE} windows, ${CONNECTIONS} connections, ${DURATION_S} s per run (service in a child process)\n`,
+  );
   await populate(dataDir);
   const { child, url } = await startService(dataDir);
   try {

@@ -46,8 +46,18 @@ export async function runMqttBench(): Promise<void> {
     await bare.subscribeAsync('tinyml/+/+/window', { qos: 1 });
 
     const simulator = startSimulator([
-      '--url', broker.url, '--devices', String(BENCH_DEVICES), '--count', String(BENCH_WINDOWS_PER_DEVICE),
-      '--interval', '0', '--device-prefix', 'bench', '--protocol', '5',
+      '--url',
+      broker.url,
+      '--devices',
+      String(BENCH_DEVICES),
+      '--count',
+      String(BENCH_WINDOWS_PER_DEVICE),
+      '--interval',
+      '0',
+      '--device-prefix',
+      'bench',
+      '--protocol',
+      '5',
     ]);
     const publishStartMs = performance.now();
     const published = await simulator.result;

@@ -60,7 +60,11 @@ export async function runStartupBench(runs = DEFAULT_RUNS): Promise<void> {
     const cpuText = cpu === null ? '' : `   CPU mean ${cpu.toFixed(0)} ms`;
     return `  ${label.padEnd(56)} wall median ${percentile(sorted, 0.5).toFixed(0)} ms  p90 ${percentile(sorted, 0.9).toFixed(0)} ms${cpuText}`;
   };
-  const median = (samples: ReturnType<typeof timeRun>[]) => percentile(samples.map((sample) => sample.wallMs).sort((a, b) => a - b), 0.5);
+  const median = (samples: ReturnType<typeof timeRun>[]) =>
+    percentile(
+      samples.map((sample) => sample.wallMs).sort((a, b) => a - b),
+      0.5,
+    );
   process.stdout.write(
     `${runs} runs each, interleaved; dist/ ${isBuilt ? 'present' : 'absent: the bin compiles through tsx'}\n` +
       `${line('node -e 0', bare)}\n` +

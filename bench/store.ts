@@ -95,7 +95,19 @@ function bare(windows: readonly EnergyWindow[], batchSize: number): Pass {
     const append = db.transaction((batch: readonly EnergyWindow[]) => {
       const receivedMs = Date.now();
       for (const w of batch) {
-        insert.run({ deviceId: w.deviceId, seq: w.seq, startMs: w.startMs, durationS: w.durationS, energyJ: w.energyJ, sampleCount: w.sampleCount, minPowerW: w.minPowerW, maxPowerW: w.maxPowerW, inferenceCount: w.inferenceCount, source: w.source, receivedMs });
+        insert.run({
+          deviceId: w.deviceId,
+          seq: w.seq,
+          startMs: w.startMs,
+          durationS: w.durationS,
+          energyJ: w.energyJ,
+          sampleCount: w.sampleCount,
+          minPowerW: w.minPowerW,
+          maxPowerW: w.maxPowerW,
+          inferenceCount: w.inferenceCount,
+          source: w.source,
+          receivedMs,
+        });
       }
     });
     const stop = timer();
@@ -142,7 +154,9 @@ const fmt = (pass: Pass): string =>
 export async function runStoreBench(): Promise<void> {
   const windows = rows();
   const singles = windows.slice(0, SINGLES);
-  process.stdout.write(`Store bench: ${DEVICES} devices × ${WINDOWS_PER_DEVICE} windows in batches of ${BATCH} (in order, again, newest first), then ${SINGLES} one-window transactions; file database, WAL, synchronous = FULL; best of ${PASSES}\n`);
+  process.stdout.write(
+    `Store bench: ${DEVICES} devices × ${WINDOWS_PER_DEVICE} windows in batches of ${BATCH} (in order, again, newest first), then ${SINGLES} one-window transactions; file database, WAL, synchronous = FULL; best of ${PASSES}\n`,
+  );
   const bareBatched: Pass[] = [];
   const storeBatched: Pass[] = [];
   const storeRedelivered: Pass[] = [];

@@ -24,7 +24,9 @@ function markdownValue(text: string): string {
 /** The cells of one option's row: flag, environment, default, meaning. */
 export function optionCells(name: string, spec: OptionSpec): [string, string, string, string] {
   const isEnvOnly = spec.type === 'string' && spec.envOnly === true;
-  const flag = isEnvOnly ? '—' : `\`--${name}${spec.type === 'string' ? ` ${spec.value}` : ''}\`${spec.type === 'string' && spec.multiple === true ? ' (repeatable)' : ''}`;
+  const flag = isEnvOnly
+    ? '—'
+    : `\`--${name}${spec.type === 'string' ? ` ${spec.value}` : ''}\`${spec.type === 'string' && spec.multiple === true ? ' (repeatable)' : ''}`;
   const env = envText(spec);
   const envCell = env === null ? '—' : env.replace(/^(\S+)/, '`$1`');
   return [flag, envCell, spec.default === undefined ? '—' : markdownValue(spec.default), escapeHtml(spec.help.replace(/\n/g, ' '))];

@@ -30,5 +30,5 @@ fi
 npm ci --no-audit --no-fund
 npm run typecheck
 npm run lint
-# npm run format:check joins here once the whole tree has been formatted (one commit, after issue 9's branches merge).
+npm run format:check
 npm test

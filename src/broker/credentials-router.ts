@@ -36,11 +36,14 @@ export function credentialsRouter(deps: CredentialsRouterDeps): Router {
     }
     const fleet = typeof fleetValue === 'string' ? fleetValue : null;
     const issued = await issueCredential(storeOrThrow(), id, fleet);
-    res.status(201).set('cache-control', 'no-store').json({
-      ...issued,
-      brokerPort: deps.brokerPort,
-      topicPrefix: `${deps.prefix}/${fleet ?? '<fleet>'}/${id}`,
-    });
+    res
+      .status(201)
+      .set('cache-control', 'no-store')
+      .json({
+        ...issued,
+        brokerPort: deps.brokerPort,
+        topicPrefix: `${deps.prefix}/${fleet ?? '<fleet>'}/${id}`,
+      });
   });
   router.delete('/devices/:id/mqtt-credentials', deps.requireToken, async (req, res) => {
     const removed = await storeOrThrow().delete(deviceId(req.params.id));

@@ -174,10 +174,8 @@ function customFactor(spec: string): GridFactor | undefined {
  */
 export function resolveGrid(spec: string): GridFactor {
   const trimmed = spec.trim();
-  const factor = (/^epa/i.test(trimmed) ? epaFactor(trimmed.toLowerCase()) : undefined)
-    ?? customFactor(trimmed)
-    ?? electricityMapsFactor(trimmed)
-    ?? emberFactor(trimmed);
+  const factor =
+    (/^epa/i.test(trimmed) ? epaFactor(trimmed.toLowerCase()) : undefined) ?? customFactor(trimmed) ?? electricityMapsFactor(trimmed) ?? emberFactor(trimmed);
   if (factor === undefined) {
     throw new ValidationError(`unknown grid "${spec}"`, [
       'use epa, epa-egrid2019, epa-egrid2021, epa-egrid2022, an Ember code such as FRA or WORLD, an Electricity Maps zone such as em:FR, or custom:<kg/kWh>',
@@ -200,11 +198,27 @@ export interface GridZoneEntry {
 export function listGridZones(): GridZoneEntry[] {
   const entries: GridZoneEntry[] = [];
   for (const factor of epaJson.factors) {
-    entries.push({ id: factor.id, label: factor.label, kgCO2ePerKWh: factor.tonnesCO2PerKWh * KG_PER_TONNE, gas: EPA_GAS, scope: EPA_SCOPE, year: factor.year, dataset: epaJson.dataset });
+    entries.push({
+      id: factor.id,
+      label: factor.label,
+      kgCO2ePerKWh: factor.tonnesCO2PerKWh * KG_PER_TONNE,
+      gas: EPA_GAS,
+      scope: EPA_SCOPE,
+      year: factor.year,
+      dataset: epaJson.dataset,
+    });
   }
   for (const [code, gPerKWh] of Object.entries(averageIntensity.data)) {
     const year = emberYear(code);
-    entries.push({ id: code, label: `${code} (Ember ${year ?? 'year unknown'})`, kgCO2ePerKWh: gPerKWh / G_PER_KG, gas: EMBER_GAS, scope: EMBER_SCOPE, year, dataset: 'ember-yearly' });
+    entries.push({
+      id: code,
+      label: `${code} (Ember ${year ?? 'year unknown'})`,
+      kgCO2ePerKWh: gPerKWh / G_PER_KG,
+      gas: EMBER_GAS,
+      scope: EMBER_SCOPE,
+      year,
+      dataset: 'ember-yearly',
+    });
   }
   const em = electricityMapsYear(DEFAULT_ELECTRICITY_MAPS_YEAR);
   for (const [zone, entry] of Object.entries(em?.data ?? {})) {

@@ -13,10 +13,7 @@ const rangeKindsSchema = z.object({ min: kindSchema, typical: kindSchema, max: k
 const blocksSchema = z.object({
   dataset: z.string(),
   source: z.string(),
-  sources: z.record(
-    z.string(),
-    z.object({ dataset: z.string(), citation: z.string(), description: z.string(), basedOn: z.string().optional() }),
-  ),
+  sources: z.record(z.string(), z.object({ dataset: z.string(), citation: z.string(), description: z.string(), basedOn: z.string().optional() })),
   blocks: z.array(
     z.object({
       id: z.string(),
@@ -33,9 +30,7 @@ const blocksSchema = z.object({
           note: z.string().optional(),
           battery: z.boolean().optional(),
           batteryCapacityWh: rangeSchema.optional(),
-          batteryCapacity: z
-            .object({ source: z.string(), kind: kindSchema, rangeKinds: rangeKindsSchema.optional(), note: z.string() })
-            .optional(),
+          batteryCapacity: z.object({ source: z.string(), kind: kindSchema, rangeKinds: rangeKindsSchema.optional(), note: z.string() }).optional(),
         }),
       ),
     }),

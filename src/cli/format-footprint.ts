@@ -26,8 +26,12 @@ export function formatFootprint(result: FootprintResult): string {
   const powerLabel = result.power.kind === 'assumed' ? 'ASSUMED (not measured)' : result.power.kind === 'given' ? 'given by you' : 'measured';
   lines.push(`System     ${result.system.label} (${result.system.id}, ${result.system.scenario} case)`);
   lines.push(`Power      ${powerText(result.power.powerW)} average, ${powerLabel}`);
-  lines.push(`Grid       ${result.grid.label}: ${result.grid.kgCO2ePerKWh.toFixed(4)} kg ${result.grid.gas}/kWh, ${result.grid.scope} [${result.grid.provenance.dataset}]`);
-  lines.push(`Lifetime   ${result.lifetimeYears} years, ${result.use.deviceEnergyWh.toFixed(2)} Wh drawn, ${result.use.gridEnergyWh.toFixed(2)} Wh from the grid`);
+  lines.push(
+    `Grid       ${result.grid.label}: ${result.grid.kgCO2ePerKWh.toFixed(4)} kg ${result.grid.gas}/kWh, ${result.grid.scope} [${result.grid.provenance.dataset}]`,
+  );
+  lines.push(
+    `Lifetime   ${result.lifetimeYears} years, ${result.use.deviceEnergyWh.toFixed(2)} Wh drawn, ${result.use.gridEnergyWh.toFixed(2)} Wh from the grid`,
+  );
   lines.push('');
   // Columns as narrow as their contents, so a row fits TERMINAL_COLUMNS; a source that does not wraps in its column.
   const labelWidth = Math.max(...result.stages.map((stage) => stage.label.length), 'Total'.length);
@@ -52,7 +56,9 @@ export function formatFootprint(result: FootprintResult): string {
         `(${battery.limitedBy === 'calendar' ? `calendar life ${battery.calendarLifeYears} years` : `${battery.cycleLife} cycles`})`,
     );
     if (battery.selfDischargeWh > 0) {
-      lines.push(`           self-discharge ${(battery.selfDischargePerMonth * 100).toPrecision(3)} %/month: ${battery.selfDischargeWh.toFixed(2)} Wh recharged from the grid`);
+      lines.push(
+        `           self-discharge ${(battery.selfDischargePerMonth * 100).toPrecision(3)} %/month: ${battery.selfDischargeWh.toFixed(2)} Wh recharged from the grid`,
+      );
     }
   }
   const assumed = result.comparison.assumed;

@@ -6,7 +6,8 @@ import { MAX_POWER_W } from '../model/limits.js';
 export function numberOption(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!DECIMAL_PATTERN.test(text) || !Number.isFinite(value)) throw new ValidationError(`--${name} must be a decimal number (e.g. 3, 0.5, 1e-3), got "${text}"`);
+  if (!DECIMAL_PATTERN.test(text) || !Number.isFinite(value))
+    throw new ValidationError(`--${name} must be a decimal number (e.g. 3, 0.5, 1e-3), got "${text}"`);
   return value;
 }
 

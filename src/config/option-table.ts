@@ -74,7 +74,8 @@ export function flagText(name: string, spec: OptionSpec): string {
 export function envText(spec: OptionSpec): string | null {
   if (spec.env === undefined) return null;
   if (spec.type === 'boolean' && spec.envValue !== undefined) return `${spec.env}=${spec.envValue}`;
-  if (spec.type === 'string' && spec.envSeparator !== undefined) return `${spec.env} (${spec.envSeparator === ',' ? 'comma' : `"${spec.envSeparator}"`}-separated)`;
+  if (spec.type === 'string' && spec.envSeparator !== undefined)
+    return `${spec.env} (${spec.envSeparator === ',' ? 'comma' : `"${spec.envSeparator}"`}-separated)`;
   return spec.env;
 }
 
@@ -130,7 +131,12 @@ export function usageLines(table: OptionTable, layout: { indent?: string; width?
  * An option's value from the parsed flags, else from the environment (flags win). A list from the environment is
  * split at its separator, items trimmed, empty ones dropped.
  */
-export function optionValue(name: string, spec: OptionSpec, flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): string | boolean | string[] | undefined {
+export function optionValue(
+  name: string,
+  spec: OptionSpec,
+  flags: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv,
+): string | boolean | string[] | undefined {
   const given = flags[name] as string | boolean | string[] | undefined;
   if (given !== undefined) return given;
   const text = spec.env === undefined ? undefined : env[spec.env];
@@ -138,7 +144,10 @@ export function optionValue(name: string, spec: OptionSpec, flags: Readonly<Reco
   if (spec.type === 'boolean') return spec.envValue === undefined ? text !== '' && text !== '0' : text === spec.envValue ? true : undefined;
   if (spec.multiple === true) {
     const separator = spec.envSeparator ?? ',';
-    return text.split(separator).map((item) => item.trim()).filter((item) => item.length > 0);
+    return text
+      .split(separator)
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0);
   }
   return text;
 }

@@ -43,7 +43,10 @@ export function eventsRouter(deps: EventsRouterDeps): Router {
       },
       device,
     );
-    client.hello({ serverNowMs: deps.clock(), onlineThresholdMs: deps.onlineThresholdMs, flushIntervalMs: deps.feed.tickIntervalMs, device }, RECONNECT_DELAY_MS);
+    client.hello(
+      { serverNowMs: deps.clock(), onlineThresholdMs: deps.onlineThresholdMs, flushIntervalMs: deps.feed.tickIntervalMs, device },
+      RECONNECT_DELAY_MS,
+    );
     const remove = deps.feed.add(client);
     res.on('close', remove);
   });

@@ -2,7 +2,8 @@ import express, { Router } from 'express';
 import { findUplotDist, findWebRoot } from './web-root.js';
 
 /** Same-origin only: proves at runtime that the dashboard loads nothing from a CDN. uPlot sets inline styles. */
-export const DASHBOARD_CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'";
+export const DASHBOARD_CSP =
+  "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'";
 /** Seconds the browser may cache the vendored uPlot files without asking: they change only with the package version. */
 const VENDOR_MAX_AGE_S = 3_600;
 

@@ -3,7 +3,10 @@ import type { RefusedWindow } from './types.js';
 
 export class ValidationError extends Error {
   readonly code = 'validation' as const;
-  constructor(message: string, readonly details: readonly string[] = []) {
+  constructor(
+    message: string,
+    readonly details: readonly string[] = [],
+  ) {
     super(message);
     this.name = 'ValidationError';
   }

@@ -28,8 +28,24 @@ interface UnitTable {
  */
 const POWER: UnitTable = {
   kind: 'power',
-  units: new Map([['W', 1], ['mW', 1e-3], ['uW', 1e-6], ['µW', 1e-6], ['μW', 1e-6], ['nW', 1e-9], ['kW', 1e3], ['MW', 1e6]]),
-  names: new Map([['W', 'watts'], ['mW', 'milliwatts'], ['uW', 'microwatts'], ['nW', 'nanowatts'], ['kW', 'kilowatts'], ['MW', 'megawatts']]),
+  units: new Map([
+    ['W', 1],
+    ['mW', 1e-3],
+    ['uW', 1e-6],
+    ['µW', 1e-6],
+    ['μW', 1e-6],
+    ['nW', 1e-9],
+    ['kW', 1e3],
+    ['MW', 1e6],
+  ]),
+  names: new Map([
+    ['W', 'watts'],
+    ['mW', 'milliwatts'],
+    ['uW', 'microwatts'],
+    ['nW', 'nanowatts'],
+    ['kW', 'kilowatts'],
+    ['MW', 'megawatts'],
+  ]),
   baseUnit: 'W',
   examples: '27mW, 0.5W, 800uW',
 };
@@ -37,8 +53,24 @@ const POWER: UnitTable = {
 /** Durations; `m` is minutes (as in `10m`), `M` is refused: minutes or months would be a guess. */
 const DURATION: UnitTable = {
   kind: 'duration',
-  units: new Map([['ms', 1e-3], ['s', 1], ['m', 60], ['min', 60], ['h', 3600], ['d', 86400], ['y', 365 * 86400]]),
-  names: new Map([['ms', 'milliseconds'], ['s', 'seconds'], ['m', 'minutes'], ['min', 'minutes'], ['h', 'hours'], ['d', 'days'], ['y', 'years of 365 days']]),
+  units: new Map([
+    ['ms', 1e-3],
+    ['s', 1],
+    ['m', 60],
+    ['min', 60],
+    ['h', 3600],
+    ['d', 86400],
+    ['y', 365 * 86400],
+  ]),
+  names: new Map([
+    ['ms', 'milliseconds'],
+    ['s', 'seconds'],
+    ['m', 'minutes'],
+    ['min', 'minutes'],
+    ['h', 'hours'],
+    ['d', 'days'],
+    ['y', 'years of 365 days'],
+  ]),
   baseUnit: 's',
   examples: '90s, 10m, 2h',
 };
@@ -62,14 +94,18 @@ function parseWithUnits(table: UnitTable, text: string, unitRequired: boolean): 
   const number = match[1]!;
   const unit = match[2]!;
   if (unit === '' && unitRequired) {
-    throw new ValidationError(`${table.kind} "${text}" has no unit: write it with one, e.g. ${number}m${table.baseUnit} (${table.names.get(`m${table.baseUnit}`) ?? 'milli'}), ${number}u${table.baseUnit} or ${number}${table.baseUnit}`);
+    throw new ValidationError(
+      `${table.kind} "${text}" has no unit: write it with one, e.g. ${number}m${table.baseUnit} (${table.names.get(`m${table.baseUnit}`) ?? 'milli'}), ${number}u${table.baseUnit} or ${number}${table.baseUnit}`,
+    );
   }
   const factor = unit === '' ? 1 : table.units.get(unit);
   if (factor === undefined) {
     const sameLetters = [...table.units.keys()].filter((known) => known.toLowerCase() === unit.toLowerCase());
     if (sameLetters.length > 0) {
       const meant = sameLetters.map((known) => `${number}${known}${table.names.has(known) ? ` (${table.names.get(known)})` : ''}`).join(' or ');
-      throw new ValidationError(`${table.kind} "${text}": units are case-sensitive (m = milli, M = mega); did you mean ${meant}?`, [`known units: ${listUnits(table)}`]);
+      throw new ValidationError(`${table.kind} "${text}": units are case-sensitive (m = milli, M = mega); did you mean ${meant}?`, [
+        `known units: ${listUnits(table)}`,
+      ]);
     }
     throw new ValidationError(`${table.kind} "${text}": unknown unit "${unit}" (expected one of ${listUnits(table)}; e.g. ${table.examples})`);
   }

@@ -105,7 +105,10 @@ function implausibility(window: EnergyWindow, nowMs: number): WindowRejection | 
   // last-seen time (and its observed span) up to two days ahead.
   const endMs = window.startMs + window.durationS * 1000;
   if (endMs > nowMs + MAX_FUTURE_SKEW_MS) {
-    return { reason: 'end_in_future', detail: `end ${new Date(endMs).toISOString()} (start + ${window.durationS} s) is more than a day in the future: is the duration in seconds?` };
+    return {
+      reason: 'end_in_future',
+      detail: `end ${new Date(endMs).toISOString()} (start + ${window.durationS} s) is more than a day in the future: is the duration in seconds?`,
+    };
   }
   const { minPowerW, maxPowerW } = window;
   if (minPowerW !== null && maxPowerW !== null && minPowerW > maxPowerW) {
@@ -114,7 +117,10 @@ function implausibility(window: EnergyWindow, nowMs: number): WindowRejection | 
   if (window.sampleCount > 1) {
     const slackW = (value: number) => value * MIN_MAX_RELATIVE_SLACK + MIN_MAX_ABSOLUTE_SLACK_W;
     if ((minPowerW !== null && averageW < minPowerW - slackW(minPowerW)) || (maxPowerW !== null && averageW > maxPowerW + slackW(maxPowerW))) {
-      return { reason: 'average_outside_min_max', detail: `average power ${averageW.toPrecision(4)} W is outside [${minPowerW ?? '-'}, ${maxPowerW ?? '-'}] W: check the units` };
+      return {
+        reason: 'average_outside_min_max',
+        detail: `average power ${averageW.toPrecision(4)} W is outside [${minPowerW ?? '-'}, ${maxPowerW ?? '-'}] W: check the units`,
+      };
     }
   }
   return null;

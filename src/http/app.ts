@@ -99,7 +99,17 @@ export function createApp(deps: AppDeps): { app: Express; stats: HttpStats } {
     }),
   );
   // The device routes come first: they carry the hot path (live footprints), and Express tries routers in order.
-  api.use(healthRouter({ store: deps.store, health: deps.health, ingest: deps.ingest, bus: deps.bus, clock: deps.clock, startedAtMs: deps.clock(), version: deps.version }));
+  api.use(
+    healthRouter({
+      store: deps.store,
+      health: deps.health,
+      ingest: deps.ingest,
+      bus: deps.bus,
+      clock: deps.clock,
+      startedAtMs: deps.clock(),
+      version: deps.version,
+    }),
+  );
   api.use(catalogueRouter(deps.catalogue));
   api.use(calculatorRouter(deps.catalogue, deps.defaults));
   api.use(fleetRouter(deps.store, deps.catalogue, deps.clock, deps.onlineThresholdMs, deps.fleetCacheTtlMs, deps.presence));

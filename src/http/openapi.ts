@@ -117,11 +117,27 @@ export const REQUEST_EXAMPLES = {
   Calculation: {
     seedDefault: {},
     measured: { system: 'kws-typical', power: '27.2mW', grid: 'FRA', lifetimeYears: 3 },
-    custom: { system: { base: 'ic-typical', scenario: 'max', blocks: { processing: { level: 1 }, casing: { kgCO2e: 0.5 } } }, power: 0.0272, trainingDevices: 100, battery: { capacityWh: 7.2, cycleLife: 500 }, elapsedS: 86_400 },
+    custom: {
+      system: { base: 'ic-typical', scenario: 'max', blocks: { processing: { level: 1 }, casing: { kgCO2e: 0.5 } } },
+      power: 0.0272,
+      trainingDevices: 100,
+      battery: { capacityWh: 7.2, cycleLife: 500 },
+      elapsedS: 86_400,
+    },
   },
   DeviceCreate: {
     minimal: { id: 'node-1' },
-    full: { id: 'node-2', name: 'Bench U575', fleet: 'lab', deployedAt: '2025-01-01T00:00:00Z', system: 'kws-typical', training: 'none', grid: 'FRA', lifetimeYears: 5, chargerEfficiency: 0.85 },
+    full: {
+      id: 'node-2',
+      name: 'Bench U575',
+      fleet: 'lab',
+      deployedAt: '2025-01-01T00:00:00Z',
+      system: 'kws-typical',
+      training: 'none',
+      grid: 'FRA',
+      lifetimeYears: 5,
+      chargerEfficiency: 0.85,
+    },
   },
   DevicePatch: { grid: { grid: 'SWE' }, undeploy: { name: 'renamed', deployedAt: null, fleet: null } },
   Windows: { batch: { windows: [exampleWindow(0), exampleWindow(1)] }, single: { seq: 7, startMs: EXAMPLE_START_MS, durationS: 10, energyJ: 0.01 } },
@@ -146,10 +162,18 @@ export function openApiDocument(version: string): unknown {
     },
     paths: {
       '/api/health': {
-        get: { operationId: 'getHealth', summary: 'Service and per-source status', responses: { 200: json('ok', 'Health'), 503: json('degraded: the store does not answer', 'Health') } },
+        get: {
+          operationId: 'getHealth',
+          summary: 'Service and per-source status',
+          responses: { 200: json('ok', 'Health'), 503: json('degraded: the store does not answer', 'Health') },
+        },
       },
       '/api/catalogue': {
-        get: { operationId: 'getCatalogue', summary: 'Systems, blocks and levels, training presets, reference devices, assumptions', responses: { 200: json('catalogue', 'Catalogue') } },
+        get: {
+          operationId: 'getCatalogue',
+          summary: 'Systems, blocks and levels, training presets, reference devices, assumptions',
+          responses: { 200: json('catalogue', 'Catalogue') },
+        },
       },
       '/api/catalogue/grids': {
         get: { operationId: 'listGrids', summary: 'Every grid zone with its factor and dataset', responses: { 200: json('grids', 'GridList') } },
@@ -164,22 +188,45 @@ export function openApiDocument(version: string): unknown {
         get: {
           operationId: 'calculateFromQuery',
           summary: 'Calculator with query parameters (shareable URL)',
-          parameters: queryParameters(calculateQuerySchema, { system: 'kws-typical', power: '27mW', region: 'FRA', years: '3', blocks: 'processing:1,casing=0.5' }),
+          parameters: queryParameters(calculateQuerySchema, {
+            system: 'kws-typical',
+            power: '27mW',
+            region: 'FRA',
+            years: '3',
+            blocks: 'processing:1,casing=0.5',
+          }),
           responses: { 200: json('footprint breakdown', 'Footprint'), 400: PROBLEMS[400] },
         },
       },
       '/api/devices': {
-        get: { operationId: 'listDevices', summary: 'List devices', parameters: queryParameters(listQuerySchema), responses: { 200: json('devices', 'DeviceList'), 400: PROBLEMS[400] } },
+        get: {
+          operationId: 'listDevices',
+          summary: 'List devices',
+          parameters: queryParameters(listQuerySchema),
+          responses: { 200: json('devices', 'DeviceList'), 400: PROBLEMS[400] },
+        },
         post: {
           operationId: 'createDevice',
           summary: 'Register a device',
           security: secured,
           requestBody: body('DeviceCreate', REQUEST_EXAMPLES.DeviceCreate),
-          responses: { 201: json('device', 'Device'), 400: PROBLEMS[400], 401: PROBLEMS[401], 409: problem('a device with this id exists'), 413: PROBLEMS[413], 415: PROBLEMS[415] },
+          responses: {
+            201: json('device', 'Device'),
+            400: PROBLEMS[400],
+            401: PROBLEMS[401],
+            409: problem('a device with this id exists'),
+            413: PROBLEMS[413],
+            415: PROBLEMS[415],
+          },
         },
       },
       '/api/devices/{id}': {
-        get: { operationId: 'getDevice', summary: 'One device with its aggregate', parameters: [idParam], responses: { 200: json('device', 'DeviceWithAggregate'), 404: PROBLEMS[404] } },
+        get: {
+          operationId: 'getDevice',
+          summary: 'One device with its aggregate',
+          parameters: [idParam],
+          responses: { 200: json('device', 'DeviceWithAggregate'), 404: PROBLEMS[404] },
+        },
         patch: {
           operationId: 'updateDevice',
           summary: 'Update a device',
@@ -198,7 +245,8 @@ export function openApiDocument(version: string): unknown {
         },
         post: {
           operationId: 'postWindows',
-          summary: 'Ingest energy windows (a redelivery is a duplicate, a re-used seq a new window); one implausible or overlapping window refuses the whole batch',
+          summary:
+            'Ingest energy windows (a redelivery is a duplicate, a re-used seq a new window); one implausible or overlapping window refuses the whole batch',
           security: secured,
           parameters: [idParam],
           requestBody: body('Windows', REQUEST_EXAMPLES.Windows),
@@ -214,7 +262,12 @@ export function openApiDocument(version: string): unknown {
         },
       },
       '/api/devices/{id}/footprint': {
-        get: { operationId: 'getDeviceFootprint', summary: 'Live lifetime footprint of one device', parameters: [idParam], responses: { 200: json('footprint', 'DeviceFootprint'), 404: PROBLEMS[404] } },
+        get: {
+          operationId: 'getDeviceFootprint',
+          summary: 'Live lifetime footprint of one device',
+          parameters: [idParam],
+          responses: { 200: json('footprint', 'DeviceFootprint'), 404: PROBLEMS[404] },
+        },
       },
       '/api/devices/{id}/mqtt-credentials': {
         post: {
@@ -223,14 +276,26 @@ export function openApiDocument(version: string): unknown {
           security: secured,
           parameters: [idParam],
           requestBody: body('MqttCredentialsRequest', REQUEST_EXAMPLES.MqttCredentialsRequest, false),
-          responses: { 201: json('credentials', 'MqttCredentials'), 400: PROBLEMS[400], 401: PROBLEMS[401], 409: problem('the embedded broker is not running'), 413: PROBLEMS[413], 415: PROBLEMS[415] },
+          responses: {
+            201: json('credentials', 'MqttCredentials'),
+            400: PROBLEMS[400],
+            401: PROBLEMS[401],
+            409: problem('the embedded broker is not running'),
+            413: PROBLEMS[413],
+            415: PROBLEMS[415],
+          },
         },
         delete: {
           operationId: 'revokeMqttCredentials',
           summary: "Revoke a device's MQTT credentials",
           security: secured,
           parameters: [idParam],
-          responses: { 204: { description: 'revoked' }, 401: PROBLEMS[401], 404: problem('no credentials for this device'), 409: problem('the embedded broker is not running') },
+          responses: {
+            204: { description: 'revoked' },
+            401: PROBLEMS[401],
+            404: problem('no credentials for this device'),
+            409: problem('the embedded broker is not running'),
+          },
         },
       },
       '/api/fleet': {
@@ -244,10 +309,14 @@ export function openApiDocument(version: string): unknown {
       '/api/events': {
         get: {
           operationId: 'streamEvents',
-          summary: 'Server-sent events: a `hello`, then `update` events with fleet rows (and, with `device`, its power points and footprint); heartbeat comments',
+          summary:
+            'Server-sent events: a `hello`, then `update` events with fleet rows (and, with `device`, its power points and footprint); heartbeat comments',
           parameters: queryParameters(eventsQuerySchema),
           responses: {
-            200: { description: 'an event stream', content: { 'text/event-stream': { schema: { type: 'string', description: 'event: hello | update, data: JSON' } } } },
+            200: {
+              description: 'an event stream',
+              content: { 'text/event-stream': { schema: { type: 'string', description: 'event: hello | update, data: JSON' } } },
+            },
             400: PROBLEMS[400],
             404: PROBLEMS[404],
             503: problem(`more than ${MAX_EVENT_CLIENTS} streams at once`),

@@ -11,7 +11,11 @@ export interface Problem {
 }
 
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly reason: HttpRejectReason, message: string) {
+  constructor(
+    readonly status: number,
+    readonly reason: HttpRejectReason,
+    message: string,
+  ) {
     super(message);
     this.name = 'HttpError';
   }
@@ -35,7 +39,8 @@ function toProblem(error: unknown): { problem: Problem; reason: HttpRejectReason
   const bodyError = error as { type?: string; status?: number; message?: string; limit?: number };
   if (bodyError.type === 'entity.too.large') return make(413, 'too-large', 'Body too large', `request body exceeds ${bodyError.limit ?? ''} bytes`);
   if (bodyError.type === 'entity.parse.failed') return make(400, 'malformed-json', 'Malformed JSON', `the body is not valid JSON: ${bodyError.message ?? ''}`);
-  if (bodyError.type === 'encoding.unsupported' || bodyError.type === 'charset.unsupported') return make(415, 'unsupported-encoding', 'Unsupported encoding', bodyError.message ?? '');
+  if (bodyError.type === 'encoding.unsupported' || bodyError.type === 'charset.unsupported')
+    return make(415, 'unsupported-encoding', 'Unsupported encoding', bodyError.message ?? '');
   if (typeof bodyError.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
     return make(bodyError.status, 'bad-request', 'Bad request', bodyError.message ?? 'bad request');
   }

@@ -181,7 +181,10 @@ export const storedWindowSchema = z.strictObject({
   maxPowerW: nullableNumber,
   inferenceCount: z.number(),
   source: z.string(),
-  startStampedBy: z.enum(['device', 'receiver']).optional().meta({ description: "who stamped startMs: the device's clock, or the receiver's estimate (SPEC.md §7)" }),
+  startStampedBy: z
+    .enum(['device', 'receiver'])
+    .optional()
+    .meta({ description: "who stamped startMs: the device's clock, or the receiver's estimate (SPEC.md §7)" }),
 });
 
 export const windowListSchema = z.strictObject({ windows: z.array(storedWindowSchema) });
@@ -383,5 +386,17 @@ const typesMatch: {
   source: Same<z.infer<typeof sourceStatusSchema>, SourceStatus>;
   assumptions: Same<z.infer<typeof catalogueSchema>['assumptions'], LifecycleAssumptions>;
   gridEntry: Same<z.infer<typeof gridListSchema>['grids'][number], GridZoneEntry>;
-} = { footprint: true, device: true, aggregate: true, window: true, submit: true, deviceFootprint: true, fleetRow: true, fleetTotals: true, source: true, assumptions: true, gridEntry: true };
+} = {
+  footprint: true,
+  device: true,
+  aggregate: true,
+  window: true,
+  submit: true,
+  deviceFootprint: true,
+  fleetRow: true,
+  fleetTotals: true,
+  source: true,
+  assumptions: true,
+  gridEntry: true,
+};
 void typesMatch;

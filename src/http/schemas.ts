@@ -66,9 +66,10 @@ function refuseUnknownBlocks(raw: unknown, ctx: z.RefinementCtx): unknown {
 
 export const blocksSchema = z.preprocess(
   refuseUnknownBlocks,
-  z
-    .strictObject(Object.fromEntries(catalogue.blocks.map((block) => [block.id, blockChoiceSchema(block.levels.map((level) => level.level)).optional()])))
-    .meta({ description: 'per block: {level} (one of the block\'s levels), or {kgCO2e}, which wins when both are given; a level the dataset does not quantify needs kgCO2e' }),
+  z.strictObject(Object.fromEntries(catalogue.blocks.map((block) => [block.id, blockChoiceSchema(block.levels.map((level) => level.level)).optional()]))).meta({
+    description:
+      "per block: {level} (one of the block's levels), or {kgCO2e}, which wins when both are given; a level the dataset does not quantify needs kgCO2e",
+  }),
 );
 
 const presetId = () => z.string().min(1).max(MAX_ID_TEXT).meta({ enum: SYSTEM_IDS });
@@ -97,7 +98,14 @@ export const batterySchema = z
 
 /** Power: watts as a number, or a string with a unit ("27mW", "800 uW"). */
 const powerText = () =>
-  z.string().min(1).max(40).meta({ pattern: POWER_TEXT_PATTERN, description: `a number and a unit (W, mW, uW, µW, nW, kW, MW; case-sensitive; no unit: watts), at most ${MAX_POWER_W} W` });
+  z
+    .string()
+    .min(1)
+    .max(40)
+    .meta({
+      pattern: POWER_TEXT_PATTERN,
+      description: `a number and a unit (W, mW, uW, µW, nW, kW, MW; case-sensitive; no unit: watts), at most ${MAX_POWER_W} W`,
+    });
 export const powerSchema = z.union([finite().min(0).max(MAX_POWER_W).meta({ description: 'watts' }), powerText()]);
 
 /** The footprint options shared by the calculator and devices. */
@@ -168,16 +176,27 @@ export const windowSchema = z
       .min(0)
       .max(Number.MAX_SAFE_INTEGER)
       // The upper bound moves with the server's clock: it is in the description, not a static `maximum`.
-      .meta({ minimum: MIN_WINDOW_START_MS, maximum: undefined, description: `Unix epoch ms; not before 2000-01-01 (an unset clock), at most ${MAX_FUTURE_SKEW_MS / 3_600_000} h ahead of the server (a unit mistake)` }),
+      .meta({
+        minimum: MIN_WINDOW_START_MS,
+        maximum: undefined,
+        description: `Unix epoch ms; not before 2000-01-01 (an unset clock), at most ${MAX_FUTURE_SKEW_MS / 3_600_000} h ahead of the server (a unit mistake)`,
+      }),
     durationS: finite().positive().max(MAX_WINDOW_DURATION_S),
-    energyJ: finite().min(0).meta({ description: `joules; the average energyJ / durationS is at most ${MAX_POWER_W} W, and within [minPowerW, maxPowerW] (± 1 % + 1 µW) when sampleCount > 1` }),
+    energyJ: finite()
+      .min(0)
+      .meta({
+        description: `joules; the average energyJ / durationS is at most ${MAX_POWER_W} W, and within [minPowerW, maxPowerW] (± 1 % + 1 µW) when sampleCount > 1`,
+      }),
     sampleCount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
     minPowerW: finite().min(0).max(MAX_POWER_W).nullable().optional(),
     maxPowerW: finite().min(0).max(MAX_POWER_W).nullable().optional(),
     inferenceCount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   })
   .strict()
-  .meta({ description: 'one energy window; the same window again is a duplicate and changes nothing, a re-used seq with another window is stored, an overlapping one refused (SPEC.md §7); minPowerW ≤ maxPowerW' });
+  .meta({
+    description:
+      'one energy window; the same window again is a duplicate and changes nothing, a re-used seq with another window is stored, an overlapping one refused (SPEC.md §7); minPowerW ≤ maxPowerW',
+  });
 
 export const windowBatchSchema = z.object({ windows: z.array(windowSchema).min(1).max(MAX_WINDOWS_PER_REQUEST) }).strict();
 
@@ -186,7 +205,9 @@ export const windowsBodySchema = z.union([windowBatchSchema, windowSchema]);
 
 export const listQuerySchema = z
   .object({
-    limit: queryInteger(z.number().int().min(1)).meta({ description: `devices per page (default 1000); more than ${MAX_PAGE_SIZE} is read as ${MAX_PAGE_SIZE}` }).optional(),
+    limit: queryInteger(z.number().int().min(1))
+      .meta({ description: `devices per page (default 1000); more than ${MAX_PAGE_SIZE} is read as ${MAX_PAGE_SIZE}` })
+      .optional(),
     offset: queryInteger(z.number().int().min(0)).optional(),
     fleet: z.string().regex(DEVICE_ID_PATTERN).optional(),
   })
@@ -197,4 +218,3 @@ export const windowsQuerySchema = z.object({ limit: queryInteger(z.number().int(
 export const fleetQuerySchema = z.object({ fleet: z.string().regex(DEVICE_ID_PATTERN).optional(), rows: z.enum(['true', 'false']).optional() }).strict();
 
 export const eventsQuerySchema = z.object({ device: z.string().regex(DEVICE_ID_PATTERN).optional() }).strict();
-

@@ -61,11 +61,12 @@ function onClientError(stats: HttpStats, error: NodeJS.ErrnoException, socket: S
     socket.destroy();
     return;
   }
-  const [reason, response]: [HttpRejectReason, string] = code === 'ERR_HTTP_REQUEST_TIMEOUT'
-    ? ['request-timeout', REQUEST_TIMEOUT_RESPONSE]
-    : code === 'HPE_HEADER_OVERFLOW'
-      ? ['header-too-large', HEADER_TOO_LARGE_RESPONSE]
-      : ['bad-http', BAD_REQUEST_RESPONSE];
+  const [reason, response]: [HttpRejectReason, string] =
+    code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? ['request-timeout', REQUEST_TIMEOUT_RESPONSE]
+      : code === 'HPE_HEADER_OVERFLOW'
+        ? ['header-too-large', HEADER_TOO_LARGE_RESPONSE]
+        : ['bad-http', BAD_REQUEST_RESPONSE];
   stats.reject(reason, `${code}: ${error.message}`);
   socket.write(response);
   socket.destroy();

@@ -38,14 +38,16 @@ export function batteryParams(catalogue: Catalogue, system: ResolvedSystem, inpu
       ? assumptions.batteryProvenance
       : { dataset: 'user', kind: 'user', citation: 'battery parameters given by the user', note: assumptions.batteryProvenance.citation },
     sources: {
-      capacity: input?.capacityWh !== undefined || capacitySource === undefined
-        ? userSource('battery capacity given by the user')
-        : provenanceAt(capacitySource, scenario),
+      capacity:
+        input?.capacityWh !== undefined || capacitySource === undefined
+          ? userSource('battery capacity given by the user')
+          : provenanceAt(capacitySource, scenario),
       cycleLife: input?.cycleLife === undefined ? assumptions.batteryProvenance : userSource('battery cycle life given by the user'),
       calendarLife: input?.calendarLifeYears === undefined ? assumptions.batteryCalendarLifeProvenance : userSource('battery calendar life given by the user'),
-      selfDischarge: input?.selfDischargePerMonth === undefined
-        ? assumptions.batterySelfDischargeProvenance
-        : { ...userSource('battery self-discharge given by the user'), note: `at the assumed mean state of charge ${assumptions.batteryMeanStateOfCharge}` },
+      selfDischarge:
+        input?.selfDischargePerMonth === undefined
+          ? assumptions.batterySelfDischargeProvenance
+          : { ...userSource('battery self-discharge given by the user'), note: `at the assumed mean state of charge ${assumptions.batteryMeanStateOfCharge}` },
     },
   };
 }

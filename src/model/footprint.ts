@@ -17,7 +17,14 @@ function powerSummary(catalogue: Catalogue, power: PowerInput): PowerSummary {
     return { kind: 'assumed', powerW: power.powerW, observedS: null, samples: null, windows: null, provenance: catalogue.assumptions.assumedPowerProvenance };
   }
   if (power.kind === 'given') {
-    return { kind: 'given', powerW: power.powerW, observedS: null, samples: null, windows: null, provenance: { dataset: 'user', kind: 'user', citation: 'average power given by the user' } };
+    return {
+      kind: 'given',
+      powerW: power.powerW,
+      observedS: null,
+      samples: null,
+      windows: null,
+      provenance: { dataset: 'user', kind: 'user', citation: 'average power given by the user' },
+    };
   }
   return {
     kind: 'measured',
@@ -54,9 +61,10 @@ export function computeFootprint(catalogue: Catalogue, input: FootprintInput): F
     throw new ValidationError('the inputs give a footprint too large to represent: check units and extremes');
   }
   const assumedPowerW = catalogue.assumptions.assumedPowerW;
-  const assumed = input.power.kind === 'assumed' && input.power.powerW === assumedPowerW
-    ? main
-    : lifecycleStages(catalogue, system, input, trainingPerDevice, trainingStage, lifetimeS, assumedPowerW);
+  const assumed =
+    input.power.kind === 'assumed' && input.power.powerW === assumedPowerW
+      ? main
+      : lifecycleStages(catalogue, system, input, trainingPerDevice, trainingStage, lifetimeS, assumedPowerW);
 
   const assumptions = assumptionNotes(catalogue, input, training.runKgCO2e.typical, main.battery);
 

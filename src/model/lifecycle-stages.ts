@@ -37,7 +37,12 @@ function batteryNote(packs: BatteryStage): string {
  * total, never the small pack's footprint paired with the large pack's replacement count. Training is independent of
  * the hardware and adds its own range.
  */
-function consistentTotalRange(coupledKgByScenario: Readonly<Record<Scenario, number>>, training: Range, endOfLifeKg: number, endOfLifeMaxShare: number): {
+function consistentTotalRange(
+  coupledKgByScenario: Readonly<Record<Scenario, number>>,
+  training: Range,
+  endOfLifeKg: number,
+  endOfLifeMaxShare: number,
+): {
   total: Range;
   endOfLife: Range;
 } {
@@ -86,10 +91,7 @@ export function lifecycleStages(
   const battery = packs?.outcome ?? null;
   // A pack's self-discharge depends on its capacity, so the use stage moves with the scenario like the pack does.
   const useByScenario = Object.fromEntries(
-    SCENARIOS.map((scenario) => [
-      scenario,
-      useStage(powerW, periodS, input.chargerEfficiency, input.grid, packs?.byScenario[scenario].selfDischargeWh ?? 0),
-    ]),
+    SCENARIOS.map((scenario) => [scenario, useStage(powerW, periodS, input.chargerEfficiency, input.grid, packs?.byScenario[scenario].selfDischargeWh ?? 0)]),
   ) as Record<Scenario, UseStage>;
   const use = useByScenario[system.scenario];
   const useKg = SCENARIOS.map((scenario) => useByScenario[scenario].kgCO2e);

@@ -36,9 +36,7 @@ export function findSystem(catalogue: Catalogue, id: string): SystemPreset {
 function resolveLevel(block: Block, levelNumber: number): BlockLevel {
   const level = block.levels.find((candidate) => candidate.level === levelNumber);
   if (level === undefined) {
-    throw new ValidationError(`block "${block.id}" has no level ${levelNumber}`, [
-      `levels of ${block.id}: ${block.levels.map((l) => l.level).join(', ')}`,
-    ]);
+    throw new ValidationError(`block "${block.id}" has no level ${levelNumber}`, [`levels of ${block.id}: ${block.levels.map((l) => l.level).join(', ')}`]);
   }
   return level;
 }

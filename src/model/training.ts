@@ -25,7 +25,12 @@ export function resolveTraining(catalogue: Catalogue, choice: string): ResolvedT
     if (text === '' || !Number.isFinite(kgCO2e) || kgCO2e < 0 || kgCO2e > MAX_CUSTOM_KG) {
       throw new ValidationError(`training "${choice}": custom value must be a kg CO2e in [0, ${MAX_CUSTOM_KG}]`);
     }
-    return { id: 'custom', label: 'Custom training footprint', runKgCO2e: pointRange(kgCO2e), provenance: { dataset: 'user', kind: 'user', citation: 'custom training footprint' } };
+    return {
+      id: 'custom',
+      label: 'Custom training footprint',
+      runKgCO2e: pointRange(kgCO2e),
+      provenance: { dataset: 'user', kind: 'user', citation: 'custom training footprint' },
+    };
   }
   if (choice.startsWith(DODGE_PREFIX)) {
     const runId = choice.slice(DODGE_PREFIX.length);
@@ -39,7 +44,11 @@ export function resolveTraining(catalogue: Catalogue, choice: string): ResolvedT
       id: choice,
       label: `${run.model} (${run.gpu}, ${run.hours} h, ${run.energyKWh} kWh)`,
       runKgCO2e: { min: run.energyKWh * min, typical: upperKgCO2e, max: upperKgCO2e },
-      provenance: { ...catalogue.training.provenance, kind: 'derived', note: `${run.energyKWh} kWh × ${max} kg/kWh (upper end of the paper's grid range ${min}–${max})` },
+      provenance: {
+        ...catalogue.training.provenance,
+        kind: 'derived',
+        note: `${run.energyKWh} kWh × ${max} kg/kWh (upper end of the paper's grid range ${min}–${max})`,
+      },
     };
   }
   const preset = catalogue.training.presets.find((candidate) => candidate.id === choice);

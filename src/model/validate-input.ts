@@ -1,6 +1,16 @@
 import { ValidationError } from '../domain/errors.js';
 import type { FootprintInput } from './footprint-types.js';
-import { MAX_BATTERY_WH, MAX_CYCLE_LIFE, MAX_CUSTOM_KG, MAX_LIFETIME_YEARS, MAX_POWER_W, MAX_TRAINING_DEVICES, MIN_BATTERY_WH, MIN_CHARGER_EFFICIENCY, MIN_CYCLE_LIFE } from './limits.js';
+import {
+  MAX_BATTERY_WH,
+  MAX_CYCLE_LIFE,
+  MAX_CUSTOM_KG,
+  MAX_LIFETIME_YEARS,
+  MAX_POWER_W,
+  MAX_TRAINING_DEVICES,
+  MIN_BATTERY_WH,
+  MIN_CHARGER_EFFICIENCY,
+  MIN_CYCLE_LIFE,
+} from './limits.js';
 
 function requireFinite(name: string, value: number, min: number, max: number, exclusiveMin = false): void {
   const tooLow = exclusiveMin ? value <= min : value < min;

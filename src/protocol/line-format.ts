@@ -32,9 +32,7 @@ export interface WindowFields {
 }
 
 export function formatWindow(w: WindowFields): string {
-  return frameLine(
-    `TMF1,W,${w.seq},${w.durationMs},${w.energyUj},${w.samples},${w.minPowerUw},${w.maxPowerUw},${w.inferences}`,
-  );
+  return frameLine(`TMF1,W,${w.seq},${w.durationMs},${w.energyUj},${w.samples},${w.minPowerUw},${w.maxPowerUw},${w.inferences}`);
 }
 
 export function formatEvent(tUs: number, kind: 'begin' | 'end', inference: number): string {

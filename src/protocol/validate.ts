@@ -9,9 +9,7 @@ export function checkDeviceId(value: string): string | null {
 }
 
 export function checkLabel(name: string, value: string): string | null {
-  return LABEL_PATTERN.test(value)
-    ? null
-    : `${name} must be 1..${MAX_LABEL_CHARS} printable ASCII chars without space , * $ " \\`;
+  return LABEL_PATTERN.test(value) ? null : `${name} must be 1..${MAX_LABEL_CHARS} printable ASCII chars without space , * $ " \\`;
 }
 
 export function isDeviceId(value: string): boolean {

@@ -12,7 +12,9 @@ import { SERVICE_LAYERS } from './layers.js';
 
 /** `{ serial: SerialLayerConfig, mqtt: MqttLayerConfig, … }`: each layer's config under its block's name. */
 export type LayerConfigs<Layers extends readonly AnyServiceLayer[]> = {
-  readonly [L in Layers[number] as L extends { config: { name: infer Name extends string } } ? Name : never]: L extends { config: ConfigBlock<string, infer C> } ? C : never;
+  readonly [L in Layers[number] as L extends { config: { name: infer Name extends string } } ? Name : never]: L extends { config: ConfigBlock<string, infer C> }
+    ? C
+    : never;
 };
 
 export type ServeConfig = CoreConfig & LayerConfigs<typeof SERVICE_LAYERS>;
@@ -26,7 +28,10 @@ export const SERVE_OPTIONS: OptionTable = mergedOptions(SERVE_CONFIG_BLOCKS);
 export function serveConfigFrom(flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): ServeConfig {
   const core = coreConfigBlock.parse(optionValues(coreConfigBlock.options, flags, env), undefined);
   const layers = Object.fromEntries(
-    SERVE_CONFIG_BLOCKS.filter((block) => block !== coreConfigBlock).map((block) => [block.name, block.parse(optionValues(block.options, flags, env), { dataDir: core.dataDir })]),
+    SERVE_CONFIG_BLOCKS.filter((block) => block !== coreConfigBlock).map((block) => [
+      block.name,
+      block.parse(optionValues(block.options, flags, env), { dataDir: core.dataDir }),
+    ]),
   );
   return { ...core, ...layers } as ServeConfig;
 }

@@ -144,7 +144,10 @@ async function startOnStore(
 function layerConfig(config: ServeConfig, layer: AnyServiceLayer): unknown {
   if (layer.config === undefined) return undefined;
   const value = (config as unknown as Record<string, unknown>)[layer.config.name];
-  if (value === undefined) throw new ConfigError(`layer "${layer.name}": its config block "${layer.config.name}" is not in the serve config (loadServeConfig reads the blocks of SERVICE_LAYERS)`);
+  if (value === undefined)
+    throw new ConfigError(
+      `layer "${layer.name}": its config block "${layer.config.name}" is not in the serve config (loadServeConfig reads the blocks of SERVICE_LAYERS)`,
+    );
   return value;
 }
 

@@ -102,8 +102,19 @@ export function fleetSummary(
     } catch (error) {
       summary.errors += 1;
       rows.push({
-        ...base, online: false, presence: presenceOf(device.id) ?? null, lastSeenMs: aggregate?.lastSeenMs ?? null, coverage: null, powerKind: 'assumed', powerW: 0,
-        totalKgCO2e: 0, totalRange: ZERO_RANGE, assumedTotalKgCO2e: 0, useKgCO2e: 0, batteryReplacements: 0, accruedKgCO2e: null,
+        ...base,
+        online: false,
+        presence: presenceOf(device.id) ?? null,
+        lastSeenMs: aggregate?.lastSeenMs ?? null,
+        coverage: null,
+        powerKind: 'assumed',
+        powerW: 0,
+        totalKgCO2e: 0,
+        totalRange: ZERO_RANGE,
+        assumedTotalKgCO2e: 0,
+        useKgCO2e: 0,
+        batteryReplacements: 0,
+        accruedKgCO2e: null,
         error: error instanceof Error ? error.message : String(error),
       });
     }

@@ -59,7 +59,10 @@ export function specPatch(fields: SpecFields): Partial<DeviceSpec> {
  */
 export function parseBlockOverrides(text: string, base: string | undefined, scenario: Scenario | undefined): CustomSystem {
   const blocks: Record<string, BlockChoice> = {};
-  for (const part of text.split(',').map((item) => item.trim()).filter((item) => item.length > 0)) {
+  for (const part of text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0)) {
     const match = /^([a-z-]+)([:=])([0-9.eE+-]+)$/.exec(part);
     if (match === null) throw new ValidationError(`block override "${part}": use block:level or block=kgCO2e`);
     const value = Number(match[3]);

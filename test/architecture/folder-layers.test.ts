@@ -51,9 +51,18 @@ export function moduleSpecifiers(fileName: string, text: string): string[] {
   const visit = (node: ts.Node): void => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier)) {
       found.push(node.moduleSpecifier.text);
-    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+    } else if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteral(node.moduleReference.expression)
+    ) {
       found.push(node.moduleReference.expression.text);
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] !== undefined && ts.isStringLiteralLike(node.arguments[0])) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] !== undefined &&
+      ts.isStringLiteralLike(node.arguments[0])
+    ) {
       found.push(node.arguments[0].text);
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
       found.push(node.argument.literal.text);
@@ -99,13 +108,18 @@ export function violation(edge: ImportEdge): string | null {
   if (from === to) return null;
   const fromLevel = levelOf.get(topOf(from));
   const toLevel = levelOf.get(topOf(to));
-  if (fromLevel === undefined) return `src/${topOf(from)} has no level: add it to FOLDER_LEVELS (test/architecture/folder-layers.test.ts) and README.md § Architecture`;
-  if (toLevel === undefined) return `src/${topOf(to)} has no level: add it to FOLDER_LEVELS (test/architecture/folder-layers.test.ts) and README.md § Architecture`;
+  if (fromLevel === undefined)
+    return `src/${topOf(from)} has no level: add it to FOLDER_LEVELS (test/architecture/folder-layers.test.ts) and README.md § Architecture`;
+  if (toLevel === undefined)
+    return `src/${topOf(to)} has no level: add it to FOLDER_LEVELS (test/architecture/folder-layers.test.ts) and README.md § Architecture`;
   if (topOf(from) === topOf(to)) {
-    return INGEST_TRANSPORTS.has(from) && INGEST_TRANSPORTS.has(to) ? `${from} and ${to} are transports: neither imports the other (share through src/ingest)` : null;
+    return INGEST_TRANSPORTS.has(from) && INGEST_TRANSPORTS.has(to)
+      ? `${from} and ${to} are transports: neither imports the other (share through src/ingest)`
+      : null;
   }
   if (toLevel > fromLevel) return `${topOf(from)} (level ${fromLevel}) imports ${topOf(to)} (level ${toLevel}): a folder imports only lower levels`;
-  if (toLevel === fromLevel) return `${topOf(from)} and ${topOf(to)} are both on level ${fromLevel} (${FOLDER_LEVELS[fromLevel]!.join(', ')}): folders on one level never import each other`;
+  if (toLevel === fromLevel)
+    return `${topOf(from)} and ${topOf(to)} are both on level ${fromLevel} (${FOLDER_LEVELS[fromLevel]!.join(', ')}): folders on one level never import each other`;
   return null;
 }
 
@@ -127,12 +141,23 @@ describe('folders import downward only', () => {
   });
 
   it('every folder of src/ has a level', () => {
-    const folders = new Set(readdirSync(SRC, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name));
-    expect([...folders].filter((folder) => !levelOf.has(folder)), 'folders missing from FOLDER_LEVELS').toEqual([]);
+    const folders = new Set(
+      readdirSync(SRC, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => entry.name),
+    );
+    expect(
+      [...folders].filter((folder) => !levelOf.has(folder)),
+      'folders missing from FOLDER_LEVELS',
+    ).toEqual([]);
   });
 
   it('rejects an upward import, a sibling import and a transport importing another (the rule itself)', () => {
-    const edge = (file: string, target: string): ImportEdge => ({ file: file.split('/').join(path.sep), specifier: '(test)', target: target.split('/').join(path.sep) });
+    const edge = (file: string, target: string): ImportEdge => ({
+      file: file.split('/').join(path.sep),
+      specifier: '(test)',
+      target: target.split('/').join(path.sep),
+    });
     expect(violation(edge('domain/x.ts', 'model/limits.js'))).toMatch(/domain \(level 0\) imports model \(level 1\)/);
     expect(violation(edge('http/routes/events.ts', 'dashboard/limits.js'))).toMatch(/level/);
     expect(violation(edge('broker/credentials-router.ts', 'dashboard/limits.js'))).toMatch(/never import each other/);

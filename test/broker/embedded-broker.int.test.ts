@@ -13,7 +13,18 @@ import { documentedRejectReasons } from './mqtt-doc.js';
 import { freePort } from '../helpers/free-port.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-const WINDOW = { v: 1, type: 'window', seq: 42, start_ms: 1_764_000_000_000, duration_ms: 10_000, energy_uj: 123_456, samples: 100, min_power_uw: 800, max_power_uw: 27_000, inferences: 12 };
+const WINDOW = {
+  v: 1,
+  type: 'window',
+  seq: 42,
+  start_ms: 1_764_000_000_000,
+  duration_ms: 10_000,
+  energy_uj: 123_456,
+  samples: 100,
+  min_power_uw: 800,
+  max_power_uw: 27_000,
+  inferences: 12,
+};
 
 describe('embedded MQTT broker', () => {
   let test: TestService;
@@ -82,7 +93,14 @@ describe('embedded MQTT broker', () => {
   });
 
   it('ties the client id to the device: another device cannot take over a session (CONNACK 2, counted)', async () => {
-    const victim = await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'node-a', clean: false, username: 'node-a', password: await issue('node-a'), reconnectPeriod: 0, protocolVersion: 4 });
+    const victim = await connectAsync(`mqtt://127.0.0.1:${port}`, {
+      clientId: 'node-a',
+      clean: false,
+      username: 'node-a',
+      password: await issue('node-a'),
+      reconnectPeriod: 0,
+      protocolVersion: 4,
+    });
     clients.push(victim);
     let victimClosed = 0;
     victim.on('close', () => (victimClosed += 1));
@@ -90,7 +108,14 @@ describe('embedded MQTT broker', () => {
     const attempts = ['node-a', 'node-a', 'node-a:x', 'node-a:node-b', 'node-ab'];
     for (const [index, clientId] of attempts.entries()) {
       await expect(
-        connectAsync(`mqtt://127.0.0.1:${port}`, { clientId, clean: index % 2 === 0, username: 'node-b', password: attackerPassword, reconnectPeriod: 0, protocolVersion: 4 }),
+        connectAsync(`mqtt://127.0.0.1:${port}`, {
+          clientId,
+          clean: index % 2 === 0,
+          username: 'node-b',
+          password: attackerPassword,
+          reconnectPeriod: 0,
+          protocolVersion: 4,
+        }),
       ).rejects.toMatchObject({ code: 2 });
     }
     // The victim kept its connection and its session: a window it publishes now is acked and stored.
@@ -100,7 +125,9 @@ describe('embedded MQTT broker', () => {
     expect(totalsOf(await test.service.context.store.getAggregate('node-a')).windows).toBe(1);
     // A device's own ids: its id, or its id, a colon and a suffix (a second connection of the same device).
     for (const clientId of ['node-b', 'node-b:diag']) {
-      clients.push(await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId, username: 'node-b', password: attackerPassword, reconnectPeriod: 0, protocolVersion: 4 }));
+      clients.push(
+        await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId, username: 'node-b', password: attackerPassword, reconnectPeriod: 0, protocolVersion: 4 }),
+      );
     }
     expect(brokerStatus().rejected).toEqual({ bad_client_id: attempts.length });
   });
@@ -172,16 +199,25 @@ describe('embedded MQTT broker', () => {
   it('health counters: connections made (connects), connected now (clientsConnected), PUBACKs written (acks)', async () => {
     const password = await issue('node-1');
     const first = await device('node-1', password);
-    const second = await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'node-1:two', username: 'node-1', password, reconnectPeriod: 0, protocolVersion: 4 });
+    const second = await connectAsync(`mqtt://127.0.0.1:${port}`, {
+      clientId: 'node-1:two',
+      username: 'node-1',
+      password,
+      reconnectPeriod: 0,
+      protocolVersion: 4,
+    });
     await waitFor('two clients connected', () => brokerStatus().counters['clientsConnected'] === 2);
     expect(brokerStatus().counters).toMatchObject({ connects: 2, acks: 0 });
-    for (const seq of [1, 2, 3]) await first.publishAsync('tinyml/lab/node-1/window', JSON.stringify({ ...WINDOW, seq, start_ms: WINDOW.start_ms + seq * 10_000 }), { qos: 1 });
+    for (const seq of [1, 2, 3])
+      await first.publishAsync('tinyml/lab/node-1/window', JSON.stringify({ ...WINDOW, seq, start_ms: WINDOW.start_ms + seq * 10_000 }), { qos: 1 });
     await first.publishAsync('tinyml/lab/node-1/sample', JSON.stringify({ v: 1, type: 'sample', t_us: 1, mv: 3300, ua: 1000 }), { qos: 0 });
     await second.publishAsync('tinyml/lab/node-1/status', 'online', { qos: 1, retain: true });
     await waitFor('the QoS 0 sample', () => brokerStatus().counters['samples'] === 1);
     await second.endAsync();
     await waitFor('one client left', () => brokerStatus().counters['clientsConnected'] === 1);
-    clients.push(await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'node-1:three', username: 'node-1', password, reconnectPeriod: 0, protocolVersion: 4 }));
+    clients.push(
+      await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'node-1:three', username: 'node-1', password, reconnectPeriod: 0, protocolVersion: 4 }),
+    );
     await waitFor('two clients again', () => brokerStatus().counters['clientsConnected'] === 2);
     // 3 windows + 1 status at QoS 1 were acked; the QoS 0 sample has no PUBACK.
     expect(brokerStatus().counters).toMatchObject({ connects: 3, clientsConnected: 2, acks: 4, windowsInserted: 3, statusMessages: 1 });
@@ -196,14 +232,32 @@ describe('embedded MQTT broker', () => {
       passwords.set(id, await issue(id));
     }
     const result = await runFleetSimulator({
-      url: `mqtt://127.0.0.1:${port}`, devices: fleet.devices, count: fleet.count, intervalMs: 0, windowMs: fleet.windowMs, firstSeq: 0,
-      epochMs: 1_764_000_000_000, fleet: 'lab', devicePrefix: 'emb', topicPrefix: 'tinyml', passwords, protocolVersion: 4,
+      url: `mqtt://127.0.0.1:${port}`,
+      devices: fleet.devices,
+      count: fleet.count,
+      intervalMs: 0,
+      windowMs: fleet.windowMs,
+      firstSeq: 0,
+      epochMs: 1_764_000_000_000,
+      fleet: 'lab',
+      devicePrefix: 'emb',
+      topicPrefix: 'tinyml',
+      passwords,
+      protocolVersion: 4,
     });
     expect(result).toMatchObject({ devices: 8, published: 2_000, acked: 2_000, unacked: 0, reconnects: 0 });
     await expectFleetStored(fleet, async (deviceId) => totalsOf(await test.service.context.store.getAggregate(deviceId)));
     const status = brokerStatus();
     // statusMessages: `online` on connect and `offline` (retained) on the way out, both acked before the simulator returned.
-    expect(status.counters).toMatchObject({ windowsInserted: 2_000, duplicates: 0, hellos: 8, connects: 8, acks: 2_000 + 8 + 16, statusMessages: 16, inFlight: 0 });
+    expect(status.counters).toMatchObject({
+      windowsInserted: 2_000,
+      duplicates: 0,
+      hellos: 8,
+      connects: 8,
+      acks: 2_000 + 8 + 16,
+      statusMessages: 16,
+      inFlight: 0,
+    });
     await waitFor('every simulated device gone', () => brokerStatus().counters['clientsConnected'] === 0);
     expect(status.rejected).toEqual({});
   });
@@ -211,8 +265,19 @@ describe('embedded MQTT broker', () => {
   it('the simulator fails fast on bad credentials instead of reconnecting forever', async () => {
     await expect(
       runFleetSimulator({
-        url: `mqtt://127.0.0.1:${port}`, devices: 1, count: 1, intervalMs: 0, windowMs: 10_000, firstSeq: 0, epochMs: 1_764_000_000_000,
-        fleet: 'lab', devicePrefix: 'nobody', topicPrefix: 'tinyml', username: 'nobody-0001', password: 'nope', protocolVersion: 4,
+        url: `mqtt://127.0.0.1:${port}`,
+        devices: 1,
+        count: 1,
+        intervalMs: 0,
+        windowMs: 10_000,
+        firstSeq: 0,
+        epochMs: 1_764_000_000_000,
+        fleet: 'lab',
+        devicePrefix: 'nobody',
+        topicPrefix: 'tinyml',
+        username: 'nobody-0001',
+        password: 'nope',
+        protocolVersion: 4,
       }),
     ).rejects.toThrow(/nobody-0001/);
   });

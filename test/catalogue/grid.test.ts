@@ -21,7 +21,9 @@ describe('EPA factors follow from their own derivation', () => {
     const derived = epaJson.factors.filter((factor) => 'derivation' in factor);
     expect(derived.map((factor) => factor.id)).toEqual(['epa-egrid2021', 'epa-egrid2022']);
     for (const factor of derived) {
-      expect(Number(epaTonnesCO2PerKWh((factor as { derivation: Parameters<typeof epaTonnesCO2PerKWh>[0] }).derivation).toPrecision(3))).toBe(factor.tonnesCO2PerKWh);
+      expect(Number(epaTonnesCO2PerKWh((factor as { derivation: Parameters<typeof epaTonnesCO2PerKWh>[0] }).derivation).toPrecision(3))).toBe(
+        factor.tonnesCO2PerKWh,
+      );
     }
   });
 });

@@ -38,7 +38,10 @@ describe('tinyml-footprint calc', () => {
     const badFlag = await runCli(['calc', '--colour'], { entry: 'bin' });
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toMatch(/Unknown option '--colour'/);
-    const badDefault = await runCli(['serve', '--port', '0', '--grid', 'atlantis', '--no-serial-discovery', '--mqtt-port', '0'], { entry: 'bin', env: { TINYML_DATA_DIR: '/tmp/tinyml-bad-default' } });
+    const badDefault = await runCli(['serve', '--port', '0', '--grid', 'atlantis', '--no-serial-discovery', '--mqtt-port', '0'], {
+      entry: 'bin',
+      env: { TINYML_DATA_DIR: '/tmp/tinyml-bad-default' },
+    });
     expect(badDefault.code).toBe(2);
     expect(badDefault.stderr).toMatch(/default device spec does not resolve .*unknown grid "atlantis"/);
     const badCommand = await runCli(['frobnicate'], { entry: 'bin' });

@@ -88,7 +88,7 @@ describe('defineCommand', () => {
     expect(stderr).toBe('error: --duration must be positive\n  detail line\n');
   });
 
-  it('--help is every command\'s own', () => {
+  it("--help is every command's own", () => {
     expect(() => defineCommand({ name: 'x', options: { help: { type: 'boolean', help: 'mine' } }, run: async () => 0 })).toThrow(/--help/);
   });
 });

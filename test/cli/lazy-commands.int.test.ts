@@ -18,7 +18,11 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 function packagesLoadedBy(args: readonly string[]): Set<string> {
   const file = path.join(scratch, `${args.join('-').replace(/[^\w-]/g, '')}.txt`);
   const hooks = path.resolve('test/helpers/record-imports.mjs');
-  const result = spawnSync(process.execPath, ['--import', hooks, CLI_PATH, ...args], { encoding: 'utf8', env: { ...process.env, TMF_RECORD_IMPORTS: file }, timeout: 60_000 });
+  const result = spawnSync(process.execPath, ['--import', hooks, CLI_PATH, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, TMF_RECORD_IMPORTS: file },
+    timeout: 60_000,
+  });
   expect(result.status, result.stderr).toBe(0);
   const urls = readFileSync(file, 'utf8').split('\n');
   return new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));

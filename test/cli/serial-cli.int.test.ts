@@ -89,7 +89,20 @@ describe('serial CLI', () => {
 
     // --drop-rate: one write in ten never reaches the port, like lines a slow host lost. The old max_gap (1 s) bridged
     // those 100 ms holes with a trapezoid between their edge samples.
-    const simulator = cli(['simulate', 'serial', '--path', pair.devicePath, '--duration', '5s', ...PROFILE_FLAGS, '--noise-ua', '2', '--drop-rate', '0.1', '--json']);
+    const simulator = cli([
+      'simulate',
+      'serial',
+      '--path',
+      pair.devicePath,
+      '--duration',
+      '5s',
+      ...PROFILE_FLAGS,
+      '--noise-ua',
+      '2',
+      '--drop-rate',
+      '0.1',
+      '--json',
+    ]);
     expect((await simulator.exited).code, simulator.err()).toBe(0);
     const sent = lastJsonLine<SentReport>(simulator.out());
     await waitFor('measure to see the port go quiet (everything sent has arrived)', () => /no data \d+ s/.test(measure.err()), { timeoutMs: START_MS });
@@ -121,9 +134,11 @@ describe('serial CLI', () => {
     expect(measure.err()).toMatch(/avg .* cov /);
   });
 
-  it('measure after the board ran unread: coverage is the measurement\'s, not the idle time before it', async () => {
+  it("measure after the board ran unread: coverage is the measurement's, not the idle time before it", async () => {
     const simulator = cli(['simulate', 'serial', '--duration', '9s', ...PROFILE_FLAGS, '--json']);
-    await waitFor('the simulator to print its port', () => /open this port: (\S+)/.test(simulator.out()) || simulator.child.exitCode !== null, { timeoutMs: START_MS });
+    await waitFor('the simulator to print its port', () => /open this port: (\S+)/.test(simulator.out()) || simulator.child.exitCode !== null, {
+      timeoutMs: START_MS,
+    });
     const port = /open this port: (\S+)/.exec(simulator.out())?.[1];
     expect(port, simulator.err()).toBeDefined();
     // The scenario, not a synchronisation: the board talks for a while with nobody reading (socat and the pty keep
@@ -153,7 +168,9 @@ describe('serial CLI', () => {
   it('every line measure prints, live readout and closing table, fits 80 columns, with a 64-character device id', async () => {
     const longId = `board-${'x'.repeat(58)}`;
     const simulator = cli(['simulate', 'serial', '--device-id', longId, ...PROFILE_FLAGS]);
-    await waitFor('the simulator to print its port', () => /open this port: (\S+)/.test(simulator.out()) || simulator.child.exitCode !== null, { timeoutMs: START_MS });
+    await waitFor('the simulator to print its port', () => /open this port: (\S+)/.test(simulator.out()) || simulator.child.exitCode !== null, {
+      timeoutMs: START_MS,
+    });
     const port = /open this port: (\S+)/.exec(simulator.out())?.[1];
     expect(port, simulator.err()).toBeDefined();
     const measure = cli(['measure', port!, '--duration', '10m']);

@@ -20,7 +20,9 @@ describe('simulate fleet on a signal', () => {
     run = startCli(['simulate', 'fleet', '--url', 'mqtt://127.0.0.1:1', '--devices', '3', '--interval', '0', '--window', '1s'], { detached: true });
     // Running, with its signal handlers installed and windows in flight: it says so when the first is published.
     const started = run;
-    await waitFor('the first window published', () => /simulate fleet: publishing/.test(started.err()) || started.child.exitCode !== null, { timeoutMs: STARTED_WITHIN_MS });
+    await waitFor('the first window published', () => /simulate fleet: publishing/.test(started.err()) || started.child.exitCode !== null, {
+      timeoutMs: STARTED_WITHIN_MS,
+    });
     expect(run.child.exitCode, run.err()).toBeNull();
     const signalledMs = Date.now();
     signalGroup(run, signal);

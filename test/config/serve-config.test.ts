@@ -20,7 +20,12 @@ describe('serve configuration', () => {
 
   it('flags win over the environment, which wins over defaults', () => {
     const env = { PORT: '9000', TINYML_DATA_DIR: '/tmp/a', TINYML_SERIAL_PORTS: '/dev/ttyACM0, /dev/ttyUSB1', TINYML_DEFAULT_GRID: 'FRA' };
-    expect(loadServeConfig([], env)).toMatchObject({ port: 9000, dataDir: '/tmp/a', serial: { ports: ['/dev/ttyACM0', '/dev/ttyUSB1'] }, defaults: { grid: 'FRA' } });
+    expect(loadServeConfig([], env)).toMatchObject({
+      port: 9000,
+      dataDir: '/tmp/a',
+      serial: { ports: ['/dev/ttyACM0', '/dev/ttyUSB1'] },
+      defaults: { grid: 'FRA' },
+    });
     expect(loadServeConfig(['--port', '9100', '--data-dir', '/tmp/b'], env)).toMatchObject({ port: 9100, dataDir: '/tmp/b' });
   });
 

@@ -7,7 +7,14 @@ import { startTestService, type TestService, type WindowInput } from './service.
 const WINDOW_S = 10;
 
 function windows(firstSeq: number, count: number, startMs: number, powerW: (k: number) => number): WindowInput[] {
-  return Array.from({ length: count }, (_, k) => ({ seq: firstSeq + k, startMs: startMs + k * WINDOW_S * 1000, durationS: WINDOW_S, energyJ: powerW(k) * WINDOW_S, sampleCount: 10_000, inferenceCount: 10 }));
+  return Array.from({ length: count }, (_, k) => ({
+    seq: firstSeq + k,
+    startMs: startMs + k * WINDOW_S * 1000,
+    durationS: WINDOW_S,
+    energyJ: powerW(k) * WINDOW_S,
+    sampleCount: 10_000,
+    inferenceCount: 10,
+  }));
 }
 
 describe('device view (Chromium)', () => {
@@ -19,7 +26,10 @@ describe('device view (Chromium)', () => {
     svc = await startTestService();
     await svc.registerDevice({ id: 'bench-1', name: 'Bench board', system: 'kws-typical', deployedAt: new Date(Date.now() - 100 * 86_400_000).toISOString() });
     // 30 windows at exactly 2 mW
-    await svc.postWindows('bench-1', windows(0, 30, t0, () => 0.002));
+    await svc.postWindows(
+      'bench-1',
+      windows(0, 30, t0, () => 0.002),
+    );
     browser = await openBrowser();
   });
   afterAll(async () => {
@@ -45,11 +55,16 @@ describe('device view (Chromium)', () => {
     });
 
     // 10 more windows at 302 mW: average (30×0.02 J + 10×3.02 J) / 400 s = 0.077 W
-    await svc.postWindows('bench-1', windows(30, 10, t0 + 30 * WINDOW_S * 1000, () => 0.302));
+    await svc.postWindows(
+      'bench-1',
+      windows(30, 10, t0 + 30 * WINDOW_S * 1000, () => 0.302),
+    );
     await page.waitForFunction(() => document.querySelector('#device-power')?.textContent === '77.0 mW');
     await page.waitForFunction(() => document.querySelector('#device-points')?.textContent === '40 points · latest 302.00 mW');
     expect(await page.textContent('#device-energy')).toBe('30.80 J');
-    const after = (await (await fetch(`${svc.url}/api/devices/bench-1/footprint`)).json()) as { footprint: { totalKgCO2e: number; battery: { replacements: number } } };
+    const after = (await (await fetch(`${svc.url}/api/devices/bench-1/footprint`)).json()) as {
+      footprint: { totalKgCO2e: number; battery: { replacements: number } };
+    };
     expect(after.footprint.totalKgCO2e).toBeGreaterThan(before.footprint.totalKgCO2e);
     await page.waitForFunction((text) => document.querySelector('#device-total')?.textContent === text, `${after.footprint.totalKgCO2e.toFixed(2)} kg`);
     expect(await page.textContent('#device-battery')).toContain(`${after.footprint.battery.replacements} replacement(s)`);
@@ -60,7 +75,7 @@ describe('device view (Chromium)', () => {
     await page.screenshot({ path: screenshotPath('device'), fullPage: true });
   });
 
-  it('labels the assumed power with the catalogue\'s value, not a hard-coded 1 mW', async () => {
+  it("labels the assumed power with the catalogue's value, not a hard-coded 1 mW", async () => {
     const page = await browser.context.newPage();
     try {
       // Serve a catalogue whose assumption is 2.5 mW: every label naming the assumption must follow it.

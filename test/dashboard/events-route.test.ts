@@ -18,7 +18,7 @@ describe('GET /api/events', () => {
     await svc.close();
   });
 
-  it('sends hello, then the changed device\'s fleet row with its measured power and footprint', async () => {
+  it("sends hello, then the changed device's fleet row with its measured power and footprint", async () => {
     const sse = await openSse(`${svc.url}/api/events`);
     try {
       expect(sse.status).toBe(200);
@@ -50,7 +50,9 @@ describe('GET /api/events', () => {
       await sse.waitFor((e) => e.event === 'hello');
       const started = Date.now();
       for (let seq = 100; seq < 140; seq += 1) await svc.postWindows('ev-2', [{ seq, startMs: t0 + seq * 1000, durationS: 1, energyJ: 0.002 }]);
-      const last = await sse.waitFor((e) => e.event === 'update' && (JSON.parse(e.data) as UpdateMessage).rows.some((r) => r.id === 'ev-2' && r.windows === 40));
+      const last = await sse.waitFor(
+        (e) => e.event === 'update' && (JSON.parse(e.data) as UpdateMessage).rows.some((r) => r.id === 'ev-2' && r.windows === 40),
+      );
       const elapsedMs = Date.now() - started;
       const updates = sse.events.filter((e) => e.event === 'update');
       expect(updates.length).toBeLessThanOrEqual(Math.ceil(elapsedMs / FLUSH_INTERVAL_MS) + 1);

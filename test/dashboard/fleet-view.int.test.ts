@@ -26,7 +26,10 @@ describe('fleet view (Chromium)', () => {
       // every third device has not reported yet (power assumed); the others report 10 s windows at i + 0.5 mW
       if (i % 3 !== 2) {
         const powerW = (i + 0.5) / 1000;
-        await svc.postWindows(id, Array.from({ length: 6 }, (_, k) => ({ seq: k, startMs: nowMs - (6 - k) * 10_000, durationS: 10, energyJ: powerW * 10 })));
+        await svc.postWindows(
+          id,
+          Array.from({ length: 6 }, (_, k) => ({ seq: k, startMs: nowMs - (6 - k) * 10_000, durationS: 10, energyJ: powerW * 10 })),
+        );
       }
     }
     browser = await openBrowser();
@@ -56,7 +59,9 @@ describe('fleet view (Chromium)', () => {
     const assumed = page.locator('#fleet-body [data-id="node-02"]');
     expect(await assumed.locator('.c-status .word').textContent()).toBe('offline');
     expect(await assumed.locator('.c-power').textContent()).toBe('1.00 mWassumed');
-    expect(await assumed.locator('.c-power').getAttribute('title')).toContain('tinyml-footprint-assumptions (assumption): harvard-edge/TinyML-Footprint (2022): 1 mW');
+    expect(await assumed.locator('.c-power').getAttribute('title')).toContain(
+      'tinyml-footprint-assumptions (assumption): harvard-edge/TinyML-Footprint (2022): 1 mW',
+    );
     expect(browser.errors).toEqual([]);
   });
 

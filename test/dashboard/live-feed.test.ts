@@ -27,7 +27,18 @@ class RecordingSink implements SseSink {
 }
 
 function window(deviceId: string, seq: number): EnergyWindow {
-  return { deviceId, seq, startMs: NOW_MS - 60_000 + seq * 10_000, durationS: 10, energyJ: 0.01, sampleCount: 100, minPowerW: null, maxPowerW: null, inferenceCount: 0, source: 'http' };
+  return {
+    deviceId,
+    seq,
+    startMs: NOW_MS - 60_000 + seq * 10_000,
+    durationS: 10,
+    energyJ: 0.01,
+    sampleCount: 100,
+    minPowerW: null,
+    maxPowerW: null,
+    inferenceCount: 0,
+    source: 'http',
+  };
 }
 
 describe('LiveFeed tick', () => {
@@ -41,8 +52,14 @@ describe('LiveFeed tick', () => {
     bus = new LiveBus();
     logs.length = 0;
     feed = new LiveFeed({
-      bus, store, catalogue: buildCatalogue(), clock: () => NOW_MS, onlineThresholdMs: 60_000, log: (m) => logs.push(m),
-      flushIntervalMs: NO_TIMER_MS, heartbeatIntervalMs: NO_TIMER_MS,
+      bus,
+      store,
+      catalogue: buildCatalogue(),
+      clock: () => NOW_MS,
+      onlineThresholdMs: 60_000,
+      log: (m) => logs.push(m),
+      flushIntervalMs: NO_TIMER_MS,
+      heartbeatIntervalMs: NO_TIMER_MS,
     });
     await store.createDevice({ id: 'good', spec: SEED_DEFAULT_SPEC });
     // A grid that no longer resolves (e.g. a zone dropped from the data): this device's footprint cannot be computed.

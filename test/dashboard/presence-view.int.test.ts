@@ -31,12 +31,32 @@ describe('device presence on the dashboard (Chromium)', () => {
     const { password } = (await svc.postJson(`/api/devices/${deviceId}/mqtt-credentials`, {})) as { password: string };
     const status = `tinyml/lab/${deviceId}/status`;
     const device = await connectAsync(`mqtt://127.0.0.1:${port}`, {
-      clientId: deviceId, username: deviceId, password, clean: false, reconnectPeriod: 0, protocolVersion: 4,
+      clientId: deviceId,
+      username: deviceId,
+      password,
+      clean: false,
+      reconnectPeriod: 0,
+      protocolVersion: 4,
       will: { topic: status, payload: Buffer.from('offline'), qos: 1, retain: true },
     });
     await device.publishAsync(status, 'online', { qos: 1, retain: true });
     const startMs = Date.now() - 10_000;
-    await device.publishAsync(`tinyml/lab/${deviceId}/window`, JSON.stringify({ v: 1, type: 'window', seq: 1, start_ms: startMs, duration_ms: 10_000, energy_uj: 50_000, samples: 100, min_power_uw: 800, max_power_uw: 27_000, inferences: 3 }), { qos: 1 });
+    await device.publishAsync(
+      `tinyml/lab/${deviceId}/window`,
+      JSON.stringify({
+        v: 1,
+        type: 'window',
+        seq: 1,
+        start_ms: startMs,
+        duration_ms: 10_000,
+        energy_uj: 50_000,
+        samples: 100,
+        min_power_uw: 800,
+        max_power_uw: 27_000,
+        inferences: 3,
+      }),
+      { qos: 1 },
+    );
     return device;
   }
 
@@ -48,7 +68,9 @@ describe('device presence on the dashboard (Chromium)', () => {
     await word.waitFor();
     expect(await word.textContent()).toBe('online');
     fleetDevice.stream.destroy();
-    await page.waitForFunction(() => document.querySelector('#fleet-body [data-id="will-fleet"] .c-status .word')?.textContent === 'offline', undefined, { timeout: OFFLINE_WITHIN_MS });
+    await page.waitForFunction(() => document.querySelector('#fleet-body [data-id="will-fleet"] .c-status .word')?.textContent === 'offline', undefined, {
+      timeout: OFFLINE_WITHIN_MS,
+    });
     expect(await page.locator('#fleet-body [data-id="will-fleet"] .c-status').getAttribute('title')).toMatch(/^offline since .* by its MQTT status/);
 
     const viewed = await connectDevice('will-view');

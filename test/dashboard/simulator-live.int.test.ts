@@ -30,7 +30,7 @@ describe('device view fed by the MQTT fleet simulator (Chromium)', () => {
     await svc?.close();
   });
 
-  it('shows the simulator\'s windows as they arrive: chart points, power and footprint, without a reload', async () => {
+  it("shows the simulator's windows as they arrive: chart points, power and footprint, without a reload", async () => {
     const credentials = (await svc.postJson(`/api/devices/${deviceId}/mqtt-credentials`, { fleet: FLEET })) as { password: string };
     const { page } = browser;
     await page.goto(`${svc.url}/#/device/${deviceId}`);
@@ -59,7 +59,10 @@ describe('device view fed by the MQTT fleet simulator (Chromium)', () => {
     expect(result.acked).toBe(SIM_WINDOWS);
 
     await page.waitForFunction((n) => document.querySelector('#device-points')?.textContent?.startsWith(`${n} points`) === true, SIM_WINDOWS);
-    const api = (await (await fetch(`${svc.url}/api/devices/${deviceId}/footprint`)).json()) as { aggregate: { windows: number; energyJ: number; observedS: number }; footprint: { totalKgCO2e: number; power: { kind: string } } };
+    const api = (await (await fetch(`${svc.url}/api/devices/${deviceId}/footprint`)).json()) as {
+      aggregate: { windows: number; energyJ: number; observedS: number };
+      footprint: { totalKgCO2e: number; power: { kind: string } };
+    };
     expect(api.aggregate.windows).toBe(SIM_WINDOWS);
     expect(api.footprint.power.kind).toBe('measured');
     const powerW = api.aggregate.energyJ / api.aggregate.observedS;

@@ -5,10 +5,28 @@ import type { FleetDeviceRow } from '../../src/service/fleet-summary.js';
 
 function row(id: string, windows: number): FleetDeviceRow {
   return {
-    id, name: id, fleet: null, system: 'kws-typical', grid: 'epa', online: true, presence: null, lastSeenMs: 1_000 * windows, coverage: 1,
-    powerKind: 'measured', powerW: 0.001, observedS: 10 * windows, windows, energyJ: 0.01 * windows, inferences: 0,
-    totalKgCO2e: 2.66, totalRange: { min: 0.89, typical: 2.66, max: 5.69 }, assumedTotalKgCO2e: 2.66, useKgCO2e: 0.01,
-    batteryReplacements: 0, accruedKgCO2e: null, error: null,
+    id,
+    name: id,
+    fleet: null,
+    system: 'kws-typical',
+    grid: 'epa',
+    online: true,
+    presence: null,
+    lastSeenMs: 1_000 * windows,
+    coverage: 1,
+    powerKind: 'measured',
+    powerW: 0.001,
+    observedS: 10 * windows,
+    windows,
+    energyJ: 0.01 * windows,
+    inferences: 0,
+    totalKgCO2e: 2.66,
+    totalRange: { min: 0.89, typical: 2.66, max: 5.69 },
+    assumedTotalKgCO2e: 2.66,
+    useKgCO2e: 0.01,
+    batteryReplacements: 0,
+    accruedKgCO2e: null,
+    error: null,
   };
 }
 
@@ -49,7 +67,10 @@ describe('SseClient', () => {
     const updates = sink.updates();
     expect(updates).toHaveLength(1);
     expect(updates[0]!.atMs).toBe(100);
-    expect(updates[0]!.rows.map((r) => [r.id, r.windows])).toEqual([['a', 1], ['b', 2]]);
+    expect(updates[0]!.rows.map((r) => [r.id, r.windows])).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
     expect(updates[0]!.points).toEqual({});
     expect(updates[0]!.dropped).toBe(0);
   });
@@ -67,7 +88,10 @@ describe('SseClient', () => {
     sink.release();
     const updates = sink.updates();
     expect(updates).toHaveLength(2);
-    expect(updates[1]!.rows.map((r) => [r.id, r.windows])).toEqual([['a', 3], ['b', 1]]);
+    expect(updates[1]!.rows.map((r) => [r.id, r.windows])).toEqual([
+      ['a', 3],
+      ['b', 1],
+    ]);
     expect(client.pendingDevices).toBe(0);
   });
 
@@ -91,12 +115,47 @@ describe('SseClient', () => {
     const client = new SseClient(sink, 'a', 10, 3);
     sink.full = true;
     client.heartbeat(0); // accepted by the socket, which is now full
-    client.offer(batch(1, [row('a', 1), row('b', 1)], [['a', [[1, 0.001], [2, 0.002]]], ['b', [[1, 0.5]]]]));
-    client.offer(batch(2, [row('a', 2)], [['a', [[3, 0.003], [4, 0.004]]]]));
+    client.offer(
+      batch(
+        1,
+        [row('a', 1), row('b', 1)],
+        [
+          [
+            'a',
+            [
+              [1, 0.001],
+              [2, 0.002],
+            ],
+          ],
+          ['b', [[1, 0.5]]],
+        ],
+      ),
+    );
+    client.offer(
+      batch(
+        2,
+        [row('a', 2)],
+        [
+          [
+            'a',
+            [
+              [3, 0.003],
+              [4, 0.004],
+            ],
+          ],
+        ],
+      ),
+    );
     sink.release();
     const last = sink.updates().at(-1)!;
     expect(last.rows.map((r) => [r.id, r.windows])).toEqual([['a', 2]]);
-    expect(last.points).toEqual({ a: [[2, 0.002], [3, 0.003], [4, 0.004]] });
+    expect(last.points).toEqual({
+      a: [
+        [2, 0.002],
+        [3, 0.003],
+        [4, 0.004],
+      ],
+    });
     expect(client.counters.droppedPoints).toBe(1);
   });
 

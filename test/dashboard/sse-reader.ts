@@ -65,8 +65,17 @@ export async function openSse(url: string): Promise<SseReader> {
       const found = events.find(predicate);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no matching SSE event within ${timeoutMs} ms; got ${events.map((e) => e.event).join(', ')}`)), timeoutMs);
-        waiters.push({ predicate, resolve: (event) => { clearTimeout(timer); resolve(event); } });
+        const timer = setTimeout(
+          () => reject(new Error(`no matching SSE event within ${timeoutMs} ms; got ${events.map((e) => e.event).join(', ')}`)),
+          timeoutMs,
+        );
+        waiters.push({
+          predicate,
+          resolve: (event) => {
+            clearTimeout(timer);
+            resolve(event);
+          },
+        });
       });
     },
     close() {

@@ -19,7 +19,15 @@ describe('quantities with units', () => {
     expect(parsePowerW(text)).toBeCloseTo(watts, 15);
   });
 
-  it.each([['10m', 600], ['90s', 90], ['2h', 7200], ['1d', 86400], ['500ms', 0.5], ['30', 30], ['5min', 300]])('duration %s = %f s', (text, seconds) => {
+  it.each([
+    ['10m', 600],
+    ['90s', 90],
+    ['2h', 7200],
+    ['1d', 86400],
+    ['500ms', 0.5],
+    ['30', 30],
+    ['5min', 300],
+  ])('duration %s = %f s', (text, seconds) => {
     expect(parseDurationS(text)).toBeCloseTo(seconds, 12);
   });
 
@@ -41,7 +49,9 @@ describe('quantities with units', () => {
   });
 
   it('a bound refuses megawatts with the case hint; milliwatts pass it', () => {
-    expect(() => parsePowerW('27MW', { maxW: 100 })).toThrow(/"27MW" is 27000000 W, above the 100 W limit; units are case-sensitive \(M = mega, m = milli\): did you mean 27mW\?/);
+    expect(() => parsePowerW('27MW', { maxW: 100 })).toThrow(
+      /"27MW" is 27000000 W, above the 100 W limit; units are case-sensitive \(M = mega, m = milli\): did you mean 27mW\?/,
+    );
     expect(() => parsePowerW('150W', { maxW: 100 })).toThrow(/^power "150W" is 150 W, above the 100 W limit$/);
     expect(parsePowerW('27mW', { maxW: 100 })).toBeCloseTo(0.027, 15);
   });

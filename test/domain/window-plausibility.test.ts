@@ -4,7 +4,16 @@ import { windowRejection, MIN_WINDOW_START_MS } from '../../src/domain/window-pl
 
 const NOW_MS = Date.parse('2026-11-25T12:00:00Z');
 const good: EnergyWindow = {
-  deviceId: 'd', seq: 0, startMs: NOW_MS - 10_000, durationS: 10, energyJ: 0.272, sampleCount: 1000, minPowerW: 0.0010, maxPowerW: 0.090, inferenceCount: 5, source: 't',
+  deviceId: 'd',
+  seq: 0,
+  startMs: NOW_MS - 10_000,
+  durationS: 10,
+  energyJ: 0.272,
+  sampleCount: 1000,
+  minPowerW: 0.001,
+  maxPowerW: 0.09,
+  inferenceCount: 5,
+  source: 't',
 };
 
 describe('window plausibility (shared by HTTP, serial and MQTT)', () => {
@@ -21,7 +30,11 @@ describe('window plausibility (shared by HTTP, serial and MQTT)', () => {
     ['power above 100 W', { energyJ: 1001, durationS: 10, maxPowerW: null, minPowerW: null }, 'power_out_of_range'],
     ['start at 0', { startMs: 0 }, 'start_before_2000'],
     ['start in µs', { startMs: NOW_MS * 1000 }, 'start_in_future'],
-    ['start just inside the skew, end a day later (issue 8 #14)', { startMs: NOW_MS + 23 * 3_600_000, durationS: 86_400, energyJ: 86.4, minPowerW: null, maxPowerW: null }, 'end_in_future'],
+    [
+      'start just inside the skew, end a day later (issue 8 #14)',
+      { startMs: NOW_MS + 23 * 3_600_000, durationS: 86_400, energyJ: 86.4, minPowerW: null, maxPowerW: null },
+      'end_in_future',
+    ],
     ['end 1 ms beyond the skew', { startMs: NOW_MS + 86_400_000 - 10_000 + 1 }, 'end_in_future'],
     ['min above max', { minPowerW: 0.5, maxPowerW: 0.1 }, 'min_above_max'],
     ['average 1000× the max (mJ read as µJ)', { energyJ: 272 * 10, maxPowerW: 0.09, minPowerW: 0.001 }, 'power_out_of_range'],
@@ -42,4 +55,3 @@ describe('window plausibility (shared by HTTP, serial and MQTT)', () => {
     expect(rejection?.detail).toMatch(detail);
   });
 });
-

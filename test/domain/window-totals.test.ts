@@ -7,7 +7,17 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const window = (seq: number, patch: Partial<EnergyWindow> = {}): EnergyWindow => ({
-  deviceId: 'd', seq, startMs: T0 + seq * 10_000, durationS: 10, energyJ: 0.25, sampleCount: 1_000, minPowerW: 0.02, maxPowerW: 0.03, inferenceCount: 4, source: 't', ...patch,
+  deviceId: 'd',
+  seq,
+  startMs: T0 + seq * 10_000,
+  durationS: 10,
+  energyJ: 0.25,
+  sampleCount: 1_000,
+  minPowerW: 0.02,
+  maxPowerW: 0.03,
+  inferenceCount: 4,
+  source: 't',
+  ...patch,
 });
 
 describe('addWindow (the one aggregate merge)', () => {
@@ -49,7 +59,15 @@ describe('addWindow (the one aggregate merge)', () => {
     await tally.submitWindows(windows);
     const { deviceId: _deviceId, ...stored } = (await store.getAggregate('d'))!;
     const t = tally.totals;
-    expect({ energyJ: t.energyJ, observedS: t.coveredS, windows: t.windows, samples: t.samples, inferences: t.inferences, minPowerW: t.minPowerW, maxPowerW: t.maxPowerW }).toEqual({
+    expect({
+      energyJ: t.energyJ,
+      observedS: t.coveredS,
+      windows: t.windows,
+      samples: t.samples,
+      inferences: t.inferences,
+      minPowerW: t.minPowerW,
+      maxPowerW: t.maxPowerW,
+    }).toEqual({
       energyJ: stored.energyJ,
       observedS: stored.observedS,
       windows: stored.windows,

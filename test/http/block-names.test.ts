@@ -21,12 +21,15 @@ const post = (path: string, body: string, method = 'POST') =>
   request(`${ctx.url}${path}`, { method, token: ctx.token, headers: { 'content-type': 'application/json' }, body });
 
 describe('unknown block names are refused with a reason, never dropped', () => {
-  it.each(['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'toaster'])('POST /api/calculate with block %j → 400 naming the known blocks', async (name) => {
-    const res = await post('/api/calculate', blocksBody(name));
-    expect(res.status).toBe(400);
-    expect(res.contentType).toContain('application/problem+json');
-    expect(res.body.errors.join('\n')).toContain(`system.blocks.${name}: unknown block "${name}" (${KNOWN})`);
-  });
+  it.each(['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'toaster'])(
+    'POST /api/calculate with block %j → 400 naming the known blocks',
+    async (name) => {
+      const res = await post('/api/calculate', blocksBody(name));
+      expect(res.status).toBe(400);
+      expect(res.contentType).toContain('application/problem+json');
+      expect(res.body.errors.join('\n')).toContain(`system.blocks.${name}: unknown block "${name}" (${KNOWN})`);
+    },
+  );
 
   it('POST /api/devices with a __proto__ block → 400 and no device (it was stored as {blocks: {}})', async () => {
     const res = await post('/api/devices', blocksBody('__proto__', '"id":"proto-1",'));

@@ -94,9 +94,10 @@ describe('power units over HTTP are case-sensitive', () => {
     ['POST', '27MW', /did you mean 27mW/],
     ['POST', '27 parsecs', /unknown unit "parsecs" \(expected one of W, mW/],
   ])('%s power=%s → 400 naming what was expected', async (method, power, pattern) => {
-    const res = method === 'GET'
-      ? await request(`${ctx.url}/api/calculate?power=${encodeURIComponent(power)}`)
-      : await request(`${ctx.url}/api/calculate`, { method: 'POST', json: { power } });
+    const res =
+      method === 'GET'
+        ? await request(`${ctx.url}/api/calculate?power=${encodeURIComponent(power)}`)
+        : await request(`${ctx.url}/api/calculate`, { method: 'POST', json: { power } });
     expect(res.status).toBe(400);
     expect(res.body.detail).toMatch(pattern);
   });

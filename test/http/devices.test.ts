@@ -27,7 +27,11 @@ async function aggregate(id: string) {
 
 describe('devices over HTTP: register, ingest windows, live footprint', () => {
   it('a registered device without data reports the 1 mW assumption, labelled', async () => {
-    const created = await request(`${ctx.url}/api/devices`, { method: 'POST', token: ctx.token, json: { id: 'node-1', name: 'Bench U575', system: 'kws-typical' } });
+    const created = await request(`${ctx.url}/api/devices`, {
+      method: 'POST',
+      token: ctx.token,
+      json: { id: 'node-1', name: 'Bench U575', system: 'kws-typical' },
+    });
     expect(created.status).toBe(201);
     expect(created.body.spec).toEqual({ system: 'kws-typical', training: 'densenet', trainingDevices: 1, grid: 'epa', lifetimeYears: 3, chargerEfficiency: 1 });
     const footprint = await request(`${ctx.url}/api/devices/node-1/footprint`);
@@ -162,7 +166,11 @@ describe('bad input: a clear 4xx and nothing stored', () => {
   });
 
   it('a body that is not JSON → 415, never read as an empty body', async () => {
-    const res = await request(`${ctx.url}/api/calculate`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '{"power":"27mW"}' });
+    const res = await request(`${ctx.url}/api/calculate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '{"power":"27mW"}',
+    });
     expectProblem(res, 415, /must be application\/json/);
   });
 
@@ -173,7 +181,12 @@ describe('bad input: a clear 4xx and nothing stored', () => {
   });
 
   it('malformed JSON → 400', async () => {
-    const res = await request(`${ctx.url}/api/devices`, { method: 'POST', token: ctx.token, headers: { 'content-type': 'application/json' }, body: '{"id": "x3",' });
+    const res = await request(`${ctx.url}/api/devices`, {
+      method: 'POST',
+      token: ctx.token,
+      headers: { 'content-type': 'application/json' },
+      body: '{"id": "x3",',
+    });
     expectProblem(res, 400, /not valid JSON/);
   });
 

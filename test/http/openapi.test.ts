@@ -93,7 +93,11 @@ function check(method: string, url: string, answer: Answer): void {
   expect(valid, `${where}: body does not match the document: ${ajv.errorsText(validate.errors, { separator: '\n' })}`).toBe(true);
 }
 
-async function call(method: string, pathAndQuery: string, init: { token?: string; json?: unknown; body?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+async function call(
+  method: string,
+  pathAndQuery: string,
+  init: { token?: string; json?: unknown; body?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const answer = await request(`${ctx.url}${pathAndQuery}`, { method, ...init });
   check(method, pathAndQuery, answer);
   return answer;
@@ -164,8 +168,12 @@ describe('every route answers as the OpenAPI document says', () => {
   });
 
   it('devices: register, list, read, update, with every documented refusal', async () => {
-    for (const example of Object.values(REQUEST_EXAMPLES.DeviceCreate)) expect((await call('POST', '/api/devices', { token: ctx.token, json: example })).status).toBe(201);
-    await call('POST', '/api/devices', { token: ctx.token, json: { id: 'custom-1', system: { base: 'ic-typical', blocks: { processing: { level: 1 }, casing: { kgCO2e: 0.5 } } }, battery: { cycleLife: 300 } } });
+    for (const example of Object.values(REQUEST_EXAMPLES.DeviceCreate))
+      expect((await call('POST', '/api/devices', { token: ctx.token, json: example })).status).toBe(201);
+    await call('POST', '/api/devices', {
+      token: ctx.token,
+      json: { id: 'custom-1', system: { base: 'ic-typical', blocks: { processing: { level: 1 }, casing: { kgCO2e: 0.5 } } }, battery: { cycleLife: 300 } },
+    });
     expect((await call('POST', '/api/devices', { token: ctx.token, json: REQUEST_EXAMPLES.DeviceCreate.minimal })).status).toBe(409);
     expect((await call('POST', '/api/devices', { token: ctx.token, json: { id: 'bad id' } })).status).toBe(400);
     expect((await call('POST', '/api/devices', { json: { id: 'x' } })).status).toBe(401);
@@ -178,7 +186,8 @@ describe('every route answers as the OpenAPI document says', () => {
     await call('GET', '/api/devices/node-1');
     expect((await call('GET', '/api/devices/ghost')).status).toBe(404);
 
-    for (const example of Object.values(REQUEST_EXAMPLES.DevicePatch)) expect((await call('PATCH', '/api/devices/node-2', { token: ctx.token, json: example })).status).toBe(200);
+    for (const example of Object.values(REQUEST_EXAMPLES.DevicePatch))
+      expect((await call('PATCH', '/api/devices/node-2', { token: ctx.token, json: example })).status).toBe(200);
     expect((await call('PATCH', '/api/devices/node-2', { token: ctx.token, json: {} })).status).toBe(400);
     expect((await call('PATCH', '/api/devices/node-2', { json: { grid: 'FRA' } })).status).toBe(401);
     expect((await call('PATCH', '/api/devices/ghost', { token: ctx.token, json: { grid: 'FRA' } })).status).toBe(404);
@@ -187,7 +196,16 @@ describe('every route answers as the OpenAPI document says', () => {
   });
 
   it('windows and footprints: stored, duplicate, listed, with every documented refusal', async () => {
-    const window = (seq: number) => ({ seq, startMs: T0 + seq * 10_000, durationS: 10, energyJ: 0.272, sampleCount: 1000, minPowerW: 0.01, maxPowerW: 0.05, inferenceCount: 3 });
+    const window = (seq: number) => ({
+      seq,
+      startMs: T0 + seq * 10_000,
+      durationS: 10,
+      energyJ: 0.272,
+      sampleCount: 1000,
+      minPowerW: 0.01,
+      maxPowerW: 0.05,
+      inferenceCount: 3,
+    });
     expect((await call('POST', '/api/devices/node-1/windows', { token: ctx.token, json: { windows: [window(0), window(1)] } })).status).toBe(201);
     expect((await call('POST', '/api/devices/node-1/windows', { token: ctx.token, json: window(1) })).status).toBe(200);
     expect((await call('POST', '/api/devices/node-1/windows', { token: ctx.token, json: { ...window(2), startMs: 0 } })).status).toBe(400);
@@ -206,7 +224,8 @@ describe('every route answers as the OpenAPI document says', () => {
   });
 
   it('MQTT credentials: issue, revoke, with every documented refusal', async () => {
-    for (const example of Object.values(REQUEST_EXAMPLES.MqttCredentialsRequest)) expect((await call('POST', '/api/devices/node-1/mqtt-credentials', { token: ctx.token, json: example })).status).toBe(201);
+    for (const example of Object.values(REQUEST_EXAMPLES.MqttCredentialsRequest))
+      expect((await call('POST', '/api/devices/node-1/mqtt-credentials', { token: ctx.token, json: example })).status).toBe(201);
     expect((await call('POST', '/api/devices/bad%20id/mqtt-credentials', { token: ctx.token, json: {} })).status).toBe(400);
     expect((await call('POST', '/api/devices/node-1/mqtt-credentials', { json: {} })).status).toBe(401);
     expect((await call('POST', '/api/devices/node-1/mqtt-credentials', { token: ctx.token, headers: jsonHeaders, body: tooLarge })).status).toBe(413);
@@ -294,9 +313,21 @@ describe("schema-driven inputs: the document's valid inputs are accepted, its in
         return call('POST', '/api/devices', { token: ctx.token, json: exampleIds.includes(record['id'] as string) ? { ...record, id: freshId('fz') } : json });
       },
     },
-    { schema: 'DevicePatch', operationId: 'updateDevice', send: async (json) => call('PATCH', `/api/devices/${await freshDevice()}`, { token: ctx.token, json }) },
-    { schema: 'Windows', operationId: 'postWindows', send: async (json) => call('POST', `/api/devices/${await freshDevice()}/windows`, { token: ctx.token, json }) },
-    { schema: 'MqttCredentialsRequest', operationId: 'issueMqttCredentials', send: async (json) => call('POST', `/api/devices/${freshId('mq')}/mqtt-credentials`, { token: ctx.token, json }) },
+    {
+      schema: 'DevicePatch',
+      operationId: 'updateDevice',
+      send: async (json) => call('PATCH', `/api/devices/${await freshDevice()}`, { token: ctx.token, json }),
+    },
+    {
+      schema: 'Windows',
+      operationId: 'postWindows',
+      send: async (json) => call('POST', `/api/devices/${await freshDevice()}/windows`, { token: ctx.token, json }),
+    },
+    {
+      schema: 'MqttCredentialsRequest',
+      operationId: 'issueMqttCredentials',
+      send: async (json) => call('POST', `/api/devices/${freshId('mq')}/mqtt-credentials`, { token: ctx.token, json }),
+    },
   ];
 
   for (const target of targets) {
@@ -311,7 +342,8 @@ describe("schema-driven inputs: the document's valid inputs are accepted, its in
         for (const input of accepted) {
           valid += 1;
           const answer = await target.send(input.value);
-          if (answer.status < 200 || answer.status > 299) failures.push(`valid ${input.label} → ${answer.status} ${answer.body.detail} ${(answer.body.errors ?? []).join('; ')}`);
+          if (answer.status < 200 || answer.status > 299)
+            failures.push(`valid ${input.label} → ${answer.status} ${answer.body.detail} ${(answer.body.errors ?? []).join('; ')}`);
         }
         for (const input of invalidInputs(root, example, resolve)) {
           invalid += 1;
@@ -343,7 +375,8 @@ describe("schema-driven inputs: the document's valid inputs are accepted, its in
         };
         // A valid device filter on the stream would hold it open: only its refusals are tried.
         if (!isStream) for (const value of valid) if ((await send(value)) !== 200) failures.push(`${operation.operationId} ${parameter.name}=${value} refused`);
-        for (const value of invalid) if ((await send(value)) !== 400) failures.push(`${operation.operationId} ${parameter.name}=${JSON.stringify(value)} accepted`);
+        for (const value of invalid)
+          if ((await send(value)) !== 400) failures.push(`${operation.operationId} ${parameter.name}=${JSON.stringify(value)} accepted`);
       }
     }
     expect(failures).toEqual([]);

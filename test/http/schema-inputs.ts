@@ -50,7 +50,13 @@ function allowedTypes(schemaIn: JsonSchema, resolve: Resolve): Set<string> {
 function wrongTypeValue(schema: JsonSchema, resolve: Resolve): unknown | undefined {
   const allowed = allowedTypes(schema, resolve);
   if (allowed.size === 0) return undefined;
-  const candidates: [string, unknown][] = [['boolean', true], ['string', NOT_A_VALUE], ['number', 12.5], ['object', { unexpected: 1 }], ['array', [1]]];
+  const candidates: [string, unknown][] = [
+    ['boolean', true],
+    ['string', NOT_A_VALUE],
+    ['number', 12.5],
+    ['object', { unexpected: 1 }],
+    ['array', [1]],
+  ];
   return candidates.find(([type]) => !allowed.has(type))?.[1];
 }
 
@@ -66,16 +72,26 @@ function above(max: number): number {
 function invalidLeaf(schema: JsonSchema, path: readonly (string | number)[], value: unknown, resolve: Resolve): DerivedInput[] {
   const out: DerivedInput[] = [];
   const wrong = wrongTypeValue(schema, resolve);
-  if (wrong !== undefined) out.push({ label: label(path, `a ${typeof wrong === 'object' ? 'structured value' : typeof wrong} where the schema allows ${[...allowedTypes(schema, resolve)].join('/')}`), value: wrong });
+  if (wrong !== undefined)
+    out.push({
+      label: label(
+        path,
+        `a ${typeof wrong === 'object' ? 'structured value' : typeof wrong} where the schema allows ${[...allowedTypes(schema, resolve)].join('/')}`,
+      ),
+      value: wrong,
+    });
   const branches: JsonSchema[] = Array.isArray(schema.anyOf) ? schema.anyOf.map(resolve) : [schema];
   for (const branch of branches) {
     if (typeof branch.minimum === 'number') out.push({ label: label(path, `below minimum ${branch.minimum}`), value: below(branch.minimum) });
-    if (typeof branch.exclusiveMinimum === 'number') out.push({ label: label(path, `at exclusiveMinimum ${branch.exclusiveMinimum}`), value: branch.exclusiveMinimum });
+    if (typeof branch.exclusiveMinimum === 'number')
+      out.push({ label: label(path, `at exclusiveMinimum ${branch.exclusiveMinimum}`), value: branch.exclusiveMinimum });
     if (typeof branch.maximum === 'number') out.push({ label: label(path, `above maximum ${branch.maximum}`), value: above(branch.maximum) });
     if (branch.type === 'integer' && typeof value === 'number') out.push({ label: label(path, 'not an integer'), value: value + 0.5 });
     if (Array.isArray(branch.enum)) out.push({ label: label(path, 'outside the enum'), value: typeof branch.enum[0] === 'number' ? -12345 : NOT_A_VALUE });
-    if (branch.const !== undefined) out.push({ label: label(path, `not the const ${String(branch.const)}`), value: typeof branch.const === 'number' ? -12345 : NOT_A_VALUE });
-    if (typeof branch.pattern === 'string' && !new RegExp(branch.pattern, 'u').test(' bad value/')) out.push({ label: label(path, 'not matching the pattern'), value: ' bad value/' });
+    if (branch.const !== undefined)
+      out.push({ label: label(path, `not the const ${String(branch.const)}`), value: typeof branch.const === 'number' ? -12345 : NOT_A_VALUE });
+    if (typeof branch.pattern === 'string' && !new RegExp(branch.pattern, 'u').test(' bad value/'))
+      out.push({ label: label(path, 'not matching the pattern'), value: ' bad value/' });
     if (typeof branch.minLength === 'number' && branch.minLength > 0) out.push({ label: label(path, `shorter than ${branch.minLength}`), value: '' });
     if (typeof branch.maxLength === 'number') out.push({ label: label(path, `longer than ${branch.maxLength}`), value: 'x'.repeat(branch.maxLength + 1) });
     if (branch.format === 'date-time') out.push({ label: label(path, 'not a date-time'), value: 'yesterday' });
@@ -103,10 +119,14 @@ export function invalidInputs(rootSchema: JsonSchema, example: unknown, resolve:
     const schema = branchFor(resolve(schemaIn), value, resolve);
     if (value !== null && typeof value === 'object' && !Array.isArray(value) && schema.type === 'object') {
       const record = value as Record<string, unknown>;
-      if (schema.additionalProperties === false) out.push({ label: label(path, 'an unknown property'), value: setAt(example, [...path, 'unexpectedField'], 1) });
-      if (schema.propertyNames?.enum !== undefined) out.push({ label: label(path, 'a property name outside the enum'), value: setAt(example, [...path, NOT_A_VALUE], {}) });
-      if (typeof schema.minProperties === 'number' && schema.minProperties > 0) out.push({ label: label(path, 'no properties'), value: setAt(example, path, {}) });
-      for (const key of schema.required ?? []) if (key in record) out.push({ label: label([...path, key], 'missing (required)'), value: deleteAt(example, [...path, key]) });
+      if (schema.additionalProperties === false)
+        out.push({ label: label(path, 'an unknown property'), value: setAt(example, [...path, 'unexpectedField'], 1) });
+      if (schema.propertyNames?.enum !== undefined)
+        out.push({ label: label(path, 'a property name outside the enum'), value: setAt(example, [...path, NOT_A_VALUE], {}) });
+      if (typeof schema.minProperties === 'number' && schema.minProperties > 0)
+        out.push({ label: label(path, 'no properties'), value: setAt(example, path, {}) });
+      for (const key of schema.required ?? [])
+        if (key in record) out.push({ label: label([...path, key], 'missing (required)'), value: deleteAt(example, [...path, key]) });
       for (const [key, child] of Object.entries(record)) {
         const childSchema = schema.properties?.[key] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
         if (childSchema !== undefined) walk(childSchema, child, [...path, key]);
@@ -114,14 +134,23 @@ export function invalidInputs(rootSchema: JsonSchema, example: unknown, resolve:
       return;
     }
     if (Array.isArray(value) && schema.type === 'array') {
-      if (typeof schema.minItems === 'number' && schema.minItems > 0) out.push({ label: label(path, `fewer than ${schema.minItems} items`), value: setAt(example, path, []) });
+      if (typeof schema.minItems === 'number' && schema.minItems > 0)
+        out.push({ label: label(path, `fewer than ${schema.minItems} items`), value: setAt(example, path, []) });
       if (typeof schema.maxItems === 'number' && value.length > 0) {
-        out.push({ label: label(path, `more than ${schema.maxItems} items`), value: setAt(example, path, Array.from({ length: schema.maxItems + 1 }, () => value[0])) });
+        out.push({
+          label: label(path, `more than ${schema.maxItems} items`),
+          value: setAt(
+            example,
+            path,
+            Array.from({ length: schema.maxItems + 1 }, () => value[0]),
+          ),
+        });
       }
       if (value.length > 0) walk(schema.items, value[0], [...path, 0]);
       return;
     }
-    for (const mutation of invalidLeaf(resolve(schemaIn), path, value, resolve)) out.push({ label: mutation.label, value: setAt(example, path, mutation.value) });
+    for (const mutation of invalidLeaf(resolve(schemaIn), path, value, resolve))
+      out.push({ label: mutation.label, value: setAt(example, path, mutation.value) });
   };
   walk(rootSchema, example, []);
   return out;

@@ -43,11 +43,13 @@ function connect(port: number): Promise<Probe> {
     const probe: Probe = {
       socket,
       received: '',
-      closed: new Promise((closed) => socket.once('close', () => {
-        done = true;
-        stop();
-        closed();
-      })),
+      closed: new Promise((closed) =>
+        socket.once('close', () => {
+          done = true;
+          stop();
+          closed();
+        }),
+      ),
       isClosed: () => done,
       drip(text) {
         let index = 0;
@@ -189,7 +191,10 @@ describe('the connection cap', () => {
     held[0]!.socket.destroy();
     await held[0]!.closed;
     // The server sees the close asynchronously: retry until the freed slot serves a request.
-    const health = await waitFor('the freed slot to serve a request', () => request(`${ctx.url}/api/health`).catch(() => null), { timeoutMs: SLACK_MS, intervalMs: 50 });
+    const health = await waitFor('the freed slot to serve a request', () => request(`${ctx.url}/api/health`).catch(() => null), {
+      timeoutMs: SLACK_MS,
+      intervalMs: 50,
+    });
     const http = health.body.sources.find((source: { name: string }) => source.name === 'http');
     expect(http.counters.connectionsDropped).toBeGreaterThanOrEqual(1);
   });

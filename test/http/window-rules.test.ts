@@ -55,7 +55,15 @@ describe('a window must end within the future skew (issue 8 #14)', () => {
 
 describe('overlapping windows of one device are refused (issue 8 #15)', () => {
   const T0 = Date.parse('2026-11-01T00:00:00Z');
-  const win = (seq: number, startMs: number, durationS: number, energyJ: number) => ({ seq, startMs, durationS, energyJ, sampleCount: 100, minPowerW: 0, maxPowerW: 10 });
+  const win = (seq: number, startMs: number, durationS: number, energyJ: number) => ({
+    seq,
+    startMs,
+    durationS,
+    energyJ,
+    sampleCount: 100,
+    minPowerW: 0,
+    maxPowerW: 10,
+  });
   const overlapsCounted = async () => (await request(`${ctx.url}/api/health`)).body.ingest.rejectedByReason.overlap ?? 0;
 
   it('a batch with seqs 1 and 2 over the same 10 s and seq 3 over both with 100× the energy: 400, one line per window, nothing stored', async () => {
@@ -104,7 +112,12 @@ describe('a seq re-used after a reboot is a new window; a redelivery stays a dup
     expect((await device('rebooter')).aggregate).toMatchObject({ windows: 15, energyJ: 2.5, observedS: 150 });
     const recent = (await request(`${ctx.url}/api/devices/rebooter/windows?limit=6`)).body.windows;
     expect(recent.map((w: { seq: number; startMs: number }) => [w.seq, w.startMs - T0])).toEqual([
-      [4, 200_000], [3, 190_000], [2, 180_000], [1, 170_000], [0, 160_000], [9, 90_000],
+      [4, 200_000],
+      [3, 190_000],
+      [2, 180_000],
+      [1, 170_000],
+      [0, 160_000],
+      [9, 90_000],
     ]);
     const health = (await request(`${ctx.url}/api/health`)).body.ingest;
     expect(health.windowsSeqReset).toBeGreaterThanOrEqual(5);

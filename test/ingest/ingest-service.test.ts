@@ -7,7 +7,16 @@ import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 const window = (deviceId: string, seq: number): EnergyWindow => ({
-  deviceId, seq, startMs: 1_764_000_000_000 + seq * 1000, durationS: 1, energyJ: 0.01, sampleCount: 10, minPowerW: 0.005, maxPowerW: 0.02, inferenceCount: 1, source: 'test',
+  deviceId,
+  seq,
+  startMs: 1_764_000_000_000 + seq * 1000,
+  durationS: 1,
+  energyJ: 0.01,
+  sampleCount: 10,
+  minPowerW: 0.005,
+  maxPowerW: 0.02,
+  inferenceCount: 1,
+  source: 'test',
 });
 
 describe('IngestService', () => {

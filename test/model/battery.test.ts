@@ -110,7 +110,7 @@ describe('calendar ageing and self-discharge: labelled, cited assumptions a user
   it('cycles still win when they come first: 166.3 mW wears a 7.2 Wh pack out in 2.5 years', () => {
     const h7 = computeFootprint(catalogue, { ...base, power: { kind: 'given', powerW: 0.1663 } }).battery!;
     expect(h7.limitedBy).toBe('cycles');
-    expect(h7.packLifeYears).toBeCloseTo(3 * 500 / h7.recharges, 12);
+    expect(h7.packLifeYears).toBeCloseTo((3 * 500) / h7.recharges, 12);
   });
 
   it('to date: 12 years into a 50-year deployment, 2 packs have aged out', () => {

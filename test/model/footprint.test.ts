@@ -73,7 +73,7 @@ describe('worked example: kws-typical measured at 27.2 mW (NUCLEO-U575ZI-Q, MLPe
     expect(Math.round(h7.totalKgCO2e * 100) / 100).toBe(5.9);
   });
 
-  it('the replacement range pairs each scenario\'s pack with its own capacity: 6 small packs, 1 typical, 0 large', () => {
+  it("the replacement range pairs each scenario's pack with its own capacity: 6 small packs, 1 typical, 0 large", () => {
     const h7 = computeFootprint(catalogue, { ...base, power: { kind: 'measured', powerW: 0.1663, observedS: 60, samples: 600, windows: 6 } });
     // 4 370.4 Wh over 3 years: 1.44 Wh → 3 035 cycles → 6 × 0.25 kg; 7.2 Wh → 1 × 1.36 kg; 14.4 Wh → 304 cycles → 0
     const range = stage(h7, 'battery-replacements').range;
@@ -137,7 +137,11 @@ describe('model inputs', () => {
 
   it('accrued to date: hardware, transport and training up front, use as time passes', () => {
     const year = 365 * 86400;
-    const result = computeFootprint(catalogue, { ...base, elapsedS: year, power: { kind: 'measured', powerW: 0.0272, observedS: 100, samples: 100, windows: 1 } });
+    const result = computeFootprint(catalogue, {
+      ...base,
+      elapsedS: year,
+      power: { kind: 'measured', powerW: 0.0272, observedS: 100, samples: 100, windows: 1 },
+    });
     expect(result.accrued?.fractionOfLifetime).toBeCloseTo(1 / 3, 12);
     expect(result.accrued?.upfrontKgCO2e).toBeCloseTo(2.65, 10);
     expect(result.accrued?.useKgCO2e).toBeCloseTo(result.use.kgCO2e / 3, 12);

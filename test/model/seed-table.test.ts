@@ -32,7 +32,11 @@ describe('the seed table (harvard-edge/TinyML-Footprint, 1 mW for 3 years)', () 
 
   it('1 mW for 3 years is 26.28 Wh, as in the seed; the 7.2 Wh pack self-discharges another 2.592 Wh', () => {
     const result = computeFootprint(catalogue, {
-      system: 'kws-typical', trainingDevices: 1, lifetimeYears: 3, grid: resolveGrid('epa'), chargerEfficiency: 1,
+      system: 'kws-typical',
+      trainingDevices: 1,
+      lifetimeYears: 3,
+      grid: resolveGrid('epa'),
+      chargerEfficiency: 1,
       power: { kind: 'assumed', powerW: 0.001 },
     });
     expect(result.use.deviceEnergyWh).toBeCloseTo(26.28, 10);
@@ -46,8 +50,13 @@ describe("the seed's unrounded use stage and ours (both round to the table's 0.0
   const unrounded = seedJson.unrounded;
   const ours = (battery?: { selfDischargePerMonth: number }) =>
     computeFootprint(catalogue, {
-      system: 'kws-typical', trainingDevices: 1, lifetimeYears: 3, grid: resolveGrid('epa'), chargerEfficiency: 1,
-      power: { kind: 'assumed', powerW: 0.001 }, ...(battery === undefined ? {} : { battery }),
+      system: 'kws-typical',
+      trainingDevices: 1,
+      lifetimeYears: 3,
+      grid: resolveGrid('epa'),
+      chargerEfficiency: 1,
+      power: { kind: 'assumed', powerW: 0.001 },
+      ...(battery === undefined ? {} : { battery }),
     });
 
   it('the seed published 0.01082880496 kg: 0.41205 kg/kWh on 26.28 Wh, which is no EPA vintage', () => {

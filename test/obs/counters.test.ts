@@ -144,7 +144,9 @@ describe('every source shows exactly its declared counters, and only declared re
     expect(health.snapshot()).toEqual(readings.map((r) => r.status));
 
     const ingest = new IngestService(store, new LiveBus(), SEED_DEFAULT_SPEC);
-    await ingest.submitWindows([{ deviceId: 'x', seq: 0, startMs: 0, durationS: 1, energyJ: 1, sampleCount: 0, minPowerW: null, maxPowerW: null, inferenceCount: 0, source: 't' }]);
+    await ingest.submitWindows([
+      { deviceId: 'x', seq: 0, startMs: 0, durationS: 1, energyJ: 1, sampleCount: 0, minPowerW: null, maxPowerW: null, inferenceCount: 0, source: 't' },
+    ]);
     const { rejectedByReason, lastRejection: _last, ...ingestCounters } = ingest.counters;
     expect(Object.keys(ingestCounters).sort()).toEqual(Object.keys(INGEST_FAMILY.counters).sort());
     for (const reason of Object.keys(rejectedByReason)) expect(INGEST_FAMILY.reasons).toContain(reason);

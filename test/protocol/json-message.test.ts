@@ -42,9 +42,7 @@ describe('parseJsonMessage', () => {
   });
 
   it('decodes hello, with 0 or absent supply and period as null', () => {
-    expect(
-      parseJsonMessage('{"v":1,"type":"hello","board":"nano33ble","firmware":"1.2.0","supply_mv":3300,"sample_period_us":1000}'),
-    ).toEqual({
+    expect(parseJsonMessage('{"v":1,"type":"hello","board":"nano33ble","firmware":"1.2.0","supply_mv":3300,"sample_period_us":1000}')).toEqual({
       type: 'hello',
       deviceId: null,
       board: 'nano33ble',

@@ -21,21 +21,31 @@ function readmeRows(): string[][] {
     .slice(start, end)
     .split('\n')
     .filter((line) => line.startsWith('|') && !line.startsWith('| Flag |') && !line.startsWith('|---'))
-    .map((line) => line.slice(1, -1).split(' | ').map((cell) => cell.trim()));
+    .map((line) =>
+      line
+        .slice(1, -1)
+        .split(' | ')
+        .map((cell) => cell.trim()),
+    );
 }
 
-const declared = SERVE_CONFIG_BLOCKS.flatMap((block) => Object.entries(block.options as OptionTable).map(([name, spec]) => ({ block: block.name, name, spec })));
+const declared = SERVE_CONFIG_BLOCKS.flatMap((block) =>
+  Object.entries(block.options as OptionTable).map(([name, spec]) => ({ block: block.name, name, spec })),
+);
 
 describe("README's configuration table", () => {
   const rows = readmeRows();
 
-  it.each(declared.map((option) => [`${option.block}: ${option.name}`, option] as const))('documents %s with its environment variable and default', (_label, { name, spec }) => {
-    const [flag, env, defaultText, meaning] = optionCells(name, spec);
-    const row = rows.find((cells) => cells[0] === flag && cells[1] === env);
-    expect(row, `README.md § Configuration has no row for ${flag} / ${env} (run npm run docs:config)`).toBeDefined();
-    expect(row![2], `default of ${flag} / ${env} in README.md`).toBe(defaultText);
-    expect(row![3], `meaning of ${flag} / ${env} in README.md`).toBe(meaning);
-  });
+  it.each(declared.map((option) => [`${option.block}: ${option.name}`, option] as const))(
+    'documents %s with its environment variable and default',
+    (_label, { name, spec }) => {
+      const [flag, env, defaultText, meaning] = optionCells(name, spec);
+      const row = rows.find((cells) => cells[0] === flag && cells[1] === env);
+      expect(row, `README.md § Configuration has no row for ${flag} / ${env} (run npm run docs:config)`).toBeDefined();
+      expect(row![2], `default of ${flag} / ${env} in README.md`).toBe(defaultText);
+      expect(row![3], `meaning of ${flag} / ${env} in README.md`).toBe(meaning);
+    },
+  );
 
   it('has no row for an option no block declares', () => {
     const known = new Set(declared.map(({ name, spec }) => optionCells(name, spec).slice(0, 2).join(' / ')));

@@ -89,7 +89,13 @@ process.stdout.write(JSON.stringify({ inserted, duplicates, startedMs, endedMs }
       const writers = [
         writer('a', batches(range(0, 600), 4)),
         // Both walk upwards at about the same pace, so they race on the same (device, seq) keys.
-        writer('b', batches(range(0, 800).filter((seq) => seq % 3 !== 0 || seq >= 600), 3)),
+        writer(
+          'b',
+          batches(
+            range(0, 800).filter((seq) => seq % 3 !== 0 || seq >= 600),
+            3,
+          ),
+        ),
       ];
       // Loading tsx and opening the store take seconds on a busy machine: the start time is set once both are done.
       await waitFor('both writers to load and open the store', () => writers.every((w) => w.isReady()), { timeoutMs: 30_000 });

@@ -22,11 +22,7 @@ async function removeTempDirs(): Promise<void> {
 }
 
 storeContract('SqliteStore :memory:', async () => SqliteStore.open(':memory:'));
-storeContract(
-  'SqliteStore file',
-  async () => SqliteStore.open(path.join(tempDir(), 'nested', 'store.db')),
-  removeTempDirs,
-);
+storeContract('SqliteStore file', async () => SqliteStore.open(path.join(tempDir(), 'nested', 'store.db')), removeTempDirs);
 
 /** Read-only peek at a database file, bypassing the store. */
 function peek<T>(file: string, fn: (db: Database.Database) => T): T {
@@ -72,15 +68,46 @@ describe('SqliteStore (SQLite-specific)', () => {
           .all()
           .map((row) => row.name);
       expect(columns('devices')).toEqual([
-        'id', 'name', 'fleet', 'system', 'training', 'grid', 'lifetime_years', 'deployed_at', 'spec_json', 'created_at', 'updated_at',
+        'id',
+        'name',
+        'fleet',
+        'system',
+        'training',
+        'grid',
+        'lifetime_years',
+        'deployed_at',
+        'spec_json',
+        'created_at',
+        'updated_at',
       ]);
       expect(columns('energy_windows')).toEqual([
-        'device_id', 'seq', 'start_ms', 'duration_s', 'energy_j', 'sample_count', 'min_power_w', 'max_power_w',
-        'inference_count', 'source', 'received_ms', 'start_stamped_by', 'seq_use',
+        'device_id',
+        'seq',
+        'start_ms',
+        'duration_s',
+        'energy_j',
+        'sample_count',
+        'min_power_w',
+        'max_power_w',
+        'inference_count',
+        'source',
+        'received_ms',
+        'start_stamped_by',
+        'seq_use',
       ]);
       expect(columns('device_aggregates')).toEqual([
-        'device_id', 'energy_j', 'observed_s', 'windows', 'samples', 'inferences', 'min_power_w', 'max_power_w', 'max_seq',
-        'first_seen_ms', 'last_seen_ms', 'max_duration_s',
+        'device_id',
+        'energy_j',
+        'observed_s',
+        'windows',
+        'samples',
+        'inferences',
+        'min_power_w',
+        'max_power_w',
+        'max_seq',
+        'first_seen_ms',
+        'last_seen_ms',
+        'max_duration_s',
       ]);
       // The foreign key holds once enforcement is on (SqliteStore turns it on for its connection).
       db.pragma('foreign_keys = ON');
@@ -131,10 +158,7 @@ describe('SqliteStore (SQLite-specific)', () => {
       ]);
       expect(peek(file, (raw) => raw.prepare('SELECT max_duration_s AS maxDurationS FROM device_aggregates').get())).toEqual({ maxDurationS: 30 });
       // The legacy HTTP window takes part in the overlap check; the others (start not the device's) do not.
-      const result = await store.appendWindows([
-        contractWindow('d1', 10, { startMs: 1_005_000 }),
-        contractWindow('d1', 11, { startMs: 1_020_000 }),
-      ]);
+      const result = await store.appendWindows([contractWindow('d1', 10, { startMs: 1_005_000 }), contractWindow('d1', 11, { startMs: 1_020_000 })]);
       expect(result).toMatchObject({ inserted: 1, overlaps: 1 });
       expect(result.refused.map((w) => w.seq)).toEqual([10]);
       // Legacy windows are recognised again, and their seqs can be re-used after the upgrade.
@@ -157,7 +181,9 @@ describe('SqliteStore (SQLite-specific)', () => {
         )
         .all()
         .map((row) => row.detail);
-      expect(plan).toEqual([expect.stringMatching(/SEARCH energy_windows USING INDEX energy_windows_device_start \(device_id=\? AND start_ms>\? AND start_ms<\?\)/)]);
+      expect(plan).toEqual([
+        expect.stringMatching(/SEARCH energy_windows USING INDEX energy_windows_device_start \(device_id=\? AND start_ms>\? AND start_ms<\?\)/),
+      ]);
       db.close();
     });
 
@@ -181,9 +207,7 @@ describe('SqliteStore (SQLite-specific)', () => {
 
   it('keeps devices, windows and aggregates across close and reopen', async () => {
     const store = SqliteStore.open(file);
-    const device = await store.createDevice(
-      contractDevice('d1', { fleet: 'north', deployedAt: '2024-05-01T00:00:00.000Z' }),
-    );
+    const device = await store.createDevice(contractDevice('d1', { fleet: 'north', deployedAt: '2024-05-01T00:00:00.000Z' }));
     await store.createDevice(contractDevice('d2'));
     const windows = [contractWindow('d1', 0), contractWindow('d1', 1, { minPowerW: null }), contractWindow('d1', 2)];
     await store.appendWindows(windows);
@@ -215,9 +239,7 @@ describe('SqliteStore (SQLite-specific)', () => {
     now += 1_000;
     await store.appendWindows([contractWindow('d1', 0), contractWindow('d1', 1)]); // seq 0 keeps its first received_ms
     await store.close();
-    const rows = peek(file, (db) =>
-      db.prepare('SELECT seq, received_ms AS receivedMs FROM energy_windows ORDER BY seq').all(),
-    );
+    const rows = peek(file, (db) => db.prepare('SELECT seq, received_ms AS receivedMs FROM energy_windows ORDER BY seq').all());
     expect(rows).toEqual([
       { seq: 0, receivedMs: Date.UTC(2025, 0, 1) + 91_000 },
       { seq: 1, receivedMs: Date.UTC(2025, 0, 1) + 92_000 },
@@ -227,14 +249,10 @@ describe('SqliteStore (SQLite-specific)', () => {
   it("stores the queryable spec columns, with 'custom' for a custom system", async () => {
     const store = SqliteStore.open(file);
     await store.createDevice(contractDevice('preset'));
-    await store.createDevice(
-      contractDevice('custom', { spec: { ...contractDevice('x').spec, system: { base: 'kws-typical' }, grid: 'FRA' } }),
-    );
+    await store.createDevice(contractDevice('custom', { spec: { ...contractDevice('x').spec, system: { base: 'kws-typical' }, grid: 'FRA' } }));
     await store.updateDevice('preset', { spec: { lifetimeYears: 3, training: 'densenet' } });
     await store.close();
-    const rows = peek(file, (db) =>
-      db.prepare('SELECT id, system, training, grid, lifetime_years AS lifetimeYears FROM devices ORDER BY id').all(),
-    );
+    const rows = peek(file, (db) => db.prepare('SELECT id, system, training, grid, lifetime_years AS lifetimeYears FROM devices ORDER BY id').all());
     expect(rows).toEqual([
       { id: 'custom', system: 'custom', training: 'none', grid: 'FRA', lifetimeYears: 5 },
       { id: 'preset', system: 'kws-typical', training: 'densenet', grid: 'epa', lifetimeYears: 3 },

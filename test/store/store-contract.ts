@@ -313,7 +313,10 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await store.appendWindows([contractWindow('d1', 0), contractWindow('d1', 1)])).toEqual({
           inserted: 0,
           duplicates: 2,
-          seqResets: 0, overlaps: 0, refused: [], insertedByDevice: {},
+          seqResets: 0,
+          overlaps: 0,
+          refused: [],
+          insertedByDevice: {},
         });
         // The source (another broker URL, another transport) is not part of what the device reported.
         expect(await store.appendWindows([contractWindow('d1', 1, { source: 'mqtt:x' })])).toMatchObject({ inserted: 0, duplicates: 1 });
@@ -373,9 +376,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
       it('rejects a batch with an unknown device with NotFoundError and stores none of it', async () => {
         await store.appendWindows([contractWindow('d1', 0)]);
         const before = await store.getAggregate('d1');
-        await expect(
-          store.appendWindows([contractWindow('d1', 1), contractWindow('ghost', 0), contractWindow('d2', 0)]),
-        ).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.appendWindows([contractWindow('d1', 1), contractWindow('ghost', 0), contractWindow('d2', 0)])).rejects.toBeInstanceOf(NotFoundError);
         expect(await store.getAggregate('d1')).toEqual(before);
         expect(await store.getAggregate('d2')).toBeUndefined();
         expect(await store.getAggregate('ghost')).toBeUndefined();
@@ -386,7 +387,10 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await store.appendWindows([contractWindow('d1', 1), contractWindow('d2', 0)])).toEqual({
           inserted: 2,
           duplicates: 0,
-          seqResets: 0, overlaps: 0, refused: [], insertedByDevice: { d1: 1, d2: 1 },
+          seqResets: 0,
+          overlaps: 0,
+          refused: [],
+          insertedByDevice: { d1: 1, d2: 1 },
         });
       });
 
@@ -406,9 +410,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           await store.appendWindows([contractWindow('d1', 0)]);
           const before = await store.getAggregate('d1');
           const bad = { ...contractWindow('d1', 5), ...override };
-          await expect(store.appendWindows([contractWindow('d1', 1), bad, contractWindow('d2', 0)])).rejects.toBeInstanceOf(
-            ValidationError,
-          );
+          await expect(store.appendWindows([contractWindow('d1', 1), bad, contractWindow('d2', 0)])).rejects.toBeInstanceOf(ValidationError);
           expect(await store.getAggregate('d1')).toEqual(before);
           expect(await store.getAggregate('d2')).toBeUndefined();
           expect((await store.listWindows('d1', 10)).map((w) => w.seq)).toEqual([0]);
@@ -419,7 +421,10 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await store.appendWindows([contractWindow('d1', 0, { energyJ: 0, durationS: 0 })])).toEqual({
           inserted: 1,
           duplicates: 0,
-          seqResets: 0, overlaps: 0, refused: [], insertedByDevice: { d1: 1 },
+          seqResets: 0,
+          overlaps: 0,
+          refused: [],
+          insertedByDevice: { d1: 1 },
         });
         expect(await store.getAggregate('d1')).toMatchObject({ energyJ: 0, observedS: 0, windows: 1, maxSeq: 0 });
       });
@@ -441,9 +446,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
 
       it('stores null power extremes as null', async () => {
         await store.appendWindows([contractWindow('d1', 0, { minPowerW: null, maxPowerW: null, sampleCount: 0 })]);
-        expect(await store.listWindows('d1', 1)).toEqual([
-          contractWindow('d1', 0, { minPowerW: null, maxPowerW: null, sampleCount: 0 }),
-        ]);
+        expect(await store.listWindows('d1', 1)).toEqual([contractWindow('d1', 0, { minPowerW: null, maxPowerW: null, sampleCount: 0 })]);
       });
     });
 
@@ -473,7 +476,13 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await store.getAggregate('d1')).toEqual(after);
         // Most recent first by start: boot 2's low seqs before boot 1's high ones.
         expect((await store.listWindows('d1', 7)).map((w) => [w.seq, w.energyJ])).toEqual([
-          [4, 0.25], [3, 0.25], [2, 0.25], [1, 0.25], [0, 0.25], [9, 0.125], [8, 0.125],
+          [4, 0.25],
+          [3, 0.25],
+          [2, 0.25],
+          [1, 0.25],
+          [0, 0.25],
+          [9, 0.125],
+          [8, 0.125],
         ]);
         expect(await store.listWindows('d1', 100)).toHaveLength(15);
       });
@@ -605,11 +614,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
       });
 
       it('never counts different devices, or zero-length windows, as overlapping', async () => {
-        const result = await store.appendWindows([
-          at(0, T, 10),
-          contractWindow('d2', 0, { startMs: T, durationS: 10 }),
-          at(1, T + 5_000, 0, { energyJ: 0 }),
-        ]);
+        const result = await store.appendWindows([at(0, T, 10), contractWindow('d2', 0, { startMs: T, durationS: 10 }), at(1, T + 5_000, 0, { energyJ: 0 })]);
         expect(result).toMatchObject({ inserted: 3, overlaps: 0, insertedByDevice: { d1: 2, d2: 1 } });
       });
 

@@ -165,7 +165,17 @@ describe('callers sleep the backoff delays (fake timers)', () => {
       retry: { attempts: 4, backoff: POLICY },
       random: () => 0.999_999, // just under the ceiling: 99, 199, 399 ms
     });
-    const draft = { deviceId: 'd', startMs: Date.now(), durationS: 1, energyJ: 0.001, sampleCount: 10, minPowerW: 0.001, maxPowerW: 0.001, inferenceCount: 0, source: 'serial:test' };
+    const draft = {
+      deviceId: 'd',
+      startMs: Date.now(),
+      durationS: 1,
+      energyJ: 0.001,
+      sampleCount: 10,
+      minPowerW: 0.001,
+      maxPowerW: 0.001,
+      inferenceCount: 0,
+      source: 'serial:test',
+    };
     delivery.announce({ deviceId: 'd' });
     delivery.submit([draft]);
     await vi.advanceTimersByTimeAsync(99 + 198);

@@ -26,7 +26,10 @@ function stageClasses(stages) {
 /** @param {Stage} stage */
 function stageTitle(stage) {
   const level = stage.level === null ? '' : ` (level ${stage.level})`;
-  return source(stage.provenance, `${stage.label}${level}: ${kgNumber(stage.kgCO2e)} kg CO2e, ${percent(stage.share)} of the total; range ${kgRange(stage.range)}`);
+  return source(
+    stage.provenance,
+    `${stage.label}${level}: ${kgNumber(stage.kgCO2e)} kg CO2e, ${percent(stage.share)} of the total; range ${kgRange(stage.range)}`,
+  );
 }
 
 /**
@@ -39,29 +42,68 @@ export function breakdown(result, idPrefix) {
   /** @type {Stage[]} */
   const stages = result.stages;
   const classes = stageClasses(stages);
-  const bar = h('div', { class: 'stack', role: 'img', 'aria-label': `Footprint by stage, total ${kg(result.totalKgCO2e)} CO2e` },
-    ...stages.filter((stage) => stage.kgCO2e > 0).map((stage) =>
-      h('span', { class: `seg ${classes.get(stage.id)}`, style: { flexGrow: String(stage.kgCO2e) }, title: stageTitle(stage) },
-        stage.share >= 0.08 ? stage.label.split(' ')[0] : '')));
-  const table = h('table', { class: 'stages', id: `${idPrefix}-stages` },
+  const bar = h(
+    'div',
+    { class: 'stack', role: 'img', 'aria-label': `Footprint by stage, total ${kg(result.totalKgCO2e)} CO2e` },
+    ...stages
+      .filter((stage) => stage.kgCO2e > 0)
+      .map((stage) =>
+        h(
+          'span',
+          { class: `seg ${classes.get(stage.id)}`, style: { flexGrow: String(stage.kgCO2e) }, title: stageTitle(stage) },
+          stage.share >= 0.08 ? stage.label.split(' ')[0] : '',
+        ),
+      ),
+  );
+  const table = h(
+    'table',
+    { class: 'stages', id: `${idPrefix}-stages` },
     h('caption', { class: 'sr-only' }, 'Footprint by stage, kg CO2e'),
-    h('thead', null, h('tr', null,
-      h('th', { scope: 'col' }, 'Stage'),
-      h('th', { scope: 'col', class: 'num' }, 'kg CO₂e'),
-      h('th', { scope: 'col', class: 'num hide-narrow' }, 'range'),
-      h('th', { scope: 'col', class: 'num' }, 'share'))),
-    h('tbody', null, ...stages.map((stage) =>
-      h('tr', { 'data-stage': stage.id, title: stageTitle(stage) },
-        h('th', { scope: 'row' }, h('span', { class: `swatch ${classes.get(stage.id)}`, 'aria-hidden': 'true' }), stage.label,
-          stage.level === null ? null : h('span', { class: 'sub' }, ` L${stage.level}`)),
-        h('td', { class: 'num' }, kgNumber(stage.kgCO2e)),
-        h('td', { class: 'num hide-narrow' }, kgRange(stage.range)),
-        h('td', { class: 'num' }, percent(stage.share))))),
-    h('tfoot', null, h('tr', null,
-      h('th', { scope: 'row' }, 'Total'),
-      h('td', { class: 'num', id: `${idPrefix}-stages-total`, title: 'sum of the stages, kg CO2e' }, kgNumber(result.totalKgCO2e)),
-      h('td', { class: 'num hide-narrow' }, kgRange(result.totalRange)),
-      h('td', { class: 'num' }, '100 %'))));
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        h('th', { scope: 'col' }, 'Stage'),
+        h('th', { scope: 'col', class: 'num' }, 'kg CO₂e'),
+        h('th', { scope: 'col', class: 'num hide-narrow' }, 'range'),
+        h('th', { scope: 'col', class: 'num' }, 'share'),
+      ),
+    ),
+    h(
+      'tbody',
+      null,
+      ...stages.map((stage) =>
+        h(
+          'tr',
+          { 'data-stage': stage.id, title: stageTitle(stage) },
+          h(
+            'th',
+            { scope: 'row' },
+            h('span', { class: `swatch ${classes.get(stage.id)}`, 'aria-hidden': 'true' }),
+            stage.label,
+            stage.level === null ? null : h('span', { class: 'sub' }, ` L${stage.level}`),
+          ),
+          h('td', { class: 'num' }, kgNumber(stage.kgCO2e)),
+          h('td', { class: 'num hide-narrow' }, kgRange(stage.range)),
+          h('td', { class: 'num' }, percent(stage.share)),
+        ),
+      ),
+    ),
+    h(
+      'tfoot',
+      null,
+      h(
+        'tr',
+        null,
+        h('th', { scope: 'row' }, 'Total'),
+        h('td', { class: 'num', id: `${idPrefix}-stages-total`, title: 'sum of the stages, kg CO2e' }, kgNumber(result.totalKgCO2e)),
+        h('td', { class: 'num hide-narrow' }, kgRange(result.totalRange)),
+        h('td', { class: 'num' }, '100 %'),
+      ),
+    ),
+  );
   return h('div', { class: 'breakdown' }, bar, table);
 }
 
@@ -77,15 +119,48 @@ export function comparison(result, assumptions, idPrefix) {
   const maxKg = Math.max(result.totalKgCO2e, ...result.comparison.referenceDevices.map((/** @type {any} */ device) => device.kgCO2e));
   /** @param {string} label @param {number} value @param {string} title @param {string} cls @param {string} id */
   const line = (label, value, title, cls, id) =>
-    h('li', { title },
+    h(
+      'li',
+      { title },
       h('span', { class: 'cmp-label' }, label),
-      h('span', { class: 'cmp-track', 'aria-hidden': 'true' }, h('span', { class: `cmp-bar ${cls}`, style: { width: `${Math.max(0.5, (value / maxKg) * 100)}%` } })),
-      h('span', { class: 'cmp-value num', id }, kg(value)));
-  return h('ul', { class: 'comparison', id: `${idPrefix}-comparison` },
-    line(result.power.kind === 'measured' ? 'This device (measured)' : 'This configuration', result.totalKgCO2e,
-      source(result.power.provenance, `lifetime total at ${(result.power.powerW * 1000).toPrecision(3)} mW`), 'this', `${idPrefix}-cmp-this`),
-    line(`Same, at ${assumedLabel} (seed assumption)`, assumed.totalKgCO2e,
-      source(assumptions.assumedPowerProvenance, `same device at the ${assumedLabel} assumption: use stage ${kgNumber(assumed.useKgCO2e)} kg, ${assumed.batteryReplacements} battery replacement(s)`), 'assumed', `${idPrefix}-cmp-assumed`),
+      h(
+        'span',
+        { class: 'cmp-track', 'aria-hidden': 'true' },
+        h('span', { class: `cmp-bar ${cls}`, style: { width: `${Math.max(0.5, (value / maxKg) * 100)}%` } }),
+      ),
+      h('span', { class: 'cmp-value num', id }, kg(value)),
+    );
+  return h(
+    'ul',
+    { class: 'comparison', id: `${idPrefix}-comparison` },
+    line(
+      result.power.kind === 'measured' ? 'This device (measured)' : 'This configuration',
+      result.totalKgCO2e,
+      source(result.power.provenance, `lifetime total at ${(result.power.powerW * 1000).toPrecision(3)} mW`),
+      'this',
+      `${idPrefix}-cmp-this`,
+    ),
+    line(
+      `Same, at ${assumedLabel} (seed assumption)`,
+      assumed.totalKgCO2e,
+      source(
+        assumptions.assumedPowerProvenance,
+        `same device at the ${assumedLabel} assumption: use stage ${kgNumber(assumed.useKgCO2e)} kg, ${assumed.batteryReplacements} battery replacement(s)`,
+      ),
+      'assumed',
+      `${idPrefix}-cmp-assumed`,
+    ),
     ...result.comparison.referenceDevices.map((/** @type {any} */ device) =>
-      line(device.label, device.kgCO2e, source(device.provenance, `this footprint is ${times(device.kgCO2e === 0 ? NaN : result.totalKgCO2e / device.kgCO2e)} ${device.label} (${percent(device.kgCO2e === 0 ? NaN : result.totalKgCO2e / device.kgCO2e)})`), 'ref', `${idPrefix}-cmp-${device.id}`)));
+      line(
+        device.label,
+        device.kgCO2e,
+        source(
+          device.provenance,
+          `this footprint is ${times(device.kgCO2e === 0 ? NaN : result.totalKgCO2e / device.kgCO2e)} ${device.label} (${percent(device.kgCO2e === 0 ? NaN : result.totalKgCO2e / device.kgCO2e)})`,
+        ),
+        'ref',
+        `${idPrefix}-cmp-${device.id}`,
+      ),
+    ),
+  );
 }

@@ -5,8 +5,11 @@ import { h } from './dom.js';
  * @param {string} label @param {string} value @param {string} sub @param {string} id @param {string} title
  */
 export function card(label, value, sub, id, title) {
-  return h('div', { class: 'card', title },
+  return h(
+    'div',
+    { class: 'card', title },
     h('div', { class: 'card-label' }, label),
     h('div', { class: 'card-value', id }, value),
-    h('div', { class: 'card-sub' }, sub));
+    h('div', { class: 'card-sub' }, sub),
+  );
 }

@@ -28,6 +28,7 @@ export function isOnline(lastSeenMs, serverNowMs, thresholdMs, presence) {
 export function statusTitle(lastSeenMs, presence) {
   const window = lastSeenMs === null ? 'no window received yet' : `last window ended ${new Date(lastSeenMs).toISOString()}`;
   if (!presence) return `${window}; online while its last window is within the online threshold`;
-  const source = presence.via === 'connection' ? 'MQTT connection' : presence.state === 'offline' ? 'MQTT status (its last will or its own "offline")' : 'MQTT status';
+  const source =
+    presence.via === 'connection' ? 'MQTT connection' : presence.state === 'offline' ? 'MQTT status (its last will or its own "offline")' : 'MQTT status';
   return `${presence.state} since ${new Date(presence.sinceMs).toISOString()} by its ${source}; ${window}`;
 }

@@ -53,9 +53,10 @@ export const calcCommand: CliCommand = defineCommand({
       throw new ValidationError(`--scenario must be min, typical or max, got "${values.scenario}"`);
     }
     const scenario = values.scenario as Scenario | undefined;
-    const system: SystemChoice = values.blocks !== undefined || scenario !== undefined
-      ? parseBlockOverrides(values.blocks ?? '', values.system ?? SEED_DEFAULT_SPEC.system as string, scenario)
-      : (values.system ?? SEED_DEFAULT_SPEC.system);
+    const system: SystemChoice =
+      values.blocks !== undefined || scenario !== undefined
+        ? parseBlockOverrides(values.blocks ?? '', values.system ?? (SEED_DEFAULT_SPEC.system as string), scenario)
+        : (values.system ?? SEED_DEFAULT_SPEC.system);
     const catalogue = buildCatalogue();
     const givenW = powerOption(values.power);
     const power: PowerInput = givenW === undefined ? { kind: 'assumed', powerW: catalogue.assumptions.assumedPowerW } : { kind: 'given', powerW: givenW };

@@ -52,8 +52,20 @@ function threeDigits(value: number, prefixes: ReadonlyArray<readonly [number, st
   return `${text}${separator}${prefixes[index]![1]}`;
 }
 
-const SI_PREFIXES = [[1e-9, 'n'], [1e-6, 'µ'], [1e-3, 'm'], [1, ''], [1e3, 'k'], [1e6, 'M'], [1e9, 'G']] as const;
-const COUNT_PREFIXES = [[1e3, 'k'], [1e6, 'M'], [1e9, 'G']] as const;
+const SI_PREFIXES = [
+  [1e-9, 'n'],
+  [1e-6, 'µ'],
+  [1e-3, 'm'],
+  [1, ''],
+  [1e3, 'k'],
+  [1e6, 'M'],
+  [1e9, 'G'],
+] as const;
+const COUNT_PREFIXES = [
+  [1e3, 'k'],
+  [1e6, 'M'],
+  [1e9, 'G'],
+] as const;
 
 /** ≤ 7 characters from 1 nW to 999 GW (100 W for 7 days is 60.5 MJ). */
 function si(value: number, unit: string): string {
@@ -81,7 +93,8 @@ export function readoutLine(r: ReadoutState): string {
     return fit(`${clock}  no hello yet: ${count(r.preHelloLines)} line${r.preHelloLines === 1 ? '' : 's'} kept  ${errors}`);
   }
   let now = `now ${r.nowPowerW === null ? '…' : si(r.nowPowerW, 'W')}`;
-  if (r.state !== 'connected') now = r.state; // connecting, backoff: the port went away (≤ 10 characters)
+  if (r.state !== 'connected')
+    now = r.state; // connecting, backoff: the port went away (≤ 10 characters)
   else if (r.quietS !== null && r.quietS >= QUIET_AFTER_S) now = `no data ${Math.min(999, Math.floor(r.quietS))} s`;
   if (r.averagePowerW === null) return fit(`${clock}  ${now}  waiting for the first window  ${errors}`);
   const coverage = r.coverage === null ? '…' : r.coverage >= 1 ? '100 %' : `${(Math.floor(r.coverage * 1000) / 10).toFixed(1)} %`;

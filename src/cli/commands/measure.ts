@@ -96,7 +96,8 @@ export const measureCommand: CliCommand = defineCommand({
     const windowS = values.window === undefined ? DEFAULT_MEASURE_WINDOW_S : parseDurationS(values.window);
     if (!(windowS > 0) || windowS > durationS) throw new ValidationError(`--window must be positive and at most the duration, got "${values.window}"`);
     const deviceId = values['device-id'];
-    if (deviceId !== undefined && !isDeviceId(deviceId)) throw new ValidationError(`--device-id must match [A-Za-z0-9_.-]{1,64} (not only dots), got "${deviceId}"`);
+    if (deviceId !== undefined && !isDeviceId(deviceId))
+      throw new ValidationError(`--device-id must match [A-Za-z0-9_.-]{1,64} (not only dots), got "${deviceId}"`);
     assertPortExists(portPath);
     const baudRate = parseBaudRate(values.baud, '--baud');
     const system = values.system ?? String(SEED_DEFAULT_SPEC.system);
@@ -211,7 +212,9 @@ export const measureCommand: CliCommand = defineCommand({
       process.stdout.write(`${JSON.stringify({ ...summary, footprint: result }, null, 2)}\n`);
       return 0;
     }
-    const rejected = Object.entries(summary.rejected).map(([reason, n]) => `${reason} ${n}`).join(', ');
+    const rejected = Object.entries(summary.rejected)
+      .map(([reason, n]) => `${reason} ${n}`)
+      .join(', ');
     const gaps = summary.gaps === 0 ? 'no gaps' : `${summary.lostS.toFixed(3)} s lost in ${summary.gaps} gap${summary.gaps === 1 ? '' : 's'}`;
     const lines = [
       `Device     ${t.deviceId ?? '(no hello)'} on ${portPath}`,

@@ -73,7 +73,9 @@ export const mqttCredentialsCommand: CliCommand = defineCommand({
     } catch (error) {
       out.discard();
       // The old passwords are revoked already: printing the new ones beats losing them.
-      process.stderr.write(`error: could not write ${values.out} (${error instanceof Error ? error.message : String(error)}); the issued passwords follow on stdout\n`);
+      process.stderr.write(
+        `error: could not write ${values.out} (${error instanceof Error ? error.message : String(error)}); the issued passwords follow on stdout\n`,
+      );
       process.stdout.write(json);
       return 1;
     }

@@ -7,8 +7,7 @@ export const portsCommand: CliCommand = defineCommand({
   name: 'ports',
   synopsis: '[--json]',
   description:
-    'Lists serial ports with their USB vendor/product ids and whether auto-discovery recognises the board\n' +
-    '(table: src/ingest/serial/usb-ids.ts).',
+    'Lists serial ports with their USB vendor/product ids and whether auto-discovery recognises the board\n' + '(table: src/ingest/serial/usb-ids.ts).',
   options: { json: { type: 'boolean', help: 'print the list as JSON' } },
   async run({ values }) {
     const ports = describePorts(await systemListPorts());

@@ -48,7 +48,8 @@ function readCredentials(file: string): Map<string, string> {
   } catch (error) {
     throw new ConfigError(`--credentials ${file} is not JSON (${error instanceof Error ? error.message : String(error)})`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`${file}: expected a JSON object {"<device id>": "<password>"}`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new ConfigError(`${file}: expected a JSON object {"<device id>": "<password>"}`);
   const passwords = new Map<string, string>();
   for (const [deviceId, password] of Object.entries(parsed)) {
     if (typeof password !== 'string') throw new ConfigError(`${file}: the password of ${deviceId} must be a string`);
@@ -81,7 +82,8 @@ export const simulateFleetCommand: CliCommand = defineCommand({
     const windowMs = values.window !== undefined ? durationMsOption('window', values.window)! : intervalMs > 0 ? intervalMs : DEFAULT_SIM_WINDOW_MS;
     // Interval mode stamps each window as ending now: a window longer than the interval would overlap the last one,
     // and the service refuses overlapping windows (SPEC.md §7.3).
-    if (intervalMs > 0 && windowMs > intervalMs) throw new ConfigError(`--window (${windowMs} ms) must not exceed --interval (${intervalMs} ms): consecutive windows would overlap`);
+    if (intervalMs > 0 && windowMs > intervalMs)
+      throw new ConfigError(`--window (${windowMs} ms) must not exceed --interval (${intervalMs} ms): consecutive windows would overlap`);
     const protocol = values.protocol ?? '4';
     if (protocol !== '4' && protocol !== '5') throw new ConfigError('--protocol must be 4 or 5');
     const url = brokerUrl(values.url ?? DEFAULT_SIM_BROKER_URL);

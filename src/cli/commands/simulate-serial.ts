@@ -112,7 +112,13 @@ export const simulateSerialCommand: CliCommand = defineCommand({
           `${simulator.droppedSamples} left out by --drop-rate), ${counters.inferences} inferences, ${(counters.sentEnergyUj / 1e6).toFixed(6)} J\n`,
       );
       if (values.json === true) {
-        const report = { ...counters, droppedWrites: simulator.droppedWrites, droppedSamples: simulator.droppedSamples, stallCount: simulator.stallCount, stalls: simulator.stalls };
+        const report = {
+          ...counters,
+          droppedWrites: simulator.droppedWrites,
+          droppedSamples: simulator.droppedSamples,
+          stallCount: simulator.stallCount,
+          stalls: simulator.stalls,
+        };
         process.stdout.write(`${JSON.stringify(report)}\n`);
       }
     } finally {

@@ -3,8 +3,14 @@ import type { CliCommand, CommandEntry } from '../command.js';
 
 /** Each simulator by name, loaded when it runs; add an entry per simulator. */
 export const SIMULATORS: Record<string, CommandEntry> = {
-  fleet: { summary: 'publish simulated MQTT telemetry of N devices (QoS 1, varied duty cycles)', load: async () => (await import('./simulate-fleet.js')).simulateFleetCommand },
-  serial: { summary: 'a board with a current sensor speaking the serial protocol on a pty (power profile)', load: async () => (await import('./simulate-serial.js')).simulateSerialCommand },
+  fleet: {
+    summary: 'publish simulated MQTT telemetry of N devices (QoS 1, varied duty cycles)',
+    load: async () => (await import('./simulate-fleet.js')).simulateFleetCommand,
+  },
+  serial: {
+    summary: 'a board with a current sensor speaking the serial protocol on a pty (power profile)',
+    load: async () => (await import('./simulate-serial.js')).simulateSerialCommand,
+  },
 };
 
 const usage = (): string =>

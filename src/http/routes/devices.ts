@@ -29,7 +29,6 @@ export interface DevicesRouterDeps {
   presence: PresenceRegistry;
 }
 
-
 /** Device registry, HTTP ingest of energy windows, and each device's live footprint (one router of three). */
 export function devicesRouter(deps: DevicesRouterDeps): Router {
   const { store, catalogue, requireToken } = deps;
@@ -60,7 +59,10 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
       spec,
     });
     deps.publishDeviceChange(device.id);
-    res.status(201).location(`/api/devices/${encodeURIComponent(device.id)}`).json(device);
+    res
+      .status(201)
+      .location(`/api/devices/${encodeURIComponent(device.id)}`)
+      .json(device);
   });
 
   router.get('/devices/:id', async (req, res) => {

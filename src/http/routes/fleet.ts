@@ -16,7 +16,14 @@ interface CachedSummary {
 }
 
 /** Lifetime footprint of every device and the fleet's totals; recomputed at most once per `cacheTtlMs` per fleet. */
-export function fleetRouter(store: Store, catalogue: Catalogue, clock: () => number, onlineThresholdMs: number, cacheTtlMs: number, presence: PresenceRegistry): Router {
+export function fleetRouter(
+  store: Store,
+  catalogue: Catalogue,
+  clock: () => number,
+  onlineThresholdMs: number,
+  cacheTtlMs: number,
+  presence: PresenceRegistry,
+): Router {
   const router = Router();
   // Keyed by the fleet filter, which any client chooses: expired entries are evicted and the size is capped.
   const cache = new Map<string, CachedSummary>();
@@ -37,7 +44,12 @@ export function fleetRouter(store: Store, catalogue: Catalogue, clock: () => num
         store.countDevices(query.fleet),
       ]);
       evict(nowMs);
-      entry = { atMs: nowMs, summary: fleetSummary(catalogue, devices, nowMs, onlineThresholdMs, (id) => presence.get(id)), registeredDevices, presenceVersion: presence.version };
+      entry = {
+        atMs: nowMs,
+        summary: fleetSummary(catalogue, devices, nowMs, onlineThresholdMs, (id) => presence.get(id)),
+        registeredDevices,
+        presenceVersion: presence.version,
+      };
       cache.set(key, entry);
     }
     const { rows, ...totals } = entry.summary;

@@ -22,7 +22,9 @@ function writerOf(client: MqttClient): PacketWriter {
 /** Throws unless this MQTT.js still has the private writer the reader depends on. */
 export function assertPubackWriter(client: MqttClient): void {
   if (typeof writerOf(client)._sendPacket !== 'function') {
-    throw new Error('this mqtt package has no MqttClient._sendPacket: the reader cannot send PUBACKs after storing; install the version pinned in package.json');
+    throw new Error(
+      'this mqtt package has no MqttClient._sendPacket: the reader cannot send PUBACKs after storing; install the version pinned in package.json',
+    );
   }
 }
 

@@ -63,11 +63,7 @@ export interface SerialReaders {
   paths(): string[];
 }
 
-export async function startSerialReaders(
-  options: SerialReaderOptions,
-  sink: WindowSink,
-  health: HealthRegistry,
-): Promise<SerialReaders> {
+export async function startSerialReaders(options: SerialReaderOptions, sink: WindowSink, health: HealthRegistry): Promise<SerialReaders> {
   const windowS = options.windowS ?? DEFAULT_WINDOW_US / 1e6;
   const maxGapS = options.maxGapS ?? DEFAULT_MAX_GAP_US / 1e6;
   const silenceTimeoutS = options.silenceTimeoutS ?? DEFAULT_SILENCE_TIMEOUT_S;

@@ -22,4 +22,3 @@ export type PortInfo = Awaited<ReturnType<typeof SerialPort.list>>[number];
 export type ListPorts = () => Promise<PortInfo[]>;
 
 export const systemListPorts: ListPorts = () => SerialPort.list();
-

@@ -97,21 +97,17 @@ export class WindowDelivery {
     if (drafts.length === 0) return;
     const deviceIds = [...new Set(drafts.map((draft) => draft.deviceId))];
     let windows: EnergyWindow[] | null = null;
-    this.enqueue(
-      drafts.length,
-      `deliver ${drafts.length} window${drafts.length === 1 ? '' : 's'} of ${deviceIds.join(', ')}`,
-      async () => {
-        for (const deviceId of deviceIds) await this.prepare(deviceId);
-        if (windows === null) {
-          // Seqs are allocated once: a retry resends the same (deviceId, seq), so a write that did land is a duplicate.
-          windows = drafts.map((draft) => ({ ...draft, seq: this.seqs.next(draft.deviceId) }));
-          this.count.add('windowsSubmitted', windows.length);
-        }
-        const result = await this.sink.submitWindows(windows);
-        this.count.add('windowsInserted', result.inserted);
-        this.count.add('windowsDuplicate', result.duplicates);
-      },
-    );
+    this.enqueue(drafts.length, `deliver ${drafts.length} window${drafts.length === 1 ? '' : 's'} of ${deviceIds.join(', ')}`, async () => {
+      for (const deviceId of deviceIds) await this.prepare(deviceId);
+      if (windows === null) {
+        // Seqs are allocated once: a retry resends the same (deviceId, seq), so a write that did land is a duplicate.
+        windows = drafts.map((draft) => ({ ...draft, seq: this.seqs.next(draft.deviceId) }));
+        this.count.add('windowsSubmitted', windows.length);
+      }
+      const result = await this.sink.submitWindows(windows);
+      this.count.add('windowsInserted', result.inserted);
+      this.count.add('windowsDuplicate', result.duplicates);
+    });
   }
 
   /** Resolves once everything queued so far has been delivered (or failed). */

@@ -18,7 +18,15 @@ export const MAX_GENERATED_CLIENT_ID_CHARS = 23;
 
 export type MqttMode =
   | { kind: 'off' }
-  | { kind: 'external'; url: string; clientId: string; shareGroup: string | undefined; username: string | undefined; password: string | undefined; caFile: string | undefined }
+  | {
+      kind: 'external';
+      url: string;
+      clientId: string;
+      shareGroup: string | undefined;
+      username: string | undefined;
+      password: string | undefined;
+      caFile: string | undefined;
+    }
   | {
       kind: 'embedded';
       port: number;
@@ -51,14 +59,44 @@ export const mqttConfigBlock = defineConfigBlock({
   name: 'mqtt',
   title: 'MQTT',
   options: {
-    'mqtt-url': { type: 'string', value: '<url>', env: 'TINYML_MQTT_URL', default: 'none: embedded broker', help: 'external MQTT broker to read; without it the embedded broker starts' },
-    'mqtt-port': { type: 'string', value: '<n>', env: 'TINYML_MQTT_PORT', default: String(DEFAULT_EMBEDDED_BROKER_PORT), help: 'embedded broker port (0: off)' },
+    'mqtt-url': {
+      type: 'string',
+      value: '<url>',
+      env: 'TINYML_MQTT_URL',
+      default: 'none: embedded broker',
+      help: 'external MQTT broker to read; without it the embedded broker starts',
+    },
+    'mqtt-port': {
+      type: 'string',
+      value: '<n>',
+      env: 'TINYML_MQTT_PORT',
+      default: String(DEFAULT_EMBEDDED_BROKER_PORT),
+      help: 'embedded broker port (0: off)',
+    },
     'mqtt-host': { type: 'string', value: '<addr>', env: 'TINYML_MQTT_HOST', default: DEFAULT_EMBEDDED_BROKER_HOST, help: 'embedded broker listen address' },
-    'mqtt-tls-cert': { type: 'string', value: '<file>', env: 'TINYML_MQTT_TLS_CERT', default: 'none', help: 'certificate (PEM): the embedded broker also serves mqtts, with --mqtt-tls-key' },
+    'mqtt-tls-cert': {
+      type: 'string',
+      value: '<file>',
+      env: 'TINYML_MQTT_TLS_CERT',
+      default: 'none',
+      help: 'certificate (PEM): the embedded broker also serves mqtts, with --mqtt-tls-key',
+    },
     'mqtt-tls-key': { type: 'string', value: '<file>', env: 'TINYML_MQTT_TLS_KEY', default: 'none', help: 'private key (PEM) of --mqtt-tls-cert' },
-    'mqtt-tls-port': { type: 'string', value: '<n>', env: 'TINYML_MQTT_TLS_PORT', default: String(DEFAULT_EMBEDDED_TLS_PORT), help: 'embedded broker port of mqtts' },
+    'mqtt-tls-port': {
+      type: 'string',
+      value: '<n>',
+      env: 'TINYML_MQTT_TLS_PORT',
+      default: String(DEFAULT_EMBEDDED_TLS_PORT),
+      help: 'embedded broker port of mqtts',
+    },
     'mqtt-prefix': { type: 'string', value: '<p>', env: 'TINYML_MQTT_PREFIX', default: DEFAULT_MQTT_PREFIX, help: 'first topic level(s)' },
-    'mqtt-share': { type: 'string', value: '<group>', env: 'TINYML_MQTT_SHARE', default: 'none', help: 'MQTT 5 shared-subscription group at an external broker, for several instances' },
+    'mqtt-share': {
+      type: 'string',
+      value: '<group>',
+      env: 'TINYML_MQTT_SHARE',
+      default: 'none',
+      help: 'MQTT 5 shared-subscription group at an external broker, for several instances',
+    },
     'mqtt-client-id': {
       type: 'string',
       value: '<id>',

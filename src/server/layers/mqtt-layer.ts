@@ -39,7 +39,13 @@ function startExternalReader(context: LayerContext, prefix: string, mode: Extern
 }
 
 /** Starts the broker; `release` is called once the credential store must close (broker stopped, or never started). */
-async function startBroker(context: LayerContext, prefix: string, mode: EmbeddedMode, credentials: CredentialStore, release: () => Promise<void>): Promise<Stoppable> {
+async function startBroker(
+  context: LayerContext,
+  prefix: string,
+  mode: EmbeddedMode,
+  credentials: CredentialStore,
+  release: () => Promise<void>,
+): Promise<Stoppable> {
   let port = mode.port;
   const name = `broker:mqtt://${mode.host}:${mode.port}`;
   const stats: MqttStats = new MqttStats(name, 'broker', (): Record<string, unknown> => ({
@@ -48,10 +54,24 @@ async function startBroker(context: LayerContext, prefix: string, mode: Embedded
     prefix,
     devicesOnline: processor.devicesOnline,
   }));
-  const processor: MqttMessageProcessor = new MqttMessageProcessor({ sink: context.ingest, stats, prefix, source: 'mqtt:embedded', presence: context.presence });
+  const processor: MqttMessageProcessor = new MqttMessageProcessor({
+    sink: context.ingest,
+    stats,
+    prefix,
+    source: 'mqtt:embedded',
+    presence: context.presence,
+  });
   let broker: Awaited<ReturnType<typeof startEmbeddedBroker>> | undefined;
   try {
-    broker = await startEmbeddedBroker({ ...mode, prefix, processor, stats, verifier: new CredentialVerifier(credentials), presence: context.presence, log: context.log });
+    broker = await startEmbeddedBroker({
+      ...mode,
+      prefix,
+      processor,
+      stats,
+      verifier: new CredentialVerifier(credentials),
+      presence: context.presence,
+      log: context.log,
+    });
   } catch (error) {
     await release();
     if (!mode.portExplicit && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {

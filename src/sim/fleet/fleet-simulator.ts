@@ -133,7 +133,13 @@ export async function runFleetSimulator(options: FleetSimulatorOptions): Promise
   return { devices: options.devices, ...counters, durationMs: Math.round(performance.now() - started) };
 }
 
-async function runDevice(index: number, options: FleetSimulatorOptions, counters: Counters, limiter: RateLimiter | null, fatal: AbortController): Promise<void> {
+async function runDevice(
+  index: number,
+  options: FleetSimulatorOptions,
+  counters: Counters,
+  limiter: RateLimiter | null,
+  fatal: AbortController,
+): Promise<void> {
   const deviceId = simDeviceId(options.devicePrefix, index);
   const topic = (kind: 'status' | 'hello' | 'window') => deviceTopic(options.topicPrefix, options.fleet, deviceId, kind);
   const password = options.passwords?.get(deviceId) ?? options.password;
@@ -230,7 +236,11 @@ async function runDevice(index: number, options: FleetSimulatorOptions, counters
     // a stop ends them.
     if (limiter !== null) await unlessStopped(limiter.take(), stopSignal, undefined);
     if (stopSignal.aborted) break;
-    const acquired = await unlessStopped(slots.acquire().then(() => true), stopSignal, false);
+    const acquired = await unlessStopped(
+      slots.acquire().then(() => true),
+      stopSignal,
+      false,
+    );
     if (stopSignal.aborted) {
       if (acquired) slots.release();
       break;
@@ -238,7 +248,8 @@ async function runDevice(index: number, options: FleetSimulatorOptions, counters
     const startMs = options.intervalMs > 0 ? Date.now() - options.windowMs : options.epochMs + seq * options.windowMs;
     unacked.set(seq, JSON.stringify(windowPayload(index, seq, startMs, options.windowMs)));
     counters.published += 1;
-    if (counters.published === 1) options.log?.(`simulate fleet: publishing windows of ${options.devices} device(s) to ${options.url}; Ctrl-C stops and prints the summary`);
+    if (counters.published === 1)
+      options.log?.(`simulate fleet: publishing windows of ${options.devices} device(s) to ${options.url}; Ctrl-C stops and prints the summary`);
     send(seq);
   }
   // A --count run waits for its last acks; a stop (the user's signal or another device's fatal error) wins over that

@@ -3,7 +3,10 @@ export class RateLimiter {
   private nextSlotMs = 0;
   private readonly intervalMs: number;
 
-  constructor(ratePerS: number, private readonly clock: () => number = () => performance.now()) {
+  constructor(
+    ratePerS: number,
+    private readonly clock: () => number = () => performance.now(),
+  ) {
     this.intervalMs = 1000 / ratePerS;
   }
 

@@ -135,9 +135,7 @@ export function migrate(db: Database.Database): MigrationOutcome {
   });
   const from = userVersion(db);
   if (from > LATEST_SCHEMA_VERSION) {
-    throw new ConfigError(
-      `database schema version ${from} is newer than this software supports (${LATEST_SCHEMA_VERSION}); upgrade tinyml-footprint`,
-    );
+    throw new ConfigError(`database schema version ${from} is newer than this software supports (${LATEST_SCHEMA_VERSION}); upgrade tinyml-footprint`);
   }
   for (const migration of MIGRATIONS) {
     const apply = db.transaction(() => {

@@ -174,16 +174,14 @@ interface AggregateDelta {
 }
 
 const DEVICE_COLUMNS = 'd.id, d.name, d.fleet, d.deployed_at, d.spec_json, d.created_at, d.updated_at';
-const AGGREGATE_COLUMNS =
-  'device_id, energy_j, observed_s, windows, samples, inferences, min_power_w, max_power_w, max_seq, first_seen_ms, last_seen_ms';
+const AGGREGATE_COLUMNS = 'device_id, energy_j, observed_s, windows, samples, inferences, min_power_w, max_power_w, max_seq, first_seen_ms, last_seen_ms';
 const JOINED_AGGREGATE_COLUMNS = AGGREGATE_COLUMNS.split(', ')
   .map((column) => `a.${column} AS agg_${column}`)
   .join(', ');
 
 /** min/max of a stored and an incoming nullable value, ignoring NULLs (SQLite's min(x, NULL) is NULL). */
 const nullableExtreme = (fn: 'min' | 'max', column: string): string =>
-  `CASE WHEN ${column} IS NULL THEN excluded.${column} WHEN excluded.${column} IS NULL THEN ${column} ` +
-  `ELSE ${fn}(${column}, excluded.${column}) END`;
+  `CASE WHEN ${column} IS NULL THEN excluded.${column} WHEN excluded.${column} IS NULL THEN ${column} ` + `ELSE ${fn}(${column}, excluded.${column}) END`;
 
 class Statements {
   readonly getDevice;
@@ -215,9 +213,7 @@ class Statements {
          lifetime_years = @lifetime_years, deployed_at = @deployed_at, spec_json = @spec_json, updated_at = @updated_at
        WHERE id = @id`,
     );
-    this.listDevices = db.prepare<[number, number], DeviceRow>(
-      `SELECT ${DEVICE_COLUMNS} FROM devices d ORDER BY d.id LIMIT ? OFFSET ?`,
-    );
+    this.listDevices = db.prepare<[number, number], DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices d ORDER BY d.id LIMIT ? OFFSET ?`);
     this.listDevicesInFleet = db.prepare<[string, number, number], DeviceRow>(
       `SELECT ${DEVICE_COLUMNS} FROM devices d WHERE d.fleet = ? ORDER BY d.id LIMIT ? OFFSET ?`,
     );
@@ -257,9 +253,7 @@ class Statements {
          start_stamped_by
        FROM energy_windows WHERE device_id = ? ORDER BY start_ms DESC, seq DESC, seq_use DESC LIMIT ?`,
     );
-    this.getAggregate = db.prepare<[string], AggregateRow>(
-      `SELECT ${AGGREGATE_COLUMNS} FROM device_aggregates WHERE device_id = ?`,
-    );
+    this.getAggregate = db.prepare<[string], AggregateRow>(`SELECT ${AGGREGATE_COLUMNS} FROM device_aggregates WHERE device_id = ?`);
     this.upsertAggregate = db.prepare<[AggregateParams]>(
       `INSERT INTO device_aggregates (${AGGREGATE_COLUMNS}, max_duration_s)
        VALUES (@device_id, @energy_j, @observed_s, @windows, @samples, @inferences, @min_power_w, @max_power_w, @max_seq,
@@ -350,9 +344,7 @@ export class SqliteStore implements Store {
     this.assertOpen();
     const { limit, offset } = checkPage(query);
     const rows =
-      query.fleet === undefined
-        ? this.statements.listDevices.all(limit, offset)
-        : this.statements.listDevicesInFleet.all(query.fleet, limit, offset);
+      query.fleet === undefined ? this.statements.listDevices.all(limit, offset) : this.statements.listDevicesInFleet.all(query.fleet, limit, offset);
     return rows.map(deviceFromRow);
   }
 

@@ -39,7 +39,16 @@ describe('measure readout', () => {
 
   it('fits 80 columns with the widest values: a week, 100 W, millions of samples and errors, long paths', () => {
     const wide: ReadoutState[] = [
-      { ...base, elapsedS: 7 * 86_400 - 1, averagePowerW: 99.95, nowPowerW: 0.000_999_5, energyJ: 60.48e6, samples: 604_800_000, coverage: 0.123, errors: 999_999_999 },
+      {
+        ...base,
+        elapsedS: 7 * 86_400 - 1,
+        averagePowerW: 99.95,
+        nowPowerW: 0.000_999_5,
+        energyJ: 60.48e6,
+        samples: 604_800_000,
+        coverage: 0.123,
+        errors: 999_999_999,
+      },
       { ...base, elapsedS: 7 * 86_400 - 1, averagePowerW: 1e-9, nowPowerW: 0, energyJ: 0, samples: 9_999, errors: 9_999 },
       { ...base, elapsedS: 7 * 86_400 - 1, nowPowerW: 0.000_999_5, averagePowerW: 0.999_95, samples: 999_999, errors: 999_999_999 },
       { ...base, elapsedS: 7 * 86_400 - 1, quietS: 1e6, averagePowerW: 12.345e-3, energyJ: 999.9e3 },

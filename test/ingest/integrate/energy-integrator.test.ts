@@ -139,7 +139,10 @@ describe('EnergyIntegrator on analytic traces', () => {
   it('a gap in a live stream is lost coverage in full', () => {
     const integrator = new EnergyIntegrator();
     const samples = [...Array.from({ length: 3001 }, (_, k) => k * 1000), ...Array.from({ length: 1001 }, (_, k) => 5_000_000 + k * 1000)];
-    run(integrator, samples.map((t) => [t, 100] as const));
+    run(
+      integrator,
+      samples.map((t) => [t, 100] as const),
+    );
     expect(integrator.stats).toMatchObject({ gaps: 1, lostUs: 2_000_000, lostBeforeReadingUs: 0 });
   });
 

@@ -42,8 +42,20 @@ describe('Mosquitto restarted mid-stream', () => {
     await waitFor('reader connected', async () => (await readerSource())?.state === 'connected');
 
     const simulator = startSimulator([
-      '--url', broker.url, '--devices', String(FLEET.devices), '--count', String(FLEET.count), '--interval', '0',
-      '--window', `${FLEET.windowMs}ms`, '--device-prefix', FLEET.devicePrefix, '--rate-limit', String(RATE_LIMIT_PER_S),
+      '--url',
+      broker.url,
+      '--devices',
+      String(FLEET.devices),
+      '--count',
+      String(FLEET.count),
+      '--interval',
+      '0',
+      '--window',
+      `${FLEET.windowMs}ms`,
+      '--device-prefix',
+      FLEET.devicePrefix,
+      '--rate-limit',
+      String(RATE_LIMIT_PER_S),
     ]);
     cleanups.push(() => void simulator.child.kill('SIGKILL'));
     await waitFor('windows before the restart', () => storedWindowsOrZero(dataDir) >= RESTART_AFTER_WINDOWS, { timeoutMs: 60_000 });

@@ -38,7 +38,11 @@ describe('embedded broker: default port taken', () => {
   });
 
   it('answers the credential routes with 409 embedded_broker_off', async () => {
-    const issued = await request<{ type: string; status: number }>(`${test.url}/api/devices/node-1/mqtt-credentials`, { method: 'POST', token: test.token, json: {} });
+    const issued = await request<{ type: string; status: number }>(`${test.url}/api/devices/node-1/mqtt-credentials`, {
+      method: 'POST',
+      token: test.token,
+      json: {},
+    });
     expect(issued.status).toBe(409);
     expect(issued.body.type).toMatch(/embedded_broker_off$/);
     const revoked = await request<{ type: string }>(`${test.url}/api/devices/node-1/mqtt-credentials`, { method: 'DELETE', token: test.token });

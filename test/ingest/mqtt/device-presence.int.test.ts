@@ -17,7 +17,18 @@ const OFFLINE_WITHIN_MS = 20_000;
 
 function windowEndingNow(seq: number): string {
   const durationMs = 10_000;
-  return JSON.stringify({ v: 1, type: 'window', seq, start_ms: Date.now() - durationMs, duration_ms: durationMs, energy_uj: 123_456, samples: 100, min_power_uw: 800, max_power_uw: 27_000, inferences: 12 });
+  return JSON.stringify({
+    v: 1,
+    type: 'window',
+    seq,
+    start_ms: Date.now() - durationMs,
+    duration_ms: durationMs,
+    energy_uj: 123_456,
+    samples: 100,
+    min_power_uw: 800,
+    max_power_uw: 27_000,
+    inferences: 12,
+  });
 }
 
 interface Views {
@@ -28,10 +39,17 @@ interface Views {
 }
 
 async function views(test: TestService, deviceId: string): Promise<Views> {
-  const fleet = await request<{ online: number; rows: { id: string; online: boolean; presence: Views['fleetRow'] extends infer R ? R : never }[] }>(`${test.url}/api/fleet`);
+  const fleet = await request<{ online: number; rows: { id: string; online: boolean; presence: Views['fleetRow'] extends infer R ? R : never }[] }>(
+    `${test.url}/api/fleet`,
+  );
   const device = await request<Views['device']>(`${test.url}/api/devices/${deviceId}`);
   const footprint = await request<Views['footprint']>(`${test.url}/api/devices/${deviceId}/footprint`);
-  return { fleetRow: fleet.body.rows.find((row) => row.id === deviceId) as Views['fleetRow'], fleetOnline: fleet.body.online, device: device.body, footprint: footprint.body };
+  return {
+    fleetRow: fleet.body.rows.find((row) => row.id === deviceId) as Views['fleetRow'],
+    fleetOnline: fleet.body.online,
+    device: device.body,
+    footprint: footprint.body,
+  };
 }
 
 describe('device presence from the last will', () => {
@@ -43,7 +61,11 @@ describe('device presence from the last will', () => {
   async function reportAndCut(test: TestService, url: string, deviceId: string, options: IClientOptions): Promise<void> {
     const status = `tinyml/lab/${deviceId}/status`;
     const device: MqttClient = await connectAsync(url, {
-      clientId: deviceId, clean: false, reconnectPeriod: 0, keepalive: 30, ...options,
+      clientId: deviceId,
+      clean: false,
+      reconnectPeriod: 0,
+      keepalive: 30,
+      ...options,
       will: { topic: status, payload: Buffer.from('offline'), qos: 1, retain: true },
     });
     cleanups.push(() => device.endAsync(true));
@@ -59,10 +81,14 @@ describe('device presence from the last will', () => {
 
     const cutAtMs = Date.now();
     device.stream.destroy(); // the network is gone: no DISCONNECT, so the broker fires the will
-    const after = await waitFor(`${deviceId} offline in every view`, async () => {
-      const seen = await views(test, deviceId);
-      return seen.fleetRow?.online === false && seen.footprint.status.online === false && seen.device.status?.online === false ? seen : null;
-    }, { timeoutMs: OFFLINE_WITHIN_MS, intervalMs: 20 });
+    const after = await waitFor(
+      `${deviceId} offline in every view`,
+      async () => {
+        const seen = await views(test, deviceId);
+        return seen.fleetRow?.online === false && seen.footprint.status.online === false && seen.device.status?.online === false ? seen : null;
+      },
+      { timeoutMs: OFFLINE_WITHIN_MS, intervalMs: 20 },
+    );
     expect(Date.now() - cutAtMs).toBeLessThan(OFFLINE_WITHIN_MS);
     expect(after.fleetRow?.presence?.state).toBe('offline');
     expect(after.device.status.presence?.state).toBe('offline');

@@ -27,8 +27,23 @@ const KILL_AFTER_WINDOWS = 5_000;
 const TEST_TIMEOUT_MS = 120_000;
 
 const simulatorArgs = (url: string, extra: readonly string[] = []): string[] => [
-  '--url', url, '--devices', String(FLEET.devices), '--count', String(FLEET.count), '--interval', '0',
-  '--window', `${FLEET.windowMs}ms`, '--device-prefix', FLEET.devicePrefix, '--fleet', 'lab', '--rate-limit', String(RATE_LIMIT_PER_S), ...extra,
+  '--url',
+  url,
+  '--devices',
+  String(FLEET.devices),
+  '--count',
+  String(FLEET.count),
+  '--interval',
+  '0',
+  '--window',
+  `${FLEET.windowMs}ms`,
+  '--device-prefix',
+  FLEET.devicePrefix,
+  '--fleet',
+  'lab',
+  '--rate-limit',
+  String(RATE_LIMIT_PER_S),
+  ...extra,
 ];
 
 async function verifyStore(dataDir: string): Promise<void> {
@@ -46,59 +61,81 @@ describe('SIGKILL of the service mid-stream', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  it('external Mosquitto: 20 000 windows stored exactly once across a SIGKILL and restart', async () => {
-    const broker: TestMosquitto = await startMosquitto();
-    cleanups.push(() => broker.close());
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-kill-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const serveArgs = ['--mqtt-url', broker.url, '--mqtt-client-id', 'kill-test-reader'];
+  it(
+    'external Mosquitto: 20 000 windows stored exactly once across a SIGKILL and restart',
+    async () => {
+      const broker: TestMosquitto = await startMosquitto();
+      cleanups.push(() => broker.close());
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-kill-'));
+      cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+      const serveArgs = ['--mqtt-url', broker.url, '--mqtt-client-id', 'kill-test-reader'];
 
-    let service: ServeProcess = await startServe(dataDir, serveArgs);
-    cleanups.push(async () => void (await service.kill('SIGKILL')));
-    // The reader must hold its persistent subscription before the first window is published.
-    await waitFor('reader connected', async () => (await (await fetch(`${service.httpUrl}/api/health`)).json()).sources.some((s: { kind: string; state: string }) => s.kind === 'mqtt' && s.state === 'connected'));
-    await waitFor('subscribed', () => /session new/.test(service.output()) && service.output());
+      let service: ServeProcess = await startServe(dataDir, serveArgs);
+      cleanups.push(async () => void (await service.kill('SIGKILL')));
+      // The reader must hold its persistent subscription before the first window is published.
+      await waitFor('reader connected', async () =>
+        (await (await fetch(`${service.httpUrl}/api/health`)).json()).sources.some(
+          (s: { kind: string; state: string }) => s.kind === 'mqtt' && s.state === 'connected',
+        ),
+      );
+      await waitFor('subscribed', () => /session new/.test(service.output()) && service.output());
 
-    const simulator: SimulatorProcess = startSimulator(simulatorArgs(broker.url));
-    cleanups.push(() => void simulator.child.kill('SIGKILL'));
-    await waitFor(`${KILL_AFTER_WINDOWS} stored windows`, () => storedWindowsOrZero(dataDir) >= KILL_AFTER_WINDOWS, { timeoutMs: 60_000 });
-    expect(await service.kill('SIGKILL')).toBe('SIGKILL');
-    const storedAtKill = countStoredWindows(dataDir);
-    expect(storedAtKill).toBeLessThan(TOTAL_WINDOWS);
+      const simulator: SimulatorProcess = startSimulator(simulatorArgs(broker.url));
+      cleanups.push(() => void simulator.child.kill('SIGKILL'));
+      await waitFor(`${KILL_AFTER_WINDOWS} stored windows`, () => storedWindowsOrZero(dataDir) >= KILL_AFTER_WINDOWS, { timeoutMs: 60_000 });
+      expect(await service.kill('SIGKILL')).toBe('SIGKILL');
+      const storedAtKill = countStoredWindows(dataDir);
+      expect(storedAtKill).toBeLessThan(TOTAL_WINDOWS);
 
-    service = await startServe(dataDir, serveArgs);
-    const published = await simulator.result;
-    expect(published).toMatchObject({ devices: FLEET.devices, published: TOTAL_WINDOWS, acked: TOTAL_WINDOWS, unacked: 0 });
-    await waitFor('all windows stored', () => countStoredWindows(dataDir) === TOTAL_WINDOWS, { timeoutMs: 60_000 });
-    expect(await service.kill('SIGTERM')).toBe('0');
-    expect(countStoredWindows(dataDir)).toBe(TOTAL_WINDOWS);
-    await verifyStore(dataDir);
-  }, TEST_TIMEOUT_MS);
+      service = await startServe(dataDir, serveArgs);
+      const published = await simulator.result;
+      expect(published).toMatchObject({ devices: FLEET.devices, published: TOTAL_WINDOWS, acked: TOTAL_WINDOWS, unacked: 0 });
+      await waitFor('all windows stored', () => countStoredWindows(dataDir) === TOTAL_WINDOWS, { timeoutMs: 60_000 });
+      expect(await service.kill('SIGTERM')).toBe('0');
+      expect(countStoredWindows(dataDir)).toBe(TOTAL_WINDOWS);
+      await verifyStore(dataDir);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('embedded broker: the simulator re-sends unacked windows after the service comes back; all stored exactly once', async () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-kill-embedded-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const credentialsFile = path.join(dataDir, 'fleet-credentials.json');
-    const issued = await runCli(['mqtt-credentials', '--data-dir', dataDir, '--devices', String(FLEET.devices), '--device-prefix', FLEET.devicePrefix, '--out', credentialsFile]);
-    expect(issued.code).toBe(0);
-    const mqttPort = await freePort();
-    const serveArgs = ['--mqtt-port', String(mqttPort), '--mqtt-host', '127.0.0.1'];
+  it(
+    'embedded broker: the simulator re-sends unacked windows after the service comes back; all stored exactly once',
+    async () => {
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-kill-embedded-'));
+      cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+      const credentialsFile = path.join(dataDir, 'fleet-credentials.json');
+      const issued = await runCli([
+        'mqtt-credentials',
+        '--data-dir',
+        dataDir,
+        '--devices',
+        String(FLEET.devices),
+        '--device-prefix',
+        FLEET.devicePrefix,
+        '--out',
+        credentialsFile,
+      ]);
+      expect(issued.code).toBe(0);
+      const mqttPort = await freePort();
+      const serveArgs = ['--mqtt-port', String(mqttPort), '--mqtt-host', '127.0.0.1'];
 
-    let service: ServeProcess = await startServe(dataDir, serveArgs);
-    cleanups.push(async () => void (await service.kill('SIGKILL')));
-    const simulator = startSimulator(simulatorArgs(`mqtt://127.0.0.1:${mqttPort}`, ['--credentials', credentialsFile]));
-    cleanups.push(() => void simulator.child.kill('SIGKILL'));
-    await waitFor(`${KILL_AFTER_WINDOWS} stored windows`, () => storedWindowsOrZero(dataDir) >= KILL_AFTER_WINDOWS, { timeoutMs: 60_000 });
-    expect(await service.kill('SIGKILL')).toBe('SIGKILL');
-    expect(countStoredWindows(dataDir)).toBeLessThan(TOTAL_WINDOWS);
+      let service: ServeProcess = await startServe(dataDir, serveArgs);
+      cleanups.push(async () => void (await service.kill('SIGKILL')));
+      const simulator = startSimulator(simulatorArgs(`mqtt://127.0.0.1:${mqttPort}`, ['--credentials', credentialsFile]));
+      cleanups.push(() => void simulator.child.kill('SIGKILL'));
+      await waitFor(`${KILL_AFTER_WINDOWS} stored windows`, () => storedWindowsOrZero(dataDir) >= KILL_AFTER_WINDOWS, { timeoutMs: 60_000 });
+      expect(await service.kill('SIGKILL')).toBe('SIGKILL');
+      expect(countStoredWindows(dataDir)).toBeLessThan(TOTAL_WINDOWS);
 
-    service = await startServe(dataDir, serveArgs);
-    const published = await simulator.result;
-    expect(published).toMatchObject({ published: TOTAL_WINDOWS, acked: TOTAL_WINDOWS, unacked: 0 });
-    expect(published.reconnects).toBeGreaterThanOrEqual(FLEET.devices);
-    // Acked by the embedded broker means stored: no waiting needed.
-    expect(countStoredWindows(dataDir)).toBe(TOTAL_WINDOWS);
-    expect(await service.kill('SIGTERM')).toBe('0');
-    await verifyStore(dataDir);
-  }, TEST_TIMEOUT_MS);
+      service = await startServe(dataDir, serveArgs);
+      const published = await simulator.result;
+      expect(published).toMatchObject({ published: TOTAL_WINDOWS, acked: TOTAL_WINDOWS, unacked: 0 });
+      expect(published.reconnects).toBeGreaterThanOrEqual(FLEET.devices);
+      // Acked by the embedded broker means stored: no waiting needed.
+      expect(countStoredWindows(dataDir)).toBe(TOTAL_WINDOWS);
+      expect(await service.kill('SIGTERM')).toBe('0');
+      await verifyStore(dataDir);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

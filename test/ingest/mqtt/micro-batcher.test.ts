@@ -5,21 +5,30 @@ import { MicroBatcher, OverloadError } from '../../../src/ingest/mqtt/micro-batc
 describe('MicroBatcher', () => {
   it('flushes items that arrive together as one batch and settles each after its flush', async () => {
     const batches: number[][] = [];
-    const batcher = new MicroBatcher<number, number>(async (items) => {
-      batches.push([...items]);
-      return items.map((item) => item * 10);
-    }, { lingerMs: 1, maxBatchItems: 3 });
+    const batcher = new MicroBatcher<number, number>(
+      async (items) => {
+        batches.push([...items]);
+        return items.map((item) => item * 10);
+      },
+      { lingerMs: 1, maxBatchItems: 3 },
+    );
     const results = await Promise.all([1, 2, 3, 4, 5].map((item) => batcher.add(item)));
     expect(results).toEqual([10, 20, 30, 40, 50]);
-    expect(batches).toEqual([[1, 2, 3], [4, 5]]);
+    expect(batches).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
     await batcher.close();
   });
   it('rejects beyond maxPending with OverloadError and rejects a failed batch as a whole', async () => {
     let fail = true;
-    const batcher = new MicroBatcher<number, number>(async (items) => {
-      if (fail) throw new Error('disk full');
-      return [...items];
-    }, { lingerMs: 1, maxPendingItems: 2 });
+    const batcher = new MicroBatcher<number, number>(
+      async (items) => {
+        if (fail) throw new Error('disk full');
+        return [...items];
+      },
+      { lingerMs: 1, maxPendingItems: 2 },
+    );
     const first = batcher.add(1);
     const second = batcher.add(2);
     await expect(batcher.add(3)).rejects.toBeInstanceOf(OverloadError);

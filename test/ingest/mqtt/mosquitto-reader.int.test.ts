@@ -16,7 +16,18 @@ import { expectFleetStored, totalsOf, type PublishedFleet } from '../../helpers/
 import { waitFor } from '../../helpers/wait-for.js';
 import { startMosquitto, type TestMosquitto } from './mosquitto.js';
 
-const WINDOW = { v: 1, type: 'window', seq: 42, start_ms: 1_764_000_000_000, duration_ms: 10_000, energy_uj: 123_456, samples: 100, min_power_uw: 800, max_power_uw: 27_000, inferences: 12 };
+const WINDOW = {
+  v: 1,
+  type: 'window',
+  seq: 42,
+  start_ms: 1_764_000_000_000,
+  duration_ms: 10_000,
+  energy_uj: 123_456,
+  samples: 100,
+  min_power_uw: 800,
+  max_power_uw: 27_000,
+  inferences: 12,
+};
 
 describe('MQTT reader on a real Mosquitto', () => {
   let broker: TestMosquitto;
@@ -58,8 +69,17 @@ describe('MQTT reader on a real Mosquitto', () => {
     const fleet: PublishedFleet = { devices: 5, count: 300, firstSeq: 0, windowMs: 10_000, devicePrefix: 'away' };
     await stop(await start()); // creates the session and its subscription
     const result = await runFleetSimulator({
-      url: broker.url, devices: fleet.devices, count: fleet.count, intervalMs: 0, windowMs: fleet.windowMs, firstSeq: 0,
-      epochMs: 1_764_000_000_000, fleet: 'lab', devicePrefix: fleet.devicePrefix, topicPrefix: 'tinyml', protocolVersion: 5,
+      url: broker.url,
+      devices: fleet.devices,
+      count: fleet.count,
+      intervalMs: 0,
+      windowMs: fleet.windowMs,
+      firstSeq: 0,
+      epochMs: 1_764_000_000_000,
+      fleet: 'lab',
+      devicePrefix: fleet.devicePrefix,
+      topicPrefix: 'tinyml',
+      protocolVersion: 5,
     });
     expect(result).toMatchObject({ published: 1_500, acked: 1_500, unacked: 0 });
     const service = await start();

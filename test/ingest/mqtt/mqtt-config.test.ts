@@ -1,10 +1,19 @@
 /** The MQTT options of serve: embedded broker, external broker or off; named defaults. */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/domain/errors.js';
-import { DEFAULT_EMBEDDED_BROKER_HOST, DEFAULT_EMBEDDED_BROKER_PORT, DEFAULT_EMBEDDED_TLS_PORT, loadMqttConfig, redactUrl } from '../../../src/server/layers/mqtt-config.js';
+import {
+  DEFAULT_EMBEDDED_BROKER_HOST,
+  DEFAULT_EMBEDDED_BROKER_PORT,
+  DEFAULT_EMBEDDED_TLS_PORT,
+  loadMqttConfig,
+  redactUrl,
+} from '../../../src/server/layers/mqtt-config.js';
 describe('MQTT config', () => {
   it('embedded broker by default, external with a URL, off with port 0', () => {
-    expect(loadMqttConfig({}, '/d')).toEqual({ prefix: 'tinyml', mode: { kind: 'embedded', port: 1883, portExplicit: false, host: '0.0.0.0', tls: undefined } });
+    expect(loadMqttConfig({}, '/d')).toEqual({
+      prefix: 'tinyml',
+      mode: { kind: 'embedded', port: 1883, portExplicit: false, host: '0.0.0.0', tls: undefined },
+    });
     expect(loadMqttConfig({ 'mqtt-port': '0' }, '/d').mode).toEqual({ kind: 'off' });
     const external = loadMqttConfig({ 'mqtt-url': 'mqtt://u:p@h:1883', 'mqtt-share': 'g' }, '/d').mode;
     expect(external).toMatchObject({ kind: 'external', shareGroup: 'g' });
@@ -20,7 +29,10 @@ describe('MQTT config', () => {
   it('defaults are named: MQTT 1883, MQTT over TLS 8883, every interface', () => {
     expect([DEFAULT_EMBEDDED_BROKER_PORT, DEFAULT_EMBEDDED_TLS_PORT, DEFAULT_EMBEDDED_BROKER_HOST]).toEqual([1883, 8883, '0.0.0.0']);
     expect(loadMqttConfig({ 'mqtt-tls-cert': 'c.pem', 'mqtt-tls-key': 'k.pem' }, '/d').mode).toEqual({
-      kind: 'embedded', port: DEFAULT_EMBEDDED_BROKER_PORT, portExplicit: false, host: DEFAULT_EMBEDDED_BROKER_HOST,
+      kind: 'embedded',
+      port: DEFAULT_EMBEDDED_BROKER_PORT,
+      portExplicit: false,
+      host: DEFAULT_EMBEDDED_BROKER_HOST,
       tls: { port: DEFAULT_EMBEDDED_TLS_PORT, certFile: 'c.pem', keyFile: 'k.pem' },
     });
   });

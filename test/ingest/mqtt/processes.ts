@@ -26,7 +26,9 @@ export async function startServe(dataDir: string, args: readonly string[]): Prom
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? String(code))));
-  const match = await waitFor('serve to listen', () => /listening on (http:\/\/[^\s]+)/.exec(output) ?? (child.exitCode !== null ? 'exited' : null), { timeoutMs: 30_000 });
+  const match = await waitFor('serve to listen', () => /listening on (http:\/\/[^\s]+)/.exec(output) ?? (child.exitCode !== null ? 'exited' : null), {
+    timeoutMs: 30_000,
+  });
   if (match === 'exited') throw new Error(`serve exited: ${output}`);
   return {
     child,

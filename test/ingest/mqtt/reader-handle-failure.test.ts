@@ -55,7 +55,12 @@ describe('MqttReader: a rejected message handling', () => {
       close: async () => {},
     } as unknown as MqttMessageProcessor;
     reader = new MqttReader({
-      url: 'mqtt://fake', clientId: 'c', prefix: 'tinyml', processor, stats, log: () => {},
+      url: 'mqtt://fake',
+      clientId: 'c',
+      prefix: 'tinyml',
+      processor,
+      stats,
+      log: () => {},
       connectFn: () => client as unknown as MqttClient,
       // Never reconnects by timer during the test.
       backoff: new Backoff({ initialMs: 3_600_000, maxMs: 3_600_000, factor: 2, jitter: 'full' }, () => 0.5),
@@ -67,7 +72,10 @@ describe('MqttReader: a rejected message handling', () => {
     process.off('unhandledRejection', onUnhandled);
   });
 
-  for (const [label, pendingWindows] of [['below', 0], ['at the pause threshold', READER_PAUSE_AT_PENDING]] as const) {
+  for (const [label, pendingWindows] of [
+    ['below', 0],
+    ['at the pause threshold', READER_PAUSE_AT_PENDING],
+  ] as const) {
     it(`is recorded, not acked, and reconnects (pending ${label})`, async () => {
       pending = pendingWindows;
       const callbacks: (Error | undefined)[] = [];

@@ -17,7 +17,17 @@ import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startMosquitto, type TestMosquitto } from './mosquitto.js';
 
-const WINDOW = { v: 1, type: 'window', start_ms: 1_764_000_000_000, duration_ms: 10_000, energy_uj: 123_456, samples: 100, min_power_uw: 800, max_power_uw: 27_000, inferences: 12 };
+const WINDOW = {
+  v: 1,
+  type: 'window',
+  start_ms: 1_764_000_000_000,
+  duration_ms: 10_000,
+  energy_uj: 123_456,
+  samples: 100,
+  min_power_uw: 800,
+  max_power_uw: 27_000,
+  inferences: 12,
+};
 
 describe('reader PUBACK order on a real Mosquitto', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -47,7 +57,12 @@ describe('reader PUBACK order on a real Mosquitto', () => {
     const received: number[] = [];
     const acked: number[] = [];
     const reader = new MqttReader({
-      url: broker.url, clientId: 'order-reader', prefix: 'tinyml', processor, stats, log: () => {},
+      url: broker.url,
+      clientId: 'order-reader',
+      prefix: 'tinyml',
+      processor,
+      stats,
+      log: () => {},
       connectFn: (url: string, options: IClientOptions): MqttClient => {
         const client = connect(url, options);
         client.on('packetreceive', (packet: Packet) => {

@@ -48,7 +48,12 @@ describe('reader when storing fails', () => {
     const stats = new MqttStats('mqtt:test', 'mqtt');
     const processor = new MqttMessageProcessor({ sink, stats, prefix: 'tinyml', source: 'mqtt:test' });
     const reader = new MqttReader({
-      url: broker.url, clientId: 'failing-reader', prefix: 'tinyml', processor, stats, log: () => {},
+      url: broker.url,
+      clientId: 'failing-reader',
+      prefix: 'tinyml',
+      processor,
+      stats,
+      log: () => {},
       backoff: new Backoff({ initialMs: 20, maxMs: 200, factor: 2, jitter: 'full' }),
     });
     reader.start();
@@ -57,8 +62,17 @@ describe('reader when storing fails', () => {
 
     const fleet: PublishedFleet = { devices: 4, count: 250, firstSeq: 0, windowMs: 10_000, devicePrefix: 'fail' };
     const published = await runFleetSimulator({
-      url: broker.url, devices: fleet.devices, count: fleet.count, intervalMs: 0, windowMs: fleet.windowMs, firstSeq: 0,
-      epochMs: 1_764_000_000_000, fleet: 'lab', devicePrefix: fleet.devicePrefix, topicPrefix: 'tinyml', protocolVersion: 5,
+      url: broker.url,
+      devices: fleet.devices,
+      count: fleet.count,
+      intervalMs: 0,
+      windowMs: fleet.windowMs,
+      firstSeq: 0,
+      epochMs: 1_764_000_000_000,
+      fleet: 'lab',
+      devicePrefix: fleet.devicePrefix,
+      topicPrefix: 'tinyml',
+      protocolVersion: 5,
     });
     expect(published).toMatchObject({ published: 1_000, acked: 1_000, unacked: 0 });
     await waitFor('all windows stored', () => ingest.counters.windowsInserted === 1_000, { timeoutMs: 30_000 });

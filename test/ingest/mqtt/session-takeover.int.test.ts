@@ -18,7 +18,18 @@ import { waitFor } from '../../helpers/wait-for.js';
 import { startMosquitto, type TestMosquitto } from './mosquitto.js';
 
 const SHARED_CLIENT_ID = 'same-id-twice';
-const WINDOW = { v: 1, type: 'window', seq: 1, start_ms: 1_764_000_000_000, duration_ms: 10_000, energy_uj: 123_456, samples: 100, min_power_uw: 800, max_power_uw: 27_000, inferences: 12 };
+const WINDOW = {
+  v: 1,
+  type: 'window',
+  seq: 1,
+  start_ms: 1_764_000_000_000,
+  duration_ms: 10_000,
+  energy_uj: 123_456,
+  samples: 100,
+  min_power_uw: 800,
+  max_power_uw: 27_000,
+  inferences: 12,
+};
 
 describe('session takeover at an external broker', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -29,7 +40,10 @@ describe('session takeover at an external broker', () => {
   async function instance(broker: TestMosquitto, logs: string[]): Promise<RunningService> {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-takeover-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const config = loadServeConfig(['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--no-serial-discovery', '--mqtt-url', broker.url, '--mqtt-client-id', SHARED_CLIENT_ID], {});
+    const config = loadServeConfig(
+      ['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--no-serial-discovery', '--mqtt-url', broker.url, '--mqtt-client-id', SHARED_CLIENT_ID],
+      {},
+    );
     const service = await startService(config, { layers: [mqttLayer], log: (line) => logs.push(line) });
     cleanups.push(() => service.close());
     return service;
@@ -51,10 +65,14 @@ describe('session takeover at an external broker', () => {
     const second = await instance(broker, logs[1]);
 
     for (const [index, service] of [first, second].entries()) {
-      const health = await waitFor(`instance ${index + 1} to warn`, async () => {
-        const status = await readerHealth(service);
-        return typeof status.details?.['warning'] === 'string' ? status : null;
-      }, { timeoutMs: 30_000 });
+      const health = await waitFor(
+        `instance ${index + 1} to warn`,
+        async () => {
+          const status = await readerHealth(service);
+          return typeof status.details?.['warning'] === 'string' ? status : null;
+        },
+        { timeoutMs: 30_000 },
+      );
       expect(health.details?.['warning']).toMatch(new RegExp(`client id "${SHARED_CLIENT_ID}".*--mqtt-client-id`));
       expect(health.lastError).toBe(health.details?.['warning']);
       // Mosquitto 2.0.11 closes the older connection without a DISCONNECT 0x8E: the sign is the run of short sessions.
@@ -68,6 +86,8 @@ describe('session takeover at an external broker', () => {
     const device = await connectAsync(broker.url, { clientId: 'takeover-node', protocolVersion: 5, reconnectPeriod: 0 });
     cleanups.push(() => device.endAsync(true));
     await device.publishAsync('tinyml/lab/takeover-node/window', JSON.stringify(WINDOW), { qos: 1 });
-    await waitFor('the window stored by the first instance', async () => (await first.context.store.getAggregate('takeover-node'))?.windows === 1, { timeoutMs: 60_000 });
+    await waitFor('the window stored by the first instance', async () => (await first.context.store.getAggregate('takeover-node'))?.windows === 1, {
+      timeoutMs: 60_000,
+    });
   }, 90_000);
 });

@@ -1,6 +1,12 @@
 /** SessionWatch, pure: the signs of a session taken over by another client with our client id. */
 import { describe, expect, it } from 'vitest';
-import { REASON_SESSION_TAKEN_OVER, SessionWatch, SHORT_SESSION_MS, SHORT_SESSIONS_WARNING, TAKEOVER_WARNING_MS } from '../../../src/ingest/mqtt/session-watch.js';
+import {
+  REASON_SESSION_TAKEN_OVER,
+  SessionWatch,
+  SHORT_SESSION_MS,
+  SHORT_SESSIONS_WARNING,
+  TAKEOVER_WARNING_MS,
+} from '../../../src/ingest/mqtt/session-watch.js';
 
 function watchAt(): { watch: SessionWatch; advance: (ms: number) => void } {
   let now = 1_000_000;
@@ -44,7 +50,15 @@ describe('SessionWatch', () => {
 
   it('a long session resets the run; connections we close ourselves do not count', () => {
     const { watch, advance } = watchAt();
-    for (const [durationMs, byUs] of [[10, false], [10, false], [SHORT_SESSION_MS, false], [10, false], [10, true], [10, true], [10, false]] as const) {
+    for (const [durationMs, byUs] of [
+      [10, false],
+      [10, false],
+      [SHORT_SESSION_MS, false],
+      [10, false],
+      [10, true],
+      [10, true],
+      [10, false],
+    ] as const) {
       watch.connected();
       advance(durationMs);
       watch.closed(byUs);

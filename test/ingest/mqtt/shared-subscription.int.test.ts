@@ -34,13 +34,27 @@ describe('two instances on one shared subscription', () => {
       cleanups.push(async () => void (await service.kill('SIGKILL')));
     }
     for (const service of services) {
-      await waitFor('reader connected', async () => (await (await fetch(`${service.httpUrl}/api/health`)).json()).sources.some((s: { kind: string; state: string }) => s.kind === 'mqtt' && s.state === 'connected'));
+      await waitFor('reader connected', async () =>
+        (await (await fetch(`${service.httpUrl}/api/health`)).json()).sources.some(
+          (s: { kind: string; state: string }) => s.kind === 'mqtt' && s.state === 'connected',
+        ),
+      );
       await waitFor('subscribed', () => /session new/.test(service.output()));
     }
 
     const simulator = startSimulator([
-      '--url', broker.url, '--devices', String(FLEET.devices), '--count', String(FLEET.count), '--interval', '0',
-      '--window', `${FLEET.windowMs}ms`, '--device-prefix', FLEET.devicePrefix,
+      '--url',
+      broker.url,
+      '--devices',
+      String(FLEET.devices),
+      '--count',
+      String(FLEET.count),
+      '--interval',
+      '0',
+      '--window',
+      `${FLEET.windowMs}ms`,
+      '--device-prefix',
+      FLEET.devicePrefix,
     ]);
     cleanups.push(() => void simulator.child.kill('SIGKILL'));
     expect(await simulator.result).toMatchObject({ published: TOTAL_WINDOWS, acked: TOTAL_WINDOWS, unacked: 0 });

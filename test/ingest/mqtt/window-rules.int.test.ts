@@ -12,7 +12,17 @@ import { waitFor } from '../../helpers/wait-for.js';
 
 const T0 = 1_764_000_000_000;
 const window = (seq: number, fields: Record<string, number> = {}) => ({
-  v: 1, type: 'window', seq, start_ms: T0 + seq * 10_000, duration_ms: 10_000, energy_uj: 272_000, samples: 100, min_power_uw: 1_000, max_power_uw: 90_000, inferences: 3, ...fields,
+  v: 1,
+  type: 'window',
+  seq,
+  start_ms: T0 + seq * 10_000,
+  duration_ms: 10_000,
+  energy_uj: 272_000,
+  samples: 100,
+  min_power_uw: 1_000,
+  max_power_uw: 90_000,
+  inferences: 3,
+  ...fields,
 });
 const withoutStart = (seq: number, fields: Record<string, number> = {}) => {
   const { start_ms: _start, ...rest } = window(seq, fields);
@@ -29,7 +39,13 @@ describe('window rules over the embedded MQTT broker', () => {
     test = await startTestService({ layers: [mqttLayer] }, ['--mqtt-port', String(port), '--mqtt-host', '127.0.0.1']);
     const issued = await request<{ password: string }>(`${test.url}/api/devices/node-1/mqtt-credentials`, { method: 'POST', token: test.token, json: {} });
     expect(issued.status).toBe(201);
-    client = await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'node-1', username: 'node-1', password: issued.body.password, reconnectPeriod: 0, protocolVersion: 4 });
+    client = await connectAsync(`mqtt://127.0.0.1:${port}`, {
+      clientId: 'node-1',
+      username: 'node-1',
+      password: issued.body.password,
+      reconnectPeriod: 0,
+      protocolVersion: 4,
+    });
   });
   afterEach(async () => {
     await client.endAsync(true);

@@ -44,7 +44,14 @@ describe('samples plus device windows over a socat pty pair', () => {
     const ingest = new IngestService(store, new LiveBus(), SEED_DEFAULT_SPEC);
     const health = new HealthRegistry();
     readers = await startSerialReaders(
-      { ports: [readerPath], autoDiscover: false, baudRate: 115_200, windowS: 1, seqStart: storeSeqStart(store), backoff: { initialMs: 20, maxMs: 200, factor: 2, jitter: 'equal' } },
+      {
+        ports: [readerPath],
+        autoDiscover: false,
+        baudRate: 115_200,
+        windowS: 1,
+        seqStart: storeSeqStart(store),
+        backoff: { initialMs: 20, maxMs: 200, factor: 2, jitter: 'equal' },
+      },
       ingest,
       health,
     );

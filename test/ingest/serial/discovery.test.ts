@@ -87,8 +87,7 @@ describe('auto-discovery', () => {
     );
     expect(readers.paths()).toEqual([]);
     listing = [info('/dev/ttyS0'), info('/dev/ttyACM7', '2e8a', '000a')]; // a Pico is plugged in
-    await waitFor('the Pico to be supervised and connected', () =>
-      health.snapshot().some((s) => s.name === 'serial:/dev/ttyACM7' && s.state === 'connected'));
+    await waitFor('the Pico to be supervised and connected', () => health.snapshot().some((s) => s.name === 'serial:/dev/ttyACM7' && s.state === 'connected'));
     expect(readers.paths()).toEqual(['/dev/ttyACM7']);
     expect(health.snapshot().find((s) => s.name === 'serial:discovery')?.counters['ports']).toBe(1);
   });

@@ -9,10 +9,7 @@ import { formatEvent, formatHello, formatSample, formatWindow } from '../../../s
 
 const T0_MS = 1_764_000_000_000;
 
-function session(
-  fixedDeviceId: string | null = null,
-  nowMs: () => number = () => T0_MS,
-): { s: LineSession; devices: DeviceHello[]; windows: WindowDraft[] } {
+function session(fixedDeviceId: string | null = null, nowMs: () => number = () => T0_MS): { s: LineSession; devices: DeviceHello[]; windows: WindowDraft[] } {
   const devices: DeviceHello[] = [];
   const windows: WindowDraft[] = [];
   const s = new LineSession(
@@ -22,10 +19,8 @@ function session(
   return { s, devices, windows };
 }
 
-const hello = (deviceId: string, samplePeriodUs = 1000): string =>
-  formatHello({ deviceId, board: 'b', firmware: 'f', supplyMv: 3300, samplePeriodUs });
-const window = (seq: number): string =>
-  formatWindow({ seq, durationMs: 10_000, energyUj: 5_000, samples: 100, minPowerUw: 1, maxPowerUw: 900, inferences: 2 });
+const hello = (deviceId: string, samplePeriodUs = 1000): string => formatHello({ deviceId, board: 'b', firmware: 'f', supplyMv: 3300, samplePeriodUs });
+const window = (seq: number): string => formatWindow({ seq, durationMs: 10_000, energyUj: 5_000, samples: 100, minPowerUw: 1, maxPowerUw: 900, inferences: 2 });
 
 describe('LineSession', () => {
   it('maps device time to wall time from the first sample and fills every EnergyWindow field', () => {
@@ -35,8 +30,28 @@ describe('LineSession', () => {
     s.handleLine(formatEvent(1_500_000, 'end', 1));
     s.end();
     expect(windows).toEqual([
-      { deviceId: 'dev-a', startMs: 1_764_000_000_000, durationS: 1, energyJ: 3.3e-3, sampleCount: 1000, minPowerW: 3.3e-3, maxPowerW: 3.3e-3, inferenceCount: 0, source: 'serial:test' },
-      { deviceId: 'dev-a', startMs: 1_764_000_001_000, durationS: 0.5, energyJ: 1.65e-3, sampleCount: 501, minPowerW: 3.3e-3, maxPowerW: 3.3e-3, inferenceCount: 1, source: 'serial:test' },
+      {
+        deviceId: 'dev-a',
+        startMs: 1_764_000_000_000,
+        durationS: 1,
+        energyJ: 3.3e-3,
+        sampleCount: 1000,
+        minPowerW: 3.3e-3,
+        maxPowerW: 3.3e-3,
+        inferenceCount: 0,
+        source: 'serial:test',
+      },
+      {
+        deviceId: 'dev-a',
+        startMs: 1_764_000_001_000,
+        durationS: 0.5,
+        energyJ: 1.65e-3,
+        sampleCount: 501,
+        minPowerW: 3.3e-3,
+        maxPowerW: 3.3e-3,
+        inferenceCount: 1,
+        source: 'serial:test',
+      },
     ]);
   });
 
@@ -63,7 +78,7 @@ describe('LineSession', () => {
   it.each([
     ['1 s sample windows (measure)', 1_000_000],
     ['10 s sample windows (serve)', 10_000_000],
-  ])('a board streaming S and W lines: stored energy is exactly the W windows\' sum, with %s', (_name, windowUs) => {
+  ])("a board streaming S and W lines: stored energy is exactly the W windows' sum, with %s", (_name, windowUs) => {
     const generator = new LineGenerator({ ...DEFAULT_PROFILE, deviceId: 'sw-1', burstUs: 20_000, dutyCycle: 0.2, deviceWindowUs: 5_000_000 });
     let clockMs = T0_MS;
     const windows: WindowDraft[] = [];
@@ -266,7 +281,7 @@ describe('LineSession', () => {
       clockMs = T0_MS + k; // read live
       if (lost(k)) continue;
       const uw = (3300 * ua(k)) / 1000;
-      if (previous !== null && k - previous.k === 1) receivedUj += ((previous.uw + uw) / 2) * 1000 / 1e6;
+      if (previous !== null && k - previous.k === 1) receivedUj += (((previous.uw + uw) / 2) * 1000) / 1e6;
       previous = { k, uw };
       s.handleLine(formatSample(k * 1000, 3300, ua(k)));
     }

@@ -120,12 +120,12 @@ describe('serial reader over @serialport/binding-mock', () => {
     expect(status(health).counters).toMatchObject({ sessions: 2, reconnects: 1, windowsInserted: 3 });
   });
 
-  it('books nothing to the previous board after a replug: samples before the new board\'s hello are kept and booked to it', async () => {
+  it("books nothing to the previous board after a replug: samples before the new board's hello are kept and booked to it", async () => {
     const sink = new FakeSink();
     const health = new HealthRegistry();
     await start(sink, health);
     binding().emitData(hello('board-a') + samples(0, 1001));
-    await waitFor('board-a\'s samples', () => status(health).counters['samples'] === 1001);
+    await waitFor("board-a's samples", () => status(health).counters['samples'] === 1001);
     await waitFor('a pending read', () => binding().pendingRead !== null);
     binding().pendingRead!(new Error('device unplugged'));
     await waitFor('a second session', () => opened.length === 2 && binding().isOpen);
@@ -133,7 +133,7 @@ describe('serial reader over @serialport/binding-mock', () => {
     // Another board on the same path: it talks before its first hello, then says who it is.
     binding().emitData(samples(0, 500, 2000));
     binding().emitData(hello('board-b') + samples(600_000, 1001, 2000));
-    await waitFor('board-b\'s samples', () => status(health).counters['samples'] === 1001 + 500 + 1001);
+    await waitFor("board-b's samples", () => status(health).counters['samples'] === 1001 + 500 + 1001);
     await readers!.stop();
     readers = null;
     expect(sink.energyJ('board-a')).toBeCloseTo(3.3e-3 * 1, 9);

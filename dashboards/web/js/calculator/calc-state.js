@@ -26,7 +26,10 @@ export function parseBlocks(text) {
   const blocks = {};
   /** @type {string[]} */
   const errors = [];
-  for (const part of text.split(',').map((item) => item.trim()).filter((item) => item.length > 0)) {
+  for (const part of text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0)) {
     const match = /^([a-z-]+)([:=])([0-9.eE+-]+)$/.exec(part);
     if (match === null) {
       errors.push(`block override "${part}": use block:level or block=kgCO2e`);

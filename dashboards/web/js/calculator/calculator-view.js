@@ -36,34 +36,59 @@ export async function mountCalculatorView(root, params) {
   const result = h('div', { class: 'calc-result', 'aria-live': 'polite' });
   const errorBox = h('p', { class: 'error', role: 'alert', hidden: true });
   // Block overrides of the link that could not be read: shown until the form replaces the link's blocks.
-  const blocksErrorBox = h('div', { class: 'error', id: 'calc-blocks-error', role: 'alert', hidden: parsed.blockErrors.length === 0 },
+  const blocksErrorBox = h(
+    'div',
+    { class: 'error', id: 'calc-blocks-error', role: 'alert', hidden: parsed.blockErrors.length === 0 },
     h('p', null, 'Some block overrides in this link were not applied:'),
-    h('ul', null, ...parsed.blockErrors.map((text) => h('li', null, text))));
+    h('ul', null, ...parsed.blockErrors.map((text) => h('li', null, text))),
+  );
   const share = /** @type {HTMLAnchorElement} */ (h('a', { id: 'calc-share', href: location.href }, 'link to this result'));
   const blocksBody = h('tbody');
 
   const preset = () => catalogue.systems.find((/** @type {any} */ s) => s.id === state.system);
   const scenario = () => preset().scenario;
 
-  const systemSelect = select('calc-system', catalogue.systems.map((/** @type {any} */ s) => [s.id, s.label]), state.system, (value) => {
-    state.system = value;
-    state.blocks = {};
-    renderBlocks();
-    changed();
-  });
+  const systemSelect = select(
+    'calc-system',
+    catalogue.systems.map((/** @type {any} */ s) => [s.id, s.label]),
+    state.system,
+    (value) => {
+      state.system = value;
+      state.blocks = {};
+      renderBlocks();
+      changed();
+    },
+  );
   systemSelect.title = source(preset().provenance);
-  const trainingSelect = select('calc-training', [['', 'preset default'], ...catalogue.training.presets.map((/** @type {any} */ t) => [t.id, `${t.label} (${t.kgCO2e} kg)`])], state.training, (value) => {
-    state.training = value;
-    changed();
-  });
+  const trainingSelect = select(
+    'calc-training',
+    [['', 'preset default'], ...catalogue.training.presets.map((/** @type {any} */ t) => [t.id, `${t.label} (${t.kgCO2e} kg)`])],
+    state.training,
+    (value) => {
+      state.training = value;
+      changed();
+    },
+  );
   trainingSelect.title = source(catalogue.training.provenance);
   /** @type {Map<string, any[]>} */
   const byDataset = new Map();
   for (const grid of grids) byDataset.set(grid.dataset, [...(byDataset.get(grid.dataset) ?? []), grid]);
-  const gridSelect = /** @type {HTMLSelectElement} */ (h('select', { id: 'calc-grid', title: source(catalogue.grids.default.provenance) },
-    h('option', { value: '' }, `default: ${catalogue.grids.default.label} (${catalogue.grids.default.kgCO2ePerKWh.toFixed(3)} kg/kWh)`),
-    ...[...byDataset].map(([dataset, list]) => h('optgroup', { label: dataset },
-      ...list.map((/** @type {any} */ grid) => h('option', { value: grid.id, selected: grid.id === state.grid }, `${grid.label} — ${grid.kgCO2ePerKWh.toFixed(3)} kg/kWh`))))));
+  const gridSelect = /** @type {HTMLSelectElement} */ (
+    h(
+      'select',
+      { id: 'calc-grid', title: source(catalogue.grids.default.provenance) },
+      h('option', { value: '' }, `default: ${catalogue.grids.default.label} (${catalogue.grids.default.kgCO2ePerKWh.toFixed(3)} kg/kWh)`),
+      ...[...byDataset].map(([dataset, list]) =>
+        h(
+          'optgroup',
+          { label: dataset },
+          ...list.map((/** @type {any} */ grid) =>
+            h('option', { value: grid.id, selected: grid.id === state.grid }, `${grid.label} — ${grid.kgCO2ePerKWh.toFixed(3)} kg/kWh`),
+          ),
+        ),
+      ),
+    )
+  );
   gridSelect.addEventListener('change', () => {
     state.grid = gridSelect.value;
     changed();
@@ -83,24 +108,64 @@ export async function mountCalculatorView(root, params) {
   devicesInput.title = 'devices sharing one training run (the seed charges all of it to one device)';
 
   root.replaceChildren(
-    h('section', { class: 'calculator' },
+    h(
+      'section',
+      { class: 'calculator' },
       h('h1', null, 'Calculator'),
-      h('p', { class: 'muted' }, 'Start from one of the seed\'s five systems, change any block, the power, the grid or the lifetime. The URL holds the state: ', share, '.'),
-      h('div', { class: 'grid2' },
-        h('form', { class: 'calc-form', onsubmit: (/** @type {Event} */ e) => e.preventDefault() },
-          h('fieldset', null, h('legend', null, 'System'),
+      h(
+        'p',
+        { class: 'muted' },
+        "Start from one of the seed's five systems, change any block, the power, the grid or the lifetime. The URL holds the state: ",
+        share,
+        '.',
+      ),
+      h(
+        'div',
+        { class: 'grid2' },
+        h(
+          'form',
+          { class: 'calc-form', onsubmit: (/** @type {Event} */ e) => e.preventDefault() },
+          h(
+            'fieldset',
+            null,
+            h('legend', null, 'System'),
             field('Preset', systemSelect),
             field('Training', trainingSelect),
-            field('Devices per training run', devicesInput)),
-          h('fieldset', null, h('legend', null, 'Use'),
+            field('Devices per training run', devicesInput),
+          ),
+          h(
+            'fieldset',
+            null,
+            h('legend', null, 'Use'),
             field('Average power (mW)', powerInput),
             field('Grid', gridSelect),
-            field('Lifetime (years)', yearsInput)),
-          h('fieldset', null, h('legend', null, 'Hardware blocks (Pirson & Bol levels)'),
-            h('table', { class: 'blocks' },
-              h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Block'), h('th', { scope: 'col' }, 'Level or value'), h('th', { scope: 'col', class: 'num' }, 'kg CO₂e'))),
-              blocksBody))),
-        h('div', null, blocksErrorBox, errorBox, result))),
+            field('Lifetime (years)', yearsInput),
+          ),
+          h(
+            'fieldset',
+            null,
+            h('legend', null, 'Hardware blocks (Pirson & Bol levels)'),
+            h(
+              'table',
+              { class: 'blocks' },
+              h(
+                'thead',
+                null,
+                h(
+                  'tr',
+                  null,
+                  h('th', { scope: 'col' }, 'Block'),
+                  h('th', { scope: 'col' }, 'Level or value'),
+                  h('th', { scope: 'col', class: 'num' }, 'kg CO₂e'),
+                ),
+              ),
+              blocksBody,
+            ),
+          ),
+        ),
+        h('div', null, blocksErrorBox, errorBox, result),
+      ),
+    ),
   );
   renderBlocks();
   void calculate();
@@ -138,47 +203,73 @@ export async function mountCalculatorView(root, params) {
 
   function renderBlocks() {
     const presetLevels = preset().blocks;
-    blocksBody.replaceChildren(...catalogue.blocks.map((/** @type {any} */ block) => {
-      const override = state.blocks[block.id];
-      const presetLevel = presetLevels[block.id];
-      const current = override === undefined ? String(presetLevel) : 'level' in override ? String(override.level) : CUSTOM;
-      const kgInput = /** @type {HTMLInputElement} */ (h('input', {
-        id: `calc-kg-${block.id}`, type: 'number', min: '0', step: '0.01', inputmode: 'decimal', class: 'kg',
-        'aria-label': `${block.label}: kg CO2e`, value: override && 'kgCO2e' in override ? String(override.kgCO2e) : '',
-        hidden: current !== CUSTOM,
-      }));
-      const levelSelect = /** @type {HTMLSelectElement} */ (h('select', { id: `calc-block-${block.id}`, 'aria-label': `${block.label}: level` },
-        ...block.levels.map((/** @type {any} */ level) => h('option', {
-          value: String(level.level), selected: String(level.level) === current, disabled: level.kgCO2e === null,
-          title: source(level.provenance, level.content),
-        }, `L${level.level}: ${shorten(level.content)}${level.kgCO2e === null ? ' (not quantified: enter kg)' : ` — ${kgNumber(level.kgCO2e[scenario()])} kg`}${level.level === presetLevel ? ' ·preset' : ''}`)),
-        h('option', { value: CUSTOM, selected: current === CUSTOM }, 'custom kg CO₂e value')));
-      levelSelect.addEventListener('change', () => {
-        if (levelSelect.value === CUSTOM) {
-          kgInput.hidden = false;
-          const level = block.levels.find((/** @type {any} */ l) => l.level === presetLevel);
-          kgInput.value = kgInput.value || String(level?.kgCO2e?.[scenario()] ?? 0);
-          state.blocks[block.id] = { kgCO2e: Number(kgInput.value) };
-          kgInput.focus();
-        } else {
-          kgInput.hidden = true;
-          const level = Number(levelSelect.value);
-          if (level === presetLevel) delete state.blocks[block.id];
-          else state.blocks[block.id] = { level };
-        }
-        changed();
-      });
-      kgInput.addEventListener('input', () => {
-        const value = Number(kgInput.value);
-        if (kgInput.value !== '' && Number.isFinite(value) && value >= 0) state.blocks[block.id] = { kgCO2e: value };
-        clearTimeout(debounce);
-        debounce = window.setTimeout(changed, INPUT_DEBOUNCE_MS);
-      });
-      return h('tr', null,
-        h('th', { scope: 'row' }, h('label', { for: `calc-block-${block.id}` }, block.label)),
-        h('td', null, levelSelect, kgInput),
-        h('td', { class: 'num', id: `calc-block-kg-${block.id}` }, '–'));
-    }));
+    blocksBody.replaceChildren(
+      ...catalogue.blocks.map((/** @type {any} */ block) => {
+        const override = state.blocks[block.id];
+        const presetLevel = presetLevels[block.id];
+        const current = override === undefined ? String(presetLevel) : 'level' in override ? String(override.level) : CUSTOM;
+        const kgInput = /** @type {HTMLInputElement} */ (
+          h('input', {
+            id: `calc-kg-${block.id}`,
+            type: 'number',
+            min: '0',
+            step: '0.01',
+            inputmode: 'decimal',
+            class: 'kg',
+            'aria-label': `${block.label}: kg CO2e`,
+            value: override && 'kgCO2e' in override ? String(override.kgCO2e) : '',
+            hidden: current !== CUSTOM,
+          })
+        );
+        const levelSelect = /** @type {HTMLSelectElement} */ (
+          h(
+            'select',
+            { id: `calc-block-${block.id}`, 'aria-label': `${block.label}: level` },
+            ...block.levels.map((/** @type {any} */ level) =>
+              h(
+                'option',
+                {
+                  value: String(level.level),
+                  selected: String(level.level) === current,
+                  disabled: level.kgCO2e === null,
+                  title: source(level.provenance, level.content),
+                },
+                `L${level.level}: ${shorten(level.content)}${level.kgCO2e === null ? ' (not quantified: enter kg)' : ` — ${kgNumber(level.kgCO2e[scenario()])} kg`}${level.level === presetLevel ? ' ·preset' : ''}`,
+              ),
+            ),
+            h('option', { value: CUSTOM, selected: current === CUSTOM }, 'custom kg CO₂e value'),
+          )
+        );
+        levelSelect.addEventListener('change', () => {
+          if (levelSelect.value === CUSTOM) {
+            kgInput.hidden = false;
+            const level = block.levels.find((/** @type {any} */ l) => l.level === presetLevel);
+            kgInput.value = kgInput.value || String(level?.kgCO2e?.[scenario()] ?? 0);
+            state.blocks[block.id] = { kgCO2e: Number(kgInput.value) };
+            kgInput.focus();
+          } else {
+            kgInput.hidden = true;
+            const level = Number(levelSelect.value);
+            if (level === presetLevel) delete state.blocks[block.id];
+            else state.blocks[block.id] = { level };
+          }
+          changed();
+        });
+        kgInput.addEventListener('input', () => {
+          const value = Number(kgInput.value);
+          if (kgInput.value !== '' && Number.isFinite(value) && value >= 0) state.blocks[block.id] = { kgCO2e: value };
+          clearTimeout(debounce);
+          debounce = window.setTimeout(changed, INPUT_DEBOUNCE_MS);
+        });
+        return h(
+          'tr',
+          null,
+          h('th', { scope: 'row' }, h('label', { for: `calc-block-${block.id}` }, block.label)),
+          h('td', null, levelSelect, kgInput),
+          h('td', { class: 'num', id: `calc-block-kg-${block.id}` }, '–'),
+        );
+      }),
+    );
   }
 
   async function calculate() {
@@ -208,14 +299,31 @@ export async function mountCalculatorView(root, params) {
       }
     }
     result.replaceChildren(
-      h('div', { class: 'cards' },
-        card('Lifetime footprint', kg(body.totalKgCO2e), `range ${kgRange(body.totalRange)}`, 'calc-total',
-          `kg CO2e per device over ${body.lifetimeYears} years (${body.system.label}${body.system.isCustom ? ', modified' : ''})`),
-        card('Use stage', kg(body.use.kgCO2e), `${power(body.power.powerW)} · ${body.use.gridEnergyWh.toFixed(2)} Wh from the grid`, 'calc-use',
-          source(body.grid.provenance, `${body.grid.label}: ${body.grid.kgCO2ePerKWh.toFixed(3)} kg CO2e/kWh`)),
-        card('Battery replacements', body.battery === null ? 'none' : String(body.battery.replacements),
-          body.battery === null ? 'no rechargeable battery' : `${body.battery.recharges.toFixed(1)} recharges of ${body.battery.capacityWh} Wh`, 'calc-battery',
-          body.battery === null ? 'power supply is not a rechargeable battery' : source(body.battery.provenance))),
+      h(
+        'div',
+        { class: 'cards' },
+        card(
+          'Lifetime footprint',
+          kg(body.totalKgCO2e),
+          `range ${kgRange(body.totalRange)}`,
+          'calc-total',
+          `kg CO2e per device over ${body.lifetimeYears} years (${body.system.label}${body.system.isCustom ? ', modified' : ''})`,
+        ),
+        card(
+          'Use stage',
+          kg(body.use.kgCO2e),
+          `${power(body.power.powerW)} · ${body.use.gridEnergyWh.toFixed(2)} Wh from the grid`,
+          'calc-use',
+          source(body.grid.provenance, `${body.grid.label}: ${body.grid.kgCO2ePerKWh.toFixed(3)} kg CO2e/kWh`),
+        ),
+        card(
+          'Battery replacements',
+          body.battery === null ? 'none' : String(body.battery.replacements),
+          body.battery === null ? 'no rechargeable battery' : `${body.battery.recharges.toFixed(1)} recharges of ${body.battery.capacityWh} Wh`,
+          'calc-battery',
+          body.battery === null ? 'power supply is not a rechargeable battery' : source(body.battery.provenance),
+        ),
+      ),
       h('h2', null, 'Footprint by stage'),
       breakdown(body, 'calc'),
       h('h2', null, 'Compared with'),

@@ -37,14 +37,20 @@ export async function mountDeviceView(root, id) {
   const stagesBox = h('div', { class: 'panel' });
   const comparisonBox = h('div', { class: 'panel' });
   root.replaceChildren(
-    h('section', { class: 'device' },
+    h(
+      'section',
+      { class: 'device' },
       h('p', null, h('a', { href: '#/fleet' }, '← Fleet')),
       header,
       stats,
-      h('div', { class: 'panel' }, h('h2', null, 'Live power ', h('span', { class: 'sub', id: 'device-points', title: 'points on the chart: one per energy window or live sample' })), chartBox),
-      h('div', { class: 'grid2' },
-        h('div', null, lifetime, comparisonBox),
-        stagesBox)),
+      h(
+        'div',
+        { class: 'panel' },
+        h('h2', null, 'Live power ', h('span', { class: 'sub', id: 'device-points', title: 'points on the chart: one per energy window or live sample' })),
+        chartBox,
+      ),
+      h('div', { class: 'grid2' }, h('div', null, lifetime, comparisonBox), stagesBox),
+    ),
   );
   const chart = createPowerChart(chartBox, assumedPowerW, assumedLabel);
 
@@ -60,23 +66,47 @@ export async function mountDeviceView(root, id) {
     const online = isOnline(status.lastSeenMs, nowMs, state.thresholdMs ?? DEFAULT_ONLINE_THRESHOLD_MS, status.presence);
     header.replaceChildren(
       h('h1', null, device.name, device.name !== device.id ? h('span', { class: 'sub' }, ` ${device.id}`) : null),
-      h('p', { class: 'muted' },
-        h('span', { class: `dot ${online ? 'on' : 'off'}`, 'aria-hidden': 'true' }), h('span', { id: 'device-online', title: statusTitle(status.lastSeenMs, status.presence) }, online ? 'online' : 'offline'),
+      h(
+        'p',
+        { class: 'muted' },
+        h('span', { class: `dot ${online ? 'on' : 'off'}`, 'aria-hidden': 'true' }),
+        h('span', { id: 'device-online', title: statusTitle(status.lastSeenMs, status.presence) }, online ? 'online' : 'offline'),
         ` · last seen ${ago(status.lastSeenMs, nowMs)} · ${footprint.system.label}`,
         h('span', { title: source(footprint.grid.provenance, `${footprint.grid.kgCO2ePerKWh.toFixed(3)} kg CO2e/kWh`) }, ` · grid ${footprint.grid.label}`),
         ` · ${footprint.lifetimeYears} years`,
-        device.deployedAt ? ` · deployed ${device.deployedAt.slice(0, 10)}` : ' · not deployed yet'),
+        device.deployedAt ? ` · deployed ${device.deployedAt.slice(0, 10)}` : ' · not deployed yet',
+      ),
     );
     const p = footprint.power;
     stats.replaceChildren(
-      card('Average power', power(p.powerW), p.kind === 'measured' ? `${times(p.powerW / assumedPowerW)} the ${assumedLabel} assumption` : `${p.kind}: no measurement yet`, 'device-power',
-        source(p.provenance, p.kind === 'measured' ? 'energy ÷ observed time' : undefined)),
-      card('Energy so far', energy(aggregate?.energyJ ?? 0), `${aggregate?.windows ?? 0} windows · ${aggregate?.inferences ?? 0} inferences`, 'device-energy',
-        'sum of the energy windows received, J (Wh above 3.6 kJ)'),
-      card('Coverage', percent(status.coverage), `${duration(aggregate?.observedS ?? 0)} observed`, 'device-coverage',
-        'observed seconds ÷ time between the first and last window'),
-      card('Lifetime footprint', kg(footprint.totalKgCO2e), kgRange(footprint.totalRange), 'device-total',
-        'projected lifetime kg CO2e at the measured power: training share + embodied + transport + use + end of life'),
+      card(
+        'Average power',
+        power(p.powerW),
+        p.kind === 'measured' ? `${times(p.powerW / assumedPowerW)} the ${assumedLabel} assumption` : `${p.kind}: no measurement yet`,
+        'device-power',
+        source(p.provenance, p.kind === 'measured' ? 'energy ÷ observed time' : undefined),
+      ),
+      card(
+        'Energy so far',
+        energy(aggregate?.energyJ ?? 0),
+        `${aggregate?.windows ?? 0} windows · ${aggregate?.inferences ?? 0} inferences`,
+        'device-energy',
+        'sum of the energy windows received, J (Wh above 3.6 kJ)',
+      ),
+      card(
+        'Coverage',
+        percent(status.coverage),
+        `${duration(aggregate?.observedS ?? 0)} observed`,
+        'device-coverage',
+        'observed seconds ÷ time between the first and last window',
+      ),
+      card(
+        'Lifetime footprint',
+        kg(footprint.totalKgCO2e),
+        kgRange(footprint.totalRange),
+        'device-total',
+        'projected lifetime kg CO2e at the measured power: training share + embodied + transport + use + end of life',
+      ),
     );
     renderLifetime(footprint);
     stagesBox.replaceChildren(h('h2', null, 'Footprint by stage'), breakdown(footprint, 'device'));
@@ -97,17 +127,37 @@ export async function mountDeviceView(root, id) {
       h('h2', null, 'Accrued to date vs lifetime'),
       accrued === null
         ? h('p', { class: 'muted', id: 'device-accrued' }, 'Not deployed: set deployedAt to see the footprint accrued so far.')
-        : h('div', null,
-          h('p', { id: 'device-accrued', title: 'embodied, transport and training count from deployment day; use and battery replacements accrue with time' },
-            h('strong', null, kg(accrued.kgCO2e)), ` of ${kg(footprint.totalKgCO2e)} projected (${percent(fraction)}) after ${percent(accrued.fractionOfLifetime)} of ${footprint.lifetimeYears} years: `,
-            `${kg(accrued.upfrontKgCO2e)} up front (training, hardware, transport) + ${kg(accrued.useKgCO2e)} use so far`),
-          h('div', { class: 'meter', role: 'meter', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(Math.round(fraction * 100)), 'aria-label': 'accrued share of lifetime footprint' },
-            h('span', { style: { width: `${Math.min(100, fraction * 100)}%` } }),
-            h('i', { style: { left: `${Math.min(100, accrued.fractionOfLifetime * 100)}%` }, title: 'time elapsed in the lifetime' }))),
-      h('p', { id: 'device-battery', title: battery ? source(battery.provenance) : 'power supply is not a rechargeable battery' },
+        : h(
+            'div',
+            null,
+            h(
+              'p',
+              { id: 'device-accrued', title: 'embodied, transport and training count from deployment day; use and battery replacements accrue with time' },
+              h('strong', null, kg(accrued.kgCO2e)),
+              ` of ${kg(footprint.totalKgCO2e)} projected (${percent(fraction)}) after ${percent(accrued.fractionOfLifetime)} of ${footprint.lifetimeYears} years: `,
+              `${kg(accrued.upfrontKgCO2e)} up front (training, hardware, transport) + ${kg(accrued.useKgCO2e)} use so far`,
+            ),
+            h(
+              'div',
+              {
+                class: 'meter',
+                role: 'meter',
+                'aria-valuemin': '0',
+                'aria-valuemax': '100',
+                'aria-valuenow': String(Math.round(fraction * 100)),
+                'aria-label': 'accrued share of lifetime footprint',
+              },
+              h('span', { style: { width: `${Math.min(100, fraction * 100)}%` } }),
+              h('i', { style: { left: `${Math.min(100, accrued.fractionOfLifetime * 100)}%` }, title: 'time elapsed in the lifetime' }),
+            ),
+          ),
+      h(
+        'p',
+        { id: 'device-battery', title: battery ? source(battery.provenance) : 'power supply is not a rechargeable battery' },
         battery === null
           ? 'No rechargeable battery: no replacements.'
-          : `Battery: ${battery.capacityWh} Wh, ${battery.recharges.toFixed(1)} recharges over the lifetime${battery.rechargeIntervalH === null ? '' : ` (every ${duration(battery.rechargeIntervalH * 3600)})`}, ${battery.replacements} replacement(s) = ${kgNumber(battery.replacementKgCO2e)} kg${accrued ? `; ${accrued.batteryReplacements} so far` : ''}.`),
+          : `Battery: ${battery.capacityWh} Wh, ${battery.recharges.toFixed(1)} recharges over the lifetime${battery.rechargeIntervalH === null ? '' : ` (every ${duration(battery.rechargeIntervalH * 3600)})`}, ${battery.replacements} replacement(s) = ${kgNumber(battery.replacementKgCO2e)} kg${accrued ? `; ${accrued.batteryReplacements} so far` : ''}.`,
+      ),
     );
   }
 
@@ -134,7 +184,10 @@ export async function mountDeviceView(root, id) {
 
   try {
     await live.ready;
-    const [footprint, history] = await Promise.all([getJson(`/api/devices/${encodeURIComponent(id)}/footprint`), getJson(`/api/devices/${encodeURIComponent(id)}/windows?limit=${HISTORY_WINDOWS}`)]);
+    const [footprint, history] = await Promise.all([
+      getJson(`/api/devices/${encodeURIComponent(id)}/footprint`),
+      getJson(`/api/devices/${encodeURIComponent(id)}/windows?limit=${HISTORY_WINDOWS}`),
+    ]);
     state ??= { ...footprint, thresholdMs: thresholdFromHello };
     /** @type {[number, number][]} */
     const points = history.windows
@@ -155,4 +208,3 @@ export async function mountDeviceView(root, id) {
     chart.destroy();
   };
 }
-

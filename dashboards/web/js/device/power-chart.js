@@ -27,7 +27,14 @@ export function createPowerChart(container, assumedPowerW, assumedLabel) {
       axes: [{}, { label: 'mW', size: 56 }],
       series: [
         {},
-        { label: 'power', stroke: '#1f6fb2', width: 2, fill: 'rgba(31,111,178,0.10)', value: (_u, v) => (v === null ? '–' : `${v.toFixed(2)} mW`), points: { show: false } },
+        {
+          label: 'power',
+          stroke: '#1f6fb2',
+          width: 2,
+          fill: 'rgba(31,111,178,0.10)',
+          value: (_u, v) => (v === null ? '–' : `${v.toFixed(2)} mW`),
+          points: { show: false },
+        },
         { label: `${assumedLabel} assumed`, stroke: '#b0560a', width: 1, dash: [6, 4], value: () => assumedLabel, points: { show: false } },
       ],
     },
@@ -56,7 +63,9 @@ export function createPowerChart(container, assumedPowerW, assumedLabel) {
           ys.push(w * 1000);
         }
       } else {
-        const merged = xs.map((x, i) => /** @type {[number, number]} */ ([x, /** @type {number} */ (ys[i])])).concat(points.map(([t, w]) => [t / 1000, w * 1000]));
+        const merged = xs
+          .map((x, i) => /** @type {[number, number]} */ ([x, /** @type {number} */ (ys[i])]))
+          .concat(points.map(([t, w]) => [t / 1000, w * 1000]));
         merged.sort((a, b) => a[0] - b[0]);
         const unique = merged.filter((p, i) => i === 0 || p[0] !== /** @type {[number, number]} */ (merged[i - 1])[0]);
         xs = unique.map((p) => p[0]);

@@ -48,12 +48,18 @@ export function filterRows(rows, filter) {
       if (!haystack.includes(text)) return false;
     }
     switch (filter.status) {
-      case 'online': return isOnline(row, filter.serverNowMs, filter.thresholdMs);
-      case 'offline': return !isOnline(row, filter.serverNowMs, filter.thresholdMs);
-      case 'measured': return row.powerKind === 'measured';
-      case 'assumed': return row.powerKind !== 'measured';
-      case 'above': return row.powerKind === 'measured' && row.powerW > filter.assumedPowerW;
-      default: return true;
+      case 'online':
+        return isOnline(row, filter.serverNowMs, filter.thresholdMs);
+      case 'offline':
+        return !isOnline(row, filter.serverNowMs, filter.thresholdMs);
+      case 'measured':
+        return row.powerKind === 'measured';
+      case 'assumed':
+        return row.powerKind !== 'measured';
+      case 'above':
+        return row.powerKind === 'measured' && row.powerW > filter.assumedPowerW;
+      default:
+        return true;
     }
   });
 }
@@ -90,7 +96,19 @@ export function sortRows(rows, key, direction) {
  * @param {Iterable<FleetRow>} rows @param {number} serverNowMs @param {number} thresholdMs
  */
 export function totals(rows, serverNowMs, thresholdMs) {
-  const sum = { devices: 0, online: 0, measured: 0, totalKgCO2e: 0, min: 0, max: 0, assumedTotalKgCO2e: 0, accruedKgCO2e: 0, energyJ: 0, observedS: 0, errors: 0 };
+  const sum = {
+    devices: 0,
+    online: 0,
+    measured: 0,
+    totalKgCO2e: 0,
+    min: 0,
+    max: 0,
+    assumedTotalKgCO2e: 0,
+    accruedKgCO2e: 0,
+    energyJ: 0,
+    observedS: 0,
+    errors: 0,
+  };
   for (const row of rows) {
     sum.devices += 1;
     if (row.error !== null) sum.errors += 1;

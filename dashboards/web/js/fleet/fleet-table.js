@@ -22,9 +22,17 @@ const OVERSCAN_ROWS = 8;
 export function columns(assumedLabel) {
   return [
     { key: 'id', label: 'Device', title: 'Device name and id; open it for the live power trace and footprint by stage' },
-    { key: 'status', label: 'Status', title: 'Online by its MQTT status (offline as soon as its last will fires), else when its last energy window ended within the online threshold' },
+    {
+      key: 'status',
+      label: 'Status',
+      title: 'Online by its MQTT status (offline as soon as its last will fires), else when its last energy window ended within the online threshold',
+    },
     { key: 'coverage', label: 'Coverage', title: 'Observed seconds ÷ span between first and last window (%)' },
-    { key: 'power', label: 'Avg power', title: `Measured average power (total energy ÷ observed time), or the ${assumedLabel} assumption until a device reports` },
+    {
+      key: 'power',
+      label: 'Avg power',
+      title: `Measured average power (total energy ÷ observed time), or the ${assumedLabel} assumption until a device reports`,
+    },
     { key: 'ratio', label: `vs ${assumedLabel}`, title: `Average power ÷ the seed's ${assumedLabel} assumption (harvard-edge/TinyML-Footprint 2022)` },
     { key: 'total', label: 'Lifetime', title: 'Projected lifetime footprint, kg CO2e, typical value with min–max range' },
     { key: 'accrued', label: 'To date', title: 'Footprint accrued since deployment (embodied up front + use so far), kg CO2e' },
@@ -38,12 +46,17 @@ export function columns(assumedLabel) {
  */
 export function createFleetTable(options) {
   const headCells = columns(options.assumedLabel).map((column) =>
-    h('div', { role: 'columnheader', class: `cell c-${column.key}`, 'aria-sort': 'none' },
-      h('button', { type: 'button', class: 'sort', title: column.title, 'data-sort': column.key, onclick: () => options.onSort(column.key) }, column.label)),
+    h(
+      'div',
+      { role: 'columnheader', class: `cell c-${column.key}`, 'aria-sort': 'none' },
+      h('button', { type: 'button', class: 'sort', title: column.title, 'data-sort': column.key, onclick: () => options.onSort(column.key) }, column.label),
+    ),
   );
   const spacer = h('div', { class: 'vspacer' });
   const body = h('div', { class: 'vbody', id: 'fleet-body', role: 'rowgroup', tabindex: '0', 'aria-label': 'Devices (scroll for more)' }, spacer);
-  const table = h('div', { class: 'vtable', role: 'table', 'aria-label': 'Devices' },
+  const table = h(
+    'div',
+    { class: 'vtable', role: 'table', 'aria-label': 'Devices' },
     h('div', { class: 'vhead', role: 'rowgroup' }, h('div', { class: 'vrow head', role: 'row' }, ...headCells)),
     body,
   );
@@ -64,22 +77,70 @@ export function createFleetTable(options) {
     const ratio = row.powerW / options.assumedPowerW;
     const kind = row.powerKind === 'measured' ? 'measured' : row.powerKind;
     return [
-      h('div', { role: 'cell', class: 'cell c-id' },
-        h('a', { href: `#/device/${encodeURIComponent(row.id)}`, title: `${row.name} · ${row.system} · grid ${row.grid}${row.fleet ? ` · fleet ${row.fleet}` : ''}` }, row.name),
-        row.name !== row.id ? h('span', { class: 'sub' }, row.id) : null),
-      h('div', { role: 'cell', class: 'cell c-status', title: statusTitle(row.lastSeenMs, row.presence) },
+      h(
+        'div',
+        { role: 'cell', class: 'cell c-id' },
+        h(
+          'a',
+          {
+            href: `#/device/${encodeURIComponent(row.id)}`,
+            title: `${row.name} · ${row.system} · grid ${row.grid}${row.fleet ? ` · fleet ${row.fleet}` : ''}`,
+          },
+          row.name,
+        ),
+        row.name !== row.id ? h('span', { class: 'sub' }, row.id) : null,
+      ),
+      h(
+        'div',
+        { role: 'cell', class: 'cell c-status', title: statusTitle(row.lastSeenMs, row.presence) },
         h('span', { class: `dot ${online ? 'on' : 'off'}`, 'aria-hidden': 'true' }),
         h('span', { class: 'word' }, online ? 'online' : 'offline'),
-        h('span', { class: 'sub' }, ago(row.lastSeenMs, serverNowMs))),
+        h('span', { class: 'sub' }, ago(row.lastSeenMs, serverNowMs)),
+      ),
       h('div', { role: 'cell', class: 'cell c-coverage num', title: 'observed time ÷ time since first window' }, percent(row.coverage)),
-      h('div', { role: 'cell', class: 'cell c-power num', title: row.powerKind === 'measured' ? `measured: ${row.energyJ.toFixed(3)} J over ${row.observedS.toFixed(0)} s in ${row.windows} windows` : options.assumedTitle },
-        power(row.powerW), h('span', { class: `sub ${kind}` }, kind)),
-      h('div', { role: 'cell', class: `cell c-ratio num ${row.powerKind === 'measured' && ratio > 1 ? 'over' : ''}`, title: `${power(row.powerW)} ÷ ${options.assumedLabel} assumed.\n${options.assumedTitle}` }, times(ratio)),
-      h('div', { role: 'cell', class: 'cell c-total num', title: row.error ?? `lifetime kg CO2e (typical); range ${kgRange(row.totalRange)}; at ${options.assumedLabel} it would be ${kgNumber(row.assumedTotalKgCO2e)} kg` },
+      h(
+        'div',
+        {
+          role: 'cell',
+          class: 'cell c-power num',
+          title:
+            row.powerKind === 'measured'
+              ? `measured: ${row.energyJ.toFixed(3)} J over ${row.observedS.toFixed(0)} s in ${row.windows} windows`
+              : options.assumedTitle,
+        },
+        power(row.powerW),
+        h('span', { class: `sub ${kind}` }, kind),
+      ),
+      h(
+        'div',
+        {
+          role: 'cell',
+          class: `cell c-ratio num ${row.powerKind === 'measured' && ratio > 1 ? 'over' : ''}`,
+          title: `${power(row.powerW)} ÷ ${options.assumedLabel} assumed.\n${options.assumedTitle}`,
+        },
+        times(ratio),
+      ),
+      h(
+        'div',
+        {
+          role: 'cell',
+          class: 'cell c-total num',
+          title:
+            row.error ??
+            `lifetime kg CO2e (typical); range ${kgRange(row.totalRange)}; at ${options.assumedLabel} it would be ${kgNumber(row.assumedTotalKgCO2e)} kg`,
+        },
         row.error ? h('span', { class: 'error' }, 'error') : `${kgNumber(row.totalKgCO2e)} kg`,
-        h('span', { class: 'sub' }, kgRange(row.totalRange))),
-      h('div', { role: 'cell', class: 'cell c-accrued num', title: row.accruedKgCO2e === null ? 'no deployment date: nothing accrued yet' : 'kg CO2e accrued since deployment' },
-        row.accruedKgCO2e === null ? '–' : `${kgNumber(row.accruedKgCO2e)} kg`),
+        h('span', { class: 'sub' }, kgRange(row.totalRange)),
+      ),
+      h(
+        'div',
+        {
+          role: 'cell',
+          class: 'cell c-accrued num',
+          title: row.accruedKgCO2e === null ? 'no deployment date: nothing accrued yet' : 'kg CO2e accrued since deployment',
+        },
+        row.accruedKgCO2e === null ? '–' : `${kgNumber(row.accruedKgCO2e)} kg`,
+      ),
     ];
   }
 

@@ -59,10 +59,23 @@ export async function mountFleetView(root, params) {
   });
   const totalsBox = h('div', { class: 'cards', id: 'fleet-totals', 'aria-live': 'off' });
   const count = h('span', { id: 'fleet-count', class: 'muted', role: 'status' });
-  const filterInput = /** @type {HTMLInputElement} */ (h('input', { id: 'fleet-filter', type: 'search', placeholder: 'id, name, system, fleet, grid', value: filter.text, autocomplete: 'off' }));
-  const statusSelect = /** @type {HTMLSelectElement} */ (h('select', { id: 'fleet-status' },
-    ...[['all', 'all devices'], ['online', 'online'], ['offline', 'offline'], ['measured', 'measured power'], ['assumed', 'power assumed (no data)'], ['above', `above ${assumedLabel}`]]
-      .map(([value, label]) => h('option', { value, selected: value === filter.status }, label))));
+  const filterInput = /** @type {HTMLInputElement} */ (
+    h('input', { id: 'fleet-filter', type: 'search', placeholder: 'id, name, system, fleet, grid', value: filter.text, autocomplete: 'off' })
+  );
+  const statusSelect = /** @type {HTMLSelectElement} */ (
+    h(
+      'select',
+      { id: 'fleet-status' },
+      ...[
+        ['all', 'all devices'],
+        ['online', 'online'],
+        ['offline', 'offline'],
+        ['measured', 'measured power'],
+        ['assumed', 'power assumed (no data)'],
+        ['above', `above ${assumedLabel}`],
+      ].map(([value, label]) => h('option', { value, selected: value === filter.status }, label)),
+    )
+  );
   let debounce = 0;
   filterInput.addEventListener('input', () => {
     clearTimeout(debounce);
@@ -79,14 +92,14 @@ export async function mountFleetView(root, params) {
   });
 
   root.replaceChildren(
-    h('section', { class: 'fleet' },
+    h(
+      'section',
+      { class: 'fleet' },
       h('h1', null, 'Fleet'),
       totalsBox,
-      h('div', { class: 'controls' },
-        h('label', null, 'Filter ', filterInput),
-        h('label', null, 'Show ', statusSelect),
-        count),
-      table.element),
+      h('div', { class: 'controls' }, h('label', null, 'Filter ', filterInput), h('label', null, 'Show ', statusSelect), count),
+      table.element,
+    ),
   );
 
   function syncUrl() {
@@ -128,12 +141,41 @@ export async function mountFleetView(root, params) {
     const t = totals(rows.values(), nowMs, thresholdMs);
     const delta = t.totalKgCO2e - t.assumedTotalKgCO2e;
     totalsBox.replaceChildren(
-      card('Devices', String(t.devices), `${t.online} online · ${t.measured} measured`, 'fleet-devices', 'registered devices; online = by its MQTT status (offline when its last will fires), else reported within the threshold'),
-      card('Lifetime footprint', kg(t.totalKgCO2e), kgRange({ min: t.min, typical: t.totalKgCO2e, max: t.max }), 'fleet-total',
-        'sum of every device\'s projected lifetime footprint, kg CO2e (typical, with min–max of the Pirson & Bol ranges)'),
-      card(`At ${assumedLabel} assumed`, kg(t.assumedTotalKgCO2e), `${delta >= 0 ? '+' : '−'}${kg(Math.abs(delta))} measured vs assumed`, 'fleet-assumed', assumedTitle),
-      card('Accrued to date', kg(t.accruedKgCO2e), 'since each deployment', 'fleet-accrued', 'embodied, transport and training count from deployment day; use accrues with time'),
-      card('Average power', power(t.averagePowerW), `${energy(t.energyJ)} measured`, 'fleet-power', 'total measured energy ÷ total observed time over every reporting device'),
+      card(
+        'Devices',
+        String(t.devices),
+        `${t.online} online · ${t.measured} measured`,
+        'fleet-devices',
+        'registered devices; online = by its MQTT status (offline when its last will fires), else reported within the threshold',
+      ),
+      card(
+        'Lifetime footprint',
+        kg(t.totalKgCO2e),
+        kgRange({ min: t.min, typical: t.totalKgCO2e, max: t.max }),
+        'fleet-total',
+        "sum of every device's projected lifetime footprint, kg CO2e (typical, with min–max of the Pirson & Bol ranges)",
+      ),
+      card(
+        `At ${assumedLabel} assumed`,
+        kg(t.assumedTotalKgCO2e),
+        `${delta >= 0 ? '+' : '−'}${kg(Math.abs(delta))} measured vs assumed`,
+        'fleet-assumed',
+        assumedTitle,
+      ),
+      card(
+        'Accrued to date',
+        kg(t.accruedKgCO2e),
+        'since each deployment',
+        'fleet-accrued',
+        'embodied, transport and training count from deployment day; use accrues with time',
+      ),
+      card(
+        'Average power',
+        power(t.averagePowerW),
+        `${energy(t.energyJ)} measured`,
+        'fleet-power',
+        'total measured energy ÷ total observed time over every reporting device',
+      ),
     );
   }
 
@@ -168,4 +210,3 @@ export async function mountFleetView(root, params) {
     cancelAnimationFrame(frame);
   };
 }
-

@@ -13,7 +13,6 @@ const INFLIGHT = 5;
 
 type Phase = 'hold_all' | 'ack_one_then_drop' | 'ack_all';
 
-
 describe('fleet simulator re-sends what was not acked', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
@@ -60,8 +59,17 @@ describe('fleet simulator re-sends what was not acked', () => {
     const port = (server.address() as AddressInfo).port;
 
     const result = await runFleetSimulator({
-      url: `mqtt://127.0.0.1:${port}`, devices: 1, count: WINDOWS, intervalMs: 0, windowMs: 10_000, firstSeq: 0,
-      epochMs: 1_764_000_000_000, fleet: 'lab', devicePrefix: 'retry', topicPrefix: 'tinyml', protocolVersion: 4,
+      url: `mqtt://127.0.0.1:${port}`,
+      devices: 1,
+      count: WINDOWS,
+      intervalMs: 0,
+      windowMs: 10_000,
+      firstSeq: 0,
+      epochMs: 1_764_000_000_000,
+      fleet: 'lab',
+      devicePrefix: 'retry',
+      topicPrefix: 'tinyml',
+      protocolVersion: 4,
       maxInflightPerDevice: INFLIGHT,
     });
     expect(phase).toBe('ack_all'); // the script ran through

@@ -51,7 +51,8 @@ export function mergedOptions(blocks: readonly AnyConfigBlock[]): OptionTable {
 /** Parsers shared by the blocks. Each names the option in its error, as the user typed it. */
 export function portOption(text: string | undefined, fallback: number, what: string): number {
   if (text === undefined) return fallback;
-  const port = Number(text);
+  // Decimal digits only: Number() would also take "0x1F90", "1e3" or " 80 " and listen somewhere the user did not write.
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`${what} must be an integer port 0–65535, got "${text}"`);
   return port;
 }

@@ -31,6 +31,7 @@ describe('serve configuration', () => {
 
   it('rejects a bad port, a bad baud rate and unknown flags', () => {
     expect(() => loadServeConfig(['--port', '70000'], {})).toThrow(/port/);
+    for (const spelled of ['0x1F90', '8e3', ' 8080', '8080.0', '']) expect(() => loadServeConfig(['--port', spelled], {})).toThrow(/integer port/);
     expect(() => loadServeConfig(['--baud', 'fast'], {})).toThrow(/baud/);
     expect(() => loadServeConfig(['--colour'], {})).toThrow(/Unknown option/);
   });

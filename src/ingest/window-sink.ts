@@ -1,5 +1,14 @@
 import type { AppendOptions, Device, EnergyWindow } from '../domain/types.js';
 
+/**
+ * A window as a reader drafts it, before its delivery allocates the seq. `betweenMarkers` (present only when true): the
+ * window was opened by an instrument's marker and closed by the next (EnergyIntegrator.marker), so its energy is
+ * exactly the energy between two markers and its inferenceCount the inferences of that run: MLPerf Tiny's
+ * per-inference figure is energyJ / inferenceCount of such a window. The store keeps neither field of the draft
+ * that EnergyWindow lacks.
+ */
+export type WindowDraft = Omit<EnergyWindow, 'seq'> & { betweenMarkers?: true };
+
 /** Metadata a device announces about itself (firmware-protocol `hello`). */
 export interface DeviceHello {
   deviceId: string;

@@ -35,6 +35,12 @@ export const HOST_MATCH_RELATIVE = 0.001;
  * after it is integrated the same either way.
  */
 export const HOST_MATCH_ABSOLUTE_US = 1_000_000;
+/**
+ * A marked run (a window opened by a marker, closed by the next: MLPerf Tiny's measured inferences between two
+ * timestamp edges, 10–20 s there) is not split by the window timer, up to 1 h: a missed closing marker must not hold
+ * a window open for a day and hide its energy from the live totals.
+ */
+export const MAX_MARKED_RUN_US = 3_600_000_000;
 
 export interface IntegratorConfig {
   windowUs: number;
@@ -56,6 +62,8 @@ export interface IntegratedWindow {
   minPowerUw: number | null;
   maxPowerUw: number | null;
   inferenceCount: number;
+  /** Opened by a marker and closed by the next one (marker()): its energy is exactly the energy between them. */
+  betweenMarkers: boolean;
 }
 
 /**
@@ -117,6 +125,8 @@ export class EnergyIntegrator {
   private windowMinUw = Number.POSITIVE_INFINITY;
   private windowMaxUw = Number.NEGATIVE_INFINITY;
   private windowInferences = 0;
+  /** The open window was opened by marker(…, opensRun = true) and is closed only by the next marker (or a gap). */
+  private isMarkedRun = false;
 
   private readonly closed: IntegratedWindow[] = [];
 
@@ -163,8 +173,21 @@ export class EnergyIntegrator {
   }
 
   /** An inference ended: counted in the window open now. */
-  countInference(): void {
-    this.windowInferences += 1;
+  countInference(count = 1): void {
+    this.windowInferences += count;
+  }
+
+  /**
+   * A marker (an instrument's event input, e.g. the LPM01A's D7) at the last sample's time: the open window ends there
+   * and the next begins there, without a gap. `inferences` are counted in the window that ends. With `opensRun` the new
+   * window is a marked run: the window timer does not split it (up to MAX_MARKED_RUN_US), and when the next marker
+   * ends it, it is `betweenMarkers`. Before the first sample of a timeline a marker only counts its inferences.
+   */
+  marker(inferences: number, opensRun: boolean): void {
+    this.windowInferences += inferences;
+    if (!this.hasPrevious) return;
+    this.closeWindow(true);
+    this.openWindow(this.previousAbsUs, opensRun);
   }
 
   /**
@@ -292,9 +315,10 @@ export class EnergyIntegrator {
     if (powerUw > this.windowMaxUw) this.windowMaxUw = powerUw;
   }
 
-  private openWindow(startUs: number): void {
+  private openWindow(startUs: number, opensRun = false): void {
+    this.isMarkedRun = opensRun;
     this.windowStartUs = startUs;
-    this.windowEndUs = startUs + this.config.windowUs;
+    this.windowEndUs = startUs + (opensRun ? MAX_MARKED_RUN_US : this.config.windowUs);
     this.windowEnergyPj = 0;
     this.windowCoveredUs = 0;
     this.windowSamples = 0;
@@ -303,8 +327,13 @@ export class EnergyIntegrator {
     // windowInferences is not reset here: an inference that ended before the first sample of a timeline counts in it.
   }
 
-  /** Emits the open window when it covers time; a zero-length window (one lone sample) is dropped. */
-  private closeWindow(): void {
+  /**
+   * Emits the open window when it covers time; a zero-length window (one lone sample) is dropped. `atMarker`: a marker
+   * closes a marked run (the window is then `betweenMarkers`); any other close ends the run.
+   */
+  private closeWindow(atMarker = false): void {
+    const wasRun = this.isMarkedRun;
+    this.isMarkedRun = false;
     if (this.windowCoveredUs <= 0) return;
     const energyUj = this.windowEnergyPj / 1e6;
     this.stats.coveredUs += this.windowCoveredUs;
@@ -318,6 +347,7 @@ export class EnergyIntegrator {
       minPowerUw: Number.isFinite(this.windowMinUw) ? this.windowMinUw : null,
       maxPowerUw: Number.isFinite(this.windowMaxUw) ? this.windowMaxUw : null,
       inferenceCount: this.windowInferences,
+      betweenMarkers: wasRun && atMarker,
     });
     this.windowCoveredUs = 0;
     this.windowEnergyPj = 0;

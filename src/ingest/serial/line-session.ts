@@ -5,15 +5,15 @@
 import { Counters, ReasonCounts, gauge, total, type CounterSpecs } from '../../obs/counters.js';
 import { PARSE_REASONS, type EventMessage, type HelloMessage, type ParseReason, type SampleMessage, type WindowMessage } from '../../protocol/messages.js';
 import { parseLine } from '../../protocol/line-parser.js';
-import { EnergyIntegrator, HALF_UINT32_RANGE, UINT32_RANGE } from '../integrate/energy-integrator.js';
-import type { IntegratedWindow, IntegratorConfig } from '../integrate/energy-integrator.js';
+import { HALF_UINT32_RANGE, UINT32_RANGE } from '../integrate/energy-integrator.js';
+import type { IntegratorConfig } from '../integrate/energy-integrator.js';
+import { SampleTimeline, type TimelineWindow } from '../integrate/sample-timeline.js';
 import { measuredQuantities } from '../window-mapping.js';
 import type { DeviceHello } from '../window-sink.js';
 import { PreHelloBuffer } from './pre-hello-buffer.js';
 import type { WindowDraft } from './window-delivery.js';
 
-/** Live power is published at most every 100 ms of device time (≤ 10 Hz), as the mean of the samples since the last. */
-export const LIVE_POWER_INTERVAL_US = 100_000;
+export { LIVE_POWER_INTERVAL_US } from '../integrate/sample-timeline.js';
 /**
  * When the hello announces its sample period, a step of more than 2.5 periods between samples is a gap (lost
  * coverage, not energy): one lost line (2 periods) is bridged, two or more are not. A burst of 1 kHz lines dropped by a
@@ -53,11 +53,7 @@ interface PreHelloLine {
 type EnergySource = 'undecided' | 'samples' | 'windows';
 
 /** A sample window closed but not delivered, with its span on the device timeline. */
-interface HeldWindow {
-  draft: WindowDraft;
-  startUs: number;
-  endUs: number;
-}
+type HeldWindow = TimelineWindow;
 
 export interface LineSessionOptions {
   /** `serial:<path>`: stored with every window. */
@@ -125,9 +121,7 @@ export class LineSession {
 
   deviceId: string | null;
   hello: HelloMessage | null = null;
-  private integrator: EnergyIntegrator;
-  private anchorHostMs = 0;
-  private anchorAbsUs = 0;
+  private timeline: SampleTimeline;
   private source: EnergySource = 'undecided';
   /** Device time of the first sample since the source became undecided, µs (null: none yet). */
   private holdFromUs: number | null = null;
@@ -136,9 +130,6 @@ export class LineSession {
   /** End of the last sample window delivered, on the device timeline, µs. */
   private deliveredEndUs = Number.NEGATIVE_INFINITY;
   private lastDeviceSeq: number | null = null;
-  private livePowerSumUw = 0;
-  private livePowerCount = 0;
-  private livePowerSinceUs = 0;
   private hasAnnounced = false;
   /** Lost coverage counted apart from the current integrator's gaps (earlier integrators, W losses), µs. */
   private lostBaseUs = 0;
@@ -147,16 +138,27 @@ export class LineSession {
   private lineMs = 0;
   /** End of the last window delivered (sample or device window), host ms. */
   private lastWindowEndMs = Number.NEGATIVE_INFINITY;
-  /** End of the last sample window drafted (held or delivered), host ms: the next one starts after it. */
-  private draftEndMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly options: LineSessionOptions,
     private readonly output: LineSessionOutput,
   ) {
     this.deviceId = options.fixedDeviceId;
-    this.integrator = new EnergyIntegrator(options.integrator);
+    this.timeline = this.newTimeline(options.integrator);
     this.continueAfterPreviousSession();
+  }
+
+  /** A timeline for the current device; its windows start after `floorMs` (the last window's end, host ms). */
+  private newTimeline(integrator: IntegratorConfig, floorMs = Number.NEGATIVE_INFINITY): SampleTimeline {
+    const timeline = new SampleTimeline({
+      source: this.options.source,
+      integrator,
+      deviceId: this.deviceId,
+      power: (tMs, powerW) => this.output.power(this.deviceId as string, tMs, powerW),
+      floorMs,
+    });
+    timeline.setDrafting(this.source !== 'windows');
+    return timeline;
   }
 
   get counters(): LineSessionCounters {
@@ -199,7 +201,7 @@ export class LineSession {
   }
 
   private closeEnergy(): void {
-    this.integrator.reset();
+    this.timeline.reset();
     this.drainWindows();
     this.releaseHeld(this.held.length);
   }
@@ -216,7 +218,7 @@ export class LineSession {
         return;
       case 'event':
         this.count.add('events');
-        if (message.kind === 'end' && this.source !== 'windows') this.integrator.countInference();
+        if (message.kind === 'end' && this.source !== 'windows') this.timeline.countInference();
         return;
     }
   }
@@ -241,7 +243,7 @@ export class LineSession {
     this.lineMs = helloMs;
     this.count.add('preHelloReplayed', kept.length);
     // The hello came after these lines: if the next sample goes backwards, the device rebooted in between.
-    this.integrator.armClockReset();
+    this.timeline.armClockReset();
   }
 
   /** Where this session's last window of `deviceId` ended (host ms), for the next session on the port. */
@@ -252,7 +254,7 @@ export class LineSession {
   private continueAfterPreviousSession(): void {
     const previous = this.options.previousWindowEnd;
     this.lastWindowEndMs = previous !== undefined && previous !== null && previous.deviceId === this.deviceId ? previous.endMs : Number.NEGATIVE_INFINITY;
-    this.draftEndMs = this.lastWindowEndMs;
+    this.timeline.draftEndMs = this.lastWindowEndMs;
   }
 
   private reject(reason: SerialRejectReason): void {
@@ -287,13 +289,16 @@ export class LineSession {
       this.lastDeviceSeq = null;
       this.lostBaseUs = this.count.get('lostCoverageUs');
       this.lostBeforeReadingBaseUs = this.count.get('lostBeforeReadingUs');
-      this.integrator = new EnergyIntegrator({
-        windowUs: this.options.integrator.windowUs,
-        // Without an announced period the receiver's max_gap (default 1 s) is all there is to go on.
-        maxGapUs: periodUs > 0 ? periodUs * GAP_AFTER_SAMPLE_PERIODS : this.options.integrator.maxGapUs,
-      });
+      this.timeline = this.newTimeline(
+        {
+          windowUs: this.options.integrator.windowUs,
+          // Without an announced period the receiver's max_gap (default 1 s) is all there is to go on.
+          maxGapUs: periodUs > 0 ? periodUs * GAP_AFTER_SAMPLE_PERIODS : this.options.integrator.maxGapUs,
+        },
+        this.timeline.draftEndMs,
+      );
     } else {
-      this.integrator.armClockReset();
+      this.timeline.armClockReset();
     }
     if (isNewDevice) {
       this.hasAnnounced = true;
@@ -304,63 +309,28 @@ export class LineSession {
 
   private onSample(sample: SampleMessage): void {
     this.count.add('samples');
-    const lostBeforeReadingUs = this.integrator.stats.lostBeforeReadingUs;
-    const verdict = this.integrator.push(sample.tUs, sample.powerUw, this.lineMs);
+    const verdict = this.timeline.push(sample.tUs, sample.powerUw, this.lineMs);
     switch (verdict) {
       case 'repeated':
       case 'out_of_order':
         this.reject(verdict);
         return;
-      case 'started':
       case 'clock_reset':
-        this.drainWindows();
-        if (verdict === 'clock_reset') this.count.add('clockResets');
-        this.anchor();
-        this.livePowerSinceUs = this.anchorAbsUs;
-        this.livePowerSumUw = 0;
-        this.livePowerCount = 0;
+        this.count.add('clockResets');
         break;
       case 'gap':
         this.count.add('gaps');
-        if (this.integrator.stats.lostBeforeReadingUs > lostBeforeReadingUs) {
-          // The gap began before we were reading: what came before it was a backlog, read late. This sample is live,
-          // so the window the gap closed is timed back from it, and so is everything after.
-          this.anchor();
-          this.drainWindows();
-        } else {
-          this.drainWindows();
-          this.anchor();
-        }
         break;
-      case 'accepted':
+      default:
         break;
     }
-    if (this.integrator.pendingWindows > 0) this.drainWindows();
-    this.holdFromUs ??= this.integrator.lastAbsUs;
-    if (this.source === 'undecided' && this.integrator.lastAbsUs - this.holdFromUs >= SAMPLE_WINDOW_HOLD_US) {
+    this.drainWindows();
+    this.holdFromUs ??= this.timeline.lastAbsUs;
+    if (this.source === 'undecided' && this.timeline.lastAbsUs - this.holdFromUs >= SAMPLE_WINDOW_HOLD_US) {
       this.source = 'samples'; // no W in time: samples are this session's energy source
       this.releaseHeld(this.held.length);
     }
     this.syncCoverage();
-    this.trackLivePower(sample.powerUw);
-  }
-
-  /** Ties the current sample's device time to the host time it was received at. */
-  private anchor(): void {
-    this.anchorHostMs = this.lineMs;
-    this.anchorAbsUs = this.integrator.lastAbsUs;
-  }
-
-  private trackLivePower(powerUw: number): void {
-    this.livePowerSumUw += powerUw;
-    this.livePowerCount += 1;
-    const absUs = this.integrator.lastAbsUs;
-    if (absUs - this.livePowerSinceUs < LIVE_POWER_INTERVAL_US) return;
-    const tMs = this.anchorHostMs + (absUs - this.anchorAbsUs) / 1000;
-    this.output.power(this.deviceId as string, tMs, this.livePowerSumUw / this.livePowerCount / 1e6);
-    this.livePowerSinceUs = absUs;
-    this.livePowerSumUw = 0;
-    this.livePowerCount = 0;
   }
 
   private onDeviceWindow(window: WindowMessage): void {
@@ -383,7 +353,7 @@ export class LineSession {
     // Timed by its arrival; never before the end of the window before it (receive jitter must not make them overlap).
     const startMs = Math.max(this.lineMs - window.durationMs, Math.ceil(this.lastWindowEndMs));
     this.lastWindowEndMs = startMs + window.durationMs;
-    this.draftEndMs = this.lastWindowEndMs;
+    this.timeline.draftEndMs = this.lastWindowEndMs;
     this.output.windows([
       {
         deviceId: this.deviceId as string,
@@ -402,10 +372,11 @@ export class LineSession {
    * Either way samples only feed the live trace from now on. Returns whether this W is stored.
    */
   private switchToDeviceWindows(window: WindowMessage): boolean {
-    this.integrator.reset();
+    this.timeline.reset();
     this.drainWindows();
+    this.timeline.setDrafting(false);
     const hasSamples = this.holdFromUs !== null;
-    const spanStartUs = this.integrator.lastAbsUs - window.durationMs * 1000;
+    const spanStartUs = this.timeline.lastAbsUs - window.durationMs * 1000;
     if (hasSamples && this.deliveredEndUs > spanStartUs + SPAN_TOLERANCE_US) {
       this.releaseHeld(this.held.length);
       this.source = 'windows';
@@ -420,23 +391,23 @@ export class LineSession {
       // Covered by neither: the part of a superseded window before the W's span.
       if (superseded.startUs < spanStartUs) this.count.add('lostCoverageUs', Math.min(superseded.endUs, spanStartUs) - superseded.startUs);
     }
-    this.draftEndMs = this.lastWindowEndMs;
+    this.timeline.draftEndMs = this.lastWindowEndMs;
     this.source = 'windows';
     return true;
   }
 
   /** Closed sample windows to the output, or to the hold while the energy source is undecided. */
   private drainWindows(): void {
-    if (this.integrator.pendingWindows === 0) return;
-    const closed = this.integrator.takeWindows();
-    // The device sends its own windows: samples still time the live trace, but their energy would count twice.
-    if (this.source === 'windows' || this.deviceId === null) return;
-    const deviceId = this.deviceId;
+    if (this.timeline.pendingWindows === 0) return;
+    // With the device's own windows (source 'windows') the timeline drafts none: samples still time the live trace,
+    // but their energy would count twice.
+    const closed = this.timeline.takeWindows();
+    if (closed.length === 0) return;
     for (const window of closed) {
-      this.held.push({ draft: this.toDraft(window, deviceId), startUs: window.startUs, endUs: window.startUs + window.durationUs });
+      this.held.push(window);
       this.count.add('heldWindows');
-      this.count.add('heldEnergyUj', window.energyUj);
-      this.count.add('heldCoveredUs', window.durationUs);
+      this.count.add('heldEnergyUj', window.draft.energyJ * 1e6);
+      this.count.add('heldCoveredUs', window.endUs - window.startUs);
     }
     const excess = this.held.length - MAX_HELD_SAMPLE_WINDOWS;
     this.releaseHeld(this.source === 'samples' ? this.held.length : Math.max(0, excess));
@@ -476,25 +447,7 @@ export class LineSession {
   /** Lost coverage from sample gaps counts while samples are (or may become) the energy source. */
   private syncCoverage(): void {
     if (this.source === 'windows') return;
-    this.count.set('lostCoverageUs', this.lostBaseUs + this.integrator.stats.lostUs);
-    this.count.set('lostBeforeReadingUs', this.lostBeforeReadingBaseUs + this.integrator.stats.lostBeforeReadingUs);
-  }
-
-  private toDraft(window: IntegratedWindow, deviceId: string): WindowDraft {
-    // Never before the end of the last window: windows of one device must not overlap, even when those before were a
-    // backlog longer than a window, timed from its arrival before the live stream showed how old it was.
-    const startMs = Math.max(Math.round(this.anchorHostMs + (window.startUs - this.anchorAbsUs) / 1000), Math.ceil(this.draftEndMs));
-    this.draftEndMs = startMs + window.durationUs / 1000;
-    return {
-      deviceId,
-      startMs,
-      durationS: window.durationUs / 1e6,
-      energyJ: window.energyUj / 1e6,
-      sampleCount: window.sampleCount,
-      minPowerW: window.minPowerUw === null ? null : window.minPowerUw / 1e6,
-      maxPowerW: window.maxPowerUw === null ? null : window.maxPowerUw / 1e6,
-      inferenceCount: window.inferenceCount,
-      source: this.options.source,
-    };
+    this.count.set('lostCoverageUs', this.lostBaseUs + this.timeline.stats.lostUs);
+    this.count.set('lostBeforeReadingUs', this.lostBeforeReadingBaseUs + this.timeline.stats.lostBeforeReadingUs);
   }
 }

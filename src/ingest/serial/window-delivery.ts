@@ -8,7 +8,7 @@
  */
 import type { EnergyWindow } from '../../domain/types.js';
 import { Counters, total, type CounterSpecs } from '../../obs/counters.js';
-import type { DeviceHello, WindowSink } from '../window-sink.js';
+import type { DeviceHello, WindowDraft, WindowSink } from '../window-sink.js';
 import { Backoff } from '../../util/backoff.js';
 import type { BackoffPolicy } from '../../util/backoff.js';
 import type { SeqAllocator } from './seq-allocator.js';
@@ -32,7 +32,7 @@ export const DEFAULT_DELIVERY_RETRY: Readonly<DeliveryRetryPolicy> = Object.free
   backoff: Object.freeze({ initialMs: 250, maxMs: 1_000, factor: 2, jitter: 'equal' }),
 });
 
-export type WindowDraft = Omit<EnergyWindow, 'seq'>;
+export type { WindowDraft } from '../window-sink.js';
 
 /** What a port's delivery into the sink counts (shown with the port's counters in health). */
 export const DELIVERY_COUNTERS = {

@@ -139,12 +139,24 @@ export class MetadataCollector {
       throw new Ppk2MetadataError(`byte 0x${this.text.charCodeAt(bad).toString(16).padStart(2, '0')} at offset ${bad} after ${quote(this.text.slice(0, bad))}`);
     }
     if (end === -1) {
+      // Each complete line must already be `Key: value`: another device (a TMF1 board's lines) fails at its first line.
+      const lastNewline = this.text.lastIndexOf('\n');
+      if (lastNewline >= before) parseLinesSoFar(this.text.slice(0, lastNewline + 1));
       if (this.text.length > MAX_METADATA_BYTES) throw new Ppk2MetadataError(`${this.text.length} bytes without an END line, starting ${quote(this.text)}`);
       return null;
     }
     const metadata = parsePpk2Metadata(this.text.slice(0, end));
     const restOffset = end - before;
     return { metadata, rest: chunk.subarray(Math.max(0, restOffset)) };
+  }
+}
+
+/** Throws Ppk2MetadataError at the first complete line that no PPK2 sends (the block is not over yet). */
+function parseLinesSoFar(text: string): void {
+  for (const [index, line] of text.split('\n').entries()) {
+    const trimmed = line.replace(/\r$/, '').trim();
+    if (trimmed === '' || LINE.test(trimmed)) continue;
+    throw new Ppk2MetadataError(`line ${index + 1} is ${quote(trimmed)}`);
   }
 }
 

@@ -87,3 +87,11 @@ describe('MetadataCollector', () => {
     expect(collector.bytesSeen).toBeLessThanOrEqual(MAX_METADATA_BYTES + line.length);
   });
 });
+
+describe('MetadataCollector line by line', () => {
+  it("fails at another device's first complete line, not 4 KiB later", () => {
+    const collector = new MetadataCollector();
+    expect(collector.push(Buffer.from('$TMF1,S,1000,'))).toBeNull();
+    expect(() => collector.push(Buffer.from('2500*3F\r\n$TMF1,S,2000,2400*3A\r\n'))).toThrow(/line 1 is "\$TMF1,S,1000,2500\*3F".*expected `Key: value` lines/);
+  });
+});

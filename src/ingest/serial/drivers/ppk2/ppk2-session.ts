@@ -32,7 +32,10 @@ import {
 import { Ppk2SampleDecoder } from './sample-decoder.js';
 import type { Ppk2Settings } from './settings.js';
 
-/** Flushing ends after this long without a byte (the kit streams every ~1 ms: 30 ms of silence is a stopped stream). */
+/**
+ * Flushing (before GetMetadata, and the words still on their way after AverageStop) ends after this long without a
+ * byte: the kit streams every ~1 ms, so 30 ms of silence is a stopped stream.
+ */
 export const PPK2_FLUSH_QUIET_MS = 30;
 /** … or after this long in any case (a device that never goes quiet fails at the metadata instead). */
 export const PPK2_FLUSH_MAX_MS = 500;
@@ -203,11 +206,21 @@ export class Ppk2Session {
     await streamArrived;
   }
 
-  stop(): Promise<void> {
-    if (this.phase === 'streaming' || this.phase === 'starting') this.context.write(averageStopCommand());
-    if (this.phase !== 'failed') this.phase = 'stopped';
+  /** AverageStop, then the words already on their way are still decoded until the stream goes quiet (bounded). */
+  async stop(): Promise<void> {
+    const wasStreaming = this.phase === 'streaming' || this.phase === 'starting';
     this.rejectWaiter(new Error('PPK2 session stopped'));
-    return Promise.resolve();
+    if (!wasStreaming) {
+      if (this.phase !== 'failed') this.phase = 'stopped';
+      return;
+    }
+    this.context.write(averageStopCommand());
+    const stopStart = this.context.nowMs();
+    this.lastByteMs = stopStart;
+    while (this.context.nowMs() - this.lastByteMs < PPK2_FLUSH_QUIET_MS && this.context.nowMs() - stopStart < PPK2_FLUSH_MAX_MS) {
+      await delay(PPK2_FLUSH_QUIET_MS / 3);
+    }
+    this.phase = 'stopped';
   }
 
   end(): Promise<void> {

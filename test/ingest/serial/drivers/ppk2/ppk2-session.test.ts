@@ -83,7 +83,9 @@ describe('Ppk2Session', () => {
     for (let at = 0; at < bytes.length; at += 4096 + 2) session.data(bytes.subarray(at, at + 4096 + 2));
     await started;
     expect(resolved).toBe(true);
-    await session.stop();
+    const stopped = session.stop();
+    await vi.advanceTimersByTimeAsync(60);
+    await stopped;
     expect(h.written.at(-1)).toEqual([0x07]);
     await session.end();
 

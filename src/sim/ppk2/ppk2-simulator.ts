@@ -24,6 +24,9 @@ export const PPK2_SIM_MAX_PENDING_BYTES = 100_000;
 /** Most samples written in one tick (a stalled event loop catches up in bounded steps): 100 ms. */
 export const PPK2_SIM_MAX_BATCH_SAMPLES = 10_000;
 
+/** Whole periods whose energy is kept for the truth (a test's few seconds; a demo running for hours keeps the first 100 000). */
+export const PPK2_SIM_MAX_RECORDED_PERIODS = 100_000;
+
 /** Argument bytes after each opcode the kit knows (Nordic PPKCmd; the ones a measuring host sends, and a few more). */
 const COMMAND_ARGUMENT_BYTES: ReadonlyMap<number, number> = new Map([
   [PPK2_OPCODE.averageStart, 0],
@@ -64,7 +67,7 @@ export interface Ppk2Truth {
   chargeC: number;
   /** Bursts whose rising edge was written (each `inferencesPerBurst` inferences). */
   bursts: number;
-  /** Energy from each written rising edge to the next written one (a whole period each), J. */
+  /** Energy from each written rising edge to the next written one (a whole period each), J; the first MAX_RECORDED_PERIODS. */
   periodEnergyJ: number[];
   commands: Record<string, number>;
   unknownBytes: number;
@@ -280,7 +283,7 @@ export class Ppk2Simulator {
     truth.chargeC += encoded.currentA * (PPK2_SAMPLE_PERIOD_US / 1e6);
     if (busy && this.lastBusy === false) {
       truth.bursts += 1;
-      if (this.periodOpenJ !== null) truth.periodEnergyJ.push(this.periodOpenJ);
+      if (this.periodOpenJ !== null && truth.periodEnergyJ.length < PPK2_SIM_MAX_RECORDED_PERIODS) truth.periodEnergyJ.push(this.periodOpenJ);
       this.periodOpenJ = 0;
     }
     if (this.periodOpenJ !== null) this.periodOpenJ += energyJ;

@@ -1,5 +1,5 @@
 /**
- * A PPK2 port's instrument settings (`--serial <path>,driver=ppk2,mode=source,voltage=3300,logic=D0`). Pure: the raw
+ * A PPK2 port's instrument settings (`--serial <path>,driver=ppk2,mode=source,voltage=3.3,logic=D0`). Pure: the raw
  * `key=value` strings → typed settings, or a ConfigError naming the key and what it takes.
  */
 import { ConfigError } from '../../../../domain/errors.js';
@@ -30,7 +30,7 @@ export const PPK2_DEFAULT_SETTINGS: Readonly<Ppk2Settings> = Object.freeze({
 
 export const PPK2_SETTING_KEYS: Readonly<Record<string, string>> = Object.freeze({
   mode: 'source (the PPK2 powers the DUT; default) or ampere (the DUT has its own supply)',
-  voltage: `mV: the regulator's voltage in source mode (${PPK2_MIN_VOLTAGE_MV}–${PPK2_MAX_VOLTAGE_MV}), the DUT's supply in ampere mode; default ${PPK2_DEFAULT_SETTINGS.voltageMv}`,
+  voltage: `volts, as the LPM01A's: the regulator's voltage in source mode (${PPK2_MIN_VOLTAGE_MV / 1000}–${PPK2_MAX_VOLTAGE_MV / 1000}, 1 mV steps), the DUT's supply in ampere mode; default ${PPK2_DEFAULT_SETTINGS.voltageMv / 1000}`,
   logic: 'the logic input the DUT raises per inference, D0–D7 (default D0), or off',
   inferences: 'inferences per rising edge of that input (default 1)',
   spikefilter: "on (default, as nRF Connect) or off: Nordic's smoothing of the 3 samples after a range switch",
@@ -45,8 +45,9 @@ export function parsePpk2Settings(raw: Readonly<Record<string, string>>): Ppk2Se
         settings.mode = value;
         break;
       case 'voltage': {
-        const mv = Number(value);
-        if (!/^\d+$/.test(value) || mv < PPK2_MIN_VOLTAGE_MV || mv > PPK2_MAX_VOLTAGE_MV) throw settingError(key, value);
+        const mv = Math.round(Number(value) * 1000);
+        const isMillivoltStep = /^\d+(\.\d{1,3})?$/.test(value);
+        if (!isMillivoltStep || mv < PPK2_MIN_VOLTAGE_MV || mv > PPK2_MAX_VOLTAGE_MV) throw settingError(key, value);
         settings.voltageMv = mv;
         break;
       }

@@ -9,7 +9,7 @@ describe('parsePpk2Settings', () => {
   });
 
   it('reads every key', () => {
-    expect(parsePpk2Settings({ mode: 'ampere', voltage: '1800', logic: 'D5', inferences: '10', spikefilter: 'off' })).toEqual({
+    expect(parsePpk2Settings({ mode: 'ampere', voltage: '1.8', logic: 'D5', inferences: '10', spikefilter: 'off' })).toEqual({
       mode: 'ampere',
       voltageMv: 1800,
       logicChannel: 5,
@@ -20,8 +20,11 @@ describe('parsePpk2Settings', () => {
   });
 
   it('refuses values out of range or unknown keys, naming the key and what it takes', () => {
-    expect(() => parsePpk2Settings({ voltage: '6000' })).toThrow(/ppk2 voltage=6000: expected mV: .*800–5000/);
-    expect(() => parsePpk2Settings({ voltage: '3.3' })).toThrow(ConfigError);
+    expect(() => parsePpk2Settings({ voltage: '6' })).toThrow(/ppk2 voltage=6: expected volts, .*0.8–5, 1 mV steps/);
+    expect(() => parsePpk2Settings({ voltage: '3300' })).toThrow(ConfigError);
+    expect(() => parsePpk2Settings({ voltage: '3.3001' })).toThrow(ConfigError);
+    expect(parsePpk2Settings({ voltage: '0.8' }).voltageMv).toBe(800);
+    expect(parsePpk2Settings({ voltage: '5' }).voltageMv).toBe(5000);
     expect(() => parsePpk2Settings({ mode: 'smu' })).toThrow(/mode=smu: expected source .* or ampere/);
     expect(() => parsePpk2Settings({ logic: 'D8' })).toThrow(/logic=D8: expected .*D0–D7/);
     expect(() => parsePpk2Settings({ inferences: '0' })).toThrow(/inferences=0/);

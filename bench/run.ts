@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 const BENCHES: { name: string; module: string; fn: string }[] = [
   { name: 'http', module: './http.ts', fn: 'runHttpBench' },
   { name: 'serial', module: './serial.ts', fn: 'runSerialBench' },
+  { name: 'ppk2', module: './ppk2.ts', fn: 'runPpk2Bench' },
   { name: 'store', module: './store.ts', fn: 'runStoreBench' },
   { name: 'mqtt', module: './mqtt.ts', fn: 'runMqttBench' },
   { name: 'credentials', module: './credentials.ts', fn: 'runCredentialsBench' },

@@ -7,6 +7,10 @@ export const SIMULATORS: Record<string, CommandEntry> = {
     summary: 'publish simulated MQTT telemetry of N devices (QoS 1, varied duty cycles)',
     load: async () => (await import('./simulate-fleet.js')).simulateFleetCommand,
   },
+  ppk2: {
+    summary: 'a Nordic Power Profiler Kit II on a pty (metadata, opcodes, 4-byte samples at 100 kS/s, logic markers)',
+    load: async () => (await import('./simulate-ppk2.js')).simulatePpk2Command,
+  },
   serial: {
     summary: 'a board with a current sensor speaking the serial protocol on a pty (power profile)',
     load: async () => (await import('./simulate-serial.js')).simulateSerialCommand,

@@ -17,6 +17,7 @@ import type { SourceStatus } from '../obs/health-registry.js';
 import type { DeviceFootprint } from '../service/device-footprint.js';
 import type { FleetDeviceRow, FleetSummary } from '../service/fleet-summary.js';
 import { BLOCK_IDS } from './schemas.js';
+import { INSTRUMENT_IDS, WINDOW_SPANS } from '../domain/instruments.js';
 
 const scenario = z.enum(['min', 'typical', 'max']);
 const nullableNumber = z.number().nullable();
@@ -159,6 +160,12 @@ export const aggregateSchema = z.strictObject({
   maxSeq: nullableNumber,
   firstSeenMs: nullableNumber,
   lastSeenMs: nullableNumber,
+  energySquaresJ2: z.number().meta({ description: 'Σ energyJ² over the windows (J²): with the next two, the window-to-window variance of the average power' }),
+  energyDurationJS: z.number().meta({ description: 'Σ energyJ·durationS (J·s)' }),
+  durationSquaresS2: z.number().meta({ description: 'Σ durationS² (s²)' }),
+  inferenceSpanWindows: z.number().meta({ description: 'windows that are a marker-bounded run of inferences (span `inferences`)' }),
+  instruments: z.array(z.enum(INSTRUMENT_IDS)).meta({ description: 'instruments named by the windows' }),
+  instrumentedS: z.number().meta({ description: 'seconds covered by windows that name their instrument' }),
 });
 
 /** What a transport reported about a device (MQTT status / last will, the embedded broker's connections). */
@@ -185,6 +192,11 @@ export const storedWindowSchema = z.strictObject({
     .enum(['device', 'receiver'])
     .optional()
     .meta({ description: "who stamped startMs: the device's clock, or the receiver's estimate (SPEC.md §7)" }),
+  instrument: z.enum(INSTRUMENT_IDS).optional().meta({ description: 'the instrument that measured the window, when known' }),
+  span: z
+    .enum(WINDOW_SPANS)
+    .optional()
+    .meta({ description: '`inferences`: a marker-bounded run of inferenceCount inferences (MLPerf Tiny window); absent: a time window' }),
 });
 
 export const windowListSchema = z.strictObject({ windows: z.array(storedWindowSchema) });

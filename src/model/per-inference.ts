@@ -5,6 +5,7 @@
 import type { EnergyPerInference } from './energy-per-inference.js';
 import type { FootprintResult } from './footprint-types.js';
 import { sciPerInference, type SciPerInference } from './sci.js';
+import { JOULES_PER_WH } from './units.js';
 
 export interface InferenceRate {
   inferencesPerS: number;
@@ -30,6 +31,7 @@ export function perInferenceFootprint(footprint: FootprintResult, energy: Energy
           energyPerInferenceJ: energy.energyPerInferenceJ,
           energyBasis: energy.basis,
           chargerEfficiency: footprint.use.chargerEfficiency,
+          selfDischargeW: (footprint.use.selfDischargeWh * JOULES_PER_WH) / footprint.lifetimeS,
           grid: footprint.grid,
           hardwareKgCO2e: hardwareKgCO2e(footprint),
           trainingKgCO2e: footprint.byGroup.training,

@@ -2,7 +2,7 @@
  * Software Carbon Intensity per inference (Green Software Foundation SCI, ISO/IEC 21031:2024):
  *   SCI = (E · I + M) per R,   M = TE · (TiR / EL) · (RR / ToR)
  * with R = one inference. For a device that runs one model and nothing else: E is the grid energy one inference
- * costs (device energy per inference / charger efficiency), I the grid's intensity, TE the device's hardware
+ * costs ((device energy per inference + the battery's self-discharge over the time it reserves) / charger efficiency), I the grid's intensity, TE the device's hardware
  * footprint (embodied, transport, battery replacements, end of life: every stage but use and training), TiR the time
  * one inference reserves the device (1 / inference rate), EL its expected lifespan, RR/ToR = 1 (the whole device).
  * Training is not hardware: it is reported beside SCI, never inside M. Pure; units in names.
@@ -16,6 +16,8 @@ export interface SciInput {
   energyPerInferenceJ: number;
   energyBasis: PerInferenceBasis;
   chargerEfficiency: number;
+  /** The battery's self-discharge averaged over the device's life, W (recharged from the grid; 0 without a battery). */
+  selfDischargeW?: number;
   grid: GridFactor;
   /** TE: the device's lifetime hardware footprint (every stage but use and training). */
   hardwareKgCO2e: number;
@@ -30,7 +32,13 @@ export interface SciInput {
 
 export interface SciPerInference {
   functionalUnit: 'inference';
-  E: { energyPerInferenceJ: number; basis: PerInferenceBasis; chargerEfficiency: number; gridEnergyPerInferenceKWh: number };
+  E: {
+    energyPerInferenceJ: number;
+    basis: PerInferenceBasis;
+    selfDischargeJPerInference: number;
+    chargerEfficiency: number;
+    gridEnergyPerInferenceKWh: number;
+  };
   I: { gridId: string; kgCO2ePerKWh: number; provenance: Provenance };
   M: {
     /** TE */
@@ -55,7 +63,8 @@ export interface SciPerInference {
 /** Null when the rate or the lifetime is not positive (no inferences: no functional unit). */
 export function sciPerInference(input: SciInput): SciPerInference | null {
   if (!(input.inferencesPerS > 0) || !(input.lifetimeS > 0)) return null;
-  const gridEnergyPerInferenceKWh = input.energyPerInferenceJ / input.chargerEfficiency / JOULES_PER_WH / WH_PER_KWH;
+  const selfDischargeJPerInference = (input.selfDischargeW ?? 0) / input.inferencesPerS;
+  const gridEnergyPerInferenceKWh = (input.energyPerInferenceJ + selfDischargeJPerInference) / input.chargerEfficiency / JOULES_PER_WH / WH_PER_KWH;
   const operationalKgCO2ePerInference = gridEnergyPerInferenceKWh * input.grid.kgCO2ePerKWh;
   const timeReservedS = 1 / input.inferencesPerS;
   const resourceShare = 1;
@@ -63,7 +72,13 @@ export function sciPerInference(input: SciInput): SciPerInference | null {
   const lifetimeInferences = input.inferencesPerS * input.lifetimeS;
   return {
     functionalUnit: 'inference',
-    E: { energyPerInferenceJ: input.energyPerInferenceJ, basis: input.energyBasis, chargerEfficiency: input.chargerEfficiency, gridEnergyPerInferenceKWh },
+    E: {
+      energyPerInferenceJ: input.energyPerInferenceJ,
+      basis: input.energyBasis,
+      selfDischargeJPerInference,
+      chargerEfficiency: input.chargerEfficiency,
+      gridEnergyPerInferenceKWh,
+    },
     I: { gridId: input.grid.id, kgCO2ePerKWh: input.grid.kgCO2ePerKWh, provenance: input.grid.provenance },
     M: {
       hardwareKgCO2e: input.hardwareKgCO2e,

@@ -36,6 +36,25 @@ describe('SCI per inference: (E·I + M) per R', () => {
     expect(sci.R).toEqual({ inferencesPerS: 10, basis: 'given', lifetimeInferences: 315_360_000 });
     expect(sci.kgCO2ePerInference).toBeCloseTo(1 / 315_360_000 + 1.7361111e-11, 17);
     expect(sci.trainingKgCO2ePerInference).toBeCloseTo(0.5 / 315_360_000, 20);
+    expect(sci.E.selfDischargeJPerInference).toBe(0);
+  });
+
+  it("E includes the battery's self-discharge over the time one inference reserves", () => {
+    const sci = sciPerInference({
+      energyPerInferenceJ: 100e-6,
+      energyBasis: 'aggregate',
+      chargerEfficiency: 0.5,
+      selfDischargeW: 20e-6,
+      grid,
+      hardwareKgCO2e: 0,
+      trainingKgCO2e: 0,
+      lifetimeS: YEAR_S,
+      inferencesPerS: 2,
+      rateBasis: 'measured',
+    })!;
+    // 20 µW for 0.5 s = 10 µJ; (100 + 10) µJ / 0.5 = 220 µJ from the grid.
+    expect(sci.E.selfDischargeJPerInference).toBeCloseTo(10e-6, 18);
+    expect(sci.E.gridEnergyPerInferenceKWh).toBeCloseTo(220e-6 / 3.6e6, 20);
     expect(sci.I).toMatchObject({ gridId: 'TEST', kgCO2ePerKWh: 0.5 });
   });
 

@@ -91,7 +91,8 @@ export function devicePerInference(
   spans: readonly EnergyWindow[],
 ): PerInferenceFootprint | null {
   if (aggregate === undefined) return null;
-  const energy = medianEnergyPerInference(spans) ?? aggregateEnergyPerInference(aggregate);
+  // Oldest first, so perWindowJ reads in the order the windows were measured.
+  const energy = medianEnergyPerInference([...spans].reverse()) ?? aggregateEnergyPerInference(aggregate);
   if (energy === null) return null;
   const rate =
     aggregate.observedS > 0 && aggregate.inferences > 0 ? { inferencesPerS: aggregate.inferences / aggregate.observedS, basis: 'measured' as const } : null;

@@ -27,10 +27,10 @@ describe('tinyml-footprint import', () => {
     const first = await runCli(['import', folder, '--device', 'h7a3', '--store-file', storeFile]);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^Imported   energyrunner-trace \(lpm01a\) into device h7a3: 5 windows, 5 new, 0 already stored$/m);
-    expect(first.stdout).toMatch(/^Per inf\.   11\.20 mJ per inference, median of 5 marker-bounded windows \(MLPerf Tiny\)$/m);
-    expect(first.stdout).toMatch(/^SCI        .* CO2e per inference = \(E·I \+ M\) per R$/m);
-    expect(first.stdout).toMatch(/^  M        .* kg hardware × TiR .* s \/ EL 3\.00 y/m);
+    expect(first.stdout).toMatch(/^Imported {3}energyrunner-trace \(lpm01a\) into device h7a3: 5 windows, 5 new, 0 already stored$/m);
+    expect(first.stdout).toMatch(/^Per inf\. {3}11\.20 mJ per inference, median of 5 marker-bounded windows \(MLPerf Tiny\)$/m);
+    expect(first.stdout).toMatch(/^SCI {8}.* CO2e per inference = \(E·I \+ M\) per R$/m);
+    expect(first.stdout).toMatch(/^ {2}M {8}.* kg hardware × TiR .* s \/ EL 3\.00 y/m);
     expect(first.stdout).toMatch(/^Instrument lpm01a: ± 2\.00 % stated; combined ± /m);
 
     const again = await runCli(['import', folder, '--device', 'h7a3', '--store-file', storeFile, '--json']);

@@ -22,6 +22,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'list serial ports, their USB VID:PID and whether the board is recognised',
     load: async () => (await import('./commands/ports.js')).portsCommand,
   },
+  import: {
+    summary: 'import a measurement made elsewhere (EnergyRunner session, nRF Power Profiler or Joulescope CSV) as windows of a device',
+    load: async () => (await import('./commands/import.js')).importCommand,
+  },
   measure: {
     summary: 'measure a board over USB serial: live readout, then measured vs assumed power and footprint',
     load: async () => (await import('./commands/measure.js')).measureCommand,

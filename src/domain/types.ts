@@ -1,4 +1,5 @@
 /** Shared domain types. No I/O, no runtime code beyond type guards. */
+import type { InstrumentId, WindowSpan } from './instruments.js';
 
 export type Scenario = 'min' | 'typical' | 'max';
 
@@ -96,6 +97,10 @@ export interface EnergyWindow {
   source: string;
   /** Who stamped `startMs`; absent means `receiver` (the start is then not part of the window's identity). */
   startStampedBy?: StartStamp;
+  /** The instrument that measured it, when the source knows (imports, instrument drivers); absent: unknown. */
+  instrument?: InstrumentId;
+  /** `inferences`: the window is a marker-bounded run of its inferences (domain/instruments.ts); absent means `time`. */
+  span?: WindowSpan;
 }
 
 /** Running per-device totals, updated in the same transaction as the windows. */
@@ -111,6 +116,18 @@ export interface DeviceAggregate {
   maxSeq: number | null;
   firstSeenMs: number | null;
   lastSeenMs: number | null;
+  /**
+   * Σ energyJ², Σ energyJ·durationS and Σ durationS² over the windows: with the sums above they give the
+   * window-to-window variance of the average power (src/model/power-confidence.ts) without reading the windows.
+   */
+  energySquaresJ2: number;
+  energyDurationJS: number;
+  durationSquaresS2: number;
+  /** Windows that are a marker-bounded run of inferences (span `inferences`): their median gives µJ/inference. */
+  inferenceSpanWindows: number;
+  /** Instruments named by the windows, sorted; and the seconds those windows cover (the rest: instrument unknown). */
+  instruments: InstrumentId[];
+  instrumentedS: number;
 }
 
 /** Why the store refused a window (it is not stored; the caller counts it). */

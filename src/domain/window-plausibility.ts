@@ -1,4 +1,5 @@
 import { MAX_FUTURE_SKEW_MS, MAX_POWER_W } from './limits.js';
+import { isInstrumentId, WINDOW_SPANS } from './instruments.js';
 import type { EnergyWindow } from './types.js';
 
 /**
@@ -82,6 +83,9 @@ export function windowShapeProblems(window: EnergyWindow, at: string): string[] 
   if (window.startStampedBy !== undefined && window.startStampedBy !== 'device' && window.startStampedBy !== 'receiver') {
     problems.push(`${at}.startStampedBy must be 'device' or 'receiver'`);
   }
+  if (window.instrument !== undefined && !isInstrumentId(window.instrument)) problems.push(`${at}.instrument must be a known instrument id`);
+  if (window.span !== undefined && !(WINDOW_SPANS as readonly string[]).includes(window.span)) problems.push(`${at}.span must be 'time' or 'inferences'`);
+  if (window.span === 'inferences' && window.inferenceCount === 0) problems.push(`${at}: a span of inferences needs inferenceCount > 0`);
   return problems;
 }
 

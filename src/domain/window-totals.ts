@@ -2,6 +2,7 @@
  * Running totals over energy windows, the one merge behind every aggregate: a store's per-device aggregate (SQLite's
  * delta per transaction, and the InfluxDB store to come) and `measure`'s live tally. Pure.
  */
+import { INSTRUMENT_IDS, type InstrumentId } from './instruments.js';
 import type { DeviceAggregate, EnergyWindow } from './types.js';
 
 /** A DeviceAggregate without its device: what any set of windows adds up to. */
@@ -19,11 +20,19 @@ export const EMPTY_WINDOW_TOTALS: Readonly<WindowTotals> = Object.freeze({
   maxSeq: null,
   firstSeenMs: null,
   lastSeenMs: null,
+  energySquaresJ2: 0,
+  energyDurationJS: 0,
+  durationSquaresS2: 0,
+  inferenceSpanWindows: 0,
+  instruments: [],
+  instrumentedS: 0,
 });
 
 /** What a window contributes (its seq is optional: a serial window draft has none yet). */
 export type TotalledWindow = Pick<EnergyWindow, 'startMs' | 'durationS' | 'energyJ' | 'sampleCount' | 'minPowerW' | 'maxPowerW' | 'inferenceCount'> & {
   seq?: number;
+  instrument?: InstrumentId | undefined;
+  span?: EnergyWindow['span'];
 };
 
 /**
@@ -43,7 +52,18 @@ export function addWindow(totals: Readonly<WindowTotals>, window: TotalledWindow
     maxSeq: nullableExtreme(Math.max, totals.maxSeq, window.seq ?? null),
     firstSeenMs: nullableExtreme(Math.min, totals.firstSeenMs, window.startMs),
     lastSeenMs: nullableExtreme(Math.max, totals.lastSeenMs, endMs),
+    energySquaresJ2: totals.energySquaresJ2 + window.energyJ * window.energyJ,
+    energyDurationJS: totals.energyDurationJS + window.energyJ * window.durationS,
+    durationSquaresS2: totals.durationSquaresS2 + window.durationS * window.durationS,
+    inferenceSpanWindows: totals.inferenceSpanWindows + (window.span === 'inferences' ? 1 : 0),
+    instruments: window.instrument === undefined ? totals.instruments : mergeInstruments(totals.instruments, [window.instrument]),
+    instrumentedS: totals.instrumentedS + (window.instrument === undefined ? 0 : window.durationS),
   };
+}
+
+/** The union of two instrument lists, in INSTRUMENT_IDS order (a stable, comparable list). */
+export function mergeInstruments(a: readonly InstrumentId[], b: readonly InstrumentId[]): InstrumentId[] {
+  return INSTRUMENT_IDS.filter((id) => a.includes(id) || b.includes(id));
 }
 
 /** min or max of two values of which either may be absent (null): the other one then. */

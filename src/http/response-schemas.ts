@@ -17,6 +17,7 @@ import type { SourceStatus } from '../obs/health-registry.js';
 import type { DeviceFootprint } from '../service/device-footprint.js';
 import type { FleetDeviceRow, FleetSummary } from '../service/fleet-summary.js';
 import { BLOCK_IDS } from './schemas.js';
+import { INSTRUMENT_IDS, WINDOW_SPANS } from '../domain/instruments.js';
 
 const scenario = z.enum(['min', 'typical', 'max']);
 const nullableNumber = z.number().nullable();
@@ -159,6 +160,12 @@ export const aggregateSchema = z.strictObject({
   maxSeq: nullableNumber,
   firstSeenMs: nullableNumber,
   lastSeenMs: nullableNumber,
+  energySquaresJ2: z.number().meta({ description: 'Σ energyJ² over the windows (J²): with the next two, the window-to-window variance of the average power' }),
+  energyDurationJS: z.number().meta({ description: 'Σ energyJ·durationS (J·s)' }),
+  durationSquaresS2: z.number().meta({ description: 'Σ durationS² (s²)' }),
+  inferenceSpanWindows: z.number().meta({ description: 'windows that are a marker-bounded run of inferences (span `inferences`)' }),
+  instruments: z.array(z.enum(INSTRUMENT_IDS)).meta({ description: 'instruments named by the windows' }),
+  instrumentedS: z.number().meta({ description: 'seconds covered by windows that name their instrument' }),
 });
 
 /** What a transport reported about a device (MQTT status / last will, the embedded broker's connections). */
@@ -185,6 +192,11 @@ export const storedWindowSchema = z.strictObject({
     .enum(['device', 'receiver'])
     .optional()
     .meta({ description: "who stamped startMs: the device's clock, or the receiver's estimate (SPEC.md §7)" }),
+  instrument: z.enum(INSTRUMENT_IDS).optional().meta({ description: 'the instrument that measured the window, when known' }),
+  span: z
+    .enum(WINDOW_SPANS)
+    .optional()
+    .meta({ description: '`inferences`: a marker-bounded run of inferenceCount inferences (MLPerf Tiny window); absent: a time window' }),
 });
 
 export const windowListSchema = z.strictObject({ windows: z.array(storedWindowSchema) });
@@ -198,11 +210,74 @@ export const submitResultSchema = z.strictObject({
   seqResets: z.number().optional().meta({ description: 'of inserted: windows that re-used a stored seq for another window (a reboot, SPEC.md §7.2)' }),
 });
 
+/** src/model/power-confidence.ts PowerUncertainty. */
+export const powerUncertaintySchema = z
+  .strictObject({
+    estimator: z.literal('ratio-of-sums, Student t over windows'),
+    confidenceLevel: z.number(),
+    windows: z.number(),
+    powerW: z.number(),
+    standardErrorW: nullableNumber,
+    halfWidthW: nullableNumber.meta({ description: 'half the confidence interval of the average power (W); null below 2 windows' }),
+    relativeHalfWidth: nullableNumber,
+    instrument: z.strictObject({
+      ids: z.array(z.enum(INSTRUMENT_IDS)),
+      coveredShare: z.number(),
+      relativeAccuracy: nullableNumber.meta({ description: "the instruments' worst stated accuracy; null: unknown (never zero)" }),
+      citations: z.array(z.string()),
+    }),
+    combinedRelative: nullableNumber.meta({ description: 'window-to-window interval and instrument accuracy in quadrature, when both are known' }),
+  })
+  .meta({ description: 'how well the measured average power is known: window-to-window variation (ratio estimator) and the instrument' });
+
+const energyPerInferenceSchema = z.strictObject({
+  basis: z.enum(['per-window-median', 'aggregate']).meta({
+    description: '`per-window-median`: MLPerf Tiny (energy between markers / inferences, median over windows); `aggregate`: all energy over all inferences',
+  }),
+  energyPerInferenceJ: z.number(),
+  perWindowJ: z.array(z.number()),
+  windows: z.number(),
+  inferences: z.number(),
+  averagePowerW: z.number(),
+});
+
+/** src/model/sci.ts SciPerInference: SCI = (E·I + M) per R (ISO/IEC 21031:2024). */
+export const sciSchema = z
+  .strictObject({
+    functionalUnit: z.literal('inference'),
+    E: z.strictObject({
+      energyPerInferenceJ: z.number(),
+      basis: energyPerInferenceSchema.shape.basis,
+      selfDischargeJPerInference: z
+        .number()
+        .meta({ description: "the battery's self-discharge over the time one inference reserves, recharged from the grid" }),
+      chargerEfficiency: z.number(),
+      gridEnergyPerInferenceKWh: z.number(),
+    }),
+    I: z.strictObject({ gridId: z.string(), kgCO2ePerKWh: z.number(), provenance: provenanceSchema }),
+    M: z.strictObject({
+      hardwareKgCO2e: z.number().meta({ description: 'TE: every stage but use and training' }),
+      timeReservedS: z.number().meta({ description: 'TiR: 1 / inference rate' }),
+      expectedLifespanS: z.number().meta({ description: 'EL' }),
+      resourceShare: z.number().meta({ description: 'RR / ToR' }),
+      kgCO2ePerInference: z.number(),
+    }),
+    R: z.strictObject({ inferencesPerS: z.number(), basis: z.enum(['measured', 'given']), lifetimeInferences: z.number() }),
+    operationalKgCO2ePerInference: z.number().meta({ description: 'E·I per R' }),
+    kgCO2ePerInference: z.number().meta({ description: 'SCI: (E·I + M) per R' }),
+    trainingKgCO2ePerInference: z.number().meta({ description: 'not part of SCI; for comparison' }),
+  })
+  .meta({ description: 'Software Carbon Intensity per inference, each term named' });
+
+export const perInferenceSchema = z.strictObject({ energy: energyPerInferenceSchema, sci: sciSchema.nullable() });
+
 export const deviceFootprintSchema = z.strictObject({
   device: deviceSchema,
   aggregate: aggregateSchema.nullable(),
   status: deviceStatusSchema,
   footprint: footprintSchema,
+  powerUncertainty: powerUncertaintySchema.nullable(),
+  perInference: perInferenceSchema.nullable(),
 });
 
 const fleetRowSchema = z.strictObject({

@@ -1,5 +1,8 @@
 import { resolveGrid } from '../catalogue/grid.js';
-import type { Device, DeviceAggregate, DeviceSpec } from '../domain/types.js';
+import type { Device, DeviceAggregate, DeviceSpec, EnergyWindow } from '../domain/types.js';
+import { aggregateEnergyPerInference, medianEnergyPerInference } from '../model/energy-per-inference.js';
+import { perInferenceFootprint, type PerInferenceFootprint } from '../model/per-inference.js';
+import { powerUncertainty, type PowerUncertainty } from '../model/power-confidence.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import { computeFootprint, type FootprintInput, type FootprintResult, type PowerInput } from '../model/footprint.js';
 import { isOnlineNow, type DevicePresence } from '../live/device-presence.js';
@@ -65,6 +68,35 @@ export interface DeviceFootprint {
   aggregate: DeviceAggregate | null;
   status: DeviceStatus;
   footprint: FootprintResult;
+  /** How well the measured average power is known (null: no measurement yet). */
+  powerUncertainty: PowerUncertainty | null;
+  /** Energy and SCI per inference (null: no inference counted yet). */
+  perInference: PerInferenceFootprint | null;
+}
+
+/**
+ * The most recent inference spans the median reads (MLPerf Tiny runs 5 windows; a long import a few hundred):
+ * bounds the read on the footprint's hot path.
+ */
+export const MAX_INFERENCE_SPANS_FOR_MEDIAN = 1_000;
+
+/**
+ * Per-inference figures of a device: the median over its marker-bounded windows when it has them (`spans`, newest
+ * first, as Store.listInferenceSpans gives), else the aggregate's energy over its inferences. The rate behind SCI's R
+ * is the measured one: inferences over observed time.
+ */
+export function devicePerInference(
+  footprint: FootprintResult,
+  aggregate: DeviceAggregate | undefined,
+  spans: readonly EnergyWindow[],
+): PerInferenceFootprint | null {
+  if (aggregate === undefined) return null;
+  // Oldest first, so perWindowJ reads in the order the windows were measured.
+  const energy = medianEnergyPerInference([...spans].reverse()) ?? aggregateEnergyPerInference(aggregate);
+  if (energy === null) return null;
+  const rate =
+    aggregate.observedS > 0 && aggregate.inferences > 0 ? { inferencesPerS: aggregate.inferences / aggregate.observedS, basis: 'measured' as const } : null;
+  return perInferenceFootprint(footprint, energy, rate);
 }
 
 /** The live footprint of one device: its spec, its measured power so far, and the time since deployment. */
@@ -75,9 +107,17 @@ export function deviceFootprint(
   nowMs: number,
   onlineThresholdMs: number,
   presence?: DevicePresence,
+  inferenceSpans: readonly EnergyWindow[] = [],
 ): DeviceFootprint {
   const deployedMs = device.deployedAt === null ? null : Date.parse(device.deployedAt);
   const elapsedS = deployedMs === null || Number.isNaN(deployedMs) ? undefined : Math.max(0, (nowMs - deployedMs) / 1000);
   const footprint = computeFootprint(catalogue, footprintInputFromSpec(device.spec, powerFromAggregate(catalogue, aggregate), elapsedS));
-  return { device, aggregate: aggregate ?? null, status: deviceStatus(aggregate, nowMs, onlineThresholdMs, presence), footprint };
+  return {
+    device,
+    aggregate: aggregate ?? null,
+    status: deviceStatus(aggregate, nowMs, onlineThresholdMs, presence),
+    footprint,
+    powerUncertainty: aggregate === undefined ? null : powerUncertainty(aggregate),
+    perInference: devicePerInference(footprint, aggregate, inferenceSpans),
+  };
 }

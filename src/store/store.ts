@@ -45,6 +45,8 @@ export interface Store {
   getAggregate(deviceId: string): Promise<DeviceAggregate | undefined>;
   /** Most recent windows first (by start, then seq: after a seq reset the newest windows have the lowest seqs), at most `limit`. */
   listWindows(deviceId: string, limit: number): Promise<EnergyWindow[]>;
+  /** The device's windows of span `inferences` (marker-bounded inference runs), newest first, at most `limit`. */
+  listInferenceSpans(deviceId: string, limit: number): Promise<EnergyWindow[]>;
   /** Every device with its aggregate (fleet views). */
   listDevicesWithAggregates(query: ListDevicesQuery): Promise<DeviceWithAggregate[]>;
   /** Flush and release resources; any later call throws StoreClosedError. */

@@ -35,6 +35,12 @@ describe('addWindow (the one aggregate merge)', () => {
       maxSeq: 7,
       firstSeenMs: T0 + 10_000,
       lastSeenMs: T0 + 70_000 + 5_000,
+      energySquaresJ2: 0.25 ** 2 + 0.15 ** 2 + 0.25 ** 2,
+      energyDurationJS: 0.25 * 10 + 0.15 * 10 + 0.25 * 5,
+      durationSquaresS2: 100 + 100 + 25,
+      inferenceSpanWindows: 0,
+      instruments: [],
+      instrumentedS: 0,
     });
   });
 

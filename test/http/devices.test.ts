@@ -214,4 +214,27 @@ describe('bad input: a clear 4xx and nothing stored', () => {
     expect(http.counters.windowsInserted).toBe(3);
     expect(http.counters.windowsDuplicate).toBe(1); // the repeated window; the different payload under seq 0 was refused (overlap)
   });
+
+  it('the footprint carries the uncertainty of the measured average and per-inference figures from the aggregate, labelled', async () => {
+    await request(`${ctx.url}/api/devices`, { method: 'POST', token: ctx.token, json: { id: 'node-pi', system: 'kws-typical' } });
+    const none = (await request(`${ctx.url}/api/devices/node-pi/footprint`)).body;
+    expect(none.powerUncertainty).toBeNull();
+    expect(none.perInference).toBeNull();
+    const powers = [0.02, 0.03, 0.025, 0.025];
+    await request(`${ctx.url}/api/devices/node-pi/windows`, { method: 'POST', token: ctx.token, json: { windows: powers.map((p, seq) => window(seq, p)) } });
+    const body = (await request(`${ctx.url}/api/devices/node-pi/footprint`)).body;
+    // Equal 10 s windows: the ratio estimator is the mean's standard error, sd / sqrt(n) = sqrt(0.5e-4 / 3) / 2.
+    const se = Math.sqrt((0.005 ** 2 * 2) / 3) / 2;
+    expect(body.powerUncertainty).toMatchObject({ windows: 4, powerW: expect.closeTo(0.025, 12), instrument: { ids: [], relativeAccuracy: null } });
+    expect(body.powerUncertainty.standardErrorW).toBeCloseTo(se, 12);
+    expect(body.powerUncertainty.halfWidthW).toBeCloseTo(3.182 * se, 12);
+    // 1 J over 12 inferences counted among idle time: the aggregate, and it says so.
+    expect(body.perInference.energy).toMatchObject({ basis: 'aggregate', energyPerInferenceJ: expect.closeTo(1 / 12, 12), inferences: 12 });
+    const sci = body.perInference.sci;
+    expect(sci.R).toMatchObject({ basis: 'measured', inferencesPerS: 12 / 40 });
+    expect(sci.I.kgCO2ePerKWh).toBe(body.footprint.grid.kgCO2ePerKWh);
+    expect(sci.M.hardwareKgCO2e).toBeCloseTo(body.footprint.totalKgCO2e - body.footprint.byGroup.use - body.footprint.byGroup.training, 12);
+    // Over the lifetime, SCI × inferences gives back the footprint without training (the battery's self-discharge is in E).
+    expect(sci.kgCO2ePerInference * sci.R.lifetimeInferences).toBeCloseTo(body.footprint.totalKgCO2e - body.footprint.byGroup.training, 9);
+  });
 });

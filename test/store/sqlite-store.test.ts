@@ -49,7 +49,7 @@ describe('SqliteStore (SQLite-specific)', () => {
     it('are numbered 1..N in order', () => {
       expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
       expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length);
-      expect(LATEST_SCHEMA_VERSION).toBe(3);
+      expect(LATEST_SCHEMA_VERSION).toBe(4);
     });
 
     it('create the schema and set user_version; migrate() on a current database does nothing', () => {
@@ -94,6 +94,8 @@ describe('SqliteStore (SQLite-specific)', () => {
         'received_ms',
         'start_stamped_by',
         'seq_use',
+        'instrument',
+        'span',
       ]);
       expect(columns('device_aggregates')).toEqual([
         'device_id',
@@ -108,6 +110,12 @@ describe('SqliteStore (SQLite-specific)', () => {
         'first_seen_ms',
         'last_seen_ms',
         'max_duration_s',
+        'energy_sq_j2',
+        'energy_duration_js',
+        'duration_sq_s2',
+        'inference_span_windows',
+        'instruments',
+        'instrumented_s',
       ]);
       // The foreign key holds once enforcement is on (SqliteStore turns it on for its connection).
       db.pragma('foreign_keys = ON');
@@ -138,7 +146,7 @@ describe('SqliteStore (SQLite-specific)', () => {
       expect(peek(file, (db) => db.pragma('user_version', { simple: true }))).toBe(LATEST_SCHEMA_VERSION);
     });
 
-    it('migrations 2 and 3 keep version-1 data: HTTP starts become device-stamped, others receiver-stamped; longest window per device', async () => {
+    it('migrations 2 to 4 keep version-1 data: HTTP starts become device-stamped, others receiver-stamped; longest window per device', async () => {
       const db = new Database(file);
       db.exec(MIGRATIONS[0]!.sql);
       db.pragma('user_version = 1');
@@ -157,6 +165,15 @@ describe('SqliteStore (SQLite-specific)', () => {
         [0, 'device'],
       ]);
       expect(peek(file, (raw) => raw.prepare('SELECT max_duration_s AS maxDurationS FROM device_aggregates').get())).toEqual({ maxDurationS: 30 });
+      // Migration 4 fills the confidence sums from the stored windows (none names an instrument or is an inference span).
+      expect(await store.getAggregate('d1')).toMatchObject({
+        energySquaresJ2: 0.75,
+        energyDurationJS: 0.5 * 10 + 0.5 * 30 + 0.5 * 10,
+        durationSquaresS2: 100 + 900 + 100,
+        inferenceSpanWindows: 0,
+        instruments: [],
+        instrumentedS: 0,
+      });
       // The legacy HTTP window takes part in the overlap check; the others (start not the device's) do not.
       const result = await store.appendWindows([contractWindow('d1', 10, { startMs: 1_005_000 }), contractWindow('d1', 11, { startMs: 1_020_000 })]);
       expect(result).toMatchObject({ inserted: 1, overlaps: 1 });

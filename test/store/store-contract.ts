@@ -262,6 +262,13 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           firstSeenMs: 1_000_000,
           // seq 2 starts at 1 020 000 and lasts 5 s; seq 1 ends at 1 020 000.
           lastSeenMs: 1_025_000,
+          // The sums behind the window-to-window variance of the average power.
+          energySquaresJ2: 1.25 ** 2 + 0.5 ** 2 + 2.75 ** 2,
+          energyDurationJS: 1.25 * 5 + 0.5 * 10 + 2.75 * 10,
+          durationSquaresS2: 25 + 100 + 100,
+          inferenceSpanWindows: 0,
+          instruments: [],
+          instrumentedS: 0,
         });
         expect(await store.getAggregate('d2')).toBeUndefined();
       });
@@ -282,6 +289,12 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           maxSeq: 6,
           firstSeenMs: 1_500_000,
           lastSeenMs: 3_000_500,
+          energySquaresJ2: 0.5 ** 2 + 0.25 ** 2,
+          energyDurationJS: 0.5 * 2 + 0.25 * 4,
+          durationSquaresS2: 4 + 16 + 0.25,
+          inferenceSpanWindows: 0,
+          instruments: [],
+          instrumentedS: 0,
         });
       });
 
@@ -291,6 +304,28 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         await store.appendWindows([contractWindow('d1', 1, { minPowerW: 0.5, maxPowerW: 0.75 })]);
         await store.appendWindows([contractWindow('d1', 2, { minPowerW: null, maxPowerW: null })]);
         expect(await store.getAggregate('d1')).toMatchObject({ windows: 3, minPowerW: 0.5, maxPowerW: 0.75 });
+      });
+
+      it("keeps a window's instrument and span, lists inference spans newest first, and aggregates them", async () => {
+        await store.appendWindows([
+          contractWindow('d1', 0),
+          contractWindow('d1', 1, { instrument: 'lpm01a', span: 'inferences', durationS: 2 }),
+          contractWindow('d1', 2, { instrument: 'ppk2', span: 'inferences', durationS: 3 }),
+        ]);
+        await store.appendWindows([contractWindow('d1', 3, { instrument: 'lpm01a', durationS: 4 })]);
+        expect(await store.getAggregate('d1')).toMatchObject({ inferenceSpanWindows: 2, instruments: ['lpm01a', 'ppk2'], instrumentedS: 9 });
+        expect((await store.listInferenceSpans('d1', 10)).map((w) => [w.seq, w.instrument, w.span])).toEqual([
+          [2, 'ppk2', 'inferences'],
+          [1, 'lpm01a', 'inferences'],
+        ]);
+        expect((await store.listInferenceSpans('d1', 1)).map((w) => w.seq)).toEqual([2]);
+        // A time window reads back without a span; the same inference span again is a duplicate.
+        expect((await store.listWindows('d1', 10)).find((w) => w.seq === 0)).toEqual(contractWindow('d1', 0));
+        expect(await store.appendWindows([contractWindow('d1', 1, { instrument: 'lpm01a', span: 'inferences', durationS: 2 })])).toMatchObject({
+          inserted: 0,
+          duplicates: 1,
+        });
+        expect(await store.getAggregate('d1')).toMatchObject({ inferenceSpanWindows: 2, windows: 4 });
       });
 
       it('aggregates each device of a mixed batch separately', async () => {
@@ -364,6 +399,13 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           maxSeq: 3,
           firstSeenMs: 1_000_000,
           lastSeenMs: 1_032_500,
+          // Only the two new windows add to the sums: a duplicate is not counted twice.
+          energySquaresJ2: 0.5 ** 2 + 0.5 ** 2 + 2 ** 2 + 0.25 ** 2,
+          energyDurationJS: 5 + 5 + 20 + 0.25 * 2.5,
+          durationSquaresS2: 100 + 100 + 100 + 2.5 ** 2,
+          inferenceSpanWindows: 0,
+          instruments: [],
+          instrumentedS: 0,
         });
         expect((await store.listWindows('d1', 10)).map((w) => [w.seq, w.energyJ])).toEqual([
           [3, 0.25],
@@ -404,6 +446,9 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         ['infinite energy', { energyJ: Number.POSITIVE_INFINITY }],
         ['negative duration', { durationS: -1 }],
         ['infinite duration', { durationS: Number.POSITIVE_INFINITY }],
+        ['an unknown instrument', { instrument: 'fluke' as never }],
+        ['an unknown span', { span: 'forever' as never }],
+        ['an inference span without inferences', { span: 'inferences', inferenceCount: 0 }],
       ];
       for (const [label, override] of invalid) {
         it(`rejects a batch containing a window with ${label} with ValidationError and stores none of it`, async () => {

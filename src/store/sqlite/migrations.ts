@@ -108,6 +108,28 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX energy_windows_device_start ON energy_windows (device_id, start_ms);
     `,
   },
+  {
+    version: 4,
+    description: 'instrument and span of each window; aggregate sums for the confidence interval, inference spans, instruments',
+    sql: `
+      ALTER TABLE energy_windows ADD COLUMN instrument TEXT NULL;
+      ALTER TABLE energy_windows ADD COLUMN span TEXT NOT NULL DEFAULT 'time' CHECK (span IN ('time', 'inferences'));
+      -- The median energy per inference reads a device's inference spans, most recent first, without a scan.
+      CREATE INDEX energy_windows_inference_spans ON energy_windows (device_id, start_ms) WHERE span = 'inferences';
+
+      ALTER TABLE device_aggregates ADD COLUMN energy_sq_j2 REAL NOT NULL DEFAULT 0;
+      ALTER TABLE device_aggregates ADD COLUMN energy_duration_js REAL NOT NULL DEFAULT 0;
+      ALTER TABLE device_aggregates ADD COLUMN duration_sq_s2 REAL NOT NULL DEFAULT 0;
+      ALTER TABLE device_aggregates ADD COLUMN inference_span_windows INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE device_aggregates ADD COLUMN instruments TEXT NOT NULL DEFAULT '';  -- comma-separated, INSTRUMENT_IDS order
+      ALTER TABLE device_aggregates ADD COLUMN instrumented_s REAL NOT NULL DEFAULT 0;
+      -- Windows stored before this version carry no instrument and are time spans; their sums are exact.
+      UPDATE device_aggregates SET
+        energy_sq_j2 = coalesce((SELECT sum(w.energy_j * w.energy_j) FROM energy_windows w WHERE w.device_id = device_aggregates.device_id), 0),
+        energy_duration_js = coalesce((SELECT sum(w.energy_j * w.duration_s) FROM energy_windows w WHERE w.device_id = device_aggregates.device_id), 0),
+        duration_sq_s2 = coalesce((SELECT sum(w.duration_s * w.duration_s) FROM energy_windows w WHERE w.device_id = device_aggregates.device_id), 0);
+    `,
+  },
 ];
 
 /** The user_version of a fully migrated database. */

@@ -22,7 +22,8 @@ import type {
 } from '../../domain/types.js';
 import { isSameWindow, overlapDetail, overlaps, startStamp, type WindowContent } from '../../domain/window-identity.js';
 import { windowShapeProblems } from '../../domain/window-plausibility.js';
-import { addWindow, EMPTY_WINDOW_TOTALS, type WindowTotals } from '../../domain/window-totals.js';
+import { addWindow, EMPTY_WINDOW_TOTALS, mergeInstruments, type WindowTotals } from '../../domain/window-totals.js';
+import { isInstrumentId, type InstrumentId, type WindowSpan } from '../../domain/instruments.js';
 import type { DeviceWithAggregate, ListDevicesQuery, Store } from '../store.js';
 import { migrate } from './migrations.js';
 
@@ -63,6 +64,12 @@ interface AggregateRow {
   max_seq: number | null;
   first_seen_ms: number | null;
   last_seen_ms: number | null;
+  energy_sq_j2: number;
+  energy_duration_js: number;
+  duration_sq_s2: number;
+  inference_span_windows: number;
+  instruments: string;
+  instrumented_s: number;
 }
 
 /** A device row LEFT JOINed with its aggregate; the agg_ columns are all NULL when it has none. */
@@ -78,6 +85,12 @@ interface DeviceAggregateRow extends DeviceRow {
   agg_max_seq: number | null;
   agg_first_seen_ms: number | null;
   agg_last_seen_ms: number | null;
+  agg_energy_sq_j2: number | null;
+  agg_energy_duration_js: number | null;
+  agg_duration_sq_s2: number | null;
+  agg_inference_span_windows: number | null;
+  agg_instruments: string | null;
+  agg_instrumented_s: number | null;
 }
 
 interface WindowRow {
@@ -92,6 +105,8 @@ interface WindowRow {
   inference_count: number;
   source: string;
   start_stamped_by: StartStamp;
+  instrument: string | null;
+  span: WindowSpan;
 }
 
 /** A stored window under the seq of a new one: a redelivery of it, or a re-use of the seq. */
@@ -112,6 +127,7 @@ interface BoundsRow {
   max_seq: number | null;
   last_seen_ms: number | null;
   max_duration_s: number | null;
+  instruments: string | null;
 }
 
 /**
@@ -123,6 +139,8 @@ interface DeviceBounds {
   maxSeq: number;
   lastEndMs: number;
   maxDurationS: number;
+  /** The instruments stored so far: the aggregate keeps their union (merged here, written whole by the upsert). */
+  instruments: InstrumentId[];
 }
 
 /** A stored device-stamped window that may overlap a new one. */
@@ -160,6 +178,8 @@ interface WindowParams {
   received_ms: number;
   start_stamped_by: StartStamp;
   seq_use: number;
+  instrument: string | null;
+  span: WindowSpan;
 }
 
 /** The aggregate columns plus max_duration_s, which only the overlap check reads (not part of DeviceAggregate). */
@@ -174,7 +194,11 @@ interface AggregateDelta {
 }
 
 const DEVICE_COLUMNS = 'd.id, d.name, d.fleet, d.deployed_at, d.spec_json, d.created_at, d.updated_at';
-const AGGREGATE_COLUMNS = 'device_id, energy_j, observed_s, windows, samples, inferences, min_power_w, max_power_w, max_seq, first_seen_ms, last_seen_ms';
+const AGGREGATE_COLUMNS =
+  'device_id, energy_j, observed_s, windows, samples, inferences, min_power_w, max_power_w, max_seq, first_seen_ms, last_seen_ms, ' +
+  'energy_sq_j2, energy_duration_js, duration_sq_s2, inference_span_windows, instruments, instrumented_s';
+const WINDOW_COLUMNS =
+  'device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, source, start_stamped_by, instrument, span';
 const JOINED_AGGREGATE_COLUMNS = AGGREGATE_COLUMNS.split(', ')
   .map((column) => `a.${column} AS agg_${column}`)
   .join(', ');
@@ -198,6 +222,7 @@ class Statements {
   readonly deviceStampedStartingBetween;
   readonly deviceBounds;
   readonly listWindows;
+  readonly listInferenceSpans;
   readonly getAggregate;
   readonly upsertAggregate;
 
@@ -231,9 +256,9 @@ class Statements {
     );
     this.insertWindow = db.prepare<[WindowParams]>(
       `INSERT INTO energy_windows (device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w,
-         inference_count, source, received_ms, start_stamped_by, seq_use)
+         inference_count, source, received_ms, start_stamped_by, seq_use, instrument, span)
        VALUES (@device_id, @seq, @start_ms, @duration_s, @energy_j, @sample_count, @min_power_w, @max_power_w,
-         @inference_count, @source, @received_ms, @start_stamped_by, @seq_use)`,
+         @inference_count, @source, @received_ms, @start_stamped_by, @seq_use, @instrument, @span)`,
     );
     this.windowsWithSeq = db.prepare<[string, number], SameSeqRow>(
       `SELECT seq_use, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, start_stamped_by
@@ -245,19 +270,23 @@ class Statements {
        WHERE device_id = ? AND start_ms > ? AND start_ms < ? AND start_stamped_by = 'device' ORDER BY start_ms`,
     );
     this.deviceBounds = db.prepare<[string], BoundsRow>(
-      `SELECT a.max_seq, a.last_seen_ms, a.max_duration_s
+      `SELECT a.max_seq, a.last_seen_ms, a.max_duration_s, a.instruments
        FROM devices d LEFT JOIN device_aggregates a ON a.device_id = d.id WHERE d.id = ?`,
     );
     this.listWindows = db.prepare<[string, number], WindowRow>(
-      `SELECT device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, source,
-         start_stamped_by
-       FROM energy_windows WHERE device_id = ? ORDER BY start_ms DESC, seq DESC, seq_use DESC LIMIT ?`,
+      `SELECT ${WINDOW_COLUMNS} FROM energy_windows WHERE device_id = ? ORDER BY start_ms DESC, seq DESC, seq_use DESC LIMIT ?`,
+    );
+    // The partial index energy_windows_inference_spans: the device's inference spans only, newest first.
+    this.listInferenceSpans = db.prepare<[string, number], WindowRow>(
+      `SELECT ${WINDOW_COLUMNS} FROM energy_windows WHERE device_id = ? AND span = 'inferences'
+       ORDER BY start_ms DESC, seq DESC, seq_use DESC LIMIT ?`,
     );
     this.getAggregate = db.prepare<[string], AggregateRow>(`SELECT ${AGGREGATE_COLUMNS} FROM device_aggregates WHERE device_id = ?`);
     this.upsertAggregate = db.prepare<[AggregateParams]>(
       `INSERT INTO device_aggregates (${AGGREGATE_COLUMNS}, max_duration_s)
        VALUES (@device_id, @energy_j, @observed_s, @windows, @samples, @inferences, @min_power_w, @max_power_w, @max_seq,
-         @first_seen_ms, @last_seen_ms, @max_duration_s)
+         @first_seen_ms, @last_seen_ms, @energy_sq_j2, @energy_duration_js, @duration_sq_s2, @inference_span_windows,
+         @instruments, @instrumented_s, @max_duration_s)
        ON CONFLICT (device_id) DO UPDATE SET
          energy_j = energy_j + excluded.energy_j,
          observed_s = observed_s + excluded.observed_s,
@@ -269,6 +298,12 @@ class Statements {
          max_seq = ${nullableExtreme('max', 'max_seq')},
          first_seen_ms = ${nullableExtreme('min', 'first_seen_ms')},
          last_seen_ms = ${nullableExtreme('max', 'last_seen_ms')},
+         energy_sq_j2 = energy_sq_j2 + excluded.energy_sq_j2,
+         energy_duration_js = energy_duration_js + excluded.energy_duration_js,
+         duration_sq_s2 = duration_sq_s2 + excluded.duration_sq_s2,
+         inference_span_windows = inference_span_windows + excluded.inference_span_windows,
+         instruments = excluded.instruments,
+         instrumented_s = instrumented_s + excluded.instrumented_s,
          max_duration_s = ${nullableExtreme('max', 'max_duration_s')}`,
     );
   }
@@ -376,6 +411,12 @@ export class SqliteStore implements Store {
     return this.statements.listWindows.all(deviceId, limit).map(windowFromRow);
   }
 
+  async listInferenceSpans(deviceId: string, limit: number): Promise<EnergyWindow[]> {
+    this.assertOpen();
+    checkCount('limit', limit);
+    return this.statements.listInferenceSpans.all(deviceId, limit).map(windowFromRow);
+  }
+
   async listDevicesWithAggregates(query: ListDevicesQuery): Promise<DeviceWithAggregate[]> {
     this.assertOpen();
     const { limit, offset } = checkPage(query);
@@ -458,6 +499,7 @@ export class SqliteStore implements Store {
         maxSeq: row.max_seq ?? -1,
         lastEndMs: row.last_seen_ms ?? Number.NEGATIVE_INFINITY,
         maxDurationS: row.max_duration_s ?? 0,
+        instruments: instrumentsFromColumn(row.instruments),
       });
     }
     const receivedMs = this.clock();
@@ -488,12 +530,15 @@ export class SqliteStore implements Store {
         received_ms: receivedMs,
         start_stamped_by: startStamp(window),
         seq_use: sameSeq.reduce((next, row) => Math.max(next, row.seq_use + 1), 0),
+        instrument: window.instrument ?? null,
+        span: window.span ?? 'time',
       });
       if (sameSeq.length > 0) seqResets += 1;
       insertedByDevice[window.deviceId] = (insertedByDevice[window.deviceId] ?? 0) + 1;
       bounds.maxSeq = Math.max(bounds.maxSeq, window.seq);
       bounds.lastEndMs = Math.max(bounds.lastEndMs, window.startMs + window.durationS * 1000);
       bounds.maxDurationS = Math.max(bounds.maxDurationS, window.durationS);
+      if (window.instrument !== undefined) bounds.instruments = mergeInstruments(bounds.instruments, [window.instrument]);
       const delta = deltas.get(window.deviceId);
       deltas.set(window.deviceId, {
         totals: addWindow(delta?.totals ?? EMPTY_WINDOW_TOTALS, window),
@@ -501,7 +546,10 @@ export class SqliteStore implements Store {
       });
     });
     if (refused.length > 0 && options.onRefusal === 'refuse-batch') throw new WindowRefusedError(refused);
-    for (const [deviceId, delta] of deltas) this.statements.upsertAggregate.run(aggregateParams(deviceId, delta));
+    for (const [deviceId, delta] of deltas) {
+      const instruments = (boundsByDevice.get(deviceId) as DeviceBounds).instruments;
+      this.statements.upsertAggregate.run(aggregateParams(deviceId, delta, instruments));
+    }
     return { insertedByDevice, refused, seqResets };
   }
 
@@ -543,8 +591,8 @@ function contentFromRow(seq: number, row: SameSeqRow): WindowContent {
   };
 }
 
-/** A transaction's delta as the upsert's parameters. */
-function aggregateParams(deviceId: string, { totals, maxDurationS }: AggregateDelta): AggregateParams {
+/** A transaction's delta as the upsert's parameters; `instruments` is the merged whole (stored and this batch's). */
+function aggregateParams(deviceId: string, { totals, maxDurationS }: AggregateDelta, instruments: readonly InstrumentId[]): AggregateParams {
   return {
     device_id: deviceId,
     energy_j: totals.energyJ,
@@ -557,8 +605,20 @@ function aggregateParams(deviceId: string, { totals, maxDurationS }: AggregateDe
     max_seq: totals.maxSeq,
     first_seen_ms: totals.firstSeenMs,
     last_seen_ms: totals.lastSeenMs,
+    energy_sq_j2: totals.energySquaresJ2,
+    energy_duration_js: totals.energyDurationJS,
+    duration_sq_s2: totals.durationSquaresS2,
+    inference_span_windows: totals.inferenceSpanWindows,
+    instruments: instruments.join(','),
+    instrumented_s: totals.instrumentedS,
     max_duration_s: maxDurationS,
   };
+}
+
+/** The comma-separated column as a list; an id this version does not know (a newer writer) is left out. */
+function instrumentsFromColumn(column: string | null): InstrumentId[] {
+  if (column === null || column === '') return [];
+  return column.split(',').filter(isInstrumentId);
 }
 
 function definedEntries<T extends object>(value: T): Partial<T> {
@@ -639,6 +699,12 @@ function aggregateFromRow(row: AggregateRow): DeviceAggregate {
     maxSeq: row.max_seq,
     firstSeenMs: row.first_seen_ms,
     lastSeenMs: row.last_seen_ms,
+    energySquaresJ2: row.energy_sq_j2,
+    energyDurationJS: row.energy_duration_js,
+    durationSquaresS2: row.duration_sq_s2,
+    inferenceSpanWindows: row.inference_span_windows,
+    instruments: instrumentsFromColumn(row.instruments),
+    instrumentedS: row.instrumented_s,
   };
 }
 
@@ -656,6 +722,12 @@ function joinedAggregate(row: DeviceAggregateRow): DeviceAggregate | undefined {
     maxSeq: row.agg_max_seq,
     firstSeenMs: row.agg_first_seen_ms,
     lastSeenMs: row.agg_last_seen_ms,
+    energySquaresJ2: row.agg_energy_sq_j2 ?? 0,
+    energyDurationJS: row.agg_energy_duration_js ?? 0,
+    durationSquaresS2: row.agg_duration_sq_s2 ?? 0,
+    inferenceSpanWindows: row.agg_inference_span_windows ?? 0,
+    instruments: instrumentsFromColumn(row.agg_instruments),
+    instrumentedS: row.agg_instrumented_s ?? 0,
   };
 }
 
@@ -672,5 +744,7 @@ function windowFromRow(row: WindowRow): EnergyWindow {
     inferenceCount: row.inference_count,
     source: row.source,
     startStampedBy: row.start_stamped_by,
+    ...(row.instrument !== null && isInstrumentId(row.instrument) ? { instrument: row.instrument } : {}),
+    ...(row.span === 'inferences' ? { span: row.span } : {}),
   };
 }

@@ -1,0 +1,43 @@
+/**
+ * The per-inference view of a lifetime footprint: energy per inference (MLPerf Tiny median or the aggregate) and SCI
+ * per inference with its terms named (src/model/sci.ts). Pure.
+ */
+import type { EnergyPerInference } from './energy-per-inference.js';
+import type { FootprintResult } from './footprint-types.js';
+import { sciPerInference, type SciPerInference } from './sci.js';
+import { JOULES_PER_WH } from './units.js';
+
+export interface InferenceRate {
+  inferencesPerS: number;
+  basis: 'measured' | 'given';
+}
+
+export interface PerInferenceFootprint {
+  energy: EnergyPerInference;
+  /** null without a positive inference rate. */
+  sci: SciPerInference | null;
+}
+
+/** Every stage but use and training: the SCI's TE for a device dedicated to one model. */
+export function hardwareKgCO2e(footprint: FootprintResult): number {
+  return footprint.totalKgCO2e - footprint.byGroup.use - footprint.byGroup.training;
+}
+
+export function perInferenceFootprint(footprint: FootprintResult, energy: EnergyPerInference, rate: InferenceRate | null): PerInferenceFootprint {
+  const sci =
+    rate === null
+      ? null
+      : sciPerInference({
+          energyPerInferenceJ: energy.energyPerInferenceJ,
+          energyBasis: energy.basis,
+          chargerEfficiency: footprint.use.chargerEfficiency,
+          selfDischargeW: (footprint.use.selfDischargeWh * JOULES_PER_WH) / footprint.lifetimeS,
+          grid: footprint.grid,
+          hardwareKgCO2e: hardwareKgCO2e(footprint),
+          trainingKgCO2e: footprint.byGroup.training,
+          lifetimeS: footprint.lifetimeS,
+          inferencesPerS: rate.inferencesPerS,
+          rateBasis: rate.basis,
+        });
+  return { energy, sci };
+}

@@ -5,6 +5,7 @@ import { createApp } from '../http/app.js';
 import { createHttpServer, HTTP_SERVER_LIMITS, type HttpServerLimits } from '../http/server.js';
 import { ConfigError } from '../domain/errors.js';
 import type { Catalogue } from '../model/catalogue-types.js';
+import { FleetIndex } from '../service/fleet-index.js';
 import type { Store } from '../store/store.js';
 import { resolveApiToken } from './api-token.js';
 import { catalogueFor, createPipeline, openStoreFile, storeFileIn } from './compose.js';
@@ -72,6 +73,9 @@ async function startOnStore(
     throw error;
   }
 
+  const fleetIndex = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: config.onlineThresholdMs });
+  // Loads in steps while the service starts; the first GET /api/fleet waits for it (and only it).
+  void fleetIndex.start().catch((error: unknown) => log(`fleet index: loading failed: ${error instanceof Error ? error.message : String(error)}`));
   const { app, stats } = createApp({
     store,
     catalogue,
@@ -84,7 +88,7 @@ async function startOnStore(
     clock,
     log,
     onlineThresholdMs: config.onlineThresholdMs,
-    fleetCacheTtlMs: config.fleetCacheTtlMs,
+    fleetIndex,
     version: VERSION,
     apiRouters: attached.flatMap((layer) => layer.apiRouters ?? []),
     rootHandlers: attached.flatMap((layer) => layer.rootHandlers ?? []),
@@ -133,6 +137,7 @@ async function startOnStore(
       closing ??= (async () => {
         await stopAll(started, log);
         await closeServer(server);
+        fleetIndex.stop();
         await store.close();
       })();
       return closing;

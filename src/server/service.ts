@@ -64,18 +64,19 @@ async function startOnStore(
 ): Promise<RunningService> {
   const { bus, health, presence, ingest } = createPipeline(store, config.defaults, clock);
   const token = resolveApiToken(config.apiToken, config.dataDir);
-  const context: LayerContext = { config, store, catalogue, ingest, bus, health, presence, apiToken: token.token, log };
+  const fleetIndex = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: config.onlineThresholdMs });
+  // Loads in steps while the service starts; the first GET /api/fleet waits for it (and only it).
+  void fleetIndex.start().catch((error: unknown) => log(`fleet index: loading failed: ${error instanceof Error ? error.message : String(error)}`));
+  const context: LayerContext = { config, store, catalogue, ingest, bus, health, presence, fleetIndex, apiToken: token.token, log };
   const attached: AttachedLayer[] = [];
   try {
     for (const layer of options.layers ?? []) attached.push(await layer.attach(context, layerConfig(config, layer)));
   } catch (error) {
+    fleetIndex.stop();
     await abortAll(attached, log);
     throw error;
   }
 
-  const fleetIndex = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: config.onlineThresholdMs });
-  // Loads in steps while the service starts; the first GET /api/fleet waits for it (and only it).
-  void fleetIndex.start().catch((error: unknown) => log(`fleet index: loading failed: ${error instanceof Error ? error.message : String(error)}`));
   const { app, stats } = createApp({
     store,
     catalogue,
@@ -104,6 +105,7 @@ async function startOnStore(
       });
     });
   } catch (error) {
+    fleetIndex.stop();
     await abortAll(attached, log);
     throw error;
   }
@@ -122,6 +124,7 @@ async function startOnStore(
     await stopAll(started, log);
     await abortAll(attached.slice(next), log);
     await closeServer(server);
+    fleetIndex.stop();
     throw error;
   }
 

@@ -511,6 +511,7 @@ export class FleetIndex {
     if (n === 0) return;
     const nowMs = this.deps.clock();
     const perStep = Math.ceil((n * ACCRUED_STEP_MS) / ACCRUED_REFRESH_MS);
+    let changed = false;
     for (let done = 0; done < perStep; done += 1) {
       if (this.accruedCursor >= n) {
         this.accruedCursor = 0;
@@ -525,8 +526,9 @@ export class FleetIndex {
       row.accruedKgCO2e = after;
       this.all.moveAccrued(before ?? 0, after ?? 0);
       this.sumsOf(row.fleet)?.moveAccrued(before ?? 0, after ?? 0);
+      changed = true;
     }
-    this.version += 1;
+    if (changed) this.version += 1;
   }
 }
 

@@ -1,33 +1,51 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
+import { compressBody, COMPRESS_MIN_BYTES, negotiateEncoding, type ContentEncoding } from '../compress.js';
 import { DEFAULT_FLEET_PAGE_ROWS, MAX_FLEET_CACHE_ENTRIES } from '../limits.js';
 import type { Catalogue } from '../../model/catalogue-types.js';
 import type { FleetIndex } from '../../service/fleet-index.js';
-import { fleetPage, type FleetPage, type FleetPageQuery } from '../../service/fleet-page.js';
+import { fleetPage, type FleetPageQuery } from '../../service/fleet-page.js';
 import { fleetQuerySchema } from '../schemas.js';
 import { validate } from '../validate.js';
 
+/** One page's answer, serialised once and compressed at most once per encoding, for every request that shares it. */
 interface SharedPage {
   /** FleetIndex.version it was computed at: any change to any row makes it stale. */
   version: number;
-  atMs: number;
-  page: Promise<FleetPage>;
+  body: Promise<string>;
+  encoded: Map<ContentEncoding, Promise<Buffer>>;
 }
 
 /**
  * GET /api/fleet: the fleet totals from the index (O(1)) and, unless `rows=false`, one page of rows filtered and sorted
- * on the server. Concurrent requests for the same page at the same index version share one computation.
+ * on the server. Concurrent requests for the same page at the same index version share one computation, one
+ * serialisation and one compression (br or gzip, off the event loop, for bodies of COMPRESS_MIN_BYTES and more).
  */
 export function fleetRouter(index: FleetIndex, catalogue: Catalogue, clock: () => number): Router {
   const router = Router();
   const pages = new Map<string, SharedPage>();
 
+  const computeBody = async (query: FleetPageQuery, fleet: string | undefined): Promise<string> => {
+    const atMs = clock();
+    const page = await fleetPage(index, query, atMs, catalogue.assumptions.assumedPowerW);
+    const totals = index.totals(fleet);
+    return JSON.stringify({
+      ...totals,
+      computedAtMs: atMs,
+      registeredDevices: totals.devices,
+      // The rows are one page of what matched: more exist before or after it.
+      truncated: query.offset > 0 || query.offset + page.rows.length < page.matched,
+      matched: page.matched,
+      offset: query.offset,
+      rows: page.rows,
+    });
+  };
+
   router.get('/fleet', async (req, res) => {
     const query = validate(fleetQuerySchema, req.query, 'query');
     await index.current();
-    const totals = index.totals(query.fleet);
-    const meta = { computedAtMs: clock(), registeredDevices: totals.devices };
     if (query.rows === 'false') {
-      res.json({ ...totals, ...meta, truncated: false });
+      const totals = index.totals(query.fleet);
+      res.json({ ...totals, computedAtMs: clock(), registeredDevices: totals.devices, truncated: false });
       return;
     }
     const pageQuery: FleetPageQuery = {
@@ -42,24 +60,32 @@ export function fleetRouter(index: FleetIndex, catalogue: Catalogue, clock: () =
     const key = JSON.stringify(pageQuery);
     let shared = pages.get(key);
     if (shared === undefined || shared.version !== index.version) {
-      const atMs = clock();
-      shared = { version: index.version, atMs, page: fleetPage(index, pageQuery, atMs, catalogue.assumptions.assumedPowerW) };
+      shared = { version: index.version, body: computeBody(pageQuery, query.fleet), encoded: new Map() };
       pages.delete(key);
       while (pages.size >= MAX_FLEET_CACHE_ENTRIES) pages.delete(pages.keys().next().value!);
       pages.set(key, shared);
-      shared.page.catch(() => pages.delete(key));
+      shared.body.catch(() => pages.delete(key));
     }
-    const page = await shared.page;
-    res.json({
-      ...totals,
-      ...meta,
-      computedAtMs: shared.atMs,
-      // The rows are one page of what matched: more exist before or after it.
-      truncated: pageQuery.offset > 0 || pageQuery.offset + page.rows.length < page.matched,
-      matched: page.matched,
-      offset: pageQuery.offset,
-      rows: page.rows,
-    });
+    await send(req, res, shared);
   });
   return router;
+}
+
+async function send(req: Request, res: Response, shared: SharedPage): Promise<void> {
+  const body = await shared.body;
+  res.vary('accept-encoding');
+  const encoding = body.length >= COMPRESS_MIN_BYTES ? negotiateEncoding(req.headers['accept-encoding']) : null;
+  if (encoding === null) {
+    res.type('application/json').send(body);
+    return;
+  }
+  let encoded = shared.encoded.get(encoding);
+  if (encoded === undefined) {
+    encoded = compressBody(body, encoding);
+    shared.encoded.set(encoding, encoded);
+  }
+  res
+    .type('application/json')
+    .set('content-encoding', encoding)
+    .send(await encoded);
 }

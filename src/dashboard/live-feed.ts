@@ -3,8 +3,9 @@ import { Counters, counterFamily, gauge, total } from '../obs/counters.js';
 import type { HealthSource, SourceStatus } from '../obs/health-registry.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import { deviceFootprint, type DeviceFootprint } from '../service/device-footprint.js';
-import { fleetSummary, type FleetDeviceRow, type PresenceLookup } from '../service/fleet-summary.js';
-import type { DeviceWithAggregate, Store } from '../store/store.js';
+import type { FleetIndex } from '../service/fleet-index.js';
+import type { FleetDeviceRow, PresenceLookup } from '../service/fleet-summary.js';
+import type { Store } from '../store/store.js';
 import { appendBounded } from './bounded-points.js';
 import { FLUSH_INTERVAL_MS, HEARTBEAT_INTERVAL_MS, MAX_DIRTY_DEVICES, MAX_POINTS_PER_DEVICE } from './limits.js';
 import type { FeedBatch, PowerPoint } from './live-types.js';
@@ -14,6 +15,8 @@ export interface LiveFeedDeps {
   bus: LiveBus;
   store: Store;
   catalogue: Catalogue;
+  /** The fleet rows, kept current from the same bus: a tick reads each dirty device's row from it, never recomputes it. */
+  fleetIndex: FleetIndex;
   clock: () => number;
   onlineThresholdMs: number;
   log: (message: string) => void;
@@ -34,7 +37,7 @@ export const LIVE_FEED_FAMILY = counterFamily('dashboard_events', {
   clients: gauge('Event-stream clients connected now.'),
   events: total('Live-bus events received (power samples, stored windows, device changes).'),
   ticks: total('Ticks that recomputed the dirty devices and offered the batch to every client.'),
-  rowsComputed: total('Fleet rows recomputed.'),
+  rowsComputed: total('Fleet rows sent (read from the fleet index).'),
   droppedDirty: total(`Devices not marked dirty because ${MAX_DIRTY_DEVICES} already were (MAX_DIRTY_DEVICES).`),
   droppedPoints: total('Live power points dropped over the per-device bound (MAX_POINTS_PER_DEVICE).'),
   tickErrors: total('Ticks that failed as a whole (the store unreachable); their devices are retried on the next tick.'),
@@ -45,7 +48,7 @@ export type LiveFeedCounters = Record<Exclude<keyof typeof LIVE_FEED_FAMILY.coun
 
 /**
  * Fan-out of the live bus to event-stream clients. Bus events only mark devices dirty (cheap, synchronous); a tick at
- * a bounded rate recomputes each dirty device's fleet row once — however many windows arrived and however many
+ * a bounded rate reads each dirty device's fleet row from the fleet index once — however many windows arrived and however many
  * clients listen — and offers the batch to every client. Subscribed to the bus only while a client is connected.
  */
 export class LiveFeed implements HealthSource {
@@ -197,24 +200,28 @@ export class LiveFeed implements HealthSource {
   }
 
   private async computeBatch(dirty: ReadonlyMap<string, DirtyDevice>): Promise<FeedBatch> {
-    const { store, catalogue, onlineThresholdMs } = this.deps;
+    const { store, catalogue, onlineThresholdMs, fleetIndex } = this.deps;
+    // The index has heard the same events; waiting for it applies them (O(changed devices)), then rows are read.
+    await fleetIndex.current();
     const nowMs = this.deps.clock();
-    const loaded = await Promise.all([...dirty.keys()].map(async (id) => ({ device: await store.getDevice(id), aggregate: await store.getAggregate(id) })));
-    const entries = loaded.filter((entry): entry is DeviceWithAggregate => entry.device !== undefined);
-    const presenceOf = this.deps.presenceOf ?? (() => undefined);
-    const rows = new Map<string, FleetDeviceRow>(fleetSummary(catalogue, entries, nowMs, onlineThresholdMs, presenceOf).rows.map((row) => [row.id, row]));
+    const rows = new Map<string, FleetDeviceRow>();
+    for (const id of dirty.keys()) {
+      const row = fleetIndex.get(id);
+      if (row !== undefined) rows.set(id, fleetIndex.fleetRow(row, nowMs));
+    }
     this.count.add('rowsComputed', rows.size);
     const watched = new Set<string>();
-    for (const client of this.clients) if (client.device !== null && dirty.has(client.device)) watched.add(client.device);
+    for (const client of this.clients) if (client.device !== null && dirty.has(client.device) && rows.has(client.device)) watched.add(client.device);
+    const presenceOf = this.deps.presenceOf ?? (() => undefined);
     const footprints = new Map<string, DeviceFootprint>();
     const points = new Map<string, PowerPoint[]>();
-    for (const entry of entries) {
-      const id = entry.device.id;
-      if (!watched.has(id)) continue;
+    for (const id of watched) {
       // One device that cannot be computed (a spec that no longer resolves, a bad stored window) must not cost every
-      // viewer its updates: report it on its row, as fleetSummary does, and go on with the others.
+      // viewer its updates: report it on its row, as the fleet does, and go on with the others.
       try {
-        footprints.set(id, deviceFootprint(catalogue, entry.device, entry.aggregate, nowMs, onlineThresholdMs, presenceOf(id)));
+        const [device, aggregate] = await Promise.all([store.getDevice(id), store.getAggregate(id)]);
+        if (device === undefined) continue;
+        footprints.set(id, deviceFootprint(catalogue, device, aggregate, nowMs, onlineThresholdMs, presenceOf(id)));
         points.set(id, await this.pointsOf(id, dirty.get(id) ?? { points: [], windows: 0 }));
       } catch (error) {
         this.count.add('deviceErrors');

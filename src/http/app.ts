@@ -6,6 +6,7 @@ import type { LiveBus } from '../live/live-bus.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import type { HealthRegistry } from '../obs/health-registry.js';
 import type { PresenceRegistry } from '../live/device-presence.js';
+import type { FleetIndex } from '../service/fleet-index.js';
 import type { Store } from '../store/store.js';
 import { requireBearer } from './auth.js';
 import { HttpStats } from './http-stats.js';
@@ -60,7 +61,8 @@ export interface AppDeps {
   clock: () => number;
   log: (message: string) => void;
   onlineThresholdMs: number;
-  fleetCacheTtlMs: number;
+  /** Every device's fleet row and the totals, kept current from the live bus (GET /api/fleet). */
+  fleetIndex: FleetIndex;
   version: string;
   /** Extra routers mounted under /api (live events) and at / (the dashboard), added by later layers. */
   apiRouters?: readonly Router[];
@@ -112,7 +114,7 @@ export function createApp(deps: AppDeps): { app: Express; stats: HttpStats } {
   );
   api.use(catalogueRouter(deps.catalogue));
   api.use(calculatorRouter(deps.catalogue, deps.defaults));
-  api.use(fleetRouter(deps.store, deps.catalogue, deps.clock, deps.onlineThresholdMs, deps.fleetCacheTtlMs, deps.presence));
+  api.use(fleetRouter(deps.fleetIndex, deps.catalogue, deps.clock));
   const openapi = openApiDocument(deps.version);
   api.get('/openapi.json', (_req, res) => {
     res.json(openapi);

@@ -10,9 +10,11 @@ export const DEFAULT_PAGE_SIZE = 1_000;
 /** Windows returned by GET /api/devices/:id/windows at most, and by default (about 17 minutes of 10 s windows). */
 export const MAX_WINDOWS_LISTED = 10_000;
 export const DEFAULT_WINDOWS_LISTED = 100;
-/** Fleet footprint is recomputed at most this often (ms): it is O(devices) and dashboards poll it. */
-export const FLEET_CACHE_TTL_MS = 1_000;
-/** Distinct fleet filters cached at once: the filter is client-chosen, so the cache must not grow with it. */
+/** Rows per page of GET /api/fleet at most: about 400 KB of JSON, serialised in a few ms (the dashboard asks for what it shows). */
+export const MAX_FLEET_PAGE_ROWS = 2_000;
+/** Rows per page of GET /api/fleet when the client names no limit. */
+export const DEFAULT_FLEET_PAGE_ROWS = 1_000;
+/** Distinct fleet page queries whose answer is shared at once: queries are client-chosen, so this is bounded. */
 export const MAX_FLEET_CACHE_ENTRIES = 64;
 /** Longest device or fleet name (characters). */
 export const MAX_NAME_LENGTH = 200;

@@ -264,9 +264,25 @@ export function openApiDocument(version: string): unknown {
       '/api/devices/{id}/footprint': {
         get: {
           operationId: 'getDeviceFootprint',
-          summary: 'Live lifetime footprint of one device',
-          parameters: [idParam],
-          responses: { 200: json('footprint', 'DeviceFootprint'), 404: PROBLEMS[404] },
+          summary: 'Live lifetime footprint of one device (with an ETag; If-None-Match answers 304 while nothing changed)',
+          parameters: [
+            idParam,
+            {
+              name: 'If-None-Match',
+              in: 'header',
+              required: false,
+              description: 'the ETag of a footprint already held: 304 without a body when it is still current',
+              schema: { type: 'string' },
+            },
+          ],
+          responses: {
+            200: {
+              ...json('footprint', 'DeviceFootprint'),
+              headers: { ETag: { description: 'strong entity tag of this body', schema: { type: 'string' } } },
+            },
+            304: { description: 'not modified: the footprint named by If-None-Match is still current', headers: { ETag: { schema: { type: 'string' } } } },
+            404: PROBLEMS[404],
+          },
         },
       },
       '/api/devices/{id}/mqtt-credentials': {
@@ -301,7 +317,8 @@ export function openApiDocument(version: string): unknown {
       '/api/fleet': {
         get: {
           operationId: 'getFleet',
-          summary: 'Lifetime footprint of every device and fleet totals (`rows` absent with rows=false)',
+          summary:
+            'Fleet totals (O(1); `rows` absent with rows=false) and one page of device rows, filtered (fleet, q, status) and sorted (sort, dir) on the server; `matched` counts the filtered rows',
           parameters: queryParameters(fleetQuerySchema),
           responses: { 200: json('fleet', 'Fleet'), 400: PROBLEMS[400] },
         },

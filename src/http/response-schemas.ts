@@ -15,7 +15,8 @@ import type { LifecycleAssumptions } from '../model/catalogue-types.js';
 import type { FootprintResult } from '../model/footprint-types.js';
 import type { SourceStatus } from '../obs/health-registry.js';
 import type { DeviceFootprint } from '../service/device-footprint.js';
-import type { FleetDeviceRow, FleetSummary } from '../service/fleet-summary.js';
+import type { FleetTotals } from '../service/fleet-index.js';
+import type { FleetDeviceRow } from '../service/fleet-summary.js';
 import { BLOCK_IDS } from './schemas.js';
 import { INSTRUMENT_IDS, WINDOW_SPANS } from '../domain/instruments.js';
 
@@ -315,17 +316,20 @@ const fleetTotals = {
   totalRange: rangeSchema,
   assumedTotalKgCO2e: z.number(),
   accruedKgCO2e: z.number(),
+  accruedAtMs: z.number().meta({ description: 'every device in accruedKgCO2e was accrued to at least this time (epoch ms); rows are accrued to computedAtMs' }),
   energyJ: z.number(),
   observedS: z.number(),
   averagePowerW: nullableNumber,
 };
 
-/** GET /api/fleet: the totals, what they cover, and (unless `rows=false`) one row per device. */
+/** GET /api/fleet: the totals of the fleet (or of one MQTT fleet) and, unless `rows=false`, one page of rows. */
 export const fleetSchema = z.strictObject({
   ...fleetTotals,
   computedAtMs: z.number(),
   registeredDevices: z.number(),
-  truncated: z.boolean(),
+  truncated: z.boolean().meta({ description: 'the rows are one page: rows that matched lie before or after it' }),
+  matched: z.number().meta({ description: 'rows that pass the filters (fleet, q, status)' }).optional(),
+  offset: z.number().optional(),
   rows: z.array(fleetRowSchema).optional(),
 });
 
@@ -457,7 +461,7 @@ const typesMatch: {
   submit: Same<z.infer<typeof submitResultSchema>, SubmitResult>;
   deviceFootprint: Same<z.infer<typeof deviceFootprintSchema>, DeviceFootprint>;
   fleetRow: Same<z.infer<typeof fleetRowSchema>, FleetDeviceRow>;
-  fleetTotals: Same<z.infer<z.ZodObject<typeof fleetTotals>>, Omit<FleetSummary, 'rows'>>;
+  fleetTotals: Same<z.infer<z.ZodObject<typeof fleetTotals>>, FleetTotals>;
   source: Same<z.infer<typeof sourceStatusSchema>, SourceStatus>;
   assumptions: Same<z.infer<typeof catalogueSchema>['assumptions'], LifecycleAssumptions>;
   gridEntry: Same<z.infer<typeof gridListSchema>['grids'][number], GridZoneEntry>;

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { buildCatalogue } from '../catalogue/load-catalogue.js';
 import { DEVICE_ID_PATTERN } from '../protocol/limits.js';
 import { MAX_FUTURE_SKEW_MS, MAX_WINDOW_DURATION_S } from '../domain/limits.js';
-import { MAX_NAME_LENGTH, MAX_PAGE_SIZE, MAX_WINDOWS_LISTED, MAX_WINDOWS_PER_REQUEST } from './limits.js';
+import { FLEET_SORT_KEYS, FLEET_STATUS_FILTERS } from '../service/fleet-page.js';
+import { DEFAULT_FLEET_PAGE_ROWS, MAX_FLEET_PAGE_ROWS, MAX_NAME_LENGTH, MAX_PAGE_SIZE, MAX_WINDOWS_LISTED, MAX_WINDOWS_PER_REQUEST } from './limits.js';
 import {
   MAX_BATTERY_WH,
   MAX_CALENDAR_LIFE_YEARS,
@@ -215,6 +216,19 @@ export const listQuerySchema = z
 
 export const windowsQuerySchema = z.object({ limit: queryInteger(z.number().int().min(1).max(MAX_WINDOWS_LISTED)).optional() }).strict();
 
-export const fleetQuerySchema = z.object({ fleet: z.string().regex(DEVICE_ID_PATTERN).optional(), rows: z.enum(['true', 'false']).optional() }).strict();
+export const fleetQuerySchema = z
+  .object({
+    fleet: z.string().regex(DEVICE_ID_PATTERN).optional(),
+    rows: z.enum(['true', 'false']).meta({ description: 'false: the totals only, in O(1)' }).optional(),
+    sort: z.enum(FLEET_SORT_KEYS).meta({ description: 'row order (default id); status sorts by last seen, ratio by power; ties by id' }).optional(),
+    dir: z.enum(['asc', 'desc']).optional(),
+    q: z.string().max(MAX_NAME_LENGTH).meta({ description: 'only rows whose id, name, system, fleet or grid contains this (case-insensitive)' }).optional(),
+    status: z.enum(FLEET_STATUS_FILTERS).meta({ description: 'only online, offline, measured, assumed or above-assumed-power rows (default all)' }).optional(),
+    offset: queryInteger(z.number().int().min(0)).meta({ description: 'rows to skip in this order (default 0)' }).optional(),
+    limit: queryInteger(z.number().int().min(0).max(MAX_FLEET_PAGE_ROWS))
+      .meta({ description: `rows per page (default ${DEFAULT_FLEET_PAGE_ROWS}, at most ${MAX_FLEET_PAGE_ROWS})` })
+      .optional(),
+  })
+  .strict();
 
 export const eventsQuerySchema = z.object({ device: z.string().regex(DEVICE_ID_PATTERN).optional() }).strict();

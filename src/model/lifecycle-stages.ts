@@ -37,7 +37,7 @@ function batteryNote(packs: BatteryStage): string {
  * total, never the small pack's footprint paired with the large pack's replacement count. Training is independent of
  * the hardware and adds its own range.
  */
-function consistentTotalRange(
+export function consistentTotalRange(
   coupledKgByScenario: Readonly<Record<Scenario, number>>,
   training: Range,
   endOfLifeKg: number,

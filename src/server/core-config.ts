@@ -2,7 +2,6 @@
 import path from 'node:path';
 import { defineConfigBlock, portOption } from '../config/config-block.js';
 import type { DeviceSpec } from '../domain/types.js';
-import { FLEET_CACHE_TTL_MS } from '../http/limits.js';
 import { ONLINE_THRESHOLD_MS } from '../live/device-presence.js';
 import { SEED_DEFAULT_SPEC } from '../service/spec.js';
 import { defaultDataDir } from '../store/data-dir.js';
@@ -23,7 +22,6 @@ export interface CoreConfig {
   /** Spec given to devices that announce themselves (serial hello, MQTT) and to devices registered without one. */
   defaults: DeviceSpec;
   onlineThresholdMs: number;
-  fleetCacheTtlMs: number;
 }
 
 export const coreConfigBlock = defineConfigBlock({
@@ -64,7 +62,6 @@ export const coreConfigBlock = defineConfigBlock({
       apiToken: raw['api-token'] === undefined || raw['api-token'] === '' ? undefined : raw['api-token'],
       defaults: { ...SEED_DEFAULT_SPEC, system: raw.system ?? SEED_DEFAULT_SPEC.system, grid: raw.grid ?? SEED_DEFAULT_SPEC.grid },
       onlineThresholdMs: ONLINE_THRESHOLD_MS,
-      fleetCacheTtlMs: FLEET_CACHE_TTL_MS,
     };
   },
 });

@@ -11,6 +11,7 @@ import type { PresenceRegistry } from '../live/device-presence.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import type { HealthRegistry } from '../obs/health-registry.js';
+import type { FleetIndex } from '../service/fleet-index.js';
 import type { Store } from '../store/store.js';
 import type { CoreConfig } from './core-config.js';
 
@@ -30,6 +31,8 @@ export interface LayerContext {
   health: HealthRegistry;
   /** Device presence reported by transports (MQTT status / last will), read by the device and fleet views. */
   presence: PresenceRegistry;
+  /** Every device's fleet row and the fleet totals, kept current from the bus (GET /api/fleet, the live feed). */
+  fleetIndex: FleetIndex;
   apiToken: string;
   log: (message: string) => void;
 }

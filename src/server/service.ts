@@ -5,6 +5,7 @@ import { createApp } from '../http/app.js';
 import { createHttpServer, HTTP_SERVER_LIMITS, type HttpServerLimits } from '../http/server.js';
 import { ConfigError } from '../domain/errors.js';
 import type { Catalogue } from '../model/catalogue-types.js';
+import { FleetIndex } from '../service/fleet-index.js';
 import type { Store } from '../store/store.js';
 import { resolveApiToken } from './api-token.js';
 import { catalogueFor, createPipeline, openStoreFile, storeFileIn } from './compose.js';
@@ -63,11 +64,15 @@ async function startOnStore(
 ): Promise<RunningService> {
   const { bus, health, presence, ingest } = createPipeline(store, config.defaults, clock);
   const token = resolveApiToken(config.apiToken, config.dataDir);
-  const context: LayerContext = { config, store, catalogue, ingest, bus, health, presence, apiToken: token.token, log };
+  const fleetIndex = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: config.onlineThresholdMs });
+  // Loads in steps while the service starts; the first GET /api/fleet waits for it (and only it).
+  void fleetIndex.start().catch((error: unknown) => log(`fleet index: loading failed: ${error instanceof Error ? error.message : String(error)}`));
+  const context: LayerContext = { config, store, catalogue, ingest, bus, health, presence, fleetIndex, apiToken: token.token, log };
   const attached: AttachedLayer[] = [];
   try {
     for (const layer of options.layers ?? []) attached.push(await layer.attach(context, layerConfig(config, layer)));
   } catch (error) {
+    fleetIndex.stop();
     await abortAll(attached, log);
     throw error;
   }
@@ -84,7 +89,7 @@ async function startOnStore(
     clock,
     log,
     onlineThresholdMs: config.onlineThresholdMs,
-    fleetCacheTtlMs: config.fleetCacheTtlMs,
+    fleetIndex,
     version: VERSION,
     apiRouters: attached.flatMap((layer) => layer.apiRouters ?? []),
     rootHandlers: attached.flatMap((layer) => layer.rootHandlers ?? []),
@@ -100,6 +105,7 @@ async function startOnStore(
       });
     });
   } catch (error) {
+    fleetIndex.stop();
     await abortAll(attached, log);
     throw error;
   }
@@ -118,6 +124,7 @@ async function startOnStore(
     await stopAll(started, log);
     await abortAll(attached.slice(next), log);
     await closeServer(server);
+    fleetIndex.stop();
     throw error;
   }
 
@@ -133,6 +140,7 @@ async function startOnStore(
       closing ??= (async () => {
         await stopAll(started, log);
         await closeServer(server);
+        fleetIndex.stop();
         await store.close();
       })();
       return closing;

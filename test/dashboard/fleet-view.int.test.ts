@@ -119,4 +119,32 @@ describe('fleet view (Chromium)', () => {
     await phone.screenshot({ path: screenshotPath('fleet-phone'), fullPage: true });
     await phone.close();
   });
+
+  // Last: it registers more devices than the tests above count.
+  it('asks the server for the pages it shows: a fleet larger than a page loads its later rows as the table scrolls', async () => {
+    const extra = 130; // with the 24 above, more than one page of 100
+    for (let i = 0; i < extra; i += 1) await svc.registerDevice({ id: `zz-${String(i).padStart(3, '0')}` });
+    const page = await browser.context.newPage();
+    const fleetRequests: URL[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/api/fleet') fleetRequests.push(url);
+    });
+    try {
+      await page.goto(`${svc.url}/#/fleet`);
+      await page.waitForFunction((count) => document.querySelector('#fleet-count')?.textContent === `${count} devices`, DEVICE_COUNT + extra);
+      // Only the first page is in the DOM's reach: the last device by id is not loaded yet.
+      expect(await page.locator('#fleet-body [data-id="zz-129"]').count()).toBe(0);
+      await page.evaluate(() => {
+        const body = document.getElementById('fleet-body')!;
+        body.scrollTop = body.scrollHeight;
+      });
+      await page.locator('#fleet-body [data-id="zz-129"]').waitFor();
+      expect(fleetRequests.length).toBeGreaterThanOrEqual(2);
+      for (const url of fleetRequests) expect(url.searchParams.get('limit')).toBe('100');
+      expect(fleetRequests.map((url) => url.searchParams.get('offset'))).toContain('100');
+    } finally {
+      await page.close();
+    }
+  });
 });

@@ -2,6 +2,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildCatalogue } from '../../src/catalogue/load-catalogue.js';
 import type { EnergyWindow } from '../../src/domain/types.js';
+import { PresenceRegistry } from '../../src/live/device-presence.js';
+import { FleetIndex } from '../../src/service/fleet-index.js';
 import { LiveBus } from '../../src/live/live-bus.js';
 import { LiveFeed } from '../../src/dashboard/live-feed.js';
 import type { UpdateMessage } from '../../src/dashboard/live-types.js';
@@ -45,16 +47,20 @@ describe('LiveFeed tick', () => {
   let store: Store;
   let bus: LiveBus;
   let feed: LiveFeed;
+  let fleetIndex: FleetIndex;
   const logs: string[] = [];
 
   beforeEach(async () => {
     store = SqliteStore.open(':memory:');
     bus = new LiveBus();
     logs.length = 0;
+    const catalogue = buildCatalogue();
+    fleetIndex = new FleetIndex({ store, catalogue, bus, presence: new PresenceRegistry(), clock: () => NOW_MS, onlineThresholdMs: 60_000 });
     feed = new LiveFeed({
       bus,
       store,
-      catalogue: buildCatalogue(),
+      catalogue,
+      fleetIndex,
       clock: () => NOW_MS,
       onlineThresholdMs: 60_000,
       log: (m) => logs.push(m),
@@ -65,9 +71,11 @@ describe('LiveFeed tick', () => {
     // A grid that no longer resolves (e.g. a zone dropped from the data): this device's footprint cannot be computed.
     await store.createDevice({ id: 'broken', spec: { ...SEED_DEFAULT_SPEC, grid: 'em:NO-SUCH-ZONE' } });
     await store.appendWindows([window('good', 1), window('broken', 1)]);
+    await fleetIndex.start();
   });
   afterEach(async () => {
     feed.stop();
+    fleetIndex.stop();
     await store.close();
   });
 
@@ -110,14 +118,14 @@ describe('LiveFeed tick', () => {
     const sink = new RecordingSink();
     feed.add(new SseClient(sink, null));
     windowsEvent('good');
-    const getDevice = store.getDevice.bind(store);
+    const getAggregate = store.getAggregate.bind(store);
     let failures = 1;
-    store.getDevice = async (id) => {
+    store.getAggregate = async (id) => {
       if (failures > 0) {
         failures -= 1;
         throw new Error('database is locked');
       }
-      return getDevice(id);
+      return getAggregate(id);
     };
     await feed.tick();
     expect(feed.counters.tickErrors).toBe(1);

@@ -238,3 +238,30 @@ describe('bad input: a clear 4xx and nothing stored', () => {
     expect(sci.kgCO2ePerInference * sci.R.lifetimeInferences).toBeCloseTo(body.footprint.totalKgCO2e - body.footprint.byGroup.training, 9);
   });
 });
+
+describe('device footprint: ETag and If-None-Match', () => {
+  it('answers 304 while nothing changed and 200 with a new tag once a window is stored', async () => {
+    await request(`${ctx.url}/api/devices`, { method: 'POST', token: ctx.token, json: { id: 'etag-1' } });
+    const url = `${ctx.url}/api/devices/etag-1/footprint`;
+    const first = await fetch(url);
+    const etag = first.headers.get('etag');
+    expect(first.status).toBe(200);
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect(first.headers.get('cache-control')).toBe('no-cache');
+    expect(first.headers.get('content-type')).toMatch(/^application\/json/);
+    const body = await first.text();
+    expect(JSON.parse(body).device.id).toBe('etag-1');
+
+    const unchanged = await fetch(url, { headers: { 'if-none-match': etag! } });
+    expect(unchanged.status).toBe(304);
+    expect(await unchanged.text()).toBe('');
+    expect(unchanged.headers.get('etag')).toBe(etag);
+
+    const posted = await request(`${ctx.url}/api/devices/etag-1/windows`, { method: 'POST', token: ctx.token, json: window(0, 0.02) });
+    expect(posted.status).toBe(201);
+    const changed = await fetch(url, { headers: { 'if-none-match': etag! } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+    expect((await changed.json()).footprint.power.kind).toBe('measured');
+  });
+});

@@ -221,6 +221,10 @@ describe('every route answers as the OpenAPI document says', () => {
     expect((await call('GET', '/api/devices/node-1')).body.aggregate).not.toBeNull();
     for (const id of ['node-1', 'node-2', 'custom-1']) await call('GET', `/api/devices/${id}/footprint`);
     expect((await call('GET', '/api/devices/ghost/footprint')).status).toBe(404);
+    // Not deployed, no windows: nothing in its footprint changes with time, so its tag holds.
+    const still = await freshDevice();
+    const etag = (await fetch(`${ctx.url}/api/devices/${still}/footprint`)).headers.get('etag')!;
+    expect((await call('GET', `/api/devices/${still}/footprint`, { headers: { 'if-none-match': etag } })).status).toBe(304);
   });
 
   it('MQTT credentials: issue, revoke, with every documented refusal', async () => {
@@ -246,6 +250,10 @@ describe('every route answers as the OpenAPI document says', () => {
   it('fleet and events', async () => {
     expect((await call('GET', '/api/fleet')).body.rows.length).toBeGreaterThanOrEqual(3);
     expect((await call('GET', '/api/fleet?fleet=lab&rows=false')).body.rows).toBeUndefined();
+    const page = (await call('GET', '/api/fleet?sort=power&dir=desc&status=all&q=-&offset=1&limit=2')).body;
+    expect(page).toMatchObject({ offset: 1, truncated: true });
+    expect(page.rows).toHaveLength(2);
+    expect(page.matched).toBeGreaterThanOrEqual(3);
     expect((await call('GET', '/api/fleet?rows=maybe')).status).toBe(400);
     expect((await callStream('/api/events')).status).toBe(200);
     expect((await callStream('/api/events?device=node-1')).status).toBe(200);

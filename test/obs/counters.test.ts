@@ -8,6 +8,8 @@ import { INGEST_FAMILY, IngestService } from '../../src/ingest/ingest-service.js
 import { MQTT_BROKER_FAMILY, MQTT_READER_FAMILY, MqttStats } from '../../src/ingest/mqtt/mqtt-stats.js';
 import { SERIAL_DISCOVERY_FAMILY, startSerialReaders, type SerialReaders } from '../../src/ingest/serial/index.js';
 import { SERIAL_PORT_FAMILY } from '../../src/ingest/serial/port-supervisor.js';
+import { FleetIndex } from '../../src/service/fleet-index.js';
+import { PresenceRegistry } from '../../src/live/device-presence.js';
 import { LiveBus } from '../../src/live/live-bus.js';
 import { Counters, counterFamily, metricName, ReasonCounts, total, type CounterFamily } from '../../src/obs/counters.js';
 import { HealthRegistry } from '../../src/obs/health-registry.js';
@@ -126,7 +128,10 @@ describe('every source shows exactly its declared counters, and only declared re
     http.reject('request-timeout', 'slow client');
     health.register('http', http);
     const store = SqliteStore.open(':memory:');
-    const feed = new LiveFeed({ bus: new LiveBus(), store, catalogue: buildCatalogue(), clock: Date.now, onlineThresholdMs: 60_000, log: () => {} });
+    const bus = new LiveBus();
+    const catalogue = buildCatalogue();
+    const fleetIndex = new FleetIndex({ store, catalogue, bus, presence: new PresenceRegistry(), clock: Date.now, onlineThresholdMs: 60_000 });
+    const feed = new LiveFeed({ bus, store, catalogue, fleetIndex, clock: Date.now, onlineThresholdMs: 60_000, log: () => {} });
     health.register('dashboard-events', feed);
 
     const readings = health.readings();

@@ -1,65 +1,91 @@
-import { Router } from 'express';
-import { MAX_FLEET_CACHE_ENTRIES, MAX_PAGE_SIZE } from '../limits.js';
+import { Router, type Request, type Response } from 'express';
+import { compressBody, COMPRESS_MIN_BYTES, negotiateEncoding, type ContentEncoding } from '../compress.js';
+import { DEFAULT_FLEET_PAGE_ROWS, MAX_FLEET_CACHE_ENTRIES } from '../limits.js';
 import type { Catalogue } from '../../model/catalogue-types.js';
-import type { PresenceRegistry } from '../../live/device-presence.js';
-import { fleetSummary, type FleetSummary } from '../../service/fleet-summary.js';
-import type { Store } from '../../store/store.js';
+import type { FleetIndex } from '../../service/fleet-index.js';
+import { fleetPage, type FleetPageQuery } from '../../service/fleet-page.js';
 import { fleetQuerySchema } from '../schemas.js';
 import { validate } from '../validate.js';
 
-interface CachedSummary {
-  atMs: number;
-  summary: FleetSummary;
-  registeredDevices: number;
-  /** PresenceRegistry.version it was computed at: a device going offline is shown at once, not after the TTL. */
-  presenceVersion: number;
+/** One page's answer, serialised once and compressed at most once per encoding, for every request that shares it. */
+interface SharedPage {
+  /** FleetIndex.version it was computed at: any change to any row makes it stale. */
+  version: number;
+  body: Promise<string>;
+  encoded: Map<ContentEncoding, Promise<Buffer>>;
 }
 
-/** Lifetime footprint of every device and the fleet's totals; recomputed at most once per `cacheTtlMs` per fleet. */
-export function fleetRouter(
-  store: Store,
-  catalogue: Catalogue,
-  clock: () => number,
-  onlineThresholdMs: number,
-  cacheTtlMs: number,
-  presence: PresenceRegistry,
-): Router {
+/**
+ * GET /api/fleet: the fleet totals from the index (O(1)) and, unless `rows=false`, one page of rows filtered and sorted
+ * on the server. Concurrent requests for the same page at the same index version share one computation, one
+ * serialisation and one compression (br or gzip, off the event loop, for bodies of COMPRESS_MIN_BYTES and more).
+ */
+export function fleetRouter(index: FleetIndex, catalogue: Catalogue, clock: () => number): Router {
   const router = Router();
-  // Keyed by the fleet filter, which any client chooses: expired entries are evicted and the size is capped.
-  const cache = new Map<string, CachedSummary>();
-  const evict = (nowMs: number): void => {
-    for (const [key, entry] of cache) if (nowMs - entry.atMs > cacheTtlMs) cache.delete(key);
-    while (cache.size >= MAX_FLEET_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  const pages = new Map<string, SharedPage>();
+
+  const computeBody = async (query: FleetPageQuery, fleet: string | undefined): Promise<string> => {
+    const atMs = clock();
+    const page = await fleetPage(index, query, atMs, catalogue.assumptions.assumedPowerW);
+    const totals = index.totals(fleet);
+    return JSON.stringify({
+      ...totals,
+      computedAtMs: atMs,
+      registeredDevices: totals.devices,
+      // The rows are one page of what matched: more exist before or after it.
+      truncated: query.offset > 0 || query.offset + page.rows.length < page.matched,
+      matched: page.matched,
+      offset: query.offset,
+      rows: page.rows,
+    });
   };
 
   router.get('/fleet', async (req, res) => {
     const query = validate(fleetQuerySchema, req.query, 'query');
-    const key = query.fleet ?? '*';
-    const nowMs = clock();
-    let entry = cache.get(key);
-    if (entry === undefined || nowMs - entry.atMs > cacheTtlMs || entry.presenceVersion !== presence.version) {
-      const filter = query.fleet === undefined ? {} : { fleet: query.fleet };
-      const [devices, registeredDevices] = await Promise.all([
-        store.listDevicesWithAggregates({ limit: MAX_PAGE_SIZE, offset: 0, ...filter }),
-        store.countDevices(query.fleet),
-      ]);
-      evict(nowMs);
-      entry = {
-        atMs: nowMs,
-        summary: fleetSummary(catalogue, devices, nowMs, onlineThresholdMs, (id) => presence.get(id)),
-        registeredDevices,
-        presenceVersion: presence.version,
-      };
-      cache.set(key, entry);
+    await index.current();
+    if (query.rows === 'false') {
+      const totals = index.totals(query.fleet);
+      res.json({ ...totals, computedAtMs: clock(), registeredDevices: totals.devices, truncated: false });
+      return;
     }
-    const { rows, ...totals } = entry.summary;
-    const meta = {
-      computedAtMs: entry.atMs,
-      registeredDevices: entry.registeredDevices,
-      // Totals cover the first MAX_PAGE_SIZE devices (by id) when a fleet is larger: said, not hidden.
-      truncated: entry.registeredDevices > totals.devices,
+    const pageQuery: FleetPageQuery = {
+      ...(query.fleet === undefined ? {} : { fleet: query.fleet }),
+      ...(query.q === undefined ? {} : { text: query.q }),
+      status: query.status ?? 'all',
+      sort: query.sort ?? 'id',
+      direction: query.dir === 'desc' ? -1 : 1,
+      offset: query.offset ?? 0,
+      limit: query.limit ?? DEFAULT_FLEET_PAGE_ROWS,
     };
-    res.json(query.rows === 'false' ? { ...totals, ...meta } : { ...totals, ...meta, rows });
+    const key = JSON.stringify(pageQuery);
+    let shared = pages.get(key);
+    if (shared === undefined || shared.version !== index.version) {
+      shared = { version: index.version, body: computeBody(pageQuery, query.fleet), encoded: new Map() };
+      pages.delete(key);
+      while (pages.size >= MAX_FLEET_CACHE_ENTRIES) pages.delete(pages.keys().next().value!);
+      pages.set(key, shared);
+      shared.body.catch(() => pages.delete(key));
+    }
+    await send(req, res, shared);
   });
   return router;
+}
+
+async function send(req: Request, res: Response, shared: SharedPage): Promise<void> {
+  const body = await shared.body;
+  res.vary('accept-encoding');
+  const encoding = body.length >= COMPRESS_MIN_BYTES ? negotiateEncoding(req.headers['accept-encoding']) : null;
+  if (encoding === null) {
+    res.type('application/json').send(body);
+    return;
+  }
+  let encoded = shared.encoded.get(encoding);
+  if (encoded === undefined) {
+    encoded = compressBody(body, encoding);
+    shared.encoded.set(encoding, encoded);
+  }
+  res
+    .type('application/json')
+    .set('content-encoding', encoding)
+    .send(await encoded);
 }

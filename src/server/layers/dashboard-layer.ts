@@ -19,6 +19,7 @@ export function createDashboardLayer(options: DashboardLayerOptions = {}): Servi
         bus: context.bus,
         store: context.store,
         catalogue: context.catalogue,
+        fleetIndex: context.fleetIndex,
         clock,
         onlineThresholdMs: context.config.onlineThresholdMs,
         log: context.log,

@@ -41,8 +41,10 @@ export function columns(assumedLabel) {
 
 /**
  * A virtualised table: a fixed-height scroll body holds a spacer as tall as every row; only the rows in view (plus
- * overscan) exist, keyed by device id and updated in place so focus survives live updates.
- * @param {{ assumedPowerW: number, assumedLabel: string, assumedTitle: string, onSort: (key: SortKey) => void }} options
+ * overscan) exist, keyed by device id and updated in place so focus survives live updates. The rows come from the
+ * server a page at a time: `onRange` tells which indices are in view, `rowAt` gives those loaded so far.
+ * @param {{ assumedPowerW: number, assumedLabel: string, assumedTitle: string, onSort: (key: SortKey) => void,
+ *   onRange: (first: number, last: number) => void }} options
  */
 export function createFleetTable(options) {
   const headCells = columns(options.assumedLabel).map((column) =>
@@ -64,8 +66,9 @@ export function createFleetTable(options) {
 
   /** @type {Map<string, { el: HTMLElement, row: FleetRow | null, nowBucket: number }>} */
   const live = new Map();
-  /** @type {FleetRow[]} */
-  let rows = [];
+  let rowCount = 0;
+  /** @type {(index: number) => FleetRow | undefined} */
+  let rowAt = () => undefined;
   let serverNowMs = Date.now();
   let thresholdMs = DEFAULT_ONLINE_THRESHOLD_MS;
 
@@ -147,13 +150,14 @@ export function createFleetTable(options) {
   function paint() {
     const viewport = body.clientHeight || ROW_HEIGHT_PX * 10;
     const first = Math.max(0, Math.floor(body.scrollTop / ROW_HEIGHT_PX) - OVERSCAN_ROWS);
-    const last = Math.min(rows.length, Math.ceil((body.scrollTop + viewport) / ROW_HEIGHT_PX) + OVERSCAN_ROWS);
+    const last = Math.min(rowCount, Math.ceil((body.scrollTop + viewport) / ROW_HEIGHT_PX) + OVERSCAN_ROWS);
     const nowBucket = Math.floor(serverNowMs / 1000);
     const keep = new Set();
     /** @type {Element} */
     let cursor = spacer;
     for (let index = first; index < last; index += 1) {
-      const row = /** @type {FleetRow} */ (rows[index]);
+      const row = rowAt(index);
+      if (row === undefined || keep.has(row.id)) continue; // not loaded yet (or, while a page reloads, seen twice)
       keep.add(row.id);
       let entry = live.get(row.id);
       if (entry === undefined) {
@@ -177,20 +181,23 @@ export function createFleetTable(options) {
         live.delete(id);
       }
     }
+    options.onRange(first, last);
   }
 
   return {
     element: table,
     /**
-     * @param {FleetRow[]} sorted @param {{ key: SortKey, direction: 1 | -1 }} sort
+     * @param {number} count rows in this order (on the server) @param {(index: number) => FleetRow | undefined} at
+     * @param {{ key: SortKey, direction: 1 | -1 }} sort
      * @param {number} now server clock estimate, ms @param {number} threshold online threshold, ms
      */
-    render(sorted, sort, now, threshold) {
-      rows = sorted;
+    render(count, at, sort, now, threshold) {
+      rowCount = count;
+      rowAt = at;
       serverNowMs = now;
       thresholdMs = threshold;
-      spacer.style.height = `${rows.length * ROW_HEIGHT_PX}px`;
-      table.setAttribute('aria-rowcount', String(rows.length + 1));
+      spacer.style.height = `${rowCount * ROW_HEIGHT_PX}px`;
+      table.setAttribute('aria-rowcount', String(rowCount + 1));
       for (const cell of headCells) {
         const key = cell.querySelector('button')?.dataset['sort'];
         cell.setAttribute('aria-sort', key === sort.key ? (sort.direction === 1 ? 'ascending' : 'descending') : 'none');

@@ -5,11 +5,17 @@ import { energy, kg, kgRange, power, powerLabel, source } from '../format.js';
 import { openLive } from '../live.js';
 import { metrics, recordError } from '../metrics.js';
 import { DEFAULT_ONLINE_THRESHOLD_MS } from '../online.js';
-import { filterRows, newerRow, sortRows, totals } from './fleet-model.js';
+import { newerRow } from './fleet-model.js';
 import { createFleetTable } from './fleet-table.js';
 
 /** Milliseconds between repaints when nothing arrives: "last seen" and online status age with time. */
 const CLOCK_REPAINT_MS = 1_000;
+/** Rows per request: the table asks the server (GET /api/fleet, paged and sorted there) for the pages it shows. */
+export const PAGE_ROWS = 100;
+/** Milliseconds between reloads of the pages in view and the totals: the order, totals and online counts change. */
+export const FLEET_POLL_MS = 2_000;
+/** Milliseconds at least between two reloads prompted by live rows (a busy fleet streams rows every tick). */
+const LIVE_RELOAD_MS = 1_000;
 /** Milliseconds to wait after typing before filtering (one pass per pause, not per key). */
 const FILTER_DEBOUNCE_MS = 120;
 /** Milliseconds to wait for the event stream before loading the snapshot anyway (the stream then catches up). */
@@ -22,7 +28,13 @@ export const LIVE_READY_TIMEOUT_MS = 3_000;
  */
 
 /**
- * Fleet view: totals, filter, sortable virtualised table, live rows from /api/events.
+ * @typedef {{ devices: number, online: number, measured: number, totalKgCO2e: number, totalRange: { min: number, max: number },
+ *   assumedTotalKgCO2e: number, accruedKgCO2e: number, energyJ: number, averagePowerW: number | null }} Totals
+ * @typedef {{ key: string, sort: { key: SortKey, direction: 1 | -1 }, search: string }} Query
+ */
+
+/**
+ * Fleet view: totals, filter, sortable virtualised table whose pages come from the server, live rows from /api/events.
  * @param {HTMLElement} root
  * @param {URLSearchParams} params sort/filter state from the URL (#/fleet?sort=total&dir=desc&q=&status=)
  * @returns {Promise<() => void>} dispose
@@ -33,18 +45,78 @@ export async function mountFleetView(root, params) {
   const assumedPowerW = catalogue.assumptions.assumedPowerW;
   const assumedLabel = powerLabel(assumedPowerW);
   const assumedTitle = source(catalogue.assumptions.assumedPowerProvenance, `assumed ${power(assumedPowerW)} continuous`);
-  /** @type {Map<string, FleetRow>} */
-  const rows = new Map();
   let offsetMs = 0;
   let thresholdMs = DEFAULT_ONLINE_THRESHOLD_MS;
   /** @type {{ key: SortKey, direction: 1 | -1 }} */
   const sort = { key: /** @type {SortKey} */ (params.get('sort') ?? 'id'), direction: params.get('dir') === 'desc' ? -1 : 1 };
   const filter = { text: params.get('q') ?? '', status: /** @type {StatusFilter} */ (params.get('status') ?? 'all') };
-  let dataChanged = true;
-  /** @type {FleetRow[]} */
-  let view = [];
+  /**
+   * What the table shows: one query's pages as the server sent them. A new query's first page replaces it whole, so
+   * the header's sort state and the rows below it always agree.
+   * @type {{ query: Query, pages: Map<number, FleetRow[]>, matched: number, totals: Totals | null }}
+   */
+  let shown = { query: currentQuery(), pages: new Map(), matched: 0, totals: null };
+  /** Requests under way, by query key and page. */
+  const inFlight = new Set();
+  let range = { first: 0, last: PAGE_ROWS };
+  let lastLiveReloadMs = 0;
   let frame = 0;
   let loaded = false;
+  let disposed = false;
+  let lastError = '';
+
+  /** @returns {Query} */
+  function currentQuery() {
+    const search = new URLSearchParams();
+    search.set('sort', sort.key);
+    search.set('dir', sort.direction === 1 ? 'asc' : 'desc');
+    if (filter.text.trim() !== '') search.set('q', filter.text.trim());
+    if (filter.status !== 'all') search.set('status', filter.status);
+    return { key: search.toString(), sort: { ...sort }, search: search.toString() };
+  }
+
+  /** @param {number} index */
+  function rowAt(index) {
+    return shown.pages.get(Math.floor(index / PAGE_ROWS))?.[index % PAGE_ROWS];
+  }
+
+  /** @param {Query} query @param {number} page */
+  async function loadPage(query, page) {
+    const flight = `${query.key}#${page}`;
+    if (inFlight.has(flight)) return;
+    inFlight.add(flight);
+    try {
+      const body = await getJson(`/api/fleet?${query.search}&offset=${page * PAGE_ROWS}&limit=${PAGE_ROWS}`);
+      if (disposed || query.key !== currentQuery().key) return; // the user moved on to another order or filter
+      if (shown.query.key !== query.key) shown = { query, pages: new Map(), matched: 0, totals: null };
+      const { rows: pageRows, ...totals } = body;
+      // A row streamed after this page was computed is kept (newerRow): a reload never takes a device back in time.
+      const previous = new Map((shown.pages.get(page) ?? []).map((row) => [row.id, row]));
+      shown.pages.set(
+        page,
+        pageRows.map((/** @type {FleetRow} */ row) => newerRow(previous.get(row.id), row)),
+      );
+      shown.matched = body.matched;
+      shown.totals = totals;
+      loaded = true;
+      schedule();
+    } catch (error) {
+      lastError = error instanceof Error ? error.message : String(error);
+      recordError(String(error));
+    } finally {
+      inFlight.delete(flight);
+    }
+  }
+
+  /** Load the pages in view that are missing (or all of them, `reload`), and forget those far from view. */
+  function loadRange(reload = false) {
+    const query = currentQuery();
+    const firstPage = Math.floor(range.first / PAGE_ROWS);
+    const lastPage = Math.max(firstPage, Math.floor(Math.max(0, range.last - 1) / PAGE_ROWS));
+    const sameQuery = shown.query.key === query.key;
+    for (let page = firstPage; page <= lastPage; page += 1) if (reload || !sameQuery || !shown.pages.has(page)) void loadPage(query, page);
+    if (sameQuery) for (const page of shown.pages.keys()) if (page < firstPage - 1 || page > lastPage + 1) shown.pages.delete(page);
+  }
 
   const table = createFleetTable({
     assumedPowerW,
@@ -54,7 +126,12 @@ export async function mountFleetView(root, params) {
       sort.direction = sort.key === key ? /** @type {1 | -1} */ (-sort.direction) : 1;
       sort.key = key;
       syncUrl();
-      invalidate();
+      loadRange();
+    },
+    onRange(first, last) {
+      if (first === range.first && last === range.last) return;
+      range = { first, last };
+      loadRange();
     },
   });
   const totalsBox = h('div', { class: 'cards', id: 'fleet-totals', 'aria-live': 'off' });
@@ -82,13 +159,13 @@ export async function mountFleetView(root, params) {
     debounce = window.setTimeout(() => {
       filter.text = filterInput.value;
       syncUrl();
-      invalidate();
+      loadRange();
     }, FILTER_DEBOUNCE_MS);
   });
   statusSelect.addEventListener('change', () => {
     filter.status = /** @type {StatusFilter} */ (statusSelect.value);
     syncUrl();
-    invalidate();
+    loadRange();
   });
 
   root.replaceChildren(
@@ -112,33 +189,24 @@ export async function mountFleetView(root, params) {
     if (location.hash !== hash) history.replaceState(null, '', hash);
   }
 
-  function invalidate() {
-    dataChanged = true;
-    schedule();
-  }
-
   function schedule() {
     if (frame === 0) frame = requestAnimationFrame(render);
   }
 
   function render() {
     frame = 0;
-    if (!loaded) return;
+    if (!loaded || shown.totals === null) return;
     const nowMs = Date.now() + offsetMs;
-    if (dataChanged) {
-      view = sortRows(filterRows([...rows.values()], { ...filter, assumedPowerW, serverNowMs: nowMs, thresholdMs }), sort.key, sort.direction);
-      renderTotals(nowMs);
-      count.textContent = view.length === rows.size ? `${rows.size} devices` : `${view.length} of ${rows.size} devices shown`;
-      dataChanged = false;
-    }
-    table.render(view, sort, nowMs, thresholdMs);
+    renderTotals(shown.totals);
+    const devices = shown.totals.devices;
+    count.textContent = shown.matched === devices ? `${devices} devices` : `${shown.matched} of ${devices} devices shown`;
+    table.render(shown.matched, rowAt, shown.query.sort, nowMs, thresholdMs);
     metrics.renders += 1;
     if (metrics.firstRenderMs === null) metrics.firstRenderMs = performance.now();
   }
 
-  /** @param {number} nowMs */
-  function renderTotals(nowMs) {
-    const t = totals(rows.values(), nowMs, thresholdMs);
+  /** The server's totals over the whole fleet (not only the rows shown). @param {Totals} t */
+  function renderTotals(t) {
     const delta = t.totalKgCO2e - t.assumedTotalKgCO2e;
     totalsBox.replaceChildren(
       card(
@@ -151,7 +219,7 @@ export async function mountFleetView(root, params) {
       card(
         'Lifetime footprint',
         kg(t.totalKgCO2e),
-        kgRange({ min: t.min, typical: t.totalKgCO2e, max: t.max }),
+        kgRange({ min: t.totalRange.min, typical: t.totalKgCO2e, max: t.totalRange.max }),
         'fleet-total',
         "sum of every device's projected lifetime footprint, kg CO2e (typical, with min–max of the Pirson & Bol ranges)",
       ),
@@ -185,27 +253,43 @@ export async function mountFleetView(root, params) {
       thresholdMs = hello.onlineThresholdMs;
     },
     onUpdate(update) {
-      for (const row of update.rows) rows.set(row.id, newerRow(rows.get(row.id), row));
-      if (update.rows.length > 0) invalidate();
+      // Rows in view are replaced at once; the order and the totals follow with the next reload of the pages in view.
+      const changed = new Map(update.rows.map((row) => [row.id, row]));
+      let touched = false;
+      for (const [page, pageRows] of shown.pages) {
+        if (!pageRows.some((row) => changed.has(row.id))) continue;
+        shown.pages.set(
+          page,
+          pageRows.map((row) => newerRow(row, changed.get(row.id) ?? row)),
+        );
+        touched = true;
+      }
+      if (touched) schedule();
+      if (update.rows.length > 0 && loaded && Date.now() - lastLiveReloadMs >= LIVE_RELOAD_MS) {
+        lastLiveReloadMs = Date.now();
+        loadRange(true);
+      }
     },
   });
   const clock = window.setInterval(schedule, CLOCK_REPAINT_MS);
+  const poll = window.setInterval(() => loadRange(true), FLEET_POLL_MS);
 
   try {
-    // Stream first, snapshot second: nothing that happens in between is missed (newerRow keeps the fresher copy).
+    // Stream first, pages second: nothing that happens in between is missed (newerRow keeps the fresher copy).
     await Promise.race([live.ready, new Promise((resolve) => setTimeout(resolve, LIVE_READY_TIMEOUT_MS))]);
-    const snapshot = await getJson('/api/fleet');
-    for (const row of snapshot.rows) rows.set(row.id, newerRow(rows.get(row.id), row));
-    loaded = true;
-    invalidate();
+    const query = currentQuery();
+    await loadPage(query, 0);
+    if (!loaded) throw new Error(lastError || 'no answer');
   } catch (error) {
     recordError(String(error));
     root.append(h('p', { class: 'error', role: 'alert' }, `Could not load the fleet: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   return () => {
+    disposed = true;
     live.close();
     clearInterval(clock);
+    clearInterval(poll);
     clearTimeout(debounce);
     cancelAnimationFrame(frame);
   };

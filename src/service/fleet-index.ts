@@ -1,0 +1,577 @@
+import { resolveGrid } from '../catalogue/grid.js';
+import type { Device, DeviceAggregate, DeviceSpec } from '../domain/types.js';
+import { isOnlineNow, type DevicePresence, type PresenceRegistry } from '../live/device-presence.js';
+import type { LiveBus } from '../live/live-bus.js';
+import type { Catalogue, Range } from '../model/catalogue-types.js';
+import { accruedFigures, lifetimeFigures, planFigures, type FigurePlan } from '../model/footprint-figures.js';
+import { ZERO_RANGE } from '../model/range.js';
+import type { Store } from '../store/store.js';
+import type { FleetDeviceRow } from './fleet-summary.js';
+import { FleetSums } from './fleet-sums.js';
+import { OnlineExpiryHeap } from './online-expiry.js';
+
+/** Devices read from the store per step while loading: one step's work stays well under 10 ms of the event loop. */
+export const LOAD_PAGE_DEVICES = 1_000;
+/** Changed devices refreshed per step (two store reads and a row each) before yielding to other work. */
+export const REFRESH_SLICE_DEVICES = 256;
+/** Milliseconds a change waits before it is refreshed, so that a burst of windows for one device costs one refresh. */
+export const REFRESH_DELAY_MS = 50;
+/** Every deployed device's accrued footprint (it grows with time) is recomputed within this many ms (ms). */
+export const ACCRUED_REFRESH_MS = 60_000;
+/** Milliseconds between steps of the accrued refresh; each step covers its share of the fleet. */
+export const ACCRUED_STEP_MS = 1_000;
+/** Distinct specs whose resolved figures are kept; specs are client-chosen, so this is bounded (oldest forgotten). */
+export const MAX_SPEC_PLANS = 10_000;
+
+/** One device as the index keeps it: what a fleet row needs, without the aggregate's or device's objects. */
+export interface IndexedDevice {
+  readonly slot: number;
+  id: string;
+  name: string;
+  fleet: string | null;
+  system: string;
+  grid: string;
+  /** Lower-cased id, name, system, fleet and grid: what the text filter searches. */
+  haystack: string;
+  deployedMs: number | null;
+  plan: FigurePlan | null;
+  /** Why the spec does not resolve (null: it does). */
+  specError: string | null;
+  /** Why no footprint: the spec's error, or the power's (null: none). */
+  error: string | null;
+  lastSeenMs: number | null;
+  firstSeenMs: number | null;
+  observedS: number;
+  energyJ: number;
+  windows: number;
+  inferences: number;
+  measured: boolean;
+  powerW: number;
+  totalKgCO2e: number;
+  totalRange: Range;
+  assumedTotalKgCO2e: number;
+  useKgCO2e: number;
+  batteryReplacements: number;
+  /** At the last refresh (at most ACCRUED_REFRESH_MS old); a served row recomputes it at the request's time. */
+  accruedKgCO2e: number | null;
+  /** Counted online in the sums now. */
+  online: boolean;
+  /** Generation of its entry in the expiry heap (a newer one makes older entries stale). */
+  heapGeneration: number;
+  /** The expiry its live heap entry carries; null: no live entry. */
+  heapExpiryMs: number | null;
+}
+
+export interface FleetTotals {
+  devices: number;
+  errors: number;
+  online: number;
+  measured: number;
+  assumed: number;
+  totalKgCO2e: number;
+  totalRange: Range;
+  assumedTotalKgCO2e: number;
+  accruedKgCO2e: number;
+  /** Every device's accrued figure in the totals was computed at or after this time (epoch ms). */
+  accruedAtMs: number;
+  energyJ: number;
+  observedS: number;
+  averagePowerW: number | null;
+}
+
+export interface FleetIndexDeps {
+  store: Store;
+  catalogue: Catalogue;
+  bus: LiveBus;
+  presence: PresenceRegistry;
+  clock: () => number;
+  onlineThresholdMs: number;
+}
+
+type DirtyKind = 'aggregate' | 'device';
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Every device's fleet row and the fleet totals, kept current as devices change (O(changed devices) per change, not
+ * O(fleet) per request): loaded once from the store in steps, then each device named by a live-bus event (a stored
+ * window, a registration or edit, a presence change) is re-read and its row replaced, its old contribution to the
+ * running totals (the fleet's and its MQTT fleet's) taken out and its new one added. `online` is counted by presence
+ * or by the age of the last window, expiring through a heap; accrued figures, which grow with time, are refreshed in
+ * steps so that none is older than ACCRUED_REFRESH_MS. Totals are then O(1) to read.
+ */
+export class FleetIndex {
+  private readonly rows: IndexedDevice[] = [];
+  private readonly byId = new Map<string, IndexedDevice>();
+  private readonly all = new FleetSums();
+  private readonly byFleet = new Map<string, FleetSums>();
+  private readonly heap = new OnlineExpiryHeap();
+  private readonly plans = new Map<string, FigurePlan | Error>();
+  /** Devices heard of and not re-read yet; `aggregate`: only windows were stored since. */
+  private dirty = new Map<string, DirtyKind>();
+  private refreshing: Promise<void> | null = null;
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private accruedTimer: NodeJS.Timeout | null = null;
+  private accruedCursor = 0;
+  private accruedCycleStartMs: number;
+  private accruedAtMs: number;
+  private lastAdvanceMs = -Infinity;
+  private unsubscribe: (() => void)[] = [];
+  private loading: Promise<void> | null = null;
+  private stopped = false;
+  /** Incremented on every change of any row: caches of pages compare it. */
+  version = 0;
+
+  constructor(private readonly deps: FleetIndexDeps) {
+    this.accruedCycleStartMs = deps.clock();
+    this.accruedAtMs = this.accruedCycleStartMs;
+  }
+
+  /** Subscribe to changes, then load every device (once; later calls share the same load). */
+  start(): Promise<void> {
+    this.loading ??= this.load();
+    return this.loading;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
+    this.unsubscribe = [];
+    if (this.refreshTimer !== null) clearTimeout(this.refreshTimer);
+    if (this.accruedTimer !== null) clearInterval(this.accruedTimer);
+    this.refreshTimer = null;
+    this.accruedTimer = null;
+  }
+
+  get size(): number {
+    return this.rows.length;
+  }
+
+  /** Loaded, and every change heard so far is applied (what a reader that just wrote expects to see). */
+  async current(): Promise<void> {
+    await this.start();
+    if (this.refreshing !== null) await this.refreshing.catch(() => {});
+    if (this.dirty.size > 0) await this.refresh();
+  }
+
+  /** The totals of the fleet, or of one MQTT fleet: O(1) plus the devices whose online status expired since the last call. */
+  totals(fleet?: string): FleetTotals {
+    this.advance(this.deps.clock());
+    const sums = fleet === undefined ? this.all : (this.byFleet.get(fleet) ?? new FleetSums());
+    return {
+      devices: sums.devices,
+      errors: sums.errors,
+      online: sums.online,
+      measured: sums.measured,
+      assumed: sums.devices - sums.measured,
+      totalKgCO2e: sums.totalKgCO2e,
+      totalRange: { min: sums.rangeMin, typical: sums.rangeTypical, max: sums.rangeMax },
+      assumedTotalKgCO2e: sums.assumedTotalKgCO2e,
+      accruedKgCO2e: sums.accruedKgCO2e,
+      accruedAtMs: Math.min(this.accruedAtMs, this.deps.clock()),
+      energyJ: sums.energyJ,
+      observedS: sums.observedS,
+      averagePowerW: sums.observedS > 0 ? sums.energyJ / sums.observedS : null,
+    };
+  }
+
+  /** The devices in slot order (registration order as loaded); read-only for the page queries. */
+  devices(): readonly IndexedDevice[] {
+    return this.rows;
+  }
+
+  get(id: string): IndexedDevice | undefined {
+    return this.byId.get(id);
+  }
+
+  presenceOf(id: string): DevicePresence | undefined {
+    return this.deps.presence.get(id);
+  }
+
+  /** Online now, as a served row says it (an errored device is offline). */
+  isOnline(row: IndexedDevice, nowMs: number): boolean {
+    return row.error === null && isOnlineNow(this.deps.presence.get(row.id), row.lastSeenMs, nowMs, this.deps.onlineThresholdMs);
+  }
+
+  /** The row GET /api/fleet and the live feed send, with `online` and `accrued` at `nowMs`. */
+  fleetRow(row: IndexedDevice, nowMs: number): FleetDeviceRow {
+    const presence = this.deps.presence.get(row.id) ?? null;
+    const base = {
+      id: row.id,
+      name: row.name,
+      fleet: row.fleet,
+      system: row.system,
+      grid: row.grid,
+      energyJ: row.energyJ,
+      observedS: row.observedS,
+      windows: row.windows,
+      inferences: row.inferences,
+    };
+    if (row.error !== null || row.plan === null) {
+      return {
+        ...base,
+        online: false,
+        presence,
+        lastSeenMs: row.lastSeenMs,
+        coverage: null,
+        powerKind: 'assumed',
+        powerW: 0,
+        totalKgCO2e: 0,
+        totalRange: ZERO_RANGE,
+        assumedTotalKgCO2e: 0,
+        useKgCO2e: 0,
+        batteryReplacements: 0,
+        accruedKgCO2e: null,
+        error: row.error ?? 'the spec does not resolve',
+      };
+    }
+    const spanS = row.lastSeenMs === null || row.firstSeenMs === null ? 0 : (row.lastSeenMs - row.firstSeenMs) / 1000;
+    return {
+      ...base,
+      online: isOnlineNow(presence ?? undefined, row.lastSeenMs, nowMs, this.deps.onlineThresholdMs),
+      presence,
+      lastSeenMs: row.lastSeenMs,
+      coverage: spanS > 0 ? Math.min(1, row.observedS / spanS) : null,
+      powerKind: row.measured ? 'measured' : 'assumed',
+      powerW: row.powerW,
+      totalKgCO2e: row.totalKgCO2e,
+      totalRange: row.totalRange,
+      assumedTotalKgCO2e: row.assumedTotalKgCO2e,
+      useKgCO2e: row.useKgCO2e,
+      batteryReplacements: row.batteryReplacements,
+      accruedKgCO2e: this.accruedAt(row, nowMs),
+      error: null,
+    };
+  }
+
+  private accruedAt(row: IndexedDevice, nowMs: number): number | null {
+    if (row.deployedMs === null || row.plan === null || row.error !== null) return null;
+    return accruedFigures(row.plan, row.powerW, Math.max(0, (nowMs - row.deployedMs) / 1000)).kgCO2e;
+  }
+
+  private async load(): Promise<void> {
+    this.unsubscribe.push(
+      this.deps.bus.subscribe((event) => {
+        if (event.type === 'windows') this.markDirty(event.deviceId, 'aggregate');
+        else if (event.type === 'device') this.markDirty(event.deviceId, 'device');
+      }),
+      this.deps.presence.onChange((deviceId) => this.onPresence(deviceId)),
+    );
+    for (let offset = 0; !this.stopped; offset += LOAD_PAGE_DEVICES) {
+      const page = await this.deps.store.listDevicesWithAggregates({ limit: LOAD_PAGE_DEVICES, offset });
+      const nowMs = this.deps.clock();
+      for (const { device, aggregate } of page) if (!this.byId.has(device.id)) this.upsert(device, aggregate, nowMs);
+      if (page.length < LOAD_PAGE_DEVICES) break;
+      await yieldToEventLoop();
+    }
+    if (this.stopped) return;
+    this.accruedTimer = setInterval(() => this.refreshAccruedStep(), ACCRUED_STEP_MS);
+    this.accruedTimer.unref();
+    if (this.dirty.size > 0) this.scheduleRefresh();
+  }
+
+  private markDirty(deviceId: string, kind: DirtyKind): void {
+    if (this.dirty.get(deviceId) !== 'device') this.dirty.set(deviceId, kind);
+    this.scheduleRefresh();
+  }
+
+  private scheduleRefresh(): void {
+    if (this.refreshTimer !== null || this.stopped) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      void this.refresh();
+    }, REFRESH_DELAY_MS);
+    this.refreshTimer.unref();
+  }
+
+  /**
+   * Re-read the devices changed so far, in slices (a device whose windows changed: its aggregate only; one registered,
+   * edited or whose presence changed: device and aggregate). One refresh at a time, shared by every caller waiting for
+   * it; changes heard meanwhile wait for the next one, so a reader never waits for more than two.
+   */
+  private refresh(): Promise<void> {
+    if (this.refreshing !== null) return this.refreshing;
+    if (this.loading === null || this.dirty.size === 0) return Promise.resolve();
+    const batch = this.dirty;
+    this.dirty = new Map();
+    this.refreshing = (async () => {
+      try {
+        await this.loading;
+        const ids = [...batch.keys()];
+        for (let start = 0; start < ids.length && !this.stopped; start += REFRESH_SLICE_DEVICES) {
+          const slice = ids.slice(start, start + REFRESH_SLICE_DEVICES);
+          try {
+            await this.refreshSlice(slice, batch);
+          } catch (error) {
+            // The store failed (closing, unreachable): keep the devices to retry later rather than lose their change.
+            for (const id of ids.slice(start)) if (!this.dirty.has(id)) this.dirty.set(id, batch.get(id)!);
+            throw error;
+          }
+          if (start + REFRESH_SLICE_DEVICES < ids.length) await yieldToEventLoop();
+        }
+      } finally {
+        this.refreshing = null;
+        if (this.dirty.size > 0) this.scheduleRefresh();
+      }
+    })();
+    this.refreshing.catch(() => {});
+    return this.refreshing;
+  }
+
+  private async refreshSlice(ids: readonly string[], batch: ReadonlyMap<string, DirtyKind>): Promise<void> {
+    const { store } = this.deps;
+    const loaded = await Promise.all(
+      ids.map(async (id) => {
+        const known = this.byId.get(id);
+        const device = batch.get(id) === 'aggregate' && known !== undefined ? null : await store.getDevice(id);
+        return { id, device, aggregate: await store.getAggregate(id) };
+      }),
+    );
+    const nowMs = this.deps.clock();
+    for (const { id, device, aggregate } of loaded) {
+      if (device === null) this.updateAggregate(this.byId.get(id)!, aggregate, nowMs);
+      else if (device !== undefined) this.upsert(device, aggregate, nowMs);
+    }
+  }
+
+  private sumsOf(fleet: string | null): FleetSums | undefined {
+    if (fleet === null) return undefined;
+    let sums = this.byFleet.get(fleet);
+    if (sums === undefined) {
+      sums = new FleetSums();
+      this.byFleet.set(fleet, sums);
+    }
+    return sums;
+  }
+
+  private contribute(row: IndexedDevice, sign: 1 | -1): void {
+    const contribution = {
+      error: row.error !== null,
+      measured: row.measured,
+      totalKgCO2e: row.totalKgCO2e,
+      totalRange: row.totalRange,
+      assumedTotalKgCO2e: row.assumedTotalKgCO2e,
+      accruedKgCO2e: row.accruedKgCO2e ?? 0,
+      energyJ: row.energyJ,
+      observedS: row.observedS,
+    };
+    this.all.apply(contribution, sign);
+    this.sumsOf(row.fleet)?.apply(contribution, sign);
+    if (row.online) {
+      this.all.online += sign;
+      const fleetSums = this.sumsOf(row.fleet);
+      if (fleetSums !== undefined) fleetSums.online += sign;
+    }
+  }
+
+  private planOf(spec: DeviceSpec): FigurePlan | Error {
+    const key = JSON.stringify(spec);
+    const known = this.plans.get(key);
+    if (known !== undefined) return known;
+    let plan: FigurePlan | Error;
+    try {
+      plan = planFigures(this.deps.catalogue, {
+        system: spec.system,
+        training: spec.training,
+        trainingDevices: spec.trainingDevices,
+        lifetimeYears: spec.lifetimeYears,
+        grid: resolveGrid(spec.grid),
+        chargerEfficiency: spec.chargerEfficiency,
+        ...(spec.battery === undefined ? {} : { battery: spec.battery }),
+      });
+    } catch (error) {
+      plan = error instanceof Error ? error : new Error(String(error));
+    }
+    if (this.plans.size >= MAX_SPEC_PLANS) this.plans.delete(this.plans.keys().next().value!);
+    this.plans.set(key, plan);
+    return plan;
+  }
+
+  /** Replace a device's row: its old contribution out, the new one in. */
+  private upsert(device: Device, aggregate: DeviceAggregate | undefined, nowMs: number): void {
+    let row = this.byId.get(device.id);
+    if (row === undefined) {
+      row = blankRow(this.rows.length, device.id);
+      this.rows.push(row);
+      this.byId.set(device.id, row);
+    } else {
+      this.contribute(row, -1);
+    }
+    const system = typeof device.spec.system === 'string' ? device.spec.system : 'custom';
+    row.name = device.name;
+    row.fleet = device.fleet;
+    row.system = system;
+    row.grid = device.spec.grid;
+    row.haystack = `${device.id} ${device.name} ${system} ${device.fleet ?? ''} ${device.spec.grid}`.toLowerCase();
+    const deployedMs = device.deployedAt === null ? null : Date.parse(device.deployedAt);
+    row.deployedMs = deployedMs === null || Number.isNaN(deployedMs) ? null : deployedMs;
+    const plan = this.planOf(device.spec);
+    row.plan = plan instanceof Error ? null : plan;
+    row.specError = plan instanceof Error ? plan.message : null;
+    this.applyAggregate(row, aggregate, nowMs);
+  }
+
+  /** Only the device's windows changed: its spec's plan is kept. */
+  private updateAggregate(row: IndexedDevice, aggregate: DeviceAggregate | undefined, nowMs: number): void {
+    this.contribute(row, -1);
+    this.applyAggregate(row, aggregate, nowMs);
+  }
+
+  private applyAggregate(row: IndexedDevice, aggregate: DeviceAggregate | undefined, nowMs: number): void {
+    row.lastSeenMs = aggregate?.lastSeenMs ?? null;
+    row.firstSeenMs = aggregate?.firstSeenMs ?? null;
+    row.observedS = aggregate?.observedS ?? 0;
+    row.energyJ = aggregate?.energyJ ?? 0;
+    row.windows = aggregate?.windows ?? 0;
+    row.inferences = aggregate?.inferences ?? 0;
+    row.measured = aggregate !== undefined && aggregate.windows > 0 && aggregate.observedS > 0;
+    row.powerW = row.measured ? aggregate!.energyJ / aggregate!.observedS : this.deps.catalogue.assumptions.assumedPowerW;
+    row.error = row.specError;
+    if (row.plan !== null) {
+      try {
+        const figures = lifetimeFigures(row.plan, row.powerW);
+        row.totalKgCO2e = figures.totalKgCO2e;
+        row.totalRange = figures.totalRange;
+        row.useKgCO2e = figures.useKgCO2e;
+        row.batteryReplacements = figures.batteryReplacements;
+        row.assumedTotalKgCO2e = row.plan.assumedTotalKgCO2e;
+        row.accruedKgCO2e = this.accruedAt(row, nowMs);
+      } catch (error) {
+        row.error = error instanceof Error ? error.message : String(error);
+      }
+    }
+    if (row.error !== null) clearFigures(row);
+    row.online = this.isOnline(row, nowMs);
+    this.contribute(row, 1);
+    this.track(row);
+    this.version += 1;
+  }
+
+  /** Keep the heap entry of a device counted online by the age of its last window (none for presence or offline). */
+  private track(row: IndexedDevice): void {
+    const ageBased = row.online && row.error === null && this.deps.presence.get(row.id) === undefined && row.lastSeenMs !== null;
+    if (!ageBased) {
+      if (row.heapExpiryMs !== null) {
+        row.heapGeneration += 1;
+        row.heapExpiryMs = null;
+      }
+      return;
+    }
+    const expiryMs = row.lastSeenMs! + this.deps.onlineThresholdMs;
+    // An entry that expires no later than the device does is kept: when it surfaces, the device is looked at again.
+    if (row.heapExpiryMs !== null && row.heapExpiryMs <= expiryMs) return;
+    row.heapGeneration += 1;
+    row.heapExpiryMs = expiryMs;
+    this.heap.push(expiryMs, row.slot, row.heapGeneration);
+  }
+
+  private setOnline(row: IndexedDevice, online: boolean): void {
+    if (row.online === online) return;
+    row.online = online;
+    const delta = online ? 1 : -1;
+    this.all.online += delta;
+    const fleetSums = this.sumsOf(row.fleet);
+    if (fleetSums !== undefined) fleetSums.online += delta;
+    this.version += 1;
+  }
+
+  /** Devices whose last window aged past the threshold stop counting online. A clock that went back recounts all. */
+  private advance(nowMs: number): void {
+    if (nowMs < this.lastAdvanceMs) {
+      this.heap.clear();
+      for (const row of this.rows) {
+        row.heapExpiryMs = null;
+        row.heapGeneration += 1;
+        this.setOnline(row, this.isOnline(row, nowMs));
+        this.track(row);
+      }
+    }
+    this.lastAdvanceMs = nowMs;
+    while (this.heap.peekMs() < nowMs) {
+      const entry = this.heap.pop()!;
+      const row = this.rows[entry.slot]!;
+      if (entry.generation !== row.heapGeneration) continue;
+      row.heapExpiryMs = null;
+      this.setOnline(row, this.isOnline(row, nowMs));
+      this.track(row);
+    }
+  }
+
+  private onPresence(deviceId: string): void {
+    const row = this.byId.get(deviceId);
+    if (row === undefined) return;
+    const nowMs = this.deps.clock();
+    this.setOnline(row, this.isOnline(row, nowMs));
+    this.track(row);
+  }
+
+  /** One step of the accrued refresh: this step's share of the fleet, so the whole fleet is covered every ACCRUED_REFRESH_MS. */
+  private refreshAccruedStep(): void {
+    const n = this.rows.length;
+    if (n === 0) return;
+    const nowMs = this.deps.clock();
+    const perStep = Math.ceil((n * ACCRUED_STEP_MS) / ACCRUED_REFRESH_MS);
+    let changed = false;
+    for (let done = 0; done < perStep; done += 1) {
+      if (this.accruedCursor >= n) {
+        this.accruedCursor = 0;
+        this.accruedAtMs = this.accruedCycleStartMs;
+        this.accruedCycleStartMs = nowMs;
+      }
+      const row = this.rows[this.accruedCursor]!;
+      this.accruedCursor += 1;
+      const before = row.accruedKgCO2e;
+      const after = this.accruedAt(row, nowMs);
+      if (before === after) continue;
+      row.accruedKgCO2e = after;
+      this.all.moveAccrued(before ?? 0, after ?? 0);
+      this.sumsOf(row.fleet)?.moveAccrued(before ?? 0, after ?? 0);
+      changed = true;
+    }
+    if (changed) this.version += 1;
+  }
+}
+
+function blankRow(slot: number, id: string): IndexedDevice {
+  return {
+    slot,
+    id,
+    name: id,
+    fleet: null,
+    system: '',
+    grid: '',
+    haystack: '',
+    deployedMs: null,
+    plan: null,
+    specError: null,
+    error: null,
+    lastSeenMs: null,
+    firstSeenMs: null,
+    observedS: 0,
+    energyJ: 0,
+    windows: 0,
+    inferences: 0,
+    measured: false,
+    powerW: 0,
+    totalKgCO2e: 0,
+    totalRange: ZERO_RANGE,
+    assumedTotalKgCO2e: 0,
+    useKgCO2e: 0,
+    batteryReplacements: 0,
+    accruedKgCO2e: null,
+    online: false,
+    heapGeneration: 0,
+    heapExpiryMs: null,
+  };
+}
+
+function clearFigures(row: IndexedDevice): void {
+  row.measured = false;
+  row.powerW = 0;
+  row.totalKgCO2e = 0;
+  row.totalRange = ZERO_RANGE;
+  row.assumedTotalKgCO2e = 0;
+  row.useKgCO2e = 0;
+  row.batteryReplacements = 0;
+  row.accruedKgCO2e = null;
+}

@@ -1,0 +1,52 @@
+import type { Range } from '../model/catalogue-types.js';
+
+/** What one device adds to the fleet totals (an errored device adds only to `devices` and `errors`). */
+export interface SumContribution {
+  error: boolean;
+  measured: boolean;
+  totalKgCO2e: number;
+  totalRange: Range;
+  assumedTotalKgCO2e: number;
+  accruedKgCO2e: number;
+  energyJ: number;
+  observedS: number;
+}
+
+/** The fleet totals the index keeps as running sums: a device's change subtracts its old contribution and adds its new one. */
+export class FleetSums {
+  devices = 0;
+  errors = 0;
+  online = 0;
+  measured = 0;
+  totalKgCO2e = 0;
+  rangeMin = 0;
+  rangeTypical = 0;
+  rangeMax = 0;
+  assumedTotalKgCO2e = 0;
+  accruedKgCO2e = 0;
+  energyJ = 0;
+  observedS = 0;
+
+  /** `sign` 1 adds the device, -1 takes it out again (with the very numbers it was added with). */
+  apply(row: SumContribution, sign: 1 | -1): void {
+    this.devices += sign;
+    this.energyJ += sign * row.energyJ;
+    this.observedS += sign * row.observedS;
+    if (row.error) {
+      this.errors += sign;
+      return;
+    }
+    if (row.measured) this.measured += sign;
+    this.totalKgCO2e += sign * row.totalKgCO2e;
+    this.rangeMin += sign * row.totalRange.min;
+    this.rangeTypical += sign * row.totalRange.typical;
+    this.rangeMax += sign * row.totalRange.max;
+    this.assumedTotalKgCO2e += sign * row.assumedTotalKgCO2e;
+    this.accruedKgCO2e += sign * row.accruedKgCO2e;
+  }
+
+  /** Only the accrued figure changed (the periodic refresh of deployed devices). */
+  moveAccrued(fromKgCO2e: number, toKgCO2e: number): void {
+    this.accruedKgCO2e += toKgCO2e - fromKgCO2e;
+  }
+}

@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import type { Device, DeviceAggregate } from '../domain/types.js';
+import type { DevicePresence } from '../live/device-presence.js';
+import type { Catalogue } from '../model/catalogue-types.js';
+import { accruedFigures, planFigures, type FigurePlan } from '../model/footprint-figures.js';
+import { computeFootprint, type FootprintResult } from '../model/footprint.js';
+import { powerUncertainty } from '../model/power-confidence.js';
+import type { EnergyWindow } from '../domain/types.js';
+import { devicePerInference, deviceStatus, footprintInputFromSpec, powerFromAggregate } from './device-footprint.js';
+
+/**
+ * Serialised footprints kept (LRU): each is about 9 KB, so this bounds the cache near 20 MB. One entry serves every
+ * device with the same spec and the same power summary (all devices of a preset that have not reported share one).
+ */
+export const MAX_FOOTPRINT_ENTRIES = 2_000;
+
+/** What GET /api/devices/:id/footprint sends: the body, ready, and its entity tag. */
+export interface ServedFootprint {
+  body: string;
+  /** Strong entity tag (quoted): the same tag means the same bytes. */
+  etag: string;
+}
+
+interface Entry {
+  /** JSON of the footprint without accrued, cut just before accrued's value: `{…,"accrued":`. */
+  prefix: string;
+  prefixTag: string;
+  /** The footprint itself (accrued null): per-inference figures read its lifetime terms, none of which depend on accrued. */
+  result: FootprintResult;
+  /** Resolved once a deployed device needs its accrued figures. */
+  plan: FigurePlan | null;
+}
+
+const ACCRUED_TAIL = 'null}';
+
+function tag(text: string): string {
+  return createHash('sha1').update(text).digest('base64url').slice(0, 16);
+}
+
+/**
+ * A device's footprint is a function of its spec and its measured power summary (the aggregate), plus the time since
+ * deployment (accrued) and its status now. The first two are computed once per (spec, power summary) and kept as JSON;
+ * status and accrued, small and time-dependent, are computed per request (accrued from the spec's resolved figures,
+ * equal bit for bit to computeFootprint's) and spliced in. The body equals JSON.stringify(deviceFootprint(…)).
+ */
+export class FootprintCache {
+  private readonly entries = new Map<string, Entry>();
+  hits = 0;
+  misses = 0;
+
+  constructor(private readonly catalogue: Catalogue) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Throws the model's ValidationError as deviceFootprint does (a spec that no longer resolves). */
+  serve(
+    device: Device,
+    aggregate: DeviceAggregate | undefined,
+    nowMs: number,
+    onlineThresholdMs: number,
+    presence?: DevicePresence,
+    inferenceSpans: readonly EnergyWindow[] = [],
+  ): ServedFootprint {
+    const power = powerFromAggregate(this.catalogue, aggregate);
+    const key =
+      power.kind === 'measured'
+        ? `${JSON.stringify(device.spec)}|m|${power.powerW}|${power.observedS}|${power.samples}|${power.windows}`
+        : `${JSON.stringify(device.spec)}|${power.kind}|${power.powerW}`;
+    let entry = this.entries.get(key);
+    if (entry === undefined) {
+      this.misses += 1;
+      const result = computeFootprint(this.catalogue, footprintInputFromSpec(device.spec, power));
+      const json = JSON.stringify(result);
+      if (!json.endsWith(`"accrued":${ACCRUED_TAIL}`)) throw new Error('footprint JSON does not end with accrued: the splice below would be wrong');
+      const prefix = json.slice(0, -ACCRUED_TAIL.length);
+      entry = { prefix, prefixTag: tag(prefix), result, plan: null };
+      if (this.entries.size >= MAX_FOOTPRINT_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    } else {
+      this.hits += 1;
+      this.entries.delete(key); // re-inserted last: the map's order is the recency of use
+    }
+    this.entries.set(key, entry);
+
+    const deployedMs = device.deployedAt === null ? null : Date.parse(device.deployedAt);
+    let accrued = 'null';
+    if (deployedMs !== null && !Number.isNaN(deployedMs)) {
+      if (entry.plan === null) {
+        const { power: _power, ...input } = footprintInputFromSpec(device.spec, power);
+        entry.plan = planFigures(this.catalogue, input);
+      }
+      accrued = JSON.stringify(accruedFigures(entry.plan, power.powerW, Math.max(0, (nowMs - deployedMs) / 1000)));
+    }
+    const variable = `{"device":${JSON.stringify(device)},"aggregate":${JSON.stringify(aggregate ?? null)},"status":${JSON.stringify(
+      deviceStatus(aggregate, nowMs, onlineThresholdMs, presence),
+    )},"footprint":`;
+    // Small and per device (uncertainty from the aggregate's sums, the per-inference median from its spans): computed per request.
+    const trailer = `,"powerUncertainty":${JSON.stringify(aggregate === undefined ? null : powerUncertainty(aggregate))},"perInference":${JSON.stringify(
+      devicePerInference(entry.result, aggregate, inferenceSpans),
+    )}`;
+    return { body: `${variable}${entry.prefix}${accrued}}${trailer}}`, etag: `"${entry.prefixTag}${tag(variable + accrued + trailer)}"` };
+  }
+}
+
+/** True when an If-None-Match header names this tag (or `*`). */
+export function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  return ifNoneMatch
+    .split(',')
+    .map((candidate) => candidate.trim().replace(/^W\//, ''))
+    .some((candidate) => candidate === etag || candidate === '*');
+}

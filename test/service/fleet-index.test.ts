@@ -1,0 +1,193 @@
+/** The fleet index keeps, change by change, exactly what fleetSummary computes from scratch over the whole store. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildCatalogue } from '../../src/catalogue/load-catalogue.js';
+import type { DeviceSpec, EnergyWindow } from '../../src/domain/types.js';
+import { IngestService } from '../../src/ingest/ingest-service.js';
+import { PresenceRegistry } from '../../src/live/device-presence.js';
+import { LiveBus } from '../../src/live/live-bus.js';
+import { FleetIndex } from '../../src/service/fleet-index.js';
+import { fleetPage, type FleetPageQuery } from '../../src/service/fleet-page.js';
+import { fleetSummary, type FleetDeviceRow, type FleetSummary } from '../../src/service/fleet-summary.js';
+import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+
+const catalogue = buildCatalogue();
+const THRESHOLD_MS = 60_000;
+const T0 = 1_764_000_000_000;
+
+function window(deviceId: string, seq: number, powerW: number, startMs: number): EnergyWindow {
+  return {
+    deviceId,
+    seq,
+    startMs,
+    durationS: 10,
+    energyJ: powerW * 10,
+    sampleCount: 100,
+    minPowerW: powerW,
+    maxPowerW: powerW,
+    inferenceCount: 2,
+    source: 'test',
+  };
+}
+
+async function setup() {
+  let nowMs = T0;
+  const clock = () => nowMs;
+  const store = SqliteStore.open(':memory:');
+  const bus = new LiveBus();
+  const presence = new PresenceRegistry(clock);
+  presence.onChange((deviceId) => bus.publish({ type: 'device', deviceId }));
+  const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
+  const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS });
+  const expected = async (fleet?: string): Promise<FleetSummary> => {
+    const entries = await store.listDevicesWithAggregates({ limit: 1_000_000, offset: 0, ...(fleet === undefined ? {} : { fleet }) });
+    return fleetSummary(catalogue, entries, nowMs, THRESHOLD_MS, (id) => presence.get(id));
+  };
+  const allRows = async (query: Partial<FleetPageQuery> = {}): Promise<FleetDeviceRow[]> =>
+    (await fleetPage(index, { status: 'all', sort: 'id', direction: 1, offset: 0, limit: 1_000_000, ...query }, nowMs, catalogue.assumptions.assumedPowerW))
+      .rows;
+  return {
+    store,
+    bus,
+    presence,
+    ingest,
+    index,
+    expected,
+    allRows,
+    setNow: (ms: number) => (nowMs = ms),
+    now: () => nowMs,
+  };
+}
+
+type Setup = Awaited<ReturnType<typeof setup>>;
+let ctx: Setup | undefined;
+afterEach(async () => {
+  ctx?.index.stop();
+  await ctx?.store.close();
+  ctx = undefined;
+});
+
+const SPECS: DeviceSpec[] = [
+  SEED_DEFAULT_SPEC,
+  { ...SEED_DEFAULT_SPEC, system: 'ic-typical', lifetimeYears: 10 },
+  { ...SEED_DEFAULT_SPEC, grid: 'custom:0.9', battery: { capacityWh: 0.5, cycleLife: 50 } },
+];
+
+/** The totals of a summary, as the index reports them (without rows). */
+function totalsOf(summary: FleetSummary) {
+  const { rows: _rows, ...totals } = summary;
+  return totals;
+}
+
+function expectTotalsMatch(actual: ReturnType<FleetIndex['totals']>, summary: FleetSummary): void {
+  const expected = totalsOf(summary);
+  // Counts are exact; sums were built in another order (added and taken out change by change), so equal to 1e-9.
+  expect({ devices: actual.devices, errors: actual.errors, online: actual.online, measured: actual.measured, assumed: actual.assumed }).toEqual({
+    devices: expected.devices,
+    errors: expected.errors,
+    online: expected.online,
+    measured: expected.measured,
+    assumed: expected.assumed,
+  });
+  for (const key of ['totalKgCO2e', 'assumedTotalKgCO2e', 'accruedKgCO2e', 'energyJ', 'observedS'] as const) expect(actual[key]).toBeCloseTo(expected[key], 9);
+  for (const key of ['min', 'typical', 'max'] as const) expect(actual.totalRange[key]).toBeCloseTo(expected.totalRange[key], 9);
+}
+
+describe('FleetIndex', () => {
+  it('loads the store, then follows registrations, windows, edits and presence: rows equal fleetSummary, totals too', async () => {
+    ctx = await setup();
+    const { store, ingest, index, presence } = ctx;
+    for (let i = 0; i < 12; i += 1) {
+      await store.createDevice({
+        id: `d${String(i).padStart(2, '0')}`,
+        fleet: i % 3 === 0 ? 'north' : null,
+        deployedAt: i % 2 === 0 ? new Date(T0 - 86_400_000 * (i + 1)).toISOString() : null,
+        spec: SPECS[i % SPECS.length]!,
+      });
+    }
+    // A device whose spec no longer resolves is a row with its error, counted in `errors`.
+    await store.createDevice({ id: 'broken', spec: { ...SEED_DEFAULT_SPEC, system: 'no-such-system' } });
+    await ingest.submitWindows([window('d01', 0, 0.02, T0 - 30_000), window('d02', 0, 0.0001, T0 - 90_000)]);
+    await index.start();
+    expect(await ctx.allRows()).toEqual((await ctx.expected()).rows);
+    expectTotalsMatch(index.totals(), await ctx.expected());
+
+    // Changes after the load arrive through the bus: a window, a new device (announced), a patch, a presence report.
+    await ingest.submitWindows([window('d01', 1, 0.05, T0 - 20_000), window('d05', 0, 0.166, T0 - 10_000)]);
+    await ingest.announce({ deviceId: 'new-1', fleet: 'north' });
+    await store.updateDevice('d03', { fleet: 'south', spec: { lifetimeYears: 7 } });
+    ctx.bus.publish({ type: 'device', deviceId: 'd03' });
+    presence.report('d07', 'online', 'status');
+    await index.current();
+    expect(await ctx.allRows()).toEqual((await ctx.expected()).rows);
+    expectTotalsMatch(index.totals(), await ctx.expected());
+    for (const fleet of ['north', 'south']) expectTotalsMatch(index.totals(fleet), await ctx.expected(fleet));
+    expect(index.totals().online).toBe(3); // d01, d05 by their last windows, d07 by presence
+  });
+
+  it('counts a device offline once its last window is older than the threshold, without any event; a clock that goes back recounts', async () => {
+    ctx = await setup();
+    const { store, ingest, index } = ctx;
+    for (const id of ['a', 'b', 'c']) await store.createDevice({ id, spec: SEED_DEFAULT_SPEC });
+    await index.start();
+    await ingest.submitWindows([window('a', 0, 0.01, T0 - 10_000), window('b', 0, 0.01, T0 - 40_000)]); // ends at T0 and T0 - 30 s
+    await index.current();
+    expect(index.totals().online).toBe(2);
+    ctx.setNow(T0 - 30_000 + THRESHOLD_MS); // b's window ended exactly the threshold ago: still online
+    expect(index.totals().online).toBe(2);
+    expectTotalsMatch(index.totals(), await ctx.expected());
+    ctx.setNow(T0 - 29_999 + THRESHOLD_MS);
+    expect(index.totals().online).toBe(1);
+    ctx.setNow(T0 + THRESHOLD_MS + 1);
+    expect(index.totals().online).toBe(0);
+    expectTotalsMatch(index.totals(), await ctx.expected());
+    ctx.setNow(T0);
+    expect(index.totals().online).toBe(2);
+    expectTotalsMatch(index.totals(), await ctx.expected());
+  });
+
+  it('accrued totals follow the clock within the refresh period; served rows are accrued to the request time', async () => {
+    ctx = await setup();
+    const { store, index } = ctx;
+    await store.createDevice({ id: 'deployed', deployedAt: new Date(T0 - 86_400_000).toISOString(), spec: SEED_DEFAULT_SPEC });
+    await index.start();
+    const before = index.totals().accruedKgCO2e;
+    ctx.setNow(T0 + 30 * 86_400_000);
+    // A row is accrued at the time it is served ...
+    expect(await ctx.allRows()).toEqual((await ctx.expected()).rows);
+    // ... and the totals say how old their accrued figure may be.
+    expect(index.totals().accruedAtMs).toBeLessThanOrEqual(T0);
+    expect(index.totals().accruedKgCO2e).toBe(before);
+  });
+});
+
+describe('fleetPage', () => {
+  it('pages, sorts (ties by id) and filters like the dashboard did over every row', async () => {
+    ctx = await setup();
+    const { store, ingest, index } = ctx;
+    const powers = [0.02, 0.001, 0.02, 0.3, 0.002, 0.004, 0.02, 0.05];
+    for (let i = 0; i < powers.length; i += 1)
+      await store.createDevice({ id: `n${i}`, name: i % 2 === 0 ? `greenhouse ${i}` : `n${i}`, spec: SEED_DEFAULT_SPEC });
+    await store.createDevice({ id: 'silent', spec: SEED_DEFAULT_SPEC });
+    await ingest.submitWindows(powers.map((powerW, i) => window(`n${i}`, 0, powerW, T0 - 10_000 - i * 20_000)));
+    await index.start();
+    await index.current();
+    const rows = (await ctx.expected()).rows;
+    const byPowerDesc = [...rows].sort((a, b) => b.powerW - a.powerW || (a.id < b.id ? -1 : 1));
+    expect((await ctx.allRows({ sort: 'power', direction: -1 })).map((row) => row.id)).toEqual(byPowerDesc.map((row) => row.id));
+    const page = await fleetPage(index, { status: 'all', sort: 'power', direction: -1, offset: 2, limit: 3 }, ctx.now(), catalogue.assumptions.assumedPowerW);
+    expect(page).toEqual({ matched: rows.length, rows: byPowerDesc.slice(2, 5) });
+    expect((await ctx.allRows({ text: 'GreenHouse' })).map((row) => row.id)).toEqual(['n0', 'n2', 'n4', 'n6']);
+    expect((await ctx.allRows({ status: 'assumed' })).map((row) => row.id)).toEqual(['silent']);
+    // n1 reports exactly the assumed 1 mW: not above it
+    expect(catalogue.assumptions.assumedPowerW).toBe(0.001);
+    expect((await ctx.allRows({ status: 'above' })).map((row) => row.id)).toEqual(['n0', 'n2', 'n3', 'n4', 'n5', 'n6', 'n7']);
+    const online = rows.filter((row) => row.online).map((row) => row.id);
+    expect(online.length).toBeGreaterThan(0);
+    expect(online.length).toBeLessThan(rows.length);
+    expect((await ctx.allRows({ status: 'online' })).map((row) => row.id)).toEqual(online);
+    expect((await ctx.allRows({ status: 'offline' })).map((row) => row.id)).toEqual(rows.filter((row) => !row.online).map((row) => row.id));
+    const beyond = await fleetPage(index, { status: 'all', sort: 'id', direction: 1, offset: 100, limit: 10 }, ctx.now(), 0.001);
+    expect(beyond).toEqual({ matched: rows.length, rows: [] });
+  });
+});

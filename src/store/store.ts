@@ -6,6 +6,15 @@ export interface ListDevicesQuery {
   fleet?: string;
 }
 
+/** One appendWindows call, as a member of a group committed together (Store.appendWindowGroups). */
+export interface AppendRequest {
+  windows: readonly EnergyWindow[];
+  options?: AppendOptions;
+}
+
+/** What became of one request of a group: its result, or the error appendWindows would have thrown for it alone. */
+export type AppendGroupOutcome = { ok: true; result: AppendResult } | { ok: false; error: Error };
+
 export interface DeviceWithAggregate {
   device: Device;
   aggregate: DeviceAggregate | undefined;
@@ -42,6 +51,14 @@ export interface Store {
    * NotFoundError if a device is unknown, ValidationError for a malformed window (nothing stored).
    */
   appendWindows(windows: readonly EnergyWindow[], options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Group commit: several appendWindows requests in one transaction (one commit, one fsync), in order, each judged
+   * exactly as appendWindows would judge it after the requests before it. A request's failure (ValidationError,
+   * NotFoundError, WindowRefusedError in refuse-batch mode) stores none of that request and is returned as its outcome;
+   * the other requests are stored all the same. Rejects (nothing of any request stored) only when the transaction
+   * itself fails (disk full, SQLITE_BUSY past the timeout, a closed store).
+   */
+  appendWindowGroups(requests: readonly AppendRequest[]): Promise<AppendGroupOutcome[]>;
   getAggregate(deviceId: string): Promise<DeviceAggregate | undefined>;
   /** Most recent windows first (by start, then seq: after a seq reset the newest windows have the lowest seqs), at most `limit`. */
   listWindows(deviceId: string, limit: number): Promise<EnergyWindow[]>;

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, StoreClosedError, ValidationError, WindowRefusedError } from '../../src/domain/errors.js';
 import type { DeviceInput, DeviceSpec, EnergyWindow } from '../../src/domain/types.js';
-import type { Store } from '../../src/store/store.js';
+import type { AppendGroupOutcome, Store } from '../../src/store/store.js';
 
 export const CONTRACT_SPEC: DeviceSpec = {
   system: 'kws-typical',
@@ -655,6 +655,69 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
       });
     });
 
+    describe('appendWindowGroups (group commit)', () => {
+      beforeEach(async () => {
+        await store.createDevice(contractDevice('d1'));
+        await store.createDevice(contractDevice('d2'));
+      });
+
+      const ok = (outcome: AppendGroupOutcome | undefined) => {
+        if (outcome === undefined || !outcome.ok) throw new Error(`expected a result, got ${outcome === undefined ? 'nothing' : outcome.error.message}`);
+        return outcome.result;
+      };
+
+      it('judges each request as appendWindows would after the ones before it, and splits the results per request', async () => {
+        await store.appendWindows([contractWindow('d1', 0)]);
+        const outcomes = await store.appendWindowGroups([
+          { windows: [contractWindow('d1', 0), contractWindow('d1', 1)] }, // a redelivery and a new window
+          { windows: [contractWindow('d2', 0), contractWindow('d1', 1)] }, // d1#1 again: a duplicate of the request before
+          { windows: [contractWindow('d1', 2, { startMs: 1_500_000 })] }, // seq 2 at a new time…
+          { windows: [contractWindow('d1', 2)] }, // …and seq 2 re-used for other time: a seq reset
+        ]);
+        expect(outcomes.map((outcome) => ok(outcome))).toEqual([
+          { inserted: 1, duplicates: 1, seqResets: 0, overlaps: 0, refused: [], insertedByDevice: { d1: 1 } },
+          { inserted: 1, duplicates: 1, seqResets: 0, overlaps: 0, refused: [], insertedByDevice: { d2: 1 } },
+          { inserted: 1, duplicates: 0, seqResets: 0, overlaps: 0, refused: [], insertedByDevice: { d1: 1 } },
+          { inserted: 1, duplicates: 0, seqResets: 1, overlaps: 0, refused: [], insertedByDevice: { d1: 1 } },
+        ]);
+        expect((await store.getAggregate('d1'))?.windows).toBe(4);
+        expect((await store.getAggregate('d2'))?.windows).toBe(1);
+      });
+
+      it('reports a refusal in the request that holds it, indexed in that request', async () => {
+        await store.appendWindows([contractWindow('d1', 0)]);
+        const overlapping = contractWindow('d1', 7, { startMs: 1_005_000 });
+        const outcomes = await store.appendWindowGroups([{ windows: [contractWindow('d2', 0)] }, { windows: [contractWindow('d1', 1), overlapping] }]);
+        expect(ok(outcomes[0])).toMatchObject({ inserted: 1, overlaps: 0, refused: [] });
+        expect(ok(outcomes[1])).toMatchObject({ inserted: 1, overlaps: 1, refused: [{ index: 1, seq: 7, reason: 'overlap' }] });
+      });
+
+      it('fails only the request that breaks a rule: refused in refuse-batch mode, an unknown device, a malformed window', async () => {
+        await store.appendWindows([contractWindow('d1', 0)]);
+        const outcomes = await store.appendWindowGroups([
+          { windows: [contractWindow('d1', 1)] },
+          { windows: [contractWindow('d2', 0), contractWindow('d1', 9, { startMs: 1_005_000 })], options: { onRefusal: 'refuse-batch' } },
+          { windows: [contractWindow('d2', 1), contractWindow('ghost', 0)] },
+          { windows: [contractWindow('d2', 2, { energyJ: -1 })] },
+          { windows: [contractWindow('d2', 3)] },
+        ]);
+        expect(ok(outcomes[0]).inserted).toBe(1);
+        expect(outcomes[1]).toMatchObject({ ok: false, error: expect.any(WindowRefusedError) });
+        expect(outcomes[2]).toMatchObject({ ok: false, error: expect.any(NotFoundError) });
+        expect(outcomes[3]).toMatchObject({ ok: false, error: expect.any(ValidationError) });
+        expect(ok(outcomes[4]).inserted).toBe(1);
+        // Nothing of the failed requests was stored: d2 holds only seq 3.
+        expect((await store.listWindows('d2', 10)).map((window) => window.seq)).toEqual([3]);
+        expect((await store.listWindows('d1', 10)).map((window) => window.seq)).toEqual([1, 0]);
+        expect((await store.getAggregate('d2'))?.windows).toBe(1);
+      });
+
+      it('answers an empty group and empty requests', async () => {
+        expect(await store.appendWindowGroups([])).toEqual([]);
+        expect(ok((await store.appendWindowGroups([{ windows: [] }]))[0])).toMatchObject({ inserted: 0, duplicates: 0 });
+      });
+    });
+
     describe('listDevicesWithAggregates', () => {
       it('returns every device in id order with its aggregate, undefined for devices without windows', async () => {
         for (const [id, fleet] of [
@@ -705,6 +768,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           ['countDevices', () => store.countDevices()],
           ['appendWindows', () => store.appendWindows([contractWindow('d1', 0)])],
           ['appendWindows (empty)', () => store.appendWindows([])],
+          ['appendWindowGroups', () => store.appendWindowGroups([{ windows: [contractWindow('d1', 0)] }])],
           ['getAggregate', () => store.getAggregate('d1')],
           ['listWindows', () => store.listWindows('d1', 10)],
           ['listDevicesWithAggregates', () => store.listDevicesWithAggregates({ limit: 10, offset: 0 })],

@@ -23,7 +23,7 @@ import type {
 import { isSameWindow, overlapDetail, overlaps, startStamp, type WindowContent } from '../../domain/window-identity.js';
 import { windowShapeProblems } from '../../domain/window-plausibility.js';
 import { addWindow, EMPTY_WINDOW_TOTALS, type WindowTotals } from '../../domain/window-totals.js';
-import type { DeviceWithAggregate, ListDevicesQuery, Store } from '../store.js';
+import type { AppendGroupOutcome, AppendRequest, DeviceWithAggregate, ListDevicesQuery, Store } from '../store.js';
 import { migrate } from './migrations.js';
 
 /**
@@ -279,6 +279,9 @@ export class SqliteStore implements Store {
   private closed = false;
   private readonly statements: Statements;
   private readonly appendTx: (windows: readonly EnergyWindow[], options: AppendOptions) => AppendOutcome;
+  /** appendInTransaction as a nested transaction (a SAVEPOINT): a throw undoes that request only. */
+  private readonly appendSavepoint: (windows: readonly EnergyWindow[], options: AppendOptions) => AppendOutcome;
+  private readonly groupTx: (requests: readonly AppendRequest[], valid: readonly number[], outcomes: (AppendGroupOutcome | undefined)[]) => void;
   private readonly updateTx: (id: string, patch: DevicePatch) => Device;
   private readonly ensureTx: (input: DeviceInput) => { device: Device; created: boolean };
 
@@ -291,6 +294,11 @@ export class SqliteStore implements Store {
     // (busy_timeout) instead of failing with SQLITE_BUSY when upgrading a read lock.
     const append = db.transaction((windows: readonly EnergyWindow[], options: AppendOptions) => this.appendInTransaction(windows, options));
     this.appendTx = (windows, options) => append.immediate(windows, options);
+    this.appendSavepoint = (windows, options) => append(windows, options);
+    const group = db.transaction((requests: readonly AppendRequest[], valid: readonly number[], outcomes: (AppendGroupOutcome | undefined)[]) =>
+      this.groupInTransaction(requests, valid, outcomes),
+    );
+    this.groupTx = (requests, valid, outcomes) => group.immediate(requests, valid, outcomes);
     const update = db.transaction((id: string, patch: DevicePatch) => this.updateInTransaction(id, patch));
     this.updateTx = (id, patch) => update.immediate(id, patch);
     const ensure = db.transaction((input: DeviceInput) => this.ensureInTransaction(input));
@@ -358,10 +366,25 @@ export class SqliteStore implements Store {
     this.assertOpen();
     if (windows.length === 0) return { inserted: 0, duplicates: 0, seqResets: 0, overlaps: 0, refused: [], insertedByDevice: {} };
     windows.forEach(checkWindow);
-    const { insertedByDevice, refused, seqResets } = this.appendTx(windows, options);
-    const inserted = Object.values(insertedByDevice).reduce((sum, count) => sum + count, 0);
-    const overlapCount = refused.filter((window) => window.reason === 'overlap').length;
-    return { inserted, duplicates: windows.length - inserted - refused.length, seqResets, overlaps: overlapCount, refused, insertedByDevice };
+    return resultOf(windows, this.appendTx(windows, options), 0);
+  }
+
+  async appendWindowGroups(requests: readonly AppendRequest[]): Promise<AppendGroupOutcome[]> {
+    this.assertOpen();
+    const outcomes: (AppendGroupOutcome | undefined)[] = requests.map(() => undefined);
+    const valid: number[] = [];
+    requests.forEach((request, index) => {
+      try {
+        request.windows.forEach(checkWindow);
+      } catch (error) {
+        outcomes[index] = { ok: false, error: error as Error };
+        return;
+      }
+      if (request.windows.length === 0) outcomes[index] = { ok: true, result: resultOf([], { outcomes: new Uint8Array(0), refused: [] }, 0) };
+      else valid.push(index);
+    });
+    if (valid.length > 0) this.groupTx(requests, valid, outcomes);
+    return outcomes.map((outcome) => outcome ?? { ok: false, error: new Error('request not judged') });
   }
 
   async getAggregate(deviceId: string): Promise<DeviceAggregate | undefined> {
@@ -443,6 +466,61 @@ export class SqliteStore implements Store {
   }
 
   /**
+   * One transaction for the group. Consecutive 'skip' requests (MQTT, serial) are judged as one batch, as if one
+   * appendWindows call had carried them all (the same verdicts: each window is judged against everything before it),
+   * and the verdicts are split back per request; a refuse-batch request (HTTP) runs in its own SAVEPOINT, so its
+   * refusal undoes that request only. A run naming an unknown device is retried request by request, so that only the
+   * request naming it fails. Any other throw rolls the whole group back.
+   */
+  private groupInTransaction(requests: readonly AppendRequest[], valid: readonly number[], outcomes: (AppendGroupOutcome | undefined)[]): void {
+    let run: number[] = [];
+    const flushRun = (): void => {
+      if (run.length === 0) return;
+      const members = run;
+      run = [];
+      if (members.length === 1) {
+        this.appendAlone(requests, members[0] as number, outcomes);
+        return;
+      }
+      const windows = members.flatMap((index) => (requests[index] as AppendRequest).windows);
+      let outcome: AppendOutcome;
+      try {
+        outcome = this.appendSavepoint(windows, {});
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+        for (const index of members) this.appendAlone(requests, index, outcomes);
+        return;
+      }
+      let offset = 0;
+      for (const index of members) {
+        const request = requests[index] as AppendRequest;
+        outcomes[index] = { ok: true, result: resultOf(request.windows, outcome, offset) };
+        offset += request.windows.length;
+      }
+    };
+    for (const index of valid) {
+      if ((requests[index] as AppendRequest).options?.onRefusal === 'refuse-batch') {
+        flushRun();
+        this.appendAlone(requests, index, outcomes);
+      } else {
+        run.push(index);
+      }
+    }
+    flushRun();
+  }
+
+  /** One request in its own SAVEPOINT: a refusal or an unknown device is its outcome and undoes nothing else. */
+  private appendAlone(requests: readonly AppendRequest[], index: number, outcomes: (AppendGroupOutcome | undefined)[]): void {
+    const request = requests[index] as AppendRequest;
+    try {
+      outcomes[index] = { ok: true, result: resultOf(request.windows, this.appendSavepoint(request.windows, request.options ?? {}), 0) };
+    } catch (error) {
+      if (!(error instanceof WindowRefusedError) && !(error instanceof NotFoundError)) throw error;
+      outcomes[index] = { ok: false, error };
+    }
+  }
+
+  /**
    * Runs inside the IMMEDIATE transaction, window by window in batch order, so that each window is judged against
    * everything stored before it, this batch's earlier windows included: a redelivery of a stored window (isSameWindow)
    * changes nothing, an overlap is refused, anything else is stored, also under a seq already stored (a seq reset).
@@ -462,9 +540,8 @@ export class SqliteStore implements Store {
     }
     const receivedMs = this.clock();
     const deltas = new Map<string, AggregateDelta>();
-    const insertedByDevice: Record<string, number> = {};
+    const outcomes = new Uint8Array(windows.length); // VERDICT_DUPLICATE (0) until judged otherwise
     const refused: RefusedWindow[] = [];
-    let seqResets = 0;
     windows.forEach((window, index) => {
       const bounds = boundsByDevice.get(window.deviceId) as DeviceBounds;
       const sameSeq = window.seq > bounds.maxSeq ? NO_ROWS : this.statements.windowsWithSeq.all(window.deviceId, window.seq);
@@ -472,6 +549,7 @@ export class SqliteStore implements Store {
       const overlapped = window.startMs >= bounds.lastEndMs ? undefined : this.overlappedWindow(window, bounds.maxDurationS);
       if (overlapped !== undefined) {
         refused.push({ index, deviceId: window.deviceId, seq: window.seq, reason: 'overlap', detail: overlapDetail(window, overlapped) });
+        outcomes[index] = VERDICT_REFUSED;
         return;
       }
       this.statements.insertWindow.run({
@@ -489,8 +567,7 @@ export class SqliteStore implements Store {
         start_stamped_by: startStamp(window),
         seq_use: sameSeq.reduce((next, row) => Math.max(next, row.seq_use + 1), 0),
       });
-      if (sameSeq.length > 0) seqResets += 1;
-      insertedByDevice[window.deviceId] = (insertedByDevice[window.deviceId] ?? 0) + 1;
+      outcomes[index] = sameSeq.length > 0 ? VERDICT_SEQ_RESET : VERDICT_INSERTED;
       bounds.maxSeq = Math.max(bounds.maxSeq, window.seq);
       bounds.lastEndMs = Math.max(bounds.lastEndMs, window.startMs + window.durationS * 1000);
       bounds.maxDurationS = Math.max(bounds.maxDurationS, window.durationS);
@@ -502,7 +579,7 @@ export class SqliteStore implements Store {
     });
     if (refused.length > 0 && options.onRefusal === 'refuse-batch') throw new WindowRefusedError(refused);
     for (const [deviceId, delta] of deltas) this.statements.upsertAggregate.run(aggregateParams(deviceId, delta));
-    return { insertedByDevice, refused, seqResets };
+    return { outcomes, refused };
   }
 
   /**
@@ -523,10 +600,38 @@ export class SqliteStore implements Store {
 
 const NO_ROWS: readonly SameSeqRow[] = [];
 
+/** Verdicts per window of one transaction's batch (AppendOutcome.outcomes). */
+const VERDICT_DUPLICATE = 0;
+const VERDICT_INSERTED = 1;
+const VERDICT_SEQ_RESET = 2;
+const VERDICT_REFUSED = 3;
+
 interface AppendOutcome {
-  insertedByDevice: Record<string, number>;
+  /** One verdict per window of the batch, in batch order. */
+  outcomes: Uint8Array;
+  /** The refused windows, indexed in the batch. */
   refused: RefusedWindow[];
-  seqResets: number;
+}
+
+/** The AppendResult of `windows`, the part of a judged batch that starts at `offset` (refusals re-indexed to it). */
+function resultOf(windows: readonly EnergyWindow[], outcome: AppendOutcome, offset: number): AppendResult {
+  const insertedByDevice: Record<string, number> = {};
+  let inserted = 0;
+  let duplicates = 0;
+  let seqResets = 0;
+  windows.forEach((window, index) => {
+    const verdict = outcome.outcomes[offset + index];
+    if (verdict === VERDICT_DUPLICATE) duplicates += 1;
+    if (verdict !== VERDICT_INSERTED && verdict !== VERDICT_SEQ_RESET) return;
+    if (verdict === VERDICT_SEQ_RESET) seqResets += 1;
+    inserted += 1;
+    insertedByDevice[window.deviceId] = (insertedByDevice[window.deviceId] ?? 0) + 1;
+  });
+  const refused = outcome.refused
+    .filter((refusal) => refusal.index >= offset && refusal.index < offset + windows.length)
+    .map((refusal) => (offset === 0 ? refusal : { ...refusal, index: refusal.index - offset }));
+  const overlapCount = refused.filter((refusal) => refusal.reason === 'overlap').length;
+  return { inserted, duplicates, seqResets, overlaps: overlapCount, refused, insertedByDevice };
 }
 
 function contentFromRow(seq: number, row: SameSeqRow): WindowContent {

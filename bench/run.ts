@@ -6,6 +6,7 @@ const BENCHES: { name: string; module: string; fn: string }[] = [
   { name: 'serial', module: './serial.ts', fn: 'runSerialBench' },
   { name: 'store', module: './store.ts', fn: 'runStoreBench' },
   { name: 'mqtt', module: './mqtt.ts', fn: 'runMqttBench' },
+  { name: 'broker', module: './broker.ts', fn: 'runBrokerBench' },
   { name: 'credentials', module: './credentials.ts', fn: 'runCredentialsBench' },
   { name: 'dashboard', module: './dashboard.ts', fn: 'runDashboardBench' },
   { name: 'startup', module: './startup.ts', fn: 'runStartupBench' },

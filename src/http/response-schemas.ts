@@ -277,6 +277,8 @@ export const healthSchema = z.strictObject({
     rejectedByReason: z.record(z.string(), z.number()),
     lastRejection: z.string().nullable(),
     devicesAnnounced: z.number(),
+    submitsOverloaded: z.number(),
+    commits: z.number(),
   }),
   live: z.strictObject({ listeners: z.number(), listenerErrors: z.number() }),
   sources: z.array(sourceStatusSchema),

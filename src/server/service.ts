@@ -133,6 +133,7 @@ async function startOnStore(
       closing ??= (async () => {
         await stopAll(started, log);
         await closeServer(server);
+        await ingest.close(); // commits what was submitted before the store closes
         await store.close();
       })();
       return closing;

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 /** Every benchmark, in order. Each prints its own figures and its ratio to a baseline measured in the same run. */
 const BENCHES: { name: string; module: string; fn: string }[] = [
   { name: 'http', module: './http.ts', fn: 'runHttpBench' },
+  { name: 'http-ingest', module: './http-ingest.ts', fn: 'runHttpIngestBench' },
   { name: 'serial', module: './serial.ts', fn: 'runSerialBench' },
   { name: 'store', module: './store.ts', fn: 'runStoreBench' },
   { name: 'mqtt', module: './mqtt.ts', fn: 'runMqttBench' },

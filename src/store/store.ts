@@ -29,6 +29,12 @@ export interface Store {
   readonly kind: string;
   /** Create a device; ConflictError when the id exists. */
   createDevice(input: DeviceInput): Promise<Device>;
+  /**
+   * Create many devices in one transaction (bulk registration, a fleet manifest). `onExisting: 'fail'` (default):
+   * ConflictError naming the ids that exist, nothing created; `'skip'`: existing devices are left as they are and
+   * listed in `existing`. ValidationError (nothing created) for a malformed input or an id given twice.
+   */
+  createDevices(inputs: readonly DeviceInput[], options?: { onExisting?: 'fail' | 'skip' }): Promise<{ created: number; existing: string[] }>;
   /** Merge a patch into a device; NotFoundError when absent. */
   updateDevice(id: string, patch: DevicePatch): Promise<Device>;
   /** Create the device unless it exists; never changes an existing one. */

@@ -204,6 +204,30 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(ensured).toEqual({ device: updated, created: false });
       });
 
+      it('createDevices registers many devices in one call, exactly as createDevice would', async () => {
+        expect(await store.createDevices([contractDevice('m2', { fleet: 'f' }), contractDevice('m1')])).toEqual({ created: 2, existing: [] });
+        expect(await store.countDevices()).toBe(2);
+        expect(await store.getDevice('m2')).toMatchObject({ id: 'm2', name: 'Device m2', fleet: 'f', spec: CONTRACT_SPEC });
+        expect(await store.createDevices([])).toEqual({ created: 0, existing: [] });
+      });
+
+      it('createDevices: an existing id fails the call (nothing created) unless asked to skip it', async () => {
+        await store.createDevice(contractDevice('m1', { name: 'original' }));
+        await expect(store.createDevices([contractDevice('m0'), contractDevice('m1')])).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.getDevice('m0')).toBeUndefined();
+        expect(await store.createDevices([contractDevice('m0'), contractDevice('m1', { name: 'other' })], { onExisting: 'skip' })).toEqual({
+          created: 1,
+          existing: ['m1'],
+        });
+        expect((await store.getDevice('m1'))?.name).toBe('original');
+      });
+
+      it('createDevices refuses an id given twice or a malformed device, creating nothing', async () => {
+        await expect(store.createDevices([contractDevice('m1'), contractDevice('m1')])).rejects.toBeInstanceOf(ValidationError);
+        await expect(store.createDevices([contractDevice('m2'), contractDevice('')])).rejects.toThrow(/devices\[1\]/);
+        expect(await store.countDevices()).toBe(0);
+      });
+
       it('lists devices ordered by id, whatever the insertion order, with limit and offset', async () => {
         for (const id of ['m', 'b', 'z', 'a', 'k']) await store.createDevice(contractDevice(id));
         const all = await store.listDevices({ limit: 100, offset: 0 });
@@ -763,6 +787,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           ['createDevice', () => store.createDevice(contractDevice('d2'))],
           ['updateDevice', () => store.updateDevice('d1', { name: 'x' })],
           ['ensureDevice', () => store.ensureDevice(contractDevice('d1'))],
+          ['createDevices', () => store.createDevices([contractDevice('d3')])],
           ['getDevice', () => store.getDevice('d1')],
           ['listDevices', () => store.listDevices({ limit: 10, offset: 0 })],
           ['countDevices', () => store.countDevices()],

@@ -284,6 +284,7 @@ export class SqliteStore implements Store {
   private readonly groupTx: (requests: readonly AppendRequest[], valid: readonly number[], outcomes: (AppendGroupOutcome | undefined)[]) => void;
   private readonly updateTx: (id: string, patch: DevicePatch) => Device;
   private readonly ensureTx: (input: DeviceInput) => { device: Device; created: boolean };
+  private readonly createManyTx: (params: readonly DeviceParams[], onExisting: 'fail' | 'skip') => { created: number; existing: string[] };
 
   private constructor(
     private readonly db: Database.Database,
@@ -303,6 +304,16 @@ export class SqliteStore implements Store {
     this.updateTx = (id, patch) => update.immediate(id, patch);
     const ensure = db.transaction((input: DeviceInput) => this.ensureInTransaction(input));
     this.ensureTx = (input) => ensure.immediate(input);
+    const createMany = db.transaction((params: readonly DeviceParams[], onExisting: 'fail' | 'skip') => {
+      const existing = params.filter((param) => this.statements.insertDevice.run(param).changes === 0).map((param) => param.id);
+      if (existing.length > 0 && onExisting === 'fail') {
+        throw new ConflictError(
+          `${existing.length} device${existing.length === 1 ? '' : 's'} exist already: ${existing.slice(0, 10).join(', ')}${existing.length > 10 ? ', …' : ''}`,
+        );
+      }
+      return { created: params.length - existing.length, existing };
+    });
+    this.createManyTx = (params, onExisting) => createMany.immediate(params, onExisting);
   }
 
   /** Open (creating it and its directory if needed) and migrate the database at `file`. */
@@ -330,6 +341,22 @@ export class SqliteStore implements Store {
       throw new ConflictError(`device ${JSON.stringify(input.id)} already exists`);
     }
     return deviceFromParams(params);
+  }
+
+  async createDevices(inputs: readonly DeviceInput[], options: { onExisting?: 'fail' | 'skip' } = {}): Promise<{ created: number; existing: string[] }> {
+    this.assertOpen();
+    const params = inputs.map((input, index) => {
+      try {
+        return this.newDeviceParams(input);
+      } catch (error) {
+        if (error instanceof ValidationError) throw new ValidationError(`devices[${index}]: ${error.message}`, error.details);
+        throw error;
+      }
+    });
+    const seen = new Set<string>();
+    const repeated = params.filter((param) => seen.size === seen.add(param.id).size).map((param) => param.id);
+    if (repeated.length > 0) throw new ValidationError(`device ids given more than once: ${[...new Set(repeated)].slice(0, 10).join(', ')}`);
+    return this.createManyTx(params, options.onExisting ?? 'fail');
   }
 
   async updateDevice(id: string, patch: DevicePatch): Promise<Device> {

@@ -8,6 +8,7 @@ const BENCHES: { name: string; module: string; fn: string }[] = [
   { name: 'store', module: './store.ts', fn: 'runStoreBench' },
   { name: 'mqtt', module: './mqtt.ts', fn: 'runMqttBench' },
   { name: 'broker', module: './broker.ts', fn: 'runBrokerBench' },
+  { name: 'registration', module: './registration.ts', fn: 'runRegistrationBench' },
   { name: 'credentials', module: './credentials.ts', fn: 'runCredentialsBench' },
   { name: 'dashboard', module: './dashboard.ts', fn: 'runDashboardBench' },
   { name: 'startup', module: './startup.ts', fn: 'runStartupBench' },

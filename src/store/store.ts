@@ -15,6 +15,34 @@ export interface AppendRequest {
 /** What became of one request of a group: its result, or the error appendWindows would have thrown for it alone. */
 export type AppendGroupOutcome = { ok: true; result: AppendResult } | { ok: false; error: Error };
 
+/** Where a page of windows by time range ended: the last window's order key (start, seq, seq use). */
+export interface WindowCursor {
+  startMs: number;
+  seq: number;
+  seqUse: number;
+}
+
+export interface WindowRangeQuery {
+  /** Windows starting at or after this (Unix ms). */
+  fromMs: number;
+  /** Windows starting before this (Unix ms). */
+  toMs: number;
+  limit: number;
+  /** Continue after this window (the `next` of the page before). */
+  after?: WindowCursor;
+}
+
+/** Per-bucket totals of the windows starting in [startMs, startMs + step). */
+export interface SeriesBucket {
+  startMs: number;
+  windows: number;
+  energyJ: number;
+  observedS: number;
+  inferences: number;
+  minPowerW: number | null;
+  maxPowerW: number | null;
+}
+
 export interface DeviceWithAggregate {
   device: Device;
   aggregate: DeviceAggregate | undefined;
@@ -68,6 +96,16 @@ export interface Store {
   getAggregate(deviceId: string): Promise<DeviceAggregate | undefined>;
   /** Most recent windows first (by start, then seq: after a seq reset the newest windows have the lowest seqs), at most `limit`. */
   listWindows(deviceId: string, limit: number): Promise<EnergyWindow[]>;
+  /**
+   * Windows starting in [fromMs, toMs), oldest first (by start, seq, seq use), at most `limit`, after `after`;
+   * `next` is the cursor of the page's last window when more follow, else null.
+   */
+  listWindowsInRange(deviceId: string, query: WindowRangeQuery): Promise<{ windows: EnergyWindow[]; next: WindowCursor | null }>;
+  /**
+   * The device's windows starting in [fromMs, toMs), summed per bucket of `stepMs` from `fromMs` (a window counts in
+   * the bucket of its start); only buckets holding windows, oldest first.
+   */
+  windowSeries(deviceId: string, query: { fromMs: number; toMs: number; stepMs: number }): Promise<SeriesBucket[]>;
   /** Every device with its aggregate (fleet views). */
   listDevicesWithAggregates(query: ListDevicesQuery): Promise<DeviceWithAggregate[]>;
   /** Flush and release resources; any later call throws StoreClosedError. */

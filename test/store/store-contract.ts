@@ -742,6 +742,55 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
       });
     });
 
+    describe('windows by time range and series', () => {
+      beforeEach(async () => {
+        await store.createDevice(contractDevice('d1'));
+        await store.createDevice(contractDevice('d2'));
+      });
+
+      it('lists the windows starting in [from, to), oldest first, in pages that continue after the cursor', async () => {
+        // seq 0..9 start at 1 000 000 + seq·10 000; then a reboot re-uses seq 0..2 later on (seq resets).
+        await store.appendWindows(Array.from({ length: 10 }, (_, seq) => contractWindow('d1', seq)));
+        await store.appendWindows([0, 1, 2].map((seq) => contractWindow('d1', seq, { startMs: 2_000_000 + seq * 10_000 })));
+        await store.appendWindows([contractWindow('d2', 3)]);
+        const starts = (windows: readonly EnergyWindow[]) => windows.map((window) => `${window.seq}@${window.startMs}`);
+        const first = await store.listWindowsInRange('d1', { fromMs: 1_020_000, toMs: 2_010_001, limit: 4 });
+        expect(starts(first.windows)).toEqual(['2@1020000', '3@1030000', '4@1040000', '5@1050000']);
+        expect(first.next).not.toBeNull();
+        const second = await store.listWindowsInRange('d1', { fromMs: 1_020_000, toMs: 2_010_001, limit: 4, after: first.next! });
+        expect(starts(second.windows)).toEqual(['6@1060000', '7@1070000', '8@1080000', '9@1090000']);
+        const third = await store.listWindowsInRange('d1', { fromMs: 1_020_000, toMs: 2_010_001, limit: 4, after: second.next! });
+        expect(starts(third.windows)).toEqual(['0@2000000', '1@2010000']);
+        expect(third.next).toBeNull();
+        expect(third.windows[0]).toEqual(contractWindow('d1', 0, { startMs: 2_000_000 }));
+        expect((await store.listWindowsInRange('d1', { fromMs: 0, toMs: 1_000_000, limit: 10 })).windows).toEqual([]);
+        await expect(store.listWindowsInRange('d1', { fromMs: 5, toMs: 4, limit: 10 })).rejects.toBeInstanceOf(ValidationError);
+      });
+
+      it('a page ending exactly at the last window has no cursor', async () => {
+        await store.appendWindows([contractWindow('d1', 0), contractWindow('d1', 1)]);
+        expect((await store.listWindowsInRange('d1', { fromMs: 0, toMs: 2_000_000, limit: 2 })).next).toBeNull();
+      });
+
+      it('sums windows per bucket of their start: energy, observed time, inferences, power extremes; empty buckets left out', async () => {
+        await store.appendWindows([
+          contractWindow('d1', 0, { minPowerW: 0.01, maxPowerW: 0.2 }), // 1 000 000
+          contractWindow('d1', 1), // 1 010 000
+          contractWindow('d1', 2, { minPowerW: null, maxPowerW: null }), // 1 020 000
+          contractWindow('d1', 9), // 1 090 000
+        ]);
+        await store.appendWindows([contractWindow('d2', 0)]);
+        expect(await store.windowSeries('d1', { fromMs: 1_000_000, toMs: 1_100_000, stepMs: 30_000 })).toEqual([
+          { startMs: 1_000_000, windows: 3, energyJ: 1.5, observedS: 30, inferences: 9, minPowerW: 0.01, maxPowerW: 0.2 },
+          { startMs: 1_090_000, windows: 1, energyJ: 0.5, observedS: 10, inferences: 3, minPowerW: 0.025, maxPowerW: 0.125 },
+        ]);
+        expect(await store.windowSeries('d1', { fromMs: 1_010_000, toMs: 1_020_000, stepMs: 1 })).toEqual([
+          { startMs: 1_010_000, windows: 1, energyJ: 0.5, observedS: 10, inferences: 3, minPowerW: 0.025, maxPowerW: 0.125 },
+        ]);
+        await expect(store.windowSeries('d1', { fromMs: 0, toMs: 1, stepMs: 0 })).rejects.toBeInstanceOf(ValidationError);
+      });
+    });
+
     describe('listDevicesWithAggregates', () => {
       it('returns every device in id order with its aggregate, undefined for devices without windows', async () => {
         for (const [id, fleet] of [
@@ -796,6 +845,8 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           ['appendWindowGroups', () => store.appendWindowGroups([{ windows: [contractWindow('d1', 0)] }])],
           ['getAggregate', () => store.getAggregate('d1')],
           ['listWindows', () => store.listWindows('d1', 10)],
+          ['listWindowsInRange', () => store.listWindowsInRange('d1', { fromMs: 0, toMs: 1, limit: 1 })],
+          ['windowSeries', () => store.windowSeries('d1', { fromMs: 0, toMs: 1, stepMs: 1 })],
           ['listDevicesWithAggregates', () => store.listDevicesWithAggregates({ limit: 10, offset: 0 })],
           ['close', () => store.close()],
         ];

@@ -23,7 +23,16 @@ import type {
 import { isSameWindow, overlapDetail, overlaps, startStamp, type WindowContent } from '../../domain/window-identity.js';
 import { windowShapeProblems } from '../../domain/window-plausibility.js';
 import { addWindow, EMPTY_WINDOW_TOTALS, type WindowTotals } from '../../domain/window-totals.js';
-import type { AppendGroupOutcome, AppendRequest, DeviceWithAggregate, ListDevicesQuery, Store } from '../store.js';
+import type {
+  AppendGroupOutcome,
+  AppendRequest,
+  DeviceWithAggregate,
+  ListDevicesQuery,
+  SeriesBucket,
+  Store,
+  WindowCursor,
+  WindowRangeQuery,
+} from '../store.js';
 import { migrate } from './migrations.js';
 
 /**
@@ -92,6 +101,17 @@ interface WindowRow {
   inference_count: number;
   source: string;
   start_stamped_by: StartStamp;
+}
+
+/** One bucket of windowSeries. */
+interface SeriesRow {
+  bucket_ms: number;
+  windows: number;
+  energy_j: number;
+  observed_s: number;
+  inferences: number;
+  min_power_w: number | null;
+  max_power_w: number | null;
 }
 
 /** A stored window under the seq of a new one: a redelivery of it, or a re-use of the seq. */
@@ -198,6 +218,8 @@ class Statements {
   readonly deviceStampedStartingBetween;
   readonly deviceBounds;
   readonly listWindows;
+  readonly listWindowsInRange;
+  readonly windowSeries;
   readonly getAggregate;
   readonly upsertAggregate;
 
@@ -252,6 +274,20 @@ class Statements {
       `SELECT device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, source,
          start_stamped_by
        FROM energy_windows WHERE device_id = ? ORDER BY start_ms DESC, seq DESC, seq_use DESC LIMIT ?`,
+    );
+    // Keyset paging on the (device_id, start_ms) index: the row value (start, seq, seq use) orders windows totally.
+    this.listWindowsInRange = db.prepare<[string, number, number, number, number, number, number], WindowRow & { seq_use: number }>(
+      `SELECT device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, source,
+         start_stamped_by, seq_use
+       FROM energy_windows WHERE device_id = ? AND start_ms >= ? AND start_ms < ? AND (start_ms, seq, seq_use) > (?, ?, ?)
+       ORDER BY start_ms, seq, seq_use LIMIT ?`,
+    );
+    this.windowSeries = db.prepare<[number, number, number, number, string, number, number], SeriesRow>(
+      // better-sqlite3 binds JS numbers as REAL: cast, so that the division truncates to the bucket.
+      `SELECT CAST(? AS INTEGER) + (CAST(start_ms - ? AS INTEGER) / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS bucket_ms, count(*) AS windows, sum(energy_j) AS energy_j, sum(duration_s) AS observed_s,
+         sum(inference_count) AS inferences, min(min_power_w) AS min_power_w, max(max_power_w) AS max_power_w
+       FROM energy_windows WHERE device_id = ? AND start_ms >= ? AND start_ms < ?
+       GROUP BY bucket_ms ORDER BY bucket_ms`,
     );
     this.getAggregate = db.prepare<[string], AggregateRow>(`SELECT ${AGGREGATE_COLUMNS} FROM device_aggregates WHERE device_id = ?`);
     this.upsertAggregate = db.prepare<[AggregateParams]>(
@@ -424,6 +460,34 @@ export class SqliteStore implements Store {
     this.assertOpen();
     checkCount('limit', limit);
     return this.statements.listWindows.all(deviceId, limit).map(windowFromRow);
+  }
+
+  async listWindowsInRange(deviceId: string, query: WindowRangeQuery): Promise<{ windows: EnergyWindow[]; next: WindowCursor | null }> {
+    this.assertOpen();
+    checkCount('limit', query.limit);
+    checkRange(query.fromMs, query.toMs);
+    const after = query.after ?? { startMs: Number.MIN_SAFE_INTEGER, seq: -1, seqUse: -1 };
+    const rows = this.statements.listWindowsInRange.all(deviceId, query.fromMs, query.toMs, after.startMs, after.seq, after.seqUse, query.limit + 1);
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    const next = rows.length > query.limit && last !== undefined ? { startMs: last.start_ms, seq: last.seq, seqUse: last.seq_use } : null;
+    return { windows: page.map(windowFromRow), next };
+  }
+
+  async windowSeries(deviceId: string, query: { fromMs: number; toMs: number; stepMs: number }): Promise<SeriesBucket[]> {
+    this.assertOpen();
+    checkRange(query.fromMs, query.toMs);
+    if (!Number.isSafeInteger(query.stepMs) || query.stepMs < 1) throw new ValidationError('stepMs must be a positive integer');
+    const { fromMs, toMs, stepMs } = query;
+    return this.statements.windowSeries.all(fromMs, fromMs, stepMs, stepMs, deviceId, fromMs, toMs).map((row) => ({
+      startMs: row.bucket_ms,
+      windows: row.windows,
+      energyJ: row.energy_j,
+      observedS: row.observed_s,
+      inferences: row.inferences,
+      minPowerW: row.min_power_w,
+      maxPowerW: row.max_power_w,
+    }));
   }
 
   async listDevicesWithAggregates(query: ListDevicesQuery): Promise<DeviceWithAggregate[]> {
@@ -733,6 +797,11 @@ function checkWindow(window: EnergyWindow, index: number): void {
 /** SQLite treats a negative LIMIT as "no limit": refuse it rather than return everything. */
 function checkCount(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) throw new ValidationError(`${name} must be a non-negative integer`);
+}
+
+function checkRange(fromMs: number, toMs: number): void {
+  if (!Number.isSafeInteger(fromMs) || !Number.isSafeInteger(toMs)) throw new ValidationError('fromMs and toMs must be integers (Unix ms)');
+  if (fromMs > toMs) throw new ValidationError(`fromMs (${fromMs}) is after toMs (${toMs})`);
 }
 
 function checkPage(query: ListDevicesQuery): { limit: number; offset: number } {

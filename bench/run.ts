@@ -3,10 +3,13 @@ import { pathToFileURL } from 'node:url';
 /** Every benchmark, in order. Each prints its own figures and its ratio to a baseline measured in the same run. */
 const BENCHES: { name: string; module: string; fn: string }[] = [
   { name: 'http', module: './http.ts', fn: 'runHttpBench' },
+  { name: 'http-ingest', module: './http-ingest.ts', fn: 'runHttpIngestBench' },
   { name: 'serial', module: './serial.ts', fn: 'runSerialBench' },
   { name: 'ppk2', module: './ppk2.ts', fn: 'runPpk2Bench' },
   { name: 'store', module: './store.ts', fn: 'runStoreBench' },
   { name: 'mqtt', module: './mqtt.ts', fn: 'runMqttBench' },
+  { name: 'broker', module: './broker.ts', fn: 'runBrokerBench' },
+  { name: 'registration', module: './registration.ts', fn: 'runRegistrationBench' },
   { name: 'credentials', module: './credentials.ts', fn: 'runCredentialsBench' },
   { name: 'dashboard', module: './dashboard.ts', fn: 'runDashboardBench' },
   { name: 'startup', module: './startup.ts', fn: 'runStartupBench' },

@@ -18,6 +18,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'issue per-device passwords for the embedded MQTT broker',
     load: async () => (await import('./commands/mqtt-credentials.js')).mqttCredentialsCommand,
   },
+  'import-devices': {
+    summary: 'register a fleet manifest (JSON or CSV) with a running service, in bulk',
+    load: async () => (await import('./commands/import-devices.js')).importDevicesCommand,
+  },
   ports: {
     summary: 'list serial ports, their USB VID:PID and whether the board is recognised',
     load: async () => (await import('./commands/ports.js')).portsCommand,

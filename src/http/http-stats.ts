@@ -18,6 +18,8 @@ export const HTTP_REJECT_REASONS = [
   'too-many-streams',
   'embedded_broker_off',
   'unavailable',
+  /** Ingest's group-commit queue was full (OverloadError): nothing stored, 503 with Retry-After. */
+  'overloaded',
   'internal',
   /** The client sent its request too slowly (server.requestTimeout / headersTimeout). */
   'request-timeout',

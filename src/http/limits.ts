@@ -4,6 +4,11 @@
 export const MAX_BODY_BYTES = 512 * 1024;
 /** Windows per HTTP ingest request: bounds one transaction's work and latency. */
 export const MAX_WINDOWS_PER_REQUEST = 1_000;
+/**
+ * Devices per bulk registration (POST /api/devices with an array): a device is ~60–250 bytes of JSON, so 2 000 stay
+ * under MAX_BODY_BYTES; one request is one transaction. A manifest of 100 000 devices takes 50 requests.
+ */
+export const MAX_DEVICES_PER_REQUEST = 2_000;
 /** Devices per page of GET /api/devices and /api/fleet: a 10 000-device fleet in one dashboard load. */
 export const MAX_PAGE_SIZE = 20_000;
 export const DEFAULT_PAGE_SIZE = 1_000;

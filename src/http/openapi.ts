@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { MAX_BODY_BYTES, MAX_EVENT_CLIENTS } from './limits.js';
+import { MAX_BODY_BYTES, MAX_DEVICES_PER_REQUEST, MAX_EVENT_CLIENTS } from './limits.js';
 import { DEVICE_ID_PATTERN } from '../protocol/limits.js';
 import * as responses from './response-schemas.js';
 import {
   calculateBodySchema,
   calculateQuerySchema,
   createDeviceSchema,
+  createDevicesQuerySchema,
+  createDevicesSchema,
   eventsQuerySchema,
   fleetQuerySchema,
   listQuerySchema,
@@ -25,6 +27,7 @@ const mqttCredentialsBodySchema = z.object({ fleet: z.string().regex(DEVICE_ID_P
 const REQUEST_SCHEMAS: Record<string, z.ZodType> = {
   Calculation: calculateBodySchema,
   DeviceCreate: createDeviceSchema,
+  DeviceBatch: createDevicesSchema,
   DevicePatch: patchDeviceSchema,
   Window: windowSchema,
   Windows: windowsBodySchema,
@@ -45,6 +48,7 @@ const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
   Aggregate: responses.aggregateSchema,
   DeviceWithAggregate: responses.deviceWithAggregateSchema,
   DeviceList: responses.deviceListSchema,
+  DeviceBatchResult: responses.deviceBatchResultSchema,
   StoredWindow: responses.storedWindowSchema,
   WindowList: responses.windowListSchema,
   SubmitResult: responses.submitResultSchema,
@@ -84,6 +88,20 @@ const problem = (description: string) => ({ description, content: { 'application
 const body = (schema: string, examples: Record<string, unknown>, required = true) => ({
   required,
   content: { 'application/json': { schema: ref(schema), examples: Object.fromEntries(Object.entries(examples).map(([name, value]) => [name, { value }])) } },
+});
+/** A body or answer that is one of several components (each with its examples in the body's case). */
+const oneOfBody = (schemas: readonly string[], examples: Record<string, unknown>) => ({
+  required: true,
+  content: {
+    'application/json': {
+      schema: { oneOf: schemas.map(ref) },
+      examples: Object.fromEntries(Object.entries(examples).map(([name, value]) => [name, { value }])),
+    },
+  },
+});
+const oneOfJson = (description: string, schemas: readonly string[]) => ({
+  description,
+  content: { 'application/json': { schema: { oneOf: schemas.map(ref) } } },
 });
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: DEVICE_ID_PATTERN.source } };
 const secured = [{ bearer: [] }];
@@ -138,6 +156,12 @@ export const REQUEST_EXAMPLES = {
       lifetimeYears: 5,
       chargerEfficiency: 0.85,
     },
+  },
+  DeviceBatch: {
+    manifest: [
+      { id: 'field-0001', fleet: 'orchard' },
+      { id: 'field-0002', fleet: 'orchard', system: 'ic-typical', grid: 'FRA' },
+    ],
   },
   DevicePatch: { grid: { grid: 'SWE' }, undeploy: { name: 'renamed', deployedAt: null, fleet: null } },
   Windows: { batch: { windows: [exampleWindow(0), exampleWindow(1)] }, single: { seq: 7, startMs: EXAMPLE_START_MS, durationS: 10, energyJ: 0.01 } },
@@ -207,14 +231,15 @@ export function openApiDocument(version: string): unknown {
         },
         post: {
           operationId: 'createDevice',
-          summary: 'Register a device',
+          summary: `Register a device, or many (an array of up to ${MAX_DEVICES_PER_REQUEST}, one transaction: a fleet manifest)`,
           security: secured,
-          requestBody: body('DeviceCreate', REQUEST_EXAMPLES.DeviceCreate),
+          parameters: queryParameters(createDevicesQuerySchema),
+          requestBody: oneOfBody(['DeviceCreate', 'DeviceBatch'], { ...REQUEST_EXAMPLES.DeviceCreate, ...REQUEST_EXAMPLES.DeviceBatch }),
           responses: {
-            201: json('device', 'Device'),
+            201: oneOfJson('the device; for an array, how many were created and which existed already (existing=skip)', ['Device', 'DeviceBatchResult']),
             400: PROBLEMS[400],
             401: PROBLEMS[401],
-            409: problem('a device with this id exists'),
+            409: problem('a device with this id exists (for an array without existing=skip: any of them; nothing created)'),
             413: PROBLEMS[413],
             415: PROBLEMS[415],
           },

@@ -1,6 +1,10 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ConflictError, NotFoundError, StoreClosedError, ValidationError } from '../domain/errors.js';
+import { BatcherClosedError, OverloadError } from '../ingest/micro-batcher.js';
 import type { HttpRejectReason, HttpStats } from './http-stats.js';
+
+/** Seconds a client is asked to wait (Retry-After) when ingest's commit queue is full: a few commits' worth. */
+export const OVERLOAD_RETRY_AFTER_S = 1;
 
 export interface Problem {
   type: string;
@@ -34,7 +38,9 @@ function toProblem(error: unknown): { problem: Problem; reason: HttpRejectReason
   if (error instanceof NotFoundError) return make(404, 'not-found', 'Not found', error.message);
   if (error instanceof ConflictError) return make(409, 'conflict', 'Conflict', error.message);
   if (error instanceof HttpError) return make(error.status, error.reason, error.reason.replace(/-/g, ' '), error.message);
-  if (error instanceof StoreClosedError) return make(503, 'unavailable', 'Service unavailable', 'the service is shutting down');
+  if (error instanceof StoreClosedError || error instanceof BatcherClosedError)
+    return make(503, 'unavailable', 'Service unavailable', 'the service is shutting down');
+  if (error instanceof OverloadError) return make(503, 'overloaded', 'Service overloaded', `${error.message}: nothing stored, retry later`);
   // body-parser errors carry `type` and `status`
   const bodyError = error as { type?: string; status?: number; message?: string; limit?: number };
   if (bodyError.type === 'entity.too.large') return make(413, 'too-large', 'Body too large', `request body exceeds ${bodyError.limit ?? ''} bytes`);
@@ -61,6 +67,7 @@ export function problemMiddleware(stats: HttpStats, log: (message: string) => vo
     const { problem, reason, isServerError } = toProblem(error);
     stats.reject(reason, problem.detail);
     if (isServerError) log(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    if (reason === 'overloaded') res.set('Retry-After', String(OVERLOAD_RETRY_AFTER_S));
     sendProblem(res, problem);
   };
 }

@@ -176,6 +176,12 @@ const deviceStatusSchema = z.strictObject({ online: z.boolean(), presence: prese
 
 export const deviceWithAggregateSchema = deviceSchema.extend({ aggregate: aggregateSchema.nullable(), status: deviceStatusSchema });
 
+/** What bulk registration (POST /api/devices with an array) answers. */
+export const deviceBatchResultSchema = z.strictObject({
+  created: z.number().meta({ description: 'devices registered by this request' }),
+  existing: z.array(z.string()).meta({ description: 'ids that were registered already and were left as they are (existing=skip)' }),
+});
+
 export const deviceListSchema = z.strictObject({ devices: z.array(deviceSchema), total: z.number(), limit: z.number(), offset: z.number() });
 
 export const storedWindowSchema = z.strictObject({
@@ -356,6 +362,8 @@ export const healthSchema = z.strictObject({
     rejectedByReason: z.record(z.string(), z.number()),
     lastRejection: z.string().nullable(),
     devicesAnnounced: z.number(),
+    submitsOverloaded: z.number(),
+    commits: z.number(),
   }),
   live: z.strictObject({ listeners: z.number(), listenerErrors: z.number() }),
   sources: z.array(sourceStatusSchema),

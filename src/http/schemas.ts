@@ -3,7 +3,15 @@ import { buildCatalogue } from '../catalogue/load-catalogue.js';
 import { DEVICE_ID_PATTERN } from '../protocol/limits.js';
 import { MAX_FUTURE_SKEW_MS, MAX_WINDOW_DURATION_S } from '../domain/limits.js';
 import { FLEET_SORT_KEYS, FLEET_STATUS_FILTERS } from '../service/fleet-page.js';
-import { DEFAULT_FLEET_PAGE_ROWS, MAX_FLEET_PAGE_ROWS, MAX_NAME_LENGTH, MAX_PAGE_SIZE, MAX_WINDOWS_LISTED, MAX_WINDOWS_PER_REQUEST } from './limits.js';
+import {
+  DEFAULT_FLEET_PAGE_ROWS,
+  MAX_DEVICES_PER_REQUEST,
+  MAX_FLEET_PAGE_ROWS,
+  MAX_NAME_LENGTH,
+  MAX_PAGE_SIZE,
+  MAX_WINDOWS_LISTED,
+  MAX_WINDOWS_PER_REQUEST,
+} from './limits.js';
 import {
   MAX_BATTERY_WH,
   MAX_CALENDAR_LIFE_YEARS,
@@ -156,6 +164,12 @@ export const createDeviceSchema = z
     ...specFields,
   })
   .strict();
+
+/** Bulk registration: POST /api/devices with an array of devices. */
+export const createDevicesSchema = z.array(createDeviceSchema).min(1).max(MAX_DEVICES_PER_REQUEST);
+
+/** POST /api/devices: `existing=skip` leaves devices that exist as they are (a manifest imported again) instead of 409. */
+export const createDevicesQuerySchema = z.object({ existing: z.enum(['fail', 'skip']).optional() }).strict();
 
 export const patchDeviceSchema = z
   .object({

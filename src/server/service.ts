@@ -141,6 +141,7 @@ async function startOnStore(
         await stopAll(started, log);
         await closeServer(server);
         fleetIndex.stop();
+        await ingest.close(); // commits what was submitted before the store closes
         await store.close();
       })();
       return closing;

@@ -6,6 +6,43 @@ export interface ListDevicesQuery {
   fleet?: string;
 }
 
+/** One appendWindows call, as a member of a group committed together (Store.appendWindowGroups). */
+export interface AppendRequest {
+  windows: readonly EnergyWindow[];
+  options?: AppendOptions;
+}
+
+/** What became of one request of a group: its result, or the error appendWindows would have thrown for it alone. */
+export type AppendGroupOutcome = { ok: true; result: AppendResult } | { ok: false; error: Error };
+
+/** Where a page of windows by time range ended: the last window's order key (start, seq, seq use). */
+export interface WindowCursor {
+  startMs: number;
+  seq: number;
+  seqUse: number;
+}
+
+export interface WindowRangeQuery {
+  /** Windows starting at or after this (Unix ms). */
+  fromMs: number;
+  /** Windows starting before this (Unix ms). */
+  toMs: number;
+  limit: number;
+  /** Continue after this window (the `next` of the page before). */
+  after?: WindowCursor;
+}
+
+/** Per-bucket totals of the windows starting in [startMs, startMs + step). */
+export interface SeriesBucket {
+  startMs: number;
+  windows: number;
+  energyJ: number;
+  observedS: number;
+  inferences: number;
+  minPowerW: number | null;
+  maxPowerW: number | null;
+}
+
 export interface DeviceWithAggregate {
   device: Device;
   aggregate: DeviceAggregate | undefined;
@@ -20,6 +57,12 @@ export interface Store {
   readonly kind: string;
   /** Create a device; ConflictError when the id exists. */
   createDevice(input: DeviceInput): Promise<Device>;
+  /**
+   * Create many devices in one transaction (bulk registration, a fleet manifest). `onExisting: 'fail'` (default):
+   * ConflictError naming the ids that exist, nothing created; `'skip'`: existing devices are left as they are and
+   * listed in `existing`. ValidationError (nothing created) for a malformed input or an id given twice.
+   */
+  createDevices(inputs: readonly DeviceInput[], options?: { onExisting?: 'fail' | 'skip' }): Promise<{ created: number; existing: string[] }>;
   /** Merge a patch into a device; NotFoundError when absent. */
   updateDevice(id: string, patch: DevicePatch): Promise<Device>;
   /** Create the device unless it exists; never changes an existing one. */
@@ -42,11 +85,29 @@ export interface Store {
    * NotFoundError if a device is unknown, ValidationError for a malformed window (nothing stored).
    */
   appendWindows(windows: readonly EnergyWindow[], options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Group commit: several appendWindows requests in one transaction (one commit, one fsync), in order, each judged
+   * exactly as appendWindows would judge it after the requests before it. A request's failure (ValidationError,
+   * NotFoundError, WindowRefusedError in refuse-batch mode) stores none of that request and is returned as its outcome;
+   * the other requests are stored all the same. Rejects (nothing of any request stored) only when the transaction
+   * itself fails (disk full, SQLITE_BUSY past the timeout, a closed store).
+   */
+  appendWindowGroups(requests: readonly AppendRequest[]): Promise<AppendGroupOutcome[]>;
   getAggregate(deviceId: string): Promise<DeviceAggregate | undefined>;
   /** Most recent windows first (by start, then seq: after a seq reset the newest windows have the lowest seqs), at most `limit`. */
   listWindows(deviceId: string, limit: number): Promise<EnergyWindow[]>;
   /** The device's windows of span `inferences` (marker-bounded inference runs), newest first, at most `limit`. */
   listInferenceSpans(deviceId: string, limit: number): Promise<EnergyWindow[]>;
+  /**
+   * Windows starting in [fromMs, toMs), oldest first (by start, seq, seq use), at most `limit`, after `after`;
+   * `next` is the cursor of the page's last window when more follow, else null.
+   */
+  listWindowsInRange(deviceId: string, query: WindowRangeQuery): Promise<{ windows: EnergyWindow[]; next: WindowCursor | null }>;
+  /**
+   * The device's windows starting in [fromMs, toMs), summed per bucket of `stepMs` from `fromMs` (a window counts in
+   * the bucket of its start); only buckets holding windows, oldest first.
+   */
+  windowSeries(deviceId: string, query: { fromMs: number; toMs: number; stepMs: number }): Promise<SeriesBucket[]>;
   /** Every device with its aggregate (fleet views). */
   listDevicesWithAggregates(query: ListDevicesQuery): Promise<DeviceWithAggregate[]>;
   /** Flush and release resources; any later call throws StoreClosedError. */

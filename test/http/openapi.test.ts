@@ -175,6 +175,16 @@ describe('every route answers as the OpenAPI document says', () => {
       json: { id: 'custom-1', system: { base: 'ic-typical', blocks: { processing: { level: 1 }, casing: { kgCO2e: 0.5 } } }, battery: { cycleLife: 300 } },
     });
     expect((await call('POST', '/api/devices', { token: ctx.token, json: REQUEST_EXAMPLES.DeviceCreate.minimal })).status).toBe(409);
+    expect((await call('POST', '/api/devices', { token: ctx.token, json: REQUEST_EXAMPLES.DeviceBatch.manifest })).body).toEqual({ created: 2, existing: [] });
+    expect((await call('POST', '/api/devices', { token: ctx.token, json: REQUEST_EXAMPLES.DeviceBatch.manifest })).status).toBe(409);
+    const again = await call('POST', '/api/devices?existing=skip', {
+      token: ctx.token,
+      json: [...REQUEST_EXAMPLES.DeviceBatch.manifest, { id: 'field-0003' }],
+    });
+    expect(again.body).toEqual({ created: 1, existing: ['field-0001', 'field-0002'] });
+    expect((await call('POST', '/api/devices', { token: ctx.token, json: [{ id: 'field-0004' }, { id: 'bad id' }] })).status).toBe(400);
+    expect((await call('POST', '/api/devices', { token: ctx.token, json: [] })).status).toBe(400);
+    expect((await call('POST', '/api/devices?existing=maybe', { token: ctx.token, json: [{ id: 'field-0005' }] })).status).toBe(400);
     expect((await call('POST', '/api/devices', { token: ctx.token, json: { id: 'bad id' } })).status).toBe(400);
     expect((await call('POST', '/api/devices', { json: { id: 'x' } })).status).toBe(401);
     expect((await call('POST', '/api/devices', { token: ctx.token, headers: jsonHeaders, body: tooLarge })).status).toBe(413);

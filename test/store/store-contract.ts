@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, StoreClosedError, ValidationError, WindowRefusedError } from '../../src/domain/errors.js';
 import type { DeviceInput, DeviceSpec, EnergyWindow } from '../../src/domain/types.js';
-import type { Store } from '../../src/store/store.js';
+import type { AppendGroupOutcome, Store } from '../../src/store/store.js';
 
 export const CONTRACT_SPEC: DeviceSpec = {
   system: 'kws-typical',
@@ -202,6 +202,30 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         const updated = await store.updateDevice('d1', { name: 'Kept' });
         const ensured = await store.ensureDevice(contractDevice('d1'));
         expect(ensured).toEqual({ device: updated, created: false });
+      });
+
+      it('createDevices registers many devices in one call, exactly as createDevice would', async () => {
+        expect(await store.createDevices([contractDevice('m2', { fleet: 'f' }), contractDevice('m1')])).toEqual({ created: 2, existing: [] });
+        expect(await store.countDevices()).toBe(2);
+        expect(await store.getDevice('m2')).toMatchObject({ id: 'm2', name: 'Device m2', fleet: 'f', spec: CONTRACT_SPEC });
+        expect(await store.createDevices([])).toEqual({ created: 0, existing: [] });
+      });
+
+      it('createDevices: an existing id fails the call (nothing created) unless asked to skip it', async () => {
+        await store.createDevice(contractDevice('m1', { name: 'original' }));
+        await expect(store.createDevices([contractDevice('m0'), contractDevice('m1')])).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.getDevice('m0')).toBeUndefined();
+        expect(await store.createDevices([contractDevice('m0'), contractDevice('m1', { name: 'other' })], { onExisting: 'skip' })).toEqual({
+          created: 1,
+          existing: ['m1'],
+        });
+        expect((await store.getDevice('m1'))?.name).toBe('original');
+      });
+
+      it('createDevices refuses an id given twice or a malformed device, creating nothing', async () => {
+        await expect(store.createDevices([contractDevice('m1'), contractDevice('m1')])).rejects.toBeInstanceOf(ValidationError);
+        await expect(store.createDevices([contractDevice('m2'), contractDevice('')])).rejects.toThrow(/devices\[1\]/);
+        expect(await store.countDevices()).toBe(0);
       });
 
       it('lists devices ordered by id, whatever the insertion order, with limit and offset', async () => {
@@ -700,6 +724,118 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
       });
     });
 
+    describe('appendWindowGroups (group commit)', () => {
+      beforeEach(async () => {
+        await store.createDevice(contractDevice('d1'));
+        await store.createDevice(contractDevice('d2'));
+      });
+
+      const ok = (outcome: AppendGroupOutcome | undefined) => {
+        if (outcome === undefined || !outcome.ok) throw new Error(`expected a result, got ${outcome === undefined ? 'nothing' : outcome.error.message}`);
+        return outcome.result;
+      };
+
+      it('judges each request as appendWindows would after the ones before it, and splits the results per request', async () => {
+        await store.appendWindows([contractWindow('d1', 0)]);
+        const outcomes = await store.appendWindowGroups([
+          { windows: [contractWindow('d1', 0), contractWindow('d1', 1)] }, // a redelivery and a new window
+          { windows: [contractWindow('d2', 0), contractWindow('d1', 1)] }, // d1#1 again: a duplicate of the request before
+          { windows: [contractWindow('d1', 2, { startMs: 1_500_000 })] }, // seq 2 at a new time…
+          { windows: [contractWindow('d1', 2)] }, // …and seq 2 re-used for other time: a seq reset
+        ]);
+        expect(outcomes.map((outcome) => ok(outcome))).toEqual([
+          { inserted: 1, duplicates: 1, seqResets: 0, overlaps: 0, refused: [], insertedByDevice: { d1: 1 } },
+          { inserted: 1, duplicates: 1, seqResets: 0, overlaps: 0, refused: [], insertedByDevice: { d2: 1 } },
+          { inserted: 1, duplicates: 0, seqResets: 0, overlaps: 0, refused: [], insertedByDevice: { d1: 1 } },
+          { inserted: 1, duplicates: 0, seqResets: 1, overlaps: 0, refused: [], insertedByDevice: { d1: 1 } },
+        ]);
+        expect((await store.getAggregate('d1'))?.windows).toBe(4);
+        expect((await store.getAggregate('d2'))?.windows).toBe(1);
+      });
+
+      it('reports a refusal in the request that holds it, indexed in that request', async () => {
+        await store.appendWindows([contractWindow('d1', 0)]);
+        const overlapping = contractWindow('d1', 7, { startMs: 1_005_000 });
+        const outcomes = await store.appendWindowGroups([{ windows: [contractWindow('d2', 0)] }, { windows: [contractWindow('d1', 1), overlapping] }]);
+        expect(ok(outcomes[0])).toMatchObject({ inserted: 1, overlaps: 0, refused: [] });
+        expect(ok(outcomes[1])).toMatchObject({ inserted: 1, overlaps: 1, refused: [{ index: 1, seq: 7, reason: 'overlap' }] });
+      });
+
+      it('fails only the request that breaks a rule: refused in refuse-batch mode, an unknown device, a malformed window', async () => {
+        await store.appendWindows([contractWindow('d1', 0)]);
+        const outcomes = await store.appendWindowGroups([
+          { windows: [contractWindow('d1', 1)] },
+          { windows: [contractWindow('d2', 0), contractWindow('d1', 9, { startMs: 1_005_000 })], options: { onRefusal: 'refuse-batch' } },
+          { windows: [contractWindow('d2', 1), contractWindow('ghost', 0)] },
+          { windows: [contractWindow('d2', 2, { energyJ: -1 })] },
+          { windows: [contractWindow('d2', 3)] },
+        ]);
+        expect(ok(outcomes[0]).inserted).toBe(1);
+        expect(outcomes[1]).toMatchObject({ ok: false, error: expect.any(WindowRefusedError) });
+        expect(outcomes[2]).toMatchObject({ ok: false, error: expect.any(NotFoundError) });
+        expect(outcomes[3]).toMatchObject({ ok: false, error: expect.any(ValidationError) });
+        expect(ok(outcomes[4]).inserted).toBe(1);
+        // Nothing of the failed requests was stored: d2 holds only seq 3.
+        expect((await store.listWindows('d2', 10)).map((window) => window.seq)).toEqual([3]);
+        expect((await store.listWindows('d1', 10)).map((window) => window.seq)).toEqual([1, 0]);
+        expect((await store.getAggregate('d2'))?.windows).toBe(1);
+      });
+
+      it('answers an empty group and empty requests', async () => {
+        expect(await store.appendWindowGroups([])).toEqual([]);
+        expect(ok((await store.appendWindowGroups([{ windows: [] }]))[0])).toMatchObject({ inserted: 0, duplicates: 0 });
+      });
+    });
+
+    describe('windows by time range and series', () => {
+      beforeEach(async () => {
+        await store.createDevice(contractDevice('d1'));
+        await store.createDevice(contractDevice('d2'));
+      });
+
+      it('lists the windows starting in [from, to), oldest first, in pages that continue after the cursor', async () => {
+        // seq 0..9 start at 1 000 000 + seq·10 000; then a reboot re-uses seq 0..2 later on (seq resets).
+        await store.appendWindows(Array.from({ length: 10 }, (_, seq) => contractWindow('d1', seq)));
+        await store.appendWindows([0, 1, 2].map((seq) => contractWindow('d1', seq, { startMs: 2_000_000 + seq * 10_000 })));
+        await store.appendWindows([contractWindow('d2', 3)]);
+        const starts = (windows: readonly EnergyWindow[]) => windows.map((window) => `${window.seq}@${window.startMs}`);
+        const first = await store.listWindowsInRange('d1', { fromMs: 1_020_000, toMs: 2_010_001, limit: 4 });
+        expect(starts(first.windows)).toEqual(['2@1020000', '3@1030000', '4@1040000', '5@1050000']);
+        expect(first.next).not.toBeNull();
+        const second = await store.listWindowsInRange('d1', { fromMs: 1_020_000, toMs: 2_010_001, limit: 4, after: first.next! });
+        expect(starts(second.windows)).toEqual(['6@1060000', '7@1070000', '8@1080000', '9@1090000']);
+        const third = await store.listWindowsInRange('d1', { fromMs: 1_020_000, toMs: 2_010_001, limit: 4, after: second.next! });
+        expect(starts(third.windows)).toEqual(['0@2000000', '1@2010000']);
+        expect(third.next).toBeNull();
+        expect(third.windows[0]).toEqual(contractWindow('d1', 0, { startMs: 2_000_000 }));
+        expect((await store.listWindowsInRange('d1', { fromMs: 0, toMs: 1_000_000, limit: 10 })).windows).toEqual([]);
+        await expect(store.listWindowsInRange('d1', { fromMs: 5, toMs: 4, limit: 10 })).rejects.toBeInstanceOf(ValidationError);
+      });
+
+      it('a page ending exactly at the last window has no cursor', async () => {
+        await store.appendWindows([contractWindow('d1', 0), contractWindow('d1', 1)]);
+        expect((await store.listWindowsInRange('d1', { fromMs: 0, toMs: 2_000_000, limit: 2 })).next).toBeNull();
+      });
+
+      it('sums windows per bucket of their start: energy, observed time, inferences, power extremes; empty buckets left out', async () => {
+        await store.appendWindows([
+          contractWindow('d1', 0, { minPowerW: 0.01, maxPowerW: 0.2 }), // 1 000 000
+          contractWindow('d1', 1), // 1 010 000
+          contractWindow('d1', 2, { minPowerW: null, maxPowerW: null }), // 1 020 000
+          contractWindow('d1', 9), // 1 090 000
+        ]);
+        await store.appendWindows([contractWindow('d2', 0)]);
+        expect(await store.windowSeries('d1', { fromMs: 1_000_000, toMs: 1_100_000, stepMs: 30_000 })).toEqual([
+          { startMs: 1_000_000, windows: 3, energyJ: 1.5, observedS: 30, inferences: 9, minPowerW: 0.01, maxPowerW: 0.2 },
+          { startMs: 1_090_000, windows: 1, energyJ: 0.5, observedS: 10, inferences: 3, minPowerW: 0.025, maxPowerW: 0.125 },
+        ]);
+        expect(await store.windowSeries('d1', { fromMs: 1_010_000, toMs: 1_020_000, stepMs: 1 })).toEqual([
+          { startMs: 1_010_000, windows: 1, energyJ: 0.5, observedS: 10, inferences: 3, minPowerW: 0.025, maxPowerW: 0.125 },
+        ]);
+        await expect(store.windowSeries('d1', { fromMs: 0, toMs: 1, stepMs: 0 })).rejects.toBeInstanceOf(ValidationError);
+      });
+    });
+
     describe('listDevicesWithAggregates', () => {
       it('returns every device in id order with its aggregate, undefined for devices without windows', async () => {
         for (const [id, fleet] of [
@@ -745,13 +881,17 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           ['createDevice', () => store.createDevice(contractDevice('d2'))],
           ['updateDevice', () => store.updateDevice('d1', { name: 'x' })],
           ['ensureDevice', () => store.ensureDevice(contractDevice('d1'))],
+          ['createDevices', () => store.createDevices([contractDevice('d3')])],
           ['getDevice', () => store.getDevice('d1')],
           ['listDevices', () => store.listDevices({ limit: 10, offset: 0 })],
           ['countDevices', () => store.countDevices()],
           ['appendWindows', () => store.appendWindows([contractWindow('d1', 0)])],
           ['appendWindows (empty)', () => store.appendWindows([])],
+          ['appendWindowGroups', () => store.appendWindowGroups([{ windows: [contractWindow('d1', 0)] }])],
           ['getAggregate', () => store.getAggregate('d1')],
           ['listWindows', () => store.listWindows('d1', 10)],
+          ['listWindowsInRange', () => store.listWindowsInRange('d1', { fromMs: 0, toMs: 1, limit: 1 })],
+          ['windowSeries', () => store.windowSeries('d1', { fromMs: 0, toMs: 1, stepMs: 1 })],
           ['listDevicesWithAggregates', () => store.listDevicesWithAggregates({ limit: 10, offset: 0 })],
           ['close', () => store.close()],
         ];

@@ -9,7 +9,7 @@ import type { PresenceRegistry } from '../../live/device-presence.js';
 import { specFrom, specPatch } from '../../service/spec.js';
 import type { Store } from '../../store/store.js';
 import type { HttpStats } from '../http-stats.js';
-import { createDeviceSchema, listQuerySchema, patchDeviceSchema } from '../schemas.js';
+import { createDeviceSchema, createDevicesQuerySchema, createDevicesSchema, listQuerySchema, patchDeviceSchema } from '../schemas.js';
 import { validate } from '../validate.js';
 import { deviceFootprintRouter } from './device-footprint.js';
 import { deviceIdParam } from './device-params.js';
@@ -48,6 +48,26 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
   });
 
   router.post('/devices', requireToken, async (req, res) => {
+    const query = validate(createDevicesQuerySchema, req.query, 'query');
+    if (Array.isArray(req.body)) {
+      // Bulk registration (a fleet manifest): one transaction; 201 with the count, and the ids that existed (skip).
+      const items = validate(createDevicesSchema, req.body, 'devices');
+      const resolved = new Set<string>(); // most devices of a manifest share a few specs: check each spec once
+      const inputs = items.map((item) => {
+        const spec = specFrom(item, deps.defaults);
+        const key = JSON.stringify(spec);
+        if (!resolved.has(key)) {
+          assertSpecResolves(catalogue, spec);
+          resolved.add(key);
+        }
+        return { id: item.id, ...(item.name === undefined ? {} : { name: item.name }), fleet: item.fleet ?? null, deployedAt: item.deployedAt ?? null, spec };
+      });
+      const result = await store.createDevices(inputs, { onExisting: query.existing ?? 'fail' });
+      const existing = new Set(result.existing);
+      for (const input of inputs) if (!existing.has(input.id)) deps.publishDeviceChange(input.id);
+      res.status(201).json(result);
+      return;
+    }
     const body = validate(createDeviceSchema, req.body ?? {}, 'device');
     const spec = specFrom(body, deps.defaults);
     assertSpecResolves(catalogue, spec);

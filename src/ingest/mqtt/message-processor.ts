@@ -9,7 +9,7 @@ import { parseJsonMessage } from '../../protocol/json-message.js';
 import { isParseFailure } from '../../protocol/messages.js';
 import type { PresenceSink } from '../../live/device-presence.js';
 import type { SubmitResult, WindowSink } from '../window-sink.js';
-import { MicroBatcher, OverloadError, type MicroBatcherOptions } from './micro-batcher.js';
+import { OverloadError } from '../micro-batcher.js';
 import type { MqttRejectReason, MqttStats } from './mqtt-stats.js';
 import { parseDeviceTopic, STATUS_OFFLINE, STATUS_ONLINE, type DeviceTopic } from './topics.js';
 import { energyWindowFromMessage } from '../window-mapping.js';
@@ -25,12 +25,10 @@ export type HandleOutcome =
   /** Do not ack: the broker redelivers (after a reconnect). */
   | { ack: false; reason: 'store_failed' | 'overload'; error: string };
 
-interface BatchItem {
+interface WindowItem {
   window: EnergyWindow;
   fleet: string;
 }
-
-type ItemResult = 'stored' | 'store_rejected';
 
 export interface MessageProcessorOptions {
   sink: WindowSink;
@@ -39,7 +37,6 @@ export interface MessageProcessorOptions {
   /** EnergyWindow.source, e.g. `mqtt:mqtt://broker:1883`. */
   source: string;
   clock?: () => number;
-  batch?: MicroBatcherOptions;
   /** Where `online` / `offline` (the last will) go, so the device and fleet views show them at once. */
   presence?: PresenceSink;
 }
@@ -47,17 +44,20 @@ export interface MessageProcessorOptions {
 export class MqttMessageProcessor {
   private readonly known = new Set<string>();
   private readonly online = new Set<string>();
-  private readonly batcher: MicroBatcher<BatchItem, ItemResult>;
+  /** Announcements under way, so that a new device's concurrent windows register it once. */
+  private readonly announcing = new Map<string, Promise<void>>();
   private readonly clock: () => number;
+  private windowsInFlight = 0;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: MessageProcessorOptions) {
     this.clock = options.clock ?? Date.now;
-    this.batcher = new MicroBatcher((items) => this.storeBatch(items), options.batch);
   }
 
-  /** Windows received and not yet stored. */
+  /** Windows received and not yet stored (the sink commits them in groups: IngestService). */
   get pendingWindows(): number {
-    return this.batcher.pending;
+    return this.windowsInFlight;
   }
 
   get devicesOnline(): number {
@@ -83,9 +83,11 @@ export class MqttMessageProcessor {
     }
   }
 
-  /** Flush what is pending; later `handle` calls withhold their ack. */
-  close(): Promise<void> {
-    return this.batcher.close();
+  /** Wait until the windows received so far are stored (their acks can go out); later windows withhold their ack. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.windowsInFlight === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   private async handleDeviceMessage(topic: DeviceTopic, payload: Buffer): Promise<HandleOutcome> {
@@ -114,21 +116,61 @@ export class MqttMessageProcessor {
     }
   }
 
-  private async handleWindow(item: BatchItem): Promise<HandleOutcome> {
-    const { stats } = this.options;
+  /**
+   * One window, one submission: the sink's group commit puts the windows of every connection that arrive together
+   * into one transaction, and this resolves (so the ack goes out) only after the commit that holds this window.
+   */
+  private async handleWindow(item: WindowItem): Promise<HandleOutcome> {
+    const { stats, sink } = this.options;
+    if (this.closed) return { ack: false, reason: 'store_failed', error: 'closing: not stored' };
+    this.windowsInFlight += 1;
     try {
-      const result = await this.batcher.add(item);
-      if (result === 'store_rejected') return this.rejected('store_rejected');
+      await this.ensureAnnounced(item);
+      this.count(await sink.submitWindows([item.window]));
       return { ack: true, result: 'stored' };
     } catch (error) {
       if (error instanceof OverloadError) {
         stats.reject('overload');
         return { ack: false, reason: 'overload', error: error.message };
       }
+      if (error instanceof NotFoundError) this.known.clear(); // a device was deleted meanwhile: re-announce on redelivery
+      // The ingest service drops windows that break the rules itself; a ValidationError is a sink that did not (the
+      // store's integrity guard, the last resort): drop (and ack) the window, or it would be redelivered forever.
+      if (error instanceof ValidationError) return this.rejected('store_rejected');
       stats.count('storeFailures');
       stats.lastError = error instanceof Error ? error.message : String(error);
       return { ack: false, reason: 'store_failed', error: stats.lastError };
+    } finally {
+      this.windowsInFlight -= 1;
+      if (this.windowsInFlight === 0) this.notifyIdle();
     }
+  }
+
+  /** Unknown devices are announced first, with the fleet from their topic. */
+  private async ensureAnnounced({ window, fleet }: WindowItem): Promise<void> {
+    const deviceId = window.deviceId;
+    if (this.known.has(deviceId)) return;
+    let announcing = this.announcing.get(deviceId);
+    if (announcing === undefined) {
+      announcing = this.options.sink.announce({ deviceId, fleet }).then(
+        () => {
+          this.announcing.delete(deviceId);
+          this.remember(deviceId);
+        },
+        (error: unknown) => {
+          this.announcing.delete(deviceId);
+          throw error;
+        },
+      );
+      this.announcing.set(deviceId, announcing);
+    }
+    await announcing;
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   private handleStatus(topic: DeviceTopic, payload: Buffer): HandleOutcome {
@@ -163,37 +205,5 @@ export class MqttMessageProcessor {
     stats.count('seqResets', result.seqResets ?? 0);
     if ((result.rejected ?? 0) > 0) stats.reject('implausible', result.rejected);
     if ((result.overlaps ?? 0) > 0) stats.reject('overlap', result.overlaps);
-  }
-
-  /** One transaction for the whole batch; unknown devices are announced first with the fleet from their topic. */
-  private async storeBatch(items: readonly BatchItem[]): Promise<ItemResult[]> {
-    const { sink } = this.options;
-    for (const { window, fleet } of items) {
-      if (this.known.has(window.deviceId)) continue;
-      await sink.announce({ deviceId: window.deviceId, fleet });
-      this.remember(window.deviceId);
-    }
-    try {
-      const result = await sink.submitWindows(items.map((item) => item.window));
-      this.count(result);
-      return items.map(() => 'stored');
-    } catch (error) {
-      if (error instanceof NotFoundError) this.known.clear(); // a device was deleted meanwhile: re-announce on redelivery
-      if (!(error instanceof ValidationError)) throw error;
-      // The ingest service drops windows that break the rules itself; a ValidationError is a sink that did not (the
-      // store's integrity guard, the last resort). One bad window must not block the others forever: store one by
-      // one, drop (and ack) the invalid ones.
-      const results: ItemResult[] = [];
-      for (const item of items) {
-        try {
-          this.count(await sink.submitWindows([item.window]));
-          results.push('stored');
-        } catch (itemError) {
-          if (!(itemError instanceof ValidationError)) throw itemError;
-          results.push('store_rejected');
-        }
-      }
-      return results;
-    }
   }
 }

@@ -20,7 +20,7 @@ import { connect, type IClientOptions, type IPublishPacket, type MqttClient } fr
 import { Backoff } from '../../util/backoff.js';
 import type { BackoffPolicy } from '../../util/backoff.js';
 import type { MqttMessageProcessor } from './message-processor.js';
-import { DEFAULT_MAX_BATCH_ITEMS } from './micro-batcher.js';
+import { INGEST_COMMIT_MAX_WINDOWS } from '../ingest-service.js';
 import type { MqttStats } from './mqtt-stats.js';
 import { OrderedAcks } from './ordered-acks.js';
 import { assertPubackWriter, sendPuback } from './puback-writer.js';
@@ -30,7 +30,7 @@ import { subscriptionFilters } from './topics.js';
 /** Unacked QoS 1 messages the broker may send us at once (MQTT 5 Receive Maximum): two full micro-batches. */
 export const READER_RECEIVE_MAXIMUM = 1_000;
 /** Windows waiting to be stored at which the reader stops reading the socket until a batch commits (bounded in-flight work). */
-export const READER_PAUSE_AT_PENDING = 2 * DEFAULT_MAX_BATCH_ITEMS;
+export const READER_PAUSE_AT_PENDING = 2 * INGEST_COMMIT_MAX_WINDOWS;
 /** Seconds the broker keeps our session (and queues for us) while we are away: one week of downtime. */
 export const READER_SESSION_EXPIRY_S = 7 * 24 * 3600;
 /**

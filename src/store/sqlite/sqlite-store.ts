@@ -24,7 +24,16 @@ import { isSameWindow, overlapDetail, overlaps, startStamp, type WindowContent }
 import { windowShapeProblems } from '../../domain/window-plausibility.js';
 import { addWindow, EMPTY_WINDOW_TOTALS, mergeInstruments, type WindowTotals } from '../../domain/window-totals.js';
 import { isInstrumentId, type InstrumentId, type WindowSpan } from '../../domain/instruments.js';
-import type { DeviceWithAggregate, ListDevicesQuery, Store } from '../store.js';
+import type {
+  AppendGroupOutcome,
+  AppendRequest,
+  DeviceWithAggregate,
+  ListDevicesQuery,
+  SeriesBucket,
+  Store,
+  WindowCursor,
+  WindowRangeQuery,
+} from '../store.js';
 import { migrate } from './migrations.js';
 
 /**
@@ -107,6 +116,17 @@ interface WindowRow {
   start_stamped_by: StartStamp;
   instrument: string | null;
   span: WindowSpan;
+}
+
+/** One bucket of windowSeries. */
+interface SeriesRow {
+  bucket_ms: number;
+  windows: number;
+  energy_j: number;
+  observed_s: number;
+  inferences: number;
+  min_power_w: number | null;
+  max_power_w: number | null;
 }
 
 /** A stored window under the seq of a new one: a redelivery of it, or a re-use of the seq. */
@@ -223,6 +243,8 @@ class Statements {
   readonly deviceBounds;
   readonly listWindows;
   readonly listInferenceSpans;
+  readonly listWindowsInRange;
+  readonly windowSeries;
   readonly getAggregate;
   readonly upsertAggregate;
 
@@ -281,6 +303,19 @@ class Statements {
       `SELECT ${WINDOW_COLUMNS} FROM energy_windows WHERE device_id = ? AND span = 'inferences'
        ORDER BY start_ms DESC, seq DESC, seq_use DESC LIMIT ?`,
     );
+    // Keyset paging on the (device_id, start_ms) index: the row value (start, seq, seq use) orders windows totally.
+    this.listWindowsInRange = db.prepare<[string, number, number, number, number, number, number], WindowRow & { seq_use: number }>(
+      `SELECT ${WINDOW_COLUMNS}, seq_use
+       FROM energy_windows WHERE device_id = ? AND start_ms >= ? AND start_ms < ? AND (start_ms, seq, seq_use) > (?, ?, ?)
+       ORDER BY start_ms, seq, seq_use LIMIT ?`,
+    );
+    this.windowSeries = db.prepare<[number, number, number, number, string, number, number], SeriesRow>(
+      // better-sqlite3 binds JS numbers as REAL: cast, so that the division truncates to the bucket.
+      `SELECT CAST(? AS INTEGER) + (CAST(start_ms - ? AS INTEGER) / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS bucket_ms, count(*) AS windows, sum(energy_j) AS energy_j, sum(duration_s) AS observed_s,
+         sum(inference_count) AS inferences, min(min_power_w) AS min_power_w, max(max_power_w) AS max_power_w
+       FROM energy_windows WHERE device_id = ? AND start_ms >= ? AND start_ms < ?
+       GROUP BY bucket_ms ORDER BY bucket_ms`,
+    );
     this.getAggregate = db.prepare<[string], AggregateRow>(`SELECT ${AGGREGATE_COLUMNS} FROM device_aggregates WHERE device_id = ?`);
     this.upsertAggregate = db.prepare<[AggregateParams]>(
       `INSERT INTO device_aggregates (${AGGREGATE_COLUMNS}, max_duration_s)
@@ -314,8 +349,12 @@ export class SqliteStore implements Store {
   private closed = false;
   private readonly statements: Statements;
   private readonly appendTx: (windows: readonly EnergyWindow[], options: AppendOptions) => AppendOutcome;
+  /** appendInTransaction as a nested transaction (a SAVEPOINT): a throw undoes that request only. */
+  private readonly appendSavepoint: (windows: readonly EnergyWindow[], options: AppendOptions) => AppendOutcome;
+  private readonly groupTx: (requests: readonly AppendRequest[], valid: readonly number[], outcomes: (AppendGroupOutcome | undefined)[]) => void;
   private readonly updateTx: (id: string, patch: DevicePatch) => Device;
   private readonly ensureTx: (input: DeviceInput) => { device: Device; created: boolean };
+  private readonly createManyTx: (params: readonly DeviceParams[], onExisting: 'fail' | 'skip') => { created: number; existing: string[] };
 
   private constructor(
     private readonly db: Database.Database,
@@ -326,10 +365,25 @@ export class SqliteStore implements Store {
     // (busy_timeout) instead of failing with SQLITE_BUSY when upgrading a read lock.
     const append = db.transaction((windows: readonly EnergyWindow[], options: AppendOptions) => this.appendInTransaction(windows, options));
     this.appendTx = (windows, options) => append.immediate(windows, options);
+    this.appendSavepoint = (windows, options) => append(windows, options);
+    const group = db.transaction((requests: readonly AppendRequest[], valid: readonly number[], outcomes: (AppendGroupOutcome | undefined)[]) =>
+      this.groupInTransaction(requests, valid, outcomes),
+    );
+    this.groupTx = (requests, valid, outcomes) => group.immediate(requests, valid, outcomes);
     const update = db.transaction((id: string, patch: DevicePatch) => this.updateInTransaction(id, patch));
     this.updateTx = (id, patch) => update.immediate(id, patch);
     const ensure = db.transaction((input: DeviceInput) => this.ensureInTransaction(input));
     this.ensureTx = (input) => ensure.immediate(input);
+    const createMany = db.transaction((params: readonly DeviceParams[], onExisting: 'fail' | 'skip') => {
+      const existing = params.filter((param) => this.statements.insertDevice.run(param).changes === 0).map((param) => param.id);
+      if (existing.length > 0 && onExisting === 'fail') {
+        throw new ConflictError(
+          `${existing.length} device${existing.length === 1 ? '' : 's'} exist already: ${existing.slice(0, 10).join(', ')}${existing.length > 10 ? ', …' : ''}`,
+        );
+      }
+      return { created: params.length - existing.length, existing };
+    });
+    this.createManyTx = (params, onExisting) => createMany.immediate(params, onExisting);
   }
 
   /** Open (creating it and its directory if needed) and migrate the database at `file`. */
@@ -357,6 +411,22 @@ export class SqliteStore implements Store {
       throw new ConflictError(`device ${JSON.stringify(input.id)} already exists`);
     }
     return deviceFromParams(params);
+  }
+
+  async createDevices(inputs: readonly DeviceInput[], options: { onExisting?: 'fail' | 'skip' } = {}): Promise<{ created: number; existing: string[] }> {
+    this.assertOpen();
+    const params = inputs.map((input, index) => {
+      try {
+        return this.newDeviceParams(input);
+      } catch (error) {
+        if (error instanceof ValidationError) throw new ValidationError(`devices[${index}]: ${error.message}`, error.details);
+        throw error;
+      }
+    });
+    const seen = new Set<string>();
+    const repeated = params.filter((param) => seen.size === seen.add(param.id).size).map((param) => param.id);
+    if (repeated.length > 0) throw new ValidationError(`device ids given more than once: ${[...new Set(repeated)].slice(0, 10).join(', ')}`);
+    return this.createManyTx(params, options.onExisting ?? 'fail');
   }
 
   async updateDevice(id: string, patch: DevicePatch): Promise<Device> {
@@ -393,10 +463,25 @@ export class SqliteStore implements Store {
     this.assertOpen();
     if (windows.length === 0) return { inserted: 0, duplicates: 0, seqResets: 0, overlaps: 0, refused: [], insertedByDevice: {} };
     windows.forEach(checkWindow);
-    const { insertedByDevice, refused, seqResets } = this.appendTx(windows, options);
-    const inserted = Object.values(insertedByDevice).reduce((sum, count) => sum + count, 0);
-    const overlapCount = refused.filter((window) => window.reason === 'overlap').length;
-    return { inserted, duplicates: windows.length - inserted - refused.length, seqResets, overlaps: overlapCount, refused, insertedByDevice };
+    return resultOf(windows, this.appendTx(windows, options), 0);
+  }
+
+  async appendWindowGroups(requests: readonly AppendRequest[]): Promise<AppendGroupOutcome[]> {
+    this.assertOpen();
+    const outcomes: (AppendGroupOutcome | undefined)[] = requests.map(() => undefined);
+    const valid: number[] = [];
+    requests.forEach((request, index) => {
+      try {
+        request.windows.forEach(checkWindow);
+      } catch (error) {
+        outcomes[index] = { ok: false, error: error as Error };
+        return;
+      }
+      if (request.windows.length === 0) outcomes[index] = { ok: true, result: resultOf([], { outcomes: new Uint8Array(0), refused: [] }, 0) };
+      else valid.push(index);
+    });
+    if (valid.length > 0) this.groupTx(requests, valid, outcomes);
+    return outcomes.map((outcome) => outcome ?? { ok: false, error: new Error('request not judged') });
   }
 
   async getAggregate(deviceId: string): Promise<DeviceAggregate | undefined> {
@@ -415,6 +500,34 @@ export class SqliteStore implements Store {
     this.assertOpen();
     checkCount('limit', limit);
     return this.statements.listInferenceSpans.all(deviceId, limit).map(windowFromRow);
+  }
+
+  async listWindowsInRange(deviceId: string, query: WindowRangeQuery): Promise<{ windows: EnergyWindow[]; next: WindowCursor | null }> {
+    this.assertOpen();
+    checkCount('limit', query.limit);
+    checkRange(query.fromMs, query.toMs);
+    const after = query.after ?? { startMs: Number.MIN_SAFE_INTEGER, seq: -1, seqUse: -1 };
+    const rows = this.statements.listWindowsInRange.all(deviceId, query.fromMs, query.toMs, after.startMs, after.seq, after.seqUse, query.limit + 1);
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    const next = rows.length > query.limit && last !== undefined ? { startMs: last.start_ms, seq: last.seq, seqUse: last.seq_use } : null;
+    return { windows: page.map(windowFromRow), next };
+  }
+
+  async windowSeries(deviceId: string, query: { fromMs: number; toMs: number; stepMs: number }): Promise<SeriesBucket[]> {
+    this.assertOpen();
+    checkRange(query.fromMs, query.toMs);
+    if (!Number.isSafeInteger(query.stepMs) || query.stepMs < 1) throw new ValidationError('stepMs must be a positive integer');
+    const { fromMs, toMs, stepMs } = query;
+    return this.statements.windowSeries.all(fromMs, fromMs, stepMs, stepMs, deviceId, fromMs, toMs).map((row) => ({
+      startMs: row.bucket_ms,
+      windows: row.windows,
+      energyJ: row.energy_j,
+      observedS: row.observed_s,
+      inferences: row.inferences,
+      minPowerW: row.min_power_w,
+      maxPowerW: row.max_power_w,
+    }));
   }
 
   async listDevicesWithAggregates(query: ListDevicesQuery): Promise<DeviceWithAggregate[]> {
@@ -484,6 +597,61 @@ export class SqliteStore implements Store {
   }
 
   /**
+   * One transaction for the group. Consecutive 'skip' requests (MQTT, serial) are judged as one batch, as if one
+   * appendWindows call had carried them all (the same verdicts: each window is judged against everything before it),
+   * and the verdicts are split back per request; a refuse-batch request (HTTP) runs in its own SAVEPOINT, so its
+   * refusal undoes that request only. A run naming an unknown device is retried request by request, so that only the
+   * request naming it fails. Any other throw rolls the whole group back.
+   */
+  private groupInTransaction(requests: readonly AppendRequest[], valid: readonly number[], outcomes: (AppendGroupOutcome | undefined)[]): void {
+    let run: number[] = [];
+    const flushRun = (): void => {
+      if (run.length === 0) return;
+      const members = run;
+      run = [];
+      if (members.length === 1) {
+        this.appendAlone(requests, members[0] as number, outcomes);
+        return;
+      }
+      const windows = members.flatMap((index) => (requests[index] as AppendRequest).windows);
+      let outcome: AppendOutcome;
+      try {
+        outcome = this.appendSavepoint(windows, {});
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+        for (const index of members) this.appendAlone(requests, index, outcomes);
+        return;
+      }
+      let offset = 0;
+      for (const index of members) {
+        const request = requests[index] as AppendRequest;
+        outcomes[index] = { ok: true, result: resultOf(request.windows, outcome, offset) };
+        offset += request.windows.length;
+      }
+    };
+    for (const index of valid) {
+      if ((requests[index] as AppendRequest).options?.onRefusal === 'refuse-batch') {
+        flushRun();
+        this.appendAlone(requests, index, outcomes);
+      } else {
+        run.push(index);
+      }
+    }
+    flushRun();
+  }
+
+  /** One request in its own SAVEPOINT: a refusal or an unknown device is its outcome and undoes nothing else. */
+  private appendAlone(requests: readonly AppendRequest[], index: number, outcomes: (AppendGroupOutcome | undefined)[]): void {
+    const request = requests[index] as AppendRequest;
+    try {
+      outcomes[index] = { ok: true, result: resultOf(request.windows, this.appendSavepoint(request.windows, request.options ?? {}), 0) };
+    } catch (error) {
+      if (!(error instanceof WindowRefusedError) && !(error instanceof NotFoundError)) throw error;
+      outcomes[index] = { ok: false, error };
+    }
+  }
+
+  /**
    * Runs inside the IMMEDIATE transaction, window by window in batch order, so that each window is judged against
    * everything stored before it, this batch's earlier windows included: a redelivery of a stored window (isSameWindow)
    * changes nothing, an overlap is refused, anything else is stored, also under a seq already stored (a seq reset).
@@ -504,9 +672,8 @@ export class SqliteStore implements Store {
     }
     const receivedMs = this.clock();
     const deltas = new Map<string, AggregateDelta>();
-    const insertedByDevice: Record<string, number> = {};
+    const outcomes = new Uint8Array(windows.length); // VERDICT_DUPLICATE (0) until judged otherwise
     const refused: RefusedWindow[] = [];
-    let seqResets = 0;
     windows.forEach((window, index) => {
       const bounds = boundsByDevice.get(window.deviceId) as DeviceBounds;
       const sameSeq = window.seq > bounds.maxSeq ? NO_ROWS : this.statements.windowsWithSeq.all(window.deviceId, window.seq);
@@ -514,6 +681,7 @@ export class SqliteStore implements Store {
       const overlapped = window.startMs >= bounds.lastEndMs ? undefined : this.overlappedWindow(window, bounds.maxDurationS);
       if (overlapped !== undefined) {
         refused.push({ index, deviceId: window.deviceId, seq: window.seq, reason: 'overlap', detail: overlapDetail(window, overlapped) });
+        outcomes[index] = VERDICT_REFUSED;
         return;
       }
       this.statements.insertWindow.run({
@@ -533,8 +701,7 @@ export class SqliteStore implements Store {
         instrument: window.instrument ?? null,
         span: window.span ?? 'time',
       });
-      if (sameSeq.length > 0) seqResets += 1;
-      insertedByDevice[window.deviceId] = (insertedByDevice[window.deviceId] ?? 0) + 1;
+      outcomes[index] = sameSeq.length > 0 ? VERDICT_SEQ_RESET : VERDICT_INSERTED;
       bounds.maxSeq = Math.max(bounds.maxSeq, window.seq);
       bounds.lastEndMs = Math.max(bounds.lastEndMs, window.startMs + window.durationS * 1000);
       bounds.maxDurationS = Math.max(bounds.maxDurationS, window.durationS);
@@ -550,7 +717,7 @@ export class SqliteStore implements Store {
       const instruments = (boundsByDevice.get(deviceId) as DeviceBounds).instruments;
       this.statements.upsertAggregate.run(aggregateParams(deviceId, delta, instruments));
     }
-    return { insertedByDevice, refused, seqResets };
+    return { outcomes, refused };
   }
 
   /**
@@ -571,10 +738,38 @@ export class SqliteStore implements Store {
 
 const NO_ROWS: readonly SameSeqRow[] = [];
 
+/** Verdicts per window of one transaction's batch (AppendOutcome.outcomes). */
+const VERDICT_DUPLICATE = 0;
+const VERDICT_INSERTED = 1;
+const VERDICT_SEQ_RESET = 2;
+const VERDICT_REFUSED = 3;
+
 interface AppendOutcome {
-  insertedByDevice: Record<string, number>;
+  /** One verdict per window of the batch, in batch order. */
+  outcomes: Uint8Array;
+  /** The refused windows, indexed in the batch. */
   refused: RefusedWindow[];
-  seqResets: number;
+}
+
+/** The AppendResult of `windows`, the part of a judged batch that starts at `offset` (refusals re-indexed to it). */
+function resultOf(windows: readonly EnergyWindow[], outcome: AppendOutcome, offset: number): AppendResult {
+  const insertedByDevice: Record<string, number> = {};
+  let inserted = 0;
+  let duplicates = 0;
+  let seqResets = 0;
+  windows.forEach((window, index) => {
+    const verdict = outcome.outcomes[offset + index];
+    if (verdict === VERDICT_DUPLICATE) duplicates += 1;
+    if (verdict !== VERDICT_INSERTED && verdict !== VERDICT_SEQ_RESET) return;
+    if (verdict === VERDICT_SEQ_RESET) seqResets += 1;
+    inserted += 1;
+    insertedByDevice[window.deviceId] = (insertedByDevice[window.deviceId] ?? 0) + 1;
+  });
+  const refused = outcome.refused
+    .filter((refusal) => refusal.index >= offset && refusal.index < offset + windows.length)
+    .map((refusal) => (offset === 0 ? refusal : { ...refusal, index: refusal.index - offset }));
+  const overlapCount = refused.filter((refusal) => refusal.reason === 'overlap').length;
+  return { inserted, duplicates, seqResets, overlaps: overlapCount, refused, insertedByDevice };
 }
 
 function contentFromRow(seq: number, row: SameSeqRow): WindowContent {
@@ -661,6 +856,11 @@ function checkWindow(window: EnergyWindow, index: number): void {
 /** SQLite treats a negative LIMIT as "no limit": refuse it rather than return everything. */
 function checkCount(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) throw new ValidationError(`${name} must be a non-negative integer`);
+}
+
+function checkRange(fromMs: number, toMs: number): void {
+  if (!Number.isSafeInteger(fromMs) || !Number.isSafeInteger(toMs)) throw new ValidationError('fromMs and toMs must be integers (Unix ms)');
+  if (fromMs > toMs) throw new ValidationError(`fromMs (${fromMs}) is after toMs (${toMs})`);
 }
 
 function checkPage(query: ListDevicesQuery): { limit: number; offset: number } {

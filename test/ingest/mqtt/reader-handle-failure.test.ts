@@ -8,7 +8,7 @@ import type { IPublishPacket, MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MqttMessageProcessor } from '../../../src/ingest/mqtt/message-processor.js';
 import { MqttReader, READER_PAUSE_AT_PENDING } from '../../../src/ingest/mqtt/mqtt-reader.js';
-import { DEFAULT_MAX_BATCH_ITEMS } from '../../../src/ingest/mqtt/micro-batcher.js';
+import { INGEST_COMMIT_MAX_WINDOWS } from '../../../src/ingest/ingest-service.js';
 import { MqttStats } from '../../../src/ingest/mqtt/mqtt-stats.js';
 import { Backoff } from '../../../src/util/backoff.js';
 
@@ -93,7 +93,7 @@ describe('MqttReader: a rejected message handling', () => {
     });
   }
 
-  it('pauses reading at two full micro-batches', () => {
-    expect(READER_PAUSE_AT_PENDING).toBe(2 * DEFAULT_MAX_BATCH_ITEMS);
+  it('pauses reading at two full group commits', () => {
+    expect(READER_PAUSE_AT_PENDING).toBe(2 * INGEST_COMMIT_MAX_WINDOWS);
   });
 });

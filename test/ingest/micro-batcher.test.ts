@@ -1,6 +1,6 @@
 /** MicroBatcher: items that arrive together are written as one batch; bounded pending items. */
 import { describe, expect, it } from 'vitest';
-import { MicroBatcher, OverloadError } from '../../../src/ingest/mqtt/micro-batcher.js';
+import { MicroBatcher, OverloadError } from '../../src/ingest/micro-batcher.js';
 
 describe('MicroBatcher', () => {
   it('flushes items that arrive together as one batch and settles each after its flush', async () => {

@@ -1,15 +1,16 @@
 /**
- * Group commit: items that arrive within a few milliseconds share one flush (one SQLite transaction, one fsync),
- * and each caller's promise settles only when its flush has finished. Compatible with ack-after-store: the MQTT
- * ack of every item is sent after the flush that stored it. Bounded: beyond `maxPending` items `add` rejects
- * at once with OverloadError (the caller counts it and does not ack, so the broker redelivers).
+ * The group-commit mechanism: items that arrive within a few milliseconds share one flush (for the ingest service,
+ * one SQLite transaction and one fsync), and each caller's promise settles only when its own flush has finished, so an
+ * acknowledgement sent after it (PUBACK, 201) always follows the commit that holds the item. While a flush runs, new
+ * items queue up and go together in the next one. Bounded: beyond `maxPendingItems` (in `sizeOf` units) `add` rejects
+ * at once with OverloadError (the caller counts it and does not acknowledge).
  */
 
 /** How long the first item of an idle batcher waits for company (ms): a few ms of latency buys one fsync per batch. */
 export const DEFAULT_BATCH_LINGER_MS = 2;
-/** Items per flush at most: bounds one transaction's duration (≈ 1 ms per 100 windows) and the event-loop stall. */
+/** Size per flush at most (sizeOf units): bounds one flush's duration and event-loop stall. An item larger than this goes alone. */
 export const DEFAULT_MAX_BATCH_ITEMS = 500;
-/** Items waiting or being flushed at most: above the reader's receive maximum, so only a misbehaving broker hits it. */
+/** Size waiting or being flushed at most (sizeOf units); beyond, `add` rejects with OverloadError. */
 export const DEFAULT_MAX_PENDING_ITEMS = 5_000;
 
 export class OverloadError extends Error {
@@ -28,10 +29,12 @@ export class BatcherClosedError extends Error {
   }
 }
 
-export interface MicroBatcherOptions {
+export interface MicroBatcherOptions<T = unknown> {
   lingerMs?: number;
   maxBatchItems?: number;
   maxPendingItems?: number;
+  /** An item's size for the two limits (windows of a request); default 1 per item. */
+  sizeOf?: (item: T) => number;
 }
 
 /** Flush a batch; returns one result per item, in order. A throw rejects every item of the batch. */
@@ -39,12 +42,16 @@ export type FlushFunction<T, R> = (items: readonly T[]) => Promise<readonly R[]>
 
 interface Pending<T, R> {
   item: T;
+  size: number;
   resolve: (result: R) => void;
   reject: (error: unknown) => void;
 }
 
 export class MicroBatcher<T, R> {
   private queue: Pending<T, R>[] = [];
+  /** Total size of `queue`. */
+  private queued = 0;
+  /** Total size of the flush under way. */
   private flushing = 0;
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private closed = false;
@@ -52,26 +59,31 @@ export class MicroBatcher<T, R> {
   private readonly lingerMs: number;
   private readonly maxBatchItems: number;
   private readonly maxPendingItems: number;
+  private readonly sizeOf: (item: T) => number;
 
   constructor(
     private readonly flush: FlushFunction<T, R>,
-    options: MicroBatcherOptions = {},
+    options: MicroBatcherOptions<T> = {},
   ) {
     this.lingerMs = options.lingerMs ?? DEFAULT_BATCH_LINGER_MS;
     this.maxBatchItems = options.maxBatchItems ?? DEFAULT_MAX_BATCH_ITEMS;
     this.maxPendingItems = options.maxPendingItems ?? DEFAULT_MAX_PENDING_ITEMS;
+    this.sizeOf = options.sizeOf ?? (() => 1);
   }
 
-  /** Items queued or in the flush under way. */
+  /** Size queued or in the flush under way (items, or sizeOf units). */
   get pending(): number {
-    return this.queue.length + this.flushing;
+    return this.queued + this.flushing;
   }
 
   add(item: T): Promise<R> {
     if (this.closed) return Promise.reject(new BatcherClosedError());
-    if (this.pending >= this.maxPendingItems) return Promise.reject(new OverloadError(this.maxPendingItems));
+    const size = this.sizeOf(item);
+    // An item alone larger than the limit is taken when nothing waits, so that it is not refused forever.
+    if (this.pending > 0 && this.pending + size > this.maxPendingItems) return Promise.reject(new OverloadError(this.maxPendingItems));
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      this.queue.push({ item, size, resolve, reject });
+      this.queued += size;
       this.schedule();
     });
   }
@@ -86,7 +98,7 @@ export class MicroBatcher<T, R> {
 
   private schedule(): void {
     if (this.flushing > 0 || this.timer !== null) return;
-    if (this.queue.length >= this.maxBatchItems || this.closed) {
+    if (this.queued >= this.maxBatchItems || this.closed) {
       this.timer = setImmediate(() => this.run());
     } else {
       this.timer = setTimeout(() => this.run(), this.lingerMs);
@@ -95,12 +107,19 @@ export class MicroBatcher<T, R> {
 
   private run(): void {
     this.timer = null;
-    const batch = this.queue.splice(0, this.maxBatchItems);
+    let take = 0;
+    let size = 0;
+    while (take < this.queue.length && (take === 0 || size + (this.queue[take] as Pending<T, R>).size <= this.maxBatchItems)) {
+      size += (this.queue[take] as Pending<T, R>).size;
+      take += 1;
+    }
+    const batch = this.queue.splice(0, take);
+    this.queued -= size;
     if (batch.length === 0) {
       this.notifyIdle();
       return;
     }
-    this.flushing = batch.length;
+    this.flushing = size;
     let settled: Promise<readonly R[]>;
     try {
       settled = this.flush(batch.map((pending) => pending.item));

@@ -1,0 +1,139 @@
+/**
+ * Embedded broker ingest benchmark: windows/s stored by `serve`'s embedded aedes broker from 100 device connections
+ * (per-device credentials, QoS 1, PUBACK after the commit, SQLite synchronous = FULL), against a baseline measured in
+ * the same run with the same publisher: a bare aedes broker of the same version that acks every PUBLISH at once and
+ * stores nothing (the ceiling of aedes plus the publisher on this machine). The publisher (`simulate fleet`) and the
+ * service are separate processes, as deployed; the baseline broker runs in this process.
+ * Rates are taken between 10 % and 90 % of the windows, so connecting (scrypt per device) is not in them.
+ * Run alone: `npx tsx bench/broker.ts`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Aedes } from 'aedes';
+import { runCli } from '../test/helpers/cli.js';
+import { freePort } from '../test/helpers/free-port.js';
+import { waitFor } from '../test/helpers/wait-for.js';
+import { countStoredWindows, startServe, startSimulator, storedWindowsOrZero } from '../test/ingest/mqtt/processes.js';
+
+/** The issue's figure: 100 device connections. */
+const DEVICES = 100;
+/** Windows per device: 100 000 in all, several seconds even at the goal rate. */
+const WINDOWS_PER_DEVICE = 1_000;
+const TOTAL = DEVICES * WINDOWS_PER_DEVICE;
+/** Poll interval of the counts (ms): 5 s of measurement at the goal rate, so ±2 % at most. */
+const POLL_MS = 100;
+const GOAL_WINDOWS_PER_S = 15_000;
+const FROM_SHARE = 0.1;
+const TO_SHARE = 0.9;
+
+/** Windows/s between FROM_SHARE and TO_SHARE of TOTAL, read by polling `count`. */
+async function measureRate(count: () => number): Promise<{ rate: number; elapsedMs: number }> {
+  let fromMs = Number.NaN;
+  let toMs = Number.NaN;
+  let fromCount = 0;
+  let toCount = 0;
+  await waitFor(
+    'windows',
+    () => {
+      const n = count();
+      const now = performance.now();
+      if (Number.isNaN(fromMs) && n >= TOTAL * FROM_SHARE) [fromMs, fromCount] = [now, n];
+      if (Number.isNaN(toMs) && n >= TOTAL * TO_SHARE) [toMs, toCount] = [now, n];
+      return n >= TOTAL;
+    },
+    { timeoutMs: 600_000, intervalMs: POLL_MS },
+  );
+  return { rate: (toCount - fromCount) / ((toMs - fromMs) / 1000), elapsedMs: toMs - fromMs };
+}
+
+function simulatorArgs(port: number, credentialsFile: string | null): string[] {
+  return [
+    '--url',
+    `mqtt://127.0.0.1:${port}`,
+    '--devices',
+    String(DEVICES),
+    '--count',
+    String(WINDOWS_PER_DEVICE),
+    '--interval',
+    '0',
+    '--device-prefix',
+    'bench',
+    ...(credentialsFile === null ? [] : ['--credentials', credentialsFile]),
+  ];
+}
+
+/** The ceiling: aedes acking every PUBLISH on arrival, nothing stored, no credentials. */
+async function bareBroker(): Promise<{ rate: number }> {
+  let windows = 0;
+  const broker = await Aedes.createBroker({
+    authorizePublish(_client, packet, callback) {
+      if (packet.topic.endsWith('/window')) windows += 1;
+      callback(null);
+    },
+  });
+  const server = net.createServer((socket) => broker.handle(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const simulator = startSimulator(simulatorArgs((server.address() as AddressInfo).port, null));
+    const { rate } = await measureRate(() => windows);
+    await simulator.result;
+    return { rate };
+  } finally {
+    server.close();
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+  }
+}
+
+async function service(): Promise<{ rate: number; stored: number }> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-bench-broker-'));
+  const credentialsFile = path.join(dataDir, 'fleet-credentials.json');
+  try {
+    const issued = await runCli([
+      'mqtt-credentials',
+      '--data-dir',
+      dataDir,
+      '--devices',
+      String(DEVICES),
+      '--device-prefix',
+      'bench',
+      '--out',
+      credentialsFile,
+    ]);
+    if (issued.code !== 0) throw new Error(`mqtt-credentials failed: ${issued.stderr}`);
+    const port = await freePort();
+    const serve = await startServe(dataDir, ['--mqtt-port', String(port), '--mqtt-host', '127.0.0.1']);
+    try {
+      const simulator = startSimulator(simulatorArgs(port, credentialsFile));
+      const { rate } = await measureRate(() => storedWindowsOrZero(dataDir));
+      const published = await simulator.result;
+      if (published.acked !== TOTAL) throw new Error(`${published.acked} of ${TOTAL} acked`);
+      return { rate, stored: countStoredWindows(dataDir) };
+    } finally {
+      await serve.kill('SIGTERM');
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function runBrokerBench(): Promise<void> {
+  process.stdout.write(
+    `Embedded broker bench: ${DEVICES} device connections × ${WINDOWS_PER_DEVICE} QoS 1 windows (simulate fleet, 20 in flight per device); rate between ${FROM_SHARE * 100} % and ${TO_SHARE * 100} %\n`,
+  );
+  const baseline = await bareBroker();
+  const stored = await service();
+  const lines = [
+    `baseline: bare aedes, ack on arrival, nothing stored   ${baseline.rate.toFixed(0).padStart(7)} windows/s`,
+    `serve, embedded broker, stored (ack after commit)      ${stored.rate.toFixed(0).padStart(7)} windows/s   ratio ${(stored.rate / baseline.rate).toFixed(2)}`,
+    `stored ${stored.stored} of ${TOTAL} (goal: all, exactly once); goal ≥ ${GOAL_WINDOWS_PER_S} windows/s: ${stored.rate >= GOAL_WINDOWS_PER_S ? 'met' : 'NOT met'}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (stored.stored !== TOTAL) throw new Error(`stored ${stored.stored} of ${TOTAL}`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runBrokerBench();
+}

@@ -1,0 +1,165 @@
+/**
+ * HTTP ingest benchmark: single-window `POST /api/devices/:id/windows` requests (each a new window, device-stamped,
+ * stored with SQLite synchronous = FULL before the 201), against a baseline measured in the same run: a trivial
+ * Express 5 handler that parses the same body with `express.json()` and answers the same 201 body, storing nothing.
+ * Both servers run in a child process of their own; autocannon (this process) is the client for both. The baseline is
+ * measured before and after the service (the machine may be shared) and the ratio taken to their mean.
+ * Run alone: `npx tsx bench/http-ingest.ts`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
+import { DATABASE_FILE } from '../src/store/data-dir.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+
+/** Registered devices the requests cycle through. */
+const DEVICES = 1_000;
+/** Concurrent keep-alive connections, as in the issue's measurement. */
+const CONNECTIONS = 50;
+/** Seconds of load per measurement. */
+const DURATION_S = 10;
+const TOKEN = 'bench-token';
+/** The issue's goal: ≥ 0.8 × the express.json() baseline. */
+const GOAL_RATIO = 0.8;
+/** Windows start 30 days ago, 10 s apart per device: well inside the window rules' clock bounds. */
+const T0_MS = Date.now() - 30 * 86_400_000;
+const RESPONSE_BODY = JSON.stringify({ inserted: 1, duplicates: 0, rejected: 0, overlaps: 0, seqResets: 0 });
+
+interface LoadResult {
+  requestsPerS: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** Request i: device i mod DEVICES, seq i div DEVICES; so every request carries a new window. */
+function windowBody(i: number): { deviceId: string; body: string } {
+  const seq = Math.floor(i / DEVICES);
+  const body = JSON.stringify({
+    seq,
+    startMs: T0_MS + seq * 10_000,
+    durationS: 10,
+    energyJ: 0.02,
+    sampleCount: 1000,
+    minPowerW: 0.001,
+    maxPowerW: 0.004,
+    inferenceCount: 5,
+  });
+  return { deviceId: `ingest-${i % DEVICES}`, body };
+}
+
+async function load(url: string): Promise<LoadResult> {
+  let i = 0;
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request) => {
+          const { deviceId, body } = windowBody(i++);
+          return {
+            ...request,
+            path: `/api/devices/${deviceId}/windows`,
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+            body,
+          };
+        },
+      },
+    ],
+  });
+  return { requestsPerS: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+}
+
+/** A child process printing `listening on <url>` on stderr once it listens. */
+function startChild(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening on (http:\/\/[^\s]+)/.exec(stderr);
+      if (match) resolve({ child, url: match[1]! });
+    });
+    child.once('exit', (code) => reject(new Error(`child exited (${code}): ${stderr}`)));
+  });
+}
+
+const BASELINE_SCRIPT = `
+import express from 'express';
+const app = express();
+app.use(express.json({ limit: '1mb' }));
+const body = ${JSON.stringify(RESPONSE_BODY)};
+app.post('/api/devices/:id/windows', (req, res) => {
+  if (typeof req.body?.seq !== 'number') { res.status(400).end(); return; }
+  res.status(201).type('application/json').send(body);
+});
+const server = app.listen(0, '127.0.0.1', () => process.stderr.write('listening on http://127.0.0.1:' + server.address().port + '\\n'));
+`;
+
+async function baselineLoad(): Promise<LoadResult> {
+  const baseline = await startChild(['--input-type=module', '-e', BASELINE_SCRIPT]);
+  try {
+    return await load(baseline.url);
+  } finally {
+    await stop(baseline.child);
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+}
+
+function row(name: string, result: LoadResult): string {
+  return `${name.padEnd(52)} ${result.requestsPerS.toFixed(0).padStart(7)} req/s   p50 ${String(result.p50Ms).padStart(3)} ms   p99 ${String(result.p99Ms).padStart(3)} ms   non-2xx ${result.non2xx}   errors ${result.errors}`;
+}
+
+export async function runHttpIngestBench(): Promise<void> {
+  process.stdout.write(
+    `HTTP ingest bench: single-window POSTs over ${DEVICES} devices, ${CONNECTIONS} connections, ${DURATION_S} s per run (servers in child processes)\n`,
+  );
+  const before = await baselineLoad();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-bench-ingest-'));
+  try {
+    const store = SqliteStore.open(path.join(dataDir, DATABASE_FILE));
+    for (let d = 0; d < DEVICES; d += 1) await store.createDevice({ id: `ingest-${d}`, spec: SEED_DEFAULT_SPEC });
+    await store.close();
+    const serve = await startChild(
+      ['bin/tinyml-footprint.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--no-serial-discovery', '--mqtt-port', '0'],
+      { TINYML_API_TOKEN: TOKEN },
+    );
+    let ingest: LoadResult;
+    let counters: { windowsInserted: number; commits: number };
+    try {
+      ingest = await load(serve.url);
+      const health = (await (await fetch(`${serve.url}/api/health`)).json()) as { ingest: { windowsInserted: number; commits: number } };
+      counters = health.ingest;
+    } finally {
+      await stop(serve.child);
+    }
+    const after = await baselineLoad();
+    const ratio = ingest.requestsPerS / ((before.requestsPerS + after.requestsPerS) / 2);
+    const lines = [
+      row('baseline (before): Express 5 + express.json()', before),
+      row('serve: POST /api/devices/:id/windows, stored (FULL)', ingest),
+      row('baseline (after): Express 5 + express.json()', after),
+      `windows stored ${counters.windowsInserted} in ${counters.commits} commits (${(counters.windowsInserted / Math.max(1, counters.commits)).toFixed(1)} per commit)`,
+      `ratio to the baselines' mean ${ratio.toFixed(2)}; goal ≥ ${GOAL_RATIO}: ${ratio >= GOAL_RATIO && ingest.non2xx === 0 && ingest.errors === 0 ? 'met' : 'NOT met'}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runHttpIngestBench();
+}

@@ -5,6 +5,7 @@ import type { IngestService } from '../ingest/ingest-service.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import type { HealthRegistry } from '../obs/health-registry.js';
+import type { Logger } from '../obs/logger.js';
 import type { PresenceRegistry } from '../live/device-presence.js';
 import type { Store } from '../store/store.js';
 import { requireBearer } from './auth.js';
@@ -58,7 +59,7 @@ export interface AppDeps {
   apiToken: string;
   defaults: DeviceSpec;
   clock: () => number;
-  log: (message: string) => void;
+  log: Logger;
   onlineThresholdMs: number;
   fleetCacheTtlMs: number;
   version: string;

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ConflictError, NotFoundError, StoreClosedError, ValidationError } from '../domain/errors.js';
+import { errorFields, type Logger } from '../obs/logger.js';
 import type { HttpRejectReason, HttpStats } from './http-stats.js';
 
 export interface Problem {
@@ -52,7 +53,7 @@ export function sendProblem(res: Parameters<RequestHandler>[1], problem: Problem
 }
 
 /** The one error middleware: every failure becomes application/problem+json with a reason, and is counted. */
-export function problemMiddleware(stats: HttpStats, log: (message: string) => void): ErrorRequestHandler {
+export function problemMiddleware(stats: HttpStats, log: Logger): ErrorRequestHandler {
   return (error: unknown, _req, res, next) => {
     if (res.headersSent) {
       next(error);
@@ -60,7 +61,7 @@ export function problemMiddleware(stats: HttpStats, log: (message: string) => vo
     }
     const { problem, reason, isServerError } = toProblem(error);
     stats.reject(reason, problem.detail);
-    if (isServerError) log(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    if (isServerError) log.error('internal error', errorFields(error));
     sendProblem(res, problem);
   };
 }

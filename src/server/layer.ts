@@ -11,6 +11,7 @@ import type { PresenceRegistry } from '../live/device-presence.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import type { HealthRegistry } from '../obs/health-registry.js';
+import type { Logger } from '../obs/logger.js';
 import type { Store } from '../store/store.js';
 import type { CoreConfig } from './core-config.js';
 
@@ -31,7 +32,8 @@ export interface LayerContext {
   /** Device presence reported by transports (MQTT status / last will), read by the device and fleet views. */
   presence: PresenceRegistry;
   apiToken: string;
-  log: (message: string) => void;
+  /** The service's logger; a layer logs through a child with its `component`. */
+  log: Logger;
 }
 
 /** One layer attached to one running service: its state lives here, not in module variables. */

@@ -5,6 +5,8 @@ import { createApp } from '../http/app.js';
 import { createHttpServer, HTTP_SERVER_LIMITS, type HttpServerLimits } from '../http/server.js';
 import { ConfigError } from '../domain/errors.js';
 import type { Catalogue } from '../model/catalogue-types.js';
+import { errorFields, type Logger } from '../obs/logger.js';
+import { pinoLogger } from '../obs/pino-logger.js';
 import type { Store } from '../store/store.js';
 import { resolveApiToken } from './api-token.js';
 import { catalogueFor, createPipeline, openStoreFile, storeFileIn } from './compose.js';
@@ -29,7 +31,8 @@ export interface StartOptions {
   /** Inject a store (tests); by default SQLite in the data directory. */
   store?: Store;
   clock?: () => number;
-  log?: (message: string) => void;
+  /** The service's logger; by default pino at the config's level, JSON on stderr. */
+  log?: Logger;
   /** Client timeouts and the connection cap; by default HTTP_SERVER_LIMITS (tests shorten them). */
   httpLimits?: Partial<HttpServerLimits>;
 }
@@ -40,7 +43,7 @@ export interface StartOptions {
  * The config is validated (every block) before this runs: loadServeConfig / serveConfigFrom.
  */
 export async function startService(config: ServeConfig, options: StartOptions = {}): Promise<RunningService> {
-  const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const log = options.log ?? pinoLogger({ level: config.logLevel });
   const clock = options.clock ?? Date.now;
   mkdirSync(config.dataDir, { recursive: true });
   const catalogue = catalogueFor(config.defaults);
@@ -59,7 +62,7 @@ async function startOnStore(
   store: Store,
   catalogue: Catalogue,
   clock: () => number,
-  log: (message: string) => void,
+  log: Logger,
 ): Promise<RunningService> {
   const { bus, health, presence, ingest } = createPipeline(store, config.defaults, clock);
   const token = resolveApiToken(config.apiToken, config.dataDir);
@@ -152,22 +155,22 @@ function layerConfig(config: ServeConfig, layer: AnyServiceLayer): unknown {
 }
 
 /** Undo attach() of layers that never started (the service failed before listening). */
-async function abortAll(attached: readonly AttachedLayer[], log: (message: string) => void): Promise<void> {
+async function abortAll(attached: readonly AttachedLayer[], log: Logger): Promise<void> {
   for (const layer of [...attached].reverse()) {
     try {
       await layer.abort?.();
     } catch (error) {
-      log(`aborting a layer failed: ${error instanceof Error ? error.message : String(error)}`);
+      log.error('aborting a layer failed', errorFields(error));
     }
   }
 }
 
-async function stopAll(started: readonly Stoppable[], log: (message: string) => void): Promise<void> {
+async function stopAll(started: readonly Stoppable[], log: Logger): Promise<void> {
   for (const stoppable of [...started].reverse()) {
     try {
       await stoppable.stop();
     } catch (error) {
-      log(`stopping ${stoppable.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+      log.error(`stopping ${stoppable.name} failed`, errorFields(error));
     }
   }
 }

@@ -16,6 +16,7 @@ import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { FakeSink } from '../ingest/serial/helpers.js';
+import { silentLogger } from '../../src/obs/logger.js';
 
 const FAMILIES: readonly CounterFamily[] = [
   SERIAL_PORT_FAMILY,
@@ -126,7 +127,7 @@ describe('every source shows exactly its declared counters, and only declared re
     http.reject('request-timeout', 'slow client');
     health.register('http', http);
     const store = SqliteStore.open(':memory:');
-    const feed = new LiveFeed({ bus: new LiveBus(), store, catalogue: buildCatalogue(), clock: Date.now, onlineThresholdMs: 60_000, log: () => {} });
+    const feed = new LiveFeed({ bus: new LiveBus(), store, catalogue: buildCatalogue(), clock: Date.now, onlineThresholdMs: 60_000, log: silentLogger });
     health.register('dashboard-events', feed);
 
     const readings = health.readings();

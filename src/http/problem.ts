@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ConflictError, NotFoundError, StoreClosedError, ValidationError } from '../domain/errors.js';
 import { errorFields, type Logger } from '../obs/logger.js';
+import { requestLog } from './access-log.js';
 import type { HttpRejectReason, HttpStats } from './http-stats.js';
 
 export interface Problem {
@@ -61,7 +62,7 @@ export function problemMiddleware(stats: HttpStats, log: Logger): ErrorRequestHa
     }
     const { problem, reason, isServerError } = toProblem(error);
     stats.reject(reason, problem.detail);
-    if (isServerError) log.error('internal error', errorFields(error));
+    if (isServerError) requestLog(res, log).error('internal error', errorFields(error));
     sendProblem(res, problem);
   };
 }

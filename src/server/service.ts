@@ -7,6 +7,11 @@ import { ConfigError } from '../domain/errors.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import { errorFields, type Logger } from '../obs/logger.js';
 import { pinoLogger } from '../obs/pino-logger.js';
+import { PrometheusExporter, type CounterReading } from '../obs/prometheus.js';
+import { timeMethods } from '../obs/timed-methods.js';
+import type { IngestService } from '../ingest/ingest-service.js';
+import { ConnectionTracker } from '../http/graceful-close.js';
+import type { LayerState, Readiness } from '../http/routes/probes.js';
 import type { Store } from '../store/store.js';
 import { resolveApiToken } from './api-token.js';
 import { catalogueFor, createPipeline, openStoreFile, storeFileIn } from './compose.js';
@@ -39,7 +44,9 @@ export interface StartOptions {
 
 /**
  * Composition root: store → ingest pipeline → layers attached (their routes) → HTTP listens → layers started. Shutdown
- * runs in the reverse order: sources stop first, then HTTP, then the store closes, so no acknowledged window is lost.
+ * runs in the reverse order: /readyz turns 503 and HTTP stops accepting, the sources stop while HTTP answers what it
+ * has in flight (graceful-close.ts, within the drain grace period), then the store closes: nothing acknowledged is
+ * lost and no request that was accepted is reset.
  * The config is validated (every block) before this runs: loadServeConfig / serveConfigFrom.
  */
 export async function startService(config: ServeConfig, options: StartOptions = {}): Promise<RunningService> {
@@ -59,17 +66,23 @@ export async function startService(config: ServeConfig, options: StartOptions = 
 async function startOnStore(
   config: ServeConfig,
   options: StartOptions,
-  store: Store,
+  rawStore: Store,
   catalogue: Catalogue,
   clock: () => number,
   log: Logger,
 ): Promise<RunningService> {
+  const metrics = new PrometheusExporter({ sources: () => health.readings(), totals: () => [ingestReading(ingest)] });
+  const store = timeMethods(rawStore, (operation, seconds, ok) => metrics.observeStore(operation, seconds, ok));
   const { bus, health, presence, ingest } = createPipeline(store, config.defaults, clock);
   const token = resolveApiToken(config.apiToken, config.dataDir);
   const context: LayerContext = { config, store, catalogue, ingest, bus, health, presence, apiToken: token.token, log };
+  const layers = options.layers ?? [];
+  const layerStates: Record<string, LayerState> = Object.fromEntries(layers.map((layer) => [layer.name, 'starting' as LayerState]));
+  let storeState: Readiness['store'] = 'open';
+  let draining = false;
   const attached: AttachedLayer[] = [];
   try {
-    for (const layer of options.layers ?? []) attached.push(await layer.attach(context, layerConfig(config, layer)));
+    for (const layer of layers) attached.push(await layer.attach(context, layerConfig(config, layer)));
   } catch (error) {
     await abortAll(attached, log);
     throw error;
@@ -85,15 +98,19 @@ async function startOnStore(
     apiToken: token.token,
     defaults: config.defaults,
     clock,
-    log,
+    log: log.child({ component: 'http' }),
     onlineThresholdMs: config.onlineThresholdMs,
     fleetCacheTtlMs: config.fleetCacheTtlMs,
     version: VERSION,
+    readiness: () => ({ store: storeState, draining, layers: { ...layerStates } }),
+    metrics,
     apiRouters: attached.flatMap((layer) => layer.apiRouters ?? []),
     rootHandlers: attached.flatMap((layer) => layer.rootHandlers ?? []),
   });
 
-  const server = createHttpServer(app, stats, { ...HTTP_SERVER_LIMITS, ...options.httpLimits });
+  const limits = { ...HTTP_SERVER_LIMITS, ...options.httpLimits };
+  const server = createHttpServer(app, stats, limits);
+  const connections = new ConnectionTracker(server);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -116,6 +133,7 @@ async function startOnStore(
     for (; next < attached.length; next += 1) {
       const stoppable = await attached[next]!.start?.();
       if (stoppable) started.push(stoppable);
+      layerStates[layers[next]!.name] = 'started';
     }
   } catch (error) {
     await stopAll(started, log);
@@ -134,13 +152,27 @@ async function startOnStore(
     context,
     close: () => {
       closing ??= (async () => {
+        // Not ready from now on; HTTP stops accepting at once and answers what it has while the sources stop.
+        draining = true;
+        const drained = connections.drain({ graceMs: limits.drainGraceMs, idleMs: limits.drainIdleMs });
+        for (const name of Object.keys(layerStates)) layerStates[name] = 'stopping';
         await stopAll(started, log);
-        await closeServer(server);
+        for (const name of Object.keys(layerStates)) layerStates[name] = 'stopped';
+        const result = await drained;
+        if (result.cut > 0) log.warn('http: connections cut at the end of the drain grace period', { ...result, graceMs: limits.drainGraceMs });
+        else log.info('http: drained', { ...result });
+        storeState = 'closed';
         await store.close();
       })();
       return closing;
     },
   };
+}
+
+/** Ingest's counters over every source, as the exporter reads a source's. */
+function ingestReading(ingest: IngestService): CounterReading {
+  const { rejectedByReason, lastRejection: _lastRejection, ...counters } = ingest.counters;
+  return { family: ingest.family, source: 'ingest', counters, rejected: rejectedByReason };
 }
 
 /** The value a layer's config block parsed into `config`; a layer whose block was not loaded is a wiring mistake. */

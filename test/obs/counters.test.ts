@@ -9,7 +9,7 @@ import { MQTT_BROKER_FAMILY, MQTT_READER_FAMILY, MqttStats } from '../../src/ing
 import { SERIAL_DISCOVERY_FAMILY, startSerialReaders, type SerialReaders } from '../../src/ingest/serial/index.js';
 import { SERIAL_PORT_FAMILY } from '../../src/ingest/serial/port-supervisor.js';
 import { LiveBus } from '../../src/live/live-bus.js';
-import { Counters, counterFamily, metricName, ReasonCounts, total, type CounterFamily } from '../../src/obs/counters.js';
+import { Counters, counterFamily, metricName, metricValue, ReasonCounts, total, type CounterFamily } from '../../src/obs/counters.js';
 import { HealthRegistry } from '../../src/obs/health-registry.js';
 import { formatHello, formatSample } from '../../src/protocol/line-format.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
@@ -80,6 +80,10 @@ describe('the declared families', () => {
     expect(new Set(names).size).toBe(names.length);
     expect(metricName(SERIAL_PORT_FAMILY, 'bytesDropped')).toBe('tinyml_serial_port_bytes_dropped_total');
     expect(metricName(MQTT_BROKER_FAMILY, 'clientsConnected')).toBe('tinyml_mqtt_broker_clients_connected');
+    expect(metricName(SERIAL_PORT_FAMILY, 'coveredUs')).toBe('tinyml_serial_port_covered_seconds_total');
+    expect(metricName(SERIAL_PORT_FAMILY, 'heldEnergyUj')).toBe('tinyml_serial_port_held_energy_joules');
+    expect(metricValue(SERIAL_PORT_FAMILY.counters.coveredUs, 2_500_000)).toBe(2.5);
+    expect(metricValue(SERIAL_PORT_FAMILY.counters.bytes, 42)).toBe(42);
     expect(() => metricName(HTTP_FAMILY, 'nothing')).toThrow();
   });
 });

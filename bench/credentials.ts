@@ -12,6 +12,7 @@ import { freePort } from '../test/helpers/free-port.js';
 import { loadServeConfig } from '../src/server/serve-config.js';
 import { mqttLayer } from '../src/server/layers/mqtt-layer.js';
 import { startService } from '../src/server/service.js';
+import { silentLogger } from '../src/obs/logger.js';
 
 /** Attempts of each kind: enough for a stable median with ~50 ms per scrypt. */
 const ATTEMPTS = 41;
@@ -42,7 +43,7 @@ export async function runCredentialsBench(): Promise<void> {
     ['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--no-serial-discovery', '--mqtt-port', String(port), '--mqtt-host', '127.0.0.1'],
     {},
   );
-  const service = await startService(config, { layers: [mqttLayer], log: () => {} });
+  const service = await startService(config, { layers: [mqttLayer], log: silentLogger });
   try {
     const issued = await fetch(`${service.url}/api/devices/node-1/mqtt-credentials`, {
       method: 'POST',

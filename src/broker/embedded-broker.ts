@@ -12,6 +12,7 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { MqttMessageProcessor } from '../ingest/mqtt/message-processor.js';
 import type { MqttStats } from '../ingest/mqtt/mqtt-stats.js';
 import type { PresenceSink } from '../live/device-presence.js';
+import type { Logger } from '../obs/logger.js';
 import type { CredentialVerifier } from './credential-verifier.js';
 import { authorizeDevicePublish, authorizeDeviceSubscribe, CLIENT_ID_SEPARATOR, isClientIdOfDevice, type DeviceIdentity } from './device-acl.js';
 
@@ -38,7 +39,7 @@ export interface EmbeddedBrokerOptions {
   verifier: CredentialVerifier;
   /** The broker sees each device's connections: online while one is open, offline when the last one closes. */
   presence?: PresenceSink;
-  log: (message: string) => void;
+  log: Logger;
 }
 
 export interface RunningBroker {
@@ -178,7 +179,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     throw error;
   }
   stats.state = 'listening';
-  options.log(`mqtt: embedded broker on mqtt://${options.host}:${port}${tlsPort !== null ? ` and mqtts://${options.host}:${tlsPort}` : ''}`);
+  options.log.info(`mqtt: embedded broker on mqtt://${options.host}:${port}${tlsPort !== null ? ` and mqtts://${options.host}:${tlsPort}` : ''}`);
 
   return {
     port,

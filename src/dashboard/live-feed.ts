@@ -1,6 +1,7 @@
 import type { LiveBus, LiveEvent } from '../live/live-bus.js';
 import { Counters, counterFamily, gauge, total } from '../obs/counters.js';
 import type { HealthSource, SourceStatus } from '../obs/health-registry.js';
+import type { Logger } from '../obs/logger.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import { deviceFootprint, type DeviceFootprint } from '../service/device-footprint.js';
 import type { FleetIndex } from '../service/fleet-index.js';
@@ -19,7 +20,7 @@ export interface LiveFeedDeps {
   fleetIndex: FleetIndex;
   clock: () => number;
   onlineThresholdMs: number;
-  log: (message: string) => void;
+  log: Logger;
   /** Device presence (MQTT status, last will); absent: online follows the last window's age. */
   presenceOf?: PresenceLookup;
   flushIntervalMs?: number;
@@ -163,7 +164,7 @@ export class LiveFeed implements HealthSource {
     } catch (error) {
       // Nothing was offered: put the devices back so the next tick retries them instead of losing their updates.
       this.count.add('tickErrors');
-      this.deps.log(`live feed tick failed: ${errorMessage(error)}`);
+      this.deps.log.error(`live feed tick failed: ${errorMessage(error)}`);
       this.requeue(dirty);
     } finally {
       this.ticking = false;
@@ -226,7 +227,7 @@ export class LiveFeed implements HealthSource {
       } catch (error) {
         this.count.add('deviceErrors');
         const message = errorMessage(error);
-        this.deps.log(`live feed: device "${id}" skipped: ${message}`);
+        this.deps.log.warn(`live feed: device "${id}" skipped: ${message}`, { deviceId: id });
         const row = rows.get(id);
         if (row !== undefined && row.error === null) rows.set(id, { ...row, error: message });
       }

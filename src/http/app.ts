@@ -5,9 +5,12 @@ import type { IngestService } from '../ingest/ingest-service.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import type { HealthRegistry } from '../obs/health-registry.js';
+import type { Logger } from '../obs/logger.js';
+import type { PrometheusExporter } from '../obs/prometheus.js';
 import type { PresenceRegistry } from '../live/device-presence.js';
 import type { FleetIndex } from '../service/fleet-index.js';
 import type { Store } from '../store/store.js';
+import { accessLog, markRouterBase } from './access-log.js';
 import { requireBearer } from './auth.js';
 import { HttpStats } from './http-stats.js';
 import { openApiDocument } from './openapi.js';
@@ -17,6 +20,7 @@ import { catalogueRouter } from './routes/catalogue.js';
 import { devicesRouter } from './routes/devices.js';
 import { fleetRouter } from './routes/fleet.js';
 import { healthRouter } from './routes/health.js';
+import { probesRouter, type Readiness } from './routes/probes.js';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -59,11 +63,15 @@ export interface AppDeps {
   apiToken: string;
   defaults: DeviceSpec;
   clock: () => number;
-  log: (message: string) => void;
+  log: Logger;
   onlineThresholdMs: number;
   /** Every device's fleet row and the totals, kept current from the live bus (GET /api/fleet). */
   fleetIndex: FleetIndex;
   version: string;
+  /** /readyz: the store, the layers, a shutdown under way. */
+  readiness: () => Readiness;
+  /** /metrics, and where request durations are observed. */
+  metrics: PrometheusExporter;
   /** Extra routers mounted under /api (live events) and at / (the dashboard), added by later layers. */
   apiRouters?: readonly Router[];
   rootHandlers?: readonly RequestHandler[];
@@ -80,12 +88,16 @@ export function createApp(deps: AppDeps): { app: Express; stats: HttpStats } {
     stats.countRequest();
     next();
   });
+  app.use(accessLog(deps.log, (method, route, status, seconds) => deps.metrics.observeHttp(method, route, status, seconds)));
+  // Before the body parser and every /api route: probes answer without the store, whatever the rest is doing.
+  app.use(probesRouter({ readiness: deps.readiness, metrics: deps.metrics }));
   const requireToken = requireBearer(deps.apiToken);
   app.use('/api', authenticateWrites(requireToken));
   app.use(express.json({ limit: MAX_BODY_BYTES, type: JSON_TYPES }));
   app.use(requireJsonBody);
 
   const api = express.Router();
+  api.use(markRouterBase);
   api.use(
     devicesRouter({
       store: deps.store,

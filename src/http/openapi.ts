@@ -41,6 +41,8 @@ const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
   Range: responses.rangeSchema,
   GridFactor: responses.gridFactorSchema,
   Health: responses.healthSchema,
+  Liveness: responses.livenessSchema,
+  Readiness: responses.readinessSchema,
   Catalogue: responses.catalogueSchema,
   GridList: responses.gridListSchema,
   Footprint: responses.footprintSchema,
@@ -185,6 +187,27 @@ export function openApiDocument(version: string): unknown {
       schemas: { ...componentSchemas(REQUEST_SCHEMAS, 'input'), ...componentSchemas(RESPONSE_SCHEMAS, 'output') },
     },
     paths: {
+      '/livez': {
+        get: {
+          operationId: 'getLiveness',
+          summary: 'Liveness: the process answers (no store, no computation)',
+          responses: { 200: json('alive', 'Liveness') },
+        },
+      },
+      '/readyz': {
+        get: {
+          operationId: 'getReadiness',
+          summary: 'Readiness: the store is open, every layer started, no shutdown under way',
+          responses: { 200: json('ready', 'Readiness'), 503: json('starting, or draining at shutdown', 'Readiness') },
+        },
+      },
+      '/metrics': {
+        get: {
+          operationId: 'getMetrics',
+          summary: 'Prometheus exposition: the counters of /api/health, store and request latency, event-loop lag',
+          responses: { 200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: { type: 'string', minLength: 1 } } } } },
+        },
+      },
       '/api/health': {
         get: {
           operationId: 'getHealth',

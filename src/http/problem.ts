@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ConflictError, NotFoundError, StoreClosedError, ValidationError } from '../domain/errors.js';
 import { BatcherClosedError, OverloadError } from '../ingest/micro-batcher.js';
+import { errorFields, type Logger } from '../obs/logger.js';
+import { requestLog } from './access-log.js';
 import type { HttpRejectReason, HttpStats } from './http-stats.js';
 
 /** Seconds a client is asked to wait (Retry-After) when ingest's commit queue is full: a few commits' worth. */
@@ -58,7 +60,7 @@ export function sendProblem(res: Parameters<RequestHandler>[1], problem: Problem
 }
 
 /** The one error middleware: every failure becomes application/problem+json with a reason, and is counted. */
-export function problemMiddleware(stats: HttpStats, log: (message: string) => void): ErrorRequestHandler {
+export function problemMiddleware(stats: HttpStats, log: Logger): ErrorRequestHandler {
   return (error: unknown, _req, res, next) => {
     if (res.headersSent) {
       next(error);
@@ -66,7 +68,7 @@ export function problemMiddleware(stats: HttpStats, log: (message: string) => vo
     }
     const { problem, reason, isServerError } = toProblem(error);
     stats.reject(reason, problem.detail);
-    if (isServerError) log(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    if (isServerError) requestLog(res, log).error('internal error', errorFields(error));
     if (reason === 'overloaded') res.set('Retry-After', String(OVERLOAD_RETRY_AFTER_S));
     sendProblem(res, problem);
   };

@@ -349,6 +349,17 @@ const sourceStatusSchema = z.strictObject({
   details: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** GET /livez: the process answers. */
+export const livenessSchema = z.strictObject({ status: z.literal('ok') });
+
+/** GET /readyz: 200 when the store is open, every layer started and no shutdown is under way; else 503, same shape. */
+export const readinessSchema = z.strictObject({
+  status: z.enum(['ready', 'not-ready']),
+  store: z.enum(['open', 'closed']),
+  draining: z.boolean(),
+  layers: z.record(z.string(), z.enum(['starting', 'started', 'stopping', 'stopped'])),
+});
+
 export const healthSchema = z.strictObject({
   status: z.enum(['ok', 'degraded']),
   version: z.string(),

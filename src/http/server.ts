@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Express } from 'express';
+import { DRAIN_GRACE_MS, DRAIN_IDLE_MS } from './graceful-close.js';
 import type { HttpRejectReason, HttpStats } from './http-stats.js';
 
 /**
@@ -18,6 +19,10 @@ export interface HttpServerLimits {
   checkingIntervalMs: number;
   /** Open connections at once; a new one past this is closed at once and counted (`connectionsDropped`). */
   maxConnections: number;
+  /** At shutdown: how long in-flight requests may take (graceful-close.ts). */
+  drainGraceMs: number;
+  /** At shutdown: how long a kept-alive connection must be silent before it is closed. */
+  drainIdleMs: number;
 }
 
 /** Milliseconds: 10 s for headers covers a slow mobile link; a slow-header (slowloris) socket is cut there. */
@@ -43,6 +48,8 @@ export const HTTP_SERVER_LIMITS: HttpServerLimits = Object.freeze({
   keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
   checkingIntervalMs: CONNECTIONS_CHECKING_INTERVAL_MS,
   maxConnections: MAX_CONNECTIONS,
+  drainGraceMs: DRAIN_GRACE_MS,
+  drainIdleMs: DRAIN_IDLE_MS,
 });
 
 const REQUEST_TIMEOUT_RESPONSE = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';

@@ -50,12 +50,39 @@ export function counterFamily<const K extends string, const R extends string = n
   return Object.freeze({ name, counters: Object.freeze({ ...counters }), reasons: Object.freeze([...reasons]) });
 }
 
-/** The Prometheus name of a declared counter: `tinyml_<family>_<snake_case name>`, `_total` for a counter. */
+/**
+ * Prometheus base units: a counter in µs is exposed in seconds, one in µJ in joules; the unit the declared name ends
+ * with (`coveredUs`, `heldEnergyUj`) is replaced by the base unit's.
+ */
+const BASE_UNITS: Readonly<Record<CounterUnit, { inName: RegExp; suffix: string; scale: number } | null>> = {
+  count: null,
+  bytes: null,
+  microseconds: { inName: /_us$/, suffix: 'seconds', scale: 1e-6 },
+  microjoules: { inName: /_uj$/, suffix: 'joules', scale: 1e-6 },
+};
+
+/**
+ * The Prometheus name of a declared counter: `tinyml_<family>_<snake_case name>`, its µs or µJ suffix replaced by
+ * `_seconds` or `_joules`, `_total` for a counter.
+ */
 export function metricName(family: CounterFamily, key: string): string {
   const spec = family.counters[key];
   if (spec === undefined) throw new Error(`${family.name} declares no counter ${key}`);
-  const snake = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  let snake = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  const base = BASE_UNITS[spec.unit];
+  if (base !== null) snake = `${snake.replace(base.inName, '')}_${base.suffix}`;
   return `tinyml_${family.name}_${snake}${spec.type === 'counter' ? '_total' : ''}`;
+}
+
+/** The value Prometheus is given for a declared counter's value: in the base unit of metricName. */
+export function metricValue(spec: CounterSpec, value: number): number {
+  const base = BASE_UNITS[spec.unit];
+  return base === null ? value : value * base.scale;
+}
+
+/** The Prometheus name of a family's rejected inputs, labelled by reason. */
+export function rejectedMetricName(family: CounterFamily): string {
+  return `tinyml_${family.name}_rejected_total`;
 }
 
 /** One value per declared counter, all starting at 0. */

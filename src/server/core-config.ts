@@ -1,8 +1,10 @@
 /** The service's own config block: HTTP listen address, data directory, API token, the default device spec. */
 import path from 'node:path';
 import { defineConfigBlock, portOption } from '../config/config-block.js';
+import { ConfigError } from '../domain/errors.js';
 import type { DeviceSpec } from '../domain/types.js';
 import { ONLINE_THRESHOLD_MS } from '../live/device-presence.js';
+import { LOG_LEVELS, type LogLevel } from '../obs/logger.js';
 import { SEED_DEFAULT_SPEC } from '../service/spec.js';
 import { defaultDataDir } from '../store/data-dir.js';
 
@@ -12,6 +14,8 @@ export const DEFAULT_HTTP_PORT = 8080;
 export const DEFAULT_HTTP_HOST = '0.0.0.0';
 /** The data directory when neither --data-dir nor TINYML_DATA_DIR is given, as documented (the home directory varies). */
 const DEFAULT_DATA_DIR_TEXT = '~/.tinyml-footprint';
+/** `info` writes the access log (a line per request); `warn` keeps only what went wrong. */
+export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 
 export interface CoreConfig {
   port: number;
@@ -22,6 +26,8 @@ export interface CoreConfig {
   /** Spec given to devices that announce themselves (serial hello, MQTT) and to devices registered without one. */
   defaults: DeviceSpec;
   onlineThresholdMs: number;
+  /** Least severe log lines written (pino's levels). */
+  logLevel: LogLevel;
 }
 
 export const coreConfigBlock = defineConfigBlock({
@@ -53,6 +59,13 @@ export const coreConfigBlock = defineConfigBlock({
       help: 'system given to devices that announce themselves or are registered without one',
     },
     grid: { type: 'string', value: '<id>', env: 'TINYML_DEFAULT_GRID', default: SEED_DEFAULT_SPEC.grid, help: 'grid given to such devices' },
+    'log-level': {
+      type: 'string',
+      value: '<level>',
+      env: 'TINYML_LOG_LEVEL',
+      default: DEFAULT_LOG_LEVEL,
+      help: 'least severe log lines written, as JSON on stderr: fatal, error, warn, info (adds the access log), debug (adds probes and scrapes), silent',
+    },
   },
   parse(raw, _context: void): CoreConfig {
     return {
@@ -62,6 +75,13 @@ export const coreConfigBlock = defineConfigBlock({
       apiToken: raw['api-token'] === undefined || raw['api-token'] === '' ? undefined : raw['api-token'],
       defaults: { ...SEED_DEFAULT_SPEC, system: raw.system ?? SEED_DEFAULT_SPEC.system, grid: raw.grid ?? SEED_DEFAULT_SPEC.grid },
       onlineThresholdMs: ONLINE_THRESHOLD_MS,
+      logLevel: logLevelOption(raw['log-level']),
     };
   },
 });
+
+function logLevelOption(text: string | undefined): LogLevel {
+  if (text === undefined || text === '') return DEFAULT_LOG_LEVEL;
+  if (!(LOG_LEVELS as readonly string[]).includes(text)) throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${text}"`);
+  return text as LogLevel;
+}

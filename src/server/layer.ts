@@ -12,6 +12,7 @@ import type { LiveBus } from '../live/live-bus.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import type { HealthRegistry } from '../obs/health-registry.js';
 import type { FleetIndex } from '../service/fleet-index.js';
+import type { Logger } from '../obs/logger.js';
 import type { Store } from '../store/store.js';
 import type { CoreConfig } from './core-config.js';
 
@@ -34,7 +35,8 @@ export interface LayerContext {
   /** Every device's fleet row and the fleet totals, kept current from the bus (GET /api/fleet, the live feed). */
   fleetIndex: FleetIndex;
   apiToken: string;
-  log: (message: string) => void;
+  /** The service's logger; a layer logs through a child with its `component`. */
+  log: Logger;
 }
 
 /** One layer attached to one running service: its state lives here, not in module variables. */

@@ -6,6 +6,13 @@ import { createHttpServer, HTTP_SERVER_LIMITS, type HttpServerLimits } from '../
 import { ConfigError } from '../domain/errors.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import { FleetIndex } from '../service/fleet-index.js';
+import { errorFields, type Logger } from '../obs/logger.js';
+import { pinoLogger } from '../obs/pino-logger.js';
+import { PrometheusExporter, type CounterReading } from '../obs/prometheus.js';
+import { timeMethods } from '../obs/timed-methods.js';
+import type { IngestService } from '../ingest/ingest-service.js';
+import { ConnectionTracker } from '../http/graceful-close.js';
+import type { LayerState, Readiness } from '../http/routes/probes.js';
 import type { Store } from '../store/store.js';
 import { resolveApiToken } from './api-token.js';
 import { catalogueFor, createPipeline, openStoreFile, storeFileIn } from './compose.js';
@@ -30,18 +37,21 @@ export interface StartOptions {
   /** Inject a store (tests); by default SQLite in the data directory. */
   store?: Store;
   clock?: () => number;
-  log?: (message: string) => void;
+  /** The service's logger; by default pino at the config's level, JSON on stderr. */
+  log?: Logger;
   /** Client timeouts and the connection cap; by default HTTP_SERVER_LIMITS (tests shorten them). */
   httpLimits?: Partial<HttpServerLimits>;
 }
 
 /**
  * Composition root: store → ingest pipeline → layers attached (their routes) → HTTP listens → layers started. Shutdown
- * runs in the reverse order: sources stop first, then HTTP, then the store closes, so no acknowledged window is lost.
+ * runs in the reverse order: /readyz turns 503 and HTTP stops accepting, the sources stop while HTTP answers what it
+ * has in flight (graceful-close.ts, within the drain grace period), then the store closes: nothing acknowledged is
+ * lost and no request that was accepted is reset.
  * The config is validated (every block) before this runs: loadServeConfig / serveConfigFrom.
  */
 export async function startService(config: ServeConfig, options: StartOptions = {}): Promise<RunningService> {
-  const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const log = options.log ?? pinoLogger({ level: config.logLevel });
   const clock = options.clock ?? Date.now;
   mkdirSync(config.dataDir, { recursive: true });
   const catalogue = catalogueFor(config.defaults);
@@ -57,20 +67,26 @@ export async function startService(config: ServeConfig, options: StartOptions = 
 async function startOnStore(
   config: ServeConfig,
   options: StartOptions,
-  store: Store,
+  rawStore: Store,
   catalogue: Catalogue,
   clock: () => number,
-  log: (message: string) => void,
+  log: Logger,
 ): Promise<RunningService> {
+  const metrics = new PrometheusExporter({ sources: () => health.readings(), totals: () => [ingestReading(ingest)] });
+  const store = timeMethods(rawStore, (operation, seconds, ok) => metrics.observeStore(operation, seconds, ok));
   const { bus, health, presence, ingest } = createPipeline(store, config.defaults, clock);
   const token = resolveApiToken(config.apiToken, config.dataDir);
   const fleetIndex = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: config.onlineThresholdMs });
   // Loads in steps while the service starts; the first GET /api/fleet waits for it (and only it).
-  void fleetIndex.start().catch((error: unknown) => log(`fleet index: loading failed: ${error instanceof Error ? error.message : String(error)}`));
+  void fleetIndex.start().catch((error: unknown) => log.error('fleet index: loading failed', errorFields(error)));
   const context: LayerContext = { config, store, catalogue, ingest, bus, health, presence, fleetIndex, apiToken: token.token, log };
+  const layers = options.layers ?? [];
+  const layerStates: Record<string, LayerState> = Object.fromEntries(layers.map((layer) => [layer.name, 'starting' as LayerState]));
+  let storeState: Readiness['store'] = 'open';
+  let draining = false;
   const attached: AttachedLayer[] = [];
   try {
-    for (const layer of options.layers ?? []) attached.push(await layer.attach(context, layerConfig(config, layer)));
+    for (const layer of layers) attached.push(await layer.attach(context, layerConfig(config, layer)));
   } catch (error) {
     fleetIndex.stop();
     await abortAll(attached, log);
@@ -87,15 +103,19 @@ async function startOnStore(
     apiToken: token.token,
     defaults: config.defaults,
     clock,
-    log,
+    log: log.child({ component: 'http' }),
     onlineThresholdMs: config.onlineThresholdMs,
     fleetIndex,
     version: VERSION,
+    readiness: () => ({ store: storeState, draining, layers: { ...layerStates } }),
+    metrics,
     apiRouters: attached.flatMap((layer) => layer.apiRouters ?? []),
     rootHandlers: attached.flatMap((layer) => layer.rootHandlers ?? []),
   });
 
-  const server = createHttpServer(app, stats, { ...HTTP_SERVER_LIMITS, ...options.httpLimits });
+  const limits = { ...HTTP_SERVER_LIMITS, ...options.httpLimits };
+  const server = createHttpServer(app, stats, limits);
+  const connections = new ConnectionTracker(server);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -119,6 +139,7 @@ async function startOnStore(
     for (; next < attached.length; next += 1) {
       const stoppable = await attached[next]!.start?.();
       if (stoppable) started.push(stoppable);
+      layerStates[layers[next]!.name] = 'started';
     }
   } catch (error) {
     await stopAll(started, log);
@@ -138,15 +159,29 @@ async function startOnStore(
     context,
     close: () => {
       closing ??= (async () => {
+        // Not ready from now on; HTTP stops accepting at once and answers what it has while the sources stop.
+        draining = true;
+        const drained = connections.drain({ graceMs: limits.drainGraceMs, idleMs: limits.drainIdleMs });
+        for (const name of Object.keys(layerStates)) layerStates[name] = 'stopping';
         await stopAll(started, log);
-        await closeServer(server);
+        for (const name of Object.keys(layerStates)) layerStates[name] = 'stopped';
+        const result = await drained;
+        if (result.cut > 0) log.warn('http: connections cut at the end of the drain grace period', { ...result, graceMs: limits.drainGraceMs });
+        else log.info('http: drained', { ...result });
         fleetIndex.stop();
         await ingest.close(); // commits what was submitted before the store closes
+        storeState = 'closed';
         await store.close();
       })();
       return closing;
     },
   };
+}
+
+/** Ingest's counters over every source, as the exporter reads a source's. */
+function ingestReading(ingest: IngestService): CounterReading {
+  const { rejectedByReason, lastRejection: _lastRejection, ...counters } = ingest.counters;
+  return { family: ingest.family, source: 'ingest', counters, rejected: rejectedByReason };
 }
 
 /** The value a layer's config block parsed into `config`; a layer whose block was not loaded is a wiring mistake. */
@@ -161,22 +196,22 @@ function layerConfig(config: ServeConfig, layer: AnyServiceLayer): unknown {
 }
 
 /** Undo attach() of layers that never started (the service failed before listening). */
-async function abortAll(attached: readonly AttachedLayer[], log: (message: string) => void): Promise<void> {
+async function abortAll(attached: readonly AttachedLayer[], log: Logger): Promise<void> {
   for (const layer of [...attached].reverse()) {
     try {
       await layer.abort?.();
     } catch (error) {
-      log(`aborting a layer failed: ${error instanceof Error ? error.message : String(error)}`);
+      log.error('aborting a layer failed', errorFields(error));
     }
   }
 }
 
-async function stopAll(started: readonly Stoppable[], log: (message: string) => void): Promise<void> {
+async function stopAll(started: readonly Stoppable[], log: Logger): Promise<void> {
   for (const stoppable of [...started].reverse()) {
     try {
       await stoppable.stop();
     } catch (error) {
-      log(`stopping ${stoppable.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+      log.error(`stopping ${stoppable.name} failed`, errorFields(error));
     }
   }
 }

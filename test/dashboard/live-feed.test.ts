@@ -11,6 +11,7 @@ import { SseClient, type SseSink } from '../../src/dashboard/sse-client.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
+import { RecordingLogger } from '../helpers/recording-logger.js';
 
 const NOW_MS = 1_764_000_000_000;
 /** Far longer than any test: ticks are driven by calling tick(), never by the timer. */
@@ -48,12 +49,12 @@ describe('LiveFeed tick', () => {
   let bus: LiveBus;
   let feed: LiveFeed;
   let fleetIndex: FleetIndex;
-  const logs: string[] = [];
+  let logs: RecordingLogger;
 
   beforeEach(async () => {
     store = SqliteStore.open(':memory:');
     bus = new LiveBus();
-    logs.length = 0;
+    logs = new RecordingLogger();
     const catalogue = buildCatalogue();
     fleetIndex = new FleetIndex({ store, catalogue, bus, presence: new PresenceRegistry(), clock: () => NOW_MS, onlineThresholdMs: 60_000 });
     feed = new LiveFeed({
@@ -63,7 +64,7 @@ describe('LiveFeed tick', () => {
       fleetIndex,
       clock: () => NOW_MS,
       onlineThresholdMs: 60_000,
-      log: (m) => logs.push(m),
+      log: logs,
       flushIntervalMs: NO_TIMER_MS,
       heartbeatIntervalMs: NO_TIMER_MS,
     });
@@ -96,7 +97,7 @@ describe('LiveFeed tick', () => {
 
     expect(feed.counters.tickErrors).toBe(0);
     expect(feed.counters.deviceErrors).toBe(1);
-    expect(logs.join('\n')).toMatch(/broken/);
+    expect(logs.messages().join('\n')).toMatch(/broken/);
     const fleet = fleetSink.updates();
     expect(fleet).toHaveLength(1);
     const rows = new Map(fleet[0]!.rows.map((row) => [row.id, row]));

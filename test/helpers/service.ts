@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadServeConfig } from '../../src/server/serve-config.js';
 import { startService, type RunningService, type StartOptions } from '../../src/server/service.js';
+import { silentLogger } from '../../src/obs/logger.js';
 
 export interface TestService {
   service: RunningService;
@@ -16,7 +17,7 @@ export interface TestService {
 export async function startTestService(options: StartOptions = {}, argv: readonly string[] = []): Promise<TestService> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-test-'));
   const config = loadServeConfig(['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--no-serial-discovery', ...argv], {});
-  const service = await startService(config, { log: () => {}, ...options });
+  const service = await startService(config, { log: silentLogger, ...options });
   return {
     service,
     dataDir,

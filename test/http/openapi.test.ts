@@ -151,7 +151,10 @@ describe('every route answers as the OpenAPI document says', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('health, catalogue and grids', async () => {
+  it('operator probes and metrics, health, catalogue and grids', async () => {
+    await call('GET', '/livez');
+    await call('GET', '/readyz');
+    await call('GET', '/metrics');
     await call('GET', '/api/health');
     await call('GET', '/api/catalogue');
     await call('GET', '/api/catalogue/grids');
@@ -295,6 +298,7 @@ describe('every route answers as the OpenAPI document says', () => {
       'streamEvents 503': `needs ${'more than 200'} open streams`,
       'issueMqttCredentials 409': 'needs a service whose embedded broker is off (external broker configured)',
       'revokeMqttCredentials 409': 'as above',
+      'getReadiness 503': 'needs a service starting or draining: test/http/probes.int.test.ts checks it during a shutdown',
     };
     const missing: string[] = [];
     for (const item of Object.values(doc.paths)) {

@@ -17,7 +17,13 @@ import { request, startTestService, type TestService } from '../helpers/service.
 import { waitFor } from '../helpers/wait-for.js';
 
 /** Short limits so that the test waits seconds, not Node's minutes; the defaults are checked separately below. */
-const LIMITS: HttpServerLimits = { headersTimeoutMs: 1_000, requestTimeoutMs: 2_000, keepAliveTimeoutMs: 500, checkingIntervalMs: 200, maxConnections: 100 };
+const LIMITS: Omit<HttpServerLimits, 'drainGraceMs' | 'drainIdleMs'> = {
+  headersTimeoutMs: 1_000,
+  requestTimeoutMs: 2_000,
+  keepAliveTimeoutMs: 500,
+  checkingIntervalMs: 200,
+  maxConnections: 100,
+};
 /** Slack for a busy machine on top of a limit: the bound a socket must be closed within. */
 const SLACK_MS = 10_000;
 const SLOW_SOCKETS = 50;

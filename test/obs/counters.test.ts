@@ -11,13 +11,14 @@ import { SERIAL_PORT_FAMILY } from '../../src/ingest/serial/port-supervisor.js';
 import { FleetIndex } from '../../src/service/fleet-index.js';
 import { PresenceRegistry } from '../../src/live/device-presence.js';
 import { LiveBus } from '../../src/live/live-bus.js';
-import { Counters, counterFamily, metricName, ReasonCounts, total, type CounterFamily } from '../../src/obs/counters.js';
+import { Counters, counterFamily, metricName, metricValue, ReasonCounts, total, type CounterFamily } from '../../src/obs/counters.js';
 import { HealthRegistry } from '../../src/obs/health-registry.js';
 import { formatHello, formatSample } from '../../src/protocol/line-format.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { FakeSink } from '../ingest/serial/helpers.js';
+import { silentLogger } from '../../src/obs/logger.js';
 
 const FAMILIES: readonly CounterFamily[] = [
   SERIAL_PORT_FAMILY,
@@ -81,6 +82,10 @@ describe('the declared families', () => {
     expect(new Set(names).size).toBe(names.length);
     expect(metricName(SERIAL_PORT_FAMILY, 'bytesDropped')).toBe('tinyml_serial_port_bytes_dropped_total');
     expect(metricName(MQTT_BROKER_FAMILY, 'clientsConnected')).toBe('tinyml_mqtt_broker_clients_connected');
+    expect(metricName(SERIAL_PORT_FAMILY, 'coveredUs')).toBe('tinyml_serial_port_covered_seconds_total');
+    expect(metricName(SERIAL_PORT_FAMILY, 'heldEnergyUj')).toBe('tinyml_serial_port_held_energy_joules');
+    expect(metricValue(SERIAL_PORT_FAMILY.counters.coveredUs!, 2_500_000)).toBe(2.5);
+    expect(metricValue(SERIAL_PORT_FAMILY.counters.bytes!, 42)).toBe(42);
     expect(() => metricName(HTTP_FAMILY, 'nothing')).toThrow();
   });
 });
@@ -131,7 +136,7 @@ describe('every source shows exactly its declared counters, and only declared re
     const bus = new LiveBus();
     const catalogue = buildCatalogue();
     const fleetIndex = new FleetIndex({ store, catalogue, bus, presence: new PresenceRegistry(), clock: Date.now, onlineThresholdMs: 60_000 });
-    const feed = new LiveFeed({ bus, store, catalogue, fleetIndex, clock: Date.now, onlineThresholdMs: 60_000, log: () => {} });
+    const feed = new LiveFeed({ bus, store, catalogue, fleetIndex, clock: Date.now, onlineThresholdMs: 60_000, log: silentLogger });
     health.register('dashboard-events', feed);
 
     const readings = health.readings();

@@ -7,6 +7,7 @@ import { MeasurementTally } from '../../ingest/serial/measurement-tally.js';
 import { computeFootprint } from '../../model/footprint.js';
 import { HealthRegistry } from '../../obs/health-registry.js';
 import type { SourceStatus } from '../../obs/health-registry.js';
+import { silentLogger } from '../../obs/logger.js';
 import { isDeviceId } from '../../protocol/validate.js';
 import { createPipeline, openStoreFile, storeFileIn } from '../../server/compose.js';
 import { parseBaudRate } from '../../server/layers/serial-config.js';
@@ -114,7 +115,7 @@ export const measureCommand: CliCommand = defineCommand({
     const startedMs = Date.now();
     const readers = (await startSerialSource(
       { ports: [{ path: portPath }], autoDiscover: false, baudRate },
-      { sink: tally, health, store, log: () => {} },
+      { sink: tally, health, store, log: silentLogger },
       { windowS, ...(deviceId === undefined ? {} : { deviceIds: { [portPath]: deviceId } }) },
     ))!;
     const status = (): SourceStatus | undefined => health.snapshot().find((s) => s.name === `serial:${portPath}`);

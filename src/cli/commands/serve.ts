@@ -1,3 +1,5 @@
+import { errorFields } from '../../obs/logger.js';
+import { pinoLogger } from '../../obs/pino-logger.js';
 import { SERVE_OPTIONS, serveConfigFrom, serveOptionsUsage } from '../../server/serve-config.js';
 import { SERVICE_LAYERS } from '../../server/layers.js';
 import { startService } from '../../server/service.js';
@@ -11,16 +13,16 @@ export const serveCommand: CliCommand = defineCommand({
   optionsUsage: () => `${serveOptionsUsage()}\n\n  -h, --help  show this text`,
   async run({ values }) {
     const config = serveConfigFrom(values, process.env);
-    const service = await startService(config, { layers: SERVICE_LAYERS });
-    process.stderr.write(
-      `tinyml-footprint listening on ${service.url} (data in ${config.dataDir})\n` +
-        `write endpoints need: Authorization: Bearer <${service.apiTokenOrigin === 'env' ? 'the token in TINYML_API_TOKEN' : `token from ${service.apiTokenFile}`}>\n`,
-    );
+    const log = pinoLogger({ level: config.logLevel });
+    const service = await startService(config, { layers: SERVICE_LAYERS, log });
+    const tokenFrom = service.apiTokenOrigin === 'env' ? 'the token in TINYML_API_TOKEN' : `token from ${service.apiTokenFile}`;
+    log.info(`tinyml-footprint listening on ${service.url} (data in ${config.dataDir})`, { url: service.url, dataDir: config.dataDir });
+    log.info(`write endpoints need: Authorization: Bearer <${tokenFrom}>`, { apiTokenOrigin: service.apiTokenOrigin });
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
-        process.stderr.write(`${signal}: shutting down\n`);
+        log.info(`${signal}: shutting down`, { signal });
         service.close().then(resolve, (error: unknown) => {
-          process.stderr.write(`shutdown failed: ${String(error)}\n`);
+          log.error('shutdown failed', errorFields(error));
           resolve();
         });
       };

@@ -17,6 +17,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { Logger } from '../../obs/logger.js';
 import { Backoff } from '../../util/backoff.js';
 import type { BackoffPolicy } from '../../util/backoff.js';
 import type { MqttMessageProcessor } from './message-processor.js';
@@ -71,7 +72,7 @@ export interface MqttReaderOptions {
   caFile?: string | undefined;
   processor: MqttMessageProcessor;
   stats: MqttStats;
-  log: (message: string) => void;
+  log: Logger;
   /** Injected for tests; default MQTT.js connect. */
   connectFn?: (url: string, options: IClientOptions) => MqttClient;
   /** Default: MQTT_RECONNECT_BACKOFF. */
@@ -138,7 +139,7 @@ export class MqttReader {
       // Contested (our session was just taken over): keep the backoff growing, or two instances flap at full speed.
       if (!this.storeTrouble && !this.watch.contested) this.backoff.reset();
       this.watch.connected();
-      options.log(`mqtt: connected to ${options.stats.name} as ${options.clientId} (session ${connack.sessionPresent ? 'resumed' : 'new'})`);
+      options.log.info(`mqtt: connected to ${options.stats.name} as ${options.clientId} (session ${connack.sessionPresent ? 'resumed' : 'new'})`);
       this.subscribe(client);
     });
     client.on('close', () => this.onClose());
@@ -149,7 +150,7 @@ export class MqttReader {
         return;
       }
       options.stats.lastError = `broker disconnected us: reason ${packet.reasonCode ?? 0}${packet.properties?.reasonString ? ` (${packet.properties.reasonString})` : ''}`;
-      options.log(`mqtt: ${options.stats.lastError}`);
+      options.log.warn(`mqtt: ${options.stats.lastError}`);
     });
     client.on('error', (error) => {
       options.stats.lastError = error.message;
@@ -179,7 +180,7 @@ export class MqttReader {
       const refused = (granted ?? []).filter((grant) => grant.qos > 2);
       if (refused.length > 0) {
         this.options.stats.lastError = `subscription refused by the broker: ${refused.map((grant) => grant.topic).join(', ')}`;
-        this.options.log(`mqtt: ${this.options.stats.lastError}`);
+        this.options.log.warn(`mqtt: ${this.options.stats.lastError}`);
       }
     });
   }
@@ -206,7 +207,7 @@ export class MqttReader {
         } else {
           ticket.withhold();
           // Not stored: without an ack the broker redelivers only on a new connection, so make one.
-          this.options.log(`mqtt: message not stored (${outcome.reason}: ${outcome.error}); reconnecting for redelivery`);
+          this.options.log.warn(`mqtt: message not stored (${outcome.reason}: ${outcome.error}); reconnecting for redelivery`);
           this.forceReconnect(generation);
         }
       })
@@ -214,7 +215,7 @@ export class MqttReader {
         ticket.withhold();
         this.options.stats.count('storeFailures');
         this.recordFailure(packet.topic, error);
-        this.options.log(`mqtt: ${this.options.stats.lastError}; not acked, reconnecting for redelivery`);
+        this.options.log.warn(`mqtt: ${this.options.stats.lastError}; not acked, reconnecting for redelivery`);
         this.forceReconnect(generation);
       });
     // Backpressure: MQTT.js reads the next message only after this callback. The bench once saw > 5 000 windows
@@ -262,7 +263,7 @@ export class MqttReader {
     const message = this.watch.message(sign);
     this.options.stats.set('sessionTakeovers', this.watch.takeovers);
     this.options.stats.lastError = message;
-    this.options.log(`mqtt: WARNING: ${message}`);
+    this.options.log.warn(`mqtt: WARNING: ${message}`);
   }
 
   private onClose(): void {

@@ -78,7 +78,7 @@ async function startBroker(
       // Another broker (often a system Mosquitto) owns the default port: run without ours, say so in health.
       stats.state = 'disabled';
       stats.lastError = `port ${mode.port} is in use; embedded broker not started (use --mqtt-url to read that broker, or --mqtt-port)`;
-      context.log(`mqtt: ${stats.lastError}`);
+      context.log.warn(`mqtt: ${stats.lastError}`);
       const unregister = context.health.register(name, stats);
       return { name, stop: async () => unregister() };
     }

@@ -4,6 +4,7 @@
  * through startSerialSource too, on its own sink.
  */
 import type { HealthRegistry } from '../../obs/health-registry.js';
+import type { Logger } from '../../obs/logger.js';
 import { epochMsSeqStart, startSerialReaders, storeSeqStart, type SerialReaderOptions } from '../../ingest/serial/index.js';
 import type { WindowSink } from '../../ingest/window-sink.js';
 import type { Store } from '../../store/store.js';
@@ -15,7 +16,7 @@ export interface SerialSourceDeps {
   health: HealthRegistry;
   /** Seqs continue above what it holds; without a store they start at the epoch-ms clock (SPEC §4.3). */
   store: Store | null;
-  log: (message: string) => void;
+  log: Logger;
 }
 
 /** Reader options `serve` has no flags for (measure's short windows, a device id for firmware without hello). */
@@ -30,7 +31,7 @@ export async function startSerialSource(config: SerialLayerConfig, deps: SerialS
     deps.sink,
     deps.health,
   );
-  deps.log(
+  deps.log.info(
     `serial: reading ${ports.length > 0 ? ports.map((port) => `${port.path} (${port.driver ?? 'tmf1'})`).join(', ') : 'no configured port'}${autoDiscover ? ' + auto-discovered USB boards' : ''}`,
   );
   return { name: 'serial', stop: () => readers.stop() };

@@ -15,6 +15,7 @@ import { startService, type RunningService } from '../../../src/server/service.j
 import { expectFleetStored, totalsOf, type PublishedFleet } from '../../helpers/fleet-totals.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startMosquitto, type TestMosquitto } from './mosquitto.js';
+import { silentLogger } from '../../../src/obs/logger.js';
 
 const WINDOW = {
   v: 1,
@@ -48,7 +49,7 @@ describe('MQTT reader on a real Mosquitto', () => {
 
   async function start(): Promise<RunningService> {
     const config = loadServeConfig(['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--no-serial-discovery', '--mqtt-url', broker.url], {});
-    const service = await startService(config, { layers: [mqttLayer], log: () => {} });
+    const service = await startService(config, { layers: [mqttLayer], log: silentLogger });
     running.push(service);
     await waitFor('reader connected', () => readerStatus(service).state === 'connected');
     return service;

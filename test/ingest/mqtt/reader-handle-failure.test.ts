@@ -11,6 +11,7 @@ import { MqttReader, READER_PAUSE_AT_PENDING } from '../../../src/ingest/mqtt/mq
 import { INGEST_COMMIT_MAX_WINDOWS } from '../../../src/ingest/ingest-service.js';
 import { MqttStats } from '../../../src/ingest/mqtt/mqtt-stats.js';
 import { Backoff } from '../../../src/util/backoff.js';
+import { silentLogger } from '../../../src/obs/logger.js';
 
 /** Enough of MQTT.js's client for the reader: handleMessage, connection flag, stream, packet writer. */
 class FakeClient extends EventEmitter {
@@ -60,7 +61,7 @@ describe('MqttReader: a rejected message handling', () => {
       prefix: 'tinyml',
       processor,
       stats,
-      log: () => {},
+      log: silentLogger,
       connectFn: () => client as unknown as MqttClient,
       // Never reconnects by timer during the test.
       backoff: new Backoff({ initialMs: 3_600_000, maxMs: 3_600_000, factor: 2, jitter: 'full' }, () => 0.5),

@@ -16,6 +16,7 @@ import { SEED_DEFAULT_SPEC } from '../../../src/service/spec.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startMosquitto, type TestMosquitto } from './mosquitto.js';
+import { silentLogger } from '../../../src/obs/logger.js';
 
 const WINDOW = {
   v: 1,
@@ -62,7 +63,7 @@ describe('reader PUBACK order on a real Mosquitto', () => {
       prefix: 'tinyml',
       processor,
       stats,
-      log: () => {},
+      log: silentLogger,
       connectFn: (url: string, options: IClientOptions): MqttClient => {
         const client = connect(url, options);
         client.on('packetreceive', (packet: Packet) => {

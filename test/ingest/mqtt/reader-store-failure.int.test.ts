@@ -17,6 +17,7 @@ import { Backoff } from '../../../src/util/backoff.js';
 import { expectFleetStored, totalsOf, type PublishedFleet } from '../../helpers/fleet-totals.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startMosquitto, type TestMosquitto } from './mosquitto.js';
+import { silentLogger } from '../../../src/obs/logger.js';
 
 /** Store calls that fail before the store "recovers". */
 const FAILING_SUBMITS = 3;
@@ -53,7 +54,7 @@ describe('reader when storing fails', () => {
       prefix: 'tinyml',
       processor,
       stats,
-      log: () => {},
+      log: silentLogger,
       backoff: new Backoff({ initialMs: 20, maxMs: 200, factor: 2, jitter: 'full' }),
     });
     reader.start();

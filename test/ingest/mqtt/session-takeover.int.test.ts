@@ -14,6 +14,7 @@ import { mqttLayer } from '../../../src/server/layers/mqtt-layer.js';
 import type { SourceStatus } from '../../../src/obs/health-registry.js';
 import { SHORT_SESSIONS_WARNING } from '../../../src/ingest/mqtt/session-watch.js';
 import { startService, type RunningService } from '../../../src/server/service.js';
+import { RecordingLogger } from '../../helpers/recording-logger.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startMosquitto, type TestMosquitto } from './mosquitto.js';
 
@@ -37,14 +38,14 @@ describe('session takeover at an external broker', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function instance(broker: TestMosquitto, logs: string[]): Promise<RunningService> {
+  async function instance(broker: TestMosquitto, logs: RecordingLogger): Promise<RunningService> {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-takeover-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const config = loadServeConfig(
       ['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--no-serial-discovery', '--mqtt-url', broker.url, '--mqtt-client-id', SHARED_CLIENT_ID],
       {},
     );
-    const service = await startService(config, { layers: [mqttLayer], log: (line) => logs.push(line) });
+    const service = await startService(config, { layers: [mqttLayer], log: logs });
     cleanups.push(() => service.close());
     return service;
   }
@@ -59,7 +60,7 @@ describe('session takeover at an external broker', () => {
   it('both instances report the takeover in the log and /api/health', async () => {
     const broker = await startMosquitto();
     cleanups.push(() => broker.close());
-    const logs = [[], []] as [string[], string[]];
+    const logs = [new RecordingLogger(), new RecordingLogger()] as const;
     const first = await instance(broker, logs[0]);
     await waitFor('first reader connected', async () => (await readerHealth(first)).state === 'connected');
     const second = await instance(broker, logs[1]);
@@ -77,7 +78,9 @@ describe('session takeover at an external broker', () => {
       expect(health.lastError).toBe(health.details?.['warning']);
       // Mosquitto 2.0.11 closes the older connection without a DISCONNECT 0x8E: the sign is the run of short sessions.
       expect(health.counters['sessionTakeovers']! + health.counters['shortSessions']!).toBeGreaterThanOrEqual(SHORT_SESSIONS_WARNING);
-      expect(logs[index]!.some((line) => line.startsWith('mqtt: WARNING:') && line.includes(`"${SHARED_CLIENT_ID}"`))).toBe(true);
+      expect(
+        logs[index]!.lines.some((line) => line.level === 'warn' && line.message.startsWith('mqtt: WARNING:') && line.message.includes(`"${SHARED_CLIENT_ID}"`)),
+      ).toBe(true);
     }
 
     // Alone again, the first instance holds the session and reads the fleet.

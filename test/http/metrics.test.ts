@@ -80,7 +80,7 @@ describe('GET /metrics', () => {
     expect(delta('tinyml_http_windows_inserted_total', { source: 'http' })).toBe(2);
     expect(delta('tinyml_http_rejected_total', { source: 'http', reason: 'validation' })).toBe(2);
     expect(delta('tinyml_http_requests_total', { source: 'http' })).toBe(6); // the registration, 4 posts and the first scrape
-    expect(value(after, 'tinyml_store_operation_duration_seconds_count', { operation: 'appendWindows', outcome: 'ok' })).toBeGreaterThanOrEqual(2);
+    expect(value(after, 'tinyml_store_operation_duration_seconds_count', { operation: 'appendWindowGroups', outcome: 'ok' })).toBeGreaterThanOrEqual(2);
     expect(value(after, 'tinyml_http_request_duration_seconds_count', { method: 'POST', route: '/api/devices/:id/windows', status: '201' })).toBe(1);
     expect(value(after, 'tinyml_http_request_duration_seconds_count', { method: 'POST', route: '/api/devices/:id/windows', status: '400' })).toBe(2);
   });

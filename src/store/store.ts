@@ -6,6 +6,12 @@ export interface ListDevicesQuery {
   fleet?: string;
 }
 
+/** A page of devices with aggregates; `afterId` pages by key (O(page) however deep), where `offset` costs O(offset). */
+export interface ListAggregatesQuery extends ListDevicesQuery {
+  /** Only devices whose id sorts after this one (the last id of the previous page). */
+  afterId?: string;
+}
+
 export interface DeviceWithAggregate {
   device: Device;
   aggregate: DeviceAggregate | undefined;
@@ -45,8 +51,8 @@ export interface Store {
   getAggregate(deviceId: string): Promise<DeviceAggregate | undefined>;
   /** Most recent windows first (by start, then seq: after a seq reset the newest windows have the lowest seqs), at most `limit`. */
   listWindows(deviceId: string, limit: number): Promise<EnergyWindow[]>;
-  /** Every device with its aggregate (fleet views). */
-  listDevicesWithAggregates(query: ListDevicesQuery): Promise<DeviceWithAggregate[]>;
+  /** Every device with its aggregate (fleet views), in id order; `afterId` to page through all of them by key. */
+  listDevicesWithAggregates(query: ListAggregatesQuery): Promise<DeviceWithAggregate[]>;
   /** Flush and release resources; any later call throws StoreClosedError. */
   close(): Promise<void>;
 }

@@ -19,12 +19,13 @@ export interface ServedFootprint {
   etag: string;
 }
 
+/** Specs whose resolved figures (for accrued) are kept: shared by every entry of the spec; bounded, oldest forgotten. */
+export const MAX_FOOTPRINT_PLANS = 10_000;
+
 interface Entry {
   /** JSON of the footprint without accrued, cut just before accrued's value: `{…,"accrued":`. */
   prefix: string;
   prefixTag: string;
-  /** Resolved once a deployed device needs its accrued figures. */
-  plan: FigurePlan | null;
 }
 
 const ACCRUED_TAIL = 'null}';
@@ -41,6 +42,7 @@ function tag(text: string): string {
  */
 export class FootprintCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly plans = new Map<string, FigurePlan>();
   hits = 0;
   misses = 0;
 
@@ -53,17 +55,18 @@ export class FootprintCache {
   /** Throws the model's ValidationError as deviceFootprint does (a spec that no longer resolves). */
   serve(device: Device, aggregate: DeviceAggregate | undefined, nowMs: number, onlineThresholdMs: number, presence?: DevicePresence): ServedFootprint {
     const power = powerFromAggregate(this.catalogue, aggregate);
+    const specKey = JSON.stringify(device.spec);
     const key =
       power.kind === 'measured'
-        ? `${JSON.stringify(device.spec)}|m|${power.powerW}|${power.observedS}|${power.samples}|${power.windows}`
-        : `${JSON.stringify(device.spec)}|${power.kind}|${power.powerW}`;
+        ? `${specKey}|m|${power.powerW}|${power.observedS}|${power.samples}|${power.windows}`
+        : `${specKey}|${power.kind}|${power.powerW}`;
     let entry = this.entries.get(key);
     if (entry === undefined) {
       this.misses += 1;
       const json = JSON.stringify(computeFootprint(this.catalogue, footprintInputFromSpec(device.spec, power)));
       if (!json.endsWith(`"accrued":${ACCRUED_TAIL}`)) throw new Error('footprint JSON does not end with accrued: the splice below would be wrong');
       const prefix = json.slice(0, -ACCRUED_TAIL.length);
-      entry = { prefix, prefixTag: tag(prefix), plan: null };
+      entry = { prefix, prefixTag: tag(prefix) };
       if (this.entries.size >= MAX_FOOTPRINT_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
     } else {
       this.hits += 1;
@@ -74,11 +77,14 @@ export class FootprintCache {
     const deployedMs = device.deployedAt === null ? null : Date.parse(device.deployedAt);
     let accrued = 'null';
     if (deployedMs !== null && !Number.isNaN(deployedMs)) {
-      if (entry.plan === null) {
+      let plan = this.plans.get(specKey);
+      if (plan === undefined) {
         const { power: _power, ...input } = footprintInputFromSpec(device.spec, power);
-        entry.plan = planFigures(this.catalogue, input);
+        plan = planFigures(this.catalogue, input);
+        if (this.plans.size >= MAX_FOOTPRINT_PLANS) this.plans.delete(this.plans.keys().next().value!);
+        this.plans.set(specKey, plan);
       }
-      accrued = JSON.stringify(accruedFigures(entry.plan, power.powerW, Math.max(0, (nowMs - deployedMs) / 1000)));
+      accrued = JSON.stringify(accruedFigures(plan, power.powerW, Math.max(0, (nowMs - deployedMs) / 1000)));
     }
     const variable = `{"device":${JSON.stringify(device)},"aggregate":${JSON.stringify(aggregate ?? null)},"status":${JSON.stringify(
       deviceStatus(aggregate, nowMs, onlineThresholdMs, presence),

@@ -8,6 +8,7 @@ const BENCHES: { name: string; module: string; fn: string }[] = [
   { name: 'mqtt', module: './mqtt.ts', fn: 'runMqttBench' },
   { name: 'credentials', module: './credentials.ts', fn: 'runCredentialsBench' },
   { name: 'dashboard', module: './dashboard.ts', fn: 'runDashboardBench' },
+  { name: 'fleet', module: './fleet.ts', fn: 'runFleetBench' },
   { name: 'startup', module: './startup.ts', fn: 'runStartupBench' },
 ];
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Device, DeviceAggregate } from '../domain/types.js';
 import type { DevicePresence } from '../live/device-presence.js';
 import type { Catalogue } from '../model/catalogue-types.js';
@@ -25,6 +25,7 @@ export const MAX_FOOTPRINT_PLANS = 10_000;
 interface Entry {
   /** JSON of the footprint without accrued, cut just before accrued's value: `{…,"accrued":`. */
   prefix: string;
+  /** Names this entry's bytes: this process's nonce and the entry's number (a new entry, a new number; never hashed). */
   prefixTag: string;
 }
 
@@ -43,6 +44,9 @@ function tag(text: string): string {
 export class FootprintCache {
   private readonly entries = new Map<string, Entry>();
   private readonly plans = new Map<string, FigurePlan>();
+  /** Tags from another run of the service never name this run's entries. */
+  private readonly nonce = randomBytes(6).toString('base64url');
+  private nextEntry = 0;
   hits = 0;
   misses = 0;
 
@@ -66,7 +70,8 @@ export class FootprintCache {
       const json = JSON.stringify(computeFootprint(this.catalogue, footprintInputFromSpec(device.spec, power)));
       if (!json.endsWith(`"accrued":${ACCRUED_TAIL}`)) throw new Error('footprint JSON does not end with accrued: the splice below would be wrong');
       const prefix = json.slice(0, -ACCRUED_TAIL.length);
-      entry = { prefix, prefixTag: tag(prefix) };
+      this.nextEntry += 1;
+      entry = { prefix, prefixTag: `${this.nonce}.${this.nextEntry.toString(36)}.` };
       if (this.entries.size >= MAX_FOOTPRINT_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
     } else {
       this.hits += 1;

@@ -11,7 +11,7 @@ import { FleetSums } from './fleet-sums.js';
 import { OnlineExpiryHeap } from './online-expiry.js';
 
 /** Devices read from the store per step while loading: one step's work stays well under 10 ms of the event loop. */
-export const LOAD_PAGE_DEVICES = 500;
+export const LOAD_PAGE_DEVICES = 250;
 /** Changed devices refreshed per step (two store reads and a row each) before yielding to other work. */
 export const REFRESH_SLICE_DEVICES = 256;
 /** Milliseconds a change waits before it is refreshed, so that a burst of windows for one device costs one refresh. */
@@ -19,7 +19,7 @@ export const REFRESH_DELAY_MS = 50;
 /** Every deployed device's accrued footprint (it grows with time) is recomputed within this many ms (ms). */
 export const ACCRUED_REFRESH_MS = 60_000;
 /** Milliseconds between steps of the accrued refresh; each step covers its share of the fleet. */
-export const ACCRUED_STEP_MS = 1_000;
+export const ACCRUED_STEP_MS = 250;
 /**
  * Milliseconds a reader waits for the startup load before it is answered from the devices loaded so far (saying so:
  * `complete` false): a 100 000-device fleet loads in a few seconds, and a first answer should not wait for all of it.

@@ -12,6 +12,7 @@ const BENCHES: { name: string; module: string; fn: string }[] = [
   { name: 'registration', module: './registration.ts', fn: 'runRegistrationBench' },
   { name: 'credentials', module: './credentials.ts', fn: 'runCredentialsBench' },
   { name: 'dashboard', module: './dashboard.ts', fn: 'runDashboardBench' },
+  { name: 'fleet', module: './fleet.ts', fn: 'runFleetBench' },
   { name: 'startup', module: './startup.ts', fn: 'runStartupBench' },
 ];
 

@@ -333,6 +333,9 @@ export const fleetSchema = z.strictObject({
   ...fleetTotals,
   computedAtMs: z.number(),
   registeredDevices: z.number(),
+  complete: z.boolean().meta({
+    description: 'false while the service is still loading the fleet at startup: the totals and rows cover `devices` of the `registeredDevices`',
+  }),
   truncated: z.boolean().meta({ description: 'the rows are one page: rows that matched lie before or after it' }),
   matched: z.number().meta({ description: 'rows that pass the filters (fleet, q, status)' }).optional(),
   offset: z.number().optional(),

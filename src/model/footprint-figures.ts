@@ -10,7 +10,7 @@ import { resolveSystem } from './system.js';
 import { resolveTraining } from './training.js';
 import { joulesToWh, yearsToSeconds } from './units.js';
 import { useStage } from './use-stage.js';
-import { validateFootprintInput } from './validate-input.js';
+import { validatePowerW } from './validate-input.js';
 
 const SCENARIOS: readonly Scenario[] = ['min', 'typical', 'max'];
 
@@ -112,9 +112,12 @@ function periodFigures(plan: FigurePlan, powerW: number, periodS: number): Perio
   };
 }
 
-/** The lifetime figures at `powerW` (W); ValidationError for a power computeFootprint would refuse. */
+/**
+ * The lifetime figures at `powerW` (W); ValidationError for a power computeFootprint would refuse. Only the power is
+ * checked: planFigures validated every other field (the power is checked first, so the message is the same).
+ */
 export function lifetimeFigures(plan: FigurePlan, powerW: number): LifetimeFigures {
-  validateFootprintInput({ ...plan.input, power: { kind: 'given', powerW } });
+  validatePowerW(powerW);
   const { batteryKgCO2e: _battery, ...figures } = periodFigures(plan, powerW, plan.lifetimeS);
   if (!Number.isFinite(figures.totalKgCO2e) || !Number.isFinite(figures.totalRange.max)) {
     throw new ValidationError('the inputs give a footprint too large to represent: check units and extremes');

@@ -33,10 +33,15 @@ function requirePlainBlocks(system: FootprintInput['system']): void {
   }
 }
 
+/** The power check of validateFootprintInput alone (for inputs whose other fields were validated already). */
+export function validatePowerW(powerW: number): void {
+  requireFinite('power (W)', powerW, 0, MAX_POWER_W);
+}
+
 /** Rejects values the model cannot give a meaningful answer for; limits are in limits.ts with their reasons. */
 export function validateFootprintInput(input: FootprintInput): void {
   requirePlainBlocks(input.system);
-  requireFinite('power (W)', input.power.powerW, 0, MAX_POWER_W);
+  validatePowerW(input.power.powerW);
   requireFinite('lifetimeYears', input.lifetimeYears, 0, MAX_LIFETIME_YEARS, true);
   requireFinite('trainingDevices', input.trainingDevices, 1, MAX_TRAINING_DEVICES);
   requireFinite('chargerEfficiency', input.chargerEfficiency, MIN_CHARGER_EFFICIENCY, 1);

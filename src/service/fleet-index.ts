@@ -11,7 +11,7 @@ import { FleetSums } from './fleet-sums.js';
 import { OnlineExpiryHeap } from './online-expiry.js';
 
 /** Devices read from the store per step while loading: one step's work stays well under 10 ms of the event loop. */
-export const LOAD_PAGE_DEVICES = 1_000;
+export const LOAD_PAGE_DEVICES = 250;
 /** Changed devices refreshed per step (two store reads and a row each) before yielding to other work. */
 export const REFRESH_SLICE_DEVICES = 256;
 /** Milliseconds a change waits before it is refreshed, so that a burst of windows for one device costs one refresh. */
@@ -19,7 +19,12 @@ export const REFRESH_DELAY_MS = 50;
 /** Every deployed device's accrued footprint (it grows with time) is recomputed within this many ms (ms). */
 export const ACCRUED_REFRESH_MS = 60_000;
 /** Milliseconds between steps of the accrued refresh; each step covers its share of the fleet. */
-export const ACCRUED_STEP_MS = 1_000;
+export const ACCRUED_STEP_MS = 250;
+/**
+ * Milliseconds a reader waits for the startup load before it is answered from the devices loaded so far (saying so:
+ * `complete` false): a 100 000-device fleet loads in a few seconds, and a first answer should not wait for all of it.
+ */
+export const LOAD_WAIT_MS = 500;
 /** Distinct specs whose resolved figures are kept; specs are client-chosen, so this is bounded (oldest forgotten). */
 export const MAX_SPEC_PLANS = 10_000;
 
@@ -118,6 +123,9 @@ export class FleetIndex {
   private lastAdvanceMs = -Infinity;
   private unsubscribe: (() => void)[] = [];
   private loading: Promise<void> | null = null;
+  private loaded = false;
+  /** Devices in the store when the load began (what a partial answer covers part of). */
+  private expectedDevices = 0;
   private stopped = false;
   /** Incremented on every change of any row: caches of pages compare it. */
   version = 0;
@@ -147,11 +155,31 @@ export class FleetIndex {
     return this.rows.length;
   }
 
-  /** Loaded, and every change heard so far is applied (what a reader that just wrote expects to see). */
+  /**
+   * Every change heard so far applied (what a reader that just wrote expects to see) once the startup load is done;
+   * during the load, waits for it at most LOAD_WAIT_MS, then returns with what is loaded (`complete` says which).
+   */
   async current(): Promise<void> {
-    await this.start();
+    const loading = this.start();
+    if (!this.loaded) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([loading, new Promise((resolve) => (timer = setTimeout(resolve, LOAD_WAIT_MS)))]);
+      clearTimeout(timer);
+      if (!this.loaded) return;
+    }
     if (this.refreshing !== null) await this.refreshing.catch(() => {});
     if (this.dirty.size > 0) await this.refresh();
+  }
+
+  /** False while the startup load runs: totals and rows then cover only the devices loaded so far. */
+  get complete(): boolean {
+    return this.loaded;
+  }
+
+  /** Registered devices: those in the store when the load began until it is done, then those indexed. */
+  registeredDevices(fleet?: string): number {
+    const indexed = fleet === undefined ? this.all.devices : (this.byFleet.get(fleet)?.devices ?? 0);
+    return this.loaded || fleet !== undefined ? indexed : Math.max(indexed, this.expectedDevices);
   }
 
   /** The totals of the fleet, or of one MQTT fleet: O(1) plus the devices whose online status expired since the last call. */
@@ -257,14 +285,18 @@ export class FleetIndex {
       }),
       this.deps.presence.onChange((deviceId) => this.onPresence(deviceId)),
     );
-    for (let offset = 0; !this.stopped; offset += LOAD_PAGE_DEVICES) {
-      const page = await this.deps.store.listDevicesWithAggregates({ limit: LOAD_PAGE_DEVICES, offset });
+    this.expectedDevices = await this.deps.store.countDevices();
+    let afterId: string | undefined;
+    while (!this.stopped) {
+      const page = await this.deps.store.listDevicesWithAggregates({ limit: LOAD_PAGE_DEVICES, offset: 0, ...(afterId === undefined ? {} : { afterId }) });
       const nowMs = this.deps.clock();
       for (const { device, aggregate } of page) if (!this.byId.has(device.id)) this.upsert(device, aggregate, nowMs);
       if (page.length < LOAD_PAGE_DEVICES) break;
+      afterId = page[page.length - 1]!.device.id;
       await yieldToEventLoop();
     }
     if (this.stopped) return;
+    this.loaded = true;
     this.accruedTimer = setInterval(() => this.refreshAccruedStep(), ACCRUED_STEP_MS);
     this.accruedTimer.unref();
     if (this.dirty.size > 0) this.scheduleRefresh();

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Device, DeviceAggregate } from '../domain/types.js';
 import type { DevicePresence } from '../live/device-presence.js';
 import type { Catalogue } from '../model/catalogue-types.js';
@@ -21,14 +21,16 @@ export interface ServedFootprint {
   etag: string;
 }
 
+/** Specs whose resolved figures (for accrued) are kept: shared by every entry of the spec; bounded, oldest forgotten. */
+export const MAX_FOOTPRINT_PLANS = 10_000;
+
 interface Entry {
   /** JSON of the footprint without accrued, cut just before accrued's value: `{…,"accrued":`. */
   prefix: string;
+  /** Names this entry's bytes: this process's nonce and the entry's number (a new entry, a new number; never hashed). */
   prefixTag: string;
   /** The footprint itself (accrued null): per-inference figures read its lifetime terms, none of which depend on accrued. */
   result: FootprintResult;
-  /** Resolved once a deployed device needs its accrued figures. */
-  plan: FigurePlan | null;
 }
 
 const ACCRUED_TAIL = 'null}';
@@ -45,6 +47,10 @@ function tag(text: string): string {
  */
 export class FootprintCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly plans = new Map<string, FigurePlan>();
+  /** Tags from another run of the service never name this run's entries. */
+  private readonly nonce = randomBytes(6).toString('base64url');
+  private nextEntry = 0;
   hits = 0;
   misses = 0;
 
@@ -64,10 +70,11 @@ export class FootprintCache {
     inferenceSpans: readonly EnergyWindow[] = [],
   ): ServedFootprint {
     const power = powerFromAggregate(this.catalogue, aggregate);
+    const specKey = JSON.stringify(device.spec);
     const key =
       power.kind === 'measured'
-        ? `${JSON.stringify(device.spec)}|m|${power.powerW}|${power.observedS}|${power.samples}|${power.windows}`
-        : `${JSON.stringify(device.spec)}|${power.kind}|${power.powerW}`;
+        ? `${specKey}|m|${power.powerW}|${power.observedS}|${power.samples}|${power.windows}`
+        : `${specKey}|${power.kind}|${power.powerW}`;
     let entry = this.entries.get(key);
     if (entry === undefined) {
       this.misses += 1;
@@ -75,7 +82,8 @@ export class FootprintCache {
       const json = JSON.stringify(result);
       if (!json.endsWith(`"accrued":${ACCRUED_TAIL}`)) throw new Error('footprint JSON does not end with accrued: the splice below would be wrong');
       const prefix = json.slice(0, -ACCRUED_TAIL.length);
-      entry = { prefix, prefixTag: tag(prefix), result, plan: null };
+      this.nextEntry += 1;
+      entry = { prefix, prefixTag: `${this.nonce}.${this.nextEntry.toString(36)}.`, result };
       if (this.entries.size >= MAX_FOOTPRINT_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
     } else {
       this.hits += 1;
@@ -86,11 +94,14 @@ export class FootprintCache {
     const deployedMs = device.deployedAt === null ? null : Date.parse(device.deployedAt);
     let accrued = 'null';
     if (deployedMs !== null && !Number.isNaN(deployedMs)) {
-      if (entry.plan === null) {
+      let plan = this.plans.get(specKey);
+      if (plan === undefined) {
         const { power: _power, ...input } = footprintInputFromSpec(device.spec, power);
-        entry.plan = planFigures(this.catalogue, input);
+        plan = planFigures(this.catalogue, input);
+        if (this.plans.size >= MAX_FOOTPRINT_PLANS) this.plans.delete(this.plans.keys().next().value!);
+        this.plans.set(specKey, plan);
       }
-      accrued = JSON.stringify(accruedFigures(entry.plan, power.powerW, Math.max(0, (nowMs - deployedMs) / 1000)));
+      accrued = JSON.stringify(accruedFigures(plan, power.powerW, Math.max(0, (nowMs - deployedMs) / 1000)));
     }
     const variable = `{"device":${JSON.stringify(device)},"aggregate":${JSON.stringify(aggregate ?? null)},"status":${JSON.stringify(
       deviceStatus(aggregate, nowMs, onlineThresholdMs, presence),

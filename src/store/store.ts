@@ -43,6 +43,12 @@ export interface SeriesBucket {
   maxPowerW: number | null;
 }
 
+/** A page of devices with aggregates; `afterId` pages by key (O(page) however deep), where `offset` costs O(offset). */
+export interface ListAggregatesQuery extends ListDevicesQuery {
+  /** Only devices whose id sorts after this one (the last id of the previous page). */
+  afterId?: string;
+}
+
 export interface DeviceWithAggregate {
   device: Device;
   aggregate: DeviceAggregate | undefined;
@@ -108,8 +114,8 @@ export interface Store {
    * the bucket of its start); only buckets holding windows, oldest first.
    */
   windowSeries(deviceId: string, query: { fromMs: number; toMs: number; stepMs: number }): Promise<SeriesBucket[]>;
-  /** Every device with its aggregate (fleet views). */
-  listDevicesWithAggregates(query: ListDevicesQuery): Promise<DeviceWithAggregate[]>;
+  /** Every device with its aggregate (fleet views), in id order; `afterId` to page through all of them by key. */
+  listDevicesWithAggregates(query: ListAggregatesQuery): Promise<DeviceWithAggregate[]>;
   /** Flush and release resources; any later call throws StoreClosedError. */
   close(): Promise<void>;
 }

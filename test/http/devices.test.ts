@@ -246,7 +246,7 @@ describe('device footprint: ETag and If-None-Match', () => {
     const first = await fetch(url);
     const etag = first.headers.get('etag');
     expect(first.status).toBe(200);
-    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect(etag).toMatch(/^"[\w.-]+"$/);
     expect(first.headers.get('cache-control')).toBe('no-cache');
     expect(first.headers.get('content-type')).toMatch(/^application\/json/);
     const body = await first.text();

@@ -23,8 +23,11 @@ const BATTERIES: (BatteryInput | undefined)[] = [
 const POWERS_W = [0, 1e-6, 0.001, 0.0272, 0.1663, 2.5, 100];
 const ELAPSED_S = [0, 2 * 365.25 * 86_400, 60 * 365.25 * 86_400];
 
+/** Milliseconds: about 1 300 full computeFootprint calls; ~1 s on an idle machine, five times that on a shared, busy one. */
+const EXHAUSTIVE_TIMEOUT_MS = 30_000;
+
 describe('footprint figures (the fleet rows) equal computeFootprint', () => {
-  it('for every preset, grid, battery, lifetime, power and time since deployment', () => {
+  it('for every preset, grid, battery, lifetime, power and time since deployment', { timeout: EXHAUSTIVE_TIMEOUT_MS }, () => {
     const differences: unknown[] = [];
     let cases = 0;
     let replaced = 0;

@@ -5,7 +5,7 @@ import type { DeviceSpec, EnergyWindow } from '../../src/domain/types.js';
 import { IngestService } from '../../src/ingest/ingest-service.js';
 import { PresenceRegistry } from '../../src/live/device-presence.js';
 import { LiveBus } from '../../src/live/live-bus.js';
-import { FleetIndex } from '../../src/service/fleet-index.js';
+import { FleetIndex, LOAD_WAIT_MS } from '../../src/service/fleet-index.js';
 import { fleetPage, type FleetPageQuery } from '../../src/service/fleet-page.js';
 import { fleetSummary, type FleetDeviceRow, type FleetSummary } from '../../src/service/fleet-summary.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
@@ -158,6 +158,33 @@ describe('FleetIndex', () => {
     // ... and the totals say how old their accrued figure may be.
     expect(index.totals().accruedAtMs).toBeLessThanOrEqual(T0);
     expect(index.totals().accruedKgCO2e).toBe(before);
+  });
+});
+
+describe('FleetIndex while it loads', () => {
+  it('answers from the devices loaded so far after LOAD_WAIT_MS, saying so, and completely once loaded', async () => {
+    ctx = await setup();
+    const { store, index } = ctx;
+    for (const id of ['a', 'b', 'c']) await store.createDevice({ id, spec: SEED_DEFAULT_SPEC });
+    const list = store.listDevicesWithAggregates.bind(store);
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    store.listDevicesWithAggregates = async (query) => {
+      await gate; // the store is slow to give the first page
+      return list(query);
+    };
+    const waited = performance.now();
+    await index.current();
+    expect(performance.now() - waited).toBeGreaterThanOrEqual(LOAD_WAIT_MS - 5);
+    expect(index.complete).toBe(false);
+    expect(index.totals().devices).toBe(0);
+    expect(index.registeredDevices()).toBe(3);
+    release();
+    await index.start();
+    await index.current();
+    expect(index.complete).toBe(true);
+    expect(index.registeredDevices()).toBe(3);
+    expectTotalsMatch(index.totals(), await ctx.expected());
   });
 });
 

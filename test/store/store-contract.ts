@@ -871,6 +871,27 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         ]);
         expect(await store.listDevicesWithAggregates({ limit: 100, offset: 0, fleet: 'east' })).toEqual([]);
       });
+
+      it('pages by key with afterId: the devices after that id, in id order, with or without a fleet', async () => {
+        for (const [id, fleet] of [
+          ['c', 'north'],
+          ['a', 'north'],
+          ['b', null],
+          ['d', 'south'],
+          ['e', 'north'],
+        ] as const) {
+          await store.createDevice(contractDevice(id, { fleet }));
+        }
+        await store.appendWindows([contractWindow('c', 0, { energyJ: 4 })]);
+        const ids = (entries: { device: { id: string } }[]) => entries.map((entry) => entry.device.id);
+        expect(ids(await store.listDevicesWithAggregates({ limit: 2, offset: 0, afterId: 'a' }))).toEqual(['b', 'c']);
+        expect(ids(await store.listDevicesWithAggregates({ limit: 100, offset: 0, afterId: 'c' }))).toEqual(['d', 'e']);
+        expect(ids(await store.listDevicesWithAggregates({ limit: 100, offset: 0, afterId: 'bb' }))).toEqual(['c', 'd', 'e']);
+        expect(ids(await store.listDevicesWithAggregates({ limit: 100, offset: 0, afterId: 'e' }))).toEqual([]);
+        expect(ids(await store.listDevicesWithAggregates({ limit: 100, offset: 0, afterId: 'a', fleet: 'north' }))).toEqual(['c', 'e']);
+        const [c] = await store.listDevicesWithAggregates({ limit: 1, offset: 0, afterId: 'b' });
+        expect(c?.aggregate).toMatchObject({ deviceId: 'c', energyJ: 4, windows: 1 });
+      });
     });
 
     describe('after close', () => {

@@ -31,7 +31,8 @@ export function fleetRouter(index: FleetIndex, catalogue: Catalogue, clock: () =
     return JSON.stringify({
       ...totals,
       computedAtMs: atMs,
-      registeredDevices: totals.devices,
+      registeredDevices: index.registeredDevices(fleet),
+      complete: index.complete,
       // The rows are one page of what matched: more exist before or after it.
       truncated: query.offset > 0 || query.offset + page.rows.length < page.matched,
       matched: page.matched,
@@ -45,7 +46,7 @@ export function fleetRouter(index: FleetIndex, catalogue: Catalogue, clock: () =
     await index.current();
     if (query.rows === 'false') {
       const totals = index.totals(query.fleet);
-      res.json({ ...totals, computedAtMs: clock(), registeredDevices: totals.devices, truncated: false });
+      res.json({ ...totals, computedAtMs: clock(), registeredDevices: index.registeredDevices(query.fleet), complete: index.complete, truncated: false });
       return;
     }
     const pageQuery: FleetPageQuery = {

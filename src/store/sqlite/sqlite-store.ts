@@ -28,6 +28,7 @@ import type {
   AppendGroupOutcome,
   AppendRequest,
   DeviceWithAggregate,
+  ListAggregatesQuery,
   ListDevicesQuery,
   SeriesBucket,
   Store,
@@ -237,6 +238,8 @@ class Statements {
   readonly countDevicesInFleet;
   readonly listDevicesWithAggregates;
   readonly listDevicesWithAggregatesInFleet;
+  readonly listDevicesWithAggregatesAfter;
+  readonly listDevicesWithAggregatesInFleetAfter;
   readonly insertWindow;
   readonly windowsWithSeq;
   readonly deviceStampedStartingBetween;
@@ -275,6 +278,16 @@ class Statements {
       `SELECT ${DEVICE_COLUMNS}, ${JOINED_AGGREGATE_COLUMNS}
        FROM devices d LEFT JOIN device_aggregates a ON a.device_id = d.id
        WHERE d.fleet = ? ORDER BY d.id LIMIT ? OFFSET ?`,
+    );
+    this.listDevicesWithAggregatesAfter = db.prepare<[string, number, number], DeviceAggregateRow>(
+      `SELECT ${DEVICE_COLUMNS}, ${JOINED_AGGREGATE_COLUMNS}
+       FROM devices d LEFT JOIN device_aggregates a ON a.device_id = d.id
+       WHERE d.id > ? ORDER BY d.id LIMIT ? OFFSET ?`,
+    );
+    this.listDevicesWithAggregatesInFleetAfter = db.prepare<[string, string, number, number], DeviceAggregateRow>(
+      `SELECT ${DEVICE_COLUMNS}, ${JOINED_AGGREGATE_COLUMNS}
+       FROM devices d LEFT JOIN device_aggregates a ON a.device_id = d.id
+       WHERE d.fleet = ? AND d.id > ? ORDER BY d.id LIMIT ? OFFSET ?`,
     );
     this.insertWindow = db.prepare<[WindowParams]>(
       `INSERT INTO energy_windows (device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w,
@@ -530,13 +543,19 @@ export class SqliteStore implements Store {
     }));
   }
 
-  async listDevicesWithAggregates(query: ListDevicesQuery): Promise<DeviceWithAggregate[]> {
+  async listDevicesWithAggregates(query: ListAggregatesQuery): Promise<DeviceWithAggregate[]> {
     this.assertOpen();
     const { limit, offset } = checkPage(query);
+    const { statements } = this;
+    const { fleet, afterId } = query;
     const rows =
-      query.fleet === undefined
-        ? this.statements.listDevicesWithAggregates.all(limit, offset)
-        : this.statements.listDevicesWithAggregatesInFleet.all(query.fleet, limit, offset);
+      afterId === undefined
+        ? fleet === undefined
+          ? statements.listDevicesWithAggregates.all(limit, offset)
+          : statements.listDevicesWithAggregatesInFleet.all(fleet, limit, offset)
+        : fleet === undefined
+          ? statements.listDevicesWithAggregatesAfter.all(afterId, limit, offset)
+          : statements.listDevicesWithAggregatesInFleetAfter.all(fleet, afterId, limit, offset);
     return rows.map((row) => ({ device: deviceFromRow(row), aggregate: joinedAggregate(row) }));
   }
 

@@ -7,7 +7,7 @@
  * Rates are taken between 10 % and 90 % of the windows, so connecting (scrypt per device) is not in them.
  * Run alone: `npx tsx bench/broker.ts`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +27,8 @@ const TOTAL = DEVICES * WINDOWS_PER_DEVICE;
 const POLL_MS = 100;
 const GOAL_WINDOWS_PER_S = 15_000;
 const FROM_SHARE = 0.1;
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
+const CLOCK_TICKS_PER_S = 100;
 const TO_SHARE = 0.9;
 
 /** Windows/s between FROM_SHARE and TO_SHARE of TOTAL, read by polling `count`. */
@@ -87,7 +89,17 @@ async function bareBroker(): Promise<{ rate: number }> {
   }
 }
 
-async function service(): Promise<{ rate: number; stored: number }> {
+/** CPU seconds (user + system) a child process used so far, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function service(): Promise<{ rate: number; stored: number; commits: number | undefined; cpuS: number }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-bench-broker-'));
   const credentialsFile = path.join(dataDir, 'fleet-credentials.json');
   try {
@@ -110,7 +122,8 @@ async function service(): Promise<{ rate: number; stored: number }> {
       const { rate } = await measureRate(() => storedWindowsOrZero(dataDir));
       const published = await simulator.result;
       if (published.acked !== TOTAL) throw new Error(`${published.acked} of ${TOTAL} acked`);
-      return { rate, stored: countStoredWindows(dataDir) };
+      const health = (await (await fetch(`${serve.httpUrl}/api/health`)).json()) as { ingest: { commits?: number } };
+      return { rate, stored: countStoredWindows(dataDir), commits: health.ingest.commits, cpuS: cpuSeconds(serve.child.pid) };
     } finally {
       await serve.kill('SIGTERM');
     }
@@ -128,6 +141,8 @@ export async function runBrokerBench(): Promise<void> {
   const lines = [
     `baseline: bare aedes, ack on arrival, nothing stored   ${baseline.rate.toFixed(0).padStart(7)} windows/s`,
     `serve, embedded broker, stored (ack after commit)      ${stored.rate.toFixed(0).padStart(7)} windows/s   ratio ${(stored.rate / baseline.rate).toFixed(2)}`,
+    `serve's CPU for the whole run (connects included): ${stored.cpuS.toFixed(1)} s, ${((stored.cpuS / TOTAL) * 1e6).toFixed(0)} µs per window (load-independent, unlike the rate on a shared machine)`,
+    `store transactions: ${stored.commits === undefined ? 'not counted (no group commit)' : `${stored.commits} (${(TOTAL / stored.commits).toFixed(1)} windows per commit)`}`,
     `stored ${stored.stored} of ${TOTAL} (goal: all, exactly once); goal ≥ ${GOAL_WINDOWS_PER_S} windows/s: ${stored.rate >= GOAL_WINDOWS_PER_S ? 'met' : 'NOT met'}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -15,6 +15,17 @@ export const DEFAULT_PAGE_SIZE = 1_000;
 /** Windows returned by GET /api/devices/:id/windows at most, and by default (about 17 minutes of 10 s windows). */
 export const MAX_WINDOWS_LISTED = 10_000;
 export const DEFAULT_WINDOWS_LISTED = 100;
+/** Windows per page of GET /api/devices/:id/windows?from=&to= without `limit`: a day of 10 s windows in nine pages. */
+export const DEFAULT_WINDOWS_PAGE = 1_000;
+/**
+ * Buckets one series may span ((to − from) / step), empty ones included: a month at 5 min is 8 640. Bounds the answer
+ * (only buckets holding windows are sent) and, with the step, the span of windows one query sums.
+ */
+export const MAX_SERIES_BUCKETS = 10_000;
+/** Buckets of a series whose step is not given: a day at 5 min. */
+export const DEFAULT_SERIES_BUCKETS = 288;
+/** Longest series step (s): 366 days, a yearly bucket. */
+export const MAX_SERIES_STEP_S = 366 * 86_400;
 /** Rows per page of GET /api/fleet at most: about 400 KB of JSON, serialised in a few ms (the dashboard asks for what it shows). */
 export const MAX_FLEET_PAGE_ROWS = 2_000;
 /** Rows per page of GET /api/fleet when the client names no limit. */

@@ -9,6 +9,7 @@ import {
   createDevicesQuerySchema,
   createDevicesSchema,
   eventsQuerySchema,
+  seriesQuerySchema,
   fleetQuerySchema,
   listQuerySchema,
   patchDeviceSchema,
@@ -54,6 +55,7 @@ const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
   StoredWindow: responses.storedWindowSchema,
   WindowList: responses.windowListSchema,
   SubmitResult: responses.submitResultSchema,
+  Series: responses.seriesSchema,
   DeviceFootprint: responses.deviceFootprintSchema,
   Fleet: responses.fleetSchema,
   MqttCredentials: responses.mqttCredentialsSchema,
@@ -287,7 +289,7 @@ export function openApiDocument(version: string): unknown {
       '/api/devices/{id}/windows': {
         get: {
           operationId: 'listWindows',
-          summary: 'Most recent energy windows, newest first',
+          summary: 'Energy windows: the most recent, newest first; or with from, to or cursor those starting in [from, to), oldest first, paged',
           parameters: [idParam, ...queryParameters(windowsQuerySchema)],
           responses: { 200: json('windows', 'WindowList'), 400: PROBLEMS[400], 404: PROBLEMS[404] },
         },
@@ -307,6 +309,14 @@ export function openApiDocument(version: string): unknown {
             413: PROBLEMS[413],
             415: PROBLEMS[415],
           },
+        },
+      },
+      '/api/devices/{id}/series': {
+        get: {
+          operationId: 'getSeries',
+          summary: "The device's windows summed per bucket (energy, average / min / max power, coverage, inferences) for charts",
+          parameters: [idParam, ...queryParameters(seriesQuerySchema)],
+          responses: { 200: json('buckets holding windows, oldest first', 'Series'), 400: PROBLEMS[400], 404: PROBLEMS[404] },
         },
       },
       '/api/devices/{id}/footprint': {

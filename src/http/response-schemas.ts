@@ -206,7 +206,35 @@ export const storedWindowSchema = z.strictObject({
     .meta({ description: '`inferences`: a marker-bounded run of inferenceCount inferences (MLPerf Tiny window); absent: a time window' }),
 });
 
-export const windowListSchema = z.strictObject({ windows: z.array(storedWindowSchema) });
+export const windowListSchema = z.strictObject({
+  windows: z.array(storedWindowSchema),
+  nextCursor: z
+    .string()
+    .nullable()
+    .optional()
+    .meta({ description: 'with from, to or cursor: pass it as cursor (same from and to) for the next page; null on the last page' }),
+});
+
+const seriesBucketSchema = z.strictObject({
+  startMs: z.number(),
+  windows: z.number(),
+  energyJ: z.number(),
+  observedS: z.number(),
+  coverage: z.number().meta({ description: 'observedS / step; a window counts in the bucket of its start, so a step near the window length may exceed 1' }),
+  avgPowerW: z.number().nullable(),
+  minPowerW: z.number().nullable(),
+  maxPowerW: z.number().nullable(),
+  inferences: z.number(),
+});
+
+/** GET /api/devices/:id/series: windows summed per bucket (only buckets holding windows), for charts over days and months. */
+export const seriesSchema = z.strictObject({
+  deviceId: z.string(),
+  fromMs: z.number(),
+  toMs: z.number(),
+  stepS: z.number(),
+  buckets: z.array(seriesBucketSchema),
+});
 
 /** What POST /api/devices/:id/windows answers: 201 when something was stored, 200 when all were duplicates. */
 export const submitResultSchema = z.strictObject({

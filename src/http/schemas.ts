@@ -5,10 +5,13 @@ import { MAX_FUTURE_SKEW_MS, MAX_WINDOW_DURATION_S } from '../domain/limits.js';
 import { FLEET_SORT_KEYS, FLEET_STATUS_FILTERS } from '../service/fleet-page.js';
 import {
   DEFAULT_FLEET_PAGE_ROWS,
+  DEFAULT_SERIES_BUCKETS,
   MAX_DEVICES_PER_REQUEST,
   MAX_FLEET_PAGE_ROWS,
   MAX_NAME_LENGTH,
   MAX_PAGE_SIZE,
+  MAX_SERIES_BUCKETS,
+  MAX_SERIES_STEP_S,
   MAX_WINDOWS_LISTED,
   MAX_WINDOWS_PER_REQUEST,
 } from './limits.js';
@@ -228,7 +231,29 @@ export const listQuerySchema = z
   })
   .strict();
 
-export const windowsQuerySchema = z.object({ limit: queryInteger(z.number().int().min(1).max(MAX_WINDOWS_LISTED)).optional() }).strict();
+/** `<startMs>.<seq>.<seqUse>` of the last window of the page before (nextCursor). */
+export const WINDOW_CURSOR_PATTERN = /^\d{1,16}\.\d{1,16}\.\d{1,9}$/;
+
+const unixMs = (description: string) => queryInteger(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)).meta({ description });
+
+export const windowsQuerySchema = z
+  .object({
+    limit: queryInteger(z.number().int().min(1).max(MAX_WINDOWS_LISTED)).optional(),
+    from: unixMs('windows starting at or after this (Unix ms); with from, to or cursor: oldest first, paged').optional(),
+    to: unixMs('windows starting before this (Unix ms)').optional(),
+    cursor: z.string().regex(WINDOW_CURSOR_PATTERN).meta({ description: 'the nextCursor of the page before (send the same from and to)' }).optional(),
+  })
+  .strict();
+
+export const seriesQuerySchema = z
+  .object({
+    from: unixMs(`first bucket's start (Unix ms); default: to − ${DEFAULT_SERIES_BUCKETS} steps`).optional(),
+    to: unixMs('end of the series (Unix ms, exclusive); default: now (or from, if later)').optional(),
+    step: queryInteger(z.number().int().min(1).max(MAX_SERIES_STEP_S))
+      .meta({ description: `bucket length (s); default: (to − from) / ${DEFAULT_SERIES_BUCKETS}, at least 1; at most ${MAX_SERIES_BUCKETS} buckets` })
+      .optional(),
+  })
+  .strict();
 
 export const fleetQuerySchema = z
   .object({

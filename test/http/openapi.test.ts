@@ -230,6 +230,15 @@ describe('every route answers as the OpenAPI document says', () => {
     expect((await call('GET', '/api/devices/node-1/windows?limit=5')).body.windows).toHaveLength(2);
     expect((await call('GET', '/api/devices/node-1/windows?limit=0')).status).toBe(400);
     expect((await call('GET', '/api/devices/ghost/windows')).status).toBe(404);
+    const firstPage = await call('GET', `/api/devices/node-1/windows?from=${T0}&to=${T0 + 60_000}&limit=1`);
+    expect(firstPage.body.windows.map((w: { seq: number }) => w.seq)).toEqual([0]);
+    const lastPage = await call('GET', `/api/devices/node-1/windows?from=${T0}&to=${T0 + 60_000}&limit=1&cursor=${firstPage.body.nextCursor}`);
+    expect(lastPage.body).toMatchObject({ windows: [{ seq: 1 }], nextCursor: null });
+    expect((await call('GET', `/api/devices/node-1/windows?from=${T0 + 1}&to=${T0}`)).status).toBe(400);
+    const series = await call('GET', `/api/devices/node-1/series?from=${T0}&to=${T0 + 60_000}&step=60`);
+    expect(series.body.buckets).toEqual([expect.objectContaining({ startMs: T0, windows: 2, energyJ: 0.544, observedS: 20, inferences: 6 })]);
+    expect((await call('GET', `/api/devices/node-1/series?from=0&to=${T0}&step=1`)).status).toBe(400); // too many buckets
+    expect((await call('GET', '/api/devices/ghost/series')).status).toBe(404);
     // A measured device, a deployed one (footprint to date), a custom one, a fresh one: every shape of the answer.
     expect((await call('GET', '/api/devices/node-1')).body.aggregate).not.toBeNull();
     for (const id of ['node-1', 'node-2', 'custom-1']) await call('GET', `/api/devices/${id}/footprint`);

@@ -1,11 +1,11 @@
 import { Router, type RequestHandler } from 'express';
-import { DEFAULT_WINDOWS_LISTED } from '../limits.js';
-import { NotFoundError } from '../../domain/errors.js';
+import { DEFAULT_SERIES_BUCKETS, DEFAULT_WINDOWS_LISTED, DEFAULT_WINDOWS_PAGE, MAX_SERIES_BUCKETS } from '../limits.js';
+import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { EnergyWindow } from '../../domain/types.js';
 import type { WindowSink } from '../../ingest/window-sink.js';
-import type { Store } from '../../store/store.js';
+import type { Store, WindowCursor } from '../../store/store.js';
 import type { HttpStats } from '../http-stats.js';
-import { windowBatchSchema, windowSchema, windowsQuerySchema } from '../schemas.js';
+import { seriesQuerySchema, windowBatchSchema, windowSchema, windowsQuerySchema } from '../schemas.js';
 import { validate } from '../validate.js';
 import { deviceIdParam } from './device-params.js';
 
@@ -14,9 +14,22 @@ export interface DeviceWindowsDeps {
   sink: WindowSink;
   stats: HttpStats;
   requireToken: RequestHandler;
+  clock: () => number;
 }
 
-/** HTTP ingest of energy windows (idempotent by seq) and the most recent windows of a device. */
+const MS_PER_S = 1_000;
+
+function cursorText(cursor: WindowCursor): string {
+  return `${cursor.startMs}.${cursor.seq}.${cursor.seqUse}`;
+}
+
+/** The cursor's text is checked by the query schema (WINDOW_CURSOR_PATTERN): three decimal integers. */
+function parseCursor(text: string): WindowCursor {
+  const [startMs, seq, seqUse] = text.split('.').map(Number) as [number, number, number];
+  return { startMs, seq, seqUse };
+}
+
+/** HTTP ingest of energy windows (idempotent by seq); a device's windows (most recent, or by time range, paged) and its series. */
 export function deviceWindowsRouter(deps: DeviceWindowsDeps): Router {
   const { store, requireToken } = deps;
   const router = Router();
@@ -49,8 +62,53 @@ export function deviceWindowsRouter(deps: DeviceWindowsDeps): Router {
 
   router.get('/devices/:id/windows', async (req, res) => {
     const query = validate(windowsQuerySchema, req.query, 'query');
-    if ((await store.getDevice(deviceIdParam(req))) === undefined) throw new NotFoundError(`device "${deviceIdParam(req)}" is not registered`);
-    res.json({ windows: await store.listWindows(deviceIdParam(req), query.limit ?? DEFAULT_WINDOWS_LISTED) });
+    const deviceId = deviceIdParam(req);
+    if ((await store.getDevice(deviceId)) === undefined) throw new NotFoundError(`device "${deviceId}" is not registered`);
+    if (query.from === undefined && query.to === undefined && query.cursor === undefined) {
+      res.json({ windows: await store.listWindows(deviceId, query.limit ?? DEFAULT_WINDOWS_LISTED) });
+      return;
+    }
+    const fromMs = query.from ?? 0;
+    const toMs = query.to ?? Number.MAX_SAFE_INTEGER;
+    if (fromMs > toMs) throw new ValidationError(`from (${fromMs}) is after to (${toMs})`);
+    const page = await store.listWindowsInRange(deviceId, {
+      fromMs,
+      toMs,
+      limit: query.limit ?? DEFAULT_WINDOWS_PAGE,
+      ...(query.cursor === undefined ? {} : { after: parseCursor(query.cursor) }),
+    });
+    res.json({ windows: page.windows, nextCursor: page.next === null ? null : cursorText(page.next) });
+  });
+
+  router.get('/devices/:id/series', async (req, res) => {
+    const query = validate(seriesQuerySchema, req.query, 'query');
+    const deviceId = deviceIdParam(req);
+    if ((await store.getDevice(deviceId)) === undefined) throw new NotFoundError(`device "${deviceId}" is not registered`);
+    const toMs = query.to ?? Math.max(deps.clock(), query.from ?? 0); // a from in the future: an empty series, not a 400
+    const fromMs = query.from ?? (query.step === undefined ? toMs - 86_400 * MS_PER_S : toMs - query.step * MS_PER_S * DEFAULT_SERIES_BUCKETS);
+    if (fromMs > toMs) throw new ValidationError(`from (${fromMs}) is after to (${toMs})`);
+    const stepS = query.step ?? Math.max(1, Math.ceil((toMs - fromMs) / MS_PER_S / DEFAULT_SERIES_BUCKETS));
+    const buckets = Math.ceil((toMs - fromMs) / (stepS * MS_PER_S));
+    if (buckets > MAX_SERIES_BUCKETS)
+      throw new ValidationError(`${buckets} buckets of ${stepS} s from ${fromMs} to ${toMs}: at most ${MAX_SERIES_BUCKETS}; use a longer step`);
+    const rows = await store.windowSeries(deviceId, { fromMs, toMs, stepMs: stepS * MS_PER_S });
+    res.json({
+      deviceId,
+      fromMs,
+      toMs,
+      stepS,
+      buckets: rows.map((row) => ({
+        startMs: row.startMs,
+        windows: row.windows,
+        energyJ: row.energyJ,
+        observedS: row.observedS,
+        coverage: row.observedS / stepS,
+        avgPowerW: row.observedS > 0 ? row.energyJ / row.observedS : null,
+        minPowerW: row.minPowerW,
+        maxPowerW: row.maxPowerW,
+        inferences: row.inferences,
+      })),
+    });
   });
 
   return router;

@@ -35,7 +35,7 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
   const router = Router();
   // The footprint route first: it is the hot path, and Express tries routes in order.
   router.use(deviceFootprintRouter(store, catalogue, deps.clock, deps.onlineThresholdMs, deps.presence));
-  router.use(deviceWindowsRouter({ store, sink: deps.sink, stats: deps.stats, requireToken }));
+  router.use(deviceWindowsRouter({ store, sink: deps.sink, stats: deps.stats, requireToken, clock: deps.clock }));
 
   router.get('/devices', async (req, res) => {
     const query = validate(listQuerySchema, req.query, 'query');

@@ -8,6 +8,7 @@ import type { HealthRegistry } from '../obs/health-registry.js';
 import type { PresenceRegistry } from '../live/device-presence.js';
 import type { Store } from '../store/store.js';
 import { requireBearer } from './auth.js';
+import { IMPORT_ROUTE } from './routes/device-import.js';
 import { HttpStats } from './http-stats.js';
 import { openApiDocument } from './openapi.js';
 import { HttpError, notFoundHandler, problemMiddleware } from './problem.js';
@@ -80,7 +81,9 @@ export function createApp(deps: AppDeps): { app: Express; stats: HttpStats } {
   });
   const requireToken = requireBearer(deps.apiToken);
   app.use('/api', authenticateWrites(requireToken));
-  app.use(express.json({ limit: MAX_BODY_BYTES, type: JSON_TYPES }));
+  // The import route parses its own, larger body (after its token check); every other body is bounded here.
+  const boundedJson = express.json({ limit: MAX_BODY_BYTES, type: JSON_TYPES });
+  app.use((req, res, next) => (req.method === 'POST' && IMPORT_ROUTE.test(req.path) ? next() : boundedJson(req, res, next)));
   app.use(requireJsonBody);
 
   const api = express.Router();

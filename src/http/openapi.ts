@@ -7,6 +7,7 @@ import {
   calculateQuerySchema,
   createDeviceSchema,
   eventsQuerySchema,
+  importBodySchema,
   fleetQuerySchema,
   listQuerySchema,
   patchDeviceSchema,
@@ -29,6 +30,7 @@ const REQUEST_SCHEMAS: Record<string, z.ZodType> = {
   Window: windowSchema,
   Windows: windowsBodySchema,
   MqttCredentialsRequest: mqttCredentialsBodySchema,
+  Import: importBodySchema,
 };
 
 /** Responses, described as the routes send them (`io: output`); every one is checked by test/http/openapi.test.ts. */
@@ -48,6 +50,7 @@ const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
   StoredWindow: responses.storedWindowSchema,
   WindowList: responses.windowListSchema,
   SubmitResult: responses.submitResultSchema,
+  ImportSummary: responses.importSummarySchema,
   DeviceFootprint: responses.deviceFootprintSchema,
   Fleet: responses.fleetSchema,
   MqttCredentials: responses.mqttCredentialsSchema,
@@ -253,6 +256,25 @@ export function openApiDocument(version: string): unknown {
           responses: {
             200: json('all duplicates: nothing stored', 'SubmitResult'),
             201: json('stored', 'SubmitResult'),
+            400: PROBLEMS[400],
+            401: PROBLEMS[401],
+            404: PROBLEMS[404],
+            413: PROBLEMS[413],
+            415: PROBLEMS[415],
+          },
+        },
+      },
+      '/api/devices/{id}/import': {
+        post: {
+          operationId: 'importMeasurement',
+          summary:
+            'Import a measurement made elsewhere (EnergyRunner session files, nRF Power Profiler CSV, Joulescope statistics CSV) as windows of the device; the same files again change nothing; a truncated or unknown file stores nothing (400)',
+          security: secured,
+          parameters: [idParam],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: `${COMPONENTS}Import` } } } },
+          responses: {
+            200: json('all windows already stored: nothing changed', 'ImportSummary'),
+            201: json('stored', 'ImportSummary'),
             400: PROBLEMS[400],
             401: PROBLEMS[401],
             404: PROBLEMS[404],

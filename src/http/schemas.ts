@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { buildCatalogue } from '../catalogue/load-catalogue.js';
 import { DEVICE_ID_PATTERN } from '../protocol/limits.js';
+
+/** Volts: above any microcontroller supply (the PPK2 sources at most 5 V). */
+const MAX_IMPORT_VOLTAGE_V = 5;
 import { MAX_FUTURE_SKEW_MS, MAX_WINDOW_DURATION_S } from '../domain/limits.js';
-import { MAX_NAME_LENGTH, MAX_PAGE_SIZE, MAX_WINDOWS_LISTED, MAX_WINDOWS_PER_REQUEST } from './limits.js';
+import { MAX_IMPORT_BODY_BYTES, MAX_IMPORT_FILES, MAX_NAME_LENGTH, MAX_PAGE_SIZE, MAX_WINDOWS_LISTED, MAX_WINDOWS_PER_REQUEST } from './limits.js';
 import {
   MAX_BATTERY_WH,
   MAX_CALENDAR_LIFE_YEARS,
@@ -218,3 +221,31 @@ export const windowsQuerySchema = z.object({ limit: queryInteger(z.number().int(
 export const fleetQuerySchema = z.object({ fleet: z.string().regex(DEVICE_ID_PATTERN).optional(), rows: z.enum(['true', 'false']).optional() }).strict();
 
 export const eventsQuerySchema = z.object({ device: z.string().regex(DEVICE_ID_PATTERN).optional() }).strict();
+
+/** POST /api/devices/:id/import: the files of one import, base64, and the options of `tinyml-footprint import`. */
+export const importBodySchema = z
+  .object({
+    files: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1).max(255).meta({ description: 'the file name: it tells the EnergyRunner files apart (trace1-energy.bin, log.txt, …)' }),
+            contentBase64: z
+              .string()
+              .max(MAX_IMPORT_BODY_BYTES)
+              .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'contentBase64: standard base64'),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(MAX_IMPORT_FILES),
+    voltageV: finite()
+      .positive()
+      .max(MAX_IMPORT_VOLTAGE_V)
+      .optional()
+      .meta({ description: 'supply voltage of a current-only export (nRF Power Profiler CSV)' }),
+    startMs: z.number().int().min(MIN_WINDOW_START_MS).max(Number.MAX_SAFE_INTEGER).optional().meta({ description: 'when the run started, Unix ms' }),
+    folderName: z.string().max(64).optional().meta({ description: "an EnergyRunner session folder's name (YYYYMMDD_HHMMSS): the session's start" }),
+  })
+  .strict()
+  .meta({ description: 'the files of one import: a file, or an EnergyRunner session folder’s files; importing the same files again changes nothing' });

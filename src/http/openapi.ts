@@ -43,6 +43,7 @@ const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
   Catalogue: responses.catalogueSchema,
   GridList: responses.gridListSchema,
   Footprint: responses.footprintSchema,
+  CalculationResult: responses.calculationSchema,
   Device: responses.deviceSchema,
   Aggregate: responses.aggregateSchema,
   DeviceWithAggregate: responses.deviceWithAggregateSchema,
@@ -120,6 +121,7 @@ export const REQUEST_EXAMPLES = {
   Calculation: {
     seedDefault: {},
     measured: { system: 'kws-typical', power: '27.2mW', grid: 'FRA', lifetimeYears: 3 },
+    perInference: { system: 'kws-typical', power: '27.2mW', grid: 'FRA', lifetimeYears: 3, inferencesPerS: 4 },
     custom: {
       system: { base: 'ic-typical', scenario: 'max', blocks: { processing: { level: 1 }, casing: { kgCO2e: 0.5 } } },
       power: 0.0272,
@@ -186,7 +188,7 @@ export function openApiDocument(version: string): unknown {
           operationId: 'calculate',
           summary: 'Stateless footprint calculator',
           requestBody: body('Calculation', REQUEST_EXAMPLES.Calculation),
-          responses: { 200: json('footprint breakdown', 'Footprint'), 400: PROBLEMS[400], 413: PROBLEMS[413], 415: PROBLEMS[415] },
+          responses: { 200: json('footprint breakdown', 'CalculationResult'), 400: PROBLEMS[400], 413: PROBLEMS[413], 415: PROBLEMS[415] },
         },
         get: {
           operationId: 'calculateFromQuery',
@@ -198,7 +200,7 @@ export function openApiDocument(version: string): unknown {
             years: '3',
             blocks: 'processing:1,casing=0.5',
           }),
-          responses: { 200: json('footprint breakdown', 'Footprint'), 400: PROBLEMS[400] },
+          responses: { 200: json('footprint breakdown', 'CalculationResult'), 400: PROBLEMS[400] },
         },
       },
       '/api/devices': {

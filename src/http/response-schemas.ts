@@ -20,6 +20,7 @@ import { BLOCK_IDS } from './schemas.js';
 import { INSTRUMENT_IDS, WINDOW_SPANS } from '../domain/instruments.js';
 import { IMPORT_FORMATS } from '../ingest/import/import-types.js';
 import type { ImportSummary } from '../ingest/import/import-run.js';
+import type { Calculation } from './routes/calculator.js';
 
 const scenario = z.enum(['min', 'typical', 'max']);
 const nullableNumber = z.number().nullable();
@@ -273,6 +274,9 @@ export const sciSchema = z
 
 export const perInferenceSchema = z.strictObject({ energy: energyPerInferenceSchema, sci: sciSchema.nullable() });
 
+/** The calculator's answer: a footprint, with perInference when inferencesPerS is given. */
+export const calculationSchema = footprintSchema.extend({ perInference: perInferenceSchema.optional() });
+
 /** src/ingest/import/import-run.ts ImportSummary. */
 export const importSummarySchema = z.strictObject({
   deviceId: z.string(),
@@ -475,6 +479,7 @@ const typesMatch: {
   submit: Same<z.infer<typeof submitResultSchema>, SubmitResult>;
   deviceFootprint: Same<z.infer<typeof deviceFootprintSchema>, DeviceFootprint>;
   importSummary: Same<z.infer<typeof importSummarySchema>, ImportSummary>;
+  calculation: Same<z.infer<typeof calculationSchema>, Calculation>;
   fleetRow: Same<z.infer<typeof fleetRowSchema>, FleetDeviceRow>;
   fleetTotals: Same<z.infer<z.ZodObject<typeof fleetTotals>>, Omit<FleetSummary, 'rows'>>;
   source: Same<z.infer<typeof sourceStatusSchema>, SourceStatus>;
@@ -488,6 +493,7 @@ const typesMatch: {
   submit: true,
   deviceFootprint: true,
   importSummary: true,
+  calculation: true,
   fleetRow: true,
   fleetTotals: true,
   source: true,

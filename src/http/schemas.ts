@@ -13,6 +13,7 @@ import {
   MIN_CALENDAR_LIFE_YEARS,
   MAX_CUSTOM_KG,
   MAX_CYCLE_LIFE,
+  MAX_INFERENCES_PER_S,
   MAX_LIFETIME_YEARS,
   MAX_POWER_W,
   MAX_TRAINING_DEVICES,
@@ -127,6 +128,11 @@ export const calculateBodySchema = z
     ...specFields,
     power: powerSchema.optional(),
     elapsedS: finite().min(0).optional(),
+    inferencesPerS: finite()
+      .positive()
+      .max(MAX_INFERENCES_PER_S)
+      .optional()
+      .meta({ description: 'inferences per second: adds perInference (energy and SCI per inference, each term named)' }),
   })
   .strict();
 
@@ -141,6 +147,7 @@ export const calculateQuerySchema = z
     years: queryDecimal(finite().positive().max(MAX_LIFETIME_YEARS)).optional(),
     chargerEfficiency: queryDecimal(finite().min(MIN_CHARGER_EFFICIENCY).max(1)).optional(),
     power: powerText().optional(),
+    inferencesPerS: queryDecimal(finite().positive().max(MAX_INFERENCES_PER_S)).optional(),
     scenario: z.enum(['min', 'typical', 'max']).optional(),
     blocks: z.string().max(2000).meta({ description: 'block overrides, comma-separated: block:level or block=kgCO2e (processing:1,casing=0.5)' }).optional(),
   })

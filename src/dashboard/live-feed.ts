@@ -2,7 +2,7 @@ import type { LiveBus, LiveEvent } from '../live/live-bus.js';
 import { Counters, counterFamily, gauge, total } from '../obs/counters.js';
 import type { HealthSource, SourceStatus } from '../obs/health-registry.js';
 import type { Catalogue } from '../model/catalogue-types.js';
-import { deviceFootprint, type DeviceFootprint } from '../service/device-footprint.js';
+import { deviceFootprint, MAX_INFERENCE_SPANS_FOR_MEDIAN, type DeviceFootprint } from '../service/device-footprint.js';
 import { fleetSummary, type FleetDeviceRow, type PresenceLookup } from '../service/fleet-summary.js';
 import type { DeviceWithAggregate, Store } from '../store/store.js';
 import { appendBounded } from './bounded-points.js';
@@ -214,7 +214,9 @@ export class LiveFeed implements HealthSource {
       // One device that cannot be computed (a spec that no longer resolves, a bad stored window) must not cost every
       // viewer its updates: report it on its row, as fleetSummary does, and go on with the others.
       try {
-        footprints.set(id, deviceFootprint(catalogue, entry.device, entry.aggregate, nowMs, onlineThresholdMs, presenceOf(id)));
+        // As GET /devices/:id/footprint: the median over marker-bounded windows when the device has them.
+        const spans = (entry.aggregate?.inferenceSpanWindows ?? 0) > 0 ? await store.listInferenceSpans(id, MAX_INFERENCE_SPANS_FOR_MEDIAN) : [];
+        footprints.set(id, deviceFootprint(catalogue, entry.device, entry.aggregate, nowMs, onlineThresholdMs, presenceOf(id), spans));
         points.set(id, await this.pointsOf(id, dirty.get(id) ?? { points: [], windows: 0 }));
       } catch (error) {
         this.count.add('deviceErrors');

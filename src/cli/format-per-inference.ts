@@ -50,7 +50,9 @@ export function formatPerInference(p: PerInferenceFootprint): string[] {
   const basis =
     e.basis === 'per-window-median'
       ? `median of ${e.windows} marker-bounded windows (MLPerf Tiny)`
-      : `aggregate: all energy over ${e.inferences} inferences counted, idle included`;
+      : e.windows === 0
+        ? 'aggregate: average power / inference rate, idle included'
+        : `aggregate: all energy over ${e.inferences} inferences counted, idle included`;
   const lines = [`Per inf.   ${energyText(e.energyPerInferenceJ)} per inference, ${basis}`];
   if (e.basis === 'per-window-median' && e.perWindowJ.length <= 10) lines.push(`           windows: ${e.perWindowJ.map((j) => energyText(j)).join(', ')}`);
   const sci = p.sci;

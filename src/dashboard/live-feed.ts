@@ -3,7 +3,7 @@ import { Counters, counterFamily, gauge, total } from '../obs/counters.js';
 import type { HealthSource, SourceStatus } from '../obs/health-registry.js';
 import type { Logger } from '../obs/logger.js';
 import type { Catalogue } from '../model/catalogue-types.js';
-import { deviceFootprint, type DeviceFootprint } from '../service/device-footprint.js';
+import { deviceFootprint, MAX_INFERENCE_SPANS_FOR_MEDIAN, type DeviceFootprint } from '../service/device-footprint.js';
 import type { FleetIndex } from '../service/fleet-index.js';
 import type { FleetDeviceRow, PresenceLookup } from '../service/fleet-summary.js';
 import type { Store } from '../store/store.js';
@@ -222,7 +222,9 @@ export class LiveFeed implements HealthSource {
       try {
         const [device, aggregate] = await Promise.all([store.getDevice(id), store.getAggregate(id)]);
         if (device === undefined) continue;
-        footprints.set(id, deviceFootprint(catalogue, device, aggregate, nowMs, onlineThresholdMs, presenceOf(id)));
+        // As GET /devices/:id/footprint: the median over marker-bounded windows when the device has them.
+        const spans = (aggregate?.inferenceSpanWindows ?? 0) > 0 ? await store.listInferenceSpans(id, MAX_INFERENCE_SPANS_FOR_MEDIAN) : [];
+        footprints.set(id, deviceFootprint(catalogue, device, aggregate, nowMs, onlineThresholdMs, presenceOf(id), spans));
         points.set(id, await this.pointsOf(id, dirty.get(id) ?? { points: [], windows: 0 }));
       } catch (error) {
         this.count.add('deviceErrors');

@@ -12,6 +12,7 @@ import type { FleetIndex } from '../service/fleet-index.js';
 import type { Store } from '../store/store.js';
 import { accessLog, markRouterBase } from './access-log.js';
 import { requireBearer } from './auth.js';
+import { IMPORT_ROUTE } from './routes/device-import.js';
 import { HttpStats } from './http-stats.js';
 import { openApiDocument } from './openapi.js';
 import { HttpError, notFoundHandler, problemMiddleware } from './problem.js';
@@ -93,7 +94,9 @@ export function createApp(deps: AppDeps): { app: Express; stats: HttpStats } {
   app.use(probesRouter({ readiness: deps.readiness, metrics: deps.metrics }));
   const requireToken = requireBearer(deps.apiToken);
   app.use('/api', authenticateWrites(requireToken));
-  app.use(express.json({ limit: MAX_BODY_BYTES, type: JSON_TYPES }));
+  // The import route parses its own, larger body (after its token check); every other body is bounded here.
+  const boundedJson = express.json({ limit: MAX_BODY_BYTES, type: JSON_TYPES });
+  app.use((req, res, next) => (req.method === 'POST' && IMPORT_ROUTE.test(req.path) ? next() : boundedJson(req, res, next)));
   app.use(requireJsonBody);
 
   const api = express.Router();

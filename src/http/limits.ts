@@ -39,3 +39,11 @@ export const MAX_NAME_LENGTH = 200;
  * get 503. Here, with the other limits of the API, because the OpenAPI document states it.
  */
 export const MAX_EVENT_CLIENTS = 200;
+/**
+ * Bytes of a POST /api/devices/:id/import body: the files travel base64 in JSON (4/3 of their size), so 32 MiB holds
+ * ~24 MiB of files, about 1.6 hours of a 1 kHz EnergyRunner trace; the CLI imports up to MAX_IMPORT_BYTES. Only this
+ * route parses bodies this large, and only after the bearer token is checked.
+ */
+export const MAX_IMPORT_BODY_BYTES = 32 * 1024 * 1024;
+/** Files of one import request: an EnergyRunner session's trace, timestamps, log.txt and results.txt. */
+export const MAX_IMPORT_FILES = 4;

@@ -10,6 +10,7 @@ import {
   createDevicesSchema,
   eventsQuerySchema,
   seriesQuerySchema,
+  importBodySchema,
   fleetQuerySchema,
   listQuerySchema,
   patchDeviceSchema,
@@ -33,6 +34,7 @@ const REQUEST_SCHEMAS: Record<string, z.ZodType> = {
   Window: windowSchema,
   Windows: windowsBodySchema,
   MqttCredentialsRequest: mqttCredentialsBodySchema,
+  Import: importBodySchema,
 };
 
 /** Responses, described as the routes send them (`io: output`); every one is checked by test/http/openapi.test.ts. */
@@ -47,6 +49,7 @@ const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
   Catalogue: responses.catalogueSchema,
   GridList: responses.gridListSchema,
   Footprint: responses.footprintSchema,
+  CalculationResult: responses.calculationSchema,
   Device: responses.deviceSchema,
   Aggregate: responses.aggregateSchema,
   DeviceWithAggregate: responses.deviceWithAggregateSchema,
@@ -56,6 +59,7 @@ const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
   WindowList: responses.windowListSchema,
   SubmitResult: responses.submitResultSchema,
   Series: responses.seriesSchema,
+  ImportSummary: responses.importSummarySchema,
   DeviceFootprint: responses.deviceFootprintSchema,
   Fleet: responses.fleetSchema,
   MqttCredentials: responses.mqttCredentialsSchema,
@@ -139,6 +143,7 @@ export const REQUEST_EXAMPLES = {
   Calculation: {
     seedDefault: {},
     measured: { system: 'kws-typical', power: '27.2mW', grid: 'FRA', lifetimeYears: 3 },
+    perInference: { system: 'kws-typical', power: '27.2mW', grid: 'FRA', lifetimeYears: 3, inferencesPerS: 4 },
     custom: {
       system: { base: 'ic-typical', scenario: 'max', blocks: { processing: { level: 1 }, casing: { kgCO2e: 0.5 } } },
       power: 0.0272,
@@ -232,7 +237,7 @@ export function openApiDocument(version: string): unknown {
           operationId: 'calculate',
           summary: 'Stateless footprint calculator',
           requestBody: body('Calculation', REQUEST_EXAMPLES.Calculation),
-          responses: { 200: json('footprint breakdown', 'Footprint'), 400: PROBLEMS[400], 413: PROBLEMS[413], 415: PROBLEMS[415] },
+          responses: { 200: json('footprint breakdown', 'CalculationResult'), 400: PROBLEMS[400], 413: PROBLEMS[413], 415: PROBLEMS[415] },
         },
         get: {
           operationId: 'calculateFromQuery',
@@ -244,7 +249,7 @@ export function openApiDocument(version: string): unknown {
             years: '3',
             blocks: 'processing:1,casing=0.5',
           }),
-          responses: { 200: json('footprint breakdown', 'Footprint'), 400: PROBLEMS[400] },
+          responses: { 200: json('footprint breakdown', 'CalculationResult'), 400: PROBLEMS[400] },
         },
       },
       '/api/devices': {
@@ -317,6 +322,25 @@ export function openApiDocument(version: string): unknown {
           summary: "The device's windows summed per bucket (energy, average / min / max power, coverage, inferences) for charts",
           parameters: [idParam, ...queryParameters(seriesQuerySchema)],
           responses: { 200: json('buckets holding windows, oldest first', 'Series'), 400: PROBLEMS[400], 404: PROBLEMS[404] },
+        },
+      },
+      '/api/devices/{id}/import': {
+        post: {
+          operationId: 'importMeasurement',
+          summary:
+            'Import a measurement made elsewhere (EnergyRunner session files, nRF Power Profiler CSV, Joulescope statistics CSV) as windows of the device; the same files again change nothing; a truncated or unknown file stores nothing (400)',
+          security: secured,
+          parameters: [idParam],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: `${COMPONENTS}Import` } } } },
+          responses: {
+            200: json('all windows already stored: nothing changed', 'ImportSummary'),
+            201: json('stored', 'ImportSummary'),
+            400: PROBLEMS[400],
+            401: PROBLEMS[401],
+            404: PROBLEMS[404],
+            413: PROBLEMS[413],
+            415: PROBLEMS[415],
+          },
         },
       },
       '/api/devices/{id}/footprint': {

@@ -19,6 +19,9 @@ import type { FleetTotals } from '../service/fleet-index.js';
 import type { FleetDeviceRow } from '../service/fleet-summary.js';
 import { BLOCK_IDS } from './schemas.js';
 import { INSTRUMENT_IDS, WINDOW_SPANS } from '../domain/instruments.js';
+import { IMPORT_FORMATS } from '../ingest/import/import-types.js';
+import type { ImportSummary } from '../ingest/import/import-run.js';
+import type { Calculation } from './routes/calculator.js';
 
 const scenario = z.enum(['min', 'typical', 'max']);
 const nullableNumber = z.number().nullable();
@@ -306,6 +309,25 @@ export const sciSchema = z
 
 export const perInferenceSchema = z.strictObject({ energy: energyPerInferenceSchema, sci: sciSchema.nullable() });
 
+/** The calculator's answer: a footprint, with perInference when inferencesPerS is given. */
+export const calculationSchema = footprintSchema.extend({ perInference: perInferenceSchema.optional() });
+
+/** src/ingest/import/import-run.ts ImportSummary. */
+export const importSummarySchema = z.strictObject({
+  deviceId: z.string(),
+  format: z.enum(IMPORT_FORMATS),
+  instrument: z.enum(INSTRUMENT_IDS).nullable(),
+  windows: z.number(),
+  inserted: z.number(),
+  duplicates: z.number(),
+  startMs: z.number(),
+  observedS: z.number(),
+  energyJ: z.number(),
+  inferences: z.number(),
+  samplePeriodS: nullableNumber.meta({ description: "the instrument's sample period, when the files say" }),
+  notes: z.array(z.string()),
+});
+
 export const deviceFootprintSchema = z.strictObject({
   device: deviceSchema,
   aggregate: aggregateSchema.nullable(),
@@ -510,6 +532,8 @@ const typesMatch: {
   window: Same<z.infer<typeof storedWindowSchema>, EnergyWindow>;
   submit: Same<z.infer<typeof submitResultSchema>, SubmitResult>;
   deviceFootprint: Same<z.infer<typeof deviceFootprintSchema>, DeviceFootprint>;
+  importSummary: Same<z.infer<typeof importSummarySchema>, ImportSummary>;
+  calculation: Same<z.infer<typeof calculationSchema>, Calculation>;
   fleetRow: Same<z.infer<typeof fleetRowSchema>, FleetDeviceRow>;
   fleetTotals: Same<z.infer<z.ZodObject<typeof fleetTotals>>, FleetTotals>;
   source: Same<z.infer<typeof sourceStatusSchema>, SourceStatus>;
@@ -522,6 +546,8 @@ const typesMatch: {
   window: true,
   submit: true,
   deviceFootprint: true,
+  importSummary: true,
+  calculation: true,
   fleetRow: true,
   fleetTotals: true,
   source: true,

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { buildCatalogue } from '../catalogue/load-catalogue.js';
 import { DEVICE_ID_PATTERN } from '../protocol/limits.js';
+
+/** Volts: above any microcontroller supply (the PPK2 sources at most 5 V). */
+const MAX_IMPORT_VOLTAGE_V = 5;
 import { MAX_FUTURE_SKEW_MS, MAX_WINDOW_DURATION_S } from '../domain/limits.js';
 import { FLEET_SORT_KEYS, FLEET_STATUS_FILTERS } from '../service/fleet-page.js';
 import {
@@ -8,6 +11,8 @@ import {
   DEFAULT_SERIES_BUCKETS,
   MAX_DEVICES_PER_REQUEST,
   MAX_FLEET_PAGE_ROWS,
+  MAX_IMPORT_BODY_BYTES,
+  MAX_IMPORT_FILES,
   MAX_NAME_LENGTH,
   MAX_PAGE_SIZE,
   MAX_SERIES_BUCKETS,
@@ -22,6 +27,7 @@ import {
   MIN_CALENDAR_LIFE_YEARS,
   MAX_CUSTOM_KG,
   MAX_CYCLE_LIFE,
+  MAX_INFERENCES_PER_S,
   MAX_LIFETIME_YEARS,
   MAX_POWER_W,
   MAX_TRAINING_DEVICES,
@@ -136,6 +142,11 @@ export const calculateBodySchema = z
     ...specFields,
     power: powerSchema.optional(),
     elapsedS: finite().min(0).optional(),
+    inferencesPerS: finite()
+      .positive()
+      .max(MAX_INFERENCES_PER_S)
+      .optional()
+      .meta({ description: 'inferences per second: adds perInference (energy and SCI per inference, each term named)' }),
   })
   .strict();
 
@@ -150,6 +161,7 @@ export const calculateQuerySchema = z
     years: queryDecimal(finite().positive().max(MAX_LIFETIME_YEARS)).optional(),
     chargerEfficiency: queryDecimal(finite().min(MIN_CHARGER_EFFICIENCY).max(1)).optional(),
     power: powerText().optional(),
+    inferencesPerS: queryDecimal(finite().positive().max(MAX_INFERENCES_PER_S)).optional(),
     scenario: z.enum(['min', 'typical', 'max']).optional(),
     blocks: z.string().max(2000).meta({ description: 'block overrides, comma-separated: block:level or block=kgCO2e (processing:1,casing=0.5)' }).optional(),
   })
@@ -271,3 +283,31 @@ export const fleetQuerySchema = z
   .strict();
 
 export const eventsQuerySchema = z.object({ device: z.string().regex(DEVICE_ID_PATTERN).optional() }).strict();
+
+/** POST /api/devices/:id/import: the files of one import, base64, and the options of `tinyml-footprint import`. */
+export const importBodySchema = z
+  .object({
+    files: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1).max(255).meta({ description: 'the file name: it tells the EnergyRunner files apart (trace1-energy.bin, log.txt, …)' }),
+            contentBase64: z
+              .string()
+              .max(MAX_IMPORT_BODY_BYTES)
+              .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'contentBase64: standard base64'),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(MAX_IMPORT_FILES),
+    voltageV: finite()
+      .positive()
+      .max(MAX_IMPORT_VOLTAGE_V)
+      .optional()
+      .meta({ description: 'supply voltage of a current-only export (nRF Power Profiler CSV)' }),
+    startMs: z.number().int().min(MIN_WINDOW_START_MS).max(Number.MAX_SAFE_INTEGER).optional().meta({ description: 'when the run started, Unix ms' }),
+    folderName: z.string().max(64).optional().meta({ description: "an EnergyRunner session folder's name (YYYYMMDD_HHMMSS): the session's start" }),
+  })
+  .strict()
+  .meta({ description: 'the files of one import: a file, or an EnergyRunner session folder’s files; importing the same files again changes nothing' });

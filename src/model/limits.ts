@@ -26,3 +26,5 @@ export const MIN_CALENDAR_LIFE_YEARS = 0.1;
 export const MAX_CALENDAR_LIFE_YEARS = 100;
 /** Self-discharge per month (fraction): NiMH, the leakiest common rechargeable, loses ~30 %; more is a percent given as a fraction. */
 export const MAX_SELF_DISCHARGE_PER_MONTH = 0.5;
+/** Inferences per second: a microcontroller model runs at most some thousands a second; a million catches a per-µs slip. */
+export const MAX_INFERENCES_PER_S = 1_000_000;

@@ -41,3 +41,19 @@ export function perInferenceFootprint(footprint: FootprintResult, energy: Energy
         });
   return { energy, sci };
 }
+
+/**
+ * The calculator's per-inference view: a given average power and a given rate, so each inference costs power / rate
+ * of the device's energy (idle included: the `aggregate` basis; nothing was measured).
+ */
+export function perInferenceAtGivenRate(footprint: FootprintResult, inferencesPerS: number): PerInferenceFootprint {
+  const energy: EnergyPerInference = {
+    basis: 'aggregate',
+    energyPerInferenceJ: footprint.power.powerW / inferencesPerS,
+    perWindowJ: [],
+    windows: 0,
+    inferences: 0,
+    averagePowerW: footprint.power.powerW,
+  };
+  return perInferenceFootprint(footprint, energy, { inferencesPerS, basis: 'given' });
+}

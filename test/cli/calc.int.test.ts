@@ -77,4 +77,21 @@ describe('calc --power needs a unit', () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout).power).toMatchObject({ kind: 'given', powerW: 27 });
   });
+
+  it('--inferences-per-s adds energy and SCI per inference, each term named', async () => {
+    const args = ['calc', '--system', 'kws-typical', '--power', '27mW', '--region', 'FRA', '--years', '3', '--inferences-per-s', '4'];
+    const { code, stdout } = await runCli(args);
+    expect(code).toBe(0);
+    // 27 mW / 4 per s = 6.75 mJ per inference.
+    expect(stdout).toMatch(/^Per inf\. {3}6\.750 mJ per inference, aggregate: average power \/ inference rate, idle included$/m);
+    expect(stdout).toMatch(/^SCI {8}.* CO2e per inference = \(E·I \+ M\) per R$/m);
+    expect(stdout).toMatch(/^ {2}I {8}0\.0442 kg CO2e\/kWh \(FRA\)/m);
+    expect(stdout).toMatch(/^ {2}R {8}1 inference; 4\.000 inferences\/s \(given\), 3\.78e\+8 over the lifetime$/m);
+    const json = JSON.parse((await runCli([...args, '--json'])).stdout);
+    expect(json.perInference.energy.energyPerInferenceJ).toBeCloseTo(0.00675, 12);
+    expect(json.perInference.sci.R).toMatchObject({ basis: 'given', inferencesPerS: 4 });
+    // Over the lifetime, SCI × inferences is the footprint without training.
+    expect(json.perInference.sci.kgCO2ePerInference * json.perInference.sci.R.lifetimeInferences).toBeCloseTo(json.totalKgCO2e - json.byGroup.training, 9);
+    expect((await runCli(['calc', '--inferences-per-s', '0'])).code).toBe(2);
+  });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser, type Browser } from './browser.js';
 import { screenshotPath } from './screenshots.js';
 import { startTestService, type TestService, type WindowInput } from './service.js';
+import { energyRunnerSession } from '../helpers/energyrunner-session.js';
 
 /** Seconds per simulated window, as the firmware default. */
 const WINDOW_S = 10;
@@ -50,6 +51,9 @@ describe('device view (Chromium)', () => {
     expect(await page.textContent('#device-cmp-apple-watch-s7')).toBe('34.00 kg');
     expect(await page.textContent('#device-cmp-macbook-pro-16-2021')).toBe('349.00 kg');
     expect(await page.textContent('#device-cmp-assumed')).toBe('2.66 kg');
+    // 0.02 J per window over its 10 inferences, from the counts alone: and it says so.
+    expect(await page.textContent('#device-per-inference')).toBe('2.000 mJ');
+    expect(await page.locator('.card:has(#device-per-inference)').textContent()).toMatch(/aggregate \(counts only\) · SCI .* CO2e/);
     await page.evaluate(() => {
       (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
     });
@@ -62,6 +66,7 @@ describe('device view (Chromium)', () => {
     await page.waitForFunction(() => document.querySelector('#device-power')?.textContent === '77.0 mW');
     await page.waitForFunction(() => document.querySelector('#device-points')?.textContent === '40 points · latest 302.00 mW');
     expect(await page.textContent('#device-energy')).toBe('30.80 J');
+    await page.waitForFunction(() => document.querySelector('#device-per-inference')?.textContent === '77.00 mJ'); // 30.80 J / 400
     const after = (await (await fetch(`${svc.url}/api/devices/bench-1/footprint`)).json()) as {
       footprint: { totalKgCO2e: number; battery: { replacements: number } };
     };
@@ -73,6 +78,26 @@ describe('device view (Chromium)', () => {
     expect(metrics.pointsReceived).toBe(10);
     expect(browser.errors).toEqual([]);
     await page.screenshot({ path: screenshotPath('device'), fullPage: true });
+  });
+
+  it('an imported EnergyRunner session shows its MLPerf Tiny median per inference', async () => {
+    await svc.registerDevice({ id: 'er-1', system: 'kws-typical' });
+    const session = energyRunnerSession({
+      windows: [100, 120, 110, 400, 105].map((uj) => ({ inferences: 50, energyPerInferenceUJ: uj, inferenceSamples: 4 })),
+    });
+    const files = session.files.filter((f) => f.name !== 'results.txt').map((f) => ({ name: f.name, contentBase64: Buffer.from(f.bytes).toString('base64') }));
+    const imported = await fetch(`${svc.url}/api/devices/er-1/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${svc.token}` },
+      body: JSON.stringify({ files }),
+    });
+    expect(imported.status).toBe(201);
+    const { page } = browser;
+    await page.goto(`${svc.url}/#/device/er-1`);
+    await page.waitForFunction(() => document.querySelector('#device-per-inference')?.textContent === '110.0 µJ');
+    expect(await page.locator('.card:has(#device-per-inference)').textContent()).toMatch(/median of 5 windows · SCI/);
+    expect(await page.locator('.card:has(#device-per-inference)').getAttribute('title')).toMatch(/^SCI = \(E·I \+ M\) per R: E 110\.0 µJ, I /);
+    expect(browser.errors).toEqual([]);
   });
 
   it("labels the assumed power with the catalogue's value, not a hard-coded 1 mW", async () => {

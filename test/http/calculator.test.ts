@@ -31,6 +31,17 @@ describe('HTTP calculator reproduces the seed table', () => {
     });
   }
 
+  it('an inference rate adds perInference (SCI with E, I, M, R); POST and GET agree; none without it', async () => {
+    const post = await request(`${ctx.url}/api/calculate`, { method: 'POST', json: { system: 'kws-typical', power: '27mW', grid: 'FRA', inferencesPerS: 4 } });
+    expect(post.status).toBe(200);
+    expect(post.body.perInference.energy).toMatchObject({ basis: 'aggregate', energyPerInferenceJ: expect.closeTo(0.00675, 12) });
+    expect(post.body.perInference.sci).toMatchObject({ functionalUnit: 'inference', R: { inferencesPerS: 4, basis: 'given' }, I: { gridId: 'FRA' } });
+    const get = await request(`${ctx.url}/api/calculate?system=kws-typical&power=27mW&grid=FRA&inferencesPerS=4`);
+    expect(get.body.perInference).toEqual(post.body.perInference);
+    expect((await request(`${ctx.url}/api/calculate`, { method: 'POST', json: { system: 'kws-typical' } })).body.perInference).toBeUndefined();
+    expect((await request(`${ctx.url}/api/calculate`, { method: 'POST', json: { inferencesPerS: 0 } })).status).toBe(400);
+  });
+
   it('GET with power, region and block overrides (the shareable URL form)', async () => {
     const res = await request(`${ctx.url}/api/calculate?system=kws-typical&power=27.2mW&region=FRA&years=3&blocks=processing:1`);
     expect(res.status).toBe(200);

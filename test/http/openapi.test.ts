@@ -13,6 +13,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { freePort } from '../helpers/free-port.js';
 import { request, startTestService, type TestService } from '../helpers/service.js';
+import { energyRunnerSession } from '../helpers/energyrunner-session.js';
 import { boundaryInputs, invalidInputs, queryValues, type JsonSchema } from './schema-inputs.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
@@ -249,6 +250,20 @@ describe('every route answers as the OpenAPI document says', () => {
     expect((await call('GET', `/api/devices/${still}/footprint`, { headers: { 'if-none-match': etag } })).status).toBe(304);
   });
 
+  it('imports: stored, again a no-op, with every documented refusal', async () => {
+    const session = energyRunnerSession({ windows: [1, 2, 3].map((i) => ({ inferences: 10, energyPerInferenceUJ: 100 * i, inferenceSamples: 5 })) });
+    const files = session.files.filter((f) => f.name !== 'results.txt').map((f) => ({ name: f.name, contentBase64: Buffer.from(f.bytes).toString('base64') }));
+    expect((await call('POST', '/api/devices/node-1/import', { token: ctx.token, json: { files, folderName: '20250612_122741' } })).status).toBe(201);
+    expect((await call('POST', '/api/devices/node-1/import', { token: ctx.token, json: { files } })).status).toBe(200);
+    expect((await call('POST', '/api/devices/node-1/import', { token: ctx.token, json: { files: files.slice(0, 1) } })).status).toBe(400);
+    expect((await call('POST', '/api/devices/node-1/import', { json: { files } })).status).toBe(401);
+    expect((await call('POST', '/api/devices/ghost/import', { token: ctx.token, json: { files } })).status).toBe(404);
+    expect((await call('POST', '/api/devices/node-1/import', { token: ctx.token, headers: text, body: 'files=x' })).status).toBe(415);
+    // A body past MAX_BODY_BYTES is fine here (the route's own limit is MAX_IMPORT_BODY_BYTES).
+    const padded = { files: [{ name: 'results.txt', contentBase64: Buffer.from('x'.repeat(MAX_BODY_BYTES)).toString('base64') }] };
+    expect((await call('POST', '/api/devices/node-1/import', { token: ctx.token, json: padded })).status).toBe(400);
+  });
+
   it('MQTT credentials: issue, revoke, with every documented refusal', async () => {
     for (const example of Object.values(REQUEST_EXAMPLES.MqttCredentialsRequest))
       expect((await call('POST', '/api/devices/node-1/mqtt-credentials', { token: ctx.token, json: example })).status).toBe(201);
@@ -308,6 +323,7 @@ describe('every route answers as the OpenAPI document says', () => {
       'issueMqttCredentials 409': 'needs a service whose embedded broker is off (external broker configured)',
       'revokeMqttCredentials 409': 'as above',
       'getReadiness 503': 'needs a service starting or draining: test/http/probes.int.test.ts checks it during a shutdown',
+      'importMeasurement 413': 'needs a body over MAX_IMPORT_BODY_BYTES (32 MiB); the same parser and problem as every other 413',
     };
     const missing: string[] = [];
     for (const item of Object.values(doc.paths)) {

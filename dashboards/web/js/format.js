@@ -84,3 +84,16 @@ export function source(p, prefix) {
   const lines = [prefix, `${p.dataset} (${p.kind}): ${p.citation}`, p.note].filter(Boolean);
   return lines.join('\n');
 }
+
+/** Energy of one inference: µJ or mJ (MLPerf Tiny reports µJ/inference). @param {number} joules */
+export function microjoules(joules) {
+  if (!Number.isFinite(joules)) return '–';
+  return joules >= 1e-3 ? `${(joules * 1e3).toPrecision(4)} mJ` : `${(joules * 1e6).toPrecision(4)} µJ`;
+}
+
+/** Carbon of one inference in µg or ng CO2e. @param {number} kgCO2e */
+export function microgram(kgCO2e) {
+  if (!Number.isFinite(kgCO2e)) return '–';
+  const ug = kgCO2e * 1e9;
+  return ug >= 1 ? `${ug.toPrecision(3)} µg` : `${(ug * 1e3).toPrecision(3)} ng`;
+}

@@ -7,6 +7,9 @@ import { parseBlockOverrides, SEED_DEFAULT_SPEC } from '../../service/spec.js';
 import type { CliCommand } from '../command.js';
 import { defineCommand } from '../define-command.js';
 import { formatFootprint } from '../format-footprint.js';
+import { formatPerInference } from '../format-per-inference.js';
+import { MAX_INFERENCES_PER_S } from '../../model/limits.js';
+import { perInferenceAtGivenRate } from '../../model/per-inference.js';
 import { integerOption, numberOption, powerOption } from '../options.js';
 
 /** The options the user gave, without the absent ones (the model's inputs are exact optional properties). */
@@ -46,6 +49,11 @@ export const calcCommand: CliCommand = defineCommand({
       default: "0.02, assumed after Battery University BU-802b; 0 = the seed's method",
       help: 'battery self-discharge, fraction of the stored energy per month, recharged from the grid',
     },
+    'inferences-per-s': {
+      type: 'string',
+      value: '<n>',
+      help: 'inferences per second: adds energy and SCI per inference (E, I, M, R named)',
+    },
     json: { type: 'boolean', help: 'print the full result as JSON' },
   },
   async run({ values }) {
@@ -76,7 +84,16 @@ export const calcCommand: CliCommand = defineCommand({
       ...(Object.keys(battery).length === 0 ? {} : { battery }),
       power,
     });
-    process.stdout.write(values.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${formatFootprint(result)}\n`);
+    const inferencesPerS = numberOption('inferences-per-s', values['inferences-per-s']);
+    if (inferencesPerS !== undefined && !(inferencesPerS > 0 && inferencesPerS <= MAX_INFERENCES_PER_S)) {
+      throw new ValidationError(`--inferences-per-s must be positive and at most ${MAX_INFERENCES_PER_S}, got "${values['inferences-per-s']}"`);
+    }
+    const perInference = inferencesPerS === undefined ? null : perInferenceAtGivenRate(result, inferencesPerS);
+    if (values.json === true) {
+      process.stdout.write(`${JSON.stringify(perInference === null ? result : { ...result, perInference }, null, 2)}\n`);
+      return 0;
+    }
+    process.stdout.write(`${formatFootprint(result)}\n${perInference === null ? '' : `${formatPerInference(perInference).join('\n')}\n`}`);
     return 0;
   },
 });

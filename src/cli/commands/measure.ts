@@ -20,6 +20,7 @@ import type { CliCommand } from '../command.js';
 import { defineCommand } from '../define-command.js';
 import { formatFootprintFitted, powerText } from '../format-footprint.js';
 import { TERMINAL_COLUMNS, wrapLine } from '../wrap.js';
+import { confidenceLines, confidenceSummary, ConfidenceTally, parseUntil } from './measure-confidence.js';
 import { readoutLine } from './measure-readout.js';
 
 /** The readout refreshes once a second: fast enough to watch, slow enough not to flood a log. */
@@ -79,7 +80,8 @@ export const measureCommand: CliCommand = defineCommand({
   positionals: true,
   options: {
     system: { type: 'string', value: '<id>', default: String(SEED_DEFAULT_SPEC.system), help: 'system preset for the footprint' },
-    duration: { type: 'string', value: '<d>', default: '10m; Ctrl-C ends early', help: 'how long to measure, e.g. 30s, 10m' },
+    duration: { type: 'string', value: '<d>', default: '10m; Ctrl-C ends early', help: 'how long to measure, e.g. 30s, 10m (with --until: at most)' },
+    until: { type: 'string', value: '<p>', help: 'stop once the average is known to ±p (95 % interval over ≥ 5 windows), e.g. 2%' },
     baud: { type: 'string', value: '<n>', default: String(DEFAULT_SERIAL_BAUD), help: 'serial baud rate (bits/s)' },
     'device-id': { type: 'string', value: '<id>', help: 'for firmware that sends no hello' },
     window: { type: 'string', value: '<d>', default: '1s, so the readout is fresh', help: 'integration window' },
@@ -96,6 +98,7 @@ export const measureCommand: CliCommand = defineCommand({
     }
     const windowS = values.window === undefined ? DEFAULT_MEASURE_WINDOW_S : parseDurationS(values.window);
     if (!(windowS > 0) || windowS > durationS) throw new ValidationError(`--window must be positive and at most the duration, got "${values.window}"`);
+    const until = values.until === undefined ? null : parseUntil(values.until);
     const deviceId = values['device-id'];
     if (deviceId !== undefined && !isDeviceId(deviceId))
       throw new ValidationError(`--device-id must match [A-Za-z0-9_.-]{1,64} (not only dots), got "${deviceId}"`);
@@ -110,7 +113,8 @@ export const measureCommand: CliCommand = defineCommand({
     const store: SqliteStore | null =
       values.store === true || values['store-file'] !== undefined ? openStoreFile(values['store-file'] ?? storeFileIn(defaultDataDir())) : null;
     const pipeline = store === null ? null : createPipeline(store, spec);
-    const tally = new MeasurementTally(pipeline?.ingest ?? null);
+    const confidence = new ConfidenceTally(pipeline?.ingest ?? null);
+    const tally = new MeasurementTally(confidence);
     const health = pipeline?.health ?? new HealthRegistry();
     const startedMs = Date.now();
     const readers = (await startSerialSource(
@@ -158,8 +162,10 @@ export const measureCommand: CliCommand = defineCommand({
     const timer = setInterval(readout, READOUT_INTERVAL_MS);
     await new Promise<void>((resolve) => {
       const end = setTimeout(resolve, durationS * 1000);
+      const stopRule = until === null ? null : setInterval(() => (confidence.isKnownTo(until) ? onSignal() : undefined), READOUT_INTERVAL_MS);
       const onSignal = (): void => {
         clearTimeout(end);
+        if (stopRule !== null) clearInterval(stopRule);
         resolve();
       };
       process.once('SIGINT', onSignal);
@@ -208,6 +214,7 @@ export const measureCommand: CliCommand = defineCommand({
       lifetimeKgCO2e: result.totalKgCO2e,
       lifetimeKgCO2eAssumed: result.comparison.assumed.totalKgCO2e,
       stored: store !== null,
+      ...confidenceSummary(confidence, until),
     };
     if (values.json === true) {
       process.stdout.write(`${JSON.stringify({ ...summary, footprint: result }, null, 2)}\n`);
@@ -225,6 +232,7 @@ export const measureCommand: CliCommand = defineCommand({
       `Data       ${t.samples} samples in ${t.windows} windows, ${t.inferences} inferences; rejected: ${rejected === '' ? 'none' : rejected}`,
       `Assumption the seed assumes ${powerText(assumedW)}: measured is ${summary.ratioToAssumption.toFixed(2)}× that`,
       `Lifetime   ${result.totalKgCO2e.toFixed(2)} kg CO2e with the measured power vs ${summary.lifetimeKgCO2eAssumed.toFixed(2)} kg CO2e assumed`,
+      ...confidenceLines(summary, confidence, result),
     ];
     const text = lines.flatMap((line) => wrapLine(line, TERMINAL_COLUMNS, 11));
     process.stdout.write(`${[...text, '', formatFootprintFitted(result)].join('\n')}\n`);

@@ -4,6 +4,7 @@ import type { SystemChoice } from '../../domain/types.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { Catalogue } from '../../model/catalogue-types.js';
 import { computeFootprint, type FootprintResult, type PowerInput } from '../../model/footprint.js';
+import { perInferenceAtGivenRate, type PerInferenceFootprint } from '../../model/per-inference.js';
 import { MAX_POWER_W } from '../../model/limits.js';
 import { footprintInputFromSpec } from '../../service/device-footprint.js';
 import { parseBlockOverrides, specFrom } from '../../service/spec.js';
@@ -19,17 +20,21 @@ function powerInput(catalogue: Catalogue, power: number | string | undefined): P
   return { kind: 'given', powerW };
 }
 
+/** A footprint, with its per-inference view when an inference rate is given. */
+export type Calculation = FootprintResult & { perInference?: PerInferenceFootprint };
+
 /** The seed's plug-and-play calculator, stateless: POST a JSON body, or GET with query parameters (shareable URL). */
 export function calculatorRouter(catalogue: Catalogue, defaults: DeviceSpec): Router {
   const router = Router();
-  const calculate = (fields: Parameters<typeof specFrom>[0], power: number | string | undefined, elapsedS?: number): FootprintResult => {
+  const calculate = (fields: Parameters<typeof specFrom>[0], power: number | string | undefined, elapsedS?: number, inferencesPerS?: number): Calculation => {
     const spec = specFrom(fields, defaults);
-    return computeFootprint(catalogue, footprintInputFromSpec(spec, powerInput(catalogue, power), elapsedS));
+    const footprint = computeFootprint(catalogue, footprintInputFromSpec(spec, powerInput(catalogue, power), elapsedS));
+    return inferencesPerS === undefined ? footprint : { ...footprint, perInference: perInferenceAtGivenRate(footprint, inferencesPerS) };
   };
 
   router.post('/calculate', (req, res) => {
     const body = validate(calculateBodySchema, req.body ?? {}, 'calculation');
-    res.json(calculate(body, body.power, body.elapsedS));
+    res.json(calculate(body, body.power, body.elapsedS, body.inferencesPerS));
   });
 
   router.get('/calculate', (req, res) => {
@@ -49,6 +54,8 @@ export function calculatorRouter(catalogue: Catalogue, defaults: DeviceSpec): Ro
           chargerEfficiency: query.chargerEfficiency,
         },
         query.power,
+        undefined,
+        query.inferencesPerS,
       ),
     );
   });

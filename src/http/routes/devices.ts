@@ -13,6 +13,7 @@ import { createDeviceSchema, createDevicesQuerySchema, createDevicesSchema, list
 import { validate } from '../validate.js';
 import { deviceFootprintRouter } from './device-footprint.js';
 import { deviceIdParam } from './device-params.js';
+import { deviceImportRouter } from './device-import.js';
 import { deviceWindowsRouter } from './device-windows.js';
 
 export interface DevicesRouterDeps {
@@ -36,6 +37,7 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
   // The footprint route first: it is the hot path, and Express tries routes in order.
   router.use(deviceFootprintRouter(store, catalogue, deps.clock, deps.onlineThresholdMs, deps.presence));
   router.use(deviceWindowsRouter({ store, sink: deps.sink, stats: deps.stats, requireToken, clock: deps.clock }));
+  router.use(deviceImportRouter({ store, sink: deps.sink, stats: deps.stats, requireToken, clock: deps.clock }));
 
   router.get('/devices', async (req, res) => {
     const query = validate(listQuerySchema, req.query, 'query');

@@ -2,7 +2,7 @@ import { card } from '../cards.js';
 import { getCatalogue, getJson } from '../api.js';
 import { breakdown, comparison } from '../breakdown.js';
 import { h } from '../dom.js';
-import { ago, duration, energy, kg, kgNumber, kgRange, percent, power, powerLabel, source, times } from '../format.js';
+import { ago, duration, energy, kg, kgNumber, kgRange, microgram, microjoules, percent, power, powerLabel, source, times } from '../format.js';
 import { openLive } from '../live.js';
 import { metrics, recordError } from '../metrics.js';
 import { DEFAULT_ONLINE_THRESHOLD_MS, isOnline, statusTitle } from '../online.js';
@@ -61,7 +61,7 @@ export async function mountDeviceView(root, id) {
   function render() {
     frame = 0;
     if (state === null) return;
-    const { device, aggregate, status, footprint } = state;
+    const { device, aggregate, status, footprint, powerUncertainty, perInference } = state;
     const nowMs = Date.now() + offsetMs;
     const online = isOnline(status.lastSeenMs, nowMs, state.thresholdMs ?? DEFAULT_ONLINE_THRESHOLD_MS, status.presence);
     header.replaceChildren(
@@ -84,8 +84,9 @@ export async function mountDeviceView(root, id) {
         power(p.powerW),
         p.kind === 'measured' ? `${times(p.powerW / assumedPowerW)} the ${assumedLabel} assumption` : `${p.kind}: no measurement yet`,
         'device-power',
-        source(p.provenance, p.kind === 'measured' ? 'energy ÷ observed time' : undefined),
+        source(p.provenance, p.kind === 'measured' ? `energy ÷ observed time${uncertaintyTitle(powerUncertainty)}` : undefined),
       ),
+      perInferenceCard(perInference),
       card(
         'Energy so far',
         energy(aggregate?.energyJ ?? 0),
@@ -116,6 +117,27 @@ export async function mountDeviceView(root, id) {
     chartBox.dataset['version'] = String(chartVersion);
     metrics.renders += 1;
     if (metrics.firstRenderMs === null) metrics.firstRenderMs = performance.now();
+  }
+
+  /** The ± of the measured average, for the power card's title. @param {any} u */
+  function uncertaintyTitle(u) {
+    if (!u || u.halfWidthW === null) return '';
+    const instrument = u.instrument.relativeAccuracy === null ? '' : `; instrument ± ${percent(u.instrument.relativeAccuracy)}`;
+    return ` · ± ${power(u.halfWidthW)} (95 %, ${u.windows} windows)${instrument}`;
+  }
+
+  /** Energy and SCI per inference, next to the lifetime figure; says how it was obtained. @param {any} pi */
+  function perInferenceCard(pi) {
+    if (!pi) return card('Per inference', '–', 'no inferences counted yet', 'device-per-inference', 'energy and SCI per inference need inferenceCount');
+    const basis = pi.energy.basis === 'per-window-median' ? `median of ${pi.energy.windows} windows` : 'aggregate (counts only)';
+    const sci = pi.sci;
+    const sub = sci === null ? basis : `${basis} · SCI ${microgram(sci.kgCO2ePerInference)} CO2e`;
+    const title =
+      sci === null
+        ? basis
+        : `SCI = (E·I + M) per R: E ${microjoules(sci.E.energyPerInferenceJ)}, I ${sci.I.kgCO2ePerKWh.toFixed(3)} kg/kWh (${sci.I.gridId}), ` +
+          `E·I ${microgram(sci.operationalKgCO2ePerInference)}, M ${microgram(sci.M.kgCO2ePerInference)} (hardware over ${sci.R.lifetimeInferences.toPrecision(3)} inferences), R ${sci.R.inferencesPerS.toPrecision(3)}/s ${sci.R.basis}`;
+    return card('Per inference', microjoules(pi.energy.energyPerInferenceJ), sub, 'device-per-inference', title);
   }
 
   /** @param {any} footprint */

@@ -7,6 +7,10 @@ export const SIMULATORS: Record<string, CommandEntry> = {
     summary: 'publish simulated MQTT telemetry of N devices (QoS 1, varied duty cycles)',
     load: async () => (await import('./simulate-fleet.js')).simulateFleetCommand,
   },
+  lpm01a: {
+    summary: 'an ST X-NUCLEO-LPM01A PowerShield (host-controlled commands, ASCII/binary stream, D7 markers) on a pty',
+    load: async () => (await import('./simulate-lpm01a.js')).simulateLpm01aCommand,
+  },
   serial: {
     summary: 'a board with a current sensor speaking the serial protocol on a pty (power profile)',
     load: async () => (await import('./simulate-serial.js')).simulateSerialCommand,

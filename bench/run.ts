@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 const BENCHES: { name: string; module: string; fn: string }[] = [
   { name: 'http', module: './http.ts', fn: 'runHttpBench' },
   { name: 'serial', module: './serial.ts', fn: 'runSerialBench' },
+  { name: 'lpm01a', module: './lpm01a.ts', fn: 'runLpm01aBench' },
   { name: 'store', module: './store.ts', fn: 'runStoreBench' },
   { name: 'mqtt', module: './mqtt.ts', fn: 'runMqttBench' },
   { name: 'credentials', module: './credentials.ts', fn: 'runCredentialsBench' },

@@ -6,6 +6,7 @@ const BENCHES: { name: string; module: string; fn: string }[] = [
   { name: 'http-ingest', module: './http-ingest.ts', fn: 'runHttpIngestBench' },
   { name: 'serial', module: './serial.ts', fn: 'runSerialBench' },
   { name: 'ppk2', module: './ppk2.ts', fn: 'runPpk2Bench' },
+  { name: 'lpm01a', module: './lpm01a.ts', fn: 'runLpm01aBench' },
   { name: 'store', module: './store.ts', fn: 'runStoreBench' },
   { name: 'mqtt', module: './mqtt.ts', fn: 'runMqttBench' },
   { name: 'broker', module: './broker.ts', fn: 'runBrokerBench' },

@@ -203,7 +203,9 @@ export class PortSupervisor implements HealthSource {
       nowMs: this.options.nowMs,
       previousWindowEnd: this.lastWindowEnd,
       write: (data) => {
-        if (port.isOpen) port.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : Buffer.from(data));
+        // A failed write is reported by the port's 'error' event (the session ends with it); the callback keeps it
+        // from being thrown as well.
+        if (port.isOpen) port.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : Buffer.from(data), () => undefined);
       },
       fail: (message) => fail?.(message),
       device: (hello) => {
@@ -267,7 +269,13 @@ export class PortSupervisor implements HealthSource {
       this.totals.add('silenceTimeouts');
       this.lastError = `no data for ${this.options.silenceTimeoutMs} ms`;
     }
-    if (WRITABLE_ENDS.has(reason) && port.isOpen) await withTimeout(session.stop(), DRIVER_STOP_TIMEOUT_MS);
+    if (WRITABLE_ENDS.has(reason) && port.isOpen) {
+      // The driver's last commands (an LPM01A's `hrc`) must leave before the close, which would cancel them.
+      await withTimeout(
+        session.stop().then(() => drain(port)),
+        DRIVER_STOP_TIMEOUT_MS,
+      );
+    }
     await closeQuietly(port);
     port.removeAllListeners('data');
     await session.end();
@@ -302,6 +310,11 @@ function joinErrors(portError: string | null, deliveryError: string | null): str
   if (portError === null) return deliveryError;
   if (deliveryError === null) return portError;
   return `${portError}; delivery: ${deliveryError}`;
+}
+
+/** Waits until what was written has been handed to the OS; never rejects (a port that fails now is closed anyway). */
+function drain(port: SerialPortLike): Promise<void> {
+  return new Promise<void>((resolve) => port.drain(() => resolve()));
 }
 
 async function closeQuietly(port: SerialPortLike): Promise<void> {

@@ -110,7 +110,8 @@ describe('auto-discovery', () => {
       health,
     );
     expect(readers.paths()).toEqual([]);
-    listing = [info('/dev/ttyS0'), info('/dev/ttyACM7', '2e8a', '000a')]; // a Pico is plugged in
+    // A Pico is plugged in, beside a USB device no table line names (a Logitech receiver): only the Pico is opened.
+    listing = [info('/dev/ttyS0'), info('/dev/ttyUSB9', '046d', 'c52b'), info('/dev/ttyACM7', '2e8a', '000a')];
     await waitFor('the Pico to be supervised and connected', () => health.snapshot().some((s) => s.name === 'serial:/dev/ttyACM7' && s.state === 'connected'));
     expect(readers.paths()).toEqual(['/dev/ttyACM7']);
     expect(health.snapshot().find((s) => s.name === 'serial:discovery')?.counters['ports']).toBe(1);

@@ -25,9 +25,14 @@ export function asciiValue(mantissa: string, sign: string, exponent: string): nu
   return power < 0 ? Number(mantissa) / 10 ** -power : Number(mantissa) * 10 ** power;
 }
 
+/** 16^-e for the exponent nibble e: powers of two, so the product is exact. */
+const BINARY_SCALE: readonly number[] = Array.from({ length: 16 }, (_, e) => 16 ** -e);
+/** 10^e for the two-digit decimal exponents of ASCII samples. */
+export const POWERS_OF_TEN: readonly number[] = Array.from({ length: 100 }, (_, e) => 10 ** e);
+
 /** A binary sample word (exponent nibble 0x0–0xE) → its value; 0x52A0 → 6.409e-4 (A or J per period). */
 export function decodeBinarySample(word: number): number {
-  return (word & 0x0fff) / 16 ** (word >> 12);
+  return (word & 0x0fff) * BINARY_SCALE[word >>> 12]!;
 }
 
 /** Sampling frequencies the firmware accepts (`freq`, UM2269 Table 12), Hz, with their command spelling. */

@@ -14,7 +14,7 @@
  * (F1 error text, F2 info text, F3 timestamp, F4 end of acquisition, F5 overcurrent, F6 target power down, F7 voltage,
  * F8 temperature, F9 power status). After F4 the summary and prompt come as text: back to text mode.
  */
-import { ASCII_SAMPLE_PATTERN, asciiValue, decodeBinarySample } from './lpm01a-codec.js';
+import { ASCII_SAMPLE_CHARS, ASCII_SAMPLE_PATTERN, asciiValue, decodeBinarySample, POWERS_OF_TEN } from './lpm01a-codec.js';
 
 /** A text line longer than this is no reply and no sample line (the longest reply, `ack powershield <id>`, is ~50). */
 export const LPM01A_MAX_LINE_CHARS = 256;
@@ -74,26 +74,54 @@ export class Lpm01aDecoder {
   }
 
   push(chunk: Uint8Array): void {
-    let pos = 0;
-    while (pos < chunk.length) pos = this.mode === 'text' ? this.pushText(chunk, pos) : this.pushBinary(chunk, pos);
+    this.pushFrom(chunk, 0);
   }
 
-  private pushText(chunk: Uint8Array, pos: number): number {
-    const newline = chunk.indexOf(0x0a, pos);
-    const end = newline === -1 ? chunk.length : newline;
+  /** Text is read as a latin1 string of the chunk: one char per byte, so string indices are byte offsets. */
+  private pushFrom(chunk: Uint8Array, start: number): void {
+    let pos = start;
+    let text: string | null = null;
+    while (pos < chunk.length) {
+      if (this.mode === 'text') {
+        text ??= Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).toString('latin1');
+        pos = this.pushText(text, pos);
+      } else {
+        pos = this.pushBinary(chunk, pos);
+      }
+    }
+  }
+
+  private pushText(text: string, pos: number): number {
+    const newline = text.indexOf('\n', pos);
+    const end = newline === -1 ? text.length : newline;
+    if (newline !== -1 && this.pendingText === '' && !this.isOverlong) {
+      // The common case, a whole line inside the chunk: a sample is read in place, without a substring.
+      let lineEnd = end;
+      if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 0x0d) lineEnd -= 1;
+      if (lineEnd - pos === ASCII_SAMPLE_CHARS && this.summary === null) {
+        const value = sampleAt(text, pos);
+        if (value !== null) {
+          this.handler.sample(value);
+          return newline + 1;
+        }
+      }
+      if (end - pos <= LPM01A_MAX_LINE_CHARS) this.line(stripControl(text.slice(pos, end)));
+      else this.handler.message({ type: 'garbage', what: 'overlong_line', bytes: end - pos });
+      return newline + 1;
+    }
     if (!this.isOverlong) {
-      this.pendingText += Buffer.from(chunk.buffer, chunk.byteOffset + pos, end - pos).toString('latin1');
+      this.pendingText += text.slice(pos, end);
       if (this.pendingText.length > LPM01A_MAX_LINE_CHARS) {
         this.handler.message({ type: 'garbage', what: 'overlong_line', bytes: this.pendingText.length });
         this.pendingText = '';
         this.isOverlong = true;
       }
     }
-    if (newline === -1) return chunk.length;
+    if (newline === -1) return text.length;
     const line = this.pendingText;
     this.pendingText = '';
     if (this.isOverlong) this.isOverlong = false;
-    else this.line(line.replace(/[\r\0]/g, ''));
+    else this.line(stripControl(line));
     return newline + 1;
   }
 
@@ -198,17 +226,12 @@ export class Lpm01aDecoder {
       if (this.mode === 'text') {
         // End of acquisition: what follows (summary, prompt) is text. Hand the rest of this chunk back to pushText.
         const rest = bytes.subarray(i);
-        this.pushTextBytes(rest);
+        this.pushFrom(rest, 0);
         return chunk.length;
       }
     }
     if (i < bytes.length) this.carry = bytes.slice(i);
     return chunk.length;
-  }
-
-  private pushTextBytes(bytes: Uint8Array): void {
-    let pos = 0;
-    while (pos < bytes.length) pos = this.mode === 'text' ? this.pushText(bytes, pos) : this.pushBinary(bytes, pos);
   }
 
   /** Metadata at `at` (bytes F0 Fx …): bytes used, or 0 when incomplete. */
@@ -277,6 +300,31 @@ export class Lpm01aDecoder {
     this.handler.message({ type: 'garbage', what: 'bad_metadata', bytes: bytes.length - at });
     return bytes.length - at;
   }
+}
+
+/** `\r` and NUL removed (a NUL may precede the first sample after a TimeStamp). */
+function stripControl(line: string): string {
+  return line.indexOf('\r') === -1 && line.indexOf('\0') === -1 ? line : line.replace(/[\r\0]/g, '');
+}
+
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const isDigit = (code: number): boolean => code >= DIGIT_0 && code <= DIGIT_9;
+
+/** The sample `DDDD±EE` at `at`, or null when those 7 chars are no sample (the same value as asciiValue). */
+function sampleAt(text: string, at: number): number | null {
+  const d0 = text.charCodeAt(at);
+  const d1 = text.charCodeAt(at + 1);
+  const d2 = text.charCodeAt(at + 2);
+  const d3 = text.charCodeAt(at + 3);
+  const sign = text.charCodeAt(at + 4);
+  const e0 = text.charCodeAt(at + 5);
+  const e1 = text.charCodeAt(at + 6);
+  if (!isDigit(d0) || !isDigit(d1) || !isDigit(d2) || !isDigit(d3) || !isDigit(e0) || !isDigit(e1)) return null;
+  if (sign !== 0x2d && sign !== 0x2b) return null;
+  const mantissa = (d0 - DIGIT_0) * 1000 + (d1 - DIGIT_0) * 100 + (d2 - DIGIT_0) * 10 + (d3 - DIGIT_0);
+  const exponent = (e0 - DIGIT_0) * 10 + (e1 - DIGIT_0);
+  return sign === 0x2d ? mantissa / POWERS_OF_TEN[exponent]! : mantissa * POWERS_OF_TEN[exponent]!;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

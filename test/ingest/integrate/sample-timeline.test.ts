@@ -1,0 +1,42 @@
+/** SampleTimeline: what every sampling driver shares (anchoring, windows, markers). */
+import { describe, expect, it } from 'vitest';
+import { SampleTimeline } from '../../../src/ingest/integrate/sample-timeline.js';
+
+function timeline(windowUs: number): { timeline: SampleTimeline; power: number[] } {
+  const power: number[] = [];
+  return {
+    timeline: new SampleTimeline({ source: 'test', integrator: { windowUs, maxGapUs: 2_500 }, deviceId: 'dev', power: (_t, w) => power.push(w) }),
+    power,
+  };
+}
+
+describe('SampleTimeline', () => {
+  it('a run between two markers is one window, not split by the window timer, with exactly its energy and inferences', () => {
+    const { timeline: t } = timeline(200_000);
+    for (let k = 0; k <= 1000; k += 1) {
+      t.push(k * 1000, 1_000_000, 1_000 + k); // 1 W at 1 kHz; host ms follow device time
+      if (k === 100) t.marker(0, true);
+      if (k === 600) t.marker(5, false);
+    }
+    t.reset();
+    const windows = t.takeWindows().map((w) => w.draft);
+    const run = windows.filter((w) => w.betweenMarkers === true);
+    expect(run).toHaveLength(1);
+    expect(run[0]).toMatchObject({ durationS: 0.5, inferenceCount: 5 });
+    expect(run[0]!.energyJ).toBeCloseTo(0.5, 12);
+    // Before the run: 100 ms; after it: the timer's 200 ms windows again.
+    expect(windows.map((w) => w.durationS)).toEqual([0.1, 0.5, 0.2, 0.2]);
+    expect(windows.reduce((sum, w) => sum + w.energyJ, 0)).toBeCloseTo(1.0, 12);
+    expect(windows.reduce((sum, w) => sum + w.inferenceCount, 0)).toBe(5);
+  });
+
+  it('anchors windows to the host time of the first sample, and publishes live power at most every 100 ms', () => {
+    const { timeline: t, power } = timeline(1_000_000);
+    for (let k = 0; k <= 2000; k += 1) t.push(5_000_000 + k * 1000, 2_000_000, 50_000 + k);
+    const first = t.takeWindows()[0]!.draft;
+    expect(first.startMs).toBe(50_000);
+    expect(first.durationS).toBe(1);
+    expect(power.length).toBe(20);
+    expect(power.every((w) => w === 2)).toBe(true);
+  });
+});

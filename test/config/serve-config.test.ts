@@ -23,7 +23,12 @@ describe('serve configuration', () => {
     expect(loadServeConfig([], env)).toMatchObject({
       port: 9000,
       dataDir: '/tmp/a',
-      serial: { ports: ['/dev/ttyACM0', '/dev/ttyUSB1'] },
+      serial: {
+        ports: [
+          { path: '/dev/ttyACM0', driver: 'tmf1' },
+          { path: '/dev/ttyUSB1', driver: 'tmf1' },
+        ],
+      },
       defaults: { grid: 'FRA' },
     });
     expect(loadServeConfig(['--port', '9100', '--data-dir', '/tmp/b'], env)).toMatchObject({ port: 9100, dataDir: '/tmp/b' });

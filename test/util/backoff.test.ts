@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Device, EnergyWindow } from '../../src/domain/types.js';
 import type { SerialPortLike } from '../../src/ingest/serial/port-factory.js';
+import { tmf1Driver } from '../../src/ingest/serial/drivers/tmf1/tmf1-driver.js';
 import { PortSupervisor, SERIAL_RECONNECT_BACKOFF } from '../../src/ingest/serial/port-supervisor.js';
 import { SeqAllocator } from '../../src/ingest/serial/seq-allocator.js';
 import { DEFAULT_DELIVERY_RETRY, WindowDelivery } from '../../src/ingest/serial/window-delivery.js';
@@ -114,6 +115,8 @@ describe('callers sleep the backoff delays (fake timers)', () => {
     const supervisor = new PortSupervisor({
       path: '/dev/ttyFAKE',
       baudRate: 115_200,
+      driver: tmf1Driver,
+      settings: {},
       portFactory: ports.factory,
       delivery: new WindowDelivery(new NullSink(), new SeqAllocator(async () => 0)),
       publishPower: () => {},

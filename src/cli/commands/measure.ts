@@ -113,7 +113,7 @@ export const measureCommand: CliCommand = defineCommand({
     const health = pipeline?.health ?? new HealthRegistry();
     const startedMs = Date.now();
     const readers = (await startSerialSource(
-      { ports: [portPath], autoDiscover: false, baudRate },
+      { ports: [{ path: portPath }], autoDiscover: false, baudRate },
       { sink: tally, health, store, log: () => {} },
       { windowS, ...(deviceId === undefined ? {} : { deviceIds: { [portPath]: deviceId } }) },
     ))!;

@@ -7,7 +7,9 @@ export const portsCommand: CliCommand = defineCommand({
   name: 'ports',
   synopsis: '[--json]',
   description:
-    'Lists serial ports with their USB vendor/product ids and whether auto-discovery recognises the board\n' + '(table: src/ingest/serial/usb-ids.ts).',
+    'Lists serial ports with their USB vendor/product ids, whether auto-discovery recognises the device and with\n' +
+    'which driver serve would open it (table: src/ingest/serial/usb-ids.ts; drivers: src/ingest/serial/drivers/).\n' +
+    'A device shown with driver "-" is opened only when configured: --serial <path>[,driver=<name>].',
   options: { json: { type: 'boolean', help: 'print the list as JSON' } },
   async run({ values }) {
     const ports = describePorts(await systemListPorts());
@@ -24,9 +26,10 @@ export const portsCommand: CliCommand = defineCommand({
       port.vendorId === null ? '-' : `${port.vendorId}:${port.productId ?? '????'}`,
       port.manufacturer ?? '-',
       port.serialNumber ?? '-',
-      port.recognised === null ? 'no' : `yes: ${port.recognised.name}`,
+      port.driver ?? '-',
+      port.recognised === null ? 'no' : `yes: ${port.recognised.name}${port.notOpened === null ? '' : ` (not opened: ${port.notOpened})`}`,
     ]);
-    const header = ['PATH', 'VID:PID', 'MANUFACTURER', 'SERIAL', 'RECOGNISED'];
+    const header = ['PATH', 'VID:PID', 'MANUFACTURER', 'SERIAL', 'DRIVER', 'RECOGNISED'];
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
     for (const row of [header, ...rows]) {
       process.stdout.write(`${row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')}\n`);

@@ -9,7 +9,10 @@ import type { HealthRegistry } from '../../obs/health-registry.js';
 import { DEFAULT_MAX_GAP_US, DEFAULT_WINDOW_US } from '../integrate/energy-integrator.js';
 import type { WindowSink } from '../window-sink.js';
 import type { BackoffPolicy } from '../../util/backoff.js';
-import { recognisedPaths } from './discovery.js';
+import { recognisedPorts } from './discovery.js';
+import type { AnySerialDriver } from './driver.js';
+import { DEFAULT_SERIAL_DRIVER, serialDriver } from './drivers/registry.js';
+import { TMF1_DEFAULT_BAUD } from './drivers/tmf1/tmf1-driver.js';
 import { systemListPorts, systemPortFactory } from './port-factory.js';
 import type { ListPorts, PortFactory } from './port-factory.js';
 import { PortSupervisor, SERIAL_RECONNECT_BACKOFF } from './port-supervisor.js';
@@ -18,8 +21,8 @@ import type { SeqStart } from './seq-allocator.js';
 import { WindowDelivery } from './window-delivery.js';
 import type { DeliveryRetryPolicy } from './window-delivery.js';
 
-/** Bits/s: the Arduino / ST-LINK VCP default, in serve, measure and simulate serial; USB CDC ignores it, UART bridges need it to match. */
-export const DEFAULT_SERIAL_BAUD = 115_200;
+/** Bits/s of a TMF1 board: the Arduino / ST-LINK VCP default, in serve, measure and simulate serial; USB CDC ignores it, UART bridges need it to match. */
+export const DEFAULT_SERIAL_BAUD = TMF1_DEFAULT_BAUD;
 /** 5 s without a byte ⇒ reconnect. A device sends ≥ 1 line/s (samples, or hello every ≤ 60 s plus windows…). */
 export const DEFAULT_SILENCE_TIMEOUT_S = 5;
 /** New USB boards are looked for every 2 s (SerialPort.list() costs a udev scan, ~5 ms). */
@@ -28,12 +31,25 @@ export const DEFAULT_DISCOVERY_INTERVAL_S = 2;
 /** The health of auto-discovery: how many ports are supervised. */
 export const SERIAL_DISCOVERY_FAMILY = counterFamily('serial_discovery', { ports: gauge('Serial ports supervised (configured and discovered).') });
 
+/** One port to read and how (serve's `--serial <path>[,driver=…,baud=…,device=…,<setting>=…]`). */
+export interface SerialPortConfig {
+  path: string;
+  /** A name in drivers/registry.ts; DEFAULT_SERIAL_DRIVER (tmf1) when absent. */
+  driver?: string;
+  /** Bits/s; when absent the reader's `baudRate` for a TMF1 port, the driver's defaultBaud for an instrument. */
+  baudRate?: number;
+  /** Device id of the windows (an instrument has no hello; a TMF1 hello overrides it). */
+  deviceId?: string;
+  /** The instrument's settings as `key=value` text, checked by the driver's parseSettings. */
+  settings?: Readonly<Record<string, string>>;
+}
+
 export interface SerialReaderOptions {
-  /** Port paths to read, e.g. `/dev/ttyACM0`. */
-  ports: string[];
-  /** Also read every port whose USB VID/PID is in KNOWN_USB_DEVICES (usb-ids.ts), rescanned periodically. */
+  /** Ports to read: a path (a TMF1 board at `baudRate`) or a port config. */
+  ports: readonly (string | SerialPortConfig)[];
+  /** Also read every port whose USB VID/PID is in KNOWN_USB_DEVICES (usb-ids.ts), with that entry's driver, rescanned periodically. */
   autoDiscover: boolean;
-  /** Bits/s; DEFAULT_SERIAL_BAUD unless the board's UART bridge runs another rate. */
+  /** Bits/s of TMF1 ports that name none; DEFAULT_SERIAL_BAUD unless the board's UART bridge runs another rate. */
   baudRate: number;
   /** Energy window length, device-time seconds. Default 10. */
   windowS?: number;
@@ -43,7 +59,7 @@ export interface SerialReaderOptions {
   silenceTimeoutS?: number;
   /** Rescan period for auto-discovery, seconds. Default DEFAULT_DISCOVERY_INTERVAL_S. */
   discoveryIntervalS?: number;
-  /** Device id per port path, for firmware that never sends hello. A hello overrides it. */
+  /** Device id per port path, for firmware that never sends hello (or an instrument). A hello overrides it; a port config's `deviceId` wins. */
   deviceIds?: Record<string, string>;
   /** First seq of a session; pass storeSeqStart(store) in serve. Default epochMsSeqStart (SPEC §4.3). */
   seqStart?: SeqStart;
@@ -63,6 +79,14 @@ export interface SerialReaders {
   paths(): string[];
 }
 
+interface ResolvedPort {
+  path: string;
+  driver: AnySerialDriver;
+  baudRate: number;
+  settings: unknown;
+  deviceId: string | null;
+}
+
 export async function startSerialReaders(options: SerialReaderOptions, sink: WindowSink, health: HealthRegistry): Promise<SerialReaders> {
   const windowS = options.windowS ?? DEFAULT_WINDOW_US / 1e6;
   const maxGapS = options.maxGapS ?? DEFAULT_MAX_GAP_US / 1e6;
@@ -79,16 +103,29 @@ export async function startSerialReaders(options: SerialReaderOptions, sink: Win
   /** Set by stop(): a discovery scan finishing afterwards must not start a port loop into a closed sink. */
   let isStopped = false;
 
-  const supervise = (path: string): void => {
+  /** Checked before any port opens: a bad driver name or setting is a ConfigError naming it. */
+  const resolve = (port: string | SerialPortConfig): ResolvedPort => {
+    const config: SerialPortConfig = typeof port === 'string' ? { path: port } : port;
+    const driver = serialDriver(config.driver ?? DEFAULT_SERIAL_DRIVER);
+    const baudRate = config.baudRate ?? (driver.name === DEFAULT_SERIAL_DRIVER ? options.baudRate : driver.defaultBaud);
+    if (!Number.isInteger(baudRate) || baudRate <= 0) throw new ConfigError(`serial: ${config.path}: baud must be a positive integer`);
+    const settings: unknown = driver.parseSettings(config.settings ?? {});
+    return { path: config.path, driver, baudRate, settings, deviceId: config.deviceId ?? options.deviceIds?.[config.path] ?? null };
+  };
+  const configured = options.ports.map(resolve);
+
+  const supervise = ({ path, driver, baudRate, settings, deviceId }: ResolvedPort): void => {
     if (isStopped || supervisors.has(path)) return;
     const supervisor = new PortSupervisor({
       path,
-      baudRate: options.baudRate,
+      baudRate,
+      driver,
+      settings,
       portFactory,
       delivery: new WindowDelivery(sink, seqs, options.deliveryRetry === undefined ? {} : { retry: options.deliveryRetry }),
       publishPower: (deviceId, tMs, powerW) => sink.publishPower(deviceId, tMs, powerW),
       integrator: { windowUs: windowS * 1e6, maxGapUs: maxGapS * 1e6 },
-      fixedDeviceId: options.deviceIds?.[path] ?? null,
+      fixedDeviceId: deviceId,
       silenceTimeoutMs: silenceTimeoutS * 1000,
       backoff: options.backoff ?? SERIAL_RECONNECT_BACKOFF,
       nowMs,
@@ -99,7 +136,7 @@ export async function startSerialReaders(options: SerialReaderOptions, sink: Win
     supervisor.start();
   };
 
-  for (const path of options.ports) supervise(path);
+  for (const port of configured) supervise(port);
 
   let discoveryTimer: NodeJS.Timeout | null = null;
   let discoveryError: string | null = null;
@@ -108,7 +145,8 @@ export async function startSerialReaders(options: SerialReaderOptions, sink: Win
   const scanOnce = async (): Promise<void> => {
     try {
       const listed = await listPorts();
-      for (const path of recognisedPaths(listed)) supervise(path);
+      // Only ports whose USB id names an available driver; anything else is opened only when configured.
+      for (const { path, driver } of recognisedPorts(listed)) if (!supervisors.has(path)) supervise(resolve({ path, driver }));
       discoveryError = null;
     } catch (error) {
       discoveryError = error instanceof Error ? error.message : String(error);
@@ -154,3 +192,5 @@ export async function startSerialReaders(options: SerialReaderOptions, sink: Win
 export { storeSeqStart, epochMsSeqStart } from './seq-allocator.js';
 export type { SeqStart } from './seq-allocator.js';
 export { KNOWN_USB_DEVICES, recogniseUsbDevice } from './usb-ids.js';
+export { SERIAL_DRIVERS, DEFAULT_SERIAL_DRIVER, findSerialDriver, serialDriver } from './drivers/registry.js';
+export type { SerialDriver, DriverSession, DriverContext } from './driver.js';

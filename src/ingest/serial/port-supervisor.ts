@@ -1,17 +1,16 @@
 /**
  * One supervisor per serial port (node-serialport has no reconnect of its own, #648, and its parser state outlives a
- * flush, #885): a new port and a new parser for every session, a data-silence watchdog, capped exponential backoff
- * with equal jitter between sessions, and a status for /api/health.
+ * flush, #885): a new port and a new driver session for every open, a data-silence watchdog, capped exponential
+ * backoff with equal jitter between sessions, and a status for /api/health. What is spoken on the port is the
+ * driver's (driver.ts: framing, handshake, graceful stop); reconnect, backoff, watchdog and health are the supervisor's.
  */
-import { ReadlineParser } from '@serialport/parser-readline';
-import { MAX_LINE_BYTES } from '../../protocol/limits.js';
-import { Counters, counterFamily, ReasonCounts, sumCounts, total, type CounterSpecs } from '../../obs/counters.js';
+import { Counters, counterFamily, ReasonCounts, sumCounts, total, type CounterFamily, type CounterSpecs } from '../../obs/counters.js';
 import type { HealthSource, SourceStatus } from '../../obs/health-registry.js';
 import type { IntegratorConfig } from '../integrate/energy-integrator.js';
 import { Backoff } from '../../util/backoff.js';
 import type { BackoffPolicy } from '../../util/backoff.js';
-import { LineLengthGuard } from './line-length-guard.js';
-import { LINE_SESSION_COUNTERS, LineSession, SERIAL_REJECT_REASONS } from './line-session.js';
+import { DRIVER_STOP_TIMEOUT_MS, type AnySerialDriver, type DriverSession, type WindowEnd } from './driver.js';
+import { tmf1Driver } from './drivers/tmf1/tmf1-driver.js';
 import type { PortFactory, SerialPortLike } from './port-factory.js';
 import { DELIVERY_COUNTERS, type WindowDelivery } from './window-delivery.js';
 
@@ -35,16 +34,23 @@ export const PORT_COUNTERS = {
   disconnects: total('Sessions ended by the device going away (USB unplug).'),
   silenceTimeouts: total('Sessions ended by the watchdog: no byte for the silence timeout.'),
   bytes: total('Bytes read from the port.', 'bytes'),
-  bytesDropped: total('Bytes discarded by the line-length guard (lines over MAX_LINE_BYTES).', 'bytes'),
-  partialLinesDiscarded: total('Unterminated line tails discarded at the end of a session.'),
+  protocolFailures: total("Sessions ended by the driver: a failed handshake or a fatal protocol error (the port's lastError says which)."),
 } as const satisfies CounterSpecs<string>;
 
-/** A serial port's health: the supervisor's, its sessions' (summed) and its delivery's counters, and the sessions' rejections. */
-export const SERIAL_PORT_FAMILY = counterFamily('serial_port', { ...PORT_COUNTERS, ...LINE_SESSION_COUNTERS, ...DELIVERY_COUNTERS }, SERIAL_REJECT_REASONS);
+/** A serial port's health: the supervisor's, its driver sessions' (summed) and its delivery's counters, and the sessions' rejections. */
+export function serialPortFamily(driver: AnySerialDriver): CounterFamily {
+  return counterFamily(driver.familyName, { ...PORT_COUNTERS, ...driver.sessionCounters, ...DELIVERY_COUNTERS }, driver.reasons);
+}
+
+/** The family of a TMF1 board's port. */
+export const SERIAL_PORT_FAMILY = serialPortFamily(tmf1Driver);
 
 export interface PortSupervisorOptions {
   path: string;
   baudRate: number;
+  driver: AnySerialDriver;
+  /** The port's instrument settings, parsed by the same driver (driver.parseSettings). */
+  settings: unknown;
   portFactory: PortFactory;
   delivery: WindowDelivery;
   /** Live power; already decimated to ≤ 10 Hz by the session. */
@@ -58,19 +64,21 @@ export interface PortSupervisorOptions {
   random: () => number;
 }
 
-type SessionEnd = 'closed' | 'disconnected' | 'silence' | 'error' | 'stopped';
+type SessionEnd = 'closed' | 'disconnected' | 'silence' | 'error' | 'stopped' | 'failed';
+
+/** Ends after which the port is still there to write to: the driver's graceful stop runs before it is closed. */
+const WRITABLE_ENDS: ReadonlySet<SessionEnd> = new Set(['stopped', 'silence', 'failed']);
 
 export class PortSupervisor implements HealthSource {
-  readonly family = SERIAL_PORT_FAMILY;
+  readonly family: CounterFamily;
   state: PortState = 'connecting';
   lastError: string | null = null;
   deviceId: string | null;
   private readonly totals = new Counters(PORT_COUNTERS);
   /** Counters and rejections of finished sessions, summed; the live session's are added in status(). */
-  private readonly pastSessions = new Counters(LINE_SESSION_COUNTERS);
-  private readonly pastRejections = new ReasonCounts(SERIAL_REJECT_REASONS);
-  private session: LineSession | null = null;
-  private guard: LineLengthGuard | null = null;
+  private readonly pastSessions: Counters<string>;
+  private readonly pastRejections: ReasonCounts<string>;
+  private session: DriverSession | null = null;
   private isStopped = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -80,10 +88,13 @@ export class PortSupervisor implements HealthSource {
   /** Host time of the last byte read (any session), ms; null before the first. */
   private lastByteMs: number | null = null;
   /** Where the last session's last window ended: the next session's windows of that device start after it. */
-  private lastWindowEnd: { deviceId: string; endMs: number } | null = null;
+  private lastWindowEnd: WindowEnd | null = null;
 
   constructor(private readonly options: PortSupervisorOptions) {
     this.deviceId = options.fixedDeviceId;
+    this.family = serialPortFamily(options.driver);
+    this.pastSessions = new Counters(options.driver.sessionCounters);
+    this.pastRejections = new ReasonCounts(options.driver.reasons);
   }
 
   get name(): string {
@@ -107,10 +118,9 @@ export class PortSupervisor implements HealthSource {
   status(): SourceStatus {
     const sessions = this.session === null ? this.pastSessions.snapshot() : sumCounts(this.pastSessions.snapshot(), this.session.counters);
     const port = this.totals.snapshot();
-    if (this.guard !== null) port.bytesDropped += this.guard.droppedBytes;
     const delivery = this.options.delivery;
     const counters = { ...port, ...sessions, ...delivery.counters };
-    const rejected = new ReasonCounts(SERIAL_REJECT_REASONS);
+    const rejected = new ReasonCounts(this.options.driver.reasons);
     rejected.addAll(this.pastRejections.snapshot());
     if (this.session !== null) rejected.addAll(this.session.rejected);
     return {
@@ -118,10 +128,11 @@ export class PortSupervisor implements HealthSource {
       kind: 'serial',
       state: this.state,
       counters,
-      rejected: rejected.snapshot(),
+      rejected: rejected.snapshot() as Record<string, number>, // only the reasons counted, all of the driver's list
       lastError: joinErrors(this.lastError, delivery.lastError),
       details: {
         path: this.options.path,
+        driver: this.options.driver.name,
         baudRate: this.options.baudRate,
         deviceId: this.deviceId,
         board: this.board,
@@ -182,38 +193,36 @@ export class PortSupervisor implements HealthSource {
     this.board = null;
     this.firmware = null;
     const delivery = this.options.delivery;
-    const session = new LineSession(
-      {
-        source: this.name,
-        integrator: this.options.integrator,
-        fixedDeviceId: this.options.fixedDeviceId,
-        nowMs: this.options.nowMs,
-        previousWindowEnd: this.lastWindowEnd,
+    let fail: ((message: string) => void) | null = null;
+    const session = this.options.driver.open({
+      source: this.name,
+      path,
+      settings: this.options.settings,
+      fixedDeviceId: this.options.fixedDeviceId,
+      integrator: this.options.integrator,
+      nowMs: this.options.nowMs,
+      previousWindowEnd: this.lastWindowEnd,
+      write: (data) => {
+        if (port.isOpen) port.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : Buffer.from(data));
       },
-      {
-        device: (hello) => {
-          this.deviceId = hello.deviceId;
-          this.board = hello.board ?? this.board;
-          this.firmware = hello.firmware ?? this.firmware;
-          delivery.announce(hello);
-        },
-        windows: (windows) => delivery.submit(windows),
-        power: this.options.publishPower,
+      fail: (message) => fail?.(message),
+      device: (hello) => {
+        this.deviceId = hello.deviceId;
+        this.board = hello.board ?? this.board;
+        this.firmware = hello.firmware ?? this.firmware;
+        delivery.announce(hello);
       },
-    );
-    // A fresh guard and parser per session: parser state must not survive a reconnect (serialport #885).
-    const guard = new LineLengthGuard(MAX_LINE_BYTES);
-    const parser = new ReadlineParser({ delimiter: '\n', encoding: 'latin1' });
+      windows: (windows) => delivery.submit(windows),
+      power: this.options.publishPower,
+    });
     this.session = session;
-    this.guard = guard;
     let lastByteMs = this.options.nowMs();
     port.on('data', (chunk: Buffer) => {
       lastByteMs = this.options.nowMs();
       this.lastByteMs = lastByteMs;
       this.totals.add('bytes', chunk.length);
+      session.data(chunk);
     });
-    parser.on('data', (line: string) => session.handleLine(line));
-    port.pipe(guard).pipe(parser);
 
     const reason = await new Promise<SessionEnd>((resolve) => {
       let isDone = false;
@@ -222,9 +231,14 @@ export class PortSupervisor implements HealthSource {
         isDone = true;
         clearInterval(watchdog);
         this.endSession = null;
+        fail = null;
         resolve(why);
       };
       this.endSession = finish;
+      fail = (message) => {
+        this.lastError = message;
+        finish('failed');
+      };
       const silenceMs = this.options.silenceTimeoutMs;
       const watchdog = setInterval(() => {
         if (this.options.nowMs() - lastByteMs > silenceMs) finish('silence');
@@ -241,36 +255,45 @@ export class PortSupervisor implements HealthSource {
         this.lastError = error.message;
         finish('error');
       });
+      session.start().then(
+        () => undefined,
+        (error: unknown) => fail?.(error instanceof Error ? error.message : String(error)),
+      );
     });
 
     if (reason === 'disconnected') this.totals.add('disconnects');
+    if (reason === 'failed') this.totals.add('protocolFailures');
     if (reason === 'silence') {
       this.totals.add('silenceTimeouts');
       this.lastError = `no data for ${this.options.silenceTimeoutMs} ms`;
     }
-    port.unpipe(guard);
-    guard.unpipe(parser);
+    if (WRITABLE_ENDS.has(reason) && port.isOpen) await withTimeout(session.stop(), DRIVER_STOP_TIMEOUT_MS);
     await closeQuietly(port);
-    // Let lines already inside the guard → parser pipe reach the session before it is closed.
-    await new Promise<void>((resolve) => setImmediate(resolve));
     port.removeAllListeners('data');
-    // The unterminated tail (if any) is discarded, never glued to the next session's first line.
-    if (guard.pendingLineBytes > 0) this.totals.add('partialLinesDiscarded');
-    session.end();
+    await session.end();
     this.lastWindowEnd = session.lastWindowEnd ?? this.lastWindowEnd;
-    this.retire(session, guard);
-    guard.destroy();
-    parser.destroy();
+    this.retire(session);
     return true;
   }
 
-  private retire(session: LineSession, guard: LineLengthGuard): void {
+  private retire(session: DriverSession): void {
     const counters = session.counters;
-    for (const key of Object.keys(counters) as (keyof typeof counters)[]) this.pastSessions.add(key, counters[key]);
+    for (const key of Object.keys(counters)) this.pastSessions.add(key, counters[key] ?? 0);
     this.pastRejections.addAll(session.rejected);
-    this.totals.add('bytesDropped', guard.droppedBytes);
     this.session = null;
-    this.guard = null;
+  }
+}
+
+/** Waits for `work`, at most `ms` (a driver's stop that never hears back must not hold the port open). */
+async function withTimeout(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([work.catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

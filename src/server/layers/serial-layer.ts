@@ -19,7 +19,7 @@ export interface SerialSourceDeps {
 }
 
 /** Reader options `serve` has no flags for (measure's short windows, a device id for firmware without hello). */
-export type SerialSourceExtras = Pick<SerialReaderOptions, 'windowS' | 'deviceIds'>;
+export type SerialSourceExtras = Pick<SerialReaderOptions, 'windowS' | 'deviceIds' | 'silenceTimeoutS'>;
 
 /** The readers of a serial config, or null when it names no port and discovery is off. */
 export async function startSerialSource(config: SerialLayerConfig, deps: SerialSourceDeps, extras: SerialSourceExtras = {}): Promise<Stoppable | null> {
@@ -30,7 +30,9 @@ export async function startSerialSource(config: SerialLayerConfig, deps: SerialS
     deps.sink,
     deps.health,
   );
-  deps.log(`serial: reading ${ports.length > 0 ? ports.join(', ') : 'no configured port'}${autoDiscover ? ' + auto-discovered USB boards' : ''}`);
+  deps.log(
+    `serial: reading ${ports.length > 0 ? ports.map((port) => `${port.path} (${port.driver ?? 'tmf1'})`).join(', ') : 'no configured port'}${autoDiscover ? ' + auto-discovered USB boards' : ''}`,
+  );
   return { name: 'serial', stop: () => readers.stop() };
 }
 

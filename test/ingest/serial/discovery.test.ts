@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SERIAL_RECONNECT_BACKOFF as DEFAULT_BACKOFF } from '../../../src/ingest/serial/port-supervisor.js';
 import { backoffDelayMs } from '../../../src/util/backoff.js';
 import { describePorts } from '../../../src/ingest/serial/discovery.js';
+import { findSerialDriver } from '../../../src/ingest/serial/drivers/registry.js';
 import { startSerialReaders } from '../../../src/ingest/serial/index.js';
 import type { SerialReaders } from '../../../src/ingest/serial/index.js';
 import type { PortInfo } from '../../../src/ingest/serial/port-factory.js';
@@ -34,7 +35,9 @@ describe('USB board recognition', () => {
     ['2341', '0043', 'Arduino (all boards)'],
     ['0483', '374B', 'ST-LINK/V2-1 VCP (Nucleo, Discovery)'],
     ['0x0483', '374e', 'STLINK-V3 VCP (STM32H573I-DK, Nucleo-64 rev C)'],
-    ['1915', 'c00a', 'Nordic Semiconductor (nRF52/53 USB CDC, PPK2, nRF Connect SDK samples)'],
+    ['1915', 'c00a', 'Nordic Power Profiler Kit II (PPK2)'],
+    ['1915', '520f', 'Nordic Semiconductor (nRF52/53 USB CDC, nRF Connect SDK samples)'],
+    ['0483', '5740', 'ST X-NUCLEO-LPM01A PowerShield (STM32 CDC virtual COM port)'],
     ['303a', '1001', 'Espressif USB-Serial/JTAG and native USB (ESP32-S2/S3/C3/C6)'],
     ['2e8a', '000a', 'Raspberry Pi (RP2040/RP2350 Pico, CDC)'],
     ['10c4', 'ea60', 'Silicon Labs CP210x UART bridge (ESP32 DevKitC, many ESP boards)'],
@@ -65,6 +68,27 @@ describe('USB board recognition', () => {
       ['/dev/ttyACM0', true],
       ['/dev/ttyS0', false],
     ]);
+  });
+
+  it('maps a USB id to the driver discovery opens it with; an unknown device is opened by none', () => {
+    const listed = describePorts([info('/dev/ttyACM0', '2341', '0043'), info('/dev/ttyACM1', '0483', '5740'), info('/dev/ttyUSB0', '046d', 'c52b')]);
+    expect(listed.map((p) => [p.path, p.recognised?.driver ?? null])).toEqual([
+      ['/dev/ttyACM0', 'tmf1'],
+      ['/dev/ttyACM1', 'lpm01a'],
+      ['/dev/ttyUSB0', null],
+    ]);
+    const unknown = listed[2]!;
+    expect(unknown.driver).toBeNull();
+    expect(unknown.notOpened).toMatch(/unknown USB device.*--serial/);
+  });
+
+  it('every table entry names a driver, and the drivers discovery opens are in the registry', () => {
+    for (const entry of KNOWN_USB_DEVICES) expect(entry.driver).toMatch(/^[a-z0-9]+$/);
+    const opened = describePorts(KNOWN_USB_DEVICES.map((entry, i) => info(`/dev/tty${i}`, entry.vendorId, entry.productId ?? '0001')));
+    for (const port of opened) {
+      if (port.driver !== null) expect(findSerialDriver(port.driver)?.name).toBe(port.recognised?.driver);
+      else expect(port.notOpened).toMatch(/driver "[a-z0-9]+" is not available/);
+    }
   });
 });
 

@@ -2,14 +2,14 @@ import { existsSync } from 'node:fs';
 import { buildCatalogue } from '../../catalogue/load-catalogue.js';
 import { ValidationError } from '../../domain/errors.js';
 import { parseDurationS } from '../../domain/quantity.js';
-import { DEFAULT_SERIAL_BAUD } from '../../ingest/serial/index.js';
+import { DEFAULT_SERIAL_BAUD, DEFAULT_SERIAL_DRIVER } from '../../ingest/serial/index.js';
 import { MeasurementTally } from '../../ingest/serial/measurement-tally.js';
 import { computeFootprint } from '../../model/footprint.js';
 import { HealthRegistry } from '../../obs/health-registry.js';
 import type { SourceStatus } from '../../obs/health-registry.js';
 import { isDeviceId } from '../../protocol/validate.js';
 import { createPipeline, openStoreFile, storeFileIn } from '../../server/compose.js';
-import { parseBaudRate } from '../../server/layers/serial-config.js';
+import { parseBaudRate, parseSerialPorts } from '../../server/layers/serial-config.js';
 import { startSerialSource } from '../../server/layers/serial-layer.js';
 import { footprintInputFromSpec } from '../../service/device-footprint.js';
 import { SEED_DEFAULT_SPEC } from '../../service/spec.js';
@@ -73,13 +73,20 @@ export const measureCommand: CliCommand = defineCommand({
   name: 'measure',
   synopsis: '<port> [options]',
   description:
-    'Reads firmware protocol v1 (firmware-protocol/SPEC.md) from a serial port, shows a live readout and ends with\n' +
-    'the measured average power against the 1 mW assumption and the projected lifetime footprint.',
+    'Reads firmware protocol v1 (firmware-protocol/SPEC.md) from a serial port, or an instrument with --instrument\n' +
+    '(lpm01a: the ST X-NUCLEO-LPM01A PowerShield), shows a live readout and ends with the measured average power\n' +
+    'against the 1 mW assumption and the projected lifetime footprint.',
   positionals: true,
   options: {
     system: { type: 'string', value: '<id>', default: String(SEED_DEFAULT_SPEC.system), help: 'system preset for the footprint' },
     duration: { type: 'string', value: '<d>', default: '10m; Ctrl-C ends early', help: 'how long to measure, e.g. 30s, 10m' },
-    baud: { type: 'string', value: '<n>', default: String(DEFAULT_SERIAL_BAUD), help: 'serial baud rate (bits/s)' },
+    instrument: {
+      type: 'string',
+      value: '<driver>[,<k>=<v>…]',
+      default: 'tmf1 (a board)',
+      help: 'what is on the port: a driver of serve --serial, with its settings (e.g. lpm01a,voltage=1.8,rate=1000,inferences=40)',
+    },
+    baud: { type: 'string', value: '<n>', default: `${DEFAULT_SERIAL_BAUD}; the instrument's own`, help: 'serial baud rate (bits/s)' },
     'device-id': { type: 'string', value: '<id>', help: 'for firmware that sends no hello' },
     window: { type: 'string', value: '<d>', default: '1s, so the readout is fresh', help: 'integration window' },
     store: { type: 'boolean', help: `also store the windows in the default SQLite store (<data dir>/${DATABASE_FILE})` },
@@ -100,6 +107,10 @@ export const measureCommand: CliCommand = defineCommand({
       throw new ValidationError(`--device-id must match [A-Za-z0-9_.-]{1,64} (not only dots), got "${deviceId}"`);
     assertPortExists(portPath);
     const baudRate = parseBaudRate(values.baud, '--baud');
+    // The same grammar as serve's --serial: the instrument's settings are checked by its driver before the port opens.
+    const [portConfig] = parseSerialPorts([
+      `${portPath},driver=${values.instrument ?? DEFAULT_SERIAL_DRIVER}${values.baud === undefined ? '' : `,baud=${baudRate}`}`,
+    ]);
     const system = values.system ?? String(SEED_DEFAULT_SPEC.system);
     const catalogue = buildCatalogue();
     const spec = { ...SEED_DEFAULT_SPEC, system };
@@ -113,7 +124,7 @@ export const measureCommand: CliCommand = defineCommand({
     const health = pipeline?.health ?? new HealthRegistry();
     const startedMs = Date.now();
     const readers = (await startSerialSource(
-      { ports: [{ path: portPath }], autoDiscover: false, baudRate },
+      { ports: [portConfig!], autoDiscover: false, baudRate },
       { sink: tally, health, store, log: () => {} },
       { windowS, ...(deviceId === undefined ? {} : { deviceIds: { [portPath]: deviceId } }) },
     ))!;

@@ -7,6 +7,10 @@ export const SIMULATORS: Record<string, CommandEntry> = {
     summary: 'publish simulated MQTT telemetry of N devices (QoS 1, varied duty cycles)',
     load: async () => (await import('./simulate-fleet.js')).simulateFleetCommand,
   },
+  lpm01a: {
+    summary: 'an ST X-NUCLEO-LPM01A PowerShield (host-controlled commands, ASCII/binary stream, D7 markers) on a pty',
+    load: async () => (await import('./simulate-lpm01a.js')).simulateLpm01aCommand,
+  },
   ppk2: {
     summary: 'a Nordic Power Profiler Kit II on a pty (metadata, opcodes, 4-byte samples at 100 kS/s, logic markers)',
     load: async () => (await import('./simulate-ppk2.js')).simulatePpk2Command,

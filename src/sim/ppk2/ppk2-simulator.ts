@@ -51,6 +51,11 @@ export interface Ppk2SimulatorOptions {
   /** Every this many samples, `dropSamples` samples are not written (lost in transit; their counters skipped). */
   dropEverySamples?: number;
   dropSamples?: number;
+  /**
+   * Keep every written sample's energy, per stream (AverageStart to stop or cut), in `truth.streamSampleEnergyJ`: a
+   * test that cuts the cable compares with exactly the samples the host read. Tests only (8 bytes per sample).
+   */
+  keepSampleEnergies?: boolean;
   /** Wall-clock rate, samples/s (default 100 000, the kit's). Lower only where a link cannot carry 400 KB/s. */
   sampleRateHz?: number;
 }
@@ -76,6 +81,8 @@ export interface Ppk2Truth {
   periodEnergyJ: number[];
   commands: Record<string, number>;
   unknownBytes: number;
+  /** With keepSampleEnergies: the energy of each written sample, J, one array per stream, in order. */
+  streamSampleEnergyJ: number[][];
 }
 
 type Mode = 'ampere' | 'source';
@@ -92,6 +99,7 @@ export class Ppk2Simulator {
     periodEnergyJ: [],
     commands: {},
     unknownBytes: 0,
+    streamSampleEnergyJ: [],
   };
   private readonly modifiers: Ppk2Modifiers;
   private readonly random: () => number;
@@ -203,6 +211,7 @@ export class Ppk2Simulator {
           this.streamedSamples = 0;
           this.periodOpenJ = null;
           this.lossRun = 0;
+          if (this.options.keepSampleEnergies === true) this.truth.streamSampleEnergyJ.push([]);
           this.lastBusy = null;
         }
         break;
@@ -293,6 +302,7 @@ export class Ppk2Simulator {
       this.lossRun = 0;
     }
     truth.energyJ += energyJ;
+    if (this.options.keepSampleEnergies === true) truth.streamSampleEnergyJ.at(-1)!.push(energyJ);
     truth.chargeC += encoded.currentA * (PPK2_SAMPLE_PERIOD_US / 1e6);
     if (busy && this.lastBusy === false) {
       truth.bursts += 1;

@@ -33,11 +33,12 @@ import type { Ppk2Settings } from './settings.js';
 
 /**
  * Flushing (before GetMetadata, and the words still on their way after AverageStop) ends after this long without a
- * byte: the kit streams every ~1 ms, so 30 ms of silence is a stopped stream.
+ * byte: the kit streams every ~1 ms, and a loaded host may not read for tens of ms, so 100 ms of silence is a
+ * stopped stream.
  */
-export const PPK2_FLUSH_QUIET_MS = 30;
-/** … or after this long in any case (a device that never goes quiet fails at the metadata instead). */
-export const PPK2_FLUSH_MAX_MS = 500;
+export const PPK2_FLUSH_QUIET_MS = 100;
+/** … or after this long in any case (a device that never goes quiet fails at the metadata instead); below DRIVER_STOP_TIMEOUT_MS. */
+export const PPK2_FLUSH_MAX_MS = 1_000;
 /** The kit answers GetMetadata within a few ms; 2 s covers a loaded host. */
 export const PPK2_METADATA_TIMEOUT_MS = 2_000;
 /** After AverageStart the first words come within ~1 ms; 2 s covers a loaded host. */

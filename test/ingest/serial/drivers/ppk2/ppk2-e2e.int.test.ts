@@ -44,7 +44,11 @@ describe('PPK2 end to end over a socat pty, with a cut cable', () => {
     const kitPath = join(dir, 'kit');
     const portPath = join(dir, 'ttyACM-ppk2');
     pair = await createPtyPair(kitPath, portPath);
-    const simulator = new Ppk2Simulator({ profile: DEFAULT_PPK2_PROFILE, modifiers: parsePpk2Metadata(PPK2_EXAMPLE_METADATA).modifiers });
+    const simulator = new Ppk2Simulator({
+      profile: DEFAULT_PPK2_PROFILE,
+      modifiers: parsePpk2Metadata(PPK2_EXAMPLE_METADATA).modifiers,
+      keepSampleEnergies: true,
+    });
     let served = simulator.serve(kitPath, abort.signal);
 
     const store = SqliteStore.open(':memory:');
@@ -70,6 +74,8 @@ describe('PPK2 end to end over a socat pty, with a cut cable', () => {
     pair = null;
     await served;
     await waitFor('the supervisor to see the cut', () => status().state !== 'connected');
+    await waitFor('the first session retired', () => status().counters['sessions'] === 1 && status().state !== 'connected');
+    const readInFirstSession = status().counters['samples']!; // what the cut left unread in the pty is lost with it
     const writtenBeforeCut = simulator.truth.samplesWritten;
     pair = await createPtyPair(kitPath, portPath); // plugged back at the same path
     served = simulator.serve(kitPath, abort.signal);
@@ -78,7 +84,7 @@ describe('PPK2 end to end over a socat pty, with a cut cable', () => {
     });
     await waitFor('2 s more', () => simulator.truth.samplesWritten >= writtenBeforeCut + 200_000, { timeoutMs: 30_000 });
     await readers.stop(); // graceful: AverageStop, the tail decoded
-    expect(simulator.streaming, 'the kit is left stopped').toBe(false);
+    await waitFor('the kit to be left stopped', () => !simulator.streaming, { timeoutMs: 5_000 });
     readers = null;
     abort.abort();
     await served;
@@ -102,7 +108,12 @@ describe('PPK2 end to end over a socat pty, with a cut cable', () => {
     expect(aggregate.windows).toBe(ingest.counters.windowsInserted);
     expect(ingest.counters.windowsDuplicate).toBe(0);
     const measuredW = aggregate.energyJ / aggregate.observedS;
-    const truthW = truth.energyJ / (truth.samplesWritten * 1e-5);
+    // The truth of what the host read: all of the first stream up to the cut, all of the second.
+    const [first, second] = truth.streamSampleEnergyJ as [number[], number[]];
+    expect(truth.streamSampleEnergyJ).toHaveLength(2);
+    expect(received - readInFirstSession).toBe(second.length);
+    const readJ = first.slice(0, readInFirstSession).reduce((a, b) => a + b, 0) + second.reduce((a, b) => a + b, 0);
+    const truthW = readJ / (received * 1e-5);
     expect(Math.abs(measuredW - truthW) / truthW).toBeLessThan(0.005);
     const windows = await store.listWindows('kws-ppk2', 10_000);
     const perInference = windows.filter((w) => w.inferenceCount === 1).map((w) => (w.energyJ / w.inferenceCount) * 1e6);

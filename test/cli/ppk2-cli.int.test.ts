@@ -42,7 +42,7 @@ describe('measure --instrument ppk2', () => {
     expect((await measure.exited).code, measure.err()).toBe(0);
     // The kit reads the AverageStop that Ctrl-C wrote (maybe just after measure closed the port: it is in the pty).
     await waitFor('the kit to stop', () => !simulator.streaming, { timeoutMs: 5_000 });
-    expect(simulator.truth.commands['averageStop']).toBe(2); // the flush before GetMetadata, and Ctrl-C's
+    expect(simulator.truth.commands['averageStop']).toBeGreaterThanOrEqual(2); // the flush before GetMetadata, and Ctrl-C's (resent while words come)
     abort.abort();
     await served;
 

@@ -52,7 +52,7 @@ describe('serve + serial layer with a PPK2', () => {
     running = null;
     // The kit reads the AverageStop the shutdown wrote (it may do so just after the port closed: it is in the pty).
     await waitFor('the kit to stop', () => !simulator.streaming, { timeoutMs: 5_000 });
-    expect(simulator.truth.commands['averageStop']).toBe(2); // the flush before GetMetadata, and the shutdown's
+    expect(simulator.truth.commands['averageStop']).toBeGreaterThanOrEqual(2); // the flush before GetMetadata, and the shutdown's (resent while words come)
     abort.abort();
     await served;
   });

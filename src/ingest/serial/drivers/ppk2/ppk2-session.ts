@@ -39,6 +39,8 @@ import type { Ppk2Settings } from './settings.js';
 export const PPK2_FLUSH_QUIET_MS = 100;
 /** … or after this long in any case (a device that never goes quiet fails at the metadata instead); below DRIVER_STOP_TIMEOUT_MS. */
 export const PPK2_FLUSH_MAX_MS = 1_000;
+/** While the stream goes on after AverageStop, it is sent again this often (a write lost on a loaded host). */
+export const PPK2_STOP_RESEND_MS = 300;
 /** The kit answers GetMetadata within a few ms; 2 s covers a loaded host. */
 export const PPK2_METADATA_TIMEOUT_MS = 2_000;
 /** After AverageStart the first words come within ~1 ms; 2 s covers a loaded host. */
@@ -193,7 +195,10 @@ export class Ppk2Session implements DriverSession {
     await streamArrived;
   }
 
-  /** AverageStop, then the words already on their way are still decoded until the stream goes quiet (bounded). */
+  /**
+   * AverageStop, then the words already on their way are still decoded until the stream goes quiet (bounded). The kit
+   * acknowledges nothing: while words keep coming, AverageStop is sent again every PPK2_STOP_RESEND_MS.
+   */
   async stop(): Promise<void> {
     const wasStreaming = this.phase === 'streaming' || this.phase === 'starting';
     this.rejectWaiter(new Error('PPK2 session stopped'));
@@ -201,11 +206,16 @@ export class Ppk2Session implements DriverSession {
       if (this.phase !== 'failed') this.phase = 'stopped';
       return;
     }
-    this.context.write(averageStopCommand());
     const stopStart = this.context.nowMs();
+    let sentMs = stopStart;
+    this.context.write(averageStopCommand());
     this.lastByteMs = stopStart;
     while (this.context.nowMs() - this.lastByteMs < PPK2_FLUSH_QUIET_MS && this.context.nowMs() - stopStart < PPK2_FLUSH_MAX_MS) {
       await delay(PPK2_FLUSH_QUIET_MS / 3);
+      if (this.context.nowMs() - sentMs >= PPK2_STOP_RESEND_MS && this.context.nowMs() - this.lastByteMs < PPK2_FLUSH_QUIET_MS) {
+        sentMs = this.context.nowMs();
+        this.context.write(averageStopCommand());
+      }
     }
     this.phase = 'stopped';
   }

@@ -73,8 +73,8 @@ describe('PPK2 end to end over a socat pty, with a cut cable', () => {
     await pair.close(); // the cable is cut mid-acquisition
     pair = null;
     await served;
-    await waitFor('the supervisor to see the cut', () => status().state !== 'connected');
-    await waitFor('the first session retired', () => status().counters['sessions'] === 1 && status().state !== 'connected');
+    await waitFor('the supervisor to see the cut', () => status().state !== 'connected', { timeoutMs: 30_000 });
+    await waitFor('the first session retired', () => status().counters['sessions'] === 1 && status().state !== 'connected', { timeoutMs: 30_000 });
     const readInFirstSession = status().counters['samples']!; // what the cut left unread in the pty is lost with it
     const writtenBeforeCut = simulator.truth.samplesWritten;
     pair = await createPtyPair(kitPath, portPath); // plugged back at the same path

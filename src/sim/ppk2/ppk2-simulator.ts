@@ -51,6 +51,11 @@ export interface Ppk2SimulatorOptions {
   /** Every this many samples, `dropSamples` samples are not written (lost in transit; their counters skipped). */
   dropEverySamples?: number;
   dropSamples?: number;
+  /**
+   * Keep every written sample's energy, per stream (AverageStart to stop or cut), in `truth.streamSampleEnergyJ`: a
+   * test that cuts the cable compares with exactly the samples the host read. Tests only (8 bytes per sample).
+   */
+  keepSampleEnergies?: boolean;
   /** Wall-clock rate, samples/s (default 100 000, the kit's). Lower only where a link cannot carry 400 KB/s. */
   sampleRateHz?: number;
 }
@@ -61,6 +66,11 @@ export interface Ppk2Truth {
   /** Samples whose counter was skipped: not drained in time (stall) or dropped on purpose. */
   samplesStalled: number;
   samplesDropped: number;
+  /**
+   * What the kit's 6-bit counter can show of those losses: each run of consecutive lost samples followed by a written
+   * one shows as (run mod 64) lost samples; a run of a multiple of 64 is invisible (as to every PPK2 driver).
+   */
+  counterVisibleLost: number;
   /** Σ I·V·10 µs over written samples, with I as the kit's calibration reads each word, J. */
   energyJ: number;
   /** Σ I·10 µs of written samples (charge), C. */
@@ -71,6 +81,8 @@ export interface Ppk2Truth {
   periodEnergyJ: number[];
   commands: Record<string, number>;
   unknownBytes: number;
+  /** With keepSampleEnergies: the energy of each written sample, J, one array per stream, in order. */
+  streamSampleEnergyJ: number[][];
 }
 
 type Mode = 'ampere' | 'source';
@@ -80,12 +92,14 @@ export class Ppk2Simulator {
     samplesWritten: 0,
     samplesStalled: 0,
     samplesDropped: 0,
+    counterVisibleLost: 0,
     energyJ: 0,
     chargeC: 0,
     bursts: 0,
     periodEnergyJ: [],
     commands: {},
     unknownBytes: 0,
+    streamSampleEnergyJ: [],
   };
   private readonly modifiers: Ppk2Modifiers;
   private readonly random: () => number;
@@ -108,6 +122,8 @@ export class Ppk2Simulator {
   /** Whether the DUT was busy at the last written sample; null when unknown (nothing written since a start or a skip). */
   private lastBusy: boolean | null = null;
   private sinceDrop = 0;
+  /** Samples lost since the last written one in this stream (a run the host sees once the next word arrives). */
+  private lossRun = 0;
 
   constructor(private readonly options: Ppk2SimulatorOptions) {
     this.modifiers = options.modifiers ?? defaultModifiers();
@@ -194,6 +210,8 @@ export class Ppk2Simulator {
           this.streamStartMs = performance.now();
           this.streamedSamples = 0;
           this.periodOpenJ = null;
+          this.lossRun = 0;
+          if (this.options.keepSampleEnergies === true) this.truth.streamSampleEnergyJ.push([]);
           this.lastBusy = null;
         }
         break;
@@ -279,7 +297,12 @@ export class Ppk2Simulator {
     const energyJ = encoded.currentA * voltageV * (PPK2_SAMPLE_PERIOD_US / 1e6);
     const truth = this.truth;
     truth.samplesWritten += 1;
+    if (this.lossRun > 0) {
+      truth.counterVisibleLost += this.lossRun % 64;
+      this.lossRun = 0;
+    }
     truth.energyJ += energyJ;
+    if (this.options.keepSampleEnergies === true) truth.streamSampleEnergyJ.at(-1)!.push(energyJ);
     truth.chargeC += encoded.currentA * (PPK2_SAMPLE_PERIOD_US / 1e6);
     if (busy && this.lastBusy === false) {
       truth.bursts += 1;
@@ -307,6 +330,7 @@ export class Ppk2Simulator {
     }
     this.counter = (this.counter + count) & 63;
     this.dutSample += count;
+    this.lossRun += count;
     this.periodOpenJ = null;
     this.lastBusy = null;
   }

@@ -5,11 +5,13 @@
 import { ConfigError } from '../../../domain/errors.js';
 import type { AnySerialDriver } from '../driver.js';
 import { lpm01aDriver } from './lpm01a/lpm01a-driver.js';
+import { ppk2Driver } from './ppk2/ppk2-driver.js';
 import { tmf1Driver } from './tmf1/tmf1-driver.js';
 
 export const SERIAL_DRIVERS: Readonly<Record<string, AnySerialDriver>> = Object.freeze({
   tmf1: tmf1Driver,
   lpm01a: lpm01aDriver,
+  ppk2: ppk2Driver,
 });
 
 /** The driver a port uses when its config names none. */

@@ -136,7 +136,9 @@ export class MetadataCollector {
     const end = endOfBlock(this.text);
     const bad = firstNonText(this.text, before, end === -1 ? this.text.length : end);
     if (bad !== -1) {
-      throw new Ppk2MetadataError(`byte 0x${this.text.charCodeAt(bad).toString(16).padStart(2, '0')} at offset ${bad} after ${quote(this.text.slice(0, bad))}`);
+      throw new Ppk2MetadataError(
+        `byte 0x${this.text.charCodeAt(bad).toString(16).padStart(2, '0')} at offset ${bad} after ${quoteTail(this.text.slice(0, bad))}`,
+      );
     }
     if (end === -1) {
       // Each complete line must already be `Key: value`: another device (a TMF1 board's lines) fails at its first line.
@@ -173,6 +175,11 @@ function firstNonText(text: string, from: number, to: number): number {
     if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code > 0x7e) return index;
   }
   return -1;
+}
+
+/** The end of what was received (where it broke), for error messages. */
+function quoteTail(text: string): string {
+  return JSON.stringify(text.length > 60 ? `…${text.slice(-60)}` : text);
 }
 
 /** A short printable rendering of what was received, for error messages. */

@@ -1,6 +1,6 @@
 /**
  * One session (one open of the port) with a PPK2: the start sequence, the sample stream into energy windows, and the
- * graceful stop. Its context has the shape of the serial seam's DriverContext (src/ingest/serial/driver.ts).
+ * graceful stop, behind the serial seam (src/ingest/serial/driver.ts).
  *
  * Start (instruments.md §3, IRNAS/Nordic order): AverageStop and a quiet spell to flush a stream an earlier host left
  * running → GetMetadata, read until END (MetadataCollector: another device fails at its first line) → SetPowerMode →
@@ -14,9 +14,8 @@
  */
 import { basename } from 'node:path';
 import { Counters, total, type CounterSpecs } from '../../../../obs/counters.js';
-import type { IntegratorConfig } from '../../../integrate/energy-integrator.js';
 import { SampleTimeline } from '../../../integrate/sample-timeline.js';
-import type { DeviceHello, WindowDraft } from '../../../window-sink.js';
+import type { DriverContext, DriverSession, WindowEnd } from '../../driver.js';
 import { Ppk2Calibration } from './calibration.js';
 import { LogicMarkers } from './logic-markers.js';
 import { MetadataCollector, Ppk2MetadataError, type Ppk2Metadata } from './metadata.js';
@@ -34,11 +33,14 @@ import type { Ppk2Settings } from './settings.js';
 
 /**
  * Flushing (before GetMetadata, and the words still on their way after AverageStop) ends after this long without a
- * byte: the kit streams every ~1 ms, so 30 ms of silence is a stopped stream.
+ * byte: the kit streams every ~1 ms, and a loaded host may not read for tens of ms, so 100 ms of silence is a
+ * stopped stream.
  */
-export const PPK2_FLUSH_QUIET_MS = 30;
-/** … or after this long in any case (a device that never goes quiet fails at the metadata instead). */
-export const PPK2_FLUSH_MAX_MS = 500;
+export const PPK2_FLUSH_QUIET_MS = 100;
+/** … or after this long in any case (a device that never goes quiet fails at the metadata instead); below DRIVER_STOP_TIMEOUT_MS. */
+export const PPK2_FLUSH_MAX_MS = 1_000;
+/** While the stream goes on after AverageStop, it is sent again this often (a write lost on a loaded host). */
+export const PPK2_STOP_RESEND_MS = 300;
 /** The kit answers GetMetadata within a few ms; 2 s covers a loaded host. */
 export const PPK2_METADATA_TIMEOUT_MS = 2_000;
 /** After AverageStart the first words come within ~1 ms; 2 s covers a loaded host. */
@@ -64,21 +66,8 @@ export const PPK2_SESSION_COUNTERS = {
 
 export const PPK2_REJECT_REASONS = ['not_ppk2'] as const;
 
-/** What the supervisor gives a session (structurally the seam's DriverContext<Ppk2Settings>). */
-export interface Ppk2SessionContext {
-  source: string;
-  path: string;
-  settings: Ppk2Settings;
-  fixedDeviceId: string | null;
-  integrator: IntegratorConfig;
-  nowMs(): number;
-  previousWindowEnd: { deviceId: string; endMs: number } | null;
-  write(data: string | Uint8Array): void;
-  fail(message: string): void;
-  device(hello: DeviceHello): void;
-  windows(windows: readonly WindowDraft[]): void;
-  power(deviceId: string, tMs: number, powerW: number): void;
-}
+/** What the supervisor gives a session. */
+export type Ppk2SessionContext = DriverContext<Ppk2Settings>;
 
 type Phase = 'idle' | 'flushing' | 'metadata' | 'starting' | 'streaming' | 'stopped' | 'failed';
 
@@ -87,7 +76,7 @@ export function defaultPpk2DeviceId(path: string): string {
   return `ppk2-${basename(path).replace(/[^A-Za-z0-9_.-]/g, '_')}`.slice(0, 64);
 }
 
-export class Ppk2Session {
+export class Ppk2Session implements DriverSession {
   readonly deviceId: string;
   metadata: Ppk2Metadata | null = null;
   /** Shortest high time of the marker input seen this session (an inference burst), µs: for the sampling-rate check. */
@@ -103,7 +92,7 @@ export class Ppk2Session {
   private sampleIndex = 0;
   private voltageV: number;
   private lastByteMs = 0;
-  private windowEnd: { deviceId: string; endMs: number } | null = null;
+  private windowEnd: WindowEnd | null = null;
   private waiter: { resolve(): void; reject(error: Error): void } | null = null;
 
   constructor(private readonly context: Ppk2SessionContext) {
@@ -140,7 +129,7 @@ export class Ppk2Session {
     return { ...this.rejectedCounts };
   }
 
-  get lastWindowEnd(): { deviceId: string; endMs: number } | null {
+  get lastWindowEnd(): WindowEnd | null {
     return this.windowEnd;
   }
 
@@ -206,7 +195,10 @@ export class Ppk2Session {
     await streamArrived;
   }
 
-  /** AverageStop, then the words already on their way are still decoded until the stream goes quiet (bounded). */
+  /**
+   * AverageStop, then the words already on their way are still decoded until the stream goes quiet (bounded). The kit
+   * acknowledges nothing: while words keep coming, AverageStop is sent again every PPK2_STOP_RESEND_MS.
+   */
   async stop(): Promise<void> {
     const wasStreaming = this.phase === 'streaming' || this.phase === 'starting';
     this.rejectWaiter(new Error('PPK2 session stopped'));
@@ -214,11 +206,16 @@ export class Ppk2Session {
       if (this.phase !== 'failed') this.phase = 'stopped';
       return;
     }
-    this.context.write(averageStopCommand());
     const stopStart = this.context.nowMs();
+    let sentMs = stopStart;
+    this.context.write(averageStopCommand());
     this.lastByteMs = stopStart;
     while (this.context.nowMs() - this.lastByteMs < PPK2_FLUSH_QUIET_MS && this.context.nowMs() - stopStart < PPK2_FLUSH_MAX_MS) {
       await delay(PPK2_FLUSH_QUIET_MS / 3);
+      if (this.context.nowMs() - sentMs >= PPK2_STOP_RESEND_MS && this.context.nowMs() - this.lastByteMs < PPK2_FLUSH_QUIET_MS) {
+        sentMs = this.context.nowMs();
+        this.context.write(averageStopCommand());
+      }
     }
     this.phase = 'stopped';
   }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Ppk2Calibration } from '../../../../../src/ingest/serial/drivers/ppk2/calibration.js';
 import { parsePpk2Metadata } from '../../../../../src/ingest/serial/drivers/ppk2/metadata.js';
-import { Ppk2Session, type Ppk2SessionContext } from '../../../../../src/ingest/serial/drivers/ppk2/ppk2-session.js';
+import { PPK2_FLUSH_QUIET_MS, Ppk2Session, type Ppk2SessionContext } from '../../../../../src/ingest/serial/drivers/ppk2/ppk2-session.js';
 import { PPK2_DEFAULT_SETTINGS, type Ppk2Settings } from '../../../../../src/ingest/serial/drivers/ppk2/settings.js';
 import type { DeviceHello, WindowDraft } from '../../../../../src/ingest/window-sink.js';
 import { PPK2RS_METADATA, word, wordBytes } from './vectors.js';
@@ -58,7 +58,7 @@ afterEach(() => {
 
 /** Runs the start sequence up to the metadata request. */
 async function toMetadata(h: Harness, session: Ppk2Session): Promise<void> {
-  await vi.advanceTimersByTimeAsync(60);
+  await vi.advanceTimersByTimeAsync(PPK2_FLUSH_QUIET_MS * 2);
   expect(h.written).toEqual([[0x07], [0x19]]);
   void session;
 }
@@ -84,7 +84,7 @@ describe('Ppk2Session', () => {
     await started;
     expect(resolved).toBe(true);
     const stopped = session.stop();
-    await vi.advanceTimersByTimeAsync(60);
+    await vi.advanceTimersByTimeAsync(PPK2_FLUSH_QUIET_MS * 2);
     await stopped;
     expect(h.written.at(-1)).toEqual([0x07]);
     await session.end();

@@ -9,6 +9,7 @@ const BENCHES: { name: string; module: string; fn: string }[] = [
   { name: 'credentials', module: './credentials.ts', fn: 'runCredentialsBench' },
   { name: 'dashboard', module: './dashboard.ts', fn: 'runDashboardBench' },
   { name: 'startup', module: './startup.ts', fn: 'runStartupBench' },
+  { name: 'fleet', module: './fleet.ts', fn: 'runFleetBench' },
 ];
 
 const only = process.argv.slice(2);

@@ -42,6 +42,18 @@ const LOOP_RESOLUTION_MS = 10;
 /** Milliseconds between two tries while waiting for the first fleet answer. */
 const STARTUP_POLL_MS = 10;
 const T0 = Date.parse('2026-11-01T00:00:00Z');
+/** Milliseconds a single request of the bench itself (a sample, a scrape, a poll) may take before it counts as failed. */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+/** GET with a timeout: the body as text, or null when it failed (an overloaded service is a figure, not a crash). */
+async function getText(url: string): Promise<{ status: number; text: string } | null> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    return { status: response.status, text: await response.text() };
+  } catch {
+    return null;
+  }
+}
 
 interface Endpoint {
   name: string;
@@ -171,20 +183,16 @@ async function stopService(service: Service): Promise<void> {
 /** Milliseconds from the spawn to the first 200 of the fleet totals. */
 async function startupToFirstFleetMs(service: Service): Promise<number> {
   for (;;) {
-    const response = await fetch(`${service.url}/api/fleet?rows=false`).catch(() => null);
-    if (response !== null) {
-      await response.arrayBuffer();
-      if (response.status === 200) return performance.now() - service.spawnedAtMs;
-    }
+    const response = await getText(`${service.url}/api/fleet?rows=false`);
+    if (response?.status === 200) return performance.now() - service.spawnedAtMs;
     await new Promise((resolve) => setTimeout(resolve, STARTUP_POLL_MS));
   }
 }
 
 /** One scrape of /metrics: sample name (with its labels as written) → value. Resets the event-loop histogram. */
 async function scrape(url: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
   const samples = new Map<string, number>();
-  for (const line of text.split('\n')) {
+  for (const line of (await getText(`${url}/metrics`))?.text.split('\n') ?? []) {
     if (line.startsWith('#') || line.trim() === '') continue;
     const at = line.lastIndexOf(' ');
     samples.set(line.slice(0, at), Number(line.slice(at + 1)));
@@ -199,9 +207,8 @@ function startPolling(url: string): { stop: () => Promise<number[]> } {
   const loop = (async () => {
     while (running) {
       const startMs = performance.now();
-      const response = await fetch(`${url}${POLL_PATH}`).catch(() => null);
-      await response?.arrayBuffer();
-      latencies.push(performance.now() - startMs);
+      const response = await getText(`${url}${POLL_PATH}`);
+      latencies.push(response?.status === 200 ? performance.now() - startMs : Infinity);
       const waitMs = POLL_INTERVAL_MS - (performance.now() - startMs);
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
@@ -261,7 +268,7 @@ function printTable(devices: number, rows: readonly Row[]): void {
     process.stdout.write(
       `${row.endpoint.name.padEnd(30)} ${String(row.bytes).padStart(8)} | ${cell(row.service)} ms ${String(row.service.p50Ms).padStart(4)} | ${cell(row.bare)} ms | ${cell(row.express)} ms | ` +
         `${(row.service.requestsPerS / row.express.requestsPerS).toFixed(2).padStart(5)} | ${goal.padEnd(9)} | ${`${row.loopMaxMs} / ${row.loopP99Ms}`.padStart(15)} | ` +
-        `${row.service.non2xx} ${row.service.errors} ${row.service.timeouts}${row.status !== 200 ? ` (status ${row.status}: not served by this build)` : ''}\n`,
+        `${row.service.non2xx} ${row.service.errors} ${row.service.timeouts}${row.status !== 200 ? ` (status ${row.status}${row.status === 0 ? ': no answer within the timeout' : ': not served by this build'})` : ''}\n`,
     );
   }
 }
@@ -306,8 +313,8 @@ export async function runFleetBench(sizes: readonly number[] = DEFAULT_SIZES): P
         const poller = startPolling(service.url);
         const rows: Row[] = [];
         for (const endpoint of ENDPOINTS) {
-          const sample = await fetch(`${service.url}${endpoint.path(devices)}`);
-          const bytes = (await sample.arrayBuffer()).byteLength;
+          const sample = await getText(`${service.url}${endpoint.path(devices)}`);
+          const bytes = Buffer.byteLength(sample?.text ?? '');
           const baselines = await startBaselines(Math.max(12, bytes));
           let bare: LoadResult;
           let express: LoadResult;
@@ -323,7 +330,7 @@ export async function runFleetBench(sizes: readonly number[] = DEFAULT_SIZES): P
           rows.push({
             endpoint,
             bytes,
-            status: sample.status,
+            status: sample?.status ?? 0,
             service: result,
             bare,
             express,

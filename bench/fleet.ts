@@ -261,10 +261,9 @@ function printTable(devices: number, rows: readonly Row[]): void {
     `\n${devices} devices, ${CONNECTIONS} connections, ${DURATION_S} s a run, dashboard polling ${POLL_PATH} every ${POLL_INTERVAL_MS} ms\n${header}\n`,
   );
   for (const row of rows) {
+    const answered = row.status === 200 && row.service.requestsPerS > 0 && row.service.non2xx === 0 && row.service.errors === 0 && row.service.timeouts === 0;
     const goal =
-      row.endpoint.goalP99Ms === null
-        ? ''
-        : `≤ ${row.endpoint.goalP99Ms} ${row.service.p99Ms <= row.endpoint.goalP99Ms && row.service.non2xx === 0 ? 'met' : 'NOT'}`;
+      row.endpoint.goalP99Ms === null ? '' : `≤ ${row.endpoint.goalP99Ms} ${answered && row.service.p99Ms <= row.endpoint.goalP99Ms ? 'met' : 'NOT'}`;
     process.stdout.write(
       `${row.endpoint.name.padEnd(30)} ${String(row.bytes).padStart(8)} | ${cell(row.service)} ms ${String(row.service.p50Ms).padStart(4)} | ${cell(row.bare)} ms | ${cell(row.express)} ms | ` +
         `${(row.service.requestsPerS / row.express.requestsPerS).toFixed(2).padStart(5)} | ${goal.padEnd(9)} | ${`${row.loopMaxMs} / ${row.loopP99Ms}`.padStart(15)} | ` +

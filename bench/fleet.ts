@@ -10,7 +10,7 @@
  * npx tsx bench/fleet.ts [devices…]          (default 10000 100000)
  * BENCH_DURATION_S=10  seconds per load run (default 10)
  * BENCH_FLEET_POLL=/api/fleet  what the background dashboard asks for once a second (main's fleet view loads
- *   /api/fleet; a paged fleet view asks /api/fleet?sort=…&limit=100)
+ *   /api/fleet; a paged fleet view asks /api/fleet?sort=…&limit=100; `none`: no dashboard)
  * BENCH_LOG_LEVEL=info  the service's --log-level (info: the access log is written, as by default)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -203,7 +203,7 @@ async function scrape(url: string): Promise<Map<string, number>> {
 /** The dashboard's fleet view polling in the background: what it asks for, once a second; its latencies are kept. */
 function startPolling(url: string): { stop: () => Promise<number[]> } {
   const latencies: number[] = [];
-  let running = true;
+  let running = POLL_PATH !== 'none';
   const loop = (async () => {
     while (running) {
       const startMs = performance.now();

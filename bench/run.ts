@@ -15,6 +15,7 @@ const BENCHES: { name: string; module: string; fn: string }[] = [
   { name: 'dashboard', module: './dashboard.ts', fn: 'runDashboardBench' },
   { name: 'fleet', module: './fleet.ts', fn: 'runFleetBench' },
   { name: 'startup', module: './startup.ts', fn: 'runStartupBench' },
+  { name: 'fleet-load', module: './fleet-load.ts', fn: 'runFleetLoadBench' },
 ];
 
 const only = process.argv.slice(2);

@@ -19,15 +19,22 @@ export const serveCommand: CliCommand = defineCommand({
     log.info(`tinyml-footprint listening on ${service.url} (data in ${config.dataDir})`, { url: service.url, dataDir: config.dataDir });
     log.info(`write endpoints need: Authorization: Bearer <${tokenFrom}>`, { apiTokenOrigin: service.apiTokenOrigin });
     await new Promise<void>((resolve) => {
-      const shutdown = (signal: string) => {
-        log.info(`${signal}: shutting down`, { signal });
+      let shuttingDown = false;
+      const shutdown = (signal: NodeJS.Signals) => {
+        if (shuttingDown) {
+          // A second signal (Ctrl-C twice): the operator will not wait for the drain.
+          log.warn(`${signal} again: exiting without waiting for the drain`, { signal });
+          process.exit(1);
+        }
+        shuttingDown = true;
+        log.info(`${signal}: shutting down (draining in-flight requests)`, { signal });
         service.close().then(resolve, (error: unknown) => {
           log.error('shutdown failed', errorFields(error));
           resolve();
         });
       };
-      process.once('SIGINT', () => shutdown('SIGINT'));
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', shutdown);
+      process.on('SIGTERM', shutdown);
     });
     return 0;
   },

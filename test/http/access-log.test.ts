@@ -1,0 +1,49 @@
+/** The access log: a line per request with its id, the client's X-Request-Id honoured when sane, returned always. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RecordingLogger } from '../helpers/recording-logger.js';
+import { startTestService, type TestService } from '../helpers/service.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+let ctx: TestService;
+const log = new RecordingLogger();
+beforeAll(async () => {
+  ctx = await startTestService({ log });
+});
+afterAll(async () => {
+  await ctx.close();
+});
+
+async function lineOf(reqId: string) {
+  return waitFor(`the access-log line of ${reqId}`, () => log.lines.find((line) => line.message === 'request' && line.fields['reqId'] === reqId));
+}
+
+describe('access log and request ids', () => {
+  it('honours a sane X-Request-Id, returns it, and logs the request under it at info', async () => {
+    const response = await fetch(`${ctx.url}/api/devices/nobody/footprint?x=1`, { headers: { 'x-request-id': 'trace-42.a' } });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('x-request-id')).toBe('trace-42.a');
+    const line = await lineOf('trace-42.a');
+    expect(line.level).toBe('info');
+    expect(line.fields).toMatchObject({ component: 'http', method: 'GET', url: '/api/devices/nobody/footprint?x=1', status: 404 });
+    expect(line.fields['durationMs']).toEqual(expect.any(Number));
+    expect(line.fields['bytes']).toBeGreaterThan(Number(response.headers.get('content-length')));
+  });
+
+  it('gives a request without an id, or with one unfit for a log line, a new UUID', async () => {
+    for (const given of [undefined, 'has space', 'x'.repeat(129), 'quote"d']) {
+      const response = await fetch(`${ctx.url}/api/catalogue/grids`, { headers: given === undefined ? {} : { 'x-request-id': given } });
+      const reqId = response.headers.get('x-request-id')!;
+      expect(reqId).toMatch(UUID);
+      expect((await lineOf(reqId)).fields['status']).toBe(200);
+    }
+  });
+
+  it('logs probes and scrapes at debug, other requests at info', async () => {
+    for (const probe of ['/livez', '/readyz', '/metrics']) {
+      const reqId = `probe${probe.replace('/', '-')}`;
+      await fetch(`${ctx.url}${probe}`, { headers: { 'x-request-id': reqId } });
+      expect((await lineOf(reqId)).level).toBe('debug');
+    }
+  });
+});

@@ -13,6 +13,7 @@
  *
  * No I/O and no clock: host times come in with each sample.
  */
+import type { InstrumentId } from '../../domain/instruments.js';
 import type { WindowDraft } from '../window-sink.js';
 import { EnergyIntegrator } from './energy-integrator.js';
 import type { IntegratedWindow, IntegratorConfig, IntegratorStats, SampleVerdict } from './energy-integrator.js';
@@ -37,6 +38,8 @@ export interface SampleTimelineOptions {
   power(tMs: number, powerW: number): void;
   /** No window is drafted to start before this host time (ms): where this device's last window ended. */
   floorMs?: number;
+  /** The lab instrument that measured the samples (an instrument driver): every window names it, so its accuracy counts. */
+  instrument?: InstrumentId;
 }
 
 export class SampleTimeline {
@@ -184,7 +187,11 @@ export class SampleTimeline {
       maxPowerW: window.maxPowerUw === null ? null : window.maxPowerUw / 1e6,
       inferenceCount: window.inferenceCount,
       source: this.options.source,
+      ...(this.options.instrument === undefined ? {} : { instrument: this.options.instrument }),
       ...(window.betweenMarkers ? { betweenMarkers: true as const } : {}),
+      // A run of inferences between two markers is MLPerf Tiny's window: stored as span `inferences`, it feeds the
+      // per-inference median (a marked run without inferences stays a time window: the span needs some).
+      ...(window.betweenMarkers && window.inferenceCount > 0 ? { span: 'inferences' as const } : {}),
     };
   }
 }

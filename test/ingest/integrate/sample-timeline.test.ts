@@ -30,6 +30,37 @@ describe('SampleTimeline', () => {
     expect(windows.reduce((sum, w) => sum + w.inferenceCount, 0)).toBe(5);
   });
 
+  it("windows name the driver's instrument; a run of inferences is stored as span `inferences`, a run without any is not", () => {
+    const t = new SampleTimeline({
+      source: 'test',
+      integrator: { windowUs: 200_000, maxGapUs: 2_500 },
+      deviceId: 'dev',
+      power: () => {},
+      instrument: 'lpm01a',
+    });
+    for (let k = 0; k <= 1000; k += 1) {
+      t.push(k * 1000, 1_000_000, 1_000 + k);
+      if (k === 100) t.marker(0, true);
+      if (k === 300) t.marker(4, false);
+      if (k === 400) t.marker(0, true);
+      if (k === 500) t.marker(0, false);
+    }
+    t.reset();
+    const windows = t.takeWindows().map((w) => w.draft);
+    expect(windows.every((w) => w.instrument === 'lpm01a')).toBe(true);
+    const runs = windows.filter((w) => w.betweenMarkers === true);
+    expect(runs.map((w) => [w.inferenceCount, w.span])).toEqual([
+      [4, 'inferences'],
+      [0, undefined],
+    ]);
+    expect(windows.filter((w) => w.betweenMarkers !== true).every((w) => w.span === undefined)).toBe(true);
+    // Without an instrument (a TMF1 board), windows name none.
+    const { timeline: plain } = timeline(200_000);
+    for (let k = 0; k <= 300; k += 1) plain.push(k * 1000, 1_000_000, 1_000 + k);
+    plain.reset();
+    expect(plain.takeWindows().every((w) => w.draft.instrument === undefined)).toBe(true);
+  });
+
   it('anchors windows to the host time of the first sample, and publishes live power at most every 100 ms', () => {
     const { timeline: t, power } = timeline(1_000_000);
     for (let k = 0; k <= 2000; k += 1) t.push(5_000_000 + k * 1000, 2_000_000, 50_000 + k);

@@ -102,6 +102,7 @@ export class Ppk2Session implements DriverSession {
     this.markers = settings.logicChannel === null ? null : new LogicMarkers(settings.logicChannel);
     const floor = context.previousWindowEnd?.deviceId === this.deviceId ? context.previousWindowEnd.endMs : undefined;
     this.timeline = new SampleTimeline({
+      instrument: 'ppk2',
       source: context.source,
       integrator: { windowUs: context.integrator.windowUs, maxGapUs: PPK2_MAX_GAP_US },
       deviceId: this.deviceId,

@@ -13,6 +13,8 @@ import { startSerialReaders, storeSeqStart, type SerialReaders } from '../../../
 import { LiveBus } from '../../../../../src/live/live-bus.js';
 import { HealthRegistry, type SourceStatus } from '../../../../../src/obs/health-registry.js';
 import { SEED_DEFAULT_SPEC } from '../../../../../src/service/spec.js';
+import { buildCatalogue } from '../../../../../src/catalogue/load-catalogue.js';
+import { deviceFootprint, MAX_INFERENCE_SPANS_FOR_MEDIAN } from '../../../../../src/service/device-footprint.js';
 import { DEFAULT_PPK2_PROFILE } from '../../../../../src/sim/ppk2/current-profile.js';
 import { PPK2_EXAMPLE_METADATA } from '../../../../../src/sim/ppk2/example-metadata.js';
 import { Ppk2Simulator } from '../../../../../src/sim/ppk2/ppk2-simulator.js';
@@ -121,6 +123,17 @@ describe('PPK2 end to end over a socat pty, with a cut cable', () => {
     const truthUj = median(truth.periodEnergyJ) * 1e6;
     expect(Math.abs(median(perInference) - truthUj) / truthUj).toBeLessThan(0.005);
     expect(Math.abs(aggregate.inferences - truth.bursts)).toBeLessThanOrEqual(2);
+    // Stored as the kit measured them: every window names the instrument, each marked run is an `inferences` span,
+    // so the device's footprint gives MLPerf Tiny's median per inference, not the aggregate's average.
+    expect(aggregate.instruments).toEqual(['ppk2']);
+    expect(aggregate.instrumentedS).toBeCloseTo(aggregate.observedS, 6);
+    expect(aggregate.inferenceSpanWindows).toBe(windows.filter((w) => w.span === 'inferences').length);
+    expect(aggregate.inferenceSpanWindows).toBeGreaterThan(30);
+    const device = (await store.getDevice('kws-ppk2'))!;
+    const spans = await store.listInferenceSpans('kws-ppk2', MAX_INFERENCE_SPANS_FOR_MEDIAN);
+    const perInferenceFigure = deviceFootprint(buildCatalogue(), device, aggregate, Date.now(), 60_000, undefined, spans).perInference!;
+    expect(perInferenceFigure.energy.basis).toBe('per-window-median');
+    expect(Math.abs(perInferenceFigure.energy.energyPerInferenceJ * 1e6 - truthUj) / truthUj).toBeLessThan(0.005);
     if (process.env.E2E_DEBUG)
       console.log({
         measuredW,

@@ -47,6 +47,21 @@ describe('measure --until', () => {
     expect(summary.samplingWarning.samplesPerBurst).toBeLessThan(2.5);
   });
 
+  it('exits at the maximum duration when the target is not reached (no timer left keeping it alive)', async () => {
+    const simulator = cli(['simulate', 'serial', '--burst-ms', '20', '--duty', '0.1', '--sample-rate', '100']);
+    await waitFor('the simulator to print its port', () => /open this port: (\S+)/.test(simulator.out()) || simulator.child.exitCode !== null, {
+      timeoutMs: START_MS,
+    });
+    const port = /open this port: (\S+)/.exec(simulator.out())?.[1];
+    expect(port, simulator.err()).toBeDefined();
+    // ±0.1 % over 12 s of 10 s windows cannot be reached: the duration ends it, and the process must then exit.
+    const measure = cli(['measure', port!, '--until', '0.1%', '--duration', '12s', '--json']);
+    await waitFor('measure to print its summary', () => measure.out().includes('"until"') || measure.child.exitCode !== null, { timeoutMs: START_MS });
+    await waitFor('measure to exit after its summary', () => measure.child.exitCode !== null, { timeoutMs: START_MS });
+    expect(measure.child.exitCode, measure.err()).toBe(0);
+    expect(JSON.parse(measure.out()).until).toEqual({ target: 0.001, reached: false });
+  });
+
   it('refuses a target it cannot mean', async () => {
     const run = cli(['measure', '/dev/null', '--until', '200%']);
     expect((await run.exited).code).toBe(2);

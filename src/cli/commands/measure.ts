@@ -172,15 +172,19 @@ export const measureCommand: CliCommand = defineCommand({
     };
     const timer = setInterval(readout, READOUT_INTERVAL_MS);
     await new Promise<void>((resolve) => {
-      const end = setTimeout(resolve, durationS * 1000);
-      const stopRule = until === null ? null : setInterval(() => (confidence.isKnownTo(until) ? onSignal() : undefined), READOUT_INTERVAL_MS);
-      const onSignal = (): void => {
+      // Whichever ends the measurement (the duration, --until, a signal) clears the others: a timer left running
+      // would keep the process alive after the summary.
+      const finish = (): void => {
         clearTimeout(end);
         if (stopRule !== null) clearInterval(stopRule);
+        process.off('SIGINT', finish);
+        process.off('SIGTERM', finish);
         resolve();
       };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      const end = setTimeout(finish, durationS * 1000);
+      const stopRule = until === null ? null : setInterval(() => (confidence.isKnownTo(until) ? finish() : undefined), READOUT_INTERVAL_MS);
+      process.once('SIGINT', finish);
+      process.once('SIGTERM', finish);
     });
     clearInterval(timer);
     await readers.stop();

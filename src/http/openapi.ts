@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_BODY_BYTES, MAX_DEVICES_PER_REQUEST, MAX_EVENT_CLIENTS } from './limits.js';
+import { MAX_BODY_BYTES, MAX_DEVICES_PER_REQUEST, MAX_EVENT_CLIENTS, MAX_IMPORT_BODY_BYTES } from './limits.js';
 import { DEVICE_ID_PATTERN } from '../protocol/limits.js';
 import * as responses from './response-schemas.js';
 import {
@@ -121,6 +121,7 @@ const PROBLEMS = {
   409: problem('conflict'),
   413: problem(`body over ${MAX_BODY_BYTES} bytes`),
   415: problem('body is not application/json'),
+  503: problem('the commit queue is full (`overloaded`, with Retry-After) or the service is shutting down (`unavailable`): nothing stored, retry'),
 };
 
 const EXAMPLE_START_MS = Date.UTC(2025, 0, 1);
@@ -313,6 +314,7 @@ export function openApiDocument(version: string): unknown {
             404: PROBLEMS[404],
             413: PROBLEMS[413],
             415: PROBLEMS[415],
+            503: PROBLEMS[503],
           },
         },
       },
@@ -338,8 +340,9 @@ export function openApiDocument(version: string): unknown {
             400: PROBLEMS[400],
             401: PROBLEMS[401],
             404: PROBLEMS[404],
-            413: PROBLEMS[413],
+            413: problem(`body over ${MAX_IMPORT_BODY_BYTES} bytes (this route's own limit)`),
             415: PROBLEMS[415],
+            503: PROBLEMS[503],
           },
         },
       },

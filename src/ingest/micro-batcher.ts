@@ -79,8 +79,12 @@ export class MicroBatcher<T, R> {
   add(item: T): Promise<R> {
     if (this.closed) return Promise.reject(new BatcherClosedError());
     const size = this.sizeOf(item);
-    // An item alone larger than the limit is taken when nothing waits, so that it is not refused forever.
-    if (this.pending > 0 && this.pending + size > this.maxPendingItems) return Promise.reject(new OverloadError(this.maxPendingItems));
+    // An item larger than the limit on its own (an import of many windows, bounded by its source's own cap) is always
+    // taken: refusing it whenever anything else waits would refuse it for as long as a fleet keeps publishing. While
+    // it waits the pending size is over the limit, so other items are refused (back-pressure) until it is flushed.
+    if (size <= this.maxPendingItems && this.pending > 0 && this.pending + size > this.maxPendingItems) {
+      return Promise.reject(new OverloadError(this.maxPendingItems));
+    }
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, size, resolve, reject });
       this.queued += size;

@@ -39,4 +39,28 @@ describe('MicroBatcher', () => {
     await batcher.close();
     await expect(batcher.add(5)).rejects.toThrow('closed');
   });
+
+  it('takes an item larger than the limit on its own even while others wait (an import), and holds others back until it is flushed', async () => {
+    const batches: number[][] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const batcher = new MicroBatcher<number, number>(
+      async (items) => {
+        await gate;
+        batches.push([...items]);
+        return [...items];
+      },
+      { lingerMs: 1, maxPendingItems: 10, maxBatchItems: 10, sizeOf: (item) => item },
+    );
+    const small = batcher.add(3);
+    const large = batcher.add(25); // over the limit alone: taken although 3 wait
+    await expect(batcher.add(2)).rejects.toBeInstanceOf(OverloadError); // pending 28 > 10: back-pressure
+    await expect(batcher.add(8)).rejects.toBeInstanceOf(OverloadError); // fits the limit, not beside what waits
+    release();
+    await expect(small).resolves.toBe(3);
+    await expect(large).resolves.toBe(25);
+    expect(batches).toEqual([[3], [25]]);
+    await expect(batcher.add(8)).resolves.toBe(8);
+    await batcher.close();
+  });
 });

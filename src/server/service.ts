@@ -89,34 +89,36 @@ async function startOnStore(
     for (const layer of layers) attached.push(await layer.attach(context, layerConfig(config, layer)));
   } catch (error) {
     fleetIndex.stop();
+    await ingest.close();
     await abortAll(attached, log);
     throw error;
   }
 
-  const { app, stats } = createApp({
-    store,
-    catalogue,
-    ingest,
-    bus,
-    health,
-    presence,
-    apiToken: token.token,
-    defaults: config.defaults,
-    clock,
-    log: log.child({ component: 'http' }),
-    onlineThresholdMs: config.onlineThresholdMs,
-    fleetIndex,
-    version: VERSION,
-    readiness: () => ({ store: storeState, draining, layers: { ...layerStates } }),
-    metrics,
-    apiRouters: attached.flatMap((layer) => layer.apiRouters ?? []),
-    rootHandlers: attached.flatMap((layer) => layer.rootHandlers ?? []),
-  });
-
   const limits = { ...HTTP_SERVER_LIMITS, ...options.httpLimits };
-  const server = createHttpServer(app, stats, limits);
-  const connections = new ConnectionTracker(server);
+  let server: Server;
+  let connections: ConnectionTracker;
   try {
+    const { app, stats } = createApp({
+      store,
+      catalogue,
+      ingest,
+      bus,
+      health,
+      presence,
+      apiToken: token.token,
+      defaults: config.defaults,
+      clock,
+      log: log.child({ component: 'http' }),
+      onlineThresholdMs: config.onlineThresholdMs,
+      fleetIndex,
+      version: VERSION,
+      readiness: () => ({ store: storeState, draining, layers: { ...layerStates } }),
+      metrics,
+      apiRouters: attached.flatMap((layer) => layer.apiRouters ?? []),
+      rootHandlers: attached.flatMap((layer) => layer.rootHandlers ?? []),
+    });
+    server = createHttpServer(app, stats, limits);
+    connections = new ConnectionTracker(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => {
@@ -126,6 +128,7 @@ async function startOnStore(
     });
   } catch (error) {
     fleetIndex.stop();
+    await ingest.close();
     await abortAll(attached, log);
     throw error;
   }
@@ -146,6 +149,7 @@ async function startOnStore(
     await abortAll(attached.slice(next), log);
     await closeServer(server);
     fleetIndex.stop();
+    await ingest.close(); // a source that started may have submitted windows: commit them before the store closes
     throw error;
   }
 

@@ -40,6 +40,12 @@ export interface SampleTimelineOptions {
   floorMs?: number;
   /** The lab instrument that measured the samples (an instrument driver): every window names it, so its accuracy counts. */
   instrument?: InstrumentId;
+  /**
+   * True when a marked run holds exactly its inferences and nothing else (LPM01A: markers before and after N
+   * inferences, MLPerf Tiny's window): such runs are stored as span `inferences` and give the per-inference median.
+   * False (default) when a run also holds idle time (PPK2: rising edge to rising edge, a whole period).
+   */
+  runsAreInferenceSpans?: boolean;
 }
 
 export class SampleTimeline {
@@ -191,7 +197,7 @@ export class SampleTimeline {
       ...(window.betweenMarkers ? { betweenMarkers: true as const } : {}),
       // A run of inferences between two markers is MLPerf Tiny's window: stored as span `inferences`, it feeds the
       // per-inference median (a marked run without inferences stays a time window: the span needs some).
-      ...(window.betweenMarkers && window.inferenceCount > 0 ? { span: 'inferences' as const } : {}),
+      ...(this.options.runsAreInferenceSpans === true && window.betweenMarkers && window.inferenceCount > 0 ? { span: 'inferences' as const } : {}),
     };
   }
 }

@@ -37,6 +37,7 @@ describe('SampleTimeline', () => {
       deviceId: 'dev',
       power: () => {},
       instrument: 'lpm01a',
+      runsAreInferenceSpans: true,
     });
     for (let k = 0; k <= 1000; k += 1) {
       t.push(k * 1000, 1_000_000, 1_000 + k);
@@ -54,6 +55,22 @@ describe('SampleTimeline', () => {
       [0, undefined],
     ]);
     expect(windows.filter((w) => w.betweenMarkers !== true).every((w) => w.span === undefined)).toBe(true);
+    // Runs that also hold idle time (a PPK2's edge-to-edge periods) stay time windows.
+    const periods = new SampleTimeline({
+      source: 'test',
+      integrator: { windowUs: 200_000, maxGapUs: 2_500 },
+      deviceId: 'dev',
+      power: () => {},
+      instrument: 'ppk2',
+    });
+    for (let k = 0; k <= 600; k += 1) {
+      periods.push(k * 1000, 1_000_000, 1_000 + k);
+      if (k === 100 || k === 300 || k === 500) periods.marker(1, true);
+    }
+    periods.reset();
+    const periodWindows = periods.takeWindows().map((w) => w.draft);
+    expect(periodWindows.some((w) => w.betweenMarkers === true && w.inferenceCount === 1)).toBe(true);
+    expect(periodWindows.every((w) => w.span === undefined && w.instrument === 'ppk2')).toBe(true);
     // Without an instrument (a TMF1 board), windows name none.
     const { timeline: plain } = timeline(200_000);
     for (let k = 0; k <= 300; k += 1) plain.push(k * 1000, 1_000_000, 1_000 + k);

@@ -150,6 +150,7 @@ class Lpm01aSession implements DriverSession {
     this.deviceId ??= `lpm01a-${boardId ?? this.context.path.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
     this.timeline = new SampleTimeline({
       instrument: 'lpm01a',
+      runsAreInferenceSpans: true,
       source: this.context.source,
       integrator: { windowUs: this.context.integrator.windowUs, maxGapUs: this.periodUs * GAP_AFTER_SAMPLE_PERIODS },
       deviceId: this.deviceId,

@@ -21,7 +21,8 @@ export function powerFromAggregate(catalogue: Catalogue, aggregate: DeviceAggreg
   };
 }
 
-export function footprintInputFromSpec(spec: DeviceSpec, power: PowerInput, elapsedS?: number): FootprintInput {
+/** The model's input that a spec alone decides (all but power and elapsed time): what per-spec plans are built from. */
+export function specInput(spec: DeviceSpec): Omit<FootprintInput, 'power' | 'elapsedS'> {
   return {
     system: spec.system,
     training: spec.training,
@@ -30,6 +31,12 @@ export function footprintInputFromSpec(spec: DeviceSpec, power: PowerInput, elap
     grid: resolveGrid(spec.grid),
     chargerEfficiency: spec.chargerEfficiency,
     ...(spec.battery === undefined ? {} : { battery: spec.battery }),
+  };
+}
+
+export function footprintInputFromSpec(spec: DeviceSpec, power: PowerInput, elapsedS?: number): FootprintInput {
+  return {
+    ...specInput(spec),
     power,
     ...(elapsedS === undefined ? {} : { elapsedS }),
   };

@@ -1,4 +1,4 @@
-import { resolveGrid } from '../catalogue/grid.js';
+import { specInput } from './device-footprint.js';
 import type { Device, DeviceAggregate, DeviceSpec } from '../domain/types.js';
 import { isOnlineNow, type DevicePresence, type PresenceRegistry } from '../live/device-presence.js';
 import type { LiveBus } from '../live/live-bus.js';
@@ -402,15 +402,7 @@ export class FleetIndex {
     if (known !== undefined) return known;
     let plan: FigurePlan | Error;
     try {
-      plan = planFigures(this.deps.catalogue, {
-        system: spec.system,
-        training: spec.training,
-        trainingDevices: spec.trainingDevices,
-        lifetimeYears: spec.lifetimeYears,
-        grid: resolveGrid(spec.grid),
-        chargerEfficiency: spec.chargerEfficiency,
-        ...(spec.battery === undefined ? {} : { battery: spec.battery }),
-      });
+      plan = planFigures(this.deps.catalogue, specInput(spec));
     } catch (error) {
       plan = error instanceof Error ? error : new Error(String(error));
     }

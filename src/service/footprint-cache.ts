@@ -6,7 +6,7 @@ import { accruedFigures, planFigures, type FigurePlan } from '../model/footprint
 import { computeFootprint, type FootprintResult } from '../model/footprint.js';
 import { powerUncertainty } from '../model/power-confidence.js';
 import type { EnergyWindow } from '../domain/types.js';
-import { devicePerInference, deviceStatus, footprintInputFromSpec, powerFromAggregate } from './device-footprint.js';
+import { devicePerInference, deviceStatus, footprintInputFromSpec, powerFromAggregate, specInput } from './device-footprint.js';
 
 /**
  * Serialised footprints kept (LRU): each is about 9 KB, so this bounds the cache near 20 MB. One entry serves every
@@ -96,8 +96,7 @@ export class FootprintCache {
     if (deployedMs !== null && !Number.isNaN(deployedMs)) {
       let plan = this.plans.get(specKey);
       if (plan === undefined) {
-        const { power: _power, ...input } = footprintInputFromSpec(device.spec, power);
-        plan = planFigures(this.catalogue, input);
+        plan = planFigures(this.catalogue, specInput(device.spec));
         if (this.plans.size >= MAX_FOOTPRINT_PLANS) this.plans.delete(this.plans.keys().next().value!);
         this.plans.set(specKey, plan);
       }

@@ -3,16 +3,13 @@
  * whose busy GPIO is wired to a logic input. Read it with `measure --instrument ppk2 <path>` or `serve --serial
  * <path>,driver=ppk2`. At exit it prints the truth: what it wrote, and the energy of it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { openSimulatorPort } from '../simulator-port.js';
 import { ValidationError } from '../../domain/errors.js';
 import { parseDurationS } from '../../domain/quantity.js';
 import { parsePpk2Metadata } from '../../ingest/serial/drivers/ppk2/metadata.js';
 import { DEFAULT_PPK2_PROFILE, nominalAverageCurrentA, type Ppk2CurrentProfile } from '../../sim/ppk2/current-profile.js';
 import { PPK2_EXAMPLE_METADATA } from '../../sim/ppk2/example-metadata.js';
 import { Ppk2Simulator } from '../../sim/ppk2/ppk2-simulator.js';
-import { createPtyPair, type PtyPair } from '../../sim/serial/pty-pair.js';
 import type { CliCommand } from '../command.js';
 import { defineCommand } from '../define-command.js';
 import { integerOption, numberOption } from '../options.js';
@@ -65,20 +62,8 @@ export const simulatePpk2Command: CliCommand = defineCommand({
     const dropSamples = integerOption('drop-samples', values['drop-samples'], 0) ?? 0;
     const durationMs = values.duration === undefined ? undefined : parseDurationS(values.duration) * 1000;
 
-    let pair: PtyPair | null = null;
-    let dir: string | null = null;
-    let path = values.path;
-    if (path === undefined) {
-      dir = mkdtempSync(join(tmpdir(), 'tinyml-ppk2-'));
-      try {
-        pair = await createPtyPair(join(dir, 'kit'), join(dir, 'ttyPPK2'));
-      } catch (error) {
-        rmSync(dir, { recursive: true, force: true });
-        throw error;
-      }
-      path = pair.devicePath;
-      process.stdout.write(`open this port: ${pair.readerPath}\n`);
-    }
+    const port = await openSimulatorPort(values.path, { dirPrefix: 'tinyml-ppk2-', device: 'kit', reader: 'ttyPPK2' });
+    const path = port.path;
     process.stderr.write(
       `simulating a PPK2: ${profile.sleepCurrentA * 1e6} µA sleep, ${profile.burstCurrentA * 1e3} mA for ${profile.burstSamples / 100} ms ` +
         `every ${profile.periodSamples / 100} ms (D${profile.logicChannel} high meanwhile) → nominal average ` +
@@ -96,8 +81,7 @@ export const simulatePpk2Command: CliCommand = defineCommand({
       if (timer !== null) clearTimeout(timer);
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
-      await pair?.close();
-      if (dir !== null) rmSync(dir, { recursive: true, force: true });
+      await port.close();
     }
     const truth = simulator.truth;
     process.stderr.write(

@@ -1,13 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { openSimulatorPort } from '../simulator-port.js';
 import { DEFAULT_SERIAL_BAUD } from '../../ingest/serial/index.js';
 import { ValidationError } from '../../domain/errors.js';
 import { parseDurationS } from '../../domain/quantity.js';
 import { DEFAULT_PROFILE, expectedAveragePowerUw, profilePeriodUs, validateProfile } from '../../sim/serial/power-profile.js';
 import type { PowerProfile } from '../../sim/serial/power-profile.js';
-import { createPtyPair } from '../../sim/serial/pty-pair.js';
-import type { PtyPair } from '../../sim/serial/pty-pair.js';
 import { SerialSimulator } from '../../sim/serial/serial-simulator.js';
 import { isDeviceId } from '../../protocol/validate.js';
 import type { CliCommand } from '../command.js';
@@ -72,20 +68,8 @@ export const simulateSerialCommand: CliCommand = defineCommand({
     // Checked before the pty exists: a bad baud rate must not leave a pair (or its temp dir) behind.
     const baudRate = integerOption('baud', values.baud, 1) ?? DEFAULT_SERIAL_BAUD;
 
-    let pair: PtyPair | null = null;
-    let dir: string | null = null;
-    let path = values.path;
-    if (path === undefined) {
-      dir = mkdtempSync(join(tmpdir(), 'tinyml-sim-'));
-      try {
-        pair = await createPtyPair(join(dir, 'device'), join(dir, 'ttyTMF0'));
-      } catch (error) {
-        rmSync(dir, { recursive: true, force: true });
-        throw error;
-      }
-      path = pair.devicePath;
-      process.stdout.write(`open this port: ${pair.readerPath}\n`);
-    }
+    const port = await openSimulatorPort(values.path, { dirPrefix: 'tinyml-sim-', device: 'device', reader: 'ttyTMF0' });
+    const path = port.path;
     process.stderr.write(
       `simulating ${profile.deviceId}: ${profile.sleepUa} µA sleep, ${profile.activeUa / 1000} mA bursts of ${profile.burstUs / 1000} ms ` +
         `every ${profilePeriodUs(profile) / 1000} ms at ${profile.supplyMv} mV, ${sampleRateHz} samples/s → ` +
@@ -124,8 +108,7 @@ export const simulateSerialCommand: CliCommand = defineCommand({
     } finally {
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
-      await pair?.close();
-      if (dir !== null) rmSync(dir, { recursive: true, force: true });
+      await port.close();
     }
     return 0;
   },

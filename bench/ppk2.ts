@@ -10,7 +10,8 @@ import { parsePpk2Metadata } from '../src/ingest/serial/drivers/ppk2/metadata.js
 import { Ppk2Session } from '../src/ingest/serial/drivers/ppk2/ppk2-session.js';
 import { PPK2_DEFAULT_SETTINGS } from '../src/ingest/serial/drivers/ppk2/settings.js';
 import { Ppk2SampleDecoder } from '../src/ingest/serial/drivers/ppk2/sample-decoder.js';
-import { DEFAULT_PPK2_PROFILE, isBusy, mulberry32, nominalCurrentA } from '../src/sim/ppk2/current-profile.js';
+import { DEFAULT_PPK2_PROFILE, isBusy, nominalCurrentA } from '../src/sim/ppk2/current-profile.js';
+import { mulberry32 } from '../src/util/random.js';
 import { Ppk2WordEncoder } from '../src/sim/ppk2/word-encoder.js';
 import { PPK2RS_METADATA } from '../test/ingest/serial/drivers/ppk2/vectors.js';
 

@@ -6,6 +6,7 @@
  * download phase); inside a window each inference is a burst whose samples sum to exactly its energy.
  */
 import type { ImportFile } from '../../src/ingest/import/import-types.js';
+import { mulberry32 } from '../../src/util/random.js';
 
 export interface SessionWindowSpec {
   inferences: number;
@@ -32,17 +33,6 @@ export interface Session {
   perWindowUJ: number[];
   medianUJ: number;
   samples: Float32Array;
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 export function energyRunnerSession(spec: SessionSpec): Session {

@@ -48,15 +48,3 @@ export function nominalAverageCurrentA(profile: Ppk2CurrentProfile): number {
   const busy = profile.burstSamples / profile.periodSamples;
   return busy * profile.burstCurrentA + (1 - busy) * profile.sleepCurrentA;
 }
-
-/** Mulberry32: tiny, fast, deterministic (as the serial simulator's). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}

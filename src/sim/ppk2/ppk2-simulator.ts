@@ -11,7 +11,8 @@
 import { SerialPort } from 'serialport';
 import { defaultModifiers, type Ppk2Modifiers } from '../../ingest/serial/drivers/ppk2/metadata.js';
 import { PPK2_OPCODE, PPK2_SAMPLE_PERIOD_US } from '../../ingest/serial/drivers/ppk2/protocol.js';
-import { isBusy, mulberry32, nominalCurrentA, type Ppk2CurrentProfile } from './current-profile.js';
+import { mulberry32 } from '../../util/random.js';
+import { isBusy, nominalCurrentA, type Ppk2CurrentProfile } from './current-profile.js';
 import { Ppk2WordEncoder } from './word-encoder.js';
 
 /** Nordic's worker hands over ~3000 samples per 30 ms; we write every 10 ms (~1 000 samples, 4 KB). */

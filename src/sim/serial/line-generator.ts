@@ -5,6 +5,7 @@ import { UINT32_RANGE } from '../../ingest/integrate/energy-integrator.js';
 import { GAP_AFTER_SAMPLE_PERIODS } from '../../ingest/serial/line-session.js';
 import { currentUaAt, isActiveSample } from './power-profile.js';
 import type { PowerProfile } from './power-profile.js';
+import { mulberry32 } from '../../util/random.js';
 
 /** The device repeats hello every 1 s of device time (SPEC §4.1 asks for ≤ 60 s): a reader attaching mid-stream loses ≤ 1 s. */
 export const HELLO_EVERY_US = 1_000_000;
@@ -43,18 +44,6 @@ interface DeviceWindowState {
   maxUw: number;
   inferences: number;
   previous: { absUs: number; powerUw: number } | null;
-}
-
-/** Mulberry32: tiny, fast, deterministic. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 export class LineGenerator {

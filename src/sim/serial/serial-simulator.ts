@@ -3,6 +3,7 @@ import { SerialPort } from 'serialport';
 import { LineGenerator } from './line-generator.js';
 import type { GeneratorCounters } from './line-generator.js';
 import type { PowerProfile } from './power-profile.js';
+import { mulberry32 } from '../../util/random.js';
 
 /** Samples per write: 100 ms of data at 1 kHz, ~3 KB, below a pty's 4 KB buffer so writes rarely block. */
 export const SAMPLES_PER_WRITE = 100;
@@ -147,18 +148,6 @@ export class SerialSimulator {
 
 /** Keeps the drop sequence apart from the profile's noise sequence (same seed). */
 const DROP_SEED_SALT = 0x5eed_d409;
-
-/** Mulberry32, as in the line generator: tiny, fast, deterministic. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** How long the last write may take to drain before the port is torn down anyway. */
 export const FINAL_DRAIN_TIMEOUT_MS = 2_000;

@@ -19,7 +19,14 @@ const T0 = Date.parse('2026-11-01T00:00:00Z');
 
 type Outcome = { kind: 'answered'; status: number } | { kind: 'refused' } | { kind: 'reset'; code: string };
 
-function send(agent: http.Agent, url: URL, method: string, pathname: string, body?: string, drip?: { chunks: number; intervalMs: number }): Promise<Outcome> {
+function send(
+  agent: http.Agent,
+  url: URL,
+  method: string,
+  pathname: string,
+  body?: string,
+  drip?: { chunks: number; intervalMs: number; written?: { chunks: number } },
+): Promise<Outcome> {
   return new Promise((resolve) => {
     const request = http.request(
       {
@@ -47,6 +54,7 @@ function send(agent: http.Agent, url: URL, method: string, pathname: string, bod
       const timer = setInterval(() => {
         request.write(body.slice(offset, offset + size));
         offset += size;
+        if (drip.written !== undefined) drip.written.chunks += 1;
         if (offset >= body.length) {
           clearInterval(timer);
           request.end();
@@ -58,6 +66,8 @@ function send(agent: http.Agent, url: URL, method: string, pathname: string, bod
 
 /** Windows in the upload drip-fed across the signal (about 70 KiB of JSON). */
 const UPLOAD_WINDOWS = 600;
+/** Chunks of the 30-chunk upload written before the signal: it has started and most of it is still to come. */
+const UPLOAD_CHUNKS_BEFORE_SIGNAL = 5;
 const windowOf = (seq: number) => ({ seq, startMs: T0 + seq * 10_000, durationS: 10, energyJ: 0.2, sampleCount: 1000, minPowerW: 0.01, maxPowerW: 0.04 });
 const windowJson = (seq: number) => JSON.stringify(windowOf(seq));
 
@@ -106,8 +116,10 @@ describe('SIGTERM drains in-flight requests', () => {
     // A batch drip-fed over ~1.5 s on its own connection: it is in flight when the signal comes.
     const uploadAgent = new http.Agent({ keepAlive: false });
     const batch = JSON.stringify({ windows: Array.from({ length: UPLOAD_WINDOWS }, (_, seq) => windowOf(seq)) });
-    const upload = send(uploadAgent, url, 'POST', '/api/devices/upload/windows', batch, { chunks: 30, intervalMs: 50 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const uploadWritten = { chunks: 0 };
+    const upload = send(uploadAgent, url, 'POST', '/api/devices/upload/windows', batch, { chunks: 30, intervalMs: 50, written: uploadWritten });
+    // The signal comes once the upload is under way (its first chunks written, most still to come).
+    await waitFor('the upload to be in flight', () => uploadWritten.chunks >= UPLOAD_CHUNKS_BEFORE_SIGNAL, { timeoutMs: 60_000 });
     const answeredAtSignal = answered;
     serve.child.kill('SIGTERM');
 

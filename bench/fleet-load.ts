@@ -18,12 +18,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import type { EnergyWindow } from '../src/domain/types.js';
 import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { DATABASE_FILE } from '../src/store/data-dir.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { loadGet, type LoadResult } from './load.js';
 
 const DEFAULT_SIZES = [10_000, 100_000];
 /** Concurrent keep-alive connections, as the issue measured. */
@@ -70,30 +70,8 @@ const ENDPOINTS: Endpoint[] = [
   { name: 'page of 100 sorted by power', path: () => '/api/fleet?sort=power&dir=desc&limit=100', goalP99Ms: 50 },
 ];
 
-interface LoadResult {
-  requestsPerS: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-
-async function load(url: string, pathFor: () => string): Promise<LoadResult> {
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration: DURATION_S,
-    requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: pathFor() }) }],
-  });
-  return {
-    requestsPerS: result.requests.average,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-  };
+function load(url: string, pathFor: () => string): Promise<LoadResult> {
+  return loadGet(url, pathFor, CONNECTIONS, DURATION_S);
 }
 
 /** Devices and windows written through the store (not HTTP): one transaction for the devices, batches for the windows. */

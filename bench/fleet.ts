@@ -18,11 +18,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { DATABASE_FILE } from '../src/store/data-dir.js';
 import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { loadGet, type LoadResult } from './load.js';
 
 const DEFAULT_DEVICES = 100_000;
 const CONNECTIONS = 50;
@@ -34,14 +34,6 @@ const SYSTEMS = ['kws-typical', 'ic-typical', 'ad-typical', 'kws-best'];
 /** Devices a set of dashboards and API clients poll: within the footprint cache (MAX_FOOTPRINT_ENTRIES is 2 000). */
 const HOT_DEVICES = 1_000;
 const ROOT = new URL('..', import.meta.url).pathname;
-
-interface LoadResult {
-  requestsPerS: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
-}
 
 export function seed(dataDir: string, devices: number, nowMs: number): void {
   const file = path.join(dataDir, DATABASE_FILE);
@@ -177,14 +169,8 @@ function startBaseline(mode: 'bare' | 'express', bodyFile: string): Promise<{ ch
   });
 }
 
-async function load(url: string, pathFor: () => string, connections = CONNECTIONS): Promise<LoadResult> {
-  const result = await autocannon({
-    url,
-    connections,
-    duration: DURATION_S,
-    requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: pathFor() }) }],
-  });
-  return { requestsPerS: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+function load(url: string, pathFor: () => string, connections = CONNECTIONS): Promise<LoadResult> {
+  return loadGet(url, pathFor, connections, DURATION_S);
 }
 
 /** The dashboard's fleet view: an open event stream, and its page and totals reloaded every POLL_MS. */

@@ -15,6 +15,7 @@ import autocannon from 'autocannon';
 import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { DATABASE_FILE } from '../src/store/data-dir.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { loadResult, type LoadResult } from './load.js';
 
 /** Registered devices the requests cycle through. */
 const DEVICES = 1_000;
@@ -28,14 +29,6 @@ const GOAL_RATIO = 0.8;
 /** Windows start 30 days ago, 10 s apart per device: well inside the window rules' clock bounds. */
 const T0_MS = Date.now() - 30 * 86_400_000;
 const RESPONSE_BODY = JSON.stringify({ inserted: 1, duplicates: 0, rejected: 0, overlaps: 0, seqResets: 0 });
-
-interface LoadResult {
-  requestsPerS: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
-}
 
 /** Request i: device i mod DEVICES, seq i div DEVICES; so every request carries a new window. */
 function windowBody(i: number): { deviceId: string; body: string } {
@@ -74,7 +67,7 @@ async function load(url: string): Promise<LoadResult> {
       },
     ],
   });
-  return { requestsPerS: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+  return loadResult(result);
 }
 
 /** A child process printing `listening on <url>` on stderr once it listens. */

@@ -5,11 +5,11 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import autocannon from 'autocannon';
 import { DATABASE_FILE } from '../src/store/data-dir.js';
 import type { EnergyWindow } from '../src/domain/types.js';
 import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { loadGet, type LoadResult } from './load.js';
 
 /** Registered devices, as the issue asks. */
 const DEVICES = 10_000;
@@ -22,28 +22,8 @@ const CONNECTIONS = 32;
 const GOAL_REQUESTS_PER_S = 5_000;
 const GOAL_P99_MS = 20;
 
-interface LoadResult {
-  requestsPerS: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
-}
-
-async function load(url: string, pathFor: () => string): Promise<LoadResult> {
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration: DURATION_S,
-    requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: pathFor() }) }],
-  });
-  return {
-    requestsPerS: result.requests.average,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors,
-  };
+function load(url: string, pathFor: () => string): Promise<LoadResult> {
+  return loadGet(url, pathFor, CONNECTIONS, DURATION_S);
 }
 
 async function populate(dataDir: string): Promise<void> {

@@ -84,6 +84,13 @@ export interface Ppk2Truth {
   unknownBytes: number;
   /** With keepSampleEnergies: the energy of each written sample, J, one array per stream, in order. */
   streamSampleEnergyJ: number[][];
+  /**
+   * With keepSampleEnergies: per stream, the counter-visible losses (run mod 64) and the index in the stream of the
+   * written sample that shows each, so a test that cuts the cable knows which losses the host could see.
+   */
+  streamVisibleLosses: { atSample: number; lost: number }[][];
+  /** With keepSampleEnergies: per stream, the index in the stream of each written rising edge (a burst's first sample). */
+  streamBurstStarts: number[][];
 }
 
 type Mode = 'ampere' | 'source';
@@ -101,6 +108,8 @@ export class Ppk2Simulator {
     commands: {},
     unknownBytes: 0,
     streamSampleEnergyJ: [],
+    streamVisibleLosses: [],
+    streamBurstStarts: [],
   };
   private readonly modifiers: Ppk2Modifiers;
   private readonly random: () => number;
@@ -212,7 +221,11 @@ export class Ppk2Simulator {
           this.streamedSamples = 0;
           this.periodOpenJ = null;
           this.lossRun = 0;
-          if (this.options.keepSampleEnergies === true) this.truth.streamSampleEnergyJ.push([]);
+          if (this.options.keepSampleEnergies === true) {
+            this.truth.streamSampleEnergyJ.push([]);
+            this.truth.streamVisibleLosses.push([]);
+            this.truth.streamBurstStarts.push([]);
+          }
           this.lastBusy = null;
         }
         break;
@@ -300,6 +313,9 @@ export class Ppk2Simulator {
     truth.samplesWritten += 1;
     if (this.lossRun > 0) {
       truth.counterVisibleLost += this.lossRun % 64;
+      if (this.options.keepSampleEnergies === true && this.lossRun % 64 > 0) {
+        truth.streamVisibleLosses.at(-1)!.push({ atSample: truth.streamSampleEnergyJ.at(-1)!.length, lost: this.lossRun % 64 });
+      }
       this.lossRun = 0;
     }
     truth.energyJ += energyJ;
@@ -307,6 +323,7 @@ export class Ppk2Simulator {
     truth.chargeC += encoded.currentA * (PPK2_SAMPLE_PERIOD_US / 1e6);
     if (busy && this.lastBusy === false) {
       truth.bursts += 1;
+      if (this.options.keepSampleEnergies === true) truth.streamBurstStarts.at(-1)!.push(truth.streamSampleEnergyJ.at(-1)!.length - 1);
       if (this.periodOpenJ !== null && truth.periodEnergyJ.length < PPK2_SIM_MAX_RECORDED_PERIODS) truth.periodEnergyJ.push(this.periodOpenJ);
       this.periodOpenJ = 0;
     }

@@ -17,7 +17,7 @@ import { buildCatalogue } from '../../../../../src/catalogue/load-catalogue.js';
 import { deviceFootprint, MAX_INFERENCE_SPANS_FOR_MEDIAN } from '../../../../../src/service/device-footprint.js';
 import { DEFAULT_PPK2_PROFILE } from '../../../../../src/sim/ppk2/current-profile.js';
 import { PPK2_EXAMPLE_METADATA } from '../../../../../src/sim/ppk2/example-metadata.js';
-import { Ppk2Simulator } from '../../../../../src/sim/ppk2/ppk2-simulator.js';
+import { Ppk2Simulator, PPK2_SIM_MAX_BATCH_SAMPLES, PPK2_SIM_MAX_PENDING_BYTES } from '../../../../../src/sim/ppk2/ppk2-simulator.js';
 import { parsePpk2Metadata } from '../../../../../src/ingest/serial/drivers/ppk2/metadata.js';
 import { createPtyPair, isSocatAvailable, type PtyPair } from '../../../../../src/sim/serial/pty-pair.js';
 import { SqliteStore } from '../../../../../src/store/sqlite/sqlite-store.js';
@@ -33,6 +33,17 @@ afterAll(async () => {
   await pair?.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * What a cut can discard between the simulator and the reader, samples (4 bytes each): the simulator's write queue (it
+ * stops writing above PPK2_SIM_MAX_PENDING_BYTES, plus one batch), two ptys, each with Linux's tty flip buffer limit
+ * (64 KiB, TTYB_DEFAULT_MEM_LIMIT) and n_tty read buffer (4 KiB, N_TTY_BUF_SIZE), and socat's transfer buffer (8 KiB,
+ * its default -b).
+ */
+const CUT_UNREAD_SAMPLES_MAX = (PPK2_SIM_MAX_PENDING_BYTES + PPK2_SIM_MAX_BATCH_SAMPLES * 4 + (2 * (64 + 4) + 8) * 1024) / 4;
+
+type Loss = { atSample: number; lost: number };
+const sumLost = (losses: Loss[]): number => losses.reduce((sum, loss) => sum + loss.lost, 0);
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -97,24 +108,39 @@ describe('PPK2 end to end over a socat pty, with a cut cable', () => {
     // end is lost, as with a kit that powers up late: harmless, the flush only waits for quiet.
     expect(truth.commands).toMatchObject({ getMetadata: 2, averageStart: 2 });
     expect(truth.commands['averageStop']).toBeGreaterThanOrEqual(2);
-    expect(final.counters).toMatchObject({ sessions: 2, disconnects: 1, protocolFailures: 0 });
+    // The cut ends the first session once: seen as the port's close (a disconnect) or, when that close does not come in
+    // time (a saturated machine: the read of the torn-down pty stays pending), by the silence watchdog. Never as a
+    // protocol failure.
+    const seenAs = `how the cut was seen: ${JSON.stringify({ lastError: final.lastError, counters: final.counters })}`;
+    expect(final.counters['disconnects']! + final.counters['silenceTimeouts']!, seenAs).toBe(1);
+    expect(final.counters, seenAs).toMatchObject({ sessions: 2, protocolFailures: 0 });
     expect(final.rejected).toEqual({});
-    // What the host read is what was written except the few ms unread in the pty at the cut; counter gaps are the only loss.
+    // What the host read is what was written except what sat in the write queue, the ptys and socat at the cut
+    // (discarded with them) and at the stop; counter gaps are the only other loss.
     const received = final.counters['samples']!;
     expect(received).toBeLessThanOrEqual(truth.samplesWritten);
-    expect(truth.samplesWritten - received).toBeLessThan(20_000);
-    // Samples the kit could not hand over while a busy host did not read: the counter shows each run mod 64.
-    expect(final.counters['lostSamples']).toBe(truth.counterVisibleLost);
+    expect(truth.samplesWritten - received).toBeLessThanOrEqual(2 * CUT_UNREAD_SAMPLES_MAX);
+    // Samples the kit could not hand over while a busy host did not read: the counter shows each run mod 64, at the
+    // next sample written, which the host sees unless the cut discarded it.
+    const [firstLosses, secondLosses] = truth.streamVisibleLosses as [Loss[], Loss[]];
+    const readInSecondSession = received - readInFirstSession;
+    const visibleToHost =
+      sumLost(firstLosses.filter((loss) => loss.atSample < readInFirstSession)) + sumLost(secondLosses.filter((loss) => loss.atSample < readInSecondSession));
+    expect(final.counters['lostSamples']).toBe(visibleToHost);
 
     const aggregate = (await store.getAggregate('kws-ppk2'))!;
     expect(aggregate.windows).toBe(ingest.counters.windowsInserted);
     expect(ingest.counters.windowsDuplicate).toBe(0);
     const measuredW = aggregate.energyJ / aggregate.observedS;
-    // The truth of what the host read: all of the first stream up to the cut, all of the second.
+    // The truth of what the host read: the first stream up to the cut, the second up to the graceful stop (it reads
+    // until the kit has been quiet for PPK2_FLUSH_QUIET_MS; on a saturated machine socat can stall longer than that,
+    // and the few samples still in flight are closed with the port).
     const [first, second] = truth.streamSampleEnergyJ as [number[], number[]];
     expect(truth.streamSampleEnergyJ).toHaveLength(2);
-    expect(received - readInFirstSession).toBe(second.length);
-    const readJ = first.slice(0, readInFirstSession).reduce((a, b) => a + b, 0) + second.reduce((a, b) => a + b, 0);
+    expect(readInSecondSession).toBeLessThanOrEqual(second.length);
+    expect(second.length - readInSecondSession).toBeLessThanOrEqual(CUT_UNREAD_SAMPLES_MAX);
+    const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+    const readJ = sum(first.slice(0, readInFirstSession)) + sum(second.slice(0, readInSecondSession));
     const truthW = readJ / (received * 1e-5);
     expect(Math.abs(measuredW - truthW) / truthW).toBeLessThan(0.005);
     const windows = await store.listWindows('kws-ppk2', 10_000);
@@ -122,7 +148,10 @@ describe('PPK2 end to end over a socat pty, with a cut cable', () => {
     expect(perInference.length).toBeGreaterThan(30);
     const truthUj = median(truth.periodEnergyJ) * 1e6;
     expect(Math.abs(median(perInference) - truthUj) / truthUj).toBeLessThan(0.005);
-    expect(Math.abs(aggregate.inferences - truth.bursts)).toBeLessThanOrEqual(2);
+    // Bursts whose rising edge the host read; a burst cut by the cable or the stop may be counted or not (one each).
+    const [firstBursts, secondBursts] = truth.streamBurstStarts as [number[], number[]];
+    const burstsRead = firstBursts.filter((n) => n < readInFirstSession).length + secondBursts.filter((n) => n < readInSecondSession).length;
+    expect(Math.abs(aggregate.inferences - burstsRead)).toBeLessThanOrEqual(2);
     // Stored as the kit measured them: every window names the instrument. A window runs edge to edge (a whole period,
     // idle included), not MLPerf Tiny's run of inferences alone, so the footprint's per-inference basis says aggregate.
     expect(aggregate.instruments).toEqual(['ppk2']);

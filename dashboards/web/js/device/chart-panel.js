@@ -27,6 +27,11 @@ const PRESETS = /** @type {const} */ ([
 
 /** @typedef {import('./power-chart.js').ChartRow} ChartRow */
 
+/** A window's length: ms below a second (simulators send 400 ms windows), else as format.js duration. @param {number} s */
+function lengthText(s) {
+  return s < 1 ? `${Math.round(s * 1000)} ms` : duration(s);
+}
+
 /**
  * The device's power chart with its controls: time-range picker (presets and custom), follow-live / paused,
  * pan, and a selected span's energy, average power and energy per inference (summed by the series API).
@@ -95,7 +100,16 @@ export function createChartPanel(deps) {
     ),
     spanBox,
   );
-  const chart = createPowerChart(chartBox, { assumedPowerW: deps.assumedPowerW, assumedLabel: deps.assumedLabel, onSelect: select });
+  const chart = createPowerChart(chartBox, {
+    assumedPowerW: deps.assumedPowerW,
+    assumedLabel: deps.assumedLabel,
+    onSelect: select,
+    // The x range on screen (the tests check that live updates do not move it).
+    onScale(fromMs, toMs) {
+      chartBox.dataset['from'] = String(fromMs);
+      chartBox.dataset['to'] = String(toMs);
+    },
+  });
 
   function spanOf(preset) {
     const entry = PRESETS.find(([key]) => key === preset);
@@ -150,7 +164,10 @@ export function createChartPanel(deps) {
             inferences: w.inferenceCount,
           }));
         const lengths = [...new Set(windows.map((w) => w.durationS))];
-        label = `${rows.length} windows · each window${lengths.length === 1 ? ` (${duration(/** @type {number} */ (lengths[0]))})` : ''}`;
+        label =
+          rows.length === 0
+            ? '0 windows'
+            : `${rows.length} windows · each window${lengths.length === 1 ? ` (${lengthText(/** @type {number} */ (lengths[0]))})` : ''}`;
       } else {
         rows = buckets.map((b) => ({
           startMs: b.startMs,
@@ -169,8 +186,6 @@ export function createChartPanel(deps) {
       empty.hidden = rows.length > 0;
       empty.textContent = deps.firstSeenMs() === null ? 'No data yet: this device has not sent an energy window.' : 'No windows in this range.';
       if (selection) chart.mark(selection);
-      chartBox.dataset['from'] = String(chart.scale.fromMs);
-      chartBox.dataset['to'] = String(chart.scale.toMs);
       chartBox.dataset['version'] = String(Number(chartBox.dataset['version'] ?? '0') + 1);
       paintControls();
     } catch (error) {

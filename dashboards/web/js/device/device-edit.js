@@ -80,7 +80,7 @@ export async function deviceEditForm(deps) {
   const token = /** @type {HTMLInputElement} */ (h('input', { id: 'edit-token', type: 'password', autocomplete: 'off' }));
   const tokenField = h('label', { class: 'field', hidden: storedToken() !== null }, h('span', null, 'API token'), token);
   const message = h('p', { id: 'edit-message', role: 'status' });
-  const initial = { name: name.value, fleet: fleet.value, deployed: deployed.value, system: system.value, grid: grid.value, lifetime: lifetime.value };
+  let initial = { name: name.value, fleet: fleet.value, deployed: deployed.value, system: system.value, grid: grid.value, lifetime: lifetime.value };
 
   /** @returns {Record<string, unknown>} */
   function changes() {
@@ -131,6 +131,7 @@ export async function deviceEditForm(deps) {
     }
     storeToken(bearer);
     tokenField.hidden = true;
+    initial = { name: name.value, fleet: fleet.value, deployed: deployed.value, system: system.value, grid: grid.value, lifetime: lifetime.value };
     message.textContent = `Saved ${Object.keys(body).join(', ')}.`;
     deps.onSaved(answer);
   }

@@ -107,7 +107,7 @@ export async function mountDeviceView(root, id) {
           device: state.device,
           footprint: state.footprint,
           catalogue,
-          onSaved: () => void refresh(true),
+          onSaved: () => void refresh(),
         }),
       );
     } catch (error) {
@@ -115,16 +115,14 @@ export async function mountDeviceView(root, id) {
     }
   }
 
-  /** Read the footprint again (after an edit the live stream may not carry it until the next window). @param {boolean} [rebuildEdit] */
-  async function refresh(rebuildEdit = false) {
-    const fresh = await getJson(`/api/devices/${encodeURIComponent(id)}/footprint`);
-    state = { ...fresh, thresholdMs: state.thresholdMs };
-    schedule();
-    if (rebuildEdit) {
-      const open = editBox.querySelector('details')?.open ?? false;
-      await renderEdit();
-      const details = editBox.querySelector('details');
-      if (details) details.open = open;
+  /** Read the footprint again after an edit (the live stream carries it only with the next window). */
+  async function refresh() {
+    try {
+      const fresh = await getJson(`/api/devices/${encodeURIComponent(id)}/footprint`);
+      state = { ...fresh, thresholdMs: state.thresholdMs };
+      schedule();
+    } catch (error) {
+      recordError(String(error));
     }
   }
 

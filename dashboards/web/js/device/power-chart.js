@@ -66,7 +66,7 @@ function toData(rows, assumedMw) {
  * assumed power as a reference line. The x range is the caller's (the view's time range), so a data update never
  * resets a zoom. Dragging selects a span and reports it; the caller decides what a selection does.
  * @param {HTMLElement} container
- * @param {{ assumedPowerW: number, assumedLabel: string, onSelect: (fromMs: number, toMs: number) => void }} options
+ * @param {{ assumedPowerW: number, assumedLabel: string, onSelect: (fromMs: number, toMs: number) => void, onScale?: (fromMs: number, toMs: number) => void }} options
  */
 export function createPowerChart(container, options) {
   const assumedMw = options.assumedPowerW * 1000;
@@ -106,6 +106,13 @@ export function createPowerChart(container, options) {
       ],
       bands: [{ series: [3, 2], fill: 'rgba(31,111,178,0.16)' }],
       hooks: {
+        // uPlot commits a new scale after the current task: report the x range once it is on screen.
+        setScale: [
+          (u, key) => {
+            const x = u.scales['x'];
+            if (key === 'x' && x?.min !== undefined && x.max !== undefined) options.onScale?.(Math.round(x.min * 1000), Math.round(x.max * 1000));
+          },
+        ],
         setSelect: [
           (u) => {
             if (u.select.width < MIN_SELECTION_PX) return;

@@ -58,10 +58,7 @@ describe('device view fed by the MQTT fleet simulator (Chromium)', () => {
     });
     expect(result.acked).toBe(SIM_WINDOWS);
 
-    await page.waitForFunction(
-      (n) => document.querySelector('#device-points')?.textContent?.startsWith(`${n} windows · `) === true,
-      SIM_WINDOWS,
-    );
+    await page.waitForFunction((n) => document.querySelector('#device-points')?.textContent?.startsWith(`${n} windows · `) === true, SIM_WINDOWS);
     const api = (await (await fetch(`${svc.url}/api/devices/${deviceId}/footprint`)).json()) as {
       aggregate: { windows: number; energyJ: number; observedS: number };
       footprint: { totalKgCO2e: number; power: { kind: string } };

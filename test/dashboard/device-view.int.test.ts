@@ -54,6 +54,29 @@ describe('device view (Chromium)', () => {
     expect(await page.textContent('#device-cmp-apple-watch-s7')).toBe('34.00 kg');
     expect(await page.textContent('#device-cmp-macbook-pro-16-2021')).toBe('349.00 kg');
     expect(await page.textContent('#device-cmp-assumed')).toBe('2.66 kg');
+    // Measured vs assumed on one scale: the part that differs (use + battery replacements) is drawn on its own scale too.
+    const fp = before as unknown as {
+      footprint: {
+        totalKgCO2e: number;
+        byGroup: { use: number };
+        battery: { replacementKgCO2e: number } | null;
+        comparison: { assumed: { totalKgCO2e: number } };
+        accrued: { kgCO2e: number };
+      };
+    };
+    const measuredPart = fp.footprint.byGroup.use + (fp.footprint.battery?.replacementKgCO2e ?? 0);
+    const assumedPart = fp.footprint.comparison.assumed.totalKgCO2e - (fp.footprint.totalKgCO2e - measuredPart);
+    expect(await page.textContent('#device-vs-measured-part')).toBe(`${(measuredPart * 1000).toPrecision(3)} g`);
+    expect(await page.textContent('#device-vs-assumed-part')).toBe(`${(assumedPart * 1000).toPrecision(3)} g`);
+    expect(await page.textContent('#device-vs-assumed-total')).toBe(`${fp.footprint.comparison.assumed.totalKgCO2e.toFixed(2)} kg`);
+    // Zero stages are folded into one line; every non-zero stage has a bar.
+    const stages = (before as unknown as { footprint: { stages: { id: string; kgCO2e: number }[] } }).footprint.stages;
+    const zeros = stages.filter((s) => s.kgCO2e === 0).length;
+    expect(zeros).toBeGreaterThan(0);
+    expect(await page.textContent('#device-zero-stages summary')).toBe(`${zeros} stages at 0 kg`);
+    expect(await page.locator('#device-stages .stage-row').count()).toBeLessThanOrEqual(stages.length - zeros);
+    expect(await page.textContent('#device-levels-help')).toContain('L0, L1, L2');
+    expect(await page.locator('#device-accrual-chart canvas').count()).toBe(1);
     // 0.02 J per window over its 10 inferences, from the counts alone: and it says so.
     expect(await page.textContent('#device-per-inference')).toBe('2.000 mJ');
     expect(await page.locator('.card:has(#device-per-inference)').textContent()).toMatch(/aggregate \(counts only\) · SCI .* CO2e/);

@@ -1,14 +1,16 @@
 import { card } from '../cards.js';
 import { ApiError, getCatalogue, getJson } from '../api.js';
-import { breakdown, comparison } from '../breakdown.js';
+import { comparison } from '../breakdown.js';
 import { h } from '../dom.js';
 import { ago, duration, energy, kg, kgNumber, kgRange, microgram, microjoules, percent, power, powerLabel, source, times } from '../format.js';
 import { openLive } from '../live.js';
 import { metrics, recordError } from '../metrics.js';
 import { DEFAULT_ONLINE_THRESHOLD_MS, statusTitle } from '../online.js';
+import { createAccrualChart } from './accrual-chart.js';
 import { createChartPanel } from './chart-panel.js';
 import { deviceEditForm } from './device-edit.js';
 import { deviceState } from './device-status.js';
+import { measuredVsAssumed, stageChart } from './footprint-panels.js';
 import { timestampMs } from './time-format.js';
 import { download, windowsCsv } from './windows-csv.js';
 
@@ -56,10 +58,22 @@ export async function mountDeviceView(root, id) {
   let state = { ...initial, thresholdMs: DEFAULT_ONLINE_THRESHOLD_MS };
   let offsetMs = 0;
   let frame = 0;
+  /** The footprint last drawn in the panels below the chart: they are rebuilt only when it changes (open details stay open). */
+  let drawnFootprint = null;
+  /** @type {{ key: string, chart: ReturnType<typeof createAccrualChart> } | null} */
+  let accrual = null;
 
   const header = h('div', { class: 'device-head' });
   const stats = h('div', { class: 'cards', id: 'device-stats' });
-  const lifetime = h('div', { class: 'panel', id: 'device-lifetime' });
+  const lifetimeText = h('div');
+  const accrualBox = h('div', {
+    class: 'accrual-chart',
+    id: 'device-accrual-chart',
+    role: 'img',
+    'aria-label': 'Footprint accrued over the lifetime, kg CO2e',
+  });
+  const batteryText = h('div');
+  const lifetime = h('div', { class: 'panel', id: 'device-lifetime' }, h('h2', null, 'Accrued to date vs lifetime'), lifetimeText, accrualBox, batteryText);
   const stagesBox = h('div', { class: 'panel' });
   const comparisonBox = h('div', { class: 'panel' });
   const editBox = h('div', { id: 'device-edit-box' });
@@ -195,9 +209,16 @@ export async function mountDeviceView(root, id) {
     );
     for (const el of stats.querySelectorAll('.card')) el.classList.toggle('stale', now.state !== 'online');
     stats.querySelector('.card:has(#device-power)')?.classList.toggle('low-confidence', confidence.low);
-    renderLifetime(footprint);
-    stagesBox.replaceChildren(h('h2', null, 'Footprint by stage'), breakdown(footprint, 'device'));
-    comparisonBox.replaceChildren(h('h2', null, 'Compared with'), comparison(footprint, catalogue.assumptions, 'device'));
+    if (drawnFootprint !== footprint) {
+      drawnFootprint = footprint;
+      renderLifetime(footprint, device);
+      stagesBox.replaceChildren(h('h2', null, 'Footprint by stage'), stageChart(footprint, catalogue));
+      comparisonBox.replaceChildren(
+        h('h2', null, 'Measured vs assumed'),
+        measuredVsAssumed(footprint, assumedPowerW),
+        h('details', { class: 'reference-devices' }, h('summary', null, 'Compared with other devices'), comparison(footprint, catalogue.assumptions, 'device')),
+      );
+    }
     metrics.renders += 1;
     if (metrics.firstRenderMs === null) metrics.firstRenderMs = performance.now();
   }
@@ -236,13 +257,22 @@ export async function mountDeviceView(root, id) {
     return card('Per inference', microjoules(pi.energy.energyPerInferenceJ), sub, 'device-per-inference', title);
   }
 
-  /** @param {any} footprint */
-  function renderLifetime(footprint) {
+  /** @param {any} footprint @param {any} device */
+  function renderLifetime(footprint, device) {
     const accrued = footprint.accrued;
     const battery = footprint.battery;
     const fraction = accrued === null ? 0 : accrued.kgCO2e / footprint.totalKgCO2e;
-    lifetime.replaceChildren(
-      h('h2', null, 'Accrued to date vs lifetime'),
+    const key = accrued === null ? '' : `${device.deployedAt} ${footprint.lifetimeYears}`;
+    if (accrual !== null && accrual.key !== key) {
+      accrual.chart.destroy();
+      accrual = null;
+    }
+    if (accrued !== null) {
+      if (accrual === null) accrual = { key, chart: createAccrualChart(accrualBox, footprint, device.deployedAt) };
+      else accrual.chart.update(footprint);
+    }
+    accrualBox.hidden = accrued === null;
+    lifetimeText.replaceChildren(
       accrued === null
         ? h('p', { class: 'muted', id: 'device-accrued' }, 'Not deployed: set "Deployed at" (Edit device, below) to see the footprint accrued so far.')
         : h(
@@ -268,7 +298,14 @@ export async function mountDeviceView(root, id) {
               h('span', { style: { width: `${Math.min(100, fraction * 100)}%` } }),
               h('i', { style: { left: `${Math.min(100, accrued.fractionOfLifetime * 100)}%` }, title: 'time elapsed in the lifetime' }),
             ),
+            h(
+              'p',
+              { class: 'muted meter-legend' },
+              `Bar: accrued share of the lifetime footprint. Tick: time elapsed (${percent(accrued.fractionOfLifetime)} of ${footprint.lifetimeYears} years).`,
+            ),
           ),
+    );
+    batteryText.replaceChildren(
       h(
         'p',
         { id: 'device-battery', title: battery ? source(battery.provenance) : 'power supply is not a rechargeable battery' },
@@ -309,5 +346,6 @@ export async function mountDeviceView(root, id) {
     clearInterval(clock);
     cancelAnimationFrame(frame);
     chartPanel.destroy();
+    accrual?.chart.destroy();
   };
 }

@@ -125,6 +125,14 @@ describe('device view (Chromium)', () => {
     await page.waitForFunction(() => document.querySelector('#device-per-inference')?.textContent === '110.0 µJ');
     expect(await page.locator('.card:has(#device-per-inference)').textContent()).toMatch(/median of 5 windows · SCI/);
     expect(await page.locator('.card:has(#device-per-inference)').getAttribute('title')).toMatch(/^SCI = \(E·I \+ M\) per R: E 110\.0 µJ, I /);
+    // The same terms in view, not only on hover.
+    const er = (await (await fetch(`${svc.url}/api/devices/er-1/footprint`)).json()) as {
+      perInference: { sci: { kgCO2ePerInference: number; I: { kgCO2ePerKWh: number }; M: { kgCO2ePerInference: number } } };
+    };
+    expect(await page.textContent('#device-sci-energy')).toBe('110.0 µJ');
+    const ug = er.perInference.sci.kgCO2ePerInference * 1e9; // format.js microgram: µg, or ng below 1 µg
+    expect(await page.textContent('#sci-total')).toBe(`${ug >= 1 ? `${ug.toPrecision(3)} µg` : `${(ug * 1e3).toPrecision(3)} ng`} CO2e`);
+    expect(await page.textContent('#sci-i')).toBe(`${er.perInference.sci.I.kgCO2ePerKWh.toFixed(3)} kg/kWh`);
     expect(browser.errors).toEqual([]);
   });
 

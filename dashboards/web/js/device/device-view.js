@@ -11,6 +11,7 @@ import { createChartPanel } from './chart-panel.js';
 import { deviceEditForm } from './device-edit.js';
 import { deviceState } from './device-status.js';
 import { measuredVsAssumed, stageChart } from './footprint-panels.js';
+import { sciPanel } from './sci-panel.js';
 import { timestampMs } from './time-format.js';
 import { download, windowsCsv } from './windows-csv.js';
 
@@ -75,6 +76,7 @@ export async function mountDeviceView(root, id) {
   const batteryText = h('div');
   const lifetime = h('div', { class: 'panel', id: 'device-lifetime' }, h('h2', null, 'Accrued to date vs lifetime'), lifetimeText, accrualBox, batteryText);
   const stagesBox = h('div', { class: 'panel' });
+  const sciBox = h('div', { class: 'panel', id: 'device-sci-panel' });
   const comparisonBox = h('div', { class: 'panel' });
   const editBox = h('div', { id: 'device-edit-box' });
   const csvMessage = h('span', { class: 'sub', id: 'device-csv-message', role: 'status' });
@@ -95,7 +97,7 @@ export async function mountDeviceView(root, id) {
       header,
       stats,
       chartPanel.element,
-      h('div', { class: 'grid2' }, h('div', null, lifetime, comparisonBox), stagesBox),
+      h('div', { class: 'grid2' }, h('div', null, lifetime, comparisonBox), h('div', null, stagesBox, sciBox)),
       editBox,
     ),
   );
@@ -213,6 +215,7 @@ export async function mountDeviceView(root, id) {
       drawnFootprint = footprint;
       renderLifetime(footprint, device);
       stagesBox.replaceChildren(h('h2', null, 'Footprint by stage'), stageChart(footprint, catalogue));
+      sciBox.replaceChildren(h('h2', null, 'Per inference (SCI)'), sciPanel(state.perInference));
       comparisonBox.replaceChildren(
         h('h2', null, 'Measured vs assumed'),
         measuredVsAssumed(footprint, assumedPowerW),

@@ -99,7 +99,7 @@ export function createPowerChart(container, options) {
           fill: '#7e57c2',
           width: 0,
           paths: () => null,
-          points: { show: true, size: 6, fill: '#7e57c2', stroke: '#7e57c2' },
+          points: { show: true, size: 4, fill: '#7e57c2', stroke: '#7e57c2' },
           value: (_u, v) => (v === null || v === undefined ? '–' : String(v)),
         },
         { label: `${options.assumedLabel} assumed`, stroke: '#b0560a', width: 1, dash: [6, 4], value: () => options.assumedLabel, points: { show: false } },

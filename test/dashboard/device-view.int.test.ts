@@ -94,6 +94,7 @@ describe('device view (Chromium)', () => {
     expect(await page.textContent('#device-latest')).toMatch(/^· latest 302 mW at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
     expect(await page.textContent('#device-energy')).toBe('30.80 J');
     await page.waitForFunction(() => document.querySelector('#device-online')?.getAttribute('data-state') === 'online');
+    expect(await page.getAttribute('#device-chart', 'data-quiet-since')).toBe('');
     await page.waitForFunction(() => document.querySelector('#device-per-inference')?.textContent === '77.00 mJ'); // 30.80 J / 400
     const after = (await (await fetch(`${svc.url}/api/devices/bench-1/footprint`)).json()) as {
       footprint: { totalKgCO2e: number; battery: { replacements: number } };
@@ -379,12 +380,9 @@ describe('device view: chart, span, edit, export, not found (Chromium)', () => {
     expect(await page.textContent('.device-head')).toContain('last window none yet');
     await page.goto(`${svc.url}/#/device/quiet-1`);
     await page.waitForFunction(() => document.querySelector('#device-online')?.getAttribute('data-state') === 'stale');
-    const hello = await page.evaluate(async () => {
-      const response = await fetch('/api/health');
-      return response.ok;
-    });
-    expect(hello).toBe(true);
     expect(await page.textContent('#device-online')).toMatch(/^stale since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
+    // The chart shades the time since the last window instead of ending the line as if it still held.
+    await page.waitForFunction((end) => document.querySelector<HTMLElement>('#device-chart')?.dataset['quietSince'] === String(end), lastEndMs);
     // One 2 s window: the average is flagged as built from little data, and so is the lifetime figure.
     expect(await page.locator('.card:has(#device-power)').textContent()).toContain('1 window(s), 2 s observed: too little data for an interval');
     expect(await page.locator('.card:has(#device-total)').textContent()).toContain('from 2 s of data');

@@ -363,6 +363,10 @@ export function createChartPanel(deps) {
       choosePreset(PRESETS.some(([key]) => key === preset) ? preset : '1h');
     },
     onLive,
+    /** The device's state: shade the time since its last window unless it is online. @param {string} state @param {number | null} lastSeenMs */
+    setState(state, lastSeenMs) {
+      chart.setQuiet(state === 'online' || lastSeenMs === null ? null : { sinceMs: lastSeenMs, label: `${state}: no window since ${timestampMs(lastSeenMs)}` });
+    },
     /** The range in view (epoch ms). */
     get range() {
       return { fromMs: view.fromMs, toMs: view.toMs };

@@ -176,6 +176,7 @@ export async function mountDeviceView(root, id) {
       ),
     );
     stats.dataset['state'] = now.state;
+    chartPanel.setState(now.state, status.lastSeenMs);
     const p = footprint.power;
     const confidence = confidenceText(powerUncertainty, aggregate);
     stats.replaceChildren(

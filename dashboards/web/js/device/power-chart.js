@@ -73,6 +73,9 @@ export function createPowerChart(container, options) {
   let range = { fromMs: Date.now() - 3_600_000, toMs: Date.now() };
   /** @type {ChartRow[]} */
   let rows = [];
+  /** Start (epoch ms) of the quiet stretch after the last window of a stale or offline device; null while online. */
+  /** @type {{ sinceMs: number, label: string } | null} */
+  let quiet = null;
   const width = () => Math.max(280, container.clientWidth);
   const stepped = uPlot.paths.stepped?.({ align: 1 });
   const mwValue = (/** @type {unknown} */ _u, /** @type {number | null} */ v) => (v === null || v === undefined ? '–' : `${v.toFixed(3)} mW`);
@@ -106,6 +109,25 @@ export function createPowerChart(container, options) {
       ],
       bands: [{ series: [3, 2], fill: 'rgba(31,111,178,0.16)' }],
       hooks: {
+        // A stale or offline device: the time since its last window is shaded and says so, so no one reads the
+        // end of the line as "still at that power".
+        draw: [
+          (u) => {
+            if (quiet === null) return;
+            const left = Math.max(u.bbox.left, u.valToPos(quiet.sinceMs / 1000, 'x', true));
+            const right = u.bbox.left + u.bbox.width;
+            if (left >= right) return;
+            const ctx = u.ctx;
+            ctx.save();
+            ctx.fillStyle = 'rgba(154,154,154,0.18)';
+            ctx.fillRect(left, u.bbox.top, right - left, u.bbox.height);
+            ctx.fillStyle = '#6b6b6b';
+            ctx.font = `${Math.round(12 * devicePixelRatio)}px system-ui, sans-serif`;
+            ctx.textBaseline = 'top';
+            if (right - left > 80 * devicePixelRatio) ctx.fillText(quiet.label, left + 6 * devicePixelRatio, u.bbox.top + 6 * devicePixelRatio);
+            ctx.restore();
+          },
+        ],
         // uPlot commits a new scale after the current task: report the x range once it is on screen.
         setScale: [
           (u, key) => {
@@ -139,6 +161,13 @@ export function createPowerChart(container, options) {
       range = nextRange;
       plot.setData(/** @type {any} */ (toData(rows, assumedMw)));
       plot.setScale('x', { min: range.fromMs / 1000, max: range.toMs / 1000 });
+    },
+    /** Shade the time since the last window (stale or offline), or nothing (null). @param {{ sinceMs: number, label: string } | null} next */
+    setQuiet(next) {
+      if (next?.sinceMs === quiet?.sinceMs && next?.label === quiet?.label) return;
+      quiet = next;
+      container.dataset['quietSince'] = next === null ? '' : String(next.sinceMs);
+      plot.redraw(false, false);
     },
     /** Draw a selection (epoch ms) without reporting it, e.g. after a redraw; null clears it. @param {{ fromMs: number, toMs: number } | null} span */
     mark(span) {

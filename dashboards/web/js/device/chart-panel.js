@@ -249,12 +249,14 @@ export function createChartPanel(deps) {
     void load();
   }
 
-  /** Move the view by a fraction of its width (negative: earlier). @param {number} fraction */
+  /** Move the view by a fraction of its width (negative: earlier); panning up to now follows live again. @param {number} fraction */
   function pan(fraction) {
     const span = view.toMs - view.fromMs;
-    const shift = Math.round(span * fraction);
-    const toMs = Math.min(Math.ceil(deps.nowMs()), view.toMs + shift);
-    setFixed(toMs - span, toMs);
+    const nowMs = Math.ceil(deps.nowMs());
+    const toMs = Math.min(nowMs, view.toMs + Math.round(span * fraction));
+    const preset = PRESETS.find(([, , ms]) => ms === span);
+    if (toMs === nowMs && preset) choosePreset(preset[0]);
+    else setFixed(toMs - span, toMs);
   }
 
   /** A dragged span: its figures come from the server's sum over the windows starting in it. @param {number} fromMs @param {number} toMs */

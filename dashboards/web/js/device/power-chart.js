@@ -124,6 +124,7 @@ export function createPowerChart(container, options) {
             ctx.fillStyle = '#6b6b6b';
             ctx.font = `${Math.round(12 * devicePixelRatio)}px system-ui, sans-serif`;
             ctx.textBaseline = 'top';
+            ctx.textAlign = 'left';
             if (right - left > 80 * devicePixelRatio) ctx.fillText(quiet.label, left + 6 * devicePixelRatio, u.bbox.top + 6 * devicePixelRatio);
             ctx.restore();
           },

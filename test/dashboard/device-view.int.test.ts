@@ -277,6 +277,23 @@ describe('device view: chart, span, edit, export, not found (Chromium)', () => {
     expect(browser.errors).toEqual([]);
   });
 
+  it('the time range is in the URL: a shared link opens the same view', async () => {
+    const { page } = browser;
+    await page.goto(`${svc.url}/#/device/${SPAN_ID}`);
+    await page.click('button[data-range="7d"]');
+    await page.waitForFunction(() => location.hash === '#/device/span-1?range=7d');
+    await page.goto(`${svc.url}/#/device/${SPAN_ID}?from=${start}&to=${start + 120_000}`);
+    await page.reload();
+    await page.waitForFunction((from) => document.querySelector<HTMLElement>('#device-chart')?.dataset['from'] === String(from), start);
+    expect(await page.getAttribute('#device-chart', 'data-to')).toBe(String(start + 120_000));
+    expect(await page.getAttribute('#device-chart', 'data-follow')).toBe('false');
+    expect(await page.textContent('#device-points')).toBe('12 windows · each window (10 s)');
+    await page.goto(`${svc.url}/#/device/${SPAN_ID}?range=all`);
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('button[data-range="all"]')?.getAttribute('aria-pressed') === 'true');
+    expect(browser.errors).toEqual([]);
+  });
+
   it('CSV export of the windows in view equals the API’s windows', async () => {
     const { page } = browser;
     await page.goto(`${svc.url}/#/device/${SPAN_ID}`);

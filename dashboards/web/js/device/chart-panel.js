@@ -36,7 +36,8 @@ function lengthText(s) {
  * The device's power chart with its controls: time-range picker (presets and custom), follow-live / paused,
  * pan, and a selected span's energy, average power and energy per inference (summed by the series API).
  * One resolution per view: the windows themselves when few enough, else series buckets of one step.
- * @param {{ deviceId: string, assumedPowerW: number, assumedLabel: string, nowMs: () => number, firstSeenMs: () => number | null }} deps
+ * @param {{ deviceId: string, assumedPowerW: number, assumedLabel: string, nowMs: () => number, firstSeenMs: () => number | null,
+ *   onViewChange?: (view: { preset: string, fromMs: number, toMs: number }) => void }} deps
  */
 export function createChartPanel(deps) {
   const base = `/api/devices/${encodeURIComponent(deps.deviceId)}`;
@@ -139,6 +140,7 @@ export function createChartPanel(deps) {
   /** Read the view's range at one resolution and draw it. */
   async function load() {
     const mine = ++generation;
+    deps.onViewChange?.({ preset: view.preset, fromMs: view.fromMs, toMs: view.toMs });
     lastFetchMs = Date.now();
     const { fromMs, toMs } = view;
     const spanS = Math.max(1, (toMs - fromMs) / 1000);
@@ -360,9 +362,14 @@ export function createChartPanel(deps) {
 
   return {
     element,
-    /** Start at a preset once the device's first window time is known. @param {string} [preset] */
-    start(preset = '1h') {
-      choosePreset(PRESETS.some(([key]) => key === preset) ? preset : '1h');
+    /**
+     * Start at a preset (following live), or at a fixed range when both ends are given (a shared link).
+     * @param {{ preset?: string | null, fromMs?: number | null, toMs?: number | null }} [initial]
+     */
+    start(initial = {}) {
+      const { preset, fromMs, toMs } = initial;
+      if (typeof fromMs === 'number' && typeof toMs === 'number' && Number.isFinite(fromMs) && Number.isFinite(toMs) && toMs > fromMs) setFixed(fromMs, toMs);
+      else choosePreset(PRESETS.some(([key]) => key === preset) ? /** @type {string} */ (preset) : '1h');
     },
     onLive,
     /** The device's state: shade the time since its last window unless it is online. @param {string} state @param {number | null} lastSeenMs */

@@ -28,9 +28,10 @@ const STATE_LABEL = { online: 'online', stale: 'stale', offline: 'offline', 'no-
  * energy and coverage, confidence, per inference, footprint by stage, accrued vs lifetime, comparisons, edit, CSV.
  * @param {HTMLElement} root
  * @param {string} id
+ * @param {URLSearchParams} [params] the route's query: `range` (a preset: 5m, 1h, 6h, 1d, 7d, 30d, all) or `from` and `to` (epoch ms)
  * @returns {Promise<() => void>}
  */
-export async function mountDeviceView(root, id) {
+export async function mountDeviceView(root, id, params = new URLSearchParams()) {
   metrics.view = 'device';
   const catalogue = await getCatalogue();
   const assumedPowerW = catalogue.assumptions.assumedPowerW;
@@ -86,6 +87,12 @@ export async function mountDeviceView(root, id) {
     assumedLabel,
     nowMs: () => Date.now() + offsetMs,
     firstSeenMs: () => state.aggregate?.firstSeenMs ?? null,
+    // The range travels in the URL (replaceState: no new history entry, no re-mount), so a link shows the same view.
+    onViewChange(view) {
+      const query = view.preset === 'custom' ? `from=${view.fromMs}&to=${view.toMs}` : view.preset === '1h' ? '' : `range=${view.preset}`;
+      const hash = `#/device/${encodeURIComponent(id)}${query === '' ? '' : `?${query}`}`;
+      if (location.hash !== hash) history.replaceState(history.state, '', hash);
+    },
   });
   const csvButton = h('button', { type: 'button', id: 'device-csv', onclick: () => void exportCsv() }, 'Download windows in view (CSV)');
   chartPanel.element.append(h('p', { class: 'controls' }, csvButton, csvMessage));
@@ -343,7 +350,8 @@ export async function mountDeviceView(root, id) {
   } catch (error) {
     recordError(String(error));
   }
-  chartPanel.start();
+  const numberParam = (/** @type {string} */ name) => (params.has(name) ? Number(params.get(name)) : null);
+  chartPanel.start({ preset: params.get('range'), fromMs: numberParam('from'), toMs: numberParam('to') });
 
   return () => {
     live.close();

@@ -288,6 +288,12 @@ describe('device view: chart, span, edit, export, not found (Chromium)', () => {
     expect(await page.getAttribute('#device-chart', 'data-to')).toBe(String(start + 120_000));
     expect(await page.getAttribute('#device-chart', 'data-follow')).toBe('false');
     expect(await page.textContent('#device-points')).toBe('12 windows · each window (10 s)');
+    // Without a mouse: the figures of the whole range in view.
+    await page.focus('#span-view');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#device-span')?.dataset['windows'] === '12');
+    const twelve = await apiWindows(svc.url, SPAN_ID, start, start + 120_000);
+    expect(await page.textContent('#span-energy')).toBe(`${twelve.reduce((sum, w) => sum + w.energyJ, 0).toFixed(2)} J`);
     await page.goto(`${svc.url}/#/device/${SPAN_ID}?range=all`);
     await page.reload();
     await page.waitForFunction(() => document.querySelector('button[data-range="all"]')?.getAttribute('aria-pressed') === 'true');

@@ -73,6 +73,8 @@ export function createChartPanel(deps) {
     h('button', { type: 'button', class: 'range-btn', 'data-range': key, 'aria-pressed': 'false', onclick: () => choosePreset(key) }, label),
   );
   const followButton = h('button', { type: 'button', id: 'device-follow-live', onclick: () => followLive() }, 'Follow live');
+  // The keyboard's way to a span's figures: the whole range in view (narrow it with the custom range first).
+  const sumViewButton = h('button', { type: 'button', id: 'span-view', onclick: () => void select(view.fromMs, view.toMs) }, 'Sum this view');
   const element = h(
     'div',
     { class: 'panel device-chart-panel' },
@@ -89,6 +91,7 @@ export function createChartPanel(deps) {
         h('button', { type: 'button', id: 'pan-right', title: 'later (half a view)', onclick: () => pan(0.5) }, '▶'),
       ),
       followButton,
+      sumViewButton,
       mode,
     ),
     customBox,

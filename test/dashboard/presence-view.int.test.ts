@@ -77,7 +77,10 @@ describe('device presence on the dashboard (Chromium)', () => {
     await page.goto(`${svc.url}/#/device/will-view`);
     await page.waitForFunction(() => document.getElementById('device-online')?.textContent === 'online');
     viewed.stream.destroy();
-    await page.waitForFunction(() => document.getElementById('device-online')?.textContent === 'offline', undefined, { timeout: OFFLINE_WITHIN_MS });
+    await page.waitForFunction(() => document.getElementById('device-online')?.dataset['state'] === 'offline', undefined, { timeout: OFFLINE_WITHIN_MS });
+    expect(await page.textContent('#device-online')).toMatch(/^offline since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
+    expect(await page.getAttribute('#device-stats', 'data-state')).toBe('offline');
+    expect(await page.locator('#device-stats .card.stale').count()).toBe(5);
     expect(browser.errors).toEqual([]);
   });
 });

@@ -34,7 +34,7 @@ describe('device view fed by the MQTT fleet simulator (Chromium)', () => {
     const credentials = (await svc.postJson(`/api/devices/${deviceId}/mqtt-credentials`, { fleet: FLEET })) as { password: string };
     const { page } = browser;
     await page.goto(`${svc.url}/#/device/${deviceId}`);
-    await page.waitForFunction(() => document.querySelector('#device-points')?.textContent === '0 points · latest –');
+    await page.waitForFunction(() => document.querySelector('#device-points')?.textContent === '0 windows');
     expect(await page.textContent('#device-power')).toBe('1.00 mW'); // the assumption, until the device reports
     await page.evaluate(() => {
       (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
@@ -58,7 +58,7 @@ describe('device view fed by the MQTT fleet simulator (Chromium)', () => {
     });
     expect(result.acked).toBe(SIM_WINDOWS);
 
-    await page.waitForFunction((n) => document.querySelector('#device-points')?.textContent?.startsWith(`${n} points`) === true, SIM_WINDOWS);
+    await page.waitForFunction((n) => document.querySelector('#device-points')?.textContent?.startsWith(`${n} windows · `) === true, SIM_WINDOWS);
     const api = (await (await fetch(`${svc.url}/api/devices/${deviceId}/footprint`)).json()) as {
       aggregate: { windows: number; energyJ: number; observedS: number };
       footprint: { totalKgCO2e: number; power: { kind: string } };

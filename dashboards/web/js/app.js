@@ -5,7 +5,7 @@ import { mountFleetView } from './fleet/fleet-view.js';
 import { recordError } from './metrics.js';
 
 /**
- * Hash router: #/fleet[?sort=…], #/device/<id>, #/calculator?<state>. Hash routes need no server fallback and the
+ * Hash router: #/fleet[?sort=…], #/device/<id>[?range=7d | ?from=&to=], #/calculator?<state>. Hash routes need no server fallback and the
  * calculator's state travels in the shared link.
  */
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
@@ -34,7 +34,7 @@ async function route() {
     let next;
     if (view === 'device' && parts[1]) {
       document.title = `${decodeURIComponent(parts[1])} · TinyML footprint`;
-      next = await mountDeviceView(main, decodeURIComponent(parts[1]));
+      next = await mountDeviceView(main, decodeURIComponent(parts[1]), params);
     } else if (view === 'calculator') {
       document.title = 'Calculator · TinyML footprint';
       next = await mountCalculatorView(main, params);

@@ -30,9 +30,9 @@ export function barChart(options) {
     const group = s('g', { class: `bar${bar.highlight ? ' hl' : ''}` }, s('title', {}, bar.title));
     group.append(s('rect', { x: x + 2, y: pad.top + plotH - h, width: Math.max(1, slot - 4), height: Math.max(bar.count > 0 ? 1 : 0, h) }));
     if (bar.count > 0) group.append(s('text', { x: x + slot / 2, y: pad.top + plotH - h - 3, 'text-anchor': 'middle', class: 'bar-count' }, String(bar.count)));
-    // every label when they fit, else every other one (the bars keep their titles)
+    // labels at the lower edge of each bin; every label when they fit, else every other one
     if (n <= 12 || i % 2 === 0)
-      group.append(s('text', { x: x + slot / 2, y: height - pad.bottom + 14, 'text-anchor': 'middle', class: 'bar-label' }, bar.label));
+      group.append(s('text', { x, y: height - pad.bottom + 14, 'text-anchor': i === 0 ? 'start' : 'middle', class: 'bar-label' }, bar.label));
     svg.append(group);
   });
   svg.append(s('line', { x1: pad.left, x2: width - pad.right, y1: pad.top + plotH, y2: pad.top + plotH, class: 'axis' }));
@@ -47,7 +47,7 @@ export function barChart(options) {
 }
 
 /**
- * Online devices (a filled step line) under the registered count (a dashed line) over time.
+ * Online devices (a filled step line) under the registered count (a dashed step line) over time: each sample holds until the next.
  * @param {{ samples: { atMs: number, online: number, devices: number }[], width?: number, height?: number, ariaLabel: string,
  *   timeLabel: (ms: number) => string }} options
  */
@@ -68,7 +68,7 @@ export function onlineChart(options) {
   samples.forEach((sample, i) => {
     const next = samples[i + 1]?.atMs ?? sample.atMs;
     online += ` L${x(sample.atMs)},${y(sample.online)} L${x(next)},${y(sample.online)}`;
-    devices += `${i === 0 ? 'M' : ' L'}${x(sample.atMs)},${y(sample.devices)}`;
+    devices += `${i === 0 ? 'M' : ' L'}${x(sample.atMs)},${y(sample.devices)} L${x(next)},${y(sample.devices)}`;
   });
   online += ` L${x(t1)},${y(0)} Z`;
   svg.append(

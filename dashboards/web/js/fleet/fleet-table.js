@@ -86,7 +86,11 @@ export function createFleetTable(options) {
     const since = staleSinceMs(row, state);
     const delta = assumedDelta(row);
     const lowData = row.powerKind === 'measured' && row.observedS < LOW_DATA_S;
-    const stateTitle = `${state}${since === null ? '' : ` since ${new Date(since).toISOString()}`}\n${statusTitle(row.lastSeenMs, row.presence)}`;
+    // The presence line already says "offline since … by its MQTT status" when it agrees; else the state comes first.
+    const stateTitle =
+      row.presence?.state === state
+        ? statusTitle(row.lastSeenMs, row.presence)
+        : `${state}${since === null ? '' : ` since ${new Date(since).toISOString()}`}; ${statusTitle(row.lastSeenMs, row.presence)}`;
     return [
       h(
         'div',

@@ -1,5 +1,5 @@
 import { h } from '../dom.js';
-import { ago, duration, kgNumber, kgRange, percent, power, times } from '../format.js';
+import { ago, duration, kgNumber, kgRange, microjoules, percent, power, times } from '../format.js';
 import { metrics } from '../metrics.js';
 import { DEFAULT_ONLINE_THRESHOLD_MS, statusTitle } from '../online.js';
 import { assumedDelta, LOW_DATA_S, MATERIAL_DELTA_FRACTION, rowState, staleSinceMs } from './fleet-state.js';
@@ -135,7 +135,8 @@ export function createFleetTable(options) {
           class: 'cell c-power num',
           title:
             row.powerKind === 'measured'
-              ? `measured: ${row.energyJ.toFixed(3)} J over ${row.observedS.toFixed(0)} s in ${row.windows} windows`
+              ? `measured: ${row.energyJ.toFixed(3)} J over ${row.observedS.toFixed(0)} s in ${row.windows} windows` +
+                (row.inferences > 0 ? `; ${microjoules(row.energyJ / row.inferences)} per inference over ${row.inferences} inferences` : '')
               : options.assumedTitle,
         },
         power(row.powerW),

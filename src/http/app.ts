@@ -20,6 +20,7 @@ import { calculatorRouter } from './routes/calculator.js';
 import { catalogueRouter } from './routes/catalogue.js';
 import { devicesRouter } from './routes/devices.js';
 import { fleetRouter } from './routes/fleet.js';
+import { fleetOverviewRouter } from './routes/fleet-overview.js';
 import { healthRouter } from './routes/health.js';
 import { probesRouter, type Readiness } from './routes/probes.js';
 
@@ -130,6 +131,7 @@ export function createApp(deps: AppDeps): { app: Express; stats: HttpStats } {
   api.use(catalogueRouter(deps.catalogue));
   api.use(calculatorRouter(deps.catalogue, deps.defaults));
   api.use(fleetRouter(deps.fleetIndex, deps.catalogue, deps.clock));
+  api.use(fleetOverviewRouter(deps.fleetIndex, deps.clock));
   const openapi = openApiDocument(deps.version);
   api.get('/openapi.json', (_req, res) => {
     res.json(openapi);

@@ -11,6 +11,7 @@ import {
   eventsQuerySchema,
   seriesQuerySchema,
   importBodySchema,
+  fleetOverviewQuerySchema,
   fleetQuerySchema,
   listQuerySchema,
   patchDeviceSchema,
@@ -62,6 +63,7 @@ const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
   ImportSummary: responses.importSummarySchema,
   DeviceFootprint: responses.deviceFootprintSchema,
   Fleet: responses.fleetSchema,
+  FleetOverview: responses.fleetOverviewSchema,
   MqttCredentials: responses.mqttCredentialsSchema,
 };
 
@@ -406,6 +408,15 @@ export function openApiDocument(version: string): unknown {
             'Fleet totals (O(1); `rows` absent with rows=false) and one page of device rows, filtered (fleet, q, status) and sorted (sort, dir) on the server; `matched` counts the filtered rows',
           parameters: queryParameters(fleetQuerySchema),
           responses: { 200: json('fleet', 'Fleet'), 400: PROBLEMS[400] },
+        },
+      },
+      '/api/fleet/overview': {
+        get: {
+          operationId: 'getFleetOverview',
+          summary:
+            'The fleet at a glance: online / stale / offline counts, the measured power histogram, totals per MQTT fleet, and the online count over time since the service started (one O(devices) pass)',
+          parameters: queryParameters(fleetOverviewQuerySchema),
+          responses: { 200: json('fleet overview', 'FleetOverview'), 400: PROBLEMS[400] },
         },
       },
       '/api/events': {

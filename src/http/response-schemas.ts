@@ -16,6 +16,7 @@ import type { FootprintResult } from '../model/footprint-types.js';
 import type { SourceStatus } from '../obs/health-registry.js';
 import type { DeviceFootprint } from '../service/device-footprint.js';
 import type { FleetTotals } from '../service/fleet-index.js';
+import type { FleetOverview } from '../service/fleet-overview.js';
 import type { FleetDeviceRow } from '../service/fleet-summary.js';
 import { BLOCK_IDS } from './schemas.js';
 import { INSTRUMENT_IDS, WINDOW_SPANS } from '../domain/instruments.js';
@@ -392,6 +393,50 @@ export const fleetSchema = z.strictObject({
   rows: z.array(fleetRowSchema).optional(),
 });
 
+const stateCounts = {
+  online: z.number().meta({ description: 'reporting: the last window within the online threshold, and no last will' }),
+  stale: z.number().meta({ description: 'connected by its MQTT status, but no window within the online threshold: its figures are old' }),
+  offline: z
+    .number()
+    .meta({ description: 'its last will fired or it said offline, or (without MQTT status) its last window aged past the threshold, or it never reported' }),
+};
+
+/** GET /api/fleet/overview: the fleet at a glance. */
+export const fleetOverviewSchema = z.strictObject({
+  computedAtMs: z.number(),
+  onlineThresholdMs: z.number(),
+  states: z.strictObject(stateCounts),
+  lastSeenMs: nullableNumber.meta({ description: 'the latest window end over the fleet (epoch ms)' }),
+  power: z.strictObject({
+    edgesW: z.array(z.number()).meta({ description: 'lower edge of each bin (W, a 1-2-5 series); bin i holds edgesW[i] ≤ measured power < edgesW[i + 1]' }),
+    counts: z.array(z.number()).meta({ description: 'measured devices per bin (one fewer than edgesW)' }),
+    below: z.number().meta({ description: 'measured devices below the first edge' }),
+    above: z.number().meta({ description: 'measured devices at or above the last edge' }),
+    measured: z.number(),
+    assumed: z.number().meta({ description: 'devices without measured power (not in the bins)' }),
+  }),
+  fleets: z.array(
+    z.strictObject({
+      fleet: z.string().nullable().meta({ description: 'the MQTT fleet; null: devices in none' }),
+      devices: z.number(),
+      ...stateCounts,
+      measured: z.number(),
+      totalKgCO2e: z.number(),
+      assumedTotalKgCO2e: z.number(),
+      energyJ: z.number(),
+      observedS: z.number(),
+      averagePowerW: nullableNumber,
+      lastSeenMs: nullableNumber,
+    }),
+  ),
+  onlineHistory: z.strictObject({
+    stepMs: z.number(),
+    samples: z
+      .array(z.strictObject({ atMs: z.number(), online: z.number(), devices: z.number() }))
+      .meta({ description: 'online devices (by MQTT status or last window) every stepMs since the service started, oldest first, at most 6 h' }),
+  }),
+});
+
 const sourceStatusSchema = z.strictObject({
   name: z.string(),
   kind: z.enum(['serial', 'mqtt', 'http', 'broker', 'store']),
@@ -536,6 +581,7 @@ const typesMatch: {
   calculation: Same<z.infer<typeof calculationSchema>, Calculation>;
   fleetRow: Same<z.infer<typeof fleetRowSchema>, FleetDeviceRow>;
   fleetTotals: Same<z.infer<z.ZodObject<typeof fleetTotals>>, FleetTotals>;
+  fleetOverview: Same<z.infer<typeof fleetOverviewSchema>, FleetOverview>;
   source: Same<z.infer<typeof sourceStatusSchema>, SourceStatus>;
   assumptions: Same<z.infer<typeof catalogueSchema>['assumptions'], LifecycleAssumptions>;
   gridEntry: Same<z.infer<typeof gridListSchema>['grids'][number], GridZoneEntry>;
@@ -550,6 +596,7 @@ const typesMatch: {
   calculation: true,
   fleetRow: true,
   fleetTotals: true,
+  fleetOverview: true,
   source: true,
   assumptions: true,
   gridEntry: true,

@@ -282,6 +282,10 @@ export const fleetQuerySchema = z
   })
   .strict();
 
+export const fleetOverviewQuerySchema = z
+  .object({ fleet: z.string().regex(DEVICE_ID_PATTERN).meta({ description: 'only this MQTT fleet (its online history is not kept apart: empty)' }).optional() })
+  .strict();
+
 export const eventsQuerySchema = z.object({ device: z.string().regex(DEVICE_ID_PATTERN).optional() }).strict();
 
 /** POST /api/devices/:id/import: the files of one import, base64, and the options of `tinyml-footprint import`. */

@@ -9,6 +9,7 @@ import type { Store } from '../store/store.js';
 import type { FleetDeviceRow } from './fleet-summary.js';
 import { FleetSums } from './fleet-sums.js';
 import { OnlineExpiryHeap } from './online-expiry.js';
+import { OnlineHistory } from './online-history.js';
 
 /** Devices read from the store per step while loading: one step's work stays well under 10 ms of the event loop. */
 export const LOAD_PAGE_DEVICES = 250;
@@ -129,6 +130,8 @@ export class FleetIndex {
   private stopped = false;
   /** Incremented on every change of any row: caches of pages compare it. */
   version = 0;
+  /** The fleet's online count over time (since the service started), sampled by the accrued refresh's timer. */
+  readonly onlineHistory = new OnlineHistory();
 
   constructor(private readonly deps: FleetIndexDeps) {
     this.accruedCycleStartMs = deps.clock();
@@ -201,6 +204,11 @@ export class FleetIndex {
       observedS: sums.observedS,
       averagePowerW: sums.observedS > 0 ? sums.energyJ / sums.observedS : null,
     };
+  }
+
+  /** Milliseconds since its last window within which a device without presence counts online. */
+  get onlineThresholdMs(): number {
+    return this.deps.onlineThresholdMs;
   }
 
   /** The devices in slot order (registration order as loaded); read-only for the page queries. */
@@ -297,7 +305,11 @@ export class FleetIndex {
     }
     if (this.stopped) return;
     this.loaded = true;
-    this.accruedTimer = setInterval(() => this.refreshAccruedStep(), ACCRUED_STEP_MS);
+    this.sampleOnline();
+    this.accruedTimer = setInterval(() => {
+      this.refreshAccruedStep();
+      this.sampleOnline();
+    }, ACCRUED_STEP_MS);
     this.accruedTimer.unref();
     if (this.dirty.size > 0) this.scheduleRefresh();
   }
@@ -519,6 +531,12 @@ export class FleetIndex {
       this.setOnline(row, this.isOnline(row, nowMs));
       this.track(row);
     }
+  }
+
+  private sampleOnline(): void {
+    const nowMs = this.deps.clock();
+    this.advance(nowMs);
+    this.onlineHistory.maybeRecord(nowMs, this.all.online, this.all.devices);
   }
 
   private onPresence(deviceId: string): void {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser, PHONE_VIEWPORT, type Browser } from './browser.js';
 import { screenshotPath } from './screenshots.js';
@@ -90,6 +91,116 @@ describe('fleet view (Chromium)', () => {
     await page.screenshot({ path: screenshotPath('fleet'), fullPage: true });
   });
 
+  it('draws the measured power histogram, the top devices by power and the groups by fleet from the API, and filters by a fleet', async () => {
+    const { page } = browser;
+    await page.goto(`${svc.url}/#/fleet`);
+    await page.locator('#fleet-groups tr[data-fleet="north"]').waitFor();
+    const overview = (await (await fetch(`${svc.url}/api/fleet/overview`)).json()) as {
+      states: { online: number; stale: number; offline: number };
+      power: { counts: number[]; measured: number };
+      fleets: { fleet: string | null; devices: number; online: number; stale: number; offline: number }[];
+    };
+    // every measured device is in a bar, and the bars' counts are the API's
+    const barCounts = await page.locator('#fleet-histogram .bar-count').allTextContents();
+    expect(barCounts.map(Number)).toEqual(overview.power.counts.filter((count) => count > 0));
+    expect(overview.power.measured).toBe(16);
+    expect(await page.locator('#fleet-histogram .marker-label').textContent()).toBe('1 mW assumed');
+
+    const top = (await (await fetch(`${svc.url}/api/fleet?sort=power&dir=desc&status=measured&limit=5`)).json()) as { rows: { id: string }[] };
+    await page.waitForFunction(
+      (ids) =>
+        Array.from(document.querySelectorAll<HTMLElement>('#fleet-top li'))
+          .map((li) => li.dataset['id'])
+          .join() === ids,
+      top.rows.map((row) => row.id).join(),
+    );
+    expect(top.rows[0]!.id).toBe('node-22');
+
+    for (const group of overview.fleets) {
+      const cells = await page.locator(`#fleet-groups tr[data-fleet="${group.fleet ?? ''}"] td`).allTextContents();
+      expect(cells.slice(1, 3)).toEqual([String(group.devices), `${group.online} · ${group.stale} · ${group.offline}`]);
+    }
+    expect(await page.textContent('#fleet-state')).toBe(`${overview.states.online} of 24 online`);
+
+    await page.locator('#fleet-groups button', { hasText: 'north' }).click();
+    await page.waitForFunction(
+      () =>
+        document.querySelector('#fleet-count')?.textContent === '12 of 12 devices shown' ||
+        document.querySelector('#fleet-count')?.textContent === '12 devices',
+    );
+    expect(page.url()).toContain('fleet=north');
+    const shownIds = await page.locator('#fleet-body [role="row"]').evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset['id']));
+    expect(shownIds.every((id) => Number(id!.slice(5)) < 12)).toBe(true); // node-00 … node-11 are the north fleet
+    await page.selectOption('#fleet-fleet', '');
+    await page.waitForFunction(() => document.querySelector('#fleet-count')?.textContent === '24 devices');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('highlights "vs 1 mW" only where measuring moves the lifetime footprint by 10 % or more, and keeps it on a phone', async () => {
+    const { page } = browser;
+    await page.goto(`${svc.url}/#/fleet`);
+    await page.locator('#fleet-body [data-id="node-00"]').waitFor();
+    const api = (await (await fetch(`${svc.url}/api/fleet?limit=100`)).json()) as {
+      rows: { id: string; powerKind: string; totalKgCO2e: number; assumedTotalKgCO2e: number }[];
+    };
+    let material = 0;
+    let notMaterial = 0;
+    for (const row of api.rows) {
+      const cell = page.locator(`#fleet-body [data-id="${row.id}"] .c-ratio`);
+      if ((await cell.count()) === 0) continue; // scrolled out of the rendered rows
+      const expected = row.powerKind === 'measured' && Math.abs(row.totalKgCO2e - row.assumedTotalKgCO2e) >= 0.1 * row.assumedTotalKgCO2e;
+      expect(await cell.evaluate((el) => el.classList.contains('material'))).toBe(expected);
+      if (row.powerKind === 'measured' && expected) material += 1;
+      if (row.powerKind === 'measured' && !expected) notMaterial += 1;
+    }
+    expect(material).toBeGreaterThan(0);
+    expect(notMaterial).toBeGreaterThan(0); // ×10 and more the assumed power, yet under 10 % of the footprint: not red
+
+    const phone = await browser.context.newPage();
+    try {
+      await phone.setViewportSize(PHONE_VIEWPORT);
+      await phone.goto(`${svc.url}/#/fleet`);
+      await phone.locator('#fleet-body [data-id="node-01"] .c-ratio').waitFor();
+      expect(await phone.locator('#fleet-body [data-id="node-01"] .c-ratio').isVisible()).toBe(true);
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('exports the table as CSV: every row of the filter, equal to the API', async () => {
+    const { page } = browser;
+    await page.goto(`${svc.url}/#/fleet?sort=total&dir=desc&q=node-1`);
+    await page.waitForFunction(() => document.querySelector('#fleet-count')?.textContent === '10 of 24 devices shown');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#fleet-export')]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const api = (await (await fetch(`${svc.url}/api/fleet?sort=total&dir=desc&q=node-1&limit=2000`)).json()) as {
+      rows: {
+        id: string;
+        totalRange: { min: number; max: number };
+        lastSeenMs: number | null;
+        powerW: number;
+        energyJ: number;
+        observedS: number;
+        windows: number;
+        totalKgCO2e: number;
+        assumedTotalKgCO2e: number;
+      }[];
+    };
+    const [header, ...lines] = csv.trimEnd().split('\r\n');
+    const columns = header!.split(',');
+    expect(lines).toHaveLength(api.rows.length);
+    lines.forEach((line, i) => {
+      const record = Object.fromEntries(line.split(',').map((field, k) => [columns[k], field]));
+      const row = api.rows[i]!;
+      expect(record['id']).toBe(row.id);
+      for (const key of ['powerW', 'energyJ', 'observedS', 'windows', 'totalKgCO2e', 'assumedTotalKgCO2e'] as const) expect(Number(record[key])).toBe(row[key]);
+      expect(Number(record['totalMinKgCO2e'])).toBe(row.totalRange.min);
+      expect(record['lastSeen']).toBe(row.lastSeenMs === null ? '' : new Date(row.lastSeenMs).toISOString());
+      expect(['online', 'stale', 'offline']).toContain(record['state']);
+    });
+    expect(browser.errors).toEqual([]);
+  });
+
   it('names the assumed power from the catalogue in the ratio column, the filter and the totals', async () => {
     const page = await browser.context.newPage();
     try {
@@ -128,7 +239,8 @@ describe('fleet view (Chromium)', () => {
     const fleetRequests: URL[] = [];
     page.on('request', (request) => {
       const url = new URL(request.url());
-      if (url.pathname === '/api/fleet') fleetRequests.push(url);
+      // the table's pages (not the top-by-power list beside it, which asks for the measured devices)
+      if (url.pathname === '/api/fleet' && url.searchParams.get('status') !== 'measured') fleetRequests.push(url);
     });
     try {
       await page.goto(`${svc.url}/#/fleet`);

@@ -292,6 +292,12 @@ describe('every route answers as the OpenAPI document says', () => {
     expect(page.rows).toHaveLength(2);
     expect(page.matched).toBeGreaterThanOrEqual(3);
     expect((await call('GET', '/api/fleet?rows=maybe')).status).toBe(400);
+    const overview = (await call('GET', '/api/fleet/overview')).body;
+    expect(overview.states.online + overview.states.stale + overview.states.offline).toBe(
+      overview.fleets.reduce((n: number, g: { devices: number }) => n + g.devices, 0),
+    );
+    expect((await call('GET', '/api/fleet/overview?fleet=lab')).status).toBe(200);
+    expect((await call('GET', '/api/fleet/overview?fleet=a%20b')).status).toBe(400);
     expect((await callStream('/api/events')).status).toBe(200);
     expect((await callStream('/api/events?device=node-1')).status).toBe(200);
     expect((await callStream('/api/events?device=ghost')).status).toBe(404);

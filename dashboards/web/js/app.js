@@ -1,6 +1,7 @@
 import { mountCalculatorView } from './calculator/calculator-view.js';
 import { mountDeviceView } from './device/device-view.js';
 import { h } from './dom.js';
+import { startFleetStatus } from './fleet-status.js';
 import { mountFleetView } from './fleet/fleet-view.js';
 import { recordError } from './metrics.js';
 
@@ -49,6 +50,9 @@ async function route() {
     main.replaceChildren(h('p', { class: 'error', role: 'alert' }, `Could not load this view: ${error instanceof Error ? error.message : String(error)}`));
   }
 }
+
+const fleetStateEl = document.getElementById('fleet-state');
+if (fleetStateEl) startFleetStatus(fleetStateEl);
 
 window.addEventListener('hashchange', () => {
   void route();

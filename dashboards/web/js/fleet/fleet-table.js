@@ -1,8 +1,8 @@
 import { h } from '../dom.js';
-import { ago, kgNumber, kgRange, percent, power, times } from '../format.js';
+import { ago, duration, kgNumber, kgRange, microjoules, percent, power, times } from '../format.js';
 import { metrics } from '../metrics.js';
 import { DEFAULT_ONLINE_THRESHOLD_MS, statusTitle } from '../online.js';
-import { isOnline } from './fleet-model.js';
+import { assumedDelta, LOW_DATA_S, MATERIAL_DELTA_FRACTION, rowState, staleSinceMs } from './fleet-state.js';
 
 /** Pixels per row: fixed so only the visible rows need to exist in the DOM (1 000+ devices); 44 px is a touch target. */
 export const ROW_HEIGHT_PX = 44;
@@ -25,7 +25,8 @@ export function columns(assumedLabel) {
     {
       key: 'status',
       label: 'Status',
-      title: 'Online by its MQTT status (offline as soon as its last will fires), else when its last energy window ended within the online threshold',
+      title:
+        'online: its last window ended within the online threshold and no last will fired; stale: its MQTT status says connected but no window came within the threshold; offline: its last will fired, or its last window aged past the threshold',
     },
     { key: 'coverage', label: 'Coverage', title: 'Observed seconds ÷ span between first and last window (%)' },
     {
@@ -33,7 +34,11 @@ export function columns(assumedLabel) {
       label: 'Avg power',
       title: `Measured average power (total energy ÷ observed time), or the ${assumedLabel} assumption until a device reports`,
     },
-    { key: 'ratio', label: `vs ${assumedLabel}`, title: `Average power ÷ the seed's ${assumedLabel} assumption (harvard-edge/TinyML-Footprint 2022)` },
+    {
+      key: 'ratio',
+      label: `vs ${assumedLabel}`,
+      title: `Average power ÷ the seed's ${assumedLabel} assumption (harvard-edge/TinyML-Footprint 2022), and what it changes in the lifetime footprint (kg CO2e); highlighted only when that change is at least ${MATERIAL_DELTA_FRACTION * 100} % of the footprint at ${assumedLabel}`,
+    },
     { key: 'total', label: 'Lifetime', title: 'Projected lifetime footprint, kg CO2e, typical value with min–max range' },
     { key: 'accrued', label: 'To date', title: 'Footprint accrued since deployment (embodied up front + use so far), kg CO2e' },
   ];
@@ -74,11 +79,18 @@ export function createFleetTable(options) {
 
   body.addEventListener('scroll', () => paint(), { passive: true });
 
-  /** @param {FleetRow} row */
-  function buildRow(row) {
-    const online = isOnline(row, serverNowMs, thresholdMs);
+  /** @param {FleetRow} row @param {import('./fleet-state.js').DeviceState} state */
+  function buildRow(row, state) {
     const ratio = row.powerW / options.assumedPowerW;
     const kind = row.powerKind === 'measured' ? 'measured' : row.powerKind;
+    const since = staleSinceMs(row, state);
+    const delta = assumedDelta(row);
+    const lowData = row.powerKind === 'measured' && row.observedS < LOW_DATA_S;
+    // The presence line already says "offline since … by its MQTT status" when it agrees; else the state comes first.
+    const stateTitle =
+      row.presence?.state === state
+        ? statusTitle(row.lastSeenMs, row.presence)
+        : `${state}${since === null ? '' : ` since ${new Date(since).toISOString()}`}; ${statusTitle(row.lastSeenMs, row.presence)}`;
     return [
       h(
         'div',
@@ -95,12 +107,27 @@ export function createFleetTable(options) {
       ),
       h(
         'div',
-        { role: 'cell', class: 'cell c-status', title: statusTitle(row.lastSeenMs, row.presence) },
-        h('span', { class: `dot ${online ? 'on' : 'off'}`, 'aria-hidden': 'true' }),
-        h('span', { class: 'word' }, online ? 'online' : 'offline'),
-        h('span', { class: 'sub' }, ago(row.lastSeenMs, serverNowMs)),
+        { role: 'cell', class: 'cell c-status', title: stateTitle },
+        h('span', { class: `dot ${state === 'online' ? 'on' : state}`, 'aria-hidden': 'true' }),
+        h('span', { class: 'word' }, state),
+        h(
+          'span',
+          { class: 'sub' },
+          state === 'online' || since === null ? ago(row.lastSeenMs, serverNowMs) : `for ${duration(Math.max(0, (serverNowMs - since) / 1000))}`,
+        ),
       ),
-      h('div', { role: 'cell', class: 'cell c-coverage num', title: 'observed time ÷ time since first window' }, percent(row.coverage)),
+      h(
+        'div',
+        {
+          role: 'cell',
+          class: 'cell c-coverage num',
+          title:
+            state === 'online'
+              ? 'observed time ÷ time since first window'
+              : 'observed time ÷ time from its first to its last window: nothing since then is counted',
+        },
+        percent(row.coverage),
+      ),
       h(
         'div',
         {
@@ -108,7 +135,8 @@ export function createFleetTable(options) {
           class: 'cell c-power num',
           title:
             row.powerKind === 'measured'
-              ? `measured: ${row.energyJ.toFixed(3)} J over ${row.observedS.toFixed(0)} s in ${row.windows} windows`
+              ? `measured: ${row.energyJ.toFixed(3)} J over ${row.observedS.toFixed(0)} s in ${row.windows} windows` +
+                (row.inferences > 0 ? `; ${microjoules(row.energyJ / row.inferences)} per inference over ${row.inferences} inferences` : '')
               : options.assumedTitle,
         },
         power(row.powerW),
@@ -118,10 +146,15 @@ export function createFleetTable(options) {
         'div',
         {
           role: 'cell',
-          class: `cell c-ratio num ${row.powerKind === 'measured' && ratio > 1 ? 'over' : ''}`,
-          title: `${power(row.powerW)} ÷ ${options.assumedLabel} assumed.\n${options.assumedTitle}`,
+          class: `cell c-ratio num${delta.material ? ` material ${delta.direction}` : ''}`,
+          title:
+            row.powerKind === 'measured'
+              ? `${power(row.powerW)} ÷ ${options.assumedLabel} assumed; lifetime ${kgNumber(row.totalKgCO2e)} kg vs ${kgNumber(row.assumedTotalKgCO2e)} kg at ${options.assumedLabel}` +
+                `${delta.material ? '' : ` (a change under ${MATERIAL_DELTA_FRACTION * 100} % of it: not highlighted)`}.\n${options.assumedTitle}`
+              : `no measured power: the ${options.assumedLabel} assumption itself.\n${options.assumedTitle}`,
         },
-        times(ratio),
+        row.powerKind === 'measured' ? times(ratio) : '–',
+        row.powerKind === 'measured' ? h('span', { class: 'sub' }, `${delta.deltaKgCO2e >= 0 ? '+' : '−'}${kgNumber(Math.abs(delta.deltaKgCO2e))} kg`) : null,
       ),
       h(
         'div',
@@ -130,10 +163,11 @@ export function createFleetTable(options) {
           class: 'cell c-total num',
           title:
             row.error ??
-            `lifetime kg CO2e (typical); range ${kgRange(row.totalRange)}; at ${options.assumedLabel} it would be ${kgNumber(row.assumedTotalKgCO2e)} kg`,
+            `lifetime kg CO2e (typical); range ${kgRange(row.totalRange)}; at ${options.assumedLabel} it would be ${kgNumber(row.assumedTotalKgCO2e)} kg` +
+              (lowData ? `; its measured power rests on ${duration(row.observedS)} of data only` : ''),
         },
         row.error ? h('span', { class: 'error' }, 'error') : `${kgNumber(row.totalKgCO2e)} kg`,
-        h('span', { class: 'sub' }, kgRange(row.totalRange)),
+        lowData ? h('span', { class: 'sub low-data' }, `from ${duration(row.observedS)} of data`) : h('span', { class: 'sub' }, kgRange(row.totalRange)),
       ),
       h(
         'div',
@@ -165,7 +199,9 @@ export function createFleetTable(options) {
         live.set(row.id, entry);
       }
       if (entry.row !== row || entry.nowBucket !== nowBucket) {
-        entry.el.replaceChildren(...buildRow(row));
+        const state = rowState(row, serverNowMs, thresholdMs);
+        entry.el.replaceChildren(...buildRow(row, state));
+        entry.el.dataset['state'] = state;
         entry.row = row;
         entry.nowBucket = nowBucket;
         metrics.rowsRendered += 1;

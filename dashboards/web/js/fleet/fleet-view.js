@@ -1,12 +1,16 @@
 import { card } from '../cards.js';
 import { getCatalogue, getJson } from '../api.js';
 import { h } from '../dom.js';
-import { energy, kg, kgRange, power, powerLabel, source } from '../format.js';
+import { ago, energy, kg, kgRange, power, powerLabel, source } from '../format.js';
+import { onOverview } from '../fleet-status.js';
 import { openLive } from '../live.js';
 import { metrics, recordError } from '../metrics.js';
 import { DEFAULT_ONLINE_THRESHOLD_MS } from '../online.js';
 import { newerRow } from './fleet-model.js';
 import { createFleetTable } from './fleet-table.js';
+import { downloadFleetCsv } from './fleet-csv.js';
+import { createOverviewPanel, TOP_N } from './fleet-overview-panel.js';
+import { fleetState } from './fleet-state.js';
 
 /** Milliseconds between repaints when nothing arrives: "last seen" and online status age with time. */
 const CLOCK_REPAINT_MS = 1_000;
@@ -49,7 +53,12 @@ export async function mountFleetView(root, params) {
   let thresholdMs = DEFAULT_ONLINE_THRESHOLD_MS;
   /** @type {{ key: SortKey, direction: 1 | -1 }} */
   const sort = { key: /** @type {SortKey} */ (params.get('sort') ?? 'id'), direction: params.get('dir') === 'desc' ? -1 : 1 };
-  const filter = { text: params.get('q') ?? '', status: /** @type {StatusFilter} */ (params.get('status') ?? 'all') };
+  /** @type {{ text: string, status: StatusFilter, fleet: string | null }} */
+  const filter = { text: params.get('q') ?? '', status: /** @type {StatusFilter} */ (params.get('status') ?? 'all'), fleet: params.get('fleet') || null };
+  /** @type {import('../fleet-status.js').Overview | null} the whole fleet's, from the header's poll */
+  let overview = null;
+  /** @type {import('../fleet-status.js').Overview | null} what the cards and the panel show: the selected fleet's, else the whole fleet's */
+  let shownOverview = null;
   /**
    * What the table shows: one query's pages as the server sent them. A new query's first page replaces it whole, so
    * the header's sort state and the rows below it always agree.
@@ -72,6 +81,7 @@ export async function mountFleetView(root, params) {
     search.set('dir', sort.direction === 1 ? 'asc' : 'desc');
     if (filter.text.trim() !== '') search.set('q', filter.text.trim());
     if (filter.status !== 'all') search.set('status', filter.status);
+    if (filter.fleet !== null) search.set('fleet', filter.fleet);
     return { key: search.toString(), sort: { ...sort }, search: search.toString() };
   }
 
@@ -162,6 +172,70 @@ export async function mountFleetView(root, params) {
       loadRange();
     }, FILTER_DEBOUNCE_MS);
   });
+  const fleetSelect = /** @type {HTMLSelectElement} */ (h('select', { id: 'fleet-fleet' }, h('option', { value: '' }, 'every fleet')));
+  fleetSelect.addEventListener('change', () => setFleet(fleetSelect.value || null));
+  /** @param {string | null} fleet */
+  function setFleet(fleet) {
+    filter.fleet = fleet;
+    fleetSelect.value = fleet ?? '';
+    syncUrl();
+    loadRange();
+    void refreshOverview();
+  }
+  const exportButton = /** @type {HTMLButtonElement} */ (
+    h(
+      'button',
+      { type: 'button', id: 'fleet-export', class: 'btn', title: "every row of this filter and order as CSV (the API's units: W, J, s, kg CO2e)" },
+      'Export CSV',
+    )
+  );
+  exportButton.addEventListener('click', async () => {
+    exportButton.disabled = true;
+    try {
+      await downloadFleetCsv(currentQuery().search, thresholdMs);
+    } catch (error) {
+      recordError(String(error));
+      exportButton.title = `export failed: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      exportButton.disabled = false;
+    }
+  });
+  const panel = createOverviewPanel({ assumedPowerW, assumedLabel, onFleet: setFleet });
+  /** @type {import('./fleet-model.js').FleetRow[] | null} */
+  let topRows = null;
+  let overviewGeneration = 0;
+  /** The selected fleet's overview (when one is) and the top devices by power, then the panel and the cards. */
+  async function refreshOverview() {
+    if (overview === null) return;
+    const mine = ++overviewGeneration;
+    const fleet = filter.fleet;
+    const fleetParam = fleet === null ? '' : `&fleet=${encodeURIComponent(fleet)}`;
+    try {
+      const [scoped, top] = await Promise.all([
+        fleet === null ? Promise.resolve(overview) : getJson(`/api/fleet/overview?fleet=${encodeURIComponent(fleet)}`),
+        getJson(`/api/fleet?sort=power&dir=desc&status=measured&limit=${TOP_N}${fleetParam}`),
+      ]);
+      if (disposed || mine !== overviewGeneration) return;
+      shownOverview = scoped;
+      topRows = top.rows;
+      panel.render(scoped, topRows, fleet);
+      const fleets = overview.fleets.flatMap((group) => (group.fleet === null ? [] : [group.fleet]));
+      if (fleet !== null && !fleets.includes(fleet)) fleets.push(fleet);
+      fleets.sort();
+      const options = fleets.map((name) => h('option', { value: name, selected: name === fleet }, name));
+      if (fleetSelect.options.length - 1 !== fleets.length || fleets.some((name, i) => fleetSelect.options[i + 1]?.value !== name)) {
+        fleetSelect.replaceChildren(h('option', { value: '' }, 'every fleet'), ...options);
+      }
+      fleetSelect.value = fleet ?? '';
+      schedule();
+    } catch (error) {
+      recordError(String(error));
+    }
+  }
+  const unsubscribeOverview = onOverview((next) => {
+    overview = next;
+    void refreshOverview();
+  });
   statusSelect.addEventListener('change', () => {
     filter.status = /** @type {StatusFilter} */ (statusSelect.value);
     syncUrl();
@@ -174,7 +248,16 @@ export async function mountFleetView(root, params) {
       { class: 'fleet' },
       h('h1', null, 'Fleet'),
       totalsBox,
-      h('div', { class: 'controls' }, h('label', null, 'Filter ', filterInput), h('label', null, 'Show ', statusSelect), count),
+      panel.element,
+      h(
+        'div',
+        { class: 'controls' },
+        h('label', null, 'Filter ', filterInput),
+        h('label', null, 'Show ', statusSelect),
+        h('label', null, 'Fleet ', fleetSelect),
+        count,
+        exportButton,
+      ),
       table.element,
     ),
   );
@@ -185,6 +268,7 @@ export async function mountFleetView(root, params) {
     if (sort.direction === -1) query.set('dir', 'desc');
     if (filter.text) query.set('q', filter.text);
     if (filter.status !== 'all') query.set('status', filter.status);
+    if (filter.fleet !== null) query.set('fleet', filter.fleet);
     const hash = `#/fleet${query.size > 0 ? `?${query}` : ''}`;
     if (location.hash !== hash) history.replaceState(null, '', hash);
   }
@@ -208,13 +292,20 @@ export async function mountFleetView(root, params) {
   /** The server's totals over the whole fleet (not only the rows shown). @param {Totals} t */
   function renderTotals(t) {
     const delta = t.totalKgCO2e - t.assumedTotalKgCO2e;
+    const states = shownOverview?.states ?? null;
+    const state = states === null ? 'unknown' : fleetState(states);
+    totalsBox.dataset['state'] = state;
+    const staleNote =
+      state === 'stale' && shownOverview !== null
+        ? `stale: no data for ${ago(shownOverview.lastSeenMs, shownOverview.computedAtMs).replace(/ ago$/, '')}`
+        : null;
     totalsBox.replaceChildren(
       card(
         'Devices',
         String(t.devices),
-        `${t.online} online · ${t.measured} measured`,
+        states === null ? `${t.online} online · ${t.measured} measured` : `${states.online} online · ${states.stale} stale · ${states.offline} offline`,
         'fleet-devices',
-        'registered devices; online = by its MQTT status (offline when its last will fires), else reported within the threshold',
+        'registered devices; online: reported within the online threshold and no last will; stale: connected by its MQTT status but silent; offline: its last will fired or its last window aged past the threshold',
       ),
       card(
         'Lifetime footprint',
@@ -240,7 +331,7 @@ export async function mountFleetView(root, params) {
       card(
         'Average power',
         power(t.averagePowerW),
-        `${energy(t.energyJ)} measured`,
+        staleNote ?? `${energy(t.energyJ)} measured`,
         'fleet-power',
         'total measured energy ÷ total observed time over every reporting device',
       ),
@@ -287,6 +378,7 @@ export async function mountFleetView(root, params) {
 
   return () => {
     disposed = true;
+    unsubscribeOverview();
     live.close();
     clearInterval(clock);
     clearInterval(poll);

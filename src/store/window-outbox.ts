@@ -7,6 +7,8 @@ import type { StoredWindow } from './window-store.js';
 
 export interface OutboxEntry {
   commitSeq: number;
+  /** When it was committed locally (Unix ms, this instance's clock): the writer's lag is measured from it. */
+  receivedMs: number;
   window: StoredWindow;
 }
 

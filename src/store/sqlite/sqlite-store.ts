@@ -303,8 +303,8 @@ class Statements {
     );
     // The unique index energy_windows_commit_seq: its last entry, and a range of it in order.
     this.outboxHead = db.prepare<[], { head: number | null }>('SELECT max(commit_seq) AS head FROM energy_windows');
-    this.readOutbox = db.prepare<[number, number], WindowRow & { seq_use: number; commit_seq: number }>(
-      `SELECT ${WINDOW_COLUMNS}, seq_use, commit_seq FROM energy_windows WHERE commit_seq > ? ORDER BY commit_seq LIMIT ?`,
+    this.readOutbox = db.prepare<[number, number], WindowRow & { seq_use: number; commit_seq: number; received_ms: number }>(
+      `SELECT ${WINDOW_COLUMNS}, seq_use, commit_seq, received_ms FROM energy_windows WHERE commit_seq > ? ORDER BY commit_seq LIMIT ?`,
     );
     this.outboxCursor = db.prepare<[string], { commit_seq: number }>('SELECT commit_seq FROM outbox_cursors WHERE target = ?');
     this.setOutboxCursor = db.prepare<[string, number]>(
@@ -580,6 +580,7 @@ export class SqliteStore implements Store, WindowOutbox {
     checkCount('limit', limit);
     return this.statements.readOutbox.all(afterCommitSeq, limit).map((row) => ({
       commitSeq: row.commit_seq,
+      receivedMs: row.received_ms,
       window: { ...windowFromRow(row), seqUse: row.seq_use },
     }));
   }

@@ -89,7 +89,7 @@ describe('OutboxWriter', () => {
     expect(during.counters.writeErrorsUnavailable).toBeGreaterThanOrEqual(3);
     expect(during.lastError).toMatch(/ECONNREFUSED/);
     target.failWith = new StoreRejectedError('A 400 Bad Request error occurred: field type conflict', 400);
-    await waitFor('a rejected attempt', () => writer.status().counters.writeErrorsRejected >= 1);
+    await waitFor('a rejected attempt', () => (writer.status().counters.writeErrorsRejected ?? 0) >= 1);
     await local.appendWindows([contractWindow('a', 3)]); // committed during the outage
     writer.notifyCommitted(1);
     expect(writer.backlog).toBe(4);
@@ -131,7 +131,7 @@ describe('OutboxWriter', () => {
     await local.appendWindows([contractWindow('a', 0)]);
     const writer = writerFor(local, failing, { clock: () => nowMs });
     await writer.start();
-    await waitFor('a failed attempt', () => writer.status().counters.writeErrorsUnavailable >= 1);
+    await waitFor('a failed attempt', () => (writer.status().counters.writeErrorsUnavailable ?? 0) >= 1);
     nowMs += 30_000;
     expect(writer.status().counters.lagUs).toBe(30_000_000);
   });

@@ -190,6 +190,10 @@ describe('outbox into InfluxDB', () => {
         expect(refused.headers.get('retry-after')).not.toBeNull();
         expect(await refused.text()).toMatch(/the outbox is full: 100 windows wait/);
         expect((await outboxStatus(service)).counters).toMatchObject({ backlogWindows: 100, submitsRefused: 1 });
+        const metrics = await (await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer ${service.token}` } })).text();
+        expect(metrics).toMatch(/^tinyml_outbox_backlog_windows\{source="influx:[^"]+"\} 100$/m);
+        expect(metrics).toMatch(/^tinyml_outbox_submits_refused_total\{source="influx:[^"]+"\} 1$/m);
+        expect(metrics).toMatch(/^tinyml_outbox_write_errors_unavailable_total\{source="influx:[^"]+"\} [1-9]/m);
         const local = await request<{ aggregate: { windows: number } }>(`${service.url}/api/devices/cap-0`);
         expect(local.body.aggregate.windows).toBe(100); // the refused window was not stored
         await influxd.start();

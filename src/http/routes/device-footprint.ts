@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { NotFoundError } from '../../domain/errors.js';
 import type { Catalogue } from '../../model/catalogue-types.js';
 import { MAX_INFERENCE_SPANS_FOR_MEDIAN } from '../../service/device-footprint.js';
-import { FootprintCache, matchesEtag } from '../../service/footprint-cache.js';
+import { FootprintCache, matchesEtag, type ServedFootprint } from '../../service/footprint-cache.js';
 import type { PresenceRegistry } from '../../live/device-presence.js';
 import type { Store } from '../../store/store.js';
 import { deviceIdParam } from './device-params.js';
@@ -13,8 +13,8 @@ export const FOOTPRINT_ROUTE = '/devices/:id/footprint';
 export interface FootprintAnswer {
   status: 200 | 304;
   etag: string;
-  /** The JSON body (200 only). */
-  body: string | null;
+  /** The JSON body in its parts (200 only). */
+  body: ServedFootprint | null;
 }
 
 /** One device's footprint answer; throws NotFoundError for an unknown device, the model's ValidationError for a spec that no longer resolves. */
@@ -40,7 +40,7 @@ export function footprintResponder(
     const spans = aggregate !== undefined && aggregate.inferenceSpanWindows > 0 ? await store.listInferenceSpans(id, MAX_INFERENCE_SPANS_FOR_MEDIAN) : [];
     const served = cache.serve(device, aggregate, clock(), onlineThresholdMs, presence.get(device.id), spans);
     if (matchesEtag(ifNoneMatch, served.etag)) return { status: 304, etag: served.etag, body: null };
-    return { status: 200, etag: served.etag, body: served.body };
+    return { status: 200, etag: served.etag, body: served };
   };
 }
 
@@ -56,7 +56,7 @@ export function deviceFootprintRouter(respond: FootprintResponder): Router {
       res.status(304).end();
       return;
     }
-    res.type('application/json').send(answer.body);
+    res.type('application/json').send(answer.body.body);
   });
   return router;
 }

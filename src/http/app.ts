@@ -149,6 +149,6 @@ export function createApp(deps: AppDeps): { app: Express; handler: RequestListen
   for (const handler of deps.rootHandlers ?? []) app.use(handler);
   app.use(notFoundHandler);
   app.use(problemMiddleware(stats, deps.log));
-  const handler = withFastPath(app, { stats, log: deps.log, observe, readiness: deps.readiness, footprint });
+  const handler = withFastPath(app, { stats, log: deps.log, observe, readiness: deps.readiness, footprint, fleetIndex: deps.fleetIndex, clock: deps.clock });
   return { app, handler, stats };
 }

@@ -1,5 +1,5 @@
 /**
- * The hot GETs answered ahead of Express: /livez, /readyz and a device's footprint, polled by probes and dashboards
+ * The hot GETs answered ahead of Express: /livez, /readyz, a device's footprint and the fleet totals (rows=false), polled by probes and dashboards
  * thousands of times a second. Express's app and router stack (a dozen middleware layers, URL parsing, the response
  * helpers) cost more than the answer itself; here a request pays one path test, the access log and the request
  * metric (the same log line, id and histogram as through Express), and its answer is written in one call. The
@@ -8,9 +8,11 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from '../obs/logger.js';
+import type { FleetIndex } from '../service/fleet-index.js';
 import { logRequest, type ObserveRequest } from './access-log.js';
 import type { HttpStats } from './http-stats.js';
 import { writeProblem } from './problem.js';
+import { fleetTotalsBody } from './routes/fleet.js';
 import { FOOTPRINT_CACHE_CONTROL, FOOTPRINT_ROUTE, type FootprintResponder } from './routes/device-footprint.js';
 import { isReady, LIVEZ_BODY, readyzBody, type Readiness } from './routes/probes.js';
 
@@ -19,6 +21,9 @@ const API_BASE = '/api';
 const FOOTPRINT_PREFIX = `${API_BASE}/devices/`;
 const FOOTPRINT_SUFFIX = '/footprint';
 const FOOTPRINT_METRIC_ROUTE = `${API_BASE}${FOOTPRINT_ROUTE}`;
+const FLEET_ROUTE = `${API_BASE}/fleet`;
+/** The fleet totals as the dashboard and monitors ask for them; any other query goes to Express (validated there). */
+const FLEET_TOTALS_URL = `${FLEET_ROUTE}?rows=false`;
 
 export interface FastPathDeps {
   stats: HttpStats;
@@ -27,6 +32,8 @@ export interface FastPathDeps {
   observe: ObserveRequest;
   readiness: () => Readiness;
   footprint: FootprintResponder;
+  fleetIndex: FleetIndex;
+  clock: () => number;
 }
 
 /** The device id of `/api/devices/<id>/footprint`, percent-decoded as Express decodes it; null for any other path. */
@@ -70,11 +77,26 @@ export function withFastPath(app: RequestListener, deps: FastPathDeps): RequestL
       writeProblem(res, stats, log.child({ reqId }), error);
     }
   };
+  const answerFleetTotals = async (res: ServerResponse, reqId: string): Promise<void> => {
+    try {
+      writeJson(res, 200, await fleetTotalsBody(deps.fleetIndex, deps.clock, undefined));
+    } catch (error) {
+      writeProblem(res, stats, log.child({ reqId }), error);
+    }
+  };
   return (req, res) => {
     const url = req.url ?? '/';
     // Only a GET without a body: Express refuses some bodies (415) and parses JSON ones.
     if (req.method !== 'GET' || req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0') {
       app(req, res);
+      return;
+    }
+    if (url === FLEET_TOTALS_URL) {
+      stats.countRequest();
+      void answerFleetTotals(
+        res,
+        logRequest(log, observe, req, res, () => FLEET_ROUTE),
+      );
       return;
     }
     const queryAt = url.indexOf('?');

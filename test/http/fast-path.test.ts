@@ -64,6 +64,20 @@ describe('fast path ahead of Express', () => {
     }
   });
 
+  it('answers the fleet totals (rows=false) as the Express route does, but for the time it was computed at', async () => {
+    const fast = await seen('/api/fleet?rows=false');
+    const viaExpress = await seen('/api/fleet/?rows=false');
+    expect(fast.status).toBe(200);
+    const strip = (answer: typeof fast) => ({
+      ...answer,
+      body: { ...JSON.parse(answer.body), computedAtMs: 0 },
+      headers: { ...answer.headers, 'content-length': '' },
+    });
+    expect(JSON.parse(fast.body).computedAtMs).toEqual(expect.any(Number));
+    expect(strip(fast)).toEqual(strip(viaExpress));
+    expect(Object.keys(JSON.parse(fast.body))).toEqual(Object.keys(JSON.parse(viaExpress.body)));
+  });
+
   it('counts, logs and measures its requests under the route template', async () => {
     const histogramCount = async (route: string, status: string) =>
       sampleValue(parsePrometheusText(await (await fetch(`${ctx.url}/metrics`)).text()), 'tinyml_http_request_duration_seconds_count', {

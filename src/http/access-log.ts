@@ -1,9 +1,13 @@
 /**
  * Request ids and the access log: every request gets an id (the client's X-Request-Id when it sent a sane one, else a
- * new UUID), returned in X-Request-Id, bound to the request's logger (res.locals.log) and written on its access-log
- * line when the answer is sent, or when the client hung up first (`aborted`). Probes and scrapes log at debug.
+ * new UUID), returned in X-Request-Id and written on its access-log line when the answer is sent, or when the client
+ * hung up first (`aborted`). Probes and scrapes log at debug. The same log serves the Express app (accessLog) and the
+ * fast path ahead of it (fast-path.ts): one `close` listener per request does the line and the duration metric, and
+ * the line's fields are built only when its level is enabled (no per-request child logger: a pino child per request
+ * cost more than the rest of a /livez answer).
  */
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../obs/logger.js';
 
@@ -17,15 +21,16 @@ const MAX_LOGGED_URL_CHARS = 512;
 
 export type ObserveRequest = (method: string, route: string, status: number, seconds: number) => void;
 
-/** The request id of this request: the client's when sane, else a new one. */
-export function requestIdOf(req: Request): string {
-  const given = req.headers[REQUEST_ID_HEADER];
+/** The request id of a request with these headers: the client's when sane, else a new one. */
+export function requestIdOf(headers: IncomingHttpHeaders): string {
+  const given = headers[REQUEST_ID_HEADER];
   return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 /** The logger of this request (its lines carry the request id); the service's outside a request. */
 export function requestLog(res: Response, fallback: Logger): Logger {
-  return (res.locals['log'] as Logger | undefined) ?? fallback;
+  const reqId: unknown = res.locals['reqId'];
+  return typeof reqId === 'string' ? fallback.child({ reqId }) : fallback;
 }
 
 /** Where a router is mounted (`/api`): Express resets req.baseUrl once an error leaves the router, this stays. */
@@ -43,35 +48,45 @@ export function routeOf(req: Request, res: Response): string {
   return status === 404 ? 'unmatched' : 'other';
 }
 
+/**
+ * Starts the log of one request: its id is chosen and set on the answer, and when the answer ends (or the client
+ * hangs up) `route()` names its route template for the duration metric and the access-log line is written. Returns the id.
+ */
+export function logRequest(log: Logger, observe: ObserveRequest, req: IncomingMessage, res: ServerResponse, route: () => string): string {
+  const startNs = process.hrtime.bigint();
+  const reqId = requestIdOf(req.headers);
+  res.setHeader(REQUEST_ID_HEADER, reqId);
+  // Read now: routers rewrite req.url while they run.
+  const method = req.method ?? 'GET';
+  const rawUrl = req.url ?? '/';
+  // Connections carry one request at a time: what the socket wrote since is this answer, headers included.
+  const socket = req.socket;
+  const bytesWrittenBefore = socket.bytesWritten;
+  res.once('close', () => {
+    const seconds = Number(process.hrtime.bigint() - startNs) / 1e9;
+    observe(method, route(), res.statusCode, seconds);
+    const queryAt = rawUrl.indexOf('?');
+    const level = QUIET_PATHS.has(queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt)) ? 'debug' : 'info';
+    if (!log.isLevelEnabled(level)) return;
+    const aborted = !res.writableFinished;
+    log[level]('request', {
+      reqId,
+      method,
+      url: rawUrl.length > MAX_LOGGED_URL_CHARS ? `${rawUrl.slice(0, MAX_LOGGED_URL_CHARS)}…` : rawUrl,
+      status: res.statusCode,
+      durationMs: Math.round(seconds * 1e6) / 1e3,
+      bytes: socket.bytesWritten - bytesWrittenBefore,
+      remote: socket.remoteAddress ?? null,
+      ...(aborted ? { aborted } : {}),
+    });
+  });
+  return reqId;
+}
+
+/** The access log of the Express app: the request id is kept in res.locals for the request's own lines (requestLog). */
 export function accessLog(log: Logger, observe: ObserveRequest): RequestHandler {
   return (req, res, next) => {
-    const startNs = process.hrtime.bigint();
-    const reqId = requestIdOf(req);
-    res.setHeader(REQUEST_ID_HEADER, reqId);
-    const child = log.child({ reqId });
-    res.locals['log'] = child;
-    // Read now: routers rewrite req.url while they run.
-    const method = req.method;
-    const url = req.originalUrl.length > MAX_LOGGED_URL_CHARS ? `${req.originalUrl.slice(0, MAX_LOGGED_URL_CHARS)}…` : req.originalUrl;
-    const quiet = QUIET_PATHS.has(req.path);
-    // Connections carry one request at a time: what the socket wrote since is this answer, headers included.
-    const bytesWrittenBefore = req.socket.bytesWritten;
-    res.once('close', () => {
-      const seconds = Number(process.hrtime.bigint() - startNs) / 1e9;
-      const aborted = !res.writableFinished;
-      observe(method, routeOf(req, res), res.statusCode, seconds);
-      const level = quiet ? 'debug' : 'info';
-      if (!child.isLevelEnabled(level)) return;
-      child[level]('request', {
-        method,
-        url,
-        status: res.statusCode,
-        durationMs: Math.round(seconds * 1e6) / 1e3,
-        bytes: req.socket.bytesWritten - bytesWrittenBefore,
-        remote: req.socket.remoteAddress ?? null,
-        ...(aborted ? { aborted } : {}),
-      });
-    });
+    res.locals['reqId'] = logRequest(log, observe, req, res, () => routeOf(req, res));
     next();
   };
 }

@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import { MAX_BODY_BYTES } from './limits.js';
 import type { DeviceSpec } from '../domain/types.js';
@@ -10,7 +11,9 @@ import type { PrometheusExporter } from '../obs/prometheus.js';
 import type { PresenceRegistry } from '../live/device-presence.js';
 import type { FleetIndex } from '../service/fleet-index.js';
 import type { Store } from '../store/store.js';
-import { accessLog, markRouterBase } from './access-log.js';
+import { accessLog, markRouterBase, type ObserveRequest } from './access-log.js';
+import { withFastPath } from './fast-path.js';
+import { footprintResponder } from './routes/device-footprint.js';
 import { requireBearer } from './auth.js';
 import { IMPORT_ROUTE } from './routes/device-import.js';
 import { HttpStats } from './http-stats.js';
@@ -79,9 +82,14 @@ export interface AppDeps {
   rootHandlers?: readonly RequestHandler[];
 }
 
-/** The Express app, without listening: tests mount it on an ephemeral port. */
-export function createApp(deps: AppDeps): { app: Express; stats: HttpStats } {
+/**
+ * The Express app, without listening, and the server's request listener: the hot GETs (probes, a device's footprint)
+ * answered ahead of the app (fast-path.ts), every other request through it.
+ */
+export function createApp(deps: AppDeps): { app: Express; handler: RequestListener; stats: HttpStats } {
   const stats = new HttpStats();
+  const observe: ObserveRequest = (method, route, status, seconds) => deps.metrics.observeHttp(method, route, status, seconds);
+  const footprint = footprintResponder(deps.store, deps.catalogue, deps.clock, deps.onlineThresholdMs, deps.presence);
   deps.health.register('http', stats);
   const app = express();
   app.disable('x-powered-by');
@@ -90,7 +98,7 @@ export function createApp(deps: AppDeps): { app: Express; stats: HttpStats } {
     stats.countRequest();
     next();
   });
-  app.use(accessLog(deps.log, (method, route, status, seconds) => deps.metrics.observeHttp(method, route, status, seconds)));
+  app.use(accessLog(deps.log, observe));
   // Before the body parser and every /api route: probes answer without the store, whatever the rest is doing.
   app.use(probesRouter({ readiness: deps.readiness, metrics: deps.metrics }));
   const requireToken = requireBearer(deps.apiToken);
@@ -114,6 +122,7 @@ export function createApp(deps: AppDeps): { app: Express; stats: HttpStats } {
       clock: deps.clock,
       onlineThresholdMs: deps.onlineThresholdMs,
       presence: deps.presence,
+      footprint,
     }),
   );
   // The device routes come first: they carry the hot path (live footprints), and Express tries routers in order.
@@ -142,5 +151,6 @@ export function createApp(deps: AppDeps): { app: Express; stats: HttpStats } {
   for (const handler of deps.rootHandlers ?? []) app.use(handler);
   app.use(notFoundHandler);
   app.use(problemMiddleware(stats, deps.log));
-  return { app, stats };
+  const handler = withFastPath(app, { stats, log: deps.log, observe, readiness: deps.readiness, footprint, fleetIndex: deps.fleetIndex, clock: deps.clock });
+  return { app, handler, stats };
 }

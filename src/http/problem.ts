@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ConflictError, NotFoundError, StoreClosedError, ValidationError } from '../domain/errors.js';
 import { BatcherClosedError, OverloadError } from '../ingest/micro-batcher.js';
@@ -29,7 +30,7 @@ export class HttpError extends Error {
 
 const PROBLEM_BASE = 'https://tinyml-footprint.dev/problems/';
 
-function toProblem(error: unknown): { problem: Problem; reason: HttpRejectReason; isServerError: boolean } {
+export function toProblem(error: unknown): { problem: Problem; reason: HttpRejectReason; isServerError: boolean } {
   const make = (status: number, reason: HttpRejectReason, title: string, detail: string, errors?: readonly string[]) => ({
     problem: { type: `${PROBLEM_BASE}${reason}`, title, status, detail, ...(errors && errors.length > 0 ? { errors } : {}) },
     reason,
@@ -55,8 +56,27 @@ function toProblem(error: unknown): { problem: Problem; reason: HttpRejectReason
   return make(500, 'internal', 'Internal error', 'an unexpected error occurred; it has been logged');
 }
 
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
 export function sendProblem(res: Parameters<RequestHandler>[1], problem: Problem): void {
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+}
+
+/**
+ * The problem middleware's answer outside Express (the fast path, fast-path.ts), byte for byte: the same status,
+ * headers and body, counted and logged as problemMiddleware does. `log` is the request's logger.
+ */
+export function writeProblem(res: ServerResponse, stats: HttpStats, log: Logger, error: unknown): void {
+  const { problem, reason, isServerError } = toProblem(error);
+  stats.reject(reason, problem.detail);
+  if (isServerError) log.error('internal error', errorFields(error));
+  const body = JSON.stringify(problem);
+  res.writeHead(problem.status, {
+    'content-type': PROBLEM_CONTENT_TYPE,
+    'content-length': Buffer.byteLength(body),
+    ...(reason === 'overloaded' ? { 'retry-after': String(OVERLOAD_RETRY_AFTER_S) } : {}),
+  });
+  res.end(body);
 }
 
 /** The one error middleware: every failure becomes application/problem+json with a reason, and is counted. */

@@ -1,6 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Express } from 'express';
 import { DRAIN_GRACE_MS, DRAIN_IDLE_MS } from './graceful-close.js';
 import type { HttpRejectReason, HttpStats } from './http-stats.js';
 
@@ -80,7 +79,7 @@ function onClientError(stats: HttpStats, error: NodeJS.ErrnoException, socket: S
 }
 
 /** The HTTP server of the API and dashboard, with every client-side limit set and every cut counted. */
-export function createHttpServer(app: Express, stats: HttpStats, limits: HttpServerLimits = HTTP_SERVER_LIMITS): Server {
+export function createHttpServer(app: RequestListener, stats: HttpStats, limits: HttpServerLimits = HTTP_SERVER_LIMITS): Server {
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,

@@ -98,7 +98,7 @@ async function startOnStore(
   let server: Server;
   let connections: ConnectionTracker;
   try {
-    const { app, stats } = createApp({
+    const { handler, stats } = createApp({
       store,
       catalogue,
       ingest,
@@ -117,7 +117,7 @@ async function startOnStore(
       apiRouters: attached.flatMap((layer) => layer.apiRouters ?? []),
       rootHandlers: attached.flatMap((layer) => layer.rootHandlers ?? []),
     });
-    server = createHttpServer(app, stats, limits);
+    server = createHttpServer(handler, stats, limits);
     connections = new ConnectionTracker(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

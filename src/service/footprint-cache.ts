@@ -14,19 +14,37 @@ import { devicePerInference, deviceStatus, footprintInputFromSpec, powerFromAggr
  */
 export const MAX_FOOTPRINT_ENTRIES = 2_000;
 
-/** What GET /api/devices/:id/footprint sends: the body, ready, and its entity tag. */
-export interface ServedFootprint {
-  body: string;
-  /** Strong entity tag (quoted): the same tag means the same bytes. */
-  etag: string;
+/**
+ * What GET /api/devices/:id/footprint sends, in three parts: the per-request head (device, aggregate, status), the
+ * entry's ready bytes (the footprint up to accrued, about 12 KB, encoded once per entry and not per request), and the
+ * per-request tail. A server writes the three as they are; `body` joins them.
+ */
+export class ServedFootprint {
+  constructor(
+    readonly head: string,
+    readonly prefix: Buffer,
+    readonly tail: string,
+    /** Strong entity tag (quoted): the same tag means the same bytes. */
+    readonly etag: string,
+  ) {}
+
+  /** Bytes of the body (Content-Length). */
+  get byteLength(): number {
+    return Buffer.byteLength(this.head) + this.prefix.length + Buffer.byteLength(this.tail);
+  }
+
+  /** The whole body as one string: equals JSON.stringify(deviceFootprint(…)). */
+  get body(): string {
+    return `${this.head}${this.prefix.toString('utf8')}${this.tail}`;
+  }
 }
 
 /** Specs whose resolved figures (for accrued) are kept: shared by every entry of the spec; bounded, oldest forgotten. */
 export const MAX_FOOTPRINT_PLANS = 10_000;
 
 interface Entry {
-  /** JSON of the footprint without accrued, cut just before accrued's value: `{…,"accrued":`. */
-  prefix: string;
+  /** JSON of the footprint without accrued, cut just before accrued's value (`{…,"accrued":`), as UTF-8. */
+  prefix: Buffer;
   /** Names this entry's bytes: this process's nonce and the entry's number (a new entry, a new number; never hashed). */
   prefixTag: string;
   /** The footprint itself (accrued null): per-inference figures read its lifetime terms, none of which depend on accrued. */
@@ -81,7 +99,7 @@ export class FootprintCache {
       const result = computeFootprint(this.catalogue, footprintInputFromSpec(device.spec, power));
       const json = JSON.stringify(result);
       if (!json.endsWith(`"accrued":${ACCRUED_TAIL}`)) throw new Error('footprint JSON does not end with accrued: the splice below would be wrong');
-      const prefix = json.slice(0, -ACCRUED_TAIL.length);
+      const prefix = Buffer.from(json.slice(0, -ACCRUED_TAIL.length), 'utf8');
       this.nextEntry += 1;
       entry = { prefix, prefixTag: `${this.nonce}.${this.nextEntry.toString(36)}.`, result };
       if (this.entries.size >= MAX_FOOTPRINT_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
@@ -109,7 +127,7 @@ export class FootprintCache {
     const trailer = `,"powerUncertainty":${JSON.stringify(aggregate === undefined ? null : powerUncertainty(aggregate))},"perInference":${JSON.stringify(
       devicePerInference(entry.result, aggregate, inferenceSpans),
     )}`;
-    return { body: `${variable}${entry.prefix}${accrued}}${trailer}}`, etag: `"${entry.prefixTag}${tag(variable + accrued + trailer)}"` };
+    return new ServedFootprint(variable, entry.prefix, `${accrued}}${trailer}}`, `"${entry.prefixTag}${tag(variable + accrued + trailer)}"`);
   }
 }
 

@@ -11,7 +11,7 @@ import type { Store } from '../../store/store.js';
 import type { HttpStats } from '../http-stats.js';
 import { createDeviceSchema, createDevicesQuerySchema, createDevicesSchema, listQuerySchema, patchDeviceSchema } from '../schemas.js';
 import { validate } from '../validate.js';
-import { deviceFootprintRouter } from './device-footprint.js';
+import { deviceFootprintRouter, type FootprintResponder } from './device-footprint.js';
 import { deviceIdParam } from './device-params.js';
 import { deviceImportRouter } from './device-import.js';
 import { deviceWindowsRouter } from './device-windows.js';
@@ -28,6 +28,8 @@ export interface DevicesRouterDeps {
   clock: () => number;
   onlineThresholdMs: number;
   presence: PresenceRegistry;
+  /** GET /api/devices/:id/footprint (shared with the fast path ahead of Express). */
+  footprint: FootprintResponder;
 }
 
 /** Device registry, HTTP ingest of energy windows, and each device's live footprint (one router of three). */
@@ -35,7 +37,7 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
   const { store, catalogue, requireToken } = deps;
   const router = Router();
   // The footprint route first: it is the hot path, and Express tries routes in order.
-  router.use(deviceFootprintRouter(store, catalogue, deps.clock, deps.onlineThresholdMs, deps.presence));
+  router.use(deviceFootprintRouter(deps.footprint));
   router.use(deviceWindowsRouter({ store, sink: deps.sink, stats: deps.stats, requireToken, clock: deps.clock }));
   router.use(deviceImportRouter({ store, sink: deps.sink, stats: deps.stats, requireToken, clock: deps.clock }));
 

@@ -15,6 +15,13 @@ interface SharedPage {
   encoded: Map<ContentEncoding, Promise<Buffer>>;
 }
 
+/** The body of GET /api/fleet?rows=false (O(1) from the index, once it is current); shared with the fast path (fast-path.ts). */
+export async function fleetTotalsBody(index: FleetIndex, clock: () => number, fleet: string | undefined): Promise<string> {
+  await index.current();
+  const totals = index.totals(fleet);
+  return JSON.stringify({ ...totals, computedAtMs: clock(), registeredDevices: index.registeredDevices(fleet), complete: index.complete, truncated: false });
+}
+
 /**
  * GET /api/fleet: the fleet totals from the index (O(1)) and, unless `rows=false`, one page of rows filtered and sorted
  * on the server. Concurrent requests for the same page at the same index version share one computation, one
@@ -43,12 +50,11 @@ export function fleetRouter(index: FleetIndex, catalogue: Catalogue, clock: () =
 
   router.get('/fleet', async (req, res) => {
     const query = validate(fleetQuerySchema, req.query, 'query');
-    await index.current();
     if (query.rows === 'false') {
-      const totals = index.totals(query.fleet);
-      res.json({ ...totals, computedAtMs: clock(), registeredDevices: index.registeredDevices(query.fleet), complete: index.complete, truncated: false });
+      res.type('application/json').send(await fleetTotalsBody(index, clock, query.fleet));
       return;
     }
+    await index.current();
     const pageQuery: FleetPageQuery = {
       ...(query.fleet === undefined ? {} : { fleet: query.fleet }),
       ...(query.q === undefined ? {} : { text: query.q }),

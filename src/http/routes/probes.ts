@@ -26,15 +26,26 @@ export function isReady(readiness: Readiness): boolean {
   return readiness.store === 'open' && !readiness.draining && Object.values(readiness.layers).every((state) => state === 'started');
 }
 
+/** The body of every /livez answer. */
+export const LIVEZ_BODY = JSON.stringify({ status: 'ok' });
+
+/** The body of /readyz (200 when ready, else 503). */
+export function readyzBody(readiness: Readiness): string {
+  return JSON.stringify({ status: isReady(readiness) ? 'ready' : 'not-ready', ...readiness });
+}
+
+/** The probes through Express (a form the fast path leaves to Express: HEAD, a trailing slash); fast-path.ts answers the usual GETs. */
 export function probesRouter(deps: ProbeDeps): Router {
   const router = Router();
   router.get('/livez', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.type('application/json').send(LIVEZ_BODY);
   });
   router.get('/readyz', (_req, res) => {
     const readiness = deps.readiness();
-    const ready = isReady(readiness);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', ...readiness });
+    res
+      .status(isReady(readiness) ? 200 : 503)
+      .type('application/json')
+      .send(readyzBody(readiness));
   });
   router.get('/metrics', async (_req, res) => {
     const text = await deps.metrics.scrape();

@@ -1,0 +1,126 @@
+/**
+ * The hot GETs answered ahead of Express: /livez, /readyz, a device's footprint and the fleet totals (rows=false), polled by probes and dashboards
+ * thousands of times a second. Express's app and router stack (a dozen middleware layers, URL parsing, the response
+ * helpers) cost more than the answer itself; here a request pays one path test, the access log and the request
+ * metric (the same log line, id and histogram as through Express), and its answer is written in one call. The
+ * answers are those of the Express routes, byte for byte (test/http/fast-path.test.ts compares both); anything else,
+ * or an unusual form of these paths (a trailing slash, other letter case, a body, HEAD), goes to Express unchanged.
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Logger } from '../obs/logger.js';
+import type { FleetIndex } from '../service/fleet-index.js';
+import { logRequest, type ObserveRequest } from './access-log.js';
+import type { HttpStats } from './http-stats.js';
+import { writeProblem } from './problem.js';
+import { fleetTotalsBody } from './routes/fleet.js';
+import { FOOTPRINT_CACHE_CONTROL, FOOTPRINT_ROUTE, type FootprintResponder } from './routes/device-footprint.js';
+import { isReady, LIVEZ_BODY, readyzBody, type Readiness } from './routes/probes.js';
+
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+const API_BASE = '/api';
+const FOOTPRINT_PREFIX = `${API_BASE}/devices/`;
+const FOOTPRINT_SUFFIX = '/footprint';
+const FOOTPRINT_METRIC_ROUTE = `${API_BASE}${FOOTPRINT_ROUTE}`;
+const FLEET_ROUTE = `${API_BASE}/fleet`;
+/** The fleet totals as the dashboard and monitors ask for them; any other query goes to Express (validated there). */
+const FLEET_TOTALS_URL = `${FLEET_ROUTE}?rows=false`;
+
+export interface FastPathDeps {
+  stats: HttpStats;
+  /** The HTTP component's logger (access-log lines, internal errors). */
+  log: Logger;
+  observe: ObserveRequest;
+  readiness: () => Readiness;
+  footprint: FootprintResponder;
+  fleetIndex: FleetIndex;
+  clock: () => number;
+}
+
+/** The device id of `/api/devices/<id>/footprint`, percent-decoded as Express decodes it; null for any other path. */
+export function footprintIdOf(pathname: string): string | null {
+  if (!pathname.startsWith(FOOTPRINT_PREFIX) || !pathname.endsWith(FOOTPRINT_SUFFIX)) return null;
+  const raw = pathname.slice(FOOTPRINT_PREFIX.length, pathname.length - FOOTPRINT_SUFFIX.length);
+  if (raw.length === 0 || raw.includes('/')) return null;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null; // Express answers a malformed escape (400)
+  }
+}
+
+function writeJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...headers, 'content-type': JSON_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** Express's request listener with the hot GETs answered first. */
+export function withFastPath(app: RequestListener, deps: FastPathDeps): RequestListener {
+  const { stats, log, observe } = deps;
+  const answerFootprint = async (req: IncomingMessage, res: ServerResponse, id: string, reqId: string): Promise<void> => {
+    try {
+      const answer = await deps.footprint(id, req.headers['if-none-match']);
+      const headers = { etag: answer.etag, 'cache-control': FOOTPRINT_CACHE_CONTROL };
+      if (answer.body === null) {
+        res.writeHead(304, headers);
+        res.end();
+        return;
+      }
+      const served = answer.body;
+      res.writeHead(200, { ...headers, 'content-type': JSON_CONTENT_TYPE, 'content-length': served.byteLength });
+      // One write of the three parts (writev): the entry's bytes are sent as they are, never re-encoded.
+      res.cork();
+      res.write(served.head);
+      res.write(served.prefix);
+      res.end(served.tail);
+      res.uncork();
+    } catch (error) {
+      writeProblem(res, stats, log.child({ reqId }), error);
+    }
+  };
+  const answerFleetTotals = async (res: ServerResponse, reqId: string): Promise<void> => {
+    try {
+      writeJson(res, 200, await fleetTotalsBody(deps.fleetIndex, deps.clock, undefined));
+    } catch (error) {
+      writeProblem(res, stats, log.child({ reqId }), error);
+    }
+  };
+  return (req, res) => {
+    const url = req.url ?? '/';
+    // Only a GET without a body: Express refuses some bodies (415) and parses JSON ones.
+    if (req.method !== 'GET' || req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0') {
+      app(req, res);
+      return;
+    }
+    if (url === FLEET_TOTALS_URL) {
+      stats.countRequest();
+      void answerFleetTotals(
+        res,
+        logRequest(log, observe, req, res, () => FLEET_ROUTE),
+      );
+      return;
+    }
+    const queryAt = url.indexOf('?');
+    const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
+    if (pathname === '/livez') {
+      stats.countRequest();
+      logRequest(log, observe, req, res, () => '/livez');
+      writeJson(res, 200, LIVEZ_BODY);
+      return;
+    }
+    if (pathname === '/readyz') {
+      stats.countRequest();
+      logRequest(log, observe, req, res, () => '/readyz');
+      const readiness = deps.readiness();
+      writeJson(res, isReady(readiness) ? 200 : 503, readyzBody(readiness));
+      return;
+    }
+    const id = footprintIdOf(pathname);
+    if (id === null) {
+      app(req, res);
+      return;
+    }
+    stats.countRequest();
+    const reqId = logRequest(log, observe, req, res, () => FOOTPRINT_METRIC_ROUTE);
+    void answerFootprint(req, res, id, reqId);
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The hot GETs answered ahead of Express (src/http/fast-path.ts) answer exactly as the Express routes do: the same
+ * status, body, headers, ETag/304, problem for an unknown device, and they are counted, logged and measured the same.
+ * Express still answers the other forms of these paths (a trailing slash), which is what each answer is compared with.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { footprintIdOf } from '../../src/http/fast-path.js';
+import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
+import { RecordingLogger } from '../helpers/recording-logger.js';
+import { request, startTestService, type TestService } from '../helpers/service.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+let ctx: TestService;
+const log = new RecordingLogger();
+beforeAll(async () => {
+  ctx = await startTestService({ log });
+});
+afterAll(async () => {
+  await ctx.close();
+});
+
+/** What a client sees of an answer, minus the headers that differ by nature (date, request id, connection). */
+async function seen(path: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${ctx.url}${path}`, { headers });
+  const kept: [string, string][] = [];
+  response.headers.forEach((value, name) => {
+    if (!['date', 'x-request-id', 'connection', 'keep-alive'].includes(name)) kept.push([name, value]);
+  });
+  return { status: response.status, body: await response.text(), headers: Object.fromEntries(kept.sort(([a], [b]) => a.localeCompare(b))) };
+}
+
+describe('fast path ahead of Express', () => {
+  it('answers a footprint, its 304 and an unknown device as the Express route does', async () => {
+    const created = await request(`${ctx.url}/api/devices`, { method: 'POST', token: ctx.token, json: { id: 'fast.1', system: 'kws-typical' } });
+    expect(created.status).toBe(201);
+    await request(`${ctx.url}/api/devices/fast%2E1/windows`, {
+      method: 'POST',
+      token: ctx.token,
+      json: { seq: 0, startMs: Date.parse('2026-11-01T00:00:00Z'), durationS: 10, energyJ: 0.05, sampleCount: 1000, minPowerW: 0.002, maxPowerW: 0.01 },
+    });
+    const fast = await seen('/api/devices/fast%2E1/footprint');
+    const viaExpress = await seen('/api/devices/fast%2E1/footprint/');
+    expect(fast.status).toBe(200);
+    expect(JSON.parse(fast.body).device.id).toBe('fast.1');
+    expect(fast).toEqual(viaExpress);
+    expect(fast.headers['content-type']).toBe('application/json; charset=utf-8');
+
+    const etag = fast.headers['etag']!;
+    const notModified = await seen('/api/devices/fast%2E1/footprint', { 'if-none-match': etag });
+    expect(notModified.status).toBe(304);
+    expect(notModified).toEqual(await seen('/api/devices/fast%2E1/footprint/', { 'if-none-match': etag }));
+
+    const missing = await seen('/api/devices/nobody/footprint');
+    expect(missing.status).toBe(404);
+    expect(missing.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(missing).toEqual(await seen('/api/devices/nobody/footprint/'));
+  });
+
+  it('answers /livez and /readyz as the Express probes do', async () => {
+    for (const probe of ['/livez', '/readyz']) {
+      const fast = await seen(probe);
+      expect(fast.status).toBe(200);
+      expect(fast).toEqual(await seen(`${probe}/`));
+    }
+  });
+
+  it('answers the fleet totals (rows=false) as the Express route does, but for the time it was computed at', async () => {
+    const fast = await seen('/api/fleet?rows=false');
+    const viaExpress = await seen('/api/fleet/?rows=false');
+    expect(fast.status).toBe(200);
+    const strip = (answer: typeof fast) => ({
+      ...answer,
+      body: { ...JSON.parse(answer.body), computedAtMs: 0 },
+      headers: { ...answer.headers, 'content-length': '' },
+    });
+    expect(JSON.parse(fast.body).computedAtMs).toEqual(expect.any(Number));
+    expect(strip(fast)).toEqual(strip(viaExpress));
+    expect(Object.keys(JSON.parse(fast.body))).toEqual(Object.keys(JSON.parse(viaExpress.body)));
+  });
+
+  it('counts, logs and measures its requests under the route template', async () => {
+    const histogramCount = async (route: string, status: string) =>
+      sampleValue(parsePrometheusText(await (await fetch(`${ctx.url}/metrics`)).text()), 'tinyml_http_request_duration_seconds_count', {
+        method: 'GET',
+        route,
+        status,
+      }) ?? 0;
+    const notFoundBefore = await histogramCount('/api/devices/:id/footprint', '404');
+    const livezBefore = await histogramCount('/livez', '200');
+    const before = (await request(`${ctx.url}/api/health`)).body.sources.find((source: { name: string }) => source.name === 'http').counters.requests;
+    await fetch(`${ctx.url}/api/devices/nobody/footprint?x=1`, { headers: { 'x-request-id': 'fast-404' } });
+    await fetch(`${ctx.url}/livez`, { headers: { 'x-request-id': 'fast-livez' } });
+    const after = (await request(`${ctx.url}/api/health`)).body.sources.find((source: { name: string }) => source.name === 'http').counters.requests;
+    expect(after - before).toBe(3); // the two, and the first /api/health
+
+    const line = await waitFor('the access-log line of fast-404', () => log.lines.find((entry) => entry.fields['reqId'] === 'fast-404'));
+    expect(line.level).toBe('info');
+    expect(line.fields).toMatchObject({ component: 'http', method: 'GET', url: '/api/devices/nobody/footprint?x=1', status: 404 });
+    expect((await waitFor('the /livez line', () => log.lines.find((entry) => entry.fields['reqId'] === 'fast-livez'))).level).toBe('debug');
+
+    expect((await histogramCount('/api/devices/:id/footprint', '404')) - notFoundBefore).toBe(1);
+    expect((await histogramCount('/livez', '200')) - livezBefore).toBe(1);
+  });
+
+  it('takes only the plain form of the footprint path; Express keeps the rest', () => {
+    expect(footprintIdOf('/api/devices/a%2Fb/footprint')).toBe('a/b');
+    expect(footprintIdOf('/api/devices/x/footprint')).toBe('x');
+    expect(footprintIdOf('/api/devices//footprint')).toBeNull();
+    expect(footprintIdOf('/api/devices/a/b/footprint')).toBeNull();
+    expect(footprintIdOf('/api/devices/%E0%A4%A/footprint')).toBeNull();
+    expect(footprintIdOf('/api/devices/x/windows')).toBeNull();
+  });
+});

@@ -39,6 +39,11 @@ export interface StartOptions {
   clock?: () => number;
   /** The service's logger; by default pino at the config's level, JSON on stderr. */
   log?: Logger;
+  /**
+   * The store is shared with other instances: the fleet index re-reads it this often (FLEET_SYNC_INTERVAL_MS,
+   * docs/fleet-truth.md). Absent: the store is this instance's own and the index is change-driven only.
+   */
+  fleetSyncIntervalMs?: number;
   /** Client timeouts and the connection cap; by default HTTP_SERVER_LIMITS (tests shorten them). */
   httpLimits?: Partial<HttpServerLimits>;
 }
@@ -76,7 +81,16 @@ async function startOnStore(
   const store = timeMethods(rawStore, (operation, seconds, ok) => metrics.observeStore(operation, seconds, ok));
   const { bus, health, presence, ingest } = createPipeline(store, config.defaults, clock);
   const token = resolveApiToken(config.apiToken, config.dataDir);
-  const fleetIndex = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: config.onlineThresholdMs });
+  const fleetIndex = new FleetIndex({
+    store,
+    catalogue,
+    bus,
+    presence,
+    clock,
+    onlineThresholdMs: config.onlineThresholdMs,
+    ...(options.fleetSyncIntervalMs === undefined ? {} : { syncIntervalMs: options.fleetSyncIntervalMs }),
+    onSyncError: (error) => log.warn('fleet index: periodic sync from the shared store failed (retried at the next interval)', errorFields(error)),
+  });
   // Loads in steps while the service starts; the first GET /api/fleet waits for it (and only it).
   void fleetIndex.start().catch((error: unknown) => log.error('fleet index: loading failed', errorFields(error)));
   const context: LayerContext = { config, store, catalogue, ingest, bus, health, presence, fleetIndex, apiToken: token.token, log };

@@ -33,6 +33,7 @@ export function fleetRouter(index: FleetIndex, catalogue: Catalogue, clock: () =
       computedAtMs: atMs,
       registeredDevices: index.registeredDevices(fleet),
       complete: index.complete,
+      ...syncFields(index),
       // The rows are one page of what matched: more exist before or after it.
       truncated: query.offset > 0 || query.offset + page.rows.length < page.matched,
       matched: page.matched,
@@ -46,7 +47,14 @@ export function fleetRouter(index: FleetIndex, catalogue: Catalogue, clock: () =
     await index.current();
     if (query.rows === 'false') {
       const totals = index.totals(query.fleet);
-      res.json({ ...totals, computedAtMs: clock(), registeredDevices: index.registeredDevices(query.fleet), complete: index.complete, truncated: false });
+      res.json({
+        ...totals,
+        computedAtMs: clock(),
+        registeredDevices: index.registeredDevices(query.fleet),
+        complete: index.complete,
+        ...syncFields(index),
+        truncated: false,
+      });
       return;
     }
     const pageQuery: FleetPageQuery = {
@@ -70,6 +78,11 @@ export function fleetRouter(index: FleetIndex, catalogue: Catalogue, clock: () =
     await send(req, res, shared);
   });
   return router;
+}
+
+/** How current the totals are when several instances share the store (docs/fleet-truth.md): null fields otherwise. */
+function syncFields(index: FleetIndex): { syncedAtMs: number | null; syncIntervalMs: number | null } {
+  return { syncedAtMs: index.syncedAtMs, syncIntervalMs: index.syncIntervalMs };
 }
 
 async function send(req: Request, res: Response, shared: SharedPage): Promise<void> {

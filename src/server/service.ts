@@ -44,6 +44,8 @@ export interface StartOptions {
    * docs/fleet-truth.md). Absent: the store is this instance's own and the index is change-driven only.
    */
   fleetSyncIntervalMs?: number;
+  /** Runs before each periodic fleet sync: a SharedStore's syncRegistry (docs/fleet-truth.md). */
+  beforeFleetSync?: () => Promise<unknown>;
   /** Client timeouts and the connection cap; by default HTTP_SERVER_LIMITS (tests shorten them). */
   httpLimits?: Partial<HttpServerLimits>;
 }
@@ -89,6 +91,7 @@ async function startOnStore(
     clock,
     onlineThresholdMs: config.onlineThresholdMs,
     ...(options.fleetSyncIntervalMs === undefined ? {} : { syncIntervalMs: options.fleetSyncIntervalMs }),
+    ...(options.beforeFleetSync === undefined ? {} : { beforeSync: options.beforeFleetSync }),
     onSyncError: (error) => log.warn('fleet index: periodic sync from the shared store failed (retried at the next interval)', errorFields(error)),
   });
   // Loads in steps while the service starts; the first GET /api/fleet waits for it (and only it).

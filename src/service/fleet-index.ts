@@ -104,6 +104,8 @@ export interface FleetIndexDeps {
    * (FLEET_SYNC_INTERVAL_MS), since changes made through other instances raise no event here. Absent: change-driven only.
    */
   syncIntervalMs?: number;
+  /** Runs at the start of every periodic sync (the shared registry brought into the local copy first). */
+  beforeSync?: () => Promise<unknown>;
   /** Called when a periodic sync fails (the rows keep their last values; the next tick retries). */
   onSyncError?: (error: unknown) => void;
 }
@@ -224,6 +226,7 @@ export class FleetIndex {
         await this.loading;
         if (!this.loaded) return;
         const startedMs = this.deps.clock();
+        await this.deps.beforeSync?.();
         await this.readAll((device, aggregate, nowMs) => this.reconcile(device, aggregate, nowMs));
         if (!this.stopped) this.syncedAt = startedMs;
       } finally {

@@ -13,11 +13,13 @@ import { timeMethods } from '../obs/timed-methods.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import { ConnectionTracker } from '../http/graceful-close.js';
 import type { LayerState, Readiness } from '../http/routes/probes.js';
+import type { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { resolveApiToken } from './api-token.js';
 import { catalogueFor, createPipeline, openStoreFile, storeFileIn } from './compose.js';
 import type { AnyServiceLayer, AttachedLayer, LayerContext, Stoppable } from './layer.js';
 import type { ServeConfig } from './serve-config.js';
+import { sharedFleetFor } from './shared-fleet.js';
 import { VERSION } from './version.js';
 
 export interface RunningService {
@@ -62,9 +64,17 @@ export async function startService(config: ServeConfig, options: StartOptions = 
   const clock = options.clock ?? Date.now;
   mkdirSync(config.dataDir, { recursive: true });
   const catalogue = catalogueFor(config.defaults);
-  const store = options.store ?? openStoreFile(storeFileIn(config.dataDir));
+  let store: Store = options.store ?? openStoreFile(storeFileIn(config.dataDir));
+  let startOptions = options;
+  if (options.store === undefined) {
+    const shared = sharedFleetFor(config, store as SqliteStore);
+    if (shared !== undefined) {
+      store = shared.store;
+      startOptions = { ...options, fleetSyncIntervalMs: shared.fleetSyncIntervalMs, beforeFleetSync: shared.beforeFleetSync };
+    }
+  }
   try {
-    return await startOnStore(config, options, store, catalogue, clock, log);
+    return await startOnStore(config, startOptions, store, catalogue, clock, log);
   } catch (error) {
     await store.close().catch(() => {});
     throw error;

@@ -19,6 +19,7 @@ import type {
   WindowCursor,
   WindowRangeQuery,
 } from './store.js';
+import type { OutboxEntry, WindowOutbox } from './window-outbox.js';
 import type { WindowStore } from './window-store.js';
 
 export interface RegistrySyncResult {
@@ -28,7 +29,7 @@ export interface RegistrySyncResult {
   adopted: number;
 }
 
-export class SharedStore implements Store {
+export class SharedStore implements Store, WindowOutbox {
   readonly kind: string;
   /** The key of the entry each device's local copy holds (written here or adopted): only a greater one replaces it. */
   private readonly held = new Map<string, EntryKey>();
@@ -156,6 +157,23 @@ export class SharedStore implements Store {
       adopted += 1;
     }
     return { pushed, adopted };
+  }
+
+  /** The local store is the outbox (12a's OutboxWriter drains it into InfluxDB). */
+  readOutbox(afterCommitSeq: number, limit: number): Promise<OutboxEntry[]> {
+    return this.local.readOutbox(afterCommitSeq, limit);
+  }
+
+  outboxHead(): Promise<number> {
+    return this.local.outboxHead();
+  }
+
+  outboxCursor(target: string): Promise<number> {
+    return this.local.outboxCursor(target);
+  }
+
+  setOutboxCursor(target: string, commitSeq: number): Promise<void> {
+    return this.local.setOutboxCursor(target, commitSeq);
   }
 
   async close(): Promise<void> {

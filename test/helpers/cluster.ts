@@ -27,6 +27,7 @@ export interface ClusterOptions {
 export interface ClusterInstance {
   name: string;
   dataDir: string;
+  /** The running process (replaced by restartInstance). */
   process: ServeProcess;
   /** The serve flags it was started with (to restart it the same way). */
   args: readonly string[];
@@ -38,8 +39,10 @@ export interface TestCluster {
   instances: ClusterInstance[];
   /** The flags an instance of this cluster is started with (its own data directory added by startInstance). */
   serveArgs(name: string): string[];
-  /** Start one more instance (or a replacement for a killed one) on the same shared subscription. */
+  /** Start one more instance on the same shared subscription. */
   startInstance(name: string): Promise<ClusterInstance>;
+  /** Start a stopped or killed instance again on its own data directory (its outbox drains) and MQTT session. */
+  restartInstance(instance: ClusterInstance): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -72,6 +75,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
       const instance = { name, dataDir, args, process: await startServe(dataDir, args) };
       instances.push(instance);
       return instance;
+    },
+    async restartInstance(instance) {
+      await instance.process.kill('SIGKILL');
+      instance.process = await startServe(instance.dataDir, instance.args);
     },
     async close() {
       for (const instance of instances) await instance.process.kill('SIGTERM');

@@ -2,7 +2,8 @@
  * `npm run demo:cluster [-- --instances <n>] [-- <extra serve flags>]`: the local multi-instance setup of issue 12
  * (test/helpers/cluster.ts) as a demo. Starts Mosquitto and influxd on free ports and <n> (default 2) `serve`
  * instances on one MQTT 5 shared subscription, each with its own data directory; prints every URL and a command that
- * feeds the cluster with the fleet simulator; Ctrl-C stops everything and removes the directories.
+ * feeds the cluster with the fleet simulator; every instance runs `--store influx` on that influxd, so each answers
+ * the same fleet (docs/fleet-truth.md). Ctrl-C stops everything and removes the directories.
  * Needs mosquitto and influxd installed (apt-get install -y mosquitto influxdb).
  */
 import { parseArgs } from 'node:util';

@@ -1,7 +1,7 @@
 /**
  * A local multi-instance setup (issue 12, item 5), real processes only: one Mosquitto and one influxd on free
- * loopback ports, each with a directory of its own, and N `serve` processes on one MQTT 5 shared subscription, each
- * with its own data directory and HTTP port. Used by the scale-out tests and by `npm run demo:cluster`
+ * loopback ports, each with a directory of its own, and N `serve --store influx` processes on one MQTT 5 shared
+ * subscription, each with its own data directory and HTTP port. Used by the scale-out tests and by `npm run demo:cluster`
  * (scripts/cluster.ts). Every process is stopped and every directory removed by close().
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -59,6 +59,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
     CLUSTER_SHARE_GROUP,
     '--mqtt-client-id',
     `cluster-${name}`,
+    '--store',
+    'influx',
+    '--influx-url',
+    influxd!.url,
     ...(options.serveArgs?.(influxd!.url) ?? []),
   ];
   const cluster: TestCluster = {

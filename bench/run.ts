@@ -16,6 +16,7 @@ const BENCHES: { name: string; module: string; fn: string }[] = [
   { name: 'fleet', module: './fleet.ts', fn: 'runFleetBench' },
   { name: 'startup', module: './startup.ts', fn: 'runStartupBench' },
   { name: 'fleet-load', module: './fleet-load.ts', fn: 'runFleetLoadBench' },
+  { name: 'scale', module: './scale.ts', fn: 'runScaleBench' },
 ];
 
 const only = process.argv.slice(2);

@@ -387,6 +387,13 @@ export const fleetSchema = z.strictObject({
   complete: z.boolean().meta({
     description: 'false while the service is still loading the fleet at startup: the totals and rows cover `devices` of the `registeredDevices`',
   }),
+  syncedAtMs: nullableNumber.meta({
+    description:
+      'several instances on a shared store: everything the shared database held at this time (epoch ms, the start of the last periodic sync) is in the totals and rows; null on a single-machine store (exact: change-driven)',
+  }),
+  syncIntervalMs: nullableNumber.meta({
+    description: 'the staleness bound: syncs run this often (ms), so syncedAtMs is at most this plus one sync old; null on a single-machine store',
+  }),
   truncated: z.boolean().meta({ description: 'the rows are one page: rows that matched lie before or after it' }),
   matched: z.number().meta({ description: 'rows that pass the filters (fleet, q, status)' }).optional(),
   offset: z.number().optional(),

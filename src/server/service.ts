@@ -13,11 +13,13 @@ import { timeMethods } from '../obs/timed-methods.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import { ConnectionTracker } from '../http/graceful-close.js';
 import type { LayerState, Readiness } from '../http/routes/probes.js';
+import type { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { resolveApiToken } from './api-token.js';
 import { catalogueFor, createPipeline, openStoreFile, storeFileIn } from './compose.js';
 import type { AnyServiceLayer, AttachedLayer, LayerContext, Stoppable } from './layer.js';
 import type { ServeConfig } from './serve-config.js';
+import { sharedFleetFor } from './shared-fleet.js';
 import { VERSION } from './version.js';
 
 export interface RunningService {
@@ -39,6 +41,13 @@ export interface StartOptions {
   clock?: () => number;
   /** The service's logger; by default pino at the config's level, JSON on stderr. */
   log?: Logger;
+  /**
+   * The store is shared with other instances: the fleet index re-reads it this often (FLEET_SYNC_INTERVAL_MS,
+   * docs/fleet-truth.md). Absent: the store is this instance's own and the index is change-driven only.
+   */
+  fleetSyncIntervalMs?: number;
+  /** Runs before each periodic fleet sync: a SharedStore's syncRegistry (docs/fleet-truth.md). */
+  beforeFleetSync?: () => Promise<unknown>;
   /** Client timeouts and the connection cap; by default HTTP_SERVER_LIMITS (tests shorten them). */
   httpLimits?: Partial<HttpServerLimits>;
 }
@@ -55,9 +64,17 @@ export async function startService(config: ServeConfig, options: StartOptions = 
   const clock = options.clock ?? Date.now;
   mkdirSync(config.dataDir, { recursive: true });
   const catalogue = catalogueFor(config.defaults);
-  const store = options.store ?? openStoreFile(storeFileIn(config.dataDir));
+  let store: Store = options.store ?? openStoreFile(storeFileIn(config.dataDir));
+  let startOptions = options;
+  if (options.store === undefined) {
+    const shared = sharedFleetFor(config, store as SqliteStore);
+    if (shared !== undefined) {
+      store = shared.store;
+      startOptions = { ...options, fleetSyncIntervalMs: shared.fleetSyncIntervalMs, beforeFleetSync: shared.beforeFleetSync };
+    }
+  }
   try {
-    return await startOnStore(config, options, store, catalogue, clock, log);
+    return await startOnStore(config, startOptions, store, catalogue, clock, log);
   } catch (error) {
     await store.close().catch(() => {});
     throw error;
@@ -76,7 +93,17 @@ async function startOnStore(
   const store = timeMethods(rawStore, (operation, seconds, ok) => metrics.observeStore(operation, seconds, ok));
   const { bus, health, presence, ingest } = createPipeline(store, config.defaults, clock);
   const token = resolveApiToken(config.apiToken, config.dataDir);
-  const fleetIndex = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: config.onlineThresholdMs });
+  const fleetIndex = new FleetIndex({
+    store,
+    catalogue,
+    bus,
+    presence,
+    clock,
+    onlineThresholdMs: config.onlineThresholdMs,
+    ...(options.fleetSyncIntervalMs === undefined ? {} : { syncIntervalMs: options.fleetSyncIntervalMs }),
+    ...(options.beforeFleetSync === undefined ? {} : { beforeSync: options.beforeFleetSync }),
+    onSyncError: (error) => log.warn('fleet index: periodic sync from the shared store failed (retried at the next interval)', errorFields(error)),
+  });
   // Loads in steps while the service starts; the first GET /api/fleet waits for it (and only it).
   void fleetIndex.start().catch((error: unknown) => log.error('fleet index: loading failed', errorFields(error)));
   const context: LayerContext = { config, store, catalogue, ingest, bus, health, presence, fleetIndex, apiToken: token.token, log };

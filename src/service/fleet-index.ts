@@ -28,6 +28,12 @@ export const ACCRUED_STEP_MS = 250;
 export const LOAD_WAIT_MS = 500;
 /** Distinct specs whose resolved figures are kept; specs are client-chosen, so this is bounded (oldest forgotten). */
 export const MAX_SPEC_PLANS = 10_000;
+/**
+ * Milliseconds between two periodic syncs from a shared store (several instances, docs/fleet-truth.md): a change
+ * another instance committed reaches this index within this plus one sync's duration. 2 s: "within seconds" while a
+ * sync of a few thousand devices (about 1 ms per LOAD_PAGE_DEVICES) stays a small share of the event loop.
+ */
+export const FLEET_SYNC_INTERVAL_MS = 2_000;
 
 /** One device as the index keeps it: what a fleet row needs, without the aggregate's or device's objects. */
 export interface IndexedDevice {
@@ -39,6 +45,8 @@ export interface IndexedDevice {
   grid: string;
   /** Lower-cased id, name, system, fleet and grid: what the text filter searches. */
   haystack: string;
+  /** What of the device the row was built from (updatedAt and every field a row uses): a sync compares it. */
+  deviceStamp: string;
   deployedMs: number | null;
   plan: FigurePlan | null;
   /** Why the spec does not resolve (null: it does). */
@@ -92,6 +100,15 @@ export interface FleetIndexDeps {
   presence: PresenceRegistry;
   clock: () => number;
   onlineThresholdMs: number;
+  /**
+   * The store is shared with other instances (docs/fleet-truth.md): re-read every device and aggregate this often
+   * (FLEET_SYNC_INTERVAL_MS), since changes made through other instances raise no event here. Absent: change-driven only.
+   */
+  syncIntervalMs?: number;
+  /** Runs at the start of every periodic sync (the shared registry brought into the local copy first). */
+  beforeSync?: () => Promise<unknown>;
+  /** Called when a periodic sync fails (the rows keep their last values; the next tick retries). */
+  onSyncError?: (error: unknown) => void;
 }
 
 type DirtyKind = 'aggregate' | 'device';
@@ -116,6 +133,12 @@ export class FleetIndex {
   /** Devices heard of and not re-read yet; `aggregate`: only windows were stored since. */
   private dirty = new Map<string, DirtyKind>();
   private refreshing: Promise<void> | null = null;
+  /** Refreshes and syncs run one after another on this chain, so that an older read never overwrites a newer one. */
+  private exclusive: Promise<void> = Promise.resolve();
+  private syncTimer: NodeJS.Timeout | null = null;
+  private syncing = false;
+  /** Start of the last completed sync (or of the load): everything the store held then is in the rows. */
+  private syncedAt: number | null = null;
   private refreshTimer: NodeJS.Timeout | null = null;
   private accruedTimer: NodeJS.Timeout | null = null;
   private accruedCursor = 0;
@@ -150,8 +173,10 @@ export class FleetIndex {
     this.unsubscribe = [];
     if (this.refreshTimer !== null) clearTimeout(this.refreshTimer);
     if (this.accruedTimer !== null) clearInterval(this.accruedTimer);
+    if (this.syncTimer !== null) clearInterval(this.syncTimer);
     this.refreshTimer = null;
     this.accruedTimer = null;
+    this.syncTimer = null;
   }
 
   get size(): number {
@@ -177,6 +202,42 @@ export class FleetIndex {
   /** False while the startup load runs: totals and rows then cover only the devices loaded so far. */
   get complete(): boolean {
     return this.loaded;
+  }
+
+  /** The periodic sync's interval (ms), or null when the store is not shared and the index is change-driven only. */
+  get syncIntervalMs(): number | null {
+    return this.deps.syncIntervalMs ?? null;
+  }
+
+  /**
+   * With a shared store: when the last completed sync (or the load) began; every change the shared store held then is
+   * in the totals. Null before the load completes, and always without a shared store.
+   */
+  get syncedAtMs(): number | null {
+    return this.deps.syncIntervalMs === undefined ? null : this.syncedAt;
+  }
+
+  /**
+   * Re-read every device and aggregate from the store and replace the rows that differ (changes made through other
+   * instances of a shared store). Runs after the refresh in progress, never alongside one or another sync.
+   */
+  sync(): Promise<void> {
+    if (this.loading === null || this.syncing) return this.exclusive;
+    this.syncing = true;
+    const run = this.exclusive.then(async () => {
+      try {
+        await this.loading;
+        if (!this.loaded) return;
+        const startedMs = this.deps.clock();
+        await this.deps.beforeSync?.();
+        await this.readAll((device, aggregate, nowMs) => this.reconcile(device, aggregate, nowMs));
+        if (!this.stopped) this.syncedAt = startedMs;
+      } finally {
+        this.syncing = false;
+      }
+    });
+    this.exclusive = run.catch(() => {});
+    return run;
   }
 
   /** Registered devices: those in the store when the load began until it is done, then those indexed. */
@@ -294,24 +355,45 @@ export class FleetIndex {
       this.deps.presence.onChange((deviceId) => this.onPresence(deviceId)),
     );
     this.expectedDevices = await this.deps.store.countDevices();
-    let afterId: string | undefined;
-    while (!this.stopped) {
-      const page = await this.deps.store.listDevicesWithAggregates({ limit: LOAD_PAGE_DEVICES, offset: 0, ...(afterId === undefined ? {} : { afterId }) });
-      const nowMs = this.deps.clock();
-      for (const { device, aggregate } of page) if (!this.byId.has(device.id)) this.upsert(device, aggregate, nowMs);
-      if (page.length < LOAD_PAGE_DEVICES) break;
-      afterId = page[page.length - 1]!.device.id;
-      await yieldToEventLoop();
-    }
+    const startedMs = this.deps.clock();
+    await this.readAll((device, aggregate, nowMs) => {
+      if (!this.byId.has(device.id)) this.upsert(device, aggregate, nowMs);
+    });
     if (this.stopped) return;
     this.loaded = true;
+    this.syncedAt = startedMs;
     this.sampleOnline();
     this.accruedTimer = setInterval(() => {
       this.refreshAccruedStep();
       this.sampleOnline();
     }, ACCRUED_STEP_MS);
     this.accruedTimer.unref();
+    const { syncIntervalMs, onSyncError } = this.deps;
+    if (syncIntervalMs !== undefined) {
+      this.syncTimer = setInterval(() => void this.sync().catch((error: unknown) => onSyncError?.(error)), syncIntervalMs);
+      this.syncTimer.unref();
+    }
     if (this.dirty.size > 0) this.scheduleRefresh();
+  }
+
+  /** Every device with its aggregate, LOAD_PAGE_DEVICES per store read, yielding between reads. */
+  private async readAll(apply: (device: Device, aggregate: DeviceAggregate | undefined, nowMs: number) => void): Promise<void> {
+    let afterId: string | undefined;
+    while (!this.stopped) {
+      const page = await this.deps.store.listDevicesWithAggregates({ limit: LOAD_PAGE_DEVICES, offset: 0, ...(afterId === undefined ? {} : { afterId }) });
+      const nowMs = this.deps.clock();
+      for (const { device, aggregate } of page) apply(device, aggregate, nowMs);
+      if (page.length < LOAD_PAGE_DEVICES) break;
+      afterId = page[page.length - 1]!.device.id;
+      await yieldToEventLoop();
+    }
+  }
+
+  /** A sync's read of one device: its row replaced only where it differs (a new device, an edit, new windows). */
+  private reconcile(device: Device, aggregate: DeviceAggregate | undefined, nowMs: number): void {
+    const row = this.byId.get(device.id);
+    if (row === undefined || row.deviceStamp !== deviceStamp(device)) this.upsert(device, aggregate, nowMs);
+    else if (!sameAggregate(row, aggregate)) this.updateAggregate(row, aggregate, nowMs);
   }
 
   private markDirty(deviceId: string, kind: DirtyKind): void {
@@ -338,8 +420,10 @@ export class FleetIndex {
     if (this.loading === null || this.dirty.size === 0) return Promise.resolve();
     const batch = this.dirty;
     this.dirty = new Map();
+    const previous = this.exclusive;
     this.refreshing = (async () => {
       try {
+        await previous;
         await this.loading;
         const ids = [...batch.keys()];
         for (let start = 0; start < ids.length && !this.stopped; start += REFRESH_SLICE_DEVICES) {
@@ -358,7 +442,7 @@ export class FleetIndex {
         if (this.dirty.size > 0) this.scheduleRefresh();
       }
     })();
-    this.refreshing.catch(() => {});
+    this.exclusive = this.refreshing.catch(() => {});
     return this.refreshing;
   }
 
@@ -439,6 +523,7 @@ export class FleetIndex {
     row.system = system;
     row.grid = device.spec.grid;
     row.haystack = `${device.id} ${device.name} ${system} ${device.fleet ?? ''} ${device.spec.grid}`.toLowerCase();
+    row.deviceStamp = deviceStamp(device);
     const deployedMs = device.deployedAt === null ? null : Date.parse(device.deployedAt);
     row.deployedMs = deployedMs === null || Number.isNaN(deployedMs) ? null : deployedMs;
     const plan = this.planOf(device.spec);
@@ -583,6 +668,7 @@ function blankRow(slot: number, id: string): IndexedDevice {
     system: '',
     grid: '',
     haystack: '',
+    deviceStamp: '',
     deployedMs: null,
     plan: null,
     specError: null,
@@ -605,6 +691,22 @@ function blankRow(slot: number, id: string): IndexedDevice {
     heapGeneration: 0,
     heapExpiryMs: null,
   };
+}
+
+function deviceStamp(device: Device): string {
+  return JSON.stringify([device.updatedAt, device.name, device.fleet, device.deployedAt, device.spec]);
+}
+
+/** The row holds this aggregate already (every field a row takes from it). */
+function sameAggregate(row: IndexedDevice, aggregate: DeviceAggregate | undefined): boolean {
+  return (
+    row.windows === (aggregate?.windows ?? 0) &&
+    row.energyJ === (aggregate?.energyJ ?? 0) &&
+    row.observedS === (aggregate?.observedS ?? 0) &&
+    row.inferences === (aggregate?.inferences ?? 0) &&
+    row.lastSeenMs === (aggregate?.lastSeenMs ?? null) &&
+    row.firstSeenMs === (aggregate?.firstSeenMs ?? null)
+  );
 }
 
 function clearFigures(row: IndexedDevice): void {

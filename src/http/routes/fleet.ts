@@ -19,7 +19,14 @@ interface SharedPage {
 export async function fleetTotalsBody(index: FleetIndex, clock: () => number, fleet: string | undefined): Promise<string> {
   await index.current();
   const totals = index.totals(fleet);
-  return JSON.stringify({ ...totals, computedAtMs: clock(), registeredDevices: index.registeredDevices(fleet), complete: index.complete, truncated: false });
+  return JSON.stringify({
+    ...totals,
+    computedAtMs: clock(),
+    registeredDevices: index.registeredDevices(fleet),
+    complete: index.complete,
+    ...syncFields(index),
+    truncated: false,
+  });
 }
 
 /**
@@ -40,6 +47,7 @@ export function fleetRouter(index: FleetIndex, catalogue: Catalogue, clock: () =
       computedAtMs: atMs,
       registeredDevices: index.registeredDevices(fleet),
       complete: index.complete,
+      ...syncFields(index),
       // The rows are one page of what matched: more exist before or after it.
       truncated: query.offset > 0 || query.offset + page.rows.length < page.matched,
       matched: page.matched,
@@ -76,6 +84,11 @@ export function fleetRouter(index: FleetIndex, catalogue: Catalogue, clock: () =
     await send(req, res, shared);
   });
   return router;
+}
+
+/** How current the totals are when several instances share the store (docs/fleet-truth.md): null fields otherwise. */
+function syncFields(index: FleetIndex): { syncedAtMs: number | null; syncIntervalMs: number | null } {
+  return { syncedAtMs: index.syncedAtMs, syncIntervalMs: index.syncIntervalMs };
 }
 
 async function send(req: Request, res: Response, shared: SharedPage): Promise<void> {

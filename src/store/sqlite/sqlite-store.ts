@@ -468,6 +468,27 @@ export class SqliteStore implements Store, WindowOutbox {
     return this.ensureTx(input);
   }
 
+  /**
+   * Make the device exactly `device`, its createdAt and updatedAt included (a registry entry replicated from another
+   * instance, docs/fleet-truth.md): inserted when absent, overwritten when present. ValidationError for a bad spec.
+   */
+  async replaceDevice(device: Device): Promise<void> {
+    this.assertOpen();
+    const params: DeviceParams = {
+      id: device.id,
+      name: device.name,
+      fleet: device.fleet,
+      deployed_at: device.deployedAt,
+      ...specColumns(device.spec),
+      created_at: device.createdAt,
+      updated_at: device.updatedAt,
+    };
+    const { created_at: _createdAt, ...update } = params;
+    this.db.transaction(() => {
+      if (this.statements.insertDevice.run(params).changes === 0) this.statements.updateDevice.run(update);
+    })();
+  }
+
   async getDevice(id: string): Promise<Device | undefined> {
     this.assertOpen();
     const row = this.statements.getDevice.get(id);

@@ -1,0 +1,135 @@
+/**
+ * The device registry shared by several instances, in InfluxDB (docs/fleet-truth.md): measurement `device_registry`,
+ * tag `device`, one point per registration or edit, the whole device as JSON. The point's timestamp is its order in
+ * the conflict rule, last writer wins by updatedAt with ties broken by instance: updatedAt (ms) · 10⁶ + the writer's
+ * tie-break (0 … 999 999, from its instance id), so `last()` per device is the winning entry on every instance and a
+ * write repeated by the same instance is the same point.
+ */
+import { createHash } from 'node:crypto';
+import { escape, FieldType, InfluxDB, type IPoint } from 'influx';
+import type { IBackoffStrategy } from 'influx/lib/src/backoff/backoff.js';
+import type { Device } from '../../domain/types.js';
+import { mapInfluxError } from './influx-errors.js';
+import { DEFAULT_INFLUX_DATABASE, INFLUX_REQUEST_TIMEOUT_MS } from './influx-window-store.js';
+
+export const REGISTRY_MEASUREMENT = 'device_registry';
+/** Sub-millisecond digits of the timestamp that carry the writer's tie-break (10⁶ ns per ms). */
+const NS_PER_MS = 1_000_000n;
+/** Registry entries written per request (a fleet manifest registers thousands at once). */
+export const REGISTRY_POINTS_PER_WRITE = 5_000;
+
+/** A registry entry's place in the conflict order: the greater (updatedAtMs, tieBreak) wins. */
+export interface EntryKey {
+  updatedAtMs: number;
+  tieBreak: number;
+}
+
+export interface RegistryEntry {
+  device: Device;
+  key: EntryKey;
+  /** The instance id of the writer. */
+  instance: string;
+}
+
+/** An instance's tie-break: a stable number in [0, 10⁶) from its id (the first 6 hex digits of its SHA-256, mod 10⁶). */
+export function tieBreakOf(instanceId: string): number {
+  return Number.parseInt(createHash('sha256').update(instanceId).digest('hex').slice(0, 8), 16) % 1_000_000;
+}
+
+/** -1, 0 or 1 as `a` loses to, ties or wins over `b`. */
+export function compareKeys(a: EntryKey, b: EntryKey): number {
+  if (a.updatedAtMs !== b.updatedAtMs) return a.updatedAtMs < b.updatedAtMs ? -1 : 1;
+  return Math.sign(a.tieBreak - b.tieBreak);
+}
+
+export function entryKeyOf(device: Device, instanceId: string): EntryKey {
+  return { updatedAtMs: Date.parse(device.updatedAt), tieBreak: tieBreakOf(instanceId) };
+}
+
+const NO_CLIENT_BACKOFF: IBackoffStrategy = { getDelay: () => 0, next: () => NO_CLIENT_BACKOFF, reset: () => NO_CLIENT_BACKOFF };
+
+export interface InfluxRegistryOptions {
+  url: string;
+  database?: string;
+  username?: string;
+  password?: string;
+  requestTimeoutMs?: number;
+}
+
+export class InfluxRegistry {
+  private readonly client: InfluxDB;
+  private readonly database: string;
+  private ready: Promise<void> | null = null;
+
+  constructor(options: InfluxRegistryOptions) {
+    const url = new URL(options.url);
+    this.database = options.database ?? DEFAULT_INFLUX_DATABASE;
+    this.client = new InfluxDB({
+      hosts: [
+        { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 8086)), protocol: url.protocol === 'https:' ? 'https' : 'http' },
+      ],
+      database: this.database,
+      ...(options.username === undefined ? {} : { username: options.username }),
+      ...(options.password === undefined ? {} : { password: options.password }),
+      schema: [
+        {
+          measurement: REGISTRY_MEASUREMENT,
+          tags: ['device'],
+          fields: { entry: FieldType.STRING, instance: FieldType.STRING, updated_ms: FieldType.FLOAT, tie_break: FieldType.INTEGER },
+        },
+      ],
+      pool: { maxRetries: 0, requestTimeout: options.requestTimeoutMs ?? INFLUX_REQUEST_TIMEOUT_MS, backoff: NO_CLIENT_BACKOFF },
+    });
+  }
+
+  /** Write each device as its entry by `instanceId`; StoreUnavailableError / StoreRejectedError on failure. */
+  async write(devices: readonly Device[], instanceId: string): Promise<void> {
+    if (devices.length === 0) return;
+    await this.setUp();
+    for (let from = 0; from < devices.length; from += REGISTRY_POINTS_PER_WRITE) {
+      const points: IPoint[] = devices.slice(from, from + REGISTRY_POINTS_PER_WRITE).map((device) => {
+        const key = entryKeyOf(device, instanceId);
+        return {
+          measurement: REGISTRY_MEASUREMENT,
+          tags: { device: device.id },
+          fields: { entry: JSON.stringify(device), instance: instanceId, updated_ms: key.updatedAtMs, tie_break: key.tieBreak },
+          timestamp: (BigInt(key.updatedAtMs) * NS_PER_MS + BigInt(key.tieBreak)).toString(),
+        };
+      });
+      try {
+        await this.client.writePoints(points, { precision: 'n' });
+      } catch (error) {
+        throw mapInfluxError(error, `registry write of ${points.length} devices`);
+      }
+    }
+  }
+
+  /** The winning entry of every device (the last point per device in timestamp order). */
+  async winners(): Promise<RegistryEntry[]> {
+    await this.setUp();
+    let rows: { device: string; entry: string; instance: string; updated_ms: number; tie_break: number }[];
+    try {
+      rows = (await this.client.query(
+        `SELECT last("entry") AS entry, last("instance") AS instance, last("updated_ms") AS updated_ms, last("tie_break") AS tie_break FROM ${escape.quoted(REGISTRY_MEASUREMENT)} GROUP BY "device"`,
+      )) as unknown as typeof rows;
+    } catch (error) {
+      throw mapInfluxError(error, 'registry read');
+    }
+    return rows.map((row) => ({
+      device: JSON.parse(row.entry) as Device,
+      instance: row.instance,
+      key: { updatedAtMs: row.updated_ms, tieBreak: row.tie_break },
+    }));
+  }
+
+  private setUp(): Promise<void> {
+    this.ready ??= this.client.createDatabase(this.database).then(
+      () => undefined,
+      (error: unknown) => {
+        this.ready = null;
+        throw mapInfluxError(error, 'registry setup');
+      },
+    );
+    return this.ready;
+  }
+}

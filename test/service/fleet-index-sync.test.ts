@@ -1,0 +1,157 @@
+/**
+ * Two instances on one shared store (docs/fleet-truth.md): each has its own bus, ingest and fleet index; what one
+ * instance stores or registers raises no event at the other, whose periodic sync brings it in. After a sync both
+ * indexes equal fleetSummary computed from scratch over the shared store: one truth, each device's embodied footprint
+ * once, however the windows were split between the instances.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildCatalogue } from '../../src/catalogue/load-catalogue.js';
+import type { EnergyWindow } from '../../src/domain/types.js';
+import { IngestService } from '../../src/ingest/ingest-service.js';
+import { PresenceRegistry } from '../../src/live/device-presence.js';
+import { LiveBus } from '../../src/live/live-bus.js';
+import { FleetIndex } from '../../src/service/fleet-index.js';
+import { fleetPage } from '../../src/service/fleet-page.js';
+import { fleetSummary, type FleetDeviceRow } from '../../src/service/fleet-summary.js';
+import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const catalogue = buildCatalogue();
+const THRESHOLD_MS = 60_000;
+const T0 = 1_764_000_000_000;
+
+function window(deviceId: string, seq: number, powerW: number): EnergyWindow {
+  return {
+    deviceId,
+    seq,
+    startMs: T0 - 100_000 + seq * 10_000,
+    durationS: 10,
+    energyJ: powerW * 10,
+    sampleCount: 100,
+    minPowerW: powerW,
+    maxPowerW: powerW,
+    inferenceCount: 2,
+    source: 'test',
+  };
+}
+
+const stores: SqliteStore[] = [];
+const indexes: FleetIndex[] = [];
+afterEach(async () => {
+  for (const index of indexes.splice(0)) index.stop();
+  for (const store of stores.splice(0)) await store.close();
+});
+
+function sharedStore(): SqliteStore {
+  const store = SqliteStore.open(':memory:');
+  stores.push(store);
+  return store;
+}
+
+/** One instance on the shared store: its own bus, presence, ingest and index. */
+/** `syncIntervalMs` null: a single-machine index (change-driven only). The default interval is long: tests call sync(). */
+function instance(store: SqliteStore, syncIntervalMs: number | null = 60_000) {
+  const clock = () => T0;
+  const bus = new LiveBus();
+  const presence = new PresenceRegistry(clock);
+  const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
+  const index = new FleetIndex({
+    store,
+    catalogue,
+    bus,
+    presence,
+    clock,
+    onlineThresholdMs: THRESHOLD_MS,
+    ...(syncIntervalMs === null ? {} : { syncIntervalMs }),
+  });
+  indexes.push(index);
+  return { ingest, index, presence };
+}
+
+async function rowsOf(index: FleetIndex): Promise<FleetDeviceRow[]> {
+  return (await fleetPage(index, { status: 'all', sort: 'id', direction: 1, offset: 0, limit: 1_000_000 }, T0, catalogue.assumptions.assumedPowerW)).rows;
+}
+
+async function truth(store: SqliteStore) {
+  return fleetSummary(catalogue, await store.listDevicesWithAggregates({ limit: 1_000_000, offset: 0 }), T0, THRESHOLD_MS, () => undefined);
+}
+
+describe('FleetIndex on a shared store', () => {
+  it('a device registered and windows stored through instance A reach instance B at its next sync; both equal the truth', async () => {
+    const store = sharedStore();
+    const a = instance(store);
+    const b = instance(store);
+    await Promise.all([a.index.start(), b.index.start()]);
+
+    await a.ingest.announce({ deviceId: 'dev-a' });
+    await a.ingest.submitWindows([window('dev-a', 0, 0.01), window('dev-a', 1, 0.02)]);
+    await a.index.current();
+    expect(b.index.get('dev-a')).toBeUndefined(); // no event reached B: only a sync brings it
+    const syncedBefore = b.index.syncedAtMs;
+    await b.index.sync();
+    expect(b.index.syncedAtMs).toBeGreaterThanOrEqual(syncedBefore!);
+    expect(await rowsOf(b.index)).toEqual((await truth(store)).rows);
+
+    // An edit through B reaches A (A's bus never heard of it).
+    await store.updateDevice('dev-a', { name: 'renamed', spec: { lifetimeYears: 9 } });
+    await a.index.sync();
+    expect(a.index.get('dev-a')!.name).toBe('renamed');
+    expect(await rowsOf(a.index)).toEqual((await truth(store)).rows);
+  });
+
+  it('windows of each device split between two instances: both answer the same totals, embodied counted once per device', async () => {
+    const store = sharedStore();
+    const a = instance(store);
+    const b = instance(store);
+    await Promise.all([a.index.start(), b.index.start()]);
+    const devices = ['d0', 'd1', 'd2', 'd3'];
+    for (const id of devices) await a.ingest.announce({ deviceId: id });
+    for (let seq = 0; seq < 10; seq += 1) {
+      // Alternate instances, as a shared subscription splits a device's windows.
+      const target = seq % 2 === 0 ? a : b;
+      await target.ingest.submitWindows(devices.map((id, n) => window(id, seq, 0.001 * (n + 1))));
+    }
+    await Promise.all([a.index.sync(), b.index.sync()]);
+    const expected = await truth(store);
+    for (const index of [a.index, b.index]) {
+      const totals = index.totals();
+      expect(totals.devices).toBe(devices.length);
+      expect(totals.energyJ).toBeCloseTo(expected.energyJ, 9);
+      expect(totals.totalKgCO2e).toBeCloseTo(expected.totalKgCO2e, 9);
+      expect(await rowsOf(index)).toEqual(expected.rows);
+    }
+    // Each row holds all 10 windows of its device, not the half its instance ingested.
+    expect((await rowsOf(b.index)).map((row) => row.windows)).toEqual([10, 10, 10, 10]);
+    // One embodied footprint per device: the fleet's assumed total is the sum over 4 rows, not 8.
+    const perDevice = expected.rows.reduce((sum, row) => sum + row.assumedTotalKgCO2e, 0);
+    expect(a.index.totals().assumedTotalKgCO2e).toBeCloseTo(perDevice, 12);
+  });
+
+  it('a sync that finds nothing changed leaves the version (the pages and their ETags) as it was', async () => {
+    const store = sharedStore();
+    await store.createDevice({ id: 'x', spec: SEED_DEFAULT_SPEC });
+    const a = instance(store);
+    await a.index.start();
+    await a.index.sync();
+    const version = a.index.version;
+    await a.index.sync();
+    expect(a.index.version).toBe(version);
+    await store.appendWindows([window('x', 0, 0.5)]);
+    await a.index.sync();
+    expect(a.index.version).toBeGreaterThan(version);
+  });
+
+  it('syncs by itself every syncIntervalMs; without a shared store there is no sync and syncedAtMs is null', async () => {
+    const store = sharedStore();
+    const a = instance(store, 20);
+    const local = instance(store, null);
+    await Promise.all([a.index.start(), local.index.start()]);
+    expect(a.index.syncIntervalMs).toBe(20);
+    expect(local.index.syncIntervalMs).toBeNull();
+    expect(local.index.syncedAtMs).toBeNull();
+    await store.createDevice({ id: 'late', spec: SEED_DEFAULT_SPEC });
+    await waitFor('the periodic sync to bring in the device', () => a.index.get('late') !== undefined, { timeoutMs: 5_000 });
+    expect(local.index.get('late')).toBeUndefined();
+  });
+});

@@ -100,6 +100,107 @@ describe('calculator view (Chromium)', () => {
     }
   });
 
+  it('keeps the result beside the inputs on a desktop, while the last block is edited', async () => {
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(`${svc.url}/#/calculator?system=kws-typical`);
+      await page.waitForFunction(() => document.querySelector('#calc-total')?.textContent === '2.66 kg');
+      const lastBlock = page.locator('.blocks tbody tr:last-child select');
+      await lastBlock.scrollIntoViewIfNeeded();
+      expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(0); // the form is longer than the screen
+      const viewport = page.viewportSize()!;
+      const total = (await page.locator('#calc-total').boundingBox())!;
+      const form = (await page.locator('.calc-form').boundingBox())!;
+      const block = (await lastBlock.boundingBox())!;
+      expect(total.y).toBeGreaterThanOrEqual(0);
+      expect(total.y + total.height).toBeLessThanOrEqual(viewport.height);
+      expect(block.y + block.height).toBeLessThanOrEqual(viewport.height);
+      expect(total.x).toBeGreaterThanOrEqual(form.x + form.width); // beside, not below
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("finds a grid by searching, grouped by source with each entry's year, and uses it", async () => {
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(`${svc.url}/#/calculator?system=kws-typical`);
+      await page.waitForSelector('#calc-total');
+      const all = (await (await fetch(`${svc.url}/api/catalogue/grids`)).json()) as { grids: { id: string; year: number | null }[] };
+      expect(await page.textContent('#calc-grid-count')).toBe(`${all.grids.length} grids`);
+      await page.fill('#calc-grid-search', 'france');
+      await page.waitForFunction(() => document.querySelector('#calc-grid-count')?.textContent?.endsWith('grids match') === true);
+      const groups = await page.$$eval('#calc-grid optgroup', (list) =>
+        list.map((group) => ({ label: group.getAttribute('label'), options: Array.from(group.querySelectorAll('option'), (o) => [o.value, o.textContent]) })),
+      );
+      expect(groups).toEqual([
+        { label: 'Electricity Maps yearly zones (2024) · 2024 · 1 of 352', options: [['em:FR', 'France (Electricity Maps 2024) — 0.033 kg/kWh']] },
+      ]);
+      // every word must match: code and year across datasets
+      await page.fill('#calc-grid-search', 'fra 2024');
+      await page.waitForFunction(() => document.querySelector('#calc-grid option[value="FRA"]') !== null);
+      expect(await page.textContent('#calc-grid option[value="FRA"]')).toBe('FRA (Ember 2024) — 0.044 kg/kWh');
+      await page.selectOption('#calc-grid', 'em:FR');
+      const api = (await (await fetch(`${svc.url}/api/calculate?system=kws-typical&grid=em%3AFR`)).json()) as { totalKgCO2e: number };
+      await page.waitForFunction((text) => document.querySelector('#calc-total')?.textContent === text, `${api.totalKgCO2e.toFixed(2)} kg`);
+      expect(new URL(page.url()).hash).toBe('#/calculator?system=kws-typical&grid=em%3AFR');
+      // the selected entry stays listed whatever the search says
+      await page.fill('#calc-grid-search', 'no such grid');
+      await page.waitForFunction((n) => document.querySelector('#calc-grid-count')?.textContent === `0 of ${n} grids match`, all.grids.length);
+      expect(await page.inputValue('#calc-grid')).toBe('em:FR');
+      expect(await page.$$eval('#calc-grid option', (list) => list.map((o) => o.value))).toEqual(['', 'em:FR']);
+      expect(browser.errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('shows each error beside its field, in the unit of that field, and clears it when fixed', async () => {
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(`${svc.url}/#/calculator?system=kws-typical`);
+      await page.waitForFunction(() => document.querySelector('#calc-total')?.textContent === '2.66 kg');
+      await page.fill('#calc-power', '200000');
+      await page.waitForFunction(() => (document.querySelector('#calc-power-error') as HTMLElement | null)?.hidden === false);
+      expect(await page.textContent('#calc-power-error')).toBe('Average power is 200000 mW, above the 100000 mW (100 W) limit');
+      expect(await page.getAttribute('#calc-power', 'aria-invalid')).toBe('true');
+      expect(await page.getAttribute('#calc-power', 'aria-describedby')).toBe('calc-power-error');
+      await page.fill('#calc-power', '-3');
+      await page.waitForFunction(() => document.querySelector('#calc-power-error')?.textContent === 'Average power must be at least 0 mW');
+      await page.fill('#calc-power', '27');
+      await page.fill('#calc-years', '0');
+      await page.waitForFunction(() => document.querySelector('#calc-years-error')?.textContent === 'Lifetime must be more than 0 years');
+      expect(await page.isVisible('#calc-power-error')).toBe(false);
+      await page.fill('#calc-power', '27');
+      await page.fill('#calc-years', '5');
+      const api = (await (await fetch(`${svc.url}/api/calculate?system=kws-typical&power=27mW&years=5`)).json()) as { totalKgCO2e: number };
+      await page.waitForFunction((text) => document.querySelector('#calc-total')?.textContent === text, `${api.totalKgCO2e.toFixed(2)} kg`);
+      expect(await page.isVisible('#calc-power-error')).toBe(false);
+      expect(await page.isVisible('#calc-years-error')).toBe(false);
+      expect(await page.getAttribute('#calc-power', 'aria-invalid')).toBeNull();
+      expect(await page.$$eval('.calc-result.stale', (list) => list.length)).toBe(0);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('shows the result first on a phone, above the inputs', async () => {
+    const phone = await browser.context.newPage();
+    try {
+      await phone.setViewportSize(PHONE_VIEWPORT);
+      await phone.goto(`${svc.url}/#/calculator?system=kws-typical&power=27mW`);
+      await phone.waitForSelector('#calc-total');
+      const total = (await phone.locator('#calc-total').boundingBox())!;
+      const assumed = (await phone.locator('#calc-cmp-assumed').boundingBox())!;
+      const firstInput = (await phone.locator('#calc-system').boundingBox())!;
+      expect(total.y + total.height).toBeLessThan(firstInput.y);
+      // the headline and its comparison with the assumption are on the first screen
+      expect(assumed.y + assumed.height).toBeLessThanOrEqual(PHONE_VIEWPORT.height);
+    } finally {
+      await phone.close();
+    }
+  });
+
   it('fits a phone screen', async () => {
     const phone = await browser.context.newPage();
     await phone.setViewportSize(PHONE_VIEWPORT);

@@ -148,7 +148,7 @@ describe('calculator view (Chromium)', () => {
       await page.fill('#calc-grid-search', 'no such grid');
       await page.waitForFunction((n) => document.querySelector('#calc-grid-count')?.textContent === `0 of ${n} grids match`, all.grids.length);
       expect(await page.inputValue('#calc-grid')).toBe('em:FR');
-      expect(await page.$$eval('#calc-grid option', (list) => list.map((o) => o.value))).toEqual(['', 'em:FR']);
+      expect(await page.$$eval('#calc-grid option', (list) => list.map((o) => (o as HTMLOptionElement).value))).toEqual(['', 'em:FR']);
       expect(browser.errors).toEqual([]);
     } finally {
       await page.close();

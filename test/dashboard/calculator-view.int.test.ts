@@ -201,6 +201,50 @@ describe('calculator view (Chromium)', () => {
     }
   });
 
+  it("shows a number's source on a tap (touch has no hover), and closes it on a tap elsewhere or Escape", async () => {
+    const phone = await browser.context.newPage();
+    try {
+      await phone.setViewportSize(PHONE_VIEWPORT);
+      const cdp = await browser.context.newCDPSession(phone);
+      await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 5 });
+      const tap = async (x: number, y: number): Promise<void> => {
+        await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y }] });
+        await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+      };
+      await phone.goto(`${svc.url}/#/calculator?system=kws-typical`);
+      await phone.waitForFunction(() => document.querySelector('#calc-total')?.textContent === '2.66 kg');
+      const useCard = phone.locator('.card:has(#calc-use)');
+      const title = (await useCard.getAttribute('title'))!;
+      expect(title).toMatch(/kg CO2e\/kWh\nepa-ghg-equivalencies/);
+      const box = (await phone.locator('#calc-use').boundingBox())!;
+      await tap(box.x + box.width / 2, box.y + box.height / 2);
+      await phone.waitForSelector('#source-tip', { state: 'visible' });
+      expect(await phone.locator('#source-tip').innerText()).toBe(title);
+      expect(await useCard.getAttribute('aria-describedby')).toBe('source-tip');
+      const tip = (await phone.locator('#source-tip').boundingBox())!;
+      expect(tip.x).toBeGreaterThanOrEqual(0);
+      expect(tip.x + tip.width).toBeLessThanOrEqual(PHONE_VIEWPORT.width);
+      // a tap elsewhere closes it
+      const heading = (await phone.locator('h1').boundingBox())!;
+      await tap(heading.x + 5, heading.y + 5);
+      await phone.waitForSelector('#source-tip', { state: 'hidden' });
+      expect(await useCard.getAttribute('aria-describedby')).toBeNull();
+      await tap(box.x + box.width / 2, box.y + box.height / 2);
+      await phone.waitForSelector('#source-tip', { state: 'visible' });
+      await phone.keyboard.press('Escape');
+      await phone.waitForSelector('#source-tip', { state: 'hidden' });
+      // a form control keeps its tap: the preset select has a source title too, and opens no panel
+      expect(await phone.locator('#calc-system').getAttribute('title')).not.toBe('');
+      const preset = (await phone.locator('#calc-system').boundingBox())!;
+      await tap(preset.x + 10, preset.y + preset.height / 2);
+      await tap(box.x + box.width / 2, box.y + box.height / 2); // and the next tap on a number still opens one
+      await phone.waitForSelector('#source-tip', { state: 'visible' });
+      expect(await phone.locator('#calc-system').getAttribute('aria-describedby')).not.toContain('source-tip');
+    } finally {
+      await phone.close();
+    }
+  });
+
   it('fits a phone screen', async () => {
     const phone = await browser.context.newPage();
     await phone.setViewportSize(PHONE_VIEWPORT);

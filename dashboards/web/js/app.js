@@ -3,12 +3,14 @@ import { mountDeviceView } from './device/device-view.js';
 import { h } from './dom.js';
 import { mountFleetView } from './fleet/fleet-view.js';
 import { recordError } from './metrics.js';
+import { installSourceTips } from './source-tip.js';
 
 /**
  * Hash router: #/fleet[?sort=…], #/device/<id>, #/calculator?<state>. Hash routes need no server fallback and the
  * calculator's state travels in the shared link.
  */
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
+installSourceTips(main);
 /** @type {(() => void) | null} */
 let dispose = null;
 let generation = 0;

@@ -4,6 +4,7 @@ import { h } from './dom.js';
 import { mountFleetView } from './fleet/fleet-view.js';
 import { recordError } from './metrics.js';
 import { installSourceTips } from './source-tip.js';
+import { followRemembered, remember, restoreLinks } from './view-url.js';
 
 /**
  * Hash router: #/fleet[?sort=…], #/device/<id>, #/calculator?<state>. Hash routes need no server fallback and the
@@ -27,6 +28,8 @@ async function route() {
   dispose = null;
   const { parts, params } = parseRoute();
   const view = parts[0] ?? 'fleet';
+  remember(location.hash);
+  restoreLinks();
   for (const link of document.querySelectorAll('[data-nav]')) {
     if (/** @type {HTMLElement} */ (link).dataset['nav'] === view) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
@@ -36,7 +39,7 @@ async function route() {
     let next;
     if (view === 'device' && parts[1]) {
       document.title = `${decodeURIComponent(parts[1])} · TinyML footprint`;
-      next = await mountDeviceView(main, decodeURIComponent(parts[1]));
+      next = await mountDeviceView(main, decodeURIComponent(parts[1]), params);
     } else if (view === 'calculator') {
       document.title = 'Calculator · TinyML footprint';
       next = await mountCalculatorView(main, params);
@@ -52,8 +55,10 @@ async function route() {
   }
 }
 
-window.addEventListener('hashchange', () => {
+window.addEventListener('hashchange', (event) => {
+  remember(new URL(event.oldURL).hash); // the state the view left in place (replaceState) before this navigation
   void route();
   main.focus({ preventScroll: true });
 });
+document.addEventListener('click', followRemembered);
 void route();

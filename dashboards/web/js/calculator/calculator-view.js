@@ -4,6 +4,7 @@ import { card } from '../cards.js';
 import { h } from '../dom.js';
 import { kg, kgNumber, kgRange, power, source } from '../format.js';
 import { metrics, recordError } from '../metrics.js';
+import { replaceViewState } from '../view-url.js';
 import { paramsFromState, stateFromParams } from './calc-state.js';
 import { CALC_FIELDS, fieldErrors } from './field-errors.js';
 import { createGridPicker } from './grid-picker.js';
@@ -169,8 +170,7 @@ export async function mountCalculatorView(root, params) {
   }
 
   function syncUrl() {
-    const hash = `#/calculator?${paramsFromState(state)}`;
-    if (location.hash !== hash) history.replaceState(null, '', hash);
+    replaceViewState('calculator', paramsFromState(state));
     share.href = location.href;
   }
 

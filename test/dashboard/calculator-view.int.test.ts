@@ -191,7 +191,15 @@ describe('calculator view (Chromium)', () => {
       await phone.goto(`${svc.url}/#/calculator?system=kws-typical&power=27mW`);
       await phone.waitForSelector('#calc-total');
       const total = (await phone.locator('#calc-total').boundingBox())!;
-      const assumed = (await phone.locator('#calc-cmp-assumed').boundingBox())!;
+      const api = (await (await fetch(`${svc.url}/api/calculate?system=kws-typical&power=27mW`)).json()) as {
+        totalKgCO2e: number;
+        comparison: { assumed: { totalKgCO2e: number } };
+      };
+      const delta = api.totalKgCO2e - api.comparison.assumed.totalKgCO2e;
+      expect(await phone.textContent('#calc-vs-assumed')).toBe(
+        `+${delta.toFixed(2)} kg (+${((delta / api.comparison.assumed.totalKgCO2e) * 100).toFixed(0)} %) against the same device at 1 mW (the seed's assumption, ${api.comparison.assumed.totalKgCO2e.toFixed(2)} kg)`,
+      );
+      const assumed = (await phone.locator('#calc-vs-assumed').boundingBox())!;
       const firstInput = (await phone.locator('#calc-system').boundingBox())!;
       expect(total.y + total.height).toBeLessThan(firstInput.y);
       // the headline and its comparison with the assumption are on the first screen

@@ -18,10 +18,11 @@ const WINDOWS = 30;
 const SYSTEMS = ['kws-typical', 'ad-typical', 'ic-typical', 'kws-best', 'ic-worst'];
 const FLEET_DEVICES = 12;
 
+/** Each view, and its key comparison against the seed's 1 mW assumption, which a phone must show on its first screen. */
 const VIEWS = [
-  { name: 'fleet', hash: '#/fleet', view: 'fleet' },
-  { name: 'device', hash: '#/device/bench-1', view: 'device' },
-  { name: 'calculator', hash: '#/calculator?system=kws-typical&power=2.4mW&grid=FRA', view: 'calculator' },
+  { name: 'fleet', hash: '#/fleet', view: 'fleet', key: '#fleet-assumed' },
+  { name: 'device', hash: '#/device/bench-1', view: 'device', key: '#device-power' },
+  { name: 'calculator', hash: '#/calculator?system=kws-typical&power=2.4mW&grid=FRA', view: 'calculator', key: '#calc-vs-assumed' },
 ] as const;
 const VIEWPORTS = [
   { name: 'desktop', size: LAPTOP_VIEWPORT },
@@ -119,6 +120,8 @@ describe('screenshots of every view: desktop and phone, light and dark (Chromium
             expect(await caseChangedText(page)).toEqual([]);
             if (viewport.name === 'phone') {
               expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+              const key = (await page.locator(view.key).boundingBox())!;
+              expect(key.y + key.height).toBeLessThanOrEqual(viewport.size.height);
             }
             // A phone picture is its first screen (what a phone shows without scrolling); a desktop one the whole page.
             await page.screenshot({ path: screenshotPath(name), fullPage: viewport.name === 'desktop' });

@@ -22,7 +22,7 @@ const FLEET_DEVICES = 12;
 const VIEWS = [
   { name: 'fleet', hash: '#/fleet', view: 'fleet', key: '#fleet-assumed' },
   { name: 'device', hash: '#/device/bench-1', view: 'device', key: '#device-power' },
-  { name: 'calculator', hash: '#/calculator?system=kws-typical&power=2.4mW&grid=FRA', view: 'calculator', key: '#calc-vs-assumed' },
+  { name: 'calculator', hash: '#/calculator?system=kws-typical&power=27mW', view: 'calculator', key: '#calc-vs-assumed' },
 ] as const;
 const VIEWPORTS = [
   { name: 'desktop', size: LAPTOP_VIEWPORT },

@@ -86,6 +86,8 @@ interface Parsed {
   value: number;
   number: string;
   unit: string;
+  /** The unit's factor to the base unit (1 without a unit). */
+  factor: number;
 }
 
 function parseWithUnits(table: UnitTable, text: string, unitRequired: boolean): Parsed {
@@ -111,7 +113,7 @@ function parseWithUnits(table: UnitTable, text: string, unitRequired: boolean): 
   }
   const value = Number(number) * factor;
   if (!Number.isFinite(value)) throw new ValidationError(`${table.kind} "${text}" is not finite`);
-  return { value, number, unit };
+  return { value, number, unit, factor };
 }
 
 export interface PowerOptions {
@@ -123,12 +125,16 @@ export interface PowerOptions {
 
 /** "27mW", "27.2 mW", "0.5W", "800uW", "800µW", and a bare number as watts unless a unit is required → watts, ≥ 0. */
 export function parsePowerW(text: string, options: PowerOptions = {}): number {
-  const { value, number, unit } = parseWithUnits(POWER, text, options.unitRequired ?? false);
+  const { value, number, unit, factor } = parseWithUnits(POWER, text, options.unitRequired ?? false);
   if (value < 0) throw new ValidationError(`power "${text}" is negative`);
   if (options.maxW !== undefined && value > options.maxW) {
     const lowerCase = unit.startsWith('M') ? `m${unit.slice(1)}` : undefined;
     const hint = lowerCase === undefined ? '' : `; units are case-sensitive (M = mega, m = milli): did you mean ${number}${lowerCase}?`;
-    throw new ValidationError(`power "${text}" is ${value} W, above the ${options.maxW} W limit${hint}`);
+    // In the unit the value was written in when it is a sub-unit (an mW field reads "… mW, above the 100000 mW (100 W)
+    // limit"); in watts for W and larger units, where the limit would read as a fraction.
+    const inWritten =
+      factor < 1 ? `${Number(number)} ${unit}, above the ${Number((options.maxW / factor).toPrecision(12))} ${unit} (${options.maxW} W) limit` : undefined;
+    throw new ValidationError(`power "${text}" is ${inWritten ?? `${value} W, above the ${options.maxW} W limit`}${hint}`);
   }
   return value;
 }

@@ -56,6 +56,12 @@ describe('quantities with units', () => {
     expect(parsePowerW('27mW', { maxW: 100 })).toBeCloseTo(0.027, 15);
   });
 
+  it('a bound speaks the unit the value was written in when it is a sub-unit (an mW field never reads W)', () => {
+    expect(() => parsePowerW('200000mW', { maxW: 100 })).toThrow(/^power "200000mW" is 200000 mW, above the 100000 mW \(100 W\) limit$/);
+    expect(() => parsePowerW('1e9mW', { maxW: 100 })).toThrow(/^power "1e9mW" is 1000000000 mW, above the 100000 mW \(100 W\) limit$/);
+    expect(() => parsePowerW('2e8uW', { maxW: 100 })).toThrow(/^power "2e8uW" is 200000000 uW, above the 100000000 uW \(100 W\) limit$/);
+  });
+
   it.each([
     ['10M', /case-sensitive.*did you mean 10m \(minutes\)\?/],
     ['10MS', /did you mean 10ms \(milliseconds\)\?/],

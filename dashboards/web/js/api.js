@@ -1,10 +1,12 @@
 /** JSON over the service's own API (same origin). Errors carry the problem+json detail. */
 
 export class ApiError extends Error {
-  /** @param {number} status @param {string} message */
-  constructor(status, message) {
+  /** @param {number} status @param {string} message @param {{ detail?: string, errors?: string[] }} [problem] the problem+json body */
+  constructor(status, message, problem) {
     super(message);
     this.status = status;
+    /** The server's detail and per-field errors, for a view that shows each error beside its field. */
+    this.problem = { detail: problem?.detail ?? message, errors: problem?.errors ?? [] };
   }
 }
 
@@ -19,7 +21,10 @@ export async function getJson(path, signal) {
   if (!response.ok) {
     const detail = body && typeof body.detail === 'string' ? body.detail : response.statusText;
     const errors = body && Array.isArray(body.errors) ? `: ${body.errors.join('; ')}` : '';
-    throw new ApiError(response.status, `${detail}${errors}`);
+    throw new ApiError(response.status, `${detail}${errors}`, {
+      detail,
+      errors: body && Array.isArray(body.errors) ? body.errors.filter((/** @type {unknown} */ e) => typeof e === 'string') : [],
+    });
   }
   return body;
 }

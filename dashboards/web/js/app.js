@@ -4,12 +4,15 @@ import { h } from './dom.js';
 import { startFleetStatus } from './fleet-status.js';
 import { mountFleetView } from './fleet/fleet-view.js';
 import { recordError } from './metrics.js';
+import { installSourceTips } from './source-tip.js';
+import { followRemembered, remember, restoreLinks } from './view-url.js';
 
 /**
  * Hash router: #/fleet[?sort=…], #/device/<id>[?range=7d | ?from=&to=], #/calculator?<state>. Hash routes need no server fallback and the
  * calculator's state travels in the shared link.
  */
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
+installSourceTips(main);
 /** @type {(() => void) | null} */
 let dispose = null;
 let generation = 0;
@@ -26,6 +29,8 @@ async function route() {
   dispose = null;
   const { parts, params } = parseRoute();
   const view = parts[0] ?? 'fleet';
+  remember(location.hash);
+  restoreLinks();
   for (const link of document.querySelectorAll('[data-nav]')) {
     if (/** @type {HTMLElement} */ (link).dataset['nav'] === view) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
@@ -54,8 +59,10 @@ async function route() {
 const fleetStateEl = document.getElementById('fleet-state');
 if (fleetStateEl) startFleetStatus(fleetStateEl);
 
-window.addEventListener('hashchange', () => {
+window.addEventListener('hashchange', (event) => {
+  remember(new URL(event.oldURL).hash); // the state the view left in place (replaceState) before this navigation
   void route();
   main.focus({ preventScroll: true });
 });
+document.addEventListener('click', followRemembered);
 void route();

@@ -1,10 +1,13 @@
-import { getCatalogue, getGrids, getJson } from '../api.js';
+import { ApiError, getCatalogue, getGrids, getJson } from '../api.js';
 import { breakdown, comparison } from '../breakdown.js';
 import { card } from '../cards.js';
 import { h } from '../dom.js';
-import { kg, kgNumber, kgRange, power, source } from '../format.js';
+import { kg, kgNumber, kgRange, percent, power, powerLabel, source } from '../format.js';
 import { metrics, recordError } from '../metrics.js';
+import { replaceViewState } from '../view-url.js';
 import { paramsFromState, stateFromParams } from './calc-state.js';
+import { CALC_FIELDS, fieldErrors } from './field-errors.js';
+import { createGridPicker } from './grid-picker.js';
 
 /** Milliseconds after the last keystroke in a number field before recalculating. */
 const INPUT_DEBOUNCE_MS = 250;
@@ -33,7 +36,10 @@ export async function mountCalculatorView(root, params) {
   let debounce = 0;
   const controller = new AbortController();
 
-  const result = h('div', { class: 'calc-result', 'aria-live': 'polite' });
+  // The headline (cards and the measured-vs-assumed comparison) and the details (breakdown, assumptions): beside the
+  // form on a desktop, the headline above the form on a phone (app.css § Calculator).
+  const result = h('div', { class: 'calc-result calc-summary', 'aria-live': 'polite' });
+  const details = h('div', { class: 'calc-result calc-details' });
   const errorBox = h('p', { class: 'error', role: 'alert', hidden: true });
   // Block overrides of the link that could not be read: shown until the form replaces the link's blocks.
   const blocksErrorBox = h(
@@ -70,28 +76,14 @@ export async function mountCalculatorView(root, params) {
     },
   );
   trainingSelect.title = source(catalogue.training.provenance);
-  /** @type {Map<string, any[]>} */
-  const byDataset = new Map();
-  for (const grid of grids) byDataset.set(grid.dataset, [...(byDataset.get(grid.dataset) ?? []), grid]);
-  const gridSelect = /** @type {HTMLSelectElement} */ (
-    h(
-      'select',
-      { id: 'calc-grid', title: source(catalogue.grids.default.provenance) },
-      h('option', { value: '' }, `default: ${catalogue.grids.default.label} (${catalogue.grids.default.kgCO2ePerKWh.toFixed(3)} kg/kWh)`),
-      ...[...byDataset].map(([dataset, list]) =>
-        h(
-          'optgroup',
-          { label: dataset },
-          ...list.map((/** @type {any} */ grid) =>
-            h('option', { value: grid.id, selected: grid.id === state.grid }, `${grid.label} — ${grid.kgCO2ePerKWh.toFixed(3)} kg/kWh`),
-          ),
-        ),
-      ),
-    )
-  );
-  gridSelect.addEventListener('change', () => {
-    state.grid = gridSelect.value;
-    changed();
+  const gridPicker = createGridPicker({
+    grids,
+    defaultGrid: catalogue.grids.default,
+    value: state.grid,
+    onChange: (value) => {
+      state.grid = value;
+      changed();
+    },
   });
   const assumedMw = String(Number((catalogue.assumptions.assumedPowerW * 1000).toPrecision(3)));
   const powerInput = numberInput('calc-power', state.powerMw, `${assumedMw} (assumed)`, '0.001', (value) => {
@@ -121,7 +113,7 @@ export async function mountCalculatorView(root, params) {
       ),
       h(
         'div',
-        { class: 'grid2' },
+        { class: 'calc-layout' },
         h(
           'form',
           { class: 'calc-form', onsubmit: (/** @type {Event} */ e) => e.preventDefault() },
@@ -138,7 +130,7 @@ export async function mountCalculatorView(root, params) {
             null,
             h('legend', null, 'Use'),
             field('Average power (mW)', powerInput),
-            field('Grid', gridSelect),
+            field('Grid', gridPicker.select, gridPicker.search, gridPicker.count),
             field('Lifetime (years)', yearsInput),
           ),
           h(
@@ -163,7 +155,7 @@ export async function mountCalculatorView(root, params) {
             ),
           ),
         ),
-        h('div', null, blocksErrorBox, errorBox, result),
+        h('div', { class: 'calc-side' }, blocksErrorBox, errorBox, result, details),
       ),
     ),
   );
@@ -178,8 +170,7 @@ export async function mountCalculatorView(root, params) {
   }
 
   function syncUrl() {
-    const hash = `#/calculator?${paramsFromState(state)}`;
-    if (location.hash !== hash) history.replaceState(null, '', hash);
+    replaceViewState('calculator', paramsFromState(state));
     share.href = location.href;
   }
 
@@ -278,19 +269,44 @@ export async function mountCalculatorView(root, params) {
       const body = await getJson(`/api/calculate?${paramsFromState(state)}`, controller.signal);
       if (mine !== sequence) return;
       errorBox.hidden = true;
+      showFieldErrors([]);
       renderResult(body);
     } catch (error) {
       if (mine !== sequence || controller.signal.aborted) return;
       recordError(String(error));
-      errorBox.hidden = false;
-      errorBox.textContent = error instanceof Error ? error.message : String(error);
+      const problem = error instanceof ApiError ? error.problem : { detail: error instanceof Error ? error.message : String(error), errors: [] };
+      const errors = fieldErrors(problem);
+      showFieldErrors(errors);
+      const general = errors.filter((e) => e.field === null || !document.getElementById(`calc-${fieldId(e.field)}-error`));
+      errorBox.hidden = general.length === 0;
+      errorBox.textContent = general.map((e) => e.text).join('; ');
       result.classList.add('stale');
+      details.classList.add('stale');
+    }
+  }
+
+  /**
+   * Each error beside its field (aria-invalid, described by the message); a field without an error is cleared.
+   * @param {import('./field-errors.js').FieldError[]} errors
+   */
+  function showFieldErrors(errors) {
+    for (const key of Object.keys(CALC_FIELDS)) {
+      const id = fieldId(/** @type {import('./field-errors.js').CalcField} */ (key));
+      const box = document.getElementById(`calc-${id}-error`);
+      const control = document.getElementById(`calc-${id}`);
+      if (!box || !control) continue;
+      const mine = errors.filter((e) => e.field === key).map((e) => e.text);
+      box.hidden = mine.length === 0;
+      box.textContent = mine.join('; ');
+      if (mine.length > 0) control.setAttribute('aria-invalid', 'true');
+      else control.removeAttribute('aria-invalid');
     }
   }
 
   /** @param {any} body a FootprintResult */
   function renderResult(body) {
     result.classList.remove('stale');
+    details.classList.remove('stale');
     for (const stage of body.stages) {
       const cell = document.getElementById(`calc-block-kg-${stage.id}`);
       if (cell) {
@@ -324,10 +340,13 @@ export async function mountCalculatorView(root, params) {
           body.battery === null ? 'power supply is not a rechargeable battery' : source(body.battery.provenance),
         ),
       ),
+      h('h2', null, 'Compared with'),
+      versusAssumed(body),
+      comparison(body, catalogue.assumptions, 'calc'),
+    );
+    details.replaceChildren(
       h('h2', null, 'Footprint by stage'),
       breakdown(body, 'calc'),
-      h('h2', null, 'Compared with'),
-      comparison(body, catalogue.assumptions, 'calc'),
       h('details', null, h('summary', null, 'Assumptions'), h('ul', null, ...body.assumptions.map((/** @type {string} */ text) => h('li', null, text)))),
     );
     result.dataset['total'] = kgNumber(body.totalKgCO2e);
@@ -342,6 +361,24 @@ export async function mountCalculatorView(root, params) {
 }
 
 /**
+ * The one comparison the calculator is for, in words: this configuration against the same device at the seed's
+ * assumed power (the bars below share a scale with a 349 kg laptop, where 2.96 kg and 2.66 kg look alike).
+ * @param {any} body a FootprintResult
+ */
+function versusAssumed(body) {
+  const assumed = body.comparison.assumed;
+  const delta = body.totalKgCO2e - assumed.totalKgCO2e;
+  const share = assumed.totalKgCO2e === 0 ? '' : ` (${delta >= 0 ? '+' : '−'}${percent(Math.abs(delta) / assumed.totalKgCO2e)})`;
+  const sign = delta >= 0 ? '+' : '−';
+  return h(
+    'p',
+    { class: 'calc-vs-assumed', id: 'calc-vs-assumed' },
+    h('strong', null, `${sign}${kg(Math.abs(delta))}`),
+    `${share} against the same device at ${powerLabel(assumed.powerW)} (the seed's assumption, ${kg(assumed.totalKgCO2e)})`,
+  );
+}
+
+/**
  * @param {string} id @param {string[][]} options [value, label] pairs @param {string} value
  * @param {(value: string) => void} onChange
  */
@@ -351,9 +388,20 @@ function select(id, options, value, onChange) {
   return el;
 }
 
-/** @param {string} label @param {HTMLElement} control */
-function field(label, control) {
-  return h('div', { class: 'field' }, h('label', { for: control.id }, label), control);
+/** The element-id part of a query field (calc-power, calc-years, calc-training-devices, …). @param {import('./field-errors.js').CalcField} field */
+function fieldId(field) {
+  return field === 'trainingDevices' ? 'training-devices' : field;
+}
+
+/**
+ * A labelled control with room for its error (`<id>-error`, shown by showFieldErrors) and extra controls above it
+ * (the grid's search box).
+ * @param {string} label @param {HTMLElement} control @param {...HTMLElement} extra
+ */
+function field(label, control, ...extra) {
+  const error = h('p', { class: 'field-error', id: `${control.id}-error`, role: 'alert', hidden: true });
+  control.setAttribute('aria-describedby', [control.getAttribute('aria-describedby'), error.id].filter(Boolean).join(' '));
+  return h('div', { class: 'field' }, h('label', { for: control.id }, label), h('div', { class: 'field-control' }, ...extra, control, error));
 }
 
 /** Characters of a level's description shown in its option (the full text is in the title). */

@@ -57,3 +57,32 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/**
+ * A networked store (InfluxDB) could not be reached or did not answer in time, or answered 5xx: nothing is known to
+ * be written. Transient: the caller retries with backoff (the outbox writer does).
+ */
+export class StoreUnavailableError extends Error {
+  readonly code = 'store_unavailable' as const;
+  readonly transient = true as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/**
+ * A networked store refused a request for what it holds (InfluxDB 4xx: a field type conflict, a missing database, bad
+ * credentials): retrying the same request fails the same way until an operator acts. Permanent.
+ */
+export class StoreRejectedError extends Error {
+  readonly code = 'store_rejected' as const;
+  readonly transient = false as const;
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'StoreRejectedError';
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * The InfluxDB implementation of WindowStore, with the `influx` package (v1 HTTP API: `/write` line protocol,
+ * InfluxQL `/query`; InfluxDB 1.x natively, 2.x/3.x through their v1-compatible endpoints). Schema:
+ * docs/influxdb-schema.md. The client's own retries and host backoff are off: the caller (the outbox writer) owns the
+ * retry schedule (util/backoff.ts), and every failure comes out as StoreUnavailableError or StoreRejectedError.
+ */
+import { escape, InfluxDB, type IResults } from 'influx';
+import type { IBackoffStrategy } from 'influx/lib/src/backoff/backoff.js';
+import { StoreClosedError, ValidationError } from '../../domain/errors.js';
+import { isInstrumentId, type InstrumentId } from '../../domain/instruments.js';
+import type { DeviceAggregate } from '../../domain/types.js';
+import { mergeInstruments } from '../../domain/window-totals.js';
+import type { StoredWindow, WindowStore, WindowStoreCapabilities } from '../window-store.js';
+import { isDatabaseNotFound, mapInfluxError } from './influx-errors.js';
+import { WINDOW_MEASUREMENT, WINDOW_SCHEMA, windowPoint } from './influx-points.js';
+
+export const DEFAULT_INFLUX_DATABASE = 'tinyml_footprint';
+/** The retention policy the service creates (and makes the database's default) when a retention is configured. */
+export const INFLUX_RETENTION_POLICY = 'tinyml_footprint';
+/**
+ * How long one request may take before it counts as unavailable (ms). A 5 000-point write takes ≈ 50 ms on this
+ * machine; 10 s only runs out when influxd is stuck (a compaction storm, a full disk), and it bounds the outbox
+ * writer's wait for an answer that will not come.
+ */
+export const INFLUX_REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * Device ids per InfluxQL statement of a batched aggregate read: `"device" = '…' OR …` for 500 ids of ≈ 40 bytes is
+ * ≈ 25 kB of query string, far below Go's 1 MB header limit that a GET /query must fit.
+ */
+export const INFLUX_AGGREGATE_IDS_PER_QUERY = 500;
+/**
+ * InfluxDB acknowledges a write once it is in the WAL and the in-memory cache, which queries read: a read right after
+ * a write sees it. The contract suite checks this bound all the same (a 2.x/3.x behind the v1 API may lag).
+ */
+export const INFLUX_MAX_READ_LAG_MS = 1_000;
+
+export interface InfluxWindowStoreOptions {
+  /** e.g. `http://127.0.0.1:8086`. */
+  url: string;
+  database?: string;
+  username?: string;
+  password?: string;
+  /** InfluxQL duration (`30d`, `520w`, `INF`); absent: the database's default policy stays as it is. */
+  retention?: string;
+  requestTimeoutMs?: number;
+}
+
+/** The client's host backoff, off: with one host it would refuse every request ("No host available") for its delay. */
+const NO_CLIENT_BACKOFF: IBackoffStrategy = {
+  getDelay: () => 0,
+  next: () => NO_CLIENT_BACKOFF,
+  reset: () => NO_CLIENT_BACKOFF,
+};
+
+interface AggregateRow {
+  device: string;
+  energy_j: number;
+  observed_s: number;
+  windows: number;
+  samples: number;
+  inferences: number;
+  min_power_w: number | null;
+  max_power_w: number | null;
+  max_seq: number | null;
+  first_seen_ms: number | null;
+  last_seen_ms: number | null;
+  energy_sq_j2: number;
+  energy_duration_js: number;
+  duration_sq_s2: number;
+  inference_span_windows: number;
+  instrumented_s: number;
+}
+
+const AGGREGATE_SELECT = [
+  'sum("energy_j") AS energy_j',
+  'sum("duration_s") AS observed_s',
+  'count("energy_j") AS windows',
+  'sum("samples") AS samples',
+  'sum("inferences") AS inferences',
+  'min("min_power_w") AS min_power_w',
+  'max("max_power_w") AS max_power_w',
+  'max("seq") AS max_seq',
+  'min("start_ms") AS first_seen_ms',
+  'max("end_ms") AS last_seen_ms',
+  'sum("energy_sq_j2") AS energy_sq_j2',
+  'sum("energy_duration_js") AS energy_duration_js',
+  'sum("duration_sq_s2") AS duration_sq_s2',
+  'sum("inference_span") AS inference_span_windows',
+  'sum("instrumented_s") AS instrumented_s',
+].join(', ');
+
+export class InfluxWindowStore implements WindowStore {
+  readonly kind = 'influx';
+  readonly capabilities: WindowStoreCapabilities = { readAfterWrite: 'eventual', maxReadLagMs: INFLUX_MAX_READ_LAG_MS, networked: true };
+  readonly database: string;
+  private readonly client: InfluxDB;
+  private readonly retention: string | undefined;
+  /** The database (and retention policy) set up; reset after a failure so that the next call tries again. */
+  private ready: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(options: InfluxWindowStoreOptions) {
+    const url = new URL(options.url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ValidationError(`influx url must be http(s)://host:port, got ${options.url}`);
+    this.database = options.database ?? DEFAULT_INFLUX_DATABASE;
+    this.retention = options.retention;
+    this.client = new InfluxDB({
+      hosts: [
+        { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 8086)), protocol: url.protocol === 'https:' ? 'https' : 'http' },
+      ],
+      database: this.database,
+      ...(options.username === undefined ? {} : { username: options.username }),
+      ...(options.password === undefined ? {} : { password: options.password }),
+      schema: [WINDOW_SCHEMA],
+      pool: { maxRetries: 0, requestTimeout: options.requestTimeoutMs ?? INFLUX_REQUEST_TIMEOUT_MS, backoff: NO_CLIENT_BACKOFF },
+    });
+  }
+
+  async writeWindows(windows: readonly StoredWindow[]): Promise<void> {
+    this.assertOpen();
+    if (windows.length === 0) return;
+    const points = windows.map(windowPoint);
+    await this.setUp();
+    try {
+      await this.client.writePoints(points, { precision: 'n' });
+    } catch (raw) {
+      const error = mapInfluxError(raw, `write of ${points.length} points`);
+      if (!isDatabaseNotFound(error)) throw error;
+      // Dropped behind our back: create it again and write once more (a second failure is the caller's to retry).
+      this.ready = null;
+      await this.setUp();
+      await this.client.writePoints(points, { precision: 'n' }).catch((again: unknown) => {
+        throw mapInfluxError(again, `write of ${points.length} points`);
+      });
+    }
+  }
+
+  async aggregates(deviceIds: readonly string[]): Promise<Map<string, DeviceAggregate>> {
+    this.assertOpen();
+    const found = new Map<string, DeviceAggregate>();
+    const ids = [...new Set(deviceIds)];
+    if (ids.length === 0) return found;
+    await this.setUp();
+    const statements: string[] = [];
+    for (let from = 0; from < ids.length; from += INFLUX_AGGREGATE_IDS_PER_QUERY) {
+      const where = ids
+        .slice(from, from + INFLUX_AGGREGATE_IDS_PER_QUERY)
+        .map((id) => `"device" = ${escape.stringLit(id)}`)
+        .join(' OR ');
+      const from_ = `FROM ${escape.quoted(WINDOW_MEASUREMENT)} WHERE ${where} GROUP BY "device"`;
+      statements.push(`SELECT ${AGGREGATE_SELECT} ${from_}`, `SELECT distinct("instrument") AS instrument ${from_}`);
+    }
+    let results: IResults<unknown>[];
+    try {
+      results = (await this.client.query(statements)) as IResults<unknown>[];
+    } catch (raw) {
+      throw mapInfluxError(raw, `aggregate read of ${ids.length} devices`);
+    }
+    const instruments = new Map<string, InstrumentId[]>();
+    results.forEach((result, index) => {
+      if (index % 2 === 0) {
+        for (const row of result as unknown as AggregateRow[]) found.set(row.device, aggregateFromRow(row));
+      } else {
+        for (const row of result as unknown as { device: string; instrument: unknown }[]) {
+          if (typeof row.instrument === 'string' && isInstrumentId(row.instrument)) {
+            instruments.set(row.device, mergeInstruments(instruments.get(row.device) ?? [], [row.instrument]));
+          }
+        }
+      }
+    });
+    for (const [device, list] of instruments) {
+      const aggregate = found.get(device);
+      if (aggregate !== undefined) aggregate.instruments = list;
+    }
+    return found;
+  }
+
+  async close(): Promise<void> {
+    this.assertOpen();
+    this.closed = true;
+    // The client keeps no connection or timer of its own once the pool's host backoff is off: nothing to release.
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreClosedError();
+  }
+
+  private setUp(): Promise<void> {
+    this.ready ??= this.createDatabase().catch((error: unknown) => {
+      this.ready = null;
+      throw mapInfluxError(error, `setup of database ${this.database}`);
+    });
+    return this.ready;
+  }
+
+  /** CREATE DATABASE is idempotent; the retention policy is created, or altered to the configured duration. */
+  private async createDatabase(): Promise<void> {
+    await this.client.createDatabase(this.database);
+    if (this.retention === undefined) return;
+    const policies = await this.client.showRetentionPolicies(this.database);
+    const options = { database: this.database, duration: this.retention, replication: 1, isDefault: true };
+    if (policies.some((policy) => policy.name === INFLUX_RETENTION_POLICY)) await this.client.alterRetentionPolicy(INFLUX_RETENTION_POLICY, options);
+    else await this.client.createRetentionPolicy(INFLUX_RETENTION_POLICY, options);
+  }
+}
+
+function aggregateFromRow(row: AggregateRow): DeviceAggregate {
+  return {
+    deviceId: row.device,
+    energyJ: row.energy_j,
+    observedS: row.observed_s,
+    windows: row.windows,
+    samples: row.samples,
+    inferences: row.inferences,
+    minPowerW: row.min_power_w,
+    maxPowerW: row.max_power_w,
+    maxSeq: row.max_seq,
+    firstSeenMs: row.first_seen_ms,
+    lastSeenMs: row.last_seen_ms,
+    energySquaresJ2: row.energy_sq_j2,
+    energyDurationJS: row.energy_duration_js,
+    durationSquaresS2: row.duration_sq_s2,
+    inferenceSpanWindows: row.inference_span_windows,
+    instruments: [],
+    instrumentedS: row.instrumented_s,
+  };
+}

@@ -1,6 +1,6 @@
 /**
- * Every query of every Grafana dashboard in dashboards/grafana/ runs against a real influxd holding test windows in
- * the schema of docs/influxdb-schema.md and returns rows with the columns its panel expects. Grafana is not run (not
+ * Every query of every Grafana dashboard in dashboards/grafana/ runs against a real influxd holding test windows
+ * written by the service's InfluxDB store (src/store/influx, schema docs/influxdb-schema.md) and returns rows with the columns its panel expects. Grafana is not run (not
  * packaged in Debian): test/helpers/grafana-influxql.ts substitutes $timeFilter, $__interval and the template
  * variables as Grafana's InfluxDB datasource does, and documents how.
  */
@@ -9,9 +9,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnergyWindow } from '../../src/domain/types.js';
 import { formatInterval, interpolate, panelIntervalMs, type GrafanaRange, type TemplateVariable, type TimeEnd } from '../helpers/grafana-influxql.js';
-import { influxQuery, influxWrite, type InfluxSeries } from '../helpers/influx-http.js';
+import { influxQuery, type InfluxSeries } from '../helpers/influx-http.js';
 import { startInfluxd, type TestInfluxd } from '../helpers/influxd.js';
-import { windowLine } from '../helpers/influx-window-line.js';
+import { InfluxWindowStore } from '../../src/store/influx/influx-window-store.js';
 
 const GRAFANA_DIR = path.resolve(import.meta.dirname, '../../dashboards/grafana');
 const DATASOURCE_YAML = path.join(GRAFANA_DIR, 'provisioning/datasources/tinyml-influxdb.yaml');
@@ -155,13 +155,11 @@ describe('Grafana dashboards (dashboards/grafana/) against a real influxd', () =
 
   beforeAll(async () => {
     influxd = await startInfluxd();
-    await influxQuery(influxd.url, `CREATE DATABASE "${datasource.dbName}"`);
     windows = testWindows(nowMs);
-    await influxWrite(
-      influxd.url,
-      datasource.dbName,
-      windows.map((w) => windowLine(w, 0)),
-    );
+    // Through the service's InfluxDB store, as the outbox writer writes them (it creates the database).
+    const store = new InfluxWindowStore({ url: influxd.url, database: datasource.dbName });
+    await store.writeWindows(windows.map((w) => ({ ...w, seqUse: 0 })));
+    await store.close();
   });
   afterAll(async () => {
     await influxd?.close();

@@ -116,8 +116,8 @@ function selectedColumns(query: string): string[] {
 /** Test windows: 90 windows of 10 s per device over the last 15 minutes, seq from 0, a range of powers. */
 const WINDOWS_PER_DEVICE = 90;
 const WINDOW_S = 10;
-/** A device id with regex metacharacters: $device must reach InfluxDB escaped. */
-const DOTTED_DEVICE = 'lab.node+7';
+/** A device id with a regex metacharacter (ids are [A-Za-z0-9_.-]): $device must reach InfluxDB escaped. */
+const DOTTED_DEVICE = 'lab.node-7';
 const DEVICES: { id: string; powerW: number; stamp: 'device' | 'receiver'; extremes: boolean }[] = [
   { id: 'dev-a', powerW: 0.012, stamp: 'device', extremes: true },
   { id: 'dev-b', powerW: 0.0272, stamp: 'device', extremes: true },

@@ -1,0 +1,139 @@
+/**
+ * Windows/s into InfluxDB: the service's InfluxDB store (InfluxWindowStore.writeWindows: point building, schema
+ * check, line protocol) against the bare `influx` client writing the same points (prebuilt, outside the timer), with
+ * the same batch size, one batch in flight, into the same influxd, in the same run. Each pass writes into a fresh
+ * database so that neither finds the other's series. A point count after each pass checks that every window arrived.
+ * Goal: the store ≥ 0.8× the bare client. Run alone: `npx tsx bench/influx.ts` (needs `influxd`: Debian's influxdb).
+ */
+import { pathToFileURL } from 'node:url';
+import { InfluxDB, type IPoint } from 'influx';
+import type { EnergyWindow } from '../src/domain/types.js';
+import { WINDOW_MEASUREMENT, WINDOW_SCHEMA, windowPoint } from '../src/store/influx/influx-points.js';
+import { InfluxWindowStore } from '../src/store/influx/influx-window-store.js';
+import type { StoredWindow } from '../src/store/window-store.js';
+import { startInfluxd } from '../test/helpers/influxd.js';
+
+/** Devices, as an MQTT micro-batch interleaves them. */
+const DEVICES = 1_000;
+/** Windows per device: 50 000 windows per pass, a few seconds each at InfluxDB 1.6's rate on this machine. */
+const WINDOWS_PER_DEVICE = 50;
+/** Points per write request, both paths: the group commit's largest batch (src/ingest: at most 500 windows). */
+const BATCH = 500;
+/** Best of 3 passes per path, alternating: the least disturbed by the other processes on a shared machine. */
+const PASSES = 3;
+const T0_MS = Date.parse('2026-11-01T00:00:00Z');
+const WINDOW_S = 10;
+
+function rows(): StoredWindow[] {
+  const out: StoredWindow[] = [];
+  for (let seq = 0; seq < WINDOWS_PER_DEVICE; seq += 1) {
+    for (let d = 0; d < DEVICES; d += 1) {
+      const powerW = 0.001 + (d % 100) * 0.0005;
+      const window: EnergyWindow = {
+        deviceId: `bench-${d}`,
+        seq,
+        startMs: T0_MS + seq * WINDOW_S * 1000,
+        durationS: WINDOW_S,
+        energyJ: powerW * WINDOW_S,
+        sampleCount: 1000,
+        minPowerW: powerW / 2,
+        maxPowerW: powerW * 3,
+        inferenceCount: 5,
+        source: 'mqtt:bench',
+        startStampedBy: 'device',
+      };
+      out.push({ ...window, seqUse: 0 });
+    }
+  }
+  return out;
+}
+
+function batches<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+interface Pass {
+  seconds: number;
+  windows: number;
+}
+
+function clientFor(url: string, database: string): InfluxDB {
+  const { hostname, port } = new URL(url);
+  return new InfluxDB({ hosts: [{ host: hostname, port: Number(port) }], database, schema: [WINDOW_SCHEMA] });
+}
+
+async function countPoints(url: string, database: string): Promise<number> {
+  const rows = await clientFor(url, database).query<{ count: number }>(`SELECT count("energy_j") AS count FROM "${WINDOW_MEASUREMENT}"`);
+  return rows[0]?.count ?? 0;
+}
+
+async function timed(windows: number, write: () => Promise<void>): Promise<Pass> {
+  const started = process.hrtime.bigint();
+  await write();
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, windows };
+}
+
+async function bareClient(url: string, database: string, points: readonly IPoint[][]): Promise<Pass> {
+  const client = clientFor(url, database);
+  await client.createDatabase(database);
+  const windows = points.reduce((n, batch) => n + batch.length, 0);
+  return timed(windows, async () => {
+    for (const batch of points) await client.writePoints(batch, { precision: 'n' });
+  });
+}
+
+async function throughStore(url: string, database: string, windows: readonly StoredWindow[][]): Promise<Pass> {
+  const store = new InfluxWindowStore({ url, database });
+  await store.aggregates(['warm-up']); // creates the database, as the service does at its first write
+  try {
+    return await timed(
+      windows.reduce((n, batch) => n + batch.length, 0),
+      async () => {
+        for (const batch of windows) await store.writeWindows(batch);
+      },
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+const rate = (pass: Pass): number => pass.windows / pass.seconds;
+const best = (passes: Pass[]): Pass => passes.reduce((a, b) => (rate(a) >= rate(b) ? a : b));
+const fmt = (pass: Pass): string => `${rate(pass).toFixed(0).padStart(8)} windows/s  (${pass.windows} in ${pass.seconds.toFixed(2)} s)`;
+
+export async function runInfluxBench(): Promise<void> {
+  const windows = rows();
+  const windowBatches = batches(windows, BATCH);
+  const pointBatches = windowBatches.map((batch) => batch.map(windowPoint));
+  const influxd = await startInfluxd();
+  try {
+    process.stdout.write(
+      `InfluxDB bench: ${DEVICES} devices × ${WINDOWS_PER_DEVICE} windows in writes of ${BATCH} points, one in flight, influxd 1.6 on loopback; best of ${PASSES}\n`,
+    );
+    const bare: Pass[] = [];
+    const store: Pass[] = [];
+    for (let pass = 0; pass < PASSES; pass += 1) {
+      const bareDb = `bench_bare_${pass}`;
+      bare.push(await bareClient(influxd.url, bareDb, pointBatches));
+      const storeDb = `bench_store_${pass}`;
+      store.push(await throughStore(influxd.url, storeDb, windowBatches));
+      for (const database of [bareDb, storeDb]) {
+        const count = await countPoints(influxd.url, database);
+        if (count !== windows.length) throw new Error(`${database} holds ${count} points, not ${windows.length}`);
+      }
+    }
+    const lines = [
+      `baseline: bare influx client, writePoints of ${BATCH}     ${fmt(best(bare))}`,
+      `InfluxWindowStore.writeWindows of ${BATCH}              ${fmt(best(store))}   ratio ${(rate(best(store)) / rate(best(bare))).toFixed(2)}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await influxd.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await runInfluxBench();
+}

@@ -12,6 +12,14 @@ import { formatInterval, interpolate, panelIntervalMs, type GrafanaRange, type T
 import { influxQuery, type InfluxSeries } from '../helpers/influx-http.js';
 import { startInfluxd, type TestInfluxd } from '../helpers/influxd.js';
 import { InfluxWindowStore } from '../../src/store/influx/influx-window-store.js';
+import { buildCatalogue } from '../../src/catalogue/load-catalogue.js';
+import { PresenceRegistry } from '../../src/live/device-presence.js';
+import { LiveBus } from '../../src/live/live-bus.js';
+import { FleetIndex } from '../../src/service/fleet-index.js';
+import { FOOTPRINT_SNAPSHOT_INTERVAL_MS, FootprintSnapshotter } from '../../src/service/footprint-snapshots.js';
+import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
+import { InfluxFootprintWriter } from '../../src/store/influx/influx-footprint-writer.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 const GRAFANA_DIR = path.resolve(import.meta.dirname, '../../dashboards/grafana');
 const DATASOURCE_YAML = path.join(GRAFANA_DIR, 'provisioning/datasources/tinyml-influxdb.yaml');
@@ -151,6 +159,8 @@ function testWindows(nowMs: number): EnergyWindow[] {
 describe('Grafana dashboards (dashboards/grafana/) against a real influxd', () => {
   let influxd: TestInfluxd;
   let windows: EnergyWindow[];
+  /** The fleet index's lifetime total over the test devices (kg CO2e): what the footprint panels must add up to. */
+  let fleetFootprintKg: number;
   const nowMs = Date.now();
 
   beforeAll(async () => {
@@ -160,6 +170,33 @@ describe('Grafana dashboards (dashboards/grafana/) against a real influxd', () =
     const store = new InfluxWindowStore({ url: influxd.url, database: datasource.dbName });
     await store.writeWindows(windows.map((w) => ({ ...w, seqUse: 0 })));
     await store.close();
+    // Footprints: the service's fleet index over the same devices and windows, two snapshot rounds a few minutes apart.
+    const local = SqliteStore.open(':memory:');
+    const deployedAt = new Date(nowMs - 30 * 86_400_000).toISOString();
+    await local.createDevices(DEVICES.map((d) => ({ id: d.id, spec: SEED_DEFAULT_SPEC, deployedAt })));
+    await local.appendWindows(windows);
+    let clockMs = nowMs - 5 * FOOTPRINT_SNAPSHOT_INTERVAL_MS;
+    const clock = () => clockMs;
+    const index = new FleetIndex({
+      store: local,
+      catalogue: buildCatalogue(),
+      bus: new LiveBus(),
+      presence: new PresenceRegistry(clock),
+      clock,
+      onlineThresholdMs: 60_000,
+    });
+    await index.start();
+    await index.current();
+    fleetFootprintKg = index.totals().totalKgCO2e;
+    const writer = new InfluxFootprintWriter({ url: influxd.url, database: datasource.dbName });
+    const snapshotter = new FootprintSnapshotter({ index, sink: writer, clock });
+    await snapshotter.round();
+    clockMs = nowMs;
+    await snapshotter.round();
+    expect(snapshotter.counters).toMatchObject({ rounds: 2, points: 2 * DEVICES.length, failedRounds: 0 });
+    index.stop();
+    await writer.close();
+    await local.close();
   });
   afterAll(async () => {
     await influxd?.close();
@@ -241,6 +278,8 @@ describe('Grafana dashboards (dashboards/grafana/) against a real influxd', () =
       expect(single('Devices reporting')).toBe(DEVICES.length);
       expect(single('Windows')).toBe(windows.length);
       expect(single('Fleet average power')).toBeCloseTo(sumEnergyJ() / (windows.length * WINDOW_S), 12);
+      expect(single('Fleet lifetime footprint')).toBeCloseTo(fleetFootprintKg, 9);
+      expect(fleetFootprintKg).toBeGreaterThan(0);
       const table = series.get('Devices/A') ?? [];
       expect(table.map((s) => s.tags?.device).sort()).toEqual(DEVICES.map((d) => d.id).sort());
       const fleetPower = (series.get('Fleet power/A') ?? []).flatMap((s) => s.values.map((row) => row[1] as number));
@@ -256,6 +295,9 @@ describe('Grafana dashboards (dashboards/grafana/) against a real influxd', () =
       expect((everyDevice.get('Average power/A') ?? []).map((s) => s.tags?.device).sort()).toEqual(DEVICES.map((d) => d.id).sort());
       // Power extremes: the device that reported none has no series (min/max skip absent fields, never 0).
       expect((everyDevice.get('Power extremes/A') ?? []).map((s) => s.tags?.device)).not.toContain('dev-c');
+      // Two snapshot rounds: two points of each device's footprint.
+      for (const s of everyDevice.get('Lifetime footprint/A') ?? []) expect(s.values.length, s.tags?.device).toBe(2);
+      expect((everyDevice.get('Lifetime footprint/A') ?? []).map((s) => s.tags?.device).sort()).toEqual(DEVICES.map((d) => d.id).sort());
 
       const one = await runDashboard(dashboard, range(dashboard), () => [DOTTED_DEVICE]);
       for (const [title, series] of one)

@@ -130,6 +130,24 @@ export const MIGRATIONS: readonly Migration[] = [
         duration_sq_s2 = coalesce((SELECT sum(w.duration_s * w.duration_s) FROM energy_windows w WHERE w.device_id = device_aggregates.device_id), 0);
     `,
   },
+  {
+    version: 5,
+    description: 'commit order of the windows (the outbox a networked window store is fed from) and the cursors of its writers',
+    sql: `
+      -- n: the n-th window committed to this file. The outbox writer copies windows to InfluxDB in this order and
+      -- keeps, per target, the last commit number written (outbox_cursors), so a restart resumes where it was.
+      ALTER TABLE energy_windows ADD COLUMN commit_seq INTEGER NULL;
+      -- Windows stored before this version: numbered in start order (one copy in order of time is all a target needs).
+      UPDATE energy_windows SET commit_seq = numbered.n
+        FROM (SELECT device_id, seq, seq_use, row_number() OVER (ORDER BY start_ms, device_id, seq, seq_use) AS n FROM energy_windows) AS numbered
+        WHERE energy_windows.device_id = numbered.device_id AND energy_windows.seq = numbered.seq AND energy_windows.seq_use = numbered.seq_use;
+      CREATE UNIQUE INDEX energy_windows_commit_seq ON energy_windows (commit_seq);
+      CREATE TABLE outbox_cursors (
+        target     TEXT PRIMARY KEY NOT NULL,  -- e.g. 'influx:http://db:8086/tinyml_footprint'
+        commit_seq INTEGER NOT NULL             -- the last window written to the target
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The user_version of a fully migrated database. */

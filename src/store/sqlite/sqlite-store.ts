@@ -35,6 +35,7 @@ import type {
   WindowCursor,
   WindowRangeQuery,
 } from '../store.js';
+import type { OutboxEntry, WindowOutbox } from '../window-outbox.js';
 import { migrate } from './migrations.js';
 
 /**
@@ -201,6 +202,7 @@ interface WindowParams {
   seq_use: number;
   instrument: string | null;
   span: WindowSpan;
+  commit_seq: number;
 }
 
 /** The aggregate columns plus max_duration_s, which only the overlap check reads (not part of DeviceAggregate). */
@@ -250,6 +252,10 @@ class Statements {
   readonly windowSeries;
   readonly getAggregate;
   readonly upsertAggregate;
+  readonly outboxHead;
+  readonly readOutbox;
+  readonly outboxCursor;
+  readonly setOutboxCursor;
 
   constructor(db: Database.Database) {
     this.getDevice = db.prepare<[string], DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices d WHERE d.id = ?`);
@@ -291,9 +297,19 @@ class Statements {
     );
     this.insertWindow = db.prepare<[WindowParams]>(
       `INSERT INTO energy_windows (device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w,
-         inference_count, source, received_ms, start_stamped_by, seq_use, instrument, span)
+         inference_count, source, received_ms, start_stamped_by, seq_use, instrument, span, commit_seq)
        VALUES (@device_id, @seq, @start_ms, @duration_s, @energy_j, @sample_count, @min_power_w, @max_power_w,
-         @inference_count, @source, @received_ms, @start_stamped_by, @seq_use, @instrument, @span)`,
+         @inference_count, @source, @received_ms, @start_stamped_by, @seq_use, @instrument, @span, @commit_seq)`,
+    );
+    // The unique index energy_windows_commit_seq: its last entry, and a range of it in order.
+    this.outboxHead = db.prepare<[], { head: number | null }>('SELECT max(commit_seq) AS head FROM energy_windows');
+    this.readOutbox = db.prepare<[number, number], WindowRow & { seq_use: number; commit_seq: number; received_ms: number }>(
+      `SELECT ${WINDOW_COLUMNS}, seq_use, commit_seq, received_ms FROM energy_windows WHERE commit_seq > ? ORDER BY commit_seq LIMIT ?`,
+    );
+    this.outboxCursor = db.prepare<[string], { commit_seq: number }>('SELECT commit_seq FROM outbox_cursors WHERE target = ?');
+    this.setOutboxCursor = db.prepare<[string, number]>(
+      `INSERT INTO outbox_cursors (target, commit_seq) VALUES (?, ?)
+       ON CONFLICT (target) DO UPDATE SET commit_seq = max(commit_seq, excluded.commit_seq)`,
     );
     this.windowsWithSeq = db.prepare<[string, number], SameSeqRow>(
       `SELECT seq_use, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, start_stamped_by
@@ -357,7 +373,7 @@ class Statements {
   }
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, WindowOutbox {
   readonly kind = 'sqlite';
   private closed = false;
   private readonly statements: Statements;
@@ -559,6 +575,32 @@ export class SqliteStore implements Store {
     return rows.map((row) => ({ device: deviceFromRow(row), aggregate: joinedAggregate(row) }));
   }
 
+  async readOutbox(afterCommitSeq: number, limit: number): Promise<OutboxEntry[]> {
+    this.assertOpen();
+    checkCount('limit', limit);
+    return this.statements.readOutbox.all(afterCommitSeq, limit).map((row) => ({
+      commitSeq: row.commit_seq,
+      receivedMs: row.received_ms,
+      window: { ...windowFromRow(row), seqUse: row.seq_use },
+    }));
+  }
+
+  async outboxHead(): Promise<number> {
+    this.assertOpen();
+    return this.statements.outboxHead.get()?.head ?? 0;
+  }
+
+  async outboxCursor(target: string): Promise<number> {
+    this.assertOpen();
+    return this.statements.outboxCursor.get(target)?.commit_seq ?? 0;
+  }
+
+  async setOutboxCursor(target: string, commitSeq: number): Promise<void> {
+    this.assertOpen();
+    if (!Number.isSafeInteger(commitSeq) || commitSeq < 0) throw new ValidationError(`outbox cursor must be a non-negative integer, got ${commitSeq}`);
+    this.statements.setOutboxCursor.run(target, commitSeq);
+  }
+
   async close(): Promise<void> {
     this.assertOpen();
     this.closed = true;
@@ -690,6 +732,8 @@ export class SqliteStore implements Store {
       });
     }
     const receivedMs = this.clock();
+    // Read inside the IMMEDIATE transaction (the write lock is held): numbers stay consecutive across processes.
+    let commitSeq = this.statements.outboxHead.get()?.head ?? 0;
     const deltas = new Map<string, AggregateDelta>();
     const outcomes = new Uint8Array(windows.length); // VERDICT_DUPLICATE (0) until judged otherwise
     const refused: RefusedWindow[] = [];
@@ -719,6 +763,7 @@ export class SqliteStore implements Store {
         seq_use: sameSeq.reduce((next, row) => Math.max(next, row.seq_use + 1), 0),
         instrument: window.instrument ?? null,
         span: window.span ?? 'time',
+        commit_seq: (commitSeq += 1),
       });
       outcomes[index] = sameSeq.length > 0 ? VERDICT_SEQ_RESET : VERDICT_INSERTED;
       bounds.maxSeq = Math.max(bounds.maxSeq, window.seq);

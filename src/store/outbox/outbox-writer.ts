@@ -1,0 +1,232 @@
+/**
+ * Drains the local outbox (the SQLite store: every committed window numbered in commit order) into a WindowStore
+ * (InfluxDB), so that no acknowledgement waits for the network: MQTT PUBACKs and HTTP 201s follow the local commit,
+ * and this writer copies what was committed, in order, in batches, with the one retry schedule (util/backoff.ts).
+ *
+ * - The cursor (the last commit number written) is persisted in the store after each acknowledged batch: a restart
+ *   resumes there. A crash between the write and the cursor update writes that batch again, which the target keeps
+ *   as the same points (a window written twice is one point): at-least-once delivery, exactly-once content.
+ * - A failed batch is retried, the same batch, after a capped exponential delay; nothing is skipped, so the backlog
+ *   (committed − written) grows while the target is down. Past `backlogCapWindows` the service stops acknowledging
+ *   (`refusal()`, read by ingest before every commit): the broker keeps the messages, HTTP clients get 503.
+ * - Backlog, lag (age of the oldest window not yet written) and write errors by class are its health counters.
+ */
+import { StoreRejectedError, StoreUnavailableError } from '../../domain/errors.js';
+import { counterFamily, Counters, gauge, total } from '../../obs/counters.js';
+import type { HealthSource, SourceStatus } from '../../obs/health-registry.js';
+import type { Logger } from '../../obs/logger.js';
+import { Backoff, type BackoffPolicy } from '../../util/backoff.js';
+import type { OutboxEntry, WindowOutbox } from '../window-outbox.js';
+import type { WindowStore } from '../window-store.js';
+
+/**
+ * Windows per write at most: InfluxDB's guidance is batches of 5 000–10 000 points (docs "Optimize writes"); 5 000
+ * of our points are ≈ 1.5 MB of line protocol, one request of ≈ 50 ms on this machine.
+ */
+export const OUTBOX_BATCH_WINDOWS = 5_000;
+/**
+ * Committed windows not yet written, at most, before ingest stops acknowledging. A stored window is ≈ 200 bytes of
+ * SQLite (row + indexes), so 2 000 000 hold ≈ 400 MB of disk: 2 min of the goal rate of 15 000 windows/s, 55 h of
+ * 1 000 devices at one window per 10 s. Configurable (--outbox-backlog-cap).
+ */
+export const DEFAULT_OUTBOX_BACKLOG_CAP = 2_000_000;
+/**
+ * Retry schedule of a failed batch: from 250 ms, doubling, at most 10 s between attempts (InfluxDB restarts in
+ * seconds; 10 s keeps the extra delay after it is back small). `equal` jitter: several instances retrying one
+ * database spread out, and a failure that comes at once (connection refused) never spins.
+ */
+export const OUTBOX_RETRY_BACKOFF: Readonly<BackoffPolicy> = Object.freeze({ initialMs: 250, maxMs: 10_000, factor: 2, jitter: 'equal' });
+/**
+ * How long the writer waits, with nothing to write, before it looks at the outbox again (ms) when no commit woke it:
+ * commits in this process wake it at once (notifyCommitted); this catches any other writer of the same file.
+ */
+export const OUTBOX_IDLE_POLL_MS = 1_000;
+/** How long stop() keeps writing what is left when the target answers (ms); the rest waits in the outbox for the next start. */
+export const OUTBOX_STOP_DRAIN_MS = 5_000;
+
+export const OUTBOX_FAMILY = counterFamily('outbox', {
+  windowsWritten: total('Windows written to the target store (a batch written again after a crash counts again).'),
+  batchesWritten: total('Batches the target store acknowledged.'),
+  backlogWindows: gauge('Windows committed locally and not yet written to the target store.'),
+  lagUs: gauge('Age of the oldest window not yet written (its local commit), 0 when none waits.', 'microseconds'),
+  writeErrorsUnavailable: total('Batch writes that failed because the target was unreachable, timed out or answered 5xx (retried).'),
+  writeErrorsRejected: total('Batch writes the target refused (4xx: a type conflict, bad credentials); retried, an operator must act.'),
+  writeErrorsOther: total('Batch writes that failed otherwise (a defect); retried.'),
+  submitsRefused: total('Ingest submissions refused, nothing stored, because the backlog held its cap.'),
+});
+
+export type OutboxWriteErrorClass = 'unavailable' | 'rejected' | 'other';
+
+export interface OutboxWriterOptions {
+  outbox: WindowOutbox;
+  target: WindowStore;
+  /** The cursor's key in the outbox, naming the target (e.g. `influx:http://db:8086/tinyml_footprint`). */
+  targetName: string;
+  backlogCapWindows?: number;
+  batchWindows?: number;
+  backoff?: Readonly<BackoffPolicy>;
+  idlePollMs?: number;
+  stopDrainMs?: number;
+  clock?: () => number;
+  random?: () => number;
+  log?: Logger;
+}
+
+export class OutboxWriter implements HealthSource {
+  readonly family = OUTBOX_FAMILY;
+  readonly backlogCapWindows: number;
+  private readonly count = new Counters(OUTBOX_FAMILY.counters);
+  private readonly backoff: Backoff;
+  private readonly batchWindows: number;
+  private readonly clock: () => number;
+  private cursor = 0;
+  private head = 0;
+  /** Commit time (received_ms) of the oldest window not written, while one is known to wait. */
+  private oldestPendingMs: number | null = null;
+  private state: 'stopped' | 'writing' | 'idle' | 'retrying' = 'stopped';
+  private lastError: string | null = null;
+  private stopping = false;
+  private drainDeadline = Number.POSITIVE_INFINITY;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly options: OutboxWriterOptions) {
+    this.backlogCapWindows = options.backlogCapWindows ?? DEFAULT_OUTBOX_BACKLOG_CAP;
+    if (!Number.isSafeInteger(this.backlogCapWindows) || this.backlogCapWindows < 1) throw new RangeError('backlogCapWindows must be a positive integer');
+    this.batchWindows = options.batchWindows ?? OUTBOX_BATCH_WINDOWS;
+    this.backoff = new Backoff(options.backoff ?? OUTBOX_RETRY_BACKOFF, options.random);
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** Windows committed and not yet written. */
+  get backlog(): number {
+    return Math.max(0, this.head - this.cursor);
+  }
+
+  /** The last commit number written to the target. */
+  get writtenThrough(): number {
+    return this.cursor;
+  }
+
+  /** Read the persisted cursor and start draining. */
+  async start(): Promise<void> {
+    if (this.loop !== null) return;
+    this.cursor = await this.options.outbox.outboxCursor(this.options.targetName);
+    this.head = Math.max(this.cursor, await this.options.outbox.outboxHead());
+    this.state = 'idle';
+    this.loop = this.run().catch((error: unknown) => {
+      // Only the outbox itself failing (the local store closed under us) ends the loop.
+      this.state = 'stopped';
+      this.lastError = `outbox writer stopped: ${error instanceof Error ? error.message : String(error)}`;
+      this.options.log?.error('outbox writer stopped', { error: this.lastError });
+    });
+  }
+
+  /** Windows were committed locally: count them into the backlog and wake the writer. */
+  notifyCommitted(windows: number): void {
+    if (windows <= 0) return;
+    if (this.head === this.cursor) this.oldestPendingMs ??= this.clock();
+    this.head += windows;
+    // Only an idle writer is woken: one waiting out a retry delay keeps it (commits under load must not cut it short).
+    if (this.state === 'idle') this.wake?.();
+  }
+
+  /** Why ingest must not acknowledge more now (the backlog holds its cap), or null. Counted as a refused submission. */
+  refusal(): string | null {
+    if (this.backlog < this.backlogCapWindows) return null;
+    this.count.add('submitsRefused');
+    return `${this.backlog} windows wait to be written to ${this.options.target.kind} (cap ${this.backlogCapWindows})`;
+  }
+
+  /** Write what is left for up to stopDrainMs while the target answers, then stop; the rest stays in the outbox. */
+  async stop(): Promise<void> {
+    if (this.loop === null) return;
+    this.stopping = true;
+    this.drainDeadline = this.clock() + (this.options.stopDrainMs ?? OUTBOX_STOP_DRAIN_MS);
+    this.wake?.();
+    await this.loop;
+    this.loop = null;
+    this.state = 'stopped';
+  }
+
+  status(): SourceStatus {
+    this.count.set('backlogWindows', this.backlog);
+    this.count.set('lagUs', this.backlog === 0 || this.oldestPendingMs === null ? 0 : Math.max(0, this.clock() - this.oldestPendingMs) * 1000);
+    return {
+      name: this.options.targetName,
+      kind: 'store',
+      state: this.state,
+      counters: this.count.snapshot(),
+      rejected: {},
+      lastError: this.lastError,
+      details: { cursor: this.cursor, head: this.head, backlogCapWindows: this.backlogCapWindows, retryAttempts: this.backoff.attempts },
+    };
+  }
+
+  private async run(): Promise<void> {
+    let batch: OutboxEntry[] | null = null;
+    for (;;) {
+      if (this.stopping && (this.clock() >= this.drainDeadline || this.state === 'retrying')) return;
+      if (batch === null) {
+        batch = await this.options.outbox.readOutbox(this.cursor, this.batchWindows);
+        const first = batch[0];
+        if (first === undefined) {
+          batch = null;
+          this.head = Math.max(this.head, await this.options.outbox.outboxHead());
+          if (this.head > this.cursor) continue; // committed meanwhile
+          this.oldestPendingMs = null;
+          this.state = 'idle';
+          if (this.stopping) return;
+          await this.sleep(this.options.idlePollMs ?? OUTBOX_IDLE_POLL_MS);
+          continue;
+        }
+        this.oldestPendingMs = first.receivedMs;
+      }
+      this.state = this.state === 'retrying' ? 'retrying' : 'writing';
+      try {
+        await this.options.target.writeWindows(batch.map((entry) => entry.window));
+      } catch (error) {
+        this.countFailure(error, batch.length);
+        this.state = 'retrying';
+        if (this.stopping) return;
+        await this.sleep(this.backoff.nextDelayMs());
+        continue;
+      }
+      const last = batch.at(-1) as OutboxEntry;
+      await this.options.outbox.setOutboxCursor(this.options.targetName, last.commitSeq);
+      this.cursor = last.commitSeq;
+      this.head = Math.max(this.head, this.cursor);
+      this.count.add('windowsWritten', batch.length);
+      this.count.add('batchesWritten');
+      if (this.state === 'retrying') this.options.log?.info('outbox writes succeed again', { target: this.options.targetName, backlog: this.backlog });
+      this.backoff.reset();
+      this.state = 'writing';
+      batch = null;
+    }
+  }
+
+  private countFailure(error: unknown, windows: number): void {
+    const errorClass: OutboxWriteErrorClass =
+      error instanceof StoreUnavailableError ? 'unavailable' : error instanceof StoreRejectedError ? 'rejected' : 'other';
+    this.count.add(errorClass === 'unavailable' ? 'writeErrorsUnavailable' : errorClass === 'rejected' ? 'writeErrorsRejected' : 'writeErrorsOther');
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.state !== 'retrying' || message !== this.lastError) {
+      this.options.log?.warn('outbox write failed; retrying', { target: this.options.targetName, errorClass, windows, error: message });
+    }
+    this.lastError = message;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = null;
+        done();
+      };
+    });
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The local store as an outbox (issue 12): every committed window carries its commit number (1, 2, 3, … in commit
+ * order), and a writer copying windows to another WindowStore keeps its cursor, the last commit number it wrote, in
+ * the same database. Implemented by SqliteStore; read by store/outbox/outbox-writer.ts.
+ */
+import type { StoredWindow } from './window-store.js';
+
+export interface OutboxEntry {
+  commitSeq: number;
+  /** When it was committed locally (Unix ms, this instance's clock): the writer's lag is measured from it. */
+  receivedMs: number;
+  window: StoredWindow;
+}
+
+export interface WindowOutbox {
+  /** Committed windows with a commit number above `afterCommitSeq`, in commit order, at most `limit`. */
+  readOutbox(afterCommitSeq: number, limit: number): Promise<OutboxEntry[]>;
+  /** The commit number of the last committed window; 0 when none. */
+  outboxHead(): Promise<number>;
+  /** The cursor of `target`: the last commit number written there; 0 for a target never written. */
+  outboxCursor(target: string): Promise<number>;
+  /** Persist the cursor of `target` (durably: it survives a crash; a cursor never moves back). */
+  setOutboxCursor(target: string, commitSeq: number): Promise<void>;
+}
+
+export function isWindowOutbox(value: object): value is WindowOutbox {
+  const candidate = value as Partial<WindowOutbox>;
+  return typeof candidate.readOutbox === 'function' && typeof candidate.outboxHead === 'function' && typeof candidate.setOutboxCursor === 'function';
+}

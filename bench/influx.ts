@@ -10,6 +10,7 @@ import { InfluxDB, type IPoint } from 'influx';
 import type { EnergyWindow } from '../src/domain/types.js';
 import { WINDOW_MEASUREMENT, WINDOW_SCHEMA, windowPoint } from '../src/store/influx/influx-points.js';
 import { InfluxWindowStore } from '../src/store/influx/influx-window-store.js';
+import { OUTBOX_BATCH_WINDOWS } from '../src/store/outbox/outbox-writer.js';
 import type { StoredWindow } from '../src/store/window-store.js';
 import { startInfluxd } from '../test/helpers/influxd.js';
 
@@ -17,8 +18,8 @@ import { startInfluxd } from '../test/helpers/influxd.js';
 const DEVICES = 1_000;
 /** Windows per device: 50 000 windows per pass, a few seconds each at InfluxDB 1.6's rate on this machine. */
 const WINDOWS_PER_DEVICE = 50;
-/** Points per write request, both paths: the group commit's largest batch (src/ingest: at most 500 windows). */
-const BATCH = 500;
+/** Points per write request, every path: what the outbox writer sends InfluxDB in one request. */
+const BATCH = OUTBOX_BATCH_WINDOWS;
 /** Best of 3 passes per path, alternating: the least disturbed by the other processes on a shared machine. */
 const PASSES = 3;
 const T0_MS = Date.parse('2026-11-01T00:00:00Z');
@@ -39,7 +40,7 @@ function rows(): StoredWindow[] {
         minPowerW: powerW / 2,
         maxPowerW: powerW * 3,
         inferenceCount: 5,
-        source: 'mqtt:bench',
+        source: 'http', // what the service path stores: the same points on every path
         startStampedBy: 'device',
       };
       out.push({ ...window, seqUse: 0 });

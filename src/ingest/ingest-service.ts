@@ -34,6 +34,28 @@ export const INGEST_GROUP_COMMIT: Readonly<Required<Omit<MicroBatcherOptions, 's
   maxPendingItems: INGEST_COMMIT_MAX_PENDING_WINDOWS,
 });
 
+/**
+ * Where committed windows go next when the local store is an outbox (store/outbox/outbox-writer.ts): told of every
+ * commit, and asked before each one whether ingest may still acknowledge.
+ */
+export interface IngestOutbox {
+  /** Why nothing more may be committed now (the backlog holds its cap), or null. */
+  refusal(): string | null;
+  notifyCommitted(windows: number): void;
+}
+
+/**
+ * The outbox's backlog holds its cap: nothing stored. An OverloadError, so every source answers it as it answers a
+ * full commit queue: MQTT withholds the PUBACK (the broker keeps the message), HTTP 503 with Retry-After, serial retries.
+ */
+export class BacklogFullError extends OverloadError {
+  constructor(detail: string) {
+    super(0);
+    this.message = `the outbox is full: ${detail}`;
+    this.name = 'BacklogFullError';
+  }
+}
+
 /** Why ingest did not store a window: the window rules (domain/window-plausibility.ts), or the store's refusal. */
 export const INGEST_REJECT_REASONS = [...WINDOW_REJECT_REASONS, 'overlap'] as const;
 export type IngestRejectReason = (typeof INGEST_REJECT_REASONS)[number];
@@ -50,7 +72,7 @@ export const INGEST_FAMILY = counterFamily(
     windowsSeqReset: total('Of windowsInserted: windows stored under a seq their device had used for another window (a reboot restarting seq).'),
     windowsRejected: total('Windows not stored: refused by the window rules, or by the store (overlap).'),
     devicesAnnounced: total('Devices registered by their first hello or window.'),
-    submitsOverloaded: total('Submissions refused at once, nothing stored: the group-commit queue held its limit of windows.'),
+    submitsOverloaded: total('Submissions refused at once, nothing stored: the group-commit queue held its limit of windows, or the outbox backlog its cap.'),
     commits: total('Group commits: store transactions that held the windows of one or more submissions.'),
   },
   INGEST_REJECT_REASONS,
@@ -80,6 +102,7 @@ export class IngestService implements WindowSink {
   private readonly rejections = new ReasonCounts(INGEST_REJECT_REASONS);
   private lastRejection: string | null = null;
   private readonly committer: MicroBatcher<AppendRequest, AppendGroupOutcome>;
+  private outbox: IngestOutbox | null = null;
 
   constructor(
     private readonly store: Store,
@@ -89,12 +112,20 @@ export class IngestService implements WindowSink {
     groupCommit: Omit<MicroBatcherOptions, 'sizeOf'> = INGEST_GROUP_COMMIT,
   ) {
     this.committer = new MicroBatcher(
-      (requests) => {
+      async (requests) => {
         this.count.add('commits');
-        return this.store.appendWindowGroups(requests);
+        const outcomes = await this.store.appendWindowGroups(requests);
+        const inserted = outcomes.reduce((sum, outcome) => sum + (outcome.ok ? outcome.result.inserted : 0), 0);
+        if (inserted > 0) this.outbox?.notifyCommitted(inserted);
+        return outcomes;
       },
       { ...INGEST_GROUP_COMMIT, ...groupCommit, sizeOf: (request) => request.windows.length },
     );
+  }
+
+  /** Feed committed windows to an outbox writer, and refuse submissions while its backlog holds its cap. */
+  useOutbox(outbox: IngestOutbox | null): void {
+    this.outbox = outbox;
   }
 
   /** Windows submitted and not yet committed. */
@@ -164,6 +195,11 @@ export class IngestService implements WindowSink {
     }
     const rejected = windows.length - plausible.length;
     if (plausible.length === 0) return { inserted: 0, duplicates: 0, rejected, overlaps: 0, seqResets: 0 };
+    const refusal = this.outbox?.refusal() ?? null;
+    if (refusal !== null) {
+      this.count.add('submitsOverloaded');
+      throw new BacklogFullError(refusal);
+    }
     const outcome = await this.committer.add({ windows: plausible, options }).catch((error: unknown) => {
       if (error instanceof OverloadError) this.count.add('submitsOverloaded');
       throw error;

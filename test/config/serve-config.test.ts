@@ -101,7 +101,7 @@ describe('serve config blocks', () => {
   });
 
   it('SERVICE_LAYERS brings each layer block into the serve config, under its name', () => {
-    expect(SERVE_CONFIG_BLOCKS.map((block) => block.name)).toEqual(['core', 'serial', 'mqtt']);
-    expect(SERVICE_LAYERS.map((layer) => layer.config?.name ?? null)).toEqual([null, 'serial', 'mqtt']);
+    expect(SERVE_CONFIG_BLOCKS.map((block) => block.name)).toEqual(['core', 'store', 'serial', 'mqtt']);
+    expect(SERVICE_LAYERS.map((layer) => layer.config?.name ?? null)).toEqual(['store', null, 'serial', 'mqtt']);
   });
 });

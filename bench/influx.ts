@@ -3,7 +3,8 @@
  * check, line protocol) against the bare `influx` client writing the same points (prebuilt, outside the timer), with
  * the same batch size, one batch in flight, into the same influxd, in the same run. Each pass writes into a fresh
  * database so that neither finds the other's series. A point count after each pass checks that every window arrived.
- * Goal: the store ≥ 0.8× the bare client. Run alone: `npx tsx bench/influx.ts` (needs `influxd`: Debian's influxdb).
+ * A third path goes through the whole service (HTTP POST → SQLite commit → outbox writer → InfluxDB).
+ * Goal: through the service ≥ 0.8× the bare client. Run alone: `npx tsx bench/influx.ts` (needs `influxd`: Debian's influxdb).
  */
 import { pathToFileURL } from 'node:url';
 import { InfluxDB, type IPoint } from 'influx';
@@ -13,6 +14,14 @@ import { InfluxWindowStore } from '../src/store/influx/influx-window-store.js';
 import { OUTBOX_BATCH_WINDOWS } from '../src/store/outbox/outbox-writer.js';
 import type { StoredWindow } from '../src/store/window-store.js';
 import { startInfluxd } from '../test/helpers/influxd.js';
+import { waitFor } from '../test/helpers/wait-for.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { silentLogger } from '../src/obs/logger.js';
+import { loadServeConfig } from '../src/server/serve-config.js';
+import { storeLayer } from '../src/server/layers/store-layer.js';
+import { startService } from '../src/server/service.js';
 
 /** Devices, as an MQTT micro-batch interleaves them. */
 const DEVICES = 1_000;
@@ -58,6 +67,8 @@ function batches<T>(items: readonly T[], size: number): T[][] {
 interface Pass {
   seconds: number;
   windows: number;
+  /** Service path: when the last 201 came (s after the first POST); the rest of the pass is the outbox catching up. */
+  ackedS?: number;
 }
 
 function clientFor(url: string, database: string): InfluxDB {
@@ -100,6 +111,89 @@ async function throughStore(url: string, database: string, windows: readonly Sto
   }
 }
 
+/** Concurrent POSTs of one device's windows each: enough to keep group commit busy, as a fleet of HTTP clients would. */
+const HTTP_CONCURRENCY = 8;
+/** How often the service path polls InfluxDB's point count (ms): short next to a pass, light on influxd. */
+const COUNT_POLL_MS = 100;
+
+/**
+ * Through the service: `serve --store influx` in this process, every device registered (default spec), then each device's windows
+ * POSTed (one request per device, 8 at a time); each 201 follows the local SQLite commit, and the outbox writer copies
+ * the windows to InfluxDB behind it. The pass lasts from the first POST until InfluxDB holds every point.
+ */
+async function throughService(url: string, database: string, windows: readonly StoredWindow[]): Promise<Pass> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-bench-influx-'));
+  const config = loadServeConfig(
+    [
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--data-dir',
+      dataDir,
+      '--no-serial-discovery',
+      '--store',
+      'influx',
+      '--influx-url',
+      url,
+      '--influx-database',
+      database,
+    ],
+    {},
+  );
+  const service = await startService(config, { log: silentLogger, layers: [storeLayer] });
+  const base = `http://127.0.0.1:${service.port}`;
+  const headers = { authorization: `Bearer ${service.apiToken}`, 'content-type': 'application/json' };
+  try {
+    const ids = [...new Set(windows.map((w) => w.deviceId))];
+    const registered = await fetch(`${base}/api/devices`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(ids.map((id) => ({ id }))),
+    });
+    if (registered.status !== 201) throw new Error(`registration answered ${registered.status}: ${await registered.text()}`);
+    const bodies = ids.map((id) => ({
+      id,
+      body: JSON.stringify({
+        windows: windows
+          .filter((w) => w.deviceId === id)
+          .map((w) => ({
+            seq: w.seq,
+            startMs: w.startMs,
+            durationS: w.durationS,
+            energyJ: w.energyJ,
+            sampleCount: w.sampleCount,
+            minPowerW: w.minPowerW,
+            maxPowerW: w.maxPowerW,
+            inferenceCount: w.inferenceCount,
+          })),
+      }),
+    }));
+    const started = process.hrtime.bigint();
+    let ackedS = 0;
+    const pass = await timed(windows.length, async () => {
+      let next = 0;
+      const post = async (): Promise<void> => {
+        while (next < bodies.length) {
+          const { id, body } = bodies[next++] as { id: string; body: string };
+          const response = await fetch(`${base}/api/devices/${id}/windows`, { method: 'POST', headers, body });
+          if (response.status !== 201) throw new Error(`POST windows of ${id} answered ${response.status}: ${await response.text()}`);
+        }
+      };
+      await Promise.all(Array.from({ length: HTTP_CONCURRENCY }, post));
+      ackedS = Number(process.hrtime.bigint() - started) / 1e9;
+      await waitFor(`InfluxDB to hold ${windows.length} points`, async () => (await countPoints(url, database)) >= windows.length, {
+        intervalMs: COUNT_POLL_MS,
+        timeoutMs: 300_000,
+      });
+    });
+    return { ...pass, ackedS };
+  } finally {
+    await service.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 const rate = (pass: Pass): number => pass.windows / pass.seconds;
 const best = (passes: Pass[]): Pass => passes.reduce((a, b) => (rate(a) >= rate(b) ? a : b));
 const fmt = (pass: Pass): string => `${rate(pass).toFixed(0).padStart(8)} windows/s  (${pass.windows} in ${pass.seconds.toFixed(2)} s)`;
@@ -115,12 +209,15 @@ export async function runInfluxBench(): Promise<void> {
     );
     const bare: Pass[] = [];
     const store: Pass[] = [];
+    const service: Pass[] = [];
     for (let pass = 0; pass < PASSES; pass += 1) {
       const bareDb = `bench_bare_${pass}`;
       bare.push(await bareClient(influxd.url, bareDb, pointBatches));
       const storeDb = `bench_store_${pass}`;
       store.push(await throughStore(influxd.url, storeDb, windowBatches));
-      for (const database of [bareDb, storeDb]) {
+      const serviceDb = `bench_service_${pass}`;
+      service.push(await throughService(influxd.url, serviceDb, windows));
+      for (const database of [bareDb, storeDb, serviceDb]) {
         const count = await countPoints(influxd.url, database);
         if (count !== windows.length) throw new Error(`${database} holds ${count} points, not ${windows.length}`);
       }
@@ -128,6 +225,8 @@ export async function runInfluxBench(): Promise<void> {
     const lines = [
       `baseline: bare influx client, writePoints of ${BATCH}     ${fmt(best(bare))}`,
       `InfluxWindowStore.writeWindows of ${BATCH}              ${fmt(best(store))}   ratio ${(rate(best(store)) / rate(best(bare))).toFixed(2)}`,
+      `serve --store influx: HTTP POST → SQLite → outbox → InfluxDB ${fmt(best(service))}   ratio ${(rate(best(service)) / rate(best(bare))).toFixed(2)}`,
+      `  (every window acknowledged after ${best(service).ackedS?.toFixed(2)} s; the rest is the outbox writer catching up)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

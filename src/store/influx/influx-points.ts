@@ -12,7 +12,7 @@ export const WINDOW_MEASUREMENT = 'energy_window';
 const NS_PER_MS = 1_000_000;
 
 /** The field types the client must write (integers with an `i`, so InfluxDB never sees one field with two types). */
-export const WINDOW_SCHEMA: ISchemaOptions = {
+export const WINDOW_SCHEMA: Readonly<ISchemaOptions> = Object.freeze({
   measurement: WINDOW_MEASUREMENT,
   tags: ['device', 'stamp'],
   fields: {
@@ -34,7 +34,7 @@ export const WINDOW_SCHEMA: ISchemaOptions = {
     instrumented_s: FieldType.FLOAT,
     source: FieldType.STRING,
   },
-};
+});
 
 /** The point's timestamp in ns, as a decimal string (ns since 1970 exceed 2⁵³: no JS number holds them exactly). */
 export function windowTimestampNs(window: Pick<StoredWindow, 'startMs' | 'seq'>): string {

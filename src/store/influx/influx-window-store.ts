@@ -111,7 +111,9 @@ export class InfluxWindowStore implements WindowStore {
       database: this.database,
       ...(options.username === undefined ? {} : { username: options.username }),
       ...(options.password === undefined ? {} : { password: options.password }),
-      schema: [WINDOW_SCHEMA],
+      // A copy naming our database: the client writes the database into the schema object it is given, so a shared one
+      // would apply to the first store's database only, and every other store would write integers as floats.
+      schema: [{ ...WINDOW_SCHEMA, database: this.database }],
       pool: { maxRetries: 0, requestTimeout: options.requestTimeoutMs ?? INFLUX_REQUEST_TIMEOUT_MS, backoff: NO_CLIENT_BACKOFF },
     });
   }

@@ -1,9 +1,11 @@
 /** The WindowStore contract against a real influxd (test/helpers/influxd.ts): one fresh database per test. */
-import { afterAll, beforeAll } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WINDOW_MEASUREMENT } from '../../../src/store/influx/influx-points.js';
 import { InfluxWindowStore } from '../../../src/store/influx/influx-window-store.js';
 import { freePort } from '../../helpers/free-port.js';
 import { startInfluxd, type TestInfluxd } from '../../helpers/influxd.js';
-import { windowStoreContract } from '../window-store-contract.js';
+import { storedWindow, windowStoreContract } from '../window-store-contract.js';
 
 let influxd: TestInfluxd;
 let databases = 0;
@@ -25,4 +27,38 @@ windowStoreContract('InfluxWindowStore on influxd 1.x', async () => {
     registerDevices: async () => undefined, // InfluxDB keeps no registry: a point names its device
     unreachable: () => new InfluxWindowStore({ url: `http://127.0.0.1:${deadPort}`, database, requestTimeoutMs: 2_000 }),
   };
+});
+
+describe('the InfluxDB schema as documented (docs/influxdb-schema.md)', () => {
+  it('writes exactly the tags and fields, with the types, that the document lists', async () => {
+    const database = `schema_${process.pid}`;
+    const store = new InfluxWindowStore({ url: influxd.url, database });
+    await store.writeWindows([
+      storedWindow('a', 0, { instrument: 'ppk2', span: 'inferences' }),
+      storedWindow('a', 1, { startStampedBy: 'receiver', minPowerW: null, maxPowerW: null }),
+    ]);
+    const query = async (q: string) => {
+      const response = await fetch(`${influxd.url}/query?db=${database}&q=${encodeURIComponent(q)}`);
+      const body = (await response.json()) as { results: { series?: { values: string[][] }[] }[] };
+      return body.results[0]?.series?.[0]?.values ?? [];
+    };
+    const fields = Object.fromEntries((await query(`SHOW FIELD KEYS FROM "${WINDOW_MEASUREMENT}"`)).map(([key, type]) => [key, type]));
+    const tags = (await query(`SHOW TAG KEYS FROM "${WINDOW_MEASUREMENT}"`)).map(([key]) => key).sort();
+    const doc = readFileSync('docs/influxdb-schema.md', 'utf8');
+    const fieldSection = doc.slice(doc.indexOf('### Fields'), doc.indexOf('### Aggregates'));
+    const documented: Record<string, string> = {};
+    for (const match of fieldSection.matchAll(/^\| ((?:`[a-z0-9_]+`(?:, )?)+) *\| (float|integer|string) *\|/gm)) {
+      for (const name of (match[1] as string).matchAll(/`([a-z0-9_]+)`/g)) documented[name[1] as string] = match[2] as string;
+    }
+    expect(fields).toEqual(documented);
+    const tagSection = doc.slice(doc.indexOf('### Tags'), doc.indexOf('### Timestamp'));
+    const documentedTags = [...tagSection.matchAll(/^\| `([a-z0-9_]+)` *\|/gm)].map((match) => match[1]).sort();
+    expect(tags).toEqual(documentedTags);
+    // A window written twice is one point: the timestamp is start ms · 10⁶ + seq mod 10⁶.
+    expect(await query(`SELECT "seq" FROM "${WINDOW_MEASUREMENT}" WHERE "device" = 'a'`)).toEqual([
+      ['1970-01-01T00:16:40Z', 0],
+      ['1970-01-01T00:16:50.000000001Z', 1],
+    ]);
+    await store.close();
+  });
 });

@@ -3,7 +3,13 @@
  * acknowledging while InfluxDB is down, shows the backlog in /api/health, and once InfluxDB is back writes every
  * acknowledged window, none twice. A second case: past the backlog cap ingest refuses (HTTP 503 + Retry-After).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/obs/logger.js';
+import { loadServeConfig } from '../../../src/server/serve-config.js';
+import { startService } from '../../../src/server/service.js';
 import { storeLayer } from '../../../src/server/layers/store-layer.js';
 import { InfluxWindowStore } from '../../../src/store/influx/influx-window-store.js';
 import { startInfluxd, type TestInfluxd } from '../../helpers/influxd.js';
@@ -206,4 +212,61 @@ describe('outbox into InfluxDB', () => {
       }
     },
   );
+
+  it('a restart with a backlog loses nothing: the next start resumes at the persisted cursor', { timeout: 120_000 }, async () => {
+    const database = `restart_${process.pid}`;
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-outbox-restart-'));
+    const argv = [
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--data-dir',
+      dataDir,
+      '--no-serial-discovery',
+      '--store',
+      'influx',
+      '--influx-url',
+      influxd.url,
+      '--influx-database',
+      database,
+    ];
+    const start = async () => {
+      const service = await startService(loadServeConfig(argv, {}), { log: silentLogger, layers: [storeLayer] });
+      return { service, url: `http://127.0.0.1:${service.port}`, token: service.apiToken, dataDir, close: () => service.close() } as TestService;
+    };
+    const reader = new InfluxWindowStore({ url: influxd.url, database });
+    const post = (service: TestService, seq0: number) =>
+      request(`${service.url}/api/devices/rs-0/windows`, {
+        method: 'POST',
+        token: service.token,
+        json: { windows: Array.from({ length: 100 }, (_, index) => windowOf(seq0 + index)) },
+      });
+    try {
+      const first = await start();
+      await registerDevices(first, ['rs-0']);
+      expect((await post(first, 0)).status).toBe(201);
+      await waitFor('the first 100 windows written', async () => (await outboxStatus(first)).counters.windowsWritten === 100);
+      await influxd.stop();
+      expect((await post(first, 100)).status).toBe(201);
+      expect((await post(first, 200)).status).toBe(201);
+      await waitFor('a failed write', async () => (await outboxStatus(first)).counters.writeErrorsUnavailable > 0);
+      expect((await outboxStatus(first)).counters.backlogWindows).toBe(200);
+      await first.close(); // with 200 windows not yet in InfluxDB
+      await influxd.start();
+      const second = await start();
+      try {
+        await waitFor('the backlog of the first run to drain', async () => (await outboxStatus(second)).counters.backlogWindows === 0, { timeoutMs: 60_000 });
+        // Resumed at the cursor: only the 200 windows of the backlog were written again, not the first 100.
+        expect((await outboxStatus(second)).counters.windowsWritten).toBe(200);
+        const inInflux = (await reader.aggregates(['rs-0'])).get('rs-0');
+        expect(inInflux).toMatchObject({ windows: 300, maxSeq: 299 });
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await reader.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -73,7 +73,8 @@ interface Pass {
 
 function clientFor(url: string, database: string): InfluxDB {
   const { hostname, port } = new URL(url);
-  return new InfluxDB({ hosts: [{ host: hostname, port: Number(port) }], database, schema: [WINDOW_SCHEMA] });
+  // A schema copy of its own: the client writes the database into the object it is given.
+  return new InfluxDB({ hosts: [{ host: hostname, port: Number(port) }], database, schema: [{ ...WINDOW_SCHEMA, database }] });
 }
 
 async function countPoints(url: string, database: string): Promise<number> {

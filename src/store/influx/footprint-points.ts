@@ -23,7 +23,7 @@ export interface FootprintSnapshot {
   accruedKgCO2e: number | null;
 }
 
-export const FOOTPRINT_SCHEMA: ISchemaOptions = {
+export const FOOTPRINT_SCHEMA: Readonly<ISchemaOptions> = Object.freeze({
   measurement: FOOTPRINT_MEASUREMENT,
   tags: ['device'],
   fields: {
@@ -36,7 +36,7 @@ export const FOOTPRINT_SCHEMA: ISchemaOptions = {
     power_w: FieldType.FLOAT,
     power_kind: FieldType.STRING,
   },
-};
+});
 
 /**
  * The snapshot at `atMs` (the snapshot round's time, the same for every device of one round). Writing a round again

@@ -40,7 +40,8 @@ export class InfluxFootprintWriter {
       database: this.database,
       ...(options.username === undefined ? {} : { username: options.username }),
       ...(options.password === undefined ? {} : { password: options.password }),
-      schema: [FOOTPRINT_SCHEMA],
+      // A copy naming our database: the client writes the database into the schema object it is given (see InfluxWindowStore).
+      schema: [{ ...FOOTPRINT_SCHEMA, database: this.database }],
       pool: { maxRetries: 0, requestTimeout: options.requestTimeoutMs ?? INFLUX_REQUEST_TIMEOUT_MS, backoff: NO_CLIENT_BACKOFF },
     });
   }

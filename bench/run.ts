@@ -8,6 +8,7 @@ const BENCHES: { name: string; module: string; fn: string }[] = [
   { name: 'ppk2', module: './ppk2.ts', fn: 'runPpk2Bench' },
   { name: 'lpm01a', module: './lpm01a.ts', fn: 'runLpm01aBench' },
   { name: 'store', module: './store.ts', fn: 'runStoreBench' },
+  { name: 'influx', module: './influx.ts', fn: 'runInfluxBench' },
   { name: 'mqtt', module: './mqtt.ts', fn: 'runMqttBench' },
   { name: 'broker', module: './broker.ts', fn: 'runBrokerBench' },
   { name: 'registration', module: './registration.ts', fn: 'runRegistrationBench' },

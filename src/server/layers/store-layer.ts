@@ -4,6 +4,9 @@
  * backlog, lag and write errors in /api/health and /metrics. With `--store sqlite` (the default) it does nothing.
  */
 import { ConfigError } from '../../domain/errors.js';
+import { errorFields } from '../../obs/logger.js';
+import { FootprintSnapshotter } from '../../service/footprint-snapshots.js';
+import { InfluxFootprintWriter } from '../../store/influx/influx-footprint-writer.js';
 import { InfluxWindowStore } from '../../store/influx/influx-window-store.js';
 import { OutboxWriter } from '../../store/outbox/outbox-writer.js';
 import { isWindowOutbox } from '../../store/window-outbox.js';
@@ -33,15 +36,29 @@ export const storeLayer: ServiceLayer<StoreLayerConfig> = {
       backlogCapWindows: config.backlogCapWindows,
       log: log.child({ component: 'outbox' }),
     });
+    // Footprints for dashboards that read only InfluxDB (dashboards/grafana/): a snapshot of every device per interval.
+    const footprintWriter = new InfluxFootprintWriter({ url: config.url, database: config.database, username: config.username, password: config.password });
+    const snapshotLog = log.child({ component: 'footprint-snapshots' });
+    const snapshotter = new FootprintSnapshotter({
+      index: context.fleetIndex,
+      sink: footprintWriter,
+      clock: () => Date.now(),
+      onError: (error) => snapshotLog.warn('footprint snapshot round failed; the next round writes every device again', errorFields(error)),
+    });
     return {
       async start() {
         await writer.start();
         ingest.useOutbox(writer);
         const unregister = health.register(targetName, writer);
+        snapshotter.start();
+        const unregisterSnapshots = health.register('footprint-snapshots', snapshotter);
         log.info('store: windows are copied to InfluxDB', { target: targetName, backlog: writer.backlog, backlogCapWindows: writer.backlogCapWindows });
         return {
           name: targetName,
           async stop() {
+            await snapshotter.stop();
+            unregisterSnapshots();
+            await footprintWriter.close();
             await writer.stop();
             ingest.useOutbox(null);
             unregister();

@@ -18,6 +18,7 @@ interface InfluxStoreConfig {
   database: string;
   username: string | undefined;
   password: string | undefined;
+  retention: string | undefined;
 }
 
 export interface SharedFleet {
@@ -47,6 +48,11 @@ export function sharedFleetFor(config: { dataDir: string }, local: SqliteStore):
     ...(influx.username === undefined ? {} : { username: influx.username }),
     ...(influx.password === undefined ? {} : { password: influx.password }),
   };
-  const store = new SharedStore(local, new InfluxWindowStore(connection), new InfluxRegistry(connection), instanceIdOf(config.dataDir));
+  const store = new SharedStore(
+    local,
+    new InfluxWindowStore(connection),
+    new InfluxRegistry({ ...connection, ...(influx.retention === undefined ? {} : { retention: influx.retention }) }),
+    instanceIdOf(config.dataDir),
+  );
   return { store, fleetSyncIntervalMs: FLEET_SYNC_INTERVAL_MS, beforeFleetSync: () => store.syncRegistry() };
 }

@@ -163,7 +163,13 @@ export class FleetIndex {
 
   /** Subscribe to changes, then load every device (once; later calls share the same load). */
   start(): Promise<void> {
-    this.loading ??= this.load();
+    this.loading ??= this.load().catch((error: unknown) => {
+      // The store was unreachable (a shared store's InfluxDB down at startup): the next start(), which every reader's
+      // current() makes, loads again instead of every later read failing with this one's error until a restart.
+      this.loading = null;
+      for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
+      throw error;
+    });
     return this.loading;
   }
 

@@ -133,12 +133,18 @@ export class SharedStore implements Store, WindowOutbox {
   async syncRegistry(): Promise<RegistrySyncResult> {
     let pushed = 0;
     if (this.pending.size > 0) {
+      // Taken out before the await: an edit whose own write fails meanwhile is pending again, not deleted with these.
       const ids = [...this.pending];
-      const devices = (await Promise.all(ids.map((id) => this.local.getDevice(id)))).filter((device): device is Device => device !== undefined);
-      await this.registry.write(devices, this.instanceId);
-      for (const id of ids) this.pending.delete(id);
-      for (const device of devices) this.hold(device.id, entryKeyOf(device, this.instanceId));
-      pushed = devices.length;
+      this.pending.clear();
+      try {
+        const devices = (await Promise.all(ids.map((id) => this.local.getDevice(id)))).filter((device): device is Device => device !== undefined);
+        await this.registry.write(devices, this.instanceId);
+        for (const device of devices) this.held.set(device.id, entryKeyOf(device, this.instanceId));
+        pushed = devices.length;
+      } catch (error) {
+        for (const id of ids) this.pending.add(id);
+        throw error;
+      }
     }
     let adopted = 0;
     for (const entry of await this.registry.winners()) {
@@ -188,7 +194,9 @@ export class SharedStore implements Store, WindowOutbox {
 
   /** Write the devices to the shared registry; a failure leaves them pending for the next sync (the local commit stands). */
   private async publish(devices: readonly Device[]): Promise<void> {
-    for (const device of devices) this.hold(device.id, entryKeyOf(device, this.instanceId));
+    // The local copy is now this write, whatever it held before: if another instance's entry beats it, the next sync
+    // must see that entry as newer than what is held, and adopt it.
+    for (const device of devices) this.held.set(device.id, entryKeyOf(device, this.instanceId));
     try {
       await this.registry.write(devices, this.instanceId);
     } catch {

@@ -142,6 +142,23 @@ describe('FleetIndex on a shared store', () => {
     expect(a.index.version).toBeGreaterThan(version);
   });
 
+  it('a load that failed (the shared store unreachable at startup) is tried again by the next read, not kept failing', async () => {
+    const store = sharedStore();
+    await store.createDevice({ id: 'd1', spec: SEED_DEFAULT_SPEC });
+    const real = store.listDevicesWithAggregates.bind(store);
+    let failures = 1;
+    store.listDevicesWithAggregates = async (query) => {
+      if (failures-- > 0) throw new Error('influxd unreachable');
+      return real(query);
+    };
+    const { index } = instance(store);
+    await expect(index.start()).rejects.toThrow('influxd unreachable');
+    await index.current();
+    expect(index.complete).toBe(true);
+    expect(index.registeredDevices()).toBe(1);
+    expect((await rowsOf(index)).map((row) => row.id)).toEqual(['d1']);
+  });
+
   it('syncs by itself every syncIntervalMs; without a shared store there is no sync and syncedAtMs is null', async () => {
     const store = sharedStore();
     const a = instance(store, 20);

@@ -54,16 +54,27 @@ export interface InfluxRegistryOptions {
   username?: string;
   password?: string;
   requestTimeoutMs?: number;
+  /**
+   * The window store's retention (`--influx-retention`), if any: it makes its own policy the database's default, so the
+   * registry then reads and writes the database's `autogen` policy (kept forever), lest an entry not edited within the
+   * retention drop out of the registry.
+   */
+  retention?: string;
 }
+
+/** InfluxDB 1.x's policy of every new database: infinite duration. */
+const REGISTRY_KEPT_POLICY = 'autogen';
 
 export class InfluxRegistry {
   private readonly client: InfluxDB;
   private readonly database: string;
   private ready: Promise<void> | null = null;
+  private readonly policy: string | undefined;
 
   constructor(options: InfluxRegistryOptions) {
     const url = new URL(options.url);
     this.database = options.database ?? DEFAULT_INFLUX_DATABASE;
+    this.policy = options.retention === undefined ? undefined : REGISTRY_KEPT_POLICY;
     this.client = new InfluxDB({
       hosts: [
         { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 8086)), protocol: url.protocol === 'https:' ? 'https' : 'http' },
@@ -97,7 +108,7 @@ export class InfluxRegistry {
         };
       });
       try {
-        await this.client.writePoints(points, { precision: 'n' });
+        await this.client.writePoints(points, { precision: 'n', ...(this.policy === undefined ? {} : { retentionPolicy: this.policy }) });
       } catch (error) {
         throw mapInfluxError(error, `registry write of ${points.length} devices`);
       }
@@ -110,7 +121,7 @@ export class InfluxRegistry {
     let rows: { device: string; entry: string; instance: string; updated_ms: number; tie_break: number }[];
     try {
       rows = (await this.client.query(
-        `SELECT last("entry") AS entry, last("instance") AS instance, last("updated_ms") AS updated_ms, last("tie_break") AS tie_break FROM ${escape.quoted(REGISTRY_MEASUREMENT)} GROUP BY "device"`,
+        `SELECT last("entry") AS entry, last("instance") AS instance, last("updated_ms") AS updated_ms, last("tie_break") AS tie_break FROM ${this.policy === undefined ? '' : `${escape.quoted(this.policy)}.`}${escape.quoted(REGISTRY_MEASUREMENT)} GROUP BY "device"`,
       )) as unknown as typeof rows;
     } catch (error) {
       throw mapInfluxError(error, 'registry read');

@@ -1,0 +1,101 @@
+/**
+ * SharedStore's registry bookkeeping against an in-memory registry (the real InfluxDB runs in shared-store.int.test.ts):
+ * the conflict rule converges after this instance's own edit loses, and an edit made while a sync's write is in flight
+ * is not dropped from the pending writes.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Device, DeviceAggregate } from '../../src/domain/types.js';
+import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
+import { compareKeys, entryKeyOf, type InfluxRegistry, type RegistryEntry } from '../../src/store/influx/influx-registry.js';
+import { SharedStore } from '../../src/store/shared-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { WindowStore } from '../../src/store/window-store.js';
+
+/** The registry's rule in memory: the entry with the greatest key per device wins; a write can be made to fail or wait. */
+class MemoryRegistry {
+  readonly entries: RegistryEntry[] = [];
+  failWrites = false;
+  private gate: { opened: Promise<void>; started: () => void } | null = null;
+  /** The next write waits until `release` is called; `started` resolves once it waits. */
+  holdNextWrite(): { started: Promise<void>; release: () => void } {
+    let release = (): void => {};
+    let started = (): void => {};
+    const opened = new Promise<void>((resolve) => (release = resolve));
+    const isStarted = new Promise<void>((resolve) => (started = resolve));
+    this.gate = { opened, started };
+    return { started: isStarted, release };
+  }
+
+  async write(devices: readonly Device[], instanceId: string): Promise<void> {
+    const gate = this.gate;
+    this.gate = null;
+    if (gate !== null) {
+      gate.started();
+      await gate.opened;
+    } else if (this.failWrites) throw new Error('influxd down');
+    for (const device of devices) this.entries.push({ device: structuredClone(device), key: entryKeyOf(device, instanceId), instance: instanceId });
+  }
+
+  async winners(): Promise<RegistryEntry[]> {
+    const best = new Map<string, RegistryEntry>();
+    for (const entry of this.entries) {
+      const held = best.get(entry.device.id);
+      if (held === undefined || compareKeys(entry.key, held.key) > 0) best.set(entry.device.id, entry);
+    }
+    return [...best.values()];
+  }
+}
+
+const noWindows: WindowStore = {
+  kind: 'none',
+  capabilities: { readAfterWrite: 'immediate', networked: false },
+  writeWindows: async () => {},
+  aggregates: async () => new Map<string, DeviceAggregate>(),
+  close: async () => {},
+} as unknown as WindowStore;
+
+function instance(registry: MemoryRegistry, id: string, clock: () => number): SharedStore {
+  return new SharedStore(SqliteStore.open(':memory:', { clock }), noWindows, registry as unknown as InfluxRegistry, id);
+}
+
+describe('SharedStore registry bookkeeping', () => {
+  it('adopts the winning entry even after this instance wrote its own, losing, edit since adopting', async () => {
+    const registry = new MemoryRegistry();
+    let nowMs = Date.parse('2026-12-01T10:00:00Z');
+    const a = instance(registry, 'instance-a', () => nowMs);
+    await a.createDevice({ id: 'd1', name: 'first', spec: SEED_DEFAULT_SPEC });
+    // Instance B, its clock 10 s ahead, edits the device: its entry wins over anything A writes in the next 10 s.
+    const fromB = { ...(await a.getDevice('d1'))!, name: 'from B', updatedAt: new Date(nowMs + 10_000).toISOString() };
+    registry.entries.push({ device: fromB, key: entryKeyOf(fromB, 'instance-b'), instance: 'instance-b' });
+    await a.syncRegistry();
+    expect((await a.getDevice('d1'))!.name).toBe('from B');
+    nowMs += 1_000;
+    await a.updateDevice('d1', { name: 'from A, later by its clock but losing' });
+    await a.syncRegistry();
+    expect((await a.getDevice('d1'))!.name).toBe('from B'); // the rule's winner, as every other instance serves it
+    await a.close();
+  });
+
+  it('keeps an edit pending when its write fails while a sync writes the same device', async () => {
+    const registry = new MemoryRegistry();
+    let nowMs = Date.parse('2026-12-01T10:00:00Z');
+    const a = instance(registry, 'instance-a', () => nowMs);
+    registry.failWrites = true;
+    await a.createDevice({ id: 'd1', name: 'v1', spec: SEED_DEFAULT_SPEC });
+    expect(a.pendingRegistryWrites).toBe(1);
+    registry.failWrites = false;
+    const held = registry.holdNextWrite();
+    const sync = a.syncRegistry(); // writes v1, held in flight
+    await held.started;
+    registry.failWrites = true;
+    nowMs += 1_000;
+    await a.updateDevice('d1', { name: 'v2' }); // its own write fails: pending again
+    held.release();
+    await sync;
+    expect(a.pendingRegistryWrites).toBe(1);
+    registry.failWrites = false;
+    await a.syncRegistry();
+    expect((await registry.winners()).map((entry) => entry.device.name)).toEqual(['v2']);
+    await a.close();
+  });
+});

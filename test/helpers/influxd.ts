@@ -21,6 +21,8 @@ export interface TestInfluxd {
   stop(): Promise<void>;
   /** Start again on the same port and directories (after stop). */
   start(): Promise<void>;
+  /** Started and not exited (a test that stopped it restores it in its `finally`, so a failure does not cascade). */
+  isRunning(): boolean;
   /** Stop and remove the directories. */
   close(): Promise<void>;
 }
@@ -99,6 +101,9 @@ export async function startInfluxd(): Promise<TestInfluxd> {
         },
         { timeoutMs: INFLUXD_START_TIMEOUT_MS, intervalMs: 100 },
       );
+    },
+    isRunning() {
+      return child !== null && child.exitCode === null;
     },
     async stop() {
       const running = child;

@@ -46,7 +46,7 @@ describe('import-devices', () => {
     const manifest = path.join(ctx.dataDir, 'fleet.json');
     writeFileSync(manifest, JSON.stringify([{ id: 'ok-1' }, { id: 'bad id' }]));
     const refused = await runCli(['import-devices', manifest, '--url', ctx.url, '--token', ctx.token]);
-    expect(refused.code).toBe(1);
+    expect(refused.code, refused.stderr).toBe(1);
     expect(refused.stderr).toMatch(/refused \(400\)[\s\S]*1/);
     expect((await request(`${ctx.url}/api/devices?limit=1`)).body.total).toBe(0);
     const noToken = await runCli(['import-devices', manifest, '--url', ctx.url, '--data-dir', path.join(ctx.dataDir, 'elsewhere')], {

@@ -155,6 +155,7 @@ describe('outbox into InfluxDB', () => {
       loading = false;
       await reader.close();
       await service.close();
+      if (!influxd.isRunning()) await influxd.start();
     }
   });
 
@@ -200,8 +201,10 @@ describe('outbox into InfluxDB', () => {
         expect(metrics).toMatch(/^tinyml_outbox_backlog_windows\{source="influx:[^"]+"\} 100$/m);
         expect(metrics).toMatch(/^tinyml_outbox_submits_refused_total\{source="influx:[^"]+"\} 1$/m);
         expect(metrics).toMatch(/^tinyml_outbox_write_errors_unavailable_total\{source="influx:[^"]+"\} [1-9]/m);
-        const local = await request<{ aggregate: { windows: number } }>(`${service.url}/api/devices/cap-0`);
-        expect(local.body.aggregate.windows).toBe(100); // the refused window was not stored
+        // The refused window was not stored: the local windows (per-window reads stay local with --store influx; the
+        // device's aggregate would come from the unreachable InfluxDB) end at seq 99.
+        const local = await request<{ windows: { seq: number }[] }>(`${service.url}/api/devices/cap-0/windows?limit=1000`);
+        expect(local.body.windows.map((w) => w.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, seq) => seq));
         await influxd.start();
         await waitFor('the backlog to drain', async () => (await outboxStatus(service)).counters.backlogWindows === 0, { timeoutMs: 60_000 });
         expect((await post(100)).status).toBe(201);
@@ -209,6 +212,7 @@ describe('outbox into InfluxDB', () => {
       } finally {
         await reader.close();
         await service.close();
+        if (!influxd.isRunning()) await influxd.start();
       }
     },
   );
@@ -267,6 +271,7 @@ describe('outbox into InfluxDB', () => {
     } finally {
       await reader.close();
       rmSync(dataDir, { recursive: true, force: true });
+      if (!influxd.isRunning()) await influxd.start();
     }
   });
 });

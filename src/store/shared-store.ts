@@ -35,6 +35,8 @@ export class SharedStore implements Store, WindowOutbox {
   private readonly held = new Map<string, EntryKey>();
   /** Devices whose registry write failed (InfluxDB down): written at the next sync. Ids of the local registry, so bounded by it. */
   private readonly pending = new Set<string>();
+  /** Each device's aggregate as the last read of its page (the fleet load and syncs) found it; bounded by the registry. */
+  private readonly synced = new Map<string, DeviceAggregate | undefined>();
 
   constructor(
     private readonly local: SqliteStore,
@@ -98,8 +100,13 @@ export class SharedStore implements Store, WindowOutbox {
     return this.local.appendWindowGroups(requests);
   }
 
-  /** The device's totals over every instance's windows (the shared window store). */
+  /**
+   * The device's totals over every instance's windows: as the last fleet sync read them from the shared window store
+   * (within the sync's staleness bound; a footprint GET then costs no InfluxDB query and still answers while InfluxDB
+   * is down), else read from it now (a device no sync has seen yet).
+   */
   async getAggregate(deviceId: string): Promise<DeviceAggregate | undefined> {
+    if (this.synced.has(deviceId)) return this.synced.get(deviceId);
     return (await this.windows.aggregates([deviceId])).get(deviceId);
   }
 
@@ -123,6 +130,7 @@ export class SharedStore implements Store, WindowOutbox {
   async listDevicesWithAggregates(query: ListAggregatesQuery): Promise<DeviceWithAggregate[]> {
     const page = await this.local.listDevicesWithAggregates(query);
     const aggregates = await this.windows.aggregates(page.map((entry) => entry.device.id));
+    for (const { device } of page) this.synced.set(device.id, aggregates.get(device.id));
     return page.map(({ device }) => ({ device, aggregate: aggregates.get(device.id) }));
   }
 

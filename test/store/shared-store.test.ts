@@ -99,3 +99,28 @@ describe('SharedStore registry bookkeeping', () => {
     await a.close();
   });
 });
+
+describe('SharedStore aggregates', () => {
+  it("answers a device's aggregate from the last page read (the fleet sync), querying the window store only for a device not read yet", async () => {
+    const calls: string[][] = [];
+    const aggregate = { windows: 3 } as unknown as DeviceAggregate;
+    const windows = {
+      ...noWindows,
+      aggregates: async (ids: readonly string[]) => {
+        calls.push([...ids]);
+        return new Map(ids.filter((id) => id === 'd1').map((id) => [id, aggregate]));
+      },
+    } as unknown as WindowStore;
+    const store = new SharedStore(SqliteStore.open(':memory:'), windows, new MemoryRegistry() as unknown as InfluxRegistry, 'instance-a');
+    await store.createDevice({ id: 'd1', spec: SEED_DEFAULT_SPEC });
+    await store.createDevice({ id: 'd2', spec: SEED_DEFAULT_SPEC });
+    expect(await store.getAggregate('d1')).toBe(aggregate); // not read yet: asks the window store
+    expect(calls).toEqual([['d1']]);
+    await store.listDevicesWithAggregates({ limit: 10, offset: 0 }); // the sync's read
+    expect(calls).toHaveLength(2);
+    expect(await store.getAggregate('d1')).toBe(aggregate);
+    expect(await store.getAggregate('d2')).toBeUndefined(); // read by the sync: no windows
+    expect(calls).toHaveLength(2);
+    await store.close();
+  });
+});

@@ -10,16 +10,10 @@ import { FLEET_SYNC_INTERVAL_MS } from '../service/fleet-index.js';
 import { InfluxRegistry } from '../store/influx/influx-registry.js';
 import { InfluxWindowStore } from '../store/influx/influx-window-store.js';
 import { SharedStore } from '../store/shared-store.js';
+import type { StoreLayerConfig } from './layers/store-config.js';
 import type { SqliteStore } from '../store/sqlite/sqlite-store.js';
 
-interface InfluxStoreConfig {
-  kind: 'influx';
-  url: string;
-  database: string;
-  username: string | undefined;
-  password: string | undefined;
-  retention: string | undefined;
-}
+type InfluxStoreConfig = Extract<StoreLayerConfig, { kind: 'influx' }>;
 
 export interface SharedFleet {
   store: SharedStore;

@@ -3,25 +3,18 @@
  * same client settings: no client retries (the snapshot round is the retry: the next one writes every device again),
  * failures mapped to StoreUnavailableError / StoreRejectedError.
  */
-import { InfluxDB } from 'influx';
-import type { IBackoffStrategy } from 'influx/lib/src/backoff/backoff.js';
-import { StoreClosedError, ValidationError } from '../../domain/errors.js';
+import type { InfluxDB } from 'influx';
+import { StoreClosedError } from '../../domain/errors.js';
 import { mapInfluxError } from './influx-errors.js';
 import { FOOTPRINT_SCHEMA, footprintPoint, type FootprintSnapshot } from './footprint-points.js';
-import { DEFAULT_INFLUX_DATABASE, INFLUX_REQUEST_TIMEOUT_MS, type InfluxWindowStoreOptions } from './influx-window-store.js';
+import { influxClient } from './influx-client.js';
+import { DEFAULT_INFLUX_DATABASE, type InfluxWindowStoreOptions } from './influx-window-store.js';
 
 /**
  * Points per write request: a point is ≈ 250 bytes of line protocol, so 5 000 is ≈ 1.2 MB, far below influxd's
  * default 25 MB body limit, and 100 000 devices take 20 requests.
  */
 export const FOOTPRINT_POINTS_PER_WRITE = 5_000;
-
-/** The client's host backoff, off (as in InfluxWindowStore): with one host it would refuse requests for its delay. */
-const NO_CLIENT_BACKOFF: IBackoffStrategy = {
-  getDelay: () => 0,
-  next: () => NO_CLIENT_BACKOFF,
-  reset: () => NO_CLIENT_BACKOFF,
-};
 
 export class InfluxFootprintWriter {
   readonly database: string;
@@ -30,20 +23,8 @@ export class InfluxFootprintWriter {
   private closed = false;
 
   constructor(options: InfluxWindowStoreOptions) {
-    const url = new URL(options.url);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ValidationError(`influx url must be http(s)://host:port, got ${options.url}`);
     this.database = options.database ?? DEFAULT_INFLUX_DATABASE;
-    this.client = new InfluxDB({
-      hosts: [
-        { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 8086)), protocol: url.protocol === 'https:' ? 'https' : 'http' },
-      ],
-      database: this.database,
-      ...(options.username === undefined ? {} : { username: options.username }),
-      ...(options.password === undefined ? {} : { password: options.password }),
-      // A copy naming our database: the client writes the database into the schema object it is given (see InfluxWindowStore).
-      schema: [{ ...FOOTPRINT_SCHEMA, database: this.database }],
-      pool: { maxRetries: 0, requestTimeout: options.requestTimeoutMs ?? INFLUX_REQUEST_TIMEOUT_MS, backoff: NO_CLIENT_BACKOFF },
-    });
+    this.client = influxClient({ ...options, database: this.database, schema: [FOOTPRINT_SCHEMA] });
   }
 
   /** Writes one round: every snapshot at `atMs`, in requests of FOOTPRINT_POINTS_PER_WRITE. */

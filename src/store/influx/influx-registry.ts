@@ -6,11 +6,11 @@
  * write repeated by the same instance is the same point.
  */
 import { createHash } from 'node:crypto';
-import { escape, FieldType, InfluxDB, type IPoint } from 'influx';
-import type { IBackoffStrategy } from 'influx/lib/src/backoff/backoff.js';
+import { escape, FieldType, type InfluxDB, type IPoint } from 'influx';
 import type { Device } from '../../domain/types.js';
 import { mapInfluxError } from './influx-errors.js';
-import { DEFAULT_INFLUX_DATABASE, INFLUX_REQUEST_TIMEOUT_MS } from './influx-window-store.js';
+import { influxClient } from './influx-client.js';
+import { DEFAULT_INFLUX_DATABASE } from './influx-window-store.js';
 
 export const REGISTRY_MEASUREMENT = 'device_registry';
 /** Sub-millisecond digits of the timestamp that carry the writer's tie-break (10⁶ ns per ms). */
@@ -46,8 +46,6 @@ export function entryKeyOf(device: Device, instanceId: string): EntryKey {
   return { updatedAtMs: Date.parse(device.updatedAt), tieBreak: tieBreakOf(instanceId) };
 }
 
-const NO_CLIENT_BACKOFF: IBackoffStrategy = { getDelay: () => 0, next: () => NO_CLIENT_BACKOFF, reset: () => NO_CLIENT_BACKOFF };
-
 export interface InfluxRegistryOptions {
   url: string;
   database?: string;
@@ -72,16 +70,11 @@ export class InfluxRegistry {
   private readonly policy: string | undefined;
 
   constructor(options: InfluxRegistryOptions) {
-    const url = new URL(options.url);
     this.database = options.database ?? DEFAULT_INFLUX_DATABASE;
     this.policy = options.retention === undefined ? undefined : REGISTRY_KEPT_POLICY;
-    this.client = new InfluxDB({
-      hosts: [
-        { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 8086)), protocol: url.protocol === 'https:' ? 'https' : 'http' },
-      ],
+    this.client = influxClient({
+      ...options,
       database: this.database,
-      ...(options.username === undefined ? {} : { username: options.username }),
-      ...(options.password === undefined ? {} : { password: options.password }),
       schema: [
         {
           measurement: REGISTRY_MEASUREMENT,
@@ -89,7 +82,6 @@ export class InfluxRegistry {
           fields: { entry: FieldType.STRING, instance: FieldType.STRING, updated_ms: FieldType.FLOAT, tie_break: FieldType.INTEGER },
         },
       ],
-      pool: { maxRetries: 0, requestTimeout: options.requestTimeoutMs ?? INFLUX_REQUEST_TIMEOUT_MS, backoff: NO_CLIENT_BACKOFF },
     });
   }
 

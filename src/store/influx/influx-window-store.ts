@@ -4,25 +4,20 @@
  * docs/influxdb-schema.md. The client's own retries and host backoff are off: the caller (the outbox writer) owns the
  * retry schedule (util/backoff.ts), and every failure comes out as StoreUnavailableError or StoreRejectedError.
  */
-import { escape, InfluxDB, type IResults } from 'influx';
-import type { IBackoffStrategy } from 'influx/lib/src/backoff/backoff.js';
-import { StoreClosedError, ValidationError } from '../../domain/errors.js';
+import { escape, type InfluxDB, type IResults } from 'influx';
+import { StoreClosedError } from '../../domain/errors.js';
 import { isInstrumentId, type InstrumentId } from '../../domain/instruments.js';
 import type { DeviceAggregate } from '../../domain/types.js';
 import { mergeInstruments } from '../../domain/window-totals.js';
 import type { StoredWindow, WindowStore, WindowStoreCapabilities } from '../window-store.js';
+import { influxClient } from './influx-client.js';
 import { isDatabaseNotFound, mapInfluxError } from './influx-errors.js';
 import { WINDOW_MEASUREMENT, WINDOW_SCHEMA, windowPoint } from './influx-points.js';
 
 export const DEFAULT_INFLUX_DATABASE = 'tinyml_footprint';
 /** The retention policy the service creates (and makes the database's default) when a retention is configured. */
 export const INFLUX_RETENTION_POLICY = 'tinyml_footprint';
-/**
- * How long one request may take before it counts as unavailable (ms). A 5 000-point write takes ≈ 50 ms on this
- * machine; 10 s only runs out when influxd is stuck (a compaction storm, a full disk), and it bounds the outbox
- * writer's wait for an answer that will not come.
- */
-export const INFLUX_REQUEST_TIMEOUT_MS = 10_000;
+export { INFLUX_REQUEST_TIMEOUT_MS } from './influx-client.js';
 /**
  * Device ids per InfluxQL statement of a batched aggregate read: `"device" = '…' OR …` for 500 ids of ≈ 40 bytes is
  * ≈ 25 kB of query string, far below Go's 1 MB header limit that a GET /query must fit.
@@ -44,13 +39,6 @@ export interface InfluxWindowStoreOptions {
   retention?: string;
   requestTimeoutMs?: number;
 }
-
-/** The client's host backoff, off: with one host it would refuse every request ("No host available") for its delay. */
-const NO_CLIENT_BACKOFF: IBackoffStrategy = {
-  getDelay: () => 0,
-  next: () => NO_CLIENT_BACKOFF,
-  reset: () => NO_CLIENT_BACKOFF,
-};
 
 interface AggregateRow {
   device: string;
@@ -100,22 +88,9 @@ export class InfluxWindowStore implements WindowStore {
   private closed = false;
 
   constructor(options: InfluxWindowStoreOptions) {
-    const url = new URL(options.url);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ValidationError(`influx url must be http(s)://host:port, got ${options.url}`);
     this.database = options.database ?? DEFAULT_INFLUX_DATABASE;
     this.retention = options.retention;
-    this.client = new InfluxDB({
-      hosts: [
-        { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 8086)), protocol: url.protocol === 'https:' ? 'https' : 'http' },
-      ],
-      database: this.database,
-      ...(options.username === undefined ? {} : { username: options.username }),
-      ...(options.password === undefined ? {} : { password: options.password }),
-      // A copy naming our database: the client writes the database into the schema object it is given, so a shared one
-      // would apply to the first store's database only, and every other store would write integers as floats.
-      schema: [{ ...WINDOW_SCHEMA, database: this.database }],
-      pool: { maxRetries: 0, requestTimeout: options.requestTimeoutMs ?? INFLUX_REQUEST_TIMEOUT_MS, backoff: NO_CLIENT_BACKOFF },
-    });
+    this.client = influxClient({ ...options, database: this.database, schema: [WINDOW_SCHEMA] });
   }
 
   async writeWindows(windows: readonly StoredWindow[]): Promise<void> {

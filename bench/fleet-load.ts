@@ -24,6 +24,7 @@ import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { DATABASE_FILE } from '../src/store/data-dir.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { loadGet, type LoadResult } from './load.js';
+import { benchFleetWindow } from './bench-fleet.js';
 
 const DEFAULT_SIZES = [10_000, 100_000];
 /** Concurrent keep-alive connections, as the issue measured. */
@@ -87,21 +88,7 @@ async function populate(dataDir: string, devices: number): Promise<number> {
   db.exec('COMMIT');
   const batch: EnergyWindow[] = [];
   for (let i = 0; i < devices; i += 1) {
-    const powerW = 0.001 + (i % 100) * 0.0005;
-    for (let seq = 0; seq < WINDOWS_PER_DEVICE; seq += 1) {
-      batch.push({
-        deviceId: `bench-${i}`,
-        seq,
-        startMs: T0 + seq * 10_000,
-        durationS: 10,
-        energyJ: powerW * 10,
-        sampleCount: 1000,
-        minPowerW: powerW / 2,
-        maxPowerW: powerW * 3,
-        inferenceCount: 5,
-        source: 'bench',
-      });
-    }
+    for (let seq = 0; seq < WINDOWS_PER_DEVICE; seq += 1) batch.push(benchFleetWindow(i, seq, T0));
     if (batch.length >= POPULATE_BATCH) await store.appendWindows(batch.splice(0));
   }
   if (batch.length > 0) await store.appendWindows(batch.splice(0));

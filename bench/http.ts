@@ -10,6 +10,7 @@ import type { EnergyWindow } from '../src/domain/types.js';
 import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { loadGet, type LoadResult } from './load.js';
+import { benchFleetWindow } from './bench-fleet.js';
 
 /** Registered devices, as the issue asks. */
 const DEVICES = 10_000;
@@ -35,21 +36,7 @@ async function populate(dataDir: string): Promise<void> {
   }
   const batch: EnergyWindow[] = [];
   for (let i = 0; i < DEVICES; i += 1) {
-    for (let seq = 0; seq < WINDOWS_PER_DEVICE; seq += 1) {
-      const powerW = 0.001 + (i % 100) * 0.0005;
-      batch.push({
-        deviceId: `bench-${i}`,
-        seq,
-        startMs: t0 + seq * 10_000,
-        durationS: 10,
-        energyJ: powerW * 10,
-        sampleCount: 1000,
-        minPowerW: powerW / 2,
-        maxPowerW: powerW * 3,
-        inferenceCount: 5,
-        source: 'bench',
-      });
-    }
+    for (let seq = 0; seq < WINDOWS_PER_DEVICE; seq += 1) batch.push(benchFleetWindow(i, seq, t0));
     if (batch.length >= 5_000) await store.appendWindows(batch.splice(0));
   }
   await store.appendWindows(batch.splice(0));

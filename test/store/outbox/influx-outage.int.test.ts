@@ -16,6 +16,9 @@ import { startInfluxd, type TestInfluxd } from '../../helpers/influxd.js';
 import { request, startTestService, type TestService } from '../../helpers/service.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
+/** Milliseconds between two reads of the outbox's health while influxd is down (its backlog and lag peaks). */
+const HEALTH_SAMPLE_INTERVAL_MS = 500;
+
 /** The outage the issue asks for (s): influxd stopped this long under load. */
 const OUTAGE_S = 30;
 const DEVICES = 10;
@@ -111,7 +114,7 @@ describe('outbox into InfluxDB', () => {
         maxBacklog = Math.max(maxBacklog, status.counters.backlogWindows);
         maxLagUs = Math.max(maxLagUs, status.counters.lagUs);
         sawRetrying ||= status.state === 'retrying';
-        await new Promise((resolve) => setTimeout(resolve, 500)); // sampling health during the outage, not a wait for a condition
+        await new Promise((resolve) => setTimeout(resolve, HEALTH_SAMPLE_INTERVAL_MS)); // sampling health while the outage lasts, not a wait for a condition
       }
       const duringOutage = await outboxStatus(service);
       await influxd.start();

@@ -28,6 +28,17 @@ export type HandleOutcome =
 /** Where a message's outcome goes: called once, possibly before `handleParsed` returns. */
 export type OutcomeCallback = (outcome: HandleOutcome) => void;
 
+/**
+ * One message on its way to its outcome. State in a plain object, not in closures made per message (the hot path
+ * makes none that need a name).
+ */
+interface Delivery {
+  readonly done: OutcomeCallback;
+  settled: boolean;
+  /** A window counted in `windowsInFlight` (close() waits for it). */
+  inFlight: boolean;
+}
+
 /** The outcomes every message shares, made once (callers compare them, never change them). */
 const STORED: HandleOutcome = Object.freeze({ ack: true, result: 'stored' });
 const ACCEPTED: HandleOutcome = Object.freeze({ ack: true, result: 'accepted' });
@@ -85,17 +96,12 @@ export class MqttMessageProcessor {
     const { stats } = this.options;
     stats.count('messages');
     stats.enter();
-    let settled = false;
-    const finish = (outcome: HandleOutcome): void => {
-      settled = true;
-      stats.leave();
-      done(outcome);
-    };
+    const delivery: Delivery = { done, settled: false, inFlight: false };
     try {
-      this.handleDeviceMessage(topic, payload, finish);
+      this.handleDeviceMessage(topic, payload, delivery);
     } catch (error) {
-      if (settled) throw error; // thrown by `done` itself: not ours to turn into an outcome
-      finish(this.failed(error));
+      if (delivery.settled) throw error; // thrown by `done` itself: not ours to turn into an outcome
+      this.finish(delivery, this.failed(error));
     }
   }
 
@@ -114,19 +120,19 @@ export class MqttMessageProcessor {
     return { ack: false, reason: 'store_failed', error: stats.lastError };
   }
 
-  private handleDeviceMessage(topic: DeviceTopic, payload: Buffer, finish: OutcomeCallback): void {
+  private handleDeviceMessage(topic: DeviceTopic, payload: Buffer, delivery: Delivery): void {
     const { stats, sink } = this.options;
     if (topic.kind === 'status') {
-      finish(this.handleStatus(topic, payload));
+      this.finish(delivery, this.handleStatus(topic, payload));
       return;
     }
     const message = parseJsonMessage(payload);
     if (isParseFailure(message)) {
-      finish(this.rejected(message.reason));
+      this.finish(delivery, this.rejected(message.reason));
       return;
     }
     if (message.type !== topic.kind) {
-      finish(this.rejected('topic_mismatch'));
+      this.finish(delivery, this.rejected('topic_mismatch'));
       return;
     }
     const receivedMs = this.clock();
@@ -136,58 +142,68 @@ export class MqttMessageProcessor {
           () => {
             this.remember(topic.deviceId);
             stats.count('hellos');
-            finish(ACCEPTED);
+            this.finish(delivery, ACCEPTED);
           },
-          (error: unknown) => finish(this.failed(error)),
+          (error: unknown) => this.finish(delivery, this.failed(error)),
         );
         return;
       case 'sample':
         sink.publishPower(topic.deviceId, receivedMs, message.powerUw * 1e-6);
         stats.count('samples');
-        finish(ACCEPTED);
+        this.finish(delivery, ACCEPTED);
         return;
       case 'event':
         stats.count('events');
-        finish(ACCEPTED);
+        this.finish(delivery, ACCEPTED);
         return;
       case 'window':
-        this.handleWindow(energyWindowFromMessage(topic.deviceId, message, receivedMs, this.options.source), topic.fleet, finish);
+        this.handleWindow(energyWindowFromMessage(topic.deviceId, message, receivedMs, this.options.source), topic.fleet, delivery);
         return;
     }
   }
 
   /**
    * One window, one submission: the sink's group commit puts the windows of every connection that arrive together
-   * into one transaction, and `finish` is called (so the ack goes out) only after the commit that holds this window.
+   * into one transaction, and the delivery is finished (so the ack goes out) only after the commit that holds this window.
    */
-  private handleWindow(window: EnergyWindow, fleet: string, finish: OutcomeCallback): void {
+  private handleWindow(window: EnergyWindow, fleet: string, delivery: Delivery): void {
     if (this.closed) {
-      finish(CLOSING);
+      this.finish(delivery, CLOSING);
       return;
     }
     this.windowsInFlight += 1;
-    let settled = false;
-    const settle = (outcome: HandleOutcome): void => {
-      settled = true;
-      this.windowsInFlight -= 1;
-      if (this.windowsInFlight === 0) this.notifyIdle();
-      finish(outcome);
-    };
-    const submit = (): void => {
-      try {
-        submitWith(this.options.sink, [window], {}, (error, result) =>
-          settle(error === null ? this.stored(result as SubmitResult) : this.windowFailure(error)),
-        );
-      } catch (error) {
-        if (settled) throw error; // thrown by `finish` itself
-        settle(this.windowFailure(error)); // a sink that throws instead of rejecting
-      }
-    };
+    delivery.inFlight = true;
     if (this.known.has(window.deviceId)) {
-      submit();
+      this.submit(window, delivery);
       return;
     }
-    this.ensureAnnounced(window.deviceId, fleet).then(submit, (error: unknown) => settle(this.windowFailure(error)));
+    this.ensureAnnounced(window.deviceId, fleet).then(
+      () => this.submit(window, delivery),
+      (error: unknown) => this.finish(delivery, this.windowFailure(error)),
+    );
+  }
+
+  private submit(window: EnergyWindow, delivery: Delivery): void {
+    try {
+      submitWith(this.options.sink, [window], {}, (error, result) =>
+        this.finish(delivery, error === null ? this.stored(result as SubmitResult) : this.windowFailure(error)),
+      );
+    } catch (error) {
+      if (delivery.settled) throw error; // thrown by `done` itself
+      this.finish(delivery, this.windowFailure(error)); // a sink that throws instead of rejecting
+    }
+  }
+
+  /** The message's outcome, once: the in-flight gauge, the windows close() waits for, then the caller. */
+  private finish(delivery: Delivery, outcome: HandleOutcome): void {
+    if (delivery.settled) return;
+    delivery.settled = true;
+    this.options.stats.leave();
+    if (delivery.inFlight) {
+      this.windowsInFlight -= 1;
+      if (this.windowsInFlight === 0) this.notifyIdle();
+    }
+    delivery.done(outcome);
   }
 
   /** A window's submission failed: withhold the ack (redelivered), or drop and ack what would fail forever. */

@@ -4,7 +4,9 @@
  * the same run with the same publisher: a bare aedes broker of the same version that acks every PUBLISH at once and
  * stores nothing (the ceiling of aedes plus the publisher on this machine). The publisher (`simulate fleet`) and the
  * service are separate processes, as deployed; the baseline broker runs in this process.
- * Rates are taken between 10 % and 90 % of the windows, so connecting (scrypt per device) is not in them.
+ * Rates and CPU per window (the process under test: serve, or this process for the bare broker) are taken between 10 %
+ * and 90 % of the windows, so connecting (scrypt per device) is not in them. Profile serve with
+ * `NODE_OPTIONS="--cpu-prof --cpu-prof-dir=DIR"` (every child writes one .cpuprofile there).
  * Run alone: `npx tsx bench/broker.ts`.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -31,24 +33,39 @@ const FROM_SHARE = 0.1;
 const CLOCK_TICKS_PER_S = 100;
 const TO_SHARE = 0.9;
 
-/** Windows/s between FROM_SHARE and TO_SHARE of TOTAL, read by polling `count`. */
-async function measureRate(count: () => number): Promise<{ rate: number; elapsedMs: number }> {
+interface Measured {
+  /** Windows/s between FROM_SHARE and TO_SHARE of TOTAL. */
+  rate: number;
+  /** CPU µs (user + system) of the process under test per window over the same span: the load of other processes does not change it. */
+  cpuUsPerWindow: number;
+}
+
+/** Rate and CPU per window between FROM_SHARE and TO_SHARE of TOTAL, read by polling `count` and `cpuS` (CPU seconds so far). */
+async function measureRate(count: () => number, cpuS: () => number): Promise<Measured> {
   let fromMs = Number.NaN;
   let toMs = Number.NaN;
   let fromCount = 0;
   let toCount = 0;
+  let fromCpuS = 0;
+  let toCpuS = 0;
   await waitFor(
     'windows',
     () => {
       const n = count();
       const now = performance.now();
-      if (Number.isNaN(fromMs) && n >= TOTAL * FROM_SHARE) [fromMs, fromCount] = [now, n];
-      if (Number.isNaN(toMs) && n >= TOTAL * TO_SHARE) [toMs, toCount] = [now, n];
+      if (Number.isNaN(fromMs) && n >= TOTAL * FROM_SHARE) [fromMs, fromCount, fromCpuS] = [now, n, cpuS()];
+      if (Number.isNaN(toMs) && n >= TOTAL * TO_SHARE) [toMs, toCount, toCpuS] = [now, n, cpuS()];
       return n >= TOTAL;
     },
     { timeoutMs: 600_000, intervalMs: POLL_MS },
   );
-  return { rate: (toCount - fromCount) / ((toMs - fromMs) / 1000), elapsedMs: toMs - fromMs };
+  return { rate: (toCount - fromCount) / ((toMs - fromMs) / 1000), cpuUsPerWindow: ((toCpuS - fromCpuS) * 1e6) / (toCount - fromCount) };
+}
+
+/** CPU seconds (user + system) this process used so far. */
+function ownCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }
 
 function simulatorArgs(port: number, credentialsFile: string | null): string[] {
@@ -68,7 +85,7 @@ function simulatorArgs(port: number, credentialsFile: string | null): string[] {
 }
 
 /** The ceiling: aedes acking every PUBLISH on arrival, nothing stored, no credentials. */
-async function bareBroker(): Promise<{ rate: number }> {
+async function bareBroker(): Promise<Measured> {
   let windows = 0;
   const broker = await Aedes.createBroker({
     authorizePublish(_client, packet, callback) {
@@ -80,9 +97,9 @@ async function bareBroker(): Promise<{ rate: number }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const simulator = startSimulator(simulatorArgs((server.address() as AddressInfo).port, null));
-    const { rate } = await measureRate(() => windows);
+    const measured = await measureRate(() => windows, ownCpuSeconds);
     await simulator.result;
-    return { rate };
+    return measured;
   } finally {
     server.close();
     await new Promise<void>((resolve) => broker.close(() => resolve()));
@@ -99,7 +116,7 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
-async function service(): Promise<{ rate: number; stored: number; commits: number | undefined; cpuS: number }> {
+async function service(): Promise<Measured & { stored: number; commits: number | undefined; cpuS: number }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-bench-broker-'));
   const credentialsFile = path.join(dataDir, 'fleet-credentials.json');
   try {
@@ -119,11 +136,14 @@ async function service(): Promise<{ rate: number; stored: number; commits: numbe
     const serve = await startServe(dataDir, ['--mqtt-port', String(port), '--mqtt-host', '127.0.0.1']);
     try {
       const simulator = startSimulator(simulatorArgs(port, credentialsFile));
-      const { rate } = await measureRate(() => storedWindowsOrZero(dataDir));
+      const measured = await measureRate(
+        () => storedWindowsOrZero(dataDir),
+        () => cpuSeconds(serve.child.pid),
+      );
       const published = await simulator.result;
       if (published.acked !== TOTAL) throw new Error(`${published.acked} of ${TOTAL} acked`);
       const health = (await (await fetch(`${serve.httpUrl}/api/health`)).json()) as { ingest: { commits?: number } };
-      return { rate, stored: countStoredWindows(dataDir), commits: health.ingest.commits, cpuS: cpuSeconds(serve.child.pid) };
+      return { ...measured, stored: countStoredWindows(dataDir), commits: health.ingest.commits, cpuS: cpuSeconds(serve.child.pid) };
     } finally {
       await serve.kill('SIGTERM');
     }
@@ -139,9 +159,9 @@ export async function runBrokerBench(): Promise<void> {
   const baseline = await bareBroker();
   const stored = await service();
   const lines = [
-    `baseline: bare aedes, ack on arrival, nothing stored   ${baseline.rate.toFixed(0).padStart(7)} windows/s`,
-    `serve, embedded broker, stored (ack after commit)      ${stored.rate.toFixed(0).padStart(7)} windows/s   ratio ${(stored.rate / baseline.rate).toFixed(2)}`,
-    `serve's CPU for the whole run (connects included): ${stored.cpuS.toFixed(1)} s, ${((stored.cpuS / TOTAL) * 1e6).toFixed(0)} µs per window (load-independent, unlike the rate on a shared machine)`,
+    `baseline: bare aedes, ack on arrival, nothing stored   ${baseline.rate.toFixed(0).padStart(7)} windows/s   ${baseline.cpuUsPerWindow.toFixed(1).padStart(6)} µs CPU per window`,
+    `serve, embedded broker, stored (ack after commit)      ${stored.rate.toFixed(0).padStart(7)} windows/s   ${stored.cpuUsPerWindow.toFixed(1).padStart(6)} µs CPU per window   ratio ${(stored.rate / baseline.rate).toFixed(2)} (rate), ${(baseline.cpuUsPerWindow / stored.cpuUsPerWindow).toFixed(2)} (CPU)`,
+    `serve's CPU for the whole run (connects and startup included): ${stored.cpuS.toFixed(1)} s, ${((stored.cpuS / TOTAL) * 1e6).toFixed(0)} µs per window (load-independent, unlike the rate on a shared machine)`,
     `store transactions: ${stored.commits === undefined ? 'not counted (no group commit)' : `${stored.commits} (${(TOTAL / stored.commits).toFixed(1)} windows per commit)`}`,
     `stored ${stored.stored} of ${TOTAL} (goal: all, exactly once); goal ≥ ${GOAL_WINDOWS_PER_S} windows/s: ${stored.rate >= GOAL_WINDOWS_PER_S ? 'met' : 'NOT met'}`,
   ];

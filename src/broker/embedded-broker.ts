@@ -117,10 +117,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         return;
       }
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      processor.handle(packet.topic, payload).then((outcome) => {
+      // The topic the ACL parsed, and a callback rather than a promise per message: called after the window's commit.
+      processor.handleParsed(decision.topic, payload, (outcome) => {
         // Not stored: close the connection without a PUBACK; the device re-sends after reconnecting.
         callback(outcome.ack ? null : new Error(`not stored: ${outcome.error}`));
-      }, callback);
+      });
     },
     authorizeSubscribe(client, subscription, callback) {
       const identity = identities.get(client);

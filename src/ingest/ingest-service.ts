@@ -1,11 +1,11 @@
 import { ValidationError, WindowRefusedError } from '../domain/errors.js';
-import type { AppendOptions, AppendResult, Device, DeviceSpec, EnergyWindow, RefusedWindow, WindowRefusalReason } from '../domain/types.js';
+import type { AppendOptions, Device, DeviceSpec, EnergyWindow, RefusedWindow, WindowRefusalReason } from '../domain/types.js';
 import { WINDOW_REJECT_REASONS, windowRejection, type WindowRejection, type WindowRejectReason } from '../domain/window-plausibility.js';
 import type { LiveBus } from '../live/live-bus.js';
 import { Counters, counterFamily, ReasonCounts, total } from '../obs/counters.js';
 import type { AppendGroupOutcome, AppendRequest, Store } from '../store/store.js';
 import { MicroBatcher, OverloadError, type MicroBatcherOptions } from './micro-batcher.js';
-import type { DeviceHello, SubmitResult, WindowSink } from './window-sink.js';
+import type { DeviceHello, SubmitCallback, SubmitResult, WindowSink } from './window-sink.js';
 
 /**
  * Group commit of every source's windows (HTTP requests, embedded-broker and reader publishes, serial sessions): what
@@ -115,8 +115,7 @@ export class IngestService implements WindowSink {
       async (requests) => {
         this.count.add('commits');
         const outcomes = await this.store.appendWindowGroups(requests);
-        const inserted = outcomes.reduce((sum, outcome) => sum + (outcome.ok ? outcome.result.inserted : 0), 0);
-        if (inserted > 0) this.outbox?.notifyCommitted(inserted);
+        this.committed(requests, outcomes);
         return outcomes;
       },
       { ...INGEST_GROUP_COMMIT, ...groupCommit, sizeOf: (request) => request.windows.length },
@@ -176,51 +175,109 @@ export class IngestService implements WindowSink {
    * the store's refusals). Submissions arriving together share one transaction (group commit), each judged alone: a
    * refusal fails only its own submission. OverloadError (counted) when the commit queue is full: nothing stored.
    */
-  async submitWindows(windows: readonly EnergyWindow[], options: AppendOptions = {}): Promise<SubmitResult> {
+  submitWindows(windows: readonly EnergyWindow[], options: AppendOptions = {}): Promise<SubmitResult> {
+    return new Promise<SubmitResult>((resolve, reject) => {
+      this.submitWindowsWith(windows, options, (error, result) => {
+        if (error === null) resolve(result as SubmitResult);
+        else reject(error);
+      });
+    });
+  }
+
+  /**
+   * submitWindows without a promise per submission (the embedded broker's path: thousands of single-window
+   * submissions a second). `done` is called exactly once: at once when nothing is to be stored (every window refused
+   * by the rules, a refuse-batch refusal, overload), otherwise after the commit that holds the windows.
+   */
+  submitWindowsWith(windows: readonly EnergyWindow[], options: AppendOptions, done: SubmitCallback): void {
     const nowMs = this.clock();
-    const plausible: EnergyWindow[] = [];
+    // Copied only once a window is refused: the common submission (all plausible) is passed on as it came.
+    let plausible: EnergyWindow[] | null = null;
     let firstRejection: (WindowRejection & { index: number }) | null = null;
-    for (const [index, window] of windows.entries()) {
+    for (let index = 0; index < windows.length; index += 1) {
+      const window = windows[index] as EnergyWindow;
       const rejection = windowRejection(window, nowMs);
       if (rejection === null) {
-        plausible.push(window);
+        plausible?.push(window);
         continue;
       }
+      plausible ??= windows.slice(0, index);
       firstRejection ??= { ...rejection, index };
       this.countRejection(rejection.reason, `${window.source} ${window.deviceId}#${window.seq}: ${rejection.detail}`);
     }
     if (firstRejection !== null && options.onRefusal === 'refuse-batch') {
       const { index, detail, reason } = firstRejection;
-      throw new ValidationError(`windows.${index}: ${detail}`, [`reason: ${reason}`]);
+      done(new ValidationError(`windows.${index}: ${detail}`, [`reason: ${reason}`]));
+      return;
     }
-    const rejected = windows.length - plausible.length;
-    if (plausible.length === 0) return { inserted: 0, duplicates: 0, rejected, overlaps: 0, seqResets: 0 };
+    const accepted: readonly EnergyWindow[] = plausible ?? windows;
+    const rejected = windows.length - accepted.length;
+    if (accepted.length === 0) {
+      done(null, { inserted: 0, duplicates: 0, rejected, overlaps: 0, seqResets: 0 });
+      return;
+    }
     const refusal = this.outbox?.refusal() ?? null;
     if (refusal !== null) {
       this.count.add('submitsOverloaded');
-      throw new BacklogFullError(refusal);
+      done(new BacklogFullError(refusal));
+      return;
     }
-    const outcome = await this.committer.add({ windows: plausible, options }).catch((error: unknown) => {
+    try {
+      this.committer.addWith({ windows: accepted, options }, (error, outcome) => {
+        // The commit's accounting (counters, refusals, live events) was done once for the whole group: committed().
+        if (error !== null) done(error);
+        else if (!(outcome as AppendGroupOutcome).ok) done((outcome as Extract<AppendGroupOutcome, { ok: false }>).error);
+        else {
+          const result = (outcome as Extract<AppendGroupOutcome, { ok: true }>).result;
+          done(null, { inserted: result.inserted, duplicates: result.duplicates, rejected, overlaps: result.overlaps, seqResets: result.seqResets });
+        }
+      });
+    } catch (error) {
       if (error instanceof OverloadError) this.count.add('submitsOverloaded');
-      throw error;
-    });
-    if (!outcome.ok) {
-      // refuse-batch: nothing was stored; the refusals are counted all the same (the caller answers them).
-      if (outcome.error instanceof WindowRefusedError) this.countRefusals(plausible, outcome.error.refused);
-      throw outcome.error;
+      done(error);
     }
-    const result: AppendResult = outcome.result;
-    this.countRefusals(plausible, result.refused);
-    this.count.add('windowsInserted', result.inserted);
-    this.count.add('windowsDuplicate', result.duplicates);
-    this.count.add('windowsSeqReset', result.seqResets);
-    const lastByDevice = new Map<string, EnergyWindow>();
-    for (const window of plausible) lastByDevice.set(window.deviceId, window);
-    for (const [deviceId, inserted] of Object.entries(result.insertedByDevice)) {
-      const last = lastByDevice.get(deviceId);
-      if (inserted > 0 && last !== undefined) this.bus.publish({ type: 'windows', deviceId, inserted, last });
+  }
+
+  /**
+   * Once per group commit: the counters, the refusals of every submission, the outbox, and one live event per device
+   * with windows stored in it (its count over the group and its last window), not one per submission.
+   */
+  private committed(requests: readonly AppendRequest[], outcomes: readonly AppendGroupOutcome[]): void {
+    let inserted = 0;
+    let duplicates = 0;
+    let seqResets = 0;
+    const byDevice = new Map<string, { inserted: number; last: EnergyWindow }>();
+    for (let index = 0; index < requests.length; index += 1) {
+      const request = requests[index] as AppendRequest;
+      const outcome = outcomes[index];
+      if (outcome === undefined) continue;
+      if (!outcome.ok) {
+        // refuse-batch: nothing was stored; the refusals are counted all the same (the caller answers them).
+        if (outcome.error instanceof WindowRefusedError) this.countRefusals(request.windows, outcome.error.refused);
+        continue;
+      }
+      const result = outcome.result;
+      if (result.refused.length > 0) this.countRefusals(request.windows, result.refused);
+      inserted += result.inserted;
+      duplicates += result.duplicates;
+      seqResets += result.seqResets;
+      if (result.inserted === 0) continue;
+      for (const window of request.windows) {
+        if ((result.insertedByDevice[window.deviceId] ?? 0) === 0) continue;
+        const device = byDevice.get(window.deviceId);
+        if (device === undefined) byDevice.set(window.deviceId, { inserted: 0, last: window });
+        else device.last = window;
+      }
+      for (const deviceId in result.insertedByDevice) {
+        const device = byDevice.get(deviceId);
+        if (device !== undefined) device.inserted += result.insertedByDevice[deviceId] as number;
+      }
     }
-    return { inserted: result.inserted, duplicates: result.duplicates, rejected, overlaps: result.overlaps, seqResets: result.seqResets };
+    this.count.add('windowsInserted', inserted);
+    this.count.add('windowsDuplicate', duplicates);
+    this.count.add('windowsSeqReset', seqResets);
+    if (inserted > 0) this.outbox?.notifyCommitted(inserted);
+    for (const [deviceId, device] of byDevice) this.bus.publish({ type: 'windows', deviceId, inserted: device.inserted, last: device.last });
   }
 
   private countRefusals(windows: readonly EnergyWindow[], refused: readonly RefusedWindow[]): void {

@@ -4,6 +4,8 @@
  * acknowledgement sent after it (PUBACK, 201) always follows the commit that holds the item. While a flush runs, new
  * items queue up and go together in the next one. Bounded: beyond `maxPendingItems` (in `sizeOf` units) `add` rejects
  * at once with OverloadError (the caller counts it and does not acknowledge).
+ * Two ways in: `add` (a promise per item) and `addWith` (a callback per item, no promise: a broker acking thousands of
+ * messages per second settles a whole batch with the one promise of its flush).
  */
 
 /** How long the first item of an idle batcher waits for company (ms): a few ms of latency buys one fsync per batch. */
@@ -40,11 +42,18 @@ export interface MicroBatcherOptions<T = unknown> {
 /** Flush a batch; returns one result per item, in order. A throw rejects every item of the batch. */
 export type FlushFunction<T, R> = (items: readonly T[]) => Promise<readonly R[]>;
 
+/** How one item of `addWith` ends: `error` null and its result, or the error that failed its flush (never null). */
+export type ItemCallback<R> = (error: unknown, result?: R) => void;
+
 interface Pending<T, R> {
   item: T;
   size: number;
-  resolve: (result: R) => void;
-  reject: (error: unknown) => void;
+  done: ItemCallback<R>;
+}
+
+/** A flush rejected with null or undefined: still an error for its items (the callbacks' null means success). */
+function asError(error: unknown): unknown {
+  return error ?? new Error('flush failed without an error');
 }
 
 export class MicroBatcher<T, R> {
@@ -76,20 +85,32 @@ export class MicroBatcher<T, R> {
     return this.queued + this.flushing;
   }
 
+  /** Resolves with the item's result once its flush has finished; rejects at once when refused (OverloadError, closed). */
   add(item: T): Promise<R> {
-    if (this.closed) return Promise.reject(new BatcherClosedError());
+    return new Promise<R>((resolve, reject) => {
+      this.addWith(item, (error, result) => {
+        if (error === null) resolve(result as R);
+        else reject(error);
+      });
+    });
+  }
+
+  /**
+   * Queue an item; `done` is called once its flush has finished (never before this returns). Throws at once, and
+   * never calls `done`, when the item is refused: OverloadError beyond `maxPendingItems`, BatcherClosedError.
+   */
+  addWith(item: T, done: ItemCallback<R>): void {
+    if (this.closed) throw new BatcherClosedError();
     const size = this.sizeOf(item);
     // An item larger than the limit on its own (an import of many windows, bounded by its source's own cap) is always
     // taken: refusing it whenever anything else waits would refuse it for as long as a fleet keeps publishing. While
     // it waits the pending size is over the limit, so other items are refused (back-pressure) until it is flushed.
     if (size <= this.maxPendingItems && this.pending > 0 && this.pending + size > this.maxPendingItems) {
-      return Promise.reject(new OverloadError(this.maxPendingItems));
+      throw new OverloadError(this.maxPendingItems);
     }
-    return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, size, resolve, reject });
-      this.queued += size;
-      this.schedule();
-    });
+    this.queue.push({ item, size, done });
+    this.queued += size;
+    this.schedule();
   }
 
   /** Stop accepting items and wait until everything already added has been flushed. */
@@ -124,33 +145,43 @@ export class MicroBatcher<T, R> {
       return;
     }
     this.flushing = size;
+    const items: T[] = new Array<T>(batch.length);
+    for (let index = 0; index < batch.length; index += 1) items[index] = (batch[index] as Pending<T, R>).item;
     let settled: Promise<readonly R[]>;
     try {
-      settled = this.flush(batch.map((pending) => pending.item));
+      settled = this.flush(items);
     } catch (error) {
       settled = Promise.reject(error);
     }
-    settled
-      .then(
-        (results) => {
-          batch.forEach((pending, index) => {
-            if (index < results.length) pending.resolve(results[index] as R);
-            else pending.reject(new Error(`flush returned ${results.length} results for ${batch.length} items`));
-          });
-        },
-        (error: unknown) => {
-          for (const pending of batch) pending.reject(error);
-        },
-      )
-      .finally(() => {
-        this.flushing = 0;
-        if (this.queue.length > 0) {
-          // setImmediate, not a microtask: lets the poll phase read more messages into the next batch.
-          this.timer = setImmediate(() => this.run());
-        } else {
-          this.notifyIdle();
-        }
-      });
+    settled.then(
+      (results) => this.settle(batch, results, null),
+      (error: unknown) => this.settle(batch, null, asError(error)),
+    );
+  }
+
+  /** Every item of a finished flush gets its result (or the flush's error); then the next batch is scheduled. */
+  private settle(batch: readonly Pending<T, R>[], results: readonly R[] | null, error: unknown): void {
+    // `flushing` stays set while the callbacks run: an item one of them adds waits for the next batch scheduled below.
+    for (let index = 0; index < batch.length; index += 1) {
+      const { done } = batch[index] as Pending<T, R>;
+      try {
+        if (results === null) done(error);
+        else if (index < results.length) done(null, results[index] as R);
+        else done(new Error(`flush returned ${results.length} results for ${batch.length} items`));
+      } catch (thrown) {
+        // A callback that throws must not keep the rest of the batch from settling; surface it as an uncaught error.
+        queueMicrotask(() => {
+          throw thrown;
+        });
+      }
+    }
+    this.flushing = 0;
+    if (this.queue.length > 0) {
+      // setImmediate, not a microtask: lets the poll phase read more messages into the next batch.
+      this.timer = setImmediate(() => this.run());
+    } else {
+      this.notifyIdle();
+    }
   }
 
   private notifyIdle(): void {

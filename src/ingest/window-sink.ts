@@ -32,6 +32,9 @@ export interface SubmitResult {
   seqResets?: number;
 }
 
+/** How a submission ends: `error` null and its result, or why nothing is stored (OverloadError, ValidationError, …; never null). */
+export type SubmitCallback = (error: unknown, result?: SubmitResult) => void;
+
 /**
  * Where every reader (HTTP, serial, MQTT) delivers what it measured. Implemented by IngestService.
  * `submitWindows` resolves only once the windows are durably stored (MQTT acks after it).
@@ -41,6 +44,23 @@ export interface WindowSink {
   announce(hello: DeviceHello): Promise<Device>;
   /** `options.onRefusal: 'refuse-batch'` (HTTP): an overlap stores none of the batch and throws WindowRefusedError. */
   submitWindows(windows: readonly EnergyWindow[], options?: AppendOptions): Promise<SubmitResult>;
+  /**
+   * The same without a promise per submission (IngestService has it): `done` is called once, possibly before this
+   * returns. Optional: `submitWith` goes through `submitWindows` for a sink without it.
+   */
+  submitWindowsWith?(windows: readonly EnergyWindow[], options: AppendOptions, done: SubmitCallback): void;
   /** Live power for the dashboard's trace; not stored. */
   publishPower(deviceId: string, tMs: number, powerW: number): void;
+}
+
+/** Submit through the sink's callback form when it has one, else through its promise. */
+export function submitWith(sink: WindowSink, windows: readonly EnergyWindow[], options: AppendOptions, done: SubmitCallback): void {
+  if (sink.submitWindowsWith !== undefined) {
+    sink.submitWindowsWith(windows, options, done);
+    return;
+  }
+  sink.submitWindows(windows, options).then(
+    (result) => done(null, result),
+    (error: unknown) => done(error ?? new Error('submission failed without an error')),
+  );
 }

@@ -4,7 +4,7 @@ import { ValidationError, WindowRefusedError } from '../../src/domain/errors.js'
 import type { EnergyWindow } from '../../src/domain/types.js';
 import { IngestService } from '../../src/ingest/ingest-service.js';
 import { OverloadError } from '../../src/ingest/micro-batcher.js';
-import { LiveBus } from '../../src/live/live-bus.js';
+import { LiveBus, type LiveEvent } from '../../src/live/live-bus.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { AppendGroupOutcome, AppendRequest } from '../../src/store/store.js';
@@ -71,6 +71,42 @@ describe('IngestService group commit', () => {
       { inserted: 0, duplicates: 1, rejected: 0, overlaps: 0, seqResets: 0 },
     ]);
     expect(ingest.counters).toMatchObject({ windowsInserted: 3, windowsDuplicate: 1, commits: 1 });
+  });
+
+  it('publishes one live event per device per commit (its windows of the whole group, its last window), not one per submission', async () => {
+    store = recordingStore();
+    const bus = new LiveBus();
+    const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, () => T0 + 3_600_000);
+    for (const id of ['a', 'b']) await ingest.announce({ deviceId: id });
+    const events: LiveEvent[] = [];
+    bus.subscribe((event) => events.push(event));
+    // Single-window submissions, as the embedded broker makes them: one a window, interleaved between two devices.
+    const results = await Promise.all([
+      ingest.submitWindows([window('a', 0)]),
+      ingest.submitWindows([window('b', 0)]),
+      ingest.submitWindows([window('a', 1)]),
+      ingest.submitWindows([window('a', 1)]), // a duplicate: not in the count
+      ingest.submitWindows([window('a', 2)]),
+    ]);
+    expect(store.groups).toHaveLength(1);
+    expect(results.map((result) => result.inserted)).toEqual([1, 1, 1, 0, 1]);
+    expect(events).toEqual([
+      { type: 'windows', deviceId: 'a', inserted: 3, last: window('a', 2) },
+      { type: 'windows', deviceId: 'b', inserted: 1, last: window('b', 0) },
+    ]);
+    expect(ingest.counters).toMatchObject({ windowsInserted: 4, windowsDuplicate: 1, commits: 1 });
+  });
+
+  it('submitWindowsWith calls back once after the commit, and at once (no commit) when every window breaks the rules', async () => {
+    const ingest = await service();
+    const calls: [unknown, unknown][] = [];
+    ingest.submitWindowsWith([window('a', 0)], {}, (error, result) => calls.push([error, result]));
+    expect(calls).toEqual([]); // not before the commit
+    ingest.submitWindowsWith([window('a', 9, { energyJ: 1e6 })], {}, (error, result) => calls.push([error, result]));
+    expect(calls).toEqual([[null, { inserted: 0, duplicates: 0, rejected: 1, overlaps: 0, seqResets: 0 }]]);
+    await waitFor('the commit', () => (calls.length === 2 ? true : null));
+    expect(calls[1]).toEqual([null, { inserted: 1, duplicates: 0, rejected: 0, overlaps: 0, seqResets: 0 }]);
+    expect(store.groups).toHaveLength(1);
   });
 
   it('resolves a submission only after the commit that holds it; submissions made meanwhile share the next one', async () => {

@@ -63,4 +63,40 @@ describe('MicroBatcher', () => {
     await expect(batcher.add(8)).resolves.toBe(8);
     await batcher.close();
   });
+
+  it('addWith: one callback per item after its flush, no promise; refusals throw at once; a throwing callback does not stop the batch', async () => {
+    const batcher = new MicroBatcher<number, number>(async (items) => items.map((item) => item * 2), { lingerMs: 1, maxPendingItems: 3 });
+    const settled: [unknown, number | undefined][] = [];
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown): void => void uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      batcher.addWith(1, () => {
+        throw new Error('callback bug');
+      });
+      batcher.addWith(2, (error, result) => settled.push([error, result]));
+      batcher.addWith(3, (error, result) => settled.push([error, result]));
+      expect(settled).toEqual([]); // never before the flush
+      expect(() => batcher.addWith(4, () => undefined)).toThrow(OverloadError);
+      await batcher.close();
+      expect(settled).toEqual([
+        [null, 4],
+        [null, 6],
+      ]);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(uncaught).toEqual([new Error('callback bug')]);
+      expect(() => batcher.addWith(5, () => undefined)).toThrow('closed');
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+
+  it('addWith: a failed flush calls every item back with its error', async () => {
+    const batcher = new MicroBatcher<number, number>(async () => Promise.reject(new Error('disk full')), { lingerMs: 1 });
+    const errors: unknown[] = [];
+    batcher.addWith(1, (error) => errors.push(error));
+    batcher.addWith(2, (error) => errors.push(error));
+    await batcher.close();
+    expect(errors).toEqual([new Error('disk full'), new Error('disk full')]);
+  });
 });

@@ -8,7 +8,7 @@ import type { EnergyWindow } from '../../domain/types.js';
 import { parseJsonMessage } from '../../protocol/json-message.js';
 import { isParseFailure } from '../../protocol/messages.js';
 import type { PresenceSink } from '../../live/device-presence.js';
-import type { SubmitResult, WindowSink } from '../window-sink.js';
+import { submitWith, type SubmitResult, type WindowSink } from '../window-sink.js';
 import { OverloadError } from '../micro-batcher.js';
 import type { MqttRejectReason, MqttStats } from './mqtt-stats.js';
 import { parseDeviceTopic, STATUS_OFFLINE, STATUS_ONLINE, type DeviceTopic } from './topics.js';
@@ -25,10 +25,24 @@ export type HandleOutcome =
   /** Do not ack: the broker redelivers (after a reconnect). */
   | { ack: false; reason: 'store_failed' | 'overload'; error: string };
 
-interface WindowItem {
-  window: EnergyWindow;
-  fleet: string;
+/** Where a message's outcome goes: called once, possibly before `handleParsed` returns. */
+export type OutcomeCallback = (outcome: HandleOutcome) => void;
+
+/**
+ * One message on its way to its outcome. State in a plain object, not in closures made per message (the hot path
+ * makes none that need a name).
+ */
+interface Delivery {
+  readonly done: OutcomeCallback;
+  settled: boolean;
+  /** A window counted in `windowsInFlight` (close() waits for it). */
+  inFlight: boolean;
 }
+
+/** The outcomes every message shares, made once (callers compare them, never change them). */
+const STORED: HandleOutcome = Object.freeze({ ack: true, result: 'stored' });
+const ACCEPTED: HandleOutcome = Object.freeze({ ack: true, result: 'accepted' });
+const CLOSING: HandleOutcome = Object.freeze({ ack: false, reason: 'store_failed', error: 'closing: not stored' });
 
 export interface MessageProcessorOptions {
   sink: WindowSink;
@@ -64,22 +78,30 @@ export class MqttMessageProcessor {
     return this.online.size;
   }
 
-  /** Handle one PUBLISH. `topic` is already authorized (embedded broker) or came from our subscription. */
-  async handle(topic: string, payload: Buffer): Promise<HandleOutcome> {
+  /** Handle one PUBLISH that came from our subscription (the reader): its topic is parsed here. */
+  handle(topic: string, payload: Buffer): Promise<HandleOutcome> {
+    const parsedTopic = parseDeviceTopic(this.options.prefix, topic);
+    if (parsedTopic === null) {
+      this.options.stats.count('messages');
+      return Promise.resolve(this.rejected('bad_topic'));
+    }
+    return new Promise<HandleOutcome>((resolve) => this.handleParsed(parsedTopic, payload, resolve));
+  }
+
+  /**
+   * Handle one PUBLISH whose topic is parsed and authorized already (the embedded broker's ACL parsed it), without a
+   * promise per message: `done` gets the outcome once, at once for anything but a window, after its commit for one.
+   */
+  handleParsed(topic: DeviceTopic, payload: Buffer, done: OutcomeCallback): void {
     const { stats } = this.options;
     stats.count('messages');
-    const parsedTopic = parseDeviceTopic(this.options.prefix, topic);
-    if (parsedTopic === null) return this.rejected('bad_topic');
     stats.enter();
+    const delivery: Delivery = { done, settled: false, inFlight: false };
     try {
-      return await this.handleDeviceMessage(parsedTopic, payload);
+      this.handleDeviceMessage(topic, payload, delivery);
     } catch (error) {
-      // Unexpected (e.g. the store is closed): withhold the ack so nothing acknowledged is lost.
-      stats.count('storeFailures');
-      stats.lastError = error instanceof Error ? error.message : String(error);
-      return { ack: false, reason: 'store_failed', error: stats.lastError };
-    } finally {
-      stats.leave();
+      if (delivery.settled) throw error; // thrown by `done` itself: not ours to turn into an outcome
+      this.finish(delivery, this.failed(error));
     }
   }
 
@@ -90,66 +112,116 @@ export class MqttMessageProcessor {
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async handleDeviceMessage(topic: DeviceTopic, payload: Buffer): Promise<HandleOutcome> {
+  /** Unexpected (e.g. the store is closed): withhold the ack so nothing acknowledged is lost. */
+  private failed(error: unknown): HandleOutcome {
+    const { stats } = this.options;
+    stats.count('storeFailures');
+    stats.lastError = error instanceof Error ? error.message : String(error);
+    return { ack: false, reason: 'store_failed', error: stats.lastError };
+  }
+
+  private handleDeviceMessage(topic: DeviceTopic, payload: Buffer, delivery: Delivery): void {
     const { stats, sink } = this.options;
-    if (topic.kind === 'status') return this.handleStatus(topic, payload);
+    if (topic.kind === 'status') {
+      this.finish(delivery, this.handleStatus(topic, payload));
+      return;
+    }
     const message = parseJsonMessage(payload);
-    if (isParseFailure(message)) return this.rejected(message.reason);
-    if (message.type !== topic.kind) return this.rejected('topic_mismatch');
+    if (isParseFailure(message)) {
+      this.finish(delivery, this.rejected(message.reason));
+      return;
+    }
+    if (message.type !== topic.kind) {
+      this.finish(delivery, this.rejected('topic_mismatch'));
+      return;
+    }
     const receivedMs = this.clock();
     switch (message.type) {
-      case 'hello': {
-        await sink.announce({ deviceId: topic.deviceId, board: message.board, firmware: message.firmware, fleet: topic.fleet });
-        this.remember(topic.deviceId);
-        stats.count('hellos');
-        return { ack: true, result: 'accepted' };
-      }
+      case 'hello':
+        sink.announce({ deviceId: topic.deviceId, board: message.board, firmware: message.firmware, fleet: topic.fleet }).then(
+          () => {
+            this.remember(topic.deviceId);
+            stats.count('hellos');
+            this.finish(delivery, ACCEPTED);
+          },
+          (error: unknown) => this.finish(delivery, this.failed(error)),
+        );
+        return;
       case 'sample':
         sink.publishPower(topic.deviceId, receivedMs, message.powerUw * 1e-6);
         stats.count('samples');
-        return { ack: true, result: 'accepted' };
+        this.finish(delivery, ACCEPTED);
+        return;
       case 'event':
         stats.count('events');
-        return { ack: true, result: 'accepted' };
+        this.finish(delivery, ACCEPTED);
+        return;
       case 'window':
-        return this.handleWindow({ window: energyWindowFromMessage(topic.deviceId, message, receivedMs, this.options.source), fleet: topic.fleet });
+        this.handleWindow(energyWindowFromMessage(topic.deviceId, message, receivedMs, this.options.source), topic.fleet, delivery);
+        return;
     }
   }
 
   /**
    * One window, one submission: the sink's group commit puts the windows of every connection that arrive together
-   * into one transaction, and this resolves (so the ack goes out) only after the commit that holds this window.
+   * into one transaction, and the delivery is finished (so the ack goes out) only after the commit that holds this window.
    */
-  private async handleWindow(item: WindowItem): Promise<HandleOutcome> {
-    const { stats, sink } = this.options;
-    if (this.closed) return { ack: false, reason: 'store_failed', error: 'closing: not stored' };
+  private handleWindow(window: EnergyWindow, fleet: string, delivery: Delivery): void {
+    if (this.closed) {
+      this.finish(delivery, CLOSING);
+      return;
+    }
     this.windowsInFlight += 1;
+    delivery.inFlight = true;
+    if (this.known.has(window.deviceId)) {
+      this.submit(window, delivery);
+      return;
+    }
+    this.ensureAnnounced(window.deviceId, fleet).then(
+      () => this.submit(window, delivery),
+      (error: unknown) => this.finish(delivery, this.windowFailure(error)),
+    );
+  }
+
+  private submit(window: EnergyWindow, delivery: Delivery): void {
     try {
-      await this.ensureAnnounced(item);
-      this.count(await sink.submitWindows([item.window]));
-      return { ack: true, result: 'stored' };
+      submitWith(this.options.sink, [window], {}, (error, result) =>
+        this.finish(delivery, error === null ? this.stored(result as SubmitResult) : this.windowFailure(error)),
+      );
     } catch (error) {
-      if (error instanceof OverloadError) {
-        stats.reject('overload');
-        return { ack: false, reason: 'overload', error: error.message };
-      }
-      if (error instanceof NotFoundError) this.known.clear(); // a device was deleted meanwhile: re-announce on redelivery
-      // The ingest service drops windows that break the rules itself; a ValidationError is a sink that did not (the
-      // store's integrity guard, the last resort): drop (and ack) the window, or it would be redelivered forever.
-      if (error instanceof ValidationError) return this.rejected('store_rejected');
-      stats.count('storeFailures');
-      stats.lastError = error instanceof Error ? error.message : String(error);
-      return { ack: false, reason: 'store_failed', error: stats.lastError };
-    } finally {
-      this.windowsInFlight -= 1;
-      if (this.windowsInFlight === 0) this.notifyIdle();
+      if (delivery.settled) throw error; // thrown by `done` itself
+      this.finish(delivery, this.windowFailure(error)); // a sink that throws instead of rejecting
     }
   }
 
-  /** Unknown devices are announced first, with the fleet from their topic. */
-  private async ensureAnnounced({ window, fleet }: WindowItem): Promise<void> {
-    const deviceId = window.deviceId;
-    if (this.known.has(deviceId)) return;
+  /** The message's outcome, once: the in-flight gauge, the windows close() waits for, then the caller. */
+  private finish(delivery: Delivery, outcome: HandleOutcome): void {
+    if (delivery.settled) return;
+    delivery.settled = true;
+    this.options.stats.leave();
+    if (delivery.inFlight) {
+      this.windowsInFlight -= 1;
+      if (this.windowsInFlight === 0) this.notifyIdle();
+    }
+    delivery.done(outcome);
+  }
+
+  /** A window's submission failed: withhold the ack (redelivered), or drop and ack what would fail forever. */
+  private windowFailure(error: unknown): HandleOutcome {
+    const { stats } = this.options;
+    if (error instanceof OverloadError) {
+      stats.reject('overload');
+      return { ack: false, reason: 'overload', error: error.message };
+    }
+    if (error instanceof NotFoundError) this.known.clear(); // a device was deleted meanwhile: re-announce on redelivery
+    // The ingest service drops windows that break the rules itself; a ValidationError is a sink that did not (the
+    // store's integrity guard, the last resort): drop (and ack) the window, or it would be redelivered forever.
+    if (error instanceof ValidationError) return this.rejected('store_rejected');
+    return this.failed(error);
+  }
+
+  /** Unknown devices are announced first, with the fleet from their topic; concurrent windows share one announcement. */
+  private ensureAnnounced(deviceId: string, fleet: string): Promise<void> {
     let announcing = this.announcing.get(deviceId);
     if (announcing === undefined) {
       announcing = this.options.sink.announce({ deviceId, fleet }).then(
@@ -164,7 +236,7 @@ export class MqttMessageProcessor {
       );
       this.announcing.set(deviceId, announcing);
     }
-    await announcing;
+    return announcing;
   }
 
   private notifyIdle(): void {
@@ -184,7 +256,7 @@ export class MqttMessageProcessor {
       this.online.delete(topic.deviceId);
     }
     this.options.presence?.report(topic.deviceId, text === STATUS_ONLINE ? 'online' : 'offline', 'status');
-    return { ack: true, result: 'accepted' };
+    return ACCEPTED;
   }
 
   private rejected(reason: MqttRejectReason): HandleOutcome {
@@ -198,12 +270,13 @@ export class MqttMessageProcessor {
   }
 
   /** Windows the sink refused by the window rules were dropped (and counted there): acked like the others, counted here too. */
-  private count(result: SubmitResult): void {
+  private stored(result: SubmitResult): HandleOutcome {
     const { stats } = this.options;
-    stats.count('windowsInserted', result.inserted);
-    stats.count('duplicates', result.duplicates);
-    stats.count('seqResets', result.seqResets ?? 0);
+    if (result.inserted > 0) stats.count('windowsInserted', result.inserted);
+    if (result.duplicates > 0) stats.count('duplicates', result.duplicates);
+    if ((result.seqResets ?? 0) > 0) stats.count('seqResets', result.seqResets);
     if ((result.rejected ?? 0) > 0) stats.reject('implausible', result.rejected);
     if ((result.overlaps ?? 0) > 0) stats.reject('overlap', result.overlaps);
+    return STORED;
   }
 }

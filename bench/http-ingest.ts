@@ -31,6 +31,8 @@ const DEVICES = 1_000;
 const CONNECTIONS = 50;
 /** Seconds of load per measurement. */
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
+/** Seconds of load before each measurement, not counted. */
+const WARMUP_S = 1;
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
 const CLOCK_TICKS_PER_S = 100;
 const CPU_PROFILE_DIR = process.env['BENCH_CPU_PROF'];
@@ -74,6 +76,7 @@ function cpuSeconds(pid: number | undefined): number {
 
 /** The load, and the CPU the server process `pid` spent on it per request. */
 async function measure(url: string, pid: number | undefined): Promise<Measured> {
+  await load(url, WARMUP_S); // the JIT compiles the hot path; its CPU is not counted
   const cpuBefore = cpuSeconds(pid);
   const result = await load(url);
   const cpuS = cpuSeconds(pid) - cpuBefore;
@@ -81,17 +84,19 @@ async function measure(url: string, pid: number | undefined): Promise<Measured> 
   return { ...result, cpuUsPerRequest: (cpuS / Math.max(1, answered)) * 1e6 };
 }
 
-async function load(url: string): Promise<LoadResult> {
-  let i = 0;
+/** Requests sent so far, by every run: the service never sees a seq twice, its warm-up included. */
+let sent = 0;
+
+async function load(url: string, durationS: number = DURATION_S): Promise<LoadResult> {
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
-    duration: DURATION_S,
+    duration: durationS,
     requests: [
       {
         method: 'POST',
         setupRequest: (request) => {
-          const { deviceId, body } = windowBody(i++);
+          const { deviceId, body } = windowBody(sent++);
           return {
             ...request,
             path: `/api/devices/${deviceId}/windows`,

@@ -6,15 +6,27 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
+/** What an `Authorization` header says about the token: it is the one, it is missing (or not a bearer), or it is wrong. */
+export type BearerVerdict = 'ok' | 'missing' | 'invalid';
+
+/** The check of `Authorization: Bearer <token>` headers against `token`, in constant time. */
+export function bearerCheck(token: string): (header: string | undefined) => BearerVerdict {
+  const expected = digest(token);
+  return (header) => {
+    const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
+    if (match === null) return 'missing';
+    return timingSafeEqual(digest(match[1]!.trim()), expected) ? 'ok' : 'invalid';
+  };
+}
+
 /** Write endpoints require `Authorization: Bearer <token>`; compared in constant time. */
 export function requireBearer(token: string): RequestHandler {
-  const expected = digest(token);
+  const check = bearerCheck(token);
   return (req, res, next) => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (match === null || !timingSafeEqual(digest(match[1]!.trim()), expected)) {
+    const verdict = check(req.get('authorization'));
+    if (verdict !== 'ok') {
       res.set('WWW-Authenticate', 'Bearer realm="tinyml-footprint"');
-      next(new HttpError(401, 'unauthorized', match === null ? 'missing bearer token (Authorization: Bearer <token>)' : 'invalid bearer token'));
+      next(new HttpError(401, 'unauthorized', verdict === 'missing' ? 'missing bearer token (Authorization: Bearer <token>)' : 'invalid bearer token'));
       return;
     }
     next();

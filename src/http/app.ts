@@ -158,6 +158,8 @@ export function createApp(deps: AppDeps): { app: Express; handler: RequestListen
     store: deps.store,
     sink: deps.ingest,
     stats,
+    // A device the fleet index holds is registered (none is ever deleted): no store read per window post.
+    knownRegistered: (deviceId) => deps.fleetIndex.get(deviceId) !== undefined,
     log: deps.log,
     observe,
     checkBearer: bearerCheck(deps.apiToken),

@@ -77,51 +77,70 @@ function readError(message: string, type?: string): Error & { status: number; ty
   return Object.assign(new Error(message), { status: 400, ...(type === undefined ? {} : { type }) });
 }
 
+/** One body being read: its chunks so far and what to call once it is complete or has failed. */
+interface BodyRead {
+  readonly length: number;
+  readonly chunks: Buffer[];
+  received: number;
+  readonly onBody: (bytes: Buffer) => void;
+  readonly onError: (error: Error) => void;
+}
+
+/** The read under way on a request; the listeners below are shared by every request (none is made per request). */
+const BODY_READ = Symbol('body read');
+type ReadingRequest = IncomingMessage & { [BODY_READ]?: BodyRead | undefined };
+
+/** The read of this request, ended: its listeners removed (later events are ignored, as raw-body ignores them). */
+function endRead(req: ReadingRequest): BodyRead | undefined {
+  const read = req[BODY_READ];
+  if (read === undefined) return undefined;
+  req[BODY_READ] = undefined;
+  req.removeListener('data', onBodyData);
+  req.removeListener('end', onBodyEnd);
+  req.removeListener('aborted', onBodyAborted);
+  req.removeListener('error', onBodyError);
+  req.removeListener('close', onBodyClose);
+  return read;
+}
+
+function onBodyData(this: ReadingRequest, chunk: Buffer): void {
+  const read = this[BODY_READ];
+  if (read === undefined) return;
+  read.chunks.push(chunk);
+  read.received += chunk.length;
+}
+
+function onBodyEnd(this: ReadingRequest): void {
+  const read = endRead(this);
+  if (read === undefined) return;
+  if (read.received !== read.length) read.onError(readError('request size did not match content length', 'request.size.invalid'));
+  else read.onBody(read.chunks.length === 1 ? read.chunks[0]! : Buffer.concat(read.chunks, read.received));
+}
+
+function onBodyAborted(this: ReadingRequest): void {
+  endRead(this)?.onError(readError('request aborted', 'request.aborted'));
+}
+
+function onBodyError(this: ReadingRequest, error: Error): void {
+  endRead(this)?.onError(readError(error.message));
+}
+
+/** Closed without an end or an abort: raw-body stops listening and answers nothing; so does this. */
+function onBodyClose(this: ReadingRequest): void {
+  endRead(this);
+}
+
 /**
  * Reads the body (`length` bytes, as the Content-Length said): the bytes, or the error raw-body (under body-parser)
  * would report for the same event: a client that hangs up mid-body is a 400 `request aborted`, counted as bad-request.
  */
-function readBody(req: IncomingMessage, length: number, onBody: (bytes: Buffer) => void, onError: (error: Error) => void): void {
-  const chunks: Buffer[] = [];
-  let received = 0;
-  let done = false;
-  const finish = (): void => {
-    done = true;
-    req.removeListener('data', onData);
-    req.removeListener('end', onEnd);
-    req.removeListener('aborted', onAborted);
-    req.removeListener('error', onStreamError);
-    req.removeListener('close', onClose);
-  };
-  function onData(chunk: Buffer): void {
-    chunks.push(chunk);
-    received += chunk.length;
-  }
-  function onEnd(): void {
-    if (done) return;
-    finish();
-    if (received !== length) onError(readError('request size did not match content length', 'request.size.invalid'));
-    else onBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
-  }
-  function onAborted(): void {
-    if (done) return;
-    finish();
-    onError(readError('request aborted', 'request.aborted'));
-  }
-  function onStreamError(error: Error): void {
-    if (done) return;
-    finish();
-    onError(readError(error.message));
-  }
-  // Closed without an end or an abort: raw-body stops listening and answers nothing; so does this.
-  function onClose(): void {
-    if (!done) finish();
-  }
-  req.on('data', onData);
-  req.on('end', onEnd);
-  req.on('aborted', onAborted);
-  req.on('error', onStreamError);
-  req.on('close', onClose);
+function readBody(req: ReadingRequest, length: number, onBody: (bytes: Buffer) => void, onError: (error: Error) => void): void {
+  req[BODY_READ] = { length, chunks: [], received: 0, onBody, onError };
+  req.on('data', onBodyData);
+  req.on('end', onBodyEnd);
+  req.on('aborted', onBodyAborted);
+  req.on('error', onBodyError);
+  req.on('close', onBodyClose);
 }
 
 /**

@@ -185,6 +185,13 @@ describe('window posts ahead of Express', () => {
     expect((await request(`${ctx.url}/api/devices/${ENCODED_DEVICE}`)).body.aggregate.windows).toBe(windowsBefore);
   });
 
+  it('looks a device up in the store when the fleet index does not hold it (yet)', async () => {
+    // Registered in the store alone: no device event, so the fleet index has not seen it.
+    await ctx.service.context.store.createDevice({ id: 'store-only', spec: (await ctx.service.context.store.getDevice(DEVICE))!.spec });
+    expect(ctx.service.context.fleetIndex.get('store-only')).toBeUndefined();
+    expect((await compare(json(win(1)), { device: 'store-only', expressBody: json(win(2)) })).status).toBe(201);
+  });
+
   it('answers an unknown device (404) as Express does', async () => {
     const answer = await compare(json(win(60)), { device: 'nobody' });
     expect(answer.status).toBe(404);

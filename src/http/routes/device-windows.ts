@@ -15,6 +15,11 @@ export interface WindowsIngestDeps {
   store: Store;
   sink: WindowSink;
   stats: HttpStats;
+  /**
+   * True for a device known to be registered without a store read (the fleet index's rows); false sends the question
+   * to the store. Devices are never deleted, so a true answer cannot go stale. Absent: the store is always asked.
+   */
+  knownRegistered?: (deviceId: string) => boolean;
 }
 
 export interface DeviceWindowsDeps extends WindowsIngestDeps {
@@ -42,7 +47,8 @@ function windowsOf(raw: unknown): readonly WindowInput[] {
  */
 export async function ingestWindows(deps: WindowsIngestDeps, deviceId: string, raw: unknown): Promise<IngestAnswer> {
   const items = windowsOf(raw);
-  if ((await deps.store.getDevice(deviceId)) === undefined) throw new NotFoundError(`device "${deviceId}" is not registered`);
+  const known = deps.knownRegistered?.(deviceId) === true;
+  if (!known && (await deps.store.getDevice(deviceId)) === undefined) throw new NotFoundError(`device "${deviceId}" is not registered`);
   const windows: EnergyWindow[] = items.map((item) => ({
     deviceId,
     seq: item.seq,

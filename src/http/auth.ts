@@ -1,22 +1,24 @@
-import { hash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { HttpError } from './problem.js';
-
-/** SHA-256 of the text: equal-length values for the constant-time compare, whatever the lengths given. One-shot (half of createHash's cost). */
-function digest(text: string): Buffer {
-  return hash('sha256', text, 'buffer');
-}
 
 /** What an `Authorization` header says about the token: it is the one, it is missing (or not a bearer), or it is wrong. */
 export type BearerVerdict = 'ok' | 'missing' | 'invalid';
 
-/** The check of `Authorization: Bearer <token>` headers against `token`, in constant time. */
+/**
+ * The check of `Authorization: Bearer <token>` headers against `token`, in constant time: a token of the right length
+ * is compared byte for byte with timingSafeEqual; one of another length compares the token with itself, the same
+ * work, so the time taken tells neither the token's bytes nor its length. (A SHA-256 of each given token did the same
+ * at ~5 µs a request, more than the rest of the check.)
+ */
 export function bearerCheck(token: string): (header: string | undefined) => BearerVerdict {
-  const expected = digest(token);
+  const expected = Buffer.from(token, 'utf8');
   return (header) => {
     const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
     if (match === null) return 'missing';
-    return timingSafeEqual(digest(match[1]!.trim()), expected) ? 'ok' : 'invalid';
+    const given = Buffer.from(match[1]!.trim(), 'utf8');
+    const same = given.length === expected.length ? timingSafeEqual(given, expected) : !timingSafeEqual(expected, expected);
+    return same ? 'ok' : 'invalid';
   };
 }
 

@@ -1,13 +1,21 @@
 /**
  * HTTP ingest benchmark: single-window `POST /api/devices/:id/windows` requests (each a new window, device-stamped,
- * stored with SQLite synchronous = FULL before the 201), against a baseline measured in the same run: a trivial
- * Express 5 handler that parses the same body with `express.json()` and answers the same 201 body, storing nothing.
- * Both servers run in a child process of their own; autocannon (this process) is the client for both. The baseline is
- * measured before and after the service (the machine may be shared) and the ratio taken to their mean.
+ * stored with SQLite synchronous = FULL before the 201), against two baselines measured in the same run that parse the
+ * same body and answer the same 201 body, storing nothing: a trivial Express 5 handler behind `express.json()`, and
+ * bare `node:http` (the body read and `JSON.parse`d). Every server runs in a child process of its own; autocannon (this
+ * process) is the client for all. The Express baseline is measured before and after the service (the machine may be
+ * shared) and the ratios taken to their mean.
+ *
+ * Two figures per server: requests/s, and its own CPU time per request (user + system of its process, from /proc,
+ * over the load run). On a shared machine throughput swings several-fold between runs; CPU per request does not, so
+ * `CPU ×Express` (Express's µs per request / the service's) is the steadier form of the goal's ratio.
+ *
  * Run alone: `npx tsx bench/http-ingest.ts`.
+ * BENCH_DURATION_S=10  seconds of load per server (default 10)
+ * BENCH_CPU_PROF=dir   the service runs with `node --cpu-prof` and writes its profile there at exit
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,7 +30,12 @@ const DEVICES = 1_000;
 /** Concurrent keep-alive connections, as in the issue's measurement. */
 const CONNECTIONS = 50;
 /** Seconds of load per measurement. */
-const DURATION_S = 10;
+const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
+/** Seconds of load before each measurement, not counted. */
+const WARMUP_S = 1;
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
+const CLOCK_TICKS_PER_S = 100;
+const CPU_PROFILE_DIR = process.env['BENCH_CPU_PROF'];
 const TOKEN = 'bench-token';
 /** The issue's goal: ≥ 0.8 × the express.json() baseline. */
 const GOAL_RATIO = 0.8;
@@ -46,17 +59,44 @@ function windowBody(i: number): { deviceId: string; body: string } {
   return { deviceId: `ingest-${i % DEVICES}`, body };
 }
 
-async function load(url: string): Promise<LoadResult> {
-  let i = 0;
+interface Measured extends LoadResult {
+  /** The server process's CPU time per request answered (user + system), µs; NaN where /proc is missing. */
+  cpuUsPerRequest: number;
+}
+
+/** CPU seconds (user + system) a child process used so far, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The load, and the CPU the server process `pid` spent on it per request. */
+async function measure(url: string, pid: number | undefined): Promise<Measured> {
+  await load(url, WARMUP_S); // the JIT compiles the hot path; its CPU is not counted
+  const cpuBefore = cpuSeconds(pid);
+  const result = await load(url);
+  const cpuS = cpuSeconds(pid) - cpuBefore;
+  const answered = result.requestsPerS * DURATION_S;
+  return { ...result, cpuUsPerRequest: (cpuS / Math.max(1, answered)) * 1e6 };
+}
+
+/** Requests sent so far, by every run: the service never sees a seq twice, its warm-up included. */
+let sent = 0;
+
+async function load(url: string, durationS: number = DURATION_S): Promise<LoadResult> {
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
-    duration: DURATION_S,
+    duration: durationS,
     requests: [
       {
         method: 'POST',
         setupRequest: (request) => {
-          const { deviceId, body } = windowBody(i++);
+          const { deviceId, body } = windowBody(sent++);
           return {
             ...request,
             path: `/api/devices/${deviceId}/windows`,
@@ -96,10 +136,28 @@ app.post('/api/devices/:id/windows', (req, res) => {
 const server = app.listen(0, '127.0.0.1', () => process.stderr.write('listening on http://127.0.0.1:' + server.address().port + '\\n'));
 `;
 
-async function baselineLoad(): Promise<LoadResult> {
-  const baseline = await startChild(['--input-type=module', '-e', BASELINE_SCRIPT]);
+/** The same answer from bare node:http: the body read to its end and parsed, nothing else. */
+const BARE_SCRIPT = `
+import { createServer } from 'node:http';
+const body = ${JSON.stringify(RESPONSE_BODY)};
+const server = createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
+  req.on('end', () => {
+    let parsed;
+    try { parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { parsed = undefined; }
+    if (typeof parsed?.seq !== 'number') { res.writeHead(400).end(); return; }
+    res.writeHead(201, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+});
+server.listen(0, '127.0.0.1', () => process.stderr.write('listening on http://127.0.0.1:' + server.address().port + '\\n'));
+`;
+
+async function baselineLoad(script: string): Promise<Measured> {
+  const baseline = await startChild(['--input-type=module', '-e', script]);
   try {
-    return await load(baseline.url);
+    return await measure(baseline.url, baseline.child.pid);
   } finally {
     await stop(baseline.child);
   }
@@ -111,41 +169,59 @@ async function stop(child: ChildProcess): Promise<void> {
   await new Promise((resolve) => child.once('exit', resolve));
 }
 
-function row(name: string, result: LoadResult): string {
-  return `${name.padEnd(52)} ${result.requestsPerS.toFixed(0).padStart(7)} req/s   p50 ${String(result.p50Ms).padStart(3)} ms   p99 ${String(result.p99Ms).padStart(3)} ms   non-2xx ${result.non2xx}   errors ${result.errors}`;
+function row(name: string, result: Measured): string {
+  return `${name.padEnd(52)} ${result.requestsPerS.toFixed(0).padStart(7)} req/s   CPU ${result.cpuUsPerRequest.toFixed(0).padStart(4)} µs/req   p50 ${String(result.p50Ms).padStart(3)} ms   p99 ${String(result.p99Ms).padStart(3)} ms   non-2xx ${result.non2xx}   errors ${result.errors}`;
 }
 
 export async function runHttpIngestBench(): Promise<void> {
   process.stdout.write(
     `HTTP ingest bench: single-window POSTs over ${DEVICES} devices, ${CONNECTIONS} connections, ${DURATION_S} s per run (servers in child processes)\n`,
   );
-  const before = await baselineLoad();
+  const bare = await baselineLoad(BARE_SCRIPT);
+  const before = await baselineLoad(BASELINE_SCRIPT);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-bench-ingest-'));
   try {
     const store = SqliteStore.open(path.join(dataDir, DATABASE_FILE));
     for (let d = 0; d < DEVICES; d += 1) await store.createDevice({ id: `ingest-${d}`, spec: SEED_DEFAULT_SPEC });
     await store.close();
     const serve = await startChild(
-      ['bin/tinyml-footprint.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--no-serial-discovery', '--mqtt-port', '0'],
+      [
+        ...(CPU_PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR]),
+        'bin/tinyml-footprint.js',
+        'serve',
+        '--port',
+        '0',
+        '--host',
+        '127.0.0.1',
+        '--data-dir',
+        dataDir,
+        '--no-serial-discovery',
+        '--mqtt-port',
+        '0',
+      ],
       { TINYML_API_TOKEN: TOKEN },
     );
-    let ingest: LoadResult;
+    let ingest: Measured;
     let counters: { windowsInserted: number; commits: number };
     try {
-      ingest = await load(serve.url);
+      ingest = await measure(serve.url, serve.child.pid);
       const health = (await (await fetch(`${serve.url}/api/health`)).json()) as { ingest: { windowsInserted: number; commits: number } };
       counters = health.ingest;
     } finally {
       await stop(serve.child);
     }
-    const after = await baselineLoad();
+    const after = await baselineLoad(BASELINE_SCRIPT);
     const ratio = ingest.requestsPerS / ((before.requestsPerS + after.requestsPerS) / 2);
+    const cpuRatio = (before.cpuUsPerRequest + after.cpuUsPerRequest) / 2 / ingest.cpuUsPerRequest;
     const lines = [
+      `load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs`,
+      row('baseline: bare node:http + JSON.parse', bare),
       row('baseline (before): Express 5 + express.json()', before),
       row('serve: POST /api/devices/:id/windows, stored (FULL)', ingest),
       row('baseline (after): Express 5 + express.json()', after),
       `windows stored ${counters.windowsInserted} in ${counters.commits} commits (${(counters.windowsInserted / Math.max(1, counters.commits)).toFixed(1)} per commit)`,
-      `ratio to the baselines' mean ${ratio.toFixed(2)}; goal ≥ ${GOAL_RATIO}: ${ratio >= GOAL_RATIO && ingest.non2xx === 0 && ingest.errors === 0 ? 'met' : 'NOT met'}`,
+      `CPU ×Express (Express's µs/req / the service's) ${cpuRatio.toFixed(2)}; ×bare ${(bare.cpuUsPerRequest / ingest.cpuUsPerRequest).toFixed(2)}`,
+      `req/s ratio to the Express baselines' mean ${ratio.toFixed(2)} (×bare ${(ingest.requestsPerS / bare.requestsPerS).toFixed(2)}); goal ≥ ${GOAL_RATIO}: ${ratio >= GOAL_RATIO && ingest.non2xx === 0 && ingest.errors === 0 ? 'met' : 'NOT met'}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

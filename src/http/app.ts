@@ -14,7 +14,8 @@ import type { Store } from '../store/store.js';
 import { accessLog, markRouterBase, type ObserveRequest } from './access-log.js';
 import { withFastPath } from './fast-path.js';
 import { footprintResponder } from './routes/device-footprint.js';
-import { requireBearer } from './auth.js';
+import { bearerCheck, requireBearer } from './auth.js';
+import { withIngestFastPath } from './ingest-fast-path.js';
 import { IMPORT_ROUTE } from './routes/device-import.js';
 import { HttpStats } from './http-stats.js';
 import { openApiDocument } from './openapi.js';
@@ -84,7 +85,7 @@ export interface AppDeps {
 
 /**
  * The Express app, without listening, and the server's request listener: the hot GETs (probes, a device's footprint)
- * answered ahead of the app (fast-path.ts), every other request through it.
+ * and plain window posts answered ahead of the app (fast-path.ts, ingest-fast-path.ts), every other request through it.
  */
 export function createApp(deps: AppDeps): { app: Express; handler: RequestListener; stats: HttpStats } {
   const stats = new HttpStats();
@@ -151,6 +152,18 @@ export function createApp(deps: AppDeps): { app: Express; handler: RequestListen
   for (const handler of deps.rootHandlers ?? []) app.use(handler);
   app.use(notFoundHandler);
   app.use(problemMiddleware(stats, deps.log));
-  const handler = withFastPath(app, { stats, log: deps.log, observe, readiness: deps.readiness, footprint, fleetIndex: deps.fleetIndex, clock: deps.clock });
+  const reads = withFastPath(app, { stats, log: deps.log, observe, readiness: deps.readiness, footprint, fleetIndex: deps.fleetIndex, clock: deps.clock });
+  // Plain window posts ahead of both (ingest-fast-path.ts): one method test for every other request.
+  const handler = withIngestFastPath(reads, {
+    store: deps.store,
+    sink: deps.ingest,
+    stats,
+    // A device the fleet index holds is registered (none is ever deleted): no store read per window post.
+    knownRegistered: (deviceId) => deps.fleetIndex.get(deviceId) !== undefined,
+    log: deps.log,
+    observe,
+    checkBearer: bearerCheck(deps.apiToken),
+    jsonBodyParser: boundedJson,
+  });
   return { app, handler, stats };
 }

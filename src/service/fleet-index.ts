@@ -7,14 +7,18 @@ import { accruedFigures, lifetimeFigures, planFigures, type FigurePlan } from '.
 import { ZERO_RANGE } from '../model/range.js';
 import type { Store } from '../store/store.js';
 import type { FleetDeviceRow } from './fleet-summary.js';
+import { StepBudget } from './fleet-step.js';
 import { FleetSums } from './fleet-sums.js';
 import { OnlineExpiryHeap } from './online-expiry.js';
 import { OnlineHistory } from './online-history.js';
 
-/** Devices read from the store per step while loading: one step's work stays well under 10 ms of the event loop. */
-export const LOAD_PAGE_DEVICES = 250;
-/** Changed devices refreshed per step (two store reads and a row each) before yielding to other work. */
-export const REFRESH_SLICE_DEVICES = 256;
+/**
+ * Devices per store read while loading or syncing (about 30 µs each: the row, its spec's plan, its figures); reads
+ * follow one another until the turn's FLEET_STEP_BUDGET_MS is spent. 250 per step was 8–14 ms at 100 000 devices.
+ */
+export const LOAD_PAGE_DEVICES = 64;
+/** Changed devices re-read together (one or two store reads and a row each); chunks follow one another within a turn's budget. */
+export const REFRESH_CHUNK_DEVICES = 32;
 /** Milliseconds a change waits before it is refreshed, so that a burst of windows for one device costs one refresh. */
 export const REFRESH_DELAY_MS = 50;
 /** Every deployed device's accrued footprint (it grows with time) is recomputed within this many ms (ms). */
@@ -31,7 +35,7 @@ export const MAX_SPEC_PLANS = 10_000;
 /**
  * Milliseconds between two periodic syncs from a shared store (several instances, docs/fleet-truth.md): a change
  * another instance committed reaches this index within this plus one sync's duration. 2 s: "within seconds" while a
- * sync of a few thousand devices (about 1 ms per LOAD_PAGE_DEVICES) stays a small share of the event loop.
+ * sync of a few thousand devices (about 30 µs each, in steps of FLEET_STEP_BUDGET_MS) stays a small share of the event loop.
  */
 export const FLEET_SYNC_INTERVAL_MS = 2_000;
 
@@ -112,8 +116,6 @@ export interface FleetIndexDeps {
 }
 
 type DirtyKind = 'aggregate' | 'device';
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Every device's fleet row and the fleet totals, kept current as devices change (O(changed devices) per change, not
@@ -382,16 +384,17 @@ export class FleetIndex {
     if (this.dirty.size > 0) this.scheduleRefresh();
   }
 
-  /** Every device with its aggregate, LOAD_PAGE_DEVICES per store read, yielding between reads. */
+  /** Every device with its aggregate, LOAD_PAGE_DEVICES per store read, yielding once a turn's budget is spent. */
   private async readAll(apply: (device: Device, aggregate: DeviceAggregate | undefined, nowMs: number) => void): Promise<void> {
     let afterId: string | undefined;
+    const budget = new StepBudget();
     while (!this.stopped) {
       const page = await this.deps.store.listDevicesWithAggregates({ limit: LOAD_PAGE_DEVICES, offset: 0, ...(afterId === undefined ? {} : { afterId }) });
       const nowMs = this.deps.clock();
       for (const { device, aggregate } of page) apply(device, aggregate, nowMs);
       if (page.length < LOAD_PAGE_DEVICES) break;
       afterId = page[page.length - 1]!.device.id;
-      await yieldToEventLoop();
+      await budget.yieldIfDue();
     }
   }
 
@@ -432,16 +435,17 @@ export class FleetIndex {
         await previous;
         await this.loading;
         const ids = [...batch.keys()];
-        for (let start = 0; start < ids.length && !this.stopped; start += REFRESH_SLICE_DEVICES) {
-          const slice = ids.slice(start, start + REFRESH_SLICE_DEVICES);
+        const budget = new StepBudget();
+        for (let start = 0; start < ids.length && !this.stopped; start += REFRESH_CHUNK_DEVICES) {
+          const chunk = ids.slice(start, start + REFRESH_CHUNK_DEVICES);
           try {
-            await this.refreshSlice(slice, batch);
+            await this.refreshSlice(chunk, batch);
           } catch (error) {
             // The store failed (closing, unreachable): keep the devices to retry later rather than lose their change.
             for (const id of ids.slice(start)) if (!this.dirty.has(id)) this.dirty.set(id, batch.get(id)!);
             throw error;
           }
-          if (start + REFRESH_SLICE_DEVICES < ids.length) await yieldToEventLoop();
+          if (start + REFRESH_CHUNK_DEVICES < ids.length) await budget.yieldIfDue();
         }
       } finally {
         this.refreshing = null;

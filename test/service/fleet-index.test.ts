@@ -6,7 +6,8 @@ import { IngestService } from '../../src/ingest/ingest-service.js';
 import { PresenceRegistry } from '../../src/live/device-presence.js';
 import { LiveBus } from '../../src/live/live-bus.js';
 import { FleetIndex, LOAD_WAIT_MS } from '../../src/service/fleet-index.js';
-import { fleetPage, type FleetPageQuery } from '../../src/service/fleet-page.js';
+import { fleetPage, PAGE_SCAN_CLOCK_EVERY, type FleetPageQuery } from '../../src/service/fleet-page.js';
+import { StepBudget } from '../../src/service/fleet-step.js';
 import { fleetSummary, type FleetDeviceRow, type FleetSummary } from '../../src/service/fleet-summary.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -216,5 +217,33 @@ describe('fleetPage', () => {
     expect((await ctx.allRows({ status: 'offline' })).map((row) => row.id)).toEqual(rows.filter((row) => !row.online).map((row) => row.id));
     const beyond = await fleetPage(index, { status: 'all', sort: 'id', direction: 1, offset: 100, limit: 10 }, ctx.now(), 0.001);
     expect(beyond).toEqual({ matched: rows.length, rows: [] });
+  });
+
+  it('scans a large fleet in steps, yielding to the event loop between them, with the page of one uninterrupted scan', async () => {
+    ctx = await setup();
+    const { store, ingest, index } = ctx;
+    const devices = 3 * PAGE_SCAN_CLOCK_EVERY + 5;
+    await store.createDevices(Array.from({ length: devices }, (_, i) => ({ id: `d${i}`, fleet: `f${i % 4}`, spec: SEED_DEFAULT_SPEC })));
+    // 40 distinct powers: most of the page is ties, ordered by id.
+    await ingest.submitWindows(Array.from({ length: devices }, (_, i) => window(`d${i}`, 0, 0.001 * (1 + (i % 40)), T0 - 10_000 - (i % 90) * 1_000)));
+    await index.start();
+    await index.current();
+    const query: FleetPageQuery = { status: 'online', fleet: 'f1', sort: 'power', direction: -1, offset: 30, limit: 100 };
+    const assumedPowerW = catalogue.assumptions.assumedPowerW;
+    const whole = await fleetPage(index, query, ctx.now(), assumedPowerW, new StepBudget(Infinity));
+    let otherWorkRan = false;
+    setImmediate(() => (otherWorkRan = true));
+    // A budget of 0 ms is spent at once: the scan yields at every look at the clock.
+    const stepped = await fleetPage(index, query, ctx.now(), assumedPowerW, new StepBudget(0));
+    expect(otherWorkRan).toBe(true);
+    expect(stepped).toEqual(whole);
+    // The oracle: every row, filtered and sorted whole.
+    const expected = index
+      .devices()
+      .map((row) => index.fleetRow(row, ctx!.now()))
+      .filter((row) => row.fleet === 'f1' && row.online)
+      .sort((a, b) => b.powerW - a.powerW || (a.id < b.id ? -1 : 1));
+    expect(whole.matched).toBe(expected.length);
+    expect(whole.rows.map((row) => row.id)).toEqual(expected.slice(30, 130).map((row) => row.id));
   });
 });

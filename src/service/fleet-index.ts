@@ -155,6 +155,12 @@ export class FleetIndex {
   private stopped = false;
   /** Incremented on every change of any row: caches of pages compare it. */
   version = 0;
+  /**
+   * Incremented on every change of a row but its online status and its accrued figure (which follow the clock): a
+   * page's selection of devices that depends on neither (fleet-page.ts selectionFollowsOrderVersion) stays valid while
+   * this does, and only its rows are rendered again. The accrued refresh moves `version` every ACCRUED_STEP_MS.
+   */
+  orderVersion = 0;
   /** The fleet's online count over time (since the service started), sampled by the accrued refresh's timer. */
   readonly onlineHistory = new OnlineHistory();
 
@@ -576,6 +582,7 @@ export class FleetIndex {
     this.contribute(row, 1);
     this.track(row);
     this.version += 1;
+    this.orderVersion += 1;
   }
 
   /** Keep the heap entry of a device counted online by the age of its last window (none for presence or offline). */

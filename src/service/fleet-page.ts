@@ -29,6 +29,21 @@ export interface FleetPage {
   rows: FleetDeviceRow[];
 }
 
+/** Which devices a page shows, in order, before their rows are rendered at a time. */
+export interface FleetSelection {
+  matched: number;
+  devices: IndexedDevice[];
+}
+
+/**
+ * A selection depends only on what FleetIndex.orderVersion follows (the rows' figures, names, fleets, specs) for this
+ * query: not on the online status (which follows presence and the clock) nor on the accrued figure (which grows with
+ * the clock). Such a query's selection can be kept while orderVersion stays, and only its rows rendered again.
+ */
+export function selectionFollowsOrderVersion(query: FleetPageQuery): boolean {
+  return query.status !== 'online' && query.status !== 'offline' && query.sort !== 'accrued';
+}
+
 type SortValue = (row: IndexedDevice) => number | string;
 
 const SORT_VALUE: Record<FleetSortKey, SortValue> = {
@@ -173,6 +188,18 @@ export async function fleetPage(
   assumedPowerW: number,
   budget: StepBudget = new StepBudget(),
 ): Promise<FleetPage> {
+  const selection = await fleetSelection(index, query, nowMs, assumedPowerW, budget);
+  return { matched: selection.matched, rows: selection.devices.map((row) => index.fleetRow(row, nowMs)) };
+}
+
+/** The devices of one page and how many matched (fleetPage without the rows rendered). */
+export async function fleetSelection(
+  index: FleetIndex,
+  query: FleetPageQuery,
+  nowMs: number,
+  assumedPowerW: number,
+  budget: StepBudget = new StepBudget(),
+): Promise<FleetSelection> {
   const value = SORT_VALUE[query.sort];
   const passes = predicate(index, query, nowMs, assumedPowerW);
   const keep = query.offset + query.limit;
@@ -191,5 +218,5 @@ export async function fleetPage(
   const pageSize = Math.max(0, Math.min(query.limit, best.size - query.offset));
   for (let i = 0; i < pageSize; i += 1) page.push(best.pop());
   page.reverse();
-  return { matched, rows: page.map((row) => index.fleetRow(row, nowMs)) };
+  return { matched, devices: page };
 }

@@ -30,6 +30,13 @@ export const ACCRUED_STEP_MS = 250;
  * `complete` false): a 100 000-device fleet loads in a few seconds, and a first answer should not wait for all of it.
  */
 export const LOAD_WAIT_MS = 500;
+/**
+ * Expiry-heap entries applied per call of `advance` (a device aging past the online threshold: one heap pop, about
+ * 0.3 µs): when more expire at once (every device's last window at the same moment, as after a broker outage or a
+ * restart of the fleet) the rest are applied in further turns of the event loop, this many per turn, instead of 100 000
+ * in one task (tens of ms). Until then the online count still includes those not applied yet.
+ */
+export const EXPIRY_CHUNK_DEVICES = 4_096;
 /** Distinct specs whose resolved figures are kept; specs are client-chosen, so this is bounded (oldest forgotten). */
 export const MAX_SPEC_PLANS = 10_000;
 /**
@@ -113,6 +120,8 @@ export interface FleetIndexDeps {
   beforeSync?: () => Promise<unknown>;
   /** Called when a periodic sync fails (the rows keep their last values; the next tick retries). */
   onSyncError?: (error: unknown) => void;
+  /** Expiries applied per turn (EXPIRY_CHUNK_DEVICES unless a test says otherwise). */
+  expiryChunkDevices?: number;
 }
 
 type DirtyKind = 'aggregate' | 'device';
@@ -147,6 +156,8 @@ export class FleetIndex {
   private accruedCycleStartMs: number;
   private accruedAtMs: number;
   private lastAdvanceMs = -Infinity;
+  /** A turn that applies the expiries one call of `advance` left is scheduled. */
+  private expiryDrain: NodeJS.Immediate | null = null;
   private unsubscribe: (() => void)[] = [];
   private loading: Promise<void> | null = null;
   private loaded = false;
@@ -188,6 +199,8 @@ export class FleetIndex {
     if (this.refreshTimer !== null) clearTimeout(this.refreshTimer);
     if (this.accruedTimer !== null) clearInterval(this.accruedTimer);
     if (this.syncTimer !== null) clearInterval(this.syncTimer);
+    if (this.expiryDrain !== null) clearImmediate(this.expiryDrain);
+    this.expiryDrain = null;
     this.refreshTimer = null;
     this.accruedTimer = null;
     this.syncTimer = null;
@@ -625,7 +638,12 @@ export class FleetIndex {
       }
     }
     this.lastAdvanceMs = nowMs;
-    while (this.heap.peekMs() < nowMs) {
+    const chunk = this.deps.expiryChunkDevices ?? EXPIRY_CHUNK_DEVICES;
+    for (let applied = 0; this.heap.peekMs() < nowMs; applied += 1) {
+      if (applied >= chunk) {
+        this.scheduleExpiryDrain();
+        return;
+      }
       const entry = this.heap.pop()!;
       const row = this.rows[entry.slot]!;
       if (entry.generation !== row.heapGeneration) continue;
@@ -633,6 +651,15 @@ export class FleetIndex {
       this.setOnline(row, this.isOnline(row, nowMs));
       this.track(row);
     }
+  }
+
+  /** The expiries a call of `advance` left, applied in the next turns, EXPIRY_CHUNK_DEVICES per turn. */
+  private scheduleExpiryDrain(): void {
+    if (this.expiryDrain !== null || this.stopped) return;
+    this.expiryDrain = setImmediate(() => {
+      this.expiryDrain = null;
+      this.advance(this.deps.clock());
+    });
   }
 
   private sampleOnline(): void {

@@ -5,7 +5,7 @@ import type { DeviceSpec, EnergyWindow } from '../../src/domain/types.js';
 import { IngestService } from '../../src/ingest/ingest-service.js';
 import { PresenceRegistry } from '../../src/live/device-presence.js';
 import { LiveBus } from '../../src/live/live-bus.js';
-import { FleetIndex, LOAD_WAIT_MS } from '../../src/service/fleet-index.js';
+import { FleetIndex, LOAD_WAIT_MS, type FleetIndexDeps } from '../../src/service/fleet-index.js';
 import { fleetPage, PAGE_SCAN_CLOCK_EVERY, type FleetPageQuery } from '../../src/service/fleet-page.js';
 import { StepBudget } from '../../src/service/fleet-step.js';
 import { fleetSummary, type FleetDeviceRow, type FleetSummary } from '../../src/service/fleet-summary.js';
@@ -31,7 +31,7 @@ function window(deviceId: string, seq: number, powerW: number, startMs: number):
   };
 }
 
-async function setup() {
+async function setup(options: Pick<FleetIndexDeps, 'expiryChunkDevices'> = {}) {
   let nowMs = T0;
   const clock = () => nowMs;
   const store = SqliteStore.open(':memory:');
@@ -39,7 +39,7 @@ async function setup() {
   const presence = new PresenceRegistry(clock);
   presence.onChange((deviceId) => bus.publish({ type: 'device', deviceId }));
   const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
-  const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS });
+  const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS, ...options });
   const expected = async (fleet?: string): Promise<FleetSummary> => {
     const entries = await store.listDevicesWithAggregates({ limit: 1_000_000, offset: 0, ...(fleet === undefined ? {} : { fleet }) });
     return fleetSummary(catalogue, entries, nowMs, THRESHOLD_MS, (id) => presence.get(id));
@@ -144,6 +144,27 @@ describe('FleetIndex', () => {
     expectTotalsMatch(index.totals(), await ctx.expected());
     ctx.setNow(T0);
     expect(index.totals().online).toBe(2);
+    expectTotalsMatch(index.totals(), await ctx.expected());
+  });
+
+  it('applies a mass expiry a chunk per turn of the event loop, the rest without any further call, to the exact count', async () => {
+    ctx = await setup({ expiryChunkDevices: 2 });
+    const { store, ingest, index } = ctx;
+    const ids = ['m0', 'm1', 'm2', 'm3', 'm4'];
+    for (const id of ids) await store.createDevice({ id, spec: SEED_DEFAULT_SPEC });
+    await index.start();
+    // Every window ends at the same moment: all five expire together.
+    await ingest.submitWindows(ids.map((id) => window(id, 0, 0.01, T0 - 10_000)));
+    await index.current();
+    expect(index.totals().online).toBe(5);
+    ctx.setNow(T0 + THRESHOLD_MS + 1);
+    // One call applies one chunk (2); the other three follow in the next turns, with no further call (the rows'
+    // `online` flags are read here, which applies nothing).
+    expect(index.totals().online).toBe(3);
+    const countedOnline = () => index.devices().filter((row) => row.online).length;
+    expect(countedOnline()).toBe(3);
+    for (let turn = 0; turn < 3; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(countedOnline()).toBe(0);
     expectTotalsMatch(index.totals(), await ctx.expected());
   });
 

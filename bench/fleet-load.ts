@@ -1,20 +1,25 @@
 /**
  * The fleet at scale (issue 11): 10 000 and 100 000 registered devices with windows, the service in its own process,
  * autocannon at 50 connections on /livez, /api/health, a device footprint, the fleet totals (rows=false) and a page of
- * 100 rows sorted by power, while a dashboard's fleet view polls once a second in the background. Each figure stands
- * beside two baselines measured in the same run, each in its own process: bare node:http and a trivial Express
- * handler, serving a body of the same size. Also: the service's event-loop delay during each run (its
- * monitorEventLoopDelay histogram, read from /metrics, which resets it at every scrape), heap per device, and startup
- * to the first fleet answer.
+ * 100 rows sorted by power, while a dashboard's fleet view polls once a second in the background (the page it shows,
+ * the overview its header and panel show, the top devices by power). Half the devices are deployed, so their accrued
+ * footprint grows and the fleet index's version moves (a cached page goes stale) every accrued step. Each figure
+ * stands beside two baselines measured in the same run, each in its own process: bare node:http and a trivial Express
+ * handler, serving a body of the same size. Per endpoint: one request at a time (median of SINGLE_REQUESTS), then
+ * CONNECTIONS connections: throughput, p99, and each process's own CPU per request (from /proc, which, unlike
+ * throughput, hardly moves when other processes load the machine). Also: the service's event-loop delay during each run
+ * (its monitorEventLoopDelay histogram, read from /metrics, which resets it at every scrape) and its longest loop task
+ * in main-thread CPU time (bench/loop-task-probe.mjs), heap per device once the whole fleet is loaded, and startup to
+ * the first fleet answer and to the whole fleet loaded.
  *
  * npx tsx bench/fleet-load.ts [devices…]          (default 10000 100000)
  * BENCH_DURATION_S=10  seconds per load run (default 10)
- * BENCH_FLEET_POLL=/api/fleet?sort=power&dir=desc&limit=100  what the background dashboard asks for once a second (the paged fleet view; the fleet view before issue 11 loaded
- *   /api/fleet; a paged fleet view asks /api/fleet?sort=…&limit=100; `none`: no dashboard)
+ * BENCH_FLEET_POLL=/api/fleet?sort=power&dir=desc&limit=100,/api/fleet/overview,…  what the background dashboard asks for once a
+ *   second, comma-separated (default: what dashboards/web/js/fleet/fleet-view.js and fleet-status.js poll; `none`: no dashboard)
  * BENCH_LOG_LEVEL=info  the service's --log-level (info: the access log is written, as by default)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -36,7 +41,15 @@ const WINDOWS_PER_DEVICE = 2;
 const POPULATE_BATCH = 5_000;
 /** Milliseconds between two polls of the background dashboard. */
 const POLL_INTERVAL_MS = 1_000;
-const POLL_PATH = process.env['BENCH_FLEET_POLL'] ?? '/api/fleet?sort=power&dir=desc&limit=100';
+/** The fleet view's table page, the header's overview, and the panel's top devices by power (fleet-overview-panel.js TOP_N). */
+const DASHBOARD_POLL = '/api/fleet?sort=power&dir=desc&offset=0&limit=100,/api/fleet/overview,/api/fleet?sort=power&dir=desc&status=measured&limit=5';
+const POLL_PATHS = (process.env['BENCH_FLEET_POLL'] ?? DASHBOARD_POLL).split(',').filter((p) => p !== 'none' && p !== '');
+/** Sequential requests per endpoint for the single-request latency (median). */
+const SINGLE_REQUESTS = 21;
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
+const USER_HZ = 100;
+/** Every other device is deployed, this many days ago at most (so its accrued footprint grows with time). */
+const DEPLOYED_DAYS = 700;
 const LOG_LEVEL = process.env['BENCH_LOG_LEVEL'] ?? 'info';
 /** Milliseconds: the resolution of the service's event-loop delay histogram (src/obs/prometheus.ts); each sample includes it. */
 const LOOP_RESOLUTION_MS = 10;
@@ -71,10 +84,6 @@ const ENDPOINTS: Endpoint[] = [
   { name: 'page of 100 sorted by power', path: () => '/api/fleet?sort=power&dir=desc&limit=100', goalP99Ms: 50 },
 ];
 
-function load(url: string, pathFor: () => string): Promise<LoadResult> {
-  return loadGet(url, pathFor, CONNECTIONS, DURATION_S);
-}
-
 /** Devices and windows written through the store (not HTTP): one transaction for the devices, batches for the windows. */
 async function populate(dataDir: string, devices: number): Promise<number> {
   const startMs = performance.now();
@@ -83,7 +92,12 @@ async function populate(dataDir: string, devices: number): Promise<number> {
   const db = (store as unknown as { db: Database.Database }).db;
   db.exec('BEGIN IMMEDIATE');
   for (let i = 0; i < devices; i += 1) {
-    void store.createDevice({ id: `bench-${i}`, fleet: `fleet-${i % 10}`, spec: { ...SEED_DEFAULT_SPEC, system: i % 2 === 0 ? 'kws-typical' : 'ic-typical' } });
+    void store.createDevice({
+      id: `bench-${i}`,
+      fleet: `fleet-${i % 10}`,
+      deployedAt: i % 2 === 0 ? new Date(T0 - (1 + (i % DEPLOYED_DAYS)) * 86_400_000).toISOString() : null,
+      spec: { ...SEED_DEFAULT_SPEC, system: i % 2 === 0 ? 'kws-typical' : 'ic-typical' },
+    });
   }
   db.exec('COMMIT');
   const batch: EnergyWindow[] = [];
@@ -100,6 +114,29 @@ interface Service {
   child: ChildProcess;
   url: string;
   spawnedAtMs: number;
+  /** stderr after the listening line, LOOP_TASK lines only (the access log is dropped). */
+  probeOutput: () => string;
+}
+
+/** CPU milliseconds (user + system) a process used so far, from /proc (Linux); NaN elsewhere. */
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ; // utime, stime: fields 14 and 15
+  } catch {
+    return NaN;
+  }
+}
+
+/** Longest loop task (main-thread CPU ms) since the last call, from bench/loop-task-probe.mjs in the service. */
+async function loopTask(service: Service): Promise<{ maxMs: number; over10: number }> {
+  const before = service.probeOutput().length;
+  service.child.kill('SIGUSR2');
+  for (;;) {
+    const match = /LOOP_TASK (\{.*\})\n/.exec(service.probeOutput().slice(before));
+    if (match) return JSON.parse(match[1]!) as { maxMs: number; over10: number };
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 function startService(dataDir: string): Promise<Service> {
@@ -108,6 +145,8 @@ function startService(dataDir: string): Promise<Service> {
     const child = spawn(
       process.execPath,
       [
+        '--import',
+        pathToFileURL(path.join(path.dirname(new URL(import.meta.url).pathname), 'loop-task-probe.mjs')).href,
         'bin/tinyml-footprint.js',
         'serve',
         '--port',
@@ -125,14 +164,19 @@ function startService(dataDir: string): Promise<Service> {
       { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TINYML_API_TOKEN: 'bench-token' } },
     );
     let stderr = '';
+    let probeOutput = '';
     let listening = false;
     child.stderr!.on('data', (chunk: Buffer) => {
-      if (listening) return; // the access log: read and dropped
+      if (listening) {
+        // the access log: read and dropped, but for the probe's lines
+        for (const line of chunk.toString().split('\n')) if (line.startsWith('LOOP_TASK ')) probeOutput += `${line}\n`;
+        return;
+      }
       stderr += chunk.toString();
       const match = /listening on (http:\/\/[^\s"]+)/.exec(stderr);
       if (match) {
         listening = true;
-        resolve({ child, url: match[1]!, spawnedAtMs });
+        resolve({ child, url: match[1]!, spawnedAtMs, probeOutput: () => probeOutput });
       }
     });
     child.once('exit', (code) => reject(new Error(`service exited (${code}): ${stderr}`)));
@@ -145,13 +189,34 @@ async function stopService(service: Service): Promise<void> {
   await exited;
 }
 
-/** Milliseconds from the spawn to the first 200 of the fleet totals. */
-async function startupToFirstFleetMs(service: Service): Promise<number> {
+/** Milliseconds from the spawn to the first 200 of the fleet totals (`complete` says whether the whole fleet was in it). */
+async function startupToFirstFleetMs(service: Service): Promise<{ ms: number; complete: boolean }> {
   for (;;) {
     const response = await getText(`${service.url}/api/fleet?rows=false`);
-    if (response?.status === 200) return performance.now() - service.spawnedAtMs;
+    if (response?.status === 200)
+      return { ms: performance.now() - service.spawnedAtMs, complete: (JSON.parse(response.text) as { complete: boolean }).complete };
     await new Promise((resolve) => setTimeout(resolve, STARTUP_POLL_MS));
   }
+}
+
+/** Milliseconds from the spawn until the fleet totals say the whole fleet is loaded. */
+async function startupToCompleteMs(service: Service): Promise<number> {
+  for (;;) {
+    const response = await getText(`${service.url}/api/fleet?rows=false`);
+    if (response?.status === 200 && (JSON.parse(response.text) as { complete: boolean }).complete) return performance.now() - service.spawnedAtMs;
+    await new Promise((resolve) => setTimeout(resolve, STARTUP_POLL_MS));
+  }
+}
+
+/** Median milliseconds of SINGLE_REQUESTS sequential GETs (one request at a time: the latency with no queue). */
+async function singleRequestMs(url: string): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < SINGLE_REQUESTS; i += 1) {
+    const startMs = performance.now();
+    await getText(url);
+    times.push(performance.now() - startMs);
+  }
+  return percentile(times, 0.5);
 }
 
 /** One scrape of /metrics: sample name (with its labels as written) → value. Resets the event-loop histogram. */
@@ -165,15 +230,15 @@ async function scrape(url: string): Promise<Map<string, number>> {
   return samples;
 }
 
-/** The dashboard's fleet view polling in the background: what it asks for, once a second; its latencies are kept. */
+/** The dashboard's fleet view polling in the background: what it asks for (together), once a second; its latencies are kept. */
 function startPolling(url: string): { stop: () => Promise<number[]> } {
   const latencies: number[] = [];
-  let running = POLL_PATH !== 'none';
+  let running = POLL_PATHS.length > 0;
   const loop = (async () => {
     while (running) {
       const startMs = performance.now();
-      const response = await getText(`${url}${POLL_PATH}`);
-      latencies.push(response?.status === 200 ? performance.now() - startMs : Infinity);
+      const responses = await Promise.all(POLL_PATHS.map((p) => getText(`${url}${p}`)));
+      latencies.push(responses.every((response) => response?.status === 200) ? performance.now() - startMs : Infinity);
       const waitMs = POLL_INTERVAL_MS - (performance.now() - startMs);
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
@@ -215,17 +280,33 @@ interface Row {
   endpoint: Endpoint;
   bytes: number;
   status: number;
+  singleMs: number;
   service: LoadResult;
   bare: LoadResult;
   express: LoadResult;
+  /** CPU µs per request of the service and of the baselines' process during their runs. */
+  serviceCpuUs: number;
+  bareCpuUs: number;
+  expressCpuUs: number;
   loopMaxMs: string;
   loopP99Ms: string;
+  /** Longest loop task in the service's main-thread CPU ms during the run, and how many sampling gaps exceeded 10 ms. */
+  taskMaxMs: number;
+  tasksOver10: number;
+}
+
+/** Load one server, measuring its process's CPU per request over the run. */
+async function loadWithCpu(url: string, pid: number | undefined, pathFor: () => string): Promise<{ result: LoadResult; cpuUs: number }> {
+  const cpuBefore = cpuMsOf(pid);
+  const result = await loadGet(url, pathFor, CONNECTIONS, DURATION_S);
+  const requests = result.requestsPerS * DURATION_S;
+  return { result, cpuUs: requests > 0 ? ((cpuMsOf(pid) - cpuBefore) * 1000) / requests : NaN };
 }
 
 function printTable(devices: number, rows: readonly Row[]): void {
   const header = `${'endpoint'.padEnd(30)} ${'bytes'.padStart(8)} | ${'service'.padEnd(22)} p50 | ${'bare node:http'.padEnd(20)} | ${'trivial Express'.padEnd(20)} | ×Expr | goal p99  | loop max/p99 ms | non-2xx err t/o`;
   process.stdout.write(
-    `\n${devices} devices, ${CONNECTIONS} connections, ${DURATION_S} s a run, dashboard polling ${POLL_PATH} every ${POLL_INTERVAL_MS} ms\n${header}\n`,
+    `\n${devices} devices, ${CONNECTIONS} connections, ${DURATION_S} s a run, dashboard polling ${POLL_PATHS.join(' + ') || 'nothing'} every ${POLL_INTERVAL_MS} ms\n${header}\n`,
   );
   for (const row of rows) {
     const answered = row.status === 200 && row.service.requestsPerS > 0 && row.service.non2xx === 0 && row.service.errors === 0 && row.service.timeouts === 0;
@@ -235,6 +316,14 @@ function printTable(devices: number, rows: readonly Row[]): void {
       `${row.endpoint.name.padEnd(30)} ${String(row.bytes).padStart(8)} | ${cell(row.service)} ms ${String(row.service.p50Ms).padStart(4)} | ${cell(row.bare)} ms | ${cell(row.express)} ms | ` +
         `${(row.service.requestsPerS / row.express.requestsPerS).toFixed(2).padStart(5)} | ${goal.padEnd(9)} | ${`${row.loopMaxMs} / ${row.loopP99Ms}`.padStart(15)} | ` +
         `${row.service.non2xx} ${row.service.errors} ${row.service.timeouts}${row.status !== 200 ? ` (status ${row.status}${row.status === 0 ? ': no answer within the timeout' : ': not served by this build'})` : ''}\n`,
+    );
+  }
+  const cpuHeader = `${'endpoint'.padEnd(30)} | single request ms | CPU µs/req: service  bare  Express | ×Express by CPU | longest loop task (main-thread CPU ms), gaps > 10 ms`;
+  process.stdout.write(`${cpuHeader}\n`);
+  for (const row of rows) {
+    process.stdout.write(
+      `${row.endpoint.name.padEnd(30)} | ${row.singleMs.toFixed(1).padStart(17)} | ${row.serviceCpuUs.toFixed(0).padStart(19)} ${row.bareCpuUs.toFixed(0).padStart(5)} ${row.expressCpuUs.toFixed(0).padStart(8)} | ` +
+        `${(row.expressCpuUs / row.serviceCpuUs).toFixed(2).padStart(15)} | ${row.taskMaxMs.toFixed(1).padStart(6)}, ${row.tasksOver10}\n`,
     );
   }
 }
@@ -248,7 +337,7 @@ async function emptyServiceHeap(): Promise<number> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-bench-fleet-empty-'));
   const service = await startService(dataDir);
   try {
-    await startupToFirstFleetMs(service);
+    await startupToCompleteMs(service);
     return await heapUsedBytes(service.url);
   } finally {
     await stopService(service);
@@ -270,45 +359,67 @@ export async function runFleetLoadBench(sizes: readonly number[] = DEFAULT_SIZES
       const populateMs = await populate(dataDir, devices);
       const service = await startService(dataDir);
       try {
-        const startupMs = await startupToFirstFleetMs(service);
+        const first = await startupToFirstFleetMs(service);
+        const completeMs = await startupToCompleteMs(service);
         const heap = await heapUsedBytes(service.url);
         process.stdout.write(
-          `\n${devices} devices: populated in ${(populateMs / 1000).toFixed(1)} s; startup to the first fleet answer ${(startupMs / 1000).toFixed(2)} s (goal ≤ 2 s); ` +
-            `heap used ${(heap / 2 ** 20).toFixed(0)} MiB, ${((heap - emptyHeap) / devices / 1024).toFixed(2)} KiB per device over an empty service's ${(emptyHeap / 2 ** 20).toFixed(0)} MiB (goal ≤ 2 KiB; no forced GC)\n`,
+          `\n${devices} devices: populated in ${(populateMs / 1000).toFixed(1)} s; startup to the first fleet answer ${(first.ms / 1000).toFixed(2)} s ` +
+            `(${first.complete ? 'complete' : 'partial, said so: complete=false'}; goal ≤ 2 s), to the whole fleet loaded ${(completeMs / 1000).toFixed(2)} s; ` +
+            `heap used once loaded ${(heap / 2 ** 20).toFixed(0)} MiB, ${((heap - emptyHeap) / devices / 1024).toFixed(2)} KiB per device over an empty service's ${(emptyHeap / 2 ** 20).toFixed(0)} MiB (goal ≤ 2 KiB; no forced GC)\n`,
         );
         const poller = startPolling(service.url);
+        // The dashboard alone, no load: the loop's longest task is then the service's own work (the fleet index's
+        // steps, the dashboard's pages and overview, GC), not a batch of 50 connections' requests in one turn.
+        await scrape(service.url);
+        await loopTask(service);
+        await new Promise((resolve) => setTimeout(resolve, DURATION_S * 1000));
+        const idleLoop = await scrape(service.url);
+        const idleTask = await loopTask(service);
+        process.stdout.write(
+          `dashboard alone for ${DURATION_S} s: longest loop task ${idleTask.maxMs.toFixed(1)} ms of main-thread CPU (${idleTask.over10} gaps > 10 ms; goal: none), ` +
+            `loop delay max ${ms(idleLoop.get('nodejs_eventloop_lag_max_seconds'))} ms / p99 ${ms(idleLoop.get('nodejs_eventloop_lag_p99_seconds'))} ms\n`,
+        );
         const rows: Row[] = [];
         for (const endpoint of ENDPOINTS) {
           const sample = await getText(`${service.url}${endpoint.path(devices)}`);
           const bytes = Buffer.byteLength(sample?.text ?? '');
+          const singleMs = await singleRequestMs(`${service.url}${endpoint.path(devices)}`);
           const baselines = await startBaselines(Math.max(12, bytes));
-          let bare: LoadResult;
-          let express: LoadResult;
+          let bare: Awaited<ReturnType<typeof loadWithCpu>>;
+          let express: Awaited<ReturnType<typeof loadWithCpu>>;
           try {
-            bare = await load(baselines.nodeUrl, () => '/');
-            express = await load(baselines.expressUrl, () => '/');
+            bare = await loadWithCpu(baselines.nodeUrl, baselines.child.pid, () => '/');
+            express = await loadWithCpu(baselines.expressUrl, baselines.child.pid, () => '/');
           } finally {
             baselines.child.kill('SIGTERM');
           }
           await scrape(service.url); // resets the event-loop histogram: the next scrape covers this run only
-          const result = await load(service.url, () => endpoint.path(devices));
+          await loopTask(service); // and the probe's longest task
+          const run = await loadWithCpu(service.url, service.child.pid, () => endpoint.path(devices));
           const after = await scrape(service.url);
+          const task = await loopTask(service);
           rows.push({
             endpoint,
             bytes,
             status: sample?.status ?? 0,
-            service: result,
-            bare,
-            express,
+            singleMs,
+            service: run.result,
+            bare: bare.result,
+            express: express.result,
+            serviceCpuUs: run.cpuUs,
+            bareCpuUs: bare.cpuUs,
+            expressCpuUs: express.cpuUs,
             loopMaxMs: ms(after.get('nodejs_eventloop_lag_max_seconds')),
             loopP99Ms: ms(after.get('nodejs_eventloop_lag_p99_seconds')),
+            taskMaxMs: task.maxMs,
+            tasksOver10: task.over10,
           });
           process.stdout.write(`  ${endpoint.name}: done\n`);
         }
         const polls = await poller.stop();
         printTable(devices, rows);
         process.stdout.write(
-          `background dashboard: ${polls.length} polls of ${POLL_PATH}, p50 ${percentile(polls, 0.5).toFixed(0)} ms, max ${Math.max(...polls).toFixed(0)} ms\n`,
+          `background dashboard: ${polls.length} polls of ${POLL_PATHS.join(' + ') || 'nothing'}, p50 ${percentile(polls, 0.5).toFixed(0)} ms, max ${Math.max(...polls).toFixed(0)} ms\n`,
         );
       } finally {
         await stopService(service);

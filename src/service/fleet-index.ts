@@ -7,14 +7,18 @@ import { accruedFigures, lifetimeFigures, planFigures, type FigurePlan } from '.
 import { ZERO_RANGE } from '../model/range.js';
 import type { Store } from '../store/store.js';
 import type { FleetDeviceRow } from './fleet-summary.js';
+import { StepBudget } from './fleet-step.js';
 import { FleetSums } from './fleet-sums.js';
 import { OnlineExpiryHeap } from './online-expiry.js';
 import { OnlineHistory } from './online-history.js';
 
-/** Devices read from the store per step while loading: one step's work stays well under 10 ms of the event loop. */
-export const LOAD_PAGE_DEVICES = 250;
-/** Changed devices refreshed per step (two store reads and a row each) before yielding to other work. */
-export const REFRESH_SLICE_DEVICES = 256;
+/**
+ * Devices per store read while loading or syncing (about 30 µs each: the row, its spec's plan, its figures); reads
+ * follow one another until the turn's FLEET_STEP_BUDGET_MS is spent. 250 per step was 8–14 ms at 100 000 devices.
+ */
+export const LOAD_PAGE_DEVICES = 64;
+/** Changed devices re-read together (one or two store reads and a row each); chunks follow one another within a turn's budget. */
+export const REFRESH_CHUNK_DEVICES = 32;
 /** Milliseconds a change waits before it is refreshed, so that a burst of windows for one device costs one refresh. */
 export const REFRESH_DELAY_MS = 50;
 /** Every deployed device's accrued footprint (it grows with time) is recomputed within this many ms (ms). */
@@ -26,12 +30,19 @@ export const ACCRUED_STEP_MS = 250;
  * `complete` false): a 100 000-device fleet loads in a few seconds, and a first answer should not wait for all of it.
  */
 export const LOAD_WAIT_MS = 500;
+/**
+ * Expiry-heap entries applied per call of `advance` (a device aging past the online threshold: one heap pop, about
+ * 0.3 µs): when more expire at once (every device's last window at the same moment, as after a broker outage or a
+ * restart of the fleet) the rest are applied in further turns of the event loop, this many per turn, instead of 100 000
+ * in one task (tens of ms). Until then the online count still includes those not applied yet.
+ */
+export const EXPIRY_CHUNK_DEVICES = 4_096;
 /** Distinct specs whose resolved figures are kept; specs are client-chosen, so this is bounded (oldest forgotten). */
 export const MAX_SPEC_PLANS = 10_000;
 /**
  * Milliseconds between two periodic syncs from a shared store (several instances, docs/fleet-truth.md): a change
  * another instance committed reaches this index within this plus one sync's duration. 2 s: "within seconds" while a
- * sync of a few thousand devices (about 1 ms per LOAD_PAGE_DEVICES) stays a small share of the event loop.
+ * sync of a few thousand devices (about 30 µs each, in steps of FLEET_STEP_BUDGET_MS) stays a small share of the event loop.
  */
 export const FLEET_SYNC_INTERVAL_MS = 2_000;
 
@@ -109,11 +120,11 @@ export interface FleetIndexDeps {
   beforeSync?: () => Promise<unknown>;
   /** Called when a periodic sync fails (the rows keep their last values; the next tick retries). */
   onSyncError?: (error: unknown) => void;
+  /** Expiries applied per turn (EXPIRY_CHUNK_DEVICES unless a test says otherwise). */
+  expiryChunkDevices?: number;
 }
 
 type DirtyKind = 'aggregate' | 'device';
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Every device's fleet row and the fleet totals, kept current as devices change (O(changed devices) per change, not
@@ -145,6 +156,8 @@ export class FleetIndex {
   private accruedCycleStartMs: number;
   private accruedAtMs: number;
   private lastAdvanceMs = -Infinity;
+  /** A turn that applies the expiries one call of `advance` left is scheduled. */
+  private expiryDrain: NodeJS.Immediate | null = null;
   private unsubscribe: (() => void)[] = [];
   private loading: Promise<void> | null = null;
   private loaded = false;
@@ -153,6 +166,12 @@ export class FleetIndex {
   private stopped = false;
   /** Incremented on every change of any row: caches of pages compare it. */
   version = 0;
+  /**
+   * Incremented on every change of a row but its online status and its accrued figure (which follow the clock): a
+   * page's selection of devices that depends on neither (fleet-page.ts selectionFollowsOrderVersion) stays valid while
+   * this does, and only its rows are rendered again. The accrued refresh moves `version` every ACCRUED_STEP_MS.
+   */
+  orderVersion = 0;
   /** The fleet's online count over time (since the service started), sampled by the accrued refresh's timer. */
   readonly onlineHistory = new OnlineHistory();
 
@@ -180,6 +199,8 @@ export class FleetIndex {
     if (this.refreshTimer !== null) clearTimeout(this.refreshTimer);
     if (this.accruedTimer !== null) clearInterval(this.accruedTimer);
     if (this.syncTimer !== null) clearInterval(this.syncTimer);
+    if (this.expiryDrain !== null) clearImmediate(this.expiryDrain);
+    this.expiryDrain = null;
     this.refreshTimer = null;
     this.accruedTimer = null;
     this.syncTimer = null;
@@ -382,16 +403,17 @@ export class FleetIndex {
     if (this.dirty.size > 0) this.scheduleRefresh();
   }
 
-  /** Every device with its aggregate, LOAD_PAGE_DEVICES per store read, yielding between reads. */
+  /** Every device with its aggregate, LOAD_PAGE_DEVICES per store read, yielding once a turn's budget is spent. */
   private async readAll(apply: (device: Device, aggregate: DeviceAggregate | undefined, nowMs: number) => void): Promise<void> {
     let afterId: string | undefined;
+    const budget = new StepBudget();
     while (!this.stopped) {
       const page = await this.deps.store.listDevicesWithAggregates({ limit: LOAD_PAGE_DEVICES, offset: 0, ...(afterId === undefined ? {} : { afterId }) });
       const nowMs = this.deps.clock();
       for (const { device, aggregate } of page) apply(device, aggregate, nowMs);
       if (page.length < LOAD_PAGE_DEVICES) break;
       afterId = page[page.length - 1]!.device.id;
-      await yieldToEventLoop();
+      await budget.yieldIfDue();
     }
   }
 
@@ -432,16 +454,17 @@ export class FleetIndex {
         await previous;
         await this.loading;
         const ids = [...batch.keys()];
-        for (let start = 0; start < ids.length && !this.stopped; start += REFRESH_SLICE_DEVICES) {
-          const slice = ids.slice(start, start + REFRESH_SLICE_DEVICES);
+        const budget = new StepBudget();
+        for (let start = 0; start < ids.length && !this.stopped; start += REFRESH_CHUNK_DEVICES) {
+          const chunk = ids.slice(start, start + REFRESH_CHUNK_DEVICES);
           try {
-            await this.refreshSlice(slice, batch);
+            await this.refreshSlice(chunk, batch);
           } catch (error) {
             // The store failed (closing, unreachable): keep the devices to retry later rather than lose their change.
             for (const id of ids.slice(start)) if (!this.dirty.has(id)) this.dirty.set(id, batch.get(id)!);
             throw error;
           }
-          if (start + REFRESH_SLICE_DEVICES < ids.length) await yieldToEventLoop();
+          if (start + REFRESH_CHUNK_DEVICES < ids.length) await budget.yieldIfDue();
         }
       } finally {
         this.refreshing = null;
@@ -572,6 +595,7 @@ export class FleetIndex {
     this.contribute(row, 1);
     this.track(row);
     this.version += 1;
+    this.orderVersion += 1;
   }
 
   /** Keep the heap entry of a device counted online by the age of its last window (none for presence or offline). */
@@ -614,7 +638,12 @@ export class FleetIndex {
       }
     }
     this.lastAdvanceMs = nowMs;
-    while (this.heap.peekMs() < nowMs) {
+    const chunk = this.deps.expiryChunkDevices ?? EXPIRY_CHUNK_DEVICES;
+    for (let applied = 0; this.heap.peekMs() < nowMs; applied += 1) {
+      if (applied >= chunk) {
+        this.scheduleExpiryDrain();
+        return;
+      }
       const entry = this.heap.pop()!;
       const row = this.rows[entry.slot]!;
       if (entry.generation !== row.heapGeneration) continue;
@@ -622,6 +651,15 @@ export class FleetIndex {
       this.setOnline(row, this.isOnline(row, nowMs));
       this.track(row);
     }
+  }
+
+  /** The expiries a call of `advance` left, applied in the next turns, EXPIRY_CHUNK_DEVICES per turn. */
+  private scheduleExpiryDrain(): void {
+    if (this.expiryDrain !== null || this.stopped) return;
+    this.expiryDrain = setImmediate(() => {
+      this.expiryDrain = null;
+      this.advance(this.deps.clock());
+    });
   }
 
   private sampleOnline(): void {

@@ -1,4 +1,5 @@
 import type { FleetIndex, IndexedDevice } from './fleet-index.js';
+import { StepBudget } from './fleet-step.js';
 import type { FleetDeviceRow } from './fleet-summary.js';
 
 /** The dashboard's sort keys (dashboards/web/js/fleet/fleet-model.js); `status` sorts by last seen, `ratio` by power. */
@@ -7,8 +8,8 @@ export type FleetSortKey = (typeof FLEET_SORT_KEYS)[number];
 export const FLEET_STATUS_FILTERS = ['all', 'online', 'offline', 'measured', 'assumed', 'above'] as const;
 export type FleetStatusFilter = (typeof FLEET_STATUS_FILTERS)[number];
 
-/** Devices looked at per step of a page query before yielding: one step stays well under 10 ms at 100 000 devices. */
-export const PAGE_SCAN_SLICE = 4_096;
+/** Devices scanned between two looks at the clock (performance.now costs about as much as scanning a few rows). */
+export const PAGE_SCAN_CLOCK_EVERY = 1_024;
 
 export interface FleetPageQuery {
   fleet?: string;
@@ -26,6 +27,21 @@ export interface FleetPage {
   /** Devices that pass the filters (the fleet, the text and the status). */
   matched: number;
   rows: FleetDeviceRow[];
+}
+
+/** Which devices a page shows, in order, before their rows are rendered at a time. */
+export interface FleetSelection {
+  matched: number;
+  devices: IndexedDevice[];
+}
+
+/**
+ * A selection depends only on what FleetIndex.orderVersion follows (the rows' figures, names, fleets, specs) for this
+ * query: not on the online status (which follows presence and the clock) nor on the accrued figure (which grows with
+ * the clock). Such a query's selection can be kept while orderVersion stays, and only its rows rendered again.
+ */
+export function selectionFollowsOrderVersion(query: FleetPageQuery): boolean {
+  return query.status !== 'online' && query.status !== 'offline' && query.sort !== 'accrued';
 }
 
 type SortValue = (row: IndexedDevice) => number | string;
@@ -47,23 +63,10 @@ function coverageOf(row: IndexedDevice): number | null {
   return spanS > 0 ? Math.min(1, row.observedS / spanS) : null;
 }
 
-/** A device with its sort value as it was when the scan passed it (a refresh between two steps cannot reorder the heap). */
-interface Entry {
-  row: IndexedDevice;
-  value: number | string;
-}
-type Compare = (a: Entry, b: Entry) => number;
-
-/** Negative when `a` comes first in the query's order. */
-function comparator(direction: 1 | -1): Compare {
-  return (a, b) => {
-    if (a.value !== b.value) return (a.value < b.value ? -1 : 1) * direction;
-    return a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0;
-  };
-}
-
-function predicate(index: FleetIndex, query: FleetPageQuery, nowMs: number, assumedPowerW: number): (row: IndexedDevice) => boolean {
+/** The query's filter, or null when it keeps every device (no fleet, no text, status `all`): then nothing is tested. */
+function predicate(index: FleetIndex, query: FleetPageQuery, nowMs: number, assumedPowerW: number): ((row: IndexedDevice) => boolean) | null {
   const text = query.text?.trim().toLowerCase() ?? '';
+  if (query.fleet === undefined && text === '' && query.status === 'all') return null;
   return (row) => {
     if (query.fleet !== undefined && row.fleet !== query.fleet) return false;
     if (text !== '' && !row.haystack.includes(text)) return false;
@@ -85,76 +88,135 @@ function predicate(index: FleetIndex, query: FleetPageQuery, nowMs: number, assu
 }
 
 /**
- * One page of the fleet, filtered and sorted on the server. A single pass keeps the best `offset + limit` devices in
- * a bounded heap (O(n log(offset + limit)), no sort of the whole fleet), yielding to the event loop every
- * PAGE_SCAN_SLICE devices so that no step blocks other requests.
+ * The best `capacity` devices seen so far in the query's order, as a binary max-heap (its top is the worst of them) in
+ * two parallel arrays: each device's sort value as it was when the scan passed it (a refresh between two steps cannot
+ * reorder the heap) and the device. A device that does not beat the top costs one comparison and no allocation.
  */
-export async function fleetPage(index: FleetIndex, query: FleetPageQuery, nowMs: number, assumedPowerW: number): Promise<FleetPage> {
-  const compare = comparator(query.direction);
+class BestRows {
+  private readonly values: (number | string)[] = [];
+  private readonly rows: IndexedDevice[] = [];
+
+  constructor(
+    private readonly capacity: number,
+    private readonly direction: 1 | -1,
+  ) {}
+
+  /** Positive when (va, a) comes after (vb, b) in the query's order; ties by id, ascending. */
+  private compare(va: number | string, a: IndexedDevice, vb: number | string, b: IndexedDevice): number {
+    if (va !== vb) return (va < vb ? -1 : 1) * this.direction;
+    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  }
+
+  offer(value: number | string, row: IndexedDevice): void {
+    const n = this.values.length;
+    if (n < this.capacity) {
+      this.values.push(value);
+      this.rows.push(row);
+      this.up(n);
+    } else if (n > 0 && this.compare(value, row, this.values[0]!, this.rows[0]!) < 0) {
+      this.values[0] = value;
+      this.rows[0] = row;
+      this.down(0);
+    }
+  }
+
+  get size(): number {
+    return this.values.length;
+  }
+
+  /** Remove and return the worst kept device. */
+  pop(): IndexedDevice {
+    const top = this.rows[0]!;
+    const lastValue = this.values.pop()!;
+    const lastRow = this.rows.pop()!;
+    if (this.values.length > 0) {
+      this.values[0] = lastValue;
+      this.rows[0] = lastRow;
+      this.down(0);
+    }
+    return top;
+  }
+
+  private after(i: number, j: number): boolean {
+    return this.compare(this.values[i]!, this.rows[i]!, this.values[j]!, this.rows[j]!) > 0;
+  }
+
+  private swap(i: number, j: number): void {
+    const value = this.values[i]!;
+    this.values[i] = this.values[j]!;
+    this.values[j] = value;
+    const row = this.rows[i]!;
+    this.rows[i] = this.rows[j]!;
+    this.rows[j] = row;
+  }
+
+  private up(index: number): void {
+    let child = index;
+    while (child > 0) {
+      const parent = (child - 1) >> 1;
+      if (!this.after(child, parent)) return;
+      this.swap(parent, child);
+      child = parent;
+    }
+  }
+
+  private down(index: number): void {
+    const n = this.values.length;
+    let parent = index;
+    for (;;) {
+      const left = 2 * parent + 1;
+      const right = left + 1;
+      let largest = parent;
+      if (left < n && this.after(left, largest)) largest = left;
+      if (right < n && this.after(right, largest)) largest = right;
+      if (largest === parent) return;
+      this.swap(parent, largest);
+      parent = largest;
+    }
+  }
+}
+
+/**
+ * One page of the fleet, filtered and sorted on the server. A single pass keeps the best `offset + limit` devices in
+ * a bounded heap (O(n log(offset + limit)), no sort of the whole fleet), yielding to the event loop after each
+ * FLEET_STEP_BUDGET_MS of scanning so that no step blocks other requests (100 000 devices: a few steps, not dozens).
+ */
+export async function fleetPage(
+  index: FleetIndex,
+  query: FleetPageQuery,
+  nowMs: number,
+  assumedPowerW: number,
+  budget: StepBudget = new StepBudget(),
+): Promise<FleetPage> {
+  const selection = await fleetSelection(index, query, nowMs, assumedPowerW, budget);
+  return { matched: selection.matched, rows: selection.devices.map((row) => index.fleetRow(row, nowMs)) };
+}
+
+/** The devices of one page and how many matched (fleetPage without the rows rendered). */
+export async function fleetSelection(
+  index: FleetIndex,
+  query: FleetPageQuery,
+  nowMs: number,
+  assumedPowerW: number,
+  budget: StepBudget = new StepBudget(),
+): Promise<FleetSelection> {
   const value = SORT_VALUE[query.sort];
   const passes = predicate(index, query, nowMs, assumedPowerW);
   const keep = query.offset + query.limit;
-  // A max-heap by the query's order: its top is the worst of the best `keep` seen so far.
-  const heap: Entry[] = [];
+  const best = new BestRows(keep, query.direction);
   let matched = 0;
   const devices = index.devices();
-  for (let start = 0; start < devices.length; start += PAGE_SCAN_SLICE) {
-    const end = Math.min(devices.length, start + PAGE_SCAN_SLICE);
-    for (let i = start; i < end; i += 1) {
-      const row = devices[i]!;
-      if (!passes(row)) continue;
-      matched += 1;
-      if (keep === 0) continue;
-      const entry = { row, value: value(row) };
-      if (heap.length < keep) {
-        heap.push(entry);
-        siftUp(heap, heap.length - 1, compare);
-      } else if (compare(entry, heap[0]!) < 0) {
-        heap[0] = entry;
-        siftDown(heap, 0, compare);
-      }
-    }
-    if (end < devices.length) await new Promise<void>((resolve) => setImmediate(resolve));
+  for (let i = 0; i < devices.length; i += 1) {
+    if (i % PAGE_SCAN_CLOCK_EVERY === 0 && i > 0) await budget.yieldIfDue();
+    const row = devices[i]!;
+    if (passes !== null && !passes(row)) continue;
+    matched += 1;
+    if (keep > 0) best.offer(value(row), row);
   }
   // The page is the `limit` worst of the kept devices: pop them, worst first, and reverse.
-  const page: Entry[] = [];
-  const pageSize = Math.max(0, Math.min(query.limit, heap.length - query.offset));
-  for (let i = 0; i < pageSize; i += 1) page.push(popTop(heap, compare));
+  const page: IndexedDevice[] = [];
+  const pageSize = Math.max(0, Math.min(query.limit, best.size - query.offset));
+  for (let i = 0; i < pageSize; i += 1) page.push(best.pop());
   page.reverse();
-  return { matched, rows: page.map((entry) => index.fleetRow(entry.row, nowMs)) };
-}
-
-function siftUp(heap: Entry[], index: number, compare: Compare): void {
-  let child = index;
-  while (child > 0) {
-    const parent = (child - 1) >> 1;
-    if (compare(heap[parent]!, heap[child]!) >= 0) return;
-    [heap[parent], heap[child]] = [heap[child]!, heap[parent]!];
-    child = parent;
-  }
-}
-
-function siftDown(heap: Entry[], index: number, compare: Compare): void {
-  const n = heap.length;
-  let parent = index;
-  for (;;) {
-    const left = 2 * parent + 1;
-    const right = left + 1;
-    let largest = parent;
-    if (left < n && compare(heap[left]!, heap[largest]!) > 0) largest = left;
-    if (right < n && compare(heap[right]!, heap[largest]!) > 0) largest = right;
-    if (largest === parent) return;
-    [heap[parent], heap[largest]] = [heap[largest]!, heap[parent]!];
-    parent = largest;
-  }
-}
-
-function popTop(heap: Entry[], compare: Compare): Entry {
-  const top = heap[0]!;
-  const last = heap.pop()!;
-  if (heap.length > 0) {
-    heap[0] = last;
-    siftDown(heap, 0, compare);
-  }
-  return top;
+  return { matched, devices: page };
 }

@@ -5,8 +5,9 @@ import type { DeviceSpec, EnergyWindow } from '../../src/domain/types.js';
 import { IngestService } from '../../src/ingest/ingest-service.js';
 import { PresenceRegistry } from '../../src/live/device-presence.js';
 import { LiveBus } from '../../src/live/live-bus.js';
-import { FleetIndex, LOAD_WAIT_MS } from '../../src/service/fleet-index.js';
-import { fleetPage, type FleetPageQuery } from '../../src/service/fleet-page.js';
+import { FleetIndex, LOAD_WAIT_MS, type FleetIndexDeps } from '../../src/service/fleet-index.js';
+import { fleetPage, PAGE_SCAN_CLOCK_EVERY, type FleetPageQuery } from '../../src/service/fleet-page.js';
+import { StepBudget } from '../../src/service/fleet-step.js';
 import { fleetSummary, type FleetDeviceRow, type FleetSummary } from '../../src/service/fleet-summary.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -30,7 +31,7 @@ function window(deviceId: string, seq: number, powerW: number, startMs: number):
   };
 }
 
-async function setup() {
+async function setup(options: Pick<FleetIndexDeps, 'expiryChunkDevices'> = {}) {
   let nowMs = T0;
   const clock = () => nowMs;
   const store = SqliteStore.open(':memory:');
@@ -38,7 +39,7 @@ async function setup() {
   const presence = new PresenceRegistry(clock);
   presence.onChange((deviceId) => bus.publish({ type: 'device', deviceId }));
   const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
-  const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS });
+  const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS, ...options });
   const expected = async (fleet?: string): Promise<FleetSummary> => {
     const entries = await store.listDevicesWithAggregates({ limit: 1_000_000, offset: 0, ...(fleet === undefined ? {} : { fleet }) });
     return fleetSummary(catalogue, entries, nowMs, THRESHOLD_MS, (id) => presence.get(id));
@@ -146,6 +147,27 @@ describe('FleetIndex', () => {
     expectTotalsMatch(index.totals(), await ctx.expected());
   });
 
+  it('applies a mass expiry a chunk per turn of the event loop, the rest without any further call, to the exact count', async () => {
+    ctx = await setup({ expiryChunkDevices: 2 });
+    const { store, ingest, index } = ctx;
+    const ids = ['m0', 'm1', 'm2', 'm3', 'm4'];
+    for (const id of ids) await store.createDevice({ id, spec: SEED_DEFAULT_SPEC });
+    await index.start();
+    // Every window ends at the same moment: all five expire together.
+    await ingest.submitWindows(ids.map((id) => window(id, 0, 0.01, T0 - 10_000)));
+    await index.current();
+    expect(index.totals().online).toBe(5);
+    ctx.setNow(T0 + THRESHOLD_MS + 1);
+    // One call applies one chunk (2); the other three follow in the next turns, with no further call (the rows'
+    // `online` flags are read here, which applies nothing).
+    expect(index.totals().online).toBe(3);
+    const countedOnline = () => index.devices().filter((row) => row.online).length;
+    expect(countedOnline()).toBe(3);
+    for (let turn = 0; turn < 3; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(countedOnline()).toBe(0);
+    expectTotalsMatch(index.totals(), await ctx.expected());
+  });
+
   it('accrued totals follow the clock within the refresh period; served rows are accrued to the request time', async () => {
     ctx = await setup();
     const { store, index } = ctx;
@@ -216,5 +238,33 @@ describe('fleetPage', () => {
     expect((await ctx.allRows({ status: 'offline' })).map((row) => row.id)).toEqual(rows.filter((row) => !row.online).map((row) => row.id));
     const beyond = await fleetPage(index, { status: 'all', sort: 'id', direction: 1, offset: 100, limit: 10 }, ctx.now(), 0.001);
     expect(beyond).toEqual({ matched: rows.length, rows: [] });
+  });
+
+  it('scans a large fleet in steps, yielding to the event loop between them, with the page of one uninterrupted scan', async () => {
+    ctx = await setup();
+    const { store, ingest, index } = ctx;
+    const devices = 3 * PAGE_SCAN_CLOCK_EVERY + 5;
+    await store.createDevices(Array.from({ length: devices }, (_, i) => ({ id: `d${i}`, fleet: `f${i % 4}`, spec: SEED_DEFAULT_SPEC })));
+    // 40 distinct powers: most of the page is ties, ordered by id.
+    await ingest.submitWindows(Array.from({ length: devices }, (_, i) => window(`d${i}`, 0, 0.001 * (1 + (i % 40)), T0 - 10_000 - (i % 90) * 1_000)));
+    await index.start();
+    await index.current();
+    const query: FleetPageQuery = { status: 'online', fleet: 'f1', sort: 'power', direction: -1, offset: 30, limit: 100 };
+    const assumedPowerW = catalogue.assumptions.assumedPowerW;
+    const whole = await fleetPage(index, query, ctx.now(), assumedPowerW, new StepBudget(Infinity));
+    let otherWorkRan = false;
+    setImmediate(() => (otherWorkRan = true));
+    // A budget of 0 ms is spent at once: the scan yields at every look at the clock.
+    const stepped = await fleetPage(index, query, ctx.now(), assumedPowerW, new StepBudget(0));
+    expect(otherWorkRan).toBe(true);
+    expect(stepped).toEqual(whole);
+    // The oracle: every row, filtered and sorted whole.
+    const expected = index
+      .devices()
+      .map((row) => index.fleetRow(row, ctx!.now()))
+      .filter((row) => row.fleet === 'f1' && row.online)
+      .sort((a, b) => b.powerW - a.powerW || (a.id < b.id ? -1 : 1));
+    expect(whole.matched).toBe(expected.length);
+    expect(whole.rows.map((row) => row.id)).toEqual(expected.slice(30, 130).map((row) => row.id));
   });
 });

@@ -6,7 +6,8 @@ import { IngestService } from '../../src/ingest/ingest-service.js';
 import { PresenceRegistry } from '../../src/live/device-presence.js';
 import { LiveBus } from '../../src/live/live-bus.js';
 import { FleetIndex } from '../../src/service/fleet-index.js';
-import { fleetOverview, powerBin, POWER_BIN_EDGES_W } from '../../src/service/fleet-overview.js';
+import { fleetOverview, OVERVIEW_CLOCK_EVERY, powerBin, POWER_BIN_EDGES_W } from '../../src/service/fleet-overview.js';
+import { StepBudget } from '../../src/service/fleet-step.js';
 import { OnlineHistory } from '../../src/service/online-history.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -70,7 +71,7 @@ describe('fleetOverview', () => {
     await index.start();
     await index.current();
 
-    const overview = fleetOverview(index, nowMs);
+    const overview = await fleetOverview(index, nowMs);
     expect(overview.states).toEqual({ online: 1, stale: 1, offline: 3 });
     expect(overview.lastSeenMs).toBe(T0 - 10_000);
     expect(overview.power.measured).toBe(4);
@@ -87,10 +88,41 @@ describe('fleetOverview', () => {
     expect(north.averagePowerW).toBeCloseTo((0.0015 * 10 + 0.03 * 10) / 20, 12);
     expect(north.totalKgCO2e).toBeCloseTo(index.totals('north').totalKgCO2e, 12);
 
-    expect(fleetOverview(index, nowMs, 'south').states).toEqual({ online: 0, stale: 1, offline: 1 });
+    expect((await fleetOverview(index, nowMs, 'south')).states).toEqual({ online: 0, stale: 1, offline: 1 });
     // Time passes: the fresh device ages past the threshold.
     nowMs = T0 + THRESHOLD_MS;
-    expect(fleetOverview(index, nowMs).states).toEqual({ online: 0, stale: 1, offline: 4 });
+    expect((await fleetOverview(index, nowMs)).states).toEqual({ online: 0, stale: 1, offline: 4 });
+  });
+
+  it('passes over a large fleet in steps, yielding to the event loop between them, with the counts of one uninterrupted pass', async () => {
+    const nowMs = T0;
+    const clock = () => nowMs;
+    const store = SqliteStore.open(':memory:');
+    const bus = new LiveBus();
+    const presence = new PresenceRegistry(clock);
+    const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
+    const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS });
+    cleanup = async () => {
+      index.stop();
+      await store.close();
+    };
+    const devices = 3 * OVERVIEW_CLOCK_EVERY + 7;
+    await store.createDevices(Array.from({ length: devices }, (_, i) => ({ id: `d${i}`, fleet: `f${i % 3}`, spec: SEED_DEFAULT_SPEC })));
+    await ingest.submitWindows(
+      Array.from({ length: Math.floor(devices / 2) }, (_, i) => window(`d${2 * i}`, 0, 0.0001 * (1 + (i % 50)), T0 - 20_000 - i * 100)),
+    );
+    await index.start();
+    await index.current();
+
+    const whole = await fleetOverview(index, nowMs, undefined, new StepBudget(Infinity));
+    let otherWorkRan = false;
+    setImmediate(() => (otherWorkRan = true));
+    // A budget of 0 ms is spent at once: the pass yields at every look at the clock.
+    const stepped = await fleetOverview(index, nowMs, undefined, new StepBudget(0));
+    expect(otherWorkRan).toBe(true);
+    expect(stepped).toEqual(whole);
+    expect(whole.states.online + whole.states.stale + whole.states.offline).toBe(devices);
+    expect(whole.power.measured).toBe(Math.floor(devices / 2));
   });
 
   it('bins by lower edge: an edge belongs to the bin above it', () => {

@@ -3,7 +3,7 @@ import { compressBody, COMPRESS_MIN_BYTES, negotiateEncoding, type ContentEncodi
 import { DEFAULT_FLEET_PAGE_ROWS, MAX_FLEET_CACHE_ENTRIES } from '../limits.js';
 import type { Catalogue } from '../../model/catalogue-types.js';
 import type { FleetIndex } from '../../service/fleet-index.js';
-import { fleetPage, type FleetPageQuery } from '../../service/fleet-page.js';
+import { fleetSelection, selectionFollowsOrderVersion, type FleetPageQuery, type FleetSelection } from '../../service/fleet-page.js';
 import { fleetQuerySchema } from '../schemas.js';
 import { validate } from '../validate.js';
 
@@ -11,7 +11,12 @@ import { validate } from '../validate.js';
 interface SharedPage {
   /** FleetIndex.version it was computed at: any change to any row makes it stale. */
   version: number;
+  /** FleetIndex.orderVersion its selection was made at, and the selection (rendered again while that holds, if the query allows). */
+  orderVersion: number;
+  selection: Promise<FleetSelection>;
   body: Promise<string>;
+  /** The body's UTF-8 bytes, encoded once for every uncompressed answer (a 100-row page is about 50 KB). */
+  bytes: Buffer | null;
   encoded: Map<ContentEncoding, Promise<Buffer>>;
 }
 
@@ -38,10 +43,9 @@ export function fleetRouter(index: FleetIndex, catalogue: Catalogue, clock: () =
   const router = Router();
   const pages = new Map<string, SharedPage>();
 
-  const computeBody = async (query: FleetPageQuery, fleet: string | undefined): Promise<string> => {
-    const atMs = clock();
-    const page = await fleetPage(index, query, atMs, catalogue.assumptions.assumedPowerW);
+  const render = (query: FleetPageQuery, fleet: string | undefined, selection: FleetSelection, atMs: number): string => {
     const totals = index.totals(fleet);
+    const rows = selection.devices.map((row) => index.fleetRow(row, atMs));
     return JSON.stringify({
       ...totals,
       computedAtMs: atMs,
@@ -49,11 +53,21 @@ export function fleetRouter(index: FleetIndex, catalogue: Catalogue, clock: () =
       complete: index.complete,
       ...syncFields(index),
       // The rows are one page of what matched: more exist before or after it.
-      truncated: query.offset > 0 || query.offset + page.rows.length < page.matched,
-      matched: page.matched,
+      truncated: query.offset > 0 || query.offset + rows.length < selection.matched,
+      matched: selection.matched,
       offset: query.offset,
-      rows: page.rows,
+      rows,
     });
+  };
+
+  /** A new shared page: its selection kept from `previous` when nothing it depends on changed, else scanned anew. */
+  const sharedPage = (query: FleetPageQuery, fleet: string | undefined, previous: SharedPage | undefined): SharedPage => {
+    const atMs = clock();
+    const reuse = previous !== undefined && previous.orderVersion === index.orderVersion && selectionFollowsOrderVersion(query);
+    const orderVersion = index.orderVersion;
+    const selection = reuse ? previous.selection : fleetSelection(index, query, atMs, catalogue.assumptions.assumedPowerW);
+    const version = index.version;
+    return { version, orderVersion, selection, body: selection.then((chosen) => render(query, fleet, chosen, clock())), bytes: null, encoded: new Map() };
   };
 
   router.get('/fleet', async (req, res) => {
@@ -75,7 +89,7 @@ export function fleetRouter(index: FleetIndex, catalogue: Catalogue, clock: () =
     const key = JSON.stringify(pageQuery);
     let shared = pages.get(key);
     if (shared === undefined || shared.version !== index.version) {
-      shared = { version: index.version, body: computeBody(pageQuery, query.fleet), encoded: new Map() };
+      shared = sharedPage(pageQuery, query.fleet, shared);
       pages.delete(key);
       while (pages.size >= MAX_FLEET_CACHE_ENTRIES) pages.delete(pages.keys().next().value!);
       pages.set(key, shared);
@@ -96,7 +110,8 @@ async function send(req: Request, res: Response, shared: SharedPage): Promise<vo
   res.vary('accept-encoding');
   const encoding = body.length >= COMPRESS_MIN_BYTES ? negotiateEncoding(req.headers['accept-encoding']) : null;
   if (encoding === null) {
-    res.type('application/json').send(body);
+    shared.bytes ??= Buffer.from(body);
+    res.type('application/json').send(shared.bytes);
     return;
   }
   let encoded = shared.encoded.get(encoding);

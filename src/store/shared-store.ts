@@ -190,6 +190,10 @@ export class SharedStore implements Store, WindowOutbox {
     return this.local.setOutboxCursor(target, commitSeq);
   }
 
+  onCommitted(listener: (entries: readonly OutboxEntry[]) => void): () => void {
+    return this.local.onCommitted(listener);
+  }
+
   async close(): Promise<void> {
     await this.windows.close().catch(() => {});
     await this.local.close();

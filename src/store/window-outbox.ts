@@ -21,6 +21,12 @@ export interface WindowOutbox {
   outboxCursor(target: string): Promise<number>;
   /** Persist the cursor of `target` (durably: it survives a crash; a cursor never moves back). */
   setOutboxCursor(target: string, commitSeq: number): Promise<void>;
+  /**
+   * Optional: call `listener` with what each transaction of this process committed (in commit order, right after the
+   * commit), so that a writer can take them without reading them back. Commits by another process on the same file
+   * are not seen: a writer notices the gap in the commit numbers and reads the outbox. Returns the unsubscribe.
+   */
+  onCommitted?(listener: (entries: readonly OutboxEntry[]) => void): () => void;
 }
 
 export function isWindowOutbox(value: object): value is WindowOutbox {

@@ -384,6 +384,9 @@ export class SqliteStore implements Store, WindowOutbox {
   private readonly updateTx: (id: string, patch: DevicePatch) => Device;
   private readonly ensureTx: (input: DeviceInput) => { device: Device; created: boolean };
   private readonly createManyTx: (params: readonly DeviceParams[], onExisting: 'fail' | 'skip') => { created: number; existing: string[] };
+  /** What the append transaction under way inserted, as outbox entries: published to `commitListeners` once it committed. */
+  private committing: OutboxEntry[] = [];
+  private readonly commitListeners = new Set<(entries: readonly OutboxEntry[]) => void>();
 
   private constructor(
     private readonly db: Database.Database,
@@ -393,12 +396,20 @@ export class SqliteStore implements Store, WindowOutbox {
     // Write transactions are IMMEDIATE: they take the write lock up front, so a second connection waits
     // (busy_timeout) instead of failing with SQLITE_BUSY when upgrading a read lock.
     const append = db.transaction((windows: readonly EnergyWindow[], options: AppendOptions) => this.appendInTransaction(windows, options));
-    this.appendTx = (windows, options) => append.immediate(windows, options);
-    this.appendSavepoint = (windows, options) => append(windows, options);
+    this.appendTx = (windows, options) => this.publishing(() => append.immediate(windows, options));
+    this.appendSavepoint = (windows, options) => {
+      const mark = this.committing.length;
+      try {
+        return append(windows, options);
+      } catch (error) {
+        this.committing.length = mark; // the SAVEPOINT rolled back: its commit numbers are taken again
+        throw error;
+      }
+    };
     const group = db.transaction((requests: readonly AppendRequest[], valid: readonly number[], outcomes: (AppendGroupOutcome | undefined)[]) =>
       this.groupInTransaction(requests, valid, outcomes),
     );
-    this.groupTx = (requests, valid, outcomes) => group.immediate(requests, valid, outcomes);
+    this.groupTx = (requests, valid, outcomes) => this.publishing(() => group.immediate(requests, valid, outcomes));
     const update = db.transaction((id: string, patch: DevicePatch) => this.updateInTransaction(id, patch));
     this.updateTx = (id, patch) => update.immediate(id, patch);
     const ensure = db.transaction((input: DeviceInput) => this.ensureInTransaction(input));
@@ -622,10 +633,31 @@ export class SqliteStore implements Store, WindowOutbox {
     this.statements.setOutboxCursor.run(target, commitSeq);
   }
 
+  onCommitted(listener: (entries: readonly OutboxEntry[]) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
   async close(): Promise<void> {
     this.assertOpen();
     this.closed = true;
+    this.commitListeners.clear();
     this.db.close();
+  }
+
+  /** Run an append transaction; once it committed, hand what it inserted to the commit listeners (nothing if it threw). */
+  private publishing<T>(transaction: () => T): T {
+    this.committing = [];
+    let entries: OutboxEntry[];
+    let result: T;
+    try {
+      result = transaction();
+      entries = this.committing;
+    } finally {
+      this.committing = [];
+    }
+    if (entries.length > 0) for (const listener of this.commitListeners) listener(entries);
+    return result;
   }
 
   private assertOpen(): void {
@@ -768,7 +800,7 @@ export class SqliteStore implements Store, WindowOutbox {
         outcomes[index] = VERDICT_REFUSED;
         return;
       }
-      this.statements.insertWindow.run({
+      const params: WindowParams = {
         device_id: window.deviceId,
         seq: window.seq,
         start_ms: window.startMs,
@@ -785,7 +817,11 @@ export class SqliteStore implements Store, WindowOutbox {
         instrument: window.instrument ?? null,
         span: window.span ?? 'time',
         commit_seq: (commitSeq += 1),
-      });
+      };
+      this.statements.insertWindow.run(params);
+      if (this.commitListeners.size > 0) {
+        this.committing.push({ commitSeq: params.commit_seq, receivedMs, window: { ...windowFromRow(params), seqUse: params.seq_use } });
+      }
       outcomes[index] = sameSeq.length > 0 ? VERDICT_SEQ_RESET : VERDICT_INSERTED;
       bounds.maxSeq = Math.max(bounds.maxSeq, window.seq);
       bounds.lastEndMs = Math.max(bounds.lastEndMs, window.startMs + window.durationS * 1000);

@@ -12,16 +12,20 @@
  *   reached it writes those batches again, which the target keeps as the same points (a window written twice is one
  *   point): at-least-once delivery, exactly-once content.
  * - A failed batch is retried, the same batch, after a capped exponential delay; nothing is skipped, so the backlog
- *   (committed − written) grows while the target is down. Past `backlogCapWindows` the service stops acknowledging
+ *   (committed − written) grows while the target is down. A batch the target refuses for its points (refusals.ts:
+ *   InfluxDB's 400, e.g. a window older than the retention policy) is split in halves until the refused windows are
+ *   alone; those become dead letters (kept in the outbox with the reason, counted by reason in health and /metrics,
+ *   listed in health details) and the writer goes on. The halves written meanwhile are the same points again. Past `backlogCapWindows` the service stops acknowledging
  *   (`refusal()`, read by ingest before every commit): the broker keeps the messages, HTTP clients get 503.
  * - Backlog, lag (age of the oldest window not yet written) and write errors by class are its health counters.
  */
 import { StoreRejectedError, StoreUnavailableError } from '../../domain/errors.js';
-import { counterFamily, Counters, gauge, total } from '../../obs/counters.js';
+import { counterFamily, Counters, gauge, ReasonCounts, total } from '../../obs/counters.js';
 import type { HealthSource, SourceStatus } from '../../obs/health-registry.js';
 import type { Logger } from '../../obs/logger.js';
 import { Backoff, type BackoffPolicy } from '../../util/backoff.js';
-import type { OutboxEntry, WindowOutbox } from '../window-outbox.js';
+import type { DeadLetter, OutboxEntry, WindowOutbox } from '../window-outbox.js';
+import { OUTBOX_REFUSAL_REASONS, pointRefusal, type OutboxRefusalReason, type PointRefusal } from './refusals.js';
 import type { WindowStore } from '../window-store.js';
 
 /**
@@ -62,19 +66,29 @@ export const OUTBOX_CURSOR_PERSIST_MS = 1_000;
  * entries are dropped and the writer reads them from the outbox (the backlog lives on disk, not in memory).
  */
 export const OUTBOX_TAIL_MAX_WINDOWS = 4 * OUTBOX_BATCH_WINDOWS;
+/** Dead letters listed in health details (the most recent): enough to see what is refused; the outbox holds them all. */
+export const OUTBOX_RECENT_DEAD_LETTERS = 10;
 /** How long stop() keeps writing what is left when the target answers (ms); the rest waits in the outbox for the next start. */
 export const OUTBOX_STOP_DRAIN_MS = 5_000;
 
-export const OUTBOX_FAMILY = counterFamily('outbox', {
-  windowsWritten: total('Windows written to the target store (a batch written again after a crash counts again).'),
-  batchesWritten: total('Batches the target store acknowledged.'),
-  backlogWindows: gauge('Windows committed locally and not yet written to the target store.'),
-  lagUs: gauge('Age of the oldest window not yet written (its local commit), 0 when none waits.', 'microseconds'),
-  writeErrorsUnavailable: total('Batch writes that failed because the target was unreachable, timed out or answered 5xx (retried).'),
-  writeErrorsRejected: total('Batch writes the target refused (4xx: a type conflict, bad credentials); retried, an operator must act.'),
-  writeErrorsOther: total('Batch writes that failed otherwise (a defect); retried.'),
-  submitsRefused: total('Ingest submissions refused, nothing stored, because the backlog held its cap.'),
-});
+export const OUTBOX_FAMILY = counterFamily(
+  'outbox',
+  {
+    windowsWritten: total('Windows written to the target store (a batch written again after a crash counts again).'),
+    batchesWritten: total('Batches the target store acknowledged.'),
+    backlogWindows: gauge('Windows committed locally and not yet written to the target store.'),
+    lagUs: gauge('Age of the oldest window not yet written (its local commit), 0 when none waits.', 'microseconds'),
+    writeErrorsUnavailable: total('Batch writes that failed because the target was unreachable, timed out or answered 5xx (retried).'),
+    writeErrorsRejected: total(
+      'Batch writes the target refused for the request or the setup (4xx other than 400: credentials, database); retried, an operator must act.',
+    ),
+    writeErrorsRefusedPoints: total('Batch writes the target refused for some of their points (400); split until the refused windows are alone.'),
+    windowsDeadLettered: total('Windows the target refused for good, kept as dead letters in the outbox (by reason: tinyml_outbox_rejected_total).'),
+    writeErrorsOther: total('Batch writes that failed otherwise (a defect); retried.'),
+    submitsRefused: total('Ingest submissions refused, nothing stored, because the backlog held its cap.'),
+  },
+  OUTBOX_REFUSAL_REASONS,
+);
 
 export type OutboxWriteErrorClass = 'unavailable' | 'rejected' | 'other';
 
@@ -99,6 +113,10 @@ export class OutboxWriter implements HealthSource {
   readonly family = OUTBOX_FAMILY;
   readonly backlogCapWindows: number;
   private readonly count = new Counters(OUTBOX_FAMILY.counters);
+  private readonly refusals = new ReasonCounts<OutboxRefusalReason>(OUTBOX_REFUSAL_REASONS);
+  /** Dead letters in the outbox for this target (read at start, then counted). */
+  private deadLetters = 0;
+  private recentDeadLetters: (DeadLetter & { deviceId: string; seq: number; startMs: number })[] = [];
   private readonly backoff: Backoff;
   private readonly batchWindows: number;
   private readonly clock: () => number;
@@ -151,6 +169,9 @@ export class OutboxWriter implements HealthSource {
     this.cursor = await this.options.outbox.outboxCursor(this.options.targetName);
     this.persistedCursor = this.cursor;
     this.taken = this.cursor;
+    const dead = await this.options.outbox.listDeadLetters(this.options.targetName, OUTBOX_RECENT_DEAD_LETTERS);
+    this.deadLetters = dead.total;
+    this.recentDeadLetters = dead.letters.map(({ window, ...letter }) => ({ ...letter, deviceId: window.deviceId, seq: window.seq, startMs: window.startMs }));
     this.head = Math.max(this.cursor, await this.options.outbox.outboxHead());
     this.unsubscribe = this.options.outbox.onCommitted?.((entries) => this.committed(entries)) ?? null;
     this.state = 'idle';
@@ -223,9 +244,11 @@ export class OutboxWriter implements HealthSource {
       kind: 'store',
       state: this.state,
       counters: this.count.snapshot(),
-      rejected: {},
+      rejected: this.refusals.snapshot(),
       lastError: this.lastError,
       details: {
+        deadLetters: this.deadLetters,
+        recentDeadLetters: this.recentDeadLetters,
         cursor: this.cursor,
         persistedCursor: this.persistedCursor,
         head: this.head,
@@ -259,7 +282,7 @@ export class OutboxWriter implements HealthSource {
         }
         this.state = this.state === 'retrying' ? 'retrying' : 'writing';
         try {
-          await this.options.target.writeWindows(batch.map((entry) => entry.window));
+          await this.write(batch);
         } catch (error) {
           this.countFailure(error, batch.length);
           this.state = 'retrying';
@@ -283,6 +306,64 @@ export class OutboxWriter implements HealthSource {
       this.unsubscribe = null;
       if (this.state !== 'stopped') await this.persistCursor();
     }
+  }
+
+  /**
+   * Write the batch; when the target refuses some of its points, isolate them (halving), keep them as dead letters and
+   * resolve: the batch counts as written. Any other failure (also one in the middle of the halving) rejects: the same
+   * batch is retried whole, and what was written of it is written again as the same points.
+   */
+  private async write(batch: readonly OutboxEntry[]): Promise<void> {
+    let refusal: PointRefusal | null;
+    try {
+      await this.options.target.writeWindows(batch.map((entry) => entry.window));
+      return;
+    } catch (error) {
+      refusal = pointRefusal(error);
+      if (refusal === null) throw error;
+    }
+    const refused = await this.isolate(batch, refusal);
+    const refusedMs = this.clock();
+    const letters = refused.map(({ entry, refusal: why }) => ({ commitSeq: entry.commitSeq, reason: why.reason, detail: why.detail, refusedMs }));
+    await this.options.outbox.addDeadLetters(this.options.targetName, letters);
+    for (const { refusal: why } of refused) this.refusals.count(why.reason);
+    this.count.add('windowsDeadLettered', refused.length);
+    this.deadLetters += refused.length;
+    const recent = refused.map(({ entry, refusal: why }) => ({
+      commitSeq: entry.commitSeq,
+      reason: why.reason,
+      detail: why.detail,
+      refusedMs,
+      deviceId: entry.window.deviceId,
+      seq: entry.window.seq,
+      startMs: entry.window.startMs,
+    }));
+    this.recentDeadLetters = [...recent.reverse(), ...this.recentDeadLetters].slice(0, OUTBOX_RECENT_DEAD_LETTERS);
+    this.options.log?.warn('outbox: windows refused by the target kept as dead letters; writing goes on', {
+      target: this.options.targetName,
+      windows: refused.length,
+      reasons: [...new Set(refused.map(({ refusal: why }) => why.reason))],
+      first: refused[0]?.refusal.detail,
+    });
+  }
+
+  /** The entries of `entries` (refused as a whole request with `refusal`) that the target refuses on their own. */
+  private async isolate(entries: readonly OutboxEntry[], refusal: PointRefusal): Promise<{ entry: OutboxEntry; refusal: PointRefusal }[]> {
+    this.count.add('writeErrorsRefusedPoints');
+    // Alone, or the target says it dropped every point of the request: all of them are refused.
+    if (entries.length === 1 || (refusal.dropped !== null && refusal.dropped >= entries.length)) return entries.map((entry) => ({ entry, refusal }));
+    const middle = Math.ceil(entries.length / 2);
+    const refused: { entry: OutboxEntry; refusal: PointRefusal }[] = [];
+    for (const half of [entries.slice(0, middle), entries.slice(middle)]) {
+      try {
+        await this.options.target.writeWindows(half.map((entry) => entry.window));
+      } catch (error) {
+        const again = pointRefusal(error);
+        if (again === null) throw error;
+        refused.push(...(await this.isolate(half, again)));
+      }
+    }
+    return refused;
   }
 
   /** Persist the cursor if it moved since the last time (one small SQLite commit). */

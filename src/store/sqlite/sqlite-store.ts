@@ -35,7 +35,8 @@ import type {
   WindowCursor,
   WindowRangeQuery,
 } from '../store.js';
-import type { OutboxEntry, WindowOutbox } from '../window-outbox.js';
+import type { DeadLetter, OutboxEntry, WindowOutbox } from '../window-outbox.js';
+import type { StoredWindow } from '../window-store.js';
 import { migrate } from './migrations.js';
 
 /**
@@ -256,6 +257,9 @@ class Statements {
   readonly readOutbox;
   readonly outboxCursor;
   readonly setOutboxCursor;
+  readonly addDeadLetter;
+  readonly listDeadLetters;
+  readonly countDeadLetters;
 
   constructor(db: Database.Database) {
     this.getDevice = db.prepare<[string], DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices d WHERE d.id = ?`);
@@ -311,6 +315,20 @@ class Statements {
       `INSERT INTO outbox_cursors (target, commit_seq) VALUES (?, ?)
        ON CONFLICT (target) DO UPDATE SET commit_seq = max(commit_seq, excluded.commit_seq)`,
     );
+    this.addDeadLetter = db.prepare<[string, number, string, string, number]>(
+      'INSERT INTO outbox_dead_letters (target, commit_seq, reason, detail, refused_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    );
+    this.listDeadLetters = db.prepare<
+      [string, number],
+      WindowRow & { seq_use: number; commit_seq: number; reason: string; detail: string; refused_ms: number }
+    >(
+      `SELECT ${WINDOW_COLUMNS.split(', ')
+        .map((column) => `w.${column}`)
+        .join(', ')}, w.seq_use, d.commit_seq, d.reason, d.detail, d.refused_ms
+       FROM outbox_dead_letters d JOIN energy_windows w ON w.commit_seq = d.commit_seq
+       WHERE d.target = ? ORDER BY d.commit_seq DESC LIMIT ?`,
+    );
+    this.countDeadLetters = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM outbox_dead_letters WHERE target = ?');
     this.windowsWithSeq = db.prepare<[string, number], SameSeqRow>(
       `SELECT seq_use, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, start_stamped_by
        FROM energy_windows WHERE device_id = ? AND seq = ?`,
@@ -631,6 +649,26 @@ export class SqliteStore implements Store, WindowOutbox {
     this.assertOpen();
     if (!Number.isSafeInteger(commitSeq) || commitSeq < 0) throw new ValidationError(`outbox cursor must be a non-negative integer, got ${commitSeq}`);
     this.statements.setOutboxCursor.run(target, commitSeq);
+  }
+
+  async addDeadLetters(target: string, letters: readonly DeadLetter[]): Promise<void> {
+    this.assertOpen();
+    this.db.transaction(() => {
+      for (const letter of letters) this.statements.addDeadLetter.run(target, letter.commitSeq, letter.reason, letter.detail, letter.refusedMs);
+    })();
+  }
+
+  async listDeadLetters(target: string, limit: number): Promise<{ total: number; letters: (DeadLetter & { window: StoredWindow })[] }> {
+    this.assertOpen();
+    checkCount('limit', limit);
+    const letters = this.statements.listDeadLetters.all(target, limit).map((row) => ({
+      commitSeq: row.commit_seq,
+      reason: row.reason,
+      detail: row.detail,
+      refusedMs: row.refused_ms,
+      window: { ...windowFromRow(row), seqUse: row.seq_use },
+    }));
+    return { total: this.statements.countDeadLetters.get(target)?.n ?? 0, letters };
   }
 
   onCommitted(listener: (entries: readonly OutboxEntry[]) => void): () => void {

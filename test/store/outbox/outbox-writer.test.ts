@@ -92,7 +92,7 @@ describe('OutboxWriter', () => {
     expect(during.counters.backlogWindows).toBe(3);
     expect(during.counters.writeErrorsUnavailable).toBeGreaterThanOrEqual(3);
     expect(during.lastError).toMatch(/ECONNREFUSED/);
-    target.failWith = new StoreRejectedError('A 400 Bad Request error occurred: field type conflict', 400);
+    target.failWith = new StoreRejectedError('A 401 Unauthorized error occurred: authorization failed', 401); // the setup, not a point: retried
     await waitFor('a rejected attempt', () => (writer.status().counters.writeErrorsRejected ?? 0) >= 1);
     await local.appendWindows([contractWindow('a', 3)]); // committed during the outage
     writer.notifyCommitted(1);
@@ -103,6 +103,55 @@ describe('OutboxWriter', () => {
     expect(new Set(target.batches.slice(0, -1).map((batch) => batch.join(',')))).toEqual(new Set(['0,1,2']));
     expect(await remote.getAggregate('a')).toEqual(await local.getAggregate('a'));
     expect(writer.status()).toMatchObject({ state: expect.stringMatching(/idle|writing/), counters: { backlogWindows: 0, lagUs: 0, windowsWritten: 4 } });
+  });
+
+  it('splits a batch the target refuses points of until they are alone, keeps them as dead letters by reason, and goes on', async () => {
+    const { local, remote, target } = await setUp();
+    // A target that refuses seq 3 and seq 6 (as InfluxDB refuses a point beyond its retention policy) and writes the rest.
+    const refusing: WindowStore = {
+      kind: 'refusing',
+      capabilities: target.capabilities,
+      writeWindows: async (windows) => {
+        const refused = windows.filter((window) => window.seq === 3 || window.seq === 6);
+        await target.writeWindows(windows.filter((window) => !refused.includes(window)));
+        if (refused.length > 0) {
+          throw new StoreRejectedError(`InfluxDB write: partial write: points beyond retention policy dropped=${refused.length}`, 400);
+        }
+      },
+      aggregates: (ids) => target.aggregates(ids),
+      close: async () => undefined,
+    };
+    await local.appendWindows([0, 1, 2, 3, 4, 5, 6, 7].map((seq) => contractWindow('a', seq)));
+    const writer = writerFor(local, refusing, { lingerMs: 0 });
+    await writer.start();
+    await waitFor('the backlog to drain', () => writer.backlog === 0 && writer.writtenThrough === 8);
+    const status = writer.status();
+    expect(status.rejected).toEqual({ beyond_retention: 2 });
+    expect(status.counters).toMatchObject({ windowsDeadLettered: 2, windowsWritten: 8, writeErrorsRejected: 0 });
+    expect(status.details).toMatchObject({
+      deadLetters: 2,
+      recentDeadLetters: [
+        { seq: 6, reason: 'beyond_retention' },
+        { seq: 3, reason: 'beyond_retention' },
+      ],
+    });
+    const dead = await local.listDeadLetters('test-target', 10);
+    expect(dead.total).toBe(2);
+    expect(dead.letters.map((letter) => [letter.window.seq, letter.reason, letter.commitSeq])).toEqual([
+      [6, 'beyond_retention', 7],
+      [3, 'beyond_retention', 4],
+    ]);
+    expect(dead.letters[0]?.detail).toMatch(/points beyond retention policy/);
+    // Everything else reached the target once; it goes on with later commits.
+    expect((await remote.getAggregate('a'))?.windows).toBe(6);
+    await local.appendWindows([contractWindow('a', 8)]);
+    await waitFor('the next commit', () => writer.writtenThrough === 9);
+    expect((await remote.getAggregate('a'))?.windows).toBe(7);
+    // A restarted writer reads the dead letters back for its health.
+    await writer.stop();
+    const next = writerFor(local, refusing);
+    await next.start();
+    expect(next.status().details).toMatchObject({ deadLetters: 2 });
   });
 
   it('refuses (and counts) once the backlog holds its cap, and admits again once it drained below', async () => {
@@ -146,6 +195,8 @@ describe('OutboxWriter', () => {
       outboxCursor: (name) => local.outboxCursor(name),
       setOutboxCursor: (name, seq) => local.setOutboxCursor(name, seq),
       onCommitted: (listener) => local.onCommitted(listener),
+      addDeadLetters: (name, letters) => local.addDeadLetters(name, letters),
+      listDeadLetters: (name, limit) => local.listDeadLetters(name, limit),
     };
     const writer = writerFor(local, target, { outbox, lingerMs: 0 });
     await writer.start();

@@ -260,6 +260,7 @@ class Statements {
   readonly addDeadLetter;
   readonly listDeadLetters;
   readonly countDeadLetters;
+  readonly deadLetterTargets;
 
   constructor(db: Database.Database) {
     this.getDevice = db.prepare<[string], DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices d WHERE d.id = ?`);
@@ -329,6 +330,7 @@ class Statements {
        WHERE d.target = ? ORDER BY d.commit_seq DESC LIMIT ?`,
     );
     this.countDeadLetters = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM outbox_dead_letters WHERE target = ?');
+    this.deadLetterTargets = db.prepare<[], { target: string }>('SELECT DISTINCT target FROM outbox_dead_letters ORDER BY target');
     this.windowsWithSeq = db.prepare<[string, number], SameSeqRow>(
       `SELECT seq_use, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, start_stamped_by
        FROM energy_windows WHERE device_id = ? AND seq = ?`,
@@ -669,6 +671,12 @@ export class SqliteStore implements Store, WindowOutbox {
       window: { ...windowFromRow(row), seqUse: row.seq_use },
     }));
     return { total: this.statements.countDeadLetters.get(target)?.n ?? 0, letters };
+  }
+
+  /** The targets that have dead letters. */
+  async deadLetterTargets(): Promise<string[]> {
+    this.assertOpen();
+    return this.statements.deadLetterTargets.all().map((row) => row.target);
   }
 
   onCommitted(listener: (entries: readonly OutboxEntry[]) => void): () => void {

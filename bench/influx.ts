@@ -77,6 +77,8 @@ interface Pass {
   ackedS?: number;
   /** Service path: POST requests sent. */
   posts?: number;
+  /** Service path: write requests the outbox writer sent InfluxDB (its batchesWritten). */
+  batches?: number;
   /** CPU of the writing process during the pass (µs): this one for the in-process paths, the serve process for the service. */
   writerCpuUs?: number;
   /** CPU of influxd during the pass (µs). */
@@ -277,7 +279,9 @@ async function throughService(url: string, database: string, windows: readonly S
             timeoutMs: 300_000,
           });
         });
-        return { ...pass, ackedS, posts: posts.length };
+        const health = (await (await fetch(`${base}/api/health`)).json()) as { sources: { kind: string; name: string; counters: Record<string, number> }[] };
+        const outbox = health.sources.find((source) => source.kind === 'store' && source.name.startsWith('influx:'));
+        return { ...pass, ackedS, posts: posts.length, batches: outbox?.counters.batchesWritten };
       },
     );
   } finally {
@@ -324,7 +328,7 @@ export async function runInfluxBench(): Promise<void> {
       `baseline: bare influx client, writePoints of ${BATCH}     ${fmt(best(bare))}   ${cpu(bare, 'bench')}`,
       `InfluxWindowStore.writeWindows of ${BATCH}              ${fmt(best(store))}   ratio ${(rate(best(store)) / rate(best(bare))).toFixed(2)}   ${cpu(store, 'bench')}`,
       `serve --store influx: HTTP POST → SQLite → outbox → InfluxDB ${fmt(best(service))}   ratio ${(rate(best(service)) / rate(best(bare))).toFixed(2)}   ${cpu(service, 'serve')}`,
-      `  (${best(service).posts} POSTs; every window acknowledged after ${best(service).ackedS?.toFixed(2)} s; the rest is the outbox writer catching up)`,
+      `  (${best(service).posts} POSTs, ${best(service).batches} outbox writes; every window acknowledged after ${best(service).ackedS?.toFixed(2)} s; the rest is the outbox writer catching up)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

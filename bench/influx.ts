@@ -3,10 +3,18 @@
  * check, line protocol) against the bare `influx` client writing the same points (prebuilt, outside the timer), with
  * the same batch size, one batch in flight, into the same influxd, in the same run. Each pass writes into a fresh
  * database so that neither finds the other's series. A point count after each pass checks that every window arrived.
- * A third path goes through the whole service (HTTP POST → SQLite commit → outbox writer → InfluxDB).
- * Goal: through the service ≥ 0.8× the bare client. Run alone: `npx tsx bench/influx.ts` (needs `influxd`: Debian's influxdb).
+ * A third path goes through the whole service (HTTP POST → SQLite commit → outbox writer → InfluxDB): `serve --store
+ * influx` in a child process of its own (a fleet's clients are not in the service's process), posted to as a fleet
+ * posts: round after round, every device sends its next `BENCH_INFLUX_POST_WINDOWS` windows (default 10: a device that
+ * buffers 100 s), many devices at once. Besides windows/s (wall clock, which other processes on a shared machine
+ * disturb), each path reports CPU per window: of this process for the two in-process paths, of the serve process for
+ * the service, and influxd's for all three (from /proc).
+ * Goal: through the service ≥ 0.8× the bare client. Run alone: `npx tsx bench/influx.ts` (needs `influxd`: Debian's
+ * influxdb). `BENCH_INFLUX_PASSES` (default 3), `BENCH_INFLUX_POST_WINDOWS`; `BENCH_CPU_PROF_DIR=<dir>` runs the serve
+ * process under `node --cpu-prof` into that directory.
  */
 import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { InfluxDB, type IPoint } from 'influx';
 import type { EnergyWindow } from '../src/domain/types.js';
 import { WINDOW_MEASUREMENT, WINDOW_SCHEMA, windowPoint } from '../src/store/influx/influx-points.js';
@@ -15,13 +23,11 @@ import { OUTBOX_BATCH_WINDOWS } from '../src/store/outbox/outbox-writer.js';
 import type { StoredWindow } from '../src/store/window-store.js';
 import { startInfluxd } from '../test/helpers/influxd.js';
 import { waitFor } from '../test/helpers/wait-for.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { silentLogger } from '../src/obs/logger.js';
-import { loadServeConfig } from '../src/server/serve-config.js';
-import { storeLayer } from '../src/server/layers/store-layer.js';
-import { startService } from '../src/server/service.js';
+import { spawn } from 'node:child_process';
+import { REPO_ROOT } from '../test/helpers/cli.js';
 
 /** Devices, as an MQTT micro-batch interleaves them. */
 const DEVICES = 1_000;
@@ -30,7 +36,7 @@ const WINDOWS_PER_DEVICE = 50;
 /** Points per write request, every path: what the outbox writer sends InfluxDB in one request. */
 const BATCH = OUTBOX_BATCH_WINDOWS;
 /** Best of 3 passes per path, alternating: the least disturbed by the other processes on a shared machine. */
-const PASSES = 3;
+const PASSES = Number(process.env.BENCH_INFLUX_PASSES ?? 3);
 const T0_MS = Date.parse('2026-11-01T00:00:00Z');
 const WINDOW_S = 10;
 
@@ -69,6 +75,14 @@ interface Pass {
   windows: number;
   /** Service path: when the last 201 came (s after the first POST); the rest of the pass is the outbox catching up. */
   ackedS?: number;
+  /** Service path: POST requests sent. */
+  posts?: number;
+  /** Service path: write requests the outbox writer sent InfluxDB (its batchesWritten). */
+  batches?: number;
+  /** CPU of the writing process during the pass (µs): this one for the in-process paths, the serve process for the service. */
+  writerCpuUs?: number;
+  /** CPU of influxd during the pass (µs). */
+  influxdCpuUs?: number;
 }
 
 function clientFor(url: string, database: string): InfluxDB {
@@ -112,39 +126,128 @@ async function throughStore(url: string, database: string, windows: readonly Sto
   }
 }
 
-/** Concurrent POSTs of one device's windows each: enough to keep group commit busy, as a fleet of HTTP clients would. */
-const HTTP_CONCURRENCY = 8;
+/** Windows per POST: a device that buffers `n` windows of 10 s and sends them together (1 is a device posting each window). */
+const POST_WINDOWS = Number(process.env.BENCH_INFLUX_POST_WINDOWS ?? 10);
+/** Devices posting at once (keep-alive connections): a fleet's devices report independently. */
+const HTTP_CONCURRENCY = 32;
 /** How often the service path polls InfluxDB's point count (ms): short next to a pass, light on influxd. */
 const COUNT_POLL_MS = 100;
+/** The API token the bench gives the serve process. */
+const TOKEN = 'bench-token';
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS_PER_S = 100;
+
+/** utime + stime of a process (µs), 0 once it is gone. */
+function processCpuUs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S) * 1e6;
+  } catch {
+    return 0;
+  }
+}
+
+const ownCpuUs = (): number => {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
+};
+
+/** The pid of the influxd whose config lives in `dir` (the test helper does not expose its child). */
+function influxdPid(dir: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes('influxd') && cmdline.includes(dir)) return Number(entry);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return undefined;
+}
+
+/** CPU (µs) of the writing process and of influxd over `write`. */
+async function withCpu(writerCpuUs: () => number, influxd: number | undefined, write: () => Promise<Pass>): Promise<Pass> {
+  const writer0 = writerCpuUs();
+  const influx0 = processCpuUs(influxd);
+  const pass = await write();
+  return { ...pass, writerCpuUs: writerCpuUs() - writer0, influxdCpuUs: processCpuUs(influxd) - influx0 };
+}
+
+interface ServeChild {
+  url: string;
+  pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+/** `serve --store influx` in a child process (graceful stop: SIGTERM, so that a --cpu-prof profile is written). */
+async function startServeChild(dataDir: string, influxUrl: string, database: string): Promise<ServeChild> {
+  const profDir = process.env.BENCH_CPU_PROF_DIR;
+  const profile = profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
+  const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--no-serial-discovery', '--mqtt-port', '0'];
+  args.push('--store', 'influx', '--influx-url', influxUrl, '--influx-database', database);
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, TINYML_API_TOKEN: TOKEN },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const match = await waitFor('serve to listen', () => /listening on (http:\/\/[^\s]+)/.exec(output) ?? (child.exitCode !== null ? 'exited' : null), {
+    timeoutMs: 60_000,
+  });
+  if (match === 'exited') throw new Error(`serve exited: ${output}`);
+  return {
+    url: match[1] as string,
+    pid: child.pid,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** One POST body per device per round: round r carries windows [r·POST_WINDOWS, (r+1)·POST_WINDOWS) of every device. */
+function fleetPosts(windows: readonly StoredWindow[]): { id: string; body: string }[] {
+  const byDevice = new Map<string, StoredWindow[]>();
+  for (const window of windows) {
+    const list = byDevice.get(window.deviceId) ?? [];
+    list.push(window);
+    byDevice.set(window.deviceId, list);
+  }
+  const posts: { id: string; body: string }[] = [];
+  for (let from = 0; from < WINDOWS_PER_DEVICE; from += POST_WINDOWS) {
+    for (const [id, list] of byDevice) {
+      const items = list.slice(from, from + POST_WINDOWS).map((w) => ({
+        seq: w.seq,
+        startMs: w.startMs,
+        durationS: w.durationS,
+        energyJ: w.energyJ,
+        sampleCount: w.sampleCount,
+        minPowerW: w.minPowerW,
+        maxPowerW: w.maxPowerW,
+        inferenceCount: w.inferenceCount,
+      }));
+      posts.push({ id, body: JSON.stringify({ windows: items }) });
+    }
+  }
+  return posts;
+}
 
 /**
- * Through the service: `serve --store influx` in this process, every device registered (default spec), then each device's windows
- * POSTed (one request per device, 8 at a time); each 201 follows the local SQLite commit, and the outbox writer copies
- * the windows to InfluxDB behind it. The pass lasts from the first POST until InfluxDB holds every point.
+ * Through the service: `serve --store influx` in a child process, every device registered (default spec), then the
+ * fleet's posts, HTTP_CONCURRENCY at a time; each 201 follows the local SQLite commit, and the outbox writer copies the
+ * windows to InfluxDB behind it. The pass lasts from the first POST until InfluxDB holds every point.
  */
-async function throughService(url: string, database: string, windows: readonly StoredWindow[]): Promise<Pass> {
+async function throughService(url: string, database: string, windows: readonly StoredWindow[], influxd: number | undefined): Promise<Pass> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-bench-influx-'));
-  const config = loadServeConfig(
-    [
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--data-dir',
-      dataDir,
-      '--no-serial-discovery',
-      '--store',
-      'influx',
-      '--influx-url',
-      url,
-      '--influx-database',
-      database,
-    ],
-    {},
-  );
-  const service = await startService(config, { log: silentLogger, layers: [storeLayer] });
-  const base = `http://127.0.0.1:${service.port}`;
-  const headers = { authorization: `Bearer ${service.apiToken}`, 'content-type': 'application/json' };
+  const service = await startServeChild(dataDir, url, database);
+  const base = service.url;
+  const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
   try {
     const ids = [...new Set(windows.map((w) => w.deviceId))];
     const registered = await fetch(`${base}/api/devices`, {
@@ -153,81 +256,79 @@ async function throughService(url: string, database: string, windows: readonly S
       body: JSON.stringify(ids.map((id) => ({ id }))),
     });
     if (registered.status !== 201) throw new Error(`registration answered ${registered.status}: ${await registered.text()}`);
-    const bodies = ids.map((id) => ({
-      id,
-      body: JSON.stringify({
-        windows: windows
-          .filter((w) => w.deviceId === id)
-          .map((w) => ({
-            seq: w.seq,
-            startMs: w.startMs,
-            durationS: w.durationS,
-            energyJ: w.energyJ,
-            sampleCount: w.sampleCount,
-            minPowerW: w.minPowerW,
-            maxPowerW: w.maxPowerW,
-            inferenceCount: w.inferenceCount,
-          })),
-      }),
-    }));
-    const started = process.hrtime.bigint();
-    let ackedS = 0;
-    const pass = await timed(windows.length, async () => {
-      let next = 0;
-      const post = async (): Promise<void> => {
-        while (next < bodies.length) {
-          const { id, body } = bodies[next++] as { id: string; body: string };
-          const response = await fetch(`${base}/api/devices/${id}/windows`, { method: 'POST', headers, body });
-          if (response.status !== 201) throw new Error(`POST windows of ${id} answered ${response.status}: ${await response.text()}`);
-        }
-      };
-      await Promise.all(Array.from({ length: HTTP_CONCURRENCY }, post));
-      ackedS = Number(process.hrtime.bigint() - started) / 1e9;
-      await waitFor(`InfluxDB to hold ${windows.length} points`, async () => (await countPoints(url, database)) >= windows.length, {
-        intervalMs: COUNT_POLL_MS,
-        timeoutMs: 300_000,
-      });
-    });
-    return { ...pass, ackedS };
+    const posts = fleetPosts(windows);
+    return await withCpu(
+      () => processCpuUs(service.pid),
+      influxd,
+      async () => {
+        const started = process.hrtime.bigint();
+        let ackedS = 0;
+        const pass = await timed(windows.length, async () => {
+          let next = 0;
+          const post = async (): Promise<void> => {
+            while (next < posts.length) {
+              const { id, body } = posts[next++] as { id: string; body: string };
+              const response = await fetch(`${base}/api/devices/${id}/windows`, { method: 'POST', headers, body });
+              if (response.status !== 201) throw new Error(`POST windows of ${id} answered ${response.status}: ${await response.text()}`);
+            }
+          };
+          await Promise.all(Array.from({ length: HTTP_CONCURRENCY }, post));
+          ackedS = Number(process.hrtime.bigint() - started) / 1e9;
+          await waitFor(`InfluxDB to hold ${windows.length} points`, async () => (await countPoints(url, database)) >= windows.length, {
+            intervalMs: COUNT_POLL_MS,
+            timeoutMs: 300_000,
+          });
+        });
+        const health = (await (await fetch(`${base}/api/health`)).json()) as { sources: { kind: string; name: string; counters: Record<string, number> }[] };
+        const outbox = health.sources.find((source) => source.kind === 'store' && source.name.startsWith('influx:'));
+        return { ...pass, ackedS, posts: posts.length, batches: outbox?.counters.batchesWritten };
+      },
+    );
   } finally {
-    await service.close();
+    await service.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 const rate = (pass: Pass): number => pass.windows / pass.seconds;
 const best = (passes: Pass[]): Pass => passes.reduce((a, b) => (rate(a) >= rate(b) ? a : b));
+/** The least CPU per window over the passes (µs): like the best rate, the pass least disturbed by other processes. */
+const leastCpu = (passes: Pass[], key: 'writerCpuUs' | 'influxdCpuUs'): number => Math.min(...passes.map((pass) => (pass[key] ?? 0) / pass.windows));
 const fmt = (pass: Pass): string => `${rate(pass).toFixed(0).padStart(8)} windows/s  (${pass.windows} in ${pass.seconds.toFixed(2)} s)`;
+const cpu = (passes: Pass[], writer: string): string =>
+  `CPU/window: ${writer} ${leastCpu(passes, 'writerCpuUs').toFixed(1)} µs, influxd ${leastCpu(passes, 'influxdCpuUs').toFixed(1)} µs`;
 
 export async function runInfluxBench(): Promise<void> {
   const windows = rows();
   const windowBatches = batches(windows, BATCH);
   const pointBatches = windowBatches.map((batch) => batch.map(windowPoint));
   const influxd = await startInfluxd();
+  const influxdProcess = influxdPid(influxd.dir);
   try {
     process.stdout.write(
-      `InfluxDB bench: ${DEVICES} devices × ${WINDOWS_PER_DEVICE} windows in writes of ${BATCH} points, one in flight, influxd 1.6 on loopback; best of ${PASSES}\n`,
+      `InfluxDB bench: ${DEVICES} devices × ${WINDOWS_PER_DEVICE} windows in writes of ${BATCH} points, influxd 1.6 on loopback; ` +
+        `service: POSTs of ${POST_WINDOWS} windows, ${HTTP_CONCURRENCY} devices at once; best of ${PASSES}\n`,
     );
     const bare: Pass[] = [];
     const store: Pass[] = [];
     const service: Pass[] = [];
     for (let pass = 0; pass < PASSES; pass += 1) {
       const bareDb = `bench_bare_${pass}`;
-      bare.push(await bareClient(influxd.url, bareDb, pointBatches));
+      bare.push(await withCpu(ownCpuUs, influxdProcess, () => bareClient(influxd.url, bareDb, pointBatches)));
       const storeDb = `bench_store_${pass}`;
-      store.push(await throughStore(influxd.url, storeDb, windowBatches));
+      store.push(await withCpu(ownCpuUs, influxdProcess, () => throughStore(influxd.url, storeDb, windowBatches)));
       const serviceDb = `bench_service_${pass}`;
-      service.push(await throughService(influxd.url, serviceDb, windows));
+      service.push(await throughService(influxd.url, serviceDb, windows, influxdProcess));
       for (const database of [bareDb, storeDb, serviceDb]) {
         const count = await countPoints(influxd.url, database);
         if (count !== windows.length) throw new Error(`${database} holds ${count} points, not ${windows.length}`);
       }
     }
     const lines = [
-      `baseline: bare influx client, writePoints of ${BATCH}     ${fmt(best(bare))}`,
-      `InfluxWindowStore.writeWindows of ${BATCH}              ${fmt(best(store))}   ratio ${(rate(best(store)) / rate(best(bare))).toFixed(2)}`,
-      `serve --store influx: HTTP POST → SQLite → outbox → InfluxDB ${fmt(best(service))}   ratio ${(rate(best(service)) / rate(best(bare))).toFixed(2)}`,
-      `  (every window acknowledged after ${best(service).ackedS?.toFixed(2)} s; the rest is the outbox writer catching up)`,
+      `baseline: bare influx client, writePoints of ${BATCH}     ${fmt(best(bare))}   ${cpu(bare, 'bench')}`,
+      `InfluxWindowStore.writeWindows of ${BATCH}              ${fmt(best(store))}   ratio ${(rate(best(store)) / rate(best(bare))).toFixed(2)}   ${cpu(store, 'bench')}`,
+      `serve --store influx: HTTP POST → SQLite → outbox → InfluxDB ${fmt(best(service))}   ratio ${(rate(best(service)) / rate(best(bare))).toFixed(2)}   ${cpu(service, 'serve')}`,
+      `  (${best(service).posts} POSTs, ${best(service).batches} outbox writes; every window acknowledged after ${best(service).ackedS?.toFixed(2)} s; the rest is the outbox writer catching up)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

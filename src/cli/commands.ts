@@ -18,6 +18,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'issue per-device passwords for the embedded MQTT broker',
     load: async () => (await import('./commands/mqtt-credentials.js')).mqttCredentialsCommand,
   },
+  'dead-letters': {
+    summary: 'list the windows InfluxDB refused for good (the outbox writer set them aside), with the reason',
+    load: async () => (await import('./commands/dead-letters.js')).deadLettersCommand,
+  },
   'import-devices': {
     summary: 'register a fleet manifest (JSON or CSV) with a running service, in bulk',
     load: async () => (await import('./commands/import-devices.js')).importDevicesCommand,

@@ -19,8 +19,8 @@ import type {
   WindowCursor,
   WindowRangeQuery,
 } from './store.js';
-import type { OutboxEntry, WindowOutbox } from './window-outbox.js';
-import type { WindowStore } from './window-store.js';
+import type { DeadLetter, OutboxEntry, WindowOutbox } from './window-outbox.js';
+import type { StoredWindow, WindowStore } from './window-store.js';
 
 export interface RegistrySyncResult {
   /** Local writes sent to the shared registry now (those that had failed before included). */
@@ -188,6 +188,18 @@ export class SharedStore implements Store, WindowOutbox {
 
   setOutboxCursor(target: string, commitSeq: number): Promise<void> {
     return this.local.setOutboxCursor(target, commitSeq);
+  }
+
+  addDeadLetters(target: string, letters: readonly DeadLetter[]): Promise<void> {
+    return this.local.addDeadLetters(target, letters);
+  }
+
+  listDeadLetters(target: string, limit: number): Promise<{ total: number; letters: (DeadLetter & { window: StoredWindow })[] }> {
+    return this.local.listDeadLetters(target, limit);
+  }
+
+  onCommitted(listener: (entries: readonly OutboxEntry[]) => void): () => void {
+    return this.local.onCommitted(listener);
   }
 
   async close(): Promise<void> {

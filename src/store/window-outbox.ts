@@ -12,6 +12,16 @@ export interface OutboxEntry {
   window: StoredWindow;
 }
 
+/** A window a target refused for good (e.g. InfluxDB: older than the retention policy), kept so its writer goes on. */
+export interface DeadLetter {
+  commitSeq: number;
+  /** One of OUTBOX_REFUSAL_REASONS (store/outbox/refusals.ts). */
+  reason: string;
+  /** What the target said. */
+  detail: string;
+  refusedMs: number;
+}
+
 export interface WindowOutbox {
   /** Committed windows with a commit number above `afterCommitSeq`, in commit order, at most `limit`. */
   readOutbox(afterCommitSeq: number, limit: number): Promise<OutboxEntry[]>;
@@ -21,6 +31,16 @@ export interface WindowOutbox {
   outboxCursor(target: string): Promise<number>;
   /** Persist the cursor of `target` (durably: it survives a crash; a cursor never moves back). */
   setOutboxCursor(target: string, commitSeq: number): Promise<void>;
+  /** Record windows `target` refused for good (a window recorded again keeps its first record). */
+  addDeadLetters(target: string, letters: readonly DeadLetter[]): Promise<void>;
+  /** The dead letters of `target`, newest first, at most `limit`, each with its window; and how many there are in all. */
+  listDeadLetters(target: string, limit: number): Promise<{ total: number; letters: (DeadLetter & { window: StoredWindow })[] }>;
+  /**
+   * Optional: call `listener` with what each transaction of this process committed (in commit order, right after the
+   * commit), so that a writer can take them without reading them back. Commits by another process on the same file
+   * are not seen: a writer notices the gap in the commit numbers and reads the outbox. Returns the unsubscribe.
+   */
+  onCommitted?(listener: (entries: readonly OutboxEntry[]) => void): () => void;
 }
 
 export function isWindowOutbox(value: object): value is WindowOutbox {

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { OutboxEntry } from '../../src/store/window-outbox.js';
 import { contractDevice, contractWindow } from './store-contract.js';
 
 const dirs: string[] = [];
@@ -42,6 +43,33 @@ describe('SqliteStore outbox', () => {
     expect(entries[0]?.window).toEqual({ ...contractWindow('b', 5), seqUse: 0 });
     expect(await store.outboxHead()).toBe(5);
     expect((await store.readOutbox(3, 1)).map((entry) => entry.commitSeq)).toEqual([4]);
+    await store.close();
+  });
+
+  it('hands each committed transaction to its commit listeners, exactly as readOutbox reads it back; rolled-back requests hand nothing', async () => {
+    const store = SqliteStore.open(':memory:');
+    await store.createDevices([contractDevice('a'), contractDevice('b')]);
+    const handed: OutboxEntry[][] = [];
+    const unsubscribe = store.onCommitted((entries) => handed.push([...entries]));
+    await store.appendWindows([contractWindow('b', 5), contractWindow('a', 0, { instrument: 'ppk2', span: 'inferences' })]);
+    await store.appendWindows([contractWindow('a', 0)]); // a duplicate: no commit number, nothing handed
+    await expect(
+      store.appendWindows([contractWindow('a', 1), contractWindow('a', 2, { startMs: 1_010_500 })], { onRefusal: 'refuse-batch' }),
+    ).rejects.toThrow(); // refused whole: rolled back
+    await store.appendWindowGroups([
+      { windows: [contractWindow('a', 3)] },
+      { windows: [contractWindow('a', 4), contractWindow('a', 5, { startMs: 1_040_500 })], options: { onRefusal: 'refuse-batch' } }, // its SAVEPOINT rolls back
+      { windows: [contractWindow('ghost', 0)] }, // an unknown device: that request only fails
+      { windows: [contractWindow('b', 6)] },
+    ]);
+    expect(handed.map((entries) => entries.map((entry) => entry.commitSeq))).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(handed.flat()).toEqual(await store.readOutbox(0, 100));
+    unsubscribe();
+    await store.appendWindows([contractWindow('b', 7)]);
+    expect(handed).toHaveLength(2);
     await store.close();
   });
 

@@ -49,7 +49,7 @@ describe('SqliteStore (SQLite-specific)', () => {
     it('are numbered 1..N in order', () => {
       expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
       expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length);
-      expect(LATEST_SCHEMA_VERSION).toBe(5);
+      expect(LATEST_SCHEMA_VERSION).toBe(6);
     });
 
     it('create the schema and set user_version; migrate() on a current database does nothing', () => {
@@ -61,7 +61,7 @@ describe('SqliteStore (SQLite-specific)', () => {
         .prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
         .all()
         .map((row) => row.name);
-      expect(tables).toEqual(['device_aggregates', 'devices', 'energy_windows', 'outbox_cursors']);
+      expect(tables).toEqual(['device_aggregates', 'devices', 'energy_windows', 'outbox_cursors', 'outbox_dead_letters']);
       const columns = (table: string): string[] =>
         db
           .prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}') ORDER BY cid`)

@@ -3,20 +3,29 @@
  * (InfluxDB), so that no acknowledgement waits for the network: MQTT PUBACKs and HTTP 201s follow the local commit,
  * and this writer copies what was committed, in order, in batches, with the one retry schedule (util/backoff.ts).
  *
- * - The cursor (the last commit number written) is persisted in the store after each acknowledged batch: a restart
- *   resumes there. A crash between the write and the cursor update writes that batch again, which the target keeps
- *   as the same points (a window written twice is one point): at-least-once delivery, exactly-once content.
+ * - Batches: what this process commits is handed over at the commit (WindowOutbox.onCommitted), so the writer does not
+ *   read back what was just written to SQLite; after a restart, a backlog or another process's commits it reads the
+ *   outbox. A fresh trickle of commits waits up to OUTBOX_LINGER_MS to fill a batch (one request per commit would
+ *   cost InfluxDB and this process far more per window than batches of thousands).
+ * - The cursor (the last commit number written) is persisted in the store at most every OUTBOX_CURSOR_PERSIST_MS and
+ *   whenever the writer goes idle or stops: a restart resumes there. A crash after a write and before the cursor
+ *   reached it writes those batches again, which the target keeps as the same points (a window written twice is one
+ *   point): at-least-once delivery, exactly-once content.
  * - A failed batch is retried, the same batch, after a capped exponential delay; nothing is skipped, so the backlog
- *   (committed − written) grows while the target is down. Past `backlogCapWindows` the service stops acknowledging
+ *   (committed − written) grows while the target is down. A batch the target refuses for its points (refusals.ts:
+ *   InfluxDB's 400, e.g. a window older than the retention policy) is split in halves until the refused windows are
+ *   alone; those become dead letters (kept in the outbox with the reason, counted by reason in health and /metrics,
+ *   listed in health details) and the writer goes on. The halves written meanwhile are the same points again. Past `backlogCapWindows` the service stops acknowledging
  *   (`refusal()`, read by ingest before every commit): the broker keeps the messages, HTTP clients get 503.
  * - Backlog, lag (age of the oldest window not yet written) and write errors by class are its health counters.
  */
 import { StoreRejectedError, StoreUnavailableError } from '../../domain/errors.js';
-import { counterFamily, Counters, gauge, total } from '../../obs/counters.js';
+import { counterFamily, Counters, gauge, ReasonCounts, total } from '../../obs/counters.js';
 import type { HealthSource, SourceStatus } from '../../obs/health-registry.js';
 import type { Logger } from '../../obs/logger.js';
 import { Backoff, type BackoffPolicy } from '../../util/backoff.js';
-import type { OutboxEntry, WindowOutbox } from '../window-outbox.js';
+import type { DeadLetter, OutboxEntry, WindowOutbox } from '../window-outbox.js';
+import { OUTBOX_REFUSAL_REASONS, pointRefusal, type OutboxRefusalReason, type PointRefusal } from './refusals.js';
 import type { WindowStore } from '../window-store.js';
 
 /**
@@ -41,19 +50,45 @@ export const OUTBOX_RETRY_BACKOFF: Readonly<BackoffPolicy> = Object.freeze({ ini
  * commits in this process wake it at once (notifyCommitted); this catches any other writer of the same file.
  */
 export const OUTBOX_IDLE_POLL_MS = 1_000;
+/**
+ * How long a batch smaller than OUTBOX_BATCH_WINDOWS waits for more commits (ms) before it is written: under a steady
+ * fleet the writer sends a few large requests instead of one per group commit; a window reaches InfluxDB at most
+ * this much later (small next to the fleet sync's 2 s).
+ */
+export const OUTBOX_LINGER_MS = 100;
+/**
+ * How often the cursor is persisted at most while batches flow (ms): each persist is one SQLite commit (an fsync) on the
+ * event loop. A crash re-sends at most this long's batches, which the target keeps as the same points.
+ */
+export const OUTBOX_CURSOR_PERSIST_MS = 1_000;
+/**
+ * Committed entries handed over at the commit and kept until written, at most (windows): 4 batches. Beyond, the handed
+ * entries are dropped and the writer reads them from the outbox (the backlog lives on disk, not in memory).
+ */
+export const OUTBOX_TAIL_MAX_WINDOWS = 4 * OUTBOX_BATCH_WINDOWS;
+/** Dead letters listed in health details (the most recent): enough to see what is refused; the outbox holds them all. */
+export const OUTBOX_RECENT_DEAD_LETTERS = 10;
 /** How long stop() keeps writing what is left when the target answers (ms); the rest waits in the outbox for the next start. */
 export const OUTBOX_STOP_DRAIN_MS = 5_000;
 
-export const OUTBOX_FAMILY = counterFamily('outbox', {
-  windowsWritten: total('Windows written to the target store (a batch written again after a crash counts again).'),
-  batchesWritten: total('Batches the target store acknowledged.'),
-  backlogWindows: gauge('Windows committed locally and not yet written to the target store.'),
-  lagUs: gauge('Age of the oldest window not yet written (its local commit), 0 when none waits.', 'microseconds'),
-  writeErrorsUnavailable: total('Batch writes that failed because the target was unreachable, timed out or answered 5xx (retried).'),
-  writeErrorsRejected: total('Batch writes the target refused (4xx: a type conflict, bad credentials); retried, an operator must act.'),
-  writeErrorsOther: total('Batch writes that failed otherwise (a defect); retried.'),
-  submitsRefused: total('Ingest submissions refused, nothing stored, because the backlog held its cap.'),
-});
+export const OUTBOX_FAMILY = counterFamily(
+  'outbox',
+  {
+    windowsWritten: total('Windows written to the target store (a batch written again after a crash counts again).'),
+    batchesWritten: total('Batches the target store acknowledged.'),
+    backlogWindows: gauge('Windows committed locally and not yet written to the target store.'),
+    lagUs: gauge('Age of the oldest window not yet written (its local commit), 0 when none waits.', 'microseconds'),
+    writeErrorsUnavailable: total('Batch writes that failed because the target was unreachable, timed out or answered 5xx (retried).'),
+    writeErrorsRejected: total(
+      'Batch writes the target refused for the request or the setup (4xx other than 400: credentials, database); retried, an operator must act.',
+    ),
+    writeErrorsRefusedPoints: total('Batch writes the target refused for some of their points (400); split until the refused windows are alone.'),
+    windowsDeadLettered: total('Windows the target refused for good, kept as dead letters in the outbox (by reason: tinyml_outbox_rejected_total).'),
+    writeErrorsOther: total('Batch writes that failed otherwise (a defect); retried.'),
+    submitsRefused: total('Ingest submissions refused, nothing stored, because the backlog held its cap.'),
+  },
+  OUTBOX_REFUSAL_REASONS,
+);
 
 export type OutboxWriteErrorClass = 'unavailable' | 'rejected' | 'other';
 
@@ -66,6 +101,8 @@ export interface OutboxWriterOptions {
   batchWindows?: number;
   backoff?: Readonly<BackoffPolicy>;
   idlePollMs?: number;
+  lingerMs?: number;
+  cursorPersistMs?: number;
   stopDrainMs?: number;
   clock?: () => number;
   random?: () => number;
@@ -76,14 +113,27 @@ export class OutboxWriter implements HealthSource {
   readonly family = OUTBOX_FAMILY;
   readonly backlogCapWindows: number;
   private readonly count = new Counters(OUTBOX_FAMILY.counters);
+  private readonly refusals = new ReasonCounts<OutboxRefusalReason>(OUTBOX_REFUSAL_REASONS);
+  /** Dead letters in the outbox for this target (read at start, then counted). */
+  private deadLetters = 0;
+  private recentDeadLetters: (DeadLetter & { deviceId: string; seq: number; startMs: number })[] = [];
   private readonly backoff: Backoff;
   private readonly batchWindows: number;
   private readonly clock: () => number;
+  /** The last commit number the target acknowledged (in memory; persisted up to `persistedCursor`). */
   private cursor = 0;
+  private persistedCursor = 0;
+  private persistedAtMs = Number.NEGATIVE_INFINITY;
   private head = 0;
+  /** Entries handed over at their commit, contiguous, following `cursor` (or the batch in flight); may be empty. */
+  private tail: OutboxEntry[] = [];
+  /** The last commit number taken into a batch (≥ cursor while a batch is in flight). */
+  private taken = 0;
+  private unsubscribe: (() => void) | null = null;
   /** Commit time (received_ms) of the oldest window not written, while one is known to wait. */
   private oldestPendingMs: number | null = null;
   private state: 'stopped' | 'writing' | 'idle' | 'retrying' = 'stopped';
+  private lingering = false;
   private lastError: string | null = null;
   private stopping = false;
   private drainDeadline = Number.POSITIVE_INFINITY;
@@ -108,11 +158,22 @@ export class OutboxWriter implements HealthSource {
     return this.cursor;
   }
 
+  /** The last commit number the persisted cursor holds (what a restart resumes after). */
+  get persistedThrough(): number {
+    return this.persistedCursor;
+  }
+
   /** Read the persisted cursor and start draining. */
   async start(): Promise<void> {
     if (this.loop !== null) return;
     this.cursor = await this.options.outbox.outboxCursor(this.options.targetName);
+    this.persistedCursor = this.cursor;
+    this.taken = this.cursor;
+    const dead = await this.options.outbox.listDeadLetters(this.options.targetName, OUTBOX_RECENT_DEAD_LETTERS);
+    this.deadLetters = dead.total;
+    this.recentDeadLetters = dead.letters.map(({ window, ...letter }) => ({ ...letter, deviceId: window.deviceId, seq: window.seq, startMs: window.startMs }));
     this.head = Math.max(this.cursor, await this.options.outbox.outboxHead());
+    this.unsubscribe = this.options.outbox.onCommitted?.((entries) => this.committed(entries)) ?? null;
     this.state = 'idle';
     this.loop = this.run().catch((error: unknown) => {
       // Only the outbox itself failing (the local store closed under us) ends the loop.
@@ -122,13 +183,39 @@ export class OutboxWriter implements HealthSource {
     });
   }
 
-  /** Windows were committed locally: count them into the backlog and wake the writer. */
+  /**
+   * Windows were committed locally: count them into the backlog and wake the writer. With an outbox that hands its
+   * commits over (onCommitted) they are counted there, and this only wakes the writer.
+   */
   notifyCommitted(windows: number): void {
     if (windows <= 0) return;
-    if (this.head === this.cursor) this.oldestPendingMs ??= this.clock();
-    this.head += windows;
-    // Only an idle writer is woken: one waiting out a retry delay keeps it (commits under load must not cut it short).
-    if (this.state === 'idle') this.wake?.();
+    if (this.unsubscribe === null) {
+      if (this.head === this.cursor) this.oldestPendingMs ??= this.clock();
+      this.head += windows;
+    }
+    this.wakeIfWaiting();
+  }
+
+  /** What one local transaction committed (onCommitted): kept for the next batch when it follows what is known. */
+  private committed(entries: readonly OutboxEntry[]): void {
+    const first = entries[0];
+    const last = entries.at(-1);
+    if (first === undefined || last === undefined) return;
+    if (this.head === this.cursor) this.oldestPendingMs ??= first.receivedMs;
+    // Kept when nothing lies between them and what the writer has (it is not behind, no other process committed).
+    const follows = first.commitSeq === this.head + 1 && first.commitSeq === (this.tail.at(-1)?.commitSeq ?? this.taken) + 1;
+    if (follows && this.tail.length + entries.length <= OUTBOX_TAIL_MAX_WINDOWS) {
+      this.tail.push(...entries);
+    } else {
+      this.tail = []; // a gap (another process committed, or the writer is behind): the outbox has them all
+    }
+    this.head = Math.max(this.head, last.commitSeq);
+    this.wakeIfWaiting();
+  }
+
+  /** An idle writer is woken, and a lingering one once a batch is full; one waiting out a retry delay keeps it. */
+  private wakeIfWaiting(): void {
+    if (this.state === 'idle' || (this.lingering && this.backlog >= this.batchWindows)) this.wake?.();
   }
 
   /** Why ingest must not acknowledge more now (the backlog holds its cap), or null. Counted as a refused submission. */
@@ -157,52 +244,170 @@ export class OutboxWriter implements HealthSource {
       kind: 'store',
       state: this.state,
       counters: this.count.snapshot(),
-      rejected: {},
+      rejected: this.refusals.snapshot(),
       lastError: this.lastError,
-      details: { cursor: this.cursor, head: this.head, backlogCapWindows: this.backlogCapWindows, retryAttempts: this.backoff.attempts },
+      details: {
+        deadLetters: this.deadLetters,
+        recentDeadLetters: this.recentDeadLetters,
+        cursor: this.cursor,
+        persistedCursor: this.persistedCursor,
+        head: this.head,
+        backlogCapWindows: this.backlogCapWindows,
+        retryAttempts: this.backoff.attempts,
+      },
     };
   }
 
   private async run(): Promise<void> {
     let batch: OutboxEntry[] | null = null;
-    for (;;) {
-      if (this.stopping && (this.clock() >= this.drainDeadline || this.state === 'retrying')) return;
-      if (batch === null) {
-        batch = await this.options.outbox.readOutbox(this.cursor, this.batchWindows);
-        const first = batch[0];
-        if (first === undefined) {
-          batch = null;
-          this.head = Math.max(this.head, await this.options.outbox.outboxHead());
-          if (this.head > this.cursor) continue; // committed meanwhile
-          this.oldestPendingMs = null;
-          this.state = 'idle';
+    try {
+      for (;;) {
+        if (this.stopping && (this.clock() >= this.drainDeadline || this.state === 'retrying')) return;
+        if (batch === null) {
+          if (await this.linger()) continue;
+          batch = await this.nextBatch();
+          const first = batch[0];
+          if (first === undefined) {
+            batch = null;
+            this.head = Math.max(this.head, await this.options.outbox.outboxHead());
+            if (this.head > this.cursor) continue; // committed meanwhile (by another process)
+            this.oldestPendingMs = null;
+            await this.persistCursor();
+            this.state = 'idle';
+            if (this.stopping) return;
+            await this.sleep(this.options.idlePollMs ?? OUTBOX_IDLE_POLL_MS);
+            continue;
+          }
+          this.oldestPendingMs = first.receivedMs;
+        }
+        this.state = this.state === 'retrying' ? 'retrying' : 'writing';
+        try {
+          await this.write(batch);
+        } catch (error) {
+          this.countFailure(error, batch.length);
+          this.state = 'retrying';
           if (this.stopping) return;
-          await this.sleep(this.options.idlePollMs ?? OUTBOX_IDLE_POLL_MS);
+          await this.sleep(this.backoff.nextDelayMs());
           continue;
         }
-        this.oldestPendingMs = first.receivedMs;
+        const last = batch.at(-1) as OutboxEntry;
+        this.cursor = last.commitSeq;
+        this.head = Math.max(this.head, this.cursor);
+        this.count.add('windowsWritten', batch.length);
+        this.count.add('batchesWritten');
+        if (this.state === 'retrying') this.options.log?.info('outbox writes succeed again', { target: this.options.targetName, backlog: this.backlog });
+        this.backoff.reset();
+        this.state = 'writing';
+        batch = null;
+        if (this.clock() - this.persistedAtMs >= (this.options.cursorPersistMs ?? OUTBOX_CURSOR_PERSIST_MS)) await this.persistCursor();
       }
-      this.state = this.state === 'retrying' ? 'retrying' : 'writing';
-      try {
-        await this.options.target.writeWindows(batch.map((entry) => entry.window));
-      } catch (error) {
-        this.countFailure(error, batch.length);
-        this.state = 'retrying';
-        if (this.stopping) return;
-        await this.sleep(this.backoff.nextDelayMs());
-        continue;
-      }
-      const last = batch.at(-1) as OutboxEntry;
-      await this.options.outbox.setOutboxCursor(this.options.targetName, last.commitSeq);
-      this.cursor = last.commitSeq;
-      this.head = Math.max(this.head, this.cursor);
-      this.count.add('windowsWritten', batch.length);
-      this.count.add('batchesWritten');
-      if (this.state === 'retrying') this.options.log?.info('outbox writes succeed again', { target: this.options.targetName, backlog: this.backlog });
-      this.backoff.reset();
-      this.state = 'writing';
-      batch = null;
+    } finally {
+      this.unsubscribe?.();
+      this.unsubscribe = null;
+      if (this.state !== 'stopped') await this.persistCursor();
     }
+  }
+
+  /**
+   * Write the batch; when the target refuses some of its points, isolate them (halving), keep them as dead letters and
+   * resolve: the batch counts as written. Any other failure (also one in the middle of the halving) rejects: the same
+   * batch is retried whole, and what was written of it is written again as the same points.
+   */
+  private async write(batch: readonly OutboxEntry[]): Promise<void> {
+    let refusal: PointRefusal | null;
+    try {
+      await this.options.target.writeWindows(batch.map((entry) => entry.window));
+      return;
+    } catch (error) {
+      refusal = pointRefusal(error);
+      if (refusal === null) throw error;
+    }
+    const refused = await this.isolate(batch, refusal);
+    const refusedMs = this.clock();
+    const letters = refused.map(({ entry, refusal: why }) => ({ commitSeq: entry.commitSeq, reason: why.reason, detail: why.detail, refusedMs }));
+    await this.options.outbox.addDeadLetters(this.options.targetName, letters);
+    for (const { refusal: why } of refused) this.refusals.count(why.reason);
+    this.count.add('windowsDeadLettered', refused.length);
+    this.deadLetters += refused.length;
+    const recent = refused.map(({ entry, refusal: why }) => ({
+      commitSeq: entry.commitSeq,
+      reason: why.reason,
+      detail: why.detail,
+      refusedMs,
+      deviceId: entry.window.deviceId,
+      seq: entry.window.seq,
+      startMs: entry.window.startMs,
+    }));
+    this.recentDeadLetters = [...recent.reverse(), ...this.recentDeadLetters].slice(0, OUTBOX_RECENT_DEAD_LETTERS);
+    this.options.log?.warn('outbox: windows refused by the target kept as dead letters; writing goes on', {
+      target: this.options.targetName,
+      windows: refused.length,
+      reasons: [...new Set(refused.map(({ refusal: why }) => why.reason))],
+      first: refused[0]?.refusal.detail,
+    });
+  }
+
+  /** The entries of `entries` (refused as a whole request with `refusal`) that the target refuses on their own. */
+  private async isolate(entries: readonly OutboxEntry[], refusal: PointRefusal): Promise<{ entry: OutboxEntry; refusal: PointRefusal }[]> {
+    this.count.add('writeErrorsRefusedPoints');
+    // Alone, or the target says it dropped every point of the request: all of them are refused.
+    if (entries.length === 1 || (refusal.dropped !== null && refusal.dropped >= entries.length)) return entries.map((entry) => ({ entry, refusal }));
+    const middle = Math.ceil(entries.length / 2);
+    const refused: { entry: OutboxEntry; refusal: PointRefusal }[] = [];
+    for (const half of [entries.slice(0, middle), entries.slice(middle)]) {
+      try {
+        await this.options.target.writeWindows(half.map((entry) => entry.window));
+      } catch (error) {
+        const again = pointRefusal(error);
+        if (again === null) throw error;
+        refused.push(...(await this.isolate(half, again)));
+      }
+    }
+    return refused;
+  }
+
+  /** Persist the cursor if it moved since the last time (one small SQLite commit). */
+  private async persistCursor(): Promise<void> {
+    if (this.cursor <= this.persistedCursor) return;
+    await this.options.outbox.setOutboxCursor(this.options.targetName, this.cursor);
+    this.persistedCursor = this.cursor;
+    this.persistedAtMs = this.clock();
+  }
+
+  /**
+   * Before a batch smaller than batchWindows: wait once, up to lingerMs after its oldest window's commit, for more
+   * (woken early when a batch fills). True when it waited (the caller looks again).
+   */
+  private async linger(): Promise<boolean> {
+    const lingerMs = this.options.lingerMs ?? OUTBOX_LINGER_MS;
+    if (this.lingering || this.stopping || lingerMs <= 0 || this.backlog === 0 || this.backlog >= this.batchWindows || this.oldestPendingMs === null) {
+      this.lingering = false;
+      return false;
+    }
+    const waitMs = Math.min(lingerMs, this.oldestPendingMs + lingerMs - this.clock());
+    if (waitMs <= 0) return false;
+    this.lingering = true;
+    this.state = 'writing'; // not idle: only a full batch cuts the wait short
+    await this.sleep(waitMs);
+    return true;
+  }
+
+  /** The next entries after the cursor, up to batchWindows: from what commits handed over when it follows, else from the outbox. */
+  private async nextBatch(): Promise<OutboxEntry[]> {
+    this.lingering = false;
+    this.taken = this.cursor;
+    const first = this.tail[0];
+    if (first !== undefined && first.commitSeq === this.cursor + 1) {
+      const batch = this.tail.splice(0, this.batchWindows);
+      this.taken = (batch.at(-1) as OutboxEntry).commitSeq;
+      return batch;
+    }
+    const batch = await this.options.outbox.readOutbox(this.cursor, this.batchWindows);
+    this.taken = batch.at(-1)?.commitSeq ?? this.cursor;
+    // Handed-over entries the read covered are dropped; the rest is kept only if it follows on.
+    const keepFrom = this.tail.findIndex((entry) => entry.commitSeq > this.taken);
+    this.tail = keepFrom < 0 || (this.tail[keepFrom] as OutboxEntry).commitSeq !== this.taken + 1 ? [] : this.tail.slice(keepFrom);
+    return batch;
   }
 
   private countFailure(error: unknown, windows: number): void {

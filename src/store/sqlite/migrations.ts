@@ -148,6 +148,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    description: 'dead letters of the outbox: windows a target refused for good, with the reason, so its writer goes on',
+    sql: `
+      -- The window itself stays in energy_windows (the local store holds it); this names it and why it was refused.
+      CREATE TABLE outbox_dead_letters (
+        target     TEXT NOT NULL,     -- the outbox cursor's target name
+        commit_seq INTEGER NOT NULL,  -- the refused window (energy_windows.commit_seq)
+        reason     TEXT NOT NULL,     -- a closed list (store/outbox/refusals.ts)
+        detail     TEXT NOT NULL,     -- the target's own words
+        refused_ms INTEGER NOT NULL,
+        PRIMARY KEY (target, commit_seq)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The user_version of a fully migrated database. */

@@ -35,7 +35,8 @@ import type {
   WindowCursor,
   WindowRangeQuery,
 } from '../store.js';
-import type { OutboxEntry, WindowOutbox } from '../window-outbox.js';
+import type { DeadLetter, OutboxEntry, WindowOutbox } from '../window-outbox.js';
+import type { StoredWindow } from '../window-store.js';
 import { migrate } from './migrations.js';
 
 /**
@@ -256,6 +257,10 @@ class Statements {
   readonly readOutbox;
   readonly outboxCursor;
   readonly setOutboxCursor;
+  readonly addDeadLetter;
+  readonly listDeadLetters;
+  readonly countDeadLetters;
+  readonly deadLetterTargets;
 
   constructor(db: Database.Database) {
     this.getDevice = db.prepare<[string], DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices d WHERE d.id = ?`);
@@ -311,6 +316,21 @@ class Statements {
       `INSERT INTO outbox_cursors (target, commit_seq) VALUES (?, ?)
        ON CONFLICT (target) DO UPDATE SET commit_seq = max(commit_seq, excluded.commit_seq)`,
     );
+    this.addDeadLetter = db.prepare<[string, number, string, string, number]>(
+      'INSERT INTO outbox_dead_letters (target, commit_seq, reason, detail, refused_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    );
+    this.listDeadLetters = db.prepare<
+      [string, number],
+      WindowRow & { seq_use: number; commit_seq: number; reason: string; detail: string; refused_ms: number }
+    >(
+      `SELECT ${WINDOW_COLUMNS.split(', ')
+        .map((column) => `w.${column}`)
+        .join(', ')}, w.seq_use, d.commit_seq, d.reason, d.detail, d.refused_ms
+       FROM outbox_dead_letters d JOIN energy_windows w ON w.commit_seq = d.commit_seq
+       WHERE d.target = ? ORDER BY d.commit_seq DESC LIMIT ?`,
+    );
+    this.countDeadLetters = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM outbox_dead_letters WHERE target = ?');
+    this.deadLetterTargets = db.prepare<[], { target: string }>('SELECT DISTINCT target FROM outbox_dead_letters ORDER BY target');
     this.windowsWithSeq = db.prepare<[string, number], SameSeqRow>(
       `SELECT seq_use, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, start_stamped_by
        FROM energy_windows WHERE device_id = ? AND seq = ?`,
@@ -384,6 +404,9 @@ export class SqliteStore implements Store, WindowOutbox {
   private readonly updateTx: (id: string, patch: DevicePatch) => Device;
   private readonly ensureTx: (input: DeviceInput) => { device: Device; created: boolean };
   private readonly createManyTx: (params: readonly DeviceParams[], onExisting: 'fail' | 'skip') => { created: number; existing: string[] };
+  /** What the append transaction under way inserted, as outbox entries: published to `commitListeners` once it committed. */
+  private committing: OutboxEntry[] = [];
+  private readonly commitListeners = new Set<(entries: readonly OutboxEntry[]) => void>();
 
   private constructor(
     private readonly db: Database.Database,
@@ -393,12 +416,20 @@ export class SqliteStore implements Store, WindowOutbox {
     // Write transactions are IMMEDIATE: they take the write lock up front, so a second connection waits
     // (busy_timeout) instead of failing with SQLITE_BUSY when upgrading a read lock.
     const append = db.transaction((windows: readonly EnergyWindow[], options: AppendOptions) => this.appendInTransaction(windows, options));
-    this.appendTx = (windows, options) => append.immediate(windows, options);
-    this.appendSavepoint = (windows, options) => append(windows, options);
+    this.appendTx = (windows, options) => this.publishing(() => append.immediate(windows, options));
+    this.appendSavepoint = (windows, options) => {
+      const mark = this.committing.length;
+      try {
+        return append(windows, options);
+      } catch (error) {
+        this.committing.length = mark; // the SAVEPOINT rolled back: its commit numbers are taken again
+        throw error;
+      }
+    };
     const group = db.transaction((requests: readonly AppendRequest[], valid: readonly number[], outcomes: (AppendGroupOutcome | undefined)[]) =>
       this.groupInTransaction(requests, valid, outcomes),
     );
-    this.groupTx = (requests, valid, outcomes) => group.immediate(requests, valid, outcomes);
+    this.groupTx = (requests, valid, outcomes) => this.publishing(() => group.immediate(requests, valid, outcomes));
     const update = db.transaction((id: string, patch: DevicePatch) => this.updateInTransaction(id, patch));
     this.updateTx = (id, patch) => update.immediate(id, patch);
     const ensure = db.transaction((input: DeviceInput) => this.ensureInTransaction(input));
@@ -622,10 +653,57 @@ export class SqliteStore implements Store, WindowOutbox {
     this.statements.setOutboxCursor.run(target, commitSeq);
   }
 
+  async addDeadLetters(target: string, letters: readonly DeadLetter[]): Promise<void> {
+    this.assertOpen();
+    this.db.transaction(() => {
+      for (const letter of letters) this.statements.addDeadLetter.run(target, letter.commitSeq, letter.reason, letter.detail, letter.refusedMs);
+    })();
+  }
+
+  async listDeadLetters(target: string, limit: number): Promise<{ total: number; letters: (DeadLetter & { window: StoredWindow })[] }> {
+    this.assertOpen();
+    checkCount('limit', limit);
+    const letters = this.statements.listDeadLetters.all(target, limit).map((row) => ({
+      commitSeq: row.commit_seq,
+      reason: row.reason,
+      detail: row.detail,
+      refusedMs: row.refused_ms,
+      window: { ...windowFromRow(row), seqUse: row.seq_use },
+    }));
+    return { total: this.statements.countDeadLetters.get(target)?.n ?? 0, letters };
+  }
+
+  /** The targets that have dead letters. */
+  async deadLetterTargets(): Promise<string[]> {
+    this.assertOpen();
+    return this.statements.deadLetterTargets.all().map((row) => row.target);
+  }
+
+  onCommitted(listener: (entries: readonly OutboxEntry[]) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
   async close(): Promise<void> {
     this.assertOpen();
     this.closed = true;
+    this.commitListeners.clear();
     this.db.close();
+  }
+
+  /** Run an append transaction; once it committed, hand what it inserted to the commit listeners (nothing if it threw). */
+  private publishing<T>(transaction: () => T): T {
+    this.committing = [];
+    let entries: OutboxEntry[];
+    let result: T;
+    try {
+      result = transaction();
+      entries = this.committing;
+    } finally {
+      this.committing = [];
+    }
+    if (entries.length > 0) for (const listener of this.commitListeners) listener(entries);
+    return result;
   }
 
   private assertOpen(): void {
@@ -768,7 +846,7 @@ export class SqliteStore implements Store, WindowOutbox {
         outcomes[index] = VERDICT_REFUSED;
         return;
       }
-      this.statements.insertWindow.run({
+      const params: WindowParams = {
         device_id: window.deviceId,
         seq: window.seq,
         start_ms: window.startMs,
@@ -785,7 +863,11 @@ export class SqliteStore implements Store, WindowOutbox {
         instrument: window.instrument ?? null,
         span: window.span ?? 'time',
         commit_seq: (commitSeq += 1),
-      });
+      };
+      this.statements.insertWindow.run(params);
+      if (this.commitListeners.size > 0) {
+        this.committing.push({ commitSeq: params.commit_seq, receivedMs, window: { ...windowFromRow(params), seqUse: params.seq_use } });
+      }
       outcomes[index] = sameSeq.length > 0 ? VERDICT_SEQ_RESET : VERDICT_INSERTED;
       bounds.maxSeq = Math.max(bounds.maxSeq, window.seq);
       bounds.lastEndMs = Math.max(bounds.lastEndMs, window.startMs + window.durationS * 1000);

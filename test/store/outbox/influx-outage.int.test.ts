@@ -200,6 +200,8 @@ describe('outbox into InfluxDB', () => {
         expect(refused.headers.get('retry-after')).not.toBeNull();
         expect(await refused.text()).toMatch(/the outbox is full: 100 windows wait/);
         expect((await outboxStatus(service)).counters).toMatchObject({ backlogWindows: 100, submitsRefused: 1 });
+        // The writer lets a small batch linger (OUTBOX_LINGER_MS) before its first attempt fails.
+        await waitFor('a failed write', async () => (await outboxStatus(service)).counters.writeErrorsUnavailable >= 1);
         const metrics = await (await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer ${service.token}` } })).text();
         expect(metrics).toMatch(/^tinyml_outbox_backlog_windows\{source="influx:[^"]+"\} 100$/m);
         expect(metrics).toMatch(/^tinyml_outbox_submits_refused_total\{source="influx:[^"]+"\} 1$/m);

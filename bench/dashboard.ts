@@ -33,6 +33,8 @@ const LONG_TASK_GOAL_MS = 50;
 const STORED_RATE_TOLERANCE = 0.05;
 /** Seconds of live updates measured after the first render. */
 const MEASURE_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
+/** Scripts named per run among those that ran in long animation frames while live (the largest totals). */
+const TOP_SCRIPTS = 4;
 /** Milliseconds to wait for the load generator's first stored window (its process starts tsx first). */
 const LOAD_START_TIMEOUT_MS = 60_000;
 
@@ -115,6 +117,21 @@ export async function runDashboardRun(run: BenchRun): Promise<boolean> {
       new PerformanceObserver((list) => {
         for (const entry of list.getEntries()) if (w.__longTasks.length < 10_000) w.__longTasks.push([entry.startTime, entry.duration]);
       }).observe({ type: 'longtask', buffered: true });
+      // Long animation frames (> 50 ms) with the scripts in them: what a long task was spent on ([start, invoker, ms]).
+      const l = window as unknown as { __longFrameScripts: [number, string, number][] };
+      l.__longFrameScripts = [];
+      new PerformanceObserver((list) => {
+        for (const frame of list.getEntries() as (PerformanceEntry & {
+          scripts: { invoker: string; sourceFunctionName: string; sourceURL: string; duration: number }[];
+        })[])
+          for (const script of frame.scripts ?? [])
+            if (l.__longFrameScripts.length < 10_000)
+              l.__longFrameScripts.push([
+                frame.startTime,
+                `${script.invoker} ${script.sourceFunctionName || '(anonymous)'} ${script.sourceURL.replace(/^.*\/js\//, '')}`,
+                script.duration,
+              ]);
+      }).observe({ type: 'long-animation-frame', buffered: true });
       // Element Timing (the rows' links carry elementtiming="fleet-row"): when the first rows were painted.
       new PerformanceObserver((list) => {
         for (const entry of list.getEntries() as (PerformanceEntry & { identifier: string; renderTime: number })[])
@@ -173,6 +190,13 @@ export async function runDashboardRun(run: BenchRun): Promise<boolean> {
       totalMs: Math.round(list.reduce((sum, [, d]) => sum + d, 0)),
       maxMs: Math.round(Math.max(0, ...list.map(([, d]) => d))),
     });
+    const frameScripts = await page.evaluate(() => (window as unknown as { __longFrameScripts: [number, string, number][] }).__longFrameScripts);
+    const liveScripts = new Map<string, number>();
+    for (const [start, name, duration] of frameScripts) if (start >= pageMeasureStart) liveScripts.set(name, (liveScripts.get(name) ?? 0) + duration);
+    const topLiveScripts = [...liveScripts]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, TOP_SCRIPTS)
+      .map(([name, total]) => `${name} ${Math.round(total)} ms`);
     const loadTasks = summarise(tasks.filter(([start]) => start < pageMeasureStart));
     const longTasks = summarise(tasks.filter(([start]) => start >= pageMeasureStart));
 
@@ -242,6 +266,7 @@ export async function runDashboardRun(run: BenchRun): Promise<boolean> {
         ...requestLines,
         `  live updates over ${figures.measureS} s: ${figures.sseEventsPerS} SSE messages/s carrying ${figures.rowUpdatesPerS} row updates/s; ${figures.rendersPerS} renders/s, ${figures.domRowsRebuiltPerS} DOM rows rebuilt/s; dropped ${figures.droppedUpdates}`,
         `  main thread while the windows arrive: ${longTasks.count} long tasks (> 50 ms), ${longTasks.totalMs} ms in total, longest ${longTasks.maxMs} ms (goal: none over ${LONG_TASK_GOAL_MS} ms: ${longTasks.count === 0 ? 'met' : 'MISSED'}); sort click to repaint ${figures.sortClickMs} ms; during the load: ${loadTasks.count} long tasks, longest ${loadTasks.maxMs} ms`,
+        `  scripts in long animation frames while the windows arrive (total ms): ${topLiveScripts.length === 0 ? 'none' : topLiveScripts.join('; ')}`,
         `  ${JSON.stringify(figures)}`,
       ].join('\n') + '\n',
     );

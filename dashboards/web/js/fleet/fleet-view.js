@@ -78,6 +78,8 @@ export async function mountFleetView(root, params) {
   let lastError = '';
   /** @type {ReturnType<typeof createFleetTable> | null} built once the catalogue names the assumed power */
   let table = null;
+  /** What the cards show now: rebuilt when either changes. @type {{ totals: Totals | null, overview: object | null }} */
+  let totalsShown = { totals: null, overview: null };
 
   /** @returns {Query} */
   function currentQuery() {
@@ -336,7 +338,11 @@ export async function mountFleetView(root, params) {
     frame = 0;
     if (!loaded || shown.totals === null || table === null) return;
     const nowMs = Date.now() + offsetMs;
-    renderTotals(shown.totals);
+    // The cards change only with a new page (totals) or overview: not rebuilt on every frame (live rows, the clock).
+    if (shown.totals !== totalsShown.totals || shownOverview !== totalsShown.overview) {
+      renderTotals(shown.totals);
+      totalsShown = { totals: shown.totals, overview: shownOverview };
+    }
     const devices = shown.totals.devices;
     count.textContent = shown.matched === devices ? `${devices} devices` : `${shown.matched} of ${devices} devices shown`;
     table.render(shown.matched, rowAt, shown.query.sort, nowMs, thresholdMs);

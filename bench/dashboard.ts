@@ -14,6 +14,7 @@
  * other: 1 000 devices posting as fast as they can and 10 000 devices at a paced 2 000 windows/s (goals: first render
  * ≤ 1 s, no long task over 50 ms). BENCH_DURATION_S: seconds of the live phase (default 10).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { openBrowser } from '../test/dashboard/browser.js';
 import { startTestService, type TestService } from '../test/dashboard/service.js';
@@ -33,6 +34,8 @@ const LONG_TASK_GOAL_MS = 50;
 const STORED_RATE_TOLERANCE = 0.05;
 /** Seconds of live updates measured after the first render. */
 const MEASURE_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
+/** Milliseconds: resolution of the service's event-loop delay histogram (each sample includes it). */
+const LOOP_RESOLUTION_MS = 10;
 /** Scripts named per run among those that ran in long animation frames while live (the largest totals). */
 const TOP_SCRIPTS = 4;
 /** Milliseconds to wait for the load generator's first stored window (its process starts tsx first). */
@@ -107,6 +110,9 @@ export async function runDashboardRun(run: BenchRun): Promise<boolean> {
     });
     const loadStart = { atMs: performance.now(), stored: await storedWindows(svc) };
     const serviceCpuStart = process.cpuUsage();
+    // The service runs in this process: its event-loop delay is what every request (the page's scripts, its API calls) waits behind.
+    const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+    loopDelay.enable();
 
     const { page } = browser;
     await page.addInitScript(() => {
@@ -217,6 +223,12 @@ export async function runDashboardRun(run: BenchRun): Promise<boolean> {
     const sorted = await page.evaluate(() => document.querySelector('[data-sort="total"]')?.parentElement?.getAttribute('aria-sort'));
     if (sorted !== 'ascending') throw new Error(`sort click did not sort the table (aria-sort ${String(sorted)})`);
 
+    loopDelay.disable();
+    const serviceLoopDelay = {
+      p50Ms: Number((loopDelay.percentile(50) / 1e6).toFixed(0)),
+      p99Ms: Number((loopDelay.percentile(99) / 1e6).toFixed(0)),
+      maxMs: Number((loopDelay.max / 1e6).toFixed(0)),
+    };
     const report = await load.stop();
     load = null;
     const serviceCpuS = cpuSeconds(process.cpuUsage(serviceCpuStart));
@@ -238,6 +250,7 @@ export async function runDashboardRun(run: BenchRun): Promise<boolean> {
       windowsStoredPerS: round(storedPerS),
       windowsPerRequest: WINDOWS_PER_REQUEST,
       loadGenerator: { posted: report.posted, failed: report.failed, behind: report.behind, requests: report.requests, cpuS: round(report.cpuS, 2) },
+      serviceLoopDelay,
       serviceCpuSPer1000Windows: round((serviceCpuS / Math.max(1, storedTotal)) * 1000, 3),
       sseEventsPerS: round((end.events - startMetrics.events) / elapsedS, 2),
       rowUpdatesPerS: round((end.rowsReceived - startMetrics.rowsReceived) / elapsedS),
@@ -260,7 +273,7 @@ export async function runDashboardRun(run: BenchRun): Promise<boolean> {
         `dashboard bench: ${DEVICES} devices posting over HTTP from their own process (${WINDOWS_PER_REQUEST} windows per request), fleet view in headless Chromium`,
         `  windows: ${asked}, stored ${figures.windowsStoredPerS}/s over the live phase (the service's ingest.windowsInserted)` +
           (run.windowsPerS === undefined ? '' : `; tolerance ${STORED_RATE_TOLERANCE * 100} %: ${short ? 'SHORT' : 'met'}`) +
-          `; load generator: ${report.posted} posted, ${report.behind} behind the pace, failed ${JSON.stringify(report.failed)}, ${figures.loadGenerator.cpuS} CPU s; service process ${figures.serviceCpuSPer1000Windows} CPU s per 1 000 windows stored`,
+          `; load generator: ${report.posted} posted, ${report.behind} behind the pace, failed ${JSON.stringify(report.failed)}, ${figures.loadGenerator.cpuS} CPU s; service process ${figures.serviceCpuSPer1000Windows} CPU s per 1 000 windows stored, its event-loop delay p50 ${serviceLoopDelay.p50Ms} ms, p99 ${serviceLoopDelay.p99Ms} ms, max ${serviceLoopDelay.maxMs} ms (from the load's start: what each request waits behind)`,
         `  first render (the first page of rows painted, Element Timing): ${ms(path.rowsPaintedMs)} ms after navigation start (rows built ${ms(path.rowsBuiltMs)} ms; ${figures.wallFirstRenderMs} ms from goto to "${DEVICES} devices"); goal ≤ ${FIRST_RENDER_GOAL_MS} ms: ${(path.rowsPaintedMs ?? Infinity) <= FIRST_RENDER_GOAL_MS ? 'met' : 'MISSED'}`,
         `  critical path (ms after navigation start): html first byte ${ms(path.htmlFirstByteMs)}, ${path.scripts} scripts loaded by ${ms(path.scriptsEndMs)}, DOMContentLoaded ${ms(path.domContentLoadedMs)}, first contentful paint ${ms(path.firstPaintMs)}, event stream hello ${ms(path.helloAtMs)}`,
         ...requestLines,

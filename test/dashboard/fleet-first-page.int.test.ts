@@ -64,4 +64,33 @@ describe('fleet view: the first page and the event stream (Chromium)', () => {
       await page.unroute('**/api/fleet?*', holdFirstPage);
     }
   });
+
+  it('asks for the first page and the catalogue before the modules load (index.html), and uses both answers: the default view and a sorted, filtered one', async () => {
+    for (const hash of ['', '#/fleet?sort=power&dir=desc&q=%20race%20&status=measured']) {
+      const page = await browser.context.newPage();
+      const asked: string[] = [];
+      page.on('request', (request) => {
+        const url = new URL(request.url());
+        if (url.pathname === '/api/catalogue' || (url.pathname === '/api/fleet' && url.searchParams.get('limit') === '100')) asked.push(url.pathname);
+      });
+      try {
+        await page.goto(`${svc.url}/${hash}`);
+        await page.locator(`#fleet-body [data-id="${DEVICE}"]`).waitFor();
+        // Nothing prefetched is left: the view asked for exactly the page and the catalogue prefetch.js had asked for.
+        expect(await page.evaluate(() => Object.keys((window as unknown as { __prefetch: Record<string, unknown> }).__prefetch))).toEqual([]);
+        expect(asked.filter((name) => name === '/api/catalogue')).toHaveLength(1);
+        // The page was asked for while the document was still being parsed, i.e. before any module ran (modules run after parsing).
+        const timing = await page.evaluate(() => {
+          const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+          const first = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((entry) => entry.name.includes('/api/fleet?'));
+          return { pageSentMs: first?.startTime ?? null, parsedMs: nav.domInteractive };
+        });
+        expect(timing.pageSentMs).not.toBeNull();
+        expect(timing.pageSentMs!).toBeLessThan(timing.parsedMs);
+      } finally {
+        await page.close();
+      }
+    }
+    expect(browser.errors).toEqual([]);
+  });
 });

@@ -40,10 +40,12 @@ async function route() {
       document.title = `${decodeURIComponent(parts[1])} · TinyML footprint`;
       // The device and calculator views (and uPlot) load when first opened: the fleet view, the default, needs none of them.
       const { mountDeviceView } = await import('./device/device-view.js');
+      if (mine !== generation) return; // another route began while the module loaded: it owns the page
       next = await mountDeviceView(main, decodeURIComponent(parts[1]), params);
     } else if (view === 'calculator') {
       document.title = 'Calculator · TinyML footprint';
       const { mountCalculatorView } = await import('./calculator/calculator-view.js');
+      if (mine !== generation) return;
       next = await mountCalculatorView(main, params);
     } else {
       document.title = 'Fleet · TinyML footprint';

@@ -16,7 +16,7 @@ export class ApiError extends Error {
  * @returns {Promise<any>}
  */
 export async function getJson(path, signal) {
-  const response = await fetch(path, { headers: { accept: 'application/json' }, signal });
+  const response = await (takePrefetched(path) ?? fetch(path, { headers: { accept: 'application/json' }, signal }));
   const body = await response.json().catch(() => null);
   if (!response.ok) {
     const detail = body && typeof body.detail === 'string' ? body.detail : response.statusText;
@@ -27,6 +27,18 @@ export async function getJson(path, signal) {
     });
   }
   return body;
+}
+
+/**
+ * The answer index.html's prefetch.js asked for at this path before the modules loaded, once (a later call fetches).
+ * @param {string} path @returns {Promise<Response> | undefined}
+ */
+function takePrefetched(path) {
+  /** @type {Record<string, Promise<Response>> | undefined} */
+  const prefetched = /** @type {any} */ (window).__prefetch;
+  const response = prefetched?.[path];
+  if (response !== undefined) delete prefetched[path];
+  return response;
 }
 
 /** @type {Promise<any> | null} */

@@ -1,5 +1,3 @@
-import { mountCalculatorView } from './calculator/calculator-view.js';
-import { mountDeviceView } from './device/device-view.js';
 import { h } from './dom.js';
 import { startFleetStatus } from './fleet-status.js';
 import { mountFleetView } from './fleet/fleet-view.js';
@@ -40,9 +38,14 @@ async function route() {
     let next;
     if (view === 'device' && parts[1]) {
       document.title = `${decodeURIComponent(parts[1])} · TinyML footprint`;
+      // The device and calculator views (and uPlot) load when first opened: the fleet view, the default, needs none of them.
+      const { mountDeviceView } = await import('./device/device-view.js');
+      if (mine !== generation) return; // another route began while the module loaded: it owns the page
       next = await mountDeviceView(main, decodeURIComponent(parts[1]), params);
     } else if (view === 'calculator') {
       document.title = 'Calculator · TinyML footprint';
+      const { mountCalculatorView } = await import('./calculator/calculator-view.js');
+      if (mine !== generation) return;
       next = await mountCalculatorView(main, params);
     } else {
       document.title = 'Fleet · TinyML footprint';
@@ -56,13 +59,14 @@ async function route() {
   }
 }
 
-const fleetStateEl = document.getElementById('fleet-state');
-if (fleetStateEl) startFleetStatus(fleetStateEl);
-
 window.addEventListener('hashchange', (event) => {
   remember(new URL(event.oldURL).hash); // the state the view left in place (replaceState) before this navigation
   void route();
   main.focus({ preventScroll: true });
 });
 document.addEventListener('click', followRemembered);
-void route();
+// The header's fleet state after the first view is on screen: its request would otherwise queue before the view's own.
+const fleetStateEl = document.getElementById('fleet-state');
+void route().finally(() => {
+  if (fleetStateEl) startFleetStatus(fleetStateEl);
+});

@@ -30,6 +30,7 @@ export function openLive(options) {
   setStatus('connecting…', 'connecting');
   source.addEventListener('hello', (event) => {
     const hello = JSON.parse(/** @type {MessageEvent} */ (event).data);
+    metrics.helloAtMs ??= performance.now();
     setStatus('stream connected', 'live'); // the stream, not the devices: the fleet's own state is beside it (fleet-status.js)
     options.onHello?.(hello);
     resolveReady();

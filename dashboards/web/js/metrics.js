@@ -1,6 +1,6 @@
 /**
  * Counters the tests and the bench read through `window.__dashboard` (no effect on the UI).
- * @type {{ view: string, firstRenderMs: number | null, renders: number, rowsRendered: number, events: number, rowsReceived: number, pointsReceived: number, lastEventAtMs: number | null, dropped: number, errors: string[] }}
+ * @type {{ view: string, firstRenderMs: number | null, renders: number, rowsRendered: number, events: number, rowsReceived: number, pointsReceived: number, lastEventAtMs: number | null, helloAtMs: number | null, dropped: number, errors: string[] }}
  */
 export const metrics = {
   view: '',
@@ -11,6 +11,8 @@ export const metrics = {
   rowsReceived: 0,
   pointsReceived: 0,
   lastEventAtMs: null,
+  /** performance.now() of the first event-stream hello (the bench's critical path). */
+  helloAtMs: null,
   dropped: 0,
   errors: [],
 };

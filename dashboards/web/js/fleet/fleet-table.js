@@ -94,7 +94,8 @@ export function createFleetTable(options) {
     return [
       h(
         'div',
-        { role: 'cell', class: 'cell c-id' },
+        // Element Timing (on the block that holds the text, not the inline link): when rows are painted (bench/dashboard.ts's "first render")
+        { role: 'cell', class: 'cell c-id', elementtiming: 'fleet-row' },
         h(
           'a',
           {

@@ -22,8 +22,6 @@ export const FLEET_POLL_MS = 2_000;
 const LIVE_RELOAD_MS = 1_000;
 /** Milliseconds to wait after typing before filtering (one pass per pause, not per key). */
 const FILTER_DEBOUNCE_MS = 120;
-/** Milliseconds to wait for the event stream before loading the snapshot anyway (the stream then catches up). */
-export const LIVE_READY_TIMEOUT_MS = 3_000;
 
 /**
  * @typedef {import('./fleet-model.js').FleetRow} FleetRow
@@ -45,10 +43,6 @@ export const LIVE_READY_TIMEOUT_MS = 3_000;
  */
 export async function mountFleetView(root, params) {
   metrics.view = 'fleet';
-  const catalogue = await getCatalogue();
-  const assumedPowerW = catalogue.assumptions.assumedPowerW;
-  const assumedLabel = powerLabel(assumedPowerW);
-  const assumedTitle = source(catalogue.assumptions.assumedPowerProvenance, `assumed ${power(assumedPowerW)} continuous`);
   let offsetMs = 0;
   let thresholdMs = DEFAULT_ONLINE_THRESHOLD_MS;
   /** @type {{ key: SortKey, direction: 1 | -1 }} */
@@ -67,12 +61,25 @@ export async function mountFleetView(root, params) {
   let shown = { query: currentQuery(), pages: new Map(), matched: 0, totals: null };
   /** Requests under way, by query key and page. */
   const inFlight = new Set();
+  /**
+   * Rows streamed while a page request is under way, newest per device: a page computed before such a row arrived
+   * (the row is not in it) takes it on arrival, a page computed after it is at least as new (newerRow keeps the newer).
+   * Emptied when no request is under way; at most one row per device.
+   * @type {Map<string, FleetRow>}
+   */
+  const streamedDuringLoad = new Map();
+  /** The event stream's hellos so far: a page asked before the latest one may predate the subscription, so it is asked again. */
+  let hellos = 0;
   let range = { first: 0, last: PAGE_ROWS };
   let lastLiveReloadMs = 0;
   let frame = 0;
   let loaded = false;
   let disposed = false;
   let lastError = '';
+  /** @type {ReturnType<typeof createFleetTable> | null} built once the catalogue names the assumed power */
+  let table = null;
+  /** What the cards show now: rebuilt when either changes. @type {{ totals: Totals | null, overview: object | null }} */
+  let totalsShown = { totals: null, overview: null };
 
   /** @returns {Query} */
   function currentQuery() {
@@ -95,27 +102,34 @@ export async function mountFleetView(root, params) {
     const flight = `${query.key}#${page}`;
     if (inFlight.has(flight)) return;
     inFlight.add(flight);
+    const hellosAtSend = hellos;
+    let askAgain = false;
     try {
       const body = await getJson(`/api/fleet?${query.search}&offset=${page * PAGE_ROWS}&limit=${PAGE_ROWS}`);
       if (disposed || query.key !== currentQuery().key) return; // the user moved on to another order or filter
       if (shown.query.key !== query.key) shown = { query, pages: new Map(), matched: 0, totals: null };
       const { rows: pageRows, ...totals } = body;
-      // A row streamed after this page was computed is kept (newerRow): a reload never takes a device back in time.
+      // A row streamed after this page was computed is kept (newerRow): a reload never takes a device back in time,
+      // whether the row came while the page was shown (previous) or while it was on its way (streamedDuringLoad).
       const previous = new Map((shown.pages.get(page) ?? []).map((row) => [row.id, row]));
       shown.pages.set(
         page,
-        pageRows.map((/** @type {FleetRow} */ row) => newerRow(previous.get(row.id), row)),
+        pageRows.map((/** @type {FleetRow} */ row) => newerRow(newerRow(previous.get(row.id), row), streamedDuringLoad.get(row.id) ?? row)),
       );
       shown.matched = body.matched;
       shown.totals = totals;
       loaded = true;
+      // Sent before the stream's (latest) hello: what was stored between this page and the subscription is in neither.
+      askAgain = hellosAtSend !== hellos;
       schedule();
     } catch (error) {
       lastError = error instanceof Error ? error.message : String(error);
       recordError(String(error));
     } finally {
       inFlight.delete(flight);
+      if (inFlight.size === 0) streamedDuringLoad.clear();
     }
+    if (askAgain && !disposed) await loadPage(query, page);
   }
 
   /** Load the pages in view that are missing (or all of them, `reload`), and forget those far from view. */
@@ -128,7 +142,50 @@ export async function mountFleetView(root, params) {
     if (sameQuery) for (const page of shown.pages.keys()) if (page < firstPage - 1 || page > lastPage + 1) shown.pages.delete(page);
   }
 
-  const table = createFleetTable({
+  // Everything the first page needs, at once: the stream (opened first, so a row stored after the page is streamed),
+  // the first page and the catalogue; the rows are painted as soon as the page and the catalogue are there.
+  const live = openLive({
+    onHello(hello) {
+      offsetMs = hello.serverNowMs - Date.now();
+      thresholdMs = hello.onlineThresholdMs;
+      hellos += 1;
+      // Pages asked before this hello may predate the subscription (or a reconnect's gap): ask for them again.
+      if (loaded) loadRange(true);
+    },
+    onUpdate(update) {
+      // Rows in view are replaced at once; the order and the totals follow with the next reload of the pages in view.
+      const changed = new Map(update.rows.map((row) => [row.id, row]));
+      if (inFlight.size > 0) for (const row of update.rows) streamedDuringLoad.set(row.id, newerRow(streamedDuringLoad.get(row.id), row));
+      let touched = false;
+      for (const [page, pageRows] of shown.pages) {
+        if (!pageRows.some((row) => changed.has(row.id))) continue;
+        shown.pages.set(
+          page,
+          pageRows.map((row) => newerRow(row, changed.get(row.id) ?? row)),
+        );
+        touched = true;
+      }
+      if (touched) schedule();
+      if (update.rows.length > 0 && loaded && Date.now() - lastLiveReloadMs >= LIVE_RELOAD_MS) {
+        lastLiveReloadMs = Date.now();
+        loadRange(true);
+      }
+    },
+  });
+  const firstPage = loadPage(currentQuery(), 0);
+  /** @type {any} */
+  let catalogue;
+  try {
+    catalogue = await getCatalogue();
+  } catch (error) {
+    live.close();
+    throw error;
+  }
+  const assumedPowerW = catalogue.assumptions.assumedPowerW;
+  const assumedLabel = powerLabel(assumedPowerW);
+  const assumedTitle = source(catalogue.assumptions.assumedPowerProvenance, `assumed ${power(assumedPowerW)} continuous`);
+
+  table = createFleetTable({
     assumedPowerW,
     assumedLabel,
     assumedTitle,
@@ -206,7 +263,7 @@ export async function mountFleetView(root, params) {
   let overviewGeneration = 0;
   /** The selected fleet's overview (when one is) and the top devices by power, then the panel and the cards. */
   async function refreshOverview() {
-    if (overview === null) return;
+    if (overview === null || !loaded) return; // the first page first: the panel's requests queue behind it, not before
     const mine = ++overviewGeneration;
     const fleet = filter.fleet;
     const fleetParam = fleet === null ? '' : `&fleet=${encodeURIComponent(fleet)}`;
@@ -279,9 +336,13 @@ export async function mountFleetView(root, params) {
 
   function render() {
     frame = 0;
-    if (!loaded || shown.totals === null) return;
+    if (!loaded || shown.totals === null || table === null) return;
     const nowMs = Date.now() + offsetMs;
-    renderTotals(shown.totals);
+    // The cards change only with a new page (totals) or overview: not rebuilt on every frame (live rows, the clock).
+    if (shown.totals !== totalsShown.totals || shownOverview !== totalsShown.overview) {
+      renderTotals(shown.totals);
+      totalsShown = { totals: shown.totals, overview: shownOverview };
+    }
     const devices = shown.totals.devices;
     count.textContent = shown.matched === devices ? `${devices} devices` : `${shown.matched} of ${devices} devices shown`;
     table.render(shown.matched, rowAt, shown.query.sort, nowMs, thresholdMs);
@@ -338,39 +399,14 @@ export async function mountFleetView(root, params) {
     );
   }
 
-  const live = openLive({
-    onHello(hello) {
-      offsetMs = hello.serverNowMs - Date.now();
-      thresholdMs = hello.onlineThresholdMs;
-    },
-    onUpdate(update) {
-      // Rows in view are replaced at once; the order and the totals follow with the next reload of the pages in view.
-      const changed = new Map(update.rows.map((row) => [row.id, row]));
-      let touched = false;
-      for (const [page, pageRows] of shown.pages) {
-        if (!pageRows.some((row) => changed.has(row.id))) continue;
-        shown.pages.set(
-          page,
-          pageRows.map((row) => newerRow(row, changed.get(row.id) ?? row)),
-        );
-        touched = true;
-      }
-      if (touched) schedule();
-      if (update.rows.length > 0 && loaded && Date.now() - lastLiveReloadMs >= LIVE_RELOAD_MS) {
-        lastLiveReloadMs = Date.now();
-        loadRange(true);
-      }
-    },
-  });
   const clock = window.setInterval(schedule, CLOCK_REPAINT_MS);
   const poll = window.setInterval(() => loadRange(true), FLEET_POLL_MS);
+  schedule();
 
   try {
-    // Stream first, pages second: nothing that happens in between is missed (newerRow keeps the fresher copy).
-    await Promise.race([live.ready, new Promise((resolve) => setTimeout(resolve, LIVE_READY_TIMEOUT_MS))]);
-    const query = currentQuery();
-    await loadPage(query, 0);
+    await firstPage;
     if (!loaded) throw new Error(lastError || 'no answer');
+    void refreshOverview();
   } catch (error) {
     recordError(String(error));
     root.append(h('p', { class: 'error', role: 'alert' }, `Could not load the fleet: ${error instanceof Error ? error.message : String(error)}`));

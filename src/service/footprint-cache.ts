@@ -3,10 +3,11 @@ import type { Device, DeviceAggregate } from '../domain/types.js';
 import type { DevicePresence } from '../live/device-presence.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import { accruedFigures, planFigures, type FigurePlan } from '../model/footprint-figures.js';
-import { computeFootprint, type FootprintResult } from '../model/footprint.js';
+import { planFootprint, type FootprintResult } from '../model/footprint.js';
 import { powerUncertainty } from '../model/power-confidence.js';
 import type { EnergyWindow } from '../domain/types.js';
-import { devicePerInference, deviceStatus, footprintInputFromSpec, powerFromAggregate, specInput } from './device-footprint.js';
+import { devicePerInference, deviceStatus, powerFromAggregate, specInput } from './device-footprint.js';
+import { FootprintTemplate } from './footprint-template.js';
 
 /**
  * Serialised footprints kept (LRU): each is about 9 KB, so this bounds the cache near 20 MB. One entry serves every
@@ -39,8 +40,19 @@ export class ServedFootprint {
   }
 }
 
-/** Specs whose resolved figures (for accrued) are kept: shared by every entry of the spec; bounded, oldest forgotten. */
+/**
+ * Specs whose plans are kept (the model's resolution, the template of the spec's bytes, about 12 KB, and the figures
+ * for accrued): shared by every entry of the spec; bounded near 150 MB at worst, oldest forgotten (a fleet of presets
+ * has a handful).
+ */
 export const MAX_FOOTPRINT_PLANS = 10_000;
+
+/** What one spec's footprints share. */
+interface SpecPlan {
+  template: FootprintTemplate;
+  /** For accrued; made at the first deployed device of the spec. */
+  figures: FigurePlan | null;
+}
 
 interface Entry {
   /** JSON of the footprint without accrued, cut just before accrued's value (`{…,"accrued":`), as UTF-8. */
@@ -52,6 +64,7 @@ interface Entry {
 }
 
 const ACCRUED_TAIL = 'null}';
+const ACCRUED_TAIL_BYTES = Buffer.from(`"accrued":${ACCRUED_TAIL}`, 'utf8');
 
 function tag(text: string): string {
   return createHash('sha1').update(text).digest('base64url').slice(0, 16);
@@ -65,7 +78,7 @@ function tag(text: string): string {
  */
 export class FootprintCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly plans = new Map<string, FigurePlan>();
+  private readonly plans = new Map<string, SpecPlan>();
   /** Tags from another run of the service never name this run's entries. */
   private readonly nonce = randomBytes(6).toString('base64url');
   private nextEntry = 0;
@@ -76,6 +89,14 @@ export class FootprintCache {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Plan a spec and keep it; the template is built from the footprint at the seed's assumed power. */
+  private plan(specKey: string, device: Device): SpecPlan {
+    const plan: SpecPlan = { template: FootprintTemplate.build(this.catalogue, planFootprint(this.catalogue, specInput(device.spec))), figures: null };
+    if (this.plans.size >= MAX_FOOTPRINT_PLANS) this.plans.delete(this.plans.keys().next().value!);
+    this.plans.set(specKey, plan);
+    return plan;
   }
 
   /** Throws the model's ValidationError as deviceFootprint does (a spec that no longer resolves). */
@@ -93,15 +114,18 @@ export class FootprintCache {
       power.kind === 'measured'
         ? `${specKey}|m|${power.powerW}|${power.observedS}|${power.samples}|${power.windows}`
         : `${specKey}|${power.kind}|${power.powerW}`;
+    let plan = this.plans.get(specKey);
     let entry = this.entries.get(key);
     if (entry === undefined) {
       this.misses += 1;
-      const result = computeFootprint(this.catalogue, footprintInputFromSpec(device.spec, power));
-      const json = JSON.stringify(result);
-      if (!json.endsWith(`"accrued":${ACCRUED_TAIL}`)) throw new Error('footprint JSON does not end with accrued: the splice below would be wrong');
-      const prefix = Buffer.from(json.slice(0, -ACCRUED_TAIL.length), 'utf8');
+      plan ??= this.plan(specKey, device);
+      // bytes equal JSON.stringify(result): the spec's parts encoded once per spec, the power's written here
+      const { result, bytes } = plan.template.at(power);
+      if (!bytes.subarray(bytes.length - ACCRUED_TAIL_BYTES.length).equals(ACCRUED_TAIL_BYTES)) {
+        throw new Error('footprint JSON does not end with accrued: the splice below would be wrong');
+      }
       this.nextEntry += 1;
-      entry = { prefix, prefixTag: `${this.nonce}.${this.nextEntry.toString(36)}.`, result };
+      entry = { prefix: bytes.subarray(0, bytes.length - ACCRUED_TAIL.length), prefixTag: `${this.nonce}.${this.nextEntry.toString(36)}.`, result };
       if (this.entries.size >= MAX_FOOTPRINT_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
     } else {
       this.hits += 1;
@@ -112,13 +136,10 @@ export class FootprintCache {
     const deployedMs = device.deployedAt === null ? null : Date.parse(device.deployedAt);
     let accrued = 'null';
     if (deployedMs !== null && !Number.isNaN(deployedMs)) {
-      let plan = this.plans.get(specKey);
-      if (plan === undefined) {
-        plan = planFigures(this.catalogue, specInput(device.spec));
-        if (this.plans.size >= MAX_FOOTPRINT_PLANS) this.plans.delete(this.plans.keys().next().value!);
-        this.plans.set(specKey, plan);
-      }
-      accrued = JSON.stringify(accruedFigures(plan, power.powerW, Math.max(0, (nowMs - deployedMs) / 1000)));
+      // an entry may outlive its spec's plan (plans are forgotten oldest first)
+      plan ??= this.plan(specKey, device);
+      plan.figures ??= planFigures(this.catalogue, specInput(device.spec));
+      accrued = JSON.stringify(accruedFigures(plan.figures, power.powerW, Math.max(0, (nowMs - deployedMs) / 1000)));
     }
     const variable = `{"device":${JSON.stringify(device)},"aggregate":${JSON.stringify(aggregate ?? null)},"status":${JSON.stringify(
       deviceStatus(aggregate, nowMs, onlineThresholdMs, presence),

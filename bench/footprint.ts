@@ -13,6 +13,7 @@
  * BENCH_FLEET_POLL=none  no background dashboard (default: /api/fleet?sort=power&dir=desc&limit=100)
  * BENCH_IDS=distinct     every device its own measured power (default; `shared`: the 100 powers of bench/fleet-load.ts)
  * BENCH_SERVICES=/path/a,/path/b  checkouts whose bin/tinyml-footprint.js to compare in the same run (default: this one)
+ * BENCH_PROFILE_DIR=/tmp/prof  write each service's CPU profile there (node --cpu-prof); BENCH_ONLY=random,one  run only these loads (random, one, livez)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -40,6 +41,8 @@ const T0 = Date.parse('2026-11-01T00:00:00Z');
 const CLOCK_TICKS_PER_S = 100;
 /** Milliseconds: the resolution of the service's event-loop delay histogram (src/obs/prometheus.ts). */
 const LOOP_RESOLUTION_MS = 10;
+const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
+const ONLY = process.env['BENCH_ONLY'];
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /** Window `seq` of device i: every device its own power (so every footprint has its own power summary), or 100 powers. */
@@ -98,6 +101,7 @@ function startService(checkout: string, dataDir: string): Promise<Server> {
     const child = spawn(
       process.execPath,
       [
+        ...(PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR]),
         path.join(checkout, 'bin/tinyml-footprint.js'),
         'serve',
         '--port',
@@ -228,11 +232,12 @@ export async function runFootprintBench(devices: number, checkouts: readonly str
         process.stdout.write(`\n${checkout} (body ${bytes} bytes)\n${row('trivial Express, same body', express, null)}`);
         const stopPolling = startPolling(service.url);
         try {
-          for (const [name, pathFor] of [
-            ['footprint, random id', randomPath],
-            ['footprint, one id (cached)', () => '/api/devices/bench-1/footprint'],
-            ['/livez', () => '/livez'],
+          for (const [key, name, pathFor] of [
+            ['random', 'footprint, random id', randomPath],
+            ['one', 'footprint, one id (cached)', () => '/api/devices/bench-1/footprint'],
+            ['livez', '/livez', () => '/livez'],
           ] as const) {
+            if (ONLY !== undefined && !ONLY.split(',').includes(key)) continue;
             await loopDelay(service.url); // resets the histogram: the next read covers this run only
             const result = await run(service.url, service.child.pid!, pathFor);
             process.stdout.write(row(name, result, express, await loopDelay(service.url)));

@@ -3,7 +3,8 @@ import type { Device, DeviceAggregate } from '../domain/types.js';
 import type { DevicePresence } from '../live/device-presence.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import { accruedFigures, planFigures, type FigurePlan } from '../model/footprint-figures.js';
-import { planFootprint, type FootprintResult } from '../model/footprint.js';
+import { planFootprint } from '../model/footprint.js';
+import type { PerInferenceBasis } from '../model/per-inference.js';
 import { powerUncertainty } from '../model/power-confidence.js';
 import type { EnergyWindow } from '../domain/types.js';
 import { devicePerInference, deviceStatus, powerFromAggregate, specInput } from './device-footprint.js';
@@ -59,8 +60,8 @@ interface Entry {
   prefix: Buffer;
   /** Names this entry's bytes: this process's nonce and the entry's number (a new entry, a new number; never hashed). */
   prefixTag: string;
-  /** The footprint itself (accrued null): per-inference figures read its lifetime terms, none of which depend on accrued. */
-  result: FootprintResult;
+  /** What per-inference figures read of the footprint (its lifetime terms, none of which depend on accrued); not the whole result, which a full cache would keep alive by the thousand. */
+  basis: PerInferenceBasis;
 }
 
 const ACCRUED_TAIL = 'null}';
@@ -125,7 +126,14 @@ export class FootprintCache {
         throw new Error('footprint JSON does not end with accrued: the splice below would be wrong');
       }
       this.nextEntry += 1;
-      entry = { prefix: bytes.subarray(0, bytes.length - ACCRUED_TAIL.length), prefixTag: `${this.nonce}.${this.nextEntry.toString(36)}.`, result };
+      const basis: PerInferenceBasis = {
+        totalKgCO2e: result.totalKgCO2e,
+        byGroup: result.byGroup,
+        use: result.use,
+        lifetimeS: result.lifetimeS,
+        grid: result.grid,
+      };
+      entry = { prefix: bytes.subarray(0, bytes.length - ACCRUED_TAIL.length), prefixTag: `${this.nonce}.${this.nextEntry.toString(36)}.`, basis };
       if (this.entries.size >= MAX_FOOTPRINT_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
     } else {
       this.hits += 1;
@@ -146,7 +154,7 @@ export class FootprintCache {
     )},"footprint":`;
     // Small and per device (uncertainty from the aggregate's sums, the per-inference median from its spans): computed per request.
     const trailer = `,"powerUncertainty":${JSON.stringify(aggregate === undefined ? null : powerUncertainty(aggregate))},"perInference":${JSON.stringify(
-      devicePerInference(entry.result, aggregate, inferenceSpans),
+      devicePerInference(entry.basis, aggregate, inferenceSpans),
     )}`;
     return new ServedFootprint(variable, entry.prefix, `${accrued}}${trailer}}`, `"${entry.prefixTag}${tag(variable + accrued + trailer)}"`);
   }

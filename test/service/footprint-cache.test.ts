@@ -42,12 +42,17 @@ const SPECS: DeviceSpec[] = [
   { ...SEED_DEFAULT_SPEC, system: 'ic-typical', lifetimeYears: 10, grid: 'custom:0.9' },
   { ...SEED_DEFAULT_SPEC, battery: { capacityWh: 0.5, cycleLife: 50 } },
 ];
+/** Beyond the 54 combinations of SPECS: a custom system (block overrides, another scenario) through the same spliced path. */
+const CUSTOM_SPEC: DeviceSpec = {
+  ...SEED_DEFAULT_SPEC,
+  system: { base: 'kws-typical', scenario: 'max', blocks: { casing: { kgCO2e: 0.3 }, processing: { level: 1 } } },
+};
 
 describe('FootprintCache', () => {
-  it('serves JSON.stringify(deviceFootprint(…)) exactly: assumed and measured power, deployed or not, with presence', () => {
+  it('serves JSON.stringify(deviceFootprint(…)) exactly (spliced from the spec template): assumed and measured power, deployed or not, with presence', () => {
     const cache = new FootprintCache(catalogue);
     let cases = 0;
-    for (const spec of SPECS)
+    for (const spec of [...SPECS, CUSTOM_SPEC])
       for (const deployedAt of [null, '2025-06-01T00:00:00Z', '2000-01-01T00:00:00Z'])
         for (const agg of [undefined, aggregate('d', 0.0272, 5), aggregate('d', 0.1663, 500)])
           for (const presence of [undefined, { state: 'offline' as const, sinceMs: NOW_MS - 1_000, via: 'status' as const }]) {
@@ -59,8 +64,8 @@ describe('FootprintCache', () => {
             }
             cases += 1;
           }
-    expect(cases).toBe(54);
-    expect(cache.misses).toBe(SPECS.length * 3);
+    expect(cases).toBe(54 + 18);
+    expect(cache.misses).toBe((SPECS.length + 1) * 3);
     expect(cache.hits).toBe(cases * 2 - cache.misses);
   });
 

@@ -131,6 +131,29 @@ function startService(checkout: string, dataDir: string): Promise<Server> {
   });
 }
 
+/** Share of one CPU below which a service counts as settled (its fleet index loaded, start-up work done). */
+const SETTLED_CPU_SHARE = 0.05;
+/** Milliseconds over which the settled share is measured, and the most waited for it. */
+const SETTLE_SAMPLE_MS = 500;
+const SETTLE_MAX_MS = 120_000;
+
+/**
+ * Waits for the first fleet answer, then until the service's CPU falls below SETTLED_CPU_SHARE: the fleet index loads
+ * the fleet in steps after the listener is up, and a load run during that would charge the loading to the requests.
+ */
+async function settle(server: Server): Promise<number> {
+  const startMs = performance.now();
+  while ((await fetch(`${server.url}/api/fleet?rows=false`).catch(() => null))?.status !== 200) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  while (performance.now() - startMs < SETTLE_MAX_MS) {
+    const before = cpuSeconds(server.child.pid!);
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_SAMPLE_MS));
+    if ((cpuSeconds(server.child.pid!) - before) / (SETTLE_SAMPLE_MS / 1000) < SETTLED_CPU_SHARE) break;
+  }
+  return performance.now() - startMs;
+}
+
 async function stop(server: { child: ChildProcess }): Promise<void> {
   const exited = new Promise((resolve) => server.child.once('exit', resolve));
   server.child.kill('SIGTERM');
@@ -220,6 +243,7 @@ export async function runFootprintBench(devices: number, checkouts: readonly str
     for (const checkout of checkouts) {
       const service = await startService(checkout, dataDir);
       try {
+        const settledMs = await settle(service);
         const sample = await (await fetch(`${service.url}${randomPath()}`)).text();
         const bytes = Buffer.byteLength(sample);
         const baseline = await startBaseline(bytes);
@@ -229,7 +253,9 @@ export async function runFootprintBench(devices: number, checkouts: readonly str
         } finally {
           await stop(baseline);
         }
-        process.stdout.write(`\n${checkout} (body ${bytes} bytes)\n${row('trivial Express, same body', express, null)}`);
+        process.stdout.write(
+          `\n${checkout} (body ${bytes} bytes; settled ${(settledMs / 1000).toFixed(1)} s after listening)\n${row('trivial Express, same body', express, null)}`,
+        );
         const stopPolling = startPolling(service.url);
         try {
           for (const [key, name, pathFor] of [

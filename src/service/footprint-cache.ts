@@ -17,6 +17,14 @@ import { FootprintTemplate } from './footprint-template.js';
 export const MAX_FOOTPRINT_ENTRIES = 2_000;
 
 /**
+ * Slots of the admission filter: a footprint is kept only at the second request for its (spec, power summary) within
+ * about this many distinct ones. Random ids over a fleet far larger than the cache would otherwise fill it with entries
+ * asked for once, each living long enough to reach the old generation and die there (bench/footprint.ts at 10 000
+ * devices: a third of a random id's CPU); an Int32Array keeps the filter itself allocation-free.
+ */
+export const ADMISSION_SLOTS = 16_384;
+
+/**
  * What GET /api/devices/:id/footprint sends, in three parts: the per-request head (device, aggregate, status), the
  * entry's ready bytes (the footprint up to accrued, about 12 KB, encoded once per entry and not per request), and the
  * per-request tail. A server writes the three as they are; `body` joins them.
@@ -58,8 +66,6 @@ interface SpecPlan {
 interface Entry {
   /** JSON of the footprint without accrued, cut just before accrued's value (`{…,"accrued":`), as UTF-8. */
   prefix: Buffer;
-  /** Names this entry's bytes: this process's nonce and the entry's number (a new entry, a new number; never hashed). */
-  prefixTag: string;
   /** What per-inference figures read of the footprint (its lifetime terms, none of which depend on accrued); not the whole result, which a full cache would keep alive by the thousand. */
   basis: PerInferenceBasis;
 }
@@ -80,9 +86,10 @@ function tag(text: string): string {
 export class FootprintCache {
   private readonly entries = new Map<string, Entry>();
   private readonly plans = new Map<string, SpecPlan>();
+  /** A fingerprint of the last key seen per slot (0: none). */
+  private readonly seen = new Int32Array(ADMISSION_SLOTS);
   /** Tags from another run of the service never name this run's entries. */
   private readonly nonce = randomBytes(6).toString('base64url');
-  private nextEntry = 0;
   hits = 0;
   misses = 0;
 
@@ -90,6 +97,17 @@ export class FootprintCache {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** True when `key` was asked for recently (its fingerprint is in its slot); else remembers it and answers false. */
+  private admit(key: string): boolean {
+    let hash = 0x811c9dc5; // FNV-1a, 32 bits
+    for (let index = 0; index < key.length; index += 1) hash = Math.imul(hash ^ key.charCodeAt(index), 0x01000193);
+    const fingerprint = hash | 1; // never 0, the empty slot
+    const slot = (hash >>> 0) % ADMISSION_SLOTS;
+    if (this.seen[slot] === fingerprint) return true;
+    this.seen[slot] = fingerprint;
+    return false;
   }
 
   /** Plan a spec and keep it; the template is built from the footprint at the seed's assumed power. */
@@ -125,7 +143,6 @@ export class FootprintCache {
       if (!bytes.subarray(bytes.length - ACCRUED_TAIL_BYTES.length).equals(ACCRUED_TAIL_BYTES)) {
         throw new Error('footprint JSON does not end with accrued: the splice below would be wrong');
       }
-      this.nextEntry += 1;
       const basis: PerInferenceBasis = {
         totalKgCO2e: result.totalKgCO2e,
         byGroup: result.byGroup,
@@ -133,13 +150,16 @@ export class FootprintCache {
         lifetimeS: result.lifetimeS,
         grid: result.grid,
       };
-      entry = { prefix: bytes.subarray(0, bytes.length - ACCRUED_TAIL.length), prefixTag: `${this.nonce}.${this.nextEntry.toString(36)}.`, basis };
-      if (this.entries.size >= MAX_FOOTPRINT_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+      entry = { prefix: bytes.subarray(0, bytes.length - ACCRUED_TAIL.length), basis };
+      if (this.admit(key)) {
+        if (this.entries.size >= MAX_FOOTPRINT_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+        this.entries.set(key, entry);
+      }
     } else {
       this.hits += 1;
       this.entries.delete(key); // re-inserted last: the map's order is the recency of use
+      this.entries.set(key, entry);
     }
-    this.entries.set(key, entry);
 
     const deployedMs = device.deployedAt === null ? null : Date.parse(device.deployedAt);
     let accrued = 'null';
@@ -156,7 +176,9 @@ export class FootprintCache {
     const trailer = `,"powerUncertainty":${JSON.stringify(aggregate === undefined ? null : powerUncertainty(aggregate))},"perInference":${JSON.stringify(
       devicePerInference(entry.basis, aggregate, inferenceSpans),
     )}`;
-    return new ServedFootprint(variable, entry.prefix, `${accrued}}${trailer}}`, `"${entry.prefixTag}${tag(variable + accrued + trailer)}"`);
+    // The key decides the entry's bytes (one catalogue per process), so it stands for them in the tag: the same tag
+    // for the same bytes whether they were kept, rendered again after an eviction, or never admitted.
+    return new ServedFootprint(variable, entry.prefix, `${accrued}}${trailer}}`, `"${this.nonce}.${tag(`${key}\u0000${variable}${accrued}${trailer}`)}"`);
   }
 }
 

@@ -65,7 +65,8 @@ describe('FootprintCache', () => {
             cases += 1;
           }
     expect(cases).toBe(54 + 18);
-    expect(cache.misses).toBe((SPECS.length + 1) * 3);
+    // a footprint is kept at its second request (ADMISSION_SLOTS): the first two of each (spec, power summary) render
+    expect(cache.misses).toBe((SPECS.length + 1) * 3 * 2);
     expect(cache.hits).toBe(cases * 2 - cache.misses);
   });
 
@@ -80,7 +81,24 @@ describe('FootprintCache', () => {
     expect(measured.etag).not.toBe(a.etag);
     const deployed = device('a', SEED_DEFAULT_SPEC, '2026-01-01T00:00:00Z');
     expect(cache.serve(deployed, undefined, NOW_MS, THRESHOLD_MS).etag).not.toBe(cache.serve(deployed, undefined, NOW_MS + 1_000, THRESHOLD_MS).etag);
-    expect(cache.size).toBe(2);
+    expect(cache.size).toBe(1); // the measured one was asked for once: rendered, not kept
+  });
+
+  it('keeps a footprint from its second request on, with the same tag and bytes kept or not', () => {
+    const cache = new FootprintCache(catalogue);
+    const d = device('a', SEED_DEFAULT_SPEC);
+    const agg = aggregate('a', 0.01, 3);
+    const first = cache.serve(d, agg, NOW_MS, THRESHOLD_MS);
+    expect(cache.size).toBe(0);
+    const second = cache.serve(d, agg, NOW_MS, THRESHOLD_MS);
+    expect(cache.size).toBe(1);
+    const third = cache.serve(d, agg, NOW_MS, THRESHOLD_MS);
+    expect([cache.misses, cache.hits]).toEqual([2, 1]);
+    for (const served of [second, third]) {
+      expect(served.etag).toBe(first.etag);
+      expect(served.body).toBe(first.body);
+    }
+    expect(first.body).toBe(JSON.stringify(deviceFootprint(catalogue, d, agg, NOW_MS, THRESHOLD_MS)));
   });
 
   it('refuses a spec that does not resolve, as deviceFootprint does', () => {

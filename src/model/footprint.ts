@@ -1,14 +1,14 @@
 import { ValidationError } from '../domain/errors.js';
 import { assumptionNotes } from './assumption-notes.js';
-import type { Catalogue, StageGroup } from './catalogue-types.js';
+import type { Catalogue, Range, StageGroup } from './catalogue-types.js';
 import type { Accrued, FootprintInput, FootprintResult, PowerInput, PowerSummary, Stage } from './footprint-types.js';
-import { lifecycleStages } from './lifecycle-stages.js';
+import { lifecycleStages, type LifecycleStages } from './lifecycle-stages.js';
 import { scaleRange } from './range.js';
-import { resolveSystem } from './system.js';
-import { resolveTraining } from './training.js';
+import { resolveSystem, type ResolvedSystem } from './system.js';
+import { resolveTraining, type ResolvedTraining } from './training.js';
 import { yearsToSeconds } from './units.js';
 import { validateBatteryAgeing } from './validate-battery.js';
-import { validateFootprintInput } from './validate-input.js';
+import { validateElapsedS, validateFootprintInput, validatePowerW } from './validate-input.js';
 
 export type { Accrued, FootprintInput, FootprintResult, PowerInput, PowerSummary, Stage } from './footprint-types.js';
 
@@ -43,28 +43,63 @@ function sumByGroup(stages: readonly Stage[]): Record<StageGroup, number> {
 }
 
 /**
- * Lifetime footprint of one TinyML device: training share + embodied blocks + transport + battery replacements +
- * use stage + end of life, each with its range and provenance. Pure: every factor comes in through the arguments.
+ * What a footprint needs of its spec alone (everything but the power and the time since deployment), resolved once
+ * and shared by every footprint of the spec: the system, the training share, the lifetime, and the stages at the
+ * seed's assumed power (the comparison). A FootprintPlan is immutable once built.
  */
-export function computeFootprint(catalogue: Catalogue, input: FootprintInput): FootprintResult {
-  validateFootprintInput(input);
+export interface FootprintPlan {
+  readonly input: Omit<FootprintInput, 'power' | 'elapsedS'>;
+  readonly system: ResolvedSystem;
+  readonly training: ResolvedTraining;
+  readonly trainingPerDevice: Range;
+  readonly trainingStage: Omit<Stage, 'kgCO2e' | 'range' | 'share'>;
+  readonly lifetimeS: number;
+  /** The stages at the seed's assumed power (comparison.assumed). */
+  readonly assumed: LifecycleStages;
+}
+
+/**
+ * Resolve a spec once. Throws the model's ValidationError exactly when computeFootprint would for this spec at the
+ * seed's assumed power (computeFootprint checks the power first, so a spec's message is the same).
+ */
+export function planFootprint(catalogue: Catalogue, input: Omit<FootprintInput, 'power' | 'elapsedS'>): FootprintPlan {
+  const assumedPowerW = catalogue.assumptions.assumedPowerW;
+  validateFootprintInput({ ...input, power: { kind: 'assumed', powerW: assumedPowerW } });
   validateBatteryAgeing(input.battery);
   const system = resolveSystem(catalogue, input.system);
   const training = resolveTraining(catalogue, input.training ?? system.defaultTraining);
   const trainingPerDevice = scaleRange(training.runKgCO2e, 1 / input.trainingDevices);
   const trainingStage = { id: 'training', label: 'ML training', group: 'training' as const, level: null, provenance: training.provenance };
   const lifetimeS = yearsToSeconds(input.lifetimeYears, catalogue.assumptions.secondsPerYear);
+  const fullInput: FootprintInput = { ...input, power: { kind: 'assumed', powerW: assumedPowerW } };
+  const assumed = lifecycleStages(catalogue, system, fullInput, trainingPerDevice, trainingStage, lifetimeS, assumedPowerW);
+  return { input, system, training, trainingPerDevice, trainingStage, lifetimeS, assumed };
+}
 
+/**
+ * Lifetime footprint of one TinyML device: training share + embodied blocks + transport + battery replacements +
+ * use stage + end of life, each with its range and provenance. Pure: every factor comes in through the arguments.
+ */
+export function computeFootprint(catalogue: Catalogue, input: FootprintInput): FootprintResult {
+  validateFootprintInput(input);
+  validateBatteryAgeing(input.battery);
+  const { power, elapsedS, ...spec } = input;
+  return footprintFromPlan(catalogue, planFootprint(catalogue, spec), power, elapsedS);
+}
+
+/** computeFootprint for a planned spec: only the power (and the time since deployment) is checked here. */
+export function footprintFromPlan(catalogue: Catalogue, plan: FootprintPlan, power: PowerInput, elapsedSInput?: number): FootprintResult {
+  validatePowerW(power.powerW);
+  if (elapsedSInput !== undefined) validateElapsedS(elapsedSInput);
+  const { system, training, trainingPerDevice, trainingStage, lifetimeS } = plan;
+  const input: FootprintInput = { ...plan.input, power, ...(elapsedSInput === undefined ? {} : { elapsedS: elapsedSInput }) };
   const main = lifecycleStages(catalogue, system, input, trainingPerDevice, trainingStage, lifetimeS, input.power.powerW);
   if (!Number.isFinite(main.totalKgCO2e) || !Number.isFinite(main.totalRange.max)) {
     // Every input is bounded, so this guards combinations of extremes: never answer Infinity or NaN.
     throw new ValidationError('the inputs give a footprint too large to represent: check units and extremes');
   }
   const assumedPowerW = catalogue.assumptions.assumedPowerW;
-  const assumed =
-    input.power.kind === 'assumed' && input.power.powerW === assumedPowerW
-      ? main
-      : lifecycleStages(catalogue, system, input, trainingPerDevice, trainingStage, lifetimeS, assumedPowerW);
+  const assumed = plan.assumed;
 
   const assumptions = assumptionNotes(catalogue, input, training.runKgCO2e.typical, main.battery);
 

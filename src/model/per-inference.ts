@@ -12,6 +12,9 @@ export interface InferenceRate {
   basis: 'measured' | 'given';
 }
 
+/** What the per-inference view reads of a footprint (a cache may keep only these). */
+export type PerInferenceBasis = Pick<FootprintResult, 'totalKgCO2e' | 'byGroup' | 'use' | 'lifetimeS' | 'grid'>;
+
 export interface PerInferenceFootprint {
   energy: EnergyPerInference;
   /** null without a positive inference rate. */
@@ -19,11 +22,11 @@ export interface PerInferenceFootprint {
 }
 
 /** Every stage but use and training: the SCI's TE for a device dedicated to one model. */
-export function hardwareKgCO2e(footprint: FootprintResult): number {
+export function hardwareKgCO2e(footprint: PerInferenceBasis): number {
   return footprint.totalKgCO2e - footprint.byGroup.use - footprint.byGroup.training;
 }
 
-export function perInferenceFootprint(footprint: FootprintResult, energy: EnergyPerInference, rate: InferenceRate | null): PerInferenceFootprint {
+export function perInferenceFootprint(footprint: PerInferenceBasis, energy: EnergyPerInference, rate: InferenceRate | null): PerInferenceFootprint {
   const sci =
     rate === null
       ? null

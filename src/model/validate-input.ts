@@ -49,5 +49,10 @@ export function validateFootprintInput(input: FootprintInput): void {
   if (input.battery?.capacityWh !== undefined) requireFinite('battery.capacityWh', input.battery.capacityWh, MIN_BATTERY_WH, MAX_BATTERY_WH);
   if (input.battery?.cycleLife !== undefined) requireFinite('battery.cycleLife', input.battery.cycleLife, MIN_CYCLE_LIFE, MAX_CYCLE_LIFE);
   if (input.battery?.packKgCO2e !== undefined) requireFinite('battery.packKgCO2e', input.battery.packKgCO2e, 0, MAX_CUSTOM_KG);
-  if (input.elapsedS !== undefined) requireFinite('elapsedS', input.elapsedS, 0, Number.MAX_VALUE);
+  if (input.elapsedS !== undefined) validateElapsedS(input.elapsedS);
+}
+
+/** The elapsed-time check of validateFootprintInput alone. */
+export function validateElapsedS(elapsedS: number): void {
+  requireFinite('elapsedS', elapsedS, 0, Number.MAX_VALUE);
 }

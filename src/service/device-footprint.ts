@@ -1,7 +1,7 @@
 import { resolveGrid } from '../catalogue/grid.js';
 import type { Device, DeviceAggregate, DeviceSpec, EnergyWindow } from '../domain/types.js';
 import { aggregateEnergyPerInference, medianEnergyPerInference } from '../model/energy-per-inference.js';
-import { perInferenceFootprint, type PerInferenceFootprint } from '../model/per-inference.js';
+import { perInferenceFootprint, type PerInferenceBasis, type PerInferenceFootprint } from '../model/per-inference.js';
 import { powerUncertainty, type PowerUncertainty } from '../model/power-confidence.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import { computeFootprint, type FootprintInput, type FootprintResult, type PowerInput } from '../model/footprint.js';
@@ -93,7 +93,7 @@ export const MAX_INFERENCE_SPANS_FOR_MEDIAN = 1_000;
  * is the measured one: inferences over observed time.
  */
 export function devicePerInference(
-  footprint: FootprintResult,
+  footprint: PerInferenceBasis,
   aggregate: DeviceAggregate | undefined,
   spans: readonly EnergyWindow[],
 ): PerInferenceFootprint | null {

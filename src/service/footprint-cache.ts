@@ -3,16 +3,26 @@ import type { Device, DeviceAggregate } from '../domain/types.js';
 import type { DevicePresence } from '../live/device-presence.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import { accruedFigures, planFigures, type FigurePlan } from '../model/footprint-figures.js';
-import { computeFootprint, type FootprintResult } from '../model/footprint.js';
+import { planFootprint } from '../model/footprint.js';
+import type { PerInferenceBasis } from '../model/per-inference.js';
 import { powerUncertainty } from '../model/power-confidence.js';
 import type { EnergyWindow } from '../domain/types.js';
-import { devicePerInference, deviceStatus, footprintInputFromSpec, powerFromAggregate, specInput } from './device-footprint.js';
+import { devicePerInference, deviceStatus, powerFromAggregate, specInput } from './device-footprint.js';
+import { FootprintTemplate } from './footprint-template.js';
 
 /**
  * Serialised footprints kept (LRU): each is about 9 KB, so this bounds the cache near 20 MB. One entry serves every
  * device with the same spec and the same power summary (all devices of a preset that have not reported share one).
  */
 export const MAX_FOOTPRINT_ENTRIES = 2_000;
+
+/**
+ * Slots of the admission filter: a footprint is kept only at the second request for its (spec, power summary) within
+ * about this many distinct ones. Random ids over a fleet far larger than the cache would otherwise fill it with entries
+ * asked for once, each living long enough to reach the old generation and die there (bench/footprint.ts at 10 000
+ * devices: a third of a random id's CPU); an Int32Array keeps the filter itself allocation-free.
+ */
+export const ADMISSION_SLOTS = 16_384;
 
 /**
  * What GET /api/devices/:id/footprint sends, in three parts: the per-request head (device, aggregate, status), the
@@ -39,19 +49,29 @@ export class ServedFootprint {
   }
 }
 
-/** Specs whose resolved figures (for accrued) are kept: shared by every entry of the spec; bounded, oldest forgotten. */
+/**
+ * Specs whose plans are kept (the model's resolution, the template of the spec's bytes, about 12 KB, and the figures
+ * for accrued): shared by every entry of the spec; bounded near 150 MB at worst, oldest forgotten (a fleet of presets
+ * has a handful).
+ */
 export const MAX_FOOTPRINT_PLANS = 10_000;
+
+/** What one spec's footprints share. */
+interface SpecPlan {
+  template: FootprintTemplate;
+  /** For accrued; made at the first deployed device of the spec. */
+  figures: FigurePlan | null;
+}
 
 interface Entry {
   /** JSON of the footprint without accrued, cut just before accrued's value (`{…,"accrued":`), as UTF-8. */
   prefix: Buffer;
-  /** Names this entry's bytes: this process's nonce and the entry's number (a new entry, a new number; never hashed). */
-  prefixTag: string;
-  /** The footprint itself (accrued null): per-inference figures read its lifetime terms, none of which depend on accrued. */
-  result: FootprintResult;
+  /** What per-inference figures read of the footprint (its lifetime terms, none of which depend on accrued); not the whole result, which a full cache would keep alive by the thousand. */
+  basis: PerInferenceBasis;
 }
 
 const ACCRUED_TAIL = 'null}';
+const ACCRUED_TAIL_BYTES = Buffer.from(`"accrued":${ACCRUED_TAIL}`, 'utf8');
 
 function tag(text: string): string {
   return createHash('sha1').update(text).digest('base64url').slice(0, 16);
@@ -65,10 +85,11 @@ function tag(text: string): string {
  */
 export class FootprintCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly plans = new Map<string, FigurePlan>();
+  private readonly plans = new Map<string, SpecPlan>();
+  /** A fingerprint of the last key seen per slot (0: none). */
+  private readonly seen = new Int32Array(ADMISSION_SLOTS);
   /** Tags from another run of the service never name this run's entries. */
   private readonly nonce = randomBytes(6).toString('base64url');
-  private nextEntry = 0;
   hits = 0;
   misses = 0;
 
@@ -76,6 +97,25 @@ export class FootprintCache {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** True when `key` was asked for recently (its fingerprint is in its slot); else remembers it and answers false. */
+  private admit(key: string): boolean {
+    let hash = 0x811c9dc5; // FNV-1a, 32 bits
+    for (let index = 0; index < key.length; index += 1) hash = Math.imul(hash ^ key.charCodeAt(index), 0x01000193);
+    const fingerprint = hash | 1; // never 0, the empty slot
+    const slot = (hash >>> 0) % ADMISSION_SLOTS;
+    if (this.seen[slot] === fingerprint) return true;
+    this.seen[slot] = fingerprint;
+    return false;
+  }
+
+  /** Plan a spec and keep it; the template is built from the footprint at the seed's assumed power. */
+  private plan(specKey: string, device: Device): SpecPlan {
+    const plan: SpecPlan = { template: FootprintTemplate.build(this.catalogue, planFootprint(this.catalogue, specInput(device.spec))), figures: null };
+    if (this.plans.size >= MAX_FOOTPRINT_PLANS) this.plans.delete(this.plans.keys().next().value!);
+    this.plans.set(specKey, plan);
+    return plan;
   }
 
   /** Throws the model's ValidationError as deviceFootprint does (a spec that no longer resolves). */
@@ -93,41 +133,52 @@ export class FootprintCache {
       power.kind === 'measured'
         ? `${specKey}|m|${power.powerW}|${power.observedS}|${power.samples}|${power.windows}`
         : `${specKey}|${power.kind}|${power.powerW}`;
+    let plan = this.plans.get(specKey);
     let entry = this.entries.get(key);
     if (entry === undefined) {
       this.misses += 1;
-      const result = computeFootprint(this.catalogue, footprintInputFromSpec(device.spec, power));
-      const json = JSON.stringify(result);
-      if (!json.endsWith(`"accrued":${ACCRUED_TAIL}`)) throw new Error('footprint JSON does not end with accrued: the splice below would be wrong');
-      const prefix = Buffer.from(json.slice(0, -ACCRUED_TAIL.length), 'utf8');
-      this.nextEntry += 1;
-      entry = { prefix, prefixTag: `${this.nonce}.${this.nextEntry.toString(36)}.`, result };
-      if (this.entries.size >= MAX_FOOTPRINT_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+      plan ??= this.plan(specKey, device);
+      // bytes equal JSON.stringify(result): the spec's parts encoded once per spec, the power's written here
+      const { result, bytes } = plan.template.at(power);
+      if (!bytes.subarray(bytes.length - ACCRUED_TAIL_BYTES.length).equals(ACCRUED_TAIL_BYTES)) {
+        throw new Error('footprint JSON does not end with accrued: the splice below would be wrong');
+      }
+      const basis: PerInferenceBasis = {
+        totalKgCO2e: result.totalKgCO2e,
+        byGroup: result.byGroup,
+        use: result.use,
+        lifetimeS: result.lifetimeS,
+        grid: result.grid,
+      };
+      entry = { prefix: bytes.subarray(0, bytes.length - ACCRUED_TAIL.length), basis };
+      if (this.admit(key)) {
+        if (this.entries.size >= MAX_FOOTPRINT_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+        this.entries.set(key, entry);
+      }
     } else {
       this.hits += 1;
       this.entries.delete(key); // re-inserted last: the map's order is the recency of use
+      this.entries.set(key, entry);
     }
-    this.entries.set(key, entry);
 
     const deployedMs = device.deployedAt === null ? null : Date.parse(device.deployedAt);
     let accrued = 'null';
     if (deployedMs !== null && !Number.isNaN(deployedMs)) {
-      let plan = this.plans.get(specKey);
-      if (plan === undefined) {
-        plan = planFigures(this.catalogue, specInput(device.spec));
-        if (this.plans.size >= MAX_FOOTPRINT_PLANS) this.plans.delete(this.plans.keys().next().value!);
-        this.plans.set(specKey, plan);
-      }
-      accrued = JSON.stringify(accruedFigures(plan, power.powerW, Math.max(0, (nowMs - deployedMs) / 1000)));
+      // an entry may outlive its spec's plan (plans are forgotten oldest first)
+      plan ??= this.plan(specKey, device);
+      plan.figures ??= planFigures(this.catalogue, specInput(device.spec));
+      accrued = JSON.stringify(accruedFigures(plan.figures, power.powerW, Math.max(0, (nowMs - deployedMs) / 1000)));
     }
     const variable = `{"device":${JSON.stringify(device)},"aggregate":${JSON.stringify(aggregate ?? null)},"status":${JSON.stringify(
       deviceStatus(aggregate, nowMs, onlineThresholdMs, presence),
     )},"footprint":`;
     // Small and per device (uncertainty from the aggregate's sums, the per-inference median from its spans): computed per request.
     const trailer = `,"powerUncertainty":${JSON.stringify(aggregate === undefined ? null : powerUncertainty(aggregate))},"perInference":${JSON.stringify(
-      devicePerInference(entry.result, aggregate, inferenceSpans),
+      devicePerInference(entry.basis, aggregate, inferenceSpans),
     )}`;
-    return new ServedFootprint(variable, entry.prefix, `${accrued}}${trailer}}`, `"${entry.prefixTag}${tag(variable + accrued + trailer)}"`);
+    // The key decides the entry's bytes (one catalogue per process), so it stands for them in the tag: the same tag
+    // for the same bytes whether they were kept, rendered again after an eviction, or never admitted.
+    return new ServedFootprint(variable, entry.prefix, `${accrued}}${trailer}}`, `"${this.nonce}.${tag(`${key}\u0000${variable}${accrued}${trailer}`)}"`);
   }
 }
 

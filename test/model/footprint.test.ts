@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveGrid } from '../../src/catalogue/grid.js';
 import { buildCatalogue } from '../../src/catalogue/load-catalogue.js';
 import { ValidationError } from '../../src/domain/errors.js';
-import { computeFootprint, type FootprintInput } from '../../src/model/footprint.js';
+import { computeFootprint, footprintFromPlan, planFootprint, type FootprintInput } from '../../src/model/footprint.js';
 
 const catalogue = buildCatalogue();
 const EPA = resolveGrid('epa');
@@ -182,5 +182,37 @@ describe('model inputs', () => {
     expect(() => resolveGrid('custom:-1')).toThrow(ValidationError);
     expect(resolveGrid('offgrid:0').kgCO2ePerKWh).toBe(0);
     expect(resolveGrid('em:FR').provenance.dataset).toBe('electricity-maps-yearly-2024');
+  });
+});
+
+describe('a plan of one spec serves every power', () => {
+  it('footprintFromPlan equals computeFootprint at each power and time, reused in any order (the plan is not changed by use)', () => {
+    for (const spec of [
+      { ...base, battery: { capacityWh: 0.5, cycleLife: 50 } },
+      { ...base, system: 'ic-typical', lifetimeYears: 10 },
+      { ...base, system: { base: 'kws-typical', blocks: { casing: { kgCO2e: 0.3 } } } },
+    ]) {
+      const { power: _power, ...specOnly } = spec;
+      const plan = planFootprint(catalogue, specOnly);
+      const before = JSON.stringify(plan);
+      for (const power of [
+        { kind: 'measured' as const, powerW: 0.1663, observedS: 60, samples: 600, windows: 6 },
+        { kind: 'assumed' as const, powerW: catalogue.assumptions.assumedPowerW },
+        { kind: 'given' as const, powerW: 0 },
+      ])
+        for (const elapsedS of [undefined, 0, 86_400 * 400, 1e12]) {
+          expect(footprintFromPlan(catalogue, plan, power, elapsedS)).toEqual(
+            computeFootprint(catalogue, { ...spec, power, ...(elapsedS === undefined ? {} : { elapsedS }) }),
+          );
+        }
+      expect(JSON.stringify(plan)).toBe(before);
+    }
+  });
+
+  it('refuses what computeFootprint refuses: a bad spec when planned, a bad power or time when applied', () => {
+    expect(() => planFootprint(catalogue, { ...base, lifetimeYears: 0 })).toThrow(ValidationError);
+    const plan = planFootprint(catalogue, base);
+    expect(() => footprintFromPlan(catalogue, plan, { kind: 'given', powerW: -1 })).toThrow(ValidationError);
+    expect(() => footprintFromPlan(catalogue, plan, { kind: 'given', powerW: 0.01 }, Number.NaN)).toThrow(ValidationError);
   });
 });

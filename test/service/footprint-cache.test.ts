@@ -42,12 +42,17 @@ const SPECS: DeviceSpec[] = [
   { ...SEED_DEFAULT_SPEC, system: 'ic-typical', lifetimeYears: 10, grid: 'custom:0.9' },
   { ...SEED_DEFAULT_SPEC, battery: { capacityWh: 0.5, cycleLife: 50 } },
 ];
+/** Beyond the 54 combinations of SPECS: a custom system (block overrides, another scenario) through the same spliced path. */
+const CUSTOM_SPEC: DeviceSpec = {
+  ...SEED_DEFAULT_SPEC,
+  system: { base: 'kws-typical', scenario: 'max', blocks: { casing: { kgCO2e: 0.3 }, processing: { level: 1 } } },
+};
 
 describe('FootprintCache', () => {
-  it('serves JSON.stringify(deviceFootprint(…)) exactly: assumed and measured power, deployed or not, with presence', () => {
+  it('serves JSON.stringify(deviceFootprint(…)) exactly (spliced from the spec template): assumed and measured power, deployed or not, with presence', () => {
     const cache = new FootprintCache(catalogue);
     let cases = 0;
-    for (const spec of SPECS)
+    for (const spec of [...SPECS, CUSTOM_SPEC])
       for (const deployedAt of [null, '2025-06-01T00:00:00Z', '2000-01-01T00:00:00Z'])
         for (const agg of [undefined, aggregate('d', 0.0272, 5), aggregate('d', 0.1663, 500)])
           for (const presence of [undefined, { state: 'offline' as const, sinceMs: NOW_MS - 1_000, via: 'status' as const }]) {
@@ -59,8 +64,9 @@ describe('FootprintCache', () => {
             }
             cases += 1;
           }
-    expect(cases).toBe(54);
-    expect(cache.misses).toBe(SPECS.length * 3);
+    expect(cases).toBe(54 + 18);
+    // a footprint is kept at its second request (ADMISSION_SLOTS): the first two of each (spec, power summary) render
+    expect(cache.misses).toBe((SPECS.length + 1) * 3 * 2);
     expect(cache.hits).toBe(cases * 2 - cache.misses);
   });
 
@@ -75,7 +81,24 @@ describe('FootprintCache', () => {
     expect(measured.etag).not.toBe(a.etag);
     const deployed = device('a', SEED_DEFAULT_SPEC, '2026-01-01T00:00:00Z');
     expect(cache.serve(deployed, undefined, NOW_MS, THRESHOLD_MS).etag).not.toBe(cache.serve(deployed, undefined, NOW_MS + 1_000, THRESHOLD_MS).etag);
-    expect(cache.size).toBe(2);
+    expect(cache.size).toBe(1); // the measured one was asked for once: rendered, not kept
+  });
+
+  it('keeps a footprint from its second request on, with the same tag and bytes kept or not', () => {
+    const cache = new FootprintCache(catalogue);
+    const d = device('a', SEED_DEFAULT_SPEC);
+    const agg = aggregate('a', 0.01, 3);
+    const first = cache.serve(d, agg, NOW_MS, THRESHOLD_MS);
+    expect(cache.size).toBe(0);
+    const second = cache.serve(d, agg, NOW_MS, THRESHOLD_MS);
+    expect(cache.size).toBe(1);
+    const third = cache.serve(d, agg, NOW_MS, THRESHOLD_MS);
+    expect([cache.misses, cache.hits]).toEqual([2, 1]);
+    for (const served of [second, third]) {
+      expect(served.etag).toBe(first.etag);
+      expect(served.body).toBe(first.body);
+    }
+    expect(first.body).toBe(JSON.stringify(deviceFootprint(catalogue, d, agg, NOW_MS, THRESHOLD_MS)));
   });
 
   it('refuses a spec that does not resolve, as deviceFootprint does', () => {

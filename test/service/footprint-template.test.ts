@@ -1,0 +1,62 @@
+/** A spec's template gives JSON.stringify(footprint) byte for byte at every power, or refuses loudly. */
+import { describe, expect, it } from 'vitest';
+import { resolveGrid } from '../../src/catalogue/grid.js';
+import { buildCatalogue } from '../../src/catalogue/load-catalogue.js';
+import { footprintFromPlan, planFootprint, type FootprintInput, type PowerInput } from '../../src/model/footprint.js';
+import { FootprintTemplate } from '../../src/service/footprint-template.js';
+
+const catalogue = buildCatalogue();
+const base: Omit<FootprintInput, 'power' | 'elapsedS'> = {
+  system: 'kws-typical',
+  trainingDevices: 1,
+  lifetimeYears: 3,
+  grid: resolveGrid('epa'),
+  chargerEfficiency: 1,
+};
+const SPECS: Omit<FootprintInput, 'power' | 'elapsedS'>[] = [
+  base,
+  { ...base, system: 'ic-typical', lifetimeYears: 10, grid: resolveGrid('custom:0.9'), chargerEfficiency: 0.8 },
+  // a small pack with few cycles: replacements, and the wear limit moves from calendar to cycles as the power grows
+  { ...base, battery: { capacityWh: 0.5, cycleLife: 50 } },
+  { ...base, battery: { selfDischargePerMonth: 0, calendarLifeYears: 1 } },
+  { ...base, system: { base: 'kws-typical', scenario: 'max', blocks: { casing: { kgCO2e: 0.3 }, processing: { level: 1 } } }, trainingDevices: 1_000 },
+];
+const POWERS_W = [0, 1e-7, 0.000123, 0.001, 0.0272, 0.1663, 0.5, 3.3, 42];
+
+function powers(powerW: number): PowerInput[] {
+  return [
+    { kind: 'assumed', powerW },
+    { kind: 'given', powerW },
+    { kind: 'measured', powerW, observedS: 123.5, samples: 1_235, windows: 12 },
+  ];
+}
+
+describe('FootprintTemplate', () => {
+  it('renders JSON.stringify(result) at every power and kind of power, for presets, custom systems and batteries', () => {
+    let cases = 0;
+    for (const spec of SPECS) {
+      const plan = planFootprint(catalogue, spec);
+      const template = FootprintTemplate.build(catalogue, plan);
+      for (const powerW of POWERS_W)
+        for (const power of powers(powerW)) {
+          const { result, bytes } = template.at(power);
+          expect(result).toEqual(footprintFromPlan(catalogue, plan, power));
+          expect(bytes.toString('utf8')).toBe(JSON.stringify(result));
+          cases += 1;
+        }
+    }
+    expect(cases).toBe(SPECS.length * POWERS_W.length * 3);
+  });
+
+  it('covers the power-dependent values: the battery note, the wear limit and the notes change between powers and are rendered', () => {
+    const plan = planFootprint(catalogue, SPECS[2]!);
+    const template = FootprintTemplate.build(catalogue, plan);
+    const low = template.at({ kind: 'given', powerW: 1e-7 });
+    const high = template.at({ kind: 'given', powerW: 0.5 });
+    expect(low.result.battery?.limitedBy).not.toBe(high.result.battery?.limitedBy);
+    expect(low.result.stages.at(-3)?.provenance.note).not.toBe(high.result.stages.at(-3)?.provenance.note);
+    expect(low.result.assumptions).not.toEqual(high.result.assumptions);
+    expect(low.bytes.toString('utf8')).toBe(JSON.stringify(low.result));
+    expect(high.bytes.toString('utf8')).toBe(JSON.stringify(high.result));
+  });
+});

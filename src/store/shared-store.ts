@@ -190,7 +190,7 @@ export class SharedStore implements Store, WindowOutbox {
     return this.local.setOutboxCursor(target, commitSeq);
   }
 
-  addDeadLetters(target: string, letters: readonly DeadLetter[]): Promise<void> {
+  addDeadLetters(target: string, letters: readonly DeadLetter[]): Promise<Set<number>> {
     return this.local.addDeadLetters(target, letters);
   }
 

@@ -31,8 +31,11 @@ export interface WindowOutbox {
   outboxCursor(target: string): Promise<number>;
   /** Persist the cursor of `target` (durably: it survives a crash; a cursor never moves back). */
   setOutboxCursor(target: string, commitSeq: number): Promise<void>;
-  /** Record windows `target` refused for good (a window recorded again keeps its first record). */
-  addDeadLetters(target: string, letters: readonly DeadLetter[]): Promise<void>;
+  /**
+   * Record windows `target` refused for good (a window recorded again keeps its first record); resolves to the commit
+   * numbers not recorded before (a batch re-sent after a crash refuses the same windows again: not counted twice).
+   */
+  addDeadLetters(target: string, letters: readonly DeadLetter[]): Promise<Set<number>>;
   /** The dead letters of `target`, newest first, at most `limit`, each with its window; and how many there are in all. */
   listDeadLetters(target: string, limit: number): Promise<{ total: number; letters: (DeadLetter & { window: StoredWindow })[] }>;
   /**

@@ -325,10 +325,12 @@ export class OutboxWriter implements HealthSource {
     const refused = await this.isolate(batch, refusal);
     const refusedMs = this.clock();
     const letters = refused.map(({ entry, refusal: why }) => ({ commitSeq: entry.commitSeq, reason: why.reason, detail: why.detail, refusedMs }));
-    await this.options.outbox.addDeadLetters(this.options.targetName, letters);
-    for (const { refusal: why } of refused) this.refusals.count(why.reason);
-    this.count.add('windowsDeadLettered', refused.length);
-    this.deadLetters += refused.length;
+    const added = await this.options.outbox.addDeadLetters(this.options.targetName, letters);
+    // A batch re-sent after a crash (the cursor is persisted at most every OUTBOX_CURSOR_PERSIST_MS) refuses windows
+    // already recorded, and counted in the restart's total: only new records count.
+    for (const { entry, refusal: why } of refused) if (added.has(entry.commitSeq)) this.refusals.count(why.reason);
+    this.count.add('windowsDeadLettered', added.size);
+    this.deadLetters += added.size;
     const recent = refused.map(({ entry, refusal: why }) => ({
       commitSeq: entry.commitSeq,
       reason: why.reason,

@@ -653,10 +653,15 @@ export class SqliteStore implements Store, WindowOutbox {
     this.statements.setOutboxCursor.run(target, commitSeq);
   }
 
-  async addDeadLetters(target: string, letters: readonly DeadLetter[]): Promise<void> {
+  async addDeadLetters(target: string, letters: readonly DeadLetter[]): Promise<Set<number>> {
     this.assertOpen();
-    this.db.transaction(() => {
-      for (const letter of letters) this.statements.addDeadLetter.run(target, letter.commitSeq, letter.reason, letter.detail, letter.refusedMs);
+    return this.db.transaction(() => {
+      const added = new Set<number>();
+      for (const letter of letters) {
+        if (this.statements.addDeadLetter.run(target, letter.commitSeq, letter.reason, letter.detail, letter.refusedMs).changes > 0)
+          added.add(letter.commitSeq);
+      }
+      return added;
     })();
   }
 

@@ -154,6 +154,58 @@ describe('OutboxWriter', () => {
     expect(next.status().details).toMatchObject({ deadLetters: 2 });
   });
 
+  it('a 400 it does not know as a refusal of points (a server limit such as max-values-per-tag) is retried, not dead-lettered', async () => {
+    const { local, remote, target } = await setUp();
+    // InfluxDB 1.x's answer past its max-values-per-tag limit: the points are fine, the limit is the operator's to raise.
+    target.failWith = new StoreRejectedError(
+      'InfluxDB write: partial write: max-values-per-tag limit exceeded (100000/100000): measurement="energy_window" tag="device" value="a" dropped=2',
+      400,
+    );
+    await local.appendWindows([0, 1].map((seq) => contractWindow('a', seq)));
+    const writer = writerFor(local, target, { lingerMs: 0 });
+    await writer.start();
+    await waitFor('two failed attempts', () => target.batches.length >= 2);
+    expect(writer.status().counters).toMatchObject({ windowsDeadLettered: 0, windowsWritten: 0 });
+    expect(writer.status().counters.writeErrorsRejected).toBeGreaterThanOrEqual(1);
+    expect((await local.listDeadLetters('test-target', 10)).total).toBe(0);
+    target.failWith = null; // the limit raised
+    await waitFor('both written', () => writer.writtenThrough === 2);
+    expect((await remote.getAggregate('a'))?.windows).toBe(2);
+  });
+
+  it('a batch re-sent after a crash refuses the same windows again: the dead letters are counted once', async () => {
+    const { local, remote, target } = await setUp();
+    let down = true; // seq 2 fails transiently while the first writer runs: it never goes idle (as if it crashed there)
+    const refusing: WindowStore = {
+      kind: 'refusing',
+      capabilities: target.capabilities,
+      writeWindows: async (windows) => {
+        if (down && windows.some((window) => window.seq === 2)) throw new StoreUnavailableError('down');
+        const refused = windows.filter((window) => window.seq === 1);
+        await target.writeWindows(windows.filter((window) => !refused.includes(window)));
+        if (refused.length > 0) throw new StoreRejectedError(`InfluxDB write: partial write: points beyond retention policy dropped=${refused.length}`, 400);
+      },
+      aggregates: (ids) => target.aggregates(ids),
+      close: async () => undefined,
+    };
+    await local.appendWindows([0, 1, 2].map((seq) => contractWindow('a', seq)));
+    const first = writerFor(local, refusing, { lingerMs: 0, batchWindows: 1, cursorPersistMs: 60_000 });
+    await first.start();
+    await waitFor('seq 1 dead-lettered and seq 2 failing', () => first.writtenThrough === 2 && (first.status().counters.writeErrorsUnavailable ?? 0) >= 1);
+    expect(first.status().counters.windowsDeadLettered).toBe(1);
+    expect(await local.outboxCursor('test-target')).toBe(1); // persisted after seq 0 only
+    down = false;
+    const next = writerFor(local, refusing, { lingerMs: 0 }); // the restart, over the same outbox
+    await next.start();
+    expect(next.status().details).toMatchObject({ deadLetters: 1 });
+    await waitFor('the re-sent batch written', () => next.writtenThrough === 3);
+    expect(next.status().details).toMatchObject({ deadLetters: 1 });
+    expect(next.status().counters.windowsDeadLettered ?? 0).toBe(0);
+    expect(next.status().rejected).toEqual({});
+    expect((await local.listDeadLetters('test-target', 10)).total).toBe(1);
+    expect((await remote.getAggregate('a'))?.windows).toBe(2);
+  });
+
   it('refuses (and counts) once the backlog holds its cap, and admits again once it drained below', async () => {
     const { local, target } = await setUp();
     target.failWith = new StoreUnavailableError('timed out');

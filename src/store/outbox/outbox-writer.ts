@@ -109,6 +109,13 @@ export interface OutboxWriterOptions {
   log?: Logger;
 }
 
+/** The split of one batch (OutboxWriter.split), by commit number. */
+interface SplitProgress {
+  batch: readonly OutboxEntry[];
+  written: Set<number>;
+  refused: Map<number, PointRefusal>;
+}
+
 export class OutboxWriter implements HealthSource {
   readonly family = OUTBOX_FAMILY;
   readonly backlogCapWindows: number;
@@ -116,6 +123,11 @@ export class OutboxWriter implements HealthSource {
   private readonly refusals = new ReasonCounts<OutboxRefusalReason>(OUTBOX_REFUSAL_REASONS);
   /** Dead letters in the outbox for this target (read at start, then counted). */
   private deadLetters = 0;
+  /**
+   * What the splitting of the batch in hand has settled so far (windows written, windows refused): a transient failure
+   * in the middle of a split retries only what is left of the same batch, not the whole split again.
+   */
+  private split: SplitProgress | null = null;
   private recentDeadLetters: (DeadLetter & { deviceId: string; seq: number; startMs: number })[] = [];
   private readonly backoff: Backoff;
   private readonly batchWindows: number;
@@ -311,21 +323,33 @@ export class OutboxWriter implements HealthSource {
   /**
    * Write the batch; when the target refuses some of its points, isolate them (halving), keep them as dead letters and
    * resolve: the batch counts as written. Any other failure (also one in the middle of the halving) rejects: the same
-   * batch is retried whole, and what was written of it is written again as the same points.
+   * batch is retried, without what its split already settled (written, or refused on their own).
    */
   private async write(batch: readonly OutboxEntry[]): Promise<void> {
-    let refusal: PointRefusal | null;
-    try {
-      await this.options.target.writeWindows(batch.map((entry) => entry.window));
-      return;
-    } catch (error) {
-      refusal = pointRefusal(error);
-      if (refusal === null) throw error;
+    const progress = this.split?.batch === batch ? this.split : (this.split = { batch, written: new Set(), refused: new Map() });
+    const pending = batch.filter((entry) => !progress.written.has(entry.commitSeq) && !progress.refused.has(entry.commitSeq));
+    if (pending.length > 0) {
+      try {
+        await this.options.target.writeWindows(pending.map((entry) => entry.window));
+        for (const entry of pending) progress.written.add(entry.commitSeq);
+      } catch (error) {
+        const refusal = pointRefusal(error);
+        if (refusal === null) throw error;
+        await this.isolate(pending, refusal, progress);
+      }
     }
-    const refused = await this.isolate(batch, refusal);
+    const refused = batch.flatMap((entry) => {
+      const why = progress.refused.get(entry.commitSeq);
+      return why === undefined ? [] : [{ entry, refusal: why }];
+    });
+    if (refused.length === 0) {
+      this.split = null;
+      return;
+    }
     const refusedMs = this.clock();
     const letters = refused.map(({ entry, refusal: why }) => ({ commitSeq: entry.commitSeq, reason: why.reason, detail: why.detail, refusedMs }));
     const added = await this.options.outbox.addDeadLetters(this.options.targetName, letters);
+    this.split = null;
     // A batch re-sent after a crash (the cursor is persisted at most every OUTBOX_CURSOR_PERSIST_MS) refuses windows
     // already recorded, and counted in the restart's total: only new records count.
     for (const { entry, refusal: why } of refused) if (added.has(entry.commitSeq)) this.refusals.count(why.reason);
@@ -349,23 +373,25 @@ export class OutboxWriter implements HealthSource {
     });
   }
 
-  /** The entries of `entries` (refused as a whole request with `refusal`) that the target refuses on their own. */
-  private async isolate(entries: readonly OutboxEntry[], refusal: PointRefusal): Promise<{ entry: OutboxEntry; refusal: PointRefusal }[]> {
+  /** Settle `entries` (refused as a whole request with `refusal`) into `progress`: written, or refused on their own. */
+  private async isolate(entries: readonly OutboxEntry[], refusal: PointRefusal, progress: SplitProgress): Promise<void> {
     this.count.add('writeErrorsRefusedPoints');
     // Alone, or the target says it dropped every point of the request: all of them are refused.
-    if (entries.length === 1 || (refusal.dropped !== null && refusal.dropped >= entries.length)) return entries.map((entry) => ({ entry, refusal }));
+    if (entries.length === 1 || (refusal.dropped !== null && refusal.dropped >= entries.length)) {
+      for (const entry of entries) progress.refused.set(entry.commitSeq, refusal);
+      return;
+    }
     const middle = Math.ceil(entries.length / 2);
-    const refused: { entry: OutboxEntry; refusal: PointRefusal }[] = [];
     for (const half of [entries.slice(0, middle), entries.slice(middle)]) {
       try {
         await this.options.target.writeWindows(half.map((entry) => entry.window));
+        for (const entry of half) progress.written.add(entry.commitSeq);
       } catch (error) {
         const again = pointRefusal(error);
         if (again === null) throw error;
-        refused.push(...(await this.isolate(half, again)));
+        await this.isolate(half, again, progress);
       }
     }
-    return refused;
   }
 
   /** Persist the cursor if it moved since the last time (one small SQLite commit). */

@@ -154,6 +154,40 @@ describe('OutboxWriter', () => {
     expect(next.status().details).toMatchObject({ deadLetters: 2 });
   });
 
+  it('a transient failure in the middle of a split retries only what the split has not settled, not the whole batch again', async () => {
+    const { local, remote, target } = await setUp();
+    const requests: number[][] = [];
+    let failNext = 6; // the 6th request (inside the split) times out once
+    const refusing: WindowStore = {
+      kind: 'refusing',
+      capabilities: target.capabilities,
+      writeWindows: async (windows) => {
+        requests.push(windows.map((window) => window.seq));
+        if (requests.length === failNext) {
+          failNext = 0;
+          throw new StoreUnavailableError('timed out');
+        }
+        const refused = windows.filter((window) => window.seq % 2 === 1); // interleaved with the good ones
+        await target.writeWindows(windows.filter((window) => !refused.includes(window)));
+        if (refused.length > 0) throw new StoreRejectedError(`InfluxDB write: partial write: points beyond retention policy dropped=${refused.length}`, 400);
+      },
+      aggregates: (ids) => target.aggregates(ids),
+      close: async () => undefined,
+    };
+    await local.appendWindows([0, 1, 2, 3, 4, 5, 6, 7].map((seq) => contractWindow('a', seq)));
+    const writer = writerFor(local, refusing, { lingerMs: 0 });
+    await writer.start();
+    await waitFor('the batch settled', () => writer.writtenThrough === 8);
+    // [0..7], [0..3], [0,1] refused; [0] written; [1] refused alone; then [2,3] times out (request 6). The retry sends
+    // what is not settled yet, [2..7] in one request: never [0] or [1] again.
+    expect(requests.slice(0, 7)).toEqual([[0, 1, 2, 3, 4, 5, 6, 7], [0, 1, 2, 3], [0, 1], [0], [1], [2, 3], [2, 3, 4, 5, 6, 7]]);
+    expect(requests.slice(6).flat()).not.toContain(0);
+    expect(requests.slice(6).flat()).not.toContain(1);
+    expect(writer.status().rejected).toEqual({ beyond_retention: 4 });
+    expect((await local.listDeadLetters('test-target', 10)).letters.map((letter) => letter.window.seq).sort()).toEqual([1, 3, 5, 7]);
+    expect((await remote.getAggregate('a'))?.windows).toBe(4);
+  });
+
   it('a 400 it does not know as a refusal of points (a server limit such as max-values-per-tag) is retried, not dead-lettered', async () => {
     const { local, remote, target } = await setUp();
     // InfluxDB 1.x's answer past its max-values-per-tag limit: the points are fine, the limit is the operator's to raise.

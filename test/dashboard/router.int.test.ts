@@ -86,4 +86,38 @@ describe('router: view state in the URL, kept across views (Chromium)', () => {
     expect(await page.inputValue('#calc-power')).toBe('12');
     expect(browser.errors).toEqual([]);
   });
+
+  it('a view whose data comes after the next view was shown does not take the page over from it', async () => {
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(`${svc.url}/#/fleet`);
+      await page.waitForFunction(() => document.querySelectorAll('#fleet-body [role="row"]').length > 0);
+      // The device page's footprint is held back until the calculator is on screen.
+      let release: () => void = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await page.route('**/api/devices/delta/footprint', async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.evaluate(() => {
+        const w = window as unknown as { sawDevice: boolean };
+        w.sawDevice = false;
+        new MutationObserver(() => {
+          if (document.querySelector('#device-power') !== null) w.sawDevice = true;
+        }).observe(document.getElementById('main')!, { childList: true, subtree: true });
+      });
+      await page.evaluate(() => (location.hash = '#/device/delta'));
+      await page.waitForRequest('**/api/devices/delta/footprint');
+      await page.evaluate(() => (location.hash = '#/calculator?system=ic-worst'));
+      await page.waitForFunction(() => document.querySelector('#calc-total')?.textContent === '7.06 kg');
+      release();
+      // The device view's late mount writes into the page (seen), then the calculator is back, and stays.
+      await page.waitForFunction(() => (window as unknown as { sawDevice: boolean }).sawDevice);
+      await page.waitForFunction(() => document.querySelector('#device-power') === null && document.querySelector('#calc-total')?.textContent === '7.06 kg');
+      expect(await page.evaluate(() => location.hash)).toBe('#/calculator?system=ic-worst');
+      expect(await page.inputValue('#calc-system')).toBe('ic-worst');
+    } finally {
+      await page.close();
+    }
+  });
 });

@@ -14,6 +14,19 @@ installSourceTips(main);
 /** @type {(() => void) | null} */
 let dispose = null;
 let generation = 0;
+/** The generation whose mount finished while it was current: its view is on screen. */
+let shown = 0;
+/** A stale mount finished while the current one was under way: mount the current view again once it is done. */
+let overwritten = false;
+
+/**
+ * A mount that finished after another route began (views render once their data is in) may have written into `main`
+ * over the newer view: mount the current view again, now if it is on screen, else when its own mount is done.
+ */
+function staleMountFinished() {
+  if (shown === generation) void route();
+  else overwritten = true;
+}
 
 function parseRoute() {
   const hash = location.hash.replace(/^#/, '') || '/fleet';
@@ -23,6 +36,7 @@ function parseRoute() {
 
 async function route() {
   const mine = ++generation;
+  overwritten = false;
   dispose?.();
   dispose = null;
   const { parts, params } = parseRoute();
@@ -51,9 +65,22 @@ async function route() {
       document.title = 'Fleet · TinyML footprint';
       next = await mountFleetView(main, params);
     }
-    if (mine !== generation) next();
-    else dispose = next;
+    if (mine !== generation) {
+      next();
+      staleMountFinished();
+      return;
+    }
+    dispose = next;
+    shown = mine;
+    if (overwritten) {
+      overwritten = false;
+      void route();
+    }
   } catch (error) {
+    if (mine !== generation) {
+      staleMountFinished(); // its error is not the current view's
+      return;
+    }
     recordError(String(error));
     main.replaceChildren(h('p', { class: 'error', role: 'alert' }, `Could not load this view: ${error instanceof Error ? error.message : String(error)}`));
   }

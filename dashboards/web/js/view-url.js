@@ -14,10 +14,27 @@ export function viewHash(path, params) {
   return `#/${path}${query ? `?${query}` : ''}`;
 }
 
+/** The route a hash shows, without its state ("fleet", "device/x", "calculator"). @param {string} hash */
+function routeOf(hash) {
+  const path = hash.replace(/^#/, '').split('?', 1)[0] ?? '';
+  return path.split('/').filter(Boolean).join('/') || 'fleet';
+}
+
+/**
+ * Replace the URL's hash in place with `hash`, a state of the route on screen; a view that is no longer current (its
+ * data came after another route began) changes nothing, or it would take the newer view's URL over.
+ * @param {string} hash
+ * @param {unknown} [state] history.state to keep
+ */
+export function replaceHashInPlace(hash, state = null) {
+  if (location.hash !== hash && routeOf(location.hash) === routeOf(hash)) history.replaceState(state, '', hash);
+}
+
 /** Write a view's state into the URL in place. @param {string} path @param {URLSearchParams} params */
 export function replaceViewState(path, params) {
   const hash = viewHash(path, params);
-  if (location.hash !== hash) history.replaceState(null, '', hash);
+  if (routeOf(location.hash) !== routeOf(hash)) return;
+  replaceHashInPlace(hash);
   remember(hash);
 }
 

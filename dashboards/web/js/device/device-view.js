@@ -14,6 +14,7 @@ import { measuredVsAssumed, stageChart } from './footprint-panels.js';
 import { sciPanel } from './sci-panel.js';
 import { timestampMs } from './time-format.js';
 import { download, windowsCsv } from './windows-csv.js';
+import { replaceHashInPlace } from '../view-url.js';
 
 /** Milliseconds between repaints of "last seen" and the online state when nothing arrives. */
 const CLOCK_REPAINT_MS = 1_000;
@@ -91,7 +92,7 @@ export async function mountDeviceView(root, id, params = new URLSearchParams()) 
     onViewChange(view) {
       const query = view.preset === 'custom' ? `from=${view.fromMs}&to=${view.toMs}` : view.preset === '1h' ? '' : `range=${view.preset}`;
       const hash = `#/device/${encodeURIComponent(id)}${query === '' ? '' : `?${query}`}`;
-      if (location.hash !== hash) history.replaceState(history.state, '', hash);
+      replaceHashInPlace(hash, history.state);
     },
   });
   const csvButton = h('button', { type: 'button', id: 'device-csv', onclick: () => void exportCsv() }, 'Download windows in view (CSV)');

@@ -11,6 +11,7 @@ import { createFleetTable } from './fleet-table.js';
 import { downloadFleetCsv } from './fleet-csv.js';
 import { createOverviewPanel, TOP_N } from './fleet-overview-panel.js';
 import { fleetState } from './fleet-state.js';
+import { replaceHashInPlace } from '../view-url.js';
 
 /** Milliseconds between repaints when nothing arrives: "last seen" and online status age with time. */
 const CLOCK_REPAINT_MS = 1_000;
@@ -327,7 +328,7 @@ export async function mountFleetView(root, params) {
     if (filter.status !== 'all') query.set('status', filter.status);
     if (filter.fleet !== null) query.set('fleet', filter.fleet);
     const hash = `#/fleet${query.size > 0 ? `?${query}` : ''}`;
-    if (location.hash !== hash) history.replaceState(null, '', hash);
+    replaceHashInPlace(hash);
   }
 
   function schedule() {

@@ -30,6 +30,7 @@ import { DATABASE_FILE } from '../src/store/data-dir.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { loadGet, type LoadResult } from './load.js';
 import { benchFleetWindow } from './bench-fleet.js';
+import { benchServeArgs } from './serve-args.js';
 
 const DEFAULT_SIZES = [10_000, 100_000];
 /** Concurrent keep-alive connections, as the issue measured. */
@@ -148,16 +149,7 @@ function startService(dataDir: string): Promise<Service> {
         '--import',
         pathToFileURL(path.join(path.dirname(new URL(import.meta.url).pathname), 'loop-task-probe.mjs')).href,
         'bin/tinyml-footprint.js',
-        'serve',
-        '--port',
-        '0',
-        '--host',
-        '127.0.0.1',
-        '--data-dir',
-        dataDir,
-        '--no-serial-discovery',
-        '--mqtt-port',
-        '0',
+        ...benchServeArgs(dataDir),
         '--log-level',
         LOG_LEVEL,
       ],

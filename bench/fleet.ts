@@ -23,6 +23,7 @@ import { DATABASE_FILE } from '../src/store/data-dir.js';
 import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { loadGet, type LoadResult } from './load.js';
+import { benchServeArgs } from './serve-args.js';
 
 const DEFAULT_DEVICES = 100_000;
 const CONNECTIONS = 50;
@@ -97,8 +98,8 @@ interface Child {
 function startService(dataDir: string): Promise<Child> {
   return new Promise((resolve, reject) => {
     const probe = pathToFileURL(path.join(ROOT, 'bench/loop-delay-probe.mjs')).href;
-    const args = ['--expose-gc', '--import', probe, 'bin/tinyml-footprint.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir];
-    const child = spawn(process.execPath, [...args, '--no-serial-discovery', '--mqtt-port', '0'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const args = ['--expose-gc', '--import', probe, 'bin/tinyml-footprint.js', ...benchServeArgs(dataDir)];
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     let resolved = false;
     child.stderr!.on('data', (chunk: Buffer) => {

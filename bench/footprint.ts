@@ -26,6 +26,7 @@ import type { EnergyWindow } from '../src/domain/types.js';
 import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { DATABASE_FILE } from '../src/store/data-dir.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { benchServeArgs } from './serve-args.js';
 
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 5);
@@ -103,16 +104,7 @@ function startService(checkout: string, dataDir: string): Promise<Server> {
       [
         ...(PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR]),
         path.join(checkout, 'bin/tinyml-footprint.js'),
-        'serve',
-        '--port',
-        '0',
-        '--host',
-        '127.0.0.1',
-        '--data-dir',
-        dataDir,
-        '--no-serial-discovery',
-        '--mqtt-port',
-        '0',
+        ...benchServeArgs(dataDir),
       ],
       { cwd: checkout, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TINYML_API_TOKEN: 'bench-token' } },
     );

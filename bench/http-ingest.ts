@@ -24,6 +24,7 @@ import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { DATABASE_FILE } from '../src/store/data-dir.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { loadResult, type LoadResult } from './load.js';
+import { benchServeArgs } from './serve-args.js';
 
 /** Registered devices the requests cycle through. */
 const DEVICES = 1_000;
@@ -185,20 +186,7 @@ export async function runHttpIngestBench(): Promise<void> {
     for (let d = 0; d < DEVICES; d += 1) await store.createDevice({ id: `ingest-${d}`, spec: SEED_DEFAULT_SPEC });
     await store.close();
     const serve = await startChild(
-      [
-        ...(CPU_PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR]),
-        'bin/tinyml-footprint.js',
-        'serve',
-        '--port',
-        '0',
-        '--host',
-        '127.0.0.1',
-        '--data-dir',
-        dataDir,
-        '--no-serial-discovery',
-        '--mqtt-port',
-        '0',
-      ],
+      [...(CPU_PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR]), 'bin/tinyml-footprint.js', ...benchServeArgs(dataDir)],
       { TINYML_API_TOKEN: TOKEN },
     );
     let ingest: Measured;

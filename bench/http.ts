@@ -11,6 +11,7 @@ import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { loadGet, type LoadResult } from './load.js';
 import { benchFleetWindow } from './bench-fleet.js';
+import { benchServeArgs } from './serve-args.js';
 
 /** Registered devices, as the issue asks. */
 const DEVICES = 10_000;
@@ -50,16 +51,7 @@ function startService(dataDir: string): Promise<{ child: ChildProcess; url: stri
       [
         ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
         'bin/tinyml-footprint.js',
-        'serve',
-        '--port',
-        '0',
-        '--host',
-        '127.0.0.1',
-        '--data-dir',
-        dataDir,
-        '--no-serial-discovery',
-        '--mqtt-port',
-        '0',
+        ...benchServeArgs(dataDir),
       ],
       {
         stdio: ['ignore', 'ignore', 'pipe'],

@@ -28,6 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { REPO_ROOT } from '../test/helpers/cli.js';
+import { benchServeArgs } from './serve-args.js';
 
 /** Devices, as an MQTT micro-batch interleaves them. */
 const DEVICES = 1_000;
@@ -186,7 +187,7 @@ interface ServeChild {
 async function startServeChild(dataDir: string, influxUrl: string, database: string): Promise<ServeChild> {
   const profDir = process.env.BENCH_CPU_PROF_DIR;
   const profile = profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
-  const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--no-serial-discovery', '--mqtt-port', '0'];
+  const args = benchServeArgs(dataDir);
   args.push('--store', 'influx', '--influx-url', influxUrl, '--influx-database', database);
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: REPO_ROOT,

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { runCli } from '../test/helpers/cli.js';
+import { benchServeArgs } from './serve-args.js';
 
 /** The figure. */
 const DEVICES = 100_000;
@@ -21,11 +22,10 @@ const TOKEN = 'bench-token';
 
 function startServe(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['bin/tinyml-footprint.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--no-serial-discovery', '--mqtt-port', '0'],
-      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TINYML_API_TOKEN: TOKEN } },
-    );
+    const child = spawn(process.execPath, ['bin/tinyml-footprint.js', ...benchServeArgs(dataDir)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, TINYML_API_TOKEN: TOKEN },
+    });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();

@@ -1,11 +1,14 @@
 /**
  * The dashboard shows a device offline as soon as its last will fires (Chromium, embedded broker): a device reports
  * with a will, its connection is cut (socket destroyed), and the fleet row and the device view both read "offline"
- * through the live event stream, long before its last window would age past the 60 s online threshold.
+ * through the live event stream, long before its last window would age past the 60 s online threshold; and so does a
+ * device view whose stream subscribed only after the will had fired (the view reads the device again on the stream's hello).
  */
 import { connectAsync, type MqttClient } from 'mqtt';
+import type { Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/free-port.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { openBrowser, type Browser } from './browser.js';
 import { startTestService, type TestService } from './service.js';
 
@@ -82,5 +85,40 @@ describe('device presence on the dashboard (Chromium)', () => {
     expect(await page.getAttribute('#device-stats', 'data-state')).toBe('offline');
     expect(await page.locator('#device-stats .card.stale').count()).toBe(5);
     expect(browser.errors).toEqual([]);
+  });
+
+  it('a device view whose event stream connects after the last will fired still turns offline', async () => {
+    const { page } = browser;
+    const device = await connectDevice('will-late');
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let held = false;
+    const holdStream = async (route: Route): Promise<void> => {
+      held = true;
+      await released;
+      await route.continue();
+    };
+    await page.route('**/api/events?device=will-late', holdStream);
+    try {
+      await page.goto(`${svc.url}/#/device/will-late`);
+      await page.waitForFunction(() => document.getElementById('device-online')?.textContent === 'online');
+      expect(held).toBe(true);
+      device.stream.destroy();
+      // The will fires while the view's stream is not yet subscribed: the stream will never carry it.
+      await waitFor('the service to report will-late offline', async () => {
+        const response = await fetch(`${svc.url}/api/devices/will-late`);
+        const body = (await response.json()) as { status: { presence: { state: string } | null } };
+        return body.status.presence?.state === 'offline';
+      });
+      release();
+      await page.waitForFunction(() => document.getElementById('device-online')?.dataset['state'] === 'offline', undefined, { timeout: OFFLINE_WITHIN_MS });
+      expect(await page.textContent('#device-online')).toMatch(/^offline since /);
+      expect(browser.errors).toEqual([]);
+    } finally {
+      release();
+      await page.unroute('**/api/events?device=will-late', holdStream);
+    }
   });
 });

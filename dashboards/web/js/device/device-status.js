@@ -25,3 +25,19 @@ export function deviceState(status, nowMs, thresholdMs) {
   if (nowMs - lastSeenMs <= thresholdMs) return { state: 'online', sinceMs: null, why: 'its last window is within the online threshold' };
   return { state: 'stale', sinceMs: lastSeenMs + thresholdMs, why: `no window for more than ${Math.round(thresholdMs / 1000)} s` };
 }
+
+/**
+ * The newer of two footprint answers for one device (GET /api/devices/:id/footprint, or the stream's): more windows
+ * wins (the count only grows), then the later presence report (a last will), then the later last window; a tie keeps
+ * the incoming one (an edit changes the spec, not these). A read that raced the stream never takes the view back in time.
+ * @template {{ aggregate: { windows: number } | null, status: { lastSeenMs: number | null, presence: Presence | null } }} T
+ * @param {T} current @param {T} incoming
+ * @returns {T}
+ */
+export function newerDeviceState(current, incoming) {
+  const windowsOrder = (incoming.aggregate?.windows ?? 0) - (current.aggregate?.windows ?? 0);
+  if (windowsOrder !== 0) return windowsOrder > 0 ? incoming : current;
+  const presenceOrder = (incoming.status.presence?.sinceMs ?? 0) - (current.status.presence?.sinceMs ?? 0);
+  if (presenceOrder !== 0) return presenceOrder > 0 ? incoming : current;
+  return (incoming.status.lastSeenMs ?? 0) >= (current.status.lastSeenMs ?? 0) ? incoming : current;
+}

@@ -9,7 +9,7 @@ import { DEFAULT_ONLINE_THRESHOLD_MS, statusTitle } from '../online.js';
 import { createAccrualChart } from './accrual-chart.js';
 import { createChartPanel } from './chart-panel.js';
 import { deviceEditForm } from './device-edit.js';
-import { deviceState } from './device-status.js';
+import { deviceState, newerDeviceState } from './device-status.js';
 import { measuredVsAssumed, stageChart } from './footprint-panels.js';
 import { sciPanel } from './sci-panel.js';
 import { timestampMs } from './time-format.js';
@@ -139,11 +139,14 @@ export async function mountDeviceView(root, id, params = new URLSearchParams()) 
     }
   }
 
-  /** Read the footprint again after an edit (the live stream carries it only with the next window). */
+  /**
+   * Read the footprint again: after an edit (the live stream carries it only with the next window), and on each hello of
+   * the stream (what changed between the first read and the subscription, a last will for one, is never streamed).
+   */
   async function refresh() {
     try {
       const fresh = await getJson(`/api/devices/${encodeURIComponent(id)}/footprint`);
-      state = { ...fresh, thresholdMs: state.thresholdMs };
+      state = { ...newerDeviceState(state, fresh), thresholdMs: state.thresholdMs };
       schedule();
     } catch (error) {
       recordError(String(error));
@@ -334,12 +337,13 @@ export async function mountDeviceView(root, id, params = new URLSearchParams()) 
       offsetMs = hello.serverNowMs - Date.now();
       state.thresholdMs = hello.onlineThresholdMs;
       schedule();
+      void refresh();
     },
     onUpdate(update) {
       const points = update.points[id];
       if (points && points.length > 0) chartPanel.onLive(points);
       const fresh = update.footprints[id];
-      if (fresh) state = { ...fresh, thresholdMs: state.thresholdMs };
+      if (fresh) state = { ...newerDeviceState(state, fresh), thresholdMs: state.thresholdMs };
       schedule();
     },
   });

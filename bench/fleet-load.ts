@@ -20,9 +20,12 @@
  * BENCH_ENDPOINTS=totals,page  only the endpoints whose name contains one of these (default: all)
  * BENCH_NODE_FLAGS="--max-semi-space-size=16"  extra node flags for the service process (before bin/tinyml-footprint.js)
  * BENCH_LOOP_DETAIL=1  print every load run's longest loop tasks with their GC pauses and requests (the dashboard-alone phase always)
+ * BENCH_LOOP_GAPS_FILE=gaps.json  write the dashboard-alone phase's longest tasks (with their span on the monotonic clock) there; with
+ *   BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=prof --cpu-prof-interval=100", `node bench/cpu-profile-gaps.mjs prof/CPU…cpuprofile gaps.json`
+ *   says what ran in each
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -58,6 +61,7 @@ const LOG_LEVEL = process.env['BENCH_LOG_LEVEL'] ?? 'info';
 const ENDPOINT_FILTER = (process.env['BENCH_ENDPOINTS'] ?? '').split(',').filter((name) => name !== '');
 const NODE_FLAGS = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '');
 const LOOP_DETAIL = process.env['BENCH_LOOP_DETAIL'] === '1';
+const LOOP_GAPS_FILE = process.env['BENCH_LOOP_GAPS_FILE'];
 /** Milliseconds: the resolution of the service's event-loop delay histogram (src/obs/prometheus.ts); each sample includes it. */
 const LOOP_RESOLUTION_MS = 10;
 /** Milliseconds between two tries while waiting for the first fleet answer. */
@@ -141,7 +145,7 @@ interface LoopTasks {
   maxMs: number;
   over10: number;
   gcMaxMs: Record<string, number>;
-  long: { ms: number; wallMs: number; gcMs: number; gc: string[]; requests: Record<string, number> }[];
+  long: { ms: number; wallMs: number; monotonicUs: [number, number]; gcMs: number; gc: string[]; requests: Record<string, number> }[];
 }
 
 /** Longest loop task (main-thread CPU ms) since the last call, from bench/loop-task-probe.mjs in the service. */
@@ -399,6 +403,7 @@ export async function runFleetLoadBench(sizes: readonly number[] = DEFAULT_SIZES
             `loop delay max ${ms(idleLoop.get('nodejs_eventloop_lag_max_seconds'))} ms / p99 ${ms(idleLoop.get('nodejs_eventloop_lag_p99_seconds'))} ms\n`,
         );
         printLoopDetail('dashboard alone', idleTask);
+        if (LOOP_GAPS_FILE !== undefined) writeFileSync(LOOP_GAPS_FILE, JSON.stringify(idleTask.long));
         const rows: Row[] = [];
         for (const endpoint of ENDPOINTS) {
           const sample = await getText(`${service.url}${endpoint.path(devices)}`);

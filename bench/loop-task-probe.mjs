@@ -27,6 +27,8 @@ const GC_KINDS = {
   [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak-callbacks',
 };
 
+/** process.hrtime (the monotonic clock V8's profiler stamps its samples with) at performance.now() 0, in µs. */
+const originUs = Number(process.hrtime.bigint() / 1000n) - performance.now() * 1000;
 const mainThreadCpuMs = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
 let last = mainThreadCpuMs();
 let lastAt = performance.now();
@@ -88,6 +90,8 @@ process.on('SIGUSR2', () => {
     return {
       ms: round(gap.ms),
       wallMs: round(gap.endMs - gap.startMs),
+      // On the monotonic clock of a --cpu-prof profile (µs), to find the gap's samples in it.
+      monotonicUs: [Math.round(gap.startMs * 1000 + originUs), Math.round(gap.endMs * 1000 + originUs)],
       gcMs: round(inside.reduce((sum, gc) => sum + gc.ms, 0)),
       gc: inside.map((gc) => `${gc.kind} ${round(gc.ms)}`),
       requests: Object.fromEntries(gap.requests),

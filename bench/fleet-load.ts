@@ -18,7 +18,7 @@
  *   second, comma-separated (default: what dashboards/web/js/fleet/fleet-view.js and fleet-status.js poll; `none`: no dashboard)
  * BENCH_LOG_LEVEL=info  the service's --log-level (info: the access log is written, as by default)
  * BENCH_ENDPOINTS=totals,page  only the endpoints whose name contains one of these (default: all)
- * BENCH_NODE_FLAGS="--max-semi-space-size=16"  extra node flags for the service process (before bin/tinyml-footprint.js)
+ * BENCH_NODE_FLAGS="--max-semi-space-size=16"  node flags for the service process after those of `npm start` (package.json), which it always has
  * BENCH_LOOP_DETAIL=1  print every load run's longest loop tasks with their GC pauses and requests (the dashboard-alone phase always)
  * BENCH_LOOP_GAPS_FILE=gaps.json  write the dashboard-alone phase's longest tasks (with their span on the monotonic clock) there; with
  *   BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=prof --cpu-prof-interval=100", `node bench/cpu-profile-gaps.mjs prof/CPU…cpuprofile gaps.json`
@@ -59,7 +59,15 @@ const USER_HZ = 100;
 const DEPLOYED_DAYS = 700;
 const LOG_LEVEL = process.env['BENCH_LOG_LEVEL'] ?? 'info';
 const ENDPOINT_FILTER = (process.env['BENCH_ENDPOINTS'] ?? '').split(',').filter((name) => name !== '');
-const NODE_FLAGS = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '');
+/** The node flags `npm start` gives `serve` in production (package.json), so the bench measures the same process. */
+const START_NODE_FLAGS = startNodeFlags();
+const NODE_FLAGS = [...START_NODE_FLAGS, ...(process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '')];
+
+function startNodeFlags(): string[] {
+  const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  const words = packageJson.scripts.start.split(' ');
+  return words.slice(1, words.indexOf('bin/tinyml-footprint.js')).filter((word) => word.startsWith('--'));
+}
 const LOOP_DETAIL = process.env['BENCH_LOOP_DETAIL'] === '1';
 const LOOP_GAPS_FILE = process.env['BENCH_LOOP_GAPS_FILE'];
 /** Milliseconds: the resolution of the service's event-loop delay histogram (src/obs/prometheus.ts); each sample includes it. */
@@ -372,6 +380,7 @@ export async function runFleetLoadBench(sizes: readonly number[] = DEFAULT_SIZES
   process.stdout.write(
     `fleet bench: ${sizes.join(', ')} devices × ${WINDOWS_PER_DEVICE} windows; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs\n`,
   );
+  process.stdout.write(`service node flags: ${NODE_FLAGS.join(' ') || 'none'}\n`);
   process.stdout.write(
     `loop max/p99: the service's event-loop delay during the run beyond its ${LOOP_RESOLUTION_MS} ms sampling interval (monitorEventLoopDelay via /metrics)\n`,
   );

@@ -17,9 +17,15 @@
  * BENCH_FLEET_POLL=/api/fleet?sort=power&dir=desc&limit=100,/api/fleet/overview,…  what the background dashboard asks for once a
  *   second, comma-separated (default: what dashboards/web/js/fleet/fleet-view.js and fleet-status.js poll; `none`: no dashboard)
  * BENCH_LOG_LEVEL=info  the service's --log-level (info: the access log is written, as by default)
+ * BENCH_ENDPOINTS=totals,page  only the endpoints whose name contains one of these (default: all)
+ * BENCH_NODE_FLAGS="--max-semi-space-size=16"  node flags for the service process after those of `npm start` (package.json), which it always has
+ * BENCH_LOOP_DETAIL=1  print every load run's longest loop tasks with their GC pauses and requests (the dashboard-alone phase always)
+ * BENCH_LOOP_GAPS_FILE=gaps.json  write the dashboard-alone phase's longest tasks (with their span on the monotonic clock) there; with
+ *   BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=prof --cpu-prof-interval=100", `node bench/cpu-profile-gaps.mjs prof/CPU…cpuprofile gaps.json`
+ *   says what ran in each
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -52,6 +58,18 @@ const USER_HZ = 100;
 /** Every other device is deployed, this many days ago at most (so its accrued footprint grows with time). */
 const DEPLOYED_DAYS = 700;
 const LOG_LEVEL = process.env['BENCH_LOG_LEVEL'] ?? 'info';
+const ENDPOINT_FILTER = (process.env['BENCH_ENDPOINTS'] ?? '').split(',').filter((name) => name !== '');
+/** The node flags `npm start` gives `serve` in production (package.json), so the bench measures the same process. */
+const START_NODE_FLAGS = startNodeFlags();
+const NODE_FLAGS = [...START_NODE_FLAGS, ...(process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '')];
+
+function startNodeFlags(): string[] {
+  const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  const words = packageJson.scripts.start.split(' ');
+  return words.slice(1, words.indexOf('bin/tinyml-footprint.js')).filter((word) => word.startsWith('--'));
+}
+const LOOP_DETAIL = process.env['BENCH_LOOP_DETAIL'] === '1';
+const LOOP_GAPS_FILE = process.env['BENCH_LOOP_GAPS_FILE'];
 /** Milliseconds: the resolution of the service's event-loop delay histogram (src/obs/prometheus.ts); each sample includes it. */
 const LOOP_RESOLUTION_MS = 10;
 /** Milliseconds between two tries while waiting for the first fleet answer. */
@@ -77,13 +95,14 @@ interface Endpoint {
   goalP99Ms: number | null;
 }
 
-const ENDPOINTS: Endpoint[] = [
+const ALL_ENDPOINTS: Endpoint[] = [
   { name: '/livez', path: () => '/livez', goalP99Ms: 10 },
   { name: '/api/health', path: () => '/api/health', goalP99Ms: null },
   { name: 'device footprint (random id)', path: (devices) => `/api/devices/bench-${Math.floor(Math.random() * devices)}/footprint`, goalP99Ms: 20 },
   { name: 'fleet totals (rows=false)', path: () => '/api/fleet?rows=false', goalP99Ms: 20 },
   { name: 'page of 100 sorted by power', path: () => '/api/fleet?sort=power&dir=desc&limit=100', goalP99Ms: 50 },
 ];
+const ENDPOINTS = ALL_ENDPOINTS.filter((endpoint) => ENDPOINT_FILTER.length === 0 || ENDPOINT_FILTER.some((name) => endpoint.name.includes(name)));
 
 /** Devices and windows written through the store (not HTTP): one transaction for the devices, batches for the windows. */
 async function populate(dataDir: string, devices: number): Promise<number> {
@@ -129,13 +148,21 @@ function cpuMsOf(pid: number | undefined): number {
   }
 }
 
+/** What bench/loop-task-probe.mjs reports: the longest tasks, each with the GC pauses and the requests inside it. */
+interface LoopTasks {
+  maxMs: number;
+  over10: number;
+  gcMaxMs: Record<string, number>;
+  long: { ms: number; wallMs: number; monotonicUs: [number, number]; gcMs: number; gc: string[]; requests: Record<string, number> }[];
+}
+
 /** Longest loop task (main-thread CPU ms) since the last call, from bench/loop-task-probe.mjs in the service. */
-async function loopTask(service: Service): Promise<{ maxMs: number; over10: number }> {
+async function loopTask(service: Service): Promise<LoopTasks> {
   const before = service.probeOutput().length;
   service.child.kill('SIGUSR2');
   for (;;) {
     const match = /LOOP_TASK (\{.*\})\n/.exec(service.probeOutput().slice(before));
-    if (match) return JSON.parse(match[1]!) as { maxMs: number; over10: number };
+    if (match) return JSON.parse(match[1]!) as LoopTasks;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -148,6 +175,7 @@ function startService(dataDir: string): Promise<Service> {
       [
         '--import',
         pathToFileURL(path.join(path.dirname(new URL(import.meta.url).pathname), 'loop-task-probe.mjs')).href,
+        ...NODE_FLAGS,
         'bin/tinyml-footprint.js',
         ...benchServeArgs(dataDir),
         '--log-level',
@@ -320,6 +348,17 @@ function printTable(devices: number, rows: readonly Row[]): void {
   }
 }
 
+/** The longest tasks of a phase, one a line: CPU ms, the GC pauses inside it, the requests that arrived in it. */
+function printLoopDetail(label: string, tasks: LoopTasks): void {
+  process.stdout.write(`  ${label}: longest GC pause by kind ${JSON.stringify(tasks.gcMaxMs)} ms\n`);
+  for (const gap of tasks.long) {
+    const requests = Object.entries(gap.requests).map(([p, n]) => `${n}× ${p}`);
+    process.stdout.write(
+      `    ${gap.ms.toFixed(1).padStart(5)} ms CPU (${gap.wallMs.toFixed(1)} wall), GC ${gap.gcMs.toFixed(1)} ms [${gap.gc.join(', ')}]; requests: ${requests.join(', ') || 'none'}\n`,
+    );
+  }
+}
+
 async function heapUsedBytes(url: string): Promise<number> {
   return (await scrape(url)).get('nodejs_heap_size_used_bytes') ?? NaN;
 }
@@ -341,6 +380,7 @@ export async function runFleetLoadBench(sizes: readonly number[] = DEFAULT_SIZES
   process.stdout.write(
     `fleet bench: ${sizes.join(', ')} devices × ${WINDOWS_PER_DEVICE} windows; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs\n`,
   );
+  process.stdout.write(`service node flags: ${NODE_FLAGS.join(' ') || 'none'}\n`);
   process.stdout.write(
     `loop max/p99: the service's event-loop delay during the run beyond its ${LOOP_RESOLUTION_MS} ms sampling interval (monitorEventLoopDelay via /metrics)\n`,
   );
@@ -371,6 +411,8 @@ export async function runFleetLoadBench(sizes: readonly number[] = DEFAULT_SIZES
           `dashboard alone for ${DURATION_S} s: longest loop task ${idleTask.maxMs.toFixed(1)} ms of main-thread CPU (${idleTask.over10} gaps > 10 ms; goal: none), ` +
             `loop delay max ${ms(idleLoop.get('nodejs_eventloop_lag_max_seconds'))} ms / p99 ${ms(idleLoop.get('nodejs_eventloop_lag_p99_seconds'))} ms\n`,
         );
+        printLoopDetail('dashboard alone', idleTask);
+        if (LOOP_GAPS_FILE !== undefined) writeFileSync(LOOP_GAPS_FILE, JSON.stringify(idleTask.long));
         const rows: Row[] = [];
         for (const endpoint of ENDPOINTS) {
           const sample = await getText(`${service.url}${endpoint.path(devices)}`);
@@ -407,6 +449,7 @@ export async function runFleetLoadBench(sizes: readonly number[] = DEFAULT_SIZES
             tasksOver10: task.over10,
           });
           process.stdout.write(`  ${endpoint.name}: done\n`);
+          if (LOOP_DETAIL) printLoopDetail(endpoint.name, task);
         }
         const polls = await poller.stop();
         printTable(devices, rows);

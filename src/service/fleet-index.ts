@@ -164,7 +164,7 @@ export class FleetIndex {
   /** Devices in the store when the load began (what a partial answer covers part of). */
   private expectedDevices = 0;
   private stopped = false;
-  /** Incremented on every change of any row: caches of pages compare it. */
+  /** Incremented on every change of any row and of the totals (accruedAtMs too): caches of pages and of the totals compare it. */
   version = 0;
   /**
    * Incremented on every change of a row but its online status and its accrued figure (which follow the clock): a
@@ -271,6 +271,11 @@ export class FleetIndex {
   registeredDevices(fleet?: string): number {
     const indexed = fleet === undefined ? this.all.devices : (this.byFleet.get(fleet)?.devices ?? 0);
     return this.loaded || fleet !== undefined ? indexed : Math.max(indexed, this.expectedDevices);
+  }
+
+  /** Apply the online expiries due by now, as totals() does first: `version` then says whether the totals changed. */
+  expireDue(): void {
+    this.advance(this.deps.clock());
   }
 
   /** The totals of the fleet, or of one MQTT fleet: O(1) plus the devices whose online status expired since the last call. */
@@ -688,6 +693,7 @@ export class FleetIndex {
         this.accruedCursor = 0;
         this.accruedAtMs = this.accruedCycleStartMs;
         this.accruedCycleStartMs = nowMs;
+        changed = true; // the totals' accruedAtMs moved, whether or not a row's figure did
       }
       const row = this.rows[this.accruedCursor]!;
       this.accruedCursor += 1;

@@ -20,18 +20,54 @@ interface SharedPage {
   encoded: Map<ContentEncoding, Promise<Buffer>>;
 }
 
-/** The body of GET /api/fleet?rows=false (O(1) from the index, once it is current); shared with the fast path (fast-path.ts). */
+/** The totals' answer as serialised last, with the index's state it was serialised at: shared until that state moves. */
+interface SharedTotals {
+  version: number;
+  complete: boolean;
+  syncedAtMs: number | null;
+  registeredDevices: number;
+  body: string;
+}
+
+/** Per index, per fleet ('' for all devices): at most MAX_FLEET_CACHE_ENTRIES fleets, the least recently asked dropped. */
+const sharedTotals = new WeakMap<FleetIndex, Map<string, SharedTotals>>();
+
+/**
+ * The body of GET /api/fleet?rows=false, shared with the fast path (fast-path.ts): O(1) from the index once it is
+ * current, and serialised once per state of the index. Every change of the totals (a row, an online expiry, the accrued
+ * refresh) moves `index.version`, so requests in between get the same body, `computedAtMs` being when it was computed.
+ */
 export async function fleetTotalsBody(index: FleetIndex, clock: () => number, fleet: string | undefined): Promise<string> {
   await index.current();
-  const totals = index.totals(fleet);
-  return JSON.stringify({
-    ...totals,
+  index.expireDue();
+  let perFleet = sharedTotals.get(index);
+  if (perFleet === undefined) {
+    perFleet = new Map();
+    sharedTotals.set(index, perFleet);
+  }
+  const key = fleet ?? '';
+  const registeredDevices = index.registeredDevices(fleet);
+  const shared = perFleet.get(key);
+  if (
+    shared !== undefined &&
+    shared.version === index.version &&
+    shared.complete === index.complete &&
+    shared.syncedAtMs === index.syncedAtMs &&
+    shared.registeredDevices === registeredDevices
+  )
+    return shared.body;
+  const body = JSON.stringify({
+    ...index.totals(fleet),
     computedAtMs: clock(),
-    registeredDevices: index.registeredDevices(fleet),
+    registeredDevices,
     complete: index.complete,
     ...syncFields(index),
     truncated: false,
   });
+  perFleet.delete(key);
+  while (perFleet.size >= MAX_FLEET_CACHE_ENTRIES) perFleet.delete(perFleet.keys().next().value!);
+  perFleet.set(key, { version: index.version, complete: index.complete, syncedAtMs: index.syncedAtMs, registeredDevices, body });
+  return body;
 }
 
 /**

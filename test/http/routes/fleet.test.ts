@@ -77,3 +77,29 @@ describe('GET /api/fleet pages', () => {
     expect(grown.rows.map((row) => row.id)).toEqual(['pa', 'pd']);
   });
 });
+
+describe('GET /api/fleet?rows=false', () => {
+  it('serialises the totals once per state of the index: the same body until they change, then a new one at once', async () => {
+    const totals = async (): Promise<{ text: string; body: { devices: number; computedAtMs: number } }> => {
+      const res = await fetch(`${ctx.url}/api/fleet?rows=false`);
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      return { text, body: JSON.parse(text) as { devices: number; computedAtMs: number } };
+    };
+    // The first test's devices are deployed, so the accrued refresh moves the index every ACCRUED_STEP_MS: wait for two
+    // answers with no move between them, the second asked for after the first was computed (a later millisecond).
+    const [first, second] = await waitFor('two totals answers with the index unchanged between them', async () => {
+      const a = await totals();
+      const askedMs = Date.now();
+      if (askedMs <= a.body.computedAtMs) return null;
+      const b = await totals();
+      return b.body.computedAtMs === a.body.computedAtMs ? [a, b] : null;
+    });
+    expect(second.text).toBe(first.text);
+    const devices = first.body.devices;
+    await post('/api/devices', { id: 'tot-new' });
+    const after = await totals();
+    expect(after.body.devices).toBe(devices + 1);
+    expect(after.body.computedAtMs).toBeGreaterThanOrEqual(first.body.computedAtMs);
+  });
+});

@@ -10,6 +10,7 @@
  *
  * npx tsx bench/footprint.ts [devices]           (default 10000)
  * BENCH_DURATION_S=5     seconds per load run
+ * BENCH_WARMUP_S=2       seconds of the same load before each measured run, not counted (0: none)
  * BENCH_FLEET_POLL=none  no background dashboard (default: /api/fleet?sort=power&dir=desc&limit=100)
  * BENCH_IDS=distinct     every device its own measured power (default; `shared`: the 100 powers of bench/fleet-load.ts)
  * BENCH_SERVICES=/path/a,/path/b  checkouts whose bin/tinyml-footprint.js to compare in the same run (default: this one)
@@ -30,6 +31,12 @@ import { benchServeArgs } from './serve-args.js';
 
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 5);
+/**
+ * Seconds of unmeasured load before each measured run, for the baseline and the service alike. A fresh server's first
+ * seconds cost about twice the CPU per request of its later ones (JIT, lazy set-up): measured cold, the first load of
+ * a run (the random ids) was charged its warm-up, the later ones were not.
+ */
+const WARMUP_S = Number(process.env['BENCH_WARMUP_S'] ?? 2);
 const POLL_PATH = process.env['BENCH_FLEET_POLL'] ?? '/api/fleet?sort=power&dir=desc&limit=100';
 /** Milliseconds between two polls of the background dashboard. */
 const POLL_INTERVAL_MS = 1_000;
@@ -172,14 +179,21 @@ interface Run {
   failed: number;
 }
 
-async function run(url: string, pid: number, pathFor: () => string): Promise<Run> {
-  const cpuBefore = cpuSeconds(pid);
-  const result = await autocannon({
+function load(url: string, durationS: number, pathFor: () => string): Promise<autocannon.Result> {
+  return autocannon({
     url,
     connections: CONNECTIONS,
-    duration: DURATION_S,
+    duration: durationS,
     requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: pathFor() }) }],
   });
+}
+
+/** One measured load run, after its warm-up; `afterWarmup` runs between the two (a histogram reset). */
+async function run(url: string, pid: number, pathFor: () => string, afterWarmup?: () => Promise<unknown>): Promise<Run> {
+  if (WARMUP_S > 0) await load(url, WARMUP_S, pathFor);
+  await afterWarmup?.();
+  const cpuBefore = cpuSeconds(pid);
+  const result = await load(url, DURATION_S, pathFor);
   const cpu = cpuSeconds(pid) - cpuBefore;
   const answered = result.requests.total;
   return {
@@ -224,7 +238,7 @@ const row = (name: string, result: Run, express: Run | null, loop = ''): string 
 
 export async function runFootprintBench(devices: number, checkouts: readonly string[]): Promise<void> {
   process.stdout.write(
-    `footprint bench: ${devices} devices (${DISTINCT_POWERS ? 'each its own power' : '100 powers'}), ${CONNECTIONS} connections, ${DURATION_S} s a run, ` +
+    `footprint bench: ${devices} devices (${DISTINCT_POWERS ? 'each its own power' : '100 powers'}), ${CONNECTIONS} connections, ${DURATION_S} s a run after ${WARMUP_S} s of warm-up, ` +
       `dashboard ${POLL_PATH}; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs\n` +
       `×Express: the trivial Express handler's CPU per request over the server's (≥ 1: cheaper); loop: event-loop delay beyond its ${LOOP_RESOLUTION_MS} ms sampling\n`,
   );
@@ -256,8 +270,8 @@ export async function runFootprintBench(devices: number, checkouts: readonly str
             ['livez', '/livez', () => '/livez'],
           ] as const) {
             if (ONLY !== undefined && !ONLY.split(',').includes(key)) continue;
-            await loopDelay(service.url); // resets the histogram: the next read covers this run only
-            const result = await run(service.url, service.child.pid!, pathFor);
+            // reading the loop delay resets its histogram: the next read covers this run only
+            const result = await run(service.url, service.child.pid!, pathFor, () => loopDelay(service.url));
             process.stdout.write(row(name, result, express, await loopDelay(service.url)));
           }
         } finally {

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveGrid } from '../../src/catalogue/grid.js';
 import { buildCatalogue } from '../../src/catalogue/load-catalogue.js';
-import { footprintFromPlan, planFootprint, type FootprintInput, type PowerInput } from '../../src/model/footprint.js';
-import { FootprintTemplate } from '../../src/service/footprint-template.js';
+import { footprintFromPlan, planFootprint, type FootprintInput, type FootprintResult, type PowerInput } from '../../src/model/footprint.js';
+import { FootprintTemplate, TemplateMismatchError } from '../../src/service/footprint-template.js';
 
 const catalogue = buildCatalogue();
 const base: Omit<FootprintInput, 'power' | 'elapsedS'> = {
@@ -58,5 +58,26 @@ describe('FootprintTemplate', () => {
     expect(low.result.assumptions).not.toEqual(high.result.assumptions);
     expect(low.bytes.toString('utf8')).toBe(JSON.stringify(low.result));
     expect(high.bytes.toString('utf8')).toBe(JSON.stringify(high.result));
+  });
+
+  /** The private render, for results the model does not make (to reach the paths' fallbacks). */
+  const renderOf = (template: FootprintTemplate) => (result: FootprintResult) => (template as unknown as { render(r: FootprintResult): Buffer }).render(result);
+
+  it('places non-ASCII values by their bytes, not their characters', () => {
+    const plan = planFootprint(catalogue, SPECS[2]!);
+    const { result } = FootprintTemplate.build(catalogue, plan).at({ kind: 'given', powerW: 0.001 });
+    const odd: FootprintResult = { ...result, assumptions: ['µ – × °: 3 multi-byte characters and a 4-byte one 𝄞', ...result.assumptions], totalKgCO2e: 1.5 };
+    expect(renderOf(FootprintTemplate.build(catalogue, plan))(odd).toString('utf8')).toBe(JSON.stringify(odd));
+  });
+
+  it('walks a result of another outline key by key: a stage fewer is refused, a reference device fewer too', () => {
+    const plan = planFootprint(catalogue, SPECS[2]!);
+    const template = FootprintTemplate.build(catalogue, plan);
+    const { result } = template.at({ kind: 'given', powerW: 0.001 });
+    const render = renderOf(template);
+    expect(() => render({ ...result, stages: result.stages.slice(0, -1) })).toThrow(TemplateMismatchError);
+    expect(() => render({ ...result, comparison: { ...result.comparison, referenceDevices: result.comparison.referenceDevices.slice(1) } })).toThrow(
+      TemplateMismatchError,
+    );
   });
 });

@@ -16,7 +16,7 @@
  *
  * Options (environment): BENCH_SCALE_INSTANCES (default "1,2,4"), BENCH_SCALE_WINDOWS (20 000), BENCH_SCALE_DEVICES
  * (50 connections), BENCH_SCALE_SIMULATORS (1 process; the devices are split among them), BENCH_SCALE_INFLIGHT (20
- * unacked windows per device).
+ * unacked windows per device), BENCH_SCALE_RATE (windows/s over all simulators; default as fast as they can).
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -56,6 +56,8 @@ const BENCH_DEVICES = envInteger('BENCH_SCALE_DEVICES', 50);
 const BENCH_SIMULATORS = Math.min(envInteger('BENCH_SCALE_SIMULATORS', 1), BENCH_DEVICES);
 /** Unacked windows per device (the simulator's in-flight window). */
 const BENCH_INFLIGHT = envInteger('BENCH_SCALE_INFLIGHT', SIM_MAX_INFLIGHT_PER_DEVICE);
+/** Windows per second over all simulators (`BENCH_SCALE_RATE`); unset = as fast as they can. A paced run shows an instance's cost at a given rate. */
+const BENCH_RATE = process.env.BENCH_SCALE_RATE === undefined ? undefined : envInteger('BENCH_SCALE_RATE', 1);
 const BENCH_WINDOWS_PER_DEVICE = Math.max(1, Math.round(BENCH_WINDOWS / BENCH_DEVICES));
 const BENCH_TOTAL = BENCH_DEVICES * BENCH_WINDOWS_PER_DEVICE;
 /** Sample interval of the stored count and the CPU counters (ms): the resolution of the steady-state interval. */
@@ -266,6 +268,7 @@ async function runOnce(instances: number): Promise<ScaleRun> {
         '5',
         '--max-inflight',
         String(BENCH_INFLIGHT),
+        ...(BENCH_RATE === undefined ? [] : ['--rate-limit', String(Math.max(1, Math.round((BENCH_RATE * devices) / BENCH_DEVICES)))]),
       ]),
     );
     const samples: Sample[] = [];
@@ -340,7 +343,7 @@ export async function runScaleBench(): Promise<ScaleRun[]> {
   const [load1] = os.loadavg();
   process.stdout.write(
     `machine: ${os.cpus().length} cores, load average ${load1!.toFixed(1)} at start; ${BENCH_TOTAL} windows per run (QoS 1) from ${BENCH_DEVICES} devices ` +
-      `in ${BENCH_SIMULATORS} simulator process(es), ${BENCH_INFLIGHT} unacked per device; figures between ${STEADY_FROM * 100} % and ${STEADY_TO * 100} % stored\n`,
+      `in ${BENCH_SIMULATORS} simulator process(es), ${BENCH_INFLIGHT} unacked per device${BENCH_RATE === undefined ? '' : `, paced at ${BENCH_RATE} windows/s`}; figures between ${STEADY_FROM * 100} % and ${STEADY_TO * 100} % stored\n`,
   );
   for (const instances of INSTANCE_COUNTS) {
     const run = await runOnce(instances);

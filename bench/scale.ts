@@ -8,8 +8,10 @@
  * (so neither the simulators' start, with tsx compiling and 50 connections opening, nor the tail of the last acks is
  * in them). Over that interval: stored windows/s of all instances together, the speed-up over one instance, and the
  * CPU time each process used (from /proc/<pid>/stat), hence the CPU cost of one window in each instance, the broker
- * and the simulator: the per-instance figures the capacity model is built from. "cores busy" is their sum per second;
- * "broker busy" is the fraction of one core Mosquitto's one thread used (1.00 = that thread is the bound).
+ * and the simulator: the per-instance figures the capacity model is built from. "cores busy" is their sum per second.
+ * Each main thread's share of the wall time on a CPU and waiting for one (schedstat) says which process is the bound:
+ * near 1.00 together it always has work (or, on a loaded machine, waits for the scheduler); far below it waits for its
+ * input. The group commits (count, and the store's time in them, fsync included) come from each instance's /metrics.
  *
  * CPU per window is the figure that carries to other machines; windows/s on this machine is bounded by its cores,
  * which the instances, the broker and the simulators share (and, here, other work): the run says how many there are.

@@ -39,3 +39,35 @@ describe('simulate fleet on a signal', () => {
     expect(summary['unacked']).toBe(summary['published']); // none acked: all reported, none silently dropped
   });
 });
+
+describe('simulate fleet --max-inflight', () => {
+  it("bounds each device's unacknowledged windows: with no broker, each device publishes exactly that many, then waits", async () => {
+    const devices = 2;
+    const maxInflight = 3;
+    run = startCli(
+      ['simulate', 'fleet', '--url', 'mqtt://127.0.0.1:1', '--devices', String(devices), '--interval', '0', '--max-inflight', String(maxInflight)],
+      {
+        detached: true,
+      },
+    );
+    const started = run;
+    // Each device fills its queue in the same turn as its first publish (nothing waits for the network): once the first
+    // is announced, every queue is full and no ack can free a slot.
+    await waitFor('the first window published', () => /simulate fleet: publishing/.test(started.err()) || started.child.exitCode !== null, {
+      timeoutMs: STARTED_WITHIN_MS,
+    });
+    signalGroup(run, 'SIGTERM');
+    await run.exited;
+    const stdout = run.child.stdout!;
+    if (!stdout.readableEnded) await new Promise((resolve) => stdout.once('end', resolve));
+    const summary = JSON.parse(run.out().trim().split('\n').at(-1)!) as Record<string, number>;
+    expect(summary).toMatchObject({ devices, published: devices * maxInflight, acked: 0, unacked: devices * maxInflight });
+  });
+
+  it('refuses a value below 1', async () => {
+    run = startCli(['simulate', 'fleet', '--url', 'mqtt://127.0.0.1:1', '--max-inflight', '0']);
+    const { code } = await run.exited;
+    expect(code).not.toBe(0);
+    expect(run.err()).toMatch(/--max-inflight must be a decimal integer ≥ 1/);
+  });
+});

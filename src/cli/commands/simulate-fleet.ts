@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../domain/errors.js';
 import { DEFAULT_EMBEDDED_BROKER_PORT } from '../../server/layers/mqtt-config.js';
 import { DEFAULT_MQTT_PREFIX } from '../../ingest/mqtt/topics.js';
-import { runFleetSimulator } from '../../sim/fleet/fleet-simulator.js';
+import { runFleetSimulator, SIM_MAX_INFLIGHT_PER_DEVICE } from '../../sim/fleet/fleet-simulator.js';
 import type { CliCommand } from '../command.js';
 import { defineCommand } from '../define-command.js';
 import { durationMsOption, integerOption } from '../options.js';
@@ -66,6 +66,12 @@ export const simulateFleetCommand: CliCommand = defineCommand({
     interval: { type: 'string', value: '<d>', default: '10s', help: "time between a device's windows, e.g. 10s, 500ms; 0 = as fast as acks allow" },
     window: { type: 'string', value: '<d>', default: 'the interval, or 10s when the interval is 0', help: 'length of each window' },
     count: { type: 'string', value: '<m>', default: 'run until Ctrl-C', help: 'windows per device, then exit' },
+    'max-inflight': {
+      type: 'string',
+      value: '<n>',
+      default: String(SIM_MAX_INFLIGHT_PER_DEVICE),
+      help: 'unacknowledged windows per device (its queue; the broker may allow fewer)',
+    },
     'rate-limit': { type: 'string', value: '<n>', help: 'windows per second over the whole fleet' },
     'first-seq': { type: 'string', value: '<n>', default: '0', help: "sequence number of each device's first window" },
     fleet: { type: 'string', value: '<name>', default: 'sim', help: 'fleet topic level' },
@@ -109,6 +115,7 @@ export const simulateFleetCommand: CliCommand = defineCommand({
         passwords,
         protocolVersion: protocol === '5' ? 5 : 4,
         rateLimitPerS: integerOption('rate-limit', values['rate-limit'], 1),
+        maxInflightPerDevice: integerOption('max-inflight', values['max-inflight'], 1) ?? SIM_MAX_INFLIGHT_PER_DEVICE,
         signal: controller.signal,
         log: (message) => process.stderr.write(`${message}\n`),
       });

@@ -237,6 +237,7 @@ export async function runBrokerBench(): Promise<void> {
   const lines = [
     `baseline: bare aedes, ack on arrival, nothing stored   ${baseline.rate.toFixed(0).padStart(7)} windows/s   ${baseline.cpuUsPerWindow.toFixed(1).padStart(6)} µs CPU per window`,
     `serve, embedded broker, stored (ack after commit)      ${stored.rate.toFixed(0).padStart(7)} windows/s   ${stored.cpuUsPerWindow.toFixed(1).padStart(6)} µs CPU per window   ratio ${(stored.rate / baseline.rate).toFixed(2)} (rate), ${(baseline.cpuUsPerWindow / stored.cpuUsPerWindow).toFixed(2)} (CPU)`,
+    `serve's core busy over the span: ${((stored.rate * stored.cpuUsPerWindow) / 1e6).toFixed(2)} (rate × CPU per window; below 1, serve waits: for the fsyncs, the round trips, or the publisher)`,
     `serve's CPU for the whole run (connects and startup included): ${stored.cpuS.toFixed(1)} s, ${((stored.cpuS / TOTAL) * 1e6).toFixed(0)} µs per window (load-independent, unlike the rate on a shared machine)`,
     `store transactions: ${stored.commits === undefined ? 'not counted (no group commit)' : `${stored.commits} (${(TOTAL / stored.commits).toFixed(1)} windows per commit)`}`,
     `stored ${stored.stored} of ${TOTAL} (goal: all, exactly once); goal ≥ ${GOAL_WINDOWS_PER_S} windows/s: ${stored.rate >= GOAL_WINDOWS_PER_S ? 'met' : 'NOT met'}`,

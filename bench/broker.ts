@@ -5,20 +5,25 @@
  * stores nothing (the ceiling of aedes plus the publisher on this machine). The publisher (`simulate fleet`) and the
  * service are separate processes, as deployed; the baseline broker runs in this process.
  * Rates and CPU per window (the process under test: serve, or this process for the bare broker) are taken between 10 %
- * and 90 % of the windows, so connecting (scrypt per device) is not in them. Profile serve with
- * `NODE_OPTIONS="--cpu-prof --cpu-prof-dir=DIR"` (every child writes one .cpuprofile there).
+ * and 90 % of the windows, so connecting (scrypt per device) is not in them.
+ * `serve` runs as in production (`npm start`: `bin/tinyml-footprint.js`, the built JavaScript in dist/): the bench
+ * builds dist/ first (`npm run build`) when it is missing or older than a source file, so that the figure has no tsx
+ * compile hooks in it. BENCH_SERVE_ENTRY=tsx runs the TypeScript sources through tsx instead (the tests' way).
  * Run alone: `npx tsx bench/broker.ts`.
+ * BENCH_CPU_PROF=dir   serve runs under `node --cpu-prof` and writes its profile there when it exits (SIGTERM)
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Aedes } from 'aedes';
-import { runCli } from '../test/helpers/cli.js';
+import { REPO_ROOT, runCli } from '../test/helpers/cli.js';
 import { freePort } from '../test/helpers/free-port.js';
 import { waitFor } from '../test/helpers/wait-for.js';
-import { countStoredWindows, startServe, startSimulator, storedWindowsOrZero } from '../test/ingest/mqtt/processes.js';
+import { countStoredWindows, startSimulator, storedWindowsOrZero } from '../test/ingest/mqtt/processes.js';
+import { benchServeArgs } from './serve-args.js';
 
 /** The issue's figure: 100 device connections. */
 const DEVICES = 100;
@@ -32,6 +37,8 @@ const FROM_SHARE = 0.1;
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
 const CLOCK_TICKS_PER_S = 100;
 const TO_SHARE = 0.9;
+const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROF;
+const SERVE_ENTRY: 'dist' | 'tsx' = process.env.BENCH_SERVE_ENTRY === 'tsx' ? 'tsx' : 'dist';
 
 interface Measured {
   /** Windows/s between FROM_SHARE and TO_SHARE of TOTAL. */
@@ -116,6 +123,74 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** Newest modification time (ms) below `dir`. */
+function newestMtimeMs(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtimeMs(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** dist/ as `bin/tinyml-footprint.js` would use it: built, and no file under src/ or data/ newer (its own rule). */
+function ensureBuilt(): void {
+  const builtMain = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+  let builtMs = 0;
+  try {
+    builtMs = statSync(builtMain).mtimeMs;
+  } catch {
+    // not built
+  }
+  if (builtMs > 0 && ['src', 'data'].every((dir) => newestMtimeMs(path.join(REPO_ROOT, dir)) <= builtMs)) return;
+  process.stdout.write('dist/ missing or older than the sources: npm run build\n');
+  const built = spawnSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('npm run build failed');
+}
+
+interface BenchServe {
+  child: ChildProcess;
+  httpUrl: string;
+  /** SIGTERM, resolved once it exited (a --cpu-prof profile is written then). */
+  stop(): Promise<void>;
+}
+
+/** `serve` with the embedded broker on `mqttPort`, from dist/ (`npm start`) or through tsx (BENCH_SERVE_ENTRY=tsx). */
+async function startServe(dataDir: string, mqttPort: number): Promise<BenchServe> {
+  const profile = CPU_PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR];
+  const entry = SERVE_ENTRY === 'tsx' ? ['--import', 'tsx', 'src/cli/main.ts'] : ['bin/tinyml-footprint.js'];
+  const args = [
+    ...benchServeArgs(dataDir).filter((arg, index, all) => arg !== '--mqtt-port' && all[index - 1] !== '--mqtt-port'),
+    '--mqtt-port',
+    String(mqttPort),
+    '--mqtt-host',
+    '127.0.0.1',
+  ];
+  const child = spawn(process.execPath, [...profile, ...entry, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, TINYML_API_TOKEN: 'test-token' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let stderr = '';
+  const httpUrl = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening on (http:\/\/[^\s]+)/.exec(stderr);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then(() => reject(new Error(`serve exited: ${stderr}`)));
+  });
+  return {
+    child,
+    httpUrl,
+    stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
 async function service(): Promise<Measured & { stored: number; commits: number | undefined; cpuS: number }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-bench-broker-'));
   const credentialsFile = path.join(dataDir, 'fleet-credentials.json');
@@ -133,7 +208,7 @@ async function service(): Promise<Measured & { stored: number; commits: number |
     ]);
     if (issued.code !== 0) throw new Error(`mqtt-credentials failed: ${issued.stderr}`);
     const port = await freePort();
-    const serve = await startServe(dataDir, ['--mqtt-port', String(port), '--mqtt-host', '127.0.0.1']);
+    const serve = await startServe(dataDir, port);
     try {
       const simulator = startSimulator(simulatorArgs(port, credentialsFile));
       const measured = await measureRate(
@@ -145,7 +220,7 @@ async function service(): Promise<Measured & { stored: number; commits: number |
       const health = (await (await fetch(`${serve.httpUrl}/api/health`)).json()) as { ingest: { commits?: number } };
       return { ...measured, stored: countStoredWindows(dataDir), commits: health.ingest.commits, cpuS: cpuSeconds(serve.child.pid) };
     } finally {
-      await serve.kill('SIGTERM');
+      await serve.stop();
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
@@ -153,14 +228,16 @@ async function service(): Promise<Measured & { stored: number; commits: number |
 }
 
 export async function runBrokerBench(): Promise<void> {
+  if (SERVE_ENTRY === 'dist') ensureBuilt();
   process.stdout.write(
-    `Embedded broker bench: ${DEVICES} device connections × ${WINDOWS_PER_DEVICE} QoS 1 windows (simulate fleet, 20 in flight per device); rate between ${FROM_SHARE * 100} % and ${TO_SHARE * 100} %\n`,
+    `Embedded broker bench: ${DEVICES} device connections × ${WINDOWS_PER_DEVICE} QoS 1 windows (simulate fleet, 20 in flight per device); rate between ${FROM_SHARE * 100} % and ${TO_SHARE * 100} %; serve from ${SERVE_ENTRY === 'dist' ? 'dist/ (npm start)' : 'the sources through tsx'}\n`,
   );
   const baseline = await bareBroker();
   const stored = await service();
   const lines = [
     `baseline: bare aedes, ack on arrival, nothing stored   ${baseline.rate.toFixed(0).padStart(7)} windows/s   ${baseline.cpuUsPerWindow.toFixed(1).padStart(6)} µs CPU per window`,
     `serve, embedded broker, stored (ack after commit)      ${stored.rate.toFixed(0).padStart(7)} windows/s   ${stored.cpuUsPerWindow.toFixed(1).padStart(6)} µs CPU per window   ratio ${(stored.rate / baseline.rate).toFixed(2)} (rate), ${(baseline.cpuUsPerWindow / stored.cpuUsPerWindow).toFixed(2)} (CPU)`,
+    `serve's core busy over the span: ${((stored.rate * stored.cpuUsPerWindow) / 1e6).toFixed(2)} (rate × CPU per window; below 1, serve waits: for the fsyncs, the round trips, or the publisher)`,
     `serve's CPU for the whole run (connects and startup included): ${stored.cpuS.toFixed(1)} s, ${((stored.cpuS / TOTAL) * 1e6).toFixed(0)} µs per window (load-independent, unlike the rate on a shared machine)`,
     `store transactions: ${stored.commits === undefined ? 'not counted (no group commit)' : `${stored.commits} (${(TOTAL / stored.commits).toFixed(1)} windows per commit)`}`,
     `stored ${stored.stored} of ${TOTAL} (goal: all, exactly once); goal ≥ ${GOAL_WINDOWS_PER_S} windows/s: ${stored.rate >= GOAL_WINDOWS_PER_S ? 'met' : 'NOT met'}`,

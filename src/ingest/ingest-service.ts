@@ -28,10 +28,22 @@ export const INGEST_COMMIT_MAX_WINDOWS = 500;
  */
 export const INGEST_COMMIT_MAX_PENDING_WINDOWS = 20_000;
 
+/**
+ * Group commits pending at once: the next group's transaction may run while the previous commit waits for its
+ * fdatasync (the SQLite store commits within `appendWindowGroups` and then waits for the WAL's sync on the thread
+ * pool: store/sqlite/wal-sync.ts), so the event loop reads and commits windows during the fsync instead of idling.
+ * Two: one commit in its sync and the next one waiting to join the following sync; the windows arriving meanwhile
+ * gather into the group after them. Each commit still resolves only once it is durable, and in order
+ * (micro-batcher.ts), so a PUBACK still follows its own window's durable commit. This relies on the store committing
+ * in call order, as SqliteStore and SharedStore (through it) do.
+ */
+export const INGEST_COMMITS_IN_SYNC = 2;
+
 export const INGEST_GROUP_COMMIT: Readonly<Required<Omit<MicroBatcherOptions, 'sizeOf'>>> = Object.freeze({
   lingerMs: INGEST_COMMIT_LINGER_MS,
   maxBatchItems: INGEST_COMMIT_MAX_WINDOWS,
   maxPendingItems: INGEST_COMMIT_MAX_PENDING_WINDOWS,
+  maxConcurrentFlushes: INGEST_COMMITS_IN_SYNC,
 });
 
 /**

@@ -6,6 +6,10 @@
  * at once with OverloadError (the caller counts it and does not acknowledge).
  * Two ways in: `add` (a promise per item) and `addWith` (a callback per item, no promise: a broker acking thousands of
  * messages per second settles a whole batch with the one promise of its flush).
+ * Pipelining (`maxConcurrentFlushes` > 1): the next flush may start while earlier ones are still pending, for a flush
+ * function that does its work when called and only waits afterwards (the SQLite store commits within the call and
+ * then waits for the WAL's fdatasync). Flushes still start in the order their items came, and they settle in the
+ * order they started, so items are always done in the order they were added.
  */
 
 /** How long the first item of an idle batcher waits for company (ms): a few ms of latency buys one fsync per batch. */
@@ -14,6 +18,8 @@ export const DEFAULT_BATCH_LINGER_MS = 2;
 export const DEFAULT_MAX_BATCH_ITEMS = 500;
 /** Size waiting or being flushed at most (sizeOf units); beyond, `add` rejects with OverloadError. */
 export const DEFAULT_MAX_PENDING_ITEMS = 5_000;
+/** Flushes pending at once by default: one (the next batch starts once the previous flush has settled). */
+export const DEFAULT_MAX_CONCURRENT_FLUSHES = 1;
 
 export class OverloadError extends Error {
   readonly code = 'overload' as const;
@@ -35,6 +41,8 @@ export interface MicroBatcherOptions<T = unknown> {
   lingerMs?: number;
   maxBatchItems?: number;
   maxPendingItems?: number;
+  /** Flushes started and not yet settled at most (≥ 1); they settle in the order they started. */
+  maxConcurrentFlushes?: number;
   /** An item's size for the two limits (windows of a request); default 1 per item. */
   sizeOf?: (item: T) => number;
 }
@@ -51,6 +59,13 @@ interface Pending<T, R> {
   done: ItemCallback<R>;
 }
 
+/** A flush started and not yet settled; `finished` once its promise settled (it waits for the flushes before it). */
+interface Flight<T, R> {
+  batch: Pending<T, R>[];
+  size: number;
+  finished: { results: readonly R[] | null; error: unknown } | null;
+}
+
 /** A flush rejected with null or undefined: still an error for its items (the callbacks' null means success). */
 function asError(error: unknown): unknown {
   return error ?? new Error('flush failed without an error');
@@ -60,14 +75,17 @@ export class MicroBatcher<T, R> {
   private queue: Pending<T, R>[] = [];
   /** Total size of `queue`. */
   private queued = 0;
-  /** Total size of the flush under way. */
+  /** Total size of the flushes under way. */
   private flushing = 0;
+  /** The flushes under way, in the order they started. */
+  private flights: Flight<T, R>[] = [];
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
   private readonly lingerMs: number;
   private readonly maxBatchItems: number;
   private readonly maxPendingItems: number;
+  private readonly maxConcurrentFlushes: number;
   private readonly sizeOf: (item: T) => number;
 
   constructor(
@@ -77,6 +95,7 @@ export class MicroBatcher<T, R> {
     this.lingerMs = options.lingerMs ?? DEFAULT_BATCH_LINGER_MS;
     this.maxBatchItems = options.maxBatchItems ?? DEFAULT_MAX_BATCH_ITEMS;
     this.maxPendingItems = options.maxPendingItems ?? DEFAULT_MAX_PENDING_ITEMS;
+    this.maxConcurrentFlushes = Math.max(1, Math.floor(options.maxConcurrentFlushes ?? DEFAULT_MAX_CONCURRENT_FLUSHES));
     this.sizeOf = options.sizeOf ?? (() => 1);
   }
 
@@ -117,12 +136,12 @@ export class MicroBatcher<T, R> {
   async close(): Promise<void> {
     this.closed = true;
     if (this.pending === 0) return;
-    if (this.timer === null && this.flushing === 0) this.schedule();
+    if (this.timer === null && this.flights.length === 0) this.schedule();
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   private schedule(): void {
-    if (this.flushing > 0 || this.timer !== null) return;
+    if (this.flights.length >= this.maxConcurrentFlushes || this.timer !== null) return;
     if (this.queued >= this.maxBatchItems || this.closed) {
       this.timer = setImmediate(() => this.run());
     } else {
@@ -144,7 +163,9 @@ export class MicroBatcher<T, R> {
       this.notifyIdle();
       return;
     }
-    this.flushing = size;
+    this.flushing += size;
+    const flight: Flight<T, R> = { batch, size, finished: null };
+    this.flights.push(flight);
     const items: T[] = new Array<T>(batch.length);
     for (let index = 0; index < batch.length; index += 1) items[index] = (batch[index] as Pending<T, R>).item;
     let settled: Promise<readonly R[]>;
@@ -154,14 +175,36 @@ export class MicroBatcher<T, R> {
       settled = Promise.reject(error);
     }
     settled.then(
-      (results) => this.settle(batch, results, null),
-      (error: unknown) => this.settle(batch, null, asError(error)),
+      (results) => this.finish(flight, results, null),
+      (error: unknown) => this.finish(flight, null, asError(error)),
     );
+    // Pipelining: what is queued already (beyond one batch) or comes while this flush waits may start the next one.
+    if (this.queue.length > 0) this.schedule();
   }
 
-  /** Every item of a finished flush gets its result (or the flush's error); then the next batch is scheduled. */
+  /** A flush settled: it and every finished flight after it settle in start order; then the next batch is scheduled. */
+  private finish(flight: Flight<T, R>, results: readonly R[] | null, error: unknown): void {
+    flight.finished = { results, error };
+    while (this.flights.length > 0 && (this.flights[0] as Flight<T, R>).finished !== null) {
+      const head = this.flights[0] as Flight<T, R>;
+      const finished = head.finished as NonNullable<Flight<T, R>['finished']>;
+      // The flight stays counted while its callbacks run: an item one of them adds waits for a batch scheduled below.
+      this.settle(head.batch, finished.results, finished.error);
+      this.flights.shift();
+      this.flushing -= head.size;
+    }
+    if (this.queue.length > 0) {
+      if (this.timer === null && this.flights.length < this.maxConcurrentFlushes) {
+        // setImmediate, not a microtask: lets the poll phase read more messages into the next batch.
+        this.timer = setImmediate(() => this.run());
+      }
+    } else if (this.flights.length === 0) {
+      this.notifyIdle();
+    }
+  }
+
+  /** Every item of a finished flush gets its result (or the flush's error). */
   private settle(batch: readonly Pending<T, R>[], results: readonly R[] | null, error: unknown): void {
-    // `flushing` stays set while the callbacks run: an item one of them adds waits for the next batch scheduled below.
     for (let index = 0; index < batch.length; index += 1) {
       const { done } = batch[index] as Pending<T, R>;
       try {
@@ -174,13 +217,6 @@ export class MicroBatcher<T, R> {
           throw thrown;
         });
       }
-    }
-    this.flushing = 0;
-    if (this.queue.length > 0) {
-      // setImmediate, not a microtask: lets the poll phase read more messages into the next batch.
-      this.timer = setImmediate(() => this.run());
-    } else {
-      this.notifyIdle();
     }
   }
 

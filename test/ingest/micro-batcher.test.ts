@@ -99,4 +99,40 @@ describe('MicroBatcher', () => {
     await batcher.close();
     expect(errors).toEqual([new Error('disk full'), new Error('disk full')]);
   });
+
+  it('with maxConcurrentFlushes 2 starts the next flush while one is pending, no more, and settles them in start order', async () => {
+    const started: number[][] = [];
+    const gates: (() => void)[] = [];
+    const batcher = new MicroBatcher<number, number>(
+      async (items) => {
+        started.push([...items]);
+        await new Promise<void>((resolve) => gates.push(resolve));
+        return [...items];
+      },
+      { lingerMs: 1, maxBatchItems: 2, maxConcurrentFlushes: 2 },
+    );
+    const done: number[] = [];
+    const added = [1, 2, 3, 4, 5, 6].map((item) => batcher.add(item).then((result) => done.push(result)));
+    const waitFor = async (condition: () => boolean): Promise<void> => {
+      while (!condition()) await new Promise((resolve) => setTimeout(resolve, 1));
+    };
+    await waitFor(() => started.length === 2);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(started).toEqual([
+      [1, 2],
+      [3, 4],
+    ]); // the third batch waits: two flushes pending
+    expect(batcher.pending).toBe(6);
+    gates[1]!(); // the second finishes first: held until the first settled
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(done).toEqual([]);
+    expect(started.length).toBe(2);
+    gates[0]!();
+    await waitFor(() => started.length === 3);
+    expect(done).toEqual([1, 2, 3, 4]);
+    gates[2]!();
+    await Promise.all(added);
+    expect(done).toEqual([1, 2, 3, 4, 5, 6]);
+    await batcher.close();
+  });
 });

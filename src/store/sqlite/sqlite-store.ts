@@ -1,8 +1,11 @@
 /**
  * The SQLite implementation of Store (better-sqlite3, synchronous under an async facade).
  * Durability: windows are acknowledged to MQTT (and to HTTP clients) only after appendWindows resolves, so a
- * committed transaction must survive a power cut. Hence WAL with `synchronous = FULL` (fsync of the WAL at every
- * commit); `NORMAL` could lose the last acknowledged transactions on power loss.
+ * committed transaction must survive a power cut. Hence WAL, and every write method resolves only after an fdatasync
+ * of the WAL that started after its commit (wal-sync.ts): the guarantee of `synchronous = FULL`, with the fsync on
+ * the thread pool instead of the event loop, so that the next group of windows is read and committed meanwhile.
+ * SQLite itself runs `synchronous = NORMAL` (it still syncs the WAL header, and the WAL and database around every
+ * checkpoint). ':memory:' has no file to sync.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -38,6 +41,7 @@ import type {
 import type { DeadLetter, OutboxEntry, WindowOutbox } from '../window-outbox.js';
 import type { StoredWindow } from '../window-store.js';
 import { migrate } from './migrations.js';
+import { openWalSyncFile, WalSync } from './wal-sync.js';
 
 /**
  * Milliseconds a connection waits for another writer's lock (a second process on the same file, a backup)
@@ -52,6 +56,8 @@ export const CUSTOM_SYSTEM_COLUMN = 'custom';
 export interface SqliteStoreOptions {
   /** Unix epoch milliseconds; stamps received_ms, createdAt and updatedAt. Default Date.now. */
   clock?: () => number;
+  /** How the WAL is fdatasynced (tests hold it); default openWalSyncFile. Not used for ':memory:'. */
+  openWalSync?: typeof openWalSyncFile;
 }
 
 interface DeviceRow {
@@ -411,6 +417,8 @@ export class SqliteStore implements Store, WindowOutbox {
   private constructor(
     private readonly db: Database.Database,
     private readonly clock: () => number,
+    /** null for ':memory:' (nothing to make durable). */
+    private readonly wal: { sync: WalSync; close: () => void } | null,
   ) {
     this.statements = new Statements(db);
     // Write transactions are IMMEDIATE: they take the write lock up front, so a second connection waits
@@ -450,31 +458,39 @@ export class SqliteStore implements Store, WindowOutbox {
   static open(file: string | ':memory:', options: SqliteStoreOptions = {}): SqliteStore {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const db = new Database(file);
+    let wal: { sync: WalSync; close: () => void } | null = null;
     try {
       db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
       db.pragma('journal_mode = WAL'); // ':memory:' stays 'memory', which is fine
-      // FULL, not NORMAL: acknowledged windows must survive power loss (see the file comment).
+      // Migrations under FULL; then NORMAL plus our own fdatasync of the WAL before each write resolves (file comment).
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
       migrate(db);
-      return new SqliteStore(db, options.clock ?? Date.now);
+      if (file !== ':memory:') {
+        const { syncFile, close } = (options.openWalSync ?? openWalSyncFile)(file);
+        wal = { sync: new WalSync(syncFile), close };
+        db.pragma('synchronous = NORMAL');
+      }
+      return new SqliteStore(db, options.clock ?? Date.now, wal);
     } catch (error) {
+      wal?.close();
       db.close();
       throw error;
     }
   }
 
   async createDevice(input: DeviceInput): Promise<Device> {
-    this.assertOpen();
+    this.assertWritable();
     const params = this.newDeviceParams(input);
     if (this.statements.insertDevice.run(params).changes === 0) {
       throw new ConflictError(`device ${JSON.stringify(input.id)} already exists`);
     }
+    await this.durable();
     return deviceFromParams(params);
   }
 
   async createDevices(inputs: readonly DeviceInput[], options: { onExisting?: 'fail' | 'skip' } = {}): Promise<{ created: number; existing: string[] }> {
-    this.assertOpen();
+    this.assertWritable();
     const params = inputs.map((input, index) => {
       try {
         return this.newDeviceParams(input);
@@ -486,17 +502,23 @@ export class SqliteStore implements Store, WindowOutbox {
     const seen = new Set<string>();
     const repeated = params.filter((param) => seen.size === seen.add(param.id).size).map((param) => param.id);
     if (repeated.length > 0) throw new ValidationError(`device ids given more than once: ${[...new Set(repeated)].slice(0, 10).join(', ')}`);
-    return this.createManyTx(params, options.onExisting ?? 'fail');
+    const created = this.createManyTx(params, options.onExisting ?? 'fail');
+    await this.durable();
+    return created;
   }
 
   async updateDevice(id: string, patch: DevicePatch): Promise<Device> {
-    this.assertOpen();
-    return this.updateTx(id, patch);
+    this.assertWritable();
+    const device = this.updateTx(id, patch);
+    await this.durable();
+    return device;
   }
 
   async ensureDevice(input: DeviceInput): Promise<{ device: Device; created: boolean }> {
-    this.assertOpen();
-    return this.ensureTx(input);
+    this.assertWritable();
+    const ensured = this.ensureTx(input);
+    await this.durable(); // also when another call created it: that creation may not be durable yet
+    return ensured;
   }
 
   /**
@@ -504,7 +526,7 @@ export class SqliteStore implements Store, WindowOutbox {
    * instance, docs/fleet-truth.md): inserted when absent, overwritten when present. ValidationError for a bad spec.
    */
   async replaceDevice(device: Device): Promise<void> {
-    this.assertOpen();
+    this.assertWritable();
     const params: DeviceParams = {
       id: device.id,
       name: device.name,
@@ -518,6 +540,7 @@ export class SqliteStore implements Store, WindowOutbox {
     this.db.transaction(() => {
       if (this.statements.insertDevice.run(params).changes === 0) this.statements.updateDevice.run(update);
     })();
+    await this.durable();
   }
 
   async getDevice(id: string): Promise<Device | undefined> {
@@ -541,14 +564,21 @@ export class SqliteStore implements Store, WindowOutbox {
   }
 
   async appendWindows(windows: readonly EnergyWindow[], options: AppendOptions = {}): Promise<AppendResult> {
-    this.assertOpen();
+    this.assertWritable();
     if (windows.length === 0) return { inserted: 0, duplicates: 0, seqResets: 0, overlaps: 0, refused: [], insertedByDevice: {} };
     windows.forEach(checkWindow);
-    return resultOf(windows, this.appendTx(windows, options), 0);
+    const result = resultOf(windows, this.appendTx(windows, options), 0);
+    await this.durable();
+    return result;
   }
 
+  /**
+   * The group's transaction runs within this call, before it returns its promise; the promise resolves once that
+   * commit is durable (the WAL's fdatasync on the thread pool). So a caller may start the next group's transaction
+   * while the previous one's sync runs: IngestService does, up to INGEST_COMMITS_IN_SYNC at once.
+   */
   async appendWindowGroups(requests: readonly AppendRequest[]): Promise<AppendGroupOutcome[]> {
-    this.assertOpen();
+    this.assertWritable();
     const outcomes: (AppendGroupOutcome | undefined)[] = requests.map(() => undefined);
     const valid: number[] = [];
     requests.forEach((request, index) => {
@@ -561,7 +591,10 @@ export class SqliteStore implements Store, WindowOutbox {
       if (request.windows.length === 0) outcomes[index] = { ok: true, result: resultOf([], { outcomes: new Uint8Array(0), refused: [] }, 0) };
       else valid.push(index);
     });
-    if (valid.length > 0) this.groupTx(requests, valid, outcomes);
+    if (valid.length > 0) {
+      this.groupTx(requests, valid, outcomes);
+      await this.durable();
+    }
     return outcomes.map((outcome) => outcome ?? { ok: false, error: new Error('request not judged') });
   }
 
@@ -648,14 +681,15 @@ export class SqliteStore implements Store, WindowOutbox {
   }
 
   async setOutboxCursor(target: string, commitSeq: number): Promise<void> {
-    this.assertOpen();
+    this.assertWritable();
     if (!Number.isSafeInteger(commitSeq) || commitSeq < 0) throw new ValidationError(`outbox cursor must be a non-negative integer, got ${commitSeq}`);
     this.statements.setOutboxCursor.run(target, commitSeq);
+    await this.durable();
   }
 
   async addDeadLetters(target: string, letters: readonly DeadLetter[]): Promise<Set<number>> {
-    this.assertOpen();
-    return this.db.transaction(() => {
+    this.assertWritable();
+    const added = this.db.transaction(() => {
       const added = new Set<number>();
       for (const letter of letters) {
         if (this.statements.addDeadLetter.run(target, letter.commitSeq, letter.reason, letter.detail, letter.refusedMs).changes > 0)
@@ -663,6 +697,8 @@ export class SqliteStore implements Store, WindowOutbox {
       }
       return added;
     })();
+    await this.durable();
+    return added;
   }
 
   async listDeadLetters(target: string, limit: number): Promise<{ total: number; letters: (DeadLetter & { window: StoredWindow })[] }> {
@@ -693,6 +729,11 @@ export class SqliteStore implements Store, WindowOutbox {
     this.assertOpen();
     this.closed = true;
     this.commitListeners.clear();
+    if (this.wal !== null) {
+      // After the fdatasyncs under way (they use the descriptor); closing checkpoints the WAL with its own syncs.
+      await this.wal.sync.sync().catch(() => undefined);
+      this.wal.close();
+    }
     this.db.close();
   }
 
@@ -713,6 +754,18 @@ export class SqliteStore implements Store, WindowOutbox {
 
   private assertOpen(): void {
     if (this.closed) throw new StoreClosedError();
+  }
+
+  /** Open, and no fdatasync of the WAL failed (after one, nothing written is known to be durable: wal-sync.ts). */
+  private assertWritable(): void {
+    this.assertOpen();
+    const failure = this.wal?.sync.failure ?? null;
+    if (failure !== null) throw failure;
+  }
+
+  /** Resolves once what was committed so far is on disk. */
+  private durable(): Promise<void> {
+    return this.wal === null ? Promise.resolve() : this.wal.sync.sync();
   }
 
   private newDeviceParams(input: DeviceInput): DeviceParams {

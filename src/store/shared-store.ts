@@ -80,6 +80,8 @@ export class SharedStore implements Store, WindowOutbox {
   private seen = new Map<string, bigint>();
   /** When the last read of the markers began (this.clock), or when this store was made. */
   private changesReadAtMs: number;
+  /** getAggregate calls of one event-loop turn, read together. */
+  private gathering: { ids: Set<string>; read: Promise<Map<string, DeviceAggregate>> } | null = null;
   /** What the reads since the last call of takeSyncStats() did. */
   private stats: IncrementalSyncStats = { fullReads: 0, kept: 0, markersRead: 0 };
 
@@ -163,9 +165,20 @@ export class SharedStore implements Store, WindowOutbox {
   async getAggregate(deviceId: string): Promise<DeviceAggregate | undefined> {
     if (this.synced.has(deviceId)) return this.synced.get(deviceId);
     if (hasChangeFeed(this.windows)) {
-      const aggregate = (await this.readAggregates(this.windows, [deviceId])).get(deviceId);
-      this.synced.set(deviceId, aggregate);
-      return aggregate;
+      const store = this.windows;
+      if (this.gathering === null) {
+        // The fleet index asks for a slice of devices at once: one InfluxDB read for all of them, not one each.
+        const ids = new Set<string>();
+        const read = new Promise<Map<string, DeviceAggregate>>((resolve, reject) => {
+          setImmediate(() => {
+            this.gathering = null;
+            this.readAggregates(store, [...ids]).then(resolve, reject);
+          });
+        });
+        this.gathering = { ids, read };
+      }
+      this.gathering.ids.add(deviceId);
+      return (await this.gathering.read).get(deviceId);
     }
     return (await this.windows.aggregates([deviceId])).get(deviceId);
   }

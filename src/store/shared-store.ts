@@ -4,9 +4,15 @@
  * from the shared window store (InfluxDB), which holds every instance's windows; registrations and edits are written
  * to the shared registry, and `syncRegistry()` brings every other instance's into the local copy by the conflict
  * rule (last writer wins by updatedAt, ties by instance). Per-window reads (lists, ranges, series) stay local.
+ *
+ * Incremental sync (docs/influxdb-schema.md § Change markers): each pass of the fleet index first reads the change
+ * markers InfluxDB received since the last pass (`syncChanges()`); a device without one keeps the totals last read,
+ * one with a new marker has its totals read again. What is read is always InfluxDB's own deduplicated points, never a
+ * sum of what was written, so every instance answers the same numbers.
  */
 import type { AppendOptions, AppendResult, Device, DeviceAggregate, DeviceInput, DevicePatch, EnergyWindow } from '../domain/types.js';
 import { compareKeys, entryKeyOf, type EntryKey, type InfluxRegistry } from './influx/influx-registry.js';
+import { CHANGE_RETENTION_MS, type WindowChange } from './influx/influx-window-store.js';
 import type { SqliteStore } from './sqlite/sqlite-store.js';
 import type {
   AppendGroupOutcome,
@@ -29,6 +35,35 @@ export interface RegistrySyncResult {
   adopted: number;
 }
 
+/**
+ * How long after influxd stamped a change marker (its receive time) the marker may still become visible to a query (ms):
+ * a write request lasts at most INFLUX_REQUEST_TIMEOUT_MS (10 s), plus a margin. Every read of the markers looks back
+ * this much before the previous read began, so a marker stamped before that read but visible only after it is not missed.
+ */
+export const CHANGE_VISIBILITY_MS = 15_000;
+/**
+ * Each device's totals are read in full at least this often (ms), changed or not: points that InfluxDB drops (an
+ * expired retention, a DELETE) leave no change marker, and every instance must come back to InfluxDB's numbers.
+ */
+export const FULL_REREAD_MS = 600_000;
+
+/** A shared window store with a change feed (InfluxWindowStore): what the incremental sync needs. */
+export interface ChangeFeedWindowStore extends WindowStore {
+  changes(lookbackMs: number): Promise<WindowChange[]>;
+}
+
+function hasChangeFeed(store: WindowStore): store is ChangeFeedWindowStore {
+  return typeof (store as Partial<ChangeFeedWindowStore>).changes === 'function';
+}
+
+export interface IncrementalSyncStats {
+  /** Devices whose totals were read from InfluxDB. */
+  fullReads: number;
+  /** Devices served from the totals last read (no change marker since). */
+  kept: number;
+  markersRead: number;
+}
+
 export class SharedStore implements Store, WindowOutbox {
   readonly kind: string;
   /** The key of the entry each device's local copy holds (written here or adopted): only a greater one replaces it. */
@@ -37,14 +72,36 @@ export class SharedStore implements Store, WindowOutbox {
   private readonly pending = new Set<string>();
   /** Each device's aggregate as the last read of its page (the fleet load and syncs) found it; bounded by the registry. */
   private readonly synced = new Map<string, DeviceAggregate | undefined>();
+  /** When each device's totals were last read from InfluxDB (this.clock; with a change feed only); bounded by the registry. */
+  private readonly readAtMs = new Map<string, number>();
+  /** Devices with change markers not yet applied; bounded by the shared registry. */
+  private readonly changed = new Set<string>();
+  /** The newest marker time taken per device and writer, of those the last read returned (bounded by the markers in the look-back). */
+  private seen = new Map<string, bigint>();
+  /** When the last read of the markers began (this.clock), or when this store was made. */
+  private changesReadAtMs: number;
+  /** getAggregate calls of one event-loop turn, read together. */
+  private gathering: { ids: Set<string>; read: Promise<Map<string, DeviceAggregate>> } | null = null;
+  /** What the reads since the last call of takeSyncStats() did. */
+  private stats: IncrementalSyncStats = { fullReads: 0, kept: 0, markersRead: 0 };
 
   constructor(
     private readonly local: SqliteStore,
     private readonly windows: WindowStore,
     private readonly registry: InfluxRegistry,
     readonly instanceId: string,
+    /** A monotonic clock (ms) for the look-back of the change markers and the full re-reads. */
+    private readonly clock: () => number = () => performance.now(),
   ) {
     this.kind = `shared(${local.kind}+${windows.kind})`;
+    this.changesReadAtMs = clock();
+  }
+
+  /** The reads done since the last call (bench/influx.ts reports them), and a fresh count. */
+  takeSyncStats(): IncrementalSyncStats {
+    const stats = this.stats;
+    this.stats = { fullReads: 0, kept: 0, markersRead: 0 };
+    return stats;
   }
 
   /** Devices whose registry write waits for the next sync. */
@@ -107,6 +164,22 @@ export class SharedStore implements Store, WindowOutbox {
    */
   async getAggregate(deviceId: string): Promise<DeviceAggregate | undefined> {
     if (this.synced.has(deviceId)) return this.synced.get(deviceId);
+    if (hasChangeFeed(this.windows)) {
+      const store = this.windows;
+      if (this.gathering === null) {
+        // The fleet index asks for a slice of devices at once: one InfluxDB read for all of them, not one each.
+        const ids = new Set<string>();
+        const read = new Promise<Map<string, DeviceAggregate>>((resolve, reject) => {
+          setImmediate(() => {
+            this.gathering = null;
+            this.readAggregates(store, [...ids]).then(resolve, reject);
+          });
+        });
+        this.gathering = { ids, read };
+      }
+      this.gathering.ids.add(deviceId);
+      return (await this.gathering.read).get(deviceId);
+    }
     return (await this.windows.aggregates([deviceId])).get(deviceId);
   }
 
@@ -126,12 +199,84 @@ export class SharedStore implements Store, WindowOutbox {
     return this.local.windowSeries(deviceId, query);
   }
 
-  /** A page of the (replicated) registry with each device's totals from the shared window store, in one batched read. */
+  /**
+   * A page of the (replicated) registry with each device's totals from the shared window store, in one batched read.
+   * The first page of a pass (no `afterId`: the fleet index's load and each sync) first reads the change markers.
+   */
   async listDevicesWithAggregates(query: ListAggregatesQuery): Promise<DeviceWithAggregate[]> {
+    if (query.afterId === undefined && query.offset === 0) await this.syncChanges();
     const page = await this.local.listDevicesWithAggregates(query);
-    const aggregates = await this.windows.aggregates(page.map((entry) => entry.device.id));
+    const ids = page.map((entry) => entry.device.id);
+    const aggregates = hasChangeFeed(this.windows) ? await this.readAggregates(this.windows, ids) : await this.windows.aggregates(ids);
     for (const { device } of page) this.synced.set(device.id, aggregates.get(device.id));
     return page.map(({ device }) => ({ device, aggregate: aggregates.get(device.id) }));
+  }
+
+  /**
+   * Read the change markers InfluxDB received since the last read (less CHANGE_VISIBILITY_MS) and note which devices
+   * changed, and where. Run by the first page of each pass; throws when InfluxDB fails (the next one looks back further).
+   * A look-back beyond the markers' retention forgets every device's parts: each is then read in full.
+   */
+  async syncChanges(): Promise<void> {
+    if (!hasChangeFeed(this.windows)) return;
+    const startedMs = this.clock();
+    const lookbackMs = startedMs - this.changesReadAtMs + CHANGE_VISIBILITY_MS;
+    const markers = await this.windows.changes(Math.min(lookbackMs, CHANGE_RETENTION_MS));
+    if (lookbackMs >= CHANGE_RETENTION_MS) this.readAtMs.clear();
+    const seen = new Map<string, bigint>();
+    for (const marker of markers) {
+      const key = `${marker.device}\u0000${marker.writer}`;
+      const newest = seen.get(key);
+      if (newest === undefined || marker.timeNs > newest) seen.set(key, marker.timeNs);
+      const taken = this.seen.get(key);
+      if (taken !== undefined && marker.timeNs <= taken) continue;
+      this.changed.add(marker.device);
+    }
+    // A marker not returned now is older than any later look-back reaches: its key's entry is no longer needed.
+    this.seen = seen;
+    this.changesReadAtMs = startedMs;
+    this.stats.markersRead += markers.length;
+  }
+
+  /**
+   * The devices' totals with a change feed: kept for a device without a new marker, read in full for one with a new
+   * marker, for one never read, and for one last read FULL_REREAD_MS ago. A full read, not a read of the changed range
+   * added to the kept totals: InfluxDB's float sums over two ranges added here differ in their last bits from its sum
+   * over all the points, and every instance must answer the same numbers (docs/influxdb-schema.md § Change markers).
+   */
+  private async readAggregates(store: ChangeFeedWindowStore, ids: readonly string[]): Promise<Map<string, DeviceAggregate>> {
+    const nowMs = this.clock();
+    const found = new Map<string, DeviceAggregate>();
+    const taken: string[] = [];
+    const read: string[] = [];
+    for (const id of ids) {
+      const last = this.readAtMs.get(id);
+      if (this.changed.delete(id)) taken.push(id);
+      else if (last !== undefined && nowMs - last < FULL_REREAD_MS) {
+        const aggregate = this.synced.get(id);
+        if (aggregate !== undefined) found.set(id, aggregate);
+        this.stats.kept += 1;
+        continue;
+      }
+      read.push(id);
+    }
+    if (read.length === 0) return found;
+    let aggregates: Map<string, DeviceAggregate>;
+    try {
+      aggregates = await store.aggregates(read);
+    } catch (error) {
+      // Not applied: the devices' changes wait for the next read.
+      for (const id of taken) this.changed.add(id);
+      throw error;
+    }
+    for (const id of read) {
+      const aggregate = aggregates.get(id);
+      if (aggregate !== undefined) found.set(id, aggregate);
+      this.synced.set(id, aggregate);
+      this.readAtMs.set(id, nowMs);
+    }
+    this.stats.fullReads += read.length;
+    return found;
   }
 
   /**

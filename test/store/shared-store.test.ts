@@ -123,4 +123,24 @@ describe('SharedStore aggregates', () => {
     expect(calls).toHaveLength(2);
     await store.close();
   });
+
+  it('with a change feed, reads the devices asked for in one event-loop turn in one window-store read', async () => {
+    const calls: string[][] = [];
+    const windows = {
+      ...noWindows,
+      changes: async () => [],
+      aggregates: async (ids: readonly string[]) => {
+        calls.push([...ids]);
+        return new Map(ids.map((id) => [id, { deviceId: id, windows: 1 } as unknown as DeviceAggregate]));
+      },
+    } as unknown as WindowStore;
+    const store = new SharedStore(SqliteStore.open(':memory:'), windows, new MemoryRegistry() as unknown as InfluxRegistry, 'instance-a');
+    const ids = Array.from({ length: 32 }, (_, n) => `d${n}`);
+    const answers = await Promise.all(ids.map((id) => store.getAggregate(id)));
+    expect(answers.map((answer) => answer?.deviceId)).toEqual(ids);
+    expect(calls).toEqual([ids]);
+    expect(await store.getAggregate('d3')).toMatchObject({ deviceId: 'd3' }); // kept: no new change marker
+    expect(calls).toHaveLength(1);
+    await store.close();
+  });
 });

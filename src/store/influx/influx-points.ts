@@ -70,3 +70,26 @@ export function windowPoint(window: StoredWindow): IPoint {
     timestamp: windowTimestampNs(window),
   };
 }
+
+/**
+ * The change feed (docs/influxdb-schema.md § Change markers): after each acknowledged write of windows, one point per
+ * device of the batch, in a retention policy of its own, so that a fleet sync reads again only the devices written
+ * since its last look.
+ */
+export const CHANGE_MEASUREMENT = 'window_change';
+
+export const CHANGE_SCHEMA: Readonly<ISchemaOptions> = Object.freeze({
+  measurement: CHANGE_MEASUREMENT,
+  tags: ['device', 'writer'],
+  fields: { windows: FieldType.INTEGER },
+});
+
+/**
+ * One marker per device of the batch, with the number of its windows the write carried. No timestamp: influxd stamps
+ * each with its own receive time, so every marker is on one clock (influxd's), whichever instance wrote it.
+ */
+export function changePoints(windows: readonly StoredWindow[], writerId: string): IPoint[] {
+  const counts = new Map<string, number>();
+  for (const window of windows) counts.set(window.deviceId, (counts.get(window.deviceId) ?? 0) + 1);
+  return [...counts].map(([device, count]) => ({ measurement: CHANGE_MEASUREMENT, tags: { device, writer: writerId }, fields: { windows: count } }));
+}

@@ -4,7 +4,8 @@
  * docs/influxdb-schema.md. The client's own retries and host backoff are off: the caller (the outbox writer) owns the
  * retry schedule (util/backoff.ts), and every failure comes out as StoreUnavailableError or StoreRejectedError.
  */
-import { escape, type InfluxDB, type IResults } from 'influx';
+import { randomUUID } from 'node:crypto';
+import { escape, type InfluxDB, type IPoint, type IResults } from 'influx';
 import { StoreClosedError } from '../../domain/errors.js';
 import { isInstrumentId, type InstrumentId } from '../../domain/instruments.js';
 import type { DeviceAggregate } from '../../domain/types.js';
@@ -12,12 +13,25 @@ import { mergeInstruments } from '../../domain/window-totals.js';
 import type { StoredWindow, WindowStore, WindowStoreCapabilities } from '../window-store.js';
 import { influxClient } from './influx-client.js';
 import { isDatabaseNotFound, mapInfluxError } from './influx-errors.js';
-import { WINDOW_MEASUREMENT, WINDOW_SCHEMA, windowPoint } from './influx-points.js';
+import { CHANGE_MEASUREMENT, CHANGE_SCHEMA, changePoints, WINDOW_MEASUREMENT, WINDOW_SCHEMA, windowPoint } from './influx-points.js';
 
 export const DEFAULT_INFLUX_DATABASE = 'tinyml_footprint';
 /** The retention policy the service creates (and makes the database's default) when a retention is configured. */
 export const INFLUX_RETENTION_POLICY = 'tinyml_footprint';
 export { INFLUX_REQUEST_TIMEOUT_MS } from './influx-client.js';
+/** The change markers' own retention policy (never the default): a sync needs only the last minutes of them. */
+export const CHANGE_RETENTION_POLICY = 'tinyml_changes';
+/** How long InfluxDB keeps change markers (ms): 1 h, the shortest duration InfluxDB 1.x accepts for a policy. */
+export const CHANGE_RETENTION_MS = 3_600_000;
+
+/** A change marker as a sync reads it (docs/influxdb-schema.md § Change markers). */
+export interface WindowChange {
+  device: string;
+  /** The writing process (one outbox writer, one batch in flight): its markers become visible in the order it wrote them. */
+  writer: string;
+  /** influxd's receive time of the marker (ns): increases from one write of a writer to its next. */
+  timeNs: bigint;
+}
 /**
  * Device ids per InfluxQL statement of a batched aggregate read: `"device" = '…' OR …` for 500 ids of ≈ 40 bytes is
  * ≈ 25 kB of query string, far below Go's 1 MB header limit that a GET /query must fit.
@@ -38,6 +52,8 @@ export interface InfluxWindowStoreOptions {
   /** InfluxQL duration (`30d`, `520w`, `INF`); absent: the database's default policy stays as it is. */
   retention?: string;
   requestTimeoutMs?: number;
+  /** The tag of this writer's change markers; absent: a random id per store (one outbox writer per process). */
+  writerId?: string;
 }
 
 interface AggregateRow {
@@ -83,6 +99,7 @@ export class InfluxWindowStore implements WindowStore {
   readonly database: string;
   private readonly client: InfluxDB;
   private readonly retention: string | undefined;
+  private readonly writerId: string;
   /** The database (and retention policy) set up; reset after a failure so that the next call tries again. */
   private ready: Promise<void> | null = null;
   private closed = false;
@@ -90,26 +107,50 @@ export class InfluxWindowStore implements WindowStore {
   constructor(options: InfluxWindowStoreOptions) {
     this.database = options.database ?? DEFAULT_INFLUX_DATABASE;
     this.retention = options.retention;
-    this.client = influxClient({ ...options, database: this.database, schema: [WINDOW_SCHEMA] });
+    this.writerId = options.writerId ?? randomUUID();
+    this.client = influxClient({ ...options, database: this.database, schema: [WINDOW_SCHEMA, CHANGE_SCHEMA] });
   }
 
+  /**
+   * The points, then (once InfluxDB acknowledged them) one change marker per device in a second request: a marker is
+   * visible only after its windows are, which the incremental sync relies on. A failure of either rejects, and the
+   * caller's retry writes both again (the points are the same points; a second marker is harmless).
+   */
   async writeWindows(windows: readonly StoredWindow[]): Promise<void> {
     this.assertOpen();
     if (windows.length === 0) return;
     const points = windows.map(windowPoint);
     await this.setUp();
     try {
-      await this.client.writePoints(points, { precision: 'n' });
+      await this.writeBoth(points, windows);
     } catch (raw) {
       const error = mapInfluxError(raw, `write of ${points.length} points`);
       if (!isDatabaseNotFound(error)) throw error;
       // Dropped behind our back: create it again and write once more (a second failure is the caller's to retry).
       this.ready = null;
       await this.setUp();
-      await this.client.writePoints(points, { precision: 'n' }).catch((again: unknown) => {
+      await this.writeBoth(points, windows).catch((again: unknown) => {
         throw mapInfluxError(again, `write of ${points.length} points`);
       });
     }
+  }
+
+  /** Change markers received by influxd within the last `lookbackMs` (its clock), oldest first per device and writer. */
+  async changes(lookbackMs: number): Promise<WindowChange[]> {
+    this.assertOpen();
+    await this.setUp();
+    const from = `${escape.quoted(this.database)}.${escape.quoted(CHANGE_RETENTION_POLICY)}.${escape.quoted(CHANGE_MEASUREMENT)}`;
+    let rows: IResults<{ time: { getNanoTime(): string }; device: string; writer: string }>;
+    try {
+      rows = await this.client.query(`SELECT "windows" FROM ${from} WHERE time > now() - ${Math.ceil(lookbackMs)}ms GROUP BY "device", "writer"`);
+    } catch (raw) {
+      throw mapInfluxError(raw, 'read of the change markers');
+    }
+    return rows.map((row) => ({
+      device: row.device,
+      writer: row.writer,
+      timeNs: BigInt(row.time.getNanoTime()),
+    }));
   }
 
   async aggregates(deviceIds: readonly string[]): Promise<Map<string, DeviceAggregate>> {
@@ -170,11 +211,23 @@ export class InfluxWindowStore implements WindowStore {
     return this.ready;
   }
 
-  /** CREATE DATABASE is idempotent; the retention policy is created, or altered to the configured duration. */
+  private async writeBoth(points: readonly IPoint[], windows: readonly StoredWindow[]): Promise<void> {
+    await this.client.writePoints(points as IPoint[], { precision: 'n' });
+    await this.client.writePoints(changePoints(windows, this.writerId), { precision: 'n', retentionPolicy: CHANGE_RETENTION_POLICY });
+  }
+
+  /**
+   * CREATE DATABASE is idempotent; the change markers' policy is created when absent; the windows' policy is created,
+   * or altered to the configured duration.
+   */
   private async createDatabase(): Promise<void> {
     await this.client.createDatabase(this.database);
-    if (this.retention === undefined) return;
     const policies = await this.client.showRetentionPolicies(this.database);
+    if (!policies.some((policy) => policy.name === CHANGE_RETENTION_POLICY)) {
+      const duration = `${CHANGE_RETENTION_MS / 3_600_000}h`;
+      await this.client.createRetentionPolicy(CHANGE_RETENTION_POLICY, { database: this.database, duration, replication: 1, isDefault: false });
+    }
+    if (this.retention === undefined) return;
     const options = { database: this.database, duration: this.retention, replication: 1, isDefault: true };
     if (policies.some((policy) => policy.name === INFLUX_RETENTION_POLICY)) await this.client.alterRetentionPolicy(INFLUX_RETENTION_POLICY, options);
     else await this.client.createRetentionPolicy(INFLUX_RETENTION_POLICY, options);

@@ -1,0 +1,135 @@
+/**
+ * The cost of one fleet sync pass through the SharedStore (what the fleet index does every FLEET_SYNC_INTERVAL_MS with
+ * `--store influx`): every registered device paged through `listDevicesWithAggregates` (64 per page, as the fleet
+ * index reads them), against a real influxd holding `BENCH_SYNC_WINDOWS` windows per device. Three passes: the first
+ * (every device read in full: what every pass cost before the change markers), one with no window written since (only
+ * the marker read), and one after 1 % of the devices got new windows through another writer. Reports wall time and the
+ * CPU of this process and of influxd per pass; each pass's answers are compared with a full read of InfluxDB.
+ * `npx tsx bench/influx-sync.ts 10000 100000` (device counts; default 10 000).
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
+import { InfluxRegistry } from '../src/store/influx/influx-registry.js';
+import { InfluxWindowStore } from '../src/store/influx/influx-window-store.js';
+import { OUTBOX_BATCH_WINDOWS } from '../src/store/outbox/outbox-writer.js';
+import { SharedStore } from '../src/store/shared-store.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { StoredWindow } from '../src/store/window-store.js';
+import { startInfluxd } from '../test/helpers/influxd.js';
+
+/** Windows per device already in InfluxDB: the read of a changed device scans them all. */
+const WINDOWS_PER_DEVICE = Number(process.env.BENCH_SYNC_WINDOWS ?? 5);
+/** Devices per page, as the fleet index pages (LOAD_PAGE_DEVICES). */
+const PAGE = 64;
+/** Share of the devices written between the second and third pass. */
+const CHANGED_SHARE = 0.01;
+const T0_MS = Date.parse('2026-11-01T00:00:00Z');
+/** Ids per aggregate read of the final check: one GET /query holds all its statements, and its URL must fit influxd's limit. */
+const TRUTH_IDS_PER_READ = 500;
+/** USER_HZ of /proc/<pid>/stat. */
+const CLOCK_TICKS_PER_S = 100;
+
+function processCpuUs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S) * 1e6;
+}
+
+function influxdPid(dir: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes('influxd') && cmdline.includes(dir)) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  throw new Error('influxd not found');
+}
+
+function window(deviceId: string, seq: number): StoredWindow {
+  return {
+    deviceId,
+    seq,
+    seqUse: 0,
+    startMs: T0_MS + seq * 10_000,
+    durationS: 10,
+    energyJ: 0.001 * (1 + (seq % 7)),
+    sampleCount: 1000,
+    minPowerW: 0.00005,
+    maxPowerW: 0.0003,
+    inferenceCount: 5,
+    source: 'http',
+  };
+}
+
+async function syncPass(store: SharedStore): Promise<number> {
+  let afterId: string | undefined;
+  let devices = 0;
+  for (;;) {
+    const page = await store.listDevicesWithAggregates({ limit: PAGE, offset: 0, ...(afterId === undefined ? {} : { afterId }) });
+    devices += page.length;
+    if (page.length < PAGE) return devices;
+    afterId = page.at(-1)!.device.id;
+  }
+}
+
+async function runAt(devices: number): Promise<void> {
+  const influxd = await startInfluxd();
+  const pid = influxdPid(influxd.dir);
+  const database = 'bench_sync';
+  try {
+    const ids = Array.from({ length: devices }, (_, n) => `sync-${String(n).padStart(6, '0')}`);
+    const writer = new InfluxWindowStore({ url: influxd.url, database });
+    const all = ids.flatMap((id) => Array.from({ length: WINDOWS_PER_DEVICE }, (_, seq) => window(id, seq)));
+    for (let from = 0; from < all.length; from += OUTBOX_BATCH_WINDOWS) await writer.writeWindows(all.slice(from, from + OUTBOX_BATCH_WINDOWS));
+    const local = SqliteStore.open(':memory:');
+    await local.createDevices(ids.map((id) => ({ id, spec: SEED_DEFAULT_SPEC })));
+    const store = new SharedStore(local, new InfluxWindowStore({ url: influxd.url, database }), new InfluxRegistry({ url: influxd.url, database }), 'bench');
+    const measure = async (label: string): Promise<void> => {
+      const own0 = process.cpuUsage();
+      const influx0 = processCpuUs(pid);
+      const started = performance.now();
+      const read = await syncPass(store);
+      const wallMs = performance.now() - started;
+      const own = process.cpuUsage(own0);
+      const stats = store.takeSyncStats();
+      if (read !== devices) throw new Error(`pass read ${read} devices, not ${devices}`);
+      process.stdout.write(
+        `${String(devices).padStart(7)} devices, ${label.padEnd(34)} ${wallMs.toFixed(0).padStart(6)} ms wall, ` +
+          `bench ${((own.user + own.system) / 1000).toFixed(0).padStart(5)} ms CPU, influxd ${((processCpuUs(pid) - influx0) / 1000).toFixed(0).padStart(5)} ms CPU ` +
+          `(${stats.fullReads} devices read, ${stats.kept} kept, ${stats.markersRead} markers)\n`,
+      );
+    };
+    await measure('first pass (every device read)');
+    await measure('nothing written since');
+    const changed = ids.filter((_, n) => n % Math.round(1 / CHANGED_SHARE) === 0);
+    await new InfluxWindowStore({ url: influxd.url, database }).writeWindows(changed.map((id) => window(id, WINDOWS_PER_DEVICE)));
+    await measure(`${changed.length} devices written since`);
+    // What was served equals a full read now.
+    const truth = new Map<string, unknown>();
+    for (let from = 0; from < ids.length; from += TRUTH_IDS_PER_READ) {
+      for (const [id, aggregate] of await writer.aggregates(ids.slice(from, from + TRUTH_IDS_PER_READ))) truth.set(id, aggregate);
+    }
+    for (const id of ids) {
+      const served = await store.getAggregate(id);
+      if (JSON.stringify(served) !== JSON.stringify(truth.get(id)))
+        throw new Error(`${id}: served ${JSON.stringify(served)}, InfluxDB ${JSON.stringify(truth.get(id))}`);
+    }
+    await store.close();
+  } finally {
+    await influxd.close();
+  }
+}
+
+export async function runInfluxSyncBench(counts: readonly number[] = [10_000]): Promise<void> {
+  process.stdout.write(`Fleet sync through SharedStore: ${WINDOWS_PER_DEVICE} windows per device in InfluxDB, pages of ${PAGE}\n`);
+  for (const devices of counts) await runAt(devices);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const counts = process.argv.slice(2).map(Number);
+  await runInfluxSyncBench(counts.length > 0 ? counts : undefined);
+}

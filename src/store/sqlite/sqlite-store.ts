@@ -483,6 +483,7 @@ export class SqliteStore implements Store, WindowOutbox {
     this.assertWritable();
     const params = this.newDeviceParams(input);
     if (this.statements.insertDevice.run(params).changes === 0) {
+      await this.durable(); // the device found may be another call's creation that is not durable yet
       throw new ConflictError(`device ${JSON.stringify(input.id)} already exists`);
     }
     await this.durable();
@@ -502,7 +503,13 @@ export class SqliteStore implements Store, WindowOutbox {
     const seen = new Set<string>();
     const repeated = params.filter((param) => seen.size === seen.add(param.id).size).map((param) => param.id);
     if (repeated.length > 0) throw new ValidationError(`device ids given more than once: ${[...new Set(repeated)].slice(0, 10).join(', ')}`);
-    const created = this.createManyTx(params, options.onExisting ?? 'fail');
+    let created: { created: number; existing: string[] };
+    try {
+      created = this.createManyTx(params, options.onExisting ?? 'fail');
+    } catch (error) {
+      if (error instanceof ConflictError) await this.durable(); // as in createDevice: a 409 names only durable devices
+      throw error;
+    }
     await this.durable();
     return created;
   }

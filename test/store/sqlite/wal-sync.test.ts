@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SEED_DEFAULT_SPEC } from '../../../src/service/spec.js';
+import { ConflictError } from '../../../src/domain/errors.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
 import { WalSync, WalSyncFailedError } from '../../../src/store/sqlite/wal-sync.js';
 
@@ -125,6 +126,31 @@ describe('SqliteStore writes', () => {
       expect((await store.getAggregate('d1'))?.windows).toBe(1); // the second write was refused before its transaction
     } finally {
       held.calls = 0;
+      void store.close();
+    }
+  });
+
+  it('answers a conflict only once the device it found is durable (another call may have just created it)', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyml-wal-sync-'));
+    const held = heldSyncs();
+    const store = SqliteStore.open(path.join(dir, 'db.sqlite'), { openWalSync: () => ({ syncFile: held.syncFile, close: () => undefined }) });
+    try {
+      const first = store.createDevice({ id: 'd1', spec: SEED_DEFAULT_SPEC });
+      await tick();
+      let settled = 0;
+      const again = store.createDevice({ id: 'd1', spec: SEED_DEFAULT_SPEC }).catch((error: unknown) => error);
+      const many = store.createDevices([{ id: 'd1', spec: SEED_DEFAULT_SPEC }]).catch((error: unknown) => error);
+      void again.then(() => (settled += 1));
+      void many.then(() => (settled += 1));
+      await tick();
+      expect(settled).toBe(0); // d1 is committed, not durable: no 409 for it yet
+      held.finish();
+      await first;
+      await tick();
+      held.finish(); // the sync the two conflicts wait for (it started after the first one)
+      expect(await again).toBeInstanceOf(ConflictError);
+      expect(await many).toBeInstanceOf(ConflictError);
+    } finally {
       void store.close();
     }
   });

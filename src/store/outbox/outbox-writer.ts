@@ -328,16 +328,7 @@ export class OutboxWriter implements HealthSource {
   private async write(batch: readonly OutboxEntry[]): Promise<void> {
     const progress = this.split?.batch === batch ? this.split : (this.split = { batch, written: new Set(), refused: new Map() });
     const pending = batch.filter((entry) => !progress.written.has(entry.commitSeq) && !progress.refused.has(entry.commitSeq));
-    if (pending.length > 0) {
-      try {
-        await this.options.target.writeWindows(pending.map((entry) => entry.window));
-        for (const entry of pending) progress.written.add(entry.commitSeq);
-      } catch (error) {
-        const refusal = pointRefusal(error);
-        if (refusal === null) throw error;
-        await this.isolate(pending, refusal, progress);
-      }
-    }
+    if (pending.length > 0) await this.settle(pending, progress);
     const refused = batch.flatMap((entry) => {
       const why = progress.refused.get(entry.commitSeq);
       return why === undefined ? [] : [{ entry, refusal: why }];
@@ -382,15 +373,18 @@ export class OutboxWriter implements HealthSource {
       return;
     }
     const middle = Math.ceil(entries.length / 2);
-    for (const half of [entries.slice(0, middle), entries.slice(middle)]) {
-      try {
-        await this.options.target.writeWindows(half.map((entry) => entry.window));
-        for (const entry of half) progress.written.add(entry.commitSeq);
-      } catch (error) {
-        const again = pointRefusal(error);
-        if (again === null) throw error;
-        await this.isolate(half, again, progress);
-      }
+    for (const half of [entries.slice(0, middle), entries.slice(middle)]) await this.settle(half, progress);
+  }
+
+  /** Write `entries` in one request; a refusal of points splits them (isolate); any other failure rejects. */
+  private async settle(entries: readonly OutboxEntry[], progress: SplitProgress): Promise<void> {
+    try {
+      await this.options.target.writeWindows(entries.map((entry) => entry.window));
+      for (const entry of entries) progress.written.add(entry.commitSeq);
+    } catch (error) {
+      const refusal = pointRefusal(error);
+      if (refusal === null) throw error;
+      await this.isolate(entries, refusal, progress);
     }
   }
 

@@ -98,7 +98,11 @@ describe('a fleet going offline on the dashboard (Chromium)', () => {
       }));
     // Before the threshold passes: live everywhere.
     await page.waitForFunction(
-      () => document.getElementById('fleet-state')?.dataset['state'] === 'online' && document.querySelectorAll('#fleet-body [role="row"]').length === 4,
+      // The cards come from the first page, the header from its own poll: wait for both, not the first of them.
+      () =>
+        document.getElementById('fleet-state')?.dataset['state'] === 'online' &&
+        document.getElementById('fleet-totals')?.dataset['state'] === 'online' &&
+        document.querySelectorAll('#fleet-body [role="row"]').length === 4,
     );
     const before = await states();
     expect(Date.now()).toBeLessThan(lastEndMs + ONLINE_THRESHOLD_MS); // the check above ran while every device was still fresh

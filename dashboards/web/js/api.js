@@ -36,7 +36,8 @@ export async function getJson(path, signal) {
 function takePrefetched(path) {
   /** @type {Record<string, Promise<Response>> | undefined} */
   const prefetched = /** @type {any} */ (window).__prefetch;
-  const response = prefetched?.[path];
+  if (prefetched === undefined) return undefined;
+  const response = prefetched[path];
   if (response !== undefined) delete prefetched[path];
   return response;
 }

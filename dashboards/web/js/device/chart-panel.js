@@ -115,6 +115,7 @@ export function createChartPanel(deps) {
     },
   });
 
+  /** @param {string} preset @returns {number} the span (ms) the preset shows */
   function spanOf(preset) {
     const entry = PRESETS.find(([key]) => key === preset);
     if (entry && entry[2] !== null) return entry[2];

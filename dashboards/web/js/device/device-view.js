@@ -61,7 +61,10 @@ export async function mountDeviceView(root, id, params = new URLSearchParams()) 
   let state = { ...initial, thresholdMs: DEFAULT_ONLINE_THRESHOLD_MS };
   let offsetMs = 0;
   let frame = 0;
-  /** The footprint last drawn in the panels below the chart: they are rebuilt only when it changes (open details stay open). */
+  /**
+   * The footprint last drawn in the panels below the chart: they are rebuilt only when it changes (open details stay open).
+   * @type {unknown}
+   */
   let drawnFootprint = null;
   /** @type {{ key: string, chart: ReturnType<typeof createAccrualChart> } | null} */
   let accrual = null;

@@ -4,6 +4,7 @@ import { compressBody, COMPRESS_MIN_BYTES, negotiateEncoding, type ContentEncodi
 import { DEFAULT_FLEET_PAGE_ROWS, MAX_FLEET_CACHE_ENTRIES } from '../limits.js';
 import type { Catalogue } from '../../model/catalogue-types.js';
 import type { FleetIndex } from '../../service/fleet-index.js';
+import { StepBudget } from '../../service/fleet-step.js';
 import { fleetSelection, selectionFollowsOrderVersion, type FleetPageQuery, type FleetSelection } from '../../service/fleet-page.js';
 import { fleetQuerySchema } from '../schemas.js';
 import { validate } from '../validate.js';
@@ -78,7 +79,7 @@ export async function fleetTotalsBody(index: FleetIndex, clock: () => number, fl
  * the raw URLs the Express route validated to each page query: the fast path (fast-path.ts) answers such a URL again
  * without Express's router and the query's validation, never parsing a URL itself.
  */
-class FleetPages {
+export class FleetPages {
   private readonly pages = new Map<string, SharedPage>();
   /** Raw URLs (as the client sent them) the route validated, each with its page query; at most MAX_FLEET_CACHE_ENTRIES. */
   private readonly queries = new Map<string, FleetPageQuery>();
@@ -141,7 +142,14 @@ class FleetPages {
     const orderVersion = index.orderVersion;
     const selection = reuse ? previous.selection : fleetSelection(index, query, atMs, this.catalogue.assumptions.assumedPowerW);
     const version = index.version;
-    return { version, orderVersion, selection, body: selection.then((chosen) => this.render(query, chosen, clock())), bytes: null, encoded: new Map() };
+    // The render (a row per device, accrued figures at this time, one JSON of up to MAX_FLEET_PAGE_ROWS rows) is fleet
+    // work like the scan: it waits for the next turn when this one's FLEET_STEP_BUDGET_MS is spent (the dashboard's page,
+    // overview and top-5 arrive together, and their renders used to run in one task with everything else).
+    const body = selection.then(async (chosen) => {
+      await new StepBudget().yieldIfDue();
+      return this.render(query, chosen, clock());
+    });
+    return { version, orderVersion, selection, body, bytes: null, encoded: new Map() };
   }
 }
 

@@ -1,5 +1,6 @@
 /**
- * The hot GETs answered ahead of Express: /livez, /readyz, a device's footprint and the fleet totals (rows=false), polled by probes and dashboards
+ * The hot GETs answered ahead of Express: /livez, /readyz, a device's footprint, the fleet totals (rows=false) and a
+ * fleet page whose URL the Express route validated before, polled by probes and dashboards
  * thousands of times a second. Express's app and router stack (a dozen middleware layers, URL parsing, the response
  * helpers) cost more than the answer itself; here a request pays one path test, the access log and the request
  * metric (the same log line, id and histogram as through Express), and its answer is written in one call. The
@@ -12,7 +13,7 @@ import type { FleetIndex } from '../service/fleet-index.js';
 import { logRequest, type ObserveRequest } from './access-log.js';
 import type { HttpStats } from './http-stats.js';
 import { writeProblem } from './problem.js';
-import { fleetTotalsBody } from './routes/fleet.js';
+import { fleetPageAnswer, fleetTotalsBody } from './routes/fleet.js';
 import { FOOTPRINT_CACHE_CONTROL, FOOTPRINT_ROUTE, type FootprintResponder } from './routes/device-footprint.js';
 import { isReady, LIVEZ_BODY, readyzBody, type Readiness } from './routes/probes.js';
 
@@ -24,6 +25,8 @@ const FOOTPRINT_METRIC_ROUTE = `${API_BASE}${FOOTPRINT_ROUTE}`;
 const FLEET_ROUTE = `${API_BASE}/fleet`;
 /** The fleet totals as the dashboard and monitors ask for them; any other query goes to Express (validated there). */
 const FLEET_TOTALS_URL = `${FLEET_ROUTE}?rows=false`;
+/** A fleet page: answered here only when Express validated this very URL before (routes/fleet.ts fleetPageAnswer). */
+const FLEET_PAGE_PREFIX = `${FLEET_ROUTE}?`;
 
 export interface FastPathDeps {
   stats: HttpStats;
@@ -97,6 +100,13 @@ export function withFastPath(app: RequestListener, deps: FastPathDeps): RequestL
         res,
         logRequest(log, observe, req, res, () => FLEET_ROUTE),
       );
+      return;
+    }
+    const answerPage = url.startsWith(FLEET_PAGE_PREFIX) ? fleetPageAnswer(deps.fleetIndex, url) : null;
+    if (answerPage !== null) {
+      stats.countRequest();
+      const reqId = logRequest(log, observe, req, res, () => FLEET_ROUTE);
+      answerPage(req, res).catch((error: unknown) => writeProblem(res, stats, log.child({ reqId }), error));
       return;
     }
     const queryAt = url.indexOf('?');

@@ -414,7 +414,7 @@ export function openApiDocument(version: string): unknown {
         get: {
           operationId: 'getFleetOverview',
           summary:
-            'The fleet at a glance: online / stale / offline counts, the measured power histogram, totals per MQTT fleet, and the online count over time since the service started (one O(devices) pass)',
+            'The fleet at a glance: online / stale / offline counts, the measured power histogram, totals per MQTT fleet, and the online count over time since the service started (from running sums kept as devices change: O(groups) per request)',
           parameters: queryParameters(fleetOverviewQuerySchema),
           responses: { 200: json('fleet overview', 'FleetOverview'), 400: PROBLEMS[400] },
         },

@@ -9,6 +9,7 @@ import type { Store } from '../store/store.js';
 import type { FleetDeviceRow } from './fleet-summary.js';
 import { StepBudget } from './fleet-step.js';
 import { FleetSums } from './fleet-sums.js';
+import { OverviewSums, type OverviewFigures } from './fleet-overview-sums.js';
 import { OnlineExpiryHeap } from './online-expiry.js';
 import { OnlineHistory } from './online-history.js';
 
@@ -174,8 +175,15 @@ export class FleetIndex {
   orderVersion = 0;
   /** The fleet's online count over time (since the service started), sampled by the accrued refresh's timer. */
   readonly onlineHistory = new OnlineHistory();
+  /** GET /api/fleet/overview's figures, kept as devices change like the totals. */
+  private readonly overviewSums: OverviewSums;
 
   constructor(private readonly deps: FleetIndexDeps) {
+    this.overviewSums = new OverviewSums(
+      () => this.rows,
+      (id) => deps.presence.get(id),
+      deps.onlineThresholdMs,
+    );
     this.accruedCycleStartMs = deps.clock();
     this.accruedAtMs = this.accruedCycleStartMs;
   }
@@ -299,6 +307,15 @@ export class FleetIndex {
     };
   }
 
+  /**
+   * The overview's figures (states, power bins, groups by MQTT fleet) of the fleet or of one MQTT fleet at `nowMs`:
+   * O(groups) plus the devices whose window aged past the threshold since the last call.
+   */
+  overview(nowMs: number, fleet?: string): OverviewFigures {
+    this.advance(nowMs);
+    return this.overviewSums.figures(fleet);
+  }
+
   /** Milliseconds since its last window within which a device without presence counts online. */
   get onlineThresholdMs(): number {
     return this.deps.onlineThresholdMs;
@@ -325,20 +342,19 @@ export class FleetIndex {
   /** The row GET /api/fleet and the live feed send, with `online` and `accrued` at `nowMs`. */
   fleetRow(row: IndexedDevice, nowMs: number): FleetDeviceRow {
     const presence = this.deps.presence.get(row.id) ?? null;
-    const base = {
-      id: row.id,
-      name: row.name,
-      fleet: row.fleet,
-      system: row.system,
-      grid: row.grid,
-      energyJ: row.energyJ,
-      observedS: row.observedS,
-      windows: row.windows,
-      inferences: row.inferences,
-    };
+    // One object literal per case, in the answer's key order: spreading a shared base into each was most of a page's
+    // render (about 50 µs a row, 5 ms for a page of 100, mostly allocation and GC).
     if (row.error !== null || row.plan === null) {
       return {
-        ...base,
+        id: row.id,
+        name: row.name,
+        fleet: row.fleet,
+        system: row.system,
+        grid: row.grid,
+        energyJ: row.energyJ,
+        observedS: row.observedS,
+        windows: row.windows,
+        inferences: row.inferences,
         online: false,
         presence,
         lastSeenMs: row.lastSeenMs,
@@ -356,7 +372,15 @@ export class FleetIndex {
     }
     const spanS = row.lastSeenMs === null || row.firstSeenMs === null ? 0 : (row.lastSeenMs - row.firstSeenMs) / 1000;
     return {
-      ...base,
+      id: row.id,
+      name: row.name,
+      fleet: row.fleet,
+      system: row.system,
+      grid: row.grid,
+      energyJ: row.energyJ,
+      observedS: row.observedS,
+      windows: row.windows,
+      inferences: row.inferences,
       online: isOnlineNow(presence ?? undefined, row.lastSeenMs, nowMs, this.deps.onlineThresholdMs),
       presence,
       lastSeenMs: row.lastSeenMs,
@@ -506,7 +530,9 @@ export class FleetIndex {
     return sums;
   }
 
-  private contribute(row: IndexedDevice, sign: 1 | -1): void {
+  private contribute(row: IndexedDevice, sign: 1 | -1, nowMs: number): void {
+    if (sign === 1) this.overviewSums.add(row, nowMs);
+    else this.overviewSums.remove(row);
     const contribution = {
       error: row.error !== null,
       measured: row.measured,
@@ -549,7 +575,7 @@ export class FleetIndex {
       this.rows.push(row);
       this.byId.set(device.id, row);
     } else {
-      this.contribute(row, -1);
+      this.contribute(row, -1, nowMs);
     }
     const system = typeof device.spec.system === 'string' ? device.spec.system : 'custom';
     row.name = device.name;
@@ -568,7 +594,7 @@ export class FleetIndex {
 
   /** Only the device's windows changed: its spec's plan is kept. */
   private updateAggregate(row: IndexedDevice, aggregate: DeviceAggregate | undefined, nowMs: number): void {
-    this.contribute(row, -1);
+    this.contribute(row, -1, nowMs);
     this.applyAggregate(row, aggregate, nowMs);
   }
 
@@ -597,7 +623,7 @@ export class FleetIndex {
     }
     if (row.error !== null) clearFigures(row);
     row.online = this.isOnline(row, nowMs);
-    this.contribute(row, 1);
+    this.contribute(row, 1, nowMs);
     this.track(row);
     this.version += 1;
     this.orderVersion += 1;
@@ -631,8 +657,19 @@ export class FleetIndex {
     this.version += 1;
   }
 
-  /** Devices whose last window aged past the threshold stop counting online. A clock that went back recounts all. */
+  /**
+   * Devices whose last window aged past the threshold stop counting online (in the totals and in the overview's
+   * states), EXPIRY_CHUNK_DEVICES of each per call, the rest in later turns. A clock that went back recounts all.
+   */
   private advance(nowMs: number): void {
+    const chunk = this.deps.expiryChunkDevices ?? EXPIRY_CHUNK_DEVICES;
+    const online = this.advanceOnline(nowMs, chunk);
+    const overview = this.overviewSums.advance(nowMs, chunk);
+    if (!online || !overview) this.scheduleExpiryDrain();
+  }
+
+  /** The totals' online count at `nowMs`; false when expiries are left for a later turn. */
+  private advanceOnline(nowMs: number, chunk: number): boolean {
     if (nowMs < this.lastAdvanceMs) {
       this.heap.clear();
       for (const row of this.rows) {
@@ -643,12 +680,8 @@ export class FleetIndex {
       }
     }
     this.lastAdvanceMs = nowMs;
-    const chunk = this.deps.expiryChunkDevices ?? EXPIRY_CHUNK_DEVICES;
     for (let applied = 0; this.heap.peekMs() < nowMs; applied += 1) {
-      if (applied >= chunk) {
-        this.scheduleExpiryDrain();
-        return;
-      }
+      if (applied >= chunk) return false;
       const entry = this.heap.pop()!;
       const row = this.rows[entry.slot]!;
       if (entry.generation !== row.heapGeneration) continue;
@@ -656,6 +689,7 @@ export class FleetIndex {
       this.setOnline(row, this.isOnline(row, nowMs));
       this.track(row);
     }
+    return true;
   }
 
   /** The expiries a call of `advance` left, applied in the next turns, EXPIRY_CHUNK_DEVICES per turn. */
@@ -679,6 +713,7 @@ export class FleetIndex {
     const nowMs = this.deps.clock();
     this.setOnline(row, this.isOnline(row, nowMs));
     this.track(row);
+    this.overviewSums.recount(row, nowMs);
   }
 
   /** One step of the accrued refresh: this step's share of the fleet, so the whole fleet is covered every ACCRUED_REFRESH_MS. */

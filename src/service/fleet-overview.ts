@@ -1,5 +1,4 @@
 import type { FleetIndex, IndexedDevice } from './fleet-index.js';
-import { StepBudget } from './fleet-step.js';
 import type { OnlineSample } from './online-history.js';
 
 /**
@@ -7,9 +6,6 @@ import type { OnlineSample } from './online-history.js';
  * (duty-cycled) and ~100 mW (always-on NPU), so each decade gets three bins; below and above are counted apart.
  */
 export const POWER_BIN_EDGES_W: readonly number[] = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1, 2e-1, 5e-1, 1, 2, 5, 10];
-
-/** Devices counted between two looks at the clock. */
-export const OVERVIEW_CLOCK_EVERY = 1_024;
 
 /**
  * A device's state now. `online`: it reports (its last window is within the online threshold) and no transport says
@@ -84,75 +80,16 @@ export function powerBin(powerW: number, edgesW: readonly number[] = POWER_BIN_E
   return lo;
 }
 
-function emptyGroup(fleet: string | null): FleetGroup {
-  return {
-    fleet,
-    devices: 0,
-    online: 0,
-    stale: 0,
-    offline: 0,
-    measured: 0,
-    totalKgCO2e: 0,
-    assumedTotalKgCO2e: 0,
-    energyJ: 0,
-    observedS: 0,
-    averagePowerW: null,
-    lastSeenMs: null,
-  };
-}
-
 /**
  * The fleet at a glance (GET /api/fleet/overview): state counts, the measured power distribution and the groups by
- * MQTT fleet, in one O(devices) pass over the index, and the online count over time. The pass (15–40 ms of CPU at
- * 100 000 devices) yields to the event loop after each FLEET_STEP_BUDGET_MS; each device is counted as it is when the
- * pass reaches it (all at `nowMs`).
+ * MQTT fleet at `nowMs`, from the running sums the index keeps (fleet-overview-sums.ts: O(groups) per call, not a pass
+ * over the devices), and the online count over time.
  */
-export async function fleetOverview(index: FleetIndex, nowMs: number, fleet?: string, budget: StepBudget = new StepBudget()): Promise<FleetOverview> {
-  const thresholdMs = index.onlineThresholdMs;
-  const states: StateCounts = { online: 0, stale: 0, offline: 0 };
-  const counts = new Array<number>(POWER_BIN_EDGES_W.length - 1).fill(0);
-  const power: PowerHistogram = { edgesW: [...POWER_BIN_EDGES_W], counts, below: 0, above: 0, measured: 0, assumed: 0 };
-  const groups = new Map<string | null, FleetGroup>();
-  let lastSeenMs: number | null = null;
-  const devices = index.devices();
-  for (let i = 0; i < devices.length; i += 1) {
-    if (i % OVERVIEW_CLOCK_EVERY === 0 && i > 0) await budget.yieldIfDue();
-    const row = devices[i]!;
-    if (fleet !== undefined && row.fleet !== fleet) continue;
-    const state = deviceState(row, index.presenceOf(row.id), nowMs, thresholdMs);
-    states[state] += 1;
-    let group = groups.get(row.fleet);
-    if (group === undefined) {
-      group = emptyGroup(row.fleet);
-      groups.set(row.fleet, group);
-    }
-    group.devices += 1;
-    group[state] += 1;
-    group.energyJ += row.energyJ;
-    group.observedS += row.observedS;
-    if (row.lastSeenMs !== null) {
-      lastSeenMs = Math.max(lastSeenMs ?? -Infinity, row.lastSeenMs);
-      group.lastSeenMs = Math.max(group.lastSeenMs ?? -Infinity, row.lastSeenMs);
-    }
-    if (row.error !== null) continue;
-    group.totalKgCO2e += row.totalKgCO2e;
-    group.assumedTotalKgCO2e += row.assumedTotalKgCO2e;
-    if (!row.measured) {
-      power.assumed += 1;
-      continue;
-    }
-    group.measured += 1;
-    power.measured += 1;
-    const bin = powerBin(row.powerW);
-    if (bin < 0) power.below += 1;
-    else if (bin >= counts.length) power.above += 1;
-    else counts[bin]! += 1;
-  }
-  const fleets = [...groups.values()].map((group) => ({ ...group, averagePowerW: group.observedS > 0 ? group.energyJ / group.observedS : null }));
-  fleets.sort((a, b) => b.devices - a.devices || (a.fleet ?? '\uffff').localeCompare(b.fleet ?? '\uffff'));
+export function fleetOverview(index: FleetIndex, nowMs: number, fleet?: string): FleetOverview {
+  const { states, lastSeenMs, power, fleets } = index.overview(nowMs, fleet);
   return {
     computedAtMs: nowMs,
-    onlineThresholdMs: thresholdMs,
+    onlineThresholdMs: index.onlineThresholdMs,
     states,
     lastSeenMs,
     power,

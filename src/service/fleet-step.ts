@@ -1,5 +1,5 @@
 /**
- * Milliseconds of fleet work (a load or sync step, a refresh, a page scan, an overview pass) in one turn of the event
+ * Milliseconds of fleet work (a load or sync step, a refresh, a page scan or render) in one turn of the event
  * loop before it yields: the service allows itself no task over 10 ms (issue 11), and one unit of work past the budget
  * (a store read of a few dozen devices, about 1 000 scanned rows) stays well inside the rest. A step of a fixed number
  * of devices was 8–14 ms at 100 000 devices on a loaded 2-core machine; a time budget holds on any machine.

@@ -4,7 +4,10 @@
  * Express still answers the other forms of these paths (a trailing slash), which is what each answer is compared with.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { get } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { footprintIdOf } from '../../src/http/fast-path.js';
+import { fleetPageAnswer } from '../../src/http/routes/fleet.js';
 import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
 import { RecordingLogger } from '../helpers/recording-logger.js';
 import { request, startTestService, type TestService } from '../helpers/service.js';
@@ -76,6 +79,57 @@ describe('fast path ahead of Express', () => {
     expect(JSON.parse(fast.body).computedAtMs).toEqual(expect.any(Number));
     expect(strip(fast)).toEqual(strip(viaExpress));
     expect(Object.keys(JSON.parse(fast.body))).toEqual(Object.keys(JSON.parse(viaExpress.body)));
+  });
+
+  it('answers a fleet page whose URL Express validated before, as Express does, plain and compressed', async () => {
+    const created = await request(`${ctx.url}/api/devices`, {
+      method: 'POST',
+      token: ctx.token,
+      json: [1, 2, 3].map((i) => ({ id: `fleet-fast.${i}`, system: 'kws-typical', fleet: 'fast' })),
+    });
+    expect(created.status).toBe(201);
+    const index = ctx.service.context.fleetIndex;
+    const url = '/api/fleet?sort=power&dir=desc&offset=0&limit=2&fleet=fast';
+    expect(fleetPageAnswer(index, url)).toBeNull(); // never validated: Express answers it
+    const viaExpress = await seen(url);
+    expect(viaExpress.status).toBe(200);
+    expect(JSON.parse(viaExpress.body).rows).toHaveLength(2);
+    expect(fleetPageAnswer(index, url)).not.toBeNull(); // validated once: the fast path answers it from now on
+    const fast = await seen(url);
+    const trailing = await seen(url.replace('/api/fleet?', '/api/fleet/?')); // another URL: Express again
+    const strip = (answer: typeof fast) => ({
+      ...answer,
+      body: { ...JSON.parse(answer.body), computedAtMs: 0 },
+      headers: { ...answer.headers, 'content-length': '' },
+    });
+    expect(strip(fast)).toEqual(strip(viaExpress));
+    expect(strip(trailing)).toEqual(strip(viaExpress));
+    expect(fast.headers).toMatchObject({ 'content-type': 'application/json; charset=utf-8', vary: 'accept-encoding' });
+    // A URL Express refused is never remembered.
+    expect((await seen('/api/fleet?sort=nonsense')).status).toBe(400);
+    expect(fleetPageAnswer(index, '/api/fleet?sort=nonsense')).toBeNull();
+
+    // A page of COMPRESS_MIN_BYTES and more, gzip-encoded for a client that accepts it, by the fast path as by Express.
+    const more = Array.from({ length: 60 }, (_, i) => ({ id: `fleet-fast.big-${i}`, system: 'kws-typical', fleet: 'big' }));
+    expect((await request(`${ctx.url}/api/devices`, { method: 'POST', token: ctx.token, json: more })).status).toBe(201);
+    const big = '/api/fleet?fleet=big&limit=60';
+    const gzipped = async (path: string) => {
+      // node:http, not fetch: fetch decodes the body and hides what was on the wire.
+      const raw = await new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+        get(`${ctx.url}${path}`, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        }).on('error', reject);
+      });
+      const { date: _d, 'x-request-id': _r, connection: _c, 'keep-alive': _k, 'content-length': _l, ...headers } = raw.headers;
+      return { headers, body: { ...JSON.parse(gunzipSync(raw.body).toString()), computedAtMs: 0 } };
+    };
+    const bigViaExpress = await gzipped(big);
+    expect(bigViaExpress.headers['content-encoding']).toBe('gzip');
+    expect(bigViaExpress.body.rows).toHaveLength(60);
+    expect(fleetPageAnswer(index, big)).not.toBeNull();
+    expect(await gzipped(big)).toEqual(bigViaExpress);
   });
 
   it('counts, logs and measures its requests under the route template', async () => {

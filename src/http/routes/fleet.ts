@@ -1,11 +1,15 @@
-import { Router, type Request, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Router } from 'express';
 import { compressBody, COMPRESS_MIN_BYTES, negotiateEncoding, type ContentEncoding } from '../compress.js';
 import { DEFAULT_FLEET_PAGE_ROWS, MAX_FLEET_CACHE_ENTRIES } from '../limits.js';
 import type { Catalogue } from '../../model/catalogue-types.js';
 import type { FleetIndex } from '../../service/fleet-index.js';
+import { StepBudget } from '../../service/fleet-step.js';
 import { fleetSelection, selectionFollowsOrderVersion, type FleetPageQuery, type FleetSelection } from '../../service/fleet-page.js';
 import { fleetQuerySchema } from '../schemas.js';
 import { validate } from '../validate.js';
+
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** One page's answer, serialised once and compressed at most once per encoding, for every request that shares it. */
 interface SharedPage {
@@ -71,21 +75,55 @@ export async function fleetTotalsBody(index: FleetIndex, clock: () => number, fl
 }
 
 /**
- * GET /api/fleet: the fleet totals from the index (O(1)) and, unless `rows=false`, one page of rows filtered and sorted
- * on the server. Concurrent requests for the same page at the same index version share one computation, one
- * serialisation and one compression (br or gzip, off the event loop, for bodies of COMPRESS_MIN_BYTES and more).
+ * The pages of one index's fleet, shared by the requests that ask for the same page at the same index version, and
+ * the raw URLs the Express route validated to each page query: the fast path (fast-path.ts) answers such a URL again
+ * without Express's router and the query's validation, never parsing a URL itself.
  */
-export function fleetRouter(index: FleetIndex, catalogue: Catalogue, clock: () => number): Router {
-  const router = Router();
-  const pages = new Map<string, SharedPage>();
+export class FleetPages {
+  private readonly pages = new Map<string, SharedPage>();
+  /** Raw URLs (as the client sent them) the route validated, each with its page query; at most MAX_FLEET_CACHE_ENTRIES. */
+  private readonly queries = new Map<string, FleetPageQuery>();
 
-  const render = (query: FleetPageQuery, fleet: string | undefined, selection: FleetSelection, atMs: number): string => {
-    const totals = index.totals(fleet);
+  constructor(
+    private readonly index: FleetIndex,
+    private readonly catalogue: Catalogue,
+    private readonly clock: () => number,
+  ) {}
+
+  /** The page query Express validated this raw URL to, if it did. */
+  queryOf(url: string): FleetPageQuery | undefined {
+    return this.queries.get(url);
+  }
+
+  remember(url: string, query: FleetPageQuery): void {
+    if (this.queries.has(url)) return;
+    while (this.queries.size >= MAX_FLEET_CACHE_ENTRIES) this.queries.delete(this.queries.keys().next().value!);
+    this.queries.set(url, query);
+  }
+
+  /** Answer one page request (the index made current first), sharing the page's computation, body and encodings. */
+  async answer(req: IncomingMessage, res: ServerResponse, query: FleetPageQuery): Promise<void> {
+    await this.index.current();
+    const key = JSON.stringify(query);
+    let shared = this.pages.get(key);
+    if (shared === undefined || shared.version !== this.index.version) {
+      shared = this.sharedPage(query, shared);
+      this.pages.delete(key);
+      while (this.pages.size >= MAX_FLEET_CACHE_ENTRIES) this.pages.delete(this.pages.keys().next().value!);
+      this.pages.set(key, shared);
+      shared.body.catch(() => this.pages.delete(key));
+    }
+    await send(req, res, shared);
+  }
+
+  private render(query: FleetPageQuery, selection: FleetSelection, atMs: number): string {
+    const { index } = this;
+    const totals = index.totals(query.fleet);
     const rows = selection.devices.map((row) => index.fleetRow(row, atMs));
     return JSON.stringify({
       ...totals,
       computedAtMs: atMs,
-      registeredDevices: index.registeredDevices(fleet),
+      registeredDevices: index.registeredDevices(query.fleet),
       complete: index.complete,
       ...syncFields(index),
       // The rows are one page of what matched: more exist before or after it.
@@ -94,25 +132,56 @@ export function fleetRouter(index: FleetIndex, catalogue: Catalogue, clock: () =
       offset: query.offset,
       rows,
     });
-  };
+  }
 
   /** A new shared page: its selection kept from `previous` when nothing it depends on changed, else scanned anew. */
-  const sharedPage = (query: FleetPageQuery, fleet: string | undefined, previous: SharedPage | undefined): SharedPage => {
+  private sharedPage(query: FleetPageQuery, previous: SharedPage | undefined): SharedPage {
+    const { index, clock } = this;
     const atMs = clock();
     const reuse = previous !== undefined && previous.orderVersion === index.orderVersion && selectionFollowsOrderVersion(query);
     const orderVersion = index.orderVersion;
-    const selection = reuse ? previous.selection : fleetSelection(index, query, atMs, catalogue.assumptions.assumedPowerW);
+    const selection = reuse ? previous.selection : fleetSelection(index, query, atMs, this.catalogue.assumptions.assumedPowerW);
     const version = index.version;
-    return { version, orderVersion, selection, body: selection.then((chosen) => render(query, fleet, chosen, clock())), bytes: null, encoded: new Map() };
-  };
+    // The render (a row per device, accrued figures at this time, one JSON of up to MAX_FLEET_PAGE_ROWS rows) is fleet
+    // work like the scan: it waits for the next turn when this one's FLEET_STEP_BUDGET_MS is spent (the dashboard's page,
+    // overview and top-5 arrive together, and their renders used to run in one task with everything else).
+    const body = selection.then(async (chosen) => {
+      await new StepBudget().yieldIfDue();
+      return this.render(query, chosen, clock());
+    });
+    return { version, orderVersion, selection, body, bytes: null, encoded: new Map() };
+  }
+}
 
+/** Per index: its pages, made by its fleetRouter (the fast path finds none before the router exists). */
+const fleetPages = new WeakMap<FleetIndex, FleetPages>();
+
+/**
+ * The fast path's answer to a GET of `url` (the raw URL) when the Express route has validated this very URL before:
+ * the same page, shared with the route's requests. Null for any other URL (Express answers it, and validates it).
+ */
+export function fleetPageAnswer(index: FleetIndex, url: string): ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null {
+  const pages = fleetPages.get(index);
+  const query = pages?.queryOf(url);
+  if (pages === undefined || query === undefined) return null;
+  return (req, res) => pages.answer(req, res, query);
+}
+
+/**
+ * GET /api/fleet: the fleet totals from the index (O(1)) and, unless `rows=false`, one page of rows filtered and sorted
+ * on the server. Concurrent requests for the same page at the same index version share one computation, one
+ * serialisation and one compression (br or gzip, off the event loop, for bodies of COMPRESS_MIN_BYTES and more).
+ */
+export function fleetRouter(index: FleetIndex, catalogue: Catalogue, clock: () => number): Router {
+  const router = Router();
+  const pages = new FleetPages(index, catalogue, clock);
+  fleetPages.set(index, pages);
   router.get('/fleet', async (req, res) => {
     const query = validate(fleetQuerySchema, req.query, 'query');
     if (query.rows === 'false') {
       res.type('application/json').send(await fleetTotalsBody(index, clock, query.fleet));
       return;
     }
-    await index.current();
     const pageQuery: FleetPageQuery = {
       ...(query.fleet === undefined ? {} : { fleet: query.fleet }),
       ...(query.q === undefined ? {} : { text: query.q }),
@@ -122,16 +191,8 @@ export function fleetRouter(index: FleetIndex, catalogue: Catalogue, clock: () =
       offset: query.offset ?? 0,
       limit: query.limit ?? DEFAULT_FLEET_PAGE_ROWS,
     };
-    const key = JSON.stringify(pageQuery);
-    let shared = pages.get(key);
-    if (shared === undefined || shared.version !== index.version) {
-      shared = sharedPage(pageQuery, query.fleet, shared);
-      pages.delete(key);
-      while (pages.size >= MAX_FLEET_CACHE_ENTRIES) pages.delete(pages.keys().next().value!);
-      pages.set(key, shared);
-      shared.body.catch(() => pages.delete(key));
-    }
-    await send(req, res, shared);
+    if (req.method === 'GET') pages.remember(req.originalUrl, pageQuery);
+    await pages.answer(req, res, pageQuery);
   });
   return router;
 }
@@ -141,22 +202,29 @@ function syncFields(index: FleetIndex): { syncedAtMs: number | null; syncInterva
   return { syncedAtMs: index.syncedAtMs, syncIntervalMs: index.syncIntervalMs };
 }
 
-async function send(req: Request, res: Response, shared: SharedPage): Promise<void> {
+/**
+ * Write a page's answer: its bytes as they are, or compressed when the client accepts it (the same for the Express
+ * route and the fast path, which so answer alike: content-type, length, vary, encoding).
+ */
+async function send(req: IncomingMessage, res: ServerResponse, shared: SharedPage): Promise<void> {
   const body = await shared.body;
-  res.vary('accept-encoding');
   const encoding = body.length >= COMPRESS_MIN_BYTES ? negotiateEncoding(req.headers['accept-encoding']) : null;
+  let bytes: Buffer;
   if (encoding === null) {
-    shared.bytes ??= Buffer.from(body);
-    res.type('application/json').send(shared.bytes);
-    return;
+    bytes = shared.bytes ??= Buffer.from(body);
+  } else {
+    let encoded = shared.encoded.get(encoding);
+    if (encoded === undefined) {
+      encoded = compressBody(body, encoding);
+      shared.encoded.set(encoding, encoded);
+    }
+    bytes = await encoded;
   }
-  let encoded = shared.encoded.get(encoding);
-  if (encoded === undefined) {
-    encoded = compressBody(body, encoding);
-    shared.encoded.set(encoding, encoded);
-  }
-  res
-    .type('application/json')
-    .set('content-encoding', encoding)
-    .send(await encoded);
+  res.writeHead(200, {
+    'content-type': JSON_CONTENT_TYPE,
+    'content-length': bytes.byteLength,
+    vary: 'accept-encoding',
+    ...(encoding === null ? {} : { 'content-encoding': encoding }),
+  });
+  res.end(bytes);
 }

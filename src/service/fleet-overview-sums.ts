@@ -1,0 +1,247 @@
+import type { DevicePresence } from '../live/device-presence.js';
+import type { IndexedDevice } from './fleet-index.js';
+import { deviceState, POWER_BIN_EDGES_W, powerBin, type DeviceState, type FleetGroup, type PowerHistogram, type StateCounts } from './fleet-overview.js';
+import { OnlineExpiryHeap } from './online-expiry.js';
+
+/** A device's counted state: its index in STATES; NOT_COUNTED for a slot not in the sums. */
+const STATES: readonly DeviceState[] = ['online', 'stale', 'offline'];
+const NOT_COUNTED = -1;
+
+/** One group's running sums (an MQTT fleet, devices in none, or the whole fleet). */
+class GroupSums {
+  devices = 0;
+  online = 0;
+  stale = 0;
+  offline = 0;
+  measured = 0;
+  assumed = 0;
+  totalKgCO2e = 0;
+  assumedTotalKgCO2e = 0;
+  energyJ = 0;
+  observedS = 0;
+  /** The latest last window of its devices, or null; exact unless `lastSeenDirty`. */
+  lastSeenMs: number | null = null;
+  /** A device that held the latest window left (or moved back in time): `lastSeenMs` may be too late until recomputed. */
+  lastSeenDirty = false;
+  readonly bins = new Array<number>(POWER_BIN_EDGES_W.length - 1).fill(0);
+  below = 0;
+  above = 0;
+
+  constructor(readonly fleet: string | null) {}
+
+  /** `sign` 1 adds the device's figures (all but its state), -1 takes them out again, with the very numbers it was added with. */
+  apply(row: IndexedDevice, sign: 1 | -1): void {
+    this.devices += sign;
+    this.energyJ += sign * row.energyJ;
+    this.observedS += sign * row.observedS;
+    if (row.lastSeenMs !== null) {
+      if (sign === 1 && (this.lastSeenMs === null || row.lastSeenMs >= this.lastSeenMs)) {
+        // At or past the latest of all the devices counted before: the latest, whatever left since.
+        this.lastSeenMs = row.lastSeenMs;
+        this.lastSeenDirty = false;
+      } else if (sign === -1 && row.lastSeenMs === this.lastSeenMs) {
+        this.lastSeenDirty = true;
+      }
+    }
+    if (row.error !== null) return;
+    this.totalKgCO2e += sign * row.totalKgCO2e;
+    this.assumedTotalKgCO2e += sign * row.assumedTotalKgCO2e;
+    if (!row.measured) {
+      this.assumed += sign;
+      return;
+    }
+    this.measured += sign;
+    const bin = powerBin(row.powerW);
+    if (bin < 0) this.below += sign;
+    else if (bin >= this.bins.length) this.above += sign;
+    else this.bins[bin]! += sign;
+  }
+
+  count(state: number, sign: 1 | -1): void {
+    if (state === 0) this.online += sign;
+    else if (state === 1) this.stale += sign;
+    else this.offline += sign;
+  }
+
+  states(): StateCounts {
+    return { online: this.online, stale: this.stale, offline: this.offline };
+  }
+
+  power(): PowerHistogram {
+    return { edgesW: [...POWER_BIN_EDGES_W], counts: [...this.bins], below: this.below, above: this.above, measured: this.measured, assumed: this.assumed };
+  }
+
+  group(): FleetGroup {
+    return {
+      fleet: this.fleet,
+      devices: this.devices,
+      online: this.online,
+      stale: this.stale,
+      offline: this.offline,
+      measured: this.measured,
+      totalKgCO2e: this.totalKgCO2e,
+      assumedTotalKgCO2e: this.assumedTotalKgCO2e,
+      energyJ: this.energyJ,
+      observedS: this.observedS,
+      averagePowerW: this.observedS > 0 ? this.energyJ / this.observedS : null,
+      lastSeenMs: this.lastSeenMs,
+    };
+  }
+}
+
+/** What the overview shows of the fleet, or of one MQTT fleet, at the sums' last advance. */
+export interface OverviewFigures {
+  states: StateCounts;
+  lastSeenMs: number | null;
+  power: PowerHistogram;
+  /** One group per MQTT fleet (and one for devices in none), by devices descending, then name. */
+  fleets: FleetGroup[];
+}
+
+/**
+ * GET /api/fleet/overview's figures as running sums, kept by the fleet index as devices change (O(changed devices) per
+ * change, O(groups) per read, instead of an O(devices) pass per request: 13–20 ms of CPU at 100 000 devices, which
+ * the dashboard asks for every second). Each device adds its figures to its group's sums and to the whole fleet's; its
+ * state (online, stale, offline: deviceState) is counted as it was when last looked at. A device counted online by a
+ * fresh window has an entry in an expiry heap at its window's end plus the threshold: `advance` looks at it again then
+ * (online becomes stale or offline), so a read costs only the devices whose window aged since the last one.
+ */
+export class OverviewSums {
+  private readonly all = new GroupSums(null);
+  private readonly groups = new Map<string | null, GroupSums>();
+  /** Per slot: the state it is counted in (an index of STATES), the group it is counted in, its live heap entry's generation. */
+  private readonly stateOf: number[] = [];
+  private readonly groupOf: (GroupSums | undefined)[] = [];
+  private readonly generationOf: number[] = [];
+  /** Per slot: the expiry its live heap entry carries, or NaN when it has none. */
+  private readonly expiryOf: number[] = [];
+  private readonly heap = new OnlineExpiryHeap();
+  private lastAdvanceMs = -Infinity;
+
+  constructor(
+    private readonly rows: () => readonly IndexedDevice[],
+    private readonly presenceOf: (id: string) => DevicePresence | undefined,
+    private readonly thresholdMs: number,
+  ) {}
+
+  /** Count a device in (its figures and its state at `nowMs`); it must not be counted already. */
+  add(row: IndexedDevice, nowMs: number): void {
+    let group = this.groups.get(row.fleet);
+    if (group === undefined) {
+      group = new GroupSums(row.fleet);
+      this.groups.set(row.fleet, group);
+    }
+    this.groupOf[row.slot] = group;
+    group.apply(row, 1);
+    this.all.apply(row, 1);
+    this.countState(row, nowMs);
+  }
+
+  /** Take a device out, before any figure of it changes. */
+  remove(row: IndexedDevice): void {
+    const group = this.groupOf[row.slot];
+    if (group === undefined) return;
+    this.uncountState(row);
+    group.apply(row, -1);
+    this.all.apply(row, -1);
+    this.groupOf[row.slot] = undefined;
+    if (group.devices === 0) this.groups.delete(group.fleet);
+  }
+
+  /** Count a device's state again (its presence changed). */
+  recount(row: IndexedDevice, nowMs: number): void {
+    if (this.groupOf[row.slot] === undefined) return;
+    this.uncountState(row);
+    this.countState(row, nowMs);
+  }
+
+  /**
+   * Look again at the devices whose fresh window aged past the threshold by `nowMs`, at most `chunk` of them; returns
+   * false when some are left (the caller applies them in a later turn). A clock that went back recounts every device.
+   */
+  advance(nowMs: number, chunk: number): boolean {
+    if (nowMs < this.lastAdvanceMs) {
+      this.heap.clear();
+      this.expiryOf.fill(NaN);
+      for (const row of this.rows()) this.recount(row, nowMs);
+    }
+    this.lastAdvanceMs = nowMs;
+    const rows = this.rows();
+    for (let applied = 0; this.heap.peekMs() < nowMs; applied += 1) {
+      if (applied >= chunk) return false;
+      const entry = this.heap.pop()!;
+      if (entry.generation !== this.generationOf[entry.slot]) continue;
+      this.expiryOf[entry.slot] = NaN;
+      this.recount(rows[entry.slot]!, nowMs);
+    }
+    return true;
+  }
+
+  /** The figures of the fleet, or of one MQTT fleet (empty for a fleet with no device), as of the last advance. */
+  figures(fleet?: string): OverviewFigures {
+    if (fleet !== undefined) {
+      const group = this.groups.get(fleet);
+      if (group === undefined) return emptyFigures();
+      this.settleLastSeen();
+      return { states: group.states(), lastSeenMs: group.lastSeenMs, power: group.power(), fleets: [group.group()] };
+    }
+    this.settleLastSeen();
+    const fleets = [...this.groups.values()].map((group) => group.group());
+    fleets.sort((a, b) => b.devices - a.devices || (a.fleet ?? '\uffff').localeCompare(b.fleet ?? '\uffff'));
+    return { states: this.all.states(), lastSeenMs: this.all.lastSeenMs, power: this.all.power(), fleets };
+  }
+
+  private countState(row: IndexedDevice, nowMs: number): void {
+    const state = STATES.indexOf(deviceState(row, this.presenceOf(row.id), nowMs, this.thresholdMs));
+    this.stateOf[row.slot] = state;
+    this.groupOf[row.slot]!.count(state, 1);
+    this.all.count(state, 1);
+    if (state !== 0) return;
+    // Online by a fresh window: looked at again once that window ages past the threshold. A live entry that expires
+    // no later is kept (when it surfaces, the device is counted again and gets a new one), so a device reporting every
+    // few seconds keeps one entry, not one per window.
+    const expiryMs = row.lastSeenMs! + this.thresholdMs;
+    const liveMs = this.expiryOf[row.slot] ?? NaN;
+    if (liveMs <= expiryMs) return;
+    const generation = (this.generationOf[row.slot] ?? 0) + 1;
+    this.generationOf[row.slot] = generation;
+    this.expiryOf[row.slot] = expiryMs;
+    this.heap.push(expiryMs, row.slot, generation);
+  }
+
+  private uncountState(row: IndexedDevice): void {
+    const state = this.stateOf[row.slot] ?? NOT_COUNTED;
+    if (state === NOT_COUNTED) return;
+    this.groupOf[row.slot]!.count(state, -1);
+    this.all.count(state, -1);
+    this.stateOf[row.slot] = NOT_COUNTED;
+  }
+
+  /** Recompute the latest window of the groups whose latest device left (rare: a device moved to another fleet or back in time). */
+  private settleLastSeen(): void {
+    const dirty = new Set([this.all, ...this.groups.values()].filter((group) => group.lastSeenDirty));
+    if (dirty.size === 0) return;
+    for (const group of dirty) {
+      group.lastSeenMs = null;
+      group.lastSeenDirty = false;
+    }
+    const later = (group: GroupSums, ms: number): void => {
+      if (dirty.has(group) && (group.lastSeenMs === null || ms > group.lastSeenMs)) group.lastSeenMs = ms;
+    };
+    for (const row of this.rows()) {
+      const group = this.groupOf[row.slot];
+      if (group === undefined || row.lastSeenMs === null) continue;
+      later(this.all, row.lastSeenMs);
+      later(group, row.lastSeenMs);
+    }
+  }
+}
+
+function emptyFigures(): OverviewFigures {
+  return {
+    states: { online: 0, stale: 0, offline: 0 },
+    lastSeenMs: null,
+    power: { edgesW: [...POWER_BIN_EDGES_W], counts: new Array<number>(POWER_BIN_EDGES_W.length - 1).fill(0), below: 0, above: 0, measured: 0, assumed: 0 },
+    fleets: [],
+  };
+}

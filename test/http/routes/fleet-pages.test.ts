@@ -1,0 +1,57 @@
+/** A fleet page's render is fleet work: it waits for the next turn of the event loop once the turn's budget is spent. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { buildCatalogue } from '../../../src/catalogue/load-catalogue.js';
+import { FleetPages } from '../../../src/http/routes/fleet.js';
+import { PresenceRegistry } from '../../../src/live/device-presence.js';
+import { LiveBus } from '../../../src/live/live-bus.js';
+import { FleetIndex } from '../../../src/service/fleet-index.js';
+import type { FleetPageQuery } from '../../../src/service/fleet-page.js';
+import { FLEET_STEP_BUDGET_MS, StepBudget } from '../../../src/service/fleet-step.js';
+import { SEED_DEFAULT_SPEC } from '../../../src/service/spec.js';
+import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
+
+const catalogue = buildCatalogue();
+const T0 = 1_764_000_000_000;
+
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+describe('FleetPages', () => {
+  it('renders a page in the next turn when the fleet work of this one spent its budget, and in this turn otherwise', async () => {
+    const clock = () => T0;
+    const store = SqliteStore.open(':memory:');
+    const index = new FleetIndex({ store, catalogue, bus: new LiveBus(), presence: new PresenceRegistry(clock), clock, onlineThresholdMs: 60_000 });
+    cleanup = async () => {
+      index.stop();
+      await store.close();
+    };
+    await store.createDevices(Array.from({ length: 5 }, (_, i) => ({ id: `d${i}`, spec: SEED_DEFAULT_SPEC })));
+    await index.start();
+    const pages = new FleetPages(index, catalogue, clock);
+    const query = (limit: number): FleetPageQuery => ({ status: 'all', sort: 'power', direction: -1, offset: 0, limit });
+    const req = { headers: {} } as IncomingMessage;
+    let clockMs = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => clockMs);
+
+    const order = async (spendTurn: boolean, limit: number): Promise<string[]> => {
+      const seen: string[] = [];
+      const res = { writeHead: () => res, end: () => seen.push('page written') } as unknown as ServerResponse;
+      await new Promise((resolve) => setImmediate(resolve)); // a new turn
+      if (spendTurn) {
+        void new StepBudget(); // other fleet work in this turn…
+        clockMs += FLEET_STEP_BUDGET_MS; // …that took the whole budget
+      }
+      setImmediate(() => seen.push('next turn'));
+      await pages.answer(req, res, query(limit));
+      await new Promise((resolve) => setImmediate(resolve));
+      return seen;
+    };
+    expect(await order(false, 3)).toEqual(['page written', 'next turn']);
+    expect(await order(true, 4)).toEqual(['next turn', 'page written']);
+  });
+});

@@ -134,7 +134,7 @@ function newestMtimeMs(dir: string): number {
 }
 
 /** dist/ as `bin/tinyml-footprint.js` would use it: built, and no file under src/ or data/ newer (its own rule). */
-function ensureBuilt(): void {
+export function ensureBuilt(): void {
   const builtMain = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
   let builtMs = 0;
   try {

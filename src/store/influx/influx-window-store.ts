@@ -59,18 +59,25 @@ export interface InfluxWindowStoreOptions {
 
 /**
  * The `influx` client's HTTP pool, which its writePoints sends the line protocol through (the package has no public
- * write of ready lines): the same hosts, timeout, error types and request as writePoints, without rebuilding each point.
- * The package is pinned to 5.12 (package.json); the constructor checks the pool is there, and the contract suite
- * writes through it into a real influxd.
+ * write of ready lines), and the Basic auth writePoints adds from the client's resolved options (`user:password`; the
+ * client defaults both to `root`): the same hosts, timeout, error types and request as writePoints, without
+ * rebuilding each point. The package is pinned to 5.12 (package.json); the constructor checks both are there,
+ * test/store/influx/influx-window-store.test.ts compares the requests with writePoints', and the contract suite
+ * writes through the pool into a real influxd.
  */
 interface InfluxPool {
   discard(options: IPoolRequestOptions): Promise<void>;
 }
 
-function poolOf(client: InfluxDB): InfluxPool {
-  const pool = (client as unknown as { _pool?: Partial<InfluxPool> })._pool;
-  if (typeof pool?.discard !== 'function') throw new TypeError('the influx client has no request pool (_pool.discard): a version this store does not know');
-  return pool as InfluxPool;
+function writeChannelOf(client: InfluxDB): { pool: InfluxPool; auth: string | undefined } {
+  const internals = client as unknown as { _pool?: Partial<InfluxPool>; _options?: { username?: unknown; password?: unknown } };
+  const pool = internals._pool;
+  if (typeof pool?.discard !== 'function' || internals._options === undefined) {
+    throw new TypeError('the influx client has no request pool (_pool.discard) or options: a version this store does not know');
+  }
+  const { username, password } = internals._options;
+  const auth = typeof username === 'string' ? `${username}:${typeof password === 'string' ? password : ''}` : undefined;
+  return { pool: pool as InfluxPool, auth };
 }
 
 interface AggregateRow {
@@ -116,7 +123,7 @@ export class InfluxWindowStore implements WindowStore {
   readonly database: string;
   private readonly client: InfluxDB;
   private readonly pool: InfluxPool;
-  /** Basic auth of every write, as writePoints sends it (`user:password`), when a username is configured. */
+  /** Basic auth of every write, as writePoints sends it (`user:password`). */
   private readonly auth: string | undefined;
   private readonly retention: string | undefined;
   private readonly writerId: string;
@@ -129,8 +136,7 @@ export class InfluxWindowStore implements WindowStore {
     this.retention = options.retention;
     this.writerId = options.writerId ?? randomUUID();
     this.client = influxClient({ ...options, database: this.database, schema: [WINDOW_SCHEMA, CHANGE_SCHEMA] });
-    this.pool = poolOf(this.client);
-    this.auth = typeof options.username === 'string' ? `${options.username}:${options.password ?? ''}` : undefined;
+    ({ pool: this.pool, auth: this.auth } = writeChannelOf(this.client));
   }
 
   /**

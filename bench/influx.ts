@@ -163,7 +163,10 @@ async function throughStore(url: string, database: string, windows: readonly Sto
 const POST_WINDOWS = Number(process.env.BENCH_INFLUX_POST_WINDOWS ?? 10);
 /** Devices posting at once (keep-alive connections): a fleet's devices report independently. */
 const HTTP_CONCURRENCY = 32;
-/** How often the service paths poll their progress (ms): short next to a pass, light on serve. */
+/**
+ * How often the service paths poll their progress (ms): short next to a pass (≥ 10 s here), light on serve (a health
+ * read) and on the machine (the MQTT path counts the stored rows through a read-only SQLite connection, a scan).
+ */
 const POLL_MS = 100;
 /** The API token the bench gives the serve process. */
 const TOKEN = 'bench-token';
@@ -385,7 +388,7 @@ async function throughMqtt(url: string, database: string, total: number, influxd
           from = { atNs: process.hrtime.bigint(), stored, cpuUs: Object.fromEntries(Object.entries(reads).map(([name, read]) => [name, read()])) };
           return true;
         },
-        { timeoutMs: 300_000, intervalMs: 20 },
+        { timeoutMs: 300_000, intervalMs: POLL_MS },
       );
       if (from.stored === 0) throw new Error(`the simulator exited before ${fromStored} windows were stored: ${simulator.err()}`);
       let ackedNs = 0n;
@@ -397,7 +400,7 @@ async function throughMqtt(url: string, database: string, total: number, influxd
           ackedNs = process.hrtime.bigint();
           return true;
         },
-        { timeoutMs: 300_000, intervalMs: 20 },
+        { timeoutMs: 300_000, intervalMs: POLL_MS },
       );
       await writtenAll(service.url, total);
       const endNs = process.hrtime.bigint();

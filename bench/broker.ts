@@ -13,7 +13,7 @@
  * BENCH_CPU_PROF=dir   serve runs under `node --cpu-prof` and writes its profile there when it exits (SIGTERM)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,7 @@ import { REPO_ROOT, runCli } from '../test/helpers/cli.js';
 import { freePort } from '../test/helpers/free-port.js';
 import { waitFor } from '../test/helpers/wait-for.js';
 import { countStoredWindows, startSimulator, storedWindowsOrZero } from '../test/ingest/mqtt/processes.js';
+import { cpuSeconds } from './proc-cpu.js';
 import { benchServeArgs } from './serve-args.js';
 
 /** The issue's figure: 100 device connections. */
@@ -34,8 +35,6 @@ const TOTAL = DEVICES * WINDOWS_PER_DEVICE;
 const POLL_MS = 100;
 const GOAL_WINDOWS_PER_S = 15_000;
 const FROM_SHARE = 0.1;
-/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
-const CLOCK_TICKS_PER_S = 100;
 const TO_SHARE = 0.9;
 const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const SERVE_ENTRY: 'dist' | 'tsx' = process.env.BENCH_SERVE_ENTRY === 'tsx' ? 'tsx' : 'dist';
@@ -113,16 +112,6 @@ async function bareBroker(): Promise<Measured> {
   }
 }
 
-/** CPU seconds (user + system) a child process used so far, from /proc (Linux); NaN elsewhere. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
-  } catch {
-    return Number.NaN;
-  }
-}
-
 /** Newest modification time (ms) below `dir`. */
 function newestMtimeMs(dir: string): number {
   let newest = 0;
@@ -134,7 +123,7 @@ function newestMtimeMs(dir: string): number {
 }
 
 /** dist/ as `bin/tinyml-footprint.js` would use it: built, and no file under src/ or data/ newer (its own rule). */
-function ensureBuilt(): void {
+export function ensureBuilt(): void {
   const builtMain = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
   let builtMs = 0;
   try {

@@ -1,33 +1,46 @@
 /**
- * Windows/s into InfluxDB: the service's InfluxDB store (InfluxWindowStore.writeWindows: point building, schema
- * check, line protocol) against the bare `influx` client writing the same points (prebuilt, outside the timer), with
- * the same batch size, one batch in flight, into the same influxd, in the same run. Each pass writes into a fresh
- * database so that neither finds the other's series. A point count after each pass checks that every window arrived.
- * A third path goes through the whole service (HTTP POST → SQLite commit → outbox writer → InfluxDB): `serve --store
- * influx` in a child process of its own (a fleet's clients are not in the service's process), posted to as a fleet
- * posts: round after round, every device sends its next `BENCH_INFLUX_POST_WINDOWS` windows (default 10: a device that
- * buffers 100 s), many devices at once. Besides windows/s (wall clock, which other processes on a shared machine
- * disturb), each path reports CPU per window: of this process for the two in-process paths, of the serve process for
- * the service, and influxd's for all three (from /proc).
- * Goal: through the service ≥ 0.8× the bare client. Run alone: `npx tsx bench/influx.ts` (needs `influxd`: Debian's
- * influxdb). `BENCH_INFLUX_PASSES` (default 3), `BENCH_INFLUX_POST_WINDOWS`; `BENCH_CPU_PROF_DIR=<dir>` runs the serve
- * process under `node --cpu-prof` into that directory.
+ * Windows/s into InfluxDB, four paths into the same influxd in the same run (issue 12: through the service ≥ 0.8× the
+ * bare client):
+ * - bare: the `influx` client writing the points (prebuilt, outside the timer), OUTBOX_BATCH_WINDOWS per request, one
+ *   request in flight;
+ * - store: the service's InfluxDB store (InfluxWindowStore.writeWindows: point building, line protocol, change
+ *   markers) in this process, the same batches;
+ * - http: the whole service (HTTP POST → SQLite commit → outbox writer → InfluxDB), `serve --store influx` in a child
+ *   process of its own, posted to as a fleet posts: round after round, every device sends its next
+ *   `BENCH_INFLUX_POST_WINDOWS` windows (default 10: a device that buffers 100 s), HTTP_CONCURRENCY devices at once,
+ *   from keep-alive connections of this process;
+ * - mqtt: the deployment of issue 12, a fleet behind a broker: `simulate fleet` publishes the same number of windows
+ *   QoS 1 from one connection per device to a real Mosquitto, and `serve --store influx --mqtt-url` reads them
+ *   (PUBACK after the local commit) and its outbox writer copies them to InfluxDB. The simulator's windows carry its
+ *   own values (same fields and schema, so the same line protocol per point).
+ * The service runs as `npm start` runs it: the built JavaScript (dist/, built first when stale) under
+ * `node --max-semi-space-size=32`. Each pass writes into a fresh database; a point count after each checks that every
+ * window arrived once. Besides windows/s (wall clock, which other processes on a shared machine disturb), each path
+ * reports CPU per window (from /proc, load-independent): the writer's (this process, or serve), influxd's, and on the
+ * service paths the load generator's (this process's HTTP client; the simulator and Mosquitto).
+ * Run alone: `npx tsx bench/influx.ts` (needs `influxd`: Debian's influxdb, and `mosquitto`). `BENCH_INFLUX_PASSES`
+ * (default 3), `BENCH_INFLUX_PATHS` (default `bare,store,http,mqtt`), `BENCH_INFLUX_POST_WINDOWS`, `BENCH_INFLUX_HTTP_CLIENT=fetch`;
+ * `BENCH_CPU_PROF_DIR=<dir>` runs the serve processes under `node --cpu-prof` into that directory.
  */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { readFileSync } from 'node:fs';
 import { InfluxDB, type IPoint } from 'influx';
 import type { EnergyWindow } from '../src/domain/types.js';
 import { WINDOW_MEASUREMENT, WINDOW_SCHEMA, windowPoint } from '../src/store/influx/influx-points.js';
 import { InfluxWindowStore } from '../src/store/influx/influx-window-store.js';
 import { OUTBOX_BATCH_WINDOWS } from '../src/store/outbox/outbox-writer.js';
 import type { StoredWindow } from '../src/store/window-store.js';
+import { REPO_ROOT, startCli } from '../test/helpers/cli.js';
 import { startInfluxd } from '../test/helpers/influxd.js';
 import { waitFor } from '../test/helpers/wait-for.js';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { REPO_ROOT } from '../test/helpers/cli.js';
+import { startMosquitto } from '../test/ingest/mqtt/mosquitto.js';
+import { storedWindowsOrZero } from '../test/ingest/mqtt/processes.js';
+import { ensureBuilt } from './broker.js';
+import { cpuMicros, findPid, ownCpuMicros } from './proc-cpu.js';
 import { benchServeArgs } from './serve-args.js';
 
 /** Devices, as an MQTT micro-batch interleaves them. */
@@ -38,6 +51,11 @@ const WINDOWS_PER_DEVICE = 50;
 const BATCH = OUTBOX_BATCH_WINDOWS;
 /** Best of 3 passes per path, alternating: the least disturbed by the other processes on a shared machine. */
 const PASSES = Number(process.env.BENCH_INFLUX_PASSES ?? 3);
+const PATHS = ['bare', 'store', 'http', 'mqtt'] as const;
+type PathName = (typeof PATHS)[number];
+const SELECTED: ReadonlySet<PathName> = new Set(
+  (process.env.BENCH_INFLUX_PATHS ?? PATHS.join(',')).split(',').filter((name): name is PathName => (PATHS as readonly string[]).includes(name)),
+);
 const T0_MS = Date.parse('2026-11-01T00:00:00Z');
 const WINDOW_S = 10;
 
@@ -74,16 +92,20 @@ function batches<T>(items: readonly T[], size: number): T[][] {
 interface Pass {
   seconds: number;
   windows: number;
-  /** Service path: when the last 201 came (s after the first POST); the rest of the pass is the outbox catching up. */
+  /** Service paths: when every window was acknowledged (s after the pass started); the rest is the outbox catching up. */
   ackedS?: number;
-  /** Service path: POST requests sent. */
+  /** HTTP path: POST requests sent. */
   posts?: number;
-  /** Service path: write requests the outbox writer sent InfluxDB (its batchesWritten). */
+  /** Service paths: write requests of windows the outbox writer sent InfluxDB (its batchesWritten). */
   batches?: number;
   /** CPU of the writing process during the pass (µs): this one for the in-process paths, the serve process for the service. */
-  writerCpuUs?: number;
+  writerCpuUs: number;
   /** CPU of influxd during the pass (µs). */
-  influxdCpuUs?: number;
+  influxdCpuUs: number;
+  /** Service paths: CPU of the load generator (µs): this process's HTTP client, or the simulator. */
+  clientCpuUs?: number;
+  /** MQTT path: CPU of Mosquitto (µs). */
+  brokerCpuUs?: number;
 }
 
 function clientFor(url: string, database: string): InfluxDB {
@@ -97,31 +119,41 @@ async function countPoints(url: string, database: string): Promise<number> {
   return rows[0]?.count ?? 0;
 }
 
-async function timed(windows: number, write: () => Promise<void>): Promise<Pass> {
-  const started = process.hrtime.bigint();
-  await write();
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, windows };
+/** CPU (µs) of each process over `run` (NaN for one that is gone). */
+async function withCpu<T>(pids: Record<string, () => number>, run: () => Promise<T>): Promise<{ result: T; cpuUs: Record<string, number> }> {
+  const before = Object.fromEntries(Object.entries(pids).map(([name, read]) => [name, read()]));
+  const result = await run();
+  return { result, cpuUs: Object.fromEntries(Object.entries(pids).map(([name, read]) => [name, read() - (before[name] ?? 0)])) };
 }
 
-async function bareClient(url: string, database: string, points: readonly IPoint[][]): Promise<Pass> {
+async function seconds(run: () => Promise<void>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await run();
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+async function bareClient(url: string, database: string, points: readonly IPoint[][], influxd: number | undefined): Promise<Pass> {
   const client = clientFor(url, database);
   await client.createDatabase(database);
   const windows = points.reduce((n, batch) => n + batch.length, 0);
-  return timed(windows, async () => {
-    for (const batch of points) await client.writePoints(batch, { precision: 'n' });
-  });
+  const { result, cpuUs } = await withCpu({ writer: ownCpuMicros, influxd: () => cpuMicros(influxd) }, () =>
+    seconds(async () => {
+      for (const batch of points) await client.writePoints(batch, { precision: 'n' });
+    }),
+  );
+  return { seconds: result, windows, writerCpuUs: cpuUs.writer!, influxdCpuUs: cpuUs.influxd! };
 }
 
-async function throughStore(url: string, database: string, windows: readonly StoredWindow[][]): Promise<Pass> {
+async function throughStore(url: string, database: string, windows: readonly StoredWindow[][], influxd: number | undefined): Promise<Pass> {
   const store = new InfluxWindowStore({ url, database });
   await store.aggregates(['warm-up']); // creates the database, as the service does at its first write
   try {
-    return await timed(
-      windows.reduce((n, batch) => n + batch.length, 0),
-      async () => {
+    const { result, cpuUs } = await withCpu({ writer: ownCpuMicros, influxd: () => cpuMicros(influxd) }, () =>
+      seconds(async () => {
         for (const batch of windows) await store.writeWindows(batch);
-      },
+      }),
     );
+    return { seconds: result, windows: windows.reduce((n, batch) => n + batch.length, 0), writerCpuUs: cpuUs.writer!, influxdCpuUs: cpuUs.influxd! };
   } finally {
     await store.close();
   }
@@ -131,65 +163,32 @@ async function throughStore(url: string, database: string, windows: readonly Sto
 const POST_WINDOWS = Number(process.env.BENCH_INFLUX_POST_WINDOWS ?? 10);
 /** Devices posting at once (keep-alive connections): a fleet's devices report independently. */
 const HTTP_CONCURRENCY = 32;
-/** How often the service path polls the outbox writer's health counters (ms): short next to a pass, light on serve. */
-const HEALTH_POLL_MS = 100;
+/**
+ * How often the service paths poll their progress (ms): short next to a pass (≥ 10 s here), light on serve (a health
+ * read) and on the machine (the MQTT path counts the stored rows through a read-only SQLite connection, a scan).
+ */
+const POLL_MS = 100;
 /** The API token the bench gives the serve process. */
 const TOKEN = 'bench-token';
-/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
-const CLOCK_TICKS_PER_S = 100;
-
-/** utime + stime of a process (µs), 0 once it is gone. */
-function processCpuUs(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S) * 1e6;
-  } catch {
-    return 0;
-  }
-}
-
-const ownCpuUs = (): number => {
-  const usage = process.cpuUsage();
-  return usage.user + usage.system;
-};
-
-/** The pid of the influxd whose config lives in `dir` (the test helper does not expose its child). */
-function influxdPid(dir: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes('influxd') && cmdline.includes(dir)) return Number(entry);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return undefined;
-}
-
-/** CPU (µs) of the writing process and of influxd over `write`. */
-async function withCpu(writerCpuUs: () => number, influxd: number | undefined, write: () => Promise<Pass>): Promise<Pass> {
-  const writer0 = writerCpuUs();
-  const influx0 = processCpuUs(influxd);
-  const pass = await write();
-  return { ...pass, writerCpuUs: writerCpuUs() - writer0, influxdCpuUs: processCpuUs(influxd) - influx0 };
-}
+/** The node flags of `npm start` (package.json), which the serve child runs with. */
+const SERVE_NODE_FLAGS = ['--max-semi-space-size=32'];
+/** MQTT path: the share of the windows stored locally at which its clock starts (the simulator's start and 1 000 connects are before). */
+const MQTT_FROM_SHARE = 0.1;
 
 interface ServeChild {
   url: string;
   pid: number | undefined;
+  output(): string;
   stop(): Promise<void>;
 }
 
-/** `serve --store influx` in a child process (graceful stop: SIGTERM, so that a --cpu-prof profile is written). */
-async function startServeChild(dataDir: string, influxUrl: string, database: string): Promise<ServeChild> {
+/** `serve --store influx` in a child process as `npm start` runs it (graceful stop: SIGTERM, so that a --cpu-prof profile is written). */
+async function startServeChild(dataDir: string, influxUrl: string, database: string, extra: readonly string[] = []): Promise<ServeChild> {
   const profDir = process.env.BENCH_CPU_PROF_DIR;
   const profile = profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
   const args = benchServeArgs(dataDir);
-  args.push('--store', 'influx', '--influx-url', influxUrl, '--influx-database', database);
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/cli/main.ts', ...args], {
+  args.push('--store', 'influx', '--influx-url', influxUrl, '--influx-database', database, ...extra);
+  const child = spawn(process.execPath, [...SERVE_NODE_FLAGS, ...profile, 'bin/tinyml-footprint.js', ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, TINYML_API_TOKEN: TOKEN },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -205,6 +204,7 @@ async function startServeChild(dataDir: string, influxUrl: string, database: str
   return {
     url: match[1] as string,
     pid: child.pid,
+    output: () => output,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
@@ -240,60 +240,203 @@ function fleetPosts(windows: readonly StoredWindow[]): { id: string; body: strin
 }
 
 /**
- * Through the service: `serve --store influx` in a child process, every device registered (default spec), then the
- * fleet's posts, HTTP_CONCURRENCY at a time; each 201 follows the local SQLite commit, and the outbox writer copies the
- * windows to InfluxDB behind it. The pass lasts from the first POST until InfluxDB holds every point.
+ * The HTTP path's client: node:http on keep-alive connections (the lightest client Node has), or undici's `fetch`
+ * (BENCH_INFLUX_HTTP_CLIENT=fetch, what this bench used before: 110 µs of client CPU per window against node:http 30 µs, POSTs of
+ * 10 windows, one run at load 7).
  */
-async function throughService(url: string, database: string, windows: readonly StoredWindow[], influxd: number | undefined): Promise<Pass> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-bench-influx-'));
-  const service = await startServeChild(dataDir, url, database);
-  const base = service.url;
-  const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-  try {
-    const ids = [...new Set(windows.map((w) => w.deviceId))];
-    const registered = await fetch(`${base}/api/devices`, {
+const HTTP_CLIENT: 'node:http' | 'fetch' = process.env.BENCH_INFLUX_HTTP_CLIENT === 'fetch' ? 'fetch' : 'node:http';
+
+/** A POST with the bench's token: its status and body. */
+async function post(agent: http.Agent, url: URL, pathname: string, body: string): Promise<{ status: number; text: string }> {
+  if (HTTP_CLIENT === 'fetch') {
+    const response = await fetch(new URL(pathname, url), {
       method: 'POST',
-      headers,
-      body: JSON.stringify(ids.map((id) => ({ id }))),
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body,
     });
-    if (registered.status !== 201) throw new Error(`registration answered ${registered.status}: ${await registered.text()}`);
-    const posts = fleetPosts(windows);
-    return await withCpu(
-      () => processCpuUs(service.pid),
-      influxd,
-      async () => {
-        const started = process.hrtime.bigint();
-        let ackedS = 0;
-        const pass = await timed(windows.length, async () => {
-          let next = 0;
-          const post = async (): Promise<void> => {
-            while (next < posts.length) {
-              const { id, body } = posts[next++] as { id: string; body: string };
-              const response = await fetch(`${base}/api/devices/${id}/windows`, { method: 'POST', headers, body });
-              if (response.status !== 201) throw new Error(`POST windows of ${id} answered ${response.status}: ${await response.text()}`);
-            }
-          };
-          await Promise.all(Array.from({ length: HTTP_CONCURRENCY }, post));
-          ackedS = Number(process.hrtime.bigint() - started) / 1e9;
-          // The writer's own count of acknowledged windows, not a count(*) over the database: that query scans every
-          // point, and polling it would load influxd on this path only. The point count after the pass checks it.
-          await waitFor(
-            `the outbox writer to write ${windows.length} windows`,
-            async () => ((await outboxCounters(base))?.windowsWritten ?? 0) >= windows.length,
-            {
-              intervalMs: HEALTH_POLL_MS,
-              timeoutMs: 300_000,
-            },
-          );
-        });
-        const outbox = await outboxCounters(base);
-        return { ...pass, ackedS, posts: posts.length, batches: outbox?.batchesWritten };
+    return { status: response.status, text: await response.text() };
+  }
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: pathname,
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        response.on('error', reject);
       },
     );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/**
+ * Through the service over HTTP: `serve --store influx` in a child process, every device registered (default spec),
+ * then the fleet's posts, HTTP_CONCURRENCY at a time; each 201 follows the local SQLite commit, and the outbox writer
+ * copies the windows to InfluxDB behind it. The pass lasts from the first POST until the writer wrote every window.
+ */
+async function throughHttp(url: string, database: string, windows: readonly StoredWindow[], influxd: number | undefined): Promise<Pass> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-bench-influx-'));
+  const service = await startServeChild(dataDir, url, database);
+  const base = new URL(service.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: HTTP_CONCURRENCY });
+  try {
+    const ids = [...new Set(windows.map((w) => w.deviceId))];
+    const registered = await post(agent, base, '/api/devices', JSON.stringify(ids.map((id) => ({ id }))));
+    if (registered.status !== 201) throw new Error(`registration answered ${registered.status}: ${registered.text}`);
+    const posts = fleetPosts(windows);
+    let ackedS = 0;
+    const { result, cpuUs } = await withCpu({ writer: () => cpuMicros(service.pid), influxd: () => cpuMicros(influxd), client: ownCpuMicros }, () =>
+      seconds(async () => {
+        const started = process.hrtime.bigint();
+        let next = 0;
+        const device = async (): Promise<void> => {
+          while (next < posts.length) {
+            const { id, body } = posts[next++] as { id: string; body: string };
+            const answer = await post(agent, base, `/api/devices/${id}/windows`, body);
+            if (answer.status !== 201) throw new Error(`POST windows of ${id} answered ${answer.status}: ${answer.text}`);
+          }
+        };
+        await Promise.all(Array.from({ length: HTTP_CONCURRENCY }, device));
+        ackedS = Number(process.hrtime.bigint() - started) / 1e9;
+        await writtenAll(service.url, windows.length);
+      }),
+    );
+    const outbox = await outboxCounters(service.url);
+    return {
+      seconds: result,
+      windows: windows.length,
+      ackedS,
+      posts: posts.length,
+      batches: outbox?.batchesWritten,
+      writerCpuUs: cpuUs.writer!,
+      influxdCpuUs: cpuUs.influxd!,
+      clientCpuUs: cpuUs.client!,
+    };
   } finally {
+    agent.destroy();
     await service.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Through the service from a fleet behind a broker: a real Mosquitto, `serve --store influx --mqtt-url` subscribed to
+ * it, and `simulate fleet` (one MQTT connection per device, QoS 1, back to back, from dist/) publishing DEVICES ×
+ * WINDOWS_PER_DEVICE windows. The clock starts once MQTT_FROM_SHARE of them are stored locally (so the simulator's
+ * start and its connects are not in it) and stops when the outbox writer wrote every window; the windows and CPU
+ * counted are those of the same span.
+ */
+async function throughMqtt(url: string, database: string, total: number, influxd: number | undefined): Promise<Pass> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-bench-influx-mqtt-'));
+  const broker = await startMosquitto();
+  const brokerPid = findPid('mosquitto', broker.dir);
+  try {
+    const service = await startServeChild(dataDir, url, database, ['--mqtt-url', broker.url, '--mqtt-client-id', 'bench-influx']);
+    try {
+      await waitFor('serve to subscribe', () => /session (new|resumed)/.test(service.output()), { timeoutMs: 60_000 });
+      const simulator = startCli(
+        [
+          'simulate',
+          'fleet',
+          '--url',
+          broker.url,
+          '--devices',
+          String(DEVICES),
+          '--count',
+          String(WINDOWS_PER_DEVICE),
+          '--interval',
+          '0',
+          '--window',
+          `${WINDOW_S}s`,
+          '--device-prefix',
+          `bench-mqtt-${database}`,
+          '--protocol',
+          '5',
+        ],
+        { entry: 'bin' },
+      );
+      // The simulator exits once its last window is acked, before the pass ends: its last reading stands then.
+      let simulatorCpuUs = 0;
+      const simulatorCpu = (): number => {
+        const now = cpuMicros(simulator.child.pid);
+        if (!Number.isNaN(now)) simulatorCpuUs = now;
+        return simulatorCpuUs;
+      };
+      const reads = {
+        writer: () => cpuMicros(service.pid),
+        influxd: () => cpuMicros(influxd),
+        client: simulatorCpu,
+        broker: () => cpuMicros(brokerPid),
+      };
+      const fromStored = Math.ceil(total * MQTT_FROM_SHARE);
+      let from = { atNs: 0n, stored: 0, cpuUs: {} as Record<string, number> };
+      await waitFor(
+        `${fromStored} windows stored`,
+        () => {
+          const stored = storedWindowsOrZero(dataDir);
+          if (stored < fromStored) return simulator.child.exitCode !== null ? 'exited' : false;
+          from = { atNs: process.hrtime.bigint(), stored, cpuUs: Object.fromEntries(Object.entries(reads).map(([name, read]) => [name, read()])) };
+          return true;
+        },
+        { timeoutMs: 300_000, intervalMs: POLL_MS },
+      );
+      if (from.stored === 0) throw new Error(`the simulator exited before ${fromStored} windows were stored: ${simulator.err()}`);
+      let ackedNs = 0n;
+      await waitFor(
+        'every window stored',
+        () => {
+          simulatorCpu();
+          if (storedWindowsOrZero(dataDir) < total) return false;
+          ackedNs = process.hrtime.bigint();
+          return true;
+        },
+        { timeoutMs: 300_000, intervalMs: POLL_MS },
+      );
+      await writtenAll(service.url, total);
+      const endNs = process.hrtime.bigint();
+      const cpuUs = Object.fromEntries(Object.entries(reads).map(([name, read]) => [name, read() - (from.cpuUs[name] ?? 0)]));
+      await simulator.exited;
+      const published = JSON.parse(simulator.out().trim().split('\n').pop() ?? '{}') as { acked?: number };
+      if (published.acked !== total) throw new Error(`the simulator had ${published.acked} of ${total} windows acked: ${simulator.err()}`);
+      const outbox = await outboxCounters(service.url);
+      return {
+        seconds: Number(endNs - from.atNs) / 1e9,
+        windows: total - from.stored,
+        ackedS: Number(ackedNs - from.atNs) / 1e9,
+        batches: outbox?.batchesWritten,
+        writerCpuUs: cpuUs.writer!,
+        influxdCpuUs: cpuUs.influxd!,
+        clientCpuUs: cpuUs.client!,
+        brokerCpuUs: cpuUs.broker!,
+      };
+    } finally {
+      await service.stop();
+    }
+  } finally {
+    await broker.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Wait until the outbox writer's own count of written windows reaches `total`: not a count(*) over the database (that
+ * query scans every point, and polling it would load influxd on this path only; the point count after the pass checks it).
+ */
+async function writtenAll(base: string, total: number): Promise<void> {
+  await waitFor(`the outbox writer to write ${total} windows`, async () => ((await outboxCounters(base))?.windowsWritten ?? 0) >= total, {
+    intervalMs: POLL_MS,
+    timeoutMs: 300_000,
+  });
 }
 
 /** The outbox writer's counters from the service's /api/health. */
@@ -305,43 +448,69 @@ async function outboxCounters(base: string): Promise<Record<string, number> | un
 const rate = (pass: Pass): number => pass.windows / pass.seconds;
 const best = (passes: Pass[]): Pass => passes.reduce((a, b) => (rate(a) >= rate(b) ? a : b));
 /** The least CPU per window over the passes (µs): like the best rate, the pass least disturbed by other processes. */
-const leastCpu = (passes: Pass[], key: 'writerCpuUs' | 'influxdCpuUs'): number => Math.min(...passes.map((pass) => (pass[key] ?? 0) / pass.windows));
-const fmt = (pass: Pass): string => `${rate(pass).toFixed(0).padStart(8)} windows/s  (${pass.windows} in ${pass.seconds.toFixed(2)} s)`;
-const cpu = (passes: Pass[], writer: string): string =>
-  `CPU/window: ${writer} ${leastCpu(passes, 'writerCpuUs').toFixed(1)} µs, influxd ${leastCpu(passes, 'influxdCpuUs').toFixed(1)} µs`;
+const leastCpu = (passes: Pass[], key: 'writerCpuUs' | 'influxdCpuUs' | 'clientCpuUs' | 'brokerCpuUs'): string =>
+  Math.min(...passes.map((pass) => (pass[key] ?? Number.NaN) / pass.windows)).toFixed(1);
+const fmt = (pass: Pass): string => `${rate(pass).toFixed(0).padStart(7)} windows/s (${pass.windows} in ${pass.seconds.toFixed(2)} s)`;
 
 export async function runInfluxBench(): Promise<void> {
+  ensureBuilt();
   const windows = rows();
   const windowBatches = batches(windows, BATCH);
   const pointBatches = windowBatches.map((batch) => batch.map(windowPoint));
   const influxd = await startInfluxd();
-  const influxdProcess = influxdPid(influxd.dir);
+  const influxdPid = findPid('influxd', influxd.dir);
   try {
     process.stdout.write(
-      `InfluxDB bench: ${DEVICES} devices × ${WINDOWS_PER_DEVICE} windows in writes of ${BATCH} points, influxd 1.6 on loopback; ` +
-        `service: POSTs of ${POST_WINDOWS} windows, ${HTTP_CONCURRENCY} devices at once; best of ${PASSES}\n`,
+      `InfluxDB bench: ${DEVICES} devices × ${WINDOWS_PER_DEVICE} windows, writes of at most ${BATCH} points, influxd 1.6 on loopback; ` +
+        `http: POSTs of ${POST_WINDOWS} windows, ${HTTP_CONCURRENCY} devices at once (${HTTP_CLIENT}); mqtt: simulate fleet → Mosquitto, ` +
+        `QoS 1, one connection per device, timed from ${MQTT_FROM_SHARE * 100} % stored; serve from dist/; best of ${PASSES}\n`,
     );
-    const bare: Pass[] = [];
-    const store: Pass[] = [];
-    const service: Pass[] = [];
+    const runs = new Map<PathName, Pass[]>(PATHS.map((name) => [name, []]));
     for (let pass = 0; pass < PASSES; pass += 1) {
-      const bareDb = `bench_bare_${pass}`;
-      bare.push(await withCpu(ownCpuUs, influxdProcess, () => bareClient(influxd.url, bareDb, pointBatches)));
-      const storeDb = `bench_store_${pass}`;
-      store.push(await withCpu(ownCpuUs, influxdProcess, () => throughStore(influxd.url, storeDb, windowBatches)));
-      const serviceDb = `bench_service_${pass}`;
-      service.push(await throughService(influxd.url, serviceDb, windows, influxdProcess));
-      for (const database of [bareDb, storeDb, serviceDb]) {
+      const databases: string[] = [];
+      for (const name of PATHS) {
+        if (!SELECTED.has(name)) continue;
+        const database = `bench_${name}_${pass}`;
+        databases.push(database);
+        const run =
+          name === 'bare'
+            ? bareClient(influxd.url, database, pointBatches, influxdPid)
+            : name === 'store'
+              ? throughStore(influxd.url, database, windowBatches, influxdPid)
+              : name === 'http'
+                ? throughHttp(influxd.url, database, windows, influxdPid)
+                : throughMqtt(influxd.url, database, windows.length, influxdPid);
+        runs.get(name)!.push(await run);
+      }
+      for (const database of databases) {
         const count = await countPoints(influxd.url, database);
         if (count !== windows.length) throw new Error(`${database} holds ${count} points, not ${windows.length}`);
       }
     }
-    const lines = [
-      `baseline: bare influx client, writePoints of ${BATCH}     ${fmt(best(bare))}   ${cpu(bare, 'bench')}`,
-      `InfluxWindowStore.writeWindows of ${BATCH}              ${fmt(best(store))}   ratio ${(rate(best(store)) / rate(best(bare))).toFixed(2)}   ${cpu(store, 'bench')}`,
-      `serve --store influx: HTTP POST → SQLite → outbox → InfluxDB ${fmt(best(service))}   ratio ${(rate(best(service)) / rate(best(bare))).toFixed(2)}   ${cpu(service, 'serve')}`,
-      `  (${best(service).posts} POSTs, ${best(service).batches} outbox writes; every window acknowledged after ${best(service).ackedS?.toFixed(2)} s; the rest is the outbox writer catching up)`,
-    ];
+    const bare = runs.get('bare')!;
+    const ratio = (passes: Pass[]): string => (bare.length === 0 ? '' : `ratio ${(rate(best(passes)) / rate(best(bare))).toFixed(2)}`);
+    const lines: string[] = [];
+    const cpuOf = (passes: Pass[], writer: string): string =>
+      `CPU/window: ${writer} ${leastCpu(passes, 'writerCpuUs')} µs, influxd ${leastCpu(passes, 'influxdCpuUs')} µs`;
+    for (const name of PATHS) {
+      const passes = runs.get(name)!;
+      if (passes.length === 0) continue;
+      const top = best(passes);
+      if (name === 'bare') lines.push(`bare influx client, writePoints of ${BATCH}              ${fmt(top)}              ${cpuOf(passes, 'bench')}`);
+      if (name === 'store') lines.push(`InfluxWindowStore.writeWindows of ${BATCH}              ${fmt(top)}   ${ratio(passes)}   ${cpuOf(passes, 'bench')}`);
+      if (name === 'http') {
+        lines.push(
+          `serve, HTTP POST → SQLite → outbox → InfluxDB          ${fmt(top)}   ${ratio(passes)}   ${cpuOf(passes, 'serve')}, HTTP client ${leastCpu(passes, 'clientCpuUs')} µs`,
+          `  (${top.posts} POSTs, ${top.batches} outbox writes; every window acknowledged after ${top.ackedS?.toFixed(2)} s)`,
+        );
+      }
+      if (name === 'mqtt') {
+        lines.push(
+          `serve, MQTT QoS 1 via Mosquitto → SQLite → outbox → InfluxDB ${fmt(top)}   ${ratio(passes)}   ${cpuOf(passes, 'serve')}, simulator ${leastCpu(passes, 'clientCpuUs')} µs, mosquitto ${leastCpu(passes, 'brokerCpuUs')} µs`,
+          `  (${top.batches} outbox writes in the whole pass; every window stored after ${top.ackedS?.toFixed(2)} s)`,
+        );
+      }
+    }
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await influxd.close();

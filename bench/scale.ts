@@ -20,7 +20,7 @@
  * (50 connections), BENCH_SCALE_SIMULATORS (1 process; the devices are split among them), BENCH_SCALE_INFLIGHT (20
  * unacked windows per device), BENCH_SCALE_RATE (windows/s over all simulators; default as fast as they can).
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,6 +30,7 @@ import { SIM_MAX_INFLIGHT_PER_DEVICE } from '../src/sim/fleet/fleet-simulator.js
 import { waitFor } from '../test/helpers/wait-for.js';
 import { startMosquitto } from '../test/ingest/mqtt/mosquitto.js';
 import { startServe, startSimulator, type ServeProcess, type SimulatorProcess } from '../test/ingest/mqtt/processes.js';
+import { cpuSeconds, cpuTimes, findPid } from './proc-cpu.js';
 
 /** The API token `startServe` gives its instances (test/ingest/mqtt/processes.ts). */
 const SERVE_API_TOKEN = 'test-token';
@@ -70,8 +71,6 @@ const STEADY_FROM = 0.1;
 const STEADY_TO = 0.9;
 /** How long each instance's idle CPU is sampled before publishing starts (ms); /proc counts in 10 ms ticks. */
 const IDLE_SAMPLE_MS = 2_000;
-/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
-const CLOCK_TICKS_PER_S = 100;
 
 export interface ScaleRun {
   instances: number;
@@ -96,24 +95,6 @@ export interface ScaleRun {
   /** Windows stored in the steady state (the denominator of the CPU per window). */
   steadyWindows: number;
   parts: number[];
-}
-
-/** utime and stime of a process (all its threads), in seconds (NaN once it is gone). */
-function cpuTimes(pid: number | undefined): { userS: number; systemS: number } {
-  if (pid === undefined) return { userS: Number.NaN, systemS: Number.NaN };
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { userS: Number(fields[11]) / CLOCK_TICKS_PER_S, systemS: Number(fields[12]) / CLOCK_TICKS_PER_S };
-  } catch {
-    return { userS: Number.NaN, systemS: Number.NaN };
-  }
-}
-
-/** utime + stime of a process, in seconds (NaN once it is gone). */
-function cpuSeconds(pid: number | undefined): number {
-  const { userS, systemS } = cpuTimes(pid);
-  return userS + systemS;
 }
 
 /**
@@ -144,20 +125,6 @@ async function storeAppendTime(httpUrl: string): Promise<{ seconds: number; call
     else calls += Number(match[2]);
   }
   return { seconds, calls };
-}
-
-/** The pid of the mosquitto started with a config in `dir` (the test broker does not expose its child). */
-function mosquittoPid(dir: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes('mosquitto') && cmdline.includes(dir)) return Number(entry);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return undefined;
 }
 
 /** Counts an instance's stored windows through one read-only connection, opened once the database exists. */
@@ -246,7 +213,7 @@ async function runOnce(instances: number): Promise<ScaleRun> {
     for (const [n, dir] of dirs.entries())
       services.push(await startServe(dir, ['--mqtt-url', broker.url, '--mqtt-share', 'bench', '--mqtt-client-id', `bench-scale-${n}`]));
     for (const service of services) await waitFor('instance subscribed', () => /session new/.test(service.output()), { timeoutMs: 30_000 });
-    const brokerPid = mosquittoPid(broker.dir);
+    const brokerPid = findPid('mosquitto', broker.dir);
     const idleFrom = services.map((service) => cpuSeconds(service.child.pid));
     const idleFromMs = performance.now();
     await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));

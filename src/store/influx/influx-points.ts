@@ -2,8 +2,14 @@
  * A stored window as an InfluxDB point, and the point's identity (docs/influxdb-schema.md): measurement
  * `energy_window`, tags `device` and `stamp`, timestamp floor(start_ms)·10⁶ + (seq mod 10⁶) ns, so a window written
  * twice is the same point. Pure.
+ *
+ * Two forms of the same point: `windowPoint` (the client's IPoint, for `writePoints`) and `windowLine`, its line
+ * protocol written directly, byte for byte what `writePoints` makes of `windowPoint` (test/store/influx/influx-points.test.ts
+ * compares them). The outbox writer sends the lines: the client's generic path (a point object per window, then a schema
+ * check, type coercion and the escaping of every field name of every point) cost more of serve's CPU per window than
+ * the HTTP ingest's parse and check of the same window.
  */
-import { FieldType, type IPoint, type ISchemaOptions } from 'influx';
+import { escape, FieldType, type IPoint, type ISchemaOptions } from 'influx';
 import { startStamp } from '../../domain/window-identity.js';
 import type { StoredWindow } from '../window-store.js';
 
@@ -71,6 +77,45 @@ export function windowPoint(window: StoredWindow): IPoint {
   };
 }
 
+/** escape.tag of each StartStamp (a closed union): no escaping to do per point. */
+const STAMP_TAGS: Readonly<Record<string, string>> = { device: ',stamp=device', receiver: ',stamp=receiver' };
+
+/** The float as the client writes a FieldType.FLOAT (String(value)). */
+const float = (value: number): string => String(value);
+/** The integer as the client writes a FieldType.INTEGER (String(Math.floor(value)) + 'i'). */
+const integer = (value: number): string => `${Math.floor(value)}i`;
+
+/**
+ * The line protocol of windowPoint(window): measurement, tags in the point's order (device, stamp), fields in the
+ * client's order (sorted by name, absent ones left out), the timestamp in ns. `deviceTag` is escape.tag(deviceId)
+ * (a batch escapes each device once).
+ */
+export function windowLine(window: StoredWindow, deviceTag: string = escape.tag(window.deviceId)): string {
+  const stampTag = STAMP_TAGS[startStamp(window)] ?? `,stamp=${escape.tag(startStamp(window))}`;
+  const { durationS, energyJ } = window;
+  let line = `${WINDOW_MEASUREMENT},device=${deviceTag}${stampTag} duration_s=${float(durationS)},duration_sq_s2=${float(durationS * durationS)}`;
+  line += `,end_ms=${float(window.startMs + durationS * 1000)},energy_duration_js=${float(energyJ * durationS)},energy_j=${float(energyJ)}`;
+  line += `,energy_sq_j2=${float(energyJ * energyJ)},inference_span=${window.span === 'inferences' ? '1i' : '0i'},inferences=${integer(window.inferenceCount)}`;
+  if (window.instrument !== undefined) line += `,instrument=${escape.quoted(window.instrument)}`;
+  line += `,instrumented_s=${float(window.instrument === undefined ? 0 : durationS)}`;
+  if (window.maxPowerW !== null) line += `,max_power_w=${float(window.maxPowerW)}`;
+  if (window.minPowerW !== null) line += `,min_power_w=${float(window.minPowerW)}`;
+  line += `,samples=${integer(window.sampleCount)},seq=${integer(window.seq)},seq_use=${integer(window.seqUse)},source=${escape.quoted(window.source)}`;
+  return `${line},start_ms=${float(window.startMs)} ${windowTimestampNs(window)}`;
+}
+
+/** The request body of a write of `windows`: one line each (windowLine), in order, joined by newlines. */
+export function windowLines(windows: readonly StoredWindow[]): string {
+  const deviceTags = new Map<string, string>();
+  let body = '';
+  for (const window of windows) {
+    let deviceTag = deviceTags.get(window.deviceId);
+    if (deviceTag === undefined) deviceTags.set(window.deviceId, (deviceTag = escape.tag(window.deviceId)));
+    body += (body.length > 0 ? '\n' : '') + windowLine(window, deviceTag);
+  }
+  return body;
+}
+
 /**
  * The change feed (docs/influxdb-schema.md § Change markers): after each acknowledged write of windows, one point per
  * device of the batch, in a retention policy of its own, so that a fleet sync reads again only the devices written
@@ -92,4 +137,16 @@ export function changePoints(windows: readonly StoredWindow[], writerId: string)
   const counts = new Map<string, number>();
   for (const window of windows) counts.set(window.deviceId, (counts.get(window.deviceId) ?? 0) + 1);
   return [...counts].map(([device, count]) => ({ measurement: CHANGE_MEASUREMENT, tags: { device, writer: writerId }, fields: { windows: count } }));
+}
+
+/** The request body of changePoints(windows, writerId): byte for byte what `writePoints` makes of them. */
+export function changeLines(windows: readonly StoredWindow[], writerId: string): string {
+  const writerTag = escape.tag(writerId);
+  const counts = new Map<string, number>();
+  for (const window of windows) counts.set(window.deviceId, (counts.get(window.deviceId) ?? 0) + 1);
+  let body = '';
+  for (const [device, count] of counts) {
+    body += `${body.length > 0 ? '\n' : ''}${CHANGE_MEASUREMENT},device=${escape.tag(device)},writer=${writerTag} windows=${count}i`;
+  }
+  return body;
 }

@@ -5,7 +5,8 @@
  * retry schedule (util/backoff.ts), and every failure comes out as StoreUnavailableError or StoreRejectedError.
  */
 import { randomUUID } from 'node:crypto';
-import { escape, type InfluxDB, type IPoint, type IResults } from 'influx';
+import { escape, type InfluxDB, type IResults } from 'influx';
+import type { IPoolRequestOptions } from 'influx/lib/src/pool.js';
 import { StoreClosedError } from '../../domain/errors.js';
 import { isInstrumentId, type InstrumentId } from '../../domain/instruments.js';
 import type { DeviceAggregate } from '../../domain/types.js';
@@ -13,7 +14,7 @@ import { mergeInstruments } from '../../domain/window-totals.js';
 import type { StoredWindow, WindowStore, WindowStoreCapabilities } from '../window-store.js';
 import { influxClient } from './influx-client.js';
 import { isDatabaseNotFound, mapInfluxError } from './influx-errors.js';
-import { CHANGE_MEASUREMENT, CHANGE_SCHEMA, changePoints, WINDOW_MEASUREMENT, WINDOW_SCHEMA, windowPoint } from './influx-points.js';
+import { CHANGE_MEASUREMENT, CHANGE_SCHEMA, changeLines, WINDOW_MEASUREMENT, WINDOW_SCHEMA, windowLines } from './influx-points.js';
 
 export const DEFAULT_INFLUX_DATABASE = 'tinyml_footprint';
 /** The retention policy the service creates (and makes the database's default) when a retention is configured. */
@@ -54,6 +55,29 @@ export interface InfluxWindowStoreOptions {
   requestTimeoutMs?: number;
   /** The tag of this writer's change markers; absent: a random id per store (one outbox writer per process). */
   writerId?: string;
+}
+
+/**
+ * The `influx` client's HTTP pool, which its writePoints sends the line protocol through (the package has no public
+ * write of ready lines), and the Basic auth writePoints adds from the client's resolved options (`user:password`; the
+ * client defaults both to `root`): the same hosts, timeout, error types and request as writePoints, without
+ * rebuilding each point. The package is pinned to 5.12 (package.json); the constructor checks both are there,
+ * test/store/influx/influx-window-store.test.ts compares the requests with writePoints', and the contract suite
+ * writes through the pool into a real influxd.
+ */
+interface InfluxPool {
+  discard(options: IPoolRequestOptions): Promise<void>;
+}
+
+function writeChannelOf(client: InfluxDB): { pool: InfluxPool; auth: string | undefined } {
+  const internals = client as unknown as { _pool?: Partial<InfluxPool>; _options?: { username?: unknown; password?: unknown } };
+  const pool = internals._pool;
+  if (typeof pool?.discard !== 'function' || internals._options === undefined) {
+    throw new TypeError('the influx client has no request pool (_pool.discard) or options: a version this store does not know');
+  }
+  const { username, password } = internals._options;
+  const auth = typeof username === 'string' ? `${username}:${typeof password === 'string' ? password : ''}` : undefined;
+  return { pool: pool as InfluxPool, auth };
 }
 
 interface AggregateRow {
@@ -98,6 +122,9 @@ export class InfluxWindowStore implements WindowStore {
   readonly capabilities: WindowStoreCapabilities = { readAfterWrite: 'eventual', maxReadLagMs: INFLUX_MAX_READ_LAG_MS, networked: true };
   readonly database: string;
   private readonly client: InfluxDB;
+  private readonly pool: InfluxPool;
+  /** Basic auth of every write, as writePoints sends it (`user:password`). */
+  private readonly auth: string | undefined;
   private readonly retention: string | undefined;
   private readonly writerId: string;
   /** The database (and retention policy) set up; reset after a failure so that the next call tries again. */
@@ -109,6 +136,7 @@ export class InfluxWindowStore implements WindowStore {
     this.retention = options.retention;
     this.writerId = options.writerId ?? randomUUID();
     this.client = influxClient({ ...options, database: this.database, schema: [WINDOW_SCHEMA, CHANGE_SCHEMA] });
+    ({ pool: this.pool, auth: this.auth } = writeChannelOf(this.client));
   }
 
   /**
@@ -119,18 +147,18 @@ export class InfluxWindowStore implements WindowStore {
   async writeWindows(windows: readonly StoredWindow[]): Promise<void> {
     this.assertOpen();
     if (windows.length === 0) return;
-    const points = windows.map(windowPoint);
+    const lines = windowLines(windows);
     await this.setUp();
     try {
-      await this.writeBoth(points, windows);
+      await this.writeBoth(lines, windows);
     } catch (raw) {
-      const error = mapInfluxError(raw, `write of ${points.length} points`);
+      const error = mapInfluxError(raw, `write of ${windows.length} points`);
       if (!isDatabaseNotFound(error)) throw error;
       // Dropped behind our back: create it again and write once more (a second failure is the caller's to retry).
       this.ready = null;
       await this.setUp();
-      await this.writeBoth(points, windows).catch((again: unknown) => {
-        throw mapInfluxError(again, `write of ${points.length} points`);
+      await this.writeBoth(lines, windows).catch((again: unknown) => {
+        throw mapInfluxError(again, `write of ${windows.length} points`);
       });
     }
   }
@@ -211,9 +239,20 @@ export class InfluxWindowStore implements WindowStore {
     return this.ready;
   }
 
-  private async writeBoth(points: readonly IPoint[], windows: readonly StoredWindow[]): Promise<void> {
-    await this.client.writePoints(points as IPoint[], { precision: 'n' });
-    await this.client.writePoints(changePoints(windows, this.writerId), { precision: 'n', retentionPolicy: CHANGE_RETENTION_POLICY });
+  private async writeBoth(lines: string, windows: readonly StoredWindow[]): Promise<void> {
+    await this.writeLines(lines, undefined);
+    await this.writeLines(changeLines(windows, this.writerId), CHANGE_RETENTION_POLICY);
+  }
+
+  /** One POST /write of ready line protocol: the request writePoints sends (same query, auth and pool). */
+  private writeLines(body: string, retentionPolicy: string | undefined): Promise<void> {
+    return this.pool.discard({
+      method: 'POST',
+      path: '/write',
+      query: { db: this.database, precision: 'n', rp: retentionPolicy },
+      body,
+      ...(this.auth === undefined ? {} : { auth: this.auth }),
+    });
   }
 
   /**

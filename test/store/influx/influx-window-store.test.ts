@@ -1,0 +1,121 @@
+/**
+ * InfluxWindowStore.writeWindows sends its ready line protocol as the `influx` client's writePoints would send the
+ * same points: the same path and query (database, precision, retention policy), the same Basic auth, the same body.
+ * A loopback HTTP server stands in for influxd and records every request (the contract suite writes into a real one).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { InfluxDB } from 'influx';
+import { CHANGE_SCHEMA, changePoints, WINDOW_SCHEMA, windowPoint } from '../../../src/store/influx/influx-points.js';
+import { CHANGE_RETENTION_POLICY, InfluxWindowStore } from '../../../src/store/influx/influx-window-store.js';
+import type { StoredWindow } from '../../../src/store/window-store.js';
+
+interface Recorded {
+  method: string;
+  url: string;
+  authorization: string | undefined;
+  body: string;
+}
+
+const requests: Recorded[] = [];
+let server: http.Server;
+let url: string;
+
+/** What influxd answers to the store's set-up queries: both policies exist, so none is created. */
+const POLICIES = {
+  results: [
+    {
+      statement_id: 0,
+      series: [
+        {
+          columns: ['name', 'duration', 'shardGroupDuration', 'replicaN', 'default'],
+          values: [
+            ['autogen', '0s', '168h0m0s', 1, true],
+            [CHANGE_RETENTION_POLICY, '1h0m0s', '1h0m0s', 1, false],
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      requests.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization, body });
+      if ((req.url ?? '').startsWith('/write')) {
+        res.writeHead(204).end();
+        return;
+      }
+      const showPolicies = /show\+retention|show%20retention/i.test(req.url ?? '') || /show retention/i.test(decodeURIComponent(body));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(showPolicies ? POLICIES : { results: [{ statement_id: 0 }] }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+beforeEach(() => {
+  requests.length = 0;
+});
+
+const writes = (): Recorded[] => requests.filter((request) => request.url.startsWith('/write'));
+
+function window(deviceId: string, seq: number): StoredWindow {
+  return {
+    deviceId,
+    seq,
+    startMs: 1_764_000_000_000 + seq * 10_000,
+    durationS: 10,
+    energyJ: 0.01 * (seq + 1),
+    sampleCount: 1000,
+    minPowerW: 0.001,
+    maxPowerW: 0.002,
+    inferenceCount: 3,
+    source: 'mqtt',
+    startStampedBy: 'device',
+    seqUse: 0,
+  };
+}
+
+const WINDOWS = [window('a', 0), window('b', 0), window('a', 1)];
+
+describe('InfluxWindowStore.writeWindows', () => {
+  for (const credentials of [{}, { username: 'writer', password: 'p@ss:word' }, { username: 'no-password' }]) {
+    it(`sends what writePoints sends for the points and the markers (${JSON.stringify(credentials)})`, async () => {
+      const store = new InfluxWindowStore({ url, database: 'db_under_test', writerId: 'w-1', ...credentials });
+      await store.writeWindows(WINDOWS);
+      const ours = writes();
+      expect(ours).toHaveLength(2);
+
+      requests.length = 0;
+      const { port } = new URL(url);
+      const client = new InfluxDB({
+        hosts: [{ host: '127.0.0.1', port: Number(port) }],
+        database: 'db_under_test',
+        ...credentials,
+        schema: [
+          { ...WINDOW_SCHEMA, database: 'db_under_test' },
+          { ...CHANGE_SCHEMA, database: 'db_under_test' },
+        ],
+      });
+      await client.writePoints(WINDOWS.map(windowPoint), { precision: 'n' });
+      await client.writePoints(changePoints(WINDOWS, 'w-1'), { precision: 'n', retentionPolicy: CHANGE_RETENTION_POLICY });
+      const theirs = writes();
+      expect(ours).toEqual(theirs);
+      expect(ours[1]!.url).toContain(`rp=${CHANGE_RETENTION_POLICY}`);
+      // Without credentials the client still sends its default login, root:root (influxd ignores it when auth is off).
+      const login = 'username' in credentials ? `${credentials.username}:${'password' in credentials ? credentials.password : 'root'}` : 'root:root';
+      expect(ours[0]!.authorization).toBe(`Basic ${Buffer.from(login).toString('base64')}`);
+      await store.close();
+    });
+  }
+});

@@ -150,14 +150,18 @@ export class InfluxWindowStore implements WindowStore {
     }
   }
 
-  /** Change markers received by influxd within the last `lookbackMs` (its clock), oldest first per device and writer. */
+  /**
+   * The newest change marker of each device and writer among those influxd received within the last `lookbackMs` (its
+   * clock): `last()` per series, one row each, not every marker (a device written every 10 s has two or three in a
+   * look-back; the sync needs only whether the newest is newer than the one it took).
+   */
   async changes(lookbackMs: number): Promise<WindowChange[]> {
     this.assertOpen();
     await this.setUp();
     const from = `${escape.quoted(this.database)}.${escape.quoted(CHANGE_RETENTION_POLICY)}.${escape.quoted(CHANGE_MEASUREMENT)}`;
     let rows: IResults<{ time: { getNanoTime(): string }; device: string; writer: string }>;
     try {
-      rows = await this.client.query(`SELECT "windows" FROM ${from} WHERE time > now() - ${Math.ceil(lookbackMs)}ms GROUP BY "device", "writer"`);
+      rows = await this.client.query(`SELECT last("windows") FROM ${from} WHERE time > now() - ${Math.ceil(lookbackMs)}ms GROUP BY "device", "writer"`);
     } catch (raw) {
       throw mapInfluxError(raw, 'read of the change markers');
     }

@@ -1,13 +1,17 @@
 /**
  * The cost of one fleet sync pass through the SharedStore (what the fleet index does every FLEET_SYNC_INTERVAL_MS with
- * `--store influx`): every registered device paged through `listDevicesWithAggregates` (64 per page, as the fleet
- * index reads them), against a real influxd holding `BENCH_SYNC_WINDOWS` windows per device. Three passes: the first
- * (every device read in full: what every pass cost before the change markers), one with no window written since (only
- * the marker read), and one after 1 % of the devices got new windows through another writer. Reports wall time and the
- * CPU of this process and of influxd per pass; each pass's answers are compared with a full read of InfluxDB.
+ * `--store influx`), against a real influxd holding `BENCH_SYNC_WINDOWS` windows per device. Two ways, in the same run:
+ * - walk: every registered device paged through `listDevicesWithAggregates` (64 per page, as the fleet index reads
+ *   them; what its sync did before `syncFleet`, and still its load): the first one reads every device in full;
+ * - pass: `SharedStore.syncFleet()` (the index's sync now), then `getAggregate` of each device it answers (what the
+ *   index re-reads by id): O(changed devices).
+ * Each with nothing written since, and after 1 % of the devices got new windows through another writer. Reports wall
+ * time, the CPU of this process and of influxd, and the longest event-loop task of this process (the loop's delay
+ * beyond a 1 ms resolution) per pass; at the end every device's served totals are compared with a full read.
  * `npx tsx bench/influx-sync.ts 10000 100000` (device counts; default 10 000).
  */
 import { readFileSync, readdirSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { InfluxRegistry } from '../src/store/influx/influx-registry.js';
@@ -63,7 +67,14 @@ function window(deviceId: string, seq: number): StoredWindow {
   };
 }
 
-async function syncPass(store: SharedStore): Promise<number> {
+/** The fleet index's sync now: one pass, then each answered device's totals as the index re-reads them by id. */
+async function incrementalPass(store: SharedStore): Promise<number> {
+  const changes = await store.syncFleet();
+  for (const id of [...changes.devices, ...changes.aggregates]) await store.getAggregate(id);
+  return changes.devices.length + changes.aggregates.length;
+}
+
+async function walkPass(store: SharedStore): Promise<number> {
   let afterId: string | undefined;
   let devices = 0;
   for (;;) {
@@ -86,27 +97,39 @@ async function runAt(devices: number): Promise<void> {
     const local = SqliteStore.open(':memory:');
     await local.createDevices(ids.map((id) => ({ id, spec: SEED_DEFAULT_SPEC })));
     const store = new SharedStore(local, new InfluxWindowStore({ url: influxd.url, database }), new InfluxRegistry({ url: influxd.url, database }), 'bench');
-    const measure = async (label: string): Promise<void> => {
+    const measure = async (label: string, way: 'walk' | 'pass'): Promise<void> => {
       const own0 = process.cpuUsage();
       const influx0 = processCpuUs(pid);
+      const loop = monitorEventLoopDelay({ resolution: 1 });
+      loop.enable();
       const started = performance.now();
-      const read = await syncPass(store);
+      const read = way === 'walk' ? await walkPass(store) : await incrementalPass(store);
       const wallMs = performance.now() - started;
+      loop.disable();
       const own = process.cpuUsage(own0);
       const stats = store.takeSyncStats();
-      if (read !== devices) throw new Error(`pass read ${read} devices, not ${devices}`);
+      if (way === 'walk' && read !== devices) throw new Error(`pass read ${read} devices, not ${devices}`);
       process.stdout.write(
-        `${String(devices).padStart(7)} devices, ${label.padEnd(34)} ${wallMs.toFixed(0).padStart(6)} ms wall, ` +
-          `bench ${((own.user + own.system) / 1000).toFixed(0).padStart(5)} ms CPU, influxd ${((processCpuUs(pid) - influx0) / 1000).toFixed(0).padStart(5)} ms CPU ` +
-          `(${stats.fullReads} devices read, ${stats.kept} kept, ${stats.markersRead} markers)\n`,
+        `${String(devices).padStart(7)} devices, ${way}, ${label.padEnd(32)} ${wallMs.toFixed(0).padStart(6)} ms wall, ` +
+          `bench ${((own.user + own.system) / 1000).toFixed(0).padStart(5)} ms CPU, influxd ${((processCpuUs(pid) - influx0) / 1000).toFixed(0).padStart(5)} ms CPU, ` +
+          `longest task ${Math.max(0, loop.max / 1e6 - 1).toFixed(1)} ms ` +
+          `(${stats.fullReads} devices read, ${stats.kept} kept, ${stats.markersRead} markers${way === 'pass' ? `, ${read} answered` : ''})\n`,
       );
     };
-    await measure('first pass (every device read)');
-    await measure('nothing written since');
-    const changed = ids.filter((_, n) => n % Math.round(1 / CHANGED_SHARE) === 0);
-    await new InfluxWindowStore({ url: influxd.url, database }).writeWindows(changed.map((id) => window(id, WINDOWS_PER_DEVICE)));
-    await measure(`${changed.length} devices written since`);
+    let written = 0;
+    const writeShare = async (): Promise<string> => {
+      const changed = ids.filter((_, n) => n % Math.round(1 / CHANGED_SHARE) === written % Math.round(1 / CHANGED_SHARE));
+      await new InfluxWindowStore({ url: influxd.url, database }).writeWindows(changed.map((id) => window(id, WINDOWS_PER_DEVICE + written)));
+      written += 1;
+      return `${changed.length} devices written since`;
+    };
+    await measure('first (every device read)', 'walk');
+    await measure('nothing written since', 'walk');
+    await measure('nothing written since', 'pass');
+    await measure(await writeShare(), 'walk');
+    await measure(await writeShare(), 'pass');
     // What was served equals a full read now.
+    await measure('nothing written since', 'pass');
     const truth = await writer.aggregates(ids);
     for (const id of ids) {
       const served = await store.getAggregate(id);

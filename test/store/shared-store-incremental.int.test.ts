@@ -5,7 +5,7 @@
  * writers, late windows, windows re-sent by another writer (one point in InfluxDB) and a write acknowledged while a
  * pass runs are covered.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeviceAggregate } from '../../src/domain/types.js';
 import { InfluxRegistry } from '../../src/store/influx/influx-registry.js';
 import { InfluxWindowStore } from '../../src/store/influx/influx-window-store.js';
@@ -13,19 +13,13 @@ import { FULL_REREAD_MS, SharedStore } from '../../src/store/shared-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { StoredWindow } from '../../src/store/window-store.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
-import { startInfluxd, type TestInfluxd } from '../helpers/influxd.js';
+import { useInfluxd } from '../helpers/use-influxd.js';
 
 const DEVICES = 6;
 const WINDOW_MS = 10_000;
 const T0 = Date.UTC(2026, 10, 1);
 
-let influxd: TestInfluxd;
-beforeAll(async () => {
-  influxd = await startInfluxd();
-}, 90_000);
-afterAll(async () => {
-  await influxd?.close();
-});
+const influxd = useInfluxd();
 
 const ids = Array.from({ length: DEVICES }, (_, n) => `inc-${n}`);
 

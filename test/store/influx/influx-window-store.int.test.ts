@@ -1,22 +1,14 @@
 /** The WindowStore contract against a real influxd (test/helpers/influxd.ts): one fresh database per test. */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WINDOW_MEASUREMENT } from '../../../src/store/influx/influx-points.js';
 import { InfluxWindowStore } from '../../../src/store/influx/influx-window-store.js';
 import { freePort } from '../../helpers/free-port.js';
-import { startInfluxd, type TestInfluxd } from '../../helpers/influxd.js';
+import { useInfluxd } from '../../helpers/use-influxd.js';
 import { expectedAggregates, storedWindow, windowStoreContract } from '../window-store-contract.js';
 
-let influxd: TestInfluxd;
+const influxd = useInfluxd();
 let databases = 0;
-
-beforeAll(async () => {
-  influxd = await startInfluxd();
-}, 90_000);
-
-afterAll(async () => {
-  await influxd?.close();
-});
 
 windowStoreContract('InfluxWindowStore on influxd 1.x', async () => {
   databases += 1;

@@ -103,8 +103,11 @@ export class SharedStore implements Store, WindowOutbox {
   private readonly unanswered = new Set<string>();
   /** The fleet pass running, if any: a second call shares it (passes never overlap). */
   private passing: Promise<FleetChanges> | null = null;
-  /** When the last fleet pass began (this.clock), or when this store was made: the full re-read's share follows it. */
-  private passAtMs: number;
+  /**
+   * When the last fleet pass ended (this.clock; null before the first): the full re-read's share is the fleet's share of
+   * FULL_REREAD_MS since then. From its end, not its start, so that a long pass does not make the next one longer.
+   */
+  private passEndMs: number | null = null;
   /** Devices with change markers not yet applied; bounded by the shared registry. */
   private readonly changed = new Set<string>();
   /** The newest marker time taken per device and writer, of those the last read returned (bounded by the markers in the look-back). */
@@ -126,7 +129,6 @@ export class SharedStore implements Store, WindowOutbox {
   ) {
     this.kind = `shared(${local.kind}+${windows.kind})`;
     this.changesReadAtMs = clock();
-    this.passAtMs = this.changesReadAtMs;
   }
 
   /** The reads done since the last call (bench/influx.ts reports them), and a fresh count. */
@@ -315,14 +317,18 @@ export class SharedStore implements Store, WindowOutbox {
   /**
    * One pass of the fleet sync in O(changed devices), not O(fleet) (FleetIndex's periodic sync; docs/fleet-truth.md):
    * reads the change markers, then reads again the totals of every known device with a new marker, plus the oldest
-   * read devices' in a share of the fleet proportional to the time since the last pass (every device once per
-   * FULL_REREAD_MS, spread over the passes rather than all at once), FLEET_PASS_CHUNK_DEVICES per step. Answers the
+   * read devices' in a share of the fleet proportional to the time since the last pass ended, and any read
+   * FULL_REREAD_MS ago (every device once per FULL_REREAD_MS, spread over the passes rather than all at once),
+   * FLEET_PASS_CHUNK_DEVICES per step. Answers the
    * devices whose totals differ from the ones served until now, and those adopted from the shared registry since the
    * last pass (syncRegistry). A call while a pass runs shares that pass. Throws when InfluxDB fails: what was not
    * applied waits for the next pass.
    */
   syncFleet(): Promise<FleetChanges> {
-    this.passing ??= this.runPass().finally(() => (this.passing = null));
+    this.passing ??= this.runPass().finally(() => {
+      this.passing = null;
+      this.passEndMs = this.clock();
+    });
     return this.passing;
   }
 
@@ -347,14 +353,14 @@ export class SharedStore implements Store, WindowOutbox {
     const due = new Set<string>();
     // Devices never read stay in `changed` until their first read (getAggregate, a page) takes them.
     for (const id of this.changed) if (this.readAtMs.has(id)) due.add(id);
-    const share = Math.ceil(this.readAtMs.size * Math.min(1, Math.max(0, nowMs - this.passAtMs) / FULL_REREAD_MS));
+    // The oldest reads: the share of the fleet due since the last pass, and every device read FULL_REREAD_MS ago or more.
+    const share = this.passEndMs === null ? 0 : Math.ceil(this.readAtMs.size * Math.min(1, Math.max(0, nowMs - this.passEndMs) / FULL_REREAD_MS));
     let swept = 0;
     for (const [id, readMs] of this.readAtMs) {
       if (swept >= share && nowMs - readMs < FULL_REREAD_MS) break;
       due.add(id);
       swept += 1;
     }
-    this.passAtMs = nowMs;
     const ids = [...due];
     for (let from = 0; from < ids.length; from += FLEET_PASS_CHUNK_DEVICES) {
       const chunk = ids.slice(from, from + FLEET_PASS_CHUNK_DEVICES);

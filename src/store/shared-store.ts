@@ -5,9 +5,10 @@
  * to the shared registry, and `syncRegistry()` brings every other instance's into the local copy by the conflict
  * rule (last writer wins by updatedAt, ties by instance). Per-window reads (lists, ranges, series) stay local.
  *
- * Incremental sync (docs/influxdb-schema.md § Change markers): each pass of the fleet index first reads the change
- * markers InfluxDB received since the last pass (`syncChanges()`); a device without one keeps the totals last read,
- * one with a new marker has its totals read again. What is read is always InfluxDB's own deduplicated points, never a
+ * Incremental sync (docs/influxdb-schema.md § Change markers): each pass of the fleet index (`syncFleet()`, and the
+ * first page of its load) first reads the change markers InfluxDB received since the last pass (`syncChanges()`); a
+ * device without one keeps the totals last read, one with a new marker has its totals read again, and `syncFleet()`
+ * names to the index, by id, only the devices whose totals changed (no walk of the fleet). What is read is always InfluxDB's own deduplicated points, never a
  * sum of what was written, so every instance answers the same numbers.
  */
 import type { AppendOptions, AppendResult, Device, DeviceAggregate, DeviceInput, DevicePatch, EnergyWindow } from '../domain/types.js';

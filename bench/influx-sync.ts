@@ -1,13 +1,20 @@
 /**
  * The cost of one fleet sync pass through the SharedStore (what the fleet index does every FLEET_SYNC_INTERVAL_MS with
- * `--store influx`): every registered device paged through `listDevicesWithAggregates` (64 per page, as the fleet
- * index reads them), against a real influxd holding `BENCH_SYNC_WINDOWS` windows per device. Three passes: the first
- * (every device read in full: what every pass cost before the change markers), one with no window written since (only
- * the marker read), and one after 1 % of the devices got new windows through another writer. Reports wall time and the
- * CPU of this process and of influxd per pass; each pass's answers are compared with a full read of InfluxDB.
+ * `--store influx`), against a real influxd holding `BENCH_SYNC_WINDOWS` windows per device. Two ways, in the same run:
+ * - walk: every registered device paged through `listDevicesWithAggregates` (64 per page, as the fleet index reads
+ *   them; what its sync did before `syncFleet`, and still its load): the first one reads every device in full;
+ * - pass: `SharedStore.syncFleet()` (the index's sync now), then `getAggregate` of each device it answers (what the
+ *   index re-reads by id): O(changed devices) plus the full re-read's share. Measured FLEET_SYNC_INTERVAL_MS after an
+ *   unmeasured pass, as the index runs them (the share follows the time since the last pass).
+ * Each with nothing written since, and after 1 % of the devices got new windows through another writer. Reports wall
+ * time, the CPU of this process and of influxd, and the longest event-loop task of this process (the loop's delay
+ * beyond a 1 ms resolution) per pass; at the end every device's served totals are compared with a full read.
  * `npx tsx bench/influx-sync.ts 10000 100000` (device counts; default 10 000).
  */
 import { readFileSync, readdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { FLEET_SYNC_INTERVAL_MS } from '../src/service/fleet-index.js';
 import { pathToFileURL } from 'node:url';
 import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { InfluxRegistry } from '../src/store/influx/influx-registry.js';
@@ -25,8 +32,6 @@ const PAGE = 64;
 /** Share of the devices written between the second and third pass. */
 const CHANGED_SHARE = 0.01;
 const T0_MS = Date.parse('2026-11-01T00:00:00Z');
-/** Ids per aggregate read of the final check: one GET /query holds all its statements, and its URL must fit influxd's limit. */
-const TRUTH_IDS_PER_READ = 500;
 /** USER_HZ of /proc/<pid>/stat. */
 const CLOCK_TICKS_PER_S = 100;
 
@@ -65,7 +70,14 @@ function window(deviceId: string, seq: number): StoredWindow {
   };
 }
 
-async function syncPass(store: SharedStore): Promise<number> {
+/** The fleet index's sync now: one pass, then each answered device's totals as the index re-reads them by id. */
+async function incrementalPass(store: SharedStore): Promise<number> {
+  const changes = await store.syncFleet();
+  for (const id of [...changes.devices, ...changes.aggregates]) await store.getAggregate(id);
+  return changes.devices.length + changes.aggregates.length;
+}
+
+async function walkPass(store: SharedStore): Promise<number> {
   let afterId: string | undefined;
   let devices = 0;
   for (;;) {
@@ -83,36 +95,62 @@ async function runAt(devices: number): Promise<void> {
   try {
     const ids = Array.from({ length: devices }, (_, n) => `sync-${String(n).padStart(6, '0')}`);
     const writer = new InfluxWindowStore({ url: influxd.url, database });
-    const all = ids.flatMap((id) => Array.from({ length: WINDOWS_PER_DEVICE }, (_, seq) => window(id, seq)));
-    for (let from = 0; from < all.length; from += OUTBOX_BATCH_WINDOWS) await writer.writeWindows(all.slice(from, from + OUTBOX_BATCH_WINDOWS));
+    // Written in slices, so that no array of every window stays in this process's heap (its GC would be charged to the passes).
+    const perBatch = Math.max(1, Math.floor(OUTBOX_BATCH_WINDOWS / WINDOWS_PER_DEVICE));
+    for (let from = 0; from < ids.length; from += perBatch) {
+      await writer.writeWindows(ids.slice(from, from + perBatch).flatMap((id) => Array.from({ length: WINDOWS_PER_DEVICE }, (_, seq) => window(id, seq))));
+    }
     const local = SqliteStore.open(':memory:');
     await local.createDevices(ids.map((id) => ({ id, spec: SEED_DEFAULT_SPEC })));
     const store = new SharedStore(local, new InfluxWindowStore({ url: influxd.url, database }), new InfluxRegistry({ url: influxd.url, database }), 'bench');
-    const measure = async (label: string): Promise<void> => {
+    let written = 0;
+    /** New windows for 1 % of the devices (another share each time), through another writer. */
+    const writeShare = async (): Promise<string> => {
+      const changed = ids.filter((_, n) => n % Math.round(1 / CHANGED_SHARE) === written % Math.round(1 / CHANGED_SHARE));
+      await new InfluxWindowStore({ url: influxd.url, database }).writeWindows(changed.map((id) => window(id, WINDOWS_PER_DEVICE + written)));
+      written += 1;
+      return `${changed.length} devices written since`;
+    };
+    const measure = async (way: 'walk' | 'pass', write: boolean, first = false): Promise<void> => {
+      if (way === 'pass') {
+        // As the fleet index runs them: the previous pass FLEET_SYNC_INTERVAL_MS ago, so the full re-read's share is
+        // the steady state's (fleet × interval / FULL_REREAD_MS), not the time the walks above took.
+        await store.syncFleet();
+        store.takeSyncStats();
+        await sleep(FLEET_SYNC_INTERVAL_MS);
+      }
+      const label = first ? 'first (every device read)' : write ? await writeShare() : 'nothing written since';
       const own0 = process.cpuUsage();
       const influx0 = processCpuUs(pid);
+      let gcMaxMs = 0;
+      const gc = new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) gcMaxMs = Math.max(gcMaxMs, entry.duration);
+      });
+      gc.observe({ entryTypes: ['gc'] });
+      const loop = monitorEventLoopDelay({ resolution: 1 });
+      loop.enable();
       const started = performance.now();
-      const read = await syncPass(store);
+      const read = way === 'walk' ? await walkPass(store) : await incrementalPass(store);
       const wallMs = performance.now() - started;
+      loop.disable();
+      gc.disconnect();
       const own = process.cpuUsage(own0);
       const stats = store.takeSyncStats();
-      if (read !== devices) throw new Error(`pass read ${read} devices, not ${devices}`);
+      if (way === 'walk' && read !== devices) throw new Error(`pass read ${read} devices, not ${devices}`);
       process.stdout.write(
-        `${String(devices).padStart(7)} devices, ${label.padEnd(34)} ${wallMs.toFixed(0).padStart(6)} ms wall, ` +
-          `bench ${((own.user + own.system) / 1000).toFixed(0).padStart(5)} ms CPU, influxd ${((processCpuUs(pid) - influx0) / 1000).toFixed(0).padStart(5)} ms CPU ` +
-          `(${stats.fullReads} devices read, ${stats.kept} kept, ${stats.markersRead} markers)\n`,
+        `${String(devices).padStart(7)} devices, ${way}, ${label.padEnd(32)} ${wallMs.toFixed(0).padStart(6)} ms wall, ` +
+          `bench ${((own.user + own.system) / 1000).toFixed(0).padStart(5)} ms CPU, influxd ${((processCpuUs(pid) - influx0) / 1000).toFixed(0).padStart(5)} ms CPU, ` +
+          `longest task ${Math.max(0, loop.max / 1e6 - 1).toFixed(1)} ms (GC pause ${gcMaxMs.toFixed(1)}) ` +
+          `(${stats.fullReads} devices read, ${stats.kept} kept, ${stats.markersRead} markers${way === 'pass' ? `, ${read} answered` : ''})\n`,
       );
     };
-    await measure('first pass (every device read)');
-    await measure('nothing written since');
-    const changed = ids.filter((_, n) => n % Math.round(1 / CHANGED_SHARE) === 0);
-    await new InfluxWindowStore({ url: influxd.url, database }).writeWindows(changed.map((id) => window(id, WINDOWS_PER_DEVICE)));
-    await measure(`${changed.length} devices written since`);
+    await measure('walk', false, true);
+    await measure('walk', false);
+    await measure('pass', false);
+    await measure('walk', true);
+    await measure('pass', true);
     // What was served equals a full read now.
-    const truth = new Map<string, unknown>();
-    for (let from = 0; from < ids.length; from += TRUTH_IDS_PER_READ) {
-      for (const [id, aggregate] of await writer.aggregates(ids.slice(from, from + TRUTH_IDS_PER_READ))) truth.set(id, aggregate);
-    }
+    const truth = await writer.aggregates(ids);
     for (const id of ids) {
       const served = await store.getAggregate(id);
       if (JSON.stringify(served) !== JSON.stringify(truth.get(id)))

@@ -5,7 +5,7 @@ import { createApp } from '../http/app.js';
 import { createHttpServer, HTTP_SERVER_LIMITS, type HttpServerLimits } from '../http/server.js';
 import { ConfigError } from '../domain/errors.js';
 import type { Catalogue } from '../model/catalogue-types.js';
-import { FleetIndex } from '../service/fleet-index.js';
+import { FleetIndex, type FleetSyncChanges } from '../service/fleet-index.js';
 import { errorFields, type Logger } from '../obs/logger.js';
 import { pinoLogger } from '../obs/pino-logger.js';
 import { PrometheusExporter, type CounterReading } from '../obs/prometheus.js';
@@ -48,6 +48,8 @@ export interface StartOptions {
   fleetSyncIntervalMs?: number;
   /** Runs before each periodic fleet sync: a SharedStore's syncRegistry (docs/fleet-truth.md). */
   beforeFleetSync?: () => Promise<unknown>;
+  /** A SharedStore's incremental pass (syncFleet): each periodic sync re-reads only the devices it names. */
+  fleetSyncChanges?: () => Promise<FleetSyncChanges>;
   /** Client timeouts and the connection cap; by default HTTP_SERVER_LIMITS (tests shorten them). */
   httpLimits?: Partial<HttpServerLimits>;
 }
@@ -70,7 +72,12 @@ export async function startService(config: ServeConfig, options: StartOptions = 
     const shared = sharedFleetFor(config, store as SqliteStore);
     if (shared !== undefined) {
       store = shared.store;
-      startOptions = { ...options, fleetSyncIntervalMs: shared.fleetSyncIntervalMs, beforeFleetSync: shared.beforeFleetSync };
+      startOptions = {
+        ...options,
+        fleetSyncIntervalMs: shared.fleetSyncIntervalMs,
+        beforeFleetSync: shared.beforeFleetSync,
+        fleetSyncChanges: shared.fleetSyncChanges,
+      };
     }
   }
   try {
@@ -102,6 +109,7 @@ async function startOnStore(
     onlineThresholdMs: config.onlineThresholdMs,
     ...(options.fleetSyncIntervalMs === undefined ? {} : { syncIntervalMs: options.fleetSyncIntervalMs }),
     ...(options.beforeFleetSync === undefined ? {} : { beforeSync: options.beforeFleetSync }),
+    ...(options.fleetSyncChanges === undefined ? {} : { syncChanges: options.fleetSyncChanges }),
     onSyncError: (error) => log.warn('fleet index: periodic sync from the shared store failed (retried at the next interval)', errorFields(error)),
   });
   // Loads in steps while the service starts; the first GET /api/fleet waits for it (and only it).

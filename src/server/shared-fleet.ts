@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import os from 'node:os';
-import { FLEET_SYNC_INTERVAL_MS } from '../service/fleet-index.js';
+import { FLEET_SYNC_INTERVAL_MS, type FleetSyncChanges } from '../service/fleet-index.js';
 import { InfluxRegistry } from '../store/influx/influx-registry.js';
 import { InfluxWindowStore } from '../store/influx/influx-window-store.js';
 import { SharedStore } from '../store/shared-store.js';
@@ -19,6 +19,8 @@ export interface SharedFleet {
   store: SharedStore;
   fleetSyncIntervalMs: number;
   beforeFleetSync: () => Promise<unknown>;
+  /** The store's incremental pass: the fleet index re-reads only the devices it names. */
+  fleetSyncChanges: () => Promise<FleetSyncChanges>;
 }
 
 /** This instance's id in the registry's conflict rule: host name and data directory (stable across restarts). */
@@ -48,5 +50,5 @@ export function sharedFleetFor(config: { dataDir: string }, local: SqliteStore):
     new InfluxRegistry({ ...connection, ...(influx.retention === undefined ? {} : { retention: influx.retention }) }),
     instanceIdOf(config.dataDir),
   );
-  return { store, fleetSyncIntervalMs: FLEET_SYNC_INTERVAL_MS, beforeFleetSync: () => store.syncRegistry() };
+  return { store, fleetSyncIntervalMs: FLEET_SYNC_INTERVAL_MS, beforeFleetSync: () => store.syncRegistry(), fleetSyncChanges: () => store.syncFleet() };
 }

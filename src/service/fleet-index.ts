@@ -119,6 +119,11 @@ export interface FleetIndexDeps {
   syncIntervalMs?: number;
   /** Runs at the start of every periodic sync (the shared registry brought into the local copy first). */
   beforeSync?: () => Promise<unknown>;
+  /**
+   * An incremental shared store's pass (SharedStore.syncFleet): the devices changed since the last. With it a periodic
+   * sync re-reads those only, by id (O(changed devices)); without it, every device.
+   */
+  syncChanges?: () => Promise<FleetSyncChanges>;
   /** Called when a periodic sync fails (the rows keep their last values; the next tick retries). */
   onSyncError?: (error: unknown) => void;
   /** Expiries applied per turn (EXPIRY_CHUNK_DEVICES unless a test says otherwise). */
@@ -126,6 +131,12 @@ export interface FleetIndexDeps {
 }
 
 type DirtyKind = 'aggregate' | 'device';
+
+/** What changed in a shared store since its last pass: `devices` (device and aggregate) and `aggregates` (aggregate only). */
+export interface FleetSyncChanges {
+  devices: readonly string[];
+  aggregates: readonly string[];
+}
 
 /**
  * Every device's fleet row and the fleet totals, kept current as devices change (O(changed devices) per change, not
@@ -265,7 +276,8 @@ export class FleetIndex {
         if (!this.loaded) return;
         const startedMs = this.deps.clock();
         await this.deps.beforeSync?.();
-        await this.readAll((device, aggregate, nowMs) => this.reconcile(device, aggregate, nowMs));
+        if (this.deps.syncChanges === undefined) await this.readAll((device, aggregate, nowMs) => this.reconcile(device, aggregate, nowMs));
+        else await this.applyChanges(await this.deps.syncChanges());
         if (!this.stopped) this.syncedAt = startedMs;
       } finally {
         this.syncing = false;
@@ -442,6 +454,25 @@ export class FleetIndex {
       for (const { device, aggregate } of page) apply(device, aggregate, nowMs);
       if (page.length < LOAD_PAGE_DEVICES) break;
       afterId = page[page.length - 1]!.device.id;
+      await budget.yieldIfDue();
+    }
+  }
+
+  /** A sync's changed devices re-read by id, in slices within the turn's budget; on a failure the rest wait for a refresh. */
+  private async applyChanges(changes: FleetSyncChanges): Promise<void> {
+    const batch = new Map<string, DirtyKind>();
+    for (const id of changes.aggregates) batch.set(id, 'aggregate');
+    for (const id of changes.devices) batch.set(id, 'device');
+    const ids = [...batch.keys()];
+    const budget = new StepBudget();
+    for (let start = 0; start < ids.length && !this.stopped; start += REFRESH_CHUNK_DEVICES) {
+      try {
+        await this.refreshSlice(ids.slice(start, start + REFRESH_CHUNK_DEVICES), batch);
+      } catch (error) {
+        for (const id of ids.slice(start)) if (this.dirty.get(id) !== 'device') this.dirty.set(id, batch.get(id)!);
+        this.scheduleRefresh();
+        throw error;
+      }
       await budget.yieldIfDue();
     }
   }

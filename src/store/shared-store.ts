@@ -5,14 +5,20 @@
  * to the shared registry, and `syncRegistry()` brings every other instance's into the local copy by the conflict
  * rule (last writer wins by updatedAt, ties by instance). Per-window reads (lists, ranges, series) stay local.
  *
- * Incremental sync (docs/influxdb-schema.md § Change markers): each pass of the fleet index first reads the change
- * markers InfluxDB received since the last pass (`syncChanges()`); a device without one keeps the totals last read,
- * one with a new marker has its totals read again. What is read is always InfluxDB's own deduplicated points, never a
+ * Incremental sync (docs/influxdb-schema.md § Change markers): each pass of the fleet index (`syncFleet()`, and the
+ * first page of its load) first reads the change markers InfluxDB received since the last pass (`syncChanges()`); a
+ * device without one keeps the totals last read, one with a new marker has its totals read again, and `syncFleet()`
+ * names to the index, by id, only the devices whose totals changed (no walk of the fleet). What is read is always InfluxDB's own deduplicated points, never a
  * sum of what was written, so every instance answers the same numbers.
  */
 import type { AppendOptions, AppendResult, Device, DeviceAggregate, DeviceInput, DevicePatch, EnergyWindow } from '../domain/types.js';
 import { compareKeys, entryKeyOf, type EntryKey, type InfluxRegistry } from './influx/influx-registry.js';
-import { CHANGE_RETENTION_MS, type WindowChange } from './influx/influx-window-store.js';
+import {
+  CHANGE_RETENTION_MS,
+  INFLUX_AGGREGATE_CONCURRENT_REQUESTS,
+  INFLUX_AGGREGATE_IDS_PER_REQUEST,
+  type WindowChange,
+} from './influx/influx-window-store.js';
 import type { SqliteStore } from './sqlite/sqlite-store.js';
 import type {
   AppendGroupOutcome,
@@ -56,6 +62,21 @@ function hasChangeFeed(store: WindowStore): store is ChangeFeedWindowStore {
   return typeof (store as Partial<ChangeFeedWindowStore>).changes === 'function';
 }
 
+/**
+ * Devices per step of a fleet pass (SharedStore.syncFleet): one aggregate read of this many ids (its requests in
+ * flight together), then its results compared and applied, about 1 µs each, before the next read: no step holds the
+ * event loop for long, whatever the number of changed devices.
+ */
+export const FLEET_PASS_CHUNK_DEVICES = INFLUX_AGGREGATE_IDS_PER_REQUEST * INFLUX_AGGREGATE_CONCURRENT_REQUESTS;
+
+/** What one fleet pass found changed since the last (FleetIndex applies these by id). */
+export interface FleetChanges {
+  /** Devices whose registry entry from another instance was taken into the local copy: device and aggregate to read again. */
+  devices: string[];
+  /** Devices whose totals, read again from InfluxDB in this pass, differ from the ones last served. */
+  aggregates: string[];
+}
+
 export interface IncrementalSyncStats {
   /** Devices whose totals were read from InfluxDB. */
   fullReads: number;
@@ -72,8 +93,22 @@ export class SharedStore implements Store, WindowOutbox {
   private readonly pending = new Set<string>();
   /** Each device's aggregate as the last read of its page (the fleet load and syncs) found it; bounded by the registry. */
   private readonly synced = new Map<string, DeviceAggregate | undefined>();
-  /** When each device's totals were last read from InfluxDB (this.clock; with a change feed only); bounded by the registry. */
+  /**
+   * When each device's totals were last read from InfluxDB (this.clock; with a change feed only), in the order of the
+   * reads (an entry is deleted and set again when read): the oldest reads come first. Bounded by the registry.
+   */
   private readonly readAtMs = new Map<string, number>();
+  /** Devices adopted from other instances' registry entries and not yet answered by a fleet pass; bounded by the registry. */
+  private readonly adopted = new Set<string>();
+  /** Devices whose served totals a fleet pass changed and no pass has answered yet (one failed); bounded by the registry. */
+  private readonly unanswered = new Set<string>();
+  /** The fleet pass running, if any: a second call shares it (passes never overlap). */
+  private passing: Promise<FleetChanges> | null = null;
+  /**
+   * When the last fleet pass ended (this.clock; null before the first): the full re-read's share is the fleet's share of
+   * FULL_REREAD_MS since then. From its end, not its start, so that a long pass does not make the next one longer.
+   */
+  private passEndMs: number | null = null;
   /** Devices with change markers not yet applied; bounded by the shared registry. */
   private readonly changed = new Set<string>();
   /** The newest marker time taken per device and writer, of those the last read returned (bounded by the markers in the look-back). */
@@ -273,10 +308,85 @@ export class SharedStore implements Store, WindowOutbox {
       const aggregate = aggregates.get(id);
       if (aggregate !== undefined) found.set(id, aggregate);
       this.synced.set(id, aggregate);
+      this.readAtMs.delete(id);
       this.readAtMs.set(id, nowMs);
     }
     this.stats.fullReads += read.length;
     return found;
+  }
+
+  /**
+   * One pass of the fleet sync in O(changed devices), not O(fleet) (FleetIndex's periodic sync; docs/fleet-truth.md):
+   * reads the change markers, then reads again the totals of every known device with a new marker, plus the oldest
+   * read devices' in a share of the fleet proportional to the time since the last pass ended, and any read
+   * FULL_REREAD_MS ago (every device once per FULL_REREAD_MS, spread over the passes rather than all at once),
+   * FLEET_PASS_CHUNK_DEVICES per step. Answers the
+   * devices whose totals differ from the ones served until now, and those adopted from the shared registry since the
+   * last pass (syncRegistry). A call while a pass runs shares that pass. Throws when InfluxDB fails: what was not
+   * applied waits for the next pass.
+   */
+  syncFleet(): Promise<FleetChanges> {
+    this.passing ??= this.runPass().finally(() => {
+      this.passing = null;
+      this.passEndMs = this.clock();
+    });
+    return this.passing;
+  }
+
+  private async runPass(): Promise<FleetChanges> {
+    const changes: FleetChanges = { devices: [...this.adopted], aggregates: [...this.unanswered] };
+    this.adopted.clear();
+    this.unanswered.clear();
+    // A failed pass answers nothing: what it took or changed is answered by the next one.
+    const unanswer = (): void => {
+      for (const id of changes.devices) this.adopted.add(id);
+      for (const id of changes.aggregates) this.unanswered.add(id);
+    };
+    if (!hasChangeFeed(this.windows)) return changes;
+    const store = this.windows;
+    try {
+      await this.syncChanges();
+    } catch (error) {
+      unanswer();
+      throw error;
+    }
+    const nowMs = this.clock();
+    const due = new Set<string>();
+    // Devices never read stay in `changed` until their first read (getAggregate, a page) takes them.
+    for (const id of this.changed) if (this.readAtMs.has(id)) due.add(id);
+    // The oldest reads: the share of the fleet due since the last pass, and every device read FULL_REREAD_MS ago or more.
+    const share = this.passEndMs === null ? 0 : Math.ceil(this.readAtMs.size * Math.min(1, Math.max(0, nowMs - this.passEndMs) / FULL_REREAD_MS));
+    let swept = 0;
+    for (const [id, readMs] of this.readAtMs) {
+      if (swept >= share && nowMs - readMs < FULL_REREAD_MS) break;
+      due.add(id);
+      swept += 1;
+    }
+    const ids = [...due];
+    for (let from = 0; from < ids.length; from += FLEET_PASS_CHUNK_DEVICES) {
+      const chunk = ids.slice(from, from + FLEET_PASS_CHUNK_DEVICES);
+      for (const id of chunk) this.changed.delete(id);
+      let aggregates: Map<string, DeviceAggregate>;
+      try {
+        aggregates = await store.aggregates(chunk);
+      } catch (error) {
+        // Not read: their markers wait for the next pass, as does every change this pass applied.
+        for (const id of ids.slice(from)) this.changed.add(id);
+        unanswer();
+        throw error;
+      }
+      const readMs = this.clock();
+      for (const id of chunk) {
+        const aggregate = aggregates.get(id);
+        if (!sameAggregate(this.synced.get(id), aggregate)) changes.aggregates.push(id);
+        this.synced.set(id, aggregate);
+        this.readAtMs.delete(id);
+        this.readAtMs.set(id, readMs);
+      }
+    }
+    this.stats.fullReads += ids.length;
+    this.stats.kept += this.readAtMs.size - ids.length;
+    return changes;
   }
 
   /**
@@ -313,6 +423,7 @@ export class SharedStore implements Store, WindowOutbox {
       }
       await this.local.replaceDevice(entry.device);
       this.hold(entry.device.id, entry.key);
+      this.adopted.add(entry.device.id);
       adopted += 1;
     }
     return { pushed, adopted };
@@ -368,4 +479,16 @@ export class SharedStore implements Store, WindowOutbox {
       for (const device of devices) this.pending.add(device.id);
     }
   }
+}
+
+/** The same totals, field by field (a pass compares thousands per step: no serialisation). */
+function sameAggregate(a: DeviceAggregate | undefined, b: DeviceAggregate | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  for (const key of Object.keys(a) as (keyof DeviceAggregate)[]) {
+    if (key === 'instruments') continue;
+    if (!Object.is(a[key], b[key])) return false;
+  }
+  return (
+    Object.keys(a).length === Object.keys(b).length && a.instruments.length === b.instruments.length && a.instruments.every((id, n) => id === b.instruments[n])
+  );
 }

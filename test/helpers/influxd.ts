@@ -11,7 +11,7 @@ import { freePort } from './free-port.js';
 import { waitFor } from './wait-for.js';
 
 /** How long influxd may take to answer /ping after start on a busy 2-core machine (ms): it opens its shards first. */
-const INFLUXD_START_TIMEOUT_MS = 60_000;
+export const INFLUXD_START_TIMEOUT_MS = 60_000;
 
 export interface TestInfluxd {
   port: number;

@@ -10,7 +10,7 @@ import type { EnergyWindow } from '../../src/domain/types.js';
 import { IngestService } from '../../src/ingest/ingest-service.js';
 import { PresenceRegistry } from '../../src/live/device-presence.js';
 import { LiveBus } from '../../src/live/live-bus.js';
-import { FleetIndex } from '../../src/service/fleet-index.js';
+import { FleetIndex, type FleetIndexDeps, type FleetSyncChanges } from '../../src/service/fleet-index.js';
 import { fleetPage } from '../../src/service/fleet-page.js';
 import { fleetSummary, type FleetDeviceRow } from '../../src/service/fleet-summary.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
@@ -51,7 +51,7 @@ function sharedStore(): SqliteStore {
 
 /** One instance on the shared store: its own bus, presence, ingest and index. */
 /** `syncIntervalMs` null: a single-machine index (change-driven only). The default interval is long: tests call sync(). */
-function instance(store: SqliteStore, syncIntervalMs: number | null = 60_000) {
+function instance(store: SqliteStore, syncIntervalMs: number | null = 60_000, extra: Pick<FleetIndexDeps, 'syncChanges'> = {}) {
   const clock = () => T0;
   const bus = new LiveBus();
   const presence = new PresenceRegistry(clock);
@@ -64,6 +64,7 @@ function instance(store: SqliteStore, syncIntervalMs: number | null = 60_000) {
     clock,
     onlineThresholdMs: THRESHOLD_MS,
     ...(syncIntervalMs === null ? {} : { syncIntervalMs }),
+    ...extra,
   });
   indexes.push(index);
   return { ingest, index, presence };
@@ -126,6 +127,42 @@ describe('FleetIndex on a shared store', () => {
     // One embodied footprint per device: the fleet's assumed total is the sum over 4 rows, not 8.
     const perDevice = expected.rows.reduce((sum, row) => sum + row.assumedTotalKgCO2e, 0);
     expect(a.index.totals().assumedTotalKgCO2e).toBeCloseTo(perDevice, 12);
+  });
+
+  it('with an incremental pass (syncChanges), a sync re-reads by id only the devices the pass names, never every device', async () => {
+    const store = sharedStore();
+    for (const id of ['p0', 'p1', 'p2']) await store.createDevice({ id, spec: SEED_DEFAULT_SPEC });
+    const none: FleetSyncChanges = { devices: [], aggregates: [] };
+    let next = none;
+    const { index } = instance(store, 60_000, {
+      syncChanges: async () => {
+        const changes = next;
+        next = none;
+        return changes;
+      },
+    });
+    await index.start();
+    let pageReads = 0;
+    const real = store.listDevicesWithAggregates.bind(store);
+    store.listDevicesWithAggregates = async (query) => {
+      pageReads += 1;
+      return real(query);
+    };
+    // Through another instance (no event here): windows of p0 and p1, a new device p3, an edit of p2.
+    await store.appendWindows([window('p0', 0, 0.01), window('p1', 0, 0.02)]);
+    await store.createDevice({ id: 'p3', spec: SEED_DEFAULT_SPEC });
+    await store.updateDevice('p2', { name: 'renamed' });
+    next = { devices: ['p3'], aggregates: ['p0'] };
+    await index.sync();
+    expect(index.get('p3')).toBeDefined();
+    expect(index.get('p0')!.windows).toBe(1);
+    // Not named by the pass: not read (a walk of the fleet would have found both).
+    expect(index.get('p1')!.windows).toBe(0);
+    expect(index.get('p2')!.name).not.toBe('renamed');
+    next = { devices: ['p2'], aggregates: ['p1'] };
+    await index.sync();
+    expect(pageReads).toBe(0);
+    expect(await rowsOf(index)).toEqual((await truth(store)).rows);
   });
 
   it('a sync that finds nothing changed leaves the version (the pages and their ETags) as it was', async () => {

@@ -5,27 +5,21 @@
  * writers, late windows, windows re-sent by another writer (one point in InfluxDB) and a write acknowledged while a
  * pass runs are covered.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeviceAggregate } from '../../src/domain/types.js';
 import { InfluxRegistry } from '../../src/store/influx/influx-registry.js';
 import { InfluxWindowStore } from '../../src/store/influx/influx-window-store.js';
-import { SharedStore } from '../../src/store/shared-store.js';
+import { FULL_REREAD_MS, SharedStore } from '../../src/store/shared-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { StoredWindow } from '../../src/store/window-store.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
-import { startInfluxd, type TestInfluxd } from '../helpers/influxd.js';
+import { useInfluxd } from '../helpers/use-influxd.js';
 
 const DEVICES = 6;
 const WINDOW_MS = 10_000;
 const T0 = Date.UTC(2026, 10, 1);
 
-let influxd: TestInfluxd;
-beforeAll(async () => {
-  influxd = await startInfluxd();
-}, 90_000);
-afterAll(async () => {
-  await influxd?.close();
-});
+const influxd = useInfluxd();
 
 const ids = Array.from({ length: DEVICES }, (_, n) => `inc-${n}`);
 
@@ -114,6 +108,85 @@ describe('SharedStore incremental sync on a real InfluxDB', () => {
       expectSame(await pass(store), await all());
     } finally {
       await store.close();
+    }
+  }, 60_000);
+
+  it('a fleet pass (syncFleet) reads only the changed devices and a share of the rest, and answers what differs', async () => {
+    const database = `pass_${process.pid}`;
+    const truth = new InfluxWindowStore({ url: influxd.url, database });
+    const writerA = new InfluxWindowStore({ url: influxd.url, database, writerId: 'writer-a' });
+    const writerB = new InfluxWindowStore({ url: influxd.url, database, writerId: 'writer-b' });
+    let nowMs = 0;
+    const local = SqliteStore.open(':memory:');
+    const store = new SharedStore(
+      local,
+      new InfluxWindowStore({ url: influxd.url, database }),
+      new InfluxRegistry({ url: influxd.url, database }),
+      'i',
+      () => nowMs,
+    );
+    const otherLocal = SqliteStore.open(':memory:');
+    const other = new SharedStore(otherLocal, new InfluxWindowStore({ url: influxd.url, database }), new InfluxRegistry({ url: influxd.url, database }), 'j');
+    const served = async (): Promise<Map<string, DeviceAggregate | undefined>> =>
+      new Map(await Promise.all(ids.map(async (id) => [id, await store.getAggregate(id)] as const)));
+    try {
+      for (const id of ids) await store.createDevice({ id, spec: SEED_DEFAULT_SPEC });
+      await writerA.writeWindows(ids.slice(0, 4).flatMap((id) => Array.from({ length: 10 }, (_, seq) => stored(id, seq))));
+      const all = async (): Promise<Map<string, DeviceAggregate>> => truth.aggregates(ids);
+      expectSame(await pass(store), await all()); // the fleet index's load
+      store.takeSyncStats();
+
+      // Nothing written, no time passed: nothing read, nothing answered.
+      expect(await store.syncFleet()).toEqual({ devices: [], aggregates: [] });
+      expect(store.takeSyncStats()).toMatchObject({ fullReads: 0, kept: DEVICES });
+
+      await writerA.writeWindows([10, 11].map((seq) => stored(ids[0]!, seq)));
+      await writerB.writeWindows([10].map((seq) => stored(ids[1]!, seq)));
+      await writerA.writeWindows([0].map((seq) => stored(ids[4]!, seq)));
+      const changed = await store.syncFleet();
+      expect([...changed.aggregates].sort()).toEqual([ids[0], ids[1], ids[4]]);
+      expect(store.takeSyncStats()).toMatchObject({ fullReads: 3, kept: DEVICES - 3 });
+      expectSame(await served(), await all());
+
+      // A redelivery through another writer: read again (its marker), the same totals, so not answered.
+      await writerB.writeWindows([0, 1].map((seq) => stored(ids[3]!, seq)));
+      expect(await store.syncFleet()).toEqual({ devices: [], aggregates: [] });
+      expect(store.takeSyncStats()).toMatchObject({ fullReads: 1 });
+
+      // Passes share one run: never two at once.
+      const first = store.syncFleet();
+      expect(store.syncFleet()).toBe(first);
+      await first;
+
+      // Points removed behind the store's back leave no marker: the full re-read brings every device back to
+      // InfluxDB's numbers within FULL_REREAD_MS, a share of the fleet per pass, the oldest reads first.
+      const drop = await fetch(`${influxd.url}/query`, {
+        method: 'POST',
+        body: new URLSearchParams({ db: database, q: `DELETE FROM "energy_window" WHERE "device" = '${ids[2]}'` }),
+      });
+      expect(drop.status).toBe(200);
+      const answered = new Set<string>();
+      let reads = 0;
+      for (let step = 0; step < 3; step += 1) {
+        nowMs += FULL_REREAD_MS / 3;
+        for (const id of (await store.syncFleet()).aggregates) answered.add(id);
+        const stats = store.takeSyncStats();
+        expect(stats.fullReads).toBe(DEVICES / 3);
+        reads += stats.fullReads;
+      }
+      expect(reads).toBe(DEVICES);
+      expect([...answered]).toEqual([ids[2]]);
+      expect(await store.getAggregate(ids[2]!)).toBeUndefined();
+      expectSame(await served(), await all());
+
+      // A device registered through another instance: adopted by syncRegistry, answered by the next pass.
+      await other.createDevice({ id: 'adopted-1', spec: SEED_DEFAULT_SPEC });
+      await store.syncRegistry();
+      expect(await store.syncFleet()).toMatchObject({ devices: ['adopted-1'] });
+      expect(await store.syncFleet()).toMatchObject({ devices: [] });
+    } finally {
+      await store.close();
+      await other.close();
     }
   }, 60_000);
 });

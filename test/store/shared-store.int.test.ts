@@ -13,7 +13,7 @@ import { InfluxWindowStore } from '../../src/store/influx/influx-window-store.js
 import { SharedStore } from '../../src/store/shared-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { StoredWindow } from '../../src/store/window-store.js';
-import { startInfluxd, type TestInfluxd } from '../helpers/influxd.js';
+import { useInfluxd } from '../helpers/use-influxd.js';
 import { request, startTestService, type TestService } from '../helpers/service.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -24,13 +24,7 @@ const WINDOWS_PER_DEVICE = 40;
 const WINDOW_MS = 10_000;
 const T0 = Date.UTC(2026, 10, 1);
 
-let influxd: TestInfluxd;
-beforeAll(async () => {
-  influxd = await startInfluxd();
-}, 90_000);
-afterAll(async () => {
-  await influxd?.close();
-});
+const influxd = useInfluxd();
 
 interface Instance {
   service: TestService;

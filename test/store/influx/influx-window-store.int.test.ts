@@ -1,22 +1,14 @@
 /** The WindowStore contract against a real influxd (test/helpers/influxd.ts): one fresh database per test. */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WINDOW_MEASUREMENT } from '../../../src/store/influx/influx-points.js';
 import { InfluxWindowStore } from '../../../src/store/influx/influx-window-store.js';
 import { freePort } from '../../helpers/free-port.js';
-import { startInfluxd, type TestInfluxd } from '../../helpers/influxd.js';
-import { storedWindow, windowStoreContract } from '../window-store-contract.js';
+import { useInfluxd } from '../../helpers/use-influxd.js';
+import { expectedAggregates, storedWindow, windowStoreContract } from '../window-store-contract.js';
 
-let influxd: TestInfluxd;
+const influxd = useInfluxd();
 let databases = 0;
-
-beforeAll(async () => {
-  influxd = await startInfluxd();
-}, 90_000);
-
-afterAll(async () => {
-  await influxd?.close();
-});
 
 windowStoreContract('InfluxWindowStore on influxd 1.x', async () => {
   databases += 1;
@@ -61,4 +53,19 @@ describe('the InfluxDB schema as documented (docs/influxdb-schema.md)', () => {
     ]);
     await store.close();
   });
+});
+
+describe('a fleet-sized aggregate read', () => {
+  it("reads 20 000 devices in one call (a fleet sync's full re-read), each as a read of its own would", async () => {
+    // Before the reads were bounded per request, every statement of one call went in one GET: about 10 000 ids
+    // made its URL longer than influxd accepts (HTTP 431), and the fleet's full re-read failed.
+    const store = new InfluxWindowStore({ url: influxd.url, database: `fleet_${process.pid}` });
+    const ids = Array.from({ length: 20_000 }, (_, n) => `fleet-device-${String(n).padStart(6, '0')}`);
+    const windows = ids.flatMap((id, n) => (n % 3 === 0 ? [storedWindow(id, 0), storedWindow(id, 1)] : [storedWindow(id, 0)]));
+    await store.writeWindows(windows);
+    const read = await store.aggregates([...ids, 'never-written']);
+    expect(read.size).toBe(ids.length);
+    expect(read).toEqual(expectedAggregates(windows));
+    await store.close();
+  }, 120_000);
 });

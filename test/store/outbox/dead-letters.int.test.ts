@@ -5,10 +5,10 @@
  * keeps it as a dead letter (reason `beyond_retention`, in /api/health and /metrics), writes every other window once,
  * and goes on with what comes after.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { storeLayer } from '../../../src/server/layers/store-layer.js';
 import { InfluxWindowStore } from '../../../src/store/influx/influx-window-store.js';
-import { startInfluxd, type TestInfluxd } from '../../helpers/influxd.js';
+import { useInfluxd } from '../../helpers/use-influxd.js';
 import { request, startTestService } from '../../helpers/service.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -16,13 +16,7 @@ import { waitFor } from '../../helpers/wait-for.js';
 const RETENTION = '1h';
 const HOUR_MS = 3_600_000;
 
-let influxd: TestInfluxd;
-beforeAll(async () => {
-  influxd = await startInfluxd();
-}, 90_000);
-afterAll(async () => {
-  await influxd?.close();
-});
+const influxd = useInfluxd();
 
 interface OutboxSource {
   kind: string;

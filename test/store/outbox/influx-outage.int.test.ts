@@ -6,13 +6,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/obs/logger.js';
 import { loadServeConfig } from '../../../src/server/serve-config.js';
 import { startService } from '../../../src/server/service.js';
 import { storeLayer } from '../../../src/server/layers/store-layer.js';
 import { InfluxWindowStore } from '../../../src/store/influx/influx-window-store.js';
-import { startInfluxd, type TestInfluxd } from '../../helpers/influxd.js';
+import { useInfluxd } from '../../helpers/use-influxd.js';
 import { request, startTestService, type TestService } from '../../helpers/service.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -25,13 +25,7 @@ const DEVICES = 10;
 const WINDOWS_PER_POST = 20;
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 
-let influxd: TestInfluxd;
-beforeAll(async () => {
-  influxd = await startInfluxd();
-}, 90_000);
-afterAll(async () => {
-  await influxd?.close();
-});
+const influxd = useInfluxd();
 
 interface OutboxStatus {
   state: string;

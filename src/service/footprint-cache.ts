@@ -138,18 +138,11 @@ export class FootprintCache {
     if (entry === undefined) {
       this.misses += 1;
       plan ??= this.plan(specKey, device);
-      // bytes equal JSON.stringify(result): the spec's parts encoded once per spec, the power's written here
-      const { result, bytes } = plan.template.at(power);
+      // bytes equal JSON.stringify(footprintFromPlan(…)): the spec's parts encoded once per spec, the power's written here
+      const { bytes, basis } = plan.template.renderAt(power);
       if (!bytes.subarray(bytes.length - ACCRUED_TAIL_BYTES.length).equals(ACCRUED_TAIL_BYTES)) {
         throw new Error('footprint JSON does not end with accrued: the splice below would be wrong');
       }
-      const basis: PerInferenceBasis = {
-        totalKgCO2e: result.totalKgCO2e,
-        byGroup: result.byGroup,
-        use: result.use,
-        lifetimeS: result.lifetimeS,
-        grid: result.grid,
-      };
       entry = { prefix: bytes.subarray(0, bytes.length - ACCRUED_TAIL.length), basis };
       if (this.admit(key)) {
         if (this.entries.size >= MAX_FOOTPRINT_ENTRIES) this.entries.delete(this.entries.keys().next().value!);

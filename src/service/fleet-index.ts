@@ -550,8 +550,7 @@ export class FleetIndex {
   }
 
   /** The device with the spec object its equals share (100 000 devices of a few presets keep a few specs, not 100 000). */
-  private withSharedSpec(device: Device): Device {
-    const key = JSON.stringify(device.spec);
+  private withSharedSpec(device: Device, key: string): Device {
     const known = this.specs.get(key);
     if (known !== undefined) return known === device.spec ? device : { ...device, spec: known };
     if (this.specs.size >= MAX_SPEC_PLANS) this.specs.delete(this.specs.keys().next().value!);
@@ -559,8 +558,8 @@ export class FleetIndex {
     return device;
   }
 
-  private planOf(spec: DeviceSpec): FigurePlan | Error {
-    const key = JSON.stringify(spec);
+  /** `key`: JSON.stringify(spec). */
+  private planOf(spec: DeviceSpec, key: string): FigurePlan | Error {
     const known = this.plans.get(key);
     if (known !== undefined) return known;
     let plan: FigurePlan | Error;
@@ -591,10 +590,11 @@ export class FleetIndex {
     row.grid = device.spec.grid;
     row.haystack = `${device.id} ${device.name} ${system} ${device.fleet ?? ''} ${device.spec.grid}`.toLowerCase();
     row.deviceStamp = deviceStamp(device);
-    row.device = this.withSharedSpec(device);
+    const specKey = JSON.stringify(device.spec);
+    row.device = this.withSharedSpec(device, specKey);
     const deployedMs = device.deployedAt === null ? null : Date.parse(device.deployedAt);
     row.deployedMs = deployedMs === null || Number.isNaN(deployedMs) ? null : deployedMs;
-    const plan = this.planOf(device.spec);
+    const plan = this.planOf(device.spec, specKey);
     row.plan = plan instanceof Error ? null : plan;
     row.specError = plan instanceof Error ? plan.message : null;
     this.applyAggregate(row, aggregate, nowMs);

@@ -90,7 +90,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): { app: Express; handler: RequestListener; stats: HttpStats } {
   const stats = new HttpStats();
   const observe: ObserveRequest = (method, route, status, seconds) => deps.metrics.observeHttp(method, route, status, seconds);
-  const footprint = footprintResponder(deps.store, deps.catalogue, deps.clock, deps.onlineThresholdMs, deps.presence);
+  const footprint = footprintResponder(deps.store, deps.catalogue, deps.clock, deps.onlineThresholdMs, deps.presence, (id) => deps.fleetIndex.storedNow(id));
   deps.health.register('http', stats);
   const app = express();
   app.disable('x-powered-by');

@@ -14,7 +14,7 @@ import { logRequest, type ObserveRequest } from './access-log.js';
 import type { HttpStats } from './http-stats.js';
 import { writeProblem } from './problem.js';
 import { fleetPageAnswer, fleetTotalsBody } from './routes/fleet.js';
-import { FOOTPRINT_CACHE_CONTROL, FOOTPRINT_ROUTE, type FootprintResponder } from './routes/device-footprint.js';
+import { FOOTPRINT_CACHE_CONTROL, FOOTPRINT_ROUTE, type FootprintAnswer, type FootprintResponder } from './routes/device-footprint.js';
 import { isReady, LIVEZ_BODY, readyzBody, type Readiness } from './routes/probes.js';
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
@@ -59,26 +59,37 @@ function writeJson(res: ServerResponse, status: number, body: string, headers: R
 /** Express's request listener with the hot GETs answered first. */
 export function withFastPath(app: RequestListener, deps: FastPathDeps): RequestListener {
   const { stats, log, observe } = deps;
-  const answerFootprint = async (req: IncomingMessage, res: ServerResponse, id: string, reqId: string): Promise<void> => {
+  const writeFootprint = (res: ServerResponse, answer: FootprintAnswer): void => {
+    const headers = { etag: answer.etag, 'cache-control': FOOTPRINT_CACHE_CONTROL };
+    if (answer.body === null) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    const served = answer.body;
+    res.writeHead(200, { ...headers, 'content-type': JSON_CONTENT_TYPE, 'content-length': served.byteLength });
+    // One write of the three parts (writev): the entry's bytes are sent as they are, never re-encoded.
+    res.cork();
+    res.write(served.head);
+    res.write(served.prefix);
+    res.end(served.tail);
+    res.uncork();
+  };
+  const answerFootprint = (req: IncomingMessage, res: ServerResponse, id: string, reqId: string): void => {
+    const failed = (error: unknown): void => writeProblem(res, stats, log.child({ reqId }), error);
+    let answer: FootprintAnswer | Promise<FootprintAnswer>;
     try {
-      const answer = await deps.footprint(id, req.headers['if-none-match']);
-      const headers = { etag: answer.etag, 'cache-control': FOOTPRINT_CACHE_CONTROL };
-      if (answer.body === null) {
-        res.writeHead(304, headers);
-        res.end();
+      answer = deps.footprint(id, req.headers['if-none-match']);
+      // From memory the answer is written in this turn; from the store once its reads are done.
+      if (!(answer instanceof Promise)) {
+        writeFootprint(res, answer);
         return;
       }
-      const served = answer.body;
-      res.writeHead(200, { ...headers, 'content-type': JSON_CONTENT_TYPE, 'content-length': served.byteLength });
-      // One write of the three parts (writev): the entry's bytes are sent as they are, never re-encoded.
-      res.cork();
-      res.write(served.head);
-      res.write(served.prefix);
-      res.end(served.tail);
-      res.uncork();
     } catch (error) {
-      writeProblem(res, stats, log.child({ reqId }), error);
+      failed(error);
+      return;
     }
+    answer.then((ready) => writeFootprint(res, ready)).catch(failed);
   };
   const answerFleetTotals = async (res: ServerResponse, reqId: string): Promise<void> => {
     try {
@@ -131,6 +142,6 @@ export function withFastPath(app: RequestListener, deps: FastPathDeps): RequestL
     }
     stats.countRequest();
     const reqId = logRequest(log, observe, req, res, () => FOOTPRINT_METRIC_ROUTE);
-    void answerFootprint(req, res, id, reqId);
+    answerFootprint(req, res, id, reqId);
   };
 }

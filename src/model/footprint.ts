@@ -12,7 +12,8 @@ import { validateElapsedS, validateFootprintInput, validatePowerW } from './vali
 
 export type { Accrued, FootprintInput, FootprintResult, PowerInput, PowerSummary, Stage } from './footprint-types.js';
 
-function powerSummary(catalogue: Catalogue, power: PowerInput): PowerSummary {
+/** The result's `power`: what the power is and where it comes from. */
+export function powerSummary(catalogue: Catalogue, power: PowerInput): PowerSummary {
   if (power.kind === 'assumed') {
     return { kind: 'assumed', powerW: power.powerW, observedS: null, samples: null, windows: null, provenance: catalogue.assumptions.assumedPowerProvenance };
   }

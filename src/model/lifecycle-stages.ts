@@ -18,7 +18,8 @@ export interface LifecycleStages {
   battery: BatteryOutcome | null;
 }
 
-function batteryNote(packs: BatteryStage): string {
+/** The battery-replacements stage's note: packs worn out, what limited them, and the range's two ends. */
+export function batteryNote(packs: BatteryStage): string {
   const outcome = packs.outcome;
   const end = (scenario: Scenario): string => {
     const at = packs.byScenario[scenario];

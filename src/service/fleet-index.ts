@@ -82,6 +82,9 @@ export interface IndexedDevice {
   accruedKgCO2e: number | null;
   /** Counted online in the sums now. */
   online: boolean;
+  /** The device and its aggregate as the store gave them at the row's last read (the footprint's synchronous read: `storedNow`). */
+  device: Device | null;
+  aggregate: DeviceAggregate | null;
   /** Generation of its entry in the expiry heap (a newer one makes older entries stale). */
   heapGeneration: number;
   /** The expiry its live heap entry carries; null: no live entry. */
@@ -153,6 +156,10 @@ export class FleetIndex {
   private readonly byFleet = new Map<string, FleetSums>();
   private readonly heap = new OnlineExpiryHeap();
   private readonly plans = new Map<string, FigurePlan | Error>();
+  /** One spec object per distinct spec (by its JSON), shared by the rows' devices; bounded as the plans are. */
+  private readonly specs = new Map<string, DeviceSpec>();
+  /** The changes a refresh under way is reading: their rows are behind the store until it applies them. */
+  private refreshingBatch: ReadonlyMap<string, DirtyKind> | null = null;
   /** Devices heard of and not re-read yet; `aggregate`: only windows were stored since. */
   private dirty = new Map<string, DirtyKind>();
   private refreshing: Promise<void> | null = null;
@@ -342,6 +349,20 @@ export class FleetIndex {
     return this.byId.get(id);
   }
 
+  /**
+   * The row of a device whose `device` and `aggregate` are what the store holds now, or undefined when the index may
+   * be behind the store for it: not loaded yet, a change heard and not yet re-read (waiting or being read), or a store
+   * shared with other instances (their changes arrive only with the periodic sync). A caller then reads the store.
+   * Every change made through this service is heard synchronously (the live bus) once committed and durable, before
+   * it is acknowledged.
+   */
+  storedNow(id: string): (IndexedDevice & { device: Device }) | undefined {
+    if (!this.loaded || this.stopped || this.deps.syncIntervalMs !== undefined) return undefined;
+    if (this.dirty.has(id) || this.refreshingBatch?.has(id) === true) return undefined;
+    const row = this.byId.get(id);
+    return row?.device == null ? undefined : (row as IndexedDevice & { device: Device });
+  }
+
   presenceOf(id: string): DevicePresence | undefined {
     return this.deps.presence.get(id);
   }
@@ -508,6 +529,7 @@ export class FleetIndex {
     if (this.loading === null || this.dirty.size === 0) return Promise.resolve();
     const batch = this.dirty;
     this.dirty = new Map();
+    this.refreshingBatch = batch;
     const previous = this.exclusive;
     this.refreshing = (async () => {
       try {
@@ -528,6 +550,7 @@ export class FleetIndex {
         }
       } finally {
         this.refreshing = null;
+        this.refreshingBatch = null;
         if (this.dirty.size > 0) this.scheduleRefresh();
       }
     })();
@@ -583,8 +606,17 @@ export class FleetIndex {
     }
   }
 
-  private planOf(spec: DeviceSpec): FigurePlan | Error {
-    const key = JSON.stringify(spec);
+  /** The device with the spec object its equals share (100 000 devices of a few presets keep a few specs, not 100 000). */
+  private withSharedSpec(device: Device, key: string): Device {
+    const known = this.specs.get(key);
+    if (known !== undefined) return known === device.spec ? device : { ...device, spec: known };
+    if (this.specs.size >= MAX_SPEC_PLANS) this.specs.delete(this.specs.keys().next().value!);
+    this.specs.set(key, device.spec);
+    return device;
+  }
+
+  /** `key`: JSON.stringify(spec). */
+  private planOf(spec: DeviceSpec, key: string): FigurePlan | Error {
     const known = this.plans.get(key);
     if (known !== undefined) return known;
     let plan: FigurePlan | Error;
@@ -615,9 +647,11 @@ export class FleetIndex {
     row.grid = device.spec.grid;
     row.haystack = `${device.id} ${device.name} ${system} ${device.fleet ?? ''} ${device.spec.grid}`.toLowerCase();
     row.deviceStamp = deviceStamp(device);
+    const specKey = JSON.stringify(device.spec);
+    row.device = this.withSharedSpec(device, specKey);
     const deployedMs = device.deployedAt === null ? null : Date.parse(device.deployedAt);
     row.deployedMs = deployedMs === null || Number.isNaN(deployedMs) ? null : deployedMs;
-    const plan = this.planOf(device.spec);
+    const plan = this.planOf(device.spec, specKey);
     row.plan = plan instanceof Error ? null : plan;
     row.specError = plan instanceof Error ? plan.message : null;
     this.applyAggregate(row, aggregate, nowMs);
@@ -630,6 +664,7 @@ export class FleetIndex {
   }
 
   private applyAggregate(row: IndexedDevice, aggregate: DeviceAggregate | undefined, nowMs: number): void {
+    row.aggregate = aggregate ?? null;
     row.lastSeenMs = aggregate?.lastSeenMs ?? null;
     row.firstSeenMs = aggregate?.firstSeenMs ?? null;
     row.observedS = aggregate?.observedS ?? 0;
@@ -804,6 +839,8 @@ function blankRow(slot: number, id: string): IndexedDevice {
     batteryReplacements: 0,
     accruedKgCO2e: null,
     online: false,
+    device: null,
+    aggregate: null,
     heapGeneration: 0,
     heapExpiryMs: null,
   };

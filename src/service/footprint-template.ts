@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Catalogue } from '../model/catalogue-types.js';
 import { footprintFromPlan, type FootprintPlan, type FootprintResult, type PowerInput } from '../model/footprint.js';
+import type { PerInferenceBasis } from '../model/per-inference.js';
+import { PowerPlan, type PowerParts } from './footprint-power.js';
 
 /**
  * Most of a footprint's JSON (about 11 of its 12 KB: the blocks' stages with their sources, the grid, the training,
@@ -122,6 +124,82 @@ export interface RenderedFootprint {
   bytes: Buffer;
 }
 
+/** A footprint's bytes and what per-inference figures read of it, without the model's whole result. */
+export interface ServedBytes {
+  /** JSON.stringify(footprintFromPlan(…)) as UTF-8. */
+  bytes: Buffer;
+  basis: PerInferenceBasis;
+}
+
+/** Reads one slot's value from a footprint's power parts (the model's result is not built). */
+type PartGetter = (parts: PowerParts) => unknown;
+
+/**
+ * Powers at which a template's parts render is compared with the model's when it is built (each kind of power, no
+ * power, tiny and large ones, one the model refuses): a spec whose parts differ anywhere there renders through the
+ * model instead.
+ */
+const PROBE_POWERS: readonly PowerInput[] = [
+  { kind: 'given', powerW: 0 },
+  { kind: 'measured', powerW: 1e-7, observedS: 10, samples: 1, windows: 1 },
+  { kind: 'measured', powerW: 0.000123, observedS: 123.5, samples: 1_235, windows: 12 },
+  { kind: 'given', powerW: 0.0272 },
+  { kind: 'measured', powerW: 0.5, observedS: 1e6, samples: 1e8, windows: 1e5 },
+  { kind: 'given', powerW: 3.3 },
+  { kind: 'given', powerW: -1 },
+];
+
+/**
+ * The getter of the slot at `path` (as the sample's walk found it), or null for a slot the parts do not hold: the
+ * spec then renders through the model. `constantStages`: the training share and the blocks.
+ */
+function partGetter(catalogue: Catalogue, plan: PowerPlan, path: Path, constantStages: number): PartGetter | null {
+  const [first, second, third, fourth] = path;
+  if (path.length === 1) {
+    switch (first) {
+      case 'power':
+        return (parts) => parts.power;
+      case 'totalKgCO2e':
+        return (parts) => parts.totalKgCO2e;
+      case 'totalRange':
+        return (parts) => parts.totalRange;
+      case 'byGroup':
+        return (parts) => parts.byGroup;
+      case 'use':
+        return (parts) => parts.use;
+      case 'assumptions':
+        return (parts) => parts.assumptions;
+      case 'accrued':
+        return () => null;
+      default:
+        return null;
+    }
+  }
+  if (first === 'battery' && path.length === 2 && typeof second === 'string') {
+    return (parts) => (parts.battery as Record<string, unknown> | null)?.[second];
+  }
+  if (first === 'stages' && path.length === 3 && typeof second === 'number' && typeof third === 'string') {
+    if (third === 'share') {
+      if (second < constantStages) {
+        const kg = plan.constantKg[second]!;
+        return (parts) => (parts.totalKgCO2e > 0 ? kg / parts.totalKgCO2e : 0);
+      }
+      const at = second - constantStages;
+      return (parts) => (parts.totalKgCO2e > 0 ? parts.later[at]!.kgCO2e / parts.totalKgCO2e : 0);
+    }
+    if (second < constantStages) return null;
+    const at = second - constantStages;
+    return (parts) => (parts.later[at] as Record<string, unknown> | undefined)?.[third];
+  }
+  if (first === 'comparison' && second === 'referenceDevices' && typeof third === 'number' && fourth === 'ratio' && path.length === 4) {
+    const reference = catalogue.referenceDevices[third];
+    if (reference === undefined) return null;
+    const kgCO2e = reference.kgCO2e;
+    return (parts) => parts.totalKgCO2e / kgCO2e;
+  }
+  return null;
+}
+
 /** The footprints of one planned spec (accrued null: the time since deployment is spliced by the caller). */
 export class FootprintTemplate {
   private constructor(
@@ -136,6 +214,14 @@ export class FootprintTemplate {
     private readonly outline: Outline,
   ) {
     this.chunkBytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  }
+
+  /** The power parts and a getter per slot, when every slot is one of theirs and they render as the model at every probe; else null. */
+  private fast: { plan: PowerPlan; getters: readonly PartGetter[] } | null = null;
+
+  /** True when footprints render from the power parts (renderAt), not through the model's result. */
+  get rendersFromParts(): boolean {
+    return this.fast !== null;
   }
 
   /** Bytes of the spec's chunks together. */
@@ -175,7 +261,64 @@ export class FootprintTemplate {
     if (!template.walkRender(sample).equals(expected) || !template.render(sample).equals(expected)) {
       throw new TemplateMismatchError('the footprint template does not give JSON.stringify(result)');
     }
+    template.fast = template.checkedParts();
     return template;
+  }
+
+  /** The parts render of this spec, if it gives the model's bytes at every probe power (and refuses where the model does). */
+  private checkedParts(): { plan: PowerPlan; getters: readonly PartGetter[] } | null {
+    const plan = new PowerPlan(this.catalogue, this.plan);
+    const getters: PartGetter[] = [];
+    for (const path of this.paths) {
+      const getter = partGetter(this.catalogue, plan, path, this.constantStages);
+      if (getter === null) return null;
+      getters.push(getter);
+    }
+    const fast = { plan, getters };
+    for (const power of [{ kind: 'assumed' as const, powerW: this.catalogue.assumptions.assumedPowerW }, ...PROBE_POWERS]) {
+      let expected: string;
+      try {
+        expected = JSON.stringify(footprintFromPlan(this.catalogue, this.plan, power));
+      } catch (modelError) {
+        try {
+          this.partsRender(fast, power);
+        } catch (partsError) {
+          if (String(partsError) === String(modelError)) continue;
+        }
+        return null;
+      }
+      try {
+        if (this.partsRender(fast, power).bytes.toString('utf8') !== expected) return null;
+      } catch {
+        return null;
+      }
+    }
+    return fast;
+  }
+
+  private partsRender(fast: { plan: PowerPlan; getters: readonly PartGetter[] }, power: PowerInput): ServedBytes {
+    const parts = fast.plan.parts(power);
+    const values: string[] = [];
+    for (const getter of fast.getters) {
+      const json = JSON.stringify(getter(parts)) as string | undefined;
+      if (json === undefined) throw new TemplateMismatchError('a footprint value JSON leaves out (undefined) where the template has a slot');
+      values.push(json);
+    }
+    return {
+      bytes: this.assemble(values),
+      basis: { totalKgCO2e: parts.totalKgCO2e, byGroup: parts.byGroup, use: parts.use, lifetimeS: this.plan.lifetimeS, grid: this.plan.input.grid },
+    };
+  }
+
+  /**
+   * The footprint's bytes at `power` (the model's ValidationError for a power it refuses) and its per-inference basis:
+   * from the power parts when the spec passed their check (a few dozen values, no result of about 100 objects to build
+   * and walk), else through the model's result.
+   */
+  renderAt(power: PowerInput): ServedBytes {
+    if (this.fast !== null) return this.partsRender(this.fast, power);
+    const { result, bytes } = this.at(power);
+    return { bytes, basis: { totalKgCO2e: result.totalKgCO2e, byGroup: result.byGroup, use: result.use, lifetimeS: result.lifetimeS, grid: result.grid } };
   }
 
   /** The footprint at `power` (the model's ValidationError for a power it refuses) and its bytes. */

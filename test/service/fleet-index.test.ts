@@ -268,3 +268,62 @@ describe('fleetPage', () => {
     expect(whole.rows.map((row) => row.id)).toEqual(expected.slice(30, 130).map((row) => row.id));
   });
 });
+
+describe('FleetIndex.storedNow (the footprint read from memory)', () => {
+  it('gives what the store holds now, and nothing while the index may be behind it: before the load, a change heard and not re-read, a shared store', async () => {
+    ctx = await setup();
+    const { store, ingest, index } = ctx;
+    await store.createDevice({ id: 'a', deployedAt: new Date(T0 - 86_400_000).toISOString(), spec: SPECS[1]! });
+    await store.createDevice({ id: 'b', spec: { ...SPECS[1]! } });
+    await ingest.submitWindows([window('a', 0, 0.02, T0 - 30_000)]);
+    expect(index.storedNow('a')).toBeUndefined(); // not loaded
+    await index.start();
+    const expectStored = async (id: string): Promise<void> => {
+      const row = index.storedNow(id);
+      expect(row).toBeDefined();
+      expect(JSON.stringify(row!.device)).toBe(JSON.stringify(await store.getDevice(id)));
+      expect(JSON.stringify(row!.aggregate ?? undefined)).toBe(JSON.stringify(await store.getAggregate(id)));
+    };
+    await expectStored('a');
+    await expectStored('b');
+    expect(index.storedNow('b')!.device.spec).toBe(index.storedNow('a')!.device.spec); // equal specs share one object
+    expect(index.storedNow('nobody')).toBeUndefined();
+
+    // A window stored: its event arrives before submitWindows resolves, so the row is not used until it is re-read.
+    await ingest.submitWindows([window('a', 1, 0.05, T0 - 20_000)]);
+    expect(index.storedNow('a')).toBeUndefined();
+    expect(index.storedNow('b')).toBeDefined();
+    await index.current();
+    await expectStored('a');
+    expect(index.storedNow('a')!.aggregate!.windows).toBe(2);
+
+    // An edit, announced on the bus: the same.
+    await store.updateDevice('b', { name: 'renamed' });
+    ctx.bus.publish({ type: 'device', deviceId: 'b' });
+    expect(index.storedNow('b')).toBeUndefined();
+    await index.current();
+    await expectStored('b');
+    expect(index.storedNow('b')!.device.name).toBe('renamed');
+  });
+
+  it('is never used with a shared store (other instances change it without an event here)', async () => {
+    ctx = await setup();
+    const shared = new FleetIndex({
+      store: ctx.store,
+      catalogue,
+      bus: ctx.bus,
+      presence: ctx.presence,
+      clock: ctx.now,
+      onlineThresholdMs: THRESHOLD_MS,
+      syncIntervalMs: 60_000,
+    });
+    try {
+      await ctx.store.createDevice({ id: 'a', spec: SPECS[0]! });
+      await shared.start();
+      expect(shared.get('a')).toBeDefined();
+      expect(shared.storedNow('a')).toBeUndefined();
+    } finally {
+      shared.stop();
+    }
+  });
+});

@@ -48,6 +48,40 @@ describe('FootprintTemplate', () => {
     expect(cases).toBe(SPECS.length * POWERS_W.length * 3);
   });
 
+  it('renders from the power parts, byte for byte as the model, for every spec and power (and refuses where the model does)', () => {
+    let cases = 0;
+    for (const spec of SPECS) {
+      const plan = planFootprint(catalogue, spec);
+      const template = FootprintTemplate.build(catalogue, plan);
+      expect(template.rendersFromParts).toBe(true);
+      for (const powerW of [...POWERS_W, 1e-3 + 1e-7 * 12_345, 7.77e-5]) {
+        for (const power of powers(powerW)) {
+          const result = footprintFromPlan(catalogue, plan, power);
+          const { bytes, basis } = template.renderAt(power);
+          expect(bytes.toString('utf8')).toBe(JSON.stringify(result));
+          expect(basis).toEqual({ totalKgCO2e: result.totalKgCO2e, byGroup: result.byGroup, use: result.use, lifetimeS: result.lifetimeS, grid: result.grid });
+          cases += 1;
+        }
+      }
+      expect(() => template.renderAt({ kind: 'given', powerW: -1 })).toThrow(/power/);
+      expect(() => template.renderAt({ kind: 'given', powerW: Number.NaN })).toThrow(/power/);
+    }
+    expect(cases).toBe(SPECS.length * (POWERS_W.length + 2) * 3);
+  });
+
+  it('renders through the model when a slot is not one the power parts hold', () => {
+    const plan = planFootprint(catalogue, SPECS[2]!);
+    const template = FootprintTemplate.build(catalogue, plan);
+    // a template whose slots include one the parts do not hold (a constant key made a slot): checked at build, so it is rebuilt by hand
+    const paths = (template as unknown as { paths: (string | number)[][] }).paths;
+    const rebuilt = Object.create(FootprintTemplate.prototype as object) as FootprintTemplate;
+    Object.assign(rebuilt, template, { paths: [['lifetimeYears'], ...paths.slice(1)] });
+    expect((rebuilt as unknown as { checkedParts(): unknown }).checkedParts()).toBeNull();
+    // the template as built renders from parts, and at() (the model's render) gives the same bytes
+    const power: PowerInput = { kind: 'measured', powerW: 0.0042, observedS: 50, samples: 5_000, windows: 5 };
+    expect(template.renderAt(power).bytes.equals(template.at(power).bytes)).toBe(true);
+  });
+
   it('covers the power-dependent values: the battery note, the wear limit and the notes change between powers and are rendered', () => {
     const plan = planFootprint(catalogue, SPECS[2]!);
     const template = FootprintTemplate.build(catalogue, plan);

@@ -5,6 +5,7 @@ import { MAX_INFERENCE_SPANS_FOR_MEDIAN } from '../../service/device-footprint.j
 import { FootprintCache, matchesEtag, type ServedFootprint } from '../../service/footprint-cache.js';
 import type { PresenceRegistry } from '../../live/device-presence.js';
 import type { Store } from '../../store/store.js';
+import type { Device, DeviceAggregate, EnergyWindow } from '../../domain/types.js';
 import { deviceIdParam } from './device-params.js';
 
 export const FOOTPRINT_ROUTE = '/devices/:id/footprint';
@@ -17,8 +18,15 @@ export interface FootprintAnswer {
   body: ServedFootprint | null;
 }
 
-/** One device's footprint answer; throws NotFoundError for an unknown device, the model's ValidationError for a spec that no longer resolves. */
-export type FootprintResponder = (id: string, ifNoneMatch: string | undefined) => Promise<FootprintAnswer>;
+/**
+ * One device's footprint answer; throws (or rejects with) NotFoundError for an unknown device, the model's
+ * ValidationError for a spec that no longer resolves. Answered synchronously when the device and its aggregate are in
+ * memory (no promise: each hop costs the hot path), else after the store's reads.
+ */
+export type FootprintResponder = (id: string, ifNoneMatch: string | undefined) => FootprintAnswer | Promise<FootprintAnswer>;
+
+/** The device and its aggregate as the store holds them now, from memory, or undefined (the store is read). */
+export type StoredNow = (id: string) => { device: Device; aggregate: DeviceAggregate | null } | undefined;
 
 /**
  * The live lifetime footprint of one device: the hot path of dashboards and API clients. Served from a ready
@@ -31,16 +39,30 @@ export function footprintResponder(
   clock: () => number,
   onlineThresholdMs: number,
   presence: PresenceRegistry,
+  storedNow: StoredNow = () => undefined,
 ): FootprintResponder {
   const cache = new FootprintCache(catalogue);
-  return async (id, ifNoneMatch) => {
-    const [device, aggregate] = await Promise.all([store.getDevice(id), store.getAggregate(id)]);
-    if (device === undefined) throw new NotFoundError(`device "${id}" is not registered`);
-    // Only a device with marker-bounded windows pays for reading them (the partial index keeps it a short range).
-    const spans = aggregate !== undefined && aggregate.inferenceSpanWindows > 0 ? await store.listInferenceSpans(id, MAX_INFERENCE_SPANS_FOR_MEDIAN) : [];
+  const answer = (device: Device, aggregate: DeviceAggregate | undefined, spans: readonly EnergyWindow[], ifNoneMatch: string | undefined): FootprintAnswer => {
     const served = cache.serve(device, aggregate, clock(), onlineThresholdMs, presence.get(device.id), spans);
     if (matchesEtag(ifNoneMatch, served.etag)) return { status: 304, etag: served.etag, body: null };
     return { status: 200, etag: served.etag, body: served };
+  };
+  const fromStore = async (id: string, ifNoneMatch: string | undefined): Promise<FootprintAnswer> => {
+    const [device, aggregate] = await Promise.all([store.getDevice(id), store.getAggregate(id)]);
+    if (device === undefined) throw new NotFoundError(`device "${id}" is not registered`);
+    return answer(device, aggregate, await spansOf(id, aggregate), ifNoneMatch);
+  };
+  // Only a device with marker-bounded windows pays for reading them (the partial index keeps it a short range).
+  const spansOf = async (id: string, aggregate: DeviceAggregate | undefined): Promise<readonly EnergyWindow[]> =>
+    aggregate !== undefined && aggregate.inferenceSpanWindows > 0 ? store.listInferenceSpans(id, MAX_INFERENCE_SPANS_FOR_MEDIAN) : [];
+  return (id, ifNoneMatch) => {
+    const stored = storedNow(id);
+    if (stored === undefined) return fromStore(id, ifNoneMatch);
+    const aggregate = stored.aggregate ?? undefined;
+    if (aggregate !== undefined && aggregate.inferenceSpanWindows > 0) {
+      return spansOf(id, aggregate).then((spans) => answer(stored.device, aggregate, spans, ifNoneMatch));
+    }
+    return answer(stored.device, aggregate, [], ifNoneMatch);
   };
 }
 

@@ -1,0 +1,102 @@
+/**
+ * The footprint responder read from memory (the fleet index's copy of each device and aggregate) answers what it
+ * answers from the store, byte for byte, and never an older state than the store's for a change made through the service.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { buildCatalogue } from '../../../src/catalogue/load-catalogue.js';
+import type { EnergyWindow } from '../../../src/domain/types.js';
+import { footprintResponder, type FootprintAnswer } from '../../../src/http/routes/device-footprint.js';
+import { IngestService } from '../../../src/ingest/ingest-service.js';
+import { PresenceRegistry } from '../../../src/live/device-presence.js';
+import { LiveBus } from '../../../src/live/live-bus.js';
+import { FleetIndex } from '../../../src/service/fleet-index.js';
+import { SEED_DEFAULT_SPEC } from '../../../src/service/spec.js';
+import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
+
+const catalogue = buildCatalogue();
+const THRESHOLD_MS = 60_000;
+const T0 = 1_764_000_000_000;
+
+function window(deviceId: string, seq: number, powerW: number): EnergyWindow {
+  const startMs = T0 - 60_000 + seq * 10_000;
+  return {
+    deviceId,
+    seq,
+    startMs,
+    durationS: 10,
+    energyJ: powerW * 10,
+    sampleCount: 100,
+    minPowerW: powerW,
+    maxPowerW: powerW,
+    inferenceCount: 2,
+    source: 'test',
+  };
+}
+
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+async function setup() {
+  const clock = () => T0;
+  const store = SqliteStore.open(':memory:');
+  const bus = new LiveBus();
+  const presence = new PresenceRegistry(clock);
+  presence.onChange((deviceId) => bus.publish({ type: 'device', deviceId }));
+  const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
+  const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS });
+  cleanup = async () => {
+    index.stop();
+    await store.close();
+  };
+  const fromMemory = footprintResponder(store, catalogue, clock, THRESHOLD_MS, presence, (id) => index.storedNow(id));
+  const fromStore = footprintResponder(store, catalogue, clock, THRESHOLD_MS, presence);
+  const body = async (answer: FootprintAnswer | Promise<FootprintAnswer>): Promise<string> => (await answer).body!.body;
+  return { store, ingest, index, presence, fromMemory, fromStore, body };
+}
+
+describe('footprintResponder from memory', () => {
+  it('answers as from the store, synchronously and without reading it, once the index holds the device', async () => {
+    const { store, ingest, index, fromMemory, fromStore, body } = await setup();
+    await store.createDevice({ id: 'deployed', deployedAt: new Date(T0 - 86_400_000 * 30).toISOString(), spec: SEED_DEFAULT_SPEC });
+    await store.createDevice({ id: 'battery', spec: { ...SEED_DEFAULT_SPEC, battery: { capacityWh: 0.5, cycleLife: 50 } } });
+    await store.createDevice({ id: 'silent', fleet: 'north', spec: { ...SEED_DEFAULT_SPEC, system: 'ic-typical' } });
+    expect((await ingest.submitWindows([window('deployed', 0, 0.02), window('deployed', 1, 0.03), window('battery', 0, 0.2)])).inserted).toBe(3);
+    await index.start();
+    const getDevice = vi.spyOn(store, 'getDevice');
+    const getAggregate = vi.spyOn(store, 'getAggregate');
+    for (const id of ['deployed', 'battery', 'silent']) {
+      const answer = fromMemory(id, undefined);
+      expect(answer).not.toBeInstanceOf(Promise);
+      expect(getDevice).not.toHaveBeenCalled();
+      expect(getAggregate).not.toHaveBeenCalled();
+      expect(await body(answer)).toBe(await body(fromStore(id, undefined)));
+      getDevice.mockClear();
+      getAggregate.mockClear();
+    }
+    // an unknown device is read from the store: 404
+    await expect(fromMemory('nobody', undefined)).rejects.toThrow(/not registered/);
+  });
+
+  it('answers a window or an edit made through the service at once (from the store until the index has re-read the device)', async () => {
+    const { store, ingest, index, fromMemory, fromStore, body, presence } = await setup();
+    await store.createDevice({ id: 'a', deployedAt: new Date(T0 - 86_400_000).toISOString(), spec: SEED_DEFAULT_SPEC });
+    await index.start();
+    const first = await body(fromMemory('a', undefined));
+    expect((await ingest.submitWindows([window('a', 0, 0.05)])).inserted).toBe(1);
+    const afterWindow = await body(fromMemory('a', undefined));
+    expect(afterWindow).not.toBe(first);
+    expect(afterWindow).toBe(await body(fromStore('a', undefined)));
+    expect(JSON.parse(afterWindow).aggregate.windows).toBe(1);
+    await index.current();
+    expect(fromMemory('a', undefined)).not.toBeInstanceOf(Promise);
+    expect(await body(fromMemory('a', undefined))).toBe(afterWindow);
+
+    presence.report('a', 'online', 'status');
+    const online = await body(fromMemory('a', undefined));
+    expect(JSON.parse(online).status.presence).not.toBeNull();
+    expect(online).toBe(await body(fromStore('a', undefined)));
+  });
+});

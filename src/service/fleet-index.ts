@@ -46,6 +46,20 @@ export const MAX_SPEC_PLANS = 10_000;
  * sync of a few thousand devices (about 30 µs each, in steps of FLEET_STEP_BUDGET_MS) stays a small share of the event loop.
  */
 export const FLEET_SYNC_INTERVAL_MS = 2_000;
+/**
+ * The largest share of the time between two periodic syncs' starts that a sync may take: a pass that took `d` ms is
+ * followed by the next no sooner than `d / FLEET_SYNC_MAX_SHARE` after its start. Under a fleet-wide write load every
+ * device has changed at each pass, and re-reading one device's totals costs InfluxDB about 1 ms of CPU whatever its
+ * size (docs/influxdb-schema.md): back-to-back passes would take the database's cores from the writes. A quarter keeps
+ * the reads below a quarter of the time, and staleness within four passes' duration.
+ */
+export const FLEET_SYNC_MAX_SHARE = 0.25;
+
+/** Milliseconds from the end of a periodic sync that took `passMs` to the start of the next (FLEET_SYNC_MAX_SHARE). */
+export function nextSyncDelayMs(intervalMs: number, passMs: number): number {
+  const elapsedMs = Math.max(0, passMs);
+  return Math.max(intervalMs, elapsedMs / FLEET_SYNC_MAX_SHARE) - elapsedMs;
+}
 
 /** One device as the index keeps it: what a fleet row needs, without the aggregate's or device's objects. */
 export interface IndexedDevice {
@@ -116,8 +130,9 @@ export interface FleetIndexDeps {
   clock: () => number;
   onlineThresholdMs: number;
   /**
-   * The store is shared with other instances (docs/fleet-truth.md): re-read every device and aggregate this often
-   * (FLEET_SYNC_INTERVAL_MS), since changes made through other instances raise no event here. Absent: change-driven only.
+   * The store is shared with other instances (docs/fleet-truth.md): sync from it this often (FLEET_SYNC_INTERVAL_MS;
+   * less often after a long pass, FLEET_SYNC_MAX_SHARE), since changes made through other instances raise no event
+   * here. Absent: change-driven only.
    */
   syncIntervalMs?: number;
   /** Runs at the start of every periodic sync (the shared registry brought into the local copy first). */
@@ -224,7 +239,7 @@ export class FleetIndex {
     this.unsubscribe = [];
     if (this.refreshTimer !== null) clearTimeout(this.refreshTimer);
     if (this.accruedTimer !== null) clearInterval(this.accruedTimer);
-    if (this.syncTimer !== null) clearInterval(this.syncTimer);
+    if (this.syncTimer !== null) clearTimeout(this.syncTimer);
     if (this.expiryDrain !== null) clearImmediate(this.expiryDrain);
     this.expiryDrain = null;
     this.refreshTimer = null;
@@ -457,12 +472,21 @@ export class FleetIndex {
       this.sampleOnline();
     }, ACCRUED_STEP_MS);
     this.accruedTimer.unref();
-    const { syncIntervalMs, onSyncError } = this.deps;
-    if (syncIntervalMs !== undefined) {
-      this.syncTimer = setInterval(() => void this.sync().catch((error: unknown) => onSyncError?.(error)), syncIntervalMs);
-      this.syncTimer.unref();
-    }
+    if (this.deps.syncIntervalMs !== undefined) this.schedulePeriodicSync(this.deps.syncIntervalMs);
     if (this.dirty.size > 0) this.scheduleRefresh();
+  }
+
+  /** The next periodic sync in `delayMs`; each one schedules the next when it is done (nextSyncDelayMs). */
+  private schedulePeriodicSync(delayMs: number): void {
+    const { syncIntervalMs, onSyncError } = this.deps;
+    if (syncIntervalMs === undefined || this.stopped) return;
+    this.syncTimer = setTimeout(() => {
+      const startedMs = this.deps.clock();
+      void this.sync()
+        .catch((error: unknown) => onSyncError?.(error))
+        .finally(() => this.schedulePeriodicSync(nextSyncDelayMs(syncIntervalMs, this.deps.clock() - startedMs)));
+    }, delayMs);
+    this.syncTimer.unref();
   }
 
   /** Every device with its aggregate, LOAD_PAGE_DEVICES per store read, yielding once a turn's budget is spent. */

@@ -4,13 +4,13 @@
  * indexes equal fleetSummary computed from scratch over the shared store: one truth, each device's embodied footprint
  * once, however the windows were split between the instances.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildCatalogue } from '../../src/catalogue/load-catalogue.js';
 import type { EnergyWindow } from '../../src/domain/types.js';
 import { IngestService } from '../../src/ingest/ingest-service.js';
 import { PresenceRegistry } from '../../src/live/device-presence.js';
 import { LiveBus } from '../../src/live/live-bus.js';
-import { FleetIndex, type FleetIndexDeps, type FleetSyncChanges } from '../../src/service/fleet-index.js';
+import { FLEET_SYNC_MAX_SHARE, FleetIndex, nextSyncDelayMs, type FleetIndexDeps, type FleetSyncChanges } from '../../src/service/fleet-index.js';
 import { fleetPage } from '../../src/service/fleet-page.js';
 import { fleetSummary, type FleetDeviceRow } from '../../src/service/fleet-summary.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
@@ -194,6 +194,61 @@ describe('FleetIndex on a shared store', () => {
     expect(index.complete).toBe(true);
     expect(index.registeredDevices()).toBe(1);
     expect((await rowsOf(index)).map((row) => row.id)).toEqual(['d1']);
+  });
+
+  it('a periodic sync after a long pass waits until the pass is FLEET_SYNC_MAX_SHARE of the time between starts', async () => {
+    expect(nextSyncDelayMs(2_000, 100)).toBe(1_900); // a short pass: every 2 s as before
+    expect(nextSyncDelayMs(2_000, 1_000)).toBe(1_000 / FLEET_SYNC_MAX_SHARE - 1_000);
+    expect(nextSyncDelayMs(2_000, -5)).toBe(2_000); // a clock that went back: the interval
+
+    const store = sharedStore();
+    await store.createDevice({ id: 's0', spec: SEED_DEFAULT_SPEC });
+    let nowMs = T0;
+    let passMs = 1_000;
+    const passesAtMs: number[] = [];
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const index = new FleetIndex({
+        store,
+        catalogue,
+        bus: new LiveBus(),
+        presence: new PresenceRegistry(() => nowMs),
+        clock: () => nowMs,
+        onlineThresholdMs: THRESHOLD_MS,
+        syncIntervalMs: 2_000,
+        // The pass "takes" passMs on the index's clock, which is where the schedule reads its duration.
+        syncChanges: async () => {
+          passesAtMs.push(nowMs);
+          nowMs += passMs;
+          return { devices: [], aggregates: [] };
+        },
+      });
+      indexes.push(index);
+      await index.start();
+      /** Real event-loop turns (setImmediate is not faked) until `done`: the pass's promise chain runs in them. */
+      const until = async (what: string, done: () => boolean): Promise<void> => {
+        for (let turn = 0; turn < 10_000 && !done(); turn += 1) await new Promise((resolve) => setImmediate(resolve));
+        if (!done()) throw new Error(`never: ${what}`);
+      };
+      const nextScheduled = () => vi.getTimerCount() === 1;
+      expect(vi.getTimerCount()).toBe(1);
+      vi.advanceTimersByTime(2_000);
+      await until('the first pass and the next one scheduled', () => passesAtMs.length === 1 && nextScheduled());
+      passMs = 0;
+      vi.advanceTimersByTime(2_999); // the pass took 1 000 ms: the next starts 4 000 ms after it began, 3 000 after its end
+      expect(vi.getTimerCount()).toBe(1); // fake timers fire inside advanceTimersByTime: the next pass's has not
+      expect(passesAtMs).toHaveLength(1);
+      vi.advanceTimersByTime(1);
+      await until('the second pass and the next one scheduled', () => passesAtMs.length === 2 && nextScheduled());
+      vi.advanceTimersByTime(1_999); // a pass of 0 ms: the interval again
+      expect(vi.getTimerCount()).toBe(1);
+      expect(passesAtMs).toHaveLength(2);
+      vi.advanceTimersByTime(1);
+      await until('the third pass', () => passesAtMs.length === 3);
+      expect(passesAtMs).toEqual([T0, T0 + 1_000, T0 + 1_000]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('syncs by itself every syncIntervalMs; without a shared store there is no sync and syncedAtMs is null', async () => {

@@ -19,6 +19,8 @@ class GroupSums {
   assumedTotalKgCO2e = 0;
   energyJ = 0;
   observedS = 0;
+  /** Devices with observed time: at 0 the float sums are set to exactly 0 (adding and taking out leaves a residue). */
+  observed = 0;
   /** The latest last window of its devices, or null; exact unless `lastSeenDirty`. */
   lastSeenMs: number | null = null;
   /** A device that held the latest window left (or moved back in time): `lastSeenMs` may be too late until recomputed. */
@@ -34,6 +36,15 @@ class GroupSums {
     this.devices += sign;
     this.energyJ += sign * row.energyJ;
     this.observedS += sign * row.observedS;
+    if (row.observedS > 0) this.observed += sign;
+    if (this.observed === 0) {
+      this.energyJ = 0;
+      this.observedS = 0;
+    }
+    if (this.devices === 0) {
+      this.totalKgCO2e = 0;
+      this.assumedTotalKgCO2e = 0;
+    }
     if (row.lastSeenMs !== null) {
       if (sign === 1 && (this.lastSeenMs === null || row.lastSeenMs >= this.lastSeenMs)) {
         // At or past the latest of all the devices counted before: the latest, whatever left since.

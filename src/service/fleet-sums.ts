@@ -26,23 +26,38 @@ export class FleetSums {
   accruedKgCO2e = 0;
   energyJ = 0;
   observedS = 0;
+  /** Devices with observed time: at 0 the float sums are set to exactly 0 (adding and taking out leaves a residue). */
+  observed = 0;
 
   /** `sign` 1 adds the device, -1 takes it out again (with the very numbers it was added with). */
   apply(row: SumContribution, sign: 1 | -1): void {
     this.devices += sign;
     this.energyJ += sign * row.energyJ;
     this.observedS += sign * row.observedS;
-    if (row.error) {
-      this.errors += sign;
-      return;
+    if (row.observedS > 0) this.observed += sign;
+    if (this.observed === 0) {
+      this.energyJ = 0;
+      this.observedS = 0;
     }
-    if (row.measured) this.measured += sign;
-    this.totalKgCO2e += sign * row.totalKgCO2e;
-    this.rangeMin += sign * row.totalRange.min;
-    this.rangeTypical += sign * row.totalRange.typical;
-    this.rangeMax += sign * row.totalRange.max;
-    this.assumedTotalKgCO2e += sign * row.assumedTotalKgCO2e;
-    this.accruedKgCO2e += sign * row.accruedKgCO2e;
+    if (row.error) this.errors += sign;
+    else {
+      if (row.measured) this.measured += sign;
+      this.totalKgCO2e += sign * row.totalKgCO2e;
+      this.rangeMin += sign * row.totalRange.min;
+      this.rangeTypical += sign * row.totalRange.typical;
+      this.rangeMax += sign * row.totalRange.max;
+      this.assumedTotalKgCO2e += sign * row.assumedTotalKgCO2e;
+      this.accruedKgCO2e += sign * row.accruedKgCO2e;
+    }
+    if (this.devices === this.errors) {
+      // No device adds to these any more: exactly 0, not what adding and taking out left.
+      this.totalKgCO2e = 0;
+      this.rangeMin = 0;
+      this.rangeTypical = 0;
+      this.rangeMax = 0;
+      this.assumedTotalKgCO2e = 0;
+      this.accruedKgCO2e = 0;
+    }
   }
 
   /** Only the accrued figure changed (the periodic refresh of deployed devices). */

@@ -169,6 +169,46 @@ describe('fleetOverview', () => {
     expect(fleetOverview(index, nowMs).states.online).toBeGreaterThan(20);
   });
 
+  it('a group whose observed devices all left shows no power and exactly zero sums, not what adding and taking out left', async () => {
+    const nowMs = T0;
+    const clock = () => nowMs;
+    const store = SqliteStore.open(':memory:');
+    const bus = new LiveBus();
+    const presence = new PresenceRegistry(clock);
+    const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
+    const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS });
+    cleanup = async () => {
+      index.stop();
+      await store.close();
+    };
+    await store.createDevices(['a', 'b', 'c'].map((id) => ({ id, fleet: 'f1', spec: SEED_DEFAULT_SPEC })));
+    await index.start();
+    // 0.1 + 0.2 − 0.1 − 0.2 is 5.6e-17 in floats: a group left with only c would show a power of residue ÷ residue.
+    await ingest.submitWindows([
+      { ...window('a', 0, 0.01, nowMs - 20_000), durationS: 0.1, energyJ: 0.001 },
+      { ...window('b', 0, 0.02, nowMs - 20_000), durationS: 0.2, energyJ: 0.004 },
+    ]);
+    await index.current();
+    expect(index.totals('f1').observedS).toBeCloseTo(0.3, 12);
+    for (const id of ['a', 'b']) {
+      await store.updateDevice(id, { fleet: 'f2' });
+      bus.publish({ type: 'device', deviceId: id });
+      await index.current();
+    }
+    const group = () => fleetOverview(index, nowMs).fleets.find((g) => g.fleet === 'f1')!;
+    expect(group().devices).toBe(1);
+    expect([group().observedS, group().energyJ, group().averagePowerW]).toEqual([0, 0, null]);
+    const totals = index.totals('f1');
+    expect([totals.devices, totals.observedS, totals.energyJ, totals.averagePowerW]).toEqual([1, 0, 0, null]);
+
+    await store.updateDevice('c', { fleet: 'f2' });
+    bus.publish({ type: 'device', deviceId: 'c' });
+    await index.current();
+    const empty = index.totals('f1');
+    expect([empty.devices, empty.totalKgCO2e, empty.assumedTotalKgCO2e, empty.accruedKgCO2e]).toEqual([0, 0, 0, 0]);
+    expect(empty.totalRange).toEqual({ min: 0, typical: 0, max: 0 });
+  });
+
   it('bins by lower edge: an edge belongs to the bin above it', () => {
     expect(powerBin(0.001)).toBe(POWER_BIN_EDGES_W.indexOf(0.001));
     expect(powerBin(0.00199)).toBe(POWER_BIN_EDGES_W.indexOf(0.001));

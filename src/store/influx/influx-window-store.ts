@@ -76,7 +76,7 @@ export interface InfluxWindowStoreOptions {
  * The `influx` client's HTTP pool, which its writePoints sends the line protocol through (the package has no public
  * write of ready lines), and the Basic auth writePoints adds from the client's resolved options (`user:password`; the
  * client defaults both to `root`): the same hosts, timeout, error types and request as writePoints, without
- * rebuilding each point. The package is pinned to 5.12 (package.json); the constructor checks both are there,
+ * rebuilding each point. The package is pinned to exactly 5.12.0 (package.json); the constructor checks both are there,
  * test/store/influx/influx-window-store.test.ts compares the requests with writePoints', and the contract suite
  * writes through the pool into a real influxd.
  */

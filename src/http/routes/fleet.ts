@@ -90,11 +90,17 @@ export class FleetPages {
     private readonly clock: () => number,
   ) {}
 
-  /** The page query Express validated this raw URL to, if it did. */
+  /** The page query Express validated this raw URL to, if it did; a hit makes the URL the most recently used. */
   queryOf(url: string): FleetPageQuery | undefined {
-    return this.queries.get(url);
+    const query = this.queries.get(url);
+    if (query !== undefined) {
+      this.queries.delete(url);
+      this.queries.set(url, query);
+    }
+    return query;
   }
 
+  /** Remember a URL Express validated; past MAX_FLEET_CACHE_ENTRIES the least recently used is forgotten. */
   remember(url: string, query: FleetPageQuery): void {
     if (this.queries.has(url)) return;
     while (this.queries.size >= MAX_FLEET_CACHE_ENTRIES) this.queries.delete(this.queries.keys().next().value!);

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildCatalogue } from '../../../src/catalogue/load-catalogue.js';
+import { MAX_FLEET_CACHE_ENTRIES } from '../../../src/http/limits.js';
 import { FleetPages } from '../../../src/http/routes/fleet.js';
 import { PresenceRegistry } from '../../../src/live/device-presence.js';
 import { LiveBus } from '../../../src/live/live-bus.js';
@@ -53,5 +54,28 @@ describe('FleetPages', () => {
     };
     expect(await order(false, 3)).toEqual(['page written', 'next turn']);
     expect(await order(true, 4)).toEqual(['next turn', 'page written']);
+  });
+});
+
+describe('FleetPages remembered URLs', () => {
+  it('keeps at most MAX_FLEET_CACHE_ENTRIES validated URLs and forgets the least recently used, not the first remembered', async () => {
+    const clock = () => T0;
+    const store = SqliteStore.open(':memory:');
+    const index = new FleetIndex({ store, catalogue, bus: new LiveBus(), presence: new PresenceRegistry(clock), clock, onlineThresholdMs: 60_000 });
+    cleanup = async () => {
+      index.stop();
+      await store.close();
+    };
+    const pages = new FleetPages(index, catalogue, clock);
+    const query = (offset: number): FleetPageQuery => ({ status: 'all', sort: 'power', direction: -1, offset, limit: 100 });
+    const url = (offset: number) => `/api/fleet?sort=power&offset=${offset}`;
+    const dashboard = '/api/fleet?sort=power&dir=desc&offset=0&limit=100';
+    pages.remember(dashboard, query(0));
+    for (let offset = 1; offset < MAX_FLEET_CACHE_ENTRIES; offset += 1) pages.remember(url(offset), query(offset));
+    expect(pages.queryOf(dashboard)).toEqual(query(0)); // the dashboard polls it: the most recently used now
+    pages.remember(url(MAX_FLEET_CACHE_ENTRIES), query(MAX_FLEET_CACHE_ENTRIES)); // one past the bound
+    expect(pages.queryOf(dashboard)).toEqual(query(0));
+    expect(pages.queryOf(url(1))).toBeUndefined(); // the least recently used went
+    expect(pages.queryOf(url(MAX_FLEET_CACHE_ENTRIES))).toEqual(query(MAX_FLEET_CACHE_ENTRIES));
   });
 });

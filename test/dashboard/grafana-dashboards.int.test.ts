@@ -258,6 +258,8 @@ describe('Grafana dashboards (dashboards/grafana/) against a real influxd', () =
           expect(numbers.length, `${what}: ${column} has no number`).toBeGreaterThan(0);
         }
         byTitle.set(`${panel.title}/${target.refId}`, series);
+        // A stat and a time series may share a title ("Devices reporting"): the stat's one value under its own key.
+        if (panel.type === 'stat') byTitle.set(`stat:${panel.title}/${target.refId}`, series);
       }
     }
     return byTitle;
@@ -273,7 +275,7 @@ describe('Grafana dashboards (dashboards/grafana/) against a real influxd', () =
     it(`fleet overview (${rangeName} range): every panel returns rows, and the totals are what was written`, async () => {
       const dashboard = dashboards.find((d) => d.name === 'fleet-overview.json')?.dashboard as Dashboard;
       const series = await runDashboard(dashboard, range(dashboard), all);
-      const single = (title: string) => series.get(`${title}/A`)?.[0]?.values[0]?.[1];
+      const single = (title: string) => series.get(`stat:${title}/A`)?.[0]?.values[0]?.[1];
       expect(single('Energy measured')).toBeCloseTo(sumEnergyJ(), 9);
       expect(single('Devices reporting')).toBe(DEVICES.length);
       expect(single('Windows')).toBe(windows.length);

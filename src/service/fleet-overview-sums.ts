@@ -1,6 +1,7 @@
 import type { DevicePresence } from '../live/device-presence.js';
 import type { IndexedDevice } from './fleet-index.js';
 import { deviceState, POWER_BIN_EDGES_W, powerBin, type DeviceState, type FleetGroup, type PowerHistogram, type StateCounts } from './fleet-overview.js';
+import { applyObserved, type ObservedSums } from './fleet-sums.js';
 import { OnlineExpiryHeap } from './online-expiry.js';
 
 /** A device's counted state: its index in STATES; NOT_COUNTED for a slot not in the sums. */
@@ -8,7 +9,7 @@ const STATES: readonly DeviceState[] = ['online', 'stale', 'offline'];
 const NOT_COUNTED = -1;
 
 /** One group's running sums (an MQTT fleet, devices in none, or the whole fleet). */
-class GroupSums {
+class GroupSums implements ObservedSums {
   devices = 0;
   online = 0;
   stale = 0;
@@ -19,7 +20,6 @@ class GroupSums {
   assumedTotalKgCO2e = 0;
   energyJ = 0;
   observedS = 0;
-  /** Devices with observed time: at 0 the float sums are set to exactly 0 (adding and taking out leaves a residue). */
   observed = 0;
   /** The latest last window of its devices, or null; exact unless `lastSeenDirty`. */
   lastSeenMs: number | null = null;
@@ -34,13 +34,7 @@ class GroupSums {
   /** `sign` 1 adds the device's figures (all but its state), -1 takes them out again, with the very numbers it was added with. */
   apply(row: IndexedDevice, sign: 1 | -1): void {
     this.devices += sign;
-    this.energyJ += sign * row.energyJ;
-    this.observedS += sign * row.observedS;
-    if (row.observedS > 0) this.observed += sign;
-    if (this.observed === 0) {
-      this.energyJ = 0;
-      this.observedS = 0;
-    }
+    applyObserved(this, row, sign);
     if (this.devices === 0) {
       this.totalKgCO2e = 0;
       this.assumedTotalKgCO2e = 0;

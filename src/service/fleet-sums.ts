@@ -12,8 +12,27 @@ export interface SumContribution {
   observedS: number;
 }
 
+/** Energy and observed time as running sums, and how many devices add observed time to them. */
+export interface ObservedSums {
+  energyJ: number;
+  observedS: number;
+  /** Devices with observed time: at 0 the float sums are set to exactly 0 (adding and taking out leaves a residue). */
+  observed: number;
+}
+
+/** Add (`sign` 1) or take out (-1) one device's energy and observed time, with the very numbers it was added with. */
+export function applyObserved(sums: ObservedSums, row: { energyJ: number; observedS: number }, sign: 1 | -1): void {
+  sums.energyJ += sign * row.energyJ;
+  sums.observedS += sign * row.observedS;
+  if (row.observedS > 0) sums.observed += sign;
+  if (sums.observed === 0) {
+    sums.energyJ = 0;
+    sums.observedS = 0;
+  }
+}
+
 /** The fleet totals the index keeps as running sums: a device's change subtracts its old contribution and adds its new one. */
-export class FleetSums {
+export class FleetSums implements ObservedSums {
   devices = 0;
   errors = 0;
   online = 0;
@@ -26,19 +45,12 @@ export class FleetSums {
   accruedKgCO2e = 0;
   energyJ = 0;
   observedS = 0;
-  /** Devices with observed time: at 0 the float sums are set to exactly 0 (adding and taking out leaves a residue). */
   observed = 0;
 
   /** `sign` 1 adds the device, -1 takes it out again (with the very numbers it was added with). */
   apply(row: SumContribution, sign: 1 | -1): void {
     this.devices += sign;
-    this.energyJ += sign * row.energyJ;
-    this.observedS += sign * row.observedS;
-    if (row.observedS > 0) this.observed += sign;
-    if (this.observed === 0) {
-      this.energyJ = 0;
-      this.observedS = 0;
-    }
+    applyObserved(this, row, sign);
     if (row.error) this.errors += sign;
     else {
       if (row.measured) this.measured += sign;

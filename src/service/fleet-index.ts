@@ -8,6 +8,7 @@ import { ZERO_RANGE } from '../model/range.js';
 import type { Store } from '../store/store.js';
 import type { FleetDeviceRow } from './fleet-summary.js';
 import { StepBudget } from './fleet-step.js';
+import { setBounded } from '../util/bounded-map.js';
 import { FleetSums } from './fleet-sums.js';
 import { OverviewSums, type OverviewFigures } from './fleet-overview-sums.js';
 import { OnlineExpiryHeap } from './online-expiry.js';
@@ -634,8 +635,7 @@ export class FleetIndex {
   private withSharedSpec(device: Device, key: string): Device {
     const known = this.specs.get(key);
     if (known !== undefined) return known === device.spec ? device : { ...device, spec: known };
-    if (this.specs.size >= MAX_SPEC_PLANS) this.specs.delete(this.specs.keys().next().value!);
-    this.specs.set(key, device.spec);
+    setBounded(this.specs, key, device.spec, MAX_SPEC_PLANS);
     return device;
   }
 
@@ -649,8 +649,7 @@ export class FleetIndex {
     } catch (error) {
       plan = error instanceof Error ? error : new Error(String(error));
     }
-    if (this.plans.size >= MAX_SPEC_PLANS) this.plans.delete(this.plans.keys().next().value!);
-    this.plans.set(key, plan);
+    setBounded(this.plans, key, plan, MAX_SPEC_PLANS);
     return plan;
   }
 

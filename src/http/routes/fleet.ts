@@ -8,6 +8,7 @@ import { StepBudget } from '../../service/fleet-step.js';
 import { fleetSelection, selectionFollowsOrderVersion, type FleetPageQuery, type FleetSelection } from '../../service/fleet-page.js';
 import { fleetQuerySchema } from '../schemas.js';
 import { validate } from '../validate.js';
+import { setBounded } from '../../util/bounded-map.js';
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
@@ -68,9 +69,12 @@ export async function fleetTotalsBody(index: FleetIndex, clock: () => number, fl
     ...syncFields(index),
     truncated: false,
   });
-  perFleet.delete(key);
-  while (perFleet.size >= MAX_FLEET_CACHE_ENTRIES) perFleet.delete(perFleet.keys().next().value!);
-  perFleet.set(key, { version: index.version, complete: index.complete, syncedAtMs: index.syncedAtMs, registeredDevices, body });
+  setBounded(
+    perFleet,
+    key,
+    { version: index.version, complete: index.complete, syncedAtMs: index.syncedAtMs, registeredDevices, body },
+    MAX_FLEET_CACHE_ENTRIES,
+  );
   return body;
 }
 
@@ -93,18 +97,13 @@ export class FleetPages {
   /** The page query Express validated this raw URL to, if it did; a hit makes the URL the most recently used. */
   queryOf(url: string): FleetPageQuery | undefined {
     const query = this.queries.get(url);
-    if (query !== undefined) {
-      this.queries.delete(url);
-      this.queries.set(url, query);
-    }
+    if (query !== undefined) setBounded(this.queries, url, query, MAX_FLEET_CACHE_ENTRIES);
     return query;
   }
 
   /** Remember a URL Express validated; past MAX_FLEET_CACHE_ENTRIES the least recently used is forgotten. */
   remember(url: string, query: FleetPageQuery): void {
-    if (this.queries.has(url)) return;
-    while (this.queries.size >= MAX_FLEET_CACHE_ENTRIES) this.queries.delete(this.queries.keys().next().value!);
-    this.queries.set(url, query);
+    if (!this.queries.has(url)) setBounded(this.queries, url, query, MAX_FLEET_CACHE_ENTRIES);
   }
 
   /** Answer one page request (the index made current first), sharing the page's computation, body and encodings. */
@@ -114,9 +113,7 @@ export class FleetPages {
     let shared = this.pages.get(key);
     if (shared === undefined || shared.version !== this.index.version) {
       shared = this.sharedPage(query, shared);
-      this.pages.delete(key);
-      while (this.pages.size >= MAX_FLEET_CACHE_ENTRIES) this.pages.delete(this.pages.keys().next().value!);
-      this.pages.set(key, shared);
+      setBounded(this.pages, key, shared, MAX_FLEET_CACHE_ENTRIES);
       shared.body.catch(() => this.pages.delete(key));
     }
     await send(req, res, shared);

@@ -307,9 +307,7 @@ export class SharedStore implements Store, WindowOutbox {
     for (const id of read) {
       const aggregate = aggregates.get(id);
       if (aggregate !== undefined) found.set(id, aggregate);
-      this.synced.set(id, aggregate);
-      this.readAtMs.delete(id);
-      this.readAtMs.set(id, nowMs);
+      this.noteRead(id, aggregate, nowMs);
     }
     this.stats.fullReads += read.length;
     return found;
@@ -379,14 +377,19 @@ export class SharedStore implements Store, WindowOutbox {
       for (const id of chunk) {
         const aggregate = aggregates.get(id);
         if (!sameAggregate(this.synced.get(id), aggregate)) changes.aggregates.push(id);
-        this.synced.set(id, aggregate);
-        this.readAtMs.delete(id);
-        this.readAtMs.set(id, readMs);
+        this.noteRead(id, aggregate, readMs);
       }
     }
     this.stats.fullReads += ids.length;
     this.stats.kept += this.readAtMs.size - ids.length;
     return changes;
+  }
+
+  /** A device's totals as just read from InfluxDB: served from now on, and its read the newest in `readAtMs`' order. */
+  private noteRead(id: string, aggregate: DeviceAggregate | undefined, readMs: number): void {
+    this.synced.set(id, aggregate);
+    this.readAtMs.delete(id);
+    this.readAtMs.set(id, readMs);
   }
 
   /**

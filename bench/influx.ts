@@ -17,7 +17,9 @@
  * `node --max-semi-space-size=32`. Each pass writes into a fresh database; a point count after each checks that every
  * window arrived once. Besides windows/s (wall clock, which other processes on a shared machine disturb), each path
  * reports CPU per window (from /proc, load-independent): the writer's (this process, or serve), influxd's, and on the
- * service paths the load generator's (this process's HTTP client; the simulator and Mosquitto).
+ * service paths the load generator's (this process's HTTP client; the simulator and Mosquitto), and what influxd
+ * spent answering queries and writes by its own counters (/debug/vars): on the service paths the queries are the fleet
+ * sync's, which re-reads every device written since its last pass (docs/fleet-truth.md).
  * Run alone: `npx tsx bench/influx.ts` (needs `influxd`: Debian's influxdb, and `mosquitto`). `BENCH_INFLUX_PASSES`
  * (default 3), `BENCH_INFLUX_PATHS` (default `bare,store,http,mqtt`), `BENCH_INFLUX_POST_WINDOWS`, `BENCH_INFLUX_HTTP_CLIENT=fetch`;
  * `BENCH_CPU_PROF_DIR=<dir>` runs the serve processes under `node --cpu-prof` into that directory.
@@ -106,6 +108,54 @@ interface Pass {
   clientCpuUs?: number;
   /** MQTT path: CPU of Mosquitto (µs). */
   brokerCpuUs?: number;
+  /** influxd's own HTTP counters over the pass (its /debug/vars): what it spent answering queries and writes. */
+  influxdHttp?: InfluxdHttp;
+}
+
+/**
+ * influxd's HTTP counters (`GET /debug/vars`, `httpd` → values): requests and their summed handling time (ns, wall
+ * time inside influxd, so concurrent requests add up). On the service paths the queries are the fleet sync's reads (the
+ * change markers, the re-read of every changed device) and the registry sync's: this bench polls serve, not influxd.
+ */
+interface InfluxdHttp {
+  queryReq: number;
+  queryReqDurationNs: number;
+  writeReq: number;
+  writeReqDurationNs: number;
+}
+
+async function influxdHttp(url: string): Promise<InfluxdHttp> {
+  const vars = (await (await fetch(`${url}/debug/vars`)).json()) as Record<string, { name?: string; values?: Partial<InfluxdHttp> }>;
+  const httpd = Object.values(vars).find((entry) => entry.name === 'httpd')?.values ?? {};
+  return {
+    queryReq: httpd.queryReq ?? 0,
+    queryReqDurationNs: httpd.queryReqDurationNs ?? 0,
+    writeReq: httpd.writeReq ?? 0,
+    writeReqDurationNs: httpd.writeReqDurationNs ?? 0,
+  };
+}
+
+/** influxd's HTTP counters from `before` to now. */
+async function influxdHttpSince(url: string, before: InfluxdHttp): Promise<InfluxdHttp> {
+  const after = await influxdHttp(url);
+  return Object.fromEntries(Object.entries(after).map(([key, value]) => [key, value - before[key as keyof InfluxdHttp]])) as unknown as InfluxdHttp;
+}
+
+/** `run`, with influxd's HTTP counters over it added to its pass (the in-process paths: the run is the timed span). */
+async function withInfluxdHttp(url: string, run: () => Promise<Pass>): Promise<Pass> {
+  const before = await influxdHttp(url);
+  const pass = await run();
+  return { ...pass, influxdHttp: await influxdHttpSince(url, before) };
+}
+
+/** influxd's queries and writes over a pass, for the report. */
+function influxdWork(pass: Pass): string {
+  const work = pass.influxdHttp;
+  if (work === undefined) return '';
+  return (
+    `influxd answered ${work.queryReq} query requests in ${(work.queryReqDurationNs / 1e9).toFixed(2)} s and ${work.writeReq} writes in ` +
+    `${(work.writeReqDurationNs / 1e9).toFixed(2)} s (summed handling time)`
+  );
 }
 
 function clientFor(url: string, database: string): InfluxDB {
@@ -295,6 +345,7 @@ async function throughHttp(url: string, database: string, windows: readonly Stor
     if (registered.status !== 201) throw new Error(`registration answered ${registered.status}: ${registered.text}`);
     const posts = fleetPosts(windows);
     let ackedS = 0;
+    const influxdBefore = await influxdHttp(url);
     const { result, cpuUs } = await withCpu({ writer: () => cpuMicros(service.pid), influxd: () => cpuMicros(influxd), client: ownCpuMicros }, () =>
       seconds(async () => {
         const started = process.hrtime.bigint();
@@ -311,11 +362,13 @@ async function throughHttp(url: string, database: string, windows: readonly Stor
         await writtenAll(service.url, windows.length);
       }),
     );
+    const influxdCounters = await influxdHttpSince(url, influxdBefore);
     const outbox = await outboxCounters(service.url);
     return {
       seconds: result,
       windows: windows.length,
       ackedS,
+      influxdHttp: influxdCounters,
       posts: posts.length,
       batches: outbox?.batchesWritten,
       writerCpuUs: cpuUs.writer!,
@@ -391,6 +444,7 @@ async function throughMqtt(url: string, database: string, total: number, influxd
         { timeoutMs: 300_000, intervalMs: POLL_MS },
       );
       if (from.stored === 0) throw new Error(`the simulator exited before ${fromStored} windows were stored: ${simulator.err()}`);
+      const influxdBefore = await influxdHttp(url);
       let ackedNs = 0n;
       await waitFor(
         'every window stored',
@@ -405,6 +459,7 @@ async function throughMqtt(url: string, database: string, total: number, influxd
       await writtenAll(service.url, total);
       const endNs = process.hrtime.bigint();
       const cpuUs = Object.fromEntries(Object.entries(reads).map(([name, read]) => [name, read() - (from.cpuUs[name] ?? 0)]));
+      const influxdCounters = await influxdHttpSince(url, influxdBefore);
       await simulator.exited;
       const published = JSON.parse(simulator.out().trim().split('\n').pop() ?? '{}') as { acked?: number };
       if (published.acked !== total) throw new Error(`the simulator had ${published.acked} of ${total} windows acked: ${simulator.err()}`);
@@ -418,6 +473,7 @@ async function throughMqtt(url: string, database: string, total: number, influxd
         influxdCpuUs: cpuUs.influxd!,
         clientCpuUs: cpuUs.client!,
         brokerCpuUs: cpuUs.broker!,
+        influxdHttp: influxdCounters,
       };
     } finally {
       await service.stop();
@@ -480,7 +536,7 @@ export async function runInfluxBench(): Promise<void> {
               : name === 'http'
                 ? throughHttp(influxd.url, database, windows, influxdPid)
                 : throughMqtt(influxd.url, database, windows.length, influxdPid);
-        runs.get(name)!.push(await run);
+        runs.get(name)!.push(name === 'bare' || name === 'store' ? await withInfluxdHttp(influxd.url, () => run) : await run);
       }
       for (const database of databases) {
         const count = await countPoints(influxd.url, database);
@@ -496,18 +552,24 @@ export async function runInfluxBench(): Promise<void> {
       const passes = runs.get(name)!;
       if (passes.length === 0) continue;
       const top = best(passes);
-      if (name === 'bare') lines.push(`bare influx client, writePoints of ${BATCH}              ${fmt(top)}              ${cpuOf(passes, 'bench')}`);
-      if (name === 'store') lines.push(`InfluxWindowStore.writeWindows of ${BATCH}              ${fmt(top)}   ${ratio(passes)}   ${cpuOf(passes, 'bench')}`);
+      if (name === 'bare')
+        lines.push(`bare influx client, writePoints of ${BATCH}              ${fmt(top)}              ${cpuOf(passes, 'bench')}`, `  (${influxdWork(top)})`);
+      if (name === 'store') {
+        lines.push(
+          `InfluxWindowStore.writeWindows of ${BATCH}              ${fmt(top)}   ${ratio(passes)}   ${cpuOf(passes, 'bench')}`,
+          `  (${influxdWork(top)})`,
+        );
+      }
       if (name === 'http') {
         lines.push(
           `serve, HTTP POST → SQLite → outbox → InfluxDB          ${fmt(top)}   ${ratio(passes)}   ${cpuOf(passes, 'serve')}, HTTP client ${leastCpu(passes, 'clientCpuUs')} µs`,
-          `  (${top.posts} POSTs, ${top.batches} outbox writes; every window acknowledged after ${top.ackedS?.toFixed(2)} s)`,
+          `  (${top.posts} POSTs, ${top.batches} outbox writes; every window acknowledged after ${top.ackedS?.toFixed(2)} s; ${influxdWork(top)})`,
         );
       }
       if (name === 'mqtt') {
         lines.push(
           `serve, MQTT QoS 1 via Mosquitto → SQLite → outbox → InfluxDB ${fmt(top)}   ${ratio(passes)}   ${cpuOf(passes, 'serve')}, simulator ${leastCpu(passes, 'clientCpuUs')} µs, mosquitto ${leastCpu(passes, 'brokerCpuUs')} µs`,
-          `  (${top.batches} outbox writes in the whole pass; every window stored after ${top.ackedS?.toFixed(2)} s)`,
+          `  (${top.batches} outbox writes in the whole pass; every window stored after ${top.ackedS?.toFixed(2)} s; ${influxdWork(top)})`,
         );
       }
     }

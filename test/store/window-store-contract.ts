@@ -123,6 +123,19 @@ export function windowStoreContract(name: string, makeHarness: () => Promise<Win
       await readBack([...ids, 'never-registered'], expectedAggregates(windows));
     });
 
+    it('reads the instruments of many devices in one call, where only some have instrumented windows', async () => {
+      // Instrumented devices in every request of the read (500 ids each), one with two instruments, the others without.
+      const ids = Array.from({ length: 1_200 }, (_, index) => `ins-${String(index).padStart(4, '0')}`);
+      await harness.registerDevices(ids);
+      const windows = ids.flatMap((id, index) => {
+        if (index % 97 === 0) return [storedWindow(id, 0, { instrument: 'ppk2' }), storedWindow(id, 1, { instrument: 'js220' }), storedWindow(id, 2)];
+        if (index % 5 === 0) return [storedWindow(id, 0), storedWindow(id, 1, { instrument: 'lpm01a' })];
+        return [storedWindow(id, 0)];
+      });
+      await store.writeWindows(windows);
+      await readBack(ids, expectedAggregates(windows));
+    });
+
     it('reads nothing for no devices', async () => {
       expect(await store.aggregates([])).toEqual(new Map());
     });

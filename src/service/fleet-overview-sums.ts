@@ -122,6 +122,8 @@ export class OverviewSums {
   private readonly expiryOf: number[] = [];
   private readonly heap = new OnlineExpiryHeap();
   private lastAdvanceMs = -Infinity;
+  /** After the clock went back, the next slot whose state is counted again (`chunk` per advance); null: none under way. */
+  private recountSlot: number | null = null;
 
   constructor(
     private readonly rows: () => readonly IndexedDevice[],
@@ -160,19 +162,35 @@ export class OverviewSums {
     this.countState(row, nowMs);
   }
 
+  /** The states are being counted again after the clock went back: until done, they mix the old time's and the new one's. */
+  get recounting(): boolean {
+    return this.recountSlot !== null;
+  }
+
   /**
    * Look again at the devices whose fresh window aged past the threshold by `nowMs`, at most `chunk` of them; returns
-   * false when some are left (the caller applies them in a later turn). A clock that went back recounts every device.
+   * false when some are left (the caller applies them in a later turn). A clock that went back recounts every device,
+   * `chunk` per call too (`recounting` meanwhile).
    */
   advance(nowMs: number, chunk: number): boolean {
     if (nowMs < this.lastAdvanceMs) {
+      // Entries are kept only for the recounted devices; a device not recounted yet keeps its state until it is.
       this.heap.clear();
-      this.expiryOf.fill(NaN);
-      for (const row of this.rows()) this.recount(row, nowMs);
+      this.recountSlot = 0;
     }
     this.lastAdvanceMs = nowMs;
     const rows = this.rows();
-    for (let applied = 0; this.heap.peekMs() < nowMs; applied += 1) {
+    let applied = 0;
+    if (this.recountSlot !== null) {
+      for (; this.recountSlot < rows.length; this.recountSlot += 1, applied += 1) {
+        if (applied >= chunk) return false;
+        const row = rows[this.recountSlot]!;
+        this.expiryOf[row.slot] = NaN;
+        this.recount(row, nowMs);
+      }
+      this.recountSlot = null;
+    }
+    for (; this.heap.peekMs() < nowMs; applied += 1) {
       if (applied >= chunk) return false;
       const entry = this.heap.pop()!;
       if (entry.generation !== this.generationOf[entry.slot]) continue;

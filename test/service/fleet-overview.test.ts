@@ -169,6 +169,59 @@ describe('fleetOverview', () => {
     expect(fleetOverview(index, nowMs).states.online).toBeGreaterThan(20);
   });
 
+  it('recounts every device after the clock went back in chunks over several turns, saying so until done, then equals a pass', async () => {
+    let nowMs = T0;
+    const clock = () => nowMs;
+    const store = SqliteStore.open(':memory:');
+    const bus = new LiveBus();
+    const presence = new PresenceRegistry(clock);
+    const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
+    const chunk = 4;
+    const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS, expiryChunkDevices: chunk });
+    cleanup = async () => {
+      index.stop();
+      await store.close();
+    };
+    const devices = 40;
+    await store.createDevices(Array.from({ length: devices }, (_, i) => ({ id: `d${i}`, fleet: `f${i % 3}`, spec: SEED_DEFAULT_SPEC })));
+    await ingest.submitWindows(Array.from({ length: devices }, (_, i) => window(`d${i}`, 0, 0.001 * (1 + (i % 7)), T0 - 10_000 - (i % 4) * 1_000)));
+    presence.report('d5', 'online', 'status');
+    await index.start();
+    await index.current();
+    const turns = async (): Promise<number> => {
+      for (let turn = 1; turn <= 10 * devices; turn += 1) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (index.complete) return turn;
+      }
+      throw new Error('the recount never ended');
+    };
+    /** Expiries applied a chunk per turn: let those turns run. */
+    const drained = async () => {
+      for (let i = 0; i < devices; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    };
+    nowMs += 10 * THRESHOLD_MS; // every window aged: all offline (d5 stale)
+    index.totals();
+    await drained();
+    expect(index.totals().online).toBe(1);
+
+    nowMs = T0; // the clock stepped back: every window is fresh again
+    expect(index.totals().online).toBeLessThan(devices); // one chunk recounted…
+    expect(index.complete).toBe(false); // …and the answers say they are partial
+    expect(fleetOverview(index, nowMs).complete).toBe(false);
+    const taken = await turns();
+    expect(taken).toBe(devices / chunk - 2); // a chunk per turn, not all in one (two chunks went with the two reads above)
+    expect(index.totals().online).toBe(index.devices().filter((row) => index.isOnline(row, nowMs)).length);
+    expect(index.totals().online).toBe(devices);
+    for (const fleet of [undefined, 'f0', 'f1', 'f2'])
+      expect(withoutFloats(fleetOverview(index, nowMs, fleet))).toEqual(withoutFloats(referencePass(index, nowMs, fleet)));
+    // Time goes on: the recounted devices expire again through the heap, as if the clock had never gone back.
+    nowMs += THRESHOLD_MS + 1;
+    index.totals();
+    await drained();
+    expect(index.totals().online).toBe(1);
+    expect(withoutFloats(fleetOverview(index, nowMs))).toEqual(withoutFloats(referencePass(index, nowMs)));
+  });
+
   it('a group whose observed devices all left shows no power and exactly zero sums, not what adding and taking out left', async () => {
     const nowMs = T0;
     const clock = () => nowMs;
@@ -283,7 +336,7 @@ function referencePass(index: FleetIndex, nowMs: number, fleet?: string): FleetO
   const fleets = [...groups.values()].map((group) => ({ ...group, averagePowerW: group.observedS > 0 ? group.energyJ / group.observedS : null }));
   fleets.sort((a, b) => b.devices - a.devices || (a.fleet ?? '\uffff').localeCompare(b.fleet ?? '\uffff'));
   const onlineHistory = { stepMs: index.onlineHistory.step, samples: fleet === undefined ? index.onlineHistory.list() : [] };
-  return { computedAtMs: nowMs, onlineThresholdMs: index.onlineThresholdMs, states, lastSeenMs, power, fleets, onlineHistory };
+  return { computedAtMs: nowMs, onlineThresholdMs: index.onlineThresholdMs, complete: true, states, lastSeenMs, power, fleets, onlineHistory };
 }
 
 /** The overview with its running sums of real numbers left out (compared to a pass's within rounding). */

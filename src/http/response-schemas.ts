@@ -415,7 +415,7 @@ export const fleetOverviewSchema = z.strictObject({
   onlineThresholdMs: z.number(),
   complete: z.boolean().meta({
     description:
-      "false while the service is still loading the fleet at startup, and for the few turns in which it counts every device's state again after the clock stepped back: the counts then cover part of the fleet, or mix both times",
+      "false while the service is still loading the fleet at startup, for the few turns in which it counts every device's state again after the clock stepped back (the counts then cover part of the fleet, or mix both times), and in which it finds the latest window again of a group whose latest device left (lastSeenMs is then its old, too late value)",
   }),
   states: z.strictObject(stateCounts),
   lastSeenMs: nullableNumber.meta({ description: 'the latest window end over the fleet (epoch ms)' }),

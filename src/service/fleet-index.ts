@@ -279,7 +279,7 @@ export class FleetIndex {
    * new one's for the devices not recounted yet).
    */
   get complete(): boolean {
-    return this.loaded && this.recountSlot === null && !this.overviewSums.recounting;
+    return this.loaded && this.recountSlot === null && !this.overviewSums.pending;
   }
 
   /** The periodic sync's interval (ms), or null when the store is not shared and the index is change-driven only. */

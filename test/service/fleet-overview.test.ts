@@ -222,6 +222,44 @@ describe('fleetOverview', () => {
     expect(withoutFloats(fleetOverview(index, nowMs))).toEqual(withoutFloats(referencePass(index, nowMs)));
   });
 
+  it("finds a group's latest window again after its latest device left, in chunks, saying so, and exactly when a counted device leaves meanwhile", async () => {
+    const nowMs = T0;
+    const clock = () => nowMs;
+    const store = SqliteStore.open(':memory:');
+    const bus = new LiveBus();
+    const presence = new PresenceRegistry(clock);
+    const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
+    const chunk = 4;
+    const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS, expiryChunkDevices: chunk });
+    cleanup = async () => {
+      index.stop();
+      await store.close();
+    };
+    const devices = 10; // d0…d9: slots in id order; f0 holds d0, d3, d6, d9, the later the lower the index
+    await store.createDevices(Array.from({ length: devices }, (_, i) => ({ id: `d${i}`, fleet: `f${i % 3}`, spec: SEED_DEFAULT_SPEC })));
+    await ingest.submitWindows(Array.from({ length: devices }, (_, i) => window(`d${i}`, 0, 0.001, T0 - 10_000 - i * 100)));
+    await index.start();
+    await index.current();
+    const lastSeenOf = (i: number) => T0 - i * 100;
+    const f0 = () => fleetOverview(index, nowMs, 'f0').lastSeenMs;
+    expect(f0()).toBe(lastSeenOf(0));
+    const move = async (id: string, fleet: string) => {
+      await store.updateDevice(id, { fleet });
+      bus.publish({ type: 'device', deviceId: id });
+      await index.current();
+    };
+
+    await move('d0', 'f1'); // f0's latest left: f0's latest is found again by a pass over the slots
+    expect(fleetOverview(index, nowMs).complete).toBe(false); // one chunk (d0…d3) done: d3 is f0's latest so far
+    await move('d3', 'f2'); // the latest so far leaves too: the pass starts over
+    expect(index.complete).toBe(false);
+    for (let turn = 0; turn < 2 * devices && !index.complete; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(index.complete).toBe(true);
+    expect(f0()).toBe(lastSeenOf(6));
+    for (const fleet of [undefined, 'f0', 'f1', 'f2'])
+      expect(withoutFloats(fleetOverview(index, nowMs, fleet))).toEqual(withoutFloats(referencePass(index, nowMs, fleet)));
+  });
+
   it('a group whose observed devices all left shows no power and exactly zero sums, not what adding and taking out left', async () => {
     const nowMs = T0;
     const clock = () => nowMs;

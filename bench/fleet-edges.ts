@@ -9,10 +9,12 @@
  * - `latest device moves fleet`: the device holding the fleet's latest window moves to another fleet, then the
  *   overview is read (its latest-window figure is recomputed).
  * - `bulk edit`: every device renamed (each change heard on the live bus), then the index's refresh of them all.
+ * - `footprint snapshots`: one round's points from every device's fleet row (src/service/footprint-snapshots.ts, with
+ *   InfluxDB configured, every FOOTPRINT_SNAPSHOT_INTERVAL_MS), not written anywhere.
  *
  * npx tsx bench/fleet-edges.ts [devices]   (default 100000)
  * BENCH_REPEAT=3  runs of each case (the longest task of each run is printed; report the median)
- * BENCH_CASES=clock,page,moves,edit  only these cases (default: all)
+ * BENCH_CASES=clock,page,moves,edit,snapshots  only these cases (default: all)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buildCatalogue } from '../src/catalogue/load-catalogue.js';
@@ -23,6 +25,7 @@ import { PresenceRegistry } from '../src/live/device-presence.js';
 import { LiveBus } from '../src/live/live-bus.js';
 import { FleetIndex } from '../src/service/fleet-index.js';
 import type { FleetPageQuery } from '../src/service/fleet-page.js';
+import { footprintSnapshots } from '../src/service/footprint-snapshots.js';
 import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { benchFleetWindow } from './bench-fleet.js';
@@ -33,7 +36,7 @@ const REPEAT = Number(process.env['BENCH_REPEAT'] ?? 3);
 const THRESHOLD_MS = 60_000;
 const WINDOWS_PER_DEVICE = 2;
 const POPULATE_BATCH = 5_000;
-const CASES = (process.env['BENCH_CASES'] ?? 'clock,page,moves,edit').split(',');
+const CASES = (process.env['BENCH_CASES'] ?? 'clock,page,moves,edit,snapshots').split(',');
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 /** The clock steps back this much (an NTP correction). */
 const STEP_BACK_MS = 5_000;
@@ -156,6 +159,11 @@ async function main(): Promise<void> {
     }
     const edit = await longestTask(() => index.current());
     console.log(`every device renamed, then the refresh (bulk edit): ${fmt(edit)}`);
+  }
+  for (let run = 0; run < (CASES.includes('snapshots') ? REPEAT : 0); run += 1) {
+    let points = 0;
+    const round = await longestTask(() => (points = footprintSnapshots(index, nowMs).snapshots.length));
+    console.log(`footprint snapshots, one round of ${points} points: ${fmt(round)}`);
   }
   index.stop();
   await store.close();

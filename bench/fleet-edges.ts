@@ -14,7 +14,8 @@
  *
  * npx tsx bench/fleet-edges.ts [devices]   (default 100000)
  * BENCH_REPEAT=3  runs of each case (the longest task of each run is printed; report the median)
- * BENCH_CASES=clock,page,moves,edit,snapshots  only these cases (default: all)
+ * BENCH_CASES=clock,page,moves,edit,snapshots  only these cases (default: all; `none`: the load alone)
+ * node --expose-gc --import tsx bench/fleet-edges.ts  also prints the heap per device after the load
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buildCatalogue } from '../src/catalogue/load-catalogue.js';
@@ -104,6 +105,14 @@ async function main(): Promise<void> {
   const load = await longestTask(() => index.start());
   console.log(`${DEVICES} devices: populated in ${((performance.now() - populateStartMs) / 1000).toFixed(1)} s; load: ${fmt(load)}`);
   console.log(`online ${index.totals().online} of ${index.totals().devices}`);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc !== undefined) {
+    index.totals();
+    index.overview(nowMs);
+    gc();
+    // With the store's, the catalogue's and the modules' heap: compare two runs' figures, not the index's alone.
+    console.log(`heap after load (node --expose-gc): ${(process.memoryUsage().heapUsed / DEVICES / 1024).toFixed(3)} KiB per device`);
+  }
 
   for (let run = 0; run < (CASES.includes('clock') ? REPEAT : 0); run += 1) {
     index.totals();

@@ -722,15 +722,23 @@ export class FleetIndex {
     if (row.error !== null) clearFigures(row);
     row.online = this.isOnline(row, nowMs);
     this.contribute(row, 1, nowMs);
-    this.track(row);
+    this.track(row, nowMs);
     this.version += 1;
     this.orderVersion += 1;
   }
 
-  /** Keep the heap entry of a device counted online by the age of its last window (none for presence or offline). */
-  private track(row: IndexedDevice): void {
-    const ageBased = row.online && row.error === null && this.deps.presence.get(row.id) === undefined && row.lastSeenMs !== null;
-    if (!ageBased) {
+  /**
+   * Keep the heap entry of a device whose last window is fresh (error-free, and not offline by its presence): when it
+   * ages past the threshold, a device online by that age goes offline in the totals, and the overview counts it again
+   * (online becomes stale or offline). One heap serves both sums.
+   */
+  private track(row: IndexedDevice, nowMs: number): void {
+    const fresh =
+      row.error === null &&
+      row.lastSeenMs !== null &&
+      nowMs - row.lastSeenMs <= this.deps.onlineThresholdMs &&
+      this.deps.presence.get(row.id)?.state !== 'offline';
+    if (!fresh) {
       if (row.heapExpiryMs !== null) {
         row.heapGeneration += 1;
         row.heapExpiryMs = null;
@@ -763,7 +771,7 @@ export class FleetIndex {
   private advance(nowMs: number): void {
     const chunk = this.deps.expiryChunkDevices ?? EXPIRY_CHUNK_DEVICES;
     const online = this.advanceOnline(nowMs, chunk);
-    const overview = this.overviewSums.advance(nowMs, chunk);
+    const overview = this.overviewSums.advance(chunk);
     if (!online || !overview) this.scheduleExpiryDrain();
   }
 
@@ -784,7 +792,8 @@ export class FleetIndex {
         row.heapExpiryMs = null;
         row.heapGeneration += 1;
         this.setOnline(row, this.isOnline(row, nowMs));
-        this.track(row);
+        this.overviewSums.recount(row, nowMs);
+        this.track(row, nowMs);
       }
       this.recountSlot = null;
       this.version += 1; // complete again
@@ -796,7 +805,8 @@ export class FleetIndex {
       if (entry.generation !== row.heapGeneration) continue;
       row.heapExpiryMs = null;
       this.setOnline(row, this.isOnline(row, nowMs));
-      this.track(row);
+      this.overviewSums.recount(row, nowMs);
+      this.track(row, nowMs);
     }
     return true;
   }
@@ -822,8 +832,8 @@ export class FleetIndex {
     if (row === undefined) return;
     const nowMs = this.deps.clock();
     this.setOnline(row, this.isOnline(row, nowMs));
-    this.track(row);
     this.overviewSums.recount(row, nowMs);
+    this.track(row, nowMs);
   }
 
   /** One step of the accrued refresh: this step's share of the fleet, so the whole fleet is covered every ACCRUED_REFRESH_MS. */

@@ -2,7 +2,6 @@ import type { DevicePresence } from '../live/device-presence.js';
 import type { IndexedDevice } from './fleet-index.js';
 import { deviceState, POWER_BIN_EDGES_W, powerBin, type DeviceState, type FleetGroup, type PowerHistogram, type StateCounts } from './fleet-overview.js';
 import { applyObserved, type ObservedSums } from './fleet-sums.js';
-import { OnlineExpiryHeap } from './online-expiry.js';
 
 /** A device's counted state: its index in STATES; NOT_COUNTED for a slot not in the sums. */
 const STATES: readonly DeviceState[] = ['online', 'stale', 'offline'];
@@ -107,23 +106,17 @@ export interface OverviewFigures {
  * GET /api/fleet/overview's figures as running sums, kept by the fleet index as devices change (O(changed devices) per
  * change, O(groups) per read, instead of an O(devices) pass per request: 13–20 ms of CPU at 100 000 devices, which
  * the dashboard asks for every second). Each device adds its figures to its group's sums and to the whole fleet's; its
- * state (online, stale, offline: deviceState) is counted as it was when last looked at. A device counted online by a
- * fresh window has an entry in an expiry heap at its window's end plus the threshold: `advance` looks at it again then
- * (online becomes stale or offline), so a read costs only the devices whose window aged since the last one.
+ * state (online, stale, offline: deviceState) is counted as it was when last looked at. A device with a fresh window
+ * has an entry in the index's expiry heap (one for these sums and the totals) at its window's end plus the threshold:
+ * the index calls `recount` then (online becomes stale or offline), so a read costs only the devices whose window aged
+ * since the last one.
  */
 export class OverviewSums {
   private readonly all = new GroupSums(null);
   private readonly groups = new Map<string | null, GroupSums>();
-  /** Per slot: the state it is counted in (an index of STATES), the group it is counted in, its live heap entry's generation. */
+  /** Per slot: the state it is counted in (an index of STATES), the group it is counted in. */
   private readonly stateOf: number[] = [];
   private readonly groupOf: (GroupSums | undefined)[] = [];
-  private readonly generationOf: number[] = [];
-  /** Per slot: the expiry its live heap entry carries, or NaN when it has none. */
-  private readonly expiryOf: number[] = [];
-  private readonly heap = new OnlineExpiryHeap();
-  private lastAdvanceMs = -Infinity;
-  /** After the clock went back, the next slot whose state is counted again (`chunk` per advance); null: none under way. */
-  private recountSlot: number | null = null;
   /**
    * A pass finding the latest window of the groups whose latest device left (lastSeenDirty), `chunk` slots per advance:
    * the next slot, and each such group's latest so far (a device added meanwhile counts in at once). Null: none.
@@ -177,45 +170,17 @@ export class OverviewSums {
   }
 
   /**
-   * The states are being counted again after the clock went back (until done, they mix the old time's and the new
-   * one's), or the latest window of a group whose latest device left is being found (until then, `lastSeenMs` may be
-   * too late).
+   * The latest window of a group whose latest device left is being found (until then, its `lastSeenMs` may be too
+   * late). The index counts each device's state again when its fresh window ages (its expiry heap) and after the clock
+   * went back (its recount), with `recount`.
    */
   get pending(): boolean {
-    return this.recountSlot !== null || this.settle !== null;
+    return this.settle !== null;
   }
 
-  /**
-   * Look again at the devices whose fresh window aged past the threshold by `nowMs`, at most `chunk` of them; returns
-   * false when some are left (the caller applies them in a later turn). A clock that went back recounts every device,
-   * `chunk` per call too (`recounting` meanwhile).
-   */
-  advance(nowMs: number, chunk: number): boolean {
-    if (nowMs < this.lastAdvanceMs) {
-      // Entries are kept only for the recounted devices; a device not recounted yet keeps its state until it is.
-      this.heap.clear();
-      this.recountSlot = 0;
-    }
-    this.lastAdvanceMs = nowMs;
-    const rows = this.rows();
-    let applied = 0;
-    if (this.recountSlot !== null) {
-      for (; this.recountSlot < rows.length; this.recountSlot += 1, applied += 1) {
-        if (applied >= chunk) return false;
-        const row = rows[this.recountSlot]!;
-        this.expiryOf[row.slot] = NaN;
-        this.recount(row, nowMs);
-      }
-      this.recountSlot = null;
-    }
-    for (; this.heap.peekMs() < nowMs; applied += 1) {
-      if (applied >= chunk) return false;
-      const entry = this.heap.pop()!;
-      if (entry.generation !== this.generationOf[entry.slot]) continue;
-      this.expiryOf[entry.slot] = NaN;
-      this.recount(rows[entry.slot]!, nowMs);
-    }
-    return this.settleStep(rows, chunk);
+  /** The next `chunk` slots of the search for a group's latest window, if one is under way; false when some are left. */
+  advance(chunk: number): boolean {
+    return this.settleStep(this.rows(), chunk);
   }
 
   /** The figures of the fleet, or of one MQTT fleet (empty for a fleet with no device), as of the last advance. */
@@ -235,17 +200,6 @@ export class OverviewSums {
     this.stateOf[row.slot] = state;
     this.groupOf[row.slot]!.count(state, 1);
     this.all.count(state, 1);
-    if (state !== 0) return;
-    // Online by a fresh window: looked at again once that window ages past the threshold. A live entry that expires
-    // no later is kept (when it surfaces, the device is counted again and gets a new one), so a device reporting every
-    // few seconds keeps one entry, not one per window.
-    const expiryMs = row.lastSeenMs! + this.thresholdMs;
-    const liveMs = this.expiryOf[row.slot] ?? NaN;
-    if (liveMs <= expiryMs) return;
-    const generation = (this.generationOf[row.slot] ?? 0) + 1;
-    this.generationOf[row.slot] = generation;
-    this.expiryOf[row.slot] = expiryMs;
-    this.heap.push(expiryMs, row.slot, generation);
   }
 
   private uncountState(row: IndexedDevice): void {

@@ -260,6 +260,34 @@ describe('fleetOverview', () => {
       expect(withoutFloats(fleetOverview(index, nowMs, fleet))).toEqual(withoutFloats(referencePass(index, nowMs, fleet)));
   });
 
+  it('one expiry heap for the totals and the overview: a fresh device connected by its status turns stale, one without presence offline', async () => {
+    let nowMs = T0;
+    const clock = () => nowMs;
+    const store = SqliteStore.open(':memory:');
+    const bus = new LiveBus();
+    const presence = new PresenceRegistry(clock);
+    const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
+    const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS, expiryChunkDevices: 1 });
+    cleanup = async () => {
+      index.stop();
+      await store.close();
+    };
+    await store.createDevices(['mqtt', 'http', 'gone'].map((id) => ({ id, fleet: 'f', spec: SEED_DEFAULT_SPEC })));
+    presence.report('mqtt', 'online', 'status');
+    presence.report('gone', 'offline', 'status');
+    await ingest.submitWindows(['mqtt', 'http', 'gone'].map((id, i) => window(id, 0, 0.001, T0 - 10_000 - i * 1_000)));
+    await index.start();
+    await index.current();
+    expect(fleetOverview(index, nowMs).states).toEqual({ online: 2, stale: 0, offline: 1 });
+    expect(index.totals().online).toBe(2);
+    nowMs += THRESHOLD_MS + 1; // both fresh windows aged: each surfaces once from the heap, a turn each
+    index.totals();
+    for (let turn = 0; turn < 4; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(fleetOverview(index, nowMs).states).toEqual({ online: 0, stale: 1, offline: 2 });
+    expect(index.totals().online).toBe(1); // connected by its status: online in the totals, stale in the overview
+    expect(withoutFloats(fleetOverview(index, nowMs))).toEqual(withoutFloats(referencePass(index, nowMs)));
+  });
+
   it('a group whose observed devices all left shows no power and exactly zero sums, not what adding and taking out left', async () => {
     const nowMs = T0;
     const clock = () => nowMs;

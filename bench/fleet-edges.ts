@@ -16,6 +16,7 @@
  * BENCH_REPEAT=3  runs of each case (the longest task of each run is printed; report the median)
  * BENCH_CASES=clock,page,moves,edit,snapshots  only these cases (default: all; `none`: the load alone)
  * node --expose-gc --import tsx bench/fleet-edges.ts  also prints the heap per device after the load
+ * BENCH_EXPIRY_CHUNK=2048  the index's expiries (and recount) per turn instead of EXPIRY_CHUNK_DEVICES
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buildCatalogue } from '../src/catalogue/load-catalogue.js';
@@ -101,7 +102,16 @@ async function main(): Promise<void> {
     if (batch.length >= POPULATE_BATCH) await store.appendWindows(batch.splice(0));
   }
   if (batch.length > 0) await store.appendWindows(batch.splice(0));
-  const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS });
+  const expiryChunk = process.env['BENCH_EXPIRY_CHUNK'];
+  const index = new FleetIndex({
+    store,
+    catalogue,
+    bus,
+    presence,
+    clock,
+    onlineThresholdMs: THRESHOLD_MS,
+    ...(expiryChunk === undefined ? {} : { expiryChunkDevices: Number(expiryChunk) }),
+  });
   const load = await longestTask(() => index.start());
   console.log(`${DEVICES} devices: populated in ${((performance.now() - populateStartMs) / 1000).toFixed(1)} s; load: ${fmt(load)}`);
   console.log(`online ${index.totals().online} of ${index.totals().devices}`);

@@ -385,7 +385,8 @@ export const fleetSchema = z.strictObject({
   computedAtMs: z.number(),
   registeredDevices: z.number(),
   complete: z.boolean().meta({
-    description: 'false while the service is still loading the fleet at startup: the totals and rows cover `devices` of the `registeredDevices`',
+    description:
+      "false while the service is still loading the fleet at startup (the totals and rows cover `devices` of the `registeredDevices`), and for the few turns in which it counts every device's online state again after the clock stepped back (`online` then mixes both times)",
   }),
   syncedAtMs: nullableNumber.meta({
     description:
@@ -412,6 +413,10 @@ const stateCounts = {
 export const fleetOverviewSchema = z.strictObject({
   computedAtMs: z.number(),
   onlineThresholdMs: z.number(),
+  complete: z.boolean().meta({
+    description:
+      "false while the service is still loading the fleet at startup, for the few turns in which it counts every device's state again after the clock stepped back (the counts then cover part of the fleet, or mix both times), and in which it finds the latest window again of a group whose latest device left (lastSeenMs is then its old, too late value)",
+  }),
   states: z.strictObject(stateCounts),
   lastSeenMs: nullableNumber.meta({ description: 'the latest window end over the fleet (epoch ms)' }),
   power: z.strictObject({

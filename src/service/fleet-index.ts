@@ -191,6 +191,11 @@ export class FleetIndex {
   private accruedCycleStartMs: number;
   private accruedAtMs: number;
   private lastAdvanceMs = -Infinity;
+  /**
+   * After the clock went back, the next slot whose online state is counted again (every device's, EXPIRY_CHUNK_DEVICES
+   * per turn, as the expiries are; `complete` is false until the last); null: no recount under way.
+   */
+  private recountSlot: number | null = null;
   /** A turn that applies the expiries one call of `advance` left is scheduled. */
   private expiryDrain: NodeJS.Immediate | null = null;
   private unsubscribe: (() => void)[] = [];
@@ -268,9 +273,13 @@ export class FleetIndex {
     if (this.dirty.size > 0) await this.refresh();
   }
 
-  /** False while the startup load runs: totals and rows then cover only the devices loaded so far. */
+  /**
+   * False while the startup load runs (totals and rows then cover only the devices loaded so far) and while the online
+   * states are counted again after the clock went back (the online counts and states then mix the old time's and the
+   * new one's for the devices not recounted yet).
+   */
   get complete(): boolean {
-    return this.loaded;
+    return this.loaded && this.recountSlot === null && !this.overviewSums.pending;
   }
 
   /** The periodic sync's interval (ms), or null when the store is not shared and the index is change-driven only. */
@@ -713,15 +722,23 @@ export class FleetIndex {
     if (row.error !== null) clearFigures(row);
     row.online = this.isOnline(row, nowMs);
     this.contribute(row, 1, nowMs);
-    this.track(row);
+    this.track(row, nowMs);
     this.version += 1;
     this.orderVersion += 1;
   }
 
-  /** Keep the heap entry of a device counted online by the age of its last window (none for presence or offline). */
-  private track(row: IndexedDevice): void {
-    const ageBased = row.online && row.error === null && this.deps.presence.get(row.id) === undefined && row.lastSeenMs !== null;
-    if (!ageBased) {
+  /**
+   * Keep the heap entry of a device whose last window is fresh (error-free, and not offline by its presence): when it
+   * ages past the threshold, a device online by that age goes offline in the totals, and the overview counts it again
+   * (online becomes stale or offline). One heap serves both sums.
+   */
+  private track(row: IndexedDevice, nowMs: number): void {
+    const fresh =
+      row.error === null &&
+      row.lastSeenMs !== null &&
+      nowMs - row.lastSeenMs <= this.deps.onlineThresholdMs &&
+      this.deps.presence.get(row.id)?.state !== 'offline';
+    if (!fresh) {
       if (row.heapExpiryMs !== null) {
         row.heapGeneration += 1;
         row.heapExpiryMs = null;
@@ -748,35 +765,48 @@ export class FleetIndex {
 
   /**
    * Devices whose last window aged past the threshold stop counting online (in the totals and in the overview's
-   * states), EXPIRY_CHUNK_DEVICES of each per call, the rest in later turns. A clock that went back recounts all.
+   * states), EXPIRY_CHUNK_DEVICES of each per call, the rest in later turns. A clock that went back recounts all, in
+   * the same chunks (100 000 devices in one task were 37–49 ms, bench/fleet-edges.ts), `complete` false meanwhile.
    */
   private advance(nowMs: number): void {
     const chunk = this.deps.expiryChunkDevices ?? EXPIRY_CHUNK_DEVICES;
     const online = this.advanceOnline(nowMs, chunk);
-    const overview = this.overviewSums.advance(nowMs, chunk);
+    const overview = this.overviewSums.advance(chunk);
     if (!online || !overview) this.scheduleExpiryDrain();
   }
 
   /** The totals' online count at `nowMs`; false when expiries are left for a later turn. */
   private advanceOnline(nowMs: number, chunk: number): boolean {
     if (nowMs < this.lastAdvanceMs) {
+      // Entries are kept only for the recounted devices; a device not recounted yet keeps its state until it is.
       this.heap.clear();
-      for (const row of this.rows) {
+      this.recountSlot = 0;
+      this.version += 1;
+    }
+    this.lastAdvanceMs = nowMs;
+    let applied = 0;
+    if (this.recountSlot !== null) {
+      for (; this.recountSlot < this.rows.length; this.recountSlot += 1, applied += 1) {
+        if (applied >= chunk) return false;
+        const row = this.rows[this.recountSlot]!;
         row.heapExpiryMs = null;
         row.heapGeneration += 1;
         this.setOnline(row, this.isOnline(row, nowMs));
-        this.track(row);
+        this.overviewSums.recount(row, nowMs);
+        this.track(row, nowMs);
       }
+      this.recountSlot = null;
+      this.version += 1; // complete again
     }
-    this.lastAdvanceMs = nowMs;
-    for (let applied = 0; this.heap.peekMs() < nowMs; applied += 1) {
+    for (; this.heap.peekMs() < nowMs; applied += 1) {
       if (applied >= chunk) return false;
       const entry = this.heap.pop()!;
       const row = this.rows[entry.slot]!;
       if (entry.generation !== row.heapGeneration) continue;
       row.heapExpiryMs = null;
       this.setOnline(row, this.isOnline(row, nowMs));
-      this.track(row);
+      this.overviewSums.recount(row, nowMs);
+      this.track(row, nowMs);
     }
     return true;
   }
@@ -793,7 +823,8 @@ export class FleetIndex {
   private sampleOnline(): void {
     const nowMs = this.deps.clock();
     this.advance(nowMs);
-    this.onlineHistory.maybeRecord(nowMs, this.all.online, this.all.devices);
+    // A recount's online count is neither the old time's nor the new one's: no sample of it.
+    if (this.recountSlot === null) this.onlineHistory.maybeRecord(nowMs, this.all.online, this.all.devices);
   }
 
   private onPresence(deviceId: string): void {
@@ -801,8 +832,8 @@ export class FleetIndex {
     if (row === undefined) return;
     const nowMs = this.deps.clock();
     this.setOnline(row, this.isOnline(row, nowMs));
-    this.track(row);
     this.overviewSums.recount(row, nowMs);
+    this.track(row, nowMs);
   }
 
   /** One step of the accrued refresh: this step's share of the fleet, so the whole fleet is covered every ACCRUED_REFRESH_MS. */

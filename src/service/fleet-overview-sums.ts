@@ -2,7 +2,6 @@ import type { DevicePresence } from '../live/device-presence.js';
 import type { IndexedDevice } from './fleet-index.js';
 import { deviceState, POWER_BIN_EDGES_W, powerBin, type DeviceState, type FleetGroup, type PowerHistogram, type StateCounts } from './fleet-overview.js';
 import { applyObserved, type ObservedSums } from './fleet-sums.js';
-import { OnlineExpiryHeap } from './online-expiry.js';
 
 /** A device's counted state: its index in STATES; NOT_COUNTED for a slot not in the sums. */
 const STATES: readonly DeviceState[] = ['online', 'stale', 'offline'];
@@ -107,21 +106,22 @@ export interface OverviewFigures {
  * GET /api/fleet/overview's figures as running sums, kept by the fleet index as devices change (O(changed devices) per
  * change, O(groups) per read, instead of an O(devices) pass per request: 13–20 ms of CPU at 100 000 devices, which
  * the dashboard asks for every second). Each device adds its figures to its group's sums and to the whole fleet's; its
- * state (online, stale, offline: deviceState) is counted as it was when last looked at. A device counted online by a
- * fresh window has an entry in an expiry heap at its window's end plus the threshold: `advance` looks at it again then
- * (online becomes stale or offline), so a read costs only the devices whose window aged since the last one.
+ * state (online, stale, offline: deviceState) is counted as it was when last looked at. A device with a fresh window
+ * has an entry in the index's expiry heap (one for these sums and the totals) at its window's end plus the threshold:
+ * the index calls `recount` then (online becomes stale or offline), so a read costs only the devices whose window aged
+ * since the last one.
  */
 export class OverviewSums {
   private readonly all = new GroupSums(null);
   private readonly groups = new Map<string | null, GroupSums>();
-  /** Per slot: the state it is counted in (an index of STATES), the group it is counted in, its live heap entry's generation. */
+  /** Per slot: the state it is counted in (an index of STATES), the group it is counted in. */
   private readonly stateOf: number[] = [];
   private readonly groupOf: (GroupSums | undefined)[] = [];
-  private readonly generationOf: number[] = [];
-  /** Per slot: the expiry its live heap entry carries, or NaN when it has none. */
-  private readonly expiryOf: number[] = [];
-  private readonly heap = new OnlineExpiryHeap();
-  private lastAdvanceMs = -Infinity;
+  /**
+   * A pass finding the latest window of the groups whose latest device left (lastSeenDirty), `chunk` slots per advance:
+   * the next slot, and each such group's latest so far (a device added meanwhile counts in at once). Null: none.
+   */
+  private settle: { slot: number; latest: Map<GroupSums, number | null> } | null = null;
 
   constructor(
     private readonly rows: () => readonly IndexedDevice[],
@@ -139,6 +139,10 @@ export class OverviewSums {
     this.groupOf[row.slot] = group;
     group.apply(row, 1);
     this.all.apply(row, 1);
+    if (this.settle !== null && row.lastSeenMs !== null) {
+      this.settleSeen(group, row.lastSeenMs);
+      this.settleSeen(this.all, row.lastSeenMs);
+    }
     this.countState(row, nowMs);
   }
 
@@ -147,10 +151,15 @@ export class OverviewSums {
     const group = this.groupOf[row.slot];
     if (group === undefined) return;
     this.uncountState(row);
+    const groupWasDirty = group.lastSeenDirty;
+    const allWasDirty = this.all.lastSeenDirty;
     group.apply(row, -1);
     this.all.apply(row, -1);
     this.groupOf[row.slot] = undefined;
     if (group.devices === 0) this.groups.delete(group.fleet);
+    // A group's latest device left, or one that a pass under way counted as the latest so far: (re)start the pass.
+    const newlyDirty = (group.lastSeenDirty && !groupWasDirty) || (this.all.lastSeenDirty && !allWasDirty);
+    if (newlyDirty || (row.lastSeenMs !== null && this.settle !== null && this.settleCounted(group, row.lastSeenMs))) this.startSettle();
   }
 
   /** Count a device's state again (its presence changed). */
@@ -161,25 +170,17 @@ export class OverviewSums {
   }
 
   /**
-   * Look again at the devices whose fresh window aged past the threshold by `nowMs`, at most `chunk` of them; returns
-   * false when some are left (the caller applies them in a later turn). A clock that went back recounts every device.
+   * The latest window of a group whose latest device left is being found (until then, its `lastSeenMs` may be too
+   * late). The index counts each device's state again when its fresh window ages (its expiry heap) and after the clock
+   * went back (its recount), with `recount`.
    */
-  advance(nowMs: number, chunk: number): boolean {
-    if (nowMs < this.lastAdvanceMs) {
-      this.heap.clear();
-      this.expiryOf.fill(NaN);
-      for (const row of this.rows()) this.recount(row, nowMs);
-    }
-    this.lastAdvanceMs = nowMs;
-    const rows = this.rows();
-    for (let applied = 0; this.heap.peekMs() < nowMs; applied += 1) {
-      if (applied >= chunk) return false;
-      const entry = this.heap.pop()!;
-      if (entry.generation !== this.generationOf[entry.slot]) continue;
-      this.expiryOf[entry.slot] = NaN;
-      this.recount(rows[entry.slot]!, nowMs);
-    }
-    return true;
+  get pending(): boolean {
+    return this.settle !== null;
+  }
+
+  /** The next `chunk` slots of the search for a group's latest window, if one is under way; false when some are left. */
+  advance(chunk: number): boolean {
+    return this.settleStep(this.rows(), chunk);
   }
 
   /** The figures of the fleet, or of one MQTT fleet (empty for a fleet with no device), as of the last advance. */
@@ -187,10 +188,8 @@ export class OverviewSums {
     if (fleet !== undefined) {
       const group = this.groups.get(fleet);
       if (group === undefined) return emptyFigures();
-      this.settleLastSeen();
       return { states: group.states(), lastSeenMs: group.lastSeenMs, power: group.power(), fleets: [group.group()] };
     }
-    this.settleLastSeen();
     const fleets = [...this.groups.values()].map((group) => group.group());
     fleets.sort((a, b) => b.devices - a.devices || (a.fleet ?? '\uffff').localeCompare(b.fleet ?? '\uffff'));
     return { states: this.all.states(), lastSeenMs: this.all.lastSeenMs, power: this.all.power(), fleets };
@@ -201,17 +200,6 @@ export class OverviewSums {
     this.stateOf[row.slot] = state;
     this.groupOf[row.slot]!.count(state, 1);
     this.all.count(state, 1);
-    if (state !== 0) return;
-    // Online by a fresh window: looked at again once that window ages past the threshold. A live entry that expires
-    // no later is kept (when it surfaces, the device is counted again and gets a new one), so a device reporting every
-    // few seconds keeps one entry, not one per window.
-    const expiryMs = row.lastSeenMs! + this.thresholdMs;
-    const liveMs = this.expiryOf[row.slot] ?? NaN;
-    if (liveMs <= expiryMs) return;
-    const generation = (this.generationOf[row.slot] ?? 0) + 1;
-    this.generationOf[row.slot] = generation;
-    this.expiryOf[row.slot] = expiryMs;
-    this.heap.push(expiryMs, row.slot, generation);
   }
 
   private uncountState(row: IndexedDevice): void {
@@ -222,23 +210,51 @@ export class OverviewSums {
     this.stateOf[row.slot] = NOT_COUNTED;
   }
 
-  /** Recompute the latest window of the groups whose latest device left (rare: a device moved to another fleet or back in time). */
-  private settleLastSeen(): void {
-    const dirty = new Set([this.all, ...this.groups.values()].filter((group) => group.lastSeenDirty));
-    if (dirty.size === 0) return;
-    for (const group of dirty) {
-      group.lastSeenMs = null;
-      group.lastSeenDirty = false;
-    }
-    const later = (group: GroupSums, ms: number): void => {
-      if (dirty.has(group) && (group.lastSeenMs === null || ms > group.lastSeenMs)) group.lastSeenMs = ms;
-    };
-    for (const row of this.rows()) {
+  /**
+   * Find the latest window of the groups whose latest device left (a device moved to another fleet or back in time)
+   * by a pass over the slots, `chunk` a call (a pass over 100 000 devices in one task was 8–17 ms, bench/fleet-edges.ts);
+   * until it ends, such a group's `lastSeenMs` is its old, too late, value and `pending` says so.
+   */
+  private startSettle(): void {
+    const latest = new Map<GroupSums, number | null>();
+    for (const group of [this.all, ...this.groups.values()]) if (group.lastSeenDirty) latest.set(group, null);
+    this.settle = latest.size === 0 ? null : { slot: 0, latest };
+  }
+
+  /** A group the pass under way is finding the latest of: `ms` counts in. */
+  private settleSeen(group: GroupSums, ms: number): void {
+    const latest = this.settle!.latest;
+    if (!latest.has(group)) return;
+    const sofar = latest.get(group)!;
+    if (sofar === null || ms > sofar) latest.set(group, ms);
+  }
+
+  /** The pass under way counted `ms` as the latest so far of this group or of the fleet (a device leaving with it restarts the pass). */
+  private settleCounted(group: GroupSums, ms: number): boolean {
+    const latest = this.settle!.latest;
+    return latest.get(group) === ms || latest.get(this.all) === ms;
+  }
+
+  /** The pass's next `chunk` slots; true when no pass is left. */
+  private settleStep(rows: readonly IndexedDevice[], chunk: number): boolean {
+    const settle = this.settle;
+    if (settle === null) return true;
+    const end = Math.min(rows.length, settle.slot + chunk);
+    for (; settle.slot < end; settle.slot += 1) {
+      const row = rows[settle.slot]!;
       const group = this.groupOf[row.slot];
       if (group === undefined || row.lastSeenMs === null) continue;
-      later(this.all, row.lastSeenMs);
-      later(group, row.lastSeenMs);
+      this.settleSeen(this.all, row.lastSeenMs);
+      this.settleSeen(group, row.lastSeenMs);
     }
+    if (settle.slot < rows.length) return false;
+    for (const [group, latest] of settle.latest) {
+      if (!group.lastSeenDirty) continue; // a device at or past its old latest arrived since: exact already
+      group.lastSeenMs = latest;
+      group.lastSeenDirty = false;
+    }
+    this.settle = null;
+    return true;
   }
 }
 

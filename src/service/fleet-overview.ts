@@ -49,6 +49,8 @@ export interface FleetGroup extends StateCounts {
 export interface FleetOverview {
   computedAtMs: number;
   onlineThresholdMs: number;
+  /** False while the fleet loads at startup, or while every device's state is counted again after the clock went back. */
+  complete: boolean;
   states: StateCounts;
   /** The latest window end over every device (epoch ms): how fresh the fleet's newest figure is. */
   lastSeenMs: number | null;
@@ -90,6 +92,7 @@ export function fleetOverview(index: FleetIndex, nowMs: number, fleet?: string):
   return {
     computedAtMs: nowMs,
     onlineThresholdMs: index.onlineThresholdMs,
+    complete: index.complete,
     states,
     lastSeenMs,
     power,

@@ -169,6 +169,125 @@ describe('fleetOverview', () => {
     expect(fleetOverview(index, nowMs).states.online).toBeGreaterThan(20);
   });
 
+  it('recounts every device after the clock went back in chunks over several turns, saying so until done, then equals a pass', async () => {
+    let nowMs = T0;
+    const clock = () => nowMs;
+    const store = SqliteStore.open(':memory:');
+    const bus = new LiveBus();
+    const presence = new PresenceRegistry(clock);
+    const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
+    const chunk = 4;
+    const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS, expiryChunkDevices: chunk });
+    cleanup = async () => {
+      index.stop();
+      await store.close();
+    };
+    const devices = 40;
+    await store.createDevices(Array.from({ length: devices }, (_, i) => ({ id: `d${i}`, fleet: `f${i % 3}`, spec: SEED_DEFAULT_SPEC })));
+    await ingest.submitWindows(Array.from({ length: devices }, (_, i) => window(`d${i}`, 0, 0.001 * (1 + (i % 7)), T0 - 10_000 - (i % 4) * 1_000)));
+    presence.report('d5', 'online', 'status');
+    await index.start();
+    await index.current();
+    const turns = async (): Promise<number> => {
+      for (let turn = 1; turn <= 10 * devices; turn += 1) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (index.complete) return turn;
+      }
+      throw new Error('the recount never ended');
+    };
+    /** Expiries applied a chunk per turn: let those turns run. */
+    const drained = async () => {
+      for (let i = 0; i < devices; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    };
+    nowMs += 10 * THRESHOLD_MS; // every window aged: all offline (d5 stale)
+    index.totals();
+    await drained();
+    expect(index.totals().online).toBe(1);
+
+    nowMs = T0; // the clock stepped back: every window is fresh again
+    expect(index.totals().online).toBeLessThan(devices); // one chunk recounted…
+    expect(index.complete).toBe(false); // …and the answers say they are partial
+    expect(fleetOverview(index, nowMs).complete).toBe(false);
+    const taken = await turns();
+    expect(taken).toBe(devices / chunk - 2); // a chunk per turn, not all in one (two chunks went with the two reads above)
+    expect(index.totals().online).toBe(index.devices().filter((row) => index.isOnline(row, nowMs)).length);
+    expect(index.totals().online).toBe(devices);
+    for (const fleet of [undefined, 'f0', 'f1', 'f2'])
+      expect(withoutFloats(fleetOverview(index, nowMs, fleet))).toEqual(withoutFloats(referencePass(index, nowMs, fleet)));
+    // Time goes on: the recounted devices expire again through the heap, as if the clock had never gone back.
+    nowMs += THRESHOLD_MS + 1;
+    index.totals();
+    await drained();
+    expect(index.totals().online).toBe(1);
+    expect(withoutFloats(fleetOverview(index, nowMs))).toEqual(withoutFloats(referencePass(index, nowMs)));
+  });
+
+  it("finds a group's latest window again after its latest device left, in chunks, saying so, and exactly when a counted device leaves meanwhile", async () => {
+    const nowMs = T0;
+    const clock = () => nowMs;
+    const store = SqliteStore.open(':memory:');
+    const bus = new LiveBus();
+    const presence = new PresenceRegistry(clock);
+    const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
+    const chunk = 4;
+    const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS, expiryChunkDevices: chunk });
+    cleanup = async () => {
+      index.stop();
+      await store.close();
+    };
+    const devices = 10; // d0…d9: slots in id order; f0 holds d0, d3, d6, d9, the later the lower the index
+    await store.createDevices(Array.from({ length: devices }, (_, i) => ({ id: `d${i}`, fleet: `f${i % 3}`, spec: SEED_DEFAULT_SPEC })));
+    await ingest.submitWindows(Array.from({ length: devices }, (_, i) => window(`d${i}`, 0, 0.001, T0 - 10_000 - i * 100)));
+    await index.start();
+    await index.current();
+    const lastSeenOf = (i: number) => T0 - i * 100;
+    const f0 = () => fleetOverview(index, nowMs, 'f0').lastSeenMs;
+    expect(f0()).toBe(lastSeenOf(0));
+    const move = async (id: string, fleet: string) => {
+      await store.updateDevice(id, { fleet });
+      bus.publish({ type: 'device', deviceId: id });
+      await index.current();
+    };
+
+    await move('d0', 'f1'); // f0's latest left: f0's latest is found again by a pass over the slots
+    expect(fleetOverview(index, nowMs).complete).toBe(false); // one chunk (d0…d3) done: d3 is f0's latest so far
+    await move('d3', 'f2'); // the latest so far leaves too: the pass starts over
+    expect(index.complete).toBe(false);
+    for (let turn = 0; turn < 2 * devices && !index.complete; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(index.complete).toBe(true);
+    expect(f0()).toBe(lastSeenOf(6));
+    for (const fleet of [undefined, 'f0', 'f1', 'f2'])
+      expect(withoutFloats(fleetOverview(index, nowMs, fleet))).toEqual(withoutFloats(referencePass(index, nowMs, fleet)));
+  });
+
+  it('one expiry heap for the totals and the overview: a fresh device connected by its status turns stale, one without presence offline', async () => {
+    let nowMs = T0;
+    const clock = () => nowMs;
+    const store = SqliteStore.open(':memory:');
+    const bus = new LiveBus();
+    const presence = new PresenceRegistry(clock);
+    const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
+    const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS, expiryChunkDevices: 1 });
+    cleanup = async () => {
+      index.stop();
+      await store.close();
+    };
+    await store.createDevices(['mqtt', 'http', 'gone'].map((id) => ({ id, fleet: 'f', spec: SEED_DEFAULT_SPEC })));
+    presence.report('mqtt', 'online', 'status');
+    presence.report('gone', 'offline', 'status');
+    await ingest.submitWindows(['mqtt', 'http', 'gone'].map((id, i) => window(id, 0, 0.001, T0 - 10_000 - i * 1_000)));
+    await index.start();
+    await index.current();
+    expect(fleetOverview(index, nowMs).states).toEqual({ online: 2, stale: 0, offline: 1 });
+    expect(index.totals().online).toBe(2);
+    nowMs += THRESHOLD_MS + 1; // both fresh windows aged: each surfaces once from the heap, a turn each
+    index.totals();
+    for (let turn = 0; turn < 4; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(fleetOverview(index, nowMs).states).toEqual({ online: 0, stale: 1, offline: 2 });
+    expect(index.totals().online).toBe(1); // connected by its status: online in the totals, stale in the overview
+    expect(withoutFloats(fleetOverview(index, nowMs))).toEqual(withoutFloats(referencePass(index, nowMs)));
+  });
+
   it('a group whose observed devices all left shows no power and exactly zero sums, not what adding and taking out left', async () => {
     const nowMs = T0;
     const clock = () => nowMs;
@@ -283,7 +402,7 @@ function referencePass(index: FleetIndex, nowMs: number, fleet?: string): FleetO
   const fleets = [...groups.values()].map((group) => ({ ...group, averagePowerW: group.observedS > 0 ? group.energyJ / group.observedS : null }));
   fleets.sort((a, b) => b.devices - a.devices || (a.fleet ?? '\uffff').localeCompare(b.fleet ?? '\uffff'));
   const onlineHistory = { stepMs: index.onlineHistory.step, samples: fleet === undefined ? index.onlineHistory.list() : [] };
-  return { computedAtMs: nowMs, onlineThresholdMs: index.onlineThresholdMs, states, lastSeenMs, power, fleets, onlineHistory };
+  return { computedAtMs: nowMs, onlineThresholdMs: index.onlineThresholdMs, complete: true, states, lastSeenMs, power, fleets, onlineHistory };
 }
 
 /** The overview with its running sums of real numbers left out (compared to a pass's within rounding). */

@@ -3,11 +3,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildCatalogue } from '../../../src/catalogue/load-catalogue.js';
 import { MAX_FLEET_CACHE_ENTRIES } from '../../../src/http/limits.js';
-import { FleetPages } from '../../../src/http/routes/fleet.js';
+import { FleetPages, PAGE_RENDER_SLICE_ROWS } from '../../../src/http/routes/fleet.js';
 import { PresenceRegistry } from '../../../src/live/device-presence.js';
 import { LiveBus } from '../../../src/live/live-bus.js';
 import { FleetIndex } from '../../../src/service/fleet-index.js';
-import type { FleetPageQuery } from '../../../src/service/fleet-page.js';
+import { fleetPage, type FleetPageQuery } from '../../../src/service/fleet-page.js';
 import { FLEET_STEP_BUDGET_MS, StepBudget } from '../../../src/service/fleet-step.js';
 import { SEED_DEFAULT_SPEC } from '../../../src/service/spec.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
@@ -54,6 +54,53 @@ describe('FleetPages', () => {
     };
     expect(await order(false, 3)).toEqual(['page written', 'next turn']);
     expect(await order(true, 4)).toEqual(['next turn', 'page written']);
+  });
+});
+
+describe('FleetPages render of a large page', () => {
+  it('renders and serialises a page of many rows a slice at a time over several turns, and the body is the page a single render gives', async () => {
+    const clock = () => T0;
+    const store = SqliteStore.open(':memory:');
+    const index = new FleetIndex({ store, catalogue, bus: new LiveBus(), presence: new PresenceRegistry(clock), clock, onlineThresholdMs: 60_000 });
+    cleanup = async () => {
+      index.stop();
+      await store.close();
+    };
+    const devices = 2 * PAGE_RENDER_SLICE_ROWS + 50;
+    await store.createDevices(
+      Array.from({ length: devices }, (_, i) => ({ id: `d${i}`, fleet: `f${i % 3}`, deployedAt: '2025-01-01T00:00:00Z', spec: SEED_DEFAULT_SPEC })),
+    );
+    await index.start();
+    const pages = new FleetPages(index, catalogue, clock);
+    const query: FleetPageQuery = { status: 'all', sort: 'id', direction: 1, offset: 0, limit: devices };
+    let clockMs = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => clockMs);
+    // Each row costs a fiftieth of the budget: a slice of rows spends a turn's budget.
+    let turn = 0;
+    const turnsOfRows = new Set<number>();
+    const fleetRow = index.fleetRow.bind(index);
+    vi.spyOn(index, 'fleetRow').mockImplementation((row, nowMs) => {
+      clockMs += FLEET_STEP_BUDGET_MS / 50;
+      turnsOfRows.add(turn);
+      return fleetRow(row, nowMs);
+    });
+    await new Promise((resolve) => setImmediate(resolve)); // a new turn, on the mocked clock
+    let ticking = true;
+    const tick = () => {
+      turn += 1;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    let written: Buffer | undefined;
+    const res = { writeHead: () => res, end: (bytes: Buffer) => (written = bytes) } as unknown as ServerResponse;
+    await pages.answer({ headers: {} } as IncomingMessage, res, query);
+    ticking = false;
+    expect(turnsOfRows.size).toBeGreaterThanOrEqual(Math.ceil(devices / PAGE_RENDER_SLICE_ROWS));
+
+    const body = JSON.parse(written!.toString()) as { rows: unknown[]; matched: number; truncated: boolean; devices: number };
+    const single = await fleetPage(index, query, T0, catalogue.assumptions.assumedPowerW);
+    expect(body.rows).toEqual(single.rows);
+    expect(body).toMatchObject({ ...index.totals(), matched: devices, truncated: false });
   });
 });
 

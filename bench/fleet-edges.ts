@@ -181,7 +181,7 @@ async function main(): Promise<void> {
   }
   for (let run = 0; run < (CASES.includes('snapshots') ? REPEAT : 0); run += 1) {
     let points = 0;
-    const round = await longestTask(() => (points = footprintSnapshots(index, nowMs).snapshots.length));
+    const round = await longestTask(async () => (points = (await footprintSnapshots(index, nowMs)).snapshots.length));
     console.log(`footprint snapshots, one round of ${points} points: ${fmt(round)}`);
   }
   index.stop();

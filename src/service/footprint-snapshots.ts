@@ -9,6 +9,7 @@ import { counterFamily, Counters, gauge, total } from '../obs/counters.js';
 import type { HealthSource, SourceStatus } from '../obs/health-registry.js';
 import type { FootprintSnapshot } from '../store/influx/footprint-points.js';
 import type { FleetIndex } from './fleet-index.js';
+import { StepBudget } from './fleet-step.js';
 
 /**
  * Time between two rounds (ms): the fleet index refreshes accrued footprints at this period (ACCRUED_REFRESH_MS), and
@@ -37,12 +38,28 @@ export interface FootprintSnapshotterDeps {
   onError?: (error: Error) => void;
 }
 
-/** Every device's snapshot from its fleet row at `nowMs`; devices whose footprint does not resolve are left out. */
-export function footprintSnapshots(index: Pick<FleetIndex, 'devices' | 'fleetRow'>, nowMs: number): { snapshots: FootprintSnapshot[]; skipped: number } {
+/**
+ * Devices between two looks at the turn's budget: a fleet row costs a few µs, so 64 of them stay far inside the
+ * budget's slack, and the clock is read once per 64 rows, not once per row.
+ */
+export const SNAPSHOT_BUDGET_CHECK_DEVICES = 64;
+
+/**
+ * Every device's snapshot from its fleet row at `nowMs`; devices whose footprint does not resolve are left out. The
+ * rows are built in steps of the fleet's turn budget (FLEET_STEP_BUDGET_MS): 100 000 devices in one loop were a
+ * 25–91 ms task (bench/fleet-edges.ts). The devices are those indexed when the round began.
+ */
+export async function footprintSnapshots(
+  index: Pick<FleetIndex, 'devices' | 'fleetRow'>,
+  nowMs: number,
+): Promise<{ snapshots: FootprintSnapshot[]; skipped: number }> {
   const snapshots: FootprintSnapshot[] = [];
   let skipped = 0;
-  for (const device of index.devices()) {
-    const row = index.fleetRow(device, nowMs);
+  const devices = index.devices().slice();
+  const budget = new StepBudget();
+  for (let at = 0; at < devices.length; at += 1) {
+    if (at % SNAPSHOT_BUDGET_CHECK_DEVICES === 0) await budget.yieldIfDue();
+    const row = index.fleetRow(devices[at]!, nowMs);
     if (row.error !== null) {
       skipped += 1;
       continue;
@@ -114,7 +131,7 @@ export class FootprintSnapshotter implements HealthSource {
     // The round's time is the start of its interval: a retry, or another instance in the same interval, overwrites
     // the same points instead of adding a second snapshot of the device.
     const atMs = Math.floor(nowMs / this.intervalMs) * this.intervalMs;
-    const { snapshots, skipped } = footprintSnapshots(this.deps.index, nowMs);
+    const { snapshots, skipped } = await footprintSnapshots(this.deps.index, nowMs);
     this.count.add('skippedDevices', skipped);
     try {
       await this.deps.sink.writeSnapshots(snapshots, atMs);

@@ -5,7 +5,14 @@ import { StoreUnavailableError } from '../../src/domain/errors.js';
 import { PresenceRegistry } from '../../src/live/device-presence.js';
 import { LiveBus } from '../../src/live/live-bus.js';
 import { FleetIndex } from '../../src/service/fleet-index.js';
-import { FOOTPRINT_SNAPSHOT_INTERVAL_MS, FootprintSnapshotter, type FootprintSnapshotSink } from '../../src/service/footprint-snapshots.js';
+import { FLEET_STEP_BUDGET_MS } from '../../src/service/fleet-step.js';
+import {
+  FOOTPRINT_SNAPSHOT_INTERVAL_MS,
+  FootprintSnapshotter,
+  footprintSnapshots,
+  SNAPSHOT_BUDGET_CHECK_DEVICES,
+  type FootprintSnapshotSink,
+} from '../../src/service/footprint-snapshots.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
 import type { FootprintSnapshot } from '../../src/store/influx/footprint-points.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -131,5 +138,35 @@ describe('FootprintSnapshotter', () => {
     await vi.advanceTimersByTimeAsync(3 * FOOTPRINT_SNAPSHOT_INTERVAL_MS);
     expect(sink.rounds).toHaveLength(2);
     expect(snapshotter.status().state).toBe('stopped');
+  });
+
+  it('builds a round in steps of the turn budget, giving the event loop back between them', async () => {
+    const { store, index } = await setup();
+    cleanup = () => store.close();
+    const [row] = index.devices().filter((d) => d.error === null);
+    // 8 × SNAPSHOT_BUDGET_CHECK_DEVICES rows of an eighth of a budget each: 8 budgets of work, which one task would do
+    // without a turn between; in steps, every look at the budget after the first finds it spent.
+    const slowRowMs = FLEET_STEP_BUDGET_MS / 8;
+    const devices = Array.from({ length: 8 * SNAPSHOT_BUDGET_CHECK_DEVICES }, () => row!);
+    const slowIndex = {
+      devices: () => devices,
+      fleetRow: (device: (typeof devices)[number], nowMs: number) => {
+        const until = performance.now() + slowRowMs;
+        while (performance.now() < until);
+        return index.fleetRow(device, nowMs);
+      },
+    };
+    let turns = 0;
+    let ticking = true;
+    const tick = (): void => {
+      turns += 1;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const { snapshots, skipped } = await footprintSnapshots(slowIndex, T0 + 12_345);
+    ticking = false;
+    expect(snapshots).toHaveLength(devices.length);
+    expect(skipped).toBe(0);
+    expect(turns).toBeGreaterThanOrEqual(4);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { InfluxDB, type ISchemaOptions } from 'influx';
 import type { IBackoffStrategy } from 'influx/lib/src/backoff/backoff.js';
+import type { IPoolRequestOptions } from 'influx/lib/src/pool.js';
 import { ValidationError } from '../../domain/errors.js';
 
 /**
@@ -45,4 +46,27 @@ export function influxClient(options: InfluxClientOptions): InfluxDB {
     schema: options.schema.map((schema) => ({ ...schema, database: options.database })),
     pool: { maxRetries: 0, requestTimeout: options.requestTimeoutMs ?? INFLUX_REQUEST_TIMEOUT_MS, backoff: NO_CLIENT_BACKOFF },
   });
+}
+
+/**
+ * The `influx` client's HTTP pool, which its writePoints sends the line protocol through (the package has no public
+ * write of ready lines), and the Basic auth writePoints adds from the client's resolved options (`user:password`; the
+ * client defaults both to `root`): the same hosts, timeout, error types and request as writePoints, without
+ * rebuilding each point. The package is pinned to exactly 5.12.0 (package.json); the constructor checks both are there,
+ * test/store/influx/influx-window-store.test.ts compares the requests with writePoints', and the contract suite
+ * writes through the pool into a real influxd.
+ */
+export interface InfluxPool {
+  discard(options: IPoolRequestOptions): Promise<void>;
+}
+
+export function writeChannelOf(client: InfluxDB): { pool: InfluxPool; auth: string | undefined } {
+  const internals = client as unknown as { _pool?: Partial<InfluxPool>; _options?: { username?: unknown; password?: unknown } };
+  const pool = internals._pool;
+  if (typeof pool?.discard !== 'function' || internals._options === undefined) {
+    throw new TypeError('the influx client has no request pool (_pool.discard) or options: a version this store does not know');
+  }
+  const { username, password } = internals._options;
+  const auth = typeof username === 'string' ? `${username}:${typeof password === 'string' ? password : ''}` : undefined;
+  return { pool: pool as InfluxPool, auth };
 }

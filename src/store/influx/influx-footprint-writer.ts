@@ -6,25 +6,29 @@
 import type { InfluxDB } from 'influx';
 import { StoreClosedError } from '../../domain/errors.js';
 import { mapInfluxError } from './influx-errors.js';
-import { FOOTPRINT_SCHEMA, footprintPoint, type FootprintSnapshot } from './footprint-points.js';
-import { influxClient } from './influx-client.js';
+import { FOOTPRINT_SCHEMA, footprintLines, type FootprintSnapshot } from './footprint-points.js';
+import { influxClient, type InfluxPool, writeChannelOf } from './influx-client.js';
 import { DEFAULT_INFLUX_DATABASE, type InfluxWindowStoreOptions } from './influx-window-store.js';
 
 /**
- * Points per write request: a point is ≈ 250 bytes of line protocol, so 5 000 is ≈ 1.2 MB, far below influxd's
- * default 25 MB body limit, and 100 000 devices take 20 requests.
+ * Points per write request: a point is ≈ 250 bytes of line protocol, so 1 000 is ≈ 250 KB, far below influxd's
+ * default 25 MB body limit; 100 000 devices take 100 requests a round. The lines of one request are built in one
+ * task, so its size bounds that task: 1 000 lines are ≈ 1–3 ms (bench/fleet-edges.ts, `snapshots`).
  */
-export const FOOTPRINT_POINTS_PER_WRITE = 5_000;
+export const FOOTPRINT_POINTS_PER_WRITE = 1_000;
 
 export class InfluxFootprintWriter {
   readonly database: string;
   private readonly client: InfluxDB;
+  private readonly pool: InfluxPool;
+  private readonly auth: string | undefined;
   private databaseReady = false;
   private closed = false;
 
   constructor(options: InfluxWindowStoreOptions) {
     this.database = options.database ?? DEFAULT_INFLUX_DATABASE;
     this.client = influxClient({ ...options, database: this.database, schema: [FOOTPRINT_SCHEMA] });
+    ({ pool: this.pool, auth: this.auth } = writeChannelOf(this.client));
   }
 
   /** Writes one round: every snapshot at `atMs`, in requests of FOOTPRINT_POINTS_PER_WRITE. */
@@ -36,8 +40,14 @@ export class InfluxFootprintWriter {
         this.databaseReady = true;
       }
       for (let from = 0; from < snapshots.length; from += FOOTPRINT_POINTS_PER_WRITE) {
-        const points = snapshots.slice(from, from + FOOTPRINT_POINTS_PER_WRITE).map((snapshot) => footprintPoint(snapshot, atMs));
-        await this.client.writePoints(points, { precision: 'n' });
+        // The request writePoints sends (same query, auth and pool), with lines built here (footprintLine).
+        await this.pool.discard({
+          method: 'POST',
+          path: '/write',
+          query: { db: this.database, precision: 'n' },
+          body: footprintLines(snapshots.slice(from, from + FOOTPRINT_POINTS_PER_WRITE), atMs),
+          ...(this.auth === undefined ? {} : { auth: this.auth }),
+        });
       }
     } catch (raw) {
       throw mapInfluxError(raw, `write of ${snapshots.length} footprint snapshots`);

@@ -6,13 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { escape, type InfluxDB, type IResults } from 'influx';
-import type { IPoolRequestOptions } from 'influx/lib/src/pool.js';
 import { StoreClosedError } from '../../domain/errors.js';
 import { isInstrumentId, type InstrumentId } from '../../domain/instruments.js';
 import type { DeviceAggregate } from '../../domain/types.js';
 import { mergeInstruments } from '../../domain/window-totals.js';
 import type { StoredWindow, WindowStore, WindowStoreCapabilities } from '../window-store.js';
-import { influxClient } from './influx-client.js';
+import { influxClient, type InfluxPool, writeChannelOf } from './influx-client.js';
 import { isDatabaseNotFound, mapInfluxError } from './influx-errors.js';
 import { CHANGE_MEASUREMENT, CHANGE_SCHEMA, changeLines, WINDOW_MEASUREMENT, WINDOW_SCHEMA, windowLines } from './influx-points.js';
 
@@ -70,29 +69,6 @@ export interface InfluxWindowStoreOptions {
   requestTimeoutMs?: number;
   /** The tag of this writer's change markers; absent: a random id per store (one outbox writer per process). */
   writerId?: string;
-}
-
-/**
- * The `influx` client's HTTP pool, which its writePoints sends the line protocol through (the package has no public
- * write of ready lines), and the Basic auth writePoints adds from the client's resolved options (`user:password`; the
- * client defaults both to `root`): the same hosts, timeout, error types and request as writePoints, without
- * rebuilding each point. The package is pinned to exactly 5.12.0 (package.json); the constructor checks both are there,
- * test/store/influx/influx-window-store.test.ts compares the requests with writePoints', and the contract suite
- * writes through the pool into a real influxd.
- */
-interface InfluxPool {
-  discard(options: IPoolRequestOptions): Promise<void>;
-}
-
-function writeChannelOf(client: InfluxDB): { pool: InfluxPool; auth: string | undefined } {
-  const internals = client as unknown as { _pool?: Partial<InfluxPool>; _options?: { username?: unknown; password?: unknown } };
-  const pool = internals._pool;
-  if (typeof pool?.discard !== 'function' || internals._options === undefined) {
-    throw new TypeError('the influx client has no request pool (_pool.discard) or options: a version this store does not know');
-  }
-  const { username, password } = internals._options;
-  const auth = typeof username === 'string' ? `${username}:${typeof password === 'string' ? password : ''}` : undefined;
-  return { pool: pool as InfluxPool, auth };
 }
 
 interface AggregateRow {

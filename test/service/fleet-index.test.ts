@@ -18,7 +18,8 @@ const window = constantPowerWindow;
 async function setup(options: Pick<FleetIndexDeps, 'expiryChunkDevices'> = {}) {
   let nowMs = T0;
   const clock = () => nowMs;
-  const { store, bus, presence, ingest, index } = fleetRig(clock, { catalogue, onlineThresholdMs: THRESHOLD_MS, ...options });
+  const rig = fleetRig(clock, { catalogue, onlineThresholdMs: THRESHOLD_MS, ...options });
+  const { store, presence, index } = rig;
   const expected = async (fleet?: string): Promise<FleetSummary> => {
     const entries = await store.listDevicesWithAggregates({ limit: 1_000_000, offset: 0, ...(fleet === undefined ? {} : { fleet }) });
     return fleetSummary(catalogue, entries, nowMs, THRESHOLD_MS, (id) => presence.get(id));
@@ -27,11 +28,7 @@ async function setup(options: Pick<FleetIndexDeps, 'expiryChunkDevices'> = {}) {
     (await fleetPage(index, { status: 'all', sort: 'id', direction: 1, offset: 0, limit: 1_000_000, ...query }, nowMs, catalogue.assumptions.assumedPowerW))
       .rows;
   return {
-    store,
-    bus,
-    presence,
-    ingest,
-    index,
+    ...rig,
     expected,
     allRows,
     setNow: (ms: number) => (nowMs = ms),

@@ -1,3 +1,4 @@
+import { statfsSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
 /** Integration tests drive real brokers, ptys, browsers and child processes; on a busy 2-core machine they take seconds. */
@@ -12,6 +13,27 @@ export const UNIT_HOOK_TIMEOUT_MS = 10_000;
  * CPU-bound and short, so both cores help.
  */
 export const UNIT_MAX_WORKERS = 2;
+
+/**
+ * Unit tests keep their SQLite files and temp dirs on a RAM disk where there is a roomy one: the store fdatasyncs every
+ * commit (by design), and on this host's disk those waits were a third of the unit files' time (their durations summed
+ * to 55 s on disk and 36 s on /dev/shm, back to back, with the same CPU time). The code paths are the same (fdatasync
+ * is still called); only the wait for the disk goes. Not when TMPDIR is set (the caller chose), nor where the RAM disk is missing or small
+ * (Docker's default /dev/shm is 64 MiB).
+ */
+const UNIT_RAM_DISK = '/dev/shm';
+/** Bytes the RAM disk must have free: the unit run's temp files peaked at 1.4 MiB (measured); 1 GiB is a wide margin. */
+const UNIT_RAM_DISK_MIN_FREE_BYTES = 1024 ** 3;
+
+function unitTmpDir(): Record<string, string> {
+  if (process.env['TMPDIR'] !== undefined) return {};
+  try {
+    const disk = statfsSync(UNIT_RAM_DISK);
+    return disk.bavail * disk.bsize >= UNIT_RAM_DISK_MIN_FREE_BYTES ? { TMPDIR: UNIT_RAM_DISK } : {};
+  } catch {
+    return {};
+  }
+}
 
 /** The rule (README, Development): `*.int.test.ts` is integration, every other `*.test.ts` is unit. */
 const INTEGRATION_FILES = 'test/**/*.int.test.ts';
@@ -34,6 +56,7 @@ export default defineConfig({
           maxWorkers: UNIT_MAX_WORKERS,
           unstubEnvs: true,
           unstubGlobals: true,
+          env: unitTmpDir(),
           testTimeout: UNIT_TEST_TIMEOUT_MS,
           hookTimeout: UNIT_HOOK_TIMEOUT_MS,
           // `npm test` runs the unit project first, on its own: it fails fast, and never competes with the timing of an

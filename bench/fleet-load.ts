@@ -6,14 +6,15 @@
  * footprint grows and the fleet index's version moves (a cached page goes stale) every accrued step. Each figure
  * stands beside two baselines measured in the same run, each in its own process: bare node:http and a trivial Express
  * handler, serving a body of the same size. Per endpoint: one request at a time (median of SINGLE_REQUESTS), then
- * CONNECTIONS connections: throughput, p99, and each process's own CPU per request (from /proc, which, unlike
- * throughput, hardly moves when other processes load the machine). Also: the service's event-loop delay during each run
+ * CONNECTIONS connections, after WARMUP_S of the same load: throughput, p99, and each process's own CPU per request
+ * (from /proc, which, unlike throughput, hardly moves when other processes load the machine). Also: the service's event-loop delay during each run
  * (its monitorEventLoopDelay histogram, read from /metrics, which resets it at every scrape) and its longest loop task
  * in main-thread CPU time (bench/loop-task-probe.mjs), heap per device once the whole fleet is loaded, and startup to
  * the first fleet answer and to the whole fleet loaded.
  *
  * npx tsx bench/fleet-load.ts [devices…]          (default 10000 100000)
  * BENCH_DURATION_S=10  seconds per load run (default 10)
+ * BENCH_WARMUP_S=2  seconds of the same load before each measured run (service and baselines alike), not counted (0: none)
  * BENCH_FLEET_POLL=/api/fleet?sort=power&dir=desc&limit=100,/api/fleet/overview,…  what the background dashboard asks for once a
  *   second, comma-separated (default: what dashboards/web/js/fleet/fleet-view.js and fleet-status.js poll; `none`: no dashboard)
  * BENCH_LOG_LEVEL=info  the service's --log-level (info: the access log is written, as by default)
@@ -42,6 +43,13 @@ const DEFAULT_SIZES = [10_000, 100_000];
 /** Concurrent keep-alive connections, as the issue measured. */
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
+/**
+ * Seconds of unmeasured load before each measured run, for the service and both baselines alike (as bench/footprint.ts).
+ * The baselines are a fresh process per endpoint, and their first seconds pay JIT and lazy set-up (about twice the CPU
+ * per request of later ones) while the service had served the dashboard and the earlier endpoints: measured cold, the
+ * baselines looked dearer than they are.
+ */
+const WARMUP_S = Number(process.env['BENCH_WARMUP_S'] ?? 2);
 /** Windows per device: every footprint is computed from measured power. */
 const WINDOWS_PER_DEVICE = 2;
 /** Windows per append transaction while populating. */
@@ -77,6 +85,59 @@ const STARTUP_POLL_MS = 10;
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 /** Milliseconds a single request of the bench itself (a sample, a scrape, a poll) may take before it counts as failed. */
 const REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * Every child process this bench started and has not yet seen exit, and every temp dir it has not yet removed: a run
+ * that throws, or is stopped by SIGINT or SIGTERM, kills the children (a `serve` left running holds its port, its CPU
+ * and its data dir) and removes the dirs on its way out.
+ */
+const children = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+
+function tracked(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+function removeTempDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  tempDirs.delete(dir);
+}
+
+/** Synchronous, so it also runs from `process.on('exit')`: SIGKILL, since nothing of a child is wanted any more. */
+function cleanUp(): void {
+  for (const child of children) child.kill('SIGKILL');
+  children.clear();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+/** Exit codes of a process stopped by a signal (128 + its number), as a shell reports them. */
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/** Clean up on every way out of a run; returns the undo, for a caller (bench/run.ts) that goes on after it. */
+function cleanUpOnExit(): () => void {
+  const onSignal = (signal: keyof typeof SIGNAL_EXIT_CODES): void => {
+    process.stderr.write(`fleet bench: ${signal}, stopping ${children.size} child process(es)\n`);
+    cleanUp();
+    process.exit(SIGNAL_EXIT_CODES[signal]);
+  };
+  process.on('exit', cleanUp);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('exit', cleanUp);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
 
 /** GET with a timeout: the body as text, or null when it failed (an overloaded service is a figure, not a crash). */
 async function getText(url: string): Promise<{ status: number; text: string } | null> {
@@ -163,6 +224,8 @@ async function loopTask(service: Service): Promise<LoopTasks> {
   for (;;) {
     const match = /LOOP_TASK (\{.*\})\n/.exec(service.probeOutput().slice(before));
     if (match) return JSON.parse(match[1]!) as LoopTasks;
+    if (service.child.exitCode !== null || service.child.signalCode !== null)
+      throw new Error(`the service exited (${service.child.exitCode ?? service.child.signalCode}) before its loop-task report`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -170,18 +233,20 @@ async function loopTask(service: Service): Promise<LoopTasks> {
 function startService(dataDir: string): Promise<Service> {
   const spawnedAtMs = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        pathToFileURL(path.join(path.dirname(new URL(import.meta.url).pathname), 'loop-task-probe.mjs')).href,
-        ...NODE_FLAGS,
-        'bin/tinyml-footprint.js',
-        ...benchServeArgs(dataDir),
-        '--log-level',
-        LOG_LEVEL,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TINYML_API_TOKEN: 'bench-token' } },
+    const child = tracked(
+      spawn(
+        process.execPath,
+        [
+          '--import',
+          pathToFileURL(path.join(path.dirname(new URL(import.meta.url).pathname), 'loop-task-probe.mjs')).href,
+          ...NODE_FLAGS,
+          'bin/tinyml-footprint.js',
+          ...benchServeArgs(dataDir),
+          '--log-level',
+          LOG_LEVEL,
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TINYML_API_TOKEN: 'bench-token' } },
+      ),
     );
     let stderr = '';
     let probeOutput = '';
@@ -204,6 +269,7 @@ function startService(dataDir: string): Promise<Service> {
 }
 
 async function stopService(service: Service): Promise<void> {
+  if (service.child.exitCode !== null || service.child.signalCode !== null) return;
   const exited = new Promise((resolve) => service.child.once('exit', resolve));
   service.child.kill('SIGTERM');
   await exited;
@@ -273,9 +339,11 @@ function startPolling(url: string): { stop: () => Promise<number[]> } {
 }
 
 async function startBaselines(bytes: number): Promise<{ child: ChildProcess; nodeUrl: string; expressUrl: string }> {
-  const child = spawn(process.execPath, [new URL('./fleet-load-baseline.mjs', import.meta.url).pathname, String(bytes)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = tracked(
+    spawn(process.execPath, [new URL('./fleet-load-baseline.mjs', import.meta.url).pathname, String(bytes)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
   const ports = await new Promise<{ node: number; express: number }>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -315,8 +383,18 @@ interface Row {
   tasksOver10: number;
 }
 
-/** Load one server, measuring its process's CPU per request over the run. */
-async function loadWithCpu(url: string, pid: number | undefined, pathFor: () => string): Promise<{ result: LoadResult; cpuUs: number }> {
+/**
+ * Load one server, measuring its process's CPU per request over the run, after WARMUP_S of the same load (not counted);
+ * `afterWarmup` runs between the two (the service's histogram and loop-task resets).
+ */
+async function loadWithCpu(
+  url: string,
+  pid: number | undefined,
+  pathFor: () => string,
+  afterWarmup?: () => Promise<unknown>,
+): Promise<{ result: LoadResult; cpuUs: number }> {
+  if (WARMUP_S > 0) await loadGet(url, pathFor, CONNECTIONS, WARMUP_S);
+  await afterWarmup?.();
   const cpuBefore = cpuMsOf(pid);
   const result = await loadGet(url, pathFor, CONNECTIONS, DURATION_S);
   const requests = result.requestsPerS * DURATION_S;
@@ -365,28 +443,39 @@ async function heapUsedBytes(url: string): Promise<number> {
 
 /** Heap used by a service with no device, as the reference for heap per device. */
 async function emptyServiceHeap(): Promise<number> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-bench-fleet-empty-'));
+  const dataDir = tempDir('tinyml-bench-fleet-empty-');
   const service = await startService(dataDir);
   try {
     await startupToCompleteMs(service);
     return await heapUsedBytes(service.url);
   } finally {
     await stopService(service);
-    rmSync(dataDir, { recursive: true, force: true });
+    removeTempDir(dataDir);
   }
 }
 
 export async function runFleetLoadBench(sizes: readonly number[] = DEFAULT_SIZES): Promise<void> {
+  const undoCleanUp = cleanUpOnExit();
+  try {
+    await runSizes(sizes);
+  } finally {
+    cleanUp();
+    undoCleanUp();
+  }
+}
+
+async function runSizes(sizes: readonly number[]): Promise<void> {
   process.stdout.write(
     `fleet bench: ${sizes.join(', ')} devices × ${WINDOWS_PER_DEVICE} windows; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs\n`,
   );
   process.stdout.write(`service node flags: ${NODE_FLAGS.join(' ') || 'none'}\n`);
   process.stdout.write(
-    `loop max/p99: the service's event-loop delay during the run beyond its ${LOOP_RESOLUTION_MS} ms sampling interval (monitorEventLoopDelay via /metrics)\n`,
+    `loop max/p99: the service's event-loop delay during the run beyond its ${LOOP_RESOLUTION_MS} ms sampling interval (monitorEventLoopDelay via /metrics); ` +
+      `every load run follows ${WARMUP_S} s of the same load, not counted\n`,
   );
   const emptyHeap = await emptyServiceHeap();
   for (const devices of sizes) {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-bench-fleet-'));
+    const dataDir = tempDir('tinyml-bench-fleet-');
     try {
       const populateMs = await populate(dataDir, devices);
       const service = await startService(dataDir);
@@ -427,9 +516,16 @@ export async function runFleetLoadBench(sizes: readonly number[] = DEFAULT_SIZES
           } finally {
             baselines.child.kill('SIGTERM');
           }
-          await scrape(service.url); // resets the event-loop histogram: the next scrape covers this run only
-          await loopTask(service); // and the probe's longest task
-          const run = await loadWithCpu(service.url, service.child.pid, () => endpoint.path(devices));
+          const run = await loadWithCpu(
+            service.url,
+            service.child.pid,
+            () => endpoint.path(devices),
+            // after the warm-up: the event-loop histogram and the probe's longest task then cover the measured run only
+            async () => {
+              await scrape(service.url);
+              await loopTask(service);
+            },
+          );
           const after = await scrape(service.url);
           const task = await loopTask(service);
           rows.push({
@@ -460,7 +556,7 @@ export async function runFleetLoadBench(sizes: readonly number[] = DEFAULT_SIZES
         await stopService(service);
       }
     } finally {
-      rmSync(dataDir, { recursive: true, force: true });
+      removeTempDir(dataDir);
     }
   }
 }

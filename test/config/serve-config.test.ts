@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,13 +43,17 @@ describe('serve configuration', () => {
 
   it('generates an API token once (mode 0600) and reuses it; the environment overrides it', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-token-'));
-    const first = resolveApiToken(undefined, dir);
-    expect(first.origin).toBe('generated');
-    expect(first.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(statSync(first.file).mode & 0o777).toBe(0o600);
-    expect(readFileSync(first.file, 'utf8').trim()).toBe(first.token);
-    expect(resolveApiToken(undefined, dir)).toMatchObject({ origin: 'file', token: first.token });
-    expect(resolveApiToken('from-env', dir)).toMatchObject({ origin: 'env', token: 'from-env' });
+    try {
+      const first = resolveApiToken(undefined, dir);
+      expect(first.origin).toBe('generated');
+      expect(first.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(statSync(first.file).mode & 0o777).toBe(0o600);
+      expect(readFileSync(first.file, 'utf8').trim()).toBe(first.token);
+      expect(resolveApiToken(undefined, dir)).toMatchObject({ origin: 'file', token: first.token });
+      expect(resolveApiToken('from-env', dir)).toMatchObject({ origin: 'env', token: 'from-env' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true }); // unit temp dirs may be on /dev/shm (vitest.config.ts): RAM
+    }
   });
 });
 

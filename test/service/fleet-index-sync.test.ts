@@ -15,26 +15,14 @@ import { fleetPage } from '../../src/service/fleet-page.js';
 import { fleetSummary, type FleetDeviceRow } from '../../src/service/fleet-summary.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { constantPowerWindow } from '../helpers/fleet-rig.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const catalogue = buildCatalogue();
 const THRESHOLD_MS = 60_000;
 const T0 = 1_764_000_000_000;
 
-function window(deviceId: string, seq: number, powerW: number): EnergyWindow {
-  return {
-    deviceId,
-    seq,
-    startMs: T0 - 100_000 + seq * 10_000,
-    durationS: 10,
-    energyJ: powerW * 10,
-    sampleCount: 100,
-    minPowerW: powerW,
-    maxPowerW: powerW,
-    inferenceCount: 2,
-    source: 'test',
-  };
-}
+const window = (deviceId: string, seq: number, powerW: number): EnergyWindow => constantPowerWindow(deviceId, seq, powerW, T0 - 100_000 + seq * 10_000);
 
 const stores: SqliteStore[] = [];
 const indexes: FleetIndex[] = [];

@@ -1,45 +1,25 @@
 /** The fleet index keeps, change by change, exactly what fleetSummary computes from scratch over the whole store. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildCatalogue } from '../../src/catalogue/load-catalogue.js';
-import type { DeviceSpec, EnergyWindow } from '../../src/domain/types.js';
-import { IngestService } from '../../src/ingest/ingest-service.js';
-import { PresenceRegistry } from '../../src/live/device-presence.js';
-import { LiveBus } from '../../src/live/live-bus.js';
+import type { DeviceSpec } from '../../src/domain/types.js';
 import { FleetIndex, LOAD_WAIT_MS, type FleetIndexDeps } from '../../src/service/fleet-index.js';
 import { fleetPage, PAGE_SCAN_CLOCK_EVERY, type FleetPageQuery } from '../../src/service/fleet-page.js';
 import { StepBudget } from '../../src/service/fleet-step.js';
 import { fleetSummary, type FleetDeviceRow, type FleetSummary } from '../../src/service/fleet-summary.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { constantPowerWindow, fleetRig } from '../helpers/fleet-rig.js';
 
 const catalogue = buildCatalogue();
 const THRESHOLD_MS = 60_000;
 const T0 = 1_764_000_000_000;
 
-function window(deviceId: string, seq: number, powerW: number, startMs: number): EnergyWindow {
-  return {
-    deviceId,
-    seq,
-    startMs,
-    durationS: 10,
-    energyJ: powerW * 10,
-    sampleCount: 100,
-    minPowerW: powerW,
-    maxPowerW: powerW,
-    inferenceCount: 2,
-    source: 'test',
-  };
-}
+const window = constantPowerWindow;
 
 async function setup(options: Pick<FleetIndexDeps, 'expiryChunkDevices'> = {}) {
   let nowMs = T0;
   const clock = () => nowMs;
-  const store = SqliteStore.open(':memory:');
-  const bus = new LiveBus();
-  const presence = new PresenceRegistry(clock);
-  presence.onChange((deviceId) => bus.publish({ type: 'device', deviceId }));
-  const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
-  const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS, ...options });
+  const rig = fleetRig(clock, { catalogue, onlineThresholdMs: THRESHOLD_MS, ...options });
+  const { store, presence, index } = rig;
   const expected = async (fleet?: string): Promise<FleetSummary> => {
     const entries = await store.listDevicesWithAggregates({ limit: 1_000_000, offset: 0, ...(fleet === undefined ? {} : { fleet }) });
     return fleetSummary(catalogue, entries, nowMs, THRESHOLD_MS, (id) => presence.get(id));
@@ -48,11 +28,7 @@ async function setup(options: Pick<FleetIndexDeps, 'expiryChunkDevices'> = {}) {
     (await fleetPage(index, { status: 'all', sort: 'id', direction: 1, offset: 0, limit: 1_000_000, ...query }, nowMs, catalogue.assumptions.assumedPowerW))
       .rows;
   return {
-    store,
-    bus,
-    presence,
-    ingest,
-    index,
+    ...rig,
     expected,
     allRows,
     setNow: (ms: number) => (nowMs = ms),

@@ -2,33 +2,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildCatalogue } from '../../src/catalogue/load-catalogue.js';
 import type { EnergyWindow } from '../../src/domain/types.js';
-import { IngestService } from '../../src/ingest/ingest-service.js';
-import { PresenceRegistry } from '../../src/live/device-presence.js';
-import { LiveBus } from '../../src/live/live-bus.js';
 import { FleetIndex } from '../../src/service/fleet-index.js';
 import { deviceState, fleetOverview, powerBin, POWER_BIN_EDGES_W, type FleetGroup, type FleetOverview } from '../../src/service/fleet-overview.js';
 import { OnlineHistory } from '../../src/service/online-history.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { constantPowerWindow, fleetRig } from '../helpers/fleet-rig.js';
 
 const catalogue = buildCatalogue();
 const THRESHOLD_MS = 60_000;
 const T0 = 1_764_000_000_000;
 
-function window(deviceId: string, seq: number, powerW: number, startMs: number): EnergyWindow {
-  return {
-    deviceId,
-    seq,
-    startMs,
-    durationS: 10,
-    energyJ: powerW * 10,
-    sampleCount: 100,
-    minPowerW: powerW,
-    maxPowerW: powerW,
-    inferenceCount: 0,
-    source: 'test',
-  };
-}
+const window = (deviceId: string, seq: number, powerW: number, startMs: number): EnergyWindow => constantPowerWindow(deviceId, seq, powerW, startMs, 0);
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -40,16 +24,8 @@ describe('fleetOverview', () => {
   it('counts online, stale and offline devices, bins measured power, groups by fleet', async () => {
     let nowMs = T0;
     const clock = () => nowMs;
-    const store = SqliteStore.open(':memory:');
-    const bus = new LiveBus();
-    const presence = new PresenceRegistry(clock);
-    presence.onChange((deviceId) => bus.publish({ type: 'device', deviceId }));
-    const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
-    const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS });
-    cleanup = async () => {
-      index.stop();
-      await store.close();
-    };
+    const { store, presence, ingest, index, close } = fleetRig(clock, { catalogue, onlineThresholdMs: THRESHOLD_MS });
+    cleanup = close;
     for (const [id, fleet] of [
       ['fresh', 'north'],
       ['silent-http', 'north'],
@@ -96,17 +72,9 @@ describe('fleetOverview', () => {
   it('keeps the figures of a pass over every device as devices report, move fleets, change presence, age, and the clock goes back', async () => {
     let nowMs = T0;
     const clock = () => nowMs;
-    const store = SqliteStore.open(':memory:');
-    const bus = new LiveBus();
-    const presence = new PresenceRegistry(clock);
-    presence.onChange((deviceId) => bus.publish({ type: 'device', deviceId }));
-    const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
     // Two expiries a turn: a read sees the rest applied only after the turns that drain them.
-    const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS, expiryChunkDevices: 2 });
-    cleanup = async () => {
-      index.stop();
-      await store.close();
-    };
+    const { store, bus, presence, ingest, index, close } = fleetRig(clock, { catalogue, onlineThresholdMs: THRESHOLD_MS, expiryChunkDevices: 2 });
+    cleanup = close;
     const devices = 40;
     await store.createDevices(Array.from({ length: devices }, (_, i) => ({ id: `d${i}`, fleet: i % 5 === 4 ? null : `f${i % 3}`, spec: SEED_DEFAULT_SPEC })));
     let seq = 0;
@@ -291,15 +259,9 @@ describe('fleetOverview', () => {
   it('a group whose observed devices all left shows no power and exactly zero sums, not what adding and taking out left', async () => {
     const nowMs = T0;
     const clock = () => nowMs;
-    const store = SqliteStore.open(':memory:');
-    const bus = new LiveBus();
-    const presence = new PresenceRegistry(clock);
-    const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
-    const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS });
-    cleanup = async () => {
-      index.stop();
-      await store.close();
-    };
+    // No presence changes here: that the rig publishes them on the bus changes nothing.
+    const { store, bus, ingest, index, close } = fleetRig(clock, { catalogue, onlineThresholdMs: THRESHOLD_MS });
+    cleanup = close;
     await store.createDevices(['a', 'b', 'c'].map((id) => ({ id, fleet: 'f1', spec: SEED_DEFAULT_SPEC })));
     await index.start();
     // 0.1 + 0.2 − 0.1 − 0.2 is 5.6e-17 in floats: a group left with only c would show a power of residue ÷ residue.

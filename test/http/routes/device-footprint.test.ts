@@ -6,32 +6,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildCatalogue } from '../../../src/catalogue/load-catalogue.js';
 import type { EnergyWindow } from '../../../src/domain/types.js';
 import { footprintResponder, type FootprintAnswer } from '../../../src/http/routes/device-footprint.js';
-import { IngestService } from '../../../src/ingest/ingest-service.js';
-import { PresenceRegistry } from '../../../src/live/device-presence.js';
-import { LiveBus } from '../../../src/live/live-bus.js';
-import { FleetIndex } from '../../../src/service/fleet-index.js';
 import { SEED_DEFAULT_SPEC } from '../../../src/service/spec.js';
-import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
+import { constantPowerWindow, fleetRig } from '../../helpers/fleet-rig.js';
 
 const catalogue = buildCatalogue();
 const THRESHOLD_MS = 60_000;
 const T0 = 1_764_000_000_000;
 
-function window(deviceId: string, seq: number, powerW: number): EnergyWindow {
-  const startMs = T0 - 60_000 + seq * 10_000;
-  return {
-    deviceId,
-    seq,
-    startMs,
-    durationS: 10,
-    energyJ: powerW * 10,
-    sampleCount: 100,
-    minPowerW: powerW,
-    maxPowerW: powerW,
-    inferenceCount: 2,
-    source: 'test',
-  };
-}
+const window = (deviceId: string, seq: number, powerW: number): EnergyWindow => constantPowerWindow(deviceId, seq, powerW, T0 - 60_000 + seq * 10_000);
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -41,16 +23,8 @@ afterEach(async () => {
 
 async function setup() {
   const clock = () => T0;
-  const store = SqliteStore.open(':memory:');
-  const bus = new LiveBus();
-  const presence = new PresenceRegistry(clock);
-  presence.onChange((deviceId) => bus.publish({ type: 'device', deviceId }));
-  const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
-  const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS });
-  cleanup = async () => {
-    index.stop();
-    await store.close();
-  };
+  const { store, presence, ingest, index, close } = fleetRig(clock, { catalogue, onlineThresholdMs: THRESHOLD_MS });
+  cleanup = close;
   const fromMemory = footprintResponder(store, catalogue, clock, THRESHOLD_MS, presence, (id) => index.storedNow(id));
   const fromStore = footprintResponder(store, catalogue, clock, THRESHOLD_MS, presence);
   const body = async (answer: FootprintAnswer | Promise<FootprintAnswer>): Promise<string> => (await answer).body!.body;

@@ -2,10 +2,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildCatalogue } from '../../src/catalogue/load-catalogue.js';
 import type { EnergyWindow } from '../../src/domain/types.js';
+import { IngestService } from '../../src/ingest/ingest-service.js';
+import { PresenceRegistry } from '../../src/live/device-presence.js';
+import { LiveBus } from '../../src/live/live-bus.js';
 import { FleetIndex } from '../../src/service/fleet-index.js';
 import { deviceState, fleetOverview, powerBin, POWER_BIN_EDGES_W, type FleetGroup, type FleetOverview } from '../../src/service/fleet-overview.js';
 import { OnlineHistory } from '../../src/service/online-history.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { constantPowerWindow, fleetRig } from '../helpers/fleet-rig.js';
 
 const catalogue = buildCatalogue();

@@ -22,9 +22,17 @@ afterAll(async () => {
   await ctx.close();
 });
 
-/** What a client sees of an answer, minus the headers that differ by nature (date, request id, connection). */
+let sentIds = 0;
+
+/**
+ * What a client sees of an answer, minus the headers that differ by nature (date, request id, connection). Every
+ * answer, fast or through Express, must name the request id it was sent.
+ */
 async function seen(path: string, headers: Record<string, string> = {}) {
-  const response = await fetch(`${ctx.url}${path}`, { headers });
+  sentIds += 1;
+  const reqId = `seen-${sentIds}`;
+  const response = await fetch(`${ctx.url}${path}`, { headers: { ...headers, 'x-request-id': reqId } });
+  expect(response.headers.get('x-request-id')).toBe(reqId);
   const kept: [string, string][] = [];
   response.headers.forEach((value, name) => {
     if (!['date', 'x-request-id', 'connection', 'keep-alive'].includes(name)) kept.push([name, value]);

@@ -25,7 +25,7 @@ import { catalogueRouter } from './routes/catalogue.js';
 import { devicesRouter } from './routes/devices.js';
 import { fleetRouter } from './routes/fleet.js';
 import { fleetOverviewRouter } from './routes/fleet-overview.js';
-import { healthRouter } from './routes/health.js';
+import { healthAnswer, healthRouter, type HealthDeps } from './routes/health.js';
 import { probesRouter, type Readiness } from './routes/probes.js';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
@@ -92,6 +92,15 @@ export function createApp(deps: AppDeps): { app: Express; handler: RequestListen
   const observe: ObserveRequest = (method, route, status, seconds) => deps.metrics.observeHttp(method, route, status, seconds);
   const footprint = footprintResponder(deps.store, deps.catalogue, deps.clock, deps.onlineThresholdMs, deps.presence, (id) => deps.fleetIndex.storedNow(id));
   deps.health.register('http', stats);
+  const healthDeps: HealthDeps = {
+    store: deps.store,
+    health: deps.health,
+    ingest: deps.ingest,
+    bus: deps.bus,
+    clock: deps.clock,
+    startedAtMs: deps.clock(),
+    version: deps.version,
+  };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -127,17 +136,7 @@ export function createApp(deps: AppDeps): { app: Express; handler: RequestListen
     }),
   );
   // The device routes come first: they carry the hot path (live footprints), and Express tries routers in order.
-  api.use(
-    healthRouter({
-      store: deps.store,
-      health: deps.health,
-      ingest: deps.ingest,
-      bus: deps.bus,
-      clock: deps.clock,
-      startedAtMs: deps.clock(),
-      version: deps.version,
-    }),
-  );
+  api.use(healthRouter(healthDeps));
   api.use(catalogueRouter(deps.catalogue));
   api.use(calculatorRouter(deps.catalogue, deps.defaults));
   api.use(fleetRouter(deps.fleetIndex, deps.catalogue, deps.clock));
@@ -152,7 +151,16 @@ export function createApp(deps: AppDeps): { app: Express; handler: RequestListen
   for (const handler of deps.rootHandlers ?? []) app.use(handler);
   app.use(notFoundHandler);
   app.use(problemMiddleware(stats, deps.log));
-  const reads = withFastPath(app, { stats, log: deps.log, observe, readiness: deps.readiness, footprint, fleetIndex: deps.fleetIndex, clock: deps.clock });
+  const reads = withFastPath(app, {
+    stats,
+    log: deps.log,
+    observe,
+    readiness: deps.readiness,
+    footprint,
+    fleetIndex: deps.fleetIndex,
+    clock: deps.clock,
+    health: () => healthAnswer(healthDeps),
+  });
   // Plain window posts ahead of both (ingest-fast-path.ts): one method test for every other request.
   const handler = withIngestFastPath(reads, {
     store: deps.store,

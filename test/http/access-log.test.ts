@@ -4,7 +4,8 @@ import { RecordingLogger } from '../helpers/recording-logger.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** An id the service made: its process's 12-hex-digit prefix and a counter in base 36. */
+const MADE_ID = /^[0-9a-f]{12}-[0-9a-z]+$/;
 let ctx: TestService;
 const log = new RecordingLogger();
 beforeAll(async () => {
@@ -30,13 +31,21 @@ describe('access log and request ids', () => {
     expect(line.fields['bytes']).toBeGreaterThan(Number(response.headers.get('content-length')));
   });
 
-  it('gives a request without an id, or with one unfit for a log line, a new UUID', async () => {
+  it('gives a request without an id, or with one unfit for a log line, a new id, never the same twice', async () => {
+    const made = new Set<string>();
     for (const given of [undefined, 'has space', 'x'.repeat(129), 'quote"d']) {
-      const response = await fetch(`${ctx.url}/api/catalogue/grids`, { headers: given === undefined ? {} : { 'x-request-id': given } });
-      const reqId = response.headers.get('x-request-id')!;
-      expect(reqId).toMatch(UUID);
-      expect((await lineOf(reqId)).fields['status']).toBe(200);
+      // through Express (the catalogue) and through the fast path (a probe, a footprint), which write the header each their own way
+      for (const path of ['/api/catalogue/grids', '/livez', '/api/devices/nobody/footprint']) {
+        const response = await fetch(`${ctx.url}${path}`, { headers: given === undefined ? {} : { 'x-request-id': given } });
+        const reqId = response.headers.get('x-request-id')!;
+        expect(reqId).toMatch(MADE_ID);
+        made.add(reqId);
+        expect((await lineOf(reqId)).fields['status']).toBe(path === '/api/devices/nobody/footprint' ? 404 : 200);
+      }
     }
+    expect(made.size).toBe(12);
+    // the prefix is the process's: one for every id made here
+    expect(new Set([...made].map((id) => id.split('-')[0])).size).toBe(1);
   });
 
   it('logs probes and scrapes at debug, other requests at info', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { footprintIdOf } from '../../src/http/fast-path.js';
+import { healthSchema } from '../../src/http/response-schemas.js';
 import { fleetPageAnswer } from '../../src/http/routes/fleet.js';
 import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
 import { RecordingLogger } from '../helpers/recording-logger.js';
@@ -22,9 +23,17 @@ afterAll(async () => {
   await ctx.close();
 });
 
-/** What a client sees of an answer, minus the headers that differ by nature (date, request id, connection). */
+let sentIds = 0;
+
+/**
+ * What a client sees of an answer, minus the headers that differ by nature (date, request id, connection). Every
+ * answer, fast or through Express, must name the request id it was sent.
+ */
 async function seen(path: string, headers: Record<string, string> = {}) {
-  const response = await fetch(`${ctx.url}${path}`, { headers });
+  sentIds += 1;
+  const reqId = `seen-${sentIds}`;
+  const response = await fetch(`${ctx.url}${path}`, { headers: { ...headers, 'x-request-id': reqId } });
+  expect(response.headers.get('x-request-id')).toBe(reqId);
   const kept: [string, string][] = [];
   response.headers.forEach((value, name) => {
     if (!['date', 'x-request-id', 'connection', 'keep-alive'].includes(name)) kept.push([name, value]);
@@ -57,6 +66,30 @@ describe('fast path ahead of Express', () => {
     expect(missing.status).toBe(404);
     expect(missing.headers['content-type']).toBe('application/problem+json; charset=utf-8');
     expect(missing).toEqual(await seen('/api/devices/nobody/footprint/'));
+  });
+
+  it('answers /api/health as the Express route does, to the schema, but for its uptime and the requests counted between', async () => {
+    const fast = await seen('/api/health');
+    const viaExpress = await seen('/api/health/');
+    expect(fast.status).toBe(200);
+    // the length differs with the counters' digits: each must be its own body's
+    const { 'content-length': fastLength, ...fastHeaders } = fast.headers;
+    const { 'content-length': expressLength, ...expressHeaders } = viaExpress.headers;
+    expect(fastHeaders).toEqual(expressHeaders);
+    expect([Number(fastLength), Number(expressLength)]).toEqual([Buffer.byteLength(fast.body), Buffer.byteLength(viaExpress.body)]);
+    expect(fast.headers['content-type']).toBe('application/json; charset=utf-8');
+    const body = healthSchema.parse(JSON.parse(fast.body));
+    const expressBody = healthSchema.parse(JSON.parse(viaExpress.body));
+    // the second request was counted before its answer: the http source's requests differ by that one
+    const comparable = (answer: typeof body) => ({
+      ...answer,
+      uptimeS: 0,
+      sources: answer.sources.map((source) => (source.name === 'http' ? { ...source, counters: { ...source.counters, requests: 0 } } : source)),
+    });
+    expect(comparable(body)).toEqual(comparable(expressBody));
+    const requests = (answer: typeof body) => answer.sources.find((source) => source.name === 'http')!.counters['requests']!;
+    expect(requests(expressBody)).toBe(requests(body) + 1);
+    expect(body.uptimeS).toBeLessThanOrEqual(expressBody.uptimeS);
   });
 
   it('answers /livez and /readyz as the Express probes do', async () => {

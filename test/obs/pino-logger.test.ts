@@ -1,7 +1,11 @@
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { errorFields } from '../../src/obs/logger.js';
-import { pinoLogger } from '../../src/obs/pino-logger.js';
+import { LOG_FLUSH_INTERVAL_MS, MIN_WRITE_BYTES, pinoLogger } from '../../src/obs/pino-logger.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 function capture(): { stream: Writable; lines: () => Record<string, unknown>[] } {
   let text = '';
@@ -54,5 +58,30 @@ describe('pinoLogger', () => {
     const out = capture();
     pinoLogger({ level: 'silent', destination: out.stream }).fatal('nothing');
     expect(out.lines()).toEqual([]);
+  });
+
+  it('writes a file descriptor in batches, yet a lone line appears within the flush interval, and again after a pause', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-pino-'));
+    try {
+      const file = path.join(dir, 'log');
+      const log = pinoLogger({ level: 'info', destination: openSync(file, 'w') }).child({ component: 'http' });
+      const lines = () =>
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((line) => line.length > 0)
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
+      // far less than MIN_WRITE_BYTES: without the flush timer it would wait for more lines
+      log.info('request', { reqId: 'one' });
+      expect(JSON.stringify({ reqId: 'one' }).length).toBeLessThan(MIN_WRITE_BYTES);
+      const [first] = await waitFor('the lone line in the file', () => (lines().length === 1 ? lines() : null), { timeoutMs: 20 * LOG_FLUSH_INTERVAL_MS });
+      expect(first).toMatchObject({ level: 30, msg: 'request', component: 'http', reqId: 'one' });
+      expect(new Date(first!['time'] as string).toISOString()).toBe(first!['time']);
+      // a burst, then silence: every line arrives, in order
+      for (let index = 0; index < 100; index += 1) log.info('request', { reqId: `burst-${index}` });
+      const all = await waitFor('the burst in the file', () => (lines().length === 101 ? lines() : null), { timeoutMs: 20 * LOG_FLUSH_INTERVAL_MS });
+      expect(all.map((line) => line['reqId'])).toEqual(['one', ...Array.from({ length: 100 }, (_, index) => `burst-${index}`)]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildCatalogue } from '../../src/catalogue/load-catalogue.js';
 import { ValidationError } from '../../src/domain/errors.js';
-import type { Device, DeviceAggregate, DeviceSpec } from '../../src/domain/types.js';
+import type { Device, DeviceAggregate, DeviceSpec, EnergyWindow } from '../../src/domain/types.js';
 import { deviceFootprint } from '../../src/service/device-footprint.js';
 import { FootprintCache, matchesEtag } from '../../src/service/footprint-cache.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
@@ -82,6 +82,39 @@ describe('FootprintCache', () => {
     const deployed = device('a', SEED_DEFAULT_SPEC, '2026-01-01T00:00:00Z');
     expect(cache.serve(deployed, undefined, NOW_MS, THRESHOLD_MS).etag).not.toBe(cache.serve(deployed, undefined, NOW_MS + 1_000, THRESHOLD_MS).etag);
     expect(cache.size).toBe(1); // the measured one was asked for once: rendered, not kept
+  });
+
+  it('tags inference spans: the same aggregate with other spans is another body and another tag, the same spans the same', () => {
+    const cache = new FootprintCache(catalogue);
+    const d = device('a', SEED_DEFAULT_SPEC);
+    const agg = { ...aggregate('a', 0.01, 3), inferenceSpanWindows: 2 };
+    const span = (seq: number, energyJ: number): EnergyWindow => ({
+      deviceId: 'a',
+      seq,
+      startMs: NOW_MS - 60_000 + seq * 10_000,
+      durationS: 10,
+      energyJ,
+      sampleCount: 100,
+      minPowerW: 0.005,
+      maxPowerW: 0.02,
+      inferenceCount: 4,
+      source: 'test',
+    });
+    const spans = [span(2, 0.1), span(1, 0.12)];
+    const other = [span(2, 0.1), span(1, 0.2)];
+    const served = cache.serve(d, agg, NOW_MS, THRESHOLD_MS, undefined, spans);
+    const again = cache.serve(d, agg, NOW_MS, THRESHOLD_MS, undefined, [...spans]);
+    const otherServed = cache.serve(d, agg, NOW_MS, THRESHOLD_MS, undefined, other);
+    expect(served.body).toBe(JSON.stringify(deviceFootprint(catalogue, d, agg, NOW_MS, THRESHOLD_MS, undefined, spans)));
+    expect(otherServed.body).toBe(JSON.stringify(deviceFootprint(catalogue, d, agg, NOW_MS, THRESHOLD_MS, undefined, other)));
+    expect(otherServed.body).not.toBe(served.body);
+    expect(otherServed.etag).not.toBe(served.etag);
+    expect(again.body).toBe(served.body);
+    expect(again.etag).toBe(served.etag);
+    // without spans, the aggregate's own figures: another body again, and another tag
+    const none = cache.serve(d, agg, NOW_MS, THRESHOLD_MS);
+    expect(none.body).not.toBe(served.body);
+    expect(none.etag).not.toBe(served.etag);
   });
 
   it('keeps a footprint from its second request on, with the same tag and bytes kept or not', () => {

@@ -1,0 +1,92 @@
+/**
+ * A device footprint's answer in process, without HTTP: CPU µs per FootprintCache.serve (the bytes of
+ * GET /api/devices/:id/footprint and its ETag) over the devices of bench/fleet-load.ts (100 powers, two specs, every
+ * other device deployed), in random order, and the same for a miss of every request (each its own power: every answer
+ * rendered). Each figure is the median of ROUNDS rounds of process.cpuUsage() over REQUESTS serves. It isolates what
+ * the service pays per footprint from the HTTP server's share, which bench/fleet-load.ts measures with it.
+ *
+ * npx tsx bench/footprint-serve.ts [devices]      (default 100000)
+ */
+import { buildCatalogue } from '../src/catalogue/load-catalogue.js';
+import type { Device, DeviceAggregate } from '../src/domain/types.js';
+import { FootprintCache } from '../src/service/footprint-cache.js';
+import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
+
+const REQUESTS = 20_000;
+const ROUNDS = 7;
+const T0 = Date.parse('2026-11-01T00:00:00Z');
+const NOW_MS = T0 + 86_400_000;
+const ONLINE_THRESHOLD_MS = 60_000;
+
+const catalogue = buildCatalogue();
+const specs = [
+  { ...SEED_DEFAULT_SPEC, system: 'kws-typical' },
+  { ...SEED_DEFAULT_SPEC, system: 'ic-typical' },
+];
+
+function device(index: number): Device {
+  return {
+    id: `bench-${index}`,
+    name: `bench-${index}`,
+    fleet: `fleet-${index % 10}`,
+    deployedAt: index % 2 === 0 ? '2025-01-01T00:00:00.000Z' : null,
+    spec: specs[index % 2]!,
+    createdAt: '2026-11-01T00:00:00.000Z',
+    updatedAt: '2026-11-01T00:00:00.000Z',
+  };
+}
+
+/** Two 10 s windows at the power of bench/bench-fleet.ts (or a power of its own per device: `distinct`). */
+function aggregate(index: number, distinct: boolean): DeviceAggregate {
+  const powerW = distinct ? 0.001 + index * 1e-7 : 0.001 + (index % 100) * 0.0005;
+  return {
+    deviceId: `bench-${index}`,
+    energyJ: powerW * 20,
+    observedS: 20,
+    windows: 2,
+    samples: 2000,
+    inferences: 10,
+    minPowerW: powerW / 2,
+    maxPowerW: powerW * 3,
+    maxSeq: 1,
+    firstSeenMs: T0,
+    lastSeenMs: T0 + 10_000,
+    energySquaresJ2: (powerW * 10) ** 2 * 2,
+    energyDurationJS: powerW * 10 * 10 * 2,
+    durationSquaresS2: 200,
+    inferenceSpanWindows: 0,
+    instruments: [],
+    instrumentedS: 0,
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function measure(name: string, devices: number, distinct: boolean): void {
+  const cache = new FootprintCache(catalogue);
+  const table = Array.from({ length: devices }, (_, index) => ({ device: device(index), aggregate: aggregate(index, distinct) }));
+  let bytes = 0;
+  const round = (): number => {
+    const start = process.cpuUsage();
+    for (let request = 0; request < REQUESTS; request += 1) {
+      const { device, aggregate } = table[Math.floor(Math.random() * devices)]!;
+      const served = cache.serve(device, aggregate, NOW_MS, ONLINE_THRESHOLD_MS);
+      bytes += served.byteLength + served.etag.length;
+    }
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / REQUESTS;
+  };
+  round(); // warm-up: JIT, the specs' plans and templates
+  const perRequest = median(Array.from({ length: ROUNDS }, round));
+  process.stdout.write(
+    `${name.padEnd(40)} ${perRequest.toFixed(1).padStart(6)} µs CPU per serve (hits ${cache.hits}, misses ${cache.misses}; ${bytes > 0 ? 'ok' : ''})\n`,
+  );
+}
+
+const devices = Number(process.argv[2] ?? 100_000);
+process.stdout.write(`footprint serve: ${devices} devices, median of ${ROUNDS} rounds of ${REQUESTS} random ids\n`);
+measure('fleet-load devices (100 powers)', devices, false);
+measure('each device its own power (all misses)', devices, true);

@@ -279,7 +279,15 @@ export class FleetIndex {
    * new one's for the devices not recounted yet).
    */
   get complete(): boolean {
-    return this.loaded && this.recountSlot === null && !this.overviewSums.pending;
+    return this.loaded && this.recountSlot === null;
+  }
+
+  /**
+   * `complete`, and no group's latest window being searched for after its latest device left it (the overview's
+   * `lastSeenMs` figures are exact): GET /api/fleet/overview's flag; the fleet's totals and pages have no such figure.
+   */
+  get overviewComplete(): boolean {
+    return this.complete && !this.overviewSums.pending;
   }
 
   /** The periodic sync's interval (ms), or null when the store is not shared and the index is change-driven only. */

@@ -122,6 +122,10 @@ export class OverviewSums {
    * the next slot, and each such group's latest so far (a device added meanwhile counts in at once). Null: none.
    */
   private settle: { slot: number; latest: Map<GroupSums, number | null> } | null = null;
+  /** A group became dirty since the last advance: the next one starts a pass for it unless the pass under way has it. */
+  private settleWanted = false;
+  /** A device the pass under way counted as a group's latest so far left: the next advance starts the pass again. */
+  private settleInvalid = false;
 
   constructor(
     private readonly rows: () => readonly IndexedDevice[],
@@ -157,9 +161,11 @@ export class OverviewSums {
     this.all.apply(row, -1);
     this.groupOf[row.slot] = undefined;
     if (group.devices === 0) this.groups.delete(group.fleet);
-    // A group's latest device left, or one that a pass under way counted as the latest so far: (re)start the pass.
-    const newlyDirty = (group.lastSeenDirty && !groupWasDirty) || (this.all.lastSeenDirty && !allWasDirty);
-    if (newlyDirty || (row.lastSeenMs !== null && this.settle !== null && this.settleCounted(group, row.lastSeenMs))) this.startSettle();
+    // A group's latest device left, or one that a pass under way counted as the latest so far: the next advance
+    // (re)starts the pass if a group is still dirty then. Not at once: a device taken out to be counted in again with a
+    // newer window (every window of a group's latest device) makes its group exact again before the advance.
+    if ((group.lastSeenDirty && !groupWasDirty) || (this.all.lastSeenDirty && !allWasDirty)) this.settleWanted = true;
+    if (row.lastSeenMs !== null && this.settle !== null && this.settleCounted(group, row.lastSeenMs)) this.settleInvalid = true;
   }
 
   /** Count a device's state again (its presence changed). */
@@ -175,7 +181,9 @@ export class OverviewSums {
    * went back (its recount), with `recount`.
    */
   get pending(): boolean {
-    return this.settle !== null;
+    if (this.all.lastSeenDirty) return true;
+    for (const group of this.groups.values()) if (group.lastSeenDirty) return true;
+    return false;
   }
 
   /** The next `chunk` slots of the search for a group's latest window, if one is under way; false when some are left. */
@@ -221,6 +229,15 @@ export class OverviewSums {
     this.settle = latest.size === 0 ? null : { slot: 0, latest };
   }
 
+  /** The pass under way is for every dirty group (so a group dirty again since need not start it over). */
+  private settleCovers(): boolean {
+    const settle = this.settle;
+    if (settle === null) return false;
+    if (this.all.lastSeenDirty && !settle.latest.has(this.all)) return false;
+    for (const group of this.groups.values()) if (group.lastSeenDirty && !settle.latest.has(group)) return false;
+    return true;
+  }
+
   /** A group the pass under way is finding the latest of: `ms` counts in. */
   private settleSeen(group: GroupSums, ms: number): void {
     const latest = this.settle!.latest;
@@ -237,8 +254,15 @@ export class OverviewSums {
 
   /** The pass's next `chunk` slots; true when no pass is left. */
   private settleStep(rows: readonly IndexedDevice[], chunk: number): boolean {
+    if (this.settleInvalid || (this.settleWanted && !this.settleCovers())) this.startSettle();
+    this.settleWanted = false;
+    this.settleInvalid = false;
     const settle = this.settle;
     if (settle === null) return true;
+    if (![...settle.latest.keys()].some((group) => group.lastSeenDirty)) {
+      this.settle = null; // every group it was for is exact again (a device at or past its old latest arrived)
+      return true;
+    }
     const end = Math.min(rows.length, settle.slot + chunk);
     for (; settle.slot < end; settle.slot += 1) {
       const row = rows[settle.slot]!;

@@ -92,7 +92,7 @@ export function fleetOverview(index: FleetIndex, nowMs: number, fleet?: string):
   return {
     computedAtMs: nowMs,
     onlineThresholdMs: index.onlineThresholdMs,
-    complete: index.complete,
+    complete: index.overviewComplete,
     states,
     lastSeenMs,
     power,

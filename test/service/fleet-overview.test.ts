@@ -223,12 +223,41 @@ describe('fleetOverview', () => {
 
     await move('d0', 'f1'); // f0's latest left: f0's latest is found again by a pass over the slots
     expect(fleetOverview(index, nowMs).complete).toBe(false); // one chunk (d0…d3) done: d3 is f0's latest so far
+    expect(index.complete).toBe(true); // the fleet's totals and pages have no latest-window figure
     await move('d3', 'f2'); // the latest so far leaves too: the pass starts over
-    expect(index.complete).toBe(false);
-    for (let turn = 0; turn < 2 * devices && !index.complete; turn += 1) await new Promise((resolve) => setImmediate(resolve));
-    expect(index.complete).toBe(true);
+    expect(index.overviewComplete).toBe(false);
+    for (let turn = 0; turn < 2 * devices && !index.overviewComplete; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(index.overviewComplete).toBe(true);
     expect(f0()).toBe(lastSeenOf(6));
     for (const fleet of [undefined, 'f0', 'f1', 'f2'])
+      expect(withoutFloats(fleetOverview(index, nowMs, fleet))).toEqual(withoutFloats(referencePass(index, nowMs, fleet)));
+  });
+
+  it("stays complete while a group's latest device keeps reporting: a newer window keeps the group's latest exact", async () => {
+    let nowMs = T0;
+    const clock = () => nowMs;
+    const { store, ingest, index, close } = fleetRig(clock, { catalogue, onlineThresholdMs: THRESHOLD_MS, expiryChunkDevices: 4 });
+    cleanup = close;
+    const devices = 10; // more than a chunk: a pass over the slots would take several turns
+    await store.createDevices([
+      ...Array.from({ length: devices }, (_, i) => ({ id: `d${i}`, fleet: 'big', spec: SEED_DEFAULT_SPEC })),
+      { id: 'solo-1', fleet: 'solo', spec: SEED_DEFAULT_SPEC },
+    ]);
+    await ingest.submitWindows(Array.from({ length: devices }, (_, i) => window(`d${i}`, 0, 0.001, T0 - 60_000 + i * 100)));
+    await index.start();
+    await index.current();
+    const reads: boolean[] = [];
+    for (let seq = 0; seq < 20; seq += 1) {
+      nowMs += 1_000;
+      // solo-1 holds its group's latest window and, from its first window on, the fleet's.
+      await ingest.submitWindows([window('solo-1', seq, 0.002, nowMs - 10_000)]);
+      await index.current();
+      reads.push(fleetOverview(index, nowMs).complete);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(reads).toEqual(new Array<boolean>(20).fill(true));
+    expect(fleetOverview(index, nowMs, 'solo').lastSeenMs).toBe(nowMs);
+    for (const fleet of [undefined, 'big', 'solo'])
       expect(withoutFloats(fleetOverview(index, nowMs, fleet))).toEqual(withoutFloats(referencePass(index, nowMs, fleet)));
   });
 

@@ -67,6 +67,7 @@ async function setup() {
 let cleanup: (() => Promise<void>) | null = null;
 afterEach(async () => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
   await cleanup?.();
   cleanup = null;
 });
@@ -146,13 +147,15 @@ describe('FootprintSnapshotter', () => {
     const [row] = index.devices().filter((d) => d.error === null);
     // 8 × SNAPSHOT_BUDGET_CHECK_DEVICES rows of an eighth of a budget each: 8 budgets of work, which one task would do
     // without a turn between; in steps, every look at the budget after the first finds it spent.
-    const slowRowMs = FLEET_STEP_BUDGET_MS / 8;
+    const rowMs = FLEET_STEP_BUDGET_MS / 8;
     const devices = Array.from({ length: 8 * SNAPSHOT_BUDGET_CHECK_DEVICES }, () => row!);
+    // The budget reads performance.now: each row moves it on by rowMs (no real busy wait).
+    let fakeNowMs = performance.now();
+    vi.spyOn(performance, 'now').mockImplementation(() => fakeNowMs);
     const slowIndex = {
       devices: () => devices,
       fleetRow: (device: (typeof devices)[number], nowMs: number) => {
-        const until = performance.now() + slowRowMs;
-        while (performance.now() < until);
+        fakeNowMs += rowMs;
         return index.fleetRow(device, nowMs);
       },
     };

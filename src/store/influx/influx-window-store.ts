@@ -38,12 +38,13 @@ export interface WindowChange {
  */
 export const INFLUX_AGGREGATE_IDS_PER_QUERY = 500;
 /**
- * Device ids per HTTP request of an aggregate read (one statement pair of INFLUX_AGGREGATE_IDS_PER_QUERY). Each
+ * Device ids per HTTP request of an aggregate read (statements of INFLUX_AGGREGATE_IDS_PER_QUERY; the instruments of
+ * the instrumented ones in a second request). Each
  * request is a POST /query (InfluxDB 1.x takes SELECT in a form body as well as in the URL): a GET's query string
  * must fit the server's header limit (influxd: Go's 1 MiB default; a reverse proxy often 8 KiB), and about 10 000 ids
  * in one GET got HTTP 431 from influxd. The body stays ≈ 0.1 MB, far below the 10 MiB Go's form parser accepts. The
  * bound also keeps one request's time inside INFLUX_REQUEST_TIMEOUT_MS (influxd 1.6 spends ≈ 0.6–1.5 ms of CPU per
- * device on the 15 aggregates and the instruments, per series, with or without the WHERE; measured on this 2-core
+ * device on the 16 functions of the aggregate statement, per series, with or without the WHERE; measured on this 2-core
  * machine), and the parse of one answer (≈ 45 µs of this process's CPU per device, all told) a task of a few ms.
  */
 export const INFLUX_AGGREGATE_IDS_PER_REQUEST = 500;
@@ -211,7 +212,9 @@ export class InfluxWindowStore implements WindowStore {
    * `instruments`. The instruments' `distinct()` (a statement of its own: InfluxQL does not combine it with other
    * functions) is asked, in a second request, only for the devices whose `count("instrument")` is above zero: influxd's
    * cost of a read is about 50 µs per function and series besides the points (docs/influxdb-schema.md § Reading), and
-   * most devices have no instrumented window.
+   * most devices have no instrumented window. The two requests are not one snapshot (nor were the two statements of
+   * one request before): an instrumented window written between them can show its instrument before its device's
+   * aggregate counts it; the next change marker of that device reads both again.
    */
   private async readAggregateRequest(ids: readonly string[], found: Map<string, DeviceAggregate>, instruments: Map<string, InstrumentId[]>): Promise<void> {
     const instrumented: string[] = [];

@@ -104,6 +104,59 @@ describe('FleetPages render of a large page', () => {
   });
 });
 
+describe('FleetPages render while the index changes', () => {
+  it('renders totals and rows of one state of the index when a device changes between two slices of the render', async () => {
+    const clock = () => T0;
+    const store = SqliteStore.open(':memory:');
+    const index = new FleetIndex({ store, catalogue, bus: new LiveBus(), presence: new PresenceRegistry(clock), clock, onlineThresholdMs: 60_000 });
+    cleanup = async () => {
+      index.stop();
+      await store.close();
+    };
+    const devices = 2 * PAGE_RENDER_SLICE_ROWS + 50;
+    await store.createDevices(Array.from({ length: devices }, (_, i) => ({ id: `d${i}`, spec: SEED_DEFAULT_SPEC })));
+    await index.start();
+    const pages = new FleetPages(index, catalogue, clock);
+    const query: FleetPageQuery = { status: 'all', sort: 'id', direction: 1, offset: 0, limit: devices };
+    let clockMs = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => clockMs);
+    // Each row costs a fiftieth of the budget: every slice of rows ends its turn.
+    let rendered = 0;
+    const fleetRow = index.fleetRow.bind(index);
+    vi.spyOn(index, 'fleetRow').mockImplementation((row, nowMs) => {
+      clockMs += FLEET_STEP_BUDGET_MS / 50;
+      rendered += 1;
+      return fleetRow(row, nowMs);
+    });
+    // Once the first slice is rendered, the last device of the page gets windows in another task, as a refresh or
+    // a sync applies them (the index's own step, called directly: no store round trip to time).
+    const last = index.get(`d${devices - 1}`)!;
+    const aggregate = { ...(await store.getAggregate('d0'))!, windows: 3, energyJ: 0.9, observedS: 30, lastSeenMs: T0, firstSeenMs: T0 - 30_000 };
+    let changed = false;
+    const tick = () => {
+      if (!changed && rendered >= PAGE_RENDER_SLICE_ROWS) {
+        changed = true;
+        (index as unknown as { updateAggregate(row: unknown, aggregate: unknown, nowMs: number): void }).updateAggregate(last, aggregate, T0);
+      }
+      if (!changed) setImmediate(tick);
+    };
+    await new Promise((resolve) => setImmediate(resolve)); // a new turn, on the mocked clock
+    setImmediate(tick);
+    let written: Buffer | undefined;
+    const res = { writeHead: () => res, end: (bytes: Buffer) => (written = bytes) } as unknown as ServerResponse;
+    await pages.answer({ headers: {} } as IncomingMessage, res, query);
+    expect(changed).toBe(true);
+
+    const body = JSON.parse(written!.toString()) as { energyJ: number; rows: { id: string; energyJ: number; windows: number }[] };
+    expect(body.rows.find((row) => row.id === last.id)?.windows).toBe(3);
+    expect(body.energyJ).toBeCloseTo(
+      body.rows.reduce((sum, row) => sum + row.energyJ, 0),
+      12,
+    );
+    expect(body.energyJ).toBeCloseTo(0.9, 12);
+  });
+});
+
 describe('FleetPages remembered URLs', () => {
   it('keeps at most MAX_FLEET_CACHE_ENTRIES validated URLs and forgets the least recently used, not the first remembered', async () => {
     const clock = () => T0;

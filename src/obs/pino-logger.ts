@@ -16,35 +16,21 @@ export interface PinoLoggerOptions {
 export const MIN_WRITE_BYTES = 4096;
 /**
  * Milliseconds a line may wait for MIN_WRITE_BYTES before it is written anyway: lines of an idle service still appear
- * at once to a reader. pino writes what is buffered synchronously when the process exits.
+ * at once to a reader. sonic-boom's own `periodicFlush` (an unref'd timer, cleared when the destination closes) tries
+ * at every tick, so lines gathered during a slow write (a pipe whose reader is behind) go out at the first tick after
+ * it; an idle tick costs a write of nothing. pino writes what is buffered synchronously when the process exits.
  */
 export const LOG_FLUSH_INTERVAL_MS = 100;
 
 /** The service's logger: pino, one JSON object per line (`level`, `time`, `msg`, the fields), on stderr by default. */
 export function pinoLogger(options: PinoLoggerOptions): Logger {
   const settings = { level: options.level, base: { pid: process.pid }, timestamp: isoTimeOncePerMs };
-  if (typeof options.destination === 'object') return adapt(pino(settings, options.destination), noop);
-  const destination = pino.destination({ dest: options.destination ?? 2, sync: false, minLength: MIN_WRITE_BYTES });
-  let logged = false;
-  // A flush while a write is under way writes nothing: the lines gathered meanwhile are flushed at the next tick.
-  let flushAgain = false;
-  const timer = setInterval(() => {
-    if (!logged && !flushAgain) return;
-    flushAgain = logged;
-    logged = false;
-    try {
-      destination.flush();
-    } catch {
-      clearInterval(timer); // the destination was closed (SonicBoom destroyed): nothing more to write
-    }
-  }, LOG_FLUSH_INTERVAL_MS);
-  timer.unref();
-  return adapt(pino(settings, destination), () => {
-    logged = true;
-  });
+  const destination =
+    typeof options.destination === 'object'
+      ? options.destination
+      : pino.destination({ dest: options.destination ?? 2, sync: false, minLength: MIN_WRITE_BYTES, periodicFlush: LOG_FLUSH_INTERVAL_MS });
+  return adapt(pino(settings, destination));
 }
-
-function noop(): void {}
 
 /**
  * pino's isoTime (`,"time":"2026-12-02T03:00:00.000Z"`), formatted once per millisecond: a Date and toISOString cost
@@ -61,14 +47,13 @@ function isoTimeOncePerMs(): string {
   return isoTimeText;
 }
 
-/** The port over a pino instance; `onLine` is told of every line it may have written (for the flush timer). */
-function adapt(instance: PinoInstance, onLine: () => void): Logger {
+/** The port over a pino instance. */
+function adapt(instance: PinoInstance): Logger {
   const at =
     (level: 'fatal' | 'error' | 'warn' | 'info' | 'debug') =>
     (message: string, fields?: LogFields): void => {
       if (fields === undefined) instance[level](message);
       else instance[level](fields, message);
-      onLine();
     };
   return {
     fatal: at('fatal'),
@@ -76,7 +61,7 @@ function adapt(instance: PinoInstance, onLine: () => void): Logger {
     warn: at('warn'),
     info: at('info'),
     debug: at('debug'),
-    child: (bindings) => adapt(instance.child(bindings), onLine),
+    child: (bindings) => adapt(instance.child(bindings)),
     isLevelEnabled: (level) => instance.isLevelEnabled(level),
   };
 }

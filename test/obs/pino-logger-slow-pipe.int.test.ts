@@ -37,7 +37,7 @@ describe('pinoLogger on a slow pipe', () => {
         'the small line through the pipe',
         () => {
           for (;;) {
-            let read = 0;
+            let read: number;
             try {
               read = readSync(reader, chunk, 0, chunk.length, null);
             } catch (error) {

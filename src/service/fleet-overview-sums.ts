@@ -124,8 +124,12 @@ export class OverviewSums {
   private settle: { slot: number; latest: Map<GroupSums, number | null> } | null = null;
   /** A group became dirty since the last advance: the next one starts a pass for it unless the pass under way has it. */
   private settleWanted = false;
-  /** A device the pass under way counted as a group's latest so far left: the next advance starts the pass again. */
-  private settleInvalid = false;
+  /**
+   * Devices (slot, group, window end) the pass under way had counted as a group's latest so far when they left: the
+   * next advance starts the pass again, unless the device came back into the same group at or past that end (a new
+   * window of its own: the pass then counted the newer one, still the latest).
+   */
+  private settleInvalid: { slot: number; group: GroupSums; ms: number }[] = [];
 
   constructor(
     private readonly rows: () => readonly IndexedDevice[],
@@ -146,6 +150,8 @@ export class OverviewSums {
     if (this.settle !== null && row.lastSeenMs !== null) {
       this.settleSeen(group, row.lastSeenMs);
       this.settleSeen(this.all, row.lastSeenMs);
+      const ms = row.lastSeenMs;
+      if (this.settleInvalid.length > 0) this.settleInvalid = this.settleInvalid.filter((left) => !(left.slot === row.slot && left.group === group && ms >= left.ms));
     }
     this.countState(row, nowMs);
   }
@@ -165,7 +171,9 @@ export class OverviewSums {
     // (re)starts the pass if a group is still dirty then. Not at once: a device taken out to be counted in again with a
     // newer window (every window of a group's latest device) makes its group exact again before the advance.
     if ((group.lastSeenDirty && !groupWasDirty) || (this.all.lastSeenDirty && !allWasDirty)) this.settleWanted = true;
-    if (row.lastSeenMs !== null && this.settle !== null && this.settleCounted(group, row.lastSeenMs)) this.settleInvalid = true;
+    if (row.lastSeenMs !== null && this.settle !== null && this.settleCounted(group, row.lastSeenMs)) {
+      this.settleInvalid.push({ slot: row.slot, group, ms: row.lastSeenMs });
+    }
   }
 
   /** Count a device's state again (its presence changed). */
@@ -254,9 +262,9 @@ export class OverviewSums {
 
   /** The pass's next `chunk` slots; true when no pass is left. */
   private settleStep(rows: readonly IndexedDevice[], chunk: number): boolean {
-    if (this.settleInvalid || (this.settleWanted && !this.settleCovers())) this.startSettle();
+    if (this.settleInvalid.length > 0 || (this.settleWanted && !this.settleCovers())) this.startSettle();
     this.settleWanted = false;
-    this.settleInvalid = false;
+    this.settleInvalid = [];
     const settle = this.settle;
     if (settle === null) return true;
     if (![...settle.latest.keys()].some((group) => group.lastSeenDirty)) {

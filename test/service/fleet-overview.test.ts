@@ -7,6 +7,7 @@ import { PresenceRegistry } from '../../src/live/device-presence.js';
 import { LiveBus } from '../../src/live/live-bus.js';
 import { FleetIndex } from '../../src/service/fleet-index.js';
 import { deviceState, fleetOverview, powerBin, POWER_BIN_EDGES_W, type FleetGroup, type FleetOverview } from '../../src/service/fleet-overview.js';
+import { OverviewSums } from '../../src/service/fleet-overview-sums.js';
 import { OnlineHistory } from '../../src/service/online-history.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -259,6 +260,44 @@ describe('fleetOverview', () => {
     expect(fleetOverview(index, nowMs, 'solo').lastSeenMs).toBe(nowMs);
     for (const fleet of [undefined, 'big', 'solo'])
       expect(withoutFloats(fleetOverview(index, nowMs, fleet))).toEqual(withoutFloats(referencePass(index, nowMs, fleet)));
+  });
+
+  it("ends the search for a group's latest window while the latest device it counted so far keeps reporting", async () => {
+    const nowMs = T0;
+    const clock = () => nowMs;
+    const { store, ingest, index, close } = fleetRig(clock, { catalogue, onlineThresholdMs: THRESHOLD_MS });
+    cleanup = close;
+    const devices = 41;
+    await store.createDevices(Array.from({ length: devices }, (_, i) => ({ id: `d${String(i).padStart(2, '0')}`, fleet: 'g', spec: SEED_DEFAULT_SPEC })));
+    // d00's window ends an hour ahead (a device clock ahead, within the accepted skew); d01 is the newest of the rest.
+    await ingest.submitWindows([
+      window('d00', 0, 0.001, T0 + 3_600_000),
+      ...Array.from({ length: devices - 1 }, (_, i) => window(`d${String(i + 1).padStart(2, '0')}`, 0, 0.001, T0 - 60_000 - i * 100)),
+    ]);
+    await index.start();
+    await index.current();
+    // The sums on their own, over the index's rows, stepped by hand: one report of d01 between two advances.
+    const rows = index.devices();
+    const sums = new OverviewSums(
+      () => rows,
+      () => undefined,
+      THRESHOLD_MS,
+    );
+    for (const row of rows) sums.add(row, nowMs);
+    const [d00, d01] = [rows[0]!, rows[1]!];
+    sums.remove(d00);
+    d00.fleet = 'other';
+    sums.add(d00, nowMs); // g's latest left: a search over the slots, 4 a step
+    const chunk = 4;
+    let steps = 0;
+    for (; steps < 10 * devices && !sums.advance(chunk); steps += 1) {
+      sums.remove(d01); // d01, the latest the search counted in its first step, reports a newer window
+      d01.lastSeenMs! += 10_000;
+      sums.add(d01, nowMs);
+    }
+    expect(sums.pending).toBe(false);
+    expect(steps).toBeLessThanOrEqual(Math.ceil(devices / chunk) + 1);
+    expect(sums.figures('g').lastSeenMs).toBe(d01.lastSeenMs);
   });
 
   it('one expiry heap for the totals and the overview: a fresh device connected by its status turns stale, one without presence offline', async () => {

@@ -151,7 +151,8 @@ export class OverviewSums {
       this.settleSeen(group, row.lastSeenMs);
       this.settleSeen(this.all, row.lastSeenMs);
       const ms = row.lastSeenMs;
-      if (this.settleInvalid.length > 0) this.settleInvalid = this.settleInvalid.filter((left) => !(left.slot === row.slot && left.group === group && ms >= left.ms));
+      if (this.settleInvalid.length > 0)
+        this.settleInvalid = this.settleInvalid.filter((left) => !(left.slot === row.slot && left.group === group && ms >= left.ms));
     }
     this.countState(row, nowMs);
   }

@@ -39,10 +39,22 @@ export function newRequestId(): string {
   return `${REQUEST_ID_PREFIX}-${madeRequestIds.toString(36)}`;
 }
 
-/** The request id of a request with these headers: the client's when sane, else a new one. */
+/**
+ * The request id of a request with these headers: the client's when sane, else a new one. A client's id in this
+ * process's own form with a counter not made yet is refused: made ids are predictable, and a client could otherwise
+ * take the id the next request gets (an id it was given before, a retry, is kept).
+ */
 export function requestIdOf(headers: IncomingHttpHeaders): string {
   const given = headers[REQUEST_ID_HEADER];
-  return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : newRequestId();
+  return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) && !claimsFutureId(given) ? given : newRequestId();
+}
+
+const OWN_ID_START = `${REQUEST_ID_PREFIX}-`;
+
+function claimsFutureId(given: string): boolean {
+  if (!given.startsWith(OWN_ID_START)) return false;
+  const counter = given.slice(OWN_ID_START.length);
+  return /^[0-9a-z]+$/.test(counter) && !(parseInt(counter, 36) <= madeRequestIds);
 }
 
 /** The logger of this request (its lines carry the request id); the service's outside a request. */

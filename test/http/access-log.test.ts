@@ -48,6 +48,20 @@ describe('access log and request ids', () => {
     expect(new Set([...made].map((id) => id.split('-')[0])).size).toBe(1);
   });
 
+  it('does not let a client take an id this process has yet to make, and keeps one it was given (a retry)', async () => {
+    const given = (await fetch(`${ctx.url}/livez`)).headers.get('x-request-id')!;
+    expect(given).toMatch(MADE_ID);
+    const [prefix, counter] = given.split('-') as [string, string];
+    const future = `${prefix}-${(parseInt(counter, 36) + 2).toString(36)}`;
+    const answered = (await fetch(`${ctx.url}/livez`, { headers: { 'x-request-id': future } })).headers.get('x-request-id')!;
+    expect(answered).not.toBe(future);
+    expect(answered).toMatch(MADE_ID);
+    // the next made id is the one the client tried to take: it goes to this request, and to no other
+    const next = (await fetch(`${ctx.url}/livez`)).headers.get('x-request-id');
+    expect(next).toBe(future);
+    expect((await fetch(`${ctx.url}/livez`, { headers: { 'x-request-id': given } })).headers.get('x-request-id')).toBe(given);
+  });
+
   it('logs probes and scrapes at debug, other requests at info', async () => {
     for (const probe of ['/livez', '/readyz', '/metrics']) {
       const reqId = `probe${probe.replace('/', '-')}`;

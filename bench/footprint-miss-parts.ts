@@ -18,10 +18,11 @@ import { devicePerInference, deviceStatus, specInput } from '../src/service/devi
 import { PowerPlan } from '../src/service/footprint-power.js';
 import { FootprintTemplate } from '../src/service/footprint-template.js';
 import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
+import { BENCH_T0_MS, median, twoWindowAggregate } from './footprint-fixtures.js';
 
 const REPEATS = 20_000;
 const ROUNDS = 7;
-const T0 = Date.parse('2026-11-01T00:00:00Z');
+const T0 = BENCH_T0_MS;
 
 const catalogue = buildCatalogue();
 const spec = { ...SEED_DEFAULT_SPEC, system: 'kws-typical' };
@@ -46,33 +47,9 @@ function nextPower(): PowerInput & { kind: 'measured' } {
 }
 
 function aggregateAt(powerW: number): DeviceAggregate {
-  return {
-    deviceId: device.id,
-    energyJ: powerW * 20,
-    observedS: 20,
-    windows: 2,
-    samples: 2_000,
-    inferences: 10,
-    minPowerW: powerW / 2,
-    maxPowerW: powerW * 3,
-    maxSeq: 1,
-    firstSeenMs: T0,
-    lastSeenMs: T0 + 10_000,
-    energySquaresJ2: (powerW * 10) ** 2 * 2,
-    energyDurationJS: powerW * 10 * 10 * 2,
-    durationSquaresS2: 200,
-    inferenceSpanWindows: 0,
-    instruments: [],
-    instrumentedS: 0,
-  };
+  return twoWindowAggregate(device.id, powerW);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-/** CPU µs per call of `run`. */
 function round(run: () => unknown): number {
   let sink = 0;
   const start = process.cpuUsage();

@@ -11,10 +11,11 @@ import { buildCatalogue } from '../src/catalogue/load-catalogue.js';
 import type { Device, DeviceAggregate } from '../src/domain/types.js';
 import { FootprintCache } from '../src/service/footprint-cache.js';
 import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
+import { BENCH_T0_MS, median, twoWindowAggregate } from './footprint-fixtures.js';
 
 const REQUESTS = 20_000;
 const ROUNDS = 7;
-const T0 = Date.parse('2026-11-01T00:00:00Z');
+const T0 = BENCH_T0_MS;
 const NOW_MS = T0 + 86_400_000;
 const ONLINE_THRESHOLD_MS = 60_000;
 
@@ -38,31 +39,7 @@ function device(index: number): Device {
 
 /** Two 10 s windows at the power of bench/bench-fleet.ts (or a power of its own per device: `distinct`). */
 function aggregate(index: number, distinct: boolean): DeviceAggregate {
-  const powerW = distinct ? 0.001 + index * 1e-7 : 0.001 + (index % 100) * 0.0005;
-  return {
-    deviceId: `bench-${index}`,
-    energyJ: powerW * 20,
-    observedS: 20,
-    windows: 2,
-    samples: 2000,
-    inferences: 10,
-    minPowerW: powerW / 2,
-    maxPowerW: powerW * 3,
-    maxSeq: 1,
-    firstSeenMs: T0,
-    lastSeenMs: T0 + 10_000,
-    energySquaresJ2: (powerW * 10) ** 2 * 2,
-    energyDurationJS: powerW * 10 * 10 * 2,
-    durationSquaresS2: 200,
-    inferenceSpanWindows: 0,
-    instruments: [],
-    instrumentedS: 0,
-  };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  return twoWindowAggregate(`bench-${index}`, distinct ? 0.001 + index * 1e-7 : 0.001 + (index % 100) * 0.0005);
 }
 
 function measure(name: string, devices: number, distinct: boolean): void {

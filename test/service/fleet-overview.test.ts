@@ -2,15 +2,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildCatalogue } from '../../src/catalogue/load-catalogue.js';
 import type { EnergyWindow } from '../../src/domain/types.js';
-import { IngestService } from '../../src/ingest/ingest-service.js';
-import { PresenceRegistry } from '../../src/live/device-presence.js';
-import { LiveBus } from '../../src/live/live-bus.js';
 import { FleetIndex } from '../../src/service/fleet-index.js';
 import { deviceState, fleetOverview, powerBin, POWER_BIN_EDGES_W, type FleetGroup, type FleetOverview } from '../../src/service/fleet-overview.js';
 import { OverviewSums } from '../../src/service/fleet-overview-sums.js';
 import { OnlineHistory } from '../../src/service/online-history.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { constantPowerWindow, fleetRig } from '../helpers/fleet-rig.js';
 
 const catalogue = buildCatalogue();
@@ -145,16 +141,9 @@ describe('fleetOverview', () => {
   it('recounts every device after the clock went back in chunks over several turns, saying so until done, then equals a pass', async () => {
     let nowMs = T0;
     const clock = () => nowMs;
-    const store = SqliteStore.open(':memory:');
-    const bus = new LiveBus();
-    const presence = new PresenceRegistry(clock);
-    const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
     const chunk = 4;
-    const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS, expiryChunkDevices: chunk });
-    cleanup = async () => {
-      index.stop();
-      await store.close();
-    };
+    const { store, presence, ingest, index, close } = fleetRig(clock, { catalogue, onlineThresholdMs: THRESHOLD_MS, expiryChunkDevices: chunk });
+    cleanup = close;
     const devices = 40;
     await store.createDevices(Array.from({ length: devices }, (_, i) => ({ id: `d${i}`, fleet: `f${i % 3}`, spec: SEED_DEFAULT_SPEC })));
     await ingest.submitWindows(Array.from({ length: devices }, (_, i) => window(`d${i}`, 0, 0.001 * (1 + (i % 7)), T0 - 10_000 - (i % 4) * 1_000)));
@@ -198,16 +187,9 @@ describe('fleetOverview', () => {
   it("finds a group's latest window again after its latest device left, in chunks, saying so, and exactly when a counted device leaves meanwhile", async () => {
     const nowMs = T0;
     const clock = () => nowMs;
-    const store = SqliteStore.open(':memory:');
-    const bus = new LiveBus();
-    const presence = new PresenceRegistry(clock);
-    const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
     const chunk = 4;
-    const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS, expiryChunkDevices: chunk });
-    cleanup = async () => {
-      index.stop();
-      await store.close();
-    };
+    const { store, bus, ingest, index, close } = fleetRig(clock, { catalogue, onlineThresholdMs: THRESHOLD_MS, expiryChunkDevices: chunk });
+    cleanup = close;
     const devices = 10; // d0…d9: slots in id order; f0 holds d0, d3, d6, d9, the later the lower the index
     await store.createDevices(Array.from({ length: devices }, (_, i) => ({ id: `d${i}`, fleet: `f${i % 3}`, spec: SEED_DEFAULT_SPEC })));
     await ingest.submitWindows(Array.from({ length: devices }, (_, i) => window(`d${i}`, 0, 0.001, T0 - 10_000 - i * 100)));
@@ -303,15 +285,8 @@ describe('fleetOverview', () => {
   it('one expiry heap for the totals and the overview: a fresh device connected by its status turns stale, one without presence offline', async () => {
     let nowMs = T0;
     const clock = () => nowMs;
-    const store = SqliteStore.open(':memory:');
-    const bus = new LiveBus();
-    const presence = new PresenceRegistry(clock);
-    const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
-    const index = new FleetIndex({ store, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS, expiryChunkDevices: 1 });
-    cleanup = async () => {
-      index.stop();
-      await store.close();
-    };
+    const { store, presence, ingest, index, close } = fleetRig(clock, { catalogue, onlineThresholdMs: THRESHOLD_MS, expiryChunkDevices: 1 });
+    cleanup = close;
     await store.createDevices(['mqtt', 'http', 'gone'].map((id) => ({ id, fleet: 'f', spec: SEED_DEFAULT_SPEC })));
     presence.report('mqtt', 'online', 'status');
     presence.report('gone', 'offline', 'status');

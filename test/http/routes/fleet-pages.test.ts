@@ -22,15 +22,21 @@ afterEach(async () => {
   cleanup = undefined;
 });
 
+/** An index over an in-memory store at the fixed time T0, closed after the test. */
+function pagesIndex(): { clock: () => number; store: SqliteStore; index: FleetIndex } {
+  const clock = () => T0;
+  const store = SqliteStore.open(':memory:');
+  const index = new FleetIndex({ store, catalogue, bus: new LiveBus(), presence: new PresenceRegistry(clock), clock, onlineThresholdMs: 60_000 });
+  cleanup = async () => {
+    index.stop();
+    await store.close();
+  };
+  return { clock, store, index };
+}
+
 describe('FleetPages', () => {
   it('renders a page in the next turn when the fleet work of this one spent its budget, and in this turn otherwise', async () => {
-    const clock = () => T0;
-    const store = SqliteStore.open(':memory:');
-    const index = new FleetIndex({ store, catalogue, bus: new LiveBus(), presence: new PresenceRegistry(clock), clock, onlineThresholdMs: 60_000 });
-    cleanup = async () => {
-      index.stop();
-      await store.close();
-    };
+    const { clock, store, index } = pagesIndex();
     await store.createDevices(Array.from({ length: 5 }, (_, i) => ({ id: `d${i}`, spec: SEED_DEFAULT_SPEC })));
     await index.start();
     const pages = new FleetPages(index, catalogue, clock);
@@ -59,13 +65,7 @@ describe('FleetPages', () => {
 
 describe('FleetPages render of a large page', () => {
   it('renders and serialises a page of many rows a slice at a time over several turns, and the body is the page a single render gives', async () => {
-    const clock = () => T0;
-    const store = SqliteStore.open(':memory:');
-    const index = new FleetIndex({ store, catalogue, bus: new LiveBus(), presence: new PresenceRegistry(clock), clock, onlineThresholdMs: 60_000 });
-    cleanup = async () => {
-      index.stop();
-      await store.close();
-    };
+    const { clock, store, index } = pagesIndex();
     const devices = 2 * PAGE_RENDER_SLICE_ROWS + 50;
     await store.createDevices(
       Array.from({ length: devices }, (_, i) => ({ id: `d${i}`, fleet: `f${i % 3}`, deployedAt: '2025-01-01T00:00:00Z', spec: SEED_DEFAULT_SPEC })),
@@ -106,13 +106,7 @@ describe('FleetPages render of a large page', () => {
 
 describe('FleetPages render while the index changes', () => {
   it('renders totals and rows of one state of the index when a device changes between two slices of the render', async () => {
-    const clock = () => T0;
-    const store = SqliteStore.open(':memory:');
-    const index = new FleetIndex({ store, catalogue, bus: new LiveBus(), presence: new PresenceRegistry(clock), clock, onlineThresholdMs: 60_000 });
-    cleanup = async () => {
-      index.stop();
-      await store.close();
-    };
+    const { clock, store, index } = pagesIndex();
     const devices = 2 * PAGE_RENDER_SLICE_ROWS + 50;
     await store.createDevices(Array.from({ length: devices }, (_, i) => ({ id: `d${i}`, spec: SEED_DEFAULT_SPEC })));
     await index.start();
@@ -159,13 +153,7 @@ describe('FleetPages render while the index changes', () => {
 
 describe('FleetPages remembered URLs', () => {
   it('keeps at most MAX_FLEET_CACHE_ENTRIES validated URLs and forgets the least recently used, not the first remembered', async () => {
-    const clock = () => T0;
-    const store = SqliteStore.open(':memory:');
-    const index = new FleetIndex({ store, catalogue, bus: new LiveBus(), presence: new PresenceRegistry(clock), clock, onlineThresholdMs: 60_000 });
-    cleanup = async () => {
-      index.stop();
-      await store.close();
-    };
+    const { clock, index } = pagesIndex();
     const pages = new FleetPages(index, catalogue, clock);
     const query = (offset: number): FleetPageQuery => ({ status: 'all', sort: 'power', direction: -1, offset, limit: 100 });
     const url = (offset: number) => `/api/fleet?sort=power&offset=${offset}`;

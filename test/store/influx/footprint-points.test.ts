@@ -3,33 +3,23 @@
  * what the `influx` client's writePoints sends for footprintPoint: captured from a loopback HTTP server standing in
  * for influxd, so the comparison uses only the client's public API.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfluxDB } from 'influx';
 import { FOOTPRINT_SCHEMA, footprintLines, footprintPoint, type FootprintSnapshot } from '../../../src/store/influx/footprint-points.js';
+import { startWriteCapture, type WriteCapture } from '../../helpers/write-capture.js';
 
-const bodies: string[] = [];
-let server: http.Server;
+let capture: WriteCapture;
+let bodies: string[];
 let client: InfluxDB;
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => {
-      bodies.push(body);
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  client = new InfluxDB({ hosts: [{ host: '127.0.0.1', port }], database: 'lines', schema: [{ ...FOOTPRINT_SCHEMA, database: 'lines' }] });
+  capture = await startWriteCapture();
+  bodies = capture.bodies;
+  client = new InfluxDB({ hosts: [{ host: '127.0.0.1', port: capture.port }], database: 'lines', schema: [{ ...FOOTPRINT_SCHEMA, database: 'lines' }] });
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await capture.close();
 });
 
 function snapshot(overrides: Partial<FootprintSnapshot>): FootprintSnapshot {

@@ -3,32 +3,22 @@
  * writePoints sends for the same points (windowPoint, changePoints): captured from a loopback HTTP server standing in
  * for influxd, so the comparison uses only the client's public API.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfluxDB, type IPoint } from 'influx';
 import { INSTRUMENT_IDS } from '../../../src/domain/instruments.js';
 import { CHANGE_SCHEMA, changeLines, changePoints, WINDOW_SCHEMA, windowLines, windowPoint } from '../../../src/store/influx/influx-points.js';
 import type { StoredWindow } from '../../../src/store/window-store.js';
+import { startWriteCapture, type WriteCapture } from '../../helpers/write-capture.js';
 
-const bodies: string[] = [];
-let server: http.Server;
+let capture: WriteCapture;
+let bodies: string[];
 let client: InfluxDB;
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => {
-      bodies.push(body);
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  capture = await startWriteCapture();
+  bodies = capture.bodies;
   client = new InfluxDB({
-    hosts: [{ host: '127.0.0.1', port }],
+    hosts: [{ host: '127.0.0.1', port: capture.port }],
     database: 'lines',
     schema: [
       { ...WINDOW_SCHEMA, database: 'lines' },
@@ -38,7 +28,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await capture.close();
 });
 
 /** What writePoints sends for these points. */

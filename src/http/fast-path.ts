@@ -145,7 +145,7 @@ export function withFastPath(app: RequestListener, deps: FastPathDeps): RequestL
       stats.countRequest();
       // The page is written by the fleet route's own code: the id goes on as a header set beforehand.
       const reqId = logRequest(log, observe, req, res, FLEET_ROUTE);
-      answerPage(req, res).catch((error: unknown) => writeProblem(res, stats, log.child({ reqId }), error));
+      answerPage(req, res).catch((error: unknown) => failWith(res, reqId, stats, log, error));
       return;
     }
     const queryAt = url.indexOf('?');

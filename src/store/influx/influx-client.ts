@@ -60,7 +60,11 @@ export interface InfluxPool {
   discard(options: IPoolRequestOptions): Promise<void>;
 }
 
-export function writeChannelOf(client: InfluxDB): { pool: InfluxPool; auth: string | undefined } {
+/** POSTs ready line protocol to /write: the request writePoints sends (same query, auth and pool). */
+export type LineWriter = (body: string, retentionPolicy?: string) => Promise<void>;
+
+/** The line writer of `client` into `database` (throws when the client is not the version described above). */
+export function lineWriterOf(client: InfluxDB, database: string): LineWriter {
   const internals = client as unknown as { _pool?: Partial<InfluxPool>; _options?: { username?: unknown; password?: unknown } };
   const pool = internals._pool;
   if (typeof pool?.discard !== 'function' || internals._options === undefined) {
@@ -68,5 +72,7 @@ export function writeChannelOf(client: InfluxDB): { pool: InfluxPool; auth: stri
   }
   const { username, password } = internals._options;
   const auth = typeof username === 'string' ? `${username}:${typeof password === 'string' ? password : ''}` : undefined;
-  return { pool: pool as InfluxPool, auth };
+  const discard = (pool as InfluxPool).discard.bind(pool);
+  return (body, retentionPolicy) =>
+    discard({ method: 'POST', path: '/write', query: { db: database, precision: 'n', rp: retentionPolicy }, body, ...(auth === undefined ? {} : { auth }) });
 }

@@ -7,7 +7,7 @@ import type { InfluxDB } from 'influx';
 import { StoreClosedError } from '../../domain/errors.js';
 import { mapInfluxError } from './influx-errors.js';
 import { FOOTPRINT_SCHEMA, footprintLines, type FootprintSnapshot } from './footprint-points.js';
-import { influxClient, type InfluxPool, writeChannelOf } from './influx-client.js';
+import { influxClient, lineWriterOf, type LineWriter } from './influx-client.js';
 import { DEFAULT_INFLUX_DATABASE, type InfluxWindowStoreOptions } from './influx-window-store.js';
 
 /**
@@ -20,15 +20,14 @@ export const FOOTPRINT_POINTS_PER_WRITE = 1_000;
 export class InfluxFootprintWriter {
   readonly database: string;
   private readonly client: InfluxDB;
-  private readonly pool: InfluxPool;
-  private readonly auth: string | undefined;
+  private readonly writeLines: LineWriter;
   private databaseReady = false;
   private closed = false;
 
   constructor(options: InfluxWindowStoreOptions) {
     this.database = options.database ?? DEFAULT_INFLUX_DATABASE;
     this.client = influxClient({ ...options, database: this.database, schema: [FOOTPRINT_SCHEMA] });
-    ({ pool: this.pool, auth: this.auth } = writeChannelOf(this.client));
+    this.writeLines = lineWriterOf(this.client, this.database);
   }
 
   /** Writes one round: every snapshot at `atMs`, in requests of FOOTPRINT_POINTS_PER_WRITE. */
@@ -40,14 +39,7 @@ export class InfluxFootprintWriter {
         this.databaseReady = true;
       }
       for (let from = 0; from < snapshots.length; from += FOOTPRINT_POINTS_PER_WRITE) {
-        // The request writePoints sends (same query, auth and pool), with lines built here (footprintLine).
-        await this.pool.discard({
-          method: 'POST',
-          path: '/write',
-          query: { db: this.database, precision: 'n' },
-          body: footprintLines(snapshots.slice(from, from + FOOTPRINT_POINTS_PER_WRITE), atMs),
-          ...(this.auth === undefined ? {} : { auth: this.auth }),
-        });
+        await this.writeLines(footprintLines(snapshots.slice(from, from + FOOTPRINT_POINTS_PER_WRITE), atMs));
       }
     } catch (raw) {
       throw mapInfluxError(raw, `write of ${snapshots.length} footprint snapshots`);

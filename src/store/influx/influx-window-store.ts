@@ -11,7 +11,7 @@ import { isInstrumentId, type InstrumentId } from '../../domain/instruments.js';
 import type { DeviceAggregate } from '../../domain/types.js';
 import { mergeInstruments } from '../../domain/window-totals.js';
 import type { StoredWindow, WindowStore, WindowStoreCapabilities } from '../window-store.js';
-import { influxClient, type InfluxPool, writeChannelOf } from './influx-client.js';
+import { influxClient, lineWriterOf, type LineWriter } from './influx-client.js';
 import { isDatabaseNotFound, mapInfluxError } from './influx-errors.js';
 import { CHANGE_MEASUREMENT, CHANGE_SCHEMA, changeLines, WINDOW_MEASUREMENT, WINDOW_SCHEMA, windowLines } from './influx-points.js';
 
@@ -116,9 +116,8 @@ export class InfluxWindowStore implements WindowStore {
   readonly capabilities: WindowStoreCapabilities = { readAfterWrite: 'eventual', maxReadLagMs: INFLUX_MAX_READ_LAG_MS, networked: true };
   readonly database: string;
   private readonly client: InfluxDB;
-  private readonly pool: InfluxPool;
-  /** Basic auth of every write, as writePoints sends it (`user:password`). */
-  private readonly auth: string | undefined;
+  /** One POST /write of ready line protocol (the request writePoints sends). */
+  private readonly writeLines: LineWriter;
   private readonly retention: string | undefined;
   private readonly writerId: string;
   /** The database (and retention policy) set up; reset after a failure so that the next call tries again. */
@@ -130,7 +129,7 @@ export class InfluxWindowStore implements WindowStore {
     this.retention = options.retention;
     this.writerId = options.writerId ?? randomUUID();
     this.client = influxClient({ ...options, database: this.database, schema: [WINDOW_SCHEMA, CHANGE_SCHEMA] });
-    ({ pool: this.pool, auth: this.auth } = writeChannelOf(this.client));
+    this.writeLines = lineWriterOf(this.client, this.database);
   }
 
   /**
@@ -274,17 +273,6 @@ export class InfluxWindowStore implements WindowStore {
   private async writeBoth(lines: string, windows: readonly StoredWindow[]): Promise<void> {
     await this.writeLines(lines, undefined);
     await this.writeLines(changeLines(windows, this.writerId), CHANGE_RETENTION_POLICY);
-  }
-
-  /** One POST /write of ready line protocol: the request writePoints sends (same query, auth and pool). */
-  private writeLines(body: string, retentionPolicy: string | undefined): Promise<void> {
-    return this.pool.discard({
-      method: 'POST',
-      path: '/write',
-      query: { db: this.database, precision: 'n', rp: retentionPolicy },
-      body,
-      ...(this.auth === undefined ? {} : { auth: this.auth }),
-    });
   }
 
   /**

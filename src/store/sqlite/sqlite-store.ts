@@ -193,24 +193,32 @@ interface DeviceParams {
   updated_at: string;
 }
 
-interface WindowParams {
-  device_id: string;
-  seq: number;
-  start_ms: number;
-  duration_s: number;
-  energy_j: number;
-  sample_count: number;
-  min_power_w: number | null;
-  max_power_w: number | null;
-  inference_count: number;
-  source: string;
-  received_ms: number;
-  start_stamped_by: StartStamp;
-  seq_use: number;
-  instrument: string | null;
-  span: WindowSpan;
-  commit_seq: number;
-}
+/**
+ * An energy_windows row as the insert's positional parameters, in INSERT_WINDOW_COLUMNS order: better-sqlite3 binds
+ * an array by index, where named parameters (an object) cost one property lookup from C++ per column, about a quarter
+ * of the insert's CPU (10 against 7.5 µs per window in a group commit of 32 requests of 10 windows).
+ */
+type WindowParams = [
+  device_id: string,
+  seq: number,
+  start_ms: number,
+  duration_s: number,
+  energy_j: number,
+  sample_count: number,
+  min_power_w: number | null,
+  max_power_w: number | null,
+  inference_count: number,
+  source: string,
+  received_ms: number,
+  start_stamped_by: StartStamp,
+  seq_use: number,
+  instrument: string | null,
+  span: WindowSpan,
+  commit_seq: number,
+];
+const INSERT_WINDOW_COLUMNS =
+  'device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, source, received_ms, ' +
+  'start_stamped_by, seq_use, instrument, span, commit_seq';
 
 /** The aggregate columns plus max_duration_s, which only the overlap check reads (not part of DeviceAggregate). */
 interface AggregateParams extends AggregateRow {
@@ -306,11 +314,10 @@ class Statements {
        FROM devices d LEFT JOIN device_aggregates a ON a.device_id = d.id
        WHERE d.fleet = ? AND d.id > ? ORDER BY d.id LIMIT ? OFFSET ?`,
     );
-    this.insertWindow = db.prepare<[WindowParams]>(
-      `INSERT INTO energy_windows (device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w,
-         inference_count, source, received_ms, start_stamped_by, seq_use, instrument, span, commit_seq)
-       VALUES (@device_id, @seq, @start_ms, @duration_s, @energy_j, @sample_count, @min_power_w, @max_power_w,
-         @inference_count, @source, @received_ms, @start_stamped_by, @seq_use, @instrument, @span, @commit_seq)`,
+    this.insertWindow = db.prepare<WindowParams>(
+      `INSERT INTO energy_windows (${INSERT_WINDOW_COLUMNS}) VALUES (${INSERT_WINDOW_COLUMNS.split(', ')
+        .map(() => '?')
+        .join(', ')})`,
     );
     // The unique index energy_windows_commit_seq: its last entry, and a range of it in order.
     this.outboxHead = db.prepare<[], { head: number | null }>('SELECT max(commit_seq) AS head FROM energy_windows');
@@ -911,27 +918,48 @@ export class SqliteStore implements Store, WindowOutbox {
         outcomes[index] = VERDICT_REFUSED;
         return;
       }
-      const params: WindowParams = {
-        device_id: window.deviceId,
-        seq: window.seq,
-        start_ms: window.startMs,
-        duration_s: window.durationS,
-        energy_j: window.energyJ,
-        sample_count: window.sampleCount,
-        min_power_w: window.minPowerW,
-        max_power_w: window.maxPowerW,
-        inference_count: window.inferenceCount,
-        source: window.source,
-        received_ms: receivedMs,
-        start_stamped_by: startStamp(window),
-        seq_use: sameSeq.reduce((next, row) => Math.max(next, row.seq_use + 1), 0),
-        instrument: window.instrument ?? null,
-        span: window.span ?? 'time',
-        commit_seq: (commitSeq += 1),
-      };
-      this.statements.insertWindow.run(params);
+      const seqUse = sameSeq.reduce((next, row) => Math.max(next, row.seq_use + 1), 0);
+      const stamp = startStamp(window);
+      const instrument = window.instrument ?? null;
+      const span = window.span ?? 'time';
+      commitSeq += 1;
+      this.statements.insertWindow.run(
+        window.deviceId,
+        window.seq,
+        window.startMs,
+        window.durationS,
+        window.energyJ,
+        window.sampleCount,
+        window.minPowerW,
+        window.maxPowerW,
+        window.inferenceCount,
+        window.source,
+        receivedMs,
+        stamp,
+        seqUse,
+        instrument,
+        span,
+        commitSeq,
+      );
       if (this.commitListeners.size > 0) {
-        this.committing.push({ commitSeq: params.commit_seq, receivedMs, window: { ...windowFromRow(params), seqUse: params.seq_use } });
+        // What readOutbox returns for this row (windowFromRow's form), built from the values just bound.
+        const stored: StoredWindow = {
+          deviceId: window.deviceId,
+          seq: window.seq,
+          startMs: window.startMs,
+          durationS: window.durationS,
+          energyJ: window.energyJ,
+          sampleCount: window.sampleCount,
+          minPowerW: window.minPowerW,
+          maxPowerW: window.maxPowerW,
+          inferenceCount: window.inferenceCount,
+          source: window.source,
+          startStampedBy: stamp,
+          ...(instrument !== null && isInstrumentId(instrument) ? { instrument } : {}),
+          ...(span === 'inferences' ? { span } : {}),
+          seqUse,
+        };
+        this.committing.push({ commitSeq, receivedMs, window: stored });
       }
       outcomes[index] = sameSeq.length > 0 ? VERDICT_SEQ_RESET : VERDICT_INSERTED;
       bounds.maxSeq = Math.max(bounds.maxSeq, window.seq);

@@ -611,8 +611,12 @@ export class FleetIndex {
     );
     const nowMs = this.deps.clock();
     for (const { id, device, aggregate } of loaded) {
-      if (device === null) this.updateAggregate(this.byId.get(id)!, aggregate, nowMs);
-      else if (device !== undefined) this.upsert(device, aggregate, nowMs);
+      if (device === null) {
+        // A shared store answers with the totals of its last sync until the next one (docs/fleet-truth.md): a window
+        // committed here changes nothing until then, and the same totals leave the row as it is, as a sync does.
+        const row = this.byId.get(id)!;
+        if (!sameAggregate(row, aggregate)) this.updateAggregate(row, aggregate, nowMs);
+      } else if (device !== undefined) this.upsert(device, aggregate, nowMs);
     }
   }
 

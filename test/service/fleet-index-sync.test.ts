@@ -117,6 +117,29 @@ describe('FleetIndex on a shared store', () => {
     expect(a.index.totals().assumedTotalKgCO2e).toBeCloseTo(perDevice, 12);
   });
 
+  it('a window committed here, on a store that answers the totals of its last sync, leaves the row and the version as they are', async () => {
+    const store = sharedStore();
+    await store.createDevice({ id: 'dev-a', spec: SEED_DEFAULT_SPEC });
+    await store.appendWindows([window('dev-a', 0, 0.01)]);
+    const synced = await store.getAggregate('dev-a');
+    // As SharedStore answers between two syncs: the totals its last read returned, whatever was committed since.
+    const lagging: SqliteStore = Object.assign(Object.create(store) as SqliteStore, { getAggregate: async () => synced });
+    const clock = () => T0;
+    const bus = new LiveBus();
+    const presence = new PresenceRegistry(clock);
+    const ingest = new IngestService(store, bus, SEED_DEFAULT_SPEC, clock);
+    const index = new FleetIndex({ store: lagging, catalogue, bus, presence, clock, onlineThresholdMs: THRESHOLD_MS, syncIntervalMs: 60_000 });
+    indexes.push(index);
+    await index.start();
+    const row = { ...index.get('dev-a')! };
+    const version = index.version;
+    await ingest.submitWindows([window('dev-a', 1, 0.02)]); // heard on the bus: a change-driven refresh re-reads the device
+    await index.current();
+    expect(index.version).toBe(version);
+    expect({ ...index.get('dev-a')! }).toEqual(row);
+    expect(index.get('dev-a')!.windows).toBe(1);
+  });
+
   it('with an incremental pass (syncChanges), a sync re-reads by id only the devices the pass names, never every device', async () => {
     const store = sharedStore();
     for (const id of ['p0', 'p1', 'p2']) await store.createDevice({ id, spec: SEED_DEFAULT_SPEC });

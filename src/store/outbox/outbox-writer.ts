@@ -327,8 +327,14 @@ export class OutboxWriter implements HealthSource {
    */
   private async write(batch: readonly OutboxEntry[]): Promise<void> {
     const progress = this.split?.batch === batch ? this.split : (this.split = { batch, written: new Set(), refused: new Map() });
-    const pending = batch.filter((entry) => !progress.written.has(entry.commitSeq) && !progress.refused.has(entry.commitSeq));
+    // A batch not split before (the common case) is written as it is: no per-window filtering or empty arrays.
+    const fresh = progress.written.size === 0 && progress.refused.size === 0;
+    const pending = fresh ? batch : batch.filter((entry) => !progress.written.has(entry.commitSeq) && !progress.refused.has(entry.commitSeq));
     if (pending.length > 0) await this.settle(pending, progress);
+    if (progress.refused.size === 0) {
+      this.split = null;
+      return;
+    }
     const refused = batch.flatMap((entry) => {
       const why = progress.refused.get(entry.commitSeq);
       return why === undefined ? [] : [{ entry, refusal: why }];
@@ -380,7 +386,8 @@ export class OutboxWriter implements HealthSource {
   private async settle(entries: readonly OutboxEntry[], progress: SplitProgress): Promise<void> {
     try {
       await this.options.target.writeWindows(entries.map((entry) => entry.window));
-      for (const entry of entries) progress.written.add(entry.commitSeq);
+      // The whole batch in one request: none of it is retried, so its windows need not be noted one by one.
+      if (entries !== progress.batch) for (const entry of entries) progress.written.add(entry.commitSeq);
     } catch (error) {
       const refusal = pointRefusal(error);
       if (refusal === null) throw error;

@@ -193,29 +193,57 @@ interface DeviceParams {
   updated_at: string;
 }
 
-interface WindowParams {
-  device_id: string;
-  seq: number;
-  start_ms: number;
-  duration_s: number;
-  energy_j: number;
-  sample_count: number;
-  min_power_w: number | null;
-  max_power_w: number | null;
-  inference_count: number;
-  source: string;
-  received_ms: number;
-  start_stamped_by: StartStamp;
-  seq_use: number;
-  instrument: string | null;
-  span: WindowSpan;
-  commit_seq: number;
-}
+/**
+ * An energy_windows row as the insert's positional parameters, in INSERT_WINDOW_COLUMNS order: better-sqlite3 binds
+ * an array by index, where named parameters (an object) cost one property lookup from C++ per column, about a quarter
+ * of the insert's CPU (10 against 7.5 µs per window in a group commit of 32 requests of 10 windows).
+ */
+type WindowParams = [
+  device_id: string,
+  seq: number,
+  start_ms: number,
+  duration_s: number,
+  energy_j: number,
+  sample_count: number,
+  min_power_w: number | null,
+  max_power_w: number | null,
+  inference_count: number,
+  source: string,
+  received_ms: number,
+  start_stamped_by: StartStamp,
+  seq_use: number,
+  instrument: string | null,
+  span: WindowSpan,
+  commit_seq: number,
+];
+const INSERT_WINDOW_COLUMNS =
+  'device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, source, received_ms, ' +
+  'start_stamped_by, seq_use, instrument, span, commit_seq';
 
-/** The aggregate columns plus max_duration_s, which only the overlap check reads (not part of DeviceAggregate). */
-interface AggregateParams extends AggregateRow {
-  max_duration_s: number;
-}
+/**
+ * The upsert's positional parameters: AGGREGATE_COLUMNS plus max_duration_s, which only the overlap check reads (not
+ * part of DeviceAggregate). Positional for the same reason as WindowParams.
+ */
+type AggregateParams = [
+  device_id: string,
+  energy_j: number,
+  observed_s: number,
+  windows: number,
+  samples: number,
+  inferences: number,
+  min_power_w: number | null,
+  max_power_w: number | null,
+  max_seq: number | null,
+  first_seen_ms: number | null,
+  last_seen_ms: number | null,
+  energy_sq_j2: number,
+  energy_duration_js: number,
+  duration_sq_s2: number,
+  inference_span_windows: number,
+  instruments: string,
+  instrumented_s: number,
+  max_duration_s: number,
+];
 
 /** What one transaction adds to a device's aggregate row (merged into it by the upsert). */
 interface AggregateDelta {
@@ -306,11 +334,10 @@ class Statements {
        FROM devices d LEFT JOIN device_aggregates a ON a.device_id = d.id
        WHERE d.fleet = ? AND d.id > ? ORDER BY d.id LIMIT ? OFFSET ?`,
     );
-    this.insertWindow = db.prepare<[WindowParams]>(
-      `INSERT INTO energy_windows (device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w,
-         inference_count, source, received_ms, start_stamped_by, seq_use, instrument, span, commit_seq)
-       VALUES (@device_id, @seq, @start_ms, @duration_s, @energy_j, @sample_count, @min_power_w, @max_power_w,
-         @inference_count, @source, @received_ms, @start_stamped_by, @seq_use, @instrument, @span, @commit_seq)`,
+    this.insertWindow = db.prepare<WindowParams>(
+      `INSERT INTO energy_windows (${INSERT_WINDOW_COLUMNS}) VALUES (${INSERT_WINDOW_COLUMNS.split(', ')
+        .map(() => '?')
+        .join(', ')})`,
     );
     // The unique index energy_windows_commit_seq: its last entry, and a range of it in order.
     this.outboxHead = db.prepare<[], { head: number | null }>('SELECT max(commit_seq) AS head FROM energy_windows');
@@ -372,11 +399,9 @@ class Statements {
        GROUP BY bucket_ms ORDER BY bucket_ms`,
     );
     this.getAggregate = db.prepare<[string], AggregateRow>(`SELECT ${AGGREGATE_COLUMNS} FROM device_aggregates WHERE device_id = ?`);
-    this.upsertAggregate = db.prepare<[AggregateParams]>(
+    this.upsertAggregate = db.prepare<AggregateParams>(
       `INSERT INTO device_aggregates (${AGGREGATE_COLUMNS}, max_duration_s)
-       VALUES (@device_id, @energy_j, @observed_s, @windows, @samples, @inferences, @min_power_w, @max_power_w, @max_seq,
-         @first_seen_ms, @last_seen_ms, @energy_sq_j2, @energy_duration_js, @duration_sq_s2, @inference_span_windows,
-         @instruments, @instrumented_s, @max_duration_s)
+       VALUES (${[...AGGREGATE_COLUMNS.split(', '), 'max_duration_s'].map(() => '?').join(', ')})
        ON CONFLICT (device_id) DO UPDATE SET
          energy_j = energy_j + excluded.energy_j,
          observed_s = observed_s + excluded.observed_s,
@@ -911,27 +936,48 @@ export class SqliteStore implements Store, WindowOutbox {
         outcomes[index] = VERDICT_REFUSED;
         return;
       }
-      const params: WindowParams = {
-        device_id: window.deviceId,
-        seq: window.seq,
-        start_ms: window.startMs,
-        duration_s: window.durationS,
-        energy_j: window.energyJ,
-        sample_count: window.sampleCount,
-        min_power_w: window.minPowerW,
-        max_power_w: window.maxPowerW,
-        inference_count: window.inferenceCount,
-        source: window.source,
-        received_ms: receivedMs,
-        start_stamped_by: startStamp(window),
-        seq_use: sameSeq.reduce((next, row) => Math.max(next, row.seq_use + 1), 0),
-        instrument: window.instrument ?? null,
-        span: window.span ?? 'time',
-        commit_seq: (commitSeq += 1),
-      };
-      this.statements.insertWindow.run(params);
+      const seqUse = sameSeq.reduce((next, row) => Math.max(next, row.seq_use + 1), 0);
+      const stamp = startStamp(window);
+      const instrument = window.instrument ?? null;
+      const span = window.span ?? 'time';
+      commitSeq += 1;
+      this.statements.insertWindow.run(
+        window.deviceId,
+        window.seq,
+        window.startMs,
+        window.durationS,
+        window.energyJ,
+        window.sampleCount,
+        window.minPowerW,
+        window.maxPowerW,
+        window.inferenceCount,
+        window.source,
+        receivedMs,
+        stamp,
+        seqUse,
+        instrument,
+        span,
+        commitSeq,
+      );
       if (this.commitListeners.size > 0) {
-        this.committing.push({ commitSeq: params.commit_seq, receivedMs, window: { ...windowFromRow(params), seqUse: params.seq_use } });
+        // What readOutbox returns for this row (windowFromRow's form), built from the values just bound.
+        const stored: StoredWindow = {
+          deviceId: window.deviceId,
+          seq: window.seq,
+          startMs: window.startMs,
+          durationS: window.durationS,
+          energyJ: window.energyJ,
+          sampleCount: window.sampleCount,
+          minPowerW: window.minPowerW,
+          maxPowerW: window.maxPowerW,
+          inferenceCount: window.inferenceCount,
+          source: window.source,
+          startStampedBy: stamp,
+          ...(instrument !== null && isInstrumentId(instrument) ? { instrument } : {}),
+          ...(span === 'inferences' ? { span } : {}),
+          seqUse,
+        };
+        this.committing.push({ commitSeq, receivedMs, window: stored });
       }
       outcomes[index] = sameSeq.length > 0 ? VERDICT_SEQ_RESET : VERDICT_INSERTED;
       bounds.maxSeq = Math.max(bounds.maxSeq, window.seq);
@@ -947,7 +993,7 @@ export class SqliteStore implements Store, WindowOutbox {
     if (refused.length > 0 && options.onRefusal === 'refuse-batch') throw new WindowRefusedError(refused);
     for (const [deviceId, delta] of deltas) {
       const instruments = (boundsByDevice.get(deviceId) as DeviceBounds).instruments;
-      this.statements.upsertAggregate.run(aggregateParams(deviceId, delta, instruments));
+      this.statements.upsertAggregate.run(...aggregateParams(deviceId, delta, instruments));
     }
     return { outcomes, refused };
   }
@@ -1020,26 +1066,26 @@ function contentFromRow(seq: number, row: SameSeqRow): WindowContent {
 
 /** A transaction's delta as the upsert's parameters; `instruments` is the merged whole (stored and this batch's). */
 function aggregateParams(deviceId: string, { totals, maxDurationS }: AggregateDelta, instruments: readonly InstrumentId[]): AggregateParams {
-  return {
-    device_id: deviceId,
-    energy_j: totals.energyJ,
-    observed_s: totals.observedS,
-    windows: totals.windows,
-    samples: totals.samples,
-    inferences: totals.inferences,
-    min_power_w: totals.minPowerW,
-    max_power_w: totals.maxPowerW,
-    max_seq: totals.maxSeq,
-    first_seen_ms: totals.firstSeenMs,
-    last_seen_ms: totals.lastSeenMs,
-    energy_sq_j2: totals.energySquaresJ2,
-    energy_duration_js: totals.energyDurationJS,
-    duration_sq_s2: totals.durationSquaresS2,
-    inference_span_windows: totals.inferenceSpanWindows,
-    instruments: instruments.join(','),
-    instrumented_s: totals.instrumentedS,
-    max_duration_s: maxDurationS,
-  };
+  return [
+    deviceId,
+    totals.energyJ,
+    totals.observedS,
+    totals.windows,
+    totals.samples,
+    totals.inferences,
+    totals.minPowerW,
+    totals.maxPowerW,
+    totals.maxSeq,
+    totals.firstSeenMs,
+    totals.lastSeenMs,
+    totals.energySquaresJ2,
+    totals.energyDurationJS,
+    totals.durationSquaresS2,
+    totals.inferenceSpanWindows,
+    instruments.join(','),
+    totals.instrumentedS,
+    maxDurationS,
+  ];
 }
 
 /** The comma-separated column as a list; an id this version does not know (a newer writer) is left out. */

@@ -139,8 +139,8 @@ const exampleWindow = (seq: number) => ({
 });
 
 /**
- * The examples of each request body: every one is accepted by the service (test/http/openapi.test.ts posts them, and
- * derives invalid inputs from the schemas that must be refused).
+ * The examples of each request body: every one is accepted by the service (test/http/openapi.test.ts and
+ * openapi-inputs.test.ts post them; the latter derives from the schemas invalid inputs that must be refused).
  */
 export const REQUEST_EXAMPLES = {
   Calculation: {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Device, DeviceAggregate } from '../../src/domain/types.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
 import { compareKeys, entryKeyOf, type InfluxRegistry, type RegistryEntry } from '../../src/store/influx/influx-registry.js';
+import type { PeriodPart } from '../../src/store/influx/aggregate-fold.js';
 import { SharedStore } from '../../src/store/shared-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { WindowStore } from '../../src/store/window-store.js';
@@ -45,6 +46,27 @@ class MemoryRegistry {
     return [...best.values()];
   }
 }
+
+/** One period's partial aggregate: one window. */
+const onePart: PeriodPart = {
+  periodMs: 0,
+  energyJ: 1,
+  observedS: 10,
+  windows: 1,
+  samples: 100,
+  inferences: 0,
+  minPowerW: 0.1,
+  maxPowerW: 0.1,
+  maxSeq: 0,
+  firstSeenMs: 0,
+  lastSeenMs: 10_000,
+  energySquaresJ2: 1,
+  energyDurationJS: 10,
+  durationSquaresS2: 100,
+  inferenceSpanWindows: 0,
+  instrumentedS: 0,
+  instrumentWindows: 0,
+};
 
 const noWindows: WindowStore = {
   kind: 'none',
@@ -129,9 +151,9 @@ describe('SharedStore aggregates', () => {
     const windows = {
       ...noWindows,
       changes: async () => [],
-      aggregates: async (ids: readonly string[]) => {
-        calls.push([...ids]);
-        return new Map(ids.map((id) => [id, { deviceId: id, windows: 1 } as unknown as DeviceAggregate]));
+      aggregateParts: async (fromMsById: ReadonlyMap<string, number>) => {
+        calls.push([...fromMsById.keys()]);
+        return new Map([...fromMsById.keys()].map((id) => [id, { parts: [{ ...onePart, periodMs: 0 }], instruments: [] }]));
       },
     } as unknown as WindowStore;
     const store = new SharedStore(SqliteStore.open(':memory:'), windows, new MemoryRegistry() as unknown as InfluxRegistry, 'instance-a');

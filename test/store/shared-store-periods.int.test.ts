@@ -12,7 +12,7 @@ import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
 import { AGGREGATE_PERIOD_MS } from '../../src/store/influx/aggregate-fold.js';
 import { InfluxRegistry } from '../../src/store/influx/influx-registry.js';
 import { CHANGE_RETENTION_POLICY, InfluxWindowStore } from '../../src/store/influx/influx-window-store.js';
-import { SharedStore } from '../../src/store/shared-store.js';
+import { FULL_REREAD_MS, SharedStore } from '../../src/store/shared-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { StoredWindow } from '../../src/store/window-store.js';
 import { useInfluxd } from '../helpers/use-influxd.js';
@@ -56,13 +56,13 @@ function sameBits(a: DeviceAggregate | undefined, b: DeviceAggregate | undefined
  * A store whose clock stands still: no pass is due any share of the full re-read sweep (it would read a device in full
  * at the first ms elapsed), and each marker read looks back CHANGE_VISIBILITY_MS, more than a batch and its pass take.
  */
-function sharedStore(database: string, instance: string): SharedStore {
+function sharedStore(database: string, instance: string, clock: () => number = () => 0): SharedStore {
   return new SharedStore(
     SqliteStore.open(':memory:'),
     new InfluxWindowStore({ url: influxd.url, database }),
     new InfluxRegistry({ url: influxd.url, database }),
     instance,
-    () => 0,
+    clock,
   );
 }
 
@@ -166,6 +166,43 @@ describe('SharedStore re-reads a changed device from its kept period, with the b
     } finally {
       await a.close();
       await b.close();
+    }
+  }, 60_000);
+
+  it('finds points InfluxDB dropped without a marker (retention, DELETE) at the full re-read sweep, not in a tail', async () => {
+    const database = `periods_sweep_${process.pid}`;
+    const writer = new InfluxWindowStore({ url: influxd.url, database, writerId: 'w' });
+    let nowMs = 0;
+    const store = sharedStore(database, 'a', () => nowMs);
+    try {
+      await store.createDevice({ id: 'per-a', spec: SEED_DEFAULT_SPEC });
+      await writer.writeWindows([0, 1, 2, 3].flatMap((period) => [stored('per-a', period * 2, period), stored('per-a', period * 2 + 1, period)]));
+      expect((await store.getAggregate('per-a'))!.windows).toBe(8);
+      await store.syncFleet(); // takes the markers: a full read, which keeps the fold of periods 0–1
+      await writer.writeWindows([stored('per-a', 8, 3)]);
+      await store.syncFleet();
+      expect(store.takeSyncStats()).toMatchObject({ tailReads: 1 });
+      expect((await store.getAggregate('per-a'))!.windows).toBe(9);
+      // Period 0's points dropped, as retention drops a shard: no marker. A tail read keeps the kept fold of period 0.
+      const response = await fetch(`${influxd.url}/query?db=${database}`, {
+        method: 'POST',
+        body: new URLSearchParams({ q: `DELETE FROM "energy_window" WHERE time < ${(T0 + AGGREGATE_PERIOD_MS) * 1_000_000}` }),
+      });
+      expect(response.status).toBe(200);
+      await writer.writeWindows([stored('per-a', 9, 3)]);
+      await store.syncFleet();
+      expect(store.takeSyncStats()).toMatchObject({ tailReads: 1, fullReads: 0 });
+      expect((await store.getAggregate('per-a'))!.windows).toBe(10);
+      // The sweep reads it in full and serves what InfluxDB holds, as a fresh read does.
+      nowMs += FULL_REREAD_MS;
+      const changes = await store.syncFleet();
+      expect(changes.aggregates).toEqual(['per-a']);
+      expect(store.takeSyncStats()).toMatchObject({ fullReads: 1, tailReads: 0 });
+      const swept = await store.getAggregate('per-a');
+      expect(swept!.windows).toBe(8);
+      sameBits(swept, (await writer.aggregates(['per-a'])).get('per-a'), 'swept');
+    } finally {
+      await store.close();
     }
   }, 60_000);
 });

@@ -38,6 +38,8 @@ function stored(deviceId: string, seq: number, period: number, offsetMs = seq * 
     maxPowerW: 0.01 * (seq + 1),
     inferenceCount: seq % 3,
     source: 'http',
+    // Two series per device (tag stamp): influxd merges them in every period's partial, and must do so alike each time.
+    startStampedBy: seq % 3 === 0 ? 'device' : 'receiver',
     ...(instrument === undefined ? {} : { instrument }),
   };
 }

@@ -7,9 +7,11 @@
  *
  * Incremental sync (docs/influxdb-schema.md § Change markers): each pass of the fleet index (`syncFleet()`, and the
  * first page of its load) first reads the change markers InfluxDB received since the last pass (`syncChanges()`); a
- * device without one keeps the totals last read, one with a new marker has its totals read again, and `syncFleet()`
- * names to the index, by id, only the devices whose totals changed (no walk of the fleet). What is read is always InfluxDB's own deduplicated points, never a
- * sum of what was written, so every instance answers the same numbers.
+ * device without one keeps the totals last read, one with a new marker has its totals read again (from the period it
+ * kept its fold up to, when the change reaches no further back: readFolded), and `syncFleet()`
+ * names to the index, by id, only the devices whose totals changed (no walk of the fleet). What is read is always
+ * InfluxDB's own per-period partials of its deduplicated points, never a sum of what was written, folded in period order
+ * (influx/aggregate-fold.ts), so every instance answers the same numbers whichever period it resumed from.
  */
 import type { AppendOptions, AppendResult, Device, DeviceAggregate, DeviceInput, DevicePatch, EnergyWindow } from '../domain/types.js';
 import { compareKeys, entryKeyOf, type EntryKey, type InfluxRegistry } from './influx/influx-registry.js';

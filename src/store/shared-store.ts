@@ -64,7 +64,8 @@ export interface ChangeFeedWindowStore extends WindowStore {
 }
 
 function hasChangeFeed(store: WindowStore): store is ChangeFeedWindowStore {
-  return typeof (store as Partial<ChangeFeedWindowStore>).changes === 'function';
+  const feed = store as Partial<ChangeFeedWindowStore>;
+  return typeof feed.changes === 'function' && typeof feed.aggregateParts === 'function';
 }
 
 /**

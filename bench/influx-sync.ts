@@ -141,7 +141,7 @@ async function runAt(devices: number): Promise<void> {
         `${String(devices).padStart(7)} devices, ${way}, ${label.padEnd(32)} ${wallMs.toFixed(0).padStart(6)} ms wall, ` +
           `bench ${((own.user + own.system) / 1000).toFixed(0).padStart(5)} ms CPU, influxd ${((processCpuUs(pid) - influx0) / 1000).toFixed(0).padStart(5)} ms CPU, ` +
           `longest task ${Math.max(0, loop.max / 1e6 - 1).toFixed(1)} ms (GC pause ${gcMaxMs.toFixed(1)}) ` +
-          `(${stats.fullReads} devices read, ${stats.kept} kept, ${stats.markersRead} markers${way === 'pass' ? `, ${read} answered` : ''})\n`,
+          `(${stats.fullReads} devices read in full, ${stats.tailReads} from their kept period, ${stats.kept} kept, ${stats.markersRead} markers${way === 'pass' ? `, ${read} answered` : ''})\n`,
       );
     };
     await measure('walk', false, true);

@@ -7,9 +7,11 @@
  *
  * Incremental sync (docs/influxdb-schema.md § Change markers): each pass of the fleet index (`syncFleet()`, and the
  * first page of its load) first reads the change markers InfluxDB received since the last pass (`syncChanges()`); a
- * device without one keeps the totals last read, one with a new marker has its totals read again, and `syncFleet()`
- * names to the index, by id, only the devices whose totals changed (no walk of the fleet). What is read is always InfluxDB's own deduplicated points, never a
- * sum of what was written, so every instance answers the same numbers.
+ * device without one keeps the totals last read, one with a new marker has its totals read again (from the period it
+ * kept its fold up to, when the change reaches no further back: readFolded), and `syncFleet()`
+ * names to the index, by id, only the devices whose totals changed (no walk of the fleet). What is read is always
+ * InfluxDB's own per-period partials of its deduplicated points, never a sum of what was written, folded in period order
+ * (influx/aggregate-fold.ts), so every instance answers the same numbers whichever period it resumed from.
  */
 import type { AppendOptions, AppendResult, Device, DeviceAggregate, DeviceInput, DevicePatch, EnergyWindow } from '../domain/types.js';
 import { compareKeys, entryKeyOf, type EntryKey, type InfluxRegistry } from './influx/influx-registry.js';
@@ -17,8 +19,10 @@ import {
   CHANGE_RETENTION_MS,
   INFLUX_AGGREGATE_CONCURRENT_REQUESTS,
   INFLUX_AGGREGATE_IDS_PER_REQUEST,
+  type AggregateParts,
   type WindowChange,
 } from './influx/influx-window-store.js';
+import { foldParts } from './influx/aggregate-fold.js';
 import type { SqliteStore } from './sqlite/sqlite-store.js';
 import type {
   AppendGroupOutcome,
@@ -53,13 +57,15 @@ export const CHANGE_VISIBILITY_MS = 15_000;
  */
 export const FULL_REREAD_MS = 600_000;
 
-/** A shared window store with a change feed (InfluxWindowStore): what the incremental sync needs. */
+/** A shared window store with a change feed and per-period reads (InfluxWindowStore): what the incremental sync needs. */
 export interface ChangeFeedWindowStore extends WindowStore {
   changes(lookbackMs: number): Promise<WindowChange[]>;
+  aggregateParts(fromMsById: ReadonlyMap<string, number>): Promise<Map<string, AggregateParts>>;
 }
 
 function hasChangeFeed(store: WindowStore): store is ChangeFeedWindowStore {
-  return typeof (store as Partial<ChangeFeedWindowStore>).changes === 'function';
+  const feed = store as Partial<ChangeFeedWindowStore>;
+  return typeof feed.changes === 'function' && typeof feed.aggregateParts === 'function';
 }
 
 /**
@@ -78,8 +84,10 @@ export interface FleetChanges {
 }
 
 export interface IncrementalSyncStats {
-  /** Devices whose totals were read from InfluxDB. */
+  /** Devices whose totals were read from InfluxDB in full (every period, from 0). */
   fullReads: number;
+  /** Devices whose totals were read from the period they kept on (a changed device whose change reaches no further back). */
+  tailReads: number;
   /** Devices served from the totals last read (no change marker since). */
   kept: number;
   markersRead: number;
@@ -94,10 +102,16 @@ export class SharedStore implements Store, WindowOutbox {
   /** Each device's aggregate as the last read of its page (the fleet load and syncs) found it; bounded by the registry. */
   private readonly synced = new Map<string, DeviceAggregate | undefined>();
   /**
-   * When each device's totals were last read from InfluxDB (this.clock; with a change feed only), in the order of the
-   * reads (an entry is deleted and set again when read): the oldest reads come first. Bounded by the registry.
+   * When each device's totals were last read from InfluxDB in full (this.clock; with a change feed only), in the order
+   * of the reads (an entry is deleted and set again when read): the oldest reads come first. Bounded by the registry.
    */
   private readonly readAtMs = new Map<string, number>();
+  /**
+   * Per device read (with a change feed): the fold of its periods before `fromMs` (a period boundary; undefined: none)
+   * as the last read found them. A change reaching no further back than `fromMs` is read from there and folded onto
+   * `prefix` (docs/influxdb-schema.md § Aggregates). Bounded by the registry.
+   */
+  private readonly kept = new Map<string, { prefix: DeviceAggregate | undefined; fromMs: number }>();
   /** Devices adopted from other instances' registry entries and not yet answered by a fleet pass; bounded by the registry. */
   private readonly adopted = new Set<string>();
   /** Devices whose served totals a fleet pass changed and no pass has answered yet (one failed); bounded by the registry. */
@@ -109,8 +123,11 @@ export class SharedStore implements Store, WindowOutbox {
    * FULL_REREAD_MS since then. From its end, not its start, so that a long pass does not make the next one longer.
    */
   private passEndMs: number | null = null;
-  /** Devices with change markers not yet applied; bounded by the shared registry. */
-  private readonly changed = new Set<string>();
+  /**
+   * Devices with change markers not yet applied, each with the oldest period (ms) its new markers reach, or null when
+   * one does not say (an older marker): a full read. Bounded by the shared registry.
+   */
+  private readonly changed = new Map<string, number | null>();
   /** The newest marker time taken per device and writer, of those the last read returned (bounded by the markers in the look-back). */
   private seen = new Map<string, bigint>();
   /** When the last read of the markers began (this.clock), or when this store was made. */
@@ -118,7 +135,7 @@ export class SharedStore implements Store, WindowOutbox {
   /** getAggregate calls of one event-loop turn, read together. */
   private gathering: { ids: Set<string>; read: Promise<Map<string, DeviceAggregate>> } | null = null;
   /** What the reads since the last call of takeSyncStats() did. */
-  private stats: IncrementalSyncStats = { fullReads: 0, kept: 0, markersRead: 0 };
+  private stats: IncrementalSyncStats = { fullReads: 0, tailReads: 0, kept: 0, markersRead: 0 };
 
   constructor(
     private readonly local: SqliteStore,
@@ -135,7 +152,7 @@ export class SharedStore implements Store, WindowOutbox {
   /** The reads done since the last call (bench/influx.ts reports them), and a fresh count. */
   takeSyncStats(): IncrementalSyncStats {
     const stats = this.stats;
-    this.stats = { fullReads: 0, kept: 0, markersRead: 0 };
+    this.stats = { fullReads: 0, tailReads: 0, kept: 0, markersRead: 0 };
     return stats;
   }
 
@@ -260,12 +277,12 @@ export class SharedStore implements Store, WindowOutbox {
     if (lookbackMs >= CHANGE_RETENTION_MS) this.readAtMs.clear();
     const seen = new Map<string, bigint>();
     for (const marker of markers) {
-      const key = `${marker.device}\u0000${marker.writer}`;
+      const key = `${marker.device}\u0000${marker.writer}\u0000${marker.periodMs ?? ''}`;
       const newest = seen.get(key);
       if (newest === undefined || marker.timeNs > newest) seen.set(key, marker.timeNs);
       const taken = this.seen.get(key);
       if (taken !== undefined && marker.timeNs <= taken) continue;
-      this.changed.add(marker.device);
+      this.noteChange(marker.device, marker.periodMs);
     }
     // A marker not returned now is older than any later look-back reaches: its key's entry is no longer needed.
     this.seen = seen;
@@ -274,43 +291,93 @@ export class SharedStore implements Store, WindowOutbox {
   }
 
   /**
-   * The devices' totals with a change feed: kept for a device without a new marker, read in full for one with a new
-   * marker, for one never read, and for one last read FULL_REREAD_MS ago. A full read, not a read of the changed range
-   * added to the kept totals: InfluxDB's float sums over two ranges added here differ in their last bits from its sum
-   * over all the points, and every instance must answer the same numbers (docs/influxdb-schema.md § Change markers).
+   * The devices' totals with a change feed: kept for a device without a new marker; read again for one with a new
+   * marker (from the period it kept on, when the marker reaches no further back: readFolded), for one never read, and
+   * for one last read in full FULL_REREAD_MS ago (in full).
    */
   private async readAggregates(store: ChangeFeedWindowStore, ids: readonly string[]): Promise<Map<string, DeviceAggregate>> {
     const nowMs = this.clock();
     const found = new Map<string, DeviceAggregate>();
-    const taken: string[] = [];
-    const read: string[] = [];
+    const taken = new Map<string, number | null>();
+    const read = new Map<string, number | null | undefined>();
     for (const id of ids) {
       const last = this.readAtMs.get(id);
-      if (this.changed.delete(id)) taken.push(id);
-      else if (last !== undefined && nowMs - last < FULL_REREAD_MS) {
+      if (this.changed.has(id)) {
+        const reach = this.changed.get(id)!;
+        this.changed.delete(id);
+        taken.set(id, reach);
+        read.set(id, last !== undefined && nowMs - last < FULL_REREAD_MS ? reach : undefined);
+        continue;
+      }
+      if (last !== undefined && nowMs - last < FULL_REREAD_MS) {
         const aggregate = this.synced.get(id);
         if (aggregate !== undefined) found.set(id, aggregate);
         this.stats.kept += 1;
         continue;
       }
-      read.push(id);
+      read.set(id, undefined);
     }
-    if (read.length === 0) return found;
-    let aggregates: Map<string, DeviceAggregate>;
+    if (read.size === 0) return found;
+    let aggregates: Map<string, DeviceAggregate | undefined>;
     try {
-      aggregates = await store.aggregates(read);
+      aggregates = await this.readFolded(store, read);
     } catch (error) {
       // Not applied: the devices' changes wait for the next read.
-      for (const id of taken) this.changed.add(id);
+      for (const [id, reach] of taken) this.noteChange(id, reach);
       throw error;
     }
-    for (const id of read) {
-      const aggregate = aggregates.get(id);
-      if (aggregate !== undefined) found.set(id, aggregate);
-      this.noteRead(id, aggregate, nowMs);
-    }
-    this.stats.fullReads += read.length;
+    for (const [id, aggregate] of aggregates) if (aggregate !== undefined) found.set(id, aggregate);
     return found;
+  }
+
+  /**
+   * Read the devices' totals again and serve them: each one whose change reaches (`reach`, a period start) no further
+   * back than the period it kept on is read from there, and its periods folded onto its kept prefix; any other (reach
+   * null: unknown; undefined: no change, a device never read or due for its full re-read) is read in full from 0.
+   * Either way the result is the same left fold of the same per-period rows, so it has the same bits as a fresh read
+   * (docs/influxdb-schema.md § Aggregates). The kept prefix then moves up to the second-newest period read, so a
+   * window up to one period late is still read from the kept one.
+   */
+  private async readFolded(
+    store: ChangeFeedWindowStore,
+    reaches: ReadonlyMap<string, number | null | undefined>,
+  ): Promise<Map<string, DeviceAggregate | undefined>> {
+    const plan = new Map<string, number>();
+    const prefixes = new Map<string, DeviceAggregate | undefined>();
+    for (const [id, reach] of reaches) {
+      const kept = this.kept.get(id);
+      const tail = kept !== undefined && kept.fromMs > 0 && reach !== undefined && reach !== null && reach >= kept.fromMs;
+      plan.set(id, tail ? kept.fromMs : 0);
+      prefixes.set(id, tail ? kept.prefix : undefined);
+    }
+    const read = await store.aggregateParts(plan);
+    const readMs = this.clock();
+    const out = new Map<string, DeviceAggregate | undefined>();
+    for (const [id, fromMs] of plan) {
+      const { parts, instruments } = read.get(id) ?? { parts: [], instruments: [] };
+      const kept = Math.max(0, parts.length - 2);
+      const prefix = kept === 0 ? prefixes.get(id) : foldParts(id, prefixes.get(id), parts.slice(0, kept), instruments);
+      this.kept.set(id, { prefix, fromMs: kept === 0 ? fromMs : parts[kept]!.periodMs });
+      const aggregate = foldParts(id, prefix, parts.slice(kept), instruments);
+      out.set(id, aggregate);
+      this.synced.set(id, aggregate);
+      if (fromMs === 0) {
+        this.stats.fullReads += 1;
+        this.readAtMs.delete(id);
+        this.readAtMs.set(id, readMs);
+      } else this.stats.tailReads += 1;
+    }
+    return out;
+  }
+
+  /** A new change marker of the device reaching back to `periodMs` (null: unknown): its oldest reach is kept until read. */
+  private noteChange(id: string, periodMs: number | null): void {
+    if (!this.changed.has(id)) {
+      this.changed.set(id, periodMs);
+      return;
+    }
+    const reach = this.changed.get(id)!;
+    this.changed.set(id, reach === null || periodMs === null ? null : Math.min(reach, periodMs));
   }
 
   /**
@@ -349,47 +416,38 @@ export class SharedStore implements Store, WindowOutbox {
       throw error;
     }
     const nowMs = this.clock();
-    const due = new Set<string>();
+    /** Each due device's reach (readFolded): its change's, or undefined for a full re-read. */
+    const due = new Map<string, number | null | undefined>();
     // Devices never read stay in `changed` until their first read (getAggregate, a page) takes them.
-    for (const id of this.changed) if (this.readAtMs.has(id)) due.add(id);
-    // The oldest reads: the share of the fleet due since the last pass, and every device read FULL_REREAD_MS ago or more.
+    for (const [id, reach] of this.changed) if (this.readAtMs.has(id)) due.set(id, reach);
+    // The oldest full reads: the share of the fleet due since the last pass, and every device read in full
+    // FULL_REREAD_MS ago or more. A tail read does not count: points InfluxDB dropped are found by full reads only.
     const share = this.passEndMs === null ? 0 : Math.ceil(this.readAtMs.size * Math.min(1, Math.max(0, nowMs - this.passEndMs) / FULL_REREAD_MS));
     let swept = 0;
     for (const [id, readMs] of this.readAtMs) {
       if (swept >= share && nowMs - readMs < FULL_REREAD_MS) break;
-      due.add(id);
+      due.set(id, undefined);
       swept += 1;
     }
-    const ids = [...due];
+    const ids = [...due.keys()];
     for (let from = 0; from < ids.length; from += FLEET_PASS_CHUNK_DEVICES) {
-      const chunk = ids.slice(from, from + FLEET_PASS_CHUNK_DEVICES);
-      for (const id of chunk) this.changed.delete(id);
-      let aggregates: Map<string, DeviceAggregate>;
+      const chunk = new Map(ids.slice(from, from + FLEET_PASS_CHUNK_DEVICES).map((id) => [id, due.get(id)]));
+      const before = new Map([...chunk.keys()].map((id) => [id, this.synced.get(id)]));
+      for (const id of chunk.keys()) this.changed.delete(id);
+      let aggregates: Map<string, DeviceAggregate | undefined>;
       try {
-        aggregates = await store.aggregates(chunk);
+        aggregates = await this.readFolded(store, chunk);
       } catch (error) {
-        // Not read: their markers wait for the next pass, as does every change this pass applied.
-        for (const id of ids.slice(from)) this.changed.add(id);
+        // Not read: their markers wait for the next pass (a swept device's as one reaching back to anything: a full
+        // read), as does every change this pass applied.
+        for (const id of ids.slice(from)) this.noteChange(id, due.get(id) ?? null);
         unanswer();
         throw error;
       }
-      const readMs = this.clock();
-      for (const id of chunk) {
-        const aggregate = aggregates.get(id);
-        if (!sameAggregate(this.synced.get(id), aggregate)) changes.aggregates.push(id);
-        this.noteRead(id, aggregate, readMs);
-      }
+      for (const [id, aggregate] of aggregates) if (!sameAggregate(before.get(id), aggregate)) changes.aggregates.push(id);
     }
-    this.stats.fullReads += ids.length;
     this.stats.kept += this.readAtMs.size - ids.length;
     return changes;
-  }
-
-  /** A device's totals as just read from InfluxDB: served from now on, and its read the newest in `readAtMs`' order. */
-  private noteRead(id: string, aggregate: DeviceAggregate | undefined, readMs: number): void {
-    this.synced.set(id, aggregate);
-    this.readAtMs.delete(id);
-    this.readAtMs.set(id, readMs);
   }
 
   /**

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Device, DeviceAggregate } from '../../src/domain/types.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
 import { compareKeys, entryKeyOf, type InfluxRegistry, type RegistryEntry } from '../../src/store/influx/influx-registry.js';
+import { AGGREGATE_PERIOD_MS, foldParts, type PeriodPart } from '../../src/store/influx/aggregate-fold.js';
 import { SharedStore } from '../../src/store/shared-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { WindowStore } from '../../src/store/window-store.js';
@@ -45,6 +46,27 @@ class MemoryRegistry {
     return [...best.values()];
   }
 }
+
+/** One period's partial aggregate: one window. */
+const onePart: PeriodPart = {
+  periodMs: 0,
+  energyJ: 1,
+  observedS: 10,
+  windows: 1,
+  samples: 100,
+  inferences: 0,
+  minPowerW: 0.1,
+  maxPowerW: 0.1,
+  maxSeq: 0,
+  firstSeenMs: 0,
+  lastSeenMs: 10_000,
+  energySquaresJ2: 1,
+  energyDurationJS: 10,
+  durationSquaresS2: 100,
+  inferenceSpanWindows: 0,
+  instrumentedS: 0,
+  instrumentWindows: 0,
+};
 
 const noWindows: WindowStore = {
   kind: 'none',
@@ -129,9 +151,9 @@ describe('SharedStore aggregates', () => {
     const windows = {
       ...noWindows,
       changes: async () => [],
-      aggregates: async (ids: readonly string[]) => {
-        calls.push([...ids]);
-        return new Map(ids.map((id) => [id, { deviceId: id, windows: 1 } as unknown as DeviceAggregate]));
+      aggregateParts: async (fromMsById: ReadonlyMap<string, number>) => {
+        calls.push([...fromMsById.keys()]);
+        return new Map([...fromMsById.keys()].map((id) => [id, { parts: [{ ...onePart, periodMs: 0 }], instruments: [] }]));
       },
     } as unknown as WindowStore;
     const store = new SharedStore(SqliteStore.open(':memory:'), windows, new MemoryRegistry() as unknown as InfluxRegistry, 'instance-a');
@@ -141,6 +163,40 @@ describe('SharedStore aggregates', () => {
     expect(calls).toEqual([ids]);
     expect(await store.getAggregate('d3')).toMatchObject({ deviceId: 'd3' }); // kept: no new change marker
     expect(calls).toHaveLength(1);
+    await store.close();
+  });
+
+  it('a pass whose tail read fails keeps the change and its reach: the next pass reads the same tail, and serves the full fold', async () => {
+    const P = AGGREGATE_PERIOD_MS;
+    const parts = [0, 1, 2, 3].map((n) => ({ ...onePart, periodMs: n * P, energyJ: [1e16, 1, 1, 0.1][n]! }));
+    const plans: [string, number][][] = [];
+    let failNext = false;
+    let markers: { device: string; writer: string; timeNs: bigint; periodMs: number | null }[] = [];
+    const windows = {
+      ...noWindows,
+      changes: async () => markers,
+      aggregateParts: async (fromMsById: ReadonlyMap<string, number>) => {
+        plans.push([...fromMsById]);
+        if (failNext) {
+          failNext = false;
+          throw new Error('influxd down');
+        }
+        return new Map([...fromMsById].map(([id, fromMs]) => [id, { parts: parts.filter((part) => part.periodMs >= fromMs), instruments: [] }]));
+      },
+    } as unknown as WindowStore;
+    const store = new SharedStore(SqliteStore.open(':memory:'), windows, new MemoryRegistry() as unknown as InfluxRegistry, 'instance-a', () => 0);
+    expect((await store.getAggregate('d1'))!.windows).toBe(4); // a full read: the fold of periods 0–1 kept, tails from period 2
+    markers = [{ device: 'd1', writer: 'w', timeNs: 1n, periodMs: 3 * P }];
+    failNext = true;
+    await expect(store.syncFleet()).rejects.toThrow('influxd down');
+    expect(await store.syncFleet()).toEqual({ devices: [], aggregates: [] }); // same totals as served: nothing to answer
+    expect(plans).toEqual([[['d1', 0]], [['d1', 2 * P]], [['d1', 2 * P]]]);
+    expect(store.takeSyncStats()).toMatchObject({ fullReads: 1, tailReads: 1 });
+    expect((await store.getAggregate('d1'))!.energyJ).toBe(foldParts('d1', undefined, parts)!.energyJ);
+    // A marker reaching before the kept period (a late window in period 1): a full read.
+    markers = [...markers, { device: 'd1', writer: 'w', timeNs: 2n, periodMs: P }];
+    await store.syncFleet();
+    expect(plans.at(-1)).toEqual([['d1', 0]]);
     await store.close();
   });
 });

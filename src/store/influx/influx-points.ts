@@ -12,6 +12,7 @@
 import { escape, FieldType, type IPoint, type ISchemaOptions } from 'influx';
 import { startStamp } from '../../domain/window-identity.js';
 import type { StoredWindow } from '../window-store.js';
+import { periodOf } from './aggregate-fold.js';
 
 export const WINDOW_MEASUREMENT = 'energy_window';
 /** Sub-millisecond digits of the timestamp that carry the seq (10⁶ ns per ms). */
@@ -125,28 +126,48 @@ export const CHANGE_MEASUREMENT = 'window_change';
 
 export const CHANGE_SCHEMA: Readonly<ISchemaOptions> = Object.freeze({
   measurement: CHANGE_MEASUREMENT,
-  tags: ['device', 'writer'],
+  tags: ['device', 'period', 'writer'],
   fields: { windows: FieldType.INTEGER },
 });
 
 /**
- * One marker per device of the batch, with the number of its windows the write carried. No timestamp: influxd stamps
- * each with its own receive time, so every marker is on one clock (influxd's), whichever instance wrote it.
+ * Per device of the batch: its windows' count, and the period (AGGREGATE_PERIOD_MS, ms since 1970) of its oldest
+ * window: how far back the change reaches, so a sync re-reads that device from there (or in full, when it is before
+ * what the sync kept).
+ */
+function changesOf(windows: readonly StoredWindow[]): Map<string, { count: number; periodMs: number }> {
+  const changes = new Map<string, { count: number; periodMs: number }>();
+  for (const window of windows) {
+    const periodMs = periodOf(Math.floor(window.startMs));
+    const change = changes.get(window.deviceId);
+    if (change === undefined) changes.set(window.deviceId, { count: 1, periodMs });
+    else {
+      change.count += 1;
+      if (periodMs < change.periodMs) change.periodMs = periodMs;
+    }
+  }
+  return changes;
+}
+
+/**
+ * One marker per device of the batch, tagged with the period of its oldest window, with the number of its windows the
+ * write carried. No timestamp: influxd stamps each with its own receive time, so every marker is on one clock
+ * (influxd's), whichever instance wrote it.
  */
 export function changePoints(windows: readonly StoredWindow[], writerId: string): IPoint[] {
-  const counts = new Map<string, number>();
-  for (const window of windows) counts.set(window.deviceId, (counts.get(window.deviceId) ?? 0) + 1);
-  return [...counts].map(([device, count]) => ({ measurement: CHANGE_MEASUREMENT, tags: { device, writer: writerId }, fields: { windows: count } }));
+  return [...changesOf(windows)].map(([device, { count, periodMs }]) => ({
+    measurement: CHANGE_MEASUREMENT,
+    tags: { device, period: String(periodMs), writer: writerId },
+    fields: { windows: count },
+  }));
 }
 
 /** The request body of changePoints(windows, writerId): byte for byte what `writePoints` makes of them. */
 export function changeLines(windows: readonly StoredWindow[], writerId: string): string {
   const writerTag = escape.tag(writerId);
-  const counts = new Map<string, number>();
-  for (const window of windows) counts.set(window.deviceId, (counts.get(window.deviceId) ?? 0) + 1);
   let body = '';
-  for (const [device, count] of counts) {
-    body += `${body.length > 0 ? '\n' : ''}${CHANGE_MEASUREMENT},device=${escape.tag(device)},writer=${writerTag} windows=${count}i`;
+  for (const [device, { count, periodMs }] of changesOf(windows)) {
+    body += `${body.length > 0 ? '\n' : ''}${CHANGE_MEASUREMENT},device=${escape.tag(device)},period=${periodMs},writer=${writerTag} windows=${count}i`;
   }
   return body;
 }

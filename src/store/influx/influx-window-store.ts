@@ -5,7 +5,7 @@
  * retry schedule (util/backoff.ts), and every failure comes out as StoreUnavailableError or StoreRejectedError.
  */
 import { randomUUID } from 'node:crypto';
-import { escape, type InfluxDB, type IResults } from 'influx';
+import { escape, ResultError, type InfluxDB, type IResults } from 'influx';
 import { StoreClosedError } from '../../domain/errors.js';
 import { isInstrumentId, type InstrumentId } from '../../domain/instruments.js';
 import type { DeviceAggregate } from '../../domain/types.js';
@@ -13,6 +13,7 @@ import { mergeInstruments } from '../../domain/window-totals.js';
 import type { StoredWindow, WindowStore, WindowStoreCapabilities } from '../window-store.js';
 import { influxClient, lineWriterOf, type LineWriter } from './influx-client.js';
 import { isDatabaseNotFound, mapInfluxError } from './influx-errors.js';
+import { AGGREGATE_PERIOD_MS, foldParts, type PeriodPart } from './aggregate-fold.js';
 import { CHANGE_MEASUREMENT, CHANGE_SCHEMA, changeLines, WINDOW_MEASUREMENT, WINDOW_SCHEMA, windowLines } from './influx-points.js';
 
 export const DEFAULT_INFLUX_DATABASE = 'tinyml_footprint';
@@ -31,6 +32,11 @@ export interface WindowChange {
   writer: string;
   /** influxd's receive time of the marker (ns): increases from one write of a writer to its next. */
   timeNs: bigint;
+  /**
+   * The period (ms since 1970, AGGREGATE_PERIOD_MS) of the device's oldest window in the marked batch: the change
+   * reaches no further back. Null for a marker without the tag (written by an older version): anything may have changed.
+   */
+  periodMs: number | null;
 }
 /**
  * Device ids per InfluxQL statement of a batched aggregate read: `"device" = '…' OR …` for 500 ids of at most 64
@@ -58,6 +64,18 @@ export const INFLUX_AGGREGATE_CONCURRENT_REQUESTS = 2;
  * a write sees it. The contract suite checks this bound all the same (a 2.x/3.x behind the v1 API may lag).
  */
 export const INFLUX_MAX_READ_LAG_MS = 1_000;
+/**
+ * The upper time bound of every aggregate read (ms): 2262-01-01, just inside InfluxDB's largest timestamp
+ * (2262-04-11). A GROUP BY time() without an upper bound stops at influxd's now(), and a window from a device whose
+ * clock runs ahead (the plausibility check allows a day) must still be counted.
+ */
+export const AGGREGATE_READ_UNTIL_MS = Date.UTC(2262, 0, 1);
+
+/** A device's per-period partial aggregates over a range, and the instruments its windows there name (aggregateParts). */
+export interface AggregateParts {
+  parts: PeriodPart[];
+  instruments: InstrumentId[];
+}
 
 export interface InfluxWindowStoreOptions {
   /** e.g. `http://127.0.0.1:8086`. */
@@ -70,27 +88,6 @@ export interface InfluxWindowStoreOptions {
   requestTimeoutMs?: number;
   /** The tag of this writer's change markers; absent: a random id per store (one outbox writer per process). */
   writerId?: string;
-}
-
-interface AggregateRow {
-  device: string;
-  energy_j: number;
-  observed_s: number;
-  windows: number;
-  samples: number;
-  inferences: number;
-  min_power_w: number | null;
-  max_power_w: number | null;
-  max_seq: number | null;
-  first_seen_ms: number | null;
-  last_seen_ms: number | null;
-  energy_sq_j2: number;
-  energy_duration_js: number;
-  duration_sq_s2: number;
-  inference_span_windows: number;
-  instrumented_s: number;
-  /** Windows with an instrument (count of the string field): the instruments are read for these devices only. */
-  instrument_windows: number | null;
 }
 
 const AGGREGATE_SELECT = [
@@ -157,7 +154,7 @@ export class InfluxWindowStore implements WindowStore {
   }
 
   /**
-   * The newest change marker of each device and writer among those influxd received within the last `lookbackMs` (its
+   * The newest change marker of each device, writer and period among those influxd received within the last `lookbackMs` (its
    * clock): `last()` per series, one row each, not every marker (a device written every 10 s has two or three in a
    * look-back; the sync needs only whether the newest is newer than the one it took).
    */
@@ -165,9 +162,11 @@ export class InfluxWindowStore implements WindowStore {
     this.assertOpen();
     await this.setUp();
     const from = `${escape.quoted(this.database)}.${escape.quoted(CHANGE_RETENTION_POLICY)}.${escape.quoted(CHANGE_MEASUREMENT)}`;
-    let rows: IResults<{ time: { getNanoTime(): string }; device: string; writer: string }>;
+    let rows: IResults<{ time: { getNanoTime(): string }; device: string; writer: string; period?: string }>;
     try {
-      rows = await this.client.query(`SELECT last("windows") FROM ${from} WHERE time > now() - ${Math.ceil(lookbackMs)}ms GROUP BY "device", "writer"`);
+      rows = await this.client.query(
+        `SELECT last("windows") FROM ${from} WHERE time > now() - ${Math.ceil(lookbackMs)}ms GROUP BY "device", "writer", "period"`,
+      );
     } catch (raw) {
       throw mapInfluxError(raw, 'read of the change markers');
     }
@@ -175,81 +174,108 @@ export class InfluxWindowStore implements WindowStore {
       device: row.device,
       writer: row.writer,
       timeNs: BigInt(row.time.getNanoTime()),
+      periodMs: periodTag(row.period),
     }));
   }
 
+  /** Each device's canonical aggregate: the fold of all its periods (aggregateParts from 0, then foldParts). */
   async aggregates(deviceIds: readonly string[]): Promise<Map<string, DeviceAggregate>> {
-    this.assertOpen();
     const found = new Map<string, DeviceAggregate>();
-    const ids = [...new Set(deviceIds)];
-    if (ids.length === 0) return found;
+    const read = await this.aggregateParts(new Map(deviceIds.map((id) => [id, 0])));
+    for (const [device, { parts, instruments }] of read) {
+      const aggregate = foldParts(device, undefined, parts, instruments);
+      if (aggregate !== undefined) found.set(device, aggregate);
+    }
+    return found;
+  }
+
+  /**
+   * Each named device's per-period partial aggregates from its own start (ms, a period boundary; 0: its whole history)
+   * up to AGGREGATE_READ_UNTIL_MS, in period order, and the instruments its windows in that range name (docs/influxdb-schema.md
+   * § Aggregates). A device without windows in its range is absent. Devices with the same start share statements: at
+   * most INFLUX_AGGREGATE_IDS_PER_QUERY ids per statement and INFLUX_AGGREGATE_IDS_PER_REQUEST per request,
+   * INFLUX_AGGREGATE_CONCURRENT_REQUESTS requests in flight.
+   */
+  async aggregateParts(fromMsById: ReadonlyMap<string, number>): Promise<Map<string, AggregateParts>> {
+    this.assertOpen();
+    const found = new Map<string, AggregateParts>();
+    if (fromMsById.size === 0) return found;
     await this.setUp();
-    const instruments = new Map<string, InstrumentId[]>();
-    const requests: string[][] = [];
-    for (let from = 0; from < ids.length; from += INFLUX_AGGREGATE_IDS_PER_REQUEST) requests.push(ids.slice(from, from + INFLUX_AGGREGATE_IDS_PER_REQUEST));
+    const requests = packRequests(fromMsById);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < requests.length) {
         const request = requests[next]!;
         next += 1;
-        await this.readAggregateRequest(request, found, instruments).catch((error: unknown) => {
+        await this.readPartsRequest(request, found).catch((error: unknown) => {
           next = requests.length; // the read fails: no further requests
           throw error;
         });
       }
     };
     await Promise.all(Array.from({ length: Math.min(INFLUX_AGGREGATE_CONCURRENT_REQUESTS, requests.length) }, worker));
-    for (const [device, list] of instruments) {
-      const aggregate = found.get(device);
-      if (aggregate !== undefined) aggregate.instruments = list;
-    }
     return found;
   }
 
   /**
-   * One request of an aggregate read (at most INFLUX_AGGREGATE_IDS_PER_REQUEST ids): its rows go into `found` and
-   * `instruments`. The instruments' `distinct()` (a statement of its own: InfluxQL does not combine it with other
-   * functions) is asked, in a second request, only for the devices whose `count("instrument")` is above zero: influxd's
-   * cost of a read is about 50 µs per function and series besides the points (docs/influxdb-schema.md § Reading), and
-   * most devices have no instrumented window. The two requests are not one snapshot (nor were the two statements of
-   * one request before): an instrumented window written between them can show its instrument before its device's
-   * aggregate counts it; the next change marker of that device reads both again.
+   * One request of a parts read (statements of at most INFLUX_AGGREGATE_IDS_PER_REQUEST ids in all): its rows go into
+   * `found`. The instruments' `distinct()` (a statement of its own: InfluxQL does not combine it with other
+   * functions) is asked, in a second request, only for the devices whose `count("instrument")` in the range is above
+   * zero: influxd's cost of a read is about 50 µs per function and series besides the points (docs/influxdb-schema.md
+   * § Reading), and most devices have no instrumented window. The two requests are not one snapshot: an instrumented
+   * window written between them can show its instrument before its device's aggregate counts it; the next change
+   * marker of that device reads both again.
    */
-  private async readAggregateRequest(ids: readonly string[], found: Map<string, DeviceAggregate>, instruments: Map<string, InstrumentId[]>): Promise<void> {
-    const instrumented: string[] = [];
-    for (const result of await this.queryPerChunk(ids, `${AGGREGATE_SELECT}, count("instrument") AS instrument_windows`, 'aggregate read')) {
-      for (const row of result as unknown as AggregateRow[]) {
-        found.set(row.device, aggregateFromRow(row));
-        if ((row.instrument_windows ?? 0) > 0) instrumented.push(row.device);
+  private async readPartsRequest(request: readonly PartsStatement[], found: Map<string, AggregateParts>): Promise<void> {
+    const instrumented = new Map<number, string[]>();
+    const statements = request.map(({ fromMs, ids }) => partsStatement(`${AGGREGATE_SELECT}, count("instrument") AS instrument_windows`, fromMs, ids, true));
+    const results = await this.queryRaw(statements, `aggregate read of ${request.reduce((n, s) => n + s.ids.length, 0)} devices`);
+    results.forEach((result, index) => {
+      const fromMs = request[index]!.fromMs;
+      for (const series of result.series ?? []) {
+        const device = series.tags?.device;
+        if (device === undefined) continue;
+        const parts = partsOf(series);
+        if (parts.length === 0) continue;
+        found.set(device, { parts, instruments: [] });
+        if (parts.some((part) => part.instrumentWindows > 0)) {
+          const list = instrumented.get(fromMs) ?? [];
+          list.push(device);
+          instrumented.set(fromMs, list);
+        }
       }
-    }
-    if (instrumented.length === 0) return;
-    for (const result of await this.queryPerChunk(instrumented, 'distinct("instrument") AS instrument', 'instrument read')) {
-      for (const row of result as unknown as { device: string; instrument: unknown }[]) {
-        if (typeof row.instrument === 'string' && isInstrumentId(row.instrument)) {
-          instruments.set(row.device, mergeInstruments(instruments.get(row.device) ?? [], [row.instrument]));
+    });
+    if (instrumented.size === 0) return;
+    const asked = [...instrumented].map(([fromMs, ids]) => ({ fromMs, ids }));
+    const named = await this.queryRaw(
+      asked.map(({ fromMs, ids }) => partsStatement('distinct("instrument") AS instrument', fromMs, ids, false)),
+      `instrument read of ${asked.reduce((n, s) => n + s.ids.length, 0)} devices`,
+    );
+    for (const result of named) {
+      for (const series of result.series ?? []) {
+        const entry = series.tags?.device === undefined ? undefined : found.get(series.tags.device);
+        if (entry === undefined) continue;
+        const column = series.columns.indexOf('instrument');
+        for (const row of series.values ?? []) {
+          const value = row[column];
+          if (typeof value === 'string' && isInstrumentId(value)) entry.instruments = mergeInstruments(entry.instruments, [value]);
         }
       }
     }
   }
 
-  /** `SELECT <select>` over the windows of `ids`, GROUP BY "device", one statement per INFLUX_AGGREGATE_IDS_PER_QUERY ids, in one POST. */
-  private async queryPerChunk(ids: readonly string[], select: string, what: string): Promise<IResults<unknown>[]> {
-    const statements: string[] = [];
-    for (let from = 0; from < ids.length; from += INFLUX_AGGREGATE_IDS_PER_QUERY) {
-      const where = ids
-        .slice(from, from + INFLUX_AGGREGATE_IDS_PER_QUERY)
-        .map((id) => `"device" = ${escape.stringLit(id)}`)
-        .join(' OR ');
-      statements.push(`SELECT ${select} FROM ${escape.quoted(WINDOW_MEASUREMENT)} WHERE ${where} GROUP BY "device"`);
-    }
+  /** The statements in one POST, answered raw (times in ms): one result per statement, in order; an error result throws. */
+  private async queryRaw(statements: readonly string[], what: string): Promise<RawResult[]> {
+    let raw: { results?: RawResult[] };
     try {
-      // The client answers one result per statement, in order, but a lone result unwrapped (one statement).
-      const results = await this.client.query(statements, { method: 'POST' });
-      return statements.length === 1 ? [results as unknown as IResults<unknown>] : (results as IResults<unknown>[]);
-    } catch (raw) {
-      throw mapInfluxError(raw, `${what} of ${ids.length} devices`);
+      raw = (await this.client.queryRaw(statements.join(';'), { method: 'POST', precision: 'ms' })) as { results?: RawResult[] };
+    } catch (error) {
+      throw mapInfluxError(error, what);
     }
+    const results = raw.results ?? [];
+    for (const result of results) if (result.error !== undefined) throw mapInfluxError(new ResultError(result.error), what);
+    if (results.length !== statements.length) throw mapInfluxError(new ResultError(`${results.length} results for ${statements.length} statements`), what);
+    return results;
   }
 
   async close(): Promise<void> {
@@ -293,24 +319,133 @@ export class InfluxWindowStore implements WindowStore {
   }
 }
 
-function aggregateFromRow(row: AggregateRow): DeviceAggregate {
-  return {
-    deviceId: row.device,
-    energyJ: row.energy_j,
-    observedS: row.observed_s,
-    windows: row.windows,
-    samples: row.samples,
-    inferences: row.inferences,
-    minPowerW: row.min_power_w,
-    maxPowerW: row.max_power_w,
-    maxSeq: row.max_seq,
-    firstSeenMs: row.first_seen_ms,
-    lastSeenMs: row.last_seen_ms,
-    energySquaresJ2: row.energy_sq_j2,
-    energyDurationJS: row.energy_duration_js,
-    durationSquaresS2: row.duration_sq_s2,
-    inferenceSpanWindows: row.inference_span_windows,
-    instruments: [],
-    instrumentedS: row.instrumented_s,
-  };
+interface RawSeries {
+  tags?: Record<string, string>;
+  columns: string[];
+  values?: unknown[][];
+}
+interface RawResult {
+  series?: RawSeries[];
+  error?: string;
+}
+
+/** The devices of one statement of a parts read: all read from the same start. */
+interface PartsStatement {
+  fromMs: number;
+  ids: string[];
+}
+
+/** Statements grouped by start, INFLUX_AGGREGATE_IDS_PER_QUERY ids each, packed into requests of at most INFLUX_AGGREGATE_IDS_PER_REQUEST ids. */
+function packRequests(fromMsById: ReadonlyMap<string, number>): PartsStatement[][] {
+  const byFrom = new Map<number, string[]>();
+  for (const [id, fromMs] of fromMsById) {
+    const list = byFrom.get(fromMs);
+    if (list === undefined) byFrom.set(fromMs, [id]);
+    else list.push(id);
+  }
+  const requests: PartsStatement[][] = [];
+  let request: PartsStatement[] = [];
+  let size = 0;
+  for (const [fromMs, ids] of byFrom) {
+    for (let from = 0; from < ids.length; from += INFLUX_AGGREGATE_IDS_PER_QUERY) {
+      const chunk = ids.slice(from, from + INFLUX_AGGREGATE_IDS_PER_QUERY);
+      if (size + chunk.length > INFLUX_AGGREGATE_IDS_PER_REQUEST && request.length > 0) {
+        requests.push(request);
+        request = [];
+        size = 0;
+      }
+      request.push({ fromMs, ids: chunk });
+      size += chunk.length;
+    }
+  }
+  if (request.length > 0) requests.push(request);
+  return requests;
+}
+
+/**
+ * `SELECT <select>` over the windows of `ids` from `fromMs` to AGGREGATE_READ_UNTIL_MS, per device, and per period
+ * when `perPeriod` (fill(none): no row for a period without windows). The explicit upper bound matters: a GROUP BY
+ * time() without one stops at now(), and a device whose clock runs ahead must still be counted.
+ */
+function partsStatement(select: string, fromMs: number, ids: readonly string[], perPeriod: boolean): string {
+  const where = ids.map((id) => `"device" = ${escape.stringLit(id)}`).join(' OR ');
+  const group = perPeriod ? `GROUP BY time(${AGGREGATE_PERIOD_MS}ms), "device" fill(none)` : 'GROUP BY "device"';
+  return `SELECT ${select} FROM ${escape.quoted(WINDOW_MEASUREMENT)} WHERE (${where}) AND time >= ${nanoseconds(fromMs)} AND time <= ${nanoseconds(AGGREGATE_READ_UNTIL_MS)} ${group}`;
+}
+
+/** A marker's `period` tag as ms; null when absent (an older marker) or not a period start. */
+function periodTag(tag: string | undefined): number | null {
+  if (tag === undefined || !/^-?\d+$/.test(tag)) return null;
+  const periodMs = Number(tag);
+  return Number.isSafeInteger(periodMs) && periodMs % AGGREGATE_PERIOD_MS === 0 ? periodMs : null;
+}
+
+/** An InfluxQL time literal: integer ns since 1970. */
+const nanoseconds = (ms: number): string => (BigInt(ms) * 1_000_000n).toString();
+
+const numberOr = <T>(value: unknown, otherwise: T): number | T => (typeof value === 'number' ? value : otherwise);
+
+/** One device's rows of a per-period statement as PeriodParts, in period order. */
+function partsOf(series: RawSeries): PeriodPart[] {
+  const at = (name: string): number => series.columns.indexOf(name);
+  const [
+    time,
+    energy,
+    observed,
+    windows,
+    samples,
+    inferences,
+    minPower,
+    maxPower,
+    maxSeq,
+    first,
+    last,
+    energySq,
+    energyDuration,
+    durationSq,
+    spans,
+    instrumentedS,
+    instrumentWindows,
+  ] = [
+    'time',
+    'energy_j',
+    'observed_s',
+    'windows',
+    'samples',
+    'inferences',
+    'min_power_w',
+    'max_power_w',
+    'max_seq',
+    'first_seen_ms',
+    'last_seen_ms',
+    'energy_sq_j2',
+    'energy_duration_js',
+    'duration_sq_s2',
+    'inference_span_windows',
+    'instrumented_s',
+    'instrument_windows',
+  ].map(at) as number[];
+  const parts: PeriodPart[] = [];
+  for (const row of series.values ?? []) {
+    parts.push({
+      periodMs: row[time!] as number,
+      energyJ: numberOr(row[energy!], 0),
+      observedS: numberOr(row[observed!], 0),
+      windows: numberOr(row[windows!], 0),
+      samples: numberOr(row[samples!], 0),
+      inferences: numberOr(row[inferences!], 0),
+      minPowerW: numberOr(row[minPower!], null),
+      maxPowerW: numberOr(row[maxPower!], null),
+      maxSeq: numberOr(row[maxSeq!], null),
+      firstSeenMs: numberOr(row[first!], null),
+      lastSeenMs: numberOr(row[last!], null),
+      energySquaresJ2: numberOr(row[energySq!], 0),
+      energyDurationJS: numberOr(row[energyDuration!], 0),
+      durationSquaresS2: numberOr(row[durationSq!], 0),
+      inferenceSpanWindows: numberOr(row[spans!], 0),
+      instrumentedS: numberOr(row[instrumentedS!], 0),
+      instrumentWindows: numberOr(row[instrumentWindows!], 0),
+    });
+  }
+  return parts.sort((a, b) => a.periodMs - b.periodMs);
 }

@@ -16,7 +16,12 @@ export interface SumContribution {
 export interface ObservedSums {
   energyJ: number;
   observedS: number;
-  /** Devices with observed time: at 0 the float sums are set to exactly 0 (adding and taking out leaves a residue). */
+  /**
+   * Devices that add energy or observed time: at 0 the float sums are set to exactly 0 (adding and taking out leaves a
+   * residue). Energy counts too: an aggregate can carry energy without observed time (a read of InfluxDB that overlaps
+   * a write can count a window in one function and not yet in another, docs/fleet-truth.md), and a reset while such a
+   * device is in the sums would drop its energy, then taking it out would leave the sums short of it for good.
+   */
   observed: number;
 }
 
@@ -24,7 +29,7 @@ export interface ObservedSums {
 export function applyObserved(sums: ObservedSums, row: { energyJ: number; observedS: number }, sign: 1 | -1): void {
   sums.energyJ += sign * row.energyJ;
   sums.observedS += sign * row.observedS;
-  if (row.observedS > 0) sums.observed += sign;
+  if (row.observedS !== 0 || row.energyJ !== 0) sums.observed += sign;
   if (sums.observed === 0) {
     sums.energyJ = 0;
     sums.observedS = 0;

@@ -111,7 +111,13 @@ export class SharedStore implements Store, WindowOutbox {
    * as the last read found them. A change reaching no further back than `fromMs` is read from there and folded onto
    * `prefix` (docs/influxdb-schema.md § Aggregates). Bounded by the registry.
    */
-  private readonly kept = new Map<string, { prefix: DeviceAggregate | undefined; fromMs: number }>();
+  private readonly kept = new Map<string, { prefix: DeviceAggregate | undefined; fromMs: number; generation: number }>();
+  /**
+   * Reads applied so far (readFolded), numbering each device's kept entry: a read is applied to a device only if no
+   * other read was applied to it since this one was planned (a getAggregate read and a pass, or two getAggregate reads
+   * in different turns, can overlap; the later to finish would fold onto a prefix, or from a reach, the other replaced).
+   */
+  private readGeneration = 0;
   /** Devices adopted from other instances' registry entries and not yet answered by a fleet pass; bounded by the registry. */
   private readonly adopted = new Set<string>();
   /** Devices whose served totals a fleet pass changed and no pass has answered yet (one failed); bounded by the registry. */
@@ -274,7 +280,9 @@ export class SharedStore implements Store, WindowOutbox {
     const startedMs = this.clock();
     const lookbackMs = startedMs - this.changesReadAtMs + CHANGE_VISIBILITY_MS;
     const markers = await this.windows.changes(Math.min(lookbackMs, CHANGE_RETENTION_MS));
-    if (lookbackMs >= CHANGE_RETENTION_MS) this.readAtMs.clear();
+    // Markers older than their retention are gone: any device may have changed since its last read, so each is read in
+    // full at the next passes (kept in readAtMs, which says which devices a pass reads).
+    if (lookbackMs >= CHANGE_RETENTION_MS) for (const id of this.readAtMs.keys()) this.noteChange(id, null);
     const seen = new Map<string, bigint>();
     for (const marker of markers) {
       const key = `${marker.device}\u0000${marker.writer}\u0000${marker.periodMs ?? ''}`;
@@ -344,20 +352,30 @@ export class SharedStore implements Store, WindowOutbox {
   ): Promise<Map<string, DeviceAggregate | undefined>> {
     const plan = new Map<string, number>();
     const prefixes = new Map<string, DeviceAggregate | undefined>();
+    const plannedOn = new Map<string, number>();
     for (const [id, reach] of reaches) {
       const kept = this.kept.get(id);
       const tail = kept !== undefined && kept.fromMs > 0 && reach !== undefined && reach !== null && reach >= kept.fromMs;
       plan.set(id, tail ? kept.fromMs : 0);
       prefixes.set(id, tail ? kept.prefix : undefined);
+      plannedOn.set(id, kept?.generation ?? 0);
     }
     const read = await store.aggregateParts(plan);
     const readMs = this.clock();
     const out = new Map<string, DeviceAggregate | undefined>();
     for (const [id, fromMs] of plan) {
+      if ((this.kept.get(id)?.generation ?? 0) !== plannedOn.get(id)) {
+        // Another read of this device was applied while this one was out: this one is dropped (it may be the older,
+        // or fold from what the other replaced), and the device is read in full at the next pass.
+        this.noteChange(id, null);
+        out.set(id, this.synced.get(id));
+        continue;
+      }
       const { parts, instruments } = read.get(id) ?? { parts: [], instruments: [] };
       const kept = Math.max(0, parts.length - 2);
       const prefix = kept === 0 ? prefixes.get(id) : foldParts(id, prefixes.get(id), parts.slice(0, kept), instruments);
-      this.kept.set(id, { prefix, fromMs: kept === 0 ? fromMs : parts[kept]!.periodMs });
+      this.readGeneration += 1;
+      this.kept.set(id, { prefix, fromMs: kept === 0 ? fromMs : parts[kept]!.periodMs, generation: this.readGeneration });
       const aggregate = foldParts(id, prefix, parts.slice(kept), instruments);
       out.set(id, aggregate);
       this.synced.set(id, aggregate);

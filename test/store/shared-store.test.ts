@@ -8,6 +8,7 @@ import type { Device, DeviceAggregate } from '../../src/domain/types.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
 import { compareKeys, entryKeyOf, type InfluxRegistry, type RegistryEntry } from '../../src/store/influx/influx-registry.js';
 import { AGGREGATE_PERIOD_MS, foldParts, type PeriodPart } from '../../src/store/influx/aggregate-fold.js';
+import { CHANGE_RETENTION_MS } from '../../src/store/influx/influx-window-store.js';
 import { SharedStore } from '../../src/store/shared-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { WindowStore } from '../../src/store/window-store.js';
@@ -196,6 +197,75 @@ describe('SharedStore aggregates', () => {
     // A marker reaching before the kept period (a late window in period 1): a full read.
     markers = [...markers, { device: 'd1', writer: 'w', timeNs: 2n, periodMs: P }];
     await store.syncFleet();
+    expect(plans.at(-1)).toEqual([['d1', 0]]);
+    await store.close();
+  });
+  it("after a look-back beyond the markers' retention (InfluxDB out for an hour), the next pass reads every device read before in full", async () => {
+    let nowMs = 0;
+    let failChanges = false;
+    const plans: [string, number][][] = [];
+    const windows = {
+      ...noWindows,
+      changes: async () => {
+        if (failChanges) throw new Error('influxd down');
+        return [];
+      },
+      aggregateParts: async (fromMsById: ReadonlyMap<string, number>) => {
+        plans.push([...fromMsById]);
+        return new Map([...fromMsById.keys()].map((id) => [id, { parts: [onePart], instruments: [] }]));
+      },
+    } as unknown as WindowStore;
+    const store = new SharedStore(SqliteStore.open(':memory:'), windows, new MemoryRegistry() as unknown as InfluxRegistry, 'instance-a', () => nowMs);
+    await Promise.all([store.getAggregate('d1'), store.getAggregate('d2')]);
+    await store.syncFleet(); // no marker: nothing read
+    expect(plans).toHaveLength(1);
+    failChanges = true;
+    nowMs += CHANGE_RETENTION_MS;
+    await expect(store.syncFleet()).rejects.toThrow('influxd down');
+    failChanges = false;
+    await store.syncFleet(); // the markers of the outage are gone: both are read again, in full
+    expect(plans).toHaveLength(2);
+    expect(new Map(plans[1])).toEqual(
+      new Map([
+        ['d1', 0],
+        ['d2', 0],
+      ]),
+    );
+    await store.close();
+  });
+
+  it('of two reads of one device that overlap, the one that finishes last is not applied over the other: the next pass reads it in full', async () => {
+    const P = AGGREGATE_PERIOD_MS;
+    let energyJ = 1;
+    const held: (() => void)[] = [];
+    const plans: [string, number][][] = [];
+    let markers: { device: string; writer: string; timeNs: bigint; periodMs: number | null }[] = [];
+    const windows = {
+      ...noWindows,
+      changes: async () => markers,
+      aggregateParts: async (fromMsById: ReadonlyMap<string, number>) => {
+        plans.push([...fromMsById]);
+        const seen = energyJ; // what influxd holds when the read begins
+        await new Promise<void>((resolve) => held.push(resolve));
+        return new Map([...fromMsById.keys()].map((id) => [id, { parts: [{ ...onePart, periodMs: 5 * P, energyJ: seen }], instruments: [] }]));
+      },
+    } as unknown as WindowStore;
+    const store = new SharedStore(SqliteStore.open(':memory:'), windows, new MemoryRegistry() as unknown as InfluxRegistry, 'instance-a', () => 0);
+    const older = store.getAggregate('d1');
+    while (held.length < 1) await new Promise((resolve) => setImmediate(resolve));
+    energyJ = 2; // a window lands
+    const newer = store.getAggregate('d1'); // another turn: a read of its own
+    while (held.length < 2) await new Promise((resolve) => setImmediate(resolve));
+    held[1]!();
+    expect((await newer)!.energyJ).toBe(2);
+    held[0]!(); // the older read finishes last
+    await older;
+    expect((await store.getAggregate('d1'))!.energyJ).toBe(2);
+    markers = [];
+    const pass = store.syncFleet();
+    while (held.length < 3) await new Promise((resolve) => setImmediate(resolve));
+    held[2]!();
+    await pass;
     expect(plans.at(-1)).toEqual([['d1', 0]]);
     await store.close();
   });

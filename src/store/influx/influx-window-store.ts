@@ -275,6 +275,12 @@ export class InfluxWindowStore implements WindowStore {
     const results = raw.results ?? [];
     for (const result of results) if (result.error !== undefined) throw mapInfluxError(new ResultError(result.error), what);
     if (results.length !== statements.length) throw mapInfluxError(new ResultError(`${results.length} results for ${statements.length} statements`), what);
+    // A result cut at influxd's max-row-limit says so: folding it would drop periods silently (and keep them dropped).
+    for (const result of results) {
+      if (result.partial === true || (result.series ?? []).some((series) => series.partial === true)) {
+        throw mapInfluxError(new ResultError('a partial result (influxd max-row-limit): raise the limit or read fewer devices at once'), what);
+      }
+    }
     return results;
   }
 
@@ -323,10 +329,12 @@ interface RawSeries {
   tags?: Record<string, string>;
   columns: string[];
   values?: unknown[][];
+  partial?: boolean;
 }
 interface RawResult {
   series?: RawSeries[];
   error?: string;
+  partial?: boolean;
 }
 
 /** The devices of one statement of a parts read: all read from the same start. */

@@ -19,6 +19,8 @@ interface Recorded {
 }
 
 const requests: Recorded[] = [];
+/** When set, what the loopback answers to an aggregate read (a statement with GROUP BY time). */
+let aggregateAnswer: unknown = null;
 let server: http.Server;
 let url: string;
 
@@ -52,7 +54,10 @@ beforeAll(async () => {
         return;
       }
       const showPolicies = /show\+retention|show%20retention/i.test(req.url ?? '') || /show retention/i.test(decodeURIComponent(body));
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(showPolicies ? POLICIES : { results: [{ statement_id: 0 }] }));
+      const aggregateRead = aggregateAnswer !== null && /group by time/i.test(decodeURIComponent(body.replace(/\+/g, ' ')));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify(showPolicies ? POLICIES : aggregateRead ? aggregateAnswer : { results: [{ statement_id: 0 }] }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -65,6 +70,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   requests.length = 0;
+  aggregateAnswer = null;
 });
 
 const writes = (): Recorded[] => requests.filter((request) => request.url.startsWith('/write'));
@@ -118,4 +124,18 @@ describe('InfluxWindowStore.writeWindows', () => {
       await store.close();
     });
   }
+});
+
+describe('InfluxWindowStore.aggregates', () => {
+  it('refuses a result influxd cut at its max-row-limit (partial) rather than fold the periods it left out', async () => {
+    const columns = ['time', 'energy_j', 'observed_s', 'windows'];
+    aggregateAnswer = {
+      results: [{ statement_id: 0, series: [{ name: 'energy_window', tags: { device: 'a' }, columns, values: [[0, 1, 10, 1]], partial: true }] }],
+    };
+    const store = new InfluxWindowStore({ url, database: 'db' });
+    await expect(store.aggregates(['a'])).rejects.toThrow(/partial/);
+    aggregateAnswer = { results: [{ statement_id: 0, series: [{ name: 'energy_window', tags: { device: 'a' }, columns, values: [[0, 1, 10, 1]] }] }] };
+    expect((await store.aggregates(['a'])).get('a')).toMatchObject({ energyJ: 1, observedS: 10, windows: 1 });
+    await store.close();
+  });
 });

@@ -239,9 +239,10 @@ describe('SharedStore aggregates', () => {
     let energyJ = 1;
     const held: (() => void)[] = [];
     const plans: [string, number][][] = [];
+    let markers: { device: string; writer: string; timeNs: bigint; periodMs: number | null }[] = [];
     const windows = {
       ...noWindows,
-      changes: async () => [],
+      changes: async () => markers,
       aggregateParts: async (fromMsById: ReadonlyMap<string, number>) => {
         plans.push([...fromMsById]);
         const seen = energyJ; // what influxd holds when the read begins
@@ -260,7 +261,8 @@ describe('SharedStore aggregates', () => {
     held[0]!(); // the older read finishes last
     await older;
     expect((await store.getAggregate('d1'))!.energyJ).toBe(2);
-    const pass = store.syncFleet(); // no marker: d1 is read because its older read was dropped
+    markers = [];
+    const pass = store.syncFleet();
     while (held.length < 3) await new Promise((resolve) => setImmediate(resolve));
     held[2]!();
     await pass;

@@ -12,7 +12,6 @@
  * `npx tsx bench/influx-sync-history.ts [devices]` (default 1 000); BENCH_HISTORY_POINTS points per device (default 500),
  * BENCH_HISTORY_SPACING_S seconds apart (default 60: 500 points span 9 periods), BENCH_HISTORY_ROUNDS (default 2).
  */
-import { readFileSync, readdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { escape } from 'influx';
 import type { DeviceAggregate } from '../src/domain/types.js';
@@ -25,13 +24,12 @@ import { SharedStore } from '../src/store/shared-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { StoredWindow } from '../src/store/window-store.js';
 import { startInfluxd } from '../test/helpers/influxd.js';
+import { cpuMicros, findPid } from './proc-cpu.js';
 
 const POINTS = Number(process.env.BENCH_HISTORY_POINTS ?? 500);
 const SPACING_MS = Number(process.env.BENCH_HISTORY_SPACING_S ?? 60) * 1000;
 const ROUNDS = Number(process.env.BENCH_HISTORY_ROUNDS ?? 2);
 const T0_MS = Date.UTC(2026, 10, 1);
-/** USER_HZ of /proc/<pid>/stat. */
-const CLOCK_TICKS_PER_S = 100;
 
 /** main's aggregate statement (d679d13, src/store/influx/influx-window-store.ts), for the `before` figure. */
 const MAIN_SELECT =
@@ -41,23 +39,11 @@ const MAIN_SELECT =
   'sum("energy_duration_js") AS energy_duration_js, sum("duration_sq_s2") AS duration_sq_s2, sum("inference_span") AS inference_span_windows, ' +
   'sum("instrumented_s") AS instrumented_s, count("instrument") AS instrument_windows';
 
-function processCpuUs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S) * 1e6;
-}
-
+/** influxd's pid: the bench reads its CPU from /proc. */
 function influxdPid(dir: string): number {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes('influxd') && cmdline.includes(dir)) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  throw new Error('influxd not found');
+  const pid = findPid('influxd', dir);
+  if (pid === undefined) throw new Error('influxd not found');
+  return pid;
 }
 
 function window(deviceId: string, seq: number): StoredWindow {
@@ -139,12 +125,12 @@ async function run(devices: number): Promise<void> {
     let seq = POINTS;
     const measure = async (label: string, work: () => Promise<string>): Promise<void> => {
       const own0 = process.cpuUsage();
-      const influx0 = processCpuUs(pid);
+      const influx0 = cpuMicros(pid);
       const started = performance.now();
       const note = await work();
       const wallMs = performance.now() - started;
       const own = process.cpuUsage(own0);
-      const influxUs = processCpuUs(pid) - influx0;
+      const influxUs = cpuMicros(pid) - influx0;
       process.stdout.write(
         `  ${label.padEnd(16)} influxd ${(influxUs / 1000).toFixed(0).padStart(6)} ms CPU = ${(influxUs / devices).toFixed(0).padStart(6)} µs per device, ` +
           `bench ${((own.user + own.system) / devices).toFixed(0).padStart(5)} µs per device, ${wallMs.toFixed(0).padStart(6)} ms wall (${note})\n`,

@@ -11,7 +11,6 @@
  * beyond a 1 ms resolution) per pass; at the end every device's served totals are compared with a full read.
  * `npx tsx bench/influx-sync.ts 10000 100000` (device counts; default 10 000).
  */
-import { readFileSync, readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { FLEET_SYNC_INTERVAL_MS } from '../src/service/fleet-index.js';
@@ -24,6 +23,7 @@ import { SharedStore } from '../src/store/shared-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { StoredWindow } from '../src/store/window-store.js';
 import { startInfluxd } from '../test/helpers/influxd.js';
+import { cpuMicros, findPid } from './proc-cpu.js';
 
 /** Windows per device already in InfluxDB: the read of a changed device scans them all. */
 const WINDOWS_PER_DEVICE = Number(process.env.BENCH_SYNC_WINDOWS ?? 5);
@@ -32,26 +32,12 @@ const PAGE = 64;
 /** Share of the devices written between the second and third pass. */
 const CHANGED_SHARE = 0.01;
 const T0_MS = Date.parse('2026-11-01T00:00:00Z');
-/** USER_HZ of /proc/<pid>/stat. */
-const CLOCK_TICKS_PER_S = 100;
 
-function processCpuUs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S) * 1e6;
-}
-
+/** influxd's pid: the bench reads its CPU from /proc. */
 function influxdPid(dir: string): number {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes('influxd') && cmdline.includes(dir)) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  throw new Error('influxd not found');
+  const pid = findPid('influxd', dir);
+  if (pid === undefined) throw new Error('influxd not found');
+  return pid;
 }
 
 function window(deviceId: string, seq: number): StoredWindow {
@@ -121,7 +107,7 @@ async function runAt(devices: number): Promise<void> {
       }
       const label = first ? 'first (every device read)' : write ? await writeShare() : 'nothing written since';
       const own0 = process.cpuUsage();
-      const influx0 = processCpuUs(pid);
+      const influx0 = cpuMicros(pid);
       let gcMaxMs = 0;
       const gc = new PerformanceObserver((list) => {
         for (const entry of list.getEntries()) gcMaxMs = Math.max(gcMaxMs, entry.duration);
@@ -139,7 +125,7 @@ async function runAt(devices: number): Promise<void> {
       if (way === 'walk' && read !== devices) throw new Error(`pass read ${read} devices, not ${devices}`);
       process.stdout.write(
         `${String(devices).padStart(7)} devices, ${way}, ${label.padEnd(32)} ${wallMs.toFixed(0).padStart(6)} ms wall, ` +
-          `bench ${((own.user + own.system) / 1000).toFixed(0).padStart(5)} ms CPU, influxd ${((processCpuUs(pid) - influx0) / 1000).toFixed(0).padStart(5)} ms CPU, ` +
+          `bench ${((own.user + own.system) / 1000).toFixed(0).padStart(5)} ms CPU, influxd ${((cpuMicros(pid) - influx0) / 1000).toFixed(0).padStart(5)} ms CPU, ` +
           `longest task ${Math.max(0, loop.max / 1e6 - 1).toFixed(1)} ms (GC pause ${gcMaxMs.toFixed(1)}) ` +
           `(${stats.fullReads} devices read in full, ${stats.tailReads} from their kept period, ${stats.kept} kept, ${stats.markersRead} markers${way === 'pass' ? `, ${read} answered` : ''})\n`,
       );

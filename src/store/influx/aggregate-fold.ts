@@ -25,26 +25,14 @@ export function periodOf(timeMs: number): number {
   return Math.floor(timeMs / AGGREGATE_PERIOD_MS) * AGGREGATE_PERIOD_MS;
 }
 
-/** One period's partial aggregate of one device, as influxd answers it (the aggregate's fields over that period's points). */
-export interface PeriodPart {
+/**
+ * One period's partial aggregate of one device, as influxd answers it: the aggregate's fields over that period's
+ * points, without the device (the caller's) and the instruments' names (read apart, only when some window has one).
+ */
+export interface PeriodPart extends Omit<DeviceAggregate, 'deviceId' | 'instruments'> {
   /** The period's start (ms since 1970, a multiple of AGGREGATE_PERIOD_MS). */
   periodMs: number;
-  energyJ: number;
-  observedS: number;
-  windows: number;
-  samples: number;
-  inferences: number;
-  minPowerW: number | null;
-  maxPowerW: number | null;
-  maxSeq: number | null;
-  firstSeenMs: number | null;
-  lastSeenMs: number | null;
-  energySquaresJ2: number;
-  energyDurationJS: number;
-  durationSquaresS2: number;
-  inferenceSpanWindows: number;
-  instrumentedS: number;
-  /** Windows with an instrument in the period (the instruments' names are read apart, only when some have one). */
+  /** Windows with an instrument in the period. */
   instrumentWindows: number;
 }
 

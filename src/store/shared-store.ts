@@ -22,7 +22,9 @@ import {
   type AggregateParts,
   type WindowChange,
 } from './influx/influx-window-store.js';
-import { foldParts } from './influx/aggregate-fold.js';
+import { foldParts, type PeriodPart } from './influx/aggregate-fold.js';
+import type { InstrumentId } from '../domain/instruments.js';
+import { mergeInstruments } from '../domain/window-totals.js';
 import type { SqliteStore } from './sqlite/sqlite-store.js';
 import type {
   AppendGroupOutcome,
@@ -108,10 +110,12 @@ export class SharedStore implements Store, WindowOutbox {
   private readonly readAtMs = new Map<string, number>();
   /**
    * Per device read (with a change feed): the fold of its periods before `fromMs` (a period boundary; undefined: none)
-   * as the last read found them. A change reaching no further back than `fromMs` is read from there and folded onto
-   * `prefix` (docs/influxdb-schema.md § Aggregates). Bounded by the registry.
+   * and its per-period parts from `fromMs` on (at most two, in period order) with the instruments their windows name,
+   * as the last read found them. A change reaching back to period `reach` ≥ `fromMs` is read from `reach` on, and the
+   * kept parts before `reach` are folded between `prefix` and what it read (docs/influxdb-schema.md § Aggregates).
+   * Bounded by the registry.
    */
-  private readonly kept = new Map<string, { prefix: DeviceAggregate | undefined; fromMs: number; generation: number }>();
+  private readonly kept = new Map<string, KeptFold>();
   /**
    * Reads applied so far (readFolded), numbering each device's kept entry: a read is applied to a device only if no
    * other read was applied to it since this one was planned (a getAggregate read and a pass, or two getAggregate reads
@@ -340,24 +344,25 @@ export class SharedStore implements Store, WindowOutbox {
 
   /**
    * Read the devices' totals again and serve them: each one whose change reaches (`reach`, a period start) no further
-   * back than the period it kept on is read from there, and its periods folded onto its kept prefix; any other (reach
-   * null: unknown; undefined: no change, a device never read or due for its full re-read) is read in full from 0.
-   * Either way the result is the same left fold of the same per-period rows, so it has the same bits as a fresh read
-   * (docs/influxdb-schema.md § Aggregates). The kept prefix then moves up to the second-newest period read, so a
-   * window up to one period late is still read from the kept one.
+   * back than the period it kept on is read from `reach` on, and folded from its kept prefix through its kept parts
+   * before `reach` (no change reaches them) and the parts read; any other (reach null: unknown; undefined: no change, a
+   * device never read or due for its full re-read) is read in full from 0. Either way the result is the same left fold
+   * of the same per-period rows, so it has the same bits as a fresh read (docs/influxdb-schema.md § Aggregates). The
+   * kept prefix then moves up to the second-newest period known, so a window up to one period late is still read from
+   * the kept one; a change to the newest period alone (a live device's next windows) reads that period only.
    */
   private async readFolded(
     store: ChangeFeedWindowStore,
     reaches: ReadonlyMap<string, number | null | undefined>,
   ): Promise<Map<string, DeviceAggregate | undefined>> {
     const plan = new Map<string, number>();
-    const prefixes = new Map<string, DeviceAggregate | undefined>();
+    const base = new Map<string, KeptFold | undefined>();
     const plannedOn = new Map<string, number>();
     for (const [id, reach] of reaches) {
       const kept = this.kept.get(id);
-      const tail = kept !== undefined && kept.fromMs > 0 && reach !== undefined && reach !== null && reach >= kept.fromMs;
-      plan.set(id, tail ? kept.fromMs : 0);
-      prefixes.set(id, tail ? kept.prefix : undefined);
+      const tail = kept !== undefined && reach !== undefined && reach !== null && reach >= kept.fromMs;
+      plan.set(id, tail ? reach : 0);
+      base.set(id, tail ? kept : undefined);
       plannedOn.set(id, kept?.generation ?? 0);
     }
     const read = await store.aggregateParts(plan);
@@ -371,12 +376,23 @@ export class SharedStore implements Store, WindowOutbox {
         out.set(id, this.synced.get(id));
         continue;
       }
-      const { parts, instruments } = read.get(id) ?? { parts: [], instruments: [] };
-      const kept = Math.max(0, parts.length - 2);
-      const prefix = kept === 0 ? prefixes.get(id) : foldParts(id, prefixes.get(id), parts.slice(0, kept), instruments);
+      const fresh = read.get(id) ?? { parts: [], instruments: [] };
+      const from = base.get(id);
+      // Every part from the kept period on: the kept ones no change reached, then the ones read.
+      const parts = from === undefined ? fresh.parts : [...from.parts.filter((part) => part.periodMs < fromMs), ...fresh.parts];
+      const instruments = from === undefined ? fresh.instruments : mergeInstruments(from.instruments, fresh.instruments);
+      const keptFromMs = from?.fromMs ?? 0;
+      const cut = Math.max(0, parts.length - 2);
+      const prefix = cut === 0 ? from?.prefix : foldParts(id, from?.prefix, parts.slice(0, cut), instruments);
       this.readGeneration += 1;
-      this.kept.set(id, { prefix, fromMs: kept === 0 ? fromMs : parts[kept]!.periodMs, generation: this.readGeneration });
-      const aggregate = foldParts(id, prefix, parts.slice(kept), instruments);
+      this.kept.set(id, {
+        prefix,
+        fromMs: cut === 0 ? keptFromMs : parts[cut]!.periodMs,
+        parts: parts.slice(cut),
+        instruments,
+        generation: this.readGeneration,
+      });
+      const aggregate = foldParts(id, prefix, parts.slice(cut), instruments);
       out.set(id, aggregate);
       this.synced.set(id, aggregate);
       if (fromMs === 0) {
@@ -558,6 +574,20 @@ export class SharedStore implements Store, WindowOutbox {
       for (const device of devices) this.pending.add(device.id);
     }
   }
+}
+
+/** What a device's last read left for the next (SharedStore.kept). */
+interface KeptFold {
+  /** The fold of the periods before fromMs (undefined: none). */
+  prefix: DeviceAggregate | undefined;
+  /** A period start (0: the first read's start): the kept parts are of this period and later. */
+  fromMs: number;
+  /** The device's per-period parts from fromMs on, in period order (at most two). */
+  parts: PeriodPart[];
+  /** The instruments named by the windows from fromMs on. */
+  instruments: InstrumentId[];
+  /** The read that left it (SharedStore.readGeneration). */
+  generation: number;
 }
 
 /** The same totals, field by field (a pass compares thousands per step: no serialisation). */

@@ -35,7 +35,7 @@ class MemoryRegistry {
       gate.started();
       await gate.opened;
     } else if (this.failWrites) throw new Error('influxd down');
-    for (const device of devices) this.entries.push({ device: structuredClone(device), key: entryKeyOf(device, instanceId), instance: instanceId });
+    for (const device of devices) this.entries.push({ device: structuredClone(device), key: entryKeyOf(device, instanceId) });
   }
 
   async winners(): Promise<RegistryEntry[]> {
@@ -89,7 +89,7 @@ describe('SharedStore registry bookkeeping', () => {
     await a.createDevice({ id: 'd1', name: 'first', spec: SEED_DEFAULT_SPEC });
     // Instance B, its clock 10 s ahead, edits the device: its entry wins over anything A writes in the next 10 s.
     const fromB = { ...(await a.getDevice('d1'))!, name: 'from B', updatedAt: new Date(nowMs + 10_000).toISOString() };
-    registry.entries.push({ device: fromB, key: entryKeyOf(fromB, 'instance-b'), instance: 'instance-b' });
+    registry.entries.push({ device: fromB, key: entryKeyOf(fromB, 'instance-b') });
     await a.syncRegistry();
     expect((await a.getDevice('d1'))!.name).toBe('from B');
     nowMs += 1_000;
@@ -191,7 +191,7 @@ describe('SharedStore aggregates', () => {
     failNext = true;
     await expect(store.syncFleet()).rejects.toThrow('influxd down');
     expect(await store.syncFleet()).toEqual({ devices: [], aggregates: [] }); // same totals as served: nothing to answer
-    expect(plans).toEqual([[['d1', 0]], [['d1', 2 * P]], [['d1', 2 * P]]]);
+    expect(plans).toEqual([[['d1', 0]], [['d1', 3 * P]], [['d1', 3 * P]]]);
     expect(store.takeSyncStats()).toMatchObject({ fullReads: 1, tailReads: 1 });
     expect((await store.getAggregate('d1'))!.energyJ).toBe(foldParts('d1', undefined, parts)!.energyJ);
     // A marker reaching before the kept period (a late window in period 1): a full read.
@@ -200,6 +200,55 @@ describe('SharedStore aggregates', () => {
     expect(plans.at(-1)).toEqual([['d1', 0]]);
     await store.close();
   });
+  it('reads a change to the newest period from that period alone, folding the kept parts before it: the bits of a full fold', async () => {
+    const P = AGGREGATE_PERIOD_MS;
+    // Energies whose float sum depends on the order of the additions.
+    let parts = [0, 1, 2, 3].map((n) => ({ ...onePart, periodMs: n * P, energyJ: [1e16, 1, 1, 0.1][n]! }));
+    const plans: [string, number][][] = [];
+    let markers: { device: string; writer: string; timeNs: bigint; periodMs: number | null }[] = [];
+    const windows = {
+      ...noWindows,
+      changes: async () => markers,
+      aggregateParts: async (fromMsById: ReadonlyMap<string, number>) => {
+        plans.push([...fromMsById]);
+        return new Map([...fromMsById].map(([id, fromMs]) => [id, { parts: parts.filter((part) => part.periodMs >= fromMs), instruments: [] }]));
+      },
+    } as unknown as WindowStore;
+    const store = new SharedStore(SqliteStore.open(':memory:'), windows, new MemoryRegistry() as unknown as InfluxRegistry, 'instance-a', () => 0);
+    const sameAsFullFold = async (): Promise<void> => {
+      const served = (await store.getAggregate('d1'))!;
+      const full = foldParts('d1', undefined, parts)!;
+      for (const key of ['energyJ', 'windows', 'observedS'] as const) expect(Object.is(served[key], full[key]), key).toBe(true);
+    };
+    await store.getAggregate('d1'); // in full: periods 0–1 folded into the prefix, 2–3 kept
+    // Two windows land in period 3 (energy 0.1 + 0.6 + 1e-17: 0.7 is not 0.1 + 0.6 in doubles).
+    parts = parts.map((part) => (part.periodMs === 3 * P ? { ...part, energyJ: 0.1 + 0.6 + 1e-17, windows: 3 } : part));
+    markers = [{ device: 'd1', writer: 'w', timeNs: 1n, periodMs: 3 * P }];
+    await store.syncFleet();
+    expect(plans.at(-1)).toEqual([['d1', 3 * P]]);
+    await sameAsFullFold();
+    // A window in a new period 4: read from it alone; the prefix moves up to period 3.
+    parts = [...parts, { ...onePart, periodMs: 4 * P, energyJ: 1e-9 }];
+    markers = [...markers, { device: 'd1', writer: 'w', timeNs: 2n, periodMs: 4 * P }];
+    await store.syncFleet();
+    expect(plans.at(-1)).toEqual([['d1', 4 * P]]);
+    await sameAsFullFold();
+    // A late window in period 3 (kept): read from it.
+    parts = parts.map((part) => (part.periodMs === 3 * P ? { ...part, energyJ: part.energyJ + 3.3e-7, windows: 4 } : part));
+    markers = [...markers, { device: 'd1', writer: 'w', timeNs: 3n, periodMs: 3 * P }];
+    await store.syncFleet();
+    expect(plans.at(-1)).toEqual([['d1', 3 * P]]);
+    await sameAsFullFold();
+    // A late window in period 2, folded into the prefix since: a full read.
+    parts = parts.map((part) => (part.periodMs === 2 * P ? { ...part, energyJ: 1.5, windows: 2 } : part));
+    markers = [...markers, { device: 'd1', writer: 'w', timeNs: 4n, periodMs: 2 * P }];
+    await store.syncFleet();
+    expect(plans.at(-1)).toEqual([['d1', 0]]);
+    await sameAsFullFold();
+    expect(store.takeSyncStats()).toMatchObject({ fullReads: 2, tailReads: 3 });
+    await store.close();
+  });
+
   it("after a look-back beyond the markers' retention (InfluxDB out for an hour), the next pass reads every device read before in full", async () => {
     let nowMs = 0;
     let failChanges = false;

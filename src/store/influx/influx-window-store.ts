@@ -39,10 +39,13 @@ export interface WindowChange {
   periodMs: number | null;
 }
 /**
- * Device ids per InfluxQL statement of a batched aggregate read: `"device" = '…' OR …` for 500 ids of at most 64
- * characters (the device id pattern) is at most ≈ 42 kB of statement.
+ * Device ids per InfluxQL statement of a batched aggregate read (`"device" = '…' OR …`, ≤ 4.2 kB of statement for ids of
+ * at most 64 characters, the device id pattern); a request sends several. influxd 1.6's cost of a statement grows faster
+ * than its number of ids: over 1 000 devices of 50 points (bench/influx-sync-cost.ts, influxd CPU per device) one
+ * `sum()` costs 390–470 µs at 500 ids per statement, 200 at 100, 90–140 at 50, 120–150 at 25 and 10; the aggregate
+ * statement 1 690–1 930, 1 600, 1 300–1 340, 1 260–1 270, 1 310–1 340.
  */
-export const INFLUX_AGGREGATE_IDS_PER_QUERY = 500;
+export const INFLUX_AGGREGATE_IDS_PER_QUERY = 50;
 /**
  * Device ids per HTTP request of an aggregate read (statements of INFLUX_AGGREGATE_IDS_PER_QUERY; the instruments of
  * the instrumented ones in a second request). Each

@@ -297,10 +297,11 @@ function fleetPosts(windows: readonly StoredWindow[]): { id: string; body: strin
  * The HTTP path's client. `raw` (default): one keep-alive HTTP/1.1 connection per concurrent device on a plain socket,
  * each request's bytes (request line, headers, JSON body) built before the timer as the bare path's points are, and
  * each answer read in full (status line, headers, its Content-Length body) and its status checked: what a device's
- * minimal HTTP client does, and the cheapest honest client here. `node:http` (BENCH_INFLUX_HTTP_CLIENT=node:http, this
- * bench's client before: its agent, request and response objects cost ≈ 26 µs of client CPU per window at 10 windows a
- * POST), or undici's `fetch` (BENCH_INFLUX_HTTP_CLIENT=fetch: 110 µs per window against node:http 30 µs, one run at load 7).
- * Every client posts the same bodies to the same paths with the same headers.
+ * minimal HTTP client does, and the cheapest honest client here: 9–15 µs of client CPU per window at 10 windows a
+ * POST. `node:http` (BENCH_INFLUX_HTTP_CLIENT=node:http, this bench's client before: its agent, request and response
+ * objects cost 26 µs per window on a quiet machine, 35–51 µs at load 3–6), or undici's `fetch`
+ * (BENCH_INFLUX_HTTP_CLIENT=fetch: 110 µs per window against node:http 30 µs, one run at load 7). Every client posts
+ * the same bodies to the same paths, in the same order, with the same token and content type.
  */
 const HTTP_CLIENT: 'raw' | 'node:http' | 'fetch' =
   process.env.BENCH_INFLUX_HTTP_CLIENT === 'fetch' ? 'fetch' : process.env.BENCH_INFLUX_HTTP_CLIENT === 'node:http' ? 'node:http' : 'raw';

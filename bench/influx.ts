@@ -28,7 +28,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -44,6 +43,7 @@ import { waitFor } from '../test/helpers/wait-for.js';
 import { startMosquitto } from '../test/ingest/mqtt/mosquitto.js';
 import { storedWindowsOrZero } from '../test/ingest/mqtt/processes.js';
 import { ensureBuilt } from './broker.js';
+import { RawConnection, rawRequest } from './raw-http-client.js';
 import { cpuMicros, cpuTimes, findPid, ownCpuMicros } from './proc-cpu.js';
 import { benchServeArgs } from './serve-args.js';
 
@@ -339,76 +339,6 @@ async function post(agent: http.Agent, url: URL, pathname: string, body: string)
   });
 }
 
-/** The request line, headers and body of one POST with the bench's token, as the raw client sends it. */
-function rawRequest(url: URL, pathname: string, body: string): Buffer {
-  const head =
-    `POST ${pathname} HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\n` +
-    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: keep-alive\r\n\r\n`;
-  return Buffer.from(head + body);
-}
-
-const HEADERS_END = Buffer.from('\r\n\r\n');
-const STATUS_LINE = /^HTTP\/1\.1 (\d{3}) /;
-const CONTENT_LENGTH_HEADER = /\r\ncontent-length: *(\d+)\r\n/i;
-
-/**
- * One keep-alive HTTP/1.1 connection, one request at a time: writes a request's bytes and reads its whole answer. An
- * answer without a Content-Length (chunked), or a connection the server closes, fails the pass: nothing is skipped.
- */
-class RawConnection {
-  private readonly socket: net.Socket;
-  private buffered: Buffer = Buffer.alloc(0);
-  private waiting: { resolve: (answer: { status: number; text: string }) => void; reject: (error: Error) => void } | null = null;
-
-  constructor(url: URL) {
-    this.socket = net.connect({ host: url.hostname, port: Number(url.port), noDelay: true });
-    this.socket.on('data', (chunk: Buffer) => {
-      this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-      this.parse();
-    });
-    this.socket.on('error', (error) => this.fail(error));
-    this.socket.on('close', () => this.fail(new Error('the server closed the connection')));
-  }
-
-  send(request: Buffer): Promise<{ status: number; text: string }> {
-    if (this.waiting !== null) return Promise.reject(new Error('one request at a time'));
-    return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject };
-      this.socket.write(request);
-    });
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-
-  private parse(): void {
-    const end = this.buffered.indexOf(HEADERS_END);
-    if (end === -1 || this.waiting === null) return;
-    const head = this.buffered.toString('latin1', 0, end + 2);
-    const status = STATUS_LINE.exec(head);
-    const length = CONTENT_LENGTH_HEADER.exec(head);
-    if (status === null || length === null) {
-      this.fail(new Error(`an answer the raw client does not read: ${head.slice(0, 200)}`));
-      return;
-    }
-    const bodyStart = end + HEADERS_END.length;
-    const bodyEnd = bodyStart + Number(length[1]);
-    if (this.buffered.length < bodyEnd) return;
-    const text = this.buffered.toString('utf8', bodyStart, bodyEnd);
-    this.buffered = this.buffered.subarray(bodyEnd);
-    const { resolve } = this.waiting;
-    this.waiting = null;
-    resolve({ status: Number(status[1]), text });
-  }
-
-  private fail(error: Error): void {
-    const waiting = this.waiting;
-    this.waiting = null;
-    waiting?.reject(error);
-  }
-}
-
 /**
  * Through the service over HTTP: `serve --store influx` in a child process, every device registered (default spec),
  * then the fleet's posts, HTTP_CONCURRENCY at a time; each 201 follows the local SQLite commit, and the outbox writer
@@ -426,7 +356,7 @@ async function throughHttp(url: string, database: string, windows: readonly Stor
     if (registered.status !== 201) throw new Error(`registration answered ${registered.status}: ${registered.text}`);
     const posts = fleetPosts(windows);
     // Built before the timer, as the bare path's points are: the raw client's request bytes.
-    const requests = HTTP_CLIENT === 'raw' ? posts.map(({ id, body }) => rawRequest(base, `/api/devices/${id}/windows`, body)) : [];
+    const requests = HTTP_CLIENT === 'raw' ? posts.map(({ id, body }) => rawRequest(base, `/api/devices/${id}/windows`, body, TOKEN)) : [];
     if (HTTP_CLIENT === 'raw') for (let slot = 0; slot < HTTP_CONCURRENCY; slot += 1) connections.push(new RawConnection(base));
     let ackedS = 0;
     const influxdBefore = await influxdHttp(url);

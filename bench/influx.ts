@@ -8,7 +8,8 @@
  * - http: the whole service (HTTP POST → SQLite commit → outbox writer → InfluxDB), `serve --store influx` in a child
  *   process of its own, posted to as a fleet posts: round after round, every device sends its next
  *   `BENCH_INFLUX_POST_WINDOWS` windows (default 10: a device that buffers 100 s), HTTP_CONCURRENCY devices at once,
- *   from keep-alive connections of this process;
+ *   from keep-alive connections of this process; the requests (JSON bodies, and for the default raw client their
+ *   request lines and headers too) are built before the timer, as the bare path's points are;
  * - mqtt: the deployment of issue 12, a fleet behind a broker: `simulate fleet` publishes the same number of windows
  *   QoS 1 from one connection per device to a real Mosquitto, and `serve --store influx --mqtt-url` reads them
  *   (PUBACK after the local commit) and its outbox writer copies them to InfluxDB. The simulator's windows carry its
@@ -21,7 +22,7 @@
  * spent answering queries and writes by its own counters (/debug/vars): on the service paths the queries are the fleet
  * sync's, which re-reads every device written since its last pass (docs/fleet-truth.md).
  * Run alone: `npx tsx bench/influx.ts` (needs `influxd`: Debian's influxdb, and `mosquitto`). `BENCH_INFLUX_PASSES`
- * (default 3), `BENCH_INFLUX_PATHS` (default `bare,store,http,mqtt`), `BENCH_INFLUX_POST_WINDOWS`, `BENCH_INFLUX_HTTP_CLIENT=fetch`;
+ * (default 3), `BENCH_INFLUX_PATHS` (default `bare,store,http,mqtt`), `BENCH_INFLUX_POST_WINDOWS`, `BENCH_INFLUX_HTTP_CLIENT` (raw, node:http, fetch);
  * `BENCH_CPU_PROF_DIR=<dir>` runs the serve processes under `node --cpu-prof` into that directory.
  */
 import { spawn } from 'node:child_process';
@@ -42,7 +43,8 @@ import { waitFor } from '../test/helpers/wait-for.js';
 import { startMosquitto } from '../test/ingest/mqtt/mosquitto.js';
 import { storedWindowsOrZero } from '../test/ingest/mqtt/processes.js';
 import { ensureBuilt } from './broker.js';
-import { cpuMicros, findPid, ownCpuMicros } from './proc-cpu.js';
+import { RawConnection, rawRequest } from './raw-http-client.js';
+import { cpuMicros, cpuTimes, findPid, ownCpuMicros } from './proc-cpu.js';
 import { benchServeArgs } from './serve-args.js';
 
 /** Devices, as an MQTT micro-batch interleaves them. */
@@ -102,6 +104,8 @@ interface Pass {
   batches?: number;
   /** CPU of the writing process during the pass (µs): this one for the in-process paths, the serve process for the service. */
   writerCpuUs: number;
+  /** HTTP path: of writerCpuUs, the serve process's system time (µs): its syscalls, loopback TCP's work among them. */
+  writerSystemCpuUs?: number;
   /** CPU of influxd during the pass (µs). */
   influxdCpuUs: number;
   /** Service paths: CPU of the load generator (µs): this process's HTTP client, or the simulator. */
@@ -290,11 +294,17 @@ function fleetPosts(windows: readonly StoredWindow[]): { id: string; body: strin
 }
 
 /**
- * The HTTP path's client: node:http on keep-alive connections (the lightest client Node has), or undici's `fetch`
- * (BENCH_INFLUX_HTTP_CLIENT=fetch, what this bench used before: 110 µs of client CPU per window against node:http 30 µs, POSTs of
- * 10 windows, one run at load 7).
+ * The HTTP path's client. `raw` (default): one keep-alive HTTP/1.1 connection per concurrent device on a plain socket,
+ * each request's bytes (request line, headers, JSON body) built before the timer as the bare path's points are, and
+ * each answer read in full (status line, headers, its Content-Length body) and its status checked: what a device's
+ * minimal HTTP client does, and the cheapest honest client here: 9–15 µs of client CPU per window at 10 windows a
+ * POST. `node:http` (BENCH_INFLUX_HTTP_CLIENT=node:http, this bench's client before: its agent, request and response
+ * objects cost 26 µs per window on a quiet machine, 35–51 µs at load 3–6), or undici's `fetch`
+ * (BENCH_INFLUX_HTTP_CLIENT=fetch: 110 µs per window against node:http 30 µs, one run at load 7). Every client posts
+ * the same bodies to the same paths, in the same order, with the same token and content type.
  */
-const HTTP_CLIENT: 'node:http' | 'fetch' = process.env.BENCH_INFLUX_HTTP_CLIENT === 'fetch' ? 'fetch' : 'node:http';
+const HTTP_CLIENT: 'raw' | 'node:http' | 'fetch' =
+  process.env.BENCH_INFLUX_HTTP_CLIENT === 'fetch' ? 'fetch' : process.env.BENCH_INFLUX_HTTP_CLIENT === 'node:http' ? 'node:http' : 'raw';
 
 /** A POST with the bench's token: its status and body. */
 async function post(agent: http.Agent, url: URL, pathname: string, body: string): Promise<{ status: number; text: string }> {
@@ -339,28 +349,42 @@ async function throughHttp(url: string, database: string, windows: readonly Stor
   const service = await startServeChild(dataDir, url, database);
   const base = new URL(service.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: HTTP_CONCURRENCY });
+  const connections: RawConnection[] = [];
   try {
     const ids = [...new Set(windows.map((w) => w.deviceId))];
     const registered = await post(agent, base, '/api/devices', JSON.stringify(ids.map((id) => ({ id }))));
     if (registered.status !== 201) throw new Error(`registration answered ${registered.status}: ${registered.text}`);
     const posts = fleetPosts(windows);
+    // Built before the timer, as the bare path's points are: the raw client's request bytes.
+    const requests = HTTP_CLIENT === 'raw' ? posts.map(({ id, body }) => rawRequest(base, `/api/devices/${id}/windows`, body, TOKEN)) : [];
+    if (HTTP_CLIENT === 'raw') for (let slot = 0; slot < HTTP_CONCURRENCY; slot += 1) connections.push(new RawConnection(base));
     let ackedS = 0;
     const influxdBefore = await influxdHttp(url);
-    const { result, cpuUs } = await withCpu({ writer: () => cpuMicros(service.pid), influxd: () => cpuMicros(influxd), client: ownCpuMicros }, () =>
-      seconds(async () => {
-        const started = process.hrtime.bigint();
-        let next = 0;
-        const device = async (): Promise<void> => {
-          while (next < posts.length) {
-            const { id, body } = posts[next++] as { id: string; body: string };
-            const answer = await post(agent, base, `/api/devices/${id}/windows`, body);
-            if (answer.status !== 201) throw new Error(`POST windows of ${id} answered ${answer.status}: ${answer.text}`);
-          }
-        };
-        await Promise.all(Array.from({ length: HTTP_CONCURRENCY }, device));
-        ackedS = Number(process.hrtime.bigint() - started) / 1e9;
-        await writtenAll(service.url, windows.length);
-      }),
+    const { result, cpuUs } = await withCpu(
+      {
+        writer: () => cpuMicros(service.pid),
+        writerSystem: () => cpuTimes(service.pid).systemS * 1e6,
+        influxd: () => cpuMicros(influxd),
+        client: ownCpuMicros,
+      },
+      () =>
+        seconds(async () => {
+          const started = process.hrtime.bigint();
+          let next = 0;
+          const device = async (_: unknown, slot: number): Promise<void> => {
+            const connection = connections[slot];
+            while (next < posts.length) {
+              const index = next++;
+              const { id, body } = posts[index] as { id: string; body: string };
+              const answer =
+                connection === undefined ? await post(agent, base, `/api/devices/${id}/windows`, body) : await connection.send(requests[index] as Buffer);
+              if (answer.status !== 201) throw new Error(`POST windows of ${id} answered ${answer.status}: ${answer.text}`);
+            }
+          };
+          await Promise.all(Array.from({ length: HTTP_CONCURRENCY }, device));
+          ackedS = Number(process.hrtime.bigint() - started) / 1e9;
+          await writtenAll(service.url, windows.length);
+        }),
     );
     const influxdCounters = await influxdHttpSince(url, influxdBefore);
     const outbox = await outboxCounters(service.url);
@@ -373,9 +397,11 @@ async function throughHttp(url: string, database: string, windows: readonly Stor
       batches: outbox?.batchesWritten,
       writerCpuUs: cpuUs.writer!,
       influxdCpuUs: cpuUs.influxd!,
+      writerSystemCpuUs: cpuUs.writerSystem!,
       clientCpuUs: cpuUs.client!,
     };
   } finally {
+    for (const connection of connections) connection.close();
     agent.destroy();
     await service.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -504,7 +530,7 @@ async function outboxCounters(base: string): Promise<Record<string, number> | un
 const rate = (pass: Pass): number => pass.windows / pass.seconds;
 const best = (passes: Pass[]): Pass => passes.reduce((a, b) => (rate(a) >= rate(b) ? a : b));
 /** The least CPU per window over the passes (µs): like the best rate, the pass least disturbed by other processes. */
-const leastCpu = (passes: Pass[], key: 'writerCpuUs' | 'influxdCpuUs' | 'clientCpuUs' | 'brokerCpuUs'): string =>
+const leastCpu = (passes: Pass[], key: 'writerCpuUs' | 'writerSystemCpuUs' | 'influxdCpuUs' | 'clientCpuUs' | 'brokerCpuUs'): string =>
   Math.min(...passes.map((pass) => (pass[key] ?? Number.NaN) / pass.windows)).toFixed(1);
 const fmt = (pass: Pass): string => `${rate(pass).toFixed(0).padStart(7)} windows/s (${pass.windows} in ${pass.seconds.toFixed(2)} s)`;
 
@@ -546,8 +572,10 @@ export async function runInfluxBench(): Promise<void> {
     const bare = runs.get('bare')!;
     const ratio = (passes: Pass[]): string => (bare.length === 0 ? '' : `ratio ${(rate(best(passes)) / rate(best(bare))).toFixed(2)}`);
     const lines: string[] = [];
-    const cpuOf = (passes: Pass[], writer: string): string =>
-      `CPU/window: ${writer} ${leastCpu(passes, 'writerCpuUs')} µs, influxd ${leastCpu(passes, 'influxdCpuUs')} µs`;
+    const cpuOf = (passes: Pass[], writer: string): string => {
+      const system = passes.some((pass) => pass.writerSystemCpuUs !== undefined) ? ` (system ${leastCpu(passes, 'writerSystemCpuUs')} µs)` : '';
+      return `CPU/window: ${writer} ${leastCpu(passes, 'writerCpuUs')} µs${system}, influxd ${leastCpu(passes, 'influxdCpuUs')} µs`;
+    };
     for (const name of PATHS) {
       const passes = runs.get(name)!;
       if (passes.length === 0) continue;

@@ -7,8 +7,8 @@
  *
  * Incremental sync (docs/influxdb-schema.md § Change markers): each pass of the fleet index (`syncFleet()`, and the
  * first page of its load) first reads the change markers InfluxDB received since the last pass (`syncChanges()`); a
- * device without one keeps the totals last read, one with a new marker has its totals read again (from the period it
- * kept its fold up to, when the change reaches no further back: readFolded), and `syncFleet()`
+ * device without one keeps the totals last read, one with a new marker has its totals read again (from the oldest
+ * period its change reaches, when that is no further back than the parts it kept: readFolded), and `syncFleet()`
  * names to the index, by id, only the devices whose totals changed (no walk of the fleet). What is read is always
  * InfluxDB's own per-period partials of its deduplicated points, never a sum of what was written, folded in period order
  * (influx/aggregate-fold.ts), so every instance answers the same numbers whichever period it resumed from.
@@ -59,6 +59,13 @@ export const CHANGE_VISIBILITY_MS = 15_000;
  */
 export const FULL_REREAD_MS = 600_000;
 
+/**
+ * Parts a device may keep beyond its newest two when a read came too soon after its markers (KeptFold.suspectFromMs):
+ * a late window reaches back a few periods at most; a read whose suspect periods are more (a first read of a long
+ * history) folds them, and the device's next read is in full, so a device keeps at most this many parts plus two.
+ */
+export const KEPT_SUSPECT_PARTS_MAX = 4;
+
 /** A shared window store with a change feed and per-period reads (InfluxWindowStore): what the incremental sync needs. */
 export interface ChangeFeedWindowStore extends WindowStore {
   changes(lookbackMs: number): Promise<WindowChange[]>;
@@ -88,7 +95,7 @@ export interface FleetChanges {
 export interface IncrementalSyncStats {
   /** Devices whose totals were read from InfluxDB in full (every period, from 0). */
   fullReads: number;
-  /** Devices whose totals were read from the period they kept on (a changed device whose change reaches no further back). */
+  /** Devices whose totals were read from the oldest period their change reaches (no further back than the parts they kept). */
   tailReads: number;
   /** Devices served from the totals last read (no change marker since). */
   kept: number;
@@ -138,6 +145,13 @@ export class SharedStore implements Store, WindowOutbox {
    * one does not say (an older marker): a full read. Bounded by the shared registry.
    */
   private readonly changed = new Map<string, number | null>();
+  /**
+   * Each device's change markers not yet answered by an applied read: when the last was seen (this.clock, as the marker
+   * read answered) and the oldest period they reach (null: unknown). A read that starts less than the store's
+   * maxReadLagMs later may miss their points (the writer writes the points before the marker; a store that reads
+   * eventually may still serve the marker before them). Bounded by the shared registry.
+   */
+  private readonly markerSeen = new Map<string, { atMs: number; reach: number | null }>();
   /** The newest marker time taken per device and writer, of those the last read returned (bounded by the markers in the look-back). */
   private seen = new Map<string, bigint>();
   /** When the last read of the markers began (this.clock), or when this store was made. */
@@ -284,6 +298,7 @@ export class SharedStore implements Store, WindowOutbox {
     const startedMs = this.clock();
     const lookbackMs = startedMs - this.changesReadAtMs + CHANGE_VISIBILITY_MS;
     const markers = await this.windows.changes(Math.min(lookbackMs, CHANGE_RETENTION_MS));
+    const answeredMs = this.clock();
     // Markers older than their retention are gone: any device may have changed since its last read, so each is read in
     // full at the next passes (kept in readAtMs, which says which devices a pass reads).
     if (lookbackMs >= CHANGE_RETENTION_MS) for (const id of this.readAtMs.keys()) this.noteChange(id, null);
@@ -295,6 +310,9 @@ export class SharedStore implements Store, WindowOutbox {
       const taken = this.seen.get(key);
       if (taken !== undefined && marker.timeNs <= taken) continue;
       this.noteChange(marker.device, marker.periodMs);
+      const before = this.markerSeen.get(marker.device);
+      const reach = before === undefined ? marker.periodMs : before.reach === null || marker.periodMs === null ? null : Math.min(before.reach, marker.periodMs);
+      this.markerSeen.set(marker.device, { atMs: answeredMs, reach });
     }
     // A marker not returned now is older than any later look-back reaches: its key's entry is no longer needed.
     this.seen = seen;
@@ -358,13 +376,19 @@ export class SharedStore implements Store, WindowOutbox {
     const plan = new Map<string, number>();
     const base = new Map<string, KeptFold | undefined>();
     const plannedOn = new Map<string, number>();
+    const seenOn = new Map<string, { atMs: number; reach: number | null } | undefined>();
     for (const [id, reach] of reaches) {
       const kept = this.kept.get(id);
-      const tail = kept !== undefined && reach !== undefined && reach !== null && reach >= kept.fromMs;
-      plan.set(id, tail ? reach : 0);
+      // Parts a read too soon after its marker may have missed (suspectFromMs) are read again with the change.
+      const start = reach === undefined || reach === null ? null : Math.min(reach, kept?.suspectFromMs ?? reach);
+      const tail = kept !== undefined && start !== null && start >= kept.fromMs;
+      plan.set(id, tail ? start : 0);
       base.set(id, tail ? kept : undefined);
       plannedOn.set(id, kept?.generation ?? 0);
+      seenOn.set(id, this.markerSeen.get(id));
     }
+    const lagMs = store.capabilities.readAfterWrite === 'immediate' ? 0 : store.capabilities.maxReadLagMs;
+    const startedMs = this.clock();
     const read = await store.aggregateParts(plan);
     const readMs = this.clock();
     const out = new Map<string, DeviceAggregate | undefined>();
@@ -382,7 +406,17 @@ export class SharedStore implements Store, WindowOutbox {
       const parts = from === undefined ? fresh.parts : [...from.parts.filter((part) => part.periodMs < fromMs), ...fresh.parts];
       const instruments = from === undefined ? fresh.instruments : mergeInstruments(from.instruments, fresh.instruments);
       const keptFromMs = from?.fromMs ?? 0;
-      const cut = Math.max(0, parts.length - 2);
+      const seen = seenOn.get(id);
+      // Read within the lag of markers it answers: the periods they reach may lack their points; the device's next read
+      // reads them again (kept as parts for it, up to KEPT_SUSPECT_PARTS_MAX; beyond, folded: the next read is in full).
+      const suspectFromMs = seen !== undefined && startedMs - seen.atMs < lagMs ? Math.max(fromMs, seen.reach ?? fromMs) : null;
+      if (seen !== undefined && this.markerSeen.get(id) === seen) this.markerSeen.delete(id);
+      let cut = Math.max(0, parts.length - 2);
+      if (suspectFromMs !== null) {
+        const firstSuspect = parts.findIndex((part) => part.periodMs >= suspectFromMs);
+        const suspectFrom = firstSuspect === -1 ? parts.length : firstSuspect;
+        if (parts.length - suspectFrom <= KEPT_SUSPECT_PARTS_MAX) cut = Math.min(cut, suspectFrom);
+      }
       const prefix = cut === 0 ? from?.prefix : foldParts(id, from?.prefix, parts.slice(0, cut), instruments);
       this.readGeneration += 1;
       this.kept.set(id, {
@@ -390,6 +424,7 @@ export class SharedStore implements Store, WindowOutbox {
         fromMs: cut === 0 ? keptFromMs : parts[cut]!.periodMs,
         parts: parts.slice(cut),
         instruments,
+        suspectFromMs,
         generation: this.readGeneration,
       });
       const aggregate = foldParts(id, prefix, parts.slice(cut), instruments);
@@ -464,8 +499,13 @@ export class SharedStore implements Store, WindowOutbox {
       swept += 1;
     }
     const ids = [...due.keys()];
+    const reachNow = (id: string): number | null | undefined => {
+      const reach = due.get(id);
+      return reach === undefined || !this.changed.has(id) ? reach : this.changed.get(id)!;
+    };
     for (let from = 0; from < ids.length; from += FLEET_PASS_CHUNK_DEVICES) {
-      const chunk = new Map(ids.slice(from, from + FLEET_PASS_CHUNK_DEVICES).map((id) => [id, due.get(id)]));
+      // A change noted since the pass began (a page's syncChanges) may reach further back than the one `due` took.
+      const chunk = new Map(ids.slice(from, from + FLEET_PASS_CHUNK_DEVICES).map((id) => [id, reachNow(id)]));
       const before = new Map([...chunk.keys()].map((id) => [id, this.synced.get(id)]));
       for (const id of chunk.keys()) this.changed.delete(id);
       let aggregates: Map<string, DeviceAggregate | undefined>;
@@ -586,6 +626,11 @@ interface KeptFold {
   parts: PeriodPart[];
   /** The instruments named by the windows from fromMs on. */
   instruments: InstrumentId[];
+  /**
+   * The oldest period whose parts the read may have taken before a marker's points were readable (it began within the
+   * store's maxReadLagMs of seeing the marker), or null: the next read of the device starts there at the latest.
+   */
+  suspectFromMs: number | null;
   /** The read that left it (SharedStore.readGeneration). */
   generation: number;
 }

@@ -4,49 +4,15 @@
  * is not dropped from the pending writes.
  */
 import { describe, expect, it } from 'vitest';
-import type { Device, DeviceAggregate } from '../../src/domain/types.js';
+import type { DeviceAggregate } from '../../src/domain/types.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
-import { compareKeys, entryKeyOf, type InfluxRegistry, type RegistryEntry } from '../../src/store/influx/influx-registry.js';
+import { entryKeyOf, type InfluxRegistry } from '../../src/store/influx/influx-registry.js';
 import { AGGREGATE_PERIOD_MS, foldParts, type PeriodPart } from '../../src/store/influx/aggregate-fold.js';
 import { CHANGE_RETENTION_MS } from '../../src/store/influx/influx-window-store.js';
 import { SharedStore } from '../../src/store/shared-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { WindowStore } from '../../src/store/window-store.js';
-
-/** The registry's rule in memory: the entry with the greatest key per device wins; a write can be made to fail or wait. */
-class MemoryRegistry {
-  readonly entries: RegistryEntry[] = [];
-  failWrites = false;
-  private gate: { opened: Promise<void>; started: () => void } | null = null;
-  /** The next write waits until `release` is called; `started` resolves once it waits. */
-  holdNextWrite(): { started: Promise<void>; release: () => void } {
-    let release = (): void => {};
-    let started = (): void => {};
-    const opened = new Promise<void>((resolve) => (release = resolve));
-    const isStarted = new Promise<void>((resolve) => (started = resolve));
-    this.gate = { opened, started };
-    return { started: isStarted, release };
-  }
-
-  async write(devices: readonly Device[], instanceId: string): Promise<void> {
-    const gate = this.gate;
-    this.gate = null;
-    if (gate !== null) {
-      gate.started();
-      await gate.opened;
-    } else if (this.failWrites) throw new Error('influxd down');
-    for (const device of devices) this.entries.push({ device: structuredClone(device), key: entryKeyOf(device, instanceId) });
-  }
-
-  async winners(): Promise<RegistryEntry[]> {
-    const best = new Map<string, RegistryEntry>();
-    for (const entry of this.entries) {
-      const held = best.get(entry.device.id);
-      if (held === undefined || compareKeys(entry.key, held.key) > 0) best.set(entry.device.id, entry);
-    }
-    return [...best.values()];
-  }
-}
+import { MemoryRegistry } from './memory-registry.js';
 
 /** One period's partial aggregate: one window. */
 const onePart: PeriodPart = {
@@ -169,7 +135,7 @@ describe('SharedStore aggregates', () => {
 
   it('a pass whose tail read fails keeps the change and its reach: the next pass reads the same tail, and serves the full fold', async () => {
     const P = AGGREGATE_PERIOD_MS;
-    const parts = [0, 1, 2, 3].map((n) => ({ ...onePart, periodMs: n * P, energyJ: [1e16, 1, 1, 0.1][n]! }));
+    const parts = [0, 1, 2, 3].map((n) => ({ ...onePart, periodMs: n * P, energyJ: [0.1, 0.2, 0.3, 0.4][n]! }));
     const plans: [string, number][][] = [];
     let failNext = false;
     let markers: { device: string; writer: string; timeNs: bigint; periodMs: number | null }[] = [];
@@ -202,8 +168,8 @@ describe('SharedStore aggregates', () => {
   });
   it('reads a change to the newest period from that period alone, folding the kept parts before it: the bits of a full fold', async () => {
     const P = AGGREGATE_PERIOD_MS;
-    // Energies whose float sum depends on the order of the additions.
-    let parts = [0, 1, 2, 3].map((n) => ({ ...onePart, periodMs: n * P, energyJ: [1e16, 1, 1, 0.1][n]! }));
+    // Energies whose float sum depends on the order of the additions: (0.1 + 0.2) + 0.3 is not 0.1 + (0.2 + 0.3).
+    let parts = [0, 1, 2, 3].map((n) => ({ ...onePart, periodMs: n * P, energyJ: [0.1, 0.2, 0.3, 0.4][n]! }));
     const plans: [string, number][][] = [];
     let markers: { device: string; writer: string; timeNs: bigint; periodMs: number | null }[] = [];
     const windows = {
@@ -221,8 +187,8 @@ describe('SharedStore aggregates', () => {
       for (const key of ['energyJ', 'windows', 'observedS'] as const) expect(Object.is(served[key], full[key]), key).toBe(true);
     };
     await store.getAggregate('d1'); // in full: periods 0–1 folded into the prefix, 2–3 kept
-    // Two windows land in period 3 (energy 0.1 + 0.6 + 1e-17: 0.7 is not 0.1 + 0.6 in doubles).
-    parts = parts.map((part) => (part.periodMs === 3 * P ? { ...part, energyJ: 0.1 + 0.6 + 1e-17, windows: 3 } : part));
+    // Two windows land in period 3.
+    parts = parts.map((part) => (part.periodMs === 3 * P ? { ...part, energyJ: 0.4 + 0.7, windows: 3 } : part));
     markers = [{ device: 'd1', writer: 'w', timeNs: 1n, periodMs: 3 * P }];
     await store.syncFleet();
     expect(plans.at(-1)).toEqual([['d1', 3 * P]]);

@@ -29,7 +29,7 @@ export interface RegistryEntry {
   key: EntryKey;
 }
 
-/** An instance's tie-break: a stable number in [0, 10⁶) from its id (the first 6 hex digits of its SHA-256, mod 10⁶). */
+/** An instance's tie-break: a stable number in [0, 10⁶) from its id (the first 8 hex digits of its SHA-256, mod 10⁶). */
 export function tieBreakOf(instanceId: string): number {
   return Number.parseInt(createHash('sha256').update(instanceId).digest('hex').slice(0, 8), 16) % 1_000_000;
 }
@@ -40,9 +40,13 @@ export function compareKeys(a: EntryKey, b: EntryKey): number {
   return Math.sign(a.tieBreak - b.tieBreak);
 }
 
-/** The key an entry's point timestamp (ns) encodes: updatedAt · 10⁶ + tie-break. */
+/**
+ * The key an entry's point timestamp (ns) encodes: updatedAt · 10⁶ + tie-break, the tie-break in [0, 10⁶) (a floor
+ * division: BigInt's `/` and `%` round toward zero, which before 1970 gave a negative tie-break).
+ */
 export function keyOfTimestamp(timestampNs: bigint): EntryKey {
-  return { updatedAtMs: Number(timestampNs / NS_PER_MS), tieBreak: Number(timestampNs % NS_PER_MS) };
+  const remainderNs = ((timestampNs % NS_PER_MS) + NS_PER_MS) % NS_PER_MS;
+  return { updatedAtMs: Number((timestampNs - remainderNs) / NS_PER_MS), tieBreak: Number(remainderNs) };
 }
 
 export function entryKeyOf(device: Device, instanceId: string): EntryKey {

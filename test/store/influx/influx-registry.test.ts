@@ -18,6 +18,12 @@ describe('keyOfTimestamp', () => {
     }
   });
 
+  it('before 1970 too: the tie-break stays in [0, 10⁶)', () => {
+    expect(keyOfTimestamp(-1_000_000n + 5n)).toEqual({ updatedAtMs: -1, tieBreak: 5 });
+    expect(keyOfTimestamp(-1n)).toEqual({ updatedAtMs: -1, tieBreak: 999_999 });
+    expect(keyOfTimestamp(-2_000_000n)).toEqual({ updatedAtMs: -2, tieBreak: 0 });
+  });
+
   it('orders as the conflict rule does: updatedAt first, then the tie-break', () => {
     const at = BigInt(Date.parse('2026-12-02T10:00:00.000Z')) * 1_000_000n;
     expect(compareKeys(keyOfTimestamp(at + 999_999n), keyOfTimestamp(at + 1_000_000n))).toBe(-1);

@@ -17,8 +17,8 @@ import { InfluxWindowStore } from '../src/store/influx/influx-window-store.js';
 import { OUTBOX_BATCH_WINDOWS } from '../src/store/outbox/outbox-writer.js';
 import { SharedStore } from '../src/store/shared-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import type { StoredWindow } from '../src/store/window-store.js';
 import { startInfluxd } from '../test/helpers/influxd.js';
+import { syncWindow, type SyncWindowShape } from './sync-windows.js';
 import { cpuMicros, findPid, ownCpuMicros } from './proc-cpu.js';
 
 const DEVICES = Number(process.env.BENCH_CHURN_DEVICES ?? 1_000);
@@ -28,21 +28,7 @@ const SPACING_MS = 10_000;
 /** The first window's start: the start of an hour, so that BENCH_CHURN_WINDOWS ≤ 360 stay in one period. */
 const T0_MS = Date.UTC(2026, 11, 1, 10);
 
-function window(deviceId: string, seq: number): StoredWindow {
-  return {
-    deviceId,
-    seq,
-    seqUse: 0,
-    startMs: T0_MS + seq * SPACING_MS,
-    durationS: 10,
-    energyJ: 0.001 * (1 + (seq % 7)) + seq * 1e-9,
-    sampleCount: 1000,
-    minPowerW: 0.00005,
-    maxPowerW: 0.0003,
-    inferenceCount: 5,
-    source: 'http',
-  };
-}
+const SHAPE: SyncWindowShape = { t0Ms: T0_MS, spacingMs: SPACING_MS, drift: true };
 
 async function run(): Promise<void> {
   const influxd = await startInfluxd();
@@ -52,7 +38,7 @@ async function run(): Promise<void> {
   try {
     const ids = Array.from({ length: DEVICES }, (_, n) => `churn-${String(n).padStart(6, '0')}`);
     const writer = new InfluxWindowStore({ url: influxd.url, database, writerId: 'bench-writer' });
-    const windows = ids.flatMap((id) => Array.from({ length: WINDOWS }, (_, seq) => window(id, seq)));
+    const windows = ids.flatMap((id) => Array.from({ length: WINDOWS }, (_, seq) => syncWindow(id, seq, SHAPE)));
     for (let from = 0; from < windows.length; from += OUTBOX_BATCH_WINDOWS) await writer.writeWindows(windows.slice(from, from + OUTBOX_BATCH_WINDOWS));
     const local = SqliteStore.open(':memory:');
     const store = new SharedStore(
@@ -68,7 +54,7 @@ async function run(): Promise<void> {
     store.takeSyncStats();
     process.stdout.write(`${DEVICES} devices × ${WINDOWS} windows (one period), one new window per device between passes\n`);
     for (let round = 0; round < ROUNDS; round += 1) {
-      await writer.writeWindows(ids.map((id) => window(id, WINDOWS + round)));
+      await writer.writeWindows(ids.map((id) => syncWindow(id, WINDOWS + round, SHAPE)));
       const c0 = cpuMicros(pid);
       const own0 = ownCpuMicros();
       await store.syncRegistry();

@@ -11,8 +11,8 @@
 import { pathToFileURL } from 'node:url';
 import { escape } from 'influx';
 import { InfluxWindowStore } from '../src/store/influx/influx-window-store.js';
-import type { StoredWindow } from '../src/store/window-store.js';
 import { startInfluxd } from '../test/helpers/influxd.js';
+import { syncWindow, type SyncWindowShape } from './sync-windows.js';
 import { cpuMicros, findPid } from './proc-cpu.js';
 
 const DEVICES = Number(process.env.BENCH_COST_DEVICES ?? 1_000);
@@ -60,21 +60,7 @@ const SIXTEEN = [
 const ns = (ms: number): string => (BigInt(ms) * 1_000_000n).toString();
 const UNTIL = ns(Date.UTC(2262, 0, 1));
 
-function window(deviceId: string, seq: number): StoredWindow {
-  return {
-    deviceId,
-    seq,
-    seqUse: 0,
-    startMs: T0_MS + seq * 10_000,
-    durationS: 10,
-    energyJ: 0.001 * (1 + (seq % 7)) + seq * 1e-9,
-    sampleCount: 1000,
-    minPowerW: 0.00005,
-    maxPowerW: 0.0003,
-    inferenceCount: 5,
-    source: 'http',
-  };
-}
+const SHAPE: SyncWindowShape = { t0Ms: T0_MS, spacingMs: 10_000, drift: true };
 
 interface Answer {
   results: { series?: { values: unknown[][] }[]; error?: string }[];
@@ -87,7 +73,7 @@ async function run(): Promise<void> {
   try {
     const ids = Array.from({ length: DEVICES }, (_, n) => `cost-${String(n).padStart(6, '0')}`);
     const store = new InfluxWindowStore({ url: influxd.url, database });
-    const windows = ids.flatMap((id) => Array.from({ length: POINTS }, (_, seq) => window(id, seq)));
+    const windows = ids.flatMap((id) => Array.from({ length: POINTS }, (_, seq) => syncWindow(id, seq, SHAPE)));
     for (let from = 0; from < windows.length; from += 5_000) await store.writeWindows(windows.slice(from, from + 5_000));
     const entries = ids.map((id, n) => {
       const entry = JSON.stringify({ id, name: 'a device', updatedAt: '2026-12-02T10:00:00.000Z' }).replaceAll('"', '\\"');

@@ -24,6 +24,7 @@ import { SharedStore } from '../src/store/shared-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { StoredWindow } from '../src/store/window-store.js';
 import { startInfluxd } from '../test/helpers/influxd.js';
+import { syncWindow, type SyncWindowShape } from './sync-windows.js';
 import { cpuMicros, findPid } from './proc-cpu.js';
 
 const POINTS = Number(process.env.BENCH_HISTORY_POINTS ?? 500);
@@ -46,22 +47,7 @@ function influxdPid(dir: string): number {
   return pid;
 }
 
-function window(deviceId: string, seq: number): StoredWindow {
-  return {
-    deviceId,
-    seq,
-    seqUse: 0,
-    startMs: T0_MS + seq * SPACING_MS,
-    durationS: 10,
-    energyJ: 0.001 * (1 + (seq % 7)) + seq * 1e-9,
-    sampleCount: 1000,
-    minPowerW: 0.00005,
-    maxPowerW: 0.0003,
-    inferenceCount: 5,
-    source: 'http',
-    ...(seq % 50 === 0 ? { instrument: 'ppk2' as const } : {}),
-  };
-}
+const SHAPE: SyncWindowShape = { t0Ms: T0_MS, spacingMs: SPACING_MS, drift: true, instrumentEvery: 50 };
 
 /** main's read of `ids` (both requests, sequentially per 500 ids), answering the number of rows. */
 async function mainFullRead(url: string, database: string, ids: readonly string[]): Promise<number> {
@@ -97,7 +83,7 @@ async function run(devices: number): Promise<void> {
     let batch: StoredWindow[] = [];
     for (let seq = 0; seq < POINTS; seq += 1) {
       for (const id of ids) {
-        batch.push(window(id, seq));
+        batch.push(syncWindow(id, seq, SHAPE));
         if (batch.length >= OUTBOX_BATCH_WINDOWS) {
           await writer.writeWindows(batch);
           batch = [];
@@ -140,7 +126,7 @@ async function run(devices: number): Promise<void> {
       process.stdout.write(`round ${round + 1}\n`);
       await measure('main full read', async () => `${await mainFullRead(influxd.url, database, ids)} devices answered`);
       // One new window per device (the newest period), then a fleet pass: a tail re-read of each.
-      await writer.writeWindows(ids.map((id) => window(id, seq)));
+      await writer.writeWindows(ids.map((id) => syncWindow(id, seq, SHAPE)));
       seq += 1;
       await measure('tail re-read', async () => {
         await store.syncFleet();

@@ -21,8 +21,8 @@ import { InfluxWindowStore } from '../src/store/influx/influx-window-store.js';
 import { OUTBOX_BATCH_WINDOWS } from '../src/store/outbox/outbox-writer.js';
 import { SharedStore } from '../src/store/shared-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import type { StoredWindow } from '../src/store/window-store.js';
 import { startInfluxd } from '../test/helpers/influxd.js';
+import { syncWindow, type SyncWindowShape } from './sync-windows.js';
 import { cpuMicros, findPid } from './proc-cpu.js';
 
 /** Windows per device already in InfluxDB: the read of a changed device scans them all. */
@@ -40,21 +40,7 @@ function influxdPid(dir: string): number {
   return pid;
 }
 
-function window(deviceId: string, seq: number): StoredWindow {
-  return {
-    deviceId,
-    seq,
-    seqUse: 0,
-    startMs: T0_MS + seq * 10_000,
-    durationS: 10,
-    energyJ: 0.001 * (1 + (seq % 7)),
-    sampleCount: 1000,
-    minPowerW: 0.00005,
-    maxPowerW: 0.0003,
-    inferenceCount: 5,
-    source: 'http',
-  };
-}
+const SHAPE: SyncWindowShape = { t0Ms: T0_MS, spacingMs: 10_000 };
 
 /** The fleet index's sync now: one pass, then each answered device's totals as the index re-reads them by id. */
 async function incrementalPass(store: SharedStore): Promise<number> {
@@ -84,7 +70,9 @@ async function runAt(devices: number): Promise<void> {
     // Written in slices, so that no array of every window stays in this process's heap (its GC would be charged to the passes).
     const perBatch = Math.max(1, Math.floor(OUTBOX_BATCH_WINDOWS / WINDOWS_PER_DEVICE));
     for (let from = 0; from < ids.length; from += perBatch) {
-      await writer.writeWindows(ids.slice(from, from + perBatch).flatMap((id) => Array.from({ length: WINDOWS_PER_DEVICE }, (_, seq) => window(id, seq))));
+      await writer.writeWindows(
+        ids.slice(from, from + perBatch).flatMap((id) => Array.from({ length: WINDOWS_PER_DEVICE }, (_, seq) => syncWindow(id, seq, SHAPE))),
+      );
     }
     const local = SqliteStore.open(':memory:');
     await local.createDevices(ids.map((id) => ({ id, spec: SEED_DEFAULT_SPEC })));
@@ -93,7 +81,7 @@ async function runAt(devices: number): Promise<void> {
     /** New windows for 1 % of the devices (another share each time), through another writer. */
     const writeShare = async (): Promise<string> => {
       const changed = ids.filter((_, n) => n % Math.round(1 / CHANGED_SHARE) === written % Math.round(1 / CHANGED_SHARE));
-      await new InfluxWindowStore({ url: influxd.url, database }).writeWindows(changed.map((id) => window(id, WINDOWS_PER_DEVICE + written)));
+      await new InfluxWindowStore({ url: influxd.url, database }).writeWindows(changed.map((id) => syncWindow(id, WINDOWS_PER_DEVICE + written, SHAPE)));
       written += 1;
       return `${changed.length} devices written since`;
     };

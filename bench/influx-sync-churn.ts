@@ -10,7 +10,6 @@
  * `npx tsx bench/influx-sync-churn.ts`
  */
 import { pathToFileURL } from 'node:url';
-import type { DeviceAggregate } from '../src/domain/types.js';
 import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { InfluxRegistry } from '../src/store/influx/influx-registry.js';
 import { InfluxWindowStore } from '../src/store/influx/influx-window-store.js';
@@ -18,7 +17,7 @@ import { OUTBOX_BATCH_WINDOWS } from '../src/store/outbox/outbox-writer.js';
 import { SharedStore } from '../src/store/shared-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { startInfluxd } from '../test/helpers/influxd.js';
-import { syncWindow, type SyncWindowShape } from './sync-windows.js';
+import { checkServedBitForBit, syncWindow, type SyncWindowShape } from './sync-windows.js';
 import { cpuMicros, findPid, ownCpuMicros } from './proc-cpu.js';
 
 const DEVICES = Number(process.env.BENCH_CHURN_DEVICES ?? 1_000);
@@ -68,15 +67,7 @@ async function run(): Promise<void> {
           `(${stats.tailReads} tail, ${stats.fullReads} full reads), total ${((c2 - c0) / DEVICES).toFixed(0).padStart(5)}; bench ${(own / DEVICES).toFixed(0)} µs/device\n`,
       );
     }
-    const truth = await writer.aggregates(ids);
-    for (const id of ids) {
-      const served = (await store.getAggregate(id)) as DeviceAggregate;
-      const fresh = truth.get(id)!;
-      for (const key of Object.keys(fresh) as (keyof DeviceAggregate)[]) {
-        if (key !== 'instruments' && !Object.is(served[key], fresh[key]))
-          throw new Error(`${id} ${key}: served ${String(served[key])}, fresh ${String(fresh[key])}`);
-      }
-    }
+    await checkServedBitForBit(store, writer, ids);
     process.stdout.write('every device served equals a fresh read, bit for bit\n');
     await store.close();
   } finally {

@@ -14,7 +14,6 @@
  */
 import { pathToFileURL } from 'node:url';
 import { escape } from 'influx';
-import type { DeviceAggregate } from '../src/domain/types.js';
 import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { AGGREGATE_PERIOD_MS } from '../src/store/influx/aggregate-fold.js';
 import { InfluxRegistry } from '../src/store/influx/influx-registry.js';
@@ -24,7 +23,7 @@ import { SharedStore } from '../src/store/shared-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { StoredWindow } from '../src/store/window-store.js';
 import { startInfluxd } from '../test/helpers/influxd.js';
-import { syncWindow, type SyncWindowShape } from './sync-windows.js';
+import { checkServedBitForBit, syncWindow, type SyncWindowShape } from './sync-windows.js';
 import { cpuMicros, findPid } from './proc-cpu.js';
 
 const POINTS = Number(process.env.BENCH_HISTORY_POINTS ?? 500);
@@ -136,15 +135,7 @@ async function run(devices: number): Promise<void> {
       await measure('fold full read', async () => `${(await writer.aggregates(ids)).size} devices answered`);
     }
     // What the store serves equals a fresh fold from the start, bit for bit.
-    const truth = await writer.aggregates(ids);
-    for (const id of ids) {
-      const served = (await store.getAggregate(id)) as DeviceAggregate;
-      const fresh = truth.get(id)!;
-      for (const key of Object.keys(fresh) as (keyof DeviceAggregate)[]) {
-        if (key !== 'instruments' && !Object.is(served[key], fresh[key]))
-          throw new Error(`${id} ${key}: served ${String(served[key])}, fresh ${String(fresh[key])}`);
-      }
-    }
+    await checkServedBitForBit(store, writer, ids);
     process.stdout.write('served totals equal a fresh fold, bit for bit\n');
     await store.close();
   } finally {

@@ -1,3 +1,4 @@
+import type { DeviceAggregate } from '../src/domain/types.js';
 import type { StoredWindow } from '../src/store/window-store.js';
 
 /** How the influx-sync benches' windows differ: where the series starts, their spacing, and two variations. */
@@ -26,4 +27,25 @@ export function syncWindow(deviceId: string, seq: number, shape: SyncWindowShape
     source: 'http',
     ...(shape.instrumentEvery !== undefined && seq % shape.instrumentEvery === 0 ? { instrument: 'ppk2' as const } : {}),
   };
+}
+
+/**
+ * Throws unless every device's totals as `store` serves them equal `writer`'s fresh read, bit for bit (Object.is, field
+ * by field; instruments are a set and not compared).
+ */
+export async function checkServedBitForBit(
+  store: { getAggregate(id: string): Promise<DeviceAggregate | undefined> },
+  writer: { aggregates(ids: readonly string[]): Promise<Map<string, DeviceAggregate>> },
+  ids: string[],
+): Promise<void> {
+  const truth = await writer.aggregates(ids);
+  for (const id of ids) {
+    const served = await store.getAggregate(id);
+    const fresh = truth.get(id);
+    if (served === undefined || fresh === undefined) throw new Error(`${id}: served ${String(served)}, fresh ${String(fresh)}`);
+    for (const key of Object.keys(fresh) as (keyof DeviceAggregate)[]) {
+      if (key !== 'instruments' && !Object.is(served[key], fresh[key]))
+        throw new Error(`${id} ${key}: served ${String(served[key])}, fresh ${String(fresh[key])}`);
+    }
+  }
 }

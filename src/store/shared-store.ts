@@ -62,7 +62,8 @@ export const FULL_REREAD_MS = 600_000;
 /**
  * Parts a device may keep beyond its newest two when a read came too soon after its markers (KeptFold.suspectFromMs):
  * a late window reaches back a few periods at most; a read whose suspect periods are more (a first read of a long
- * history) folds them, and the device's next read is in full, so a device keeps at most this many parts plus two.
+ * history) folds them, and the device's next read is in full. A device keeps at most max(2, this many) parts: its newest
+ * two, or up to this many counted from its suspect period.
  */
 export const KEPT_SUSPECT_PARTS_MAX = 4;
 
@@ -117,7 +118,7 @@ export class SharedStore implements Store, WindowOutbox {
   private readonly readAtMs = new Map<string, number>();
   /**
    * Per device read (with a change feed): the fold of its periods before `fromMs` (a period boundary; undefined: none)
-   * and its per-period parts from `fromMs` on (at most two, in period order) with the instruments their windows name,
+   * and its per-period parts from `fromMs` on (in period order; at most KEPT_SUSPECT_PARTS_MAX) with the instruments their windows name,
    * as the last read found them. A change reaching back to period `reach` ≥ `fromMs` is read from `reach` on, and the
    * kept parts before `reach` are folded between `prefix` and what it read (docs/influxdb-schema.md § Aggregates).
    * Bounded by the registry.
@@ -311,7 +312,7 @@ export class SharedStore implements Store, WindowOutbox {
       if (taken !== undefined && marker.timeNs <= taken) continue;
       this.noteChange(marker.device, marker.periodMs);
       const before = this.markerSeen.get(marker.device);
-      const reach = before === undefined ? marker.periodMs : before.reach === null || marker.periodMs === null ? null : Math.min(before.reach, marker.periodMs);
+      const reach = before === undefined ? marker.periodMs : oldestReach(before.reach, marker.periodMs);
       this.markerSeen.set(marker.device, { atMs: answeredMs, reach });
     }
     // A marker not returned now is older than any later look-back reaches: its key's entry is no longer needed.
@@ -445,8 +446,7 @@ export class SharedStore implements Store, WindowOutbox {
       this.changed.set(id, periodMs);
       return;
     }
-    const reach = this.changed.get(id)!;
-    this.changed.set(id, reach === null || periodMs === null ? null : Math.min(reach, periodMs));
+    this.changed.set(id, oldestReach(this.changed.get(id)!, periodMs));
   }
 
   /**
@@ -622,7 +622,7 @@ interface KeptFold {
   prefix: DeviceAggregate | undefined;
   /** A period start (0: the first read's start): the kept parts are of this period and later. */
   fromMs: number;
-  /** The device's per-period parts from fromMs on, in period order (at most two). */
+  /** The device's per-period parts from fromMs on, in period order: its newest two, or up to KEPT_SUSPECT_PARTS_MAX from suspectFromMs. */
   parts: PeriodPart[];
   /** The instruments named by the windows from fromMs on. */
   instruments: InstrumentId[];
@@ -633,6 +633,11 @@ interface KeptFold {
   suspectFromMs: number | null;
   /** The read that left it (SharedStore.readGeneration). */
   generation: number;
+}
+
+/** The older of two reaches (period starts, ms); null (unknown: read in full) wins. */
+function oldestReach(a: number | null, b: number | null): number | null {
+  return a === null || b === null ? null : Math.min(a, b);
 }
 
 /** The same totals, field by field (a pass compares thousands per step: no serialisation). */

@@ -12,26 +12,15 @@ import { SharedStore } from '../../src/store/shared-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { WindowStore } from '../../src/store/window-store.js';
 import { MemoryRegistry } from './memory-registry.js';
+import { onePart } from './period-parts.js';
 
 const P = AGGREGATE_PERIOD_MS;
 const part = (n: number, energyJ: number): PeriodPart => ({
-  periodMs: n * P,
+  ...onePart(n),
   energyJ,
   observedS: energyJ / 3,
-  windows: 1,
-  samples: 100,
-  inferences: 0,
-  minPowerW: 0.1,
-  maxPowerW: 0.1,
-  maxSeq: 0,
-  firstSeenMs: n * P,
-  lastSeenMs: n * P + 10_000,
   energySquaresJ2: energyJ * energyJ,
   energyDurationJS: energyJ * 7,
-  durationSquaresS2: 100,
-  inferenceSpanWindows: 0,
-  instrumentedS: 0,
-  instrumentWindows: 0,
 });
 
 /** A deterministic generator (mulberry32). */

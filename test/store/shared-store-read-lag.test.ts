@@ -11,28 +11,11 @@ import { SharedStore } from '../../src/store/shared-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { WindowStore } from '../../src/store/window-store.js';
 import { MemoryRegistry } from './memory-registry.js';
+import { onePart } from './period-parts.js';
 
 const P = AGGREGATE_PERIOD_MS;
 const READ_LAG_MS = 1_000;
-const part = (n: number, windows: number): PeriodPart => ({
-  periodMs: n * P,
-  energyJ: windows,
-  observedS: 10 * windows,
-  windows,
-  samples: 100,
-  inferences: 0,
-  minPowerW: 0.1,
-  maxPowerW: 0.1,
-  maxSeq: 0,
-  firstSeenMs: n * P,
-  lastSeenMs: n * P + 10_000,
-  energySquaresJ2: 1,
-  energyDurationJS: 10,
-  durationSquaresS2: 100,
-  inferenceSpanWindows: 0,
-  instrumentedS: 0,
-  instrumentWindows: 0,
-});
+const part = (n: number, windows: number): PeriodPart => ({ ...onePart(n), energyJ: windows, observedS: 10 * windows, windows });
 
 interface Rig {
   store: SharedStore;

@@ -13,27 +13,10 @@ import { SharedStore } from '../../src/store/shared-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { WindowStore } from '../../src/store/window-store.js';
 import { MemoryRegistry } from './memory-registry.js';
+import { onePart as onePartAt } from './period-parts.js';
 
 /** One period's partial aggregate: one window. */
-const onePart: PeriodPart = {
-  periodMs: 0,
-  energyJ: 1,
-  observedS: 10,
-  windows: 1,
-  samples: 100,
-  inferences: 0,
-  minPowerW: 0.1,
-  maxPowerW: 0.1,
-  maxSeq: 0,
-  firstSeenMs: 0,
-  lastSeenMs: 10_000,
-  energySquaresJ2: 1,
-  energyDurationJS: 10,
-  durationSquaresS2: 100,
-  inferenceSpanWindows: 0,
-  instrumentedS: 0,
-  instrumentWindows: 0,
-};
+const onePart: PeriodPart = onePartAt(0);
 
 const noWindows: WindowStore = {
   kind: 'none',

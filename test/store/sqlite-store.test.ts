@@ -49,7 +49,7 @@ describe('SqliteStore (SQLite-specific)', () => {
     it('are numbered 1..N in order', () => {
       expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
       expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length);
-      expect(LATEST_SCHEMA_VERSION).toBe(6);
+      expect(LATEST_SCHEMA_VERSION).toBe(7);
     });
 
     it('create the schema and set user_version; migrate() on a current database does nothing', () => {
@@ -187,6 +187,106 @@ describe('SqliteStore (SQLite-specific)', () => {
         { seq: 0, seqUse: 1 },
       ]);
       await store.close();
+    });
+
+    it('migration 7 keys the windows by commit number and keeps version-6 data: windows, duplicates, seq uses, outbox order, cursors, dead letters', async () => {
+      const db = new Database(file);
+      for (const migration of MIGRATIONS.slice(0, 6)) db.exec(migration.sql);
+      db.pragma('user_version = 6');
+      // As version-6 software left it: commit numbers not in key order, a re-used seq, an inference span, a cursor and a
+      // dead letter.
+      db.exec(`
+        INSERT INTO devices VALUES ('d1', 'd1', NULL, 'kws-typical', 'none', 'epa', 5, NULL, '${JSON.stringify(contractDevice('d1').spec)}', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z');
+        INSERT INTO devices VALUES ('d2', 'd2', NULL, 'kws-typical', 'none', 'epa', 5, NULL, '${JSON.stringify(contractDevice('d2').spec)}', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z');
+        INSERT INTO energy_windows (device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, source,
+            received_ms, start_stamped_by, seq_use, instrument, span, commit_seq) VALUES
+          ('d2', 0, 1000000, 10, 0.5, 100, 0.025, 0.125, 3, 'http', 7, 'device', 0, NULL, 'time', 1),
+          ('d1', 1, 1010000, 10, 0.5, 100, 0.025, 0.125, 3, 'http', 7, 'device', 0, 'ppk2', 'time', 2),
+          ('d1', 0, 1000000, 10, 0.5, 100, 0.025, 0.125, 3, 'http', 7, 'device', 0, NULL, 'inferences', 3),
+          ('d1', 0, 1100000, 10, 0.5, 100, 0.025, 0.125, 3, 'http', 8, 'device', 1, NULL, 'time', 4);
+        INSERT INTO device_aggregates (device_id, energy_j, observed_s, windows, samples, inferences, max_seq, first_seen_ms, last_seen_ms, max_duration_s,
+            inference_span_windows, instruments, instrumented_s) VALUES
+          ('d1', 1.5, 30, 3, 300, 9, 1, 1000000, 1110000, 10, 1, 'ppk2', 10),
+          ('d2', 0.5, 10, 1, 100, 3, 0, 1000000, 1010000, 10, 0, '', 0);
+        INSERT INTO outbox_cursors VALUES ('influx:x', 2);
+        INSERT INTO outbox_dead_letters VALUES ('influx:x', 3, 'retention', 'too old', 9);
+      `);
+      const windowsBefore = db.prepare('SELECT * FROM energy_windows ORDER BY commit_seq').all();
+      db.close();
+
+      const store = SqliteStore.open(file);
+      expect(peek(file, (raw) => raw.pragma('user_version', { simple: true }))).toBe(LATEST_SCHEMA_VERSION);
+      // commit_seq is the rowid; the identity is a unique index.
+      expect(peek(file, (raw) => raw.prepare("SELECT name FROM pragma_table_info('energy_windows') WHERE pk > 0").all())).toEqual([{ name: 'commit_seq' }]);
+      expect(peek(file, (raw) => raw.prepare('SELECT rowid AS r, commit_seq AS c FROM energy_windows ORDER BY rowid').all())).toEqual(
+        [1, 2, 3, 4].map((n) => ({ r: n, c: n })),
+      );
+      expect(peek(file, (raw) => raw.prepare('SELECT * FROM energy_windows ORDER BY commit_seq').all())).toEqual(windowsBefore);
+
+      // The outbox: the same entries in the same order, the cursor and the dead letter (joined to its window) kept.
+      expect((await store.readOutbox(0, 10)).map((entry) => [entry.commitSeq, entry.window.deviceId, entry.window.seq, entry.window.seqUse])).toEqual([
+        [1, 'd2', 0, 0],
+        [2, 'd1', 1, 0],
+        [3, 'd1', 0, 0],
+        [4, 'd1', 0, 1],
+      ]);
+      expect((await store.readOutbox(2, 10)).map((entry) => entry.commitSeq)).toEqual([3, 4]);
+      expect(await store.outboxCursor('influx:x')).toBe(2);
+      const dead = await store.listDeadLetters('influx:x', 10);
+      expect(dead.total).toBe(1);
+      expect(dead.letters.map((letter) => [letter.commitSeq, letter.window.seq, letter.window.span])).toEqual([[3, 0, 'inferences']]);
+      expect((await store.listInferenceSpans('d1', 10)).map((w) => w.seq)).toEqual([0]);
+      expect((await store.listWindows('d1', 10)).map((w) => [w.seq, w.startMs])).toEqual([
+        [0, 1_100_000],
+        [1, 1_010_000],
+        [0, 1_000_000],
+      ]);
+
+      // Redeliveries of the stored windows (both uses of seq 0, and d2's) are counted duplicates; nothing is added.
+      const redelivered = await store.appendWindows([
+        contractWindow('d1', 0, { startMs: 1_000_000, span: 'inferences' }),
+        contractWindow('d1', 0, { startMs: 1_100_000 }),
+        contractWindow('d1', 1, { instrument: 'ppk2' }),
+        contractWindow('d2', 0),
+      ]);
+      expect(redelivered).toMatchObject({ inserted: 0, duplicates: 4, seqResets: 0, overlaps: 0 });
+      expect(await store.getAggregate('d1')).toMatchObject({ windows: 3, energyJ: 1.5 });
+      // A third use of seq 0 and a new window: numbered on from the head, after the migrated windows.
+      expect(await store.appendWindows([contractWindow('d1', 0, { startMs: 1_200_000 }), contractWindow('d2', 1)])).toMatchObject({
+        inserted: 2,
+        seqResets: 1,
+      });
+      expect((await store.readOutbox(4, 10)).map((entry) => [entry.commitSeq, entry.window.deviceId, entry.window.seq, entry.window.seqUse])).toEqual([
+        [5, 'd1', 0, 2],
+        [6, 'd2', 1, 0],
+      ]);
+      expect(await store.outboxHead()).toBe(6);
+      await store.close();
+      // The identity stays unique in the schema itself, not only in the judge.
+      const raw = new Database(file);
+      expect(() =>
+        raw
+          .prepare(
+            `INSERT INTO energy_windows (device_id, seq, start_ms, duration_s, energy_j, sample_count, inference_count, source, received_ms, seq_use, commit_seq)
+             VALUES ('d1', 0, 5000000, 1, 1, 1, 0, 'http', 0, 2, 99)`,
+          )
+          .run(),
+      ).toThrow(/UNIQUE constraint failed: energy_windows.device_id, energy_windows.seq, energy_windows.seq_use/);
+      raw.close();
+    });
+
+    it("the duplicate check reads the identity index (device_id, seq), not the device's windows", () => {
+      const db = new Database(':memory:');
+      migrate(db);
+      const plan = db
+        .prepare<[], { detail: string }>(
+          `EXPLAIN QUERY PLAN SELECT seq_use, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, start_stamped_by
+           FROM energy_windows WHERE device_id = 'd1' AND seq = 3`,
+        )
+        .all()
+        .map((row) => row.detail);
+      expect(plan).toEqual([expect.stringMatching(/SEARCH energy_windows USING INDEX energy_windows_identity \(device_id=\? AND seq=\?\)/)]);
+      db.close();
     });
 
     it('the overlap check is an index range on (device_id, start_ms), not a scan of the device', () => {

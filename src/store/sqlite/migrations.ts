@@ -163,6 +163,46 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 7,
+    description: 'energy_windows keyed by its commit number (a rowid table): an insert appends, the identity becomes a unique index',
+    sql: `
+      -- Until now the rows lived in a WITHOUT ROWID b-tree keyed by (device_id, seq, seq_use): each insert of a fleet's
+      -- interleaved windows landed the whole row on a page of its own device, and the commit number was a fourth
+      -- b-tree (a unique index). Keyed by the commit number (commit_seq is the rowid: strictly increasing, so every
+      -- insert appends to the last page), the identity is a narrow unique index, which the duplicate check reads as
+      -- before. The start indexes name seq and seq_use, which the WITHOUT ROWID key gave them implicitly: the window
+      -- lists' order (start_ms, seq, seq_use) stays an index walk. Every row has its commit number since version 5.
+      CREATE TABLE energy_windows_v7 (
+        device_id        TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+        seq              INTEGER NOT NULL,
+        start_ms         INTEGER NOT NULL,
+        duration_s       REAL NOT NULL,
+        energy_j         REAL NOT NULL,
+        sample_count     INTEGER NOT NULL,
+        min_power_w      REAL NULL,
+        max_power_w      REAL NULL,
+        inference_count  INTEGER NOT NULL,
+        source           TEXT NOT NULL,
+        received_ms      INTEGER NOT NULL,
+        start_stamped_by TEXT NOT NULL DEFAULT 'receiver' CHECK (start_stamped_by IN ('device', 'receiver')),
+        seq_use          INTEGER NOT NULL DEFAULT 0,
+        instrument       TEXT NULL,
+        span             TEXT NOT NULL DEFAULT 'time' CHECK (span IN ('time', 'inferences')),
+        commit_seq       INTEGER PRIMARY KEY NOT NULL  -- the rowid: the n-th window committed to this file
+      );
+      INSERT INTO energy_windows_v7 (device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w,
+          inference_count, source, received_ms, start_stamped_by, seq_use, instrument, span, commit_seq)
+        SELECT device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w,
+          inference_count, source, received_ms, start_stamped_by, seq_use, instrument, span, commit_seq
+        FROM energy_windows ORDER BY commit_seq;
+      DROP TABLE energy_windows;
+      ALTER TABLE energy_windows_v7 RENAME TO energy_windows;
+      CREATE UNIQUE INDEX energy_windows_identity ON energy_windows (device_id, seq, seq_use);
+      CREATE INDEX energy_windows_device_start ON energy_windows (device_id, start_ms, seq, seq_use);
+      CREATE INDEX energy_windows_inference_spans ON energy_windows (device_id, start_ms, seq, seq_use) WHERE span = 'inferences';
+    `,
+  },
 ];
 
 /** The user_version of a fully migrated database. */

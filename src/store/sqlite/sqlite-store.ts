@@ -339,7 +339,7 @@ class Statements {
         .map(() => '?')
         .join(', ')})`,
     );
-    // The unique index energy_windows_commit_seq: its last entry, and a range of it in order.
+    // commit_seq is the table's rowid (migration 7): its last row, and a range of rows in order.
     this.outboxHead = db.prepare<[], { head: number | null }>('SELECT max(commit_seq) AS head FROM energy_windows');
     this.readOutbox = db.prepare<[number, number], WindowRow & { seq_use: number; commit_seq: number; received_ms: number }>(
       `SELECT ${WINDOW_COLUMNS}, seq_use, commit_seq, received_ms FROM energy_windows WHERE commit_seq > ? ORDER BY commit_seq LIMIT ?`,
@@ -364,6 +364,7 @@ class Statements {
     );
     this.countDeadLetters = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM outbox_dead_letters WHERE target = ?');
     this.deadLetterTargets = db.prepare<[], { target: string }>('SELECT DISTINCT target FROM outbox_dead_letters ORDER BY target');
+    // The unique index energy_windows_identity (device_id, seq, seq_use).
     this.windowsWithSeq = db.prepare<[string, number], SameSeqRow>(
       `SELECT seq_use, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w, inference_count, start_stamped_by
        FROM energy_windows WHERE device_id = ? AND seq = ?`,

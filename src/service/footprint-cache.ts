@@ -51,11 +51,18 @@ export class ServedFootprint {
  * Devices whose own parts of the answer are kept (DeviceHead, LRU): about 2.8 KB each (the device's and aggregate's
  * JSON, its uncertainty and per-inference figures, the entry's key), so this bounds them near 6 MB: 0.06 KiB a device
  * at 100 000 (issue 11: ≤ 2 KiB of heap a device). Enough for the devices dashboards and clients poll; a fleet-wide
- * sweep of random ids makes each device's parts on each request, as without them. Like an entry, a device's parts are
- * kept from its second request within about ADMISSION_SLOTS devices on: parts kept for a device asked for once would
- * live just long enough to be promoted to the old generation and die there.
+ * sweep of random ids makes each device's parts on each request, as without them.
  */
 export const MAX_FOOTPRINT_HEADS = 2_048;
+
+/**
+ * Slots of the devices' admission filter: a device's parts are kept from its second request within about this many
+ * requests of other devices on (as an entry's, ADMISSION_SLOTS). Parts kept for a device not asked for again before
+ * they are evicted live just long enough to be promoted to the old generation and die there: with the entries' 16 384
+ * slots, a sweep of random ids over 100 000 devices kept a device's parts at one request in six and cost 8 % more CPU
+ * per request than keeping none (bench/footprint-serve.ts); twice the heads kept admits a polled set that fits them.
+ */
+export const HEAD_ADMISSION_SLOTS = 2 * MAX_FOOTPRINT_HEADS;
 
 /**
  * Specs whose plans are kept (the model's resolution, the template of the spec's bytes, about 12 KB, and the figures
@@ -138,7 +145,7 @@ export class FootprintCache {
   /** A fingerprint of the last key seen per slot (0: none). */
   private readonly seen = new Int32Array(ADMISSION_SLOTS);
   /** The same for device ids (heads). */
-  private readonly seenDevices = new Int32Array(ADMISSION_SLOTS);
+  private readonly seenDevices = new Int32Array(HEAD_ADMISSION_SLOTS);
   /** JSON of a spec object: the fleet index's devices share one spec object per distinct spec, so this is computed once per spec. */
   private readonly specKeys = new WeakMap<object, string>();
   /** Tags from another run of the service never name this run's entries. */
@@ -345,7 +352,7 @@ function admit(seen: Int32Array, key: string): boolean {
   let hash = 0x811c9dc5; // FNV-1a, 32 bits
   for (let index = 0; index < key.length; index += 1) hash = Math.imul(hash ^ key.charCodeAt(index), 0x01000193);
   const fingerprint = hash | 1; // never 0, the empty slot
-  const slot = (hash >>> 0) % ADMISSION_SLOTS;
+  const slot = (hash >>> 0) % seen.length;
   if (seen[slot] === fingerprint) return true;
   seen[slot] = fingerprint;
   return false;

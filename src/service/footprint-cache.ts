@@ -1,4 +1,4 @@
-import { hash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Device, DeviceAggregate } from '../domain/types.js';
 import type { DevicePresence } from '../live/device-presence.js';
 import type { Catalogue } from '../model/catalogue-types.js';
@@ -8,6 +8,7 @@ import type { PerInferenceBasis } from '../model/per-inference.js';
 import { powerUncertainty } from '../model/power-confidence.js';
 import type { EnergyWindow } from '../domain/types.js';
 import { devicePerInference, deviceStatus, powerFromAggregate, specInput, type DeviceStatus } from './device-footprint.js';
+import { ServedFootprint, tag } from './footprint-served.js';
 import { FootprintTemplate } from './footprint-template.js';
 
 /**
@@ -23,29 +24,6 @@ export const MAX_FOOTPRINT_ENTRIES = 2_000;
  * devices: a third of a random id's CPU); an Int32Array keeps the filter itself allocation-free.
  */
 export const ADMISSION_SLOTS = 16_384;
-
-/**
- * What GET /api/devices/:id/footprint sends, in three parts: the per-device head (device, aggregate, status), the
- * entry's ready bytes (the footprint up to accrued, about 12 KB, encoded once per entry and not per request), and the
- * per-device tail (accrued, the power's uncertainty, per-inference figures). A server writes the three as they are;
- * `body` joins them.
- */
-export class ServedFootprint {
-  constructor(
-    readonly head: string,
-    readonly prefix: Buffer,
-    readonly tail: string,
-    /** Strong entity tag (quoted): the same tag means the same bytes. */
-    readonly etag: string,
-    /** Bytes of the body (Content-Length). */
-    readonly byteLength: number,
-  ) {}
-
-  /** The whole body as one string: equals JSON.stringify(deviceFootprint(…)). */
-  get body(): string {
-    return `${this.head}${this.prefix.toString('utf8')}${this.tail}`;
-  }
-}
 
 /**
  * Devices whose own parts of the answer are kept (DeviceHead, LRU): about 2.8 KB each (the device's and aggregate's
@@ -122,11 +100,6 @@ interface DeviceHead {
   statusBytes: number;
   /** The tag up to its time-dependent part: `"<nonce>.<hash of key, start and status>` (no closing quote). */
   tagBase: string;
-}
-
-/** One-shot crypto.hash: half the cost of a createHash object for the ~1 KB hashed per request (same digest). */
-function tag(text: string): string {
-  return hash('sha1', text, 'base64url').slice(0, 16);
 }
 
 /**
@@ -374,13 +347,4 @@ function sameStatus(head: DeviceHead, status: DeviceStatus): boolean {
       ? head.presenceState === null
       : head.presenceState === presence.state && head.presenceSinceMs === presence.sinceMs && head.presenceVia === presence.via)
   );
-}
-
-/** True when an If-None-Match header names this tag (or `*`). */
-export function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (ifNoneMatch === undefined) return false;
-  return ifNoneMatch
-    .split(',')
-    .map((candidate) => candidate.trim().replace(/^W\//, ''))
-    .some((candidate) => candidate === etag || candidate === '*');
 }

@@ -5,7 +5,8 @@ import { ValidationError } from '../../src/domain/errors.js';
 import type { Device, DeviceAggregate, DeviceSpec, EnergyWindow } from '../../src/domain/types.js';
 import type { DevicePresence } from '../../src/live/device-presence.js';
 import { deviceFootprint } from '../../src/service/device-footprint.js';
-import { FootprintCache, MAX_FOOTPRINT_HEADS, matchesEtag } from '../../src/service/footprint-cache.js';
+import { FootprintCache, MAX_FOOTPRINT_HEADS } from '../../src/service/footprint-cache.js';
+import { matchesEtag } from '../../src/service/footprint-served.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
 
 const catalogue = buildCatalogue();

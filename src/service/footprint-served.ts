@@ -31,6 +31,7 @@ export function tag(text: string): string {
 /** True when an If-None-Match header names this tag (or `*`). */
 export function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
   if (ifNoneMatch === undefined) return false;
+  if (ifNoneMatch === etag) return true; // a polling client sends back the one tag it was given: no list to split
   return ifNoneMatch
     .split(',')
     .map((candidate) => candidate.trim().replace(/^W\//, ''))

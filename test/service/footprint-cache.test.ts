@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { buildCatalogue } from '../../src/catalogue/load-catalogue.js';
 import { ValidationError } from '../../src/domain/errors.js';
 import type { Device, DeviceAggregate, DeviceSpec, EnergyWindow } from '../../src/domain/types.js';
+import type { DevicePresence } from '../../src/live/device-presence.js';
 import { deviceFootprint } from '../../src/service/device-footprint.js';
-import { FootprintCache, matchesEtag } from '../../src/service/footprint-cache.js';
+import { FootprintCache, MAX_FOOTPRINT_HEADS } from '../../src/service/footprint-cache.js';
+import { matchesEtag } from '../../src/service/footprint-served.js';
 import { SEED_DEFAULT_SPEC } from '../../src/service/spec.js';
 
 const catalogue = buildCatalogue();
@@ -145,5 +147,130 @@ describe('FootprintCache', () => {
     expect(matchesEtag('"b", W/"a"', '"a"')).toBe(true);
     expect(matchesEtag('*', '"a"')).toBe(true);
     expect(matchesEtag('"ab"', '"a"')).toBe(false);
+  });
+});
+
+/** One request's inputs, as the route gives them to FootprintCache.serve. */
+interface Ask {
+  device: Device;
+  aggregate: DeviceAggregate | undefined;
+  nowMs: number;
+  presence?: DevicePresence;
+}
+
+/**
+ * A device's requests through every kind of change the fleet index hands the cache (each a new object: the index and
+ * the stores never change one in place), then the time-dependent parts (status, accrued) with the objects unchanged.
+ */
+function changes(): Ask[] {
+  const d = device('a', SEED_DEFAULT_SPEC, '2025-06-01T00:00:00Z');
+  const agg = aggregate('a', 0.01, 3);
+  const moreEnergy = { ...agg, energyJ: agg.energyJ * 1.5 };
+  const moreWindows = aggregate('a', 0.01, 4);
+  // the same power summary (the same entry): only the aggregate's JSON and the power's uncertainty change
+  const widerRange = { ...moreWindows, maxPowerW: 0.05, energySquaresJ2: moreWindows.energySquaresJ2 * 2 };
+  const renamed = { ...d, name: 'renamed' };
+  const respecified = { ...renamed, spec: SPECS[1]! };
+  const online: DevicePresence = { state: 'online', sinceMs: NOW_MS - 2_000, via: 'status' };
+  const offline: DevicePresence = { state: 'offline', sinceMs: NOW_MS - 1_000, via: 'status' };
+  // offline still, by another report: only the presence's fields change
+  const offlineAgain: DevicePresence = { state: 'offline', sinceMs: NOW_MS + 30_000, via: 'connection' };
+  const undeployed = { ...respecified, deployedAt: null };
+  return [
+    { device: d, aggregate: agg, nowMs: NOW_MS },
+    { device: d, aggregate: moreEnergy, nowMs: NOW_MS },
+    { device: d, aggregate: moreWindows, nowMs: NOW_MS },
+    { device: d, aggregate: widerRange, nowMs: NOW_MS },
+    { device: renamed, aggregate: widerRange, nowMs: NOW_MS },
+    { device: respecified, aggregate: widerRange, nowMs: NOW_MS },
+    // its last window 5 s before NOW_MS: offline once the threshold has passed, by time alone
+    { device: respecified, aggregate: widerRange, nowMs: NOW_MS + THRESHOLD_MS },
+    { device: respecified, aggregate: widerRange, nowMs: NOW_MS + THRESHOLD_MS, presence: online },
+    { device: respecified, aggregate: widerRange, nowMs: NOW_MS + THRESHOLD_MS, presence: offline },
+    { device: respecified, aggregate: widerRange, nowMs: NOW_MS + THRESHOLD_MS, presence: offlineAgain },
+    { device: respecified, aggregate: undefined, nowMs: NOW_MS + THRESHOLD_MS },
+    { device: undeployed, aggregate: undefined, nowMs: NOW_MS + THRESHOLD_MS },
+    { device: undeployed, aggregate: agg, nowMs: NOW_MS + THRESHOLD_MS },
+    // no accrued: only the status changes
+    { device: undeployed, aggregate: agg, nowMs: NOW_MS + THRESHOLD_MS, presence: online },
+  ];
+}
+
+describe('FootprintCache: what a device adds, kept between its requests', () => {
+  it('answers JSON.stringify(deviceFootprint(…)) on every request after each kind of change, the second of each from the kept parts', () => {
+    const cache = new FootprintCache(catalogue);
+    let kept = 0;
+    let previous: Ask | undefined;
+    for (const ask of changes()) {
+      const expected = JSON.stringify(deviceFootprint(catalogue, ask.device, ask.aggregate, ask.nowMs, THRESHOLD_MS, ask.presence));
+      for (let round = 0; round < 2; round += 1) {
+        const served = cache.serve(ask.device, ask.aggregate, ask.nowMs, THRESHOLD_MS, ask.presence);
+        expect(served.body).toBe(expected);
+        expect(served.byteLength).toBe(Buffer.byteLength(expected));
+        if (previous !== undefined && previous.device === ask.device && previous.aggregate === ask.aggregate) kept += 1;
+        previous = ask;
+      }
+    }
+    expect(kept).toBeGreaterThan(changes().length);
+    // the device's first request is not kept (kept from its second on, ADMISSION_SLOTS): its second made the parts again
+    expect(cache.headHits).toBe(kept - 1);
+  });
+
+  it('changes the tag when a new aggregate object with another energyJ replaces the old, and when the status or accrued changes; one tag, one body', () => {
+    const cache = new FootprintCache(catalogue);
+    const bodyOf = new Map<string, string>();
+    const serve = (ask: Ask): string => {
+      const served = cache.serve(ask.device, ask.aggregate, ask.nowMs, THRESHOLD_MS, ask.presence);
+      const known = bodyOf.get(served.etag);
+      if (known !== undefined) expect(served.body).toBe(known); // the same tag always means the same bytes
+      bodyOf.set(served.etag, served.body);
+      return served.etag;
+    };
+    const asks = changes();
+    const tags = asks.map((ask) => [serve(ask), serve(ask)]);
+    for (const [first, second] of tags) expect(second).toBe(first);
+    // every change above changes the body, so each state has its own tag
+    expect(new Set(tags.map(([first]) => first)).size).toBe(asks.length);
+    expect(bodyOf.size).toBe(asks.length);
+
+    // the first two asks: the same device object, a new aggregate object whose only difference is energyJ
+    expect(
+      Object.keys(asks[0]!.aggregate!).filter((key) => asks[0]!.aggregate![key as keyof DeviceAggregate] !== asks[1]!.aggregate![key as keyof DeviceAggregate]),
+    ).toEqual(['energyJ']);
+    expect(tags[1]![0]).not.toBe(tags[0]![0]);
+    // a new aggregate object equal to the old is the same body: the same tag (a poll after the index re-read it is a 304)
+    expect(serve({ ...asks[0]!, aggregate: { ...asks[0]!.aggregate! } })).toBe(tags[0]![0]);
+    // accrued alone: a millisecond later, the objects and the status unchanged
+    const at = asks.findIndex((ask) => ask.aggregate !== undefined && ask.device.deployedAt !== null && ask.nowMs > NOW_MS);
+    const later = { ...asks[at]!, nowMs: asks[at]!.nowMs + 1 };
+    expect(serve(later)).not.toBe(tags[at]![0]);
+    // an undeployed device has no time-dependent part: the tag stays
+    const undeployed = asks.findIndex((ask) => ask.device.deployedAt === null);
+    expect(serve({ ...asks[undeployed]!, nowMs: asks[undeployed]!.nowMs + 5_000 })).toBe(tags[undeployed]![0]);
+  });
+
+  it('keeps the parts of a device from its second request on, of at most MAX_FOOTPRINT_HEADS devices, the least recently asked forgotten first', () => {
+    const cache = new FootprintCache(catalogue);
+    const devices = Array.from({ length: MAX_FOOTPRINT_HEADS + 2 }, (_, index) => device(`d${index}`, SEED_DEFAULT_SPEC));
+    const ask = (d: Device): void => void cache.serve(d, undefined, NOW_MS, THRESHOLD_MS);
+    ask(devices[0]!);
+    expect(cache.headCount).toBe(0); // asked for once: not kept
+    ask(devices[0]!);
+    expect([cache.headCount, cache.headHits]).toEqual([1, 0]);
+    for (const d of devices.slice(1, MAX_FOOTPRINT_HEADS)) {
+      ask(d);
+      ask(d);
+    }
+    expect(cache.headCount).toBe(MAX_FOOTPRINT_HEADS);
+    ask(devices[0]!); // d0 asked again: now the most recent
+    expect(cache.headHits).toBe(1);
+    ask(devices[MAX_FOOTPRINT_HEADS]!);
+    ask(devices[MAX_FOOTPRINT_HEADS]!); // kept: one over, d1 forgotten
+    expect(cache.headCount).toBe(MAX_FOOTPRINT_HEADS);
+    ask(devices[0]!);
+    expect(cache.headHits).toBe(2);
+    ask(devices[1]!);
+    expect(cache.headHits).toBe(2);
+    expect(cache.headCount).toBe(MAX_FOOTPRINT_HEADS);
   });
 });

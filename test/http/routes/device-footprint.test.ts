@@ -73,4 +73,23 @@ describe('footprintResponder from memory', () => {
     expect(JSON.parse(online).status.presence).not.toBeNull();
     expect(online).toBe(await body(fromStore('a', undefined)));
   });
+
+  it('polled from memory: a new window the index takes in changes the body and the tag (the old tag is no longer a 304)', async () => {
+    const { store, ingest, index, fromMemory, fromStore, body } = await setup();
+    await store.createDevice({ id: 'polled', deployedAt: new Date(T0 - 86_400_000).toISOString(), spec: SEED_DEFAULT_SPEC });
+    expect((await ingest.submitWindows([window('polled', 0, 0.05)])).inserted).toBe(1);
+    await index.start();
+    const poll = (ifNoneMatch?: string) => fromMemory('polled', ifNoneMatch) as FootprintAnswer;
+    const before = poll();
+    expect(poll(before.etag).status).toBe(304); // the device's parts kept from its second request on
+    expect(poll().body!.body).toBe(before.body!.body);
+    expect((await ingest.submitWindows([window('polled', 1, 0.08)])).inserted).toBe(1);
+    await index.current();
+    const after = poll(before.etag);
+    expect(after.status).toBe(200);
+    expect(after.etag).not.toBe(before.etag);
+    expect(after.body!.body).toBe(await body(fromStore('polled', undefined)));
+    expect(JSON.parse(after.body!.body).aggregate.windows).toBe(2);
+    expect(poll(after.etag).status).toBe(304);
+  });
 });

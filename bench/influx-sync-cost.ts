@@ -6,6 +6,7 @@
  * Variants: the aggregate statement (16 functions, GROUP BY time(1h), "device"), one function, 8 functions, 4 functions
  * of one field (does influxd share work between them?), raw reads of the 15 fields (all points, the last 5, none), the
  * 16 functions over a raw subquery, and the registry read with 4 `last()` against 1.
+ * `BENCH_COST_VARIANTS=<label prefix>,…` runs only the variants whose label starts with one of them.
  * `npx tsx bench/influx-sync-cost.ts`; `BENCH_COST_IDS_PER_STATEMENT=500 npx tsx bench/influx-sync-cost.ts` for main's.
  */
 import { pathToFileURL } from 'node:url';
@@ -114,7 +115,37 @@ async function run(): Promise<void> {
     const lastFive = ns(T0_MS + (POINTS - 5) * 10_000);
     const variants: [string, () => Promise<number>][] = [
       ['aggregate: 16 functions', () => everyDevice((where) => grouped(SIXTEEN.join(', '), where))],
+      ['aggregate: 15, no count(instrument)', () => everyDevice((where) => grouped(SIXTEEN.slice(0, 15).join(', '), where))],
+      [
+        'aggregate: 15, no min(start_ms) (a tail read)',
+        () => everyDevice((where) => grouped(SIXTEEN.filter((f) => f !== 'min("start_ms")').join(', '), where)),
+      ],
+      [
+        'aggregate: 14, no count(instrument), min(start_ms)',
+        () =>
+          everyDevice((where) =>
+            grouped(
+              SIXTEEN.filter((f) => f !== 'min("start_ms")')
+                .slice(0, 14)
+                .join(', '),
+              where,
+            ),
+          ),
+      ],
+      ...[1, 30, 365, 3_650].map((days): [string, () => Promise<number>] => [
+        `aggregate: 16, until now + ${days} d`,
+        () => everyDevice((where) => grouped(SIXTEEN.join(', '), where, `time >= 0 AND time <= ${ns(Date.now() + days * 86_400_000)}`)),
+      ]),
+      [
+        'aggregate: 16, from the period, until 2262',
+        () => everyDevice((where) => grouped(SIXTEEN.join(', '), where, `time >= ${ns(T0_MS)} AND time <= ${UNTIL}`)),
+      ],
       ['1 function (sum)', () => everyDevice((where) => grouped(SIXTEEN[0]!, where))],
+      ['1 function count(instrument)', () => everyDevice((where) => grouped('count("instrument")', where))],
+      [
+        'distinct(instrument)',
+        () => everyDevice((where) => `SELECT distinct("instrument") FROM energy_window WHERE (${where}) AND time >= 0 AND time <= ${UNTIL} GROUP BY "device"`),
+      ],
       ['8 functions', () => everyDevice((where) => grouped(SIXTEEN.slice(0, 8).join(', '), where))],
       ['4 functions of one field', () => everyDevice((where) => grouped('sum("energy_j"), count("energy_j"), min("energy_j"), max("energy_j")', where))],
       ['16 functions, last 5 points', () => everyDevice((where) => grouped(SIXTEEN.join(', '), where, `time > ${lastFive} AND time <= ${UNTIL}`))],
@@ -138,6 +169,8 @@ async function run(): Promise<void> {
       ],
       ['registry: 1 last()', () => query(['SELECT last("entry") FROM device_registry GROUP BY "device"'])],
     ];
+    const only = process.env.BENCH_COST_VARIANTS?.split(',');
+    if (only !== undefined) variants.splice(0, variants.length, ...variants.filter(([label]) => only.some((part) => label.startsWith(part))));
     process.stdout.write(`${DEVICES} devices × ${POINTS} points, ${PER_STATEMENT} ids per statement; influxd CPU per device and read\n`);
     for (let round = 0; round < 2; round += 1) {
       for (const [label, read] of variants) {

@@ -20,6 +20,7 @@ import {
   INFLUX_AGGREGATE_CONCURRENT_REQUESTS,
   INFLUX_AGGREGATE_IDS_PER_REQUEST,
   type AggregateParts,
+  type AggregatePartsOptions,
   type WindowChange,
 } from './influx/influx-window-store.js';
 import { foldParts, type PeriodPart } from './influx/aggregate-fold.js';
@@ -70,7 +71,7 @@ export const KEPT_SUSPECT_PARTS_MAX = 4;
 /** A shared window store with a change feed and per-period reads (InfluxWindowStore): what the incremental sync needs. */
 export interface ChangeFeedWindowStore extends WindowStore {
   changes(lookbackMs: number): Promise<WindowChange[]>;
-  aggregateParts(fromMsById: ReadonlyMap<string, number>): Promise<Map<string, AggregateParts>>;
+  aggregateParts(fromMsById: ReadonlyMap<string, number>, options?: AggregatePartsOptions): Promise<Map<string, AggregateParts>>;
 }
 
 function hasChangeFeed(store: WindowStore): store is ChangeFeedWindowStore {
@@ -378,6 +379,7 @@ export class SharedStore implements Store, WindowOutbox {
     const base = new Map<string, KeptFold | undefined>();
     const plannedOn = new Map<string, number>();
     const seenOn = new Map<string, { atMs: number; reach: number | null } | undefined>();
+    const withoutFirstSeen = new Set<string>();
     for (const [id, reach] of reaches) {
       const kept = this.kept.get(id);
       // Parts a read too soon after its marker may have missed (suspectFromMs) are read again with the change.
@@ -385,12 +387,14 @@ export class SharedStore implements Store, WindowOutbox {
       const tail = kept !== undefined && start !== null && start >= kept.fromMs;
       plan.set(id, tail ? start : 0);
       base.set(id, tail ? kept : undefined);
+      // A first-seen time from a period before the read's start is the fold's (a later period's never is lower).
+      if (tail && (kept.prefix?.firstSeenMs != null || kept.parts.some((part) => part.periodMs < start && part.firstSeenMs !== null))) withoutFirstSeen.add(id);
       plannedOn.set(id, kept?.generation ?? 0);
       seenOn.set(id, this.markerSeen.get(id));
     }
     const lagMs = store.capabilities.readAfterWrite === 'immediate' ? 0 : store.capabilities.maxReadLagMs;
     const startedMs = this.clock();
-    const read = await store.aggregateParts(plan);
+    const read = await store.aggregateParts(plan, { withoutFirstSeen });
     const readMs = this.clock();
     const out = new Map<string, DeviceAggregate | undefined>();
     for (const [id, fromMs] of plan) {

@@ -116,6 +116,64 @@ describe('SharedStore aggregates', () => {
     await store.close();
   });
 
+  it('a tail read asks no first-seen time of a device whose earlier periods have one, and serves the bits of a full fold', async () => {
+    const P = AGGREGATE_PERIOD_MS;
+    const held = new Map<string, PeriodPart[]>([['d1', [0, 1].map((n) => ({ ...onePart, periodMs: n * P, firstSeenMs: n * P + 7 }))]]);
+    const asked: { plan: [string, number][]; withoutFirstSeen: string[] }[] = [];
+    let markers: { device: string; writer: string; timeNs: bigint; periodMs: number | null }[] = [];
+    const windows = {
+      ...noWindows,
+      changes: async () => markers,
+      aggregateParts: async (fromMsById: ReadonlyMap<string, number>, options?: { withoutFirstSeen?: ReadonlySet<string> }) => {
+        asked.push({ plan: [...fromMsById], withoutFirstSeen: [...(options?.withoutFirstSeen ?? [])].sort() });
+        const out = new Map<string, { parts: PeriodPart[]; instruments: [] }>();
+        for (const [id, fromMs] of fromMsById) {
+          const parts = (held.get(id) ?? [])
+            .filter((part) => part.periodMs >= fromMs)
+            .map((part) => (options?.withoutFirstSeen?.has(id) === true ? { ...part, firstSeenMs: null } : { ...part }));
+          if (parts.length > 0) out.set(id, { parts, instruments: [] });
+        }
+        return out;
+      },
+    } as unknown as WindowStore;
+    const store = new SharedStore(SqliteStore.open(':memory:'), windows, new MemoryRegistry() as unknown as InfluxRegistry, 'instance-a', () => 0);
+    await Promise.all([store.getAggregate('d1'), store.getAggregate('d2')]); // full reads; d2 has no window yet
+    expect(asked).toEqual([
+      {
+        plan: [
+          ['d1', 0],
+          ['d2', 0],
+        ],
+        withoutFirstSeen: [],
+      },
+    ]);
+    // d1's newest period changes; d2's first window arrives: only d1 has a first-seen from before its read's start.
+    held.set('d1', [{ ...held.get('d1')![0]! }, { ...held.get('d1')![1]!, energyJ: 0.3, windows: 2 }]);
+    held.set('d2', [{ ...onePart, periodMs: P, firstSeenMs: P + 3 }]);
+    markers = [
+      { device: 'd1', writer: 'w', timeNs: 1n, periodMs: P },
+      { device: 'd2', writer: 'w', timeNs: 1n, periodMs: P },
+    ];
+    await store.syncFleet();
+    expect(asked[1]).toEqual({
+      plan: [
+        ['d1', P],
+        ['d2', P],
+      ],
+      withoutFirstSeen: ['d1'],
+    });
+    expect(await store.getAggregate('d1')).toEqual(foldParts('d1', undefined, held.get('d1')!));
+    expect((await store.getAggregate('d1'))!.firstSeenMs).toBe(7);
+    expect(await store.getAggregate('d2')).toEqual(foldParts('d2', undefined, held.get('d2')!));
+    // A new period for d1 later: its kept parts (one read without first-seen) still fold to the full fold's bits.
+    held.set('d1', [...held.get('d1')!, { ...onePart, periodMs: 2 * P, firstSeenMs: 2 * P }]);
+    markers = [...markers, { device: 'd1', writer: 'w', timeNs: 2n, periodMs: 2 * P }];
+    await store.syncFleet();
+    expect(asked[2]).toEqual({ plan: [['d1', 2 * P]], withoutFirstSeen: ['d1'] });
+    expect(await store.getAggregate('d1')).toEqual(foldParts('d1', undefined, held.get('d1')!));
+    await store.close();
+  });
+
   it('a pass whose tail read fails keeps the change and its reach: the next pass reads the same tail, and serves the full fold', async () => {
     const P = AGGREGATE_PERIOD_MS;
     const parts = [0, 1, 2, 3].map((n) => ({ ...onePart, periodMs: n * P, energyJ: [0.1, 0.2, 0.3, 0.4][n]! }));

@@ -69,3 +69,24 @@ describe('a fleet-sized aggregate read', () => {
     await store.close();
   }, 120_000);
 });
+
+describe('a parts read without first-seen (AggregatePartsOptions.withoutFirstSeen)', () => {
+  it('answers the same parts for the devices named, with no first-seen time, and the others as before', async () => {
+    const store = new InfluxWindowStore({ url: influxd.url, database: `first_seen_${process.pid}` });
+    const hour = 3_600_000;
+    // Two periods each, so that the devices are read from the second: 80 devices (two statements of 50 ids and less).
+    const ids = Array.from({ length: 80 }, (_, n) => `fs-${n}`);
+    const windows = ids.flatMap((id) => [storedWindow(id, 0, { startMs: hour + 1_000 }), storedWindow(id, 1, { startMs: 2 * hour + 5_000 })]);
+    await store.writeWindows(windows);
+    const from = new Map(ids.map((id) => [id, 2 * hour]));
+    const asked = new Set(ids.filter((_, n) => n % 2 === 0));
+    const plain = await store.aggregateParts(from);
+    const without = await store.aggregateParts(from, { withoutFirstSeen: asked });
+    expect(plain.get('fs-0')!.parts[0]!.firstSeenMs).toBe(2 * hour + 5_000);
+    for (const id of ids) {
+      const expected = plain.get(id)!;
+      expect(without.get(id)).toEqual(asked.has(id) ? { ...expected, parts: expected.parts.map((part) => ({ ...part, firstSeenMs: null })) } : expected);
+    }
+    await store.close();
+  });
+});

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InfluxDB } from 'influx';
 import { CHANGE_SCHEMA, changePoints, WINDOW_SCHEMA, windowPoint } from '../../../src/store/influx/influx-points.js';
-import { CHANGE_RETENTION_POLICY, InfluxWindowStore } from '../../../src/store/influx/influx-window-store.js';
+import { CHANGE_RETENTION_POLICY, INFLUX_AGGREGATE_IDS_PER_QUERY, InfluxWindowStore } from '../../../src/store/influx/influx-window-store.js';
 import type { StoredWindow } from '../../../src/store/window-store.js';
 
 interface Recorded {
@@ -19,7 +19,10 @@ interface Recorded {
 }
 
 const requests: Recorded[] = [];
-/** When set, what the loopback answers to an aggregate read (a statement with GROUP BY time). */
+/**
+ * When set, what the loopback answers to an aggregate read (a statement with GROUP BY time); a function answers the
+ * statements of each aggregate or instrument (`distinct()`) read.
+ */
 let aggregateAnswer: unknown = null;
 let server: http.Server;
 let url: string;
@@ -54,10 +57,15 @@ beforeAll(async () => {
         return;
       }
       const showPolicies = /show\+retention|show%20retention/i.test(req.url ?? '') || /show retention/i.test(decodeURIComponent(body));
-      const aggregateRead = aggregateAnswer !== null && /group by time/i.test(decodeURIComponent(body.replace(/\+/g, ' ')));
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify(showPolicies ? POLICIES : aggregateRead ? aggregateAnswer : { results: [{ statement_id: 0 }] }));
+      const query = new URLSearchParams(body).get('q') ?? '';
+      const aggregateRead = aggregateAnswer !== null && /group by time/i.test(query);
+      const answer =
+        typeof aggregateAnswer === 'function' && (aggregateRead || /distinct\(/.test(query))
+          ? (aggregateAnswer as (statements: string[]) => unknown)(query.split(';'))
+          : aggregateRead
+            ? aggregateAnswer
+            : { results: [{ statement_id: 0 }] };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(showPolicies ? POLICIES : answer));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -136,6 +144,31 @@ describe('InfluxWindowStore.aggregates', () => {
     await expect(store.aggregates(['a'])).rejects.toThrow(/partial/);
     aggregateAnswer = { results: [{ statement_id: 0, series: [{ name: 'energy_window', tags: { device: 'a' }, columns, values: [[0, 1, 10, 1]] }] }] };
     expect((await store.aggregates(['a'])).get('a')).toMatchObject({ energyJ: 1, observedS: 10, windows: 1 });
+    await store.close();
+  });
+
+  it('asks the instruments of many devices in statements of INFLUX_AGGREGATE_IDS_PER_QUERY ids, as the aggregates', async () => {
+    const ids = Array.from({ length: 2 * INFLUX_AGGREGATE_IDS_PER_QUERY + 20 }, (_, n) => `inst-${n}`);
+    const idsOf = (statement: string): string[] => [...statement.matchAll(/"device" = '([^']+)'/g)].map((match) => match[1]!);
+    const distinct: string[] = [];
+    aggregateAnswer = (statements: string[]) => {
+      if (statements.some((statement) => statement.includes('distinct('))) distinct.push(...statements);
+      return {
+        results: statements.map((statement, n) => ({
+          statement_id: n,
+          series: idsOf(statement).map((device) =>
+            statement.includes('distinct(')
+              ? { name: 'energy_window', tags: { device }, columns: ['time', 'instrument'], values: [[0, 'ppk2']] }
+              : { name: 'energy_window', tags: { device }, columns: ['time', 'energy_j', 'windows', 'instrument_windows'], values: [[0, 1, 1, 1]] },
+          ),
+        })),
+      };
+    };
+    const store = new InfluxWindowStore({ url, database: 'db' });
+    const read = await store.aggregates(ids);
+    expect([...read.values()].every((aggregate) => aggregate.instruments.join() === 'ppk2')).toBe(true);
+    expect(distinct.map((statement) => idsOf(statement).length)).toEqual([INFLUX_AGGREGATE_IDS_PER_QUERY, INFLUX_AGGREGATE_IDS_PER_QUERY, 20]);
+    expect(distinct.flatMap(idsOf).sort()).toEqual([...ids].sort());
     await store.close();
   });
 });

@@ -5,8 +5,8 @@
  * fast path ahead of it (fast-path.ts): one `close` listener per request does the line and the duration metric, and
  * the line's fields are built only when its level is enabled (no per-request child logger: a pino child per request
  * cost more than the rest of a /livez answer). With the service's logger the line is serialised here
- * (accessLineFields, logger.writeJsonFields): the same JSON pino writes for the fields object, for about a third of
- * pino's cost (bench/access-log.ts); other loggers get the object.
+ * (accessLineFields, logger.writeJsonFields): the same JSON pino writes for the fields object, without pino's walk
+ * over an object built per request (bench/access-log.ts); other loggers get the object.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';

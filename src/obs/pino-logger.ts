@@ -67,7 +67,7 @@ function isoTimeOncePerMs(): string {
  * The port over a pino instance. writeJsonFields writes what pino's own `info(fields, message)` writes (`{"level":30`,
  * the time, the bindings (`,"pid":…,"component":"http"`), the fields, `,"msg":…}` and a newline) straight to the
  * instance's destination, from pino's documented symbols: a sonic-boom or a plain stream here, neither needing pino's
- * per-line metadata (that is multistream's). test/obs/pino-logger.test.ts compares the two lines.
+ * per-line metadata (that is multistream's). test/http/access-line.test.ts compares the two lines.
  */
 function adapt(instance: PinoInstance): Logger {
   const at =

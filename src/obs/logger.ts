@@ -26,6 +26,13 @@ export interface Logger {
   child(bindings: LogFields): Logger;
   /** Whether a line at this level would be written: skip building costly fields otherwise. */
   isLevelEnabled(level: Exclude<LogLevel, 'silent'>): boolean;
+  /**
+   * Writes a line whose fields the caller serialised already (`"a":1,"b":"x"`: JSON members without braces, each
+   * value valid JSON), for a line written so often that the generic serialisation shows in a profile (the access log).
+   * The line is what `info(message, fields)` would write for the same fields in the same order. Optional: a logger
+   * without it (tests' recording logger) gets the fields object instead. The caller checks isLevelEnabled first.
+   */
+  writeJsonFields?(level: 'info' | 'debug', message: string, fieldsJson: string): void;
 }
 
 function noop(): void {}

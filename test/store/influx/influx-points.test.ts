@@ -68,10 +68,29 @@ const WINDOWS: StoredWindow[] = [
   window({ deviceId: 'dev-1', seq: 8 }),
 ];
 
+/**
+ * Tag values and strings that every escaping rule applies to (space, comma, equals sign, backslash, quote, the
+ * client's `\\'` quirk, non-ASCII), and floats that are whole numbers, exponents or negative zero next to integers.
+ */
+const AWKWARD: StoredWindow[] = [
+  window({ deviceId: 'back\\slash\\', source: 'trailing \\' }),
+  window({ deviceId: 'gerät ü=ö,测试 🔋', source: 'mqtt über "brücke" \\\' x', seq: 999_999 }),
+  window({ deviceId: '=,  ,=', seq: 1_000_001, seqUse: 1, source: 'a,b=c d' }),
+  window({ energyJ: 2, durationS: 1, minPowerW: 0, maxPowerW: 1e21, startMs: 1_764_000_000_123, source: "it's" }),
+  window({ energyJ: 1.5e-7, durationS: 1e-3, minPowerW: -0, maxPowerW: 5e-324, inferenceCount: 2 ** 31, sampleCount: 2 ** 40 }),
+  ...INSTRUMENT_IDS.map((instrument, seq) => window({ deviceId: 'instrumented', seq, instrument, span: seq % 2 === 0 ? 'inferences' : 'time' })),
+];
+
 describe('line protocol written by the store', () => {
   it('is what writePoints sends for windowPoint, window by window and as one batch', async () => {
     for (const one of WINDOWS) expect(windowLines([one])).toBe(await clientBody([windowPoint(one)]));
     expect(windowLines(WINDOWS)).toBe(await clientBody(WINDOWS.map(windowPoint)));
+  });
+
+  it('is what writePoints sends for tags and strings that need escaping, and floats next to integers', async () => {
+    for (const one of AWKWARD) expect(windowLines([one])).toBe(await clientBody([windowPoint(one)]));
+    expect(windowLines([...AWKWARD, ...WINDOWS])).toBe(await clientBody([...AWKWARD, ...WINDOWS].map(windowPoint)));
+    for (const writer of ['w\\ü=,x y']) expect(changeLines(AWKWARD, writer)).toBe(await clientBody(changePoints(AWKWARD, writer)));
   });
 
   it('is what writePoints sends for the change markers, one per device', async () => {

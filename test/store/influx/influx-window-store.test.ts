@@ -15,6 +15,7 @@ interface Recorded {
   method: string;
   url: string;
   authorization: string | undefined;
+  contentLength: string | undefined;
   body: string;
 }
 
@@ -51,7 +52,13 @@ beforeAll(async () => {
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization, body });
+      requests.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        authorization: req.headers.authorization,
+        contentLength: req.headers['content-length'],
+        body,
+      });
       if ((req.url ?? '').startsWith('/write')) {
         res.writeHead(204).end();
         return;
@@ -100,7 +107,8 @@ function window(deviceId: string, seq: number): StoredWindow {
   };
 }
 
-const WINDOWS = [window('a', 0), window('b', 0), window('a', 1)];
+/** With a device id of multi-byte characters: the body's bytes and its content-length are UTF-8's, not the string's length. */
+const WINDOWS = [window('a', 0), window('b', 0), window('a', 1), window('gerät ü=ö,测试 🔋', 0)];
 
 describe('InfluxWindowStore.writeWindows', () => {
   for (const credentials of [{}, { username: 'writer', password: 'p@ss:word' }, { username: 'no-password' }]) {

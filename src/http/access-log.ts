@@ -121,7 +121,8 @@ export function beginRequestLog(log: Logger, observe: ObserveRequest, req: Incom
  * `{ reqId, method, url, status, durationMs, bytes, remote, aborted? }`, without pino's walk over an object built per
  * request (its serialisation was most of the line's CPU). The strings are JSON.stringify'd: the url is the client's
  * bytes, and the request id may be the client's (its characters need no escaping today, CLIENT_REQUEST_ID, but the
- * line must stay JSON if that rule changes). The numbers are finite: a status, a rounded duration, a byte count.
+ * line must stay JSON if that rule changes). The numbers are a status, a rounded duration and a byte count; one that
+ * is not finite (none is today) is written as null, as JSON.stringify would, so the line stays JSON.
  */
 export function accessLineFields(
   reqId: string,
@@ -134,9 +135,14 @@ export function accessLineFields(
   aborted: boolean,
 ): string {
   return (
-    `"reqId":${JSON.stringify(reqId)},"method":${JSON.stringify(method)},"url":${JSON.stringify(url)},"status":${status},` +
-    `"durationMs":${durationMs},"bytes":${bytes},"remote":${remote === null ? 'null' : JSON.stringify(remote)}${aborted ? ',"aborted":true' : ''}`
+    `"reqId":${JSON.stringify(reqId)},"method":${JSON.stringify(method)},"url":${JSON.stringify(url)},"status":${jsonNumber(status)},` +
+    `"durationMs":${jsonNumber(durationMs)},"bytes":${jsonNumber(bytes)},"remote":${remote === null ? 'null' : JSON.stringify(remote)}${aborted ? ',"aborted":true' : ''}`
   );
+}
+
+/** A number as JSON: null when it is not finite (NaN, ±Infinity, or undefined at run time). */
+function jsonNumber(value: number): string {
+  return Number.isFinite(value) ? String(value) : 'null';
 }
 
 /** Starts the log of one request (beginRequestLog) and sets its id on the answer. Returns the id. */

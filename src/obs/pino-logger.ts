@@ -37,7 +37,7 @@ export function pinoLogger(options: PinoLoggerOptions): Logger {
  * batch's length as a number and copies a batch once, when it writes; a line costs its own encoding. pino.destination
  * still registers the exit flush (flushSync at `exit`) and drops EPIPE as for any sonic-boom it makes.
  */
-function fdDestination(fd: number): { write(line: string): boolean; flush(callback?: (error?: Error) => void): void } {
+function fdDestination(fd: number): { write(line: string): boolean; flush(callback?: (error?: Error) => void): void; flushSync(): void } {
   const boom = pino.destination({
     dest: fd,
     sync: false,
@@ -45,7 +45,12 @@ function fdDestination(fd: number): { write(line: string): boolean; flush(callba
     periodicFlush: LOG_FLUSH_INTERVAL_MS,
     contentMode: 'buffer',
   });
-  return { write: (line) => boom.write(Buffer.from(line) as unknown as string), flush: (callback) => boom.flush(callback) };
+  // flushSync: pino's fatal() writes what is buffered synchronously when its stream has it (the process may be about to die).
+  return {
+    write: (line) => boom.write(Buffer.from(line) as unknown as string),
+    flush: (callback) => boom.flush(callback),
+    flushSync: () => boom.flushSync(),
+  };
 }
 
 /**

@@ -40,6 +40,11 @@ describe('accessLineFields', () => {
     expect(Object.keys(JSON.parse(json) as object)).toEqual(['reqId', 'method', 'url', 'status', 'durationMs', 'bytes', 'remote']);
   });
 
+  it('stays JSON when a number is not finite: written as null, as JSON.stringify writes it', () => {
+    const fields = accessLineFields('id', 'GET', '/x', Number.NaN, Number.POSITIVE_INFINITY, undefined as unknown as number, null, false);
+    expect(JSON.parse(`{${fields}}`)).toEqual({ reqId: 'id', method: 'GET', url: '/x', status: null, durationMs: null, bytes: null, remote: null });
+  });
+
   it('writes a null remote and `aborted` only when the client hung up first', () => {
     expect(JSON.parse(`{${accessLineFields('id', 'POST', '/x', 201, 0.5, 0, null, true)}}`)).toEqual({
       reqId: 'id',

@@ -40,4 +40,31 @@ describe('pinoLogger at exit', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('writes what is gathered when fatal() is logged, even if the process is killed at once after', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-pino-fatal-'));
+    try {
+      const file = path.join(dir, 'log');
+      // SIGKILL runs no exit hook: only fatal()'s own synchronous flush can have written the lines.
+      const script = `
+        import { openSync } from 'node:fs';
+        import { pinoLogger } from ${JSON.stringify(PINO_LOGGER)};
+        const log = pinoLogger({ level: 'info', destination: openSync(${JSON.stringify(file)}, 'w') });
+        log.info('before', { n: 1 });
+        log.fatal('dying', { n: 2 });
+        process.kill(process.pid, 'SIGKILL');
+      `;
+      const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+      expect(run.signal).toBe('SIGKILL');
+      const lines = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => line.length > 0)
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines).toMatchObject([
+        { msg: 'before', n: 1 },
+        { msg: 'dying', n: 2, level: 60 },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -172,7 +172,10 @@ export const MIGRATIONS: readonly Migration[] = [
       -- b-tree (a unique index). Keyed by the commit number (commit_seq is the rowid: strictly increasing, so every
       -- insert appends to the last page), the identity is a narrow unique index, which the duplicate check reads as
       -- before. The start indexes name seq and seq_use, which the WITHOUT ROWID key gave them implicitly: the window
-      -- lists' order (start_ms, seq, seq_use) stays an index walk. Every row has its commit number since version 5.
+      -- lists' order (start_ms, seq, seq_use) stays an index walk. commit_seq has been nullable since version 5: a
+      -- version-4 process still writing to a file another process had migrated left rows without a number, which the
+      -- outbox never read (commit_seq > cursor). The numbered rows keep theirs; the others get numbers after the head
+      -- (a NULL into the rowid takes max(rowid) + 1), in start order, so the outbox delivers them once, after the head.
       CREATE TABLE energy_windows_v7 (
         device_id        TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
         seq              INTEGER NOT NULL,
@@ -195,7 +198,12 @@ export const MIGRATIONS: readonly Migration[] = [
           inference_count, source, received_ms, start_stamped_by, seq_use, instrument, span, commit_seq)
         SELECT device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w,
           inference_count, source, received_ms, start_stamped_by, seq_use, instrument, span, commit_seq
-        FROM energy_windows ORDER BY commit_seq;
+        FROM energy_windows WHERE commit_seq IS NOT NULL ORDER BY commit_seq;
+      INSERT INTO energy_windows_v7 (device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w,
+          inference_count, source, received_ms, start_stamped_by, seq_use, instrument, span)
+        SELECT device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w,
+          inference_count, source, received_ms, start_stamped_by, seq_use, instrument, span
+        FROM energy_windows WHERE commit_seq IS NULL ORDER BY start_ms, device_id, seq, seq_use;
       DROP TABLE energy_windows;
       ALTER TABLE energy_windows_v7 RENAME TO energy_windows;
       CREATE UNIQUE INDEX energy_windows_identity ON energy_windows (device_id, seq, seq_use);

@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { contractDevice } from './store-contract.js';
+
+const WINDOW_COLUMNS = 'device_id, seq, start_ms, duration_s, energy_j, sample_count, inference_count, source, received_ms, start_stamped_by';
+
+/** A version-6 file as that software left it, with `sql` run on it (foreign keys off, as in the sqlite3 CLI). */
+function versionSixFile(file: string, sql: string): void {
+  const db = new Database(file);
+  db.pragma('foreign_keys = OFF');
+  for (const migration of MIGRATIONS.slice(0, 6)) db.exec(migration.sql);
+  db.pragma('user_version = 6');
+  const spec = JSON.stringify(contractDevice('d1').spec);
+  db.exec(
+    `INSERT INTO devices VALUES ('d1', 'd1', NULL, 'kws-typical', 'none', 'epa', 5, NULL, '${spec}', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z');`,
+  );
+  db.exec(sql);
+  db.close();
+}
+
+describe('SQLite migration 7 on version-6 files', () => {
+  let dir: string;
+  let file: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyml-migration7-'));
+    file = path.join(dir, 'store.db');
+  });
+
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('numbers windows without a commit number (written by a version-4 process) after the head, in start order', async () => {
+    versionSixFile(
+      file,
+      `INSERT INTO energy_windows (${WINDOW_COLUMNS}, commit_seq) VALUES ('d1', 0, 1000, 1, 1, 1, 0, 'http', 0, 'device', 1);
+       INSERT INTO energy_windows (${WINDOW_COLUMNS}, commit_seq) VALUES ('d1', 1, 2000, 1, 1, 1, 0, 'http', 0, 'device', 2);
+       -- as version-4 software's INSERT (no commit_seq in its column list) wrote them into a version-5+ file
+       INSERT INTO energy_windows (${WINDOW_COLUMNS}) VALUES ('d1', 3, 4000, 1, 1, 1, 0, 'http', 0, 'device');
+       INSERT INTO energy_windows (${WINDOW_COLUMNS}) VALUES ('d1', 2, 3000, 1, 1, 1, 0, 'http', 0, 'device');`,
+    );
+    const store = SqliteStore.open(file);
+    expect((await store.readOutbox(0, 10)).map((entry) => [entry.commitSeq, entry.window.seq])).toEqual([
+      [1, 0],
+      [2, 1],
+      [3, 2],
+      [4, 3],
+    ]);
+    expect(await store.outboxHead()).toBe(4);
+    await store.close();
+  });
+});

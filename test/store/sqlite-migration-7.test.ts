@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate } from '../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { contractDevice } from './store-contract.js';
 
@@ -52,5 +52,42 @@ describe('SQLite migration 7 on version-6 files', () => {
     ]);
     expect(await store.outboxHead()).toBe(4);
     await store.close();
+  });
+});
+
+describe('SQLite migrations and foreign keys', () => {
+  let dir: string;
+  let file: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyml-migration7-'));
+    file = path.join(dir, 'store.db');
+  });
+
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("keeps and counts a window whose device was deleted with foreign keys off (the sqlite3 CLI's default)", async () => {
+    versionSixFile(
+      file,
+      `INSERT INTO energy_windows (${WINDOW_COLUMNS}, commit_seq) VALUES ('gone', 0, 1000, 1, 1, 1, 0, 'http', 0, 'device', 1);
+       INSERT INTO energy_windows (${WINDOW_COLUMNS}, commit_seq) VALUES ('d1', 0, 1000, 1, 1, 1, 0, 'http', 0, 'device', 2);`,
+    );
+    const store = SqliteStore.open(file);
+    expect(store.schemaMigration).toEqual({ from: 6, to: LATEST_SCHEMA_VERSION, foreignKeyViolations: 1 });
+    expect((await store.readOutbox(0, 10)).map((entry) => [entry.commitSeq, entry.window.deviceId])).toEqual([
+      [1, 'gone'],
+      [2, 'd1'],
+    ]);
+    await store.close();
+  });
+
+  it('restores foreign key enforcement after migrating', () => {
+    versionSixFile(file, '');
+    const db = new Database(file);
+    db.pragma('foreign_keys = ON');
+    expect(migrate(db)).toMatchObject({ from: 6, to: LATEST_SCHEMA_VERSION });
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(() => db.exec(`INSERT INTO energy_windows (${WINDOW_COLUMNS}) VALUES ('ghost', 0, 1000, 1, 1, 1, 0, 'http', 0, 'device')`)).toThrow(/FOREIGN KEY/);
+    db.close();
   });
 });

@@ -219,6 +219,11 @@ export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
 export interface MigrationOutcome {
   from: number;
   to: number;
+  /**
+   * Rows whose parent row is missing (PRAGMA foreign_key_check after the migrations applied; 0 when none applied),
+   * e.g. the windows of a device deleted with the sqlite3 CLI, whose foreign_keys is off. They are kept as they were.
+   */
+  foreignKeyViolations: number;
 }
 
 function userVersion(db: Database.Database): number {
@@ -228,6 +233,9 @@ function userVersion(db: Database.Database): number {
 /**
  * Bring `db` to LATEST_SCHEMA_VERSION. Each migration runs in its own IMMEDIATE transaction and re-reads
  * user_version inside it, so two processes opening the same new file at once apply each migration exactly once.
+ * Foreign key enforcement is off while they run and restored after (the table rebuild procedure of
+ * https://www.sqlite.org/lang_altertable.html section 7: the pragma cannot change inside a transaction), so a
+ * rebuild copies a row whose parent is gone instead of failing; such rows are counted, not dropped.
  * Throws ConfigError when the file was written by a newer version of the software.
  */
 export function migrate(db: Database.Database): MigrationOutcome {
@@ -240,14 +248,22 @@ export function migrate(db: Database.Database): MigrationOutcome {
   if (from > LATEST_SCHEMA_VERSION) {
     throw new ConfigError(`database schema version ${from} is newer than this software supports (${LATEST_SCHEMA_VERSION}); upgrade tinyml-footprint`);
   }
-  for (const migration of MIGRATIONS) {
-    const apply = db.transaction(() => {
-      if (userVersion(db) >= migration.version) return;
-      db.exec(migration.sql);
-      // user_version lives in the database header, so this write commits or rolls back with the migration.
-      db.pragma(`user_version = ${migration.version}`);
-    });
-    apply.immediate();
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (const migration of MIGRATIONS) {
+      const apply = db.transaction(() => {
+        if (userVersion(db) >= migration.version) return;
+        db.exec(migration.sql);
+        // user_version lives in the database header, so this write commits or rolls back with the migration.
+        db.pragma(`user_version = ${migration.version}`);
+      });
+      apply.immediate();
+    }
+    const to = userVersion(db);
+    const foreignKeyViolations = to === from ? 0 : db.prepare<[], { n: number }>('SELECT count(*) AS n FROM pragma_foreign_key_check').get()!.n;
+    return { from, to, foreignKeyViolations };
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys === 1 ? 'ON' : 'OFF'}`);
   }
-  return { from, to: userVersion(db) };
 }

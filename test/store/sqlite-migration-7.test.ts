@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate } from '../../src/store/sqlite/migrations.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { LATEST_SCHEMA_VERSION, MIGRATION_BUSY_TIMEOUT_MS, MIGRATIONS, migrate } from '../../src/store/sqlite/migrations.js';
+import { SQLITE_BUSY_TIMEOUT_MS, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { contractDevice } from './store-contract.js';
 
 const WINDOW_COLUMNS = 'device_id, seq, start_ms, duration_s, energy_j, sample_count, inference_count, source, received_ms, start_stamped_by';
@@ -88,6 +88,49 @@ describe('SQLite migrations and foreign keys', () => {
     expect(migrate(db)).toMatchObject({ from: 6, to: LATEST_SCHEMA_VERSION });
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(() => db.exec(`INSERT INTO energy_windows (${WINDOW_COLUMNS}) VALUES ('ghost', 0, 1000, 1, 1, 1, 0, 'http', 0, 'device')`)).toThrow(/FOREIGN KEY/);
+    db.close();
+  });
+});
+
+describe('SQLite migrations and the write lock', () => {
+  let dir: string;
+  let file: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyml-migration7-'));
+    file = path.join(dir, 'store.db');
+  });
+
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('opens a migrated file while another connection holds the write lock (a rebuild under way elsewhere)', async () => {
+    await SqliteStore.open(file).close();
+    const writer = new Database(file);
+    writer.exec('BEGIN IMMEDIATE');
+    try {
+      // Before: every migration took BEGIN IMMEDIATE, so this waited SQLITE_BUSY_TIMEOUT_MS and failed (database is locked).
+      const store = SqliteStore.open(file);
+      expect(store.schemaMigration).toEqual({ from: LATEST_SCHEMA_VERSION, to: LATEST_SCHEMA_VERSION, foreignKeyViolations: 0 });
+      await store.close();
+    } finally {
+      writer.exec('ROLLBACK');
+      writer.close();
+    }
+  });
+
+  it('a migration waits MIGRATION_BUSY_TIMEOUT_MS for the write lock; the connection gets its own busy timeout back', () => {
+    versionSixFile(file, '');
+    const db = new Database(file);
+    db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    const timeoutsMs: unknown[] = [];
+    const exec = db.exec.bind(db);
+    db.exec = (sql: string): Database.Database => {
+      timeoutsMs.push(db.pragma('busy_timeout', { simple: true }));
+      return exec(sql);
+    };
+    expect(migrate(db)).toMatchObject({ from: 6, to: LATEST_SCHEMA_VERSION });
+    expect(timeoutsMs).toEqual([MIGRATION_BUSY_TIMEOUT_MS]);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(SQLITE_BUSY_TIMEOUT_MS);
     db.close();
   });
 });

@@ -226,13 +226,22 @@ export interface MigrationOutcome {
   foreignKeyViolations: number;
 }
 
+/**
+ * Milliseconds a migration waits for the write lock (SQLite's busy_timeout while migrate() runs; the store's own
+ * SQLITE_BUSY_TIMEOUT_MS is 5 s). Another process may hold it for a whole migration: rebuilding energy_windows took
+ * 10 s at 2.2 M windows (docs/capacity.md), so 5 minutes lets a second process wait for a rebuild of some 60 M windows
+ * instead of failing with `database is locked`, then find the file migrated.
+ */
+export const MIGRATION_BUSY_TIMEOUT_MS = 300_000;
+
 function userVersion(db: Database.Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
 /**
  * Bring `db` to LATEST_SCHEMA_VERSION. Each migration runs in its own IMMEDIATE transaction and re-reads
- * user_version inside it, so two processes opening the same new file at once apply each migration exactly once.
+ * user_version inside it, so two processes opening the same new file at once apply each migration exactly once: the
+ * second waits for the lock (MIGRATION_BUSY_TIMEOUT_MS), then finds the migration applied.
  * Foreign key enforcement is off while they run and restored after (the table rebuild procedure of
  * https://www.sqlite.org/lang_altertable.html section 7: the pragma cannot change inside a transaction), so a
  * rebuild copies a row whose parent is gone instead of failing; such rows are counted, not dropped.
@@ -248,8 +257,13 @@ export function migrate(db: Database.Database): MigrationOutcome {
   if (from > LATEST_SCHEMA_VERSION) {
     throw new ConfigError(`database schema version ${from} is newer than this software supports (${LATEST_SCHEMA_VERSION}); upgrade tinyml-footprint`);
   }
+  // Read without the write lock (a WAL reader is not blocked by a writer): a file at the latest version, the usual
+  // open, does not wait for another process's transaction, a migration included.
+  if (from === LATEST_SCHEMA_VERSION) return { from, to: from, foreignKeyViolations: 0 };
   const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  const busyTimeoutMs = db.pragma('busy_timeout', { simple: true }) as number;
   db.pragma('foreign_keys = OFF');
+  db.pragma(`busy_timeout = ${MIGRATION_BUSY_TIMEOUT_MS}`);
   try {
     for (const migration of MIGRATIONS) {
       const apply = db.transaction(() => {
@@ -265,5 +279,6 @@ export function migrate(db: Database.Database): MigrationOutcome {
     return { from, to, foreignKeyViolations };
   } finally {
     db.pragma(`foreign_keys = ${foreignKeys === 1 ? 'ON' : 'OFF'}`);
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
   }
 }

@@ -134,3 +134,24 @@ describe('SQLite migrations and the write lock', () => {
     db.close();
   });
 });
+
+describe('SQLite migration 7 and the WAL', () => {
+  let dir: string;
+  let file: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyml-migration7-'));
+    file = path.join(dir, 'store.db');
+  });
+
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('truncates the WAL the rebuild filled', async () => {
+    const rows = Array.from({ length: 2_000 }, (_, i) => `('d1', ${i}, ${1000 + i * 1000}, 1, 1, 1, 0, 'http', 0, 'device', ${i + 1})`);
+    versionSixFile(file, `INSERT INTO energy_windows (${WINDOW_COLUMNS}, commit_seq) VALUES ${rows.join(', ')};`);
+    const store = SqliteStore.open(file);
+    expect(await store.outboxHead()).toBe(2_000);
+    expect(fs.statSync(`${file}-wal`).size).toBe(0);
+    await store.close();
+  });
+});

@@ -495,6 +495,9 @@ export class SqliteStore implements Store, WindowOutbox {
       db.pragma('foreign_keys = ON');
       const schemaMigration = migrate(db);
       if (file !== ':memory:') {
+        // A migration that rebuilt a table left its new pages in the WAL (as large as the table); without this the
+        // file stays that size for the process's life (checkpoints reuse it, never shrink it).
+        if (schemaMigration.to !== schemaMigration.from) db.pragma('wal_checkpoint(TRUNCATE)');
         const { syncFile, close } = (options.openWalSync ?? openWalSyncFile)(file);
         wal = { sync: new WalSync(syncFile), close };
         db.pragma('synchronous = NORMAL');

@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LATEST_SCHEMA_VERSION, MIGRATION_BUSY_TIMEOUT_MS, MIGRATIONS, migrate } from '../../src/store/sqlite/migrations.js';
 import { SQLITE_BUSY_TIMEOUT_MS, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { contractDevice } from './store-contract.js';
 
+const originalPrepare = Database.prototype.prepare;
 const WINDOW_COLUMNS = 'device_id, seq, start_ms, duration_s, energy_j, sample_count, inference_count, source, received_ms, start_stamped_by';
 
 /** A version-6 file as that software left it, with `sql` run on it (foreign keys off, as in the sqlite3 CLI). */
@@ -153,5 +154,34 @@ describe('SQLite migration 7 and the WAL', () => {
     expect(await store.outboxHead()).toBe(2_000);
     expect(fs.statSync(`${file}-wal`).size).toBe(0);
     await store.close();
+  });
+});
+
+describe("SQLite schema 7: the window lists' plans", () => {
+  it('walk a start index in the order of the lists, without a sort (listWindows, listInferenceSpans, the range pages)', async () => {
+    // The statements the store itself prepares, so that the plans are those of its SQL.
+    const prepared: string[] = [];
+    const prepare = vi.spyOn(Database.prototype, 'prepare').mockImplementation(function (this: Database.Database, sql: string) {
+      prepared.push(sql);
+      return originalPrepare.call(this, sql);
+    } as never);
+    const store = SqliteStore.open(':memory:');
+    prepare.mockRestore();
+    await store.close();
+    const lists = prepared.filter((sql) => /FROM energy_windows WHERE device_id = \?/.test(sql) && /ORDER BY start_ms.*LIMIT \?/s.test(sql));
+    const db = new Database(':memory:');
+    migrate(db);
+    const plans = lists.map((sql) =>
+      db
+        .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(...Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => 1))
+        .map((row) => row.detail),
+    );
+    db.close();
+    expect(plans).toEqual([
+      [expect.stringMatching(/^SEARCH energy_windows USING INDEX energy_windows_device_start \(device_id=\?\)$/)],
+      [expect.stringMatching(/^SEARCH energy_windows USING INDEX energy_windows_inference_spans \(device_id=\?\)$/)],
+      [expect.stringMatching(/^SEARCH energy_windows USING INDEX energy_windows_device_start \(device_id=\? AND start_ms>\? AND start_ms<\?\)$/)],
+    ]);
   });
 });

@@ -249,6 +249,30 @@ describe('FootprintCache: what a device adds, kept between its requests', () => 
     expect(serve({ ...asks[undeployed]!, nowMs: asks[undeployed]!.nowMs + 5_000 })).toBe(tags[undeployed]![0]);
   });
 
+  it("a presence's since alone or via alone, the device and aggregate objects the same: a new body and a new tag", () => {
+    const cache = new FootprintCache(catalogue);
+    const d = device('a', SEED_DEFAULT_SPEC, '2025-06-01T00:00:00Z');
+    const agg = aggregate('a', 0.01, 3);
+    const since: DevicePresence = { state: 'online', sinceMs: NOW_MS - 2_000, via: 'status' };
+    const laterSince: DevicePresence = { ...since, sinceMs: NOW_MS - 1_000 };
+    const otherVia: DevicePresence = { ...laterSince, via: 'connection' };
+    const serve = (presence: DevicePresence): { body: string; etag: string } => {
+      const served = cache.serve(d, agg, NOW_MS, THRESHOLD_MS, presence);
+      expect(served.body).toBe(JSON.stringify(deviceFootprint(catalogue, d, agg, NOW_MS, THRESHOLD_MS, presence)));
+      return { body: served.body, etag: served.etag };
+    };
+    serve(since);
+    const first = serve(since); // the second request: served from the kept parts
+    expect(cache.headHits).toBe(0);
+    const sinceChanged = serve(laterSince);
+    expect(cache.headHits).toBe(1);
+    expect(sinceChanged.body).not.toBe(first.body);
+    expect(sinceChanged.etag).not.toBe(first.etag);
+    const viaChanged = serve(otherVia);
+    expect(viaChanged.body).not.toBe(sinceChanged.body);
+    expect(viaChanged.etag).not.toBe(sinceChanged.etag);
+  });
+
   it('keeps the parts of a device from its second request on, of at most MAX_FOOTPRINT_HEADS devices, the least recently asked forgotten first', () => {
     const cache = new FootprintCache(catalogue);
     const devices = Array.from({ length: MAX_FOOTPRINT_HEADS + 2 }, (_, index) => device(`d${index}`, SEED_DEFAULT_SPEC));

@@ -54,8 +54,8 @@ describe('SqliteStore (SQLite-specific)', () => {
 
     it('create the schema and set user_version; migrate() on a current database does nothing', () => {
       const db = new Database(':memory:');
-      expect(migrate(db)).toEqual({ from: 0, to: LATEST_SCHEMA_VERSION });
-      expect(migrate(db)).toEqual({ from: LATEST_SCHEMA_VERSION, to: LATEST_SCHEMA_VERSION });
+      expect(migrate(db)).toEqual({ from: 0, to: LATEST_SCHEMA_VERSION, foreignKeyViolations: 0 });
+      expect(migrate(db)).toEqual({ from: LATEST_SCHEMA_VERSION, to: LATEST_SCHEMA_VERSION, foreignKeyViolations: 0 });
       expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
       const tables = db
         .prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")

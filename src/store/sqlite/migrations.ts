@@ -172,7 +172,10 @@ export const MIGRATIONS: readonly Migration[] = [
       -- b-tree (a unique index). Keyed by the commit number (commit_seq is the rowid: strictly increasing, so every
       -- insert appends to the last page), the identity is a narrow unique index, which the duplicate check reads as
       -- before. The start indexes name seq and seq_use, which the WITHOUT ROWID key gave them implicitly: the window
-      -- lists' order (start_ms, seq, seq_use) stays an index walk. Every row has its commit number since version 5.
+      -- lists' order (start_ms, seq, seq_use) stays an index walk. commit_seq has been nullable since version 5: a
+      -- version-4 process still writing to a file another process had migrated left rows without a number, which the
+      -- outbox never read (commit_seq > cursor). The numbered rows keep theirs; the others get numbers after the head
+      -- (a NULL into the rowid takes max(rowid) + 1), in start order, so the outbox delivers them once, after the head.
       CREATE TABLE energy_windows_v7 (
         device_id        TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
         seq              INTEGER NOT NULL,
@@ -195,7 +198,12 @@ export const MIGRATIONS: readonly Migration[] = [
           inference_count, source, received_ms, start_stamped_by, seq_use, instrument, span, commit_seq)
         SELECT device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w,
           inference_count, source, received_ms, start_stamped_by, seq_use, instrument, span, commit_seq
-        FROM energy_windows ORDER BY commit_seq;
+        FROM energy_windows WHERE commit_seq IS NOT NULL ORDER BY commit_seq;
+      INSERT INTO energy_windows_v7 (device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w,
+          inference_count, source, received_ms, start_stamped_by, seq_use, instrument, span)
+        SELECT device_id, seq, start_ms, duration_s, energy_j, sample_count, min_power_w, max_power_w,
+          inference_count, source, received_ms, start_stamped_by, seq_use, instrument, span
+        FROM energy_windows WHERE commit_seq IS NULL ORDER BY start_ms, device_id, seq, seq_use;
       DROP TABLE energy_windows;
       ALTER TABLE energy_windows_v7 RENAME TO energy_windows;
       CREATE UNIQUE INDEX energy_windows_identity ON energy_windows (device_id, seq, seq_use);
@@ -211,7 +219,20 @@ export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
 export interface MigrationOutcome {
   from: number;
   to: number;
+  /**
+   * Rows whose parent row is missing (PRAGMA foreign_key_check after the migrations applied; 0 when none applied),
+   * e.g. the windows of a device deleted with the sqlite3 CLI, whose foreign_keys is off. They are kept as they were.
+   */
+  foreignKeyViolations: number;
 }
+
+/**
+ * Milliseconds a migration waits for the write lock (SQLite's busy_timeout while migrate() runs; the store's own
+ * SQLITE_BUSY_TIMEOUT_MS is 5 s). Another process may hold it for a whole migration: rebuilding energy_windows took
+ * 10 s at 2.2 M windows (docs/capacity.md), so 5 minutes lets a second process wait for a rebuild of some 60 M windows
+ * instead of failing with `database is locked`, then find the file migrated.
+ */
+export const MIGRATION_BUSY_TIMEOUT_MS = 300_000;
 
 function userVersion(db: Database.Database): number {
   return db.pragma('user_version', { simple: true }) as number;
@@ -219,7 +240,11 @@ function userVersion(db: Database.Database): number {
 
 /**
  * Bring `db` to LATEST_SCHEMA_VERSION. Each migration runs in its own IMMEDIATE transaction and re-reads
- * user_version inside it, so two processes opening the same new file at once apply each migration exactly once.
+ * user_version inside it, so two processes opening the same new file at once apply each migration exactly once: the
+ * second waits for the lock (MIGRATION_BUSY_TIMEOUT_MS), then finds the migration applied.
+ * Foreign key enforcement is off while they run and restored after (the table rebuild procedure of
+ * https://www.sqlite.org/lang_altertable.html section 7: the pragma cannot change inside a transaction), so a
+ * rebuild copies a row whose parent is gone instead of failing; such rows are counted, not dropped.
  * Throws ConfigError when the file was written by a newer version of the software.
  */
 export function migrate(db: Database.Database): MigrationOutcome {
@@ -232,14 +257,28 @@ export function migrate(db: Database.Database): MigrationOutcome {
   if (from > LATEST_SCHEMA_VERSION) {
     throw new ConfigError(`database schema version ${from} is newer than this software supports (${LATEST_SCHEMA_VERSION}); upgrade tinyml-footprint`);
   }
-  for (const migration of MIGRATIONS) {
-    const apply = db.transaction(() => {
-      if (userVersion(db) >= migration.version) return;
-      db.exec(migration.sql);
-      // user_version lives in the database header, so this write commits or rolls back with the migration.
-      db.pragma(`user_version = ${migration.version}`);
-    });
-    apply.immediate();
+  // Read without the write lock (a WAL reader is not blocked by a writer): a file at the latest version, the usual
+  // open, does not wait for another process's transaction, a migration included.
+  if (from === LATEST_SCHEMA_VERSION) return { from, to: from, foreignKeyViolations: 0 };
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  const busyTimeoutMs = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  db.pragma(`busy_timeout = ${MIGRATION_BUSY_TIMEOUT_MS}`);
+  try {
+    for (const migration of MIGRATIONS) {
+      const apply = db.transaction(() => {
+        if (userVersion(db) >= migration.version) return;
+        db.exec(migration.sql);
+        // user_version lives in the database header, so this write commits or rolls back with the migration.
+        db.pragma(`user_version = ${migration.version}`);
+      });
+      apply.immediate();
+    }
+    const to = userVersion(db);
+    const foreignKeyViolations = to === from ? 0 : db.prepare<[], { n: number }>('SELECT count(*) AS n FROM pragma_foreign_key_check').get()!.n;
+    return { from, to, foreignKeyViolations };
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys === 1 ? 'ON' : 'OFF'}`);
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
   }
-  return { from, to: userVersion(db) };
 }

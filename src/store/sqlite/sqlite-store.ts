@@ -40,7 +40,7 @@ import type {
 } from '../store.js';
 import type { DeadLetter, OutboxEntry, WindowOutbox } from '../window-outbox.js';
 import type { StoredWindow } from '../window-store.js';
-import { migrate } from './migrations.js';
+import { migrate, type MigrationOutcome } from './migrations.js';
 import { openWalSyncFile, WalSync } from './wal-sync.js';
 
 /**
@@ -445,6 +445,8 @@ export class SqliteStore implements Store, WindowOutbox {
     private readonly clock: () => number,
     /** null for ':memory:' (nothing to make durable). */
     private readonly wal: { sync: WalSync; close: () => void } | null,
+    /** What opening did to the schema; its foreignKeyViolations are rows kept without their parent (migrations.ts). */
+    readonly schemaMigration: MigrationOutcome,
   ) {
     this.statements = new Statements(db);
     // Write transactions are IMMEDIATE: they take the write lock up front, so a second connection waits
@@ -491,13 +493,16 @@ export class SqliteStore implements Store, WindowOutbox {
       // Migrations under FULL; then NORMAL plus our own fdatasync of the WAL before each write resolves (file comment).
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
-      migrate(db);
+      const schemaMigration = migrate(db);
       if (file !== ':memory:') {
+        // A migration that rebuilt a table left its new pages in the WAL (as large as the table); without this the
+        // file stays that size for the process's life (checkpoints reuse it, never shrink it).
+        if (schemaMigration.to !== schemaMigration.from) db.pragma('wal_checkpoint(TRUNCATE)');
         const { syncFile, close } = (options.openWalSync ?? openWalSyncFile)(file);
         wal = { sync: new WalSync(syncFile), close };
         db.pragma('synchronous = NORMAL');
       }
-      return new SqliteStore(db, options.clock ?? Date.now, wal);
+      return new SqliteStore(db, options.clock ?? Date.now, wal, schemaMigration);
     } catch (error) {
       wal?.close();
       db.close();

@@ -1,0 +1,187 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LATEST_SCHEMA_VERSION, MIGRATION_BUSY_TIMEOUT_MS, MIGRATIONS, migrate } from '../../src/store/sqlite/migrations.js';
+import { SQLITE_BUSY_TIMEOUT_MS, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { contractDevice } from './store-contract.js';
+
+const originalPrepare = Database.prototype.prepare;
+const WINDOW_COLUMNS = 'device_id, seq, start_ms, duration_s, energy_j, sample_count, inference_count, source, received_ms, start_stamped_by';
+
+/** A version-6 file as that software left it, with `sql` run on it (foreign keys off, as in the sqlite3 CLI). */
+function versionSixFile(file: string, sql: string): void {
+  const db = new Database(file);
+  db.pragma('foreign_keys = OFF');
+  for (const migration of MIGRATIONS.slice(0, 6)) db.exec(migration.sql);
+  db.pragma('user_version = 6');
+  const spec = JSON.stringify(contractDevice('d1').spec);
+  db.exec(
+    `INSERT INTO devices VALUES ('d1', 'd1', NULL, 'kws-typical', 'none', 'epa', 5, NULL, '${spec}', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z');`,
+  );
+  db.exec(sql);
+  db.close();
+}
+
+describe('SQLite migration 7 on version-6 files', () => {
+  let dir: string;
+  let file: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyml-migration7-'));
+    file = path.join(dir, 'store.db');
+  });
+
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('numbers windows without a commit number (written by a version-4 process) after the head, in start order', async () => {
+    versionSixFile(
+      file,
+      `INSERT INTO energy_windows (${WINDOW_COLUMNS}, commit_seq) VALUES ('d1', 0, 1000, 1, 1, 1, 0, 'http', 0, 'device', 1);
+       INSERT INTO energy_windows (${WINDOW_COLUMNS}, commit_seq) VALUES ('d1', 1, 2000, 1, 1, 1, 0, 'http', 0, 'device', 2);
+       -- as version-4 software's INSERT (no commit_seq in its column list) wrote them into a version-5+ file
+       INSERT INTO energy_windows (${WINDOW_COLUMNS}) VALUES ('d1', 3, 4000, 1, 1, 1, 0, 'http', 0, 'device');
+       INSERT INTO energy_windows (${WINDOW_COLUMNS}) VALUES ('d1', 2, 3000, 1, 1, 1, 0, 'http', 0, 'device');`,
+    );
+    const store = SqliteStore.open(file);
+    expect((await store.readOutbox(0, 10)).map((entry) => [entry.commitSeq, entry.window.seq])).toEqual([
+      [1, 0],
+      [2, 1],
+      [3, 2],
+      [4, 3],
+    ]);
+    expect(await store.outboxHead()).toBe(4);
+    await store.close();
+  });
+});
+
+describe('SQLite migrations and foreign keys', () => {
+  let dir: string;
+  let file: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyml-migration7-'));
+    file = path.join(dir, 'store.db');
+  });
+
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("keeps and counts a window whose device was deleted with foreign keys off (the sqlite3 CLI's default)", async () => {
+    versionSixFile(
+      file,
+      `INSERT INTO energy_windows (${WINDOW_COLUMNS}, commit_seq) VALUES ('gone', 0, 1000, 1, 1, 1, 0, 'http', 0, 'device', 1);
+       INSERT INTO energy_windows (${WINDOW_COLUMNS}, commit_seq) VALUES ('d1', 0, 1000, 1, 1, 1, 0, 'http', 0, 'device', 2);`,
+    );
+    const store = SqliteStore.open(file);
+    expect(store.schemaMigration).toEqual({ from: 6, to: LATEST_SCHEMA_VERSION, foreignKeyViolations: 1 });
+    expect((await store.readOutbox(0, 10)).map((entry) => [entry.commitSeq, entry.window.deviceId])).toEqual([
+      [1, 'gone'],
+      [2, 'd1'],
+    ]);
+    await store.close();
+  });
+
+  it('restores foreign key enforcement after migrating', () => {
+    versionSixFile(file, '');
+    const db = new Database(file);
+    db.pragma('foreign_keys = ON');
+    expect(migrate(db)).toMatchObject({ from: 6, to: LATEST_SCHEMA_VERSION });
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(() => db.exec(`INSERT INTO energy_windows (${WINDOW_COLUMNS}) VALUES ('ghost', 0, 1000, 1, 1, 1, 0, 'http', 0, 'device')`)).toThrow(/FOREIGN KEY/);
+    db.close();
+  });
+});
+
+describe('SQLite migrations and the write lock', () => {
+  let dir: string;
+  let file: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyml-migration7-'));
+    file = path.join(dir, 'store.db');
+  });
+
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('opens a migrated file while another connection holds the write lock (a rebuild under way elsewhere)', async () => {
+    await SqliteStore.open(file).close();
+    const writer = new Database(file);
+    writer.exec('BEGIN IMMEDIATE');
+    try {
+      // Before: every migration took BEGIN IMMEDIATE, so this waited SQLITE_BUSY_TIMEOUT_MS and failed (database is locked).
+      const store = SqliteStore.open(file);
+      expect(store.schemaMigration).toEqual({ from: LATEST_SCHEMA_VERSION, to: LATEST_SCHEMA_VERSION, foreignKeyViolations: 0 });
+      await store.close();
+    } finally {
+      writer.exec('ROLLBACK');
+      writer.close();
+    }
+  });
+
+  it('a migration waits MIGRATION_BUSY_TIMEOUT_MS for the write lock; the connection gets its own busy timeout back', () => {
+    versionSixFile(file, '');
+    const db = new Database(file);
+    db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    const timeoutsMs: unknown[] = [];
+    const exec = db.exec.bind(db);
+    db.exec = (sql: string): Database.Database => {
+      timeoutsMs.push(db.pragma('busy_timeout', { simple: true }));
+      return exec(sql);
+    };
+    expect(migrate(db)).toMatchObject({ from: 6, to: LATEST_SCHEMA_VERSION });
+    expect(timeoutsMs).toEqual([MIGRATION_BUSY_TIMEOUT_MS]);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(SQLITE_BUSY_TIMEOUT_MS);
+    db.close();
+  });
+});
+
+describe('SQLite migration 7 and the WAL', () => {
+  let dir: string;
+  let file: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyml-migration7-'));
+    file = path.join(dir, 'store.db');
+  });
+
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('truncates the WAL the rebuild filled', async () => {
+    const rows = Array.from({ length: 2_000 }, (_, i) => `('d1', ${i}, ${1000 + i * 1000}, 1, 1, 1, 0, 'http', 0, 'device', ${i + 1})`);
+    versionSixFile(file, `INSERT INTO energy_windows (${WINDOW_COLUMNS}, commit_seq) VALUES ${rows.join(', ')};`);
+    const store = SqliteStore.open(file);
+    expect(await store.outboxHead()).toBe(2_000);
+    expect(fs.statSync(`${file}-wal`).size).toBe(0);
+    await store.close();
+  });
+});
+
+describe("SQLite schema 7: the window lists' plans", () => {
+  it('walk a start index in the order of the lists, without a sort (listWindows, listInferenceSpans, the range pages)', async () => {
+    // The statements the store itself prepares, so that the plans are those of its SQL.
+    const prepared: string[] = [];
+    const prepare = vi.spyOn(Database.prototype, 'prepare').mockImplementation(function (this: Database.Database, sql: string) {
+      prepared.push(sql);
+      return originalPrepare.call(this, sql);
+    } as never);
+    const store = SqliteStore.open(':memory:');
+    prepare.mockRestore();
+    await store.close();
+    const lists = prepared.filter((sql) => /FROM energy_windows WHERE device_id = \?/.test(sql) && /ORDER BY start_ms.*LIMIT \?/s.test(sql));
+    const db = new Database(':memory:');
+    migrate(db);
+    const plans = lists.map((sql) =>
+      db
+        .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(...Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => 1))
+        .map((row) => row.detail),
+    );
+    db.close();
+    expect(plans).toEqual([
+      [expect.stringMatching(/^SEARCH energy_windows USING INDEX energy_windows_device_start \(device_id=\?\)$/)],
+      [expect.stringMatching(/^SEARCH energy_windows USING INDEX energy_windows_inference_spans \(device_id=\?\)$/)],
+      [expect.stringMatching(/^SEARCH energy_windows USING INDEX energy_windows_device_start \(device_id=\? AND start_ms>\? AND start_ms<\?\)$/)],
+    ]);
+  });
+});

@@ -12,6 +12,7 @@ import { PresenceRegistry } from '../live/device-presence.js';
 import { LiveBus } from '../live/live-bus.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import { HealthRegistry } from '../obs/health-registry.js';
+import type { Logger } from '../obs/logger.js';
 import { assertSpecResolves } from '../service/device-footprint.js';
 import { DATABASE_FILE } from '../store/data-dir.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
@@ -26,6 +27,17 @@ export function storeFileIn(dataDir: string): string {
 export function openStoreFile(file: string): SqliteStore {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   return SqliteStore.open(file);
+}
+
+/** A migration of the store file at start: said once; rows it found without their parent row (kept) are a warning. */
+export function logSchemaMigration(log: Logger, store: SqliteStore): void {
+  const { from, to, foreignKeyViolations } = store.schemaMigration;
+  if (from === to) return;
+  log.info('store schema migrated', { from, to });
+  if (foreignKeyViolations > 0)
+    log.warn('store rows without their parent row (e.g. windows of a device deleted outside the service), kept as they were', {
+      rows: foreignKeyViolations,
+    });
 }
 
 /** The catalogue, checked against the spec announced devices get: it must resolve, or their footprints would all fail. */

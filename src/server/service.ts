@@ -16,7 +16,7 @@ import type { LayerState, Readiness } from '../http/routes/probes.js';
 import type { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { resolveApiToken } from './api-token.js';
-import { catalogueFor, createPipeline, openStoreFile, storeFileIn } from './compose.js';
+import { catalogueFor, createPipeline, logSchemaMigration, openStoreFile, storeFileIn } from './compose.js';
 import type { AnyServiceLayer, AttachedLayer, LayerContext, Stoppable } from './layer.js';
 import type { ServeConfig } from './serve-config.js';
 import { sharedFleetFor } from './shared-fleet.js';
@@ -69,6 +69,7 @@ export async function startService(config: ServeConfig, options: StartOptions = 
   let store: Store = options.store ?? openStoreFile(storeFileIn(config.dataDir));
   let startOptions = options;
   if (options.store === undefined) {
+    logSchemaMigration(log, store as SqliteStore);
     const shared = sharedFleetFor(config, store as SqliteStore);
     if (shared !== undefined) {
       store = shared.store;

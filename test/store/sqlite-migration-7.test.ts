@@ -4,7 +4,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LATEST_SCHEMA_VERSION, MIGRATION_BUSY_TIMEOUT_MS, MIGRATIONS, migrate } from '../../src/store/sqlite/migrations.js';
+import { logSchemaMigration } from '../../src/server/compose.js';
 import { SQLITE_BUSY_TIMEOUT_MS, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { RecordingLogger } from '../helpers/recording-logger.js';
 import { contractDevice } from './store-contract.js';
 
 const originalPrepare = Database.prototype.prepare;
@@ -80,6 +82,23 @@ describe('SQLite migrations and foreign keys', () => {
       [2, 'd1'],
     ]);
     await store.close();
+  });
+
+  it('the service says the migration once, and warns of the rows kept without their parent', async () => {
+    versionSixFile(file, `INSERT INTO energy_windows (${WINDOW_COLUMNS}, commit_seq) VALUES ('gone', 0, 1000, 1, 1, 1, 0, 'http', 0, 'device', 1);`);
+    const log = new RecordingLogger();
+    const store = SqliteStore.open(file);
+    logSchemaMigration(log, store);
+    expect(log.lines.map((line) => [line.level, line.fields])).toEqual([
+      ['info', { from: 6, to: LATEST_SCHEMA_VERSION }],
+      ['warn', { rows: 1 }],
+    ]);
+    await store.close();
+    const again = new RecordingLogger();
+    const reopened = SqliteStore.open(file);
+    logSchemaMigration(again, reopened);
+    expect(again.lines).toEqual([]);
+    await reopened.close();
   });
 
   it('restores foreign key enforcement after migrating', () => {

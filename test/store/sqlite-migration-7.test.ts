@@ -26,17 +26,17 @@ function versionSixFile(file: string, sql: string): void {
   db.close();
 }
 
+let dir: string;
+let file: string;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyml-migration7-'));
+  file = path.join(dir, 'store.db');
+});
+
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
 describe('SQLite migration 7 on version-6 files', () => {
-  let dir: string;
-  let file: string;
-
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyml-migration7-'));
-    file = path.join(dir, 'store.db');
-  });
-
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
   it('numbers windows without a commit number (written by a version-4 process) after the head, in start order', async () => {
     versionSixFile(
       file,
@@ -59,16 +59,6 @@ describe('SQLite migration 7 on version-6 files', () => {
 });
 
 describe('SQLite migrations and foreign keys', () => {
-  let dir: string;
-  let file: string;
-
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyml-migration7-'));
-    file = path.join(dir, 'store.db');
-  });
-
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
   it("keeps and counts a window whose device was deleted with foreign keys off (the sqlite3 CLI's default)", async () => {
     versionSixFile(
       file,
@@ -113,16 +103,6 @@ describe('SQLite migrations and foreign keys', () => {
 });
 
 describe('SQLite migrations and the write lock', () => {
-  let dir: string;
-  let file: string;
-
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyml-migration7-'));
-    file = path.join(dir, 'store.db');
-  });
-
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
   it('opens a migrated file while another connection holds the write lock (a rebuild under way elsewhere)', async () => {
     await SqliteStore.open(file).close();
     const writer = new Database(file);
@@ -156,16 +136,6 @@ describe('SQLite migrations and the write lock', () => {
 });
 
 describe('SQLite migration 7 and the WAL', () => {
-  let dir: string;
-  let file: string;
-
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyml-migration7-'));
-    file = path.join(dir, 'store.db');
-  });
-
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
   it('truncates the WAL the rebuild filled', async () => {
     const rows = Array.from({ length: 2_000 }, (_, i) => `('d1', ${i}, ${1000 + i * 1000}, 1, 1, 1, 0, 'http', 0, 'device', ${i + 1})`);
     versionSixFile(file, `INSERT INTO energy_windows (${WINDOW_COLUMNS}, commit_seq) VALUES ${rows.join(', ')};`);

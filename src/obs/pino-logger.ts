@@ -5,16 +5,7 @@ export interface PinoLoggerOptions {
   level: LogLevel;
   /** File descriptor (default 2, stderr) or a stream (tests). */
   destination?: number | NodeJS.WritableStream;
-  /** For a file descriptor: bytes held before lines are dropped (default MAX_BUFFERED_LOG_BYTES; tests make it small). */
-  maxBufferedBytes?: number;
 }
-
-/**
- * Bytes of log lines held while the file descriptor takes them slower than the service writes them (a pipe whose
- * reader stalled, a full disk): about 40 000 access-log lines, seconds of a busy service. Past it a line is dropped and
- * counted (linesDropped: /api/health's `log` source, /metrics), so a stalled reader costs lines, never the heap.
- */
-export const MAX_BUFFERED_LOG_BYTES = 8 * 1024 * 1024;
 
 /**
  * Bytes of log lines gathered before a write to the file descriptor: about 16 access-log lines. Each write is an
@@ -34,12 +25,8 @@ export const LOG_FLUSH_INTERVAL_MS = 100;
 /** The service's logger: pino, one JSON object per line (`level`, `time`, `msg`, the fields), on stderr by default. */
 export function pinoLogger(options: PinoLoggerOptions): Logger {
   const settings = { level: options.level, base: { pid: process.pid }, timestamp: isoTimeOncePerMs };
-  const dropped = { lines: 0 };
-  const destination =
-    typeof options.destination === 'object'
-      ? options.destination
-      : fdDestination(options.destination ?? 2, options.maxBufferedBytes ?? MAX_BUFFERED_LOG_BYTES, () => (dropped.lines += 1));
-  return adapt(pino(settings, destination), dropped);
+  const destination = typeof options.destination === 'object' ? options.destination : fdDestination(options.destination ?? 2);
+  return adapt(pino(settings, destination));
 }
 
 /**
@@ -50,20 +37,14 @@ export function pinoLogger(options: PinoLoggerOptions): Logger {
  * batch's length as a number and copies a batch once, when it writes; a line costs its own encoding. pino.destination
  * still registers the exit flush (flushSync at `exit`) and drops EPIPE as for any sonic-boom it makes.
  */
-function fdDestination(
-  fd: number,
-  maxBufferedBytes: number,
-  onDrop: () => void,
-): { write(line: string): boolean; flush(callback?: (error?: Error) => void): void; flushSync(): void } {
+function fdDestination(fd: number): { write(line: string): boolean; flush(callback?: (error?: Error) => void): void; flushSync(): void } {
   const boom = pino.destination({
     dest: fd,
     sync: false,
     minLength: MIN_WRITE_BYTES,
     periodicFlush: LOG_FLUSH_INTERVAL_MS,
     contentMode: 'buffer',
-    maxLength: maxBufferedBytes,
   });
-  boom.on('drop', onDrop);
   // flushSync: pino's fatal() writes what is buffered synchronously when its stream has it (the process may be about to die).
   return {
     write: (line) => boom.write(Buffer.from(line) as unknown as string),
@@ -93,7 +74,7 @@ function isoTimeOncePerMs(): string {
  * instance's destination, from pino's documented symbols: a sonic-boom or a plain stream here, neither needing pino's
  * per-line metadata (that is multistream's). test/http/access-line.test.ts compares the two lines.
  */
-function adapt(instance: PinoInstance, dropped: { readonly lines: number }): Logger {
+function adapt(instance: PinoInstance): Logger {
   const at =
     (level: 'fatal' | 'error' | 'warn' | 'info' | 'debug') =>
     (message: string, fields?: LogFields): void => {
@@ -112,8 +93,7 @@ function adapt(instance: PinoInstance, dropped: { readonly lines: number }): Log
     warn: at('warn'),
     info: at('info'),
     debug: at('debug'),
-    child: (childBindings) => adapt(instance.child(childBindings), dropped),
-    linesDropped: () => dropped.lines,
+    child: (childBindings) => adapt(instance.child(childBindings)),
     isLevelEnabled: (level) => instance.isLevelEnabled(level),
     writeJsonFields: (level, message, fieldsJson) => {
       if (message !== lastMessage) {

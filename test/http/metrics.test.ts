@@ -3,9 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_FAMILY } from '../../src/http/http-stats.js';
 import { INGEST_FAMILY } from '../../src/ingest/ingest-service.js';
 import { metricName, rejectedMetricName } from '../../src/obs/counters.js';
-import type { SourceStatus } from '../../src/obs/health-registry.js';
-import { LOG_FAMILY } from '../../src/obs/log-stats.js';
-import { silentLogger, type Logger } from '../../src/obs/logger.js';
 import { parsePrometheusText, sampleValue, type MetricFamily } from '../helpers/prom-text.js';
 import { request, startTestService, type TestService } from '../helpers/service.js';
 
@@ -86,20 +83,5 @@ describe('GET /metrics', () => {
     expect(value(after, 'tinyml_store_operation_duration_seconds_count', { operation: 'appendWindowGroups', outcome: 'ok' })).toBeGreaterThanOrEqual(2);
     expect(value(after, 'tinyml_http_request_duration_seconds_count', { method: 'POST', route: '/api/devices/:id/windows', status: '201' })).toBe(1);
     expect(value(after, 'tinyml_http_request_duration_seconds_count', { method: 'POST', route: '/api/devices/:id/windows', status: '400' })).toBe(2);
-  });
-});
-
-describe('the log as a source', () => {
-  it('shows the lines its destination dropped in /api/health and /metrics', async () => {
-    const log: Logger = { ...silentLogger, linesDropped: () => 3 };
-    const service = await startTestService({ log });
-    try {
-      const health = await request<{ sources: SourceStatus[] }>(`${service.url}/api/health`);
-      expect(health.body.sources.find((source) => source.name === 'log')).toMatchObject({ kind: 'log', counters: { linesDropped: 3 } });
-      const families = parsePrometheusText(await (await fetch(`${service.url}/metrics`)).text());
-      expect(sampleValue(families, metricName(LOG_FAMILY, 'linesDropped'), { source: 'log' })).toBe(3);
-    } finally {
-      await service.close();
-    }
   });
 });

@@ -451,7 +451,7 @@ export const fleetOverviewSchema = z.strictObject({
 
 const sourceStatusSchema = z.strictObject({
   name: z.string(),
-  kind: z.enum(['serial', 'mqtt', 'http', 'broker', 'store']),
+  kind: z.enum(['serial', 'mqtt', 'http', 'broker', 'store', 'log']),
   state: z.string(),
   counters: z.record(z.string(), z.number()),
   rejected: z.record(z.string(), z.number()),

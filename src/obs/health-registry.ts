@@ -4,7 +4,7 @@ import type { CounterFamily } from './counters.js';
 export interface SourceStatus {
   /** Unique name, e.g. `serial:/dev/ttyACM0`, `mqtt:mqtt://localhost:1883`, `http`. */
   name: string;
-  kind: 'serial' | 'mqtt' | 'http' | 'broker' | 'store';
+  kind: 'serial' | 'mqtt' | 'http' | 'broker' | 'store' | 'log';
   /** e.g. `connected`, `connecting`, `disconnected`, `listening`, `stopped`. */
   state: string;
   /** The source's counters (lines, messages, windows, duplicates, reconnects, dropped…), by their declared names. */

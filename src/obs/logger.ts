@@ -33,6 +33,8 @@ export interface Logger {
    * without it (tests' recording logger) gets the fields object instead. The caller checks isLevelEnabled first.
    */
   writeJsonFields?(level: 'info' | 'debug', message: string, fieldsJson: string): void;
+  /** Lines dropped since start because the destination was too far behind (shared by a logger and its children). */
+  linesDropped?(): number;
 }
 
 function noop(): void {}

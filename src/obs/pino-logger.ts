@@ -5,7 +5,16 @@ export interface PinoLoggerOptions {
   level: LogLevel;
   /** File descriptor (default 2, stderr) or a stream (tests). */
   destination?: number | NodeJS.WritableStream;
+  /** For a file descriptor: bytes held before lines are dropped (default MAX_BUFFERED_LOG_BYTES; tests make it small; 0: no bound). */
+  maxBufferedBytes?: number;
 }
+
+/**
+ * Bytes of log lines held while the file descriptor takes them slower than the service writes them (a pipe whose
+ * reader stalled, a full disk): about 40 000 access-log lines, seconds of a busy service. Past it a line is dropped and
+ * counted (linesDropped: /api/health's `log` source, /metrics), so a stalled reader costs lines, never the heap.
+ */
+export const MAX_BUFFERED_LOG_BYTES = 8 * 1024 * 1024;
 
 /**
  * Bytes of log lines gathered before a write to the file descriptor: about 16 access-log lines. Each write is an
@@ -25,8 +34,12 @@ export const LOG_FLUSH_INTERVAL_MS = 100;
 /** The service's logger: pino, one JSON object per line (`level`, `time`, `msg`, the fields), on stderr by default. */
 export function pinoLogger(options: PinoLoggerOptions): Logger {
   const settings = { level: options.level, base: { pid: process.pid }, timestamp: isoTimeOncePerMs };
-  const destination = typeof options.destination === 'object' ? options.destination : fdDestination(options.destination ?? 2);
-  return adapt(pino(settings, destination));
+  const dropped = { lines: 0 };
+  const destination =
+    typeof options.destination === 'object'
+      ? options.destination
+      : fdDestination(options.destination ?? 2, options.maxBufferedBytes ?? MAX_BUFFERED_LOG_BYTES, () => (dropped.lines += 1));
+  return adapt(pino(settings, destination), dropped);
 }
 
 /**
@@ -37,14 +50,26 @@ export function pinoLogger(options: PinoLoggerOptions): Logger {
  * batch's length as a number and copies a batch once, when it writes; a line costs its own encoding. pino.destination
  * still registers the exit flush (flushSync at `exit`) and drops EPIPE as for any sonic-boom it makes.
  */
-function fdDestination(fd: number): { write(line: string): boolean; flush(callback?: (error?: Error) => void): void; flushSync(): void } {
+function fdDestination(
+  fd: number,
+  maxBufferedBytes: number,
+  onDrop: () => void,
+): { write(line: string): boolean; flush(callback?: (error?: Error) => void): void; flushSync(): void } {
   const boom = pino.destination({
     dest: fd,
     sync: false,
     minLength: MIN_WRITE_BYTES,
     periodicFlush: LOG_FLUSH_INTERVAL_MS,
     contentMode: 'buffer',
+    maxLength: maxBufferedBytes,
   });
+  // sonic-boom 4.2 refuses a line in one place only, its Buffer-mode write() when the bytes held (those of the write
+  // under way included) would pass maxLength, and emits 'drop' there for each line (index.js 348-350); its writes,
+  // partial writes and EAGAIN retries keep every line. One gap is not counted: on a non-blocking fd (a pipe becomes one
+  // once process.stderr is touched), the unwritten rest of a write under way, waiting for its EAGAIN retry (index.js
+  // 177-191, `_writing` stays true), is skipped by the exit flush (flushBufferSync re-queues `_writingBuf` only when not
+  // `_writing`, 600-603): up to MAX_WRITE (16 KiB) of lines lost at exit if the reader is behind then.
+  boom.on('drop', onDrop);
   // flushSync: pino's fatal() writes what is buffered synchronously when its stream has it (the process may be about to die).
   return {
     write: (line) => boom.write(Buffer.from(line) as unknown as string),
@@ -74,7 +99,7 @@ function isoTimeOncePerMs(): string {
  * instance's destination, from pino's documented symbols: a sonic-boom or a plain stream here, neither needing pino's
  * per-line metadata (that is multistream's). test/http/access-line.test.ts compares the two lines.
  */
-function adapt(instance: PinoInstance): Logger {
+function adapt(instance: PinoInstance, dropped: { readonly lines: number }): Logger {
   const at =
     (level: 'fatal' | 'error' | 'warn' | 'info' | 'debug') =>
     (message: string, fields?: LogFields): void => {
@@ -93,7 +118,8 @@ function adapt(instance: PinoInstance): Logger {
     warn: at('warn'),
     info: at('info'),
     debug: at('debug'),
-    child: (childBindings) => adapt(instance.child(childBindings)),
+    child: (childBindings) => adapt(instance.child(childBindings), dropped),
+    linesDropped: () => dropped.lines,
     isLevelEnabled: (level) => instance.isLevelEnabled(level),
     writeJsonFields: (level, message, fieldsJson) => {
       if (message !== lastMessage) {

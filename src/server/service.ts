@@ -7,6 +7,7 @@ import { ConfigError } from '../domain/errors.js';
 import type { Catalogue } from '../model/catalogue-types.js';
 import { FleetIndex, type FleetSyncChanges } from '../service/fleet-index.js';
 import { errorFields, type Logger } from '../obs/logger.js';
+import { LogHealth } from '../obs/log-stats.js';
 import { pinoLogger } from '../obs/pino-logger.js';
 import { PrometheusExporter, type CounterReading } from '../obs/prometheus.js';
 import { timeMethods } from '../obs/timed-methods.js';
@@ -100,6 +101,7 @@ async function startOnStore(
   const metrics = new PrometheusExporter({ sources: () => health.readings(), totals: () => [ingestReading(ingest)] });
   const store = timeMethods(rawStore, (operation, seconds, ok) => metrics.observeStore(operation, seconds, ok));
   const { bus, health, presence, ingest } = createPipeline(store, config.defaults, clock);
+  health.register('log', new LogHealth(log));
   const token = resolveApiToken(config.apiToken, config.dataDir);
   const fleetIndex = new FleetIndex({
     store,

@@ -29,15 +29,56 @@ export function openStoreFile(file: string): SqliteStore {
   return SqliteStore.open(file);
 }
 
-/** A migration of the store file at start: said once; rows it found without their parent row (kept) are a warning. */
-export function logSchemaMigration(log: Logger, store: SqliteStore): void {
+/** One thing to say of the store file's migration at open: its level, its message and its fields. */
+export interface SchemaMigrationNote {
+  level: 'info' | 'warn';
+  message: string;
+  fields: Record<string, number>;
+}
+
+/** A migration of the store file at open: said once; rows it found without their parent row (kept) are a warning. */
+export function schemaMigrationNotes(store: SqliteStore): SchemaMigrationNote[] {
   const { from, to, foreignKeyViolations } = store.schemaMigration;
-  if (from === to) return;
-  log.info('store schema migrated', { from, to });
+  if (from === to) return [];
+  const notes: SchemaMigrationNote[] = [{ level: 'info', message: 'store schema migrated', fields: { from, to } }];
   if (foreignKeyViolations > 0)
-    log.warn('store rows without their parent row (e.g. windows of a device deleted outside the service), kept as they were', {
-      rows: foreignKeyViolations,
+    notes.push({
+      level: 'warn',
+      message: 'store rows without their parent row (e.g. windows of a device deleted outside the service), kept as they were',
+      fields: { rows: foreignKeyViolations },
     });
+  return notes;
+}
+
+/** `serve`'s log lines of the migration at start (see schemaMigrationNotes). */
+export function logSchemaMigration(log: Logger, store: SqliteStore): void {
+  for (const note of schemaMigrationNotes(store)) log[note.level](note.message, note.fields);
+}
+
+/** The schema version of a file no software wrote yet: its first open creates the schema, no migration to say on a CLI. */
+const NEW_FILE_SCHEMA_VERSION = 0;
+
+/**
+ * The CLI's plain-text lines of the same migration, for stderr: `note: …` and `warning: …`, each with its fields.
+ * Nothing for a new file (a command's first open creates it; its output stays its own).
+ */
+export function schemaMigrationText(store: SqliteStore): string {
+  if (store.schemaMigration.from === NEW_FILE_SCHEMA_VERSION) return '';
+  return schemaMigrationNotes(store)
+    .map((note) => {
+      const fields = Object.entries(note.fields)
+        .map(([name, value]) => `${name} ${value}`)
+        .join(', ');
+      return `${note.level === 'warn' ? 'warning' : 'note'}: ${note.message} (${fields})\n`;
+    })
+    .join('');
+}
+
+/** The store file opened by a CLI command: a migration it ran is said on stderr, once (the next open has none). */
+export function openStoreFileForCli(file: string): SqliteStore {
+  const store = openStoreFile(file);
+  process.stderr.write(schemaMigrationText(store));
+  return store;
 }
 
 /** The catalogue, checked against the spec announced devices get: it must resolve, or their footprints would all fail. */

@@ -3,28 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LATEST_SCHEMA_VERSION, MIGRATION_BUSY_TIMEOUT_MS, MIGRATIONS, migrate } from '../../src/store/sqlite/migrations.js';
+import { LATEST_SCHEMA_VERSION, MIGRATION_BUSY_TIMEOUT_MS, migrate } from '../../src/store/sqlite/migrations.js';
 import { logSchemaMigration } from '../../src/server/compose.js';
 import { SQLITE_BUSY_TIMEOUT_MS, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { RecordingLogger } from '../helpers/recording-logger.js';
-import { contractDevice } from './store-contract.js';
+import { versionSixFile, WINDOW_COLUMNS } from '../helpers/version-six-store.js';
 
 const originalPrepare = Database.prototype.prepare;
-const WINDOW_COLUMNS = 'device_id, seq, start_ms, duration_s, energy_j, sample_count, inference_count, source, received_ms, start_stamped_by';
-
-/** A version-6 file as that software left it, with `sql` run on it (foreign keys off, as in the sqlite3 CLI). */
-function versionSixFile(file: string, sql: string): void {
-  const db = new Database(file);
-  db.pragma('foreign_keys = OFF');
-  for (const migration of MIGRATIONS.slice(0, 6)) db.exec(migration.sql);
-  db.pragma('user_version = 6');
-  const spec = JSON.stringify(contractDevice('d1').spec);
-  db.exec(
-    `INSERT INTO devices VALUES ('d1', 'd1', NULL, 'kws-typical', 'none', 'epa', 5, NULL, '${spec}', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z');`,
-  );
-  db.exec(sql);
-  db.close();
-}
 
 let dir: string;
 let file: string;

@@ -6,7 +6,7 @@ import type { ImportFile } from '../../ingest/import/import-types.js';
 import { UNDERSTOOD_FORMS } from '../../ingest/import/detect.js';
 import { importFiles } from '../../ingest/import/import-run.js';
 import { MAX_IMPORT_BYTES } from '../../ingest/import/limits.js';
-import { createPipeline, openStoreFile, storeFileIn } from '../../server/compose.js';
+import { createPipeline, openStoreFileForCli, storeFileIn } from '../../server/compose.js';
 import { deviceFootprint, MAX_INFERENCE_SPANS_FOR_MEDIAN } from '../../service/device-footprint.js';
 import { SEED_DEFAULT_SPEC } from '../../service/spec.js';
 import { DATABASE_FILE, defaultDataDir } from '../../store/data-dir.js';
@@ -74,7 +74,7 @@ export const importCommand: CliCommand = defineCommand({
     const { files, folderName } = readImportPath(target);
     const deviceId = values.device ?? defaultDeviceId(target);
 
-    const store = openStoreFile(values['store-file'] ?? storeFileIn(defaultDataDir()));
+    const store = openStoreFileForCli(values['store-file'] ?? storeFileIn(defaultDataDir()));
     try {
       const pipeline = createPipeline(store, SEED_DEFAULT_SPEC);
       const nowMs = Date.now();

@@ -9,7 +9,7 @@ import { HealthRegistry } from '../../obs/health-registry.js';
 import type { SourceStatus } from '../../obs/health-registry.js';
 import { silentLogger } from '../../obs/logger.js';
 import { isDeviceId } from '../../protocol/validate.js';
-import { createPipeline, openStoreFile, storeFileIn } from '../../server/compose.js';
+import { createPipeline, openStoreFileForCli, storeFileIn } from '../../server/compose.js';
 import { parseBaudRate, parseSerialPorts } from '../../server/layers/serial-config.js';
 import { startSerialSource } from '../../server/layers/serial-layer.js';
 import { footprintInputFromSpec } from '../../service/device-footprint.js';
@@ -122,7 +122,7 @@ export const measureCommand: CliCommand = defineCommand({
 
     // serve's composition: the same store file, pipeline and serial source, with a tally in front of the sink.
     const store: SqliteStore | null =
-      values.store === true || values['store-file'] !== undefined ? openStoreFile(values['store-file'] ?? storeFileIn(defaultDataDir())) : null;
+      values.store === true || values['store-file'] !== undefined ? openStoreFileForCli(values['store-file'] ?? storeFileIn(defaultDataDir())) : null;
     const pipeline = store === null ? null : createPipeline(store, spec);
     const confidence = new ConfidenceTally(pipeline?.ingest ?? null);
     const tally = new MeasurementTally(confidence);

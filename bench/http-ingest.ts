@@ -12,7 +12,6 @@
  *
  * Run alone: `npx tsx bench/http-ingest.ts`.
  * BENCH_DURATION_S=10  seconds of load per server (default 10)
- * BENCH_CONNECTIONS=50 concurrent connections (default 50)
  * BENCH_CPU_PROF=dir   the service runs with `node --cpu-prof` and writes its profile there at exit
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -29,8 +28,8 @@ import { benchServeArgs } from './serve-args.js';
 
 /** Registered devices the requests cycle through. */
 const DEVICES = 1_000;
-/** Concurrent keep-alive connections: 50 as in the issue's measurement; fewer (BENCH_CONNECTIONS) show the latency-bound regime. */
-const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
+/** Concurrent keep-alive connections, as in the issue's measurement. */
+const CONNECTIONS = 50;
 /** Seconds of load per measurement. */
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
 /** Seconds of load before each measurement, not counted. */

@@ -39,20 +39,8 @@ export const INGEST_COMMIT_MAX_PENDING_WINDOWS = 20_000;
  */
 export const INGEST_COMMITS_IN_SYNC = 2;
 
-/**
- * The linger ends once as many windows wait as the largest of the last few commits held (micro-batcher.ts
- * `lingerEndsAtLastBatch`): HTTP clients and devices with a bounded number of unacknowledged windows send the next
- * one when the last is acknowledged, so the ones a commit answered come back together, and waiting the rest of the
- * linger for nobody else is latency alone. With 10 HTTP clients posting single windows
- * (`BENCH_CONNECTIONS=10 npx tsx bench/http-ingest.ts`'s load) a commit still held ~9.4 windows, and the rate rose
- * 1 221–1 421 → 1 716–1 785 requests/s, p50 5–6 → 3–4 ms (A B A B, same minutes, machine at load 3); at 50 clients
- * and on the embedded broker's bench no change beyond the noise.
- */
-export const INGEST_LINGER_ENDS_AT_LAST_COMMIT = true;
-
 export const INGEST_GROUP_COMMIT: Readonly<Required<Omit<MicroBatcherOptions, 'sizeOf'>>> = Object.freeze({
   lingerMs: INGEST_COMMIT_LINGER_MS,
-  lingerEndsAtLastBatch: INGEST_LINGER_ENDS_AT_LAST_COMMIT,
   maxBatchItems: INGEST_COMMIT_MAX_WINDOWS,
   maxPendingItems: INGEST_COMMIT_MAX_PENDING_WINDOWS,
   maxConcurrentFlushes: INGEST_COMMITS_IN_SYNC,

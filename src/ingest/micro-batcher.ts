@@ -18,12 +18,6 @@ export const DEFAULT_BATCH_LINGER_MS = 2;
 export const DEFAULT_MAX_BATCH_ITEMS = 500;
 /** Size waiting or being flushed at most (sizeOf units); beyond, `add` rejects with OverloadError. */
 export const DEFAULT_MAX_PENDING_ITEMS = 5_000;
-/**
- * Flushes whose sizes set the expected size of `lingerEndsAtLastBatch` (their largest). Four: with random arrivals
- * the largest of four lingers' batches is rarely reached before the linger ends (so batches stay what a linger
- * gathers), while a closed loop of senders, whose batches are all alike, still ends every linger early.
- */
-export const EXPECTED_SIZE_FLUSHES = 4;
 /** Flushes pending at once by default: one (the next batch starts once the previous flush has settled). */
 export const DEFAULT_MAX_CONCURRENT_FLUSHES = 1;
 
@@ -49,17 +43,6 @@ export interface MicroBatcherOptions<T = unknown> {
   maxPendingItems?: number;
   /** Flushes started and not yet settled at most (≥ 1); they settle in the order they started. */
   maxConcurrentFlushes?: number;
-  /**
-   * End the linger as soon as as much is queued as the largest of the last EXPECTED_SIZE_FLUSHES flushes settled held
-   * (default false: always the whole linger). For sources that wait for their answer before sending again (HTTP
-   * clients awaiting a 201, devices with a bounded number of unacknowledged publishes), the senders a flush answered
-   * come back at once: when that many are in, lingering longer only adds latency. The whole linger applies before any
-   * flush has settled, and whenever fewer come. The largest of several, not the last: senders on their own clock
-   * (devices publishing every 10 s) are not told apart otherwise, and ending each linger at the last batch's size
-   * would keep a small batch's size for as long as that many come in time, so batches would drift well below what a
-   * linger gathers (test/ingest/micro-batcher.test.ts: ~11 instead of ~21).
-   */
-  lingerEndsAtLastBatch?: boolean;
   /** An item's size for the two limits (windows of a request); default 1 per item. */
   sizeOf?: (item: T) => number;
 }
@@ -97,20 +80,12 @@ export class MicroBatcher<T, R> {
   /** The flushes under way, in the order they started. */
   private flights: Flight<T, R>[] = [];
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
-  /** `timer` is the linger's timeout (not an immediate run). */
-  private lingering = false;
-  /** With `lingerEndsAtLastBatch`, the linger ends once this much is queued (noteSettledSize). */
-  private expectedSize = Number.POSITIVE_INFINITY;
-  /** Sizes of the last EXPECTED_SIZE_FLUSHES flushes settled, a ring; `recentNext` is the next slot. */
-  private readonly recentSizes: number[] = [];
-  private recentNext = 0;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
   private readonly lingerMs: number;
   private readonly maxBatchItems: number;
   private readonly maxPendingItems: number;
   private readonly maxConcurrentFlushes: number;
-  private readonly lingerEndsAtLastBatch: boolean;
   private readonly sizeOf: (item: T) => number;
 
   constructor(
@@ -121,7 +96,6 @@ export class MicroBatcher<T, R> {
     this.maxBatchItems = options.maxBatchItems ?? DEFAULT_MAX_BATCH_ITEMS;
     this.maxPendingItems = options.maxPendingItems ?? DEFAULT_MAX_PENDING_ITEMS;
     this.maxConcurrentFlushes = Math.max(1, Math.floor(options.maxConcurrentFlushes ?? DEFAULT_MAX_CONCURRENT_FLUSHES));
-    this.lingerEndsAtLastBatch = options.lingerEndsAtLastBatch ?? false;
     this.sizeOf = options.sizeOf ?? (() => 1);
   }
 
@@ -155,11 +129,6 @@ export class MicroBatcher<T, R> {
     }
     this.queue.push({ item, size, done });
     this.queued += size;
-    if (this.lingering && this.batchReady()) {
-      clearTimeout(this.timer as NodeJS.Timeout);
-      this.timer = null;
-      this.lingering = false;
-    }
     this.schedule();
   }
 
@@ -173,22 +142,15 @@ export class MicroBatcher<T, R> {
 
   private schedule(): void {
     if (this.flights.length >= this.maxConcurrentFlushes || this.timer !== null) return;
-    if (this.closed || this.batchReady()) {
+    if (this.queued >= this.maxBatchItems || this.closed) {
       this.timer = setImmediate(() => this.run());
     } else {
-      this.lingering = true;
       this.timer = setTimeout(() => this.run(), this.lingerMs);
     }
   }
 
-  /** No reason to linger: a full batch waits, or (`lingerEndsAtLastBatch`) as much as the last settled flush held. */
-  private batchReady(): boolean {
-    return this.queued >= this.maxBatchItems || (this.lingerEndsAtLastBatch && this.queued >= this.expectedSize);
-  }
-
   private run(): void {
     this.timer = null;
-    this.lingering = false;
     let take = 0;
     let size = 0;
     while (take < this.queue.length && (take === 0 || size + (this.queue[take] as Pending<T, R>).size <= this.maxBatchItems)) {
@@ -230,7 +192,6 @@ export class MicroBatcher<T, R> {
       this.settle(head.batch, finished.results, finished.error);
       this.flights.shift();
       this.flushing -= head.size;
-      this.noteSettledSize(head.size);
     }
     if (this.queue.length > 0) {
       if (this.timer === null && this.flights.length < this.maxConcurrentFlushes) {
@@ -240,13 +201,6 @@ export class MicroBatcher<T, R> {
     } else if (this.flights.length === 0) {
       this.notifyIdle();
     }
-  }
-
-  /** The expected size becomes the largest of the last EXPECTED_SIZE_FLUSHES flushes settled (none yet: infinity). */
-  private noteSettledSize(size: number): void {
-    this.recentSizes[this.recentNext] = size;
-    this.recentNext = (this.recentNext + 1) % EXPECTED_SIZE_FLUSHES;
-    this.expectedSize = Math.max(...this.recentSizes);
   }
 
   /** Every item of a finished flush gets its result (or the flush's error). */

@@ -1,7 +1,6 @@
 /** MicroBatcher: items that arrive together are written as one batch; bounded pending items. */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MicroBatcher, OverloadError } from '../../src/ingest/micro-batcher.js';
-import { mulberry32 } from '../../src/util/random.js';
 
 describe('MicroBatcher', () => {
   it('flushes items that arrive together as one batch and settles each after its flush', async () => {
@@ -135,102 +134,5 @@ describe('MicroBatcher', () => {
     await Promise.all(added);
     expect(done).toEqual([1, 2, 3, 4, 5, 6]);
     await batcher.close();
-  });
-  describe('lingerEndsAtLastBatch', () => {
-    const LINGER_MS = 100;
-    afterEach(() => {
-      vi.useRealTimers();
-    });
-    /** A batcher on fake timers, recording its batches. */
-    function recording(lingerEndsAtLastBatch: boolean): { batcher: MicroBatcher<number, number>; batches: number[][] } {
-      vi.useFakeTimers();
-      const batches: number[][] = [];
-      const batcher = new MicroBatcher<number, number>(
-        async (items) => {
-          batches.push([...items]);
-          return [...items];
-        },
-        { lingerMs: LINGER_MS, lingerEndsAtLastBatch },
-      );
-      return { batcher, batches };
-    }
-
-    it('flushes once as much waits as the largest of the last four flushes held; fewer wait the whole linger; none settled: the whole linger', async () => {
-      const { batcher, batches } = recording(true);
-      const first = [1, 2, 3].map((item) => batcher.add(item));
-      await vi.advanceTimersByTimeAsync(LINGER_MS - 1);
-      expect(batches).toEqual([]); // nothing settled yet: no size to wait for
-      await vi.advanceTimersByTimeAsync(1);
-      await Promise.all(first);
-      expect(batches).toEqual([[1, 2, 3]]);
-
-      const second = [4, 5].map((item) => batcher.add(item));
-      await vi.advanceTimersByTimeAsync(0);
-      expect(batches.length).toBe(1); // two of the three the last flush held
-      second.push(batcher.add(6));
-      await vi.advanceTimersByTimeAsync(0);
-      expect(batches).toEqual([
-        [1, 2, 3],
-        [4, 5, 6],
-      ]); // at once, not LINGER_MS later
-      await Promise.all(second);
-
-      const third = batcher.add(7);
-      await vi.advanceTimersByTimeAsync(LINGER_MS - 1);
-      expect(batches.length).toBe(2); // one of three: the linger still applies
-      await vi.advanceTimersByTimeAsync(1);
-      await third;
-      expect(batches.at(-1)).toEqual([7]);
-
-      // The largest of the last four batches is still three: single items keep waiting the whole linger until the
-      // three-item batches are four flushes back.
-      for (const item of [8, 9, 10]) {
-        const single = batcher.add(item);
-        await vi.advanceTimersByTimeAsync(LINGER_MS - 1);
-        expect(batches.at(-1)).not.toEqual([item]);
-        await vi.advanceTimersByTimeAsync(1);
-        expect(batches.at(-1)).toEqual([item]);
-        await single;
-      }
-      const early = batcher.add(11); // the last four held one each
-      await vi.advanceTimersByTimeAsync(0);
-      expect(batches.at(-1)).toEqual([11]);
-      await early;
-      await batcher.close();
-    });
-
-    it('senders on their own clock (random arrivals, 20 a linger on average) keep batches of about a linger, not one item each', async () => {
-      const { batcher, batches } = recording(true);
-      const random = mulberry32(7);
-      const MEAN_GAP_MS = LINGER_MS / 20;
-      const ARRIVALS = 4_000;
-      const added: Promise<number>[] = [];
-      for (let item = 0; item < ARRIVALS; item += 1) {
-        await vi.advanceTimersByTimeAsync(Math.round(-Math.log(1 - random()) * MEAN_GAP_MS));
-        added.push(batcher.add(item));
-      }
-      await vi.advanceTimersByTimeAsync(LINGER_MS);
-      await Promise.all(added);
-      const later = batches.slice(batches.length / 2);
-      const meanSize = later.reduce((sum, batch) => sum + batch.length, 0) / later.length;
-      // A whole linger gathers ~21 (18 here); ending every linger at the last batch's size drifts to ~11.
-      expect(meanSize).toBeGreaterThan(15);
-      await batcher.close();
-    });
-
-    it('without it every batch waits the whole linger', async () => {
-      const { batcher, batches } = recording(false);
-      await Promise.all([vi.advanceTimersByTimeAsync(LINGER_MS), ...[1, 2, 3].map((item) => batcher.add(item))]);
-      const second = [4, 5, 6].map((item) => batcher.add(item));
-      await vi.advanceTimersByTimeAsync(LINGER_MS - 1);
-      expect(batches).toEqual([[1, 2, 3]]);
-      await vi.advanceTimersByTimeAsync(1);
-      await Promise.all(second);
-      expect(batches).toEqual([
-        [1, 2, 3],
-        [4, 5, 6],
-      ]);
-      await batcher.close();
-    });
   });
 });

@@ -406,6 +406,12 @@ export class SharedStore implements Store, WindowOutbox {
         continue;
       }
       const fresh = read.get(id) ?? { parts: [], instruments: [] };
+      if (fresh.unsettled === true) {
+        // Its reads never agreed (written throughout the read): the totals served stay, and it is read again next pass.
+        this.noteChange(id, fromMs === 0 ? null : fromMs);
+        out.set(id, this.synced.get(id));
+        continue;
+      }
       const from = base.get(id);
       // Every part from the kept period on: the kept ones no change reached, then the ones read.
       const parts = from === undefined ? fresh.parts : [...from.parts.filter((part) => part.periodMs < fromMs), ...fresh.parts];

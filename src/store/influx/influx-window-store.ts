@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { escape, ResultError, type InfluxDB, type IResults } from 'influx';
-import { StoreClosedError } from '../../domain/errors.js';
+import { StoreClosedError, StoreUnavailableError } from '../../domain/errors.js';
 import { isInstrumentId, type InstrumentId } from '../../domain/instruments.js';
 import type { DeviceAggregate } from '../../domain/types.js';
 import { mergeInstruments } from '../../domain/window-totals.js';
@@ -68,6 +68,16 @@ export const INFLUX_AGGREGATE_CONCURRENT_REQUESTS = 2;
  */
 export const INFLUX_MAX_READ_LAG_MS = 1_000;
 /**
+ * Reads of a device's parts at most, in one aggregateParts call, before it is answered as unsettled. influxd 1.x
+ * answers each function of a SELECT from cursors it opens one after another, each on its own snapshot of the cache
+ * (no snapshot per statement): a read that overlaps a write of the device can count a window in one function and miss
+ * it in another (test/store/influx/influx-settled-read.int.test.ts saw one torn read in five while a writer wrote).
+ * So the devices are read again, and a device's parts are answered only when two reads in a row agree, field by field;
+ * those whose two reads differ are read once more, up to this many reads. A write is applied to influxd's cache in
+ * microseconds, so two reads agreeing on a torn state would both have to fall inside one write's application.
+ */
+export const INFLUX_SETTLED_READ_ATTEMPTS = 4;
+/**
  * The upper time bound of every aggregate read (ms): 2262-01-01, just inside InfluxDB's largest timestamp
  * (2262-04-11). A GROUP BY time() without an upper bound stops at influxd's now(), and a window from a device whose
  * clock runs ahead (the plausibility check allows a day) must still be counted.
@@ -78,6 +88,11 @@ export const AGGREGATE_READ_UNTIL_MS = Date.UTC(2262, 0, 1);
 export interface AggregateParts {
   parts: PeriodPart[];
   instruments: InstrumentId[];
+  /**
+   * True when INFLUX_SETTLED_READ_ATTEMPTS reads of the device never agreed twice in a row (it was written throughout):
+   * `parts` and `instruments` are then the last read's, possibly torn, and must not be served as its totals.
+   */
+  unsettled?: true;
 }
 
 export interface InfluxWindowStoreOptions {
@@ -200,7 +215,8 @@ export class InfluxWindowStore implements WindowStore {
   async aggregates(deviceIds: readonly string[]): Promise<Map<string, DeviceAggregate>> {
     const found = new Map<string, DeviceAggregate>();
     const read = await this.aggregateParts(new Map(deviceIds.map((id) => [id, 0])));
-    for (const [device, { parts, instruments }] of read) {
+    for (const [device, { parts, instruments, unsettled }] of read) {
+      if (unsettled === true) throw new StoreUnavailableError(`InfluxDB aggregate read of ${device}: its reads never agreed (written throughout); try again`);
       const aggregate = foldParts(device, undefined, parts, instruments);
       if (aggregate !== undefined) found.set(device, aggregate);
     }
@@ -217,9 +233,30 @@ export class InfluxWindowStore implements WindowStore {
    */
   async aggregateParts(fromMsById: ReadonlyMap<string, number>, options: AggregatePartsOptions = {}): Promise<Map<string, AggregateParts>> {
     this.assertOpen();
-    const found = new Map<string, AggregateParts>();
-    if (fromMsById.size === 0) return found;
+    const settled = new Map<string, AggregateParts>();
+    if (fromMsById.size === 0) return settled;
     await this.setUp();
+    // Settled reads (INFLUX_SETTLED_READ_ATTEMPTS): a device is answered once two reads in a row agree.
+    let last = await this.readPartsOnce(fromMsById, options);
+    let pending: ReadonlyMap<string, number> = fromMsById;
+    for (let reads = 1; reads < INFLUX_SETTLED_READ_ATTEMPTS && pending.size > 0; reads += 1) {
+      const again = await this.readPartsOnce(pending, options);
+      const differ = new Map<string, number>();
+      for (const [id, fromMs] of pending) {
+        const parts = again.get(id);
+        if (!sameParts(last.get(id), parts)) differ.set(id, fromMs);
+        else if (parts !== undefined) settled.set(id, parts);
+      }
+      pending = differ;
+      last = again;
+    }
+    for (const id of pending.keys()) settled.set(id, { ...(last.get(id) ?? { parts: [], instruments: [] }), unsettled: true });
+    return settled;
+  }
+
+  /** One read of the devices' parts (aggregateParts reads until they settle). */
+  private async readPartsOnce(fromMsById: ReadonlyMap<string, number>, options: AggregatePartsOptions): Promise<Map<string, AggregateParts>> {
+    const found = new Map<string, AggregateParts>();
     const requests = packRequests(fromMsById, options.withoutFirstSeen);
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -488,4 +525,16 @@ function partsOf(series: RawSeries): PeriodPart[] {
     });
   }
   return parts.sort((a, b) => a.periodMs - b.periodMs);
+}
+
+/** The same parts and instruments, field by field (Object.is), or both absent: two reads that agree (aggregateParts). */
+function sameParts(a: AggregateParts | undefined, b: AggregateParts | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.parts.length !== b.parts.length || a.instruments.length !== b.instruments.length) return false;
+  if (!a.instruments.every((id, n) => id === b.instruments[n])) return false;
+  return a.parts.every((part, n) => {
+    const other = b.parts[n]!;
+    const keys = Object.keys(part) as (keyof PeriodPart)[];
+    return keys.length === Object.keys(other).length && keys.every((key) => Object.is(part[key], other[key]));
+  });
 }

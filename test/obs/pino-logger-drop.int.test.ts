@@ -8,12 +8,10 @@
  * written was read and thrown away if the child exited before the test attached its 'data' listener. That, not the
  * logger, was the 462 lines of 20 000 missing under load in the first version of this test.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { openFifo, readAvailable } from '../helpers/fifo.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const PINO_LOGGER = fileURLToPath(new URL('../../src/obs/pino-logger.ts', import.meta.url));
@@ -22,22 +20,17 @@ const LINES = 20_000;
 const BOUND_BYTES = 64 * 1024;
 /** Lines logged per event-loop turn: between turns the logger's writes complete, so the pipe really fills up. */
 const LINES_PER_TURN = 100;
-/** Bytes read from the FIFO at a time: a pipe's whole buffer. */
-const READ_CHUNK_BYTES = 64 * 1024;
 
 /** Runs a child logging LINES lines to a FIFO not read until it has logged them all; what was read and dropped. */
 async function logToStalledFifo(maxBufferedBytes: number): Promise<{ numbers: number[]; dropped: number; exitCode: number | null }> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-pino-drop-'));
-  const fifo = path.join(dir, 'log');
-  execFileSync('mkfifo', [fifo]);
   // Opened before the child, so the child's blocking open for writing returns at once.
-  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const fifo = openFifo('tinyml-pino-drop-');
   try {
     // The child reports its count from its own 'exit' listener, registered after pino's exit flush: every drop counted.
     const script = `
       import { openSync, writeSync } from 'node:fs';
       import { pinoLogger } from ${JSON.stringify(PINO_LOGGER)};
-      const log = pinoLogger({ level: 'info', destination: openSync(${JSON.stringify(fifo)}, 'w'), maxBufferedBytes: ${maxBufferedBytes} })
+      const log = pinoLogger({ level: 'info', destination: openSync(${JSON.stringify(fifo.path)}, 'w'), maxBufferedBytes: ${maxBufferedBytes} })
         .child({ component: 'http' });
       let n = 0;
       const turn = () => {
@@ -55,21 +48,12 @@ async function logToStalledFifo(maxBufferedBytes: number): Promise<{ numbers: nu
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     await waitFor('the child to log every line', () => errors.includes('logged\n'), { timeoutMs: 60_000 });
     const chunks: Buffer[] = [];
-    const chunk = Buffer.alloc(READ_CHUNK_BYTES);
     await waitFor(
       'the end of the FIFO',
       () => {
-        for (;;) {
-          let read: number;
-          try {
-            read = readSync(reader, chunk, 0, chunk.length, null);
-          } catch (error) {
-            if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return false;
-            throw error;
-          }
-          if (read === 0) return true;
-          chunks.push(Buffer.from(chunk.subarray(0, read)));
-        }
+        const { bytes, eof } = readAvailable(fifo.reader);
+        chunks.push(bytes);
+        return eof;
       },
       { timeoutMs: 30_000 },
     );
@@ -83,8 +67,7 @@ async function logToStalledFifo(maxBufferedBytes: number): Promise<{ numbers: nu
       .filter((line) => line.length > 0);
     return { numbers: lines.map((line) => (JSON.parse(line) as { n: number }).n), dropped: Number(said[1]), exitCode };
   } finally {
-    closeSync(reader);
-    rmSync(dir, { recursive: true, force: true });
+    fifo.close();
   }
 }
 

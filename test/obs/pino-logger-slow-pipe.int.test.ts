@@ -3,12 +3,10 @@
  * gathered while a write waits still go out once the reader catches up, without another line to push them (a
  * review found a small line held until the next one when a write was still under way at two flush ticks).
  */
-import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { constants, openSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LOG_FLUSH_INTERVAL_MS, pinoLogger } from '../../src/obs/pino-logger.js';
+import { openFifo, readAvailable } from '../helpers/fifo.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /** Lines large enough that a few of them fill a pipe's 64 KiB kernel buffer, so the writer waits for the reader. */
@@ -19,12 +17,9 @@ const READER_AWAY_MS = 6 * LOG_FLUSH_INTERVAL_MS;
 
 describe('pinoLogger on a slow pipe', () => {
   it('writes a small line logged during a waiting write once the reader drains the pipe', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-pino-fifo-'));
-    const fifo = path.join(dir, 'log');
-    execFileSync('mkfifo', [fifo]);
-    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-    const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
-    let received = '';
+    const fifo = openFifo('tinyml-pino-fifo-');
+    const writer = openSync(fifo.path, constants.O_WRONLY | constants.O_NONBLOCK);
+    const received: Buffer[] = [];
     try {
       const log = pinoLogger({ level: 'info', destination: writer });
       for (let n = 0; n < BIG_LINES; n += 1) log.info('big', { n, pad: 'x'.repeat(BIG_LINE_CHARS) });
@@ -32,30 +27,21 @@ describe('pinoLogger on a slow pipe', () => {
       log.info('small', { last: true });
       // The reader comes back later and reads whatever arrives; nothing more is logged.
       await new Promise((resolve) => setTimeout(resolve, READER_AWAY_MS));
-      const chunk = Buffer.alloc(64 * 1024);
       await waitFor(
         'the small line through the pipe',
         () => {
-          for (;;) {
-            let read: number;
-            try {
-              read = readSync(reader, chunk, 0, chunk.length, null);
-            } catch (error) {
-              if ((error as NodeJS.ErrnoException).code === 'EAGAIN') break;
-              throw error;
-            }
-            if (read === 0) break;
-            received += chunk.toString('utf8', 0, read);
-          }
-          return received.includes('"msg":"small"');
+          received.push(readAvailable(fifo.reader).bytes);
+          return Buffer.concat(received).includes('"msg":"small"');
         },
         { timeoutMs: 40 * LOG_FLUSH_INTERVAL_MS },
       );
-      const lines = received.split('\n').filter((line) => line.length > 0);
+      const lines = Buffer.concat(received)
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line.length > 0);
       expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual([...new Array<string>(BIG_LINES).fill('big'), 'small']);
     } finally {
-      closeSync(reader);
-      rmSync(dir, { recursive: true, force: true });
+      fifo.close();
     }
   });
 });

@@ -409,6 +409,9 @@ export class SharedStore implements Store, WindowOutbox {
       if (fresh.unsettled === true) {
         // Its reads never agreed (written throughout the read): the totals served stay, and it is read again next pass.
         this.noteChange(id, fromMs === 0 ? null : fromMs);
+        // A pass reads only the changed devices it has read before: one unsettled at its first read is made one, read
+        // in full at the next pass (an entry out of time order: it is due by its change, not by the sweep).
+        if (!this.readAtMs.has(id)) this.readAtMs.set(id, Number.NEGATIVE_INFINITY);
         out.set(id, this.synced.get(id));
         continue;
       }

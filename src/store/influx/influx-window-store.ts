@@ -71,7 +71,7 @@ export const INFLUX_MAX_READ_LAG_MS = 1_000;
  * Reads of a device's parts at most, in one aggregateParts call, before it is answered as unsettled. influxd 1.x
  * answers each function of a SELECT from cursors it opens one after another, each on its own snapshot of the cache
  * (no snapshot per statement): a read that overlaps a write of the device can count a window in one function and miss
- * it in another (test/store/influx/influx-settled-read.int.test.ts saw one torn read in five while a writer wrote).
+ * it in another (a writer and a reader on one influxd: 129 torn rows in 615 reads; test/store/influx/influx-settled-read.int.test.ts).
  * So the devices are read again, and a device's parts are answered only when two reads in a row agree, field by field;
  * those whose two reads differ are read once more, up to this many reads. A write is applied to influxd's cache in
  * microseconds, so two reads agreeing on a torn state would both have to fall inside one write's application.

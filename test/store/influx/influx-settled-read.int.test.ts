@@ -2,7 +2,7 @@
  * influxd 1.x answers each function of a SELECT from cursors it opens one after another, each on its own snapshot of
  * the cache: a read that overlaps a write of a device can count a window in `count("energy_j")` and miss it in
  * `sum("energy_j")` or `sum("duration_s")` (seen as the scale-out test's device with its 20 windows counted and 19
- * summed). aggregateParts answers a device's parts only when two reads in a row agree (INFLUX_SETTLED_READS); here a
+ * summed). aggregateParts answers a device's parts only when two reads in a row agree (INFLUX_SETTLED_READ_ATTEMPTS); here a
  * writer keeps writing while the reads run, and every window has the same values, so any torn part shows as sums that
  * are not the count times the window's value.
  */
@@ -15,7 +15,7 @@ import { storedWindow } from '../window-store-contract.js';
 const influxd = useInfluxd();
 /** Devices read together; each write is of one of them in turn, as a fleet's writes are of some devices at a time. */
 const DEVICES = Array.from({ length: 20 }, (_, n) => `torn-${n}`);
-/** Reads that overlapped a write, at least: before the settled reads, about one in five of them was torn here. */
+/** Reads that overlapped a write, at least: before the settled reads, this many found torn parts in each of 2 runs. */
 const OVERLAPPED_READS = 300;
 const WINDOWS_PER_WRITE = 3;
 const ENERGY_J = 0.5;

@@ -3,6 +3,7 @@
  * Format: `scrypt$<N>$<r>$<p>$<salt base64>$<hash base64>` so the parameters can be raised later.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomSecret } from '../util/secret.js';
 
 /** scrypt cost N = 2^14 (OWASP's minimum for scrypt with r=8, p=1): ~40 ms per check, 16 MiB of memory. */
 export const SCRYPT_COST = 16_384;
@@ -23,7 +24,7 @@ function derive(password: Buffer, salt: Buffer, options: ScryptOptions): Promise
 }
 
 export function generatePassword(): string {
-  return randomBytes(GENERATED_PASSWORD_BYTES).toString('base64url');
+  return randomSecret(GENERATED_PASSWORD_BYTES);
 }
 
 export async function hashPassword(password: string): Promise<string> {

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { randomSecret } from '../util/secret.js';
 
 /** File name of the generated API token inside the data directory. */
 export const API_TOKEN_FILE = 'api-token';
@@ -18,7 +18,7 @@ export function resolveApiToken(configured: string | undefined, dataDir: string)
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   mkdirSync(dataDir, { recursive: true });
-  const token = randomBytes(TOKEN_BYTES).toString('base64url');
+  const token = randomSecret(TOKEN_BYTES);
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return { token, origin: 'generated', file };
 }

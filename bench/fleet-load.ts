@@ -37,6 +37,7 @@ import { DATABASE_FILE } from '../src/store/data-dir.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { loadGet, type LoadResult } from './load.js';
 import { benchFleetWindow } from './bench-fleet.js';
+import { probeReport } from './listening-child.js';
 import { cpuMicros } from './proc-cpu.js';
 import { NPM_START_NODE_FLAGS, startBenchServe, type BenchServe } from './serve-child.js';
 
@@ -192,16 +193,8 @@ interface LoopTasks {
 }
 
 /** Longest loop task (main-thread CPU ms) since the last call, from bench/loop-task-probe.mjs in the service. */
-async function loopTask(service: BenchServe): Promise<LoopTasks> {
-  const before = service.output().length;
-  service.child.kill('SIGUSR2');
-  for (;;) {
-    const match = /LOOP_TASK (\{.*\})\n/.exec(service.output().slice(before));
-    if (match) return JSON.parse(match[1]!) as LoopTasks;
-    if (service.child.exitCode !== null || service.child.signalCode !== null)
-      throw new Error(`the service exited (${service.child.exitCode ?? service.child.signalCode}) before its loop-task report`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+function loopTask(service: BenchServe): Promise<LoopTasks> {
+  return probeReport(service, 'LOOP_TASK');
 }
 
 /**

@@ -23,7 +23,7 @@ import { DATABASE_FILE } from '../src/store/data-dir.js';
 import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { loadGet, type LoadResult } from './load.js';
-import { stopChild } from './listening-child.js';
+import { probeReport, stopChild } from './listening-child.js';
 import { startBenchServe, type BenchServe } from './serve-child.js';
 
 const DEFAULT_DEVICES = 100_000;
@@ -97,14 +97,8 @@ function startService(dataDir: string): Promise<BenchServe> {
 }
 
 /** The probe's next LOOP_DELAY line (it also forces a GC first when node runs with --expose-gc). */
-async function probe(service: BenchServe): Promise<{ maxMs: number; p99Ms: number; p50Ms: number; heapUsedBytes: number }> {
-  const before = service.output().length;
-  service.child.kill('SIGUSR2');
-  for (;;) {
-    const match = /LOOP_DELAY (\{.*\})\n/.exec(service.output().slice(before));
-    if (match) return JSON.parse(match[1]!) as { maxMs: number; p99Ms: number; p50Ms: number; heapUsedBytes: number };
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+function probe(service: BenchServe): Promise<{ maxMs: number; p99Ms: number; p50Ms: number; heapUsedBytes: number }> {
+  return probeReport(service, 'LOOP_DELAY');
 }
 
 /** Milliseconds from spawn until each path first answers 200, and until the fleet says it is complete. */

@@ -124,6 +124,27 @@ export function startListeningChild(nodeArgs: readonly string[], options: Listen
   });
 }
 
+/** Milliseconds between two looks for a probe's report: short next to the report's own few ms, light on the bench. */
+const PROBE_POLL_MS = 10;
+
+/**
+ * A probe's report from the child: SIGUSR2, then the JSON of the next `<tag> {…}` line it prints (bench/loop-delay-probe.mjs
+ * prints LOOP_DELAY, bench/loop-task-probe.mjs LOOP_TASK). Fails if the child exits first.
+ */
+export async function probeReport<T>(listening: ListeningChild, tag: string): Promise<T> {
+  const { child } = listening;
+  const before = listening.output().length;
+  const pattern = new RegExp(`${tag} (\\{.*\\})\\n`);
+  child.kill('SIGUSR2');
+  for (;;) {
+    const match = pattern.exec(listening.output().slice(before));
+    if (match) return JSON.parse(match[1]!) as T;
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the child exited (${child.exitCode ?? child.signalCode}) before its ${tag} report`);
+    await new Promise((resolve) => setTimeout(resolve, PROBE_POLL_MS));
+  }
+}
+
 /** Stops any child (SIGTERM) unless it has exited, resolved once it exited. */
 export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

@@ -12,19 +12,18 @@
  * Run alone: `npx tsx bench/broker.ts`.
  * BENCH_CPU_PROF=dir   serve runs under `node --cpu-prof` and writes its profile there when it exits (SIGTERM)
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Aedes } from 'aedes';
-import { REPO_ROOT, runCli } from '../test/helpers/cli.js';
+import { runCli } from '../test/helpers/cli.js';
 import { freePort } from '../test/helpers/free-port.js';
 import { waitFor } from '../test/helpers/wait-for.js';
 import { countStoredWindows, startSimulator, storedWindowsOrZero } from '../test/ingest/mqtt/processes.js';
-import { cpuSeconds } from './proc-cpu.js';
-import { benchServeArgs } from './serve-args.js';
+import { cpuSeconds, ownCpuMicros } from './proc-cpu.js';
+import { ensureBuilt, startBenchServe } from './serve-child.js';
 
 /** The issue's figure: 100 device connections. */
 const DEVICES = 100;
@@ -68,12 +67,6 @@ async function measureRate(count: () => number, cpuS: () => number): Promise<Mea
   return { rate: (toCount - fromCount) / ((toMs - fromMs) / 1000), cpuUsPerWindow: ((toCpuS - fromCpuS) * 1e6) / (toCount - fromCount) };
 }
 
-/** CPU seconds (user + system) this process used so far. */
-function ownCpuSeconds(): number {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-}
-
 function simulatorArgs(port: number, credentialsFile: string | null): string[] {
   return [
     '--url',
@@ -103,81 +96,16 @@ async function bareBroker(): Promise<Measured> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const simulator = startSimulator(simulatorArgs((server.address() as AddressInfo).port, null));
-    const measured = await measureRate(() => windows, ownCpuSeconds);
+    const measured = await measureRate(
+      () => windows,
+      () => ownCpuMicros() / 1e6,
+    );
     await simulator.result;
     return measured;
   } finally {
     server.close();
     await new Promise<void>((resolve) => broker.close(() => resolve()));
   }
-}
-
-/** Newest modification time (ms) below `dir`. */
-function newestMtimeMs(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtimeMs(full) : statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-/** dist/ as `bin/tinyml-footprint.js` would use it: built, and no file under src/ or data/ newer (its own rule). */
-export function ensureBuilt(): void {
-  const builtMain = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
-  let builtMs = 0;
-  try {
-    builtMs = statSync(builtMain).mtimeMs;
-  } catch {
-    // not built
-  }
-  if (builtMs > 0 && ['src', 'data'].every((dir) => newestMtimeMs(path.join(REPO_ROOT, dir)) <= builtMs)) return;
-  process.stdout.write('dist/ missing or older than the sources: npm run build\n');
-  const built = spawnSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
-  if (built.status !== 0) throw new Error('npm run build failed');
-}
-
-interface BenchServe {
-  child: ChildProcess;
-  httpUrl: string;
-  /** SIGTERM, resolved once it exited (a --cpu-prof profile is written then). */
-  stop(): Promise<void>;
-}
-
-/** `serve` with the embedded broker on `mqttPort`, from dist/ (`npm start`) or through tsx (BENCH_SERVE_ENTRY=tsx). */
-async function startServe(dataDir: string, mqttPort: number): Promise<BenchServe> {
-  const profile = CPU_PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR];
-  const entry = SERVE_ENTRY === 'tsx' ? ['--import', 'tsx', 'src/cli/main.ts'] : ['bin/tinyml-footprint.js'];
-  const args = [
-    ...benchServeArgs(dataDir).filter((arg, index, all) => arg !== '--mqtt-port' && all[index - 1] !== '--mqtt-port'),
-    '--mqtt-port',
-    String(mqttPort),
-    '--mqtt-host',
-    '127.0.0.1',
-  ];
-  const child = spawn(process.execPath, [...profile, ...entry, ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, TINYML_API_TOKEN: 'test-token' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let stderr = '';
-  const httpUrl = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/[^\s]+)/.exec(stderr);
-      if (match) resolve(match[1]!);
-    });
-    void exited.then(() => reject(new Error(`serve exited: ${stderr}`)));
-  });
-  return {
-    child,
-    httpUrl,
-    stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-  };
 }
 
 async function service(): Promise<Measured & { stored: number; commits: number | undefined; cpuS: number }> {
@@ -197,17 +125,25 @@ async function service(): Promise<Measured & { stored: number; commits: number |
     ]);
     if (issued.code !== 0) throw new Error(`mqtt-credentials failed: ${issued.stderr}`);
     const port = await freePort();
-    const serve = await startServe(dataDir, port);
+    // From dist/ (`npm start`) or through tsx (BENCH_SERVE_ENTRY=tsx); SIGTERM at the end writes a --cpu-prof profile.
+    const serve = await startBenchServe({
+      dataDir,
+      entry: SERVE_ENTRY === 'tsx' ? 'tsx' : 'bin',
+      nodeFlags: CPU_PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR],
+      mqttPort: port,
+      args: ['--mqtt-host', '127.0.0.1'],
+      token: 'test-token',
+    });
     try {
       const simulator = startSimulator(simulatorArgs(port, credentialsFile));
       const measured = await measureRate(
         () => storedWindowsOrZero(dataDir),
-        () => cpuSeconds(serve.child.pid),
+        () => cpuSeconds(serve.pid),
       );
       const published = await simulator.result;
       if (published.acked !== TOTAL) throw new Error(`${published.acked} of ${TOTAL} acked`);
-      const health = (await (await fetch(`${serve.httpUrl}/api/health`)).json()) as { ingest: { commits?: number } };
-      return { ...measured, stored: countStoredWindows(dataDir), commits: health.ingest.commits, cpuS: cpuSeconds(serve.child.pid) };
+      const health = (await (await fetch(`${serve.url}/api/health`)).json()) as { ingest: { commits?: number } };
+      return { ...measured, stored: countStoredWindows(dataDir), commits: health.ingest.commits, cpuS: cpuSeconds(serve.pid) };
     } finally {
       await serve.stop();
     }

@@ -26,7 +26,7 @@
  *   says what ran in each
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -37,7 +37,9 @@ import { DATABASE_FILE } from '../src/store/data-dir.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { loadGet, type LoadResult } from './load.js';
 import { benchFleetWindow } from './bench-fleet.js';
-import { benchServeArgs } from './serve-args.js';
+import { probeReport } from './listening-child.js';
+import { cpuMicros } from './proc-cpu.js';
+import { NPM_START_NODE_FLAGS, startBenchServe, type BenchServe } from './serve-child.js';
 
 const DEFAULT_SIZES = [10_000, 100_000];
 /** Concurrent keep-alive connections, as the issue measured. */
@@ -61,21 +63,12 @@ const DASHBOARD_POLL = '/api/fleet?sort=power&dir=desc&offset=0&limit=100,/api/f
 const POLL_PATHS = (process.env['BENCH_FLEET_POLL'] ?? DASHBOARD_POLL).split(',').filter((p) => p !== 'none' && p !== '');
 /** Sequential requests per endpoint for the single-request latency (median). */
 const SINGLE_REQUESTS = 21;
-/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
-const USER_HZ = 100;
 /** Every other device is deployed, this many days ago at most (so its accrued footprint grows with time). */
 const DEPLOYED_DAYS = 700;
 const LOG_LEVEL = process.env['BENCH_LOG_LEVEL'] ?? 'info';
 const ENDPOINT_FILTER = (process.env['BENCH_ENDPOINTS'] ?? '').split(',').filter((name) => name !== '');
-/** The node flags `npm start` gives `serve` in production (package.json), so the bench measures the same process. */
-const START_NODE_FLAGS = startNodeFlags();
-const NODE_FLAGS = [...START_NODE_FLAGS, ...(process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '')];
-
-function startNodeFlags(): string[] {
-  const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
-  const words = packageJson.scripts.start.split(' ');
-  return words.slice(1, words.indexOf('bin/tinyml-footprint.js')).filter((word) => word.startsWith('--'));
-}
+/** The node flags `npm start` gives `serve` in production (package.json), so the bench measures the same process; then BENCH_NODE_FLAGS. */
+const NODE_FLAGS = [...NPM_START_NODE_FLAGS, ...(process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '')];
 const LOOP_DETAIL = process.env['BENCH_LOOP_DETAIL'] === '1';
 const LOOP_GAPS_FILE = process.env['BENCH_LOOP_GAPS_FILE'];
 /** Milliseconds: the resolution of the service's event-loop delay histogram (src/obs/prometheus.ts); each sample includes it. */
@@ -191,24 +184,6 @@ async function populate(dataDir: string, devices: number): Promise<number> {
   return performance.now() - startMs;
 }
 
-interface Service {
-  child: ChildProcess;
-  url: string;
-  spawnedAtMs: number;
-  /** stderr after the listening line, LOOP_TASK lines only (the access log is dropped). */
-  probeOutput: () => string;
-}
-
-/** CPU milliseconds (user + system) a process used so far, from /proc (Linux); NaN elsewhere. */
-function cpuMsOf(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ; // utime, stime: fields 14 and 15
-  } catch {
-    return NaN;
-  }
-}
-
 /** What bench/loop-task-probe.mjs reports: the longest tasks, each with the GC pauses and the requests inside it. */
 interface LoopTasks {
   maxMs: number;
@@ -218,65 +193,27 @@ interface LoopTasks {
 }
 
 /** Longest loop task (main-thread CPU ms) since the last call, from bench/loop-task-probe.mjs in the service. */
-async function loopTask(service: Service): Promise<LoopTasks> {
-  const before = service.probeOutput().length;
-  service.child.kill('SIGUSR2');
-  for (;;) {
-    const match = /LOOP_TASK (\{.*\})\n/.exec(service.probeOutput().slice(before));
-    if (match) return JSON.parse(match[1]!) as LoopTasks;
-    if (service.child.exitCode !== null || service.child.signalCode !== null)
-      throw new Error(`the service exited (${service.child.exitCode ?? service.child.signalCode}) before its loop-task report`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+function loopTask(service: BenchServe): Promise<LoopTasks> {
+  return probeReport(service, 'LOOP_TASK');
 }
 
-function startService(dataDir: string): Promise<Service> {
-  const spawnedAtMs = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = tracked(
-      spawn(
-        process.execPath,
-        [
-          '--import',
-          pathToFileURL(path.join(path.dirname(new URL(import.meta.url).pathname), 'loop-task-probe.mjs')).href,
-          ...NODE_FLAGS,
-          'bin/tinyml-footprint.js',
-          ...benchServeArgs(dataDir),
-          '--log-level',
-          LOG_LEVEL,
-        ],
-        { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TINYML_API_TOKEN: 'bench-token' } },
-      ),
-    );
-    let stderr = '';
-    let probeOutput = '';
-    let listening = false;
-    child.stderr!.on('data', (chunk: Buffer) => {
-      if (listening) {
-        // the access log: read and dropped, but for the probe's lines
-        for (const line of chunk.toString().split('\n')) if (line.startsWith('LOOP_TASK ')) probeOutput += `${line}\n`;
-        return;
-      }
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/[^\s"]+)/.exec(stderr);
-      if (match) {
-        listening = true;
-        resolve({ child, url: match[1]!, spawnedAtMs, probeOutput: () => probeOutput });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`service exited (${code}): ${stderr}`)));
+/**
+ * serve under bench/loop-task-probe.mjs, at LOG_LEVEL; of what it prints after listening only the probe's LOOP_TASK
+ * lines are kept (the access log is read and dropped).
+ */
+function startService(dataDir: string): Promise<BenchServe> {
+  return startBenchServe({
+    dataDir,
+    nodeFlags: ['--import', pathToFileURL(path.join(path.dirname(new URL(import.meta.url).pathname), 'loop-task-probe.mjs')).href, ...NODE_FLAGS],
+    args: ['--log-level', LOG_LEVEL],
+    token: 'bench-token',
+    keepLine: (line) => line.startsWith('LOOP_TASK '),
+    onSpawn: tracked,
   });
 }
 
-async function stopService(service: Service): Promise<void> {
-  if (service.child.exitCode !== null || service.child.signalCode !== null) return;
-  const exited = new Promise((resolve) => service.child.once('exit', resolve));
-  service.child.kill('SIGTERM');
-  await exited;
-}
-
 /** Milliseconds from the spawn to the first 200 of the fleet totals (`complete` says whether the whole fleet was in it). */
-async function startupToFirstFleetMs(service: Service): Promise<{ ms: number; complete: boolean }> {
+async function startupToFirstFleetMs(service: BenchServe): Promise<{ ms: number; complete: boolean }> {
   for (;;) {
     const response = await getText(`${service.url}/api/fleet?rows=false`);
     if (response?.status === 200)
@@ -286,7 +223,7 @@ async function startupToFirstFleetMs(service: Service): Promise<{ ms: number; co
 }
 
 /** Milliseconds from the spawn until the fleet totals say the whole fleet is loaded. */
-async function startupToCompleteMs(service: Service): Promise<number> {
+async function startupToCompleteMs(service: BenchServe): Promise<number> {
   for (;;) {
     const response = await getText(`${service.url}/api/fleet?rows=false`);
     if (response?.status === 200 && (JSON.parse(response.text) as { complete: boolean }).complete) return performance.now() - service.spawnedAtMs;
@@ -395,10 +332,10 @@ async function loadWithCpu(
 ): Promise<{ result: LoadResult; cpuUs: number }> {
   if (WARMUP_S > 0) await loadGet(url, pathFor, CONNECTIONS, WARMUP_S);
   await afterWarmup?.();
-  const cpuBefore = cpuMsOf(pid);
+  const cpuBefore = cpuMicros(pid);
   const result = await loadGet(url, pathFor, CONNECTIONS, DURATION_S);
   const requests = result.requestsPerS * DURATION_S;
-  return { result, cpuUs: requests > 0 ? ((cpuMsOf(pid) - cpuBefore) * 1000) / requests : NaN };
+  return { result, cpuUs: requests > 0 ? (cpuMicros(pid) - cpuBefore) / requests : NaN };
 }
 
 function printTable(devices: number, rows: readonly Row[]): void {
@@ -449,7 +386,7 @@ async function emptyServiceHeap(): Promise<number> {
     await startupToCompleteMs(service);
     return await heapUsedBytes(service.url);
   } finally {
-    await stopService(service);
+    await service.stop();
     removeTempDir(dataDir);
   }
 }
@@ -518,7 +455,7 @@ async function runSizes(sizes: readonly number[]): Promise<void> {
           }
           const run = await loadWithCpu(
             service.url,
-            service.child.pid,
+            service.pid,
             () => endpoint.path(devices),
             // after the warm-up: the event-loop histogram and the probe's longest task then cover the measured run only
             async () => {
@@ -553,7 +490,7 @@ async function runSizes(sizes: readonly number[]): Promise<void> {
           `background dashboard: ${polls.length} polls of ${POLL_PATHS.join(' + ') || 'nothing'}, p50 ${percentile(polls, 0.5).toFixed(0)} ms, max ${Math.max(...polls).toFixed(0)} ms\n`,
         );
       } finally {
-        await stopService(service);
+        await service.stop();
       }
     } finally {
       removeTempDir(dataDir);

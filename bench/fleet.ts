@@ -23,7 +23,8 @@ import { DATABASE_FILE } from '../src/store/data-dir.js';
 import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { loadGet, type LoadResult } from './load.js';
-import { benchServeArgs } from './serve-args.js';
+import { probeReport, stopChild } from './listening-child.js';
+import { startBenchServe, type BenchServe } from './serve-child.js';
 
 const DEFAULT_DEVICES = 100_000;
 const CONNECTIONS = 50;
@@ -89,54 +90,24 @@ export function seed(dataDir: string, devices: number, nowMs: number): void {
   db.close();
 }
 
-interface Child {
-  child: ChildProcess;
-  url: string;
-  stderr: () => string;
-}
-
-function startService(dataDir: string): Promise<Child> {
-  return new Promise((resolve, reject) => {
-    const probe = pathToFileURL(path.join(ROOT, 'bench/loop-delay-probe.mjs')).href;
-    const args = ['--expose-gc', '--import', probe, 'bin/tinyml-footprint.js', ...benchServeArgs(dataDir)];
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    let resolved = false;
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/[^\s"]+)/.exec(stderr);
-      if (match && !resolved) {
-        resolved = true;
-        resolve({ child, url: match[1]!, stderr: () => stderr });
-      }
-    });
-    child.once('exit', (code) => {
-      if (!resolved) reject(new Error(`service exited (${code}): ${stderr}`));
-    });
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  await new Promise((resolve) => child.once('exit', resolve));
+/** serve under bench/loop-delay-probe.mjs, with --expose-gc so that the probe reads the heap after a forced GC. */
+function startService(dataDir: string): Promise<BenchServe> {
+  const probe = pathToFileURL(path.join(ROOT, 'bench/loop-delay-probe.mjs')).href;
+  return startBenchServe({ dataDir, nodeFlags: ['--expose-gc', '--import', probe] });
 }
 
 /** The probe's next LOOP_DELAY line (it also forces a GC first when node runs with --expose-gc). */
-async function probe(service: Child): Promise<{ maxMs: number; p99Ms: number; p50Ms: number; heapUsedBytes: number }> {
-  const before = service.stderr().length;
-  service.child.kill('SIGUSR2');
-  for (;;) {
-    const match = /LOOP_DELAY (\{.*\})\n/.exec(service.stderr().slice(before));
-    if (match) return JSON.parse(match[1]!) as { maxMs: number; p99Ms: number; p50Ms: number; heapUsedBytes: number };
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+function probe(service: BenchServe): Promise<{ maxMs: number; p99Ms: number; p50Ms: number; heapUsedBytes: number }> {
+  return probeReport(service, 'LOOP_DELAY');
 }
 
 /** Milliseconds from spawn until each path first answers 200, and until the fleet says it is complete. */
-async function timeToAnswer(dataDir: string, paths: readonly string[]): Promise<{ service: Child; ms: number[]; completeMs: number; firstComplete: boolean }> {
-  const started = performance.now();
+async function timeToAnswer(
+  dataDir: string,
+  paths: readonly string[],
+): Promise<{ service: BenchServe; ms: number[]; completeMs: number; firstComplete: boolean }> {
   const service = await startService(dataDir);
+  const started = service.spawnedAtMs;
   const ms: number[] = [];
   let firstComplete = false;
   for (const p of paths) {
@@ -222,7 +193,7 @@ export async function runFleetBench(devices = DEFAULT_DEVICES): Promise<void> {
   const paths = ['/api/fleet?rows=false', '/api/fleet?sort=power&dir=desc&limit=100'];
   const bare = await timeToAnswer(empty, paths);
   const bareHeap = (await probe(bare.service)).heapUsedBytes;
-  await stop(bare.service.child);
+  await bare.service.stop();
   const { service, ms, completeMs, firstComplete } = await timeToAnswer(full, paths);
   try {
     const heap = (await probe(service)).heapUsedBytes;
@@ -242,7 +213,7 @@ export async function runFleetBench(devices = DEFAULT_DEVICES): Promise<void> {
       try {
         baselines[mode] = await load(baseline.url, () => '/');
       } finally {
-        await stop(baseline.child);
+        await stopChild(baseline.child);
       }
     }
     process.stdout.write(`${line(`baseline: bare node:http, same ${sample.length}-byte body`, baselines['bare']!)}\n`);
@@ -276,7 +247,7 @@ export async function runFleetBench(devices = DEFAULT_DEVICES): Promise<void> {
         `    p99 goal ≤ 50 ms: ${page.p99Ms <= 50 ? 'met' : 'NOT met'}; no loop task over 10 ms: ${Math.max(footprintLoop.maxMs, coldLoop.maxMs, totalsLoop.maxMs, pageLoop.maxMs) <= 10 ? 'met' : 'NOT met'}\n`,
     );
   } finally {
-    await stop(service.child);
+    await service.stop();
     rmSync(full, { recursive: true, force: true });
     rmSync(empty, { recursive: true, force: true });
   }

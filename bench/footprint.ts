@@ -17,7 +17,7 @@
  * BENCH_PROFILE_DIR=/tmp/prof  write each service's CPU profile there (node --cpu-prof); BENCH_ONLY=random,one  run only these loads (random, one, livez)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -27,7 +27,9 @@ import type { EnergyWindow } from '../src/domain/types.js';
 import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { DATABASE_FILE } from '../src/store/data-dir.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import { benchServeArgs } from './serve-args.js';
+import { stopChild } from './listening-child.js';
+import { cpuSeconds } from './proc-cpu.js';
+import { startBenchServe, type BenchServe } from './serve-child.js';
 
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 5);
@@ -45,8 +47,6 @@ const WINDOWS_PER_DEVICE = 2;
 /** Windows per append transaction while populating. */
 const POPULATE_BATCH = 5_000;
 const T0 = Date.parse('2026-11-01T00:00:00Z');
-/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
-const CLOCK_TICKS_PER_S = 100;
 /** Milliseconds: the resolution of the service's event-loop delay histogram (src/obs/prometheus.ts). */
 const LOOP_RESOLUTION_MS = 10;
 const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
@@ -92,41 +92,14 @@ async function populate(dataDir: string, devices: number): Promise<void> {
   await store.close();
 }
 
-/** CPU seconds a process has used so far (user + system), from /proc. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
-}
-
-interface Server {
-  child: ChildProcess;
-  url: string;
-}
-
-function startService(checkout: string, dataDir: string): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        ...(PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR]),
-        path.join(checkout, 'bin/tinyml-footprint.js'),
-        ...benchServeArgs(dataDir),
-      ],
-      { cwd: checkout, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TINYML_API_TOKEN: 'bench-token' } },
-    );
-    let stderr = '';
-    let listening = false;
-    child.stderr!.on('data', (chunk: Buffer) => {
-      if (listening) return; // the access log: read and dropped
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/[^\s"]+)/.exec(stderr);
-      if (match) {
-        listening = true;
-        resolve({ child, url: match[1]! });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`service exited (${code}): ${stderr}`)));
+/** `checkout`'s service (its bin, in its directory); what it prints after listening is read and dropped (the access log). */
+function startService(checkout: string, dataDir: string): Promise<BenchServe> {
+  return startBenchServe({
+    dataDir,
+    checkout,
+    nodeFlags: PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR],
+    token: 'bench-token',
+    keepLine: false,
   });
 }
 
@@ -140,23 +113,17 @@ const SETTLE_MAX_MS = 120_000;
  * Waits for the first fleet answer, then until the service's CPU falls below SETTLED_CPU_SHARE: the fleet index loads
  * the fleet in steps after the listener is up, and a load run during that would charge the loading to the requests.
  */
-async function settle(server: Server): Promise<number> {
+async function settle(server: BenchServe): Promise<number> {
   const startMs = performance.now();
   while ((await fetch(`${server.url}/api/fleet?rows=false`).catch(() => null))?.status !== 200) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   while (performance.now() - startMs < SETTLE_MAX_MS) {
-    const before = cpuSeconds(server.child.pid!);
+    const before = cpuSeconds(server.pid);
     await new Promise((resolve) => setTimeout(resolve, SETTLE_SAMPLE_MS));
-    if ((cpuSeconds(server.child.pid!) - before) / (SETTLE_SAMPLE_MS / 1000) < SETTLED_CPU_SHARE) break;
+    if ((cpuSeconds(server.pid) - before) / (SETTLE_SAMPLE_MS / 1000) < SETTLED_CPU_SHARE) break;
   }
   return performance.now() - startMs;
-}
-
-async function stop(server: { child: ChildProcess }): Promise<void> {
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.kill('SIGTERM');
-  await exited;
 }
 
 async function startBaseline(bytes: number): Promise<{ child: ChildProcess; expressUrl: string }> {
@@ -189,7 +156,7 @@ function load(url: string, durationS: number, pathFor: () => string): Promise<au
 }
 
 /** One measured load run, after its warm-up; `afterWarmup` runs between the two (a histogram reset). */
-async function run(url: string, pid: number, pathFor: () => string, afterWarmup?: () => Promise<unknown>): Promise<Run> {
+async function run(url: string, pid: number | undefined, pathFor: () => string, afterWarmup?: () => Promise<unknown>): Promise<Run> {
   if (WARMUP_S > 0) await load(url, WARMUP_S, pathFor);
   await afterWarmup?.();
   const cpuBefore = cpuSeconds(pid);
@@ -255,9 +222,9 @@ export async function runFootprintBench(devices: number, checkouts: readonly str
         const baseline = await startBaseline(bytes);
         let express: Run;
         try {
-          express = await run(baseline.expressUrl, baseline.child.pid!, () => '/');
+          express = await run(baseline.expressUrl, baseline.child.pid, () => '/');
         } finally {
-          await stop(baseline);
+          await stopChild(baseline.child);
         }
         process.stdout.write(
           `\n${checkout} (body ${bytes} bytes; settled ${(settledMs / 1000).toFixed(1)} s after listening)\n${row('trivial Express, same body', express, null)}`,
@@ -271,14 +238,14 @@ export async function runFootprintBench(devices: number, checkouts: readonly str
           ] as const) {
             if (ONLY !== undefined && !ONLY.split(',').includes(key)) continue;
             // reading the loop delay resets its histogram: the next read covers this run only
-            const result = await run(service.url, service.child.pid!, pathFor, () => loopDelay(service.url));
+            const result = await run(service.url, service.pid, pathFor, () => loopDelay(service.url));
             process.stdout.write(row(name, result, express, await loopDelay(service.url)));
           }
         } finally {
           await stopPolling();
         }
       } finally {
-        await stop(service);
+        await service.stop();
       }
     }
   } finally {

@@ -14,8 +14,7 @@
  * BENCH_DURATION_S=10  seconds of load per server (default 10)
  * BENCH_CPU_PROF=dir   the service runs with `node --cpu-prof` and writes its profile there at exit
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,7 +23,9 @@ import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { DATABASE_FILE } from '../src/store/data-dir.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { loadResult, type LoadResult } from './load.js';
-import { benchServeArgs } from './serve-args.js';
+import { startListeningChild } from './listening-child.js';
+import { cpuSeconds } from './proc-cpu.js';
+import { BENCH_CHECKOUT, startBenchServe } from './serve-child.js';
 
 /** Registered devices the requests cycle through. */
 const DEVICES = 1_000;
@@ -34,8 +35,6 @@ const CONNECTIONS = 50;
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
 /** Seconds of load before each measurement, not counted. */
 const WARMUP_S = 1;
-/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
-const CLOCK_TICKS_PER_S = 100;
 const CPU_PROFILE_DIR = process.env['BENCH_CPU_PROF'];
 const TOKEN = 'bench-token';
 /** The issue's goal: ≥ 0.8 × the express.json() baseline. */
@@ -63,16 +62,6 @@ function windowBody(i: number): { deviceId: string; body: string } {
 interface Measured extends LoadResult {
   /** The server process's CPU time per request answered (user + system), µs; NaN where /proc is missing. */
   cpuUsPerRequest: number;
-}
-
-/** CPU seconds (user + system) a child process used so far, from /proc (Linux); NaN elsewhere. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /** The load, and the CPU the server process `pid` spent on it per request. */
@@ -111,20 +100,6 @@ async function load(url: string, durationS: number = DURATION_S): Promise<LoadRe
   return loadResult(result);
 }
 
-/** A child process printing `listening on <url>` on stderr once it listens. */
-function startChild(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/[^\s]+)/.exec(stderr);
-      if (match) resolve({ child, url: match[1]! });
-    });
-    child.once('exit', (code) => reject(new Error(`child exited (${code}): ${stderr}`)));
-  });
-}
-
 const BASELINE_SCRIPT = `
 import express from 'express';
 const app = express();
@@ -156,18 +131,13 @@ server.listen(0, '127.0.0.1', () => process.stderr.write('listening on http://12
 `;
 
 async function baselineLoad(script: string): Promise<Measured> {
-  const baseline = await startChild(['--input-type=module', '-e', script]);
+  // in this checkout, whose node_modules the script's `import express` resolves from
+  const baseline = await startListeningChild(['--input-type=module', '-e', script], { cwd: BENCH_CHECKOUT, env: { ...process.env } });
   try {
-    return await measure(baseline.url, baseline.child.pid);
+    return await measure(baseline.url, baseline.pid);
   } finally {
-    await stop(baseline.child);
+    await baseline.stop();
   }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  await new Promise((resolve) => child.once('exit', resolve));
 }
 
 function row(name: string, result: Measured): string {
@@ -185,18 +155,19 @@ export async function runHttpIngestBench(): Promise<void> {
     const store = SqliteStore.open(path.join(dataDir, DATABASE_FILE));
     for (let d = 0; d < DEVICES; d += 1) await store.createDevice({ id: `ingest-${d}`, spec: SEED_DEFAULT_SPEC });
     await store.close();
-    const serve = await startChild(
-      [...(CPU_PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR]), 'bin/tinyml-footprint.js', ...benchServeArgs(dataDir)],
-      { TINYML_API_TOKEN: TOKEN },
-    );
+    const serve = await startBenchServe({
+      dataDir,
+      nodeFlags: CPU_PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR],
+      token: TOKEN,
+    });
     let ingest: Measured;
     let counters: { windowsInserted: number; commits: number };
     try {
-      ingest = await measure(serve.url, serve.child.pid);
+      ingest = await measure(serve.url, serve.pid);
       const health = (await (await fetch(`${serve.url}/api/health`)).json()) as { ingest: { windowsInserted: number; commits: number } };
       counters = health.ingest;
     } finally {
-      await stop(serve.child);
+      await serve.stop();
     }
     const after = await baselineLoad(BASELINE_SCRIPT);
     const ratio = ingest.requestsPerS / ((before.requestsPerS + after.requestsPerS) / 2);

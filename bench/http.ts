@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +10,7 @@ import { SEED_DEFAULT_SPEC } from '../src/service/spec.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { loadGet, type LoadResult } from './load.js';
 import { benchFleetWindow } from './bench-fleet.js';
-import { benchServeArgs } from './serve-args.js';
+import { startBenchServe } from './serve-child.js';
 
 /** Registered devices, as the issue asks. */
 const DEVICES = 10_000;
@@ -44,29 +43,6 @@ async function populate(dataDir: string): Promise<void> {
   await store.close();
 }
 
-function startService(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
-        'bin/tinyml-footprint.js',
-        ...benchServeArgs(dataDir),
-      ],
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/[^\s]+)/.exec(stderr);
-      if (match) resolve({ child, url: match[1]! });
-    });
-    child.once('exit', (code) => reject(new Error(`service exited (${code}): ${stderr}`)));
-  });
-}
-
 /** The ceiling of the HTTP stack on this machine: a bare node:http server answering a pre-serialised body of the same size. */
 function startBaseline(body: string): Promise<Server> {
   return new Promise((resolve) => {
@@ -88,7 +64,11 @@ export async function runHttpBench(): Promise<void> {
     `HTTP bench: ${DEVICES} devices × ${WINDOWS_PER_DEVICE} windows, ${CONNECTIONS} connections, ${DURATION_S} s per run (service in a child process)\n`,
   );
   await populate(dataDir);
-  const { child, url } = await startService(dataDir);
+  const service = await startBenchServe({
+    dataDir,
+    nodeFlags: process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [],
+  });
+  const { url } = service;
   try {
     const sample = await (await fetch(`${url}/api/devices/bench-1/footprint`)).text();
     const baselineServer = await startBaseline(sample);
@@ -103,8 +83,7 @@ export async function runHttpBench(): Promise<void> {
         `${footprint.requestsPerS >= GOAL_REQUESTS_PER_S && footprint.p99Ms <= GOAL_P99_MS && footprint.non2xx === 0 ? 'met' : 'NOT met'}\n`,
     );
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await service.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -9,18 +9,15 @@
  * `REPLAYS` times, and influxd's CPU per replay is the least of them.
  * Run alone: `npx tsx bench/influx-sync-trace.ts [devices] [windows per device]` (needs `influxd`).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '../test/helpers/cli.js';
 import { startInfluxd } from '../test/helpers/influxd.js';
 import { waitFor } from '../test/helpers/wait-for.js';
-import { ensureBuilt } from './broker.js';
 import { cpuMicros, findPid } from './proc-cpu.js';
 import { RawConnection, rawRequest } from './raw-http-client.js';
-import { benchServeArgs } from './serve-args.js';
+import { ensureBuilt, NPM_START_NODE_FLAGS, startBenchServe, type BenchServe } from './serve-child.js';
 
 const DEVICES = Number(process.argv[2] ?? 1_000);
 const WINDOWS_PER_DEVICE = Number(process.argv[3] ?? 50);
@@ -140,20 +137,18 @@ async function main(): Promise<void> {
   const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
   const database = 'bench_trace';
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-bench-trace-'));
-  const args = [...benchServeArgs(dataDir), '--store', 'influx', '--influx-url', proxyUrl, '--influx-database', database];
-  const child = spawn(process.execPath, ['--max-semi-space-size=32', 'bin/tinyml-footprint.js', ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, TINYML_API_TOKEN: TOKEN },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const connections: RawConnection[] = [];
+  let serve: BenchServe | undefined;
   try {
-    const match = await waitFor('serve to listen', () => /listening on (http:\/\/[^\s]+)/.exec(output), { timeoutMs: 60_000 });
-    const base = new URL(match[1] as string);
+    // as bench/influx.ts's HTTP path runs it: `npm start`'s node flags, the bin, stdout read with stderr
+    serve = await startBenchServe({
+      dataDir,
+      nodeFlags: NPM_START_NODE_FLAGS,
+      args: ['--store', 'influx', '--influx-url', proxyUrl, '--influx-database', database],
+      token: TOKEN,
+      stdout: 'pipe',
+    });
+    const base = new URL(serve.url);
     const ids = Array.from({ length: DEVICES }, (_, d) => `bench-${d}`);
     const registered = await fetch(new URL('/api/devices', base), {
       method: 'POST',
@@ -218,8 +213,7 @@ async function main(): Promise<void> {
     const influxdCpuUs = cpuMicros(influxdPid) - cpuBefore;
     const passEnd = traced.length;
     // serve stops before the replays, so that its syncs do not run alongside them.
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
+    await serve.stop();
     const during = traced.slice(before, passEnd);
     process.stdout.write(
       `${DEVICES} devices × ${WINDOWS_PER_DEVICE} windows through serve (HTTP): ${(total / seconds).toFixed(0)} windows/s, ${seconds.toFixed(2)} s; ` +
@@ -251,8 +245,7 @@ async function main(): Promise<void> {
     );
   } finally {
     for (const connection of connections) connection.close();
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
+    await serve?.stop();
     proxy.close();
     await influxd.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -25,7 +25,6 @@
  * (default 3), `BENCH_INFLUX_PATHS` (default `bare,store,http,mqtt`), `BENCH_INFLUX_POST_WINDOWS`, `BENCH_INFLUX_HTTP_CLIENT` (raw, node:http, fetch);
  * `BENCH_CPU_PROF_DIR=<dir>` runs the serve processes under `node --cpu-prof` into that directory.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -37,15 +36,14 @@ import { WINDOW_MEASUREMENT, WINDOW_SCHEMA, windowPoint } from '../src/store/inf
 import { InfluxWindowStore } from '../src/store/influx/influx-window-store.js';
 import { OUTBOX_BATCH_WINDOWS } from '../src/store/outbox/outbox-writer.js';
 import type { StoredWindow } from '../src/store/window-store.js';
-import { REPO_ROOT, startCli } from '../test/helpers/cli.js';
+import { startCli } from '../test/helpers/cli.js';
 import { startInfluxd } from '../test/helpers/influxd.js';
 import { waitFor } from '../test/helpers/wait-for.js';
 import { startMosquitto } from '../test/ingest/mqtt/mosquitto.js';
 import { storedWindowsOrZero } from '../test/ingest/mqtt/processes.js';
-import { ensureBuilt } from './broker.js';
 import { RawConnection, rawRequest } from './raw-http-client.js';
 import { cpuMicros, cpuTimes, findPid, ownCpuMicros } from './proc-cpu.js';
-import { benchServeArgs } from './serve-args.js';
+import { ensureBuilt, NPM_START_NODE_FLAGS, startBenchServe, type BenchServe } from './serve-child.js';
 
 /** Devices, as an MQTT micro-batch interleaves them. */
 const DEVICES = 1_000;
@@ -224,46 +222,22 @@ const HTTP_CONCURRENCY = 32;
 const POLL_MS = 100;
 /** The API token the bench gives the serve process. */
 const TOKEN = 'bench-token';
-/** The node flags of `npm start` (package.json), which the serve child runs with. */
-const SERVE_NODE_FLAGS = ['--max-semi-space-size=32'];
 /** MQTT path: the share of the windows stored locally at which its clock starts (the simulator's start and 1 000 connects are before). */
 const MQTT_FROM_SHARE = 0.1;
 
-interface ServeChild {
-  url: string;
-  pid: number | undefined;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-/** `serve --store influx` in a child process as `npm start` runs it (graceful stop: SIGTERM, so that a --cpu-prof profile is written). */
-async function startServeChild(dataDir: string, influxUrl: string, database: string, extra: readonly string[] = []): Promise<ServeChild> {
+/**
+ * `serve --store influx` in a child process as `npm start` runs it (its node flags, the bin), stdout read with stderr;
+ * graceful stop (SIGTERM), so that a --cpu-prof profile is written.
+ */
+function startServeChild(dataDir: string, influxUrl: string, database: string, extra: readonly string[] = []): Promise<BenchServe> {
   const profDir = process.env.BENCH_CPU_PROF_DIR;
-  const profile = profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
-  const args = benchServeArgs(dataDir);
-  args.push('--store', 'influx', '--influx-url', influxUrl, '--influx-database', database, ...extra);
-  const child = spawn(process.execPath, [...SERVE_NODE_FLAGS, ...profile, 'bin/tinyml-footprint.js', ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, TINYML_API_TOKEN: TOKEN },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return startBenchServe({
+    dataDir,
+    nodeFlags: [...NPM_START_NODE_FLAGS, ...(profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`])],
+    args: ['--store', 'influx', '--influx-url', influxUrl, '--influx-database', database, ...extra],
+    token: TOKEN,
+    stdout: 'pipe',
   });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const match = await waitFor('serve to listen', () => /listening on (http:\/\/[^\s]+)/.exec(output) ?? (child.exitCode !== null ? 'exited' : null), {
-    timeoutMs: 60_000,
-  });
-  if (match === 'exited') throw new Error(`serve exited: ${output}`);
-  return {
-    url: match[1] as string,
-    pid: child.pid,
-    output: () => output,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 /** One POST body per device per round: round r carries windows [r·POST_WINDOWS, (r+1)·POST_WINDOWS) of every device. */

@@ -3,14 +3,13 @@
  * CLI start included) into `serve` in a child process, beside the one-POST-per-device rate measured in the same run
  * (autocannon at 50 connections, each request a new device). Run alone: `npx tsx bench/registration.ts`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { runCli } from '../test/helpers/cli.js';
-import { benchServeArgs } from './serve-args.js';
+import { startBenchServe } from './serve-child.js';
 
 /** The issue's figure. */
 const DEVICES = 100_000;
@@ -20,25 +19,9 @@ const SINGLE_DURATION_S = 5;
 const CONNECTIONS = 50;
 const TOKEN = 'bench-token';
 
-function startServe(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/tinyml-footprint.js', ...benchServeArgs(dataDir)], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, TINYML_API_TOKEN: TOKEN },
-    });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/[^\s]+)/.exec(stderr);
-      if (match) resolve({ child, url: match[1]! });
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${stderr}`)));
-  });
-}
-
 export async function runRegistrationBench(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tinyml-bench-registration-'));
-  const serve = await startServe(dataDir);
+  const serve = await startBenchServe({ dataDir, token: TOKEN });
   try {
     let next = 0;
     const single = await autocannon({
@@ -72,8 +55,7 @@ export async function runRegistrationBench(): Promise<void> {
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
-    serve.child.kill('SIGTERM');
-    await new Promise((resolve) => serve.child.once('exit', resolve));
+    await serve.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -6,8 +6,9 @@
  * Run alone: `npx tsx bench/startup.ts [runs]`.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { waitedChildrenCpuSeconds } from './proc-cpu.js';
 
 /** Runs of each command: enough for a stable median and p90 on a 2-core machine in under a minute. */
 const DEFAULT_RUNS = 20;
@@ -15,18 +16,13 @@ const ROOT = new URL('..', import.meta.url);
 const CALC = ['bin/tinyml-footprint.js', 'calc', '--system', 'kws-typical'];
 const BARE = ['-e', '0'];
 
-/** Linux kernel clock ticks per second of /proc/<pid>/stat (USER_HZ; 100 on every mainstream architecture). */
-const USER_HZ = 100;
-
 /**
- * CPU milliseconds (user + system) of this process's waited-for children so far, from /proc/self/stat (cutime,
- * cstime), or null off Linux. Unlike wall time it hardly grows when other processes load the machine.
+ * CPU milliseconds (user + system) of this process's waited-for children so far, or null off Linux. Unlike wall time
+ * it hardly grows when other processes load the machine.
  */
 function childrenCpuMs(): number | null {
-  if (!existsSync('/proc/self/stat')) return null;
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd (state) on
-  return ((Number(fields[13]) + Number(fields[14])) * 1000) / USER_HZ; // cutime, cstime: fields 16 and 17
+  const seconds = waitedChildrenCpuSeconds();
+  return Number.isNaN(seconds) ? null : seconds * 1000;
 }
 
 /** Wall and CPU milliseconds of one `node <args>` run; it must exit 0. */

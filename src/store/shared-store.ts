@@ -380,6 +380,7 @@ export class SharedStore implements Store, WindowOutbox {
     const plannedOn = new Map<string, number>();
     const seenOn = new Map<string, { atMs: number; reach: number | null } | undefined>();
     const withoutFirstSeen = new Set<string>();
+    const expected = new Map<string, AggregateParts>();
     for (const [id, reach] of reaches) {
       const kept = this.kept.get(id);
       // Parts a read too soon after its marker may have missed (suspectFromMs) are read again with the change.
@@ -391,10 +392,12 @@ export class SharedStore implements Store, WindowOutbox {
       if (tail && (kept.prefix?.firstSeenMs != null || kept.parts.some((part) => part.periodMs < start && part.firstSeenMs !== null))) withoutFirstSeen.add(id);
       plannedOn.set(id, kept?.generation ?? 0);
       seenOn.set(id, this.markerSeen.get(id));
+      const expect = kept === undefined ? undefined : expectedParts(kept, plan.get(id)!, withoutFirstSeen.has(id));
+      if (expect !== undefined) expected.set(id, expect);
     }
     const lagMs = store.capabilities.readAfterWrite === 'immediate' ? 0 : store.capabilities.maxReadLagMs;
     const startedMs = this.clock();
-    const read = await store.aggregateParts(plan, { withoutFirstSeen });
+    const read = await store.aggregateParts(plan, { withoutFirstSeen, expected });
     const readMs = this.clock();
     const out = new Map<string, DeviceAggregate | undefined>();
     for (const [id, fromMs] of plan) {
@@ -646,6 +649,19 @@ interface KeptFold {
   suspectFromMs: number | null;
   /** The read that left it (SharedStore.readGeneration). */
   generation: number;
+}
+
+/**
+ * What a read of the device from `fromMs` answers if nothing changed since its last read (AggregatePartsOptions.expected),
+ * or undefined when the kept fold does not say: its periods before `fromMs` are folded into the prefix (a full read of a
+ * device with a prefix), its kept parts name instruments (the kept instruments may be those of periods now folded), or
+ * its last read may have missed points (suspectFromMs). Without first-seen, the parts say none, as that read answers.
+ */
+function expectedParts(kept: KeptFold, fromMs: number, withoutFirstSeen: boolean): AggregateParts | undefined {
+  if (kept.suspectFromMs !== null || fromMs < kept.fromMs || (fromMs === 0 && kept.prefix !== undefined)) return undefined;
+  const parts = kept.parts.filter((part) => part.periodMs >= fromMs);
+  if (parts.some((part) => part.instrumentWindows > 0)) return undefined;
+  return { parts: withoutFirstSeen ? parts.map((part) => ({ ...part, firstSeenMs: null })) : parts, instruments: [] };
 }
 
 /** The older of two reaches (period starts, ms); null (unknown: read in full) wins. */

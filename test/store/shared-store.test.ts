@@ -174,6 +174,56 @@ describe('SharedStore aggregates', () => {
     await store.close();
   });
 
+  it('asks a re-read to settle against the parts it kept when they cover its range, and a read from a folded prefix not', async () => {
+    const P = AGGREGATE_PERIOD_MS;
+    const held = new Map<string, PeriodPart[]>([
+      ['d1', [onePartAt(0)]],
+      ['d2', [0, 1, 2].map(onePartAt)],
+    ]);
+    const expectedOf: Map<string, unknown>[] = [];
+    let markers: { device: string; writer: string; timeNs: bigint; periodMs: number | null }[] = [];
+    const windows = {
+      ...noWindows,
+      changes: async () => markers,
+      aggregateParts: async (
+        fromMsById: ReadonlyMap<string, number>,
+        options?: { withoutFirstSeen?: ReadonlySet<string>; expected?: ReadonlyMap<string, unknown> },
+      ) => {
+        expectedOf.push(new Map(options?.expected ?? []));
+        const out = new Map<string, { parts: PeriodPart[]; instruments: [] }>();
+        for (const [id, fromMs] of fromMsById) {
+          const parts = (held.get(id) ?? [])
+            .filter((part) => part.periodMs >= fromMs)
+            .map((part) => (options?.withoutFirstSeen?.has(id) === true ? { ...part, firstSeenMs: null } : { ...part }));
+          if (parts.length > 0) out.set(id, { parts, instruments: [] });
+        }
+        return out;
+      },
+    } as unknown as WindowStore;
+    const store = new SharedStore(SqliteStore.open(':memory:'), windows, new MemoryRegistry() as unknown as InfluxRegistry, 'instance-a', () => 0);
+    await Promise.all([store.getAggregate('d1'), store.getAggregate('d2'), store.getAggregate('d3')]); // first reads: nothing kept
+    expect(expectedOf).toEqual([new Map()]);
+    // d1 in full (its one period kept), d2 from its newest period, d3 (no windows) in full.
+    markers = [
+      { device: 'd1', writer: 'w', timeNs: 1n, periodMs: 0 },
+      { device: 'd2', writer: 'w', timeNs: 1n, periodMs: 2 * P },
+      { device: 'd3', writer: 'w', timeNs: 1n, periodMs: 0 },
+    ];
+    await store.syncFleet();
+    expect(expectedOf[1]).toEqual(
+      new Map([
+        ['d1', { parts: [onePartAt(0)], instruments: [] }],
+        ['d2', { parts: [{ ...onePartAt(2), firstSeenMs: null }], instruments: [] }],
+        ['d3', { parts: [], instruments: [] }],
+      ]),
+    );
+    // A marker that does not say how far back (an older writer): d2 in full, and its periods 0–1 are folded: nothing expected.
+    markers = [...markers, { device: 'd2', writer: 'old', timeNs: 2n, periodMs: null }];
+    await store.syncFleet();
+    expect(expectedOf[2]).toEqual(new Map());
+    await store.close();
+  });
+
   it('a pass whose tail read fails keeps the change and its reach: the next pass reads the same tail, and serves the full fold', async () => {
     const P = AGGREGATE_PERIOD_MS;
     const parts = [0, 1, 2, 3].map((n) => ({ ...onePart, periodMs: n * P, energyJ: [0.1, 0.2, 0.3, 0.4][n]! }));

@@ -155,6 +155,51 @@ describe('InfluxWindowStore.aggregates', () => {
     await store.close();
   });
 
+  it('settles a device whose first read equals the parts expected of it (options.expected) without a second read', async () => {
+    const idsOf = (statement: string): string[] => [...statement.matchAll(/"device" = '([^']+)'/g)].map((match) => match[1]!);
+    const columns = ['time', 'energy_j', 'observed_s', 'windows', 'first_seen_ms', 'instrument_windows'];
+    const reads: string[][] = [];
+    aggregateAnswer = (statements: string[]) => {
+      reads.push(statements.flatMap(idsOf));
+      return {
+        results: statements.map((statement, n) => ({
+          statement_id: n,
+          series: idsOf(statement)
+            .filter((device) => device !== 'none')
+            .map((device) => ({ name: 'energy_window', tags: { device }, columns, values: [[0, 1, 10, 1, 5, 0]] })),
+        })),
+      };
+    };
+    const store = new InfluxWindowStore({ url, database: 'db' });
+    const [asRead] = (await store.aggregateParts(new Map([['same', 0]]))).values();
+    expect(reads).toHaveLength(2); // no expectation: two reads that agree
+    reads.length = 0;
+    const other = { parts: [{ ...asRead!.parts[0]!, energyJ: 0.5 }], instruments: [] };
+    const expected = new Map([
+      ['same', asRead!],
+      ['other', other],
+      ['none', { parts: [], instruments: [] }],
+    ]);
+    const read = await store.aggregateParts(
+      new Map([
+        ['same', 0],
+        ['other', 0],
+        ['none', 0],
+        ['fresh', 0],
+      ]),
+      { expected },
+    );
+    // One read of the four; only the one that differs from what was expected and the one nothing was expected of again.
+    expect(reads.map((ids) => ids.sort())).toEqual([
+      ['fresh', 'none', 'other', 'same'],
+      ['fresh', 'other'],
+    ]);
+    expect(read.get('same')).toEqual(asRead);
+    expect(read.get('other')?.parts[0]?.energyJ).toBe(1);
+    expect(read.has('none')).toBe(false);
+    await store.close();
+  });
+
   it('asks the instruments of many devices in statements of INFLUX_AGGREGATE_IDS_PER_QUERY ids, as the aggregates', async () => {
     const ids = Array.from({ length: 2 * INFLUX_AGGREGATE_IDS_PER_QUERY + 20 }, (_, n) => `inst-${n}`);
     const idsOf = (statement: string): string[] => [...statement.matchAll(/"device" = '([^']+)'/g)].map((match) => match[1]!);

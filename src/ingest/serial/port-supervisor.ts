@@ -31,8 +31,10 @@ export const PORT_COUNTERS = {
   sessions: total('Sessions: opens of the port that succeeded.'),
   reconnects: total('Reopen attempts after a session ended or an open failed.'),
   openFailures: total('Opens of the port that failed (absent, busy, no permission).'),
-  disconnects: total('Sessions ended by the device going away (USB unplug).'),
-  silenceTimeouts: total('Sessions ended by the watchdog: no byte for the silence timeout.'),
+  disconnects: total(
+    "Sessions ended by the port going away (USB unplug, a cut cable): its close, or a failed write or read (the port's lastError says which).",
+  ),
+  silenceTimeouts: total('Sessions ended by the watchdog: no byte for the silence timeout (a hung link, or a cut cable whose close never came).'),
   bytes: total('Bytes read from the port.', 'bytes'),
   protocolFailures: total("Sessions ended by the driver: a failed handshake or a fatal protocol error (the port's lastError says which)."),
 } as const satisfies CounterSpecs<string>;
@@ -65,6 +67,20 @@ export interface PortSupervisorOptions {
 }
 
 type SessionEnd = 'closed' | 'disconnected' | 'silence' | 'error' | 'stopped' | 'failed';
+
+/**
+ * The counter each end of a session adds one to: every end but a requested stop is counted (nothing ends unseen). A
+ * port error is a failed write (serialport treats a failed read or write as a disconnect, and the stream's 'error'
+ * comes before that close): the port went away, as when it closes by itself.
+ */
+const END_COUNTERS: Readonly<Record<SessionEnd, keyof typeof PORT_COUNTERS | null>> = {
+  disconnected: 'disconnects',
+  closed: 'disconnects',
+  error: 'disconnects',
+  silence: 'silenceTimeouts',
+  failed: 'protocolFailures',
+  stopped: null,
+};
 
 /** Ends after which the port is still there to write to: the driver's graceful stop runs before it is closed. */
 const WRITABLE_ENDS: ReadonlySet<SessionEnd> = new Set(['stopped', 'silence', 'failed']);
@@ -249,12 +265,14 @@ export class PortSupervisor implements HealthSource {
         if (error?.disconnected === true) {
           this.lastError = `disconnected: ${error.message}`;
           finish('disconnected');
-        } else {
+        } else if (!isDone) {
+          // Not the supervisor's own close (that comes after the end): the port was closed from under the session.
+          this.lastError = 'disconnected: the port closed by itself';
           finish('closed');
         }
       });
       port.on('error', (error: Error) => {
-        this.lastError = error.message;
+        this.lastError = isDone ? error.message : `disconnected: ${error.message}`;
         finish('error');
       });
       session.start().then(
@@ -263,12 +281,9 @@ export class PortSupervisor implements HealthSource {
       );
     });
 
-    if (reason === 'disconnected') this.totals.add('disconnects');
-    if (reason === 'failed') this.totals.add('protocolFailures');
-    if (reason === 'silence') {
-      this.totals.add('silenceTimeouts');
-      this.lastError = `no data for ${this.options.silenceTimeoutMs} ms`;
-    }
+    const counter = END_COUNTERS[reason];
+    if (counter !== null) this.totals.add(counter);
+    if (reason === 'silence') this.lastError = `no data for ${this.options.silenceTimeoutMs} ms`;
     if (WRITABLE_ENDS.has(reason) && port.isOpen) {
       // The driver's last commands (an LPM01A's `hrc`) must leave before the close, which would cancel them.
       await withTimeout(

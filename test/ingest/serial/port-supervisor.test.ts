@@ -1,7 +1,8 @@
 /**
  * The driver seam (driver.ts) as the supervisor keeps it, with a recording fake driver on @serialport/binding-mock:
  * bytes in order to `data`, a failed handshake ends the session as a counted protocol failure with its message, the
- * graceful stop runs while the port is writable and never after an unplug, `end` always last.
+ * graceful stop runs while the port is writable and never after an unplug, `end` always last; every end of a session
+ * but a requested stop is counted.
  */
 import { SerialPortMock } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,6 +15,8 @@ import { waitFor } from '../../helpers/wait-for.js';
 import { FakeSink } from './helpers.js';
 
 const MockBinding = SerialPortMock.binding;
+/** A native close of a port: a trip to the thread pool, longer than the stream's own next-tick events. */
+const NATIVE_CLOSE_MS = 5;
 const PATH = '/dev/ttyFAKEDRV';
 
 interface Recorder {
@@ -155,5 +158,44 @@ describe('PortSupervisor with a driver', () => {
     await waitFor('the session to end', () => recorder.calls.includes('end'));
     expect(recorder.calls.slice(0, 2)).toEqual(['start', 'end']); // then the port reopens: it is still there
     expect(s.status().counters['disconnects']).toBe(1);
+  });
+
+  it('a write that fails (a cable cut while the driver talks) ends the session as a counted disconnect, with its error', async () => {
+    MockBinding.createPort(PATH, { echo: false, record: true });
+    const recorder: Recorder = { calls: [], contexts: [] };
+    const ports: SerialPortMock[] = [];
+    const s = supervise(
+      fakeDriver(recorder, () => new Promise<void>(() => undefined)), // a handshake waiting for its reply
+      ports,
+    );
+    await waitFor('the session to start', () => recorder.calls.includes('start') && s.state === 'connected');
+    // What the OS answers a write to a tty whose other end is gone. serialport then closes the port as disconnected,
+    // but that close goes through the thread pool: on a real pty (socat torn down) the stream's 'error' comes first,
+    // then a 'close' without an error, then the disconnect's 'close'. The mock's close is made as slow.
+    const gone = Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO', errno: -5 });
+    const mock = ports[0]!.port as unknown as { write(buffer: Buffer): Promise<void>; close(): Promise<void> };
+    const close = mock.close.bind(mock);
+    mock.write = () => Promise.reject(gone);
+    mock.close = () => new Promise((resolve) => setTimeout(resolve, NATIVE_CLOSE_MS)).then(close);
+    recorder.contexts[0]!.write('htc\r\n');
+    await waitFor('the session to end', () => recorder.calls.includes('end'));
+    expect(recorder.calls.slice(0, 2)).toEqual(['start', 'end']); // nothing more can be written: no graceful stop
+    expect(s.status().counters).toMatchObject({ disconnects: 1, silenceTimeouts: 0, protocolFailures: 0 });
+    expect(s.status().lastError).toBe('disconnected: EIO: i/o error, write');
+  });
+
+  it('a port closed from under the session (no error, not by the supervisor) is a counted disconnect', async () => {
+    MockBinding.createPort(PATH, { echo: false, record: true });
+    const recorder: Recorder = { calls: [], contexts: [] };
+    const ports: SerialPortMock[] = [];
+    const s = supervise(
+      fakeDriver(recorder, () => Promise.resolve()),
+      ports,
+    );
+    await waitFor('the session to start', () => recorder.calls.includes('start') && s.state === 'connected');
+    ports[0]!.emit('close', null);
+    await waitFor('the session to end', () => recorder.calls.includes('end'));
+    expect(s.status().counters).toMatchObject({ disconnects: 1, silenceTimeouts: 0, protocolFailures: 0 });
+    expect(s.status().lastError).toBe('disconnected: the port closed by itself');
   });
 });

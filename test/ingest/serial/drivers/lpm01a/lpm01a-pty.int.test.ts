@@ -115,16 +115,27 @@ describe('LPM01A over a pty pair', () => {
     const { sink, status } = await setUp({ rate: '1000' }, { ...DUT, activeA: DUT.idleA * 4, idleA: DUT.idleA * 4 });
     await waitFor('windows before the cut', () => sink.windows.size >= 1, { timeoutMs: 20_000 });
     await sim!.cut(500);
-    await waitFor('the second session streaming', () => status().counters['sessions'] === 2 && status().state === 'connected' && sim!.model.acquiring, {
-      timeoutMs: 20_000,
-    });
+    // Acquiring alone is the orphaned run too: the second `start` is this session's own.
+    const starts = (): number => sim!.model.truth.commands.filter((command) => command === 'start').length;
+    await waitFor(
+      'the second session streaming',
+      () => status().counters['sessions']! >= 2 && status().state === 'connected' && starts() === 2 && sim!.model.acquiring,
+      {
+        timeoutMs: 20_000,
+      },
+    );
     const before = sink.windows.size;
     await waitFor('windows after the cut', () => sink.windows.size >= before + 2, { timeoutMs: 20_000 });
     await readers!.stop();
     readers = null;
-    const counters = status().counters;
-    expect(counters['orphanedAcquisitions']).toBe(1);
-    expect(counters['disconnects']! + counters['protocolFailures']!).toBeGreaterThanOrEqual(1);
+    const final = status();
+    const counters = final.counters;
+    const seenAs = `how the cut was seen: ${JSON.stringify({ lastError: final.lastError, counters })}`;
+    if (process.env.E2E_DEBUG) console.log(seenAs);
+    expect(counters['orphanedAcquisitions'], seenAs).toBe(1);
+    // The cut ends the first session once, counted: as the port going away (a disconnect) or, when that is not seen in
+    // time (a busy machine: the read of the torn-down pty stays pending), by the silence watchdog (ppk2-e2e alike).
+    expect(counters['disconnects']! + counters['silenceTimeouts']!, seenAs).toBe(1);
     expect(sim!.model.acquiring).toBe(false);
     expect(sim!.model.hostControlled).toBe(false);
     const windows = drafts(sink);

@@ -30,6 +30,22 @@ function instance(registry: MemoryRegistry, id: string, clock: () => number): Sh
   return new SharedStore(SqliteStore.open(':memory:', { clock }), noWindows, registry as unknown as InfluxRegistry, id);
 }
 
+/** What a fake InfluxDB holding `held` answers an aggregate read: each device's parts from its period on (without first-seen where asked). */
+function heldParts(
+  held: ReadonlyMap<string, PeriodPart[]>,
+  fromMsById: ReadonlyMap<string, number>,
+  withoutFirstSeen: ReadonlySet<string> | undefined,
+): Map<string, { parts: PeriodPart[]; instruments: [] }> {
+  const out = new Map<string, { parts: PeriodPart[]; instruments: [] }>();
+  for (const [id, fromMs] of fromMsById) {
+    const parts = (held.get(id) ?? [])
+      .filter((part) => part.periodMs >= fromMs)
+      .map((part) => (withoutFirstSeen?.has(id) === true ? { ...part, firstSeenMs: null } : { ...part }));
+    if (parts.length > 0) out.set(id, { parts, instruments: [] });
+  }
+  return out;
+}
+
 describe('SharedStore registry bookkeeping', () => {
   it('adopts the winning entry even after this instance wrote its own, losing, edit since adopting', async () => {
     const registry = new MemoryRegistry();
@@ -126,14 +142,7 @@ describe('SharedStore aggregates', () => {
       changes: async () => markers,
       aggregateParts: async (fromMsById: ReadonlyMap<string, number>, options?: { withoutFirstSeen?: ReadonlySet<string> }) => {
         asked.push({ plan: [...fromMsById], withoutFirstSeen: [...(options?.withoutFirstSeen ?? [])].sort() });
-        const out = new Map<string, { parts: PeriodPart[]; instruments: [] }>();
-        for (const [id, fromMs] of fromMsById) {
-          const parts = (held.get(id) ?? [])
-            .filter((part) => part.periodMs >= fromMs)
-            .map((part) => (options?.withoutFirstSeen?.has(id) === true ? { ...part, firstSeenMs: null } : { ...part }));
-          if (parts.length > 0) out.set(id, { parts, instruments: [] });
-        }
-        return out;
+        return heldParts(held, fromMsById, options?.withoutFirstSeen);
       },
     } as unknown as WindowStore;
     const store = new SharedStore(SqliteStore.open(':memory:'), windows, new MemoryRegistry() as unknown as InfluxRegistry, 'instance-a', () => 0);
@@ -190,14 +199,7 @@ describe('SharedStore aggregates', () => {
         options?: { withoutFirstSeen?: ReadonlySet<string>; expected?: ReadonlyMap<string, unknown> },
       ) => {
         expectedOf.push(new Map(options?.expected ?? []));
-        const out = new Map<string, { parts: PeriodPart[]; instruments: [] }>();
-        for (const [id, fromMs] of fromMsById) {
-          const parts = (held.get(id) ?? [])
-            .filter((part) => part.periodMs >= fromMs)
-            .map((part) => (options?.withoutFirstSeen?.has(id) === true ? { ...part, firstSeenMs: null } : { ...part }));
-          if (parts.length > 0) out.set(id, { parts, instruments: [] });
-        }
-        return out;
+        return heldParts(held, fromMsById, options?.withoutFirstSeen);
       },
     } as unknown as WindowStore;
     const store = new SharedStore(SqliteStore.open(':memory:'), windows, new MemoryRegistry() as unknown as InfluxRegistry, 'instance-a', () => 0);

@@ -95,19 +95,22 @@ function supervise(driver: SerialDriver<{ greeting: string }>, ports: SerialPort
   return supervisor;
 }
 
+/** A supervised mock port whose driver's session has started (its handshake is `handshake`). */
+async function startSession(handshake: () => Promise<void>): Promise<{ recorder: Recorder; ports: SerialPortMock[]; s: PortSupervisor }> {
+  MockBinding.createPort(PATH, { echo: false, record: true });
+  const recorder: Recorder = { calls: [], contexts: [] };
+  const ports: SerialPortMock[] = [];
+  const s = supervise(fakeDriver(recorder, handshake), ports);
+  await waitFor('the session to start', () => recorder.calls.includes('start') && s.state === 'connected');
+  return { recorder, ports, s };
+}
+
 type Recording = { recording: Buffer; emitData(data: string): void };
 const binding = (port: SerialPortMock): Recording => port.port as unknown as Recording;
 
 describe('PortSupervisor with a driver', () => {
   it('hands every chunk to the driver, writes its commands, and stops it gracefully while the port is open', async () => {
-    MockBinding.createPort(PATH, { echo: false, record: true });
-    const recorder: Recorder = { calls: [], contexts: [] };
-    const ports: SerialPortMock[] = [];
-    const s = supervise(
-      fakeDriver(recorder, () => Promise.resolve()),
-      ports,
-    );
-    await waitFor('the session to start', () => recorder.calls.includes('start') && s.state === 'connected');
+    const { recorder, ports, s } = await startSession(() => Promise.resolve());
     binding(ports[0]!).emitData('abc');
     binding(ports[0]!).emitData('def');
     // The mock may deliver both in one read: what matters is every byte, in order.
@@ -146,14 +149,7 @@ describe('PortSupervisor with a driver', () => {
   });
 
   it('after an unplug the driver is not asked to stop (nothing can be written), only to end', async () => {
-    MockBinding.createPort(PATH, { echo: false, record: true });
-    const recorder: Recorder = { calls: [], contexts: [] };
-    const ports: SerialPortMock[] = [];
-    const s = supervise(
-      fakeDriver(recorder, () => Promise.resolve()),
-      ports,
-    );
-    await waitFor('the session to start', () => recorder.calls.includes('start') && s.state === 'connected');
+    const { recorder, ports, s } = await startSession(() => Promise.resolve());
     ports[0]!.emit('close', Object.assign(new Error('device gone'), { disconnected: true }));
     await waitFor('the session to end', () => recorder.calls.includes('end'));
     expect(recorder.calls.slice(0, 2)).toEqual(['start', 'end']); // then the port reopens: it is still there
@@ -161,14 +157,7 @@ describe('PortSupervisor with a driver', () => {
   });
 
   it('a write that fails (a cable cut while the driver talks) ends the session as a counted disconnect, with its error', async () => {
-    MockBinding.createPort(PATH, { echo: false, record: true });
-    const recorder: Recorder = { calls: [], contexts: [] };
-    const ports: SerialPortMock[] = [];
-    const s = supervise(
-      fakeDriver(recorder, () => new Promise<void>(() => undefined)), // a handshake waiting for its reply
-      ports,
-    );
-    await waitFor('the session to start', () => recorder.calls.includes('start') && s.state === 'connected');
+    const { recorder, ports, s } = await startSession(() => new Promise<void>(() => undefined)); // a handshake waiting for its reply
     // What the OS answers a write to a tty whose other end is gone. serialport then closes the port as disconnected,
     // but that close goes through the thread pool: on a real pty (socat torn down) the stream's 'error' comes first,
     // then a 'close' without an error, then the disconnect's 'close'. The mock's close is made as slow.
@@ -185,14 +174,7 @@ describe('PortSupervisor with a driver', () => {
   });
 
   it('a port closed from under the session (no error, not by the supervisor) is a counted disconnect', async () => {
-    MockBinding.createPort(PATH, { echo: false, record: true });
-    const recorder: Recorder = { calls: [], contexts: [] };
-    const ports: SerialPortMock[] = [];
-    const s = supervise(
-      fakeDriver(recorder, () => Promise.resolve()),
-      ports,
-    );
-    await waitFor('the session to start', () => recorder.calls.includes('start') && s.state === 'connected');
+    const { recorder, ports, s } = await startSession(() => Promise.resolve());
     ports[0]!.emit('close', null);
     await waitFor('the session to end', () => recorder.calls.includes('end'));
     expect(s.status().counters).toMatchObject({ disconnects: 1, silenceTimeouts: 0, protocolFailures: 0 });

@@ -244,9 +244,11 @@ export class PortSupervisor implements HealthSource {
 
     const reason = await new Promise<SessionEnd>((resolve) => {
       let isDone = false;
+      let endedBy: SessionEnd | null = null;
       const finish = (why: SessionEnd): void => {
         if (isDone) return;
         isDone = true;
+        endedBy = why;
         clearInterval(watchdog);
         this.endSession = null;
         fail = null;
@@ -261,9 +263,16 @@ export class PortSupervisor implements HealthSource {
       const watchdog = setInterval(() => {
         if (this.options.nowMs() - lastByteMs > silenceMs) finish('silence');
       }, silenceMs / WATCHDOG_CHECKS_PER_TIMEOUT);
+      // What the port reports after the session ended by a fault (the graceful stop's write failing on a cut cable)
+      // follows that fault's reason, which the counters hold, instead of replacing it.
+      // (one failure often comes twice: the failed write's error, then serialport's disconnect close with its message)
+      const noteError = (message: string, cause: string = message): void => {
+        if (endedBy === null || endedBy === 'stopped' || this.lastError === null) this.lastError = message;
+        else if (!this.lastError.includes(cause)) this.lastError = `${this.lastError}; then ${message}`;
+      };
       port.on('close', (error: (Error & { disconnected?: boolean }) | null) => {
         if (error?.disconnected === true) {
-          this.lastError = `disconnected: ${error.message}`;
+          noteError(`disconnected: ${error.message}`, error.message);
           finish('disconnected');
         } else if (!isDone) {
           // Not the supervisor's own close (that comes after the end): the port was closed from under the session.
@@ -272,7 +281,7 @@ export class PortSupervisor implements HealthSource {
         }
       });
       port.on('error', (error: Error) => {
-        this.lastError = isDone ? error.message : `disconnected: ${error.message}`;
+        noteError(isDone ? error.message : `disconnected: ${error.message}`, error.message);
         finish('error');
       });
       session.start().then(

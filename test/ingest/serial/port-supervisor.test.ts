@@ -105,6 +105,19 @@ async function startSession(handshake: () => Promise<void>): Promise<{ recorder:
   return { recorder, ports, s };
 }
 
+/**
+ * Every later write to the port fails as a write to a tty whose other end is gone (EIO). serialport then closes the
+ * port as disconnected, but that close goes through the thread pool: on a real pty (socat torn down) the stream's
+ * 'error' comes first, then a 'close' without an error, then the disconnect's 'close'. The mock's close is made as slow.
+ */
+function cutWrites(port: SerialPortMock): void {
+  const gone = Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO', errno: -5 });
+  const mock = port.port as unknown as { write(buffer: Buffer): Promise<void>; close(): Promise<void> };
+  const close = mock.close.bind(mock);
+  mock.write = () => Promise.reject(gone);
+  mock.close = () => new Promise((resolve) => setTimeout(resolve, NATIVE_CLOSE_MS)).then(close);
+}
+
 type Recording = { recording: Buffer; emitData(data: string): void };
 const binding = (port: SerialPortMock): Recording => port.port as unknown as Recording;
 
@@ -127,7 +140,7 @@ describe('PortSupervisor with a driver', () => {
     expect(recorder.calls.at(-3)).toMatch(/^data:/); // every chunk before the stop
     expect(binding(port).recording.toString()).toBe('hello\nbye\n');
     const status = s.status();
-    expect(status.counters).toMatchObject({ sessions: 1, bytes: 6, protocolFailures: 0 });
+    expect(status.counters).toMatchObject({ sessions: 1, bytes: 6, protocolFailures: 0, disconnects: 0, silenceTimeouts: 0 }); // a requested stop is not counted
     expect(status.counters['chunks']).toBeGreaterThanOrEqual(1);
     expect(status.rejected).toEqual({ odd: 1 });
     expect(status.details).toMatchObject({ driver: 'fake', baudRate: 9600 });
@@ -158,19 +171,24 @@ describe('PortSupervisor with a driver', () => {
 
   it('a write that fails (a cable cut while the driver talks) ends the session as a counted disconnect, with its error', async () => {
     const { recorder, ports, s } = await startSession(() => new Promise<void>(() => undefined)); // a handshake waiting for its reply
-    // What the OS answers a write to a tty whose other end is gone. serialport then closes the port as disconnected,
-    // but that close goes through the thread pool: on a real pty (socat torn down) the stream's 'error' comes first,
-    // then a 'close' without an error, then the disconnect's 'close'. The mock's close is made as slow.
-    const gone = Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO', errno: -5 });
-    const mock = ports[0]!.port as unknown as { write(buffer: Buffer): Promise<void>; close(): Promise<void> };
-    const close = mock.close.bind(mock);
-    mock.write = () => Promise.reject(gone);
-    mock.close = () => new Promise((resolve) => setTimeout(resolve, NATIVE_CLOSE_MS)).then(close);
+    cutWrites(ports[0]!);
     recorder.contexts[0]!.write('htc\r\n');
     await waitFor('the session to end', () => recorder.calls.includes('end'));
     expect(recorder.calls.slice(0, 2)).toEqual(['start', 'end']); // nothing more can be written: no graceful stop
     expect(s.status().counters).toMatchObject({ disconnects: 1, silenceTimeouts: 0, protocolFailures: 0 });
     expect(s.status().lastError).toBe('disconnected: EIO: i/o error, write');
+  });
+
+  it('a fault the graceful stop then hits (its write fails) keeps the end’s reason first in lastError, and is counted once', async () => {
+    let rejectHandshake: (error: Error) => void = () => undefined;
+    const { recorder, ports, s } = await startSession(() => new Promise<void>((_, reject) => (rejectHandshake = reject)));
+    cutWrites(ports[0]!);
+    rejectHandshake(new Error('expected "ack htc", got nothing'));
+    await waitFor('the session to end', () => recorder.calls.includes('end'));
+    expect(recorder.calls.slice(0, 3)).toEqual(['start', 'stop', 'end']); // the graceful stop was tried, and its write failed
+    await waitFor('the failed write reported', () => (s.status().lastError ?? '').includes('EIO'));
+    expect(s.status().counters).toMatchObject({ protocolFailures: 1, disconnects: 0, silenceTimeouts: 0 });
+    expect(s.status().lastError).toBe('expected "ack htc", got nothing; then EIO: i/o error, write');
   });
 
   it('a port closed from under the session (no error, not by the supervisor) is a counted disconnect', async () => {

@@ -136,6 +136,8 @@ describe('LPM01A over a pty pair', () => {
     // The cut ends the first session once, counted: as the port going away (a disconnect) or, when that is not seen in
     // time (a busy machine: the read of the torn-down pty stays pending), by the silence watchdog (ppk2-e2e alike).
     expect(counters['disconnects']! + counters['silenceTimeouts']!, seenAs).toBe(1);
+    // Every session but the last (ended by the requested stop, which counts nothing) ended counted, once.
+    expect(counters['disconnects']! + counters['silenceTimeouts']! + counters['protocolFailures']!, seenAs).toBe(counters['sessions']! - 1);
     expect(sim!.model.acquiring).toBe(false);
     expect(sim!.model.hostControlled).toBe(false);
     const windows = drafts(sink);

@@ -13,6 +13,8 @@ const LISTENING_RE = /listening on (http:\/\/[^\s"]+)/;
  * under a second from dist/; through tsx on a loaded 2-core machine it took seconds. Two minutes only ends a hang.
  */
 export const LISTEN_TIMEOUT_MS = 120_000;
+/** Milliseconds a child that failed to listen in time has to exit after SIGTERM before it is killed (no bench leaves it behind). */
+export const STOP_GRACE_MS = 5_000;
 
 export interface ListeningChildOptions {
   cwd: string;
@@ -84,6 +86,9 @@ export function startListeningChild(nodeArgs: readonly string[], options: Listen
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void stop();
+      setTimeout(() => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }, STOP_GRACE_MS).unref();
       reject(new Error(`no listening line within ${options.listenTimeoutMs ?? LISTEN_TIMEOUT_MS} ms: node ${nodeArgs.join(' ')}\n${before}`));
     }, options.listenTimeoutMs ?? LISTEN_TIMEOUT_MS);
     const onData = (chunk: string): void => {
@@ -126,13 +131,16 @@ export function startListeningChild(nodeArgs: readonly string[], options: Listen
 
 /** Milliseconds between two looks for a probe's report: short next to the report's own few ms, light on the bench. */
 const PROBE_POLL_MS = 10;
+/** Milliseconds a probe's report may take: it prints within a few ms of SIGUSR2; this only ends a report that never comes. */
+export const PROBE_REPORT_TIMEOUT_MS = 30_000;
 
 /**
  * A probe's report from the child: SIGUSR2, then the JSON of the next `<tag> {…}` line it prints (bench/loop-delay-probe.mjs
- * prints LOOP_DELAY, bench/loop-task-probe.mjs LOOP_TASK). Fails if the child exits first.
+ * prints LOOP_DELAY, bench/loop-task-probe.mjs LOOP_TASK). Fails if the child exits first, or after PROBE_REPORT_TIMEOUT_MS.
  */
 export async function probeReport<T>(listening: ListeningChild, tag: string): Promise<T> {
   const { child } = listening;
+  const deadlineMs = performance.now() + PROBE_REPORT_TIMEOUT_MS;
   const before = listening.output().length;
   const pattern = new RegExp(`${tag} (\\{.*\\})\\n`);
   child.kill('SIGUSR2');
@@ -141,6 +149,7 @@ export async function probeReport<T>(listening: ListeningChild, tag: string): Pr
     if (match) return JSON.parse(match[1]!) as T;
     if (child.exitCode !== null || child.signalCode !== null)
       throw new Error(`the child exited (${child.exitCode ?? child.signalCode}) before its ${tag} report`);
+    if (performance.now() > deadlineMs) throw new Error(`no ${tag} report within ${PROBE_REPORT_TIMEOUT_MS} ms (does the child keep its lines? see keepLine)`);
     await new Promise((resolve) => setTimeout(resolve, PROBE_POLL_MS));
   }
 }

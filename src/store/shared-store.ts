@@ -633,7 +633,7 @@ export class SharedStore implements Store, WindowOutbox {
 }
 
 /** What a device's last read left for the next (SharedStore.kept). */
-interface KeptFold {
+export interface KeptFold {
   /** The fold of the periods before fromMs (undefined: none). */
   prefix: DeviceAggregate | undefined;
   /** A period start (0: the first read's start): the kept parts are of this period and later. */
@@ -657,7 +657,7 @@ interface KeptFold {
  * device with a prefix), its kept parts name instruments (the kept instruments may be those of periods now folded), or
  * its last read may have missed points (suspectFromMs). Without first-seen, the parts say none, as that read answers.
  */
-function expectedParts(kept: KeptFold, fromMs: number, withoutFirstSeen: boolean): AggregateParts | undefined {
+export function expectedParts(kept: KeptFold, fromMs: number, withoutFirstSeen: boolean): AggregateParts | undefined {
   if (kept.suspectFromMs !== null || fromMs < kept.fromMs || (fromMs === 0 && kept.prefix !== undefined)) return undefined;
   const parts = kept.parts.filter((part) => part.periodMs >= fromMs);
   if (parts.some((part) => part.instrumentWindows > 0)) return undefined;

@@ -141,9 +141,10 @@ export interface AggregatePartsOptions {
   withoutFirstSeen?: ReadonlySet<string>;
   /**
    * Per device, the parts a settled earlier read found over the same range (its caller kept them): a first read equal to
-   * them, field by field, is settled without a second read. Each function's value was the same at that earlier read and at
-   * this one, and points are only added in between, so every function of this read saw that earlier, consistent state
-   * (docs/influxdb-schema.md § Settled reads). Parts with `parts` empty expect the device to have no windows there.
+   * them, field by field, is settled without a second read: each function answered what it answered at that earlier,
+   * consistent read, and the windows' count equals it only if no point added since is visible (a dropped point changes
+   * the answer too, and is read again), so what is answered is that consistent state (docs/influxdb-schema.md § Settled
+   * reads). Parts with `parts` empty expect the device to have no windows there.
    */
   expected?: ReadonlyMap<string, AggregateParts>;
 }

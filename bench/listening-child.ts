@@ -74,10 +74,7 @@ export function startListeningChild(nodeArgs: readonly string[], options: Listen
   const child = spawn(process.execPath, nodeArgs, { cwd: options.cwd, env: options.env, stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'] });
   options.onSpawn?.(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    return exited;
-  };
+  const stop = (): Promise<void> => stopChild(child);
   let before = '';
   let after: LineKeeper | undefined;
   let afterAll = '';

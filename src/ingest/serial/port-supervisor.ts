@@ -243,11 +243,9 @@ export class PortSupervisor implements HealthSource {
     });
 
     const reason = await new Promise<SessionEnd>((resolve) => {
-      let isDone = false;
       let endedBy: SessionEnd | null = null;
       const finish = (why: SessionEnd): void => {
-        if (isDone) return;
-        isDone = true;
+        if (endedBy !== null) return;
         endedBy = why;
         clearInterval(watchdog);
         this.endSession = null;
@@ -266,7 +264,7 @@ export class PortSupervisor implements HealthSource {
       // What the port reports after the session ended by a fault (the graceful stop's write failing on a cut cable)
       // follows that fault's reason, which the counters hold, instead of replacing it.
       // (one failure often comes twice: the failed write's error, then serialport's disconnect close with its message)
-      const noteError = (message: string, cause: string = message): void => {
+      const noteError = (message: string, cause: string): void => {
         if (endedBy === null || endedBy === 'stopped' || this.lastError === null) this.lastError = message;
         else if (!this.lastError.includes(cause)) this.lastError = `${this.lastError}; then ${message}`;
       };
@@ -274,14 +272,14 @@ export class PortSupervisor implements HealthSource {
         if (error?.disconnected === true) {
           noteError(`disconnected: ${error.message}`, error.message);
           finish('disconnected');
-        } else if (!isDone) {
+        } else if (endedBy === null) {
           // Not the supervisor's own close (that comes after the end): the port was closed from under the session.
           this.lastError = 'disconnected: the port closed by itself';
           finish('closed');
         }
       });
       port.on('error', (error: Error) => {
-        noteError(isDone ? error.message : `disconnected: ${error.message}`, error.message);
+        noteError(endedBy !== null ? error.message : `disconnected: ${error.message}`, error.message);
         finish('error');
       });
       session.start().then(

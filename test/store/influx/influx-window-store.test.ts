@@ -110,6 +110,9 @@ function window(deviceId: string, seq: number): StoredWindow {
 /** With a device id of multi-byte characters: the body's bytes and its content-length are UTF-8's, not the string's length. */
 const WINDOWS = [window('a', 0), window('b', 0), window('a', 1), window('gerät ü=ö,测试 🔋', 0)];
 
+/** The device ids an aggregate statement names. */
+const idsOf = (statement: string): string[] => [...statement.matchAll(/"device" = '([^']+)'/g)].map((match) => match[1]!);
+
 describe('InfluxWindowStore.writeWindows', () => {
   for (const credentials of [{}, { username: 'writer', password: 'p@ss:word' }, { username: 'no-password' }]) {
     it(`sends what writePoints sends for the points and the markers (${JSON.stringify(credentials)})`, async () => {
@@ -156,7 +159,6 @@ describe('InfluxWindowStore.aggregates', () => {
   });
 
   it('settles a device whose first read equals the parts expected of it (options.expected) without a second read', async () => {
-    const idsOf = (statement: string): string[] => [...statement.matchAll(/"device" = '([^']+)'/g)].map((match) => match[1]!);
     const columns = ['time', 'energy_j', 'observed_s', 'windows', 'first_seen_ms', 'instrument_windows'];
     const reads: string[][] = [];
     aggregateAnswer = (statements: string[]) => {
@@ -202,7 +204,6 @@ describe('InfluxWindowStore.aggregates', () => {
 
   it('asks the instruments of many devices in statements of INFLUX_AGGREGATE_IDS_PER_QUERY ids, as the aggregates', async () => {
     const ids = Array.from({ length: 2 * INFLUX_AGGREGATE_IDS_PER_QUERY + 20 }, (_, n) => `inst-${n}`);
-    const idsOf = (statement: string): string[] => [...statement.matchAll(/"device" = '([^']+)'/g)].map((match) => match[1]!);
     const distinct: string[] = [];
     aggregateAnswer = (statements: string[]) => {
       if (statements.some((statement) => statement.includes('distinct('))) distinct.push(...statements);

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../obs/logger.js';
+import { arrivalNs } from './arrival.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 /** A client's id is kept when it is 1–128 visible characters that need no escaping in a log line or a header. */
@@ -87,7 +88,8 @@ export function routeOf(req: Request, res: Response): string {
  * written. Returns the id.
  */
 export function beginRequestLog(log: Logger, observe: ObserveRequest, req: IncomingMessage, res: ServerResponse, route: string | (() => string)): string {
-  const startNs = process.hrtime.bigint();
+  // A request that waited for a later turn (turn-budget.ts) is timed from its arrival.
+  const startNs = arrivalNs(req) ?? process.hrtime.bigint();
   const reqId = requestIdOf(req.headers);
   // Read now: routers rewrite req.url while they run.
   const method = req.method ?? 'GET';

@@ -16,6 +16,7 @@ import { withFastPath } from './fast-path.js';
 import { footprintResponder } from './routes/device-footprint.js';
 import { bearerCheck, requireBearer } from './auth.js';
 import { withIngestFastPath } from './ingest-fast-path.js';
+import { isProbe, withTurnBudget } from './turn-budget.js';
 import { IMPORT_ROUTE } from './routes/device-import.js';
 import { HttpStats } from './http-stats.js';
 import { openApiDocument } from './openapi.js';
@@ -162,7 +163,7 @@ export function createApp(deps: AppDeps): { app: Express; handler: RequestListen
     health: () => healthAnswer(healthDeps),
   });
   // Plain window posts ahead of both (ingest-fast-path.ts): one method test for every other request.
-  const handler = withIngestFastPath(reads, {
+  const ingestAndReads = withIngestFastPath(reads, {
     store: deps.store,
     sink: deps.ingest,
     stats,
@@ -173,5 +174,7 @@ export function createApp(deps: AppDeps): { app: Express; handler: RequestListen
     checkBearer: bearerCheck(deps.apiToken),
     jsonBodyParser: boundedJson,
   });
+  // Every request, once its turn's budget is spent, waits for a later event-loop turn (turn-budget.ts); probes never wait.
+  const handler = withTurnBudget(ingestAndReads, { immediate: isProbe, onDeferred: () => stats.countDeferredRequest() });
   return { app, handler, stats };
 }

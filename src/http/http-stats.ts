@@ -37,6 +37,7 @@ export const HTTP_FAMILY = counterFamily(
     windowsInserted: total('Windows stored from POST /api/devices/:id/windows.'),
     windowsDuplicate: total('Windows posted again that were stored already.'),
     connectionsDropped: total('Connections closed on arrival because the server held its maximum (server.maxConnections).'),
+    requestsDeferred: total("Requests answered in a later event-loop turn: their turn's handling budget was spent (turn-budget.ts)."),
   },
   HTTP_REJECT_REASONS,
 );
@@ -55,6 +56,10 @@ export class HttpStats implements HealthSource {
   countWindows(inserted: number, duplicates: number): void {
     this.counters.add('windowsInserted', inserted);
     this.counters.add('windowsDuplicate', duplicates);
+  }
+
+  countDeferredRequest(): void {
+    this.counters.add('requestsDeferred');
   }
 
   countDroppedConnection(): void {

@@ -1,0 +1,175 @@
+/**
+ * The per-turn budget of HTTP handling (src/http/turn-budget.ts): requests past a turn's budget wait, in arrival order,
+ * for later turns, each of which answers what its own budget allows; probes never wait; nothing is dropped.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { isProbe, withTurnBudget, type TurnBudgetOptions } from '../../src/http/turn-budget.js';
+
+const res = {} as ServerResponse;
+const req = (url: string): IncomingMessage => ({ url }) as IncomingMessage;
+/** Resolves after the check phase of the current turn: a turn the budget opened is closed by then. */
+const afterThisTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A listener whose every answer takes `costMs` on a fake clock, with the later turns queued by hand. */
+function harness(costMs: number, options: TurnBudgetOptions = {}) {
+  let nowMs = 0;
+  const answered: string[] = [];
+  let tasks: (() => void)[] = [];
+  let deferred = 0;
+  const listener = withTurnBudget(
+    (request) => {
+      answered.push(request.url!);
+      nowMs += costMs;
+    },
+    {
+      budgetMs: 5,
+      now: () => nowMs,
+      defer: (task) => tasks.push(task),
+      immediate: isProbe,
+      onDeferred: () => (deferred += 1),
+      ...options,
+    },
+  );
+  /** Runs the check phase of a turn: the tasks deferred before it started (those it defers run in the next one). */
+  const checkPhase = (): void => {
+    const due = tasks;
+    tasks = [];
+    for (const task of due) task();
+  };
+  return {
+    listener,
+    answered,
+    deferred: () => deferred,
+    pending: () => tasks.length,
+    /** The check phase of the turn the requests arrived in (it schedules the waiting ones), then the next turn's. */
+    firstTurn: (): void => {
+      checkPhase();
+      checkPhase();
+    },
+    nextTurn: checkPhase,
+  };
+}
+
+describe('withTurnBudget', () => {
+  it('answers at once while the turn has budget, then defers the rest to later turns of a budget each', () => {
+    const h = harness(2);
+    for (let n = 1; n <= 8; n += 1) h.listener(req(`/r${n}`), res);
+    // 0, 2, 4 ms are inside the 5 ms budget; the fourth would start at 6 ms
+    expect(h.answered).toEqual(['/r1', '/r2', '/r3']);
+    expect(h.deferred()).toBe(5);
+    h.firstTurn();
+    // a turn starting at 6 ms answers at 6, 8, 10 ms and stops at 12 (6 ms spent)
+    expect(h.answered).toEqual(['/r1', '/r2', '/r3', '/r4', '/r5', '/r6']);
+    h.nextTurn();
+    expect(h.answered).toEqual(['/r1', '/r2', '/r3', '/r4', '/r5', '/r6', '/r7', '/r8']);
+    expect(h.pending()).toBe(0);
+  });
+
+  it('answers at least one waiting request per turn when one answer costs more than the budget', () => {
+    const h = harness(20);
+    for (let n = 1; n <= 3; n += 1) h.listener(req(`/r${n}`), res);
+    expect(h.answered).toEqual(['/r1']);
+    h.firstTurn();
+    expect(h.answered).toEqual(['/r1', '/r2']);
+    h.nextTurn();
+    expect(h.answered).toEqual(['/r1', '/r2', '/r3']);
+  });
+
+  it('never lets a new arrival overtake a waiting request, even in a fresh turn', async () => {
+    const h = harness(3);
+    h.listener(req('/a'), res);
+    h.listener(req('/b'), res);
+    h.listener(req('/c'), res); // 6 ms: waits
+    await afterThisTurn();
+    h.listener(req('/d'), res); // a new turn, but /c waits: /d goes behind it
+    expect(h.answered).toEqual(['/a', '/b']);
+    expect(h.deferred()).toBe(2);
+    h.firstTurn();
+    expect(h.answered).toEqual(['/a', '/b', '/c', '/d']);
+  });
+
+  it('starts a fresh budget in the next turn once nothing waits', async () => {
+    const h = harness(3);
+    for (const url of ['/a', '/b', '/c']) h.listener(req(url), res);
+    h.firstTurn();
+    expect(h.answered).toEqual(['/a', '/b', '/c']);
+    await afterThisTurn();
+    h.listener(req('/d'), res);
+    expect(h.answered).toEqual(['/a', '/b', '/c', '/d']);
+    expect(h.deferred()).toBe(1);
+  });
+
+  it('answers probes at once while other requests wait', () => {
+    const h = harness(10);
+    h.listener(req('/api/health'), res);
+    h.listener(req('/api/devices/x/footprint'), res);
+    h.listener(req('/livez'), res);
+    h.listener(req('/readyz?verbose=1'), res);
+    expect(h.answered).toEqual(['/api/health', '/livez', '/readyz?verbose=1']);
+    h.firstTurn();
+    expect(h.answered.at(-1)).toBe('/api/devices/x/footprint');
+  });
+
+  it('answers at once, as without a budget, once maxWaiting requests wait', () => {
+    const h = harness(10, { maxWaiting: 2 });
+    for (const url of ['/a', '/b', '/c', '/d']) h.listener(req(url), res);
+    expect(h.answered).toEqual(['/a', '/d']);
+    h.firstTurn();
+    expect(h.answered).toEqual(['/a', '/d', '/b']);
+    h.nextTurn();
+    expect(h.answered).toEqual(['/a', '/d', '/b', '/c']);
+  });
+
+  it('counts what an answer does after an await in the budget of the turn it runs in', async () => {
+    let nowMs = 0;
+    const answered: string[] = [];
+    const listener = withTurnBudget(
+      (request) => {
+        // the answer's work happens in a continuation, as /api/health's does after its store read
+        void Promise.resolve().then(() => {
+          answered.push(request.url!);
+          nowMs += 3;
+        });
+      },
+      { budgetMs: 5, now: () => nowMs },
+    );
+    // as in a poll phase, continuations run between two arrivals
+    for (const url of ['/a', '/b', '/c', '/d', '/e']) {
+      listener(req(url), res);
+      await Promise.resolve();
+    }
+    // the turn's budget: /a at 0, /b at 3 ms; /c arrives at 6 ms and waits, and the rest behind it
+    expect(answered).toEqual(['/a', '/b']);
+    // the next turn answers /c (at 6 ms) and /d (at 9 ms: its continuation ran before /e's task looked); /e at 12 waits again
+    await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+    expect(answered).toEqual(['/a', '/b', '/c', '/d']);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(answered).toEqual(['/a', '/b', '/c', '/d', '/e']);
+  });
+
+  it("by default answers a waiting request in the next event-loop turn, after the current turn's immediates", async () => {
+    const order: string[] = [];
+    let answered!: () => void;
+    const done = new Promise<void>((resolve) => (answered = resolve));
+    const listener = withTurnBudget(
+      () => {
+        order.push('answered');
+        answered();
+      },
+      { budgetMs: 0 },
+    );
+    listener(req('/a'), res);
+    expect(order).toEqual([]);
+    setImmediate(() => order.push('this turn'));
+    await done;
+    expect(order).toEqual(['this turn', 'answered']);
+  });
+});
+
+describe('isProbe', () => {
+  it('is the liveness and readiness paths with or without a query, nothing else', () => {
+    expect(['/livez', '/readyz', '/livez?x=1'].map((url) => isProbe(req(url)))).toEqual([true, true, true]);
+    expect(['/livez/', '/api/health', '/readyzz', '/'].map((url) => isProbe(req(url)))).toEqual([false, false, false, false]);
+  });
+});

@@ -175,6 +175,10 @@ export function createApp(deps: AppDeps): { app: Express; handler: RequestListen
     jsonBodyParser: boundedJson,
   });
   // Every request, once its turn's budget is spent, waits for a later event-loop turn (turn-budget.ts); probes never wait.
-  const handler = withTurnBudget(ingestAndReads, { immediate: isProbe, onDeferred: () => stats.countDeferredRequest() });
+  const handler = withTurnBudget(ingestAndReads, {
+    immediate: isProbe,
+    onDeferred: () => stats.countDeferredRequest(),
+    onAbandoned: () => stats.countAbandonedRequest(),
+  });
   return { app, handler, stats };
 }

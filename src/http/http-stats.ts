@@ -38,6 +38,7 @@ export const HTTP_FAMILY = counterFamily(
     windowsDuplicate: total('Windows posted again that were stored already.'),
     connectionsDropped: total('Connections closed on arrival because the server held its maximum (server.maxConnections).'),
     requestsDeferred: total("Requests answered in a later event-loop turn: their turn's handling budget was spent (turn-budget.ts)."),
+    requestsAbandoned: total('Requests not handled: their client went away while they waited for a later turn.'),
   },
   HTTP_REJECT_REASONS,
 );
@@ -60,6 +61,10 @@ export class HttpStats implements HealthSource {
 
   countDeferredRequest(): void {
     this.counters.add('requestsDeferred');
+  }
+
+  countAbandonedRequest(): void {
+    this.counters.add('requestsAbandoned');
   }
 
   countDroppedConnection(): void {

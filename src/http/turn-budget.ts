@@ -3,9 +3,10 @@
  * turn: at 50 connections, 40–50 answers of a quarter of a millisecond each held the loop for 12–18 ms (bench/fleet-load.ts,
  * BENCH_LOOP_DETAIL=1), while every timer (MQTT keepalives, the group commit's linger, the serial watchdogs, the fleet
  * index's steps) waited. Here a turn answers requests until TURN_BUDGET_MS of its time is spent; the rest wait, in
- * arrival order, for later turns, each of which answers what its own budget allows after the timers have run. A
- * request that has waited is no different to its handler; the access log's duration counts from its arrival
- * (arrival.ts). Probes are answered at once (`immediate`): they must answer while a flood waits.
+ * arrival order, for later turns, each of which answers what its own budget allows after the timers have run. The
+ * access log's duration of a request that waited counts from its arrival (arrival.ts); one whose client went away
+ * while it waited is not handled, only counted (`onAbandoned`). Probes are answered at once (`immediate`): they must
+ * answer while a flood waits.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { markArrival } from './arrival.js';
@@ -19,9 +20,18 @@ import { markArrival } from './arrival.js';
 export const TURN_BUDGET_MS = 3;
 /**
  * Requests waiting at most: a connection carries one request at a time, so the server's MAX_CONNECTIONS (1 000) bounds
- * them in practice; past this (pipelining clients) a request is answered at once, as without the budget.
+ * them in practice; past this (pipelining clients) a request is answered at once, as without the budget, ahead of
+ * those that wait.
  */
 export const MAX_WAITING_REQUESTS = 4_000;
+/**
+ * Tasks of a batch at least; a batch has twice as many as the last one answered (the budget, not the queue, decides
+ * how many a turn answers): a task per waiting request costs ~1–4 µs even when the budget is spent, which at 4 000
+ * waiting would be several budgets of nothing per turn.
+ */
+export const MIN_BATCH_TASKS = 16;
+/** Answered slots at the queue's head past which the array is compacted (a backlog that never empties). */
+const COMPACT_AFTER_SLOTS = 1_024;
 
 export interface TurnBudgetOptions {
   budgetMs?: number;
@@ -37,6 +47,8 @@ export interface TurnBudgetOptions {
   immediate?: (req: IncomingMessage) => boolean;
   /** Once per request that waits. */
   onDeferred?: () => void;
+  /** Once per waiting request whose client went away before its turn: it is not handled. */
+  onAbandoned?: () => void;
 }
 
 /** Paths of the liveness and readiness probes, answered ahead of any waiting request. */
@@ -69,6 +81,7 @@ export function withTurnBudget(next: RequestListener, options: TurnBudgetOptions
   const defer = options.defer ?? setImmediate;
   const immediate = options.immediate ?? (() => false);
   const onDeferred = options.onDeferred ?? (() => {});
+  const onAbandoned = options.onAbandoned ?? (() => {});
   const waiting: (Waiting | undefined)[] = [];
   let head = 0;
   /** A batch (or the hop to one) is scheduled. */
@@ -77,27 +90,33 @@ export function withTurnBudget(next: RequestListener, options: TurnBudgetOptions
   let batchLeft = 0;
   let batchStartMs: number | null = null;
   let batchAnswered = 0;
+  /** How many the last batch answered: the next batch's size. */
+  let lastAnswered = 0;
   /** When the current turn's first request was handled in the poll phase; null: no turn open. */
   let turnStartMs: number | null = null;
 
   const closeTurn = (): void => {
     turnStartMs = null;
   };
-  const step = (): void => {
-    batchLeft -= 1;
-    const at = now();
-    batchStartMs ??= at;
-    // At least one per batch, so that a budget smaller than one answer still moves the queue.
-    if (head < waiting.length && (batchAnswered === 0 || at - batchStartMs < budgetMs)) {
-      const { req, res } = waiting[head]!;
+  /** The next waiting request whose client is still there, or undefined; the others are dropped and counted. */
+  const takeLive = (): Waiting | undefined => {
+    while (head < waiting.length) {
+      const entry = waiting[head]!;
       waiting[head] = undefined;
       head += 1;
-      batchAnswered += 1;
-      next(req, res);
+      if (!entry.res.destroyed && !entry.req.destroyed) return entry;
+      onAbandoned();
     }
-    if (batchLeft > 0) return;
+    return undefined;
+  };
+  const endOfBatch = (): void => {
+    lastAnswered = batchAnswered;
     batchStartMs = null;
     batchAnswered = 0;
+    if (head > COMPACT_AFTER_SLOTS && head * 2 > waiting.length) {
+      waiting.splice(0, head);
+      head = 0;
+    }
     if (head < waiting.length) {
       scheduleBatch();
       return;
@@ -106,9 +125,27 @@ export function withTurnBudget(next: RequestListener, options: TurnBudgetOptions
     head = 0;
     scheduled = false;
   };
+  const step = (): void => {
+    batchLeft -= 1;
+    const at = now();
+    batchStartMs ??= at;
+    try {
+      // At least one per batch, so that a budget smaller than one answer still moves the queue.
+      if (batchAnswered === 0 || at - batchStartMs < budgetMs) {
+        const entry = takeLive();
+        if (entry !== undefined) {
+          batchAnswered += 1;
+          next(entry.req, entry.res);
+        }
+      }
+    } finally {
+      // also after a throwing handler: the queue must keep moving
+      if (batchLeft === 0) endOfBatch();
+    }
+  };
   /** Runs in a check-phase callback: the batch runs in the next turn. */
   const scheduleBatch = (): void => {
-    batchLeft = waiting.length - head;
+    batchLeft = Math.min(waiting.length - head, Math.max(MIN_BATCH_TASKS, 2 * lastAnswered));
     for (let n = 0; n < batchLeft; n += 1) defer(step);
   };
   return (req, res) => {

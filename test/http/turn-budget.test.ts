@@ -2,8 +2,10 @@
  * The per-turn budget of HTTP handling (src/http/turn-budget.ts): requests past a turn's budget wait, in arrival order,
  * for later turns, each of which answers what its own budget allows; probes never wait; nothing is dropped.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait-for.js';
 import { isProbe, withTurnBudget, type TurnBudgetOptions } from '../../src/http/turn-budget.js';
 
 const res = {} as ServerResponse;
@@ -17,10 +19,12 @@ function harness(costMs: number, options: TurnBudgetOptions = {}) {
   const answered: string[] = [];
   let tasks: (() => void)[] = [];
   let deferred = 0;
+  let abandoned = 0;
   const listener = withTurnBudget(
     (request) => {
       answered.push(request.url!);
       nowMs += costMs;
+      if (request.url === '/throws') throw new Error('handler failed');
     },
     {
       budgetMs: 5,
@@ -28,6 +32,7 @@ function harness(costMs: number, options: TurnBudgetOptions = {}) {
       defer: (task) => tasks.push(task),
       immediate: isProbe,
       onDeferred: () => (deferred += 1),
+      onAbandoned: () => (abandoned += 1),
       ...options,
     },
   );
@@ -35,12 +40,22 @@ function harness(costMs: number, options: TurnBudgetOptions = {}) {
   const checkPhase = (): void => {
     const due = tasks;
     tasks = [];
-    for (const task of due) task();
+    // as Node's: one task's throw does not keep the others from running
+    const errors: unknown[] = [];
+    for (const task of due) {
+      try {
+        task();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) throw errors[0];
   };
   return {
     listener,
     answered,
     deferred: () => deferred,
+    abandoned: () => abandoned,
     pending: () => tasks.length,
     /** The check phase of the turn the requests arrived in (it schedules the waiting ones), then the next turn's. */
     firstTurn: (): void => {
@@ -119,6 +134,77 @@ describe('withTurnBudget', () => {
     expect(h.answered).toEqual(['/a', '/d', '/b']);
     h.nextTurn();
     expect(h.answered).toEqual(['/a', '/d', '/b', '/c']);
+  });
+
+  it('drops a waiting request whose client went away, counted, and answers the next one in its place', () => {
+    const h = harness(10);
+    h.listener(req('/a'), res);
+    h.listener(req('/gone'), { destroyed: true } as ServerResponse);
+    h.listener({ url: '/gone-too', destroyed: true } as IncomingMessage, res);
+    h.listener(req('/b'), res);
+    h.firstTurn();
+    expect(h.answered).toEqual(['/a', '/b']);
+    expect(h.abandoned()).toBe(2);
+    expect(h.pending()).toBe(0);
+  });
+
+  it('keeps the queue moving after a handler throws', () => {
+    const h = harness(10);
+    h.listener(req('/a'), res);
+    h.listener(req('/throws'), res);
+    // /throws is its batch's last task: what ends the batch must still run
+    expect(() => h.firstTurn()).toThrow('handler failed');
+    h.listener(req('/b'), res);
+    h.firstTurn();
+    expect(h.answered).toEqual(['/a', '/throws', '/b']);
+    expect(h.pending()).toBe(0);
+  });
+
+  it('schedules a batch the size of what the last one answered, not of the queue', () => {
+    const h = harness(2);
+    for (let n = 0; n < 500; n += 1) h.listener(req(`/r${n}`), res);
+    expect(h.answered).toHaveLength(3);
+    h.nextTurn(); // the hop schedules the first batch
+    expect(h.pending()).toBe(16);
+    h.nextTurn(); // answers 3 (the budget), then schedules max(16, 2 × 3)
+    expect(h.answered).toHaveLength(6);
+    expect(h.pending()).toBe(16);
+    while (h.pending() > 0) h.nextTurn();
+    expect(h.answered).toHaveLength(500);
+    expect(new Set(h.answered).size).toBe(500);
+    expect(h.answered.at(-1)).toBe('/r499');
+  });
+
+  it('does not hand a request to its handler when its client hung up while it waited (a real socket)', async () => {
+    const tasks: (() => void)[] = [];
+    const handled: string[] = [];
+    let abandoned = 0;
+    const server = createServer(
+      withTurnBudget(
+        (request, response) => {
+          handled.push(request.url!);
+          response.end('ok');
+        },
+        { budgetMs: 0, defer: (task) => tasks.push(task), onAbandoned: () => (abandoned += 1) },
+      ),
+    );
+    const arrived: ServerResponse[] = [];
+    server.on('request', (_request, response: ServerResponse) => arrived.push(response));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const client = request({ port, host: '127.0.0.1', path: '/leaves' });
+      client.on('error', () => {});
+      client.end();
+      await waitFor('the request to arrive', () => arrived.length === 1 || undefined);
+      client.destroy();
+      await waitFor('the server to see the client leave', () => arrived[0]!.destroyed || undefined);
+      while (tasks.length > 0) tasks.shift()!();
+      expect(handled).toEqual([]);
+      expect(abandoned).toBe(1);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('counts what an answer does after an await in the budget of the turn it runs in', async () => {

@@ -128,7 +128,8 @@ export function withTurnBudget(next: RequestListener, options: TurnBudgetOptions
   const step = (): void => {
     batchLeft -= 1;
     const at = now();
-    batchStartMs ??= at;
+    // What this turn's poll phase already handled (probes, requests before any waited) counts in the batch's budget.
+    batchStartMs ??= turnStartMs ?? at;
     try {
       // At least one per batch, so that a budget smaller than one answer still moves the queue.
       if (batchAnswered === 0 || at - batchStartMs < budgetMs) {
@@ -149,22 +150,22 @@ export function withTurnBudget(next: RequestListener, options: TurnBudgetOptions
     for (let n = 0; n < batchLeft; n += 1) defer(step);
   };
   return (req, res) => {
+    const at = now();
+    // Every request's time counts in the turn's budget, a probe's too: it is answered at once, but what arrives after it waits sooner.
+    if (turnStartMs === null) {
+      turnStartMs = at;
+      // after the batch of this turn's check phase (scheduled a turn earlier), which counts what the turn spent so far
+      defer(closeTurn);
+    }
     const queued = waiting.length - head;
     if (immediate(req) || queued >= maxWaiting) {
       next(req, res);
       return;
     }
     // Behind requests that already wait: a turn's new arrivals never overtake them.
-    if (queued === 0) {
-      const at = now();
-      if (turnStartMs === null) {
-        turnStartMs = at;
-        setImmediate(closeTurn);
-      }
-      if (at - turnStartMs < budgetMs) {
-        next(req, res);
-        return;
-      }
+    if (queued === 0 && at - turnStartMs < budgetMs) {
+      next(req, res);
+      return;
     }
     markArrival(req);
     onDeferred();

@@ -10,8 +10,6 @@ import { isProbe, withTurnBudget, type TurnBudgetOptions } from '../../src/http/
 
 const res = {} as ServerResponse;
 const req = (url: string): IncomingMessage => ({ url }) as IncomingMessage;
-/** Resolves after the check phase of the current turn: a turn the budget opened is closed by then. */
-const afterThisTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** A listener whose every answer takes `costMs` on a fake clock, with the later turns queued by hand. */
 function harness(costMs: number, options: TurnBudgetOptions = {}) {
@@ -91,28 +89,43 @@ describe('withTurnBudget', () => {
     expect(h.answered).toEqual(['/r1', '/r2', '/r3']);
   });
 
-  it('never lets a new arrival overtake a waiting request, even in a fresh turn', async () => {
+  it('never lets a new arrival overtake a waiting request, even in a fresh turn', () => {
     const h = harness(3);
     h.listener(req('/a'), res);
     h.listener(req('/b'), res);
     h.listener(req('/c'), res); // 6 ms: waits
-    await afterThisTurn();
-    h.listener(req('/d'), res); // a new turn, but /c waits: /d goes behind it
+    h.nextTurn(); // this turn's check phase: the turn closes, the batch is scheduled
+    h.listener(req('/d'), res); // the next turn's poll: a fresh turn, but /c waits, so /d goes behind it
     expect(h.answered).toEqual(['/a', '/b']);
     expect(h.deferred()).toBe(2);
-    h.firstTurn();
+    h.nextTurn();
+    h.nextTurn();
     expect(h.answered).toEqual(['/a', '/b', '/c', '/d']);
   });
 
-  it('starts a fresh budget in the next turn once nothing waits', async () => {
+  it('starts a fresh budget in the next turn once nothing waits', () => {
     const h = harness(3);
     for (const url of ['/a', '/b', '/c']) h.listener(req(url), res);
     h.firstTurn();
     expect(h.answered).toEqual(['/a', '/b', '/c']);
-    await afterThisTurn();
     h.listener(req('/d'), res);
     expect(h.answered).toEqual(['/a', '/b', '/c', '/d']);
     expect(h.deferred()).toBe(1);
+  });
+
+  it("counts what its turn's poll phase handled in a batch's budget", () => {
+    const h = harness(2);
+    for (const url of ['/a', '/b', '/c', '/d', '/e']) h.listener(req(url), res);
+    expect(h.answered).toEqual(['/a', '/b', '/c']); // /d arrives at 6 ms and waits, /e behind it
+    h.nextTurn(); // the turn closes, the batch is scheduled
+    // the next turn's poll: two probes from 6 to 10 ms; its batch then has 1 ms left, and answers one (at least one)
+    h.listener(req('/livez'), res);
+    h.listener(req('/livez'), res);
+    h.nextTurn();
+    expect(h.answered).toEqual(['/a', '/b', '/c', '/livez', '/livez', '/d']);
+    h.nextTurn();
+    h.nextTurn();
+    expect(h.answered.at(-1)).toBe('/e');
   });
 
   it('answers probes at once while other requests wait', () => {
@@ -124,6 +137,15 @@ describe('withTurnBudget', () => {
     expect(h.answered).toEqual(['/api/health', '/livez', '/readyz?verbose=1']);
     h.firstTurn();
     expect(h.answered.at(-1)).toBe('/api/devices/x/footprint');
+  });
+
+  it("counts a probe's time in the turn's budget: what arrives after it waits sooner", () => {
+    const h = harness(2);
+    for (const url of ['/livez', '/livez', '/readyz', '/a', '/b']) h.listener(req(url), res);
+    // three probes spend 6 ms: /a, arriving at 6 ms, waits
+    expect(h.answered).toEqual(['/livez', '/livez', '/readyz']);
+    h.firstTurn();
+    expect(h.answered).toEqual(['/livez', '/livez', '/readyz', '/a', '/b']);
   });
 
   it('answers at once, as without a budget, once maxWaiting requests wait', () => {

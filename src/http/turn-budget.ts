@@ -69,10 +69,11 @@ interface Waiting {
 /**
  * `next` with each turn's handling bounded by the budget (module comment). Waiting requests are answered one per
  * check-phase task, so that what an answer does after an `await` (which runs between two tasks, not inside one) is
- * counted in the budget of the turn it ran in: a batch of one task per waiting request is scheduled from a check-phase
- * callback, so it runs in the next turn, after its timers, and each task answers one request while the batch's budget
- * lasts. The first batch is scheduled by a hop through the current turn's check phase: scheduled from the poll phase,
- * it would run in the turn that just spent its budget.
+ * counted in the budget of the turn it ran in: a batch of tasks (MIN_BATCH_TASKS or twice what the last batch
+ * answered) is scheduled from a check-phase callback, so it runs in the next turn, after its timers, and each task
+ * answers one request while the turn's budget lasts; the batch's last task schedules the next batch. The first batch
+ * is scheduled by a hop through the current turn's check phase: scheduled from the poll phase, it would run in the
+ * turn that just spent its budget.
  */
 export function withTurnBudget(next: RequestListener, options: TurnBudgetOptions = {}): RequestListener {
   const budgetMs = options.budgetMs ?? TURN_BUDGET_MS;

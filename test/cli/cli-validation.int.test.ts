@@ -13,7 +13,8 @@ function cli(...args: string[]): { status: number | null; stdout: string; stderr
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-const simDirs = (): string[] => readdirSync(tmpdir()).filter((name) => name.startsWith('tinyml-sim-'));
+/** The simulator's temp dirs in `dir`. */
+const simDirs = (dir: string): string[] => readdirSync(dir).filter((name) => name.startsWith('tinyml-sim-'));
 
 describe('CLI flag validation', () => {
   it.each([
@@ -34,12 +35,13 @@ describe('CLI flag validation', () => {
   });
 
   it('simulate serial --baud 0 exits 2 without creating a pty or temp dir', () => {
-    const before = simDirs();
-    const result = cli('simulate', 'serial', '--baud', '0');
+    // a temp directory of its own: other test files running at the same time create simulator dirs in the shared one
+    const ownTmp = mkdtempSync(join(scratch, 'tmp-'));
+    const result = runCliSync(['simulate', 'serial', '--baud', '0'], 30_000, { env: { TMPDIR: ownTmp } });
     expect(result.stderr).toMatch(/--baud/);
     expect(result.status).toBe(2);
     expect(result.stdout).not.toMatch(/open this port/);
-    expect(simDirs().filter((name) => !before.includes(name))).toEqual([]);
+    expect(simDirs(ownTmp)).toEqual([]);
   });
 
   it('simulate fleet --credentials with a file that is not JSON exits 2 naming the file', () => {

@@ -13,12 +13,14 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../obs/logger.js';
 import { arrivalNs } from './arrival.js';
+import { LIVEZ_PATH, READYZ_PATH } from './routes/probes.js';
+import { pathOf } from './url-path.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 /** A client's id is kept when it is 1–128 visible characters that need no escaping in a log line or a header. */
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 /** Paths polled by machines every few seconds: their access-log lines are debug, not info. */
-const QUIET_PATHS = new Set(['/livez', '/readyz', '/metrics']);
+const QUIET_PATHS = new Set([LIVEZ_PATH, READYZ_PATH, '/metrics']);
 /** Characters of the path and query on a log line; a longer URL is cut (the limit is the server's, not the log's). */
 const MAX_LOGGED_URL_CHARS = 512;
 
@@ -101,8 +103,7 @@ export function beginRequestLog(log: Logger, observe: ObserveRequest, req: Incom
   res.on('close', () => {
     const seconds = Number(process.hrtime.bigint() - startNs) / 1e9;
     observe(method, typeof route === 'string' ? route : route(), res.statusCode, seconds);
-    const queryAt = rawUrl.indexOf('?');
-    const level = QUIET_PATHS.has(queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt)) ? 'debug' : 'info';
+    const level = QUIET_PATHS.has(pathOf(rawUrl)) ? 'debug' : 'info';
     if (!log.isLevelEnabled(level)) return;
     const url = rawUrl.length > MAX_LOGGED_URL_CHARS ? `${rawUrl.slice(0, MAX_LOGGED_URL_CHARS)}…` : rawUrl;
     const durationMs = Math.round(seconds * 1e6) / 1e3;

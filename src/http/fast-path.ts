@@ -16,7 +16,8 @@ import { writeProblem } from './problem.js';
 import { fleetPageAnswer, fleetTotalsBody } from './routes/fleet.js';
 import { FOOTPRINT_CACHE_CONTROL, FOOTPRINT_ROUTE, type FootprintAnswer, type FootprintResponder } from './routes/device-footprint.js';
 import type { HealthAnswer } from './routes/health.js';
-import { isReady, LIVEZ_BODY, readyzBody, type Readiness } from './routes/probes.js';
+import { isReady, LIVEZ_BODY, LIVEZ_PATH, READYZ_PATH, readyzBody, type Readiness } from './routes/probes.js';
+import { pathOf } from './url-path.js';
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 const API_BASE = '/api';
@@ -148,11 +149,10 @@ export function withFastPath(app: RequestListener, deps: FastPathDeps): RequestL
       answerPage(req, res).catch((error: unknown) => failWith(res, reqId, stats, log, error));
       return;
     }
-    const queryAt = url.indexOf('?');
-    const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
-    if (pathname === '/livez') {
+    const pathname = pathOf(url);
+    if (pathname === LIVEZ_PATH) {
       stats.countRequest();
-      writeJson(res, beginRequestLog(log, observe, req, res, '/livez'), 200, LIVEZ_BODY, LIVEZ_BYTES);
+      writeJson(res, beginRequestLog(log, observe, req, res, LIVEZ_PATH), 200, LIVEZ_BODY, LIVEZ_BYTES);
       return;
     }
     if (pathname === HEALTH_ROUTE) {
@@ -160,9 +160,9 @@ export function withFastPath(app: RequestListener, deps: FastPathDeps): RequestL
       void answerHealth(res, beginRequestLog(log, observe, req, res, HEALTH_ROUTE));
       return;
     }
-    if (pathname === '/readyz') {
+    if (pathname === READYZ_PATH) {
       stats.countRequest();
-      const reqId = beginRequestLog(log, observe, req, res, '/readyz');
+      const reqId = beginRequestLog(log, observe, req, res, READYZ_PATH);
       const readiness = deps.readiness();
       writeJson(res, reqId, isReady(readiness) ? 200 : 503, readyzBody(readiness));
       return;

@@ -10,6 +10,8 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { markArrival } from './arrival.js';
+import { LIVEZ_PATH, READYZ_PATH } from './routes/probes.js';
+import { pathOf } from './url-path.js';
 
 /**
  * Milliseconds of request handling per event-loop turn. A turn also parses the requests that arrive in it, finishes the
@@ -52,13 +54,11 @@ export interface TurnBudgetOptions {
 }
 
 /** Paths of the liveness and readiness probes, answered ahead of any waiting request. */
-const PROBE_PATHS: ReadonlySet<string> = new Set(['/livez', '/readyz']);
+const PROBE_PATHS: ReadonlySet<string> = new Set([LIVEZ_PATH, READYZ_PATH]);
 
 /** A liveness or readiness probe (any query string): cheap, and what an orchestrator restarts the service by. */
 export function isProbe(req: IncomingMessage): boolean {
-  const url = req.url ?? '/';
-  const queryAt = url.indexOf('?');
-  return PROBE_PATHS.has(queryAt === -1 ? url : url.slice(0, queryAt));
+  return PROBE_PATHS.has(pathOf(req.url ?? '/'));
 }
 
 interface Waiting {

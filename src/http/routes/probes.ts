@@ -34,13 +34,17 @@ export function readyzBody(readiness: Readiness): string {
   return JSON.stringify({ status: isReady(readiness) ? 'ready' : 'not-ready', ...readiness });
 }
 
+/** The probes' paths: answered ahead of Express (fast-path.ts), never kept waiting (turn-budget.ts), logged at debug (access-log.ts). */
+export const LIVEZ_PATH = '/livez';
+export const READYZ_PATH = '/readyz';
+
 /** The probes through Express (a form the fast path leaves to Express: HEAD, a trailing slash); fast-path.ts answers the usual GETs. */
 export function probesRouter(deps: ProbeDeps): Router {
   const router = Router();
-  router.get('/livez', (_req, res) => {
+  router.get(LIVEZ_PATH, (_req, res) => {
     res.type('application/json').send(LIVEZ_BODY);
   });
-  router.get('/readyz', (_req, res) => {
+  router.get(READYZ_PATH, (_req, res) => {
     const readiness = deps.readiness();
     res
       .status(isReady(readiness) ? 200 : 503)
